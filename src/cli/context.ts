@@ -1,0 +1,63 @@
+import type { IO } from './io.js';
+import type { SharedArgs } from './flags.js';
+import { repeated } from './flags.js';
+import { UsageError } from '../errors.js';
+import { KubeClient, type Kube } from '../kube/client.js';
+import { realKubeconfigEnv, resolveKubeconfig, type ConnectionFlags } from '../kube/kubeconfig.js';
+import { parseDuration } from '../util/duration.js';
+
+/** What a command's handler gets besides its flags. */
+export interface CommandContext {
+  io: IO;
+  /** Connects lazily, so commands that fail validation never touch the kubeconfig. */
+  connect(): Kube;
+  verbosity: number;
+  /** Closes connections; called by the app once the command is done. */
+  close(): void;
+}
+
+export function connectionFlags(args: SharedArgs): ConnectionFlags {
+  return {
+    kubeconfig: args.kubeconfig,
+    context: args.context,
+    cluster: args.cluster,
+    user: args.user,
+    namespace: args.namespace,
+    as: args.as,
+    asGroup: repeated(args.asGroup),
+    requestTimeout: args.requestTimeout,
+  };
+}
+
+export function createContext(args: SharedArgs, io: IO): CommandContext {
+  let client: KubeClient | undefined;
+  const verbosity = Number.isFinite(args.v) ? args.v : 0;
+  return {
+    io,
+    verbosity,
+    connect() {
+      if (client) return client;
+      const flags = connectionFlags(args);
+      if (flags.asGroup?.length && !flags.as) throw new UsageError('--as-group requires --as (as in kubectl)');
+      const timeoutMs = parseDuration(flags.requestTimeout ?? '30s');
+      if (timeoutMs === undefined) {
+        throw new UsageError(`invalid --request-timeout "${flags.requestTimeout}": use a duration such as 30s or 2m (0 for none)`);
+      }
+      const resolved = resolveKubeconfig(flags, realKubeconfigEnv(io.env));
+      if (verbosity >= 6) {
+        io.stderr.write(`using context "${resolved.target.contextName}" (${resolved.target.server}) from ${resolved.target.sources.join(':')}\n`);
+      }
+      client = new KubeClient(resolved, {
+        impersonate: { user: flags.as, groups: flags.asGroup },
+        timeoutMs,
+        verbosity,
+        log: (line) => io.stderr.write(`${line}\n`),
+      });
+      return client;
+    },
+    close() {
+      client?.close();
+    },
+  };
+}
+

@@ -1,0 +1,31 @@
+import type { IO } from './io.js';
+import type { CommandContext } from './context.js';
+import { CliError, UsageError } from '../errors.js';
+import { toCliError } from '../kube/errors.js';
+
+/** Prints an error as one `error:` line (details and stack only with -v) and returns the exit code. */
+export function reportError(err: unknown, io: IO, ctx: CommandContext | undefined): number {
+  const verbosity = ctx?.verbosity ?? 0;
+  let cliError: CliError | undefined = err instanceof CliError ? err : undefined;
+  if (!cliError && ctx) {
+    try {
+      cliError = toCliError(err, ctx.connect().target);
+    } catch {
+      cliError = undefined;
+    }
+  }
+  if (cliError) {
+    io.stderr.write(`error: ${cliError.message}\n`);
+    if (cliError instanceof UsageError) io.stderr.write(`See 'kubectl secrets --help' for usage.\n`);
+    if (verbosity >= 1) {
+      if (cliError.detail) io.stderr.write(`${cliError.detail}\n`);
+      const cause = cliError.cause instanceof Error ? cliError.cause : cliError;
+      if (cause.stack) io.stderr.write(`${cause.stack}\n`);
+    }
+    return cliError.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`error: internal error: ${message}${verbosity >= 1 ? '' : ' (run with -v=1 for the stack trace)'}\n`);
+  if (verbosity >= 1 && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,200 @@
+import https from 'node:https';
+import fs from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { newClusters, newUsers } from '@kubernetes/client-node/dist/config_types.js';
+import { apiError, send, type HttpResponse } from './http.js';
+import { KubeConnectionError } from './errors.js';
+import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+export type PatchType = 'merge' | 'strategic' | 'json';
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+};
+/** Lists as PartialObjectMetadata carry names and labels only: no Secret values ever cross the wire. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
+export interface ListOptions {
+  query?: Query;
+  /** Page size (the API server's `limit`); the client follows `continue` tokens. */
+  limit?: number;
+  metadataOnly?: boolean;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+/** Everything the tool says to the API server goes through this interface. */
+export interface Kube {
+  readonly target: ClusterTarget;
+  /** Round trips made so far (benchmarks check they don't grow with object counts). */
+  readonly roundTrips: number;
+  get<T>(path: string, query?: Query): Promise<T>;
+  list<T>(path: string, options?: ListOptions): Promise<ListResult<T>>;
+  create<T>(path: string, body: unknown, query?: Query): Promise<T>;
+  replace<T>(path: string, body: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown, type?: PatchType): Promise<T>;
+  delete(path: string, body?: unknown): Promise<void>;
+}
+
+export interface ClientOptions {
+  impersonate?: { user?: string | undefined; groups?: string[] | undefined };
+  timeoutMs: number;
+  /** kubectl-style -v level: 6 logs each request line, never bodies. */
+  verbosity: number;
+  log: (line: string) => void;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const MAX_ATTEMPTS = 3;
+
+export class KubeClient implements Kube {
+  readonly target: ClusterTarget;
+  roundTrips = 0;
+  private readonly config: KubeConfig;
+  private readonly tokenFile: string | undefined;
+  private agent: https.Agent | undefined;
+  private headers: Record<string, string | string[]> | undefined;
+
+  constructor(
+    private readonly resolved: ResolvedKubeconfig,
+    private readonly options: ClientOptions,
+  ) {
+    this.target = resolved.target;
+    const rawUser = (resolved.user.user ?? {}) as Record<string, unknown>;
+    this.tokenFile = typeof rawUser.tokenFile === 'string' ? rawUser.tokenFile : undefined;
+    this.config = new KubeConfig();
+    this.config.loadFromOptions({
+      clusters: newClusters([resolved.cluster]),
+      users: newUsers([resolved.user]),
+      contexts: [{ name: 'target', cluster: resolved.cluster.name, user: resolved.user.name }],
+      currentContext: 'target',
+    });
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.json<T>('GET', path, { query });
+  }
+
+  async list<T>(path: string, options: ListOptions = {}): Promise<ListResult<T>> {
+    const items: T[] = [];
+    let resourceVersion = '';
+    let continueToken: string | undefined;
+    do {
+      const page = await this.json<{ items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } }>('GET', path, {
+        query: { ...options.query, limit: options.limit ?? 500, continue: continueToken },
+        accept: options.metadataOnly ? METADATA_ONLY : undefined,
+      });
+      for (const item of page.items ?? []) items.push(item);
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return { items, resourceVersion };
+  }
+
+  create<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.json<T>('POST', path, { body, query });
+  }
+
+  replace<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>('PUT', path, { body });
+  }
+
+  patch<T>(path: string, body: unknown, type: PatchType = 'merge'): Promise<T> {
+    return this.json<T>('PATCH', path, { body, contentType: PATCH_CONTENT_TYPES[type] });
+  }
+
+  async delete(path: string, body?: unknown): Promise<void> {
+    await this.json('DELETE', path, { body });
+  }
+
+  private async json<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query | undefined; body?: unknown; contentType?: string | undefined; accept?: string | undefined },
+  ): Promise<T> {
+    const url = new URL(this.target.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const res = await this.exchange(method, url, body, {
+      Accept: opts.accept ?? 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': opts.contentType ?? 'application/json' }),
+    });
+    if (res.status < 200 || res.status >= 300) throw apiError(res, method, path);
+    return (res.body.length === 0 ? {} : JSON.parse(res.body.toString('utf8'))) as T;
+  }
+
+  private async exchange(method: string, url: URL, body: string | undefined, extra: Record<string, string>): Promise<HttpResponse> {
+    const idempotent = method === 'GET';
+    for (let attempt = 1; ; attempt++) {
+      const { agent, headers } = await this.credentials(false);
+      const started = Date.now();
+      let res: HttpResponse;
+      try {
+        this.roundTrips++;
+        res = await send(agent, { method, url, headers: { ...headers, ...extra }, body, timeoutMs: this.options.timeoutMs });
+      } catch (err) {
+        const retry = idempotent && err instanceof KubeConnectionError && RETRYABLE_CODES.has(err.code) && attempt < MAX_ATTEMPTS;
+        this.trace(`${method} ${url.href} failed after ${Date.now() - started} ms: ${(err as Error).message}`);
+        if (!retry) throw err;
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      this.trace(`${method} ${url.href} ${res.status} in ${Date.now() - started} ms`);
+      if (res.status === 401 && attempt === 1) {
+        // Exec plugins and token files hand out short-lived tokens: fetch a fresh one once.
+        await this.credentials(true);
+        continue;
+      }
+      if (RETRYABLE_STATUS.has(res.status) && attempt < MAX_ATTEMPTS && (idempotent || res.status === 429)) {
+        const retryAfter = Number(res.headers['retry-after']);
+        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : backoffMs(attempt));
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private async credentials(refresh: boolean): Promise<{ agent: https.Agent; headers: Record<string, string | string[]> }> {
+    if (!this.agent || !this.headers || refresh) {
+      const opts: https.RequestOptions = { headers: {} };
+      await this.config.applyToHTTPSOptions(opts);
+      const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
+      for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+      if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      if (this.tokenFile) headers.Authorization = `Bearer ${fs.readFileSync(this.tokenFile, 'utf8').trim()}`;
+      const { user, groups } = this.options.impersonate ?? {};
+      if (user) headers['Impersonate-User'] = user;
+      if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
+      this.agent?.destroy();
+      this.agent = new https.Agent({
+        keepAlive: true,
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        rejectUnauthorized: opts.rejectUnauthorized,
+        servername: opts.servername,
+      });
+      this.headers = headers;
+    }
+    return { agent: this.agent, headers: this.headers };
+  }
+
+  private trace(line: string): void {
+    if (this.options.verbosity >= 6) this.options.log(line);
+  }
+
+  /** Lets the process exit without waiting for idle keep-alive sockets. */
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+const backoffMs = (attempt: number): number => 200 * 2 ** (attempt - 1);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,74 @@
+import { CliError } from '../errors.js';
+import type { ClusterTarget } from './kubeconfig.js';
+
+/** A Status the API server answered with (4xx/5xx). */
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+/** The API server could not be reached or did not answer in time. */
+export class KubeConnectionError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly server: string,
+  ) {
+    super(message);
+    this.name = 'KubeConnectionError';
+  }
+}
+
+export const isForbidden = (err: unknown): err is KubeApiError => err instanceof KubeApiError && err.status === 403;
+export const isNotFound = (err: unknown): err is KubeApiError => err instanceof KubeApiError && err.status === 404;
+export const isConflict = (err: unknown): err is KubeApiError => err instanceof KubeApiError && err.status === 409;
+export const isAlreadyExists = (err: unknown): err is KubeApiError =>
+  err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/** Turns a network or API failure into the one line the user sees. */
+export function toCliError(err: unknown, target: ClusterTarget): CliError | undefined {
+  const where = `${target.server} (context "${target.contextName}")`;
+  if (err instanceof KubeConnectionError) {
+    if (err.code === 'ETIMEDOUT') {
+      return new CliError(`${err.message} talking to ${where}; check the network or raise --request-timeout`, { cause: err });
+    }
+    if (TLS_CODES.has(err.code)) {
+      return new CliError(`TLS error talking to ${where}: ${err.message}; check the cluster's certificate-authority in the kubeconfig`, { cause: err });
+    }
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+      return new CliError(`cannot resolve the API server host of ${where}; check the kubeconfig's server address`, { cause: err });
+    }
+    return new CliError(`cannot reach the API server at ${where}: ${err.message}; is the cluster running and the kubeconfig current?`, { cause: err });
+  }
+  if (err instanceof KubeApiError) {
+    const detail = `${err.method} ${err.path}`;
+    switch (err.status) {
+      case 401:
+        return new CliError(`unauthorized: the API server at ${where} rejected the credentials of user "${target.userName}"; log in again or refresh the token`, { detail, cause: err });
+      case 403:
+        return new CliError(`forbidden: ${err.message} (${where}); ask for that permission or run as someone who has it (--as)`, { detail, cause: err });
+      case 404:
+        return new CliError(`not found: ${err.message} (${where})`, { detail, cause: err });
+      default:
+        return new CliError(`the API server at ${where} answered ${err.status} ${err.reason}: ${err.message}`, { detail, cause: err });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { CliError } from '../errors.js';
+import { mergeKubeconfigs, type LoadedFile, type NamedEntry, type RawKubeconfig } from './kubeconfig-merge.js';
+
+/** kubectl's connection flags, shared by every subcommand that talks to a cluster. */
+export interface ConnectionFlags {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  cluster?: string | undefined;
+  user?: string | undefined;
+  namespace?: string | undefined;
+  as?: string | undefined;
+  asGroup?: string[] | undefined;
+  requestTimeout?: string | undefined;
+}
+
+/** Where and as whom the tool talks: the resolved kubeconfig, without credentials. */
+export interface ClusterTarget {
+  contextName: string;
+  clusterName: string;
+  userName: string;
+  server: string;
+  namespace: string;
+  /** Files the configuration came from, or "in-cluster". */
+  sources: string[];
+}
+
+/** A resolved configuration: the target plus the raw entries client-node needs. */
+export interface ResolvedKubeconfig {
+  target: ClusterTarget;
+  cluster: NamedEntry;
+  user: NamedEntry;
+  inCluster: boolean;
+}
+
+export interface KubeconfigEnv {
+  env: NodeJS.ProcessEnv;
+  homedir: string;
+  readFile: (file: string) => string | undefined;
+}
+
+export const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export function realKubeconfigEnv(env: NodeJS.ProcessEnv): KubeconfigEnv {
+  return {
+    env,
+    homedir: env.HOME ?? os.homedir(),
+    readFile: (file) => {
+      try {
+        return fs.readFileSync(file, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Resolves flags, KUBECONFIG, ~/.kube/config or the in-cluster account to one target. */
+export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): ResolvedKubeconfig {
+  const { files, looked } = loadFiles(flags, host);
+  if (files.length === 0) {
+    const inCluster = resolveInCluster(flags, host);
+    if (inCluster) return inCluster;
+    throw new CliError(
+      `no kubeconfig found (looked in ${looked.join(', ')} and the in-cluster service account); pass --kubeconfig or set KUBECONFIG`,
+    );
+  }
+  const merged = mergeKubeconfigs(files);
+  const sources = files.map((f) => f.path);
+  const where = sources.join(':');
+
+  const contextName = flags.context || merged['current-context'];
+  let context: Record<string, unknown> = {};
+  if (contextName) {
+    const entry = merged.contexts?.find((c) => c.name === contextName);
+    if (!entry) throw new CliError(`context "${contextName}" not found in kubeconfig ${where}`);
+    context = (entry.context as Record<string, unknown> | undefined) ?? {};
+  } else if (!flags.cluster || !flags.user) {
+    throw new CliError(`kubeconfig ${where} has no current-context; pass --context`);
+  }
+
+  const clusterName = flags.cluster || String(context.cluster ?? '');
+  const userName = flags.user || String(context.user ?? '');
+  const cluster = merged.clusters?.find((c) => c.name === clusterName);
+  if (!cluster) throw new CliError(`cluster "${clusterName}" not found in kubeconfig ${where}`);
+  const user = merged.users?.find((u) => u.name === userName) ?? { name: userName, user: {} };
+  const server = String((cluster.cluster as Record<string, unknown> | undefined)?.server ?? '');
+  if (!server) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
+
+  return {
+    target: {
+      contextName: contextName ?? '',
+      clusterName,
+      userName,
+      server,
+      namespace: flags.namespace || String(context.namespace ?? '') || 'default',
+      sources,
+    },
+    cluster,
+    user,
+    inCluster: false,
+  };
+}
+
+/** Context names of the merged kubeconfig (for completion). */
+export function kubeconfigContexts(flags: ConnectionFlags, host: KubeconfigEnv): string[] {
+  return (mergeKubeconfigs(loadFiles(flags, host).files).contexts ?? []).map((c) => c.name);
+}
+
+function loadFiles(flags: ConnectionFlags, host: KubeconfigEnv): { files: LoadedFile[]; looked: string[] } {
+  if (flags.kubeconfig) {
+    const file = path.resolve(flags.kubeconfig);
+    const text = host.readFile(file);
+    if (text === undefined) throw new CliError(`kubeconfig ${file} (from --kubeconfig) does not exist or cannot be read`);
+    return { files: [parseFile(file, text)], looked: [file] };
+  }
+  const fromEnv = (host.env.KUBECONFIG ?? '').split(path.delimiter).filter((p) => p !== '');
+  const candidates = fromEnv.length > 0 ? fromEnv : [path.join(host.homedir, '.kube', 'config')];
+  const files: LoadedFile[] = [];
+  for (const candidate of candidates) {
+    const file = path.resolve(candidate);
+    const text = host.readFile(file);
+    if (text !== undefined) files.push(parseFile(file, text));
+  }
+  const looked = fromEnv.length > 0 ? [`KUBECONFIG=${fromEnv.join(path.delimiter)}`] : candidates;
+  return { files, looked };
+}
+
+function parseFile(file: string, text: string): LoadedFile {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    const reason = err instanceof yaml.YAMLException ? err.reason : String(err);
+    const line = err instanceof yaml.YAMLException ? ` at line ${err.mark.line + 1}` : '';
+    throw new CliError(`kubeconfig ${file} is not valid YAML${line}: ${reason}`);
+  }
+  if (doc === null || doc === undefined) return { path: file, doc: {} };
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new CliError(`kubeconfig ${file} is not a kubeconfig (expected a mapping with clusters, users and contexts)`);
+  }
+  return { path: file, doc: doc as RawKubeconfig };
+}
+
+function resolveInCluster(flags: ConnectionFlags, host: KubeconfigEnv): ResolvedKubeconfig | undefined {
+  const { KUBERNETES_SERVICE_HOST: hostName, KUBERNETES_SERVICE_PORT: port } = host.env;
+  const tokenFile = path.join(IN_CLUSTER_DIR, 'token');
+  if (!hostName || !port || host.readFile(tokenFile) === undefined) return undefined;
+  const ns = host.readFile(path.join(IN_CLUSTER_DIR, 'namespace'))?.trim();
+  const server = `https://${hostName.includes(':') ? `[${hostName}]` : hostName}:${port}`;
+  return {
+    target: {
+      contextName: 'in-cluster',
+      clusterName: 'in-cluster',
+      userName: 'service-account',
+      server,
+      namespace: flags.namespace || ns || 'default',
+      sources: ['in-cluster'],
+    },
+    cluster: { name: 'in-cluster', cluster: { server, 'certificate-authority': path.join(IN_CLUSTER_DIR, 'ca.crt') } },
+    user: { name: 'service-account', user: { tokenFile } },
+    inCluster: true,
+  };
+}

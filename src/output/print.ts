@@ -1,0 +1,42 @@
+import yaml from 'js-yaml';
+import type { IO } from '../cli/io.js';
+import { colorEnabled } from '../cli/io.js';
+import { renderTable } from './table.js';
+import { toDocument, type OutputFormat, type Report, type View } from './report.js';
+
+export interface PrintOptions {
+  output: OutputFormat | string;
+  noHeaders: boolean;
+}
+
+/** Writes a report in the chosen format: the only place command output is formatted. */
+export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOptions, io: IO): void {
+  switch (opts.output) {
+    case 'json':
+      io.stdout.write(`${JSON.stringify(toDocument(report), null, 2)}\n`);
+      return;
+    case 'yaml':
+      io.stdout.write(yaml.dump(toDocument(report), { noRefs: true, lineWidth: -1, sortKeys: false }));
+      return;
+    case 'name':
+      for (const row of report.items) io.stdout.write(`${view.name(row)}\n`);
+      return;
+    default:
+      if (report.items.length === 0) {
+        io.stderr.write(`${view.empty}\n`);
+        return;
+      }
+      io.stdout.write(
+        renderTable(view.columns, report.items, {
+          wide: opts.output === 'wide',
+          noHeaders: opts.noHeaders,
+          color: colorEnabled(io),
+        }),
+      );
+  }
+}
+
+/** Warnings and partial-answer notes go to stderr so that stdout stays machine-readable. */
+export function printWarnings(report: Report<unknown>, io: IO): void {
+  for (const w of report.metadata.warnings ?? []) io.stderr.write(`warning: ${w}\n`);
+}
