@@ -1,0 +1,78 @@
+// Runs kubectl-secrets in-process (fast, same code as the binary) or as the
+// built bundle/binary (what users run), capturing exit code, stdout and stderr.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/app.js';
+import { COMMANDS } from '../../src/cli/commands.js';
+import type { IO, Writer } from '../../src/cli/io.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Added to a minimal environment (PATH, HOME); KUBECONFIG is set from `kubeconfig`. */
+  env?: Record<string, string | undefined>;
+  kubeconfig?: string;
+  stdin?: string;
+  /** Pretend stdout/stderr/stdin are terminals. */
+  tty?: boolean;
+}
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const BUNDLE = resolve(REPO, 'dist/kubectl-secrets.cjs');
+export const BINARY = resolve(REPO, 'dist/kubectl-secrets');
+
+function environment(opts: CliOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
+  if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
+  return env;
+}
+
+class Capture implements Writer {
+  text = '';
+  constructor(readonly isTTY: boolean) {}
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+/** Runs the CLI in this process with injected streams. */
+export async function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
+  const stdout = new Capture(opts.tty === true);
+  const stderr = new Capture(opts.tty === true);
+  const stdin = Object.assign(Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]), { isTTY: opts.tty === true });
+  const io: IO = { stdout, stderr, stdin, env: environment(opts) };
+  const code = await main(args, io, COMMANDS);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs the built bundle (or the single binary when `binary` is set) as a child process. */
+export function runBuilt(args: readonly string[], opts: CliOptions & { binary?: boolean; cwd?: string } = {}): Promise<CliResult> {
+  const file = opts.binary ? BINARY : BUNDLE;
+  if (!existsSync(file)) throw new Error(`error: ${file} is missing: run npm run build${opts.binary ? ' && npm run package' : ''}`);
+  const [cmd, argv] = opts.binary ? [file, [...args]] : [process.execPath, [file, ...args]];
+  return runProcess(cmd, argv, { env: environment(opts), stdin: opts.stdin, cwd: opts.cwd });
+}
+
+export function runProcess(
+  cmd: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string | undefined; cwd?: string | undefined } = {},
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
