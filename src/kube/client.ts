@@ -1,3 +1,4 @@
+import http from 'node:http';
 import https from 'node:https';
 import fs from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
@@ -59,7 +60,8 @@ export class KubeClient implements Kube {
   roundTrips = 0;
   private readonly config: KubeConfig;
   private readonly tokenFile: string | undefined;
-  private agent: https.Agent | undefined;
+  private readonly plainHttp: boolean;
+  private agent: http.Agent | undefined;
   private headers: Record<string, string | string[]> | undefined;
 
   constructor(
@@ -69,9 +71,14 @@ export class KubeClient implements Kube {
     this.target = resolved.target;
     const rawUser = (resolved.user.user ?? {}) as Record<string, unknown>;
     this.tokenFile = typeof rawUser.tokenFile === 'string' ? rawUser.tokenFile : undefined;
+    this.plainHttp = resolved.target.server.startsWith('http:');
+    // client-node refuses plain-HTTP servers (kubectl proxy) unless TLS checks are off; there is no TLS to check.
+    const cluster = this.plainHttp
+      ? { ...resolved.cluster, cluster: { ...(resolved.cluster.cluster as object), 'insecure-skip-tls-verify': true } }
+      : resolved.cluster;
     this.config = new KubeConfig();
     this.config.loadFromOptions({
-      clusters: newClusters([resolved.cluster]),
+      clusters: newClusters([cluster]),
       users: newUsers([resolved.user]),
       contexts: [{ name: 'target', cluster: resolved.cluster.name, user: resolved.user.name }],
       currentContext: 'target',
@@ -161,7 +168,7 @@ export class KubeClient implements Kube {
     }
   }
 
-  private async credentials(refresh: boolean): Promise<{ agent: https.Agent; headers: Record<string, string | string[]> }> {
+  private async credentials(refresh: boolean): Promise<{ agent: http.Agent; headers: Record<string, string | string[]> }> {
     if (!this.agent || !this.headers || refresh) {
       const opts: https.RequestOptions = { headers: {} };
       await this.config.applyToHTTPSOptions(opts);
@@ -173,7 +180,7 @@ export class KubeClient implements Kube {
       if (user) headers['Impersonate-User'] = user;
       if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
       this.agent?.destroy();
-      this.agent = new https.Agent({
+      this.agent = this.plainHttp ? new http.Agent({ keepAlive: true }) : new https.Agent({
         keepAlive: true,
         ca: opts.ca,
         cert: opts.cert,

@@ -17,7 +17,7 @@ export interface HttpResponse {
 }
 
 /** One HTTP exchange; connection-level failures become KubeConnectionError. */
-export function send(agent: https.Agent | http.Agent, req: HttpRequest): Promise<HttpResponse> {
+export function send(agent: http.Agent, req: HttpRequest): Promise<HttpResponse> {
   const transport = req.url.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
     const r = transport.request(

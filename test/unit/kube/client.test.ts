@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { toCliError, KubeApiError, isForbidden } from '../../../src/kube/errors.js';
+import { clientFor, fakeApiServer, resolvedFor, status } from './fake-apiserver.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function serve(handler: Parameters<typeof fakeApiServer>[0]) {
+  const s = await fakeApiServer(handler);
+  cleanups.push(s.close);
+  return s;
+}
+
+async function firstLineOf(server: string, timeoutMs = 2000): Promise<string> {
+  const client = clientFor(server, timeoutMs);
+  try {
+    await client.get('/api/v1/namespaces/default/pods');
+    return 'no error';
+  } catch (err) {
+    const cli = toCliError(err, resolvedFor(server).target);
+    return cli ? cli.message : `unmapped: ${String(err)}`;
+  } finally {
+    client.close();
+  }
+}
+
+describe('KubeClient', () => {
+  it('follows continue tokens and sends the bearer token, limit and impersonation', async () => {
+    const seen: Array<{ url: string; auth?: string; imp?: string | string[] }> = [];
+    const s = await serve((req, res) => {
+      seen.push({ url: req.url!, auth: req.headers.authorization, imp: req.headers['impersonate-group'] });
+      const page2 = req.url!.includes('continue=t2');
+      res.end(JSON.stringify({ items: page2 ? [{ n: 3 }] : [{ n: 1 }, { n: 2 }], metadata: { continue: page2 ? '' : 't2', resourceVersion: '7' } }));
+    });
+    const client = clientFor(s.url);
+    const { items, resourceVersion } = await client.list<{ n: number }>('/api/v1/pods', { limit: 2 });
+    client.close();
+    expect(items.map((i) => i.n)).toEqual([1, 2, 3]);
+    expect(resourceVersion).toBe('7');
+    expect(seen[0]!.url).toBe('/api/v1/pods?limit=2');
+    expect(seen[1]!.url).toBe('/api/v1/pods?limit=2&continue=t2');
+    expect(seen[0]!.auth).toBe('Bearer unit-test-token');
+  });
+
+  it('retries a GET on 503 and 429, then succeeds', async () => {
+    let n = 0;
+    const s = await serve((_req, res) => {
+      n++;
+      if (n === 1) return status(res, 503, 'ServiceUnavailable', 'try later');
+      if (n === 2) {
+        res.setHeader('Retry-After', '0');
+        return status(res, 429, 'TooManyRequests', 'slow down');
+      }
+      res.end('{"ok":true}');
+    });
+    const client = clientFor(s.url);
+    await expect(client.get('/x')).resolves.toEqual({ ok: true });
+    client.close();
+    expect(client.roundTrips).toBe(3);
+  });
+
+  it('does not retry a POST on 503', async () => {
+    const s = await serve((_req, res) => status(res, 503, 'ServiceUnavailable', 'down'));
+    const client = clientFor(s.url);
+    await expect(client.create('/x', {})).rejects.toBeInstanceOf(KubeApiError);
+    client.close();
+    expect(s.requests).toHaveLength(1);
+  });
+
+  it('logs request lines at -v=6 without bodies', async () => {
+    const s = await serve((_req, res) => res.end('{"data":{"password":"c2VjcmV0"}}'));
+    const log: string[] = [];
+    const client = clientFor(s.url, 2000, log);
+    await client.get('/api/v1/namespaces/a/secrets/b');
+    client.close();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/a\/secrets\/b 200 in \d+ ms$/);
+    expect(log.join('\n')).not.toContain('c2VjcmV0');
+  });
+});
+
+describe('API and network errors become one error line', () => {
+  it('401 Unauthorized', async () => {
+    const s = await serve((_req, res) => status(res, 401, 'Unauthorized', 'Unauthorized'));
+    expect(await firstLineOf(s.url)).toBe(
+      `unauthorized: the API server at ${s.url} (context "test") rejected the credentials of user "tester"; log in again or refresh the token`,
+    );
+  });
+
+  it('403 Forbidden keeps the server message', async () => {
+    const msg = 'pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"';
+    const s = await serve((_req, res) => status(res, 403, 'Forbidden', msg));
+    expect(await firstLineOf(s.url)).toBe(`forbidden: ${msg} (${s.url} (context "test")); ask for that permission or run as someone who has it (--as)`);
+  });
+
+  it('404 Not Found', async () => {
+    const s = await serve((_req, res) => status(res, 404, 'NotFound', 'the server could not find the requested resource'));
+    expect(await firstLineOf(s.url)).toBe(`not found: the server could not find the requested resource (${s.url} (context "test"))`);
+  });
+
+  it('500 with a body that is not a Status', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(500);
+      res.end('boom');
+    });
+    expect(await firstLineOf(s.url)).toBe(`the API server at ${s.url} (context "test") answered 500 Internal Server Error: boom`);
+  });
+
+  it('timeout', async () => {
+    const s = await serve(() => {
+      /* never answers */
+    });
+    expect(await firstLineOf(s.url, 300)).toBe(
+      `request timed out after 0.3s talking to ${s.url} (context "test"); check the network or raise --request-timeout`,
+    );
+  });
+
+  it('connection refused', async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}`;
+    expect(await firstLineOf(url)).toBe(
+      `cannot reach the API server at ${url} (context "test"): connection refused; is the cluster running and the kubeconfig current?`,
+    );
+  });
+
+  it('isForbidden recognises 403', async () => {
+    const s = await serve((_req, res) => status(res, 403, 'Forbidden', 'no'));
+    const client = clientFor(s.url);
+    const err = await client.get('/x').catch((e: unknown) => e);
+    client.close();
+    expect(isForbidden(err)).toBe(true);
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { resolveKubeconfig, type KubeconfigEnv } from '../../../src/kube/kubeconfig.js';
+import { CliError } from '../../../src/errors.js';
+
+function host(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): KubeconfigEnv {
+  return { env, homedir: '/home/u', readFile: (f) => files[f] };
+}
+
+const config = (name: string, server: string, extra = '') => `
+apiVersion: v1
+kind: Config
+current-context: ${name}
+clusters:
+- name: ${name}
+  cluster:
+    server: ${server}
+    certificate-authority: certs/ca.crt
+users:
+- name: ${name}-user
+  user:
+    client-certificate: certs/${name}.crt
+    client-key: /abs/${name}.key
+contexts:
+- name: ${name}
+  context:
+    cluster: ${name}
+    user: ${name}-user
+${extra}`;
+
+describe('resolveKubeconfig', () => {
+  it('reads ~/.kube/config and defaults the namespace to "default"', () => {
+    const r = resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', 'https://dev:6443') }));
+    expect(r.target).toMatchObject({ contextName: 'dev', server: 'https://dev:6443', namespace: 'default', userName: 'dev-user' });
+  });
+
+  it('resolves relative paths against the file that holds them', () => {
+    const r = resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', 'https://dev:6443') }));
+    expect((r.cluster.cluster as Record<string, string>)['certificate-authority']).toBe('/home/u/.kube/certs/ca.crt');
+    expect((r.user.user as Record<string, string>)['client-certificate']).toBe('/home/u/.kube/certs/dev.crt');
+    expect((r.user.user as Record<string, string>)['client-key']).toBe('/abs/dev.key');
+  });
+
+  it('merges several KUBECONFIG files: the first to define a name or current-context wins', () => {
+    const files = {
+      '/a/one.yaml': config('one', 'https://one:6443'),
+      '/b/two.yaml': config('two', 'https://two:6443') + '\n',
+      '/c/dup.yaml': config('one', 'https://evil:6443'),
+    };
+    const env = { KUBECONFIG: '/a/one.yaml:/missing.yaml:/b/two.yaml:/c/dup.yaml' };
+    const r = resolveKubeconfig({}, host(files, env));
+    expect(r.target).toMatchObject({ contextName: 'one', server: 'https://one:6443' });
+    expect(r.target.sources).toEqual(['/a/one.yaml', '/b/two.yaml', '/c/dup.yaml']);
+    const two = resolveKubeconfig({ context: 'two' }, host(files, env));
+    expect(two.target.server).toBe('https://two:6443');
+    expect((two.cluster.cluster as Record<string, string>)['certificate-authority']).toBe('/b/certs/ca.crt');
+  });
+
+  it('takes the namespace from the context, and -n over it', () => {
+    const text = config('dev', 'https://dev:6443').replace('    user: dev-user', '    user: dev-user\n    namespace: team');
+    const files = { '/home/u/.kube/config': text };
+    expect(resolveKubeconfig({}, host(files)).target.namespace).toBe('team');
+    expect(resolveKubeconfig({ namespace: 'prod' }, host(files)).target.namespace).toBe('prod');
+  });
+
+  it('honours --cluster and --user over the context', () => {
+    const files = {
+      '/x/a': config('dev', 'https://dev:6443'),
+      '/x/b': config('prod', 'https://prod:6443'),
+    };
+    const r = resolveKubeconfig({ cluster: 'prod', user: 'prod-user' }, host(files, { KUBECONFIG: '/x/a:/x/b' }));
+    expect(r.target).toMatchObject({ contextName: 'dev', clusterName: 'prod', userName: 'prod-user', server: 'https://prod:6443' });
+  });
+
+  it('uses --kubeconfig alone, ignoring KUBECONFIG', () => {
+    const files = { '/k/flag.yaml': config('flag', 'https://flag:6443'), '/k/env.yaml': config('env', 'https://env:6443') };
+    const r = resolveKubeconfig({ kubeconfig: '/k/flag.yaml' }, host(files, { KUBECONFIG: '/k/env.yaml' }));
+    expect(r.target.contextName).toBe('flag');
+  });
+
+  it('falls back to the in-cluster service account', () => {
+    const files = {
+      '/var/run/secrets/kubernetes.io/serviceaccount/token': 'tok',
+      '/var/run/secrets/kubernetes.io/serviceaccount/namespace': 'app\n',
+    };
+    const r = resolveKubeconfig({}, host(files, { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }));
+    expect(r.inCluster).toBe(true);
+    expect(r.target).toMatchObject({ server: 'https://10.0.0.1:443', namespace: 'app', contextName: 'in-cluster' });
+  });
+
+  const failures: Array<[string, () => unknown, RegExp]> = [
+    ['no kubeconfig at all', () => resolveKubeconfig({}, host({})), /^no kubeconfig found \(looked in \/home\/u\/\.kube\/config and the in-cluster service account\)/],
+    ['KUBECONFIG naming only missing files', () => resolveKubeconfig({}, host({}, { KUBECONFIG: '/nope/a:/nope/b' })), /^no kubeconfig found \(looked in KUBECONFIG=\/nope\/a:\/nope\/b/],
+    ['--kubeconfig missing', () => resolveKubeconfig({ kubeconfig: '/nope.yaml' }, host({})), /^kubeconfig \/nope\.yaml \(from --kubeconfig\) does not exist/],
+    ['broken YAML', () => resolveKubeconfig({}, host({ '/home/u/.kube/config': 'clusters: [\n  - name: x\n   bad' })), /^kubeconfig \/home\/u\/\.kube\/config is not valid YAML at line \d+/],
+    ['not a mapping', () => resolveKubeconfig({}, host({ '/home/u/.kube/config': '- 1\n- 2\n' })), /is not a kubeconfig/],
+    ['unknown context', () => resolveKubeconfig({ context: 'nope' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })), /^context "nope" not found in kubeconfig \/home\/u\/\.kube\/config$/],
+    ['no current-context', () => resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', 'https://dev').replace('current-context: dev', '') })), /has no current-context; pass --context/],
+    ['context pointing at a missing cluster', () => resolveKubeconfig({ cluster: 'ghost', user: 'x' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })), /^cluster "ghost" not found/],
+  ];
+  it.each(failures)('%s gives a one-line CliError', (_name, run, message) => {
+    let caught: unknown;
+    try {
+      run();
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(CliError);
+    expect((caught as Error).message).toMatch(message);
+    expect((caught as Error).message).not.toContain('\n');
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import yaml from 'js-yaml';
+import { printReport, printWarnings } from '../../../src/output/print.js';
+import { renderTable } from '../../../src/output/table.js';
+import type { Report, View } from '../../../src/output/report.js';
+import type { IO } from '../../../src/cli/io.js';
+
+interface Row {
+  kind: string;
+  name: string;
+  rule: string;
+}
+
+const view: View<Row> = {
+  columns: [
+    { header: 'kind', value: (r) => r.kind },
+    { header: 'subject', value: (r) => r.name, color: (r) => (r.kind === 'Group' ? 'red' : undefined) },
+    { header: 'rule', value: (r) => r.rule, wide: true },
+  ],
+  name: (r) => `${r.kind.toLowerCase()}/${r.name}`,
+  empty: 'No subjects found.',
+};
+
+const report: Report<Row> = {
+  kind: 'TestReport',
+  metadata: { secret: 'db', complete: false, warnings: ['cannot list roles (forbidden)'] },
+  items: [
+    { kind: 'User', name: 'alice', rule: 'get secrets' },
+    { kind: 'Group', name: 'system:masters', rule: '' },
+  ],
+};
+
+function capture(tty = false, env: NodeJS.ProcessEnv = {}) {
+  const out = { text: '', isTTY: tty, write(s: string) { this.text += s; return true; } };
+  const err = { text: '', isTTY: tty, write(s: string) { this.text += s; return true; } };
+  const io = { stdout: out, stderr: err, stdin: process.stdin, env } as unknown as IO;
+  return { io, out, err };
+}
+
+describe('printReport', () => {
+  it('prints a kubectl-style table: upper-case headers, no borders, 3-space gaps, no trailing blanks', () => {
+    const { io, out } = capture();
+    printReport(report, view, { output: 'table', noHeaders: false }, io);
+    expect(out.text).toBe(['KIND    SUBJECT', 'User    alice', 'Group   system:masters', ''].join('\n'));
+  });
+
+  it('adds wide columns with -o wide and shows <none> for empty cells', () => {
+    const { io, out } = capture();
+    printReport(report, view, { output: 'wide', noHeaders: false }, io);
+    expect(out.text.split('\n')).toEqual([
+      'KIND    SUBJECT          RULE',
+      'User    alice            get secrets',
+      'Group   system:masters   <none>',
+      '',
+    ]);
+  });
+
+  it('omits headers with --no-headers', () => {
+    const { io, out } = capture();
+    printReport(report, view, { output: 'table', noHeaders: true }, io);
+    expect(out.text.split('\n')[0]).toBe('User    alice');
+  });
+
+  it('colours cells only on a terminal without NO_COLOR', () => {
+    const tty = capture(true);
+    printReport(report, view, { output: 'table', noHeaders: false }, tty.io);
+    expect(tty.out.text).toContain('\u001b[31msystem:masters\u001b[39m');
+    const noColor = capture(true, { NO_COLOR: '1' });
+    printReport(report, view, { output: 'table', noHeaders: false }, noColor.io);
+    expect(noColor.out.text).not.toContain('\u001b[');
+    const piped = capture(false);
+    printReport(report, view, { output: 'table', noHeaders: false }, piped.io);
+    expect(piped.out.text).not.toContain('\u001b[');
+  });
+
+  it('prints a versioned JSON document', () => {
+    const { io, out } = capture();
+    printReport(report, view, { output: 'json', noHeaders: false }, io);
+    expect(JSON.parse(out.text)).toEqual({
+      apiVersion: 'kubectl-secrets.dev/v1alpha1',
+      kind: 'TestReport',
+      metadata: report.metadata,
+      items: report.items,
+    });
+  });
+
+  it('prints the same document as YAML', () => {
+    const { io, out } = capture();
+    printReport(report, view, { output: 'yaml', noHeaders: false }, io);
+    expect(yaml.load(out.text)).toEqual(JSON.parse(JSON.stringify({ apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: 'TestReport', metadata: report.metadata, items: report.items })));
+    expect(out.text.startsWith('apiVersion: kubectl-secrets.dev/v1alpha1\nkind: TestReport\n')).toBe(true);
+  });
+
+  it('prints names with -o name', () => {
+    const { io, out } = capture();
+    printReport(report, view, { output: 'name', noHeaders: false }, io);
+    expect(out.text).toBe('user/alice\ngroup/system:masters\n');
+  });
+
+  it('says so on stderr when there is nothing, keeping stdout empty', () => {
+    const { io, out, err } = capture();
+    printReport({ ...report, items: [] }, view, { output: 'table', noHeaders: false }, io);
+    expect(out.text).toBe('');
+    expect(err.text).toBe('No subjects found.\n');
+  });
+
+  it('prints an empty items list for JSON even with no rows', () => {
+    const { io, out } = capture();
+    printReport({ ...report, items: [] }, view, { output: 'json', noHeaders: false }, io);
+    expect(JSON.parse(out.text).items).toEqual([]);
+  });
+
+  it('prints warnings on stderr', () => {
+    const { io, err } = capture();
+    printWarnings(report, io);
+    expect(err.text).toBe('warning: cannot list roles (forbidden)\n');
+  });
+});
+
+describe('renderTable', () => {
+  it('keeps every cell on one line', () => {
+    const text = renderTable([{ header: 'a', value: (r: { a: string }) => r.a }], [{ a: 'one\ntwo' }], { wide: false, noHeaders: true, color: false });
+    expect(text).toBe('one two\n');
+  });
+});
