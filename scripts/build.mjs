@@ -6,7 +6,20 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// Optional modules some dependencies try to require inside try/catch. Left as
+// require() calls they would make the single binary print a warning, so they
+// resolve to an empty module: exactly what their absence means.
+const OPTIONAL = ['supports-color', 'encoding', 'bufferutil', 'utf-8-validate'];
+const stubOptional = {
+  name: 'stub-optional',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${OPTIONAL.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'stub-optional' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub-optional' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
+  },
+};
+
 const result = await build({
+  plugins: [stubOptional],
   entryPoints: ['src/main.ts'],
   outfile: 'dist/kubectl-secrets.cjs',
   bundle: true,

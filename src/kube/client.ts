@@ -1,8 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import fs from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { newClusters, newUsers } from '@kubernetes/client-node/dist/config_types.js';
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, send, type HttpResponse } from './http.js';
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
@@ -58,7 +57,7 @@ const MAX_ATTEMPTS = 3;
 export class KubeClient implements Kube {
   readonly target: ClusterTarget;
   roundTrips = 0;
-  private readonly config: KubeConfig;
+  private config: KubeConfig | undefined;
   private readonly tokenFile: string | undefined;
   private readonly plainHttp: boolean;
   private agent: http.Agent | undefined;
@@ -72,17 +71,28 @@ export class KubeClient implements Kube {
     const rawUser = (resolved.user.user ?? {}) as Record<string, unknown>;
     this.tokenFile = typeof rawUser.tokenFile === 'string' ? rawUser.tokenFile : undefined;
     this.plainHttp = resolved.target.server.startsWith('http:');
+  }
+
+  /** client-node (auth: exec plugins, certificates, tokens) loads on first use: `--help` never pays for it. */
+  private async kubeConfig(): Promise<KubeConfig> {
+    if (this.config) return this.config;
+    const [{ KubeConfig }, { newClusters, newUsers }] = await Promise.all([
+      import('@kubernetes/client-node/dist/config.js'),
+      import('@kubernetes/client-node/dist/config_types.js'),
+    ]);
     // client-node refuses plain-HTTP servers (kubectl proxy) unless TLS checks are off; there is no TLS to check.
     const cluster = this.plainHttp
-      ? { ...resolved.cluster, cluster: { ...(resolved.cluster.cluster as object), 'insecure-skip-tls-verify': true } }
-      : resolved.cluster;
-    this.config = new KubeConfig();
-    this.config.loadFromOptions({
+      ? { ...this.resolved.cluster, cluster: { ...(this.resolved.cluster.cluster as object), 'insecure-skip-tls-verify': true } }
+      : this.resolved.cluster;
+    const config = new KubeConfig();
+    config.loadFromOptions({
       clusters: newClusters([cluster]),
-      users: newUsers([resolved.user]),
-      contexts: [{ name: 'target', cluster: resolved.cluster.name, user: resolved.user.name }],
+      users: newUsers([this.resolved.user]),
+      contexts: [{ name: 'target', cluster: this.resolved.cluster.name, user: this.resolved.user.name }],
       currentContext: 'target',
     });
+    this.config = config;
+    return config;
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
@@ -171,7 +181,7 @@ export class KubeClient implements Kube {
   private async credentials(refresh: boolean): Promise<{ agent: http.Agent; headers: Record<string, string | string[]> }> {
     if (!this.agent || !this.headers || refresh) {
       const opts: https.RequestOptions = { headers: {} };
-      await this.config.applyToHTTPSOptions(opts);
+      await (await this.kubeConfig()).applyToHTTPSOptions(opts);
       const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
       for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
       if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;

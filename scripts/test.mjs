@@ -1,0 +1,40 @@
+// The whole test suite, as CI runs it: build the bundle and the single binary,
+// run every vitest project (the e2e project builds and starts the real local
+// control plane itself), then print one line `N passed, N failed`.
+// Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+const results = '.test-results.json';
+const step = (what, cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`error: ${what} failed (exit ${r.status ?? r.signal})`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+};
+
+step('build', process.execPath, ['scripts/build.mjs']);
+step('package', process.execPath, ['scripts/package.mjs']);
+rmSync(results, { force: true });
+const vitest = spawnSync(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
+
+if (!existsSync(results)) {
+  console.error(`error: vitest wrote no results (exit ${vitest.status ?? vitest.signal})`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const report = JSON.parse(readFileSync(results, 'utf8'));
+const passed = report.numPassedTests ?? 0;
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+// A suite that failed to load (or a failing global setup) has no test results of its own: count it.
+const brokenSuites = (report.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0).length;
+const failed = (report.numFailedTests ?? 0) + brokenSuites + skipped + (vitest.status !== 0 && report.numFailedTests === 0 && brokenSuites === 0 ? 1 : 0);
+if (skipped > 0) console.error(`error: ${skipped} tests were skipped; CI counts them as failed`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
