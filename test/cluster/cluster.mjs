@@ -2,10 +2,10 @@
 // kube-apiserver, kube-controller-manager, kube-scheduler and KWOK (fake
 // nodes whose pods "run" without containers), one process each, all on
 // loopback with free ports, state under one directory per cluster.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -24,6 +24,7 @@ const NODE_IP = '10.200.0.1';
 const NEVER_READY_LABEL = 'kubectl-secrets.test/never-ready';
 // Stop order: clients first, storage last.
 const COMPONENTS = ['kwok', 'scheduler', 'controllerManager', 'apiserver', 'etcd'];
+const KEEP_FAILED_MS = 60 * 60 * 1000;
 
 /** Root of the per-cluster state directories. */
 export function stateRoot() {
@@ -97,13 +98,15 @@ async function removeStaleClusters(log) {
     }
     const running = Object.values(info.pids ?? {}).some((pid) => isOurs(pid, dir));
     if (running || (info.upPid !== process.pid && alive(info.upPid) && !info.ready)) continue;
+    // A failed start keeps its logs for an hour so its error message stays useful.
+    if (!info.ready && Date.now() - (await stat(join(dir, 'cluster.json'))).mtimeMs < KEEP_FAILED_MS) continue;
     log(`removing stale cluster dir ${dir}`);
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** KWOK stages: upstream fast node/pod stages plus pod-never-ready, with disjoint selectors. */
-export async function kwokConfig(binDir) {
+async function kwokConfig(binDir) {
   const stages = join(binDir, 'kwok-stages');
   const load = async (p) => yaml.load(await readFile(p, 'utf8'));
   const podReady = await load(join(stages, 'pod/fast/pod-ready.yaml'));
@@ -196,7 +199,7 @@ async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = tru
   const step = (what) => log(`${what} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   dir = resolve(dir ?? join(stateRoot(), `${name}-${randomBytes(3).toString('hex')}`));
   if (existsSync(dir) && (await readdir(dir)).length > 0) {
-    throw new ClusterError('prepare state dir', `${dir} already exists and is not empty (stale? remove it with test/cluster/down ${dir})`);
+    throw new ClusterError('prepare state dir', `${dir} already exists and is not empty (stale? remove it first)`);
   }
   const pki = join(dir, 'pki');
   const logs = join(dir, 'logs');
@@ -234,6 +237,16 @@ async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = tru
     await save();
     return c;
   };
+
+  // Interrupted while starting: the components are detached, so stop them here.
+  // (A starting kube-apiserver may ignore SIGTERM: stopProcess escalates to SIGKILL.)
+  let interrupted = false;
+  const onSignal = async (signal) => {
+    interrupted = true;
+    for (const c of [...running].reverse()) await stopProcess(c.pid, dir, 3000);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
 
   try {
     const ca = await makeCA(pki, 'kubectl-secrets-local-ca');
@@ -351,9 +364,13 @@ async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = tru
     await save();
     return cluster;
   } catch (e) {
+    if (interrupted) await new Promise(() => {}); // onSignal stops everything and exits
     for (const c of [...running].reverse()) await stopProcess(c.pid, dir, 5000);
+    await rm(join(dir, 'etcd'), { recursive: true, force: true }); // the bulk; logs stay
     if (e instanceof ClusterError) throw e;
     throw new ClusterError('start', e.message);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
 }
 
@@ -408,15 +425,26 @@ const fileSafe = (s) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
  * @param {{user: string, groups?: string[]}} identity
  * @returns {Promise<string>} absolute path of the kubeconfig
  */
-export async function makeUserKubeconfig(cluster, { user, groups = [] }) {
-  const name = fileSafe([user, ...groups].join('+'));
+export function makeUserKubeconfig(cluster, { user, groups = [] }) {
+  const id = createHash('sha256').update(JSON.stringify([user, groups])).digest('hex').slice(0, 8);
+  const name = `${fileSafe(user)}-${id}`;
   const path = join(cluster.dir, 'users', `${name}.kubeconfig`);
-  if (existsSync(path)) return path;
-  const cert = await makeCert(join(cluster.dir, 'users'), { cert: cluster.caCert, key: cluster.caKey }, {
-    name, commonName: user, organizations: groups,
-  });
-  return writeKubeconfig(path, { server: cluster.server, caCert: cluster.caCert, user, clientCert: cert.cert, clientKey: cert.key });
+  if (existsSync(path)) return Promise.resolve(path);
+  // Concurrent calls for one identity share one key and certificate.
+  let pending = userKubeconfigs.get(path);
+  if (!pending) {
+    pending = makeCert(join(cluster.dir, 'users'), { cert: cluster.caCert, key: cluster.caKey }, {
+      name, commonName: user, organizations: groups,
+    }).then((cert) =>
+      writeKubeconfig(path, { server: cluster.server, caCert: cluster.caCert, user, clientCert: cert.cert, clientKey: cert.key }),
+    );
+    userKubeconfigs.set(path, pending);
+    pending.finally(() => userKubeconfigs.delete(path)).catch(() => {});
+  }
+  return pending;
 }
+/** @type {Map<string, Promise<string>>} */
+const userKubeconfigs = new Map();
 
 /**
  * Kubeconfig with a bound token from a real TokenRequest for ServiceAccount ns/sa.
