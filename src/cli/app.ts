@@ -33,7 +33,7 @@ export async function main(rawArgv: readonly string[], io: IO, commands: readonl
     .scriptName(PROGRAM)
     .usage(`${PROGRAM} <command> [flags]\n\nAnswer, against a live cluster, who can read a Secret, where it is exposed, who read it, and rotate it safely.`)
     .options(verbosityOption)
-    .parserConfiguration({ 'strip-aliased': true, 'strip-dashed': true, 'boolean-negation': false })
+    .parserConfiguration({ 'strip-aliased': true, 'boolean-negation': false })
     .strict()
     .help('help')
     .alias('help', 'h')

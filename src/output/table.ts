@@ -1,13 +1,5 @@
-import Table from 'cli-table3';
 import { paint } from './color.js';
 import type { Column } from './report.js';
-
-const NO_BORDER = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-  right: '', 'right-mid': '', middle: '',
-};
 
 export interface TableOptions {
   wide: boolean;
@@ -15,28 +7,32 @@ export interface TableOptions {
   color: boolean;
 }
 
+const GAP = '   ';
+
 /**
  * Renders rows the way kubectl does: upper-case headers, no borders, columns
- * separated by three spaces, no trailing blanks. Cells never wrap; a cell with
- * several values joins them with commas.
+ * separated by three spaces, no trailing blanks, `<none>` for an empty cell.
+ * Cells never wrap. Widths are measured on the plain text and colour is added
+ * after padding, so escape codes never shift columns. (A hand-rolled renderer:
+ * cli-table3 took ~0.3 ms a row, a second for an inventory of 3,000 Secrets.)
  */
 export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[], opts: TableOptions): string {
   const shown = columns.filter((c) => opts.wide || !c.wide);
-  const table = new Table({
-    chars: NO_BORDER,
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3, compact: true },
-  });
-  if (!opts.noHeaders) table.push(shown.map((c) => c.header.toUpperCase()));
-  for (const row of rows) {
-    table.push(shown.map((c) => paint(oneLine(c.value(row)), c.color?.(row), opts.color)));
-  }
-  if (table.length === 0) return '';
-  return table
-    .toString()
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .join('\n')
-    .concat('\n');
+  const cells = rows.map((row) => shown.map((c) => oneLine(c.value(row))));
+  const header = shown.map((c) => c.header.toUpperCase());
+  const widths = shown.map((_, i) => Math.max(opts.noHeaders ? 0 : header[i]!.length, ...cells.map((r) => r[i]!.length)));
+  const line = (texts: string[], colors: ReadonlyArray<ReturnType<NonNullable<Column<T>['color']>>>): string =>
+    texts
+      .map((text, i) => {
+        const padded = i === texts.length - 1 ? text : text.padEnd(widths[i]!);
+        return paint(text, colors[i], opts.color) + padded.slice(text.length);
+      })
+      .join(GAP)
+      .trimEnd();
+  const out: string[] = [];
+  if (!opts.noHeaders && rows.length > 0) out.push(line(header, []));
+  rows.forEach((row, r) => out.push(line(cells[r]!, shown.map((c) => c.color?.(row)))));
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 const oneLine = (text: string): string => (text === '' ? '<none>' : text.replace(/\s*\n\s*/g, ' '));
