@@ -1,15 +1,117 @@
 import { defineCommand } from './command.js';
+import type { CommandContext } from './context.js';
 import { withConnection, withOutput } from './flags.js';
-import { notImplemented } from './not-implemented.js';
+import { consumerView, describeSecret, exposureView, inventoryView, kubectlName, useRows } from './exposure-view.js';
+import { CliError, UsageError } from '../errors.js';
+import { loadExposureSources } from '../kube/exposure-sources.js';
+import { runExposure, type ExposureResult, type ExposureScope } from '../exposure/run.js';
+import { findingsAtOrAbove } from '../exposure/report.js';
+import { SEVERITIES, type Severity } from '../exposure/types.js';
+import { printReport, printWarnings } from '../output/print.js';
+
+/** The parsed flags (yargs strips the dashed spellings at run time). */
+interface ExposureArgs {
+  name?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+  output: string;
+  noHeaders: boolean;
+  failOn?: Severity;
+  metadataOnly?: boolean;
+  showHashes?: boolean;
+  chunkSize: number;
+}
+
+/** Exit code when --fail-on finds something at or above the threshold. */
+export const FAIL_ON_EXIT_CODE = 3;
 
 export const exposureCommand = defineCommand({
   command: 'exposure [name]',
   describe: 'Where a Secret is consumed (pods, workloads, service accounts, ingresses) and how risky each use is',
   builder: (y) =>
     withOutput(withConnection(y))
-      .positional('name', { type: 'string', describe: 'Secret name (omit with -A for an inventory of all Secrets)' })
+      .positional('name', { type: 'string', describe: 'Secret name (omit for an inventory of every Secret in the namespace, or with -A in all namespaces)' })
       .options({
-        'fail-on': { type: 'string', choices: ['low', 'medium', 'high'], describe: 'Exit 3 when a finding of this severity or worse exists' },
-      }),
-  handler: async () => notImplemented('exposure'),
+        'fail-on': {
+          type: 'string',
+          choices: [...SEVERITIES],
+          describe: `Exit ${FAIL_ON_EXIT_CODE} when a finding of this severity or worse exists (for CI gates)`,
+          requiresArg: true,
+        },
+        'metadata-only': { type: 'boolean', default: false, describe: 'Never read Secret data (metadata-only lists): key checks and types are skipped' },
+        'show-hashes': { type: 'boolean', default: false, describe: 'Show a truncated SHA-256 of each value (never the value) to compare copies' },
+        'chunk-size': { type: 'number', default: 500, describe: 'Objects per list request (as in kubectl)', requiresArg: true },
+      })
+      .example('$0 exposure db-creds -n prod', 'Who uses Secret db-creds, how, and how risky each use is')
+      .example('$0 exposure -A --fail-on=high', `Inventory of all Secrets; exit ${FAIL_ON_EXIT_CODE} on any high finding`)
+      .example('$0 exposure db-creds -o json', 'Every use with its keys, update verdict and risks (schema: docs/output.md)'),
+  handler: async (parsed, ctx) => {
+    const args = parsed as unknown as ExposureArgs;
+    const name = validName(args.name);
+    const chunk = Number(args.chunkSize);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`invalid --chunk-size ${args.chunkSize}: use a positive whole number`);
+    // yargs does not check `choices` of dashed flags once it strips the dashed spelling.
+    if (args.failOn !== undefined && !SEVERITIES.includes(args.failOn)) {
+      throw new UsageError(`invalid value "${args.failOn}" for --fail-on (one of ${SEVERITIES.join(', ')})`);
+    }
+    if (args.showHashes && args.metadataOnly) throw new UsageError('--show-hashes needs Secret data: drop --metadata-only');
+    const kube = ctx.connect();
+    const scope: ExposureScope = {
+      namespace: args.allNamespaces ? undefined : args.namespace || kube.target.namespace,
+      name,
+      metadataOnly: args.metadataOnly === true,
+      showHashes: args.showHashes === true,
+      limit: chunk,
+    };
+    const result = await runExposure((s) => loadExposureSources(kube, s), scope);
+    refuseUnknownSecret(result, scope);
+    print(result, { output: args.output, noHeaders: args.noHeaders, allNamespaces: scope.namespace === undefined }, ctx);
+    const failOn = args.failOn;
+    if (failOn) {
+      const n = findingsAtOrAbove(result.report.metadata.findings, failOn);
+      if (n > 0) {
+        ctx.io.stderr.write(`${n} finding${n === 1 ? '' : 's'} at or above ${failOn} (--fail-on=${failOn})\n`);
+        return FAIL_ON_EXIT_CODE;
+      }
+    }
+    return 0;
+  },
 });
+
+function validName(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const name = raw.replace(/^secrets?\//, '');
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    throw new UsageError(`invalid Secret name "${raw}": use a lowercase DNS subdomain name such as db-creds`);
+  }
+  return name;
+}
+
+/** A Secret that is absent and referenced by nothing is most likely a typo. */
+function refuseUnknownSecret(result: ExposureResult, scope: ExposureScope): void {
+  if (result.kind !== 'ExposureReport' || result.report.items.length > 0) return;
+  const secrets = result.report.metadata.secrets;
+  if (secrets.some((s) => s.exists !== false)) return;
+  const where = scope.namespace !== undefined ? `in namespace "${scope.namespace}"` : 'in any namespace';
+  throw new CliError(`secret "${scope.name}" not found ${where}, and nothing references it`);
+}
+
+function print(result: ExposureResult, opts: { output: string; noHeaders: boolean; allNamespaces: boolean }, ctx: CommandContext): void {
+  const { output, noHeaders } = opts;
+  if (result.kind === 'SecretInventory') {
+    printReport(result.report, inventoryView, opts, ctx.io);
+    printWarnings(result.report, ctx.io);
+    return;
+  }
+  const report = result.report;
+  if (output === 'json' || output === 'yaml') {
+    printReport(report, consumerView, opts, ctx.io);
+  } else if (output === 'name') {
+    for (const n of new Set(report.items.map((c) => kubectlName(c.kind, c.name)))) ctx.io.stdout.write(`${n}\n`);
+  } else {
+    if (!noHeaders) for (const s of report.metadata.secrets) ctx.io.stderr.write(describeSecret(s));
+    const rows = { kind: report.kind, metadata: report.metadata, items: useRows(report.items) };
+    printReport(rows, exposureView(opts.allNamespaces), opts, ctx.io);
+  }
+  printWarnings(report, ctx.io);
+}

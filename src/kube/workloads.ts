@@ -1,4 +1,4 @@
-import type { Kube } from './client.js';
+import type { Kube, ListOptions } from './client.js';
 import { tolerantList } from './fetch.js';
 import { RESOURCES } from './paths.js';
 import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
@@ -25,9 +25,9 @@ export interface PodsAndWorkloads {
  * parallel, tolerating forbidden lists. Items get their `kind` filled in,
  * since list items come without it.
  */
-export async function loadPodsAndWorkloads(kube: Kube, namespace: string | undefined): Promise<PodsAndWorkloads> {
+export async function loadPodsAndWorkloads(kube: Kube, namespace: string | undefined, options?: ListOptions): Promise<PodsAndWorkloads> {
   const types = [RESOURCES.pods, ...WORKLOAD_RESOURCES];
-  const listings = await Promise.all(types.map((t) => tolerantList<Record<string, unknown>>(kube, t, namespace)));
+  const listings = await Promise.all(types.map((t) => tolerantList<Record<string, unknown>>(kube, t, namespace, options)));
   const gaps: string[] = [];
   const pods: PodLike[] = [];
   const workloads: WorkloadLike[] = [];
