@@ -1,0 +1,122 @@
+// who-can's answer from plain data: direct readers, then the indirect paths.
+import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
+import { findConsumers } from './consumers.js';
+import { addNodeReaders, addRbacReaders, addSuperusers, type SecretRef } from './direct.js';
+import {
+  addExecutors,
+  addImpersonators,
+  addNodeProxies,
+  addPodCreators,
+  addRbacEscalators,
+  addTokenMinters,
+  addWorkloadModifiers,
+  type IndirectInput,
+} from './indirect.js';
+import { RbacIndex, type DanglingBinding } from './policy.js';
+import { READ_VERBS, rowIdentity, type ReadVerb, type WhoCanRow } from './report.js';
+import { RowCollector, ServiceAccountDirectory } from './rows.js';
+import { identityKey, identityLabel, type Identity, type SubjectKind } from './subjects.js';
+import type { RbacSnapshot } from './types.js';
+
+export interface WhoCanInput {
+  secret: SecretRef;
+  rbac: RbacSnapshot;
+  /** ServiceAccounts that exist (for the system:serviceaccounts groups). */
+  serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>;
+  /** Pods and workloads of the Secret's namespace. */
+  pods: readonly PodLike[];
+  workloads: readonly WorkloadLike[];
+  /** The API server's version; undefined when unknown (then the pre-1.35 exec rule is assumed). */
+  serverVersion?: { major: number; minor: number } | undefined;
+}
+
+export interface WhoCanOptions {
+  verbs: readonly ReadVerb[];
+  indirect: boolean;
+  /** Also list indirect paths of subjects that can read directly. */
+  allPaths: boolean;
+  subjectKinds?: readonly SubjectKind[] | undefined;
+}
+
+export interface WhoCanAnswer {
+  rows: WhoCanRow[];
+  dangling: DanglingBinding[];
+  /** Everyone-groups and unreconciled aggregation (dangling bindings are in `dangling`). */
+  warnings: string[];
+  consumers: { pods: string[]; workloads: string[]; nodes: string[] };
+}
+
+export const DEFAULT_OPTIONS: WhoCanOptions = { verbs: READ_VERBS, indirect: true, allPaths: false };
+
+export function whoCan(input: WhoCanInput, options: WhoCanOptions = DEFAULT_OPTIONS): WhoCanAnswer {
+  const index = new RbacIndex(input.rbac);
+  const serviceAccounts = new ServiceAccountDirectory(input.serviceAccounts);
+  const consumers = findConsumers(input.secret.name, input.pods, input.workloads);
+  const rows = new RowCollector(serviceAccounts);
+
+  addSuperusers(options.verbs, rows);
+  addRbacReaders(index, input.secret, options.verbs, rows);
+  addNodeReaders(consumers, options.verbs, rows);
+
+  if (options.indirect) {
+    const readers = rows.identities('direct');
+    const readerKeys = new Set(readers.map(identityKey));
+    const indirect: IndirectInput = {
+      index,
+      secret: input.secret,
+      pods: input.pods,
+      workloads: input.workloads,
+      consumers,
+      readers,
+      serviceAccounts,
+      execAllowsGet: execAllowsGet(input.serverVersion),
+      rows,
+      skip: options.allPaths ? () => false : (id: Identity) => readerKeys.has(identityKey(id)),
+    };
+    addPodCreators(indirect);
+    addWorkloadModifiers(indirect);
+    addExecutors(indirect);
+    addImpersonators(indirect);
+    addTokenMinters(indirect);
+    addRbacEscalators(indirect);
+    addNodeProxies(indirect);
+  }
+
+  let built = rows.build();
+  if (options.subjectKinds && options.subjectKinds.length > 0) built = built.filter((r) => options.subjectKinds!.includes(r.kind));
+  const dangling = index.dangling(input.secret.namespace);
+  return {
+    rows: built,
+    dangling,
+    warnings: warningsFor(built, index, input.secret),
+    consumers: {
+      pods: consumers.pods.map((p) => p.metadata.name ?? ''),
+      workloads: consumers.workloads.map((w) => `${w.kind}/${w.metadata.name ?? ''}`),
+      nodes: [...consumers.nodes.keys()],
+    },
+  };
+}
+
+/** Since 1.35 (WebSocket exec needs `create`), `get pods/exec` no longer lets anyone in. */
+export function execAllowsGet(version: { major: number; minor: number } | undefined): boolean {
+  if (!version) return true;
+  return version.major < 1 || (version.major === 1 && version.minor < 35);
+}
+
+function warningsFor(rows: readonly WhoCanRow[], index: RbacIndex, secret: SecretRef): string[] {
+  const warnings: string[] = [];
+  for (const row of rows) {
+    if (!row.everyone) continue;
+    const who = rowIdentity(row);
+    const scope = who.name === 'system:authenticated' ? 'EVERY authenticated user and ServiceAccount' : 'EVERY anonymous request (if anonymous auth is on)';
+    warnings.push(`${identityLabel(who)} ${row.path === 'direct' ? 'can read' : `has an indirect path (${row.path}) to`} ${secret.namespace}/${secret.name}: that is ${scope}`);
+  }
+  for (const cr of index.unreconciledInUse(secret.namespace)) {
+    warnings.push(`ClusterRole ${cr.name} is aggregated but its stored rules differ from its labelled children (aggregation not reconciled yet): counted both`);
+  }
+  return warnings;
+}
+
+export function danglingWarning(d: DanglingBinding): string {
+  return `${d.binding.kind} ${d.binding.namespace ? `${d.binding.namespace}/` : ''}${d.binding.name} references ${d.role.kind} ${d.role.name}, which does not exist: it grants nothing (dangling)`;
+}

@@ -1,0 +1,202 @@
+// Turns grants into one row per subject and path, expanding the
+// ServiceAccount groups to the ServiceAccounts that exist.
+import type { Grant } from './policy.js';
+import { PATH_KINDS, READ_VERBS, type ChainStep, type PathKind, type TargetRef, type WhoCanRow } from './report.js';
+import {
+  identityKey,
+  identityOfSubject,
+  isEveryoneGroup,
+  serviceAccountGroupScope,
+  type Identity,
+} from './subjects.js';
+
+/** The ServiceAccounts that exist, by namespace. */
+export class ServiceAccountDirectory {
+  private readonly byNamespace = new Map<string, string[]>();
+
+  constructor(serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>) {
+    for (const sa of serviceAccounts) {
+      let names = this.byNamespace.get(sa.namespace);
+      if (!names) this.byNamespace.set(sa.namespace, (names = []));
+      names.push(sa.name);
+    }
+  }
+
+  /** Members of a ServiceAccount group (`*` for all namespaces). */
+  members(scope: string): Identity[] {
+    const namespaces = scope === '*' ? [...this.byNamespace.keys()] : [scope];
+    return namespaces.flatMap((ns) => (this.byNamespace.get(ns) ?? []).map((name): Identity => ({ kind: 'ServiceAccount', name, namespace: ns })));
+  }
+
+  has(namespace: string, name: string): boolean {
+    return this.byNamespace.get(namespace)?.includes(name) ?? false;
+  }
+}
+
+/** A step built from a grant: the binding, role and rule that allow it. */
+export function grantStep(grant: Grant, base: Omit<ChainStep, 'authorizer' | 'binding' | 'role'>): ChainStep {
+  const { rule } = grant;
+  return {
+    authorizer: 'RBAC',
+    ...base,
+    binding: grant.binding,
+    role: grant.role,
+    ...(rule.index === undefined ? { pendingAggregation: true } : { ruleIndex: rule.index }),
+    rule: rule.rule,
+    ...(rule.aggregatedFrom ? { aggregatedFrom: rule.aggregatedFrom } : {}),
+  };
+}
+
+interface Pending {
+  identity: Identity;
+  path: PathKind;
+  steps: ChainStep[];
+}
+
+export class RowCollector {
+  private readonly rows = new Map<string, Pending>();
+
+  constructor(private readonly serviceAccounts: ServiceAccountDirectory) {}
+
+  add(identity: Identity, path: PathKind, step: ChainStep): void {
+    const key = `${path}|${identityKey(identity)}`;
+    let row = this.rows.get(key);
+    if (!row) this.rows.set(key, (row = { identity, path, steps: [] }));
+    row.steps.push(step);
+  }
+
+  /**
+   * Adds a step for every subject of the grant's binding, and for each member
+   * of a ServiceAccount group among them.
+   */
+  addGrant(grant: Grant, path: PathKind, base: Omit<ChainStep, 'authorizer' | 'binding' | 'role'>, skip?: (id: Identity) => boolean): void {
+    for (const subject of grant.subjects) {
+      const identity = identityOfSubject(subject, grant.bindingNamespace);
+      if (!identity) continue;
+      const expands = identity.kind === 'Group' && serviceAccountGroupScope(identity.name) !== undefined;
+      if (!expands && skip?.(identity)) continue;
+      const step = grantStep(grant, base);
+      if (subject.kind !== identity.kind || (identity.kind === 'ServiceAccount' && subject.namespace !== identity.namespace)) step.boundAs = subject;
+      this.addExpanded(identity, path, step, skip);
+    }
+  }
+
+  /** Adds the identity's step, and for a ServiceAccount group the same step for each member. */
+  addExpanded(identity: Identity, path: PathKind, step: ChainStep, skip?: (id: Identity) => boolean): void {
+    if (!skip?.(identity)) this.add(identity, path, step);
+    const scope = identity.kind === 'Group' ? serviceAccountGroupScope(identity.name) : undefined;
+    if (scope === undefined) return;
+    for (const member of this.serviceAccounts.members(scope)) {
+      if (skip?.(member)) continue;
+      const { boundAs: _ignored, ...rest } = step;
+      this.add(member, path, { ...rest, memberOf: identity.name });
+    }
+  }
+
+  identities(path: PathKind): Identity[] {
+    return [...this.rows.values()].filter((r) => r.path === path).map((r) => r.identity);
+  }
+
+  build(): WhoCanRow[] {
+    return [...this.rows.values()].map(toRow).sort(compareRows);
+  }
+}
+
+function toRow(p: Pending): WhoCanRow {
+  // A verb is field-selected only when no step grants it in full.
+  const verbSet = new Set<string>();
+  const fullVerbs = new Set<string>();
+  for (const s of p.steps) {
+    for (const v of s.verbs) {
+      verbSet.add(v);
+      if (s.fieldSelectedOnly !== true) fullVerbs.add(v);
+    }
+  }
+  const order = (v: string): number => {
+    const i = (READ_VERBS as readonly string[]).indexOf(v);
+    return i < 0 ? READ_VERBS.length : i;
+  };
+  const verbs = [...verbSet].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  const fieldSelectedOnly = p.path === 'direct' ? verbs.filter((v) => !fullVerbs.has(v)) : [];
+  return {
+    kind: p.identity.kind,
+    subject: p.identity.name,
+    namespace: p.identity.namespace ?? '',
+    verbs,
+    fieldSelectedOnly,
+    path: p.path,
+    via: viaText(p.steps),
+    everyone: isEveryoneGroup(p.identity),
+    chain: p.steps,
+  };
+}
+
+const KIND_ORDER = ['User', 'Group', 'ServiceAccount'];
+
+function compareRows(a: WhoCanRow, b: WhoCanRow): number {
+  return (
+    PATH_KINDS.indexOf(a.path) - PATH_KINDS.indexOf(b.path) ||
+    KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+    a.namespace.localeCompare(b.namespace) ||
+    a.subject.localeCompare(b.subject)
+  );
+}
+
+const MAX_VIA = 3;
+
+/**
+ * The row's chains in short, at most three, e.g.
+ * `rolebinding/ops → clusterrole/edit rules[2,5]` (rules of one binding and role merged).
+ */
+export function viaText(steps: readonly ChainStep[]): string {
+  const merged = new Map<string, { step: ChainStep; rules: Set<string> }>();
+  for (const step of steps) {
+    const key = stepText(step, []);
+    let entry = merged.get(key);
+    if (!entry) merged.set(key, (entry = { step, rules: new Set() }));
+    if (step.authorizer === 'RBAC') entry.rules.add(ruleLabel(step));
+  }
+  const entries = [...merged.values()];
+  const shown = entries
+    .slice(0, MAX_VIA)
+    .map(({ step, rules }) => stepText(step, [...rules]))
+    .join('; ');
+  return entries.length > MAX_VIA ? `${shown}; (+${entries.length - MAX_VIA} more)` : shown;
+}
+
+function ruleLabel(step: ChainStep): string {
+  const index = step.pendingAggregation ? 'pending aggregation' : String(step.ruleIndex);
+  return step.aggregatedFrom ? `${index} from clusterrole/${step.aggregatedFrom}` : index;
+}
+
+/** One step in short; `rules` overrides the rule part with several rule labels. */
+export function stepText(step: ChainStep, rules?: string[]): string {
+  const parts: string[] = [];
+  if (step.memberOf) parts.push(`group ${step.memberOf}:`);
+  if (step.action) {
+    const on = step.targets?.length ? ` ${step.actsAs ? 'as' : 'on'} ${targetsText(step.targets)}` : '';
+    parts.push(`${step.action}${on}:`);
+  }
+  switch (step.authorizer) {
+    case 'superuser':
+      parts.push('superuser group: bypasses authorization');
+      break;
+    case 'Node':
+      parts.push(`Node authorizer: ${step.note ?? 'node'} runs ${targetsText(step.targets)}`);
+      break;
+    case 'RBAC': {
+      const b = step.binding!;
+      const r = step.role!;
+      parts.push(`${b.kind.toLowerCase()}/${b.name} → ${r.kind.toLowerCase()}/${r.name} rules[${(rules ?? [ruleLabel(step)]).join(', ')}]`);
+    }
+  }
+  return parts.join(' ');
+}
+
+const MAX_TARGETS = 2;
+
+function targetsText(targets: readonly TargetRef[] | undefined): string {
+  const names = (targets ?? []).map((t) => `${t.kind.toLowerCase()}/${t.name}`);
+  const shown = names.slice(0, MAX_TARGETS).join(',');
+  return names.length > MAX_TARGETS ? `${shown} (+${names.length - MAX_TARGETS})` : shown;
+}

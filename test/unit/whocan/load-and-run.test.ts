@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { subjectAccessReviews } from '../../../src/kube/access.js';
+import { loadClusterSnapshot } from '../../../src/kube/rbac.js';
+import { DEFAULT_OPTIONS } from '../../../src/whocan/analyze.js';
+import { runWhoCan } from '../../../src/whocan/run.js';
+import { FakeKube } from './fake-kube.js';
+import { clusterRole, crb, pod, rb, readSecrets, role, sa, user, NS, SECRET } from './fixtures.js';
+
+const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+const cluster = (extra: Record<string, unknown[]> = {}) => ({
+  [`${RBAC}/clusterroles`]: [clusterRole('reader', [readSecrets(['get'])]), clusterRole('edit', [readSecrets()])],
+  [`${RBAC}/clusterrolebindings`]: [crb('c', 'reader', [user('alice')]), crb('ghost', 'missing', [user('ghost')])],
+  [`${RBAC}/roles`]: [role('r', [readSecrets(['list'])])],
+  [`${RBAC}/rolebindings`]: [rb('b', { kind: 'Role', name: 'r' }, [sa('web')])],
+  [`${RBAC}/namespaces/${NS}/roles`]: [role('r', [readSecrets(['list'])])],
+  [`${RBAC}/namespaces/${NS}/rolebindings`]: [rb('b', { kind: 'Role', name: 'r' }, [sa('web')])],
+  '/api/v1/serviceaccounts': [{ metadata: { namespace: NS, name: 'web' } }],
+  [`/api/v1/namespaces/${NS}/serviceaccounts`]: [{ metadata: { namespace: NS, name: 'web' } }],
+  [`/api/v1/namespaces/${NS}/pods`]: [pod('web-1', { secret: SECRET, node: 'n1' })],
+  [`/api/v1/namespaces/${NS}/secrets`]: [{ metadata: { name: SECRET } }],
+  ...extra,
+});
+
+const run = (kube: FakeKube, options = {}) =>
+  runWhoCan({ namespace: NS, name: SECRET }, { ...DEFAULT_OPTIONS, verify: false, ...options }, {
+    load: () => loadClusterSnapshot(kube, NS, SECRET, { indirect: (options as { indirect?: boolean }).indirect ?? true }),
+    review: async (qs) => (await subjectAccessReviews(kube, qs.map((q) => ({ subject: { user: q.user, groups: q.groups }, attributes: { resourceAttributes: q.attributes } })))).map((a) => a.allowed),
+  });
+
+describe('loadClusterSnapshot + runWhoCan', () => {
+  it('loads everything in a fixed set of lists, never gets a Secret', async () => {
+    const kube = new FakeKube(cluster(), [], { version: 'v1.37.2' });
+    const result = await run(kube);
+    expect(result.metadata.complete).toBe(true);
+    expect(result.rows.map((r) => `${r.kind}/${r.subject}`)).toEqual(['User/alice', 'User/system:node:n1', 'Group/system:masters', 'ServiceAccount/web']);
+    expect(kube.requests.filter((r) => r.includes('/secrets'))).toEqual([`LIST /api/v1/namespaces/${NS}/secrets?fieldSelector=metadata.name=${SECRET} (metadata)`]);
+    expect(kube.requests.some((r) => r.startsWith('GET') && r.includes('secrets'))).toBe(false);
+    expect(kube.roundTrips).toBe(15); // version, secret, 4 RBAC, serviceaccounts, pods + 7 workload types
+    expect(result.metadata.secret.exists).toBe(true);
+    expect(result.metadata.warnings).toEqual(['ClusterRoleBinding ghost references ClusterRole missing, which does not exist: it grants nothing (dangling)']);
+    expect(result.metadata.danglingBindings).toHaveLength(1);
+  });
+
+  it('falls back to the namespace when cluster-wide lists are forbidden, and says the answer is partial', async () => {
+    const kube = new FakeKube(cluster(), [`${RBAC}/rolebindings`, `${RBAC}/roles`, '/api/v1/serviceaccounts', `/apis/apps/v1/namespaces/${NS}/daemonsets`], { version: 'v1.37.2' });
+    const result = await run(kube);
+    expect(result.metadata.complete).toBe(false);
+    expect(result.rows.map((r) => `${r.kind}/${r.subject}`)).toContain('ServiceAccount/web');
+    expect(result.metadata.warnings).toEqual(
+      expect.arrayContaining([
+        `cannot list rolebindings.rbac.authorization.k8s.io in all namespaces (forbidden): using namespace ${NS} only (paths through other namespaces are missing): the answer may be incomplete`,
+        `cannot list daemonsets.apps in namespace ${NS} (forbidden): the answer may be incomplete`,
+      ]),
+    );
+  });
+
+  it('--direct-only: forbidden workload lists do not make the direct answer partial', async () => {
+    const kube = new FakeKube(cluster(), [`${RBAC}/rolebindings`, `${RBAC}/roles`], { version: 'v1.37.2' });
+    const result = await run(kube, { indirect: false });
+    expect(result.metadata.complete).toBe(true);
+    expect(kube.requests.some((r) => r.includes('deployments'))).toBe(false);
+    // direct access only depends on the namespace's roles and bindings
+    expect(kube.requests).toContain(`LIST ${RBAC}/namespaces/${NS}/rolebindings`);
+    expect(kube.requests).not.toContain(`LIST ${RBAC}/rolebindings`);
+  });
+
+  it('forbidden clusterroles: bindings to ClusterRoles are unknown, not dangling; the answer is partial', async () => {
+    const kube = new FakeKube(cluster(), [`${RBAC}/clusterroles`], { version: 'v1.37.2' });
+    const result = await run(kube);
+    expect(result.metadata.complete).toBe(false);
+    expect(result.metadata.danglingBindings).toEqual([]);
+    expect(result.metadata.warnings[0]).toBe('cannot list clusterroles.rbac.authorization.k8s.io (forbidden): the answer may be incomplete');
+  });
+
+  it('a missing Secret still gets an answer, with a warning; unknown existence when listing secrets is forbidden', async () => {
+    const missing = await run(new FakeKube(cluster({ [`/api/v1/namespaces/${NS}/secrets`]: [] }), [], { version: 'v1.37.2' }));
+    expect(missing.metadata.secret.exists).toBe(false);
+    expect(missing.metadata.warnings[0]).toBe(`secret ${NS}/${SECRET} does not exist: showing who could read it if it existed`);
+    expect(missing.rows.length).toBeGreaterThan(0);
+    const unknown = await run(new FakeKube(cluster(), [`/api/v1/namespaces/${NS}/secrets`], { version: 'v1.37.2' }));
+    expect(unknown.metadata.secret.exists).toBeNull();
+    expect(unknown.metadata.warnings[0]).toMatch(/^cannot tell whether secret app\/db exists/);
+  });
+
+  it('--verify asks one SubjectAccessReview per verb and marks disputes', async () => {
+    const kube = new FakeKube(cluster(), [], { version: 'v1.37.2', review: (body) => body.spec.user !== 'alice' });
+    const result = await run(kube, { verify: true, indirect: false });
+    const reviews = kube.created.map((c) => c.body.spec);
+    expect(reviews).toContainEqual({ user: 'alice', groups: [], resourceAttributes: { namespace: NS, verb: 'get', group: '', resource: 'secrets', name: SECRET } });
+    expect(result.rows.find((r) => r.subject === 'alice')!.verified).toBe('disputed');
+    expect(result.rows.find((r) => r.subject === 'web')!.verified).toBe('confirmed');
+    expect(result.disputes).toHaveLength(1);
+    expect(result.metadata.verification).toEqual({ confirmed: 3, disputed: 1 });
+  });
+});
