@@ -14,8 +14,9 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
   json: 'application/json-patch+json',
 };
-/** Lists as PartialObjectMetadata carry names and labels only: no Secret values ever cross the wire. */
-const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+/** Lists as PartialObjectMetadata carry names and labels only: no Secret values ever cross the wire.
+ * No fallback to full objects: a server that cannot answer this way fails the request instead. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 export interface ListOptions {
   query?: Query;

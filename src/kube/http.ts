@@ -22,7 +22,9 @@ export function send(agent: http.Agent, req: HttpRequest): Promise<HttpResponse>
   return new Promise((resolve, reject) => {
     const r = transport.request(
       req.url,
-      { method: req.method, headers: req.headers, agent },
+      // Content-Length always: Node sends a DELETE body without it (nor chunking), and the
+      // server then reads that body as the start of the next request on the kept-alive socket.
+      { method: req.method, headers: withLength(req), agent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -38,6 +40,11 @@ export function send(agent: http.Agent, req: HttpRequest): Promise<HttpResponse>
     r.on('error', (e) => reject(connectionError(e, req)));
     r.end(req.body);
   });
+}
+
+function withLength(req: HttpRequest): Record<string, string | string[]> {
+  if (req.body === undefined) return req.headers;
+  return { ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body)) };
 }
 
 function connectionError(err: Error & { code?: string }, req: HttpRequest): KubeConnectionError {
