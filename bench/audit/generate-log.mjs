@@ -7,6 +7,7 @@
 //
 //   node bench/audit/generate-log.mjs [BYTES|1GB|200MB] [OUT]
 //   AUDIT_BENCH_BYTES=200MB node bench/audit/generate-log.mjs
+//   AUDIT_BENCH_SECRET_SHARE=1 ...   every request reads a Secret (an audit policy that logs only Secrets)
 //
 // Deterministic for a given size: the same seed gives the same file.
 import { openSync, writeSync, closeSync, mkdirSync, statSync, renameSync } from 'node:fs';
@@ -59,7 +60,8 @@ const HUMANS = [
 const REASON_ALLOW = (binding, role, subject) =>
   `RBAC: allowed by ClusterRoleBinding \\"${binding}\\" of ClusterRole \\"${role}\\" to ${subject}`;
 
-export function* generateLines(random) {
+/** secretShare: the fraction of requests that read a Secret (about 2% in a cluster-wide Metadata policy). */
+export function* generateLines(random, secretShare = 0.02) {
   let t = Date.parse('2025-06-01T00:00:00Z') * 1000; // microseconds
   let idCounter = 0;
   const hex = (n) => {
@@ -252,19 +254,18 @@ export function* generateLines(random) {
   const nextNonSecret = weighted(nonSecret);
   const nextSecret = weighted(secretReads);
   for (;;) {
-    // about 2% of requests read a Secret
-    yield* random() < 0.02 ? nextSecret() : nextNonSecret();
+    yield* random() < secretShare ? nextSecret() : nextNonSecret();
   }
 }
 
-export function generateLog(path, bytes, seed = 42) {
+export function generateLog(path, bytes, { seed = 42, secretShare = 0.02 } = {}) {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.partial`;
   const fd = openSync(tmp, 'w');
   let written = 0;
   let batch = [];
   let batchBytes = 0;
-  for (const line of generateLines(rng(seed))) {
+  for (const line of generateLines(rng(seed), secretShare)) {
     batch.push(line);
     batchBytes += line.length + 1;
     if (batchBytes >= 8 << 20 || written + batchBytes >= bytes) {
@@ -282,21 +283,23 @@ export function generateLog(path, bytes, seed = 42) {
 }
 
 /** Returns the path of a cached log of about `bytes` bytes, generating it when missing. */
-export function ensureLog(bytes, dir = benchDir()) {
-  const path = join(dir, `audit-${bytes}-v${GENERATOR_VERSION}.log`);
+export function ensureLog(bytes, { dir = benchDir(), secretShare = 0.02 } = {}) {
+  const share = secretShare === 0.02 ? '' : `-secrets${Math.round(secretShare * 100)}`;
+  const path = join(dir, `audit-${bytes}${share}-v${GENERATOR_VERSION}.log`);
   try {
     if (statSync(path).size >= bytes) return path;
   } catch {
     /* not there yet */
   }
-  generateLog(path, bytes);
+  generateLog(path, bytes, { secretShare });
   return path;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const bytes = parseSize(process.argv[2] ?? process.env.AUDIT_BENCH_BYTES ?? '1GB');
+  const secretShare = Number(process.env.AUDIT_BENCH_SECRET_SHARE ?? 0.02);
   const out = process.argv[3];
   const started = Date.now();
-  const path = out ? (generateLog(out, bytes), out) : ensureLog(bytes);
+  const path = out ? (generateLog(out, bytes, { secretShare }), out) : ensureLog(bytes, { secretShare });
   console.log(`${path} (${(statSync(path).size / 1e6).toFixed(0)} MB, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }

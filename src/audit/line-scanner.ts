@@ -1,13 +1,12 @@
-import { NEEDLE } from './prefilter.js';
-
-const NEWLINE = 0x0a;
-const CR = 0x0d;
+import { SCAN_NEEDLE, SCAN_NEEDLE_OFFSET } from './prefilter.js';
+import { CR, NEWLINE } from './bytes.js';
 
 export interface LineHandler {
   /**
-   * A line [start, end) of buf, without its newline. Called for lines containing NEEDLE
-   * (`hit` is the first index of it) and for the first `sampleLines` non-empty lines
-   * (`hit` -1 when they lack it). `last` is true for a final line with no newline after it.
+   * A line [start, end) of buf, without its newline. Called for lines that may contain
+   * NEEDLE (`hit`: it does not start before this index) and for the first `sampleLines` non-empty lines
+   * (`hit` -1 when they lack it). `last` is true for a final line with no newline after it,
+   * which is always handed on: it may be a line still being written.
    * buf is only valid during the call.
    */
   line(buf: Buffer, start: number, end: number, hit: number, lineNo: number, last: boolean): void;
@@ -21,7 +20,7 @@ export interface LineScannerOptions {
 }
 
 /**
- * Splits a stream of chunks into lines and hands on only the lines that mention NEEDLE
+ * Splits a stream of chunks into lines and hands on only the lines that may mention NEEDLE
  * (plus a few leading lines for format detection). Most lines are only passed over by
  * Buffer.indexOf; a line is copied only when it spans two chunks.
  */
@@ -86,28 +85,28 @@ export class LineScanner {
 
   /** Lines in buf[from, to), where to is just past a newline. */
   private scan(buf: Buffer, from: number, to: number): void {
-    const { handler } = this;
-    const cap = this.options.maxLineBytes;
-    let hit = buf.indexOf(NEEDLE, from);
+    let hit = buf.indexOf(SCAN_NEEDLE, from);
     let s = from;
     while (s < to) {
       const nl = buf.indexOf(NEWLINE, s);
       const e = nl === -1 || nl >= to ? to : nl;
-      const lineNo = ++this.lineNo;
-      const len = e - s;
-      if (len > 1 || (len === 1 && buf[s] !== CR)) {
-        this.nonEmpty++;
-        if (len > cap) {
-          handler.huge(lineNo);
-        } else if (hit !== -1 && hit < e) {
-          handler.line(buf, s, e, hit, lineNo, false);
-        } else if (this.nonEmpty <= this.options.sampleLines) {
-          handler.line(buf, s, e, -1, lineNo, false);
-        }
+      if (hit !== -1 && hit < e) {
+        this.consider(buf, s, e, Math.max(s, hit - SCAN_NEEDLE_OFFSET), false);
+        hit = buf.indexOf(SCAN_NEEDLE, e + 1);
+      } else {
+        this.consider(buf, s, e, -1, false);
       }
-      if (hit !== -1 && hit < e) hit = buf.indexOf(NEEDLE, e + 1);
       s = e + 1;
     }
+  }
+
+  private consider(buf: Buffer, s: number, e: number, hit: number, last: boolean): void {
+    const lineNo = ++this.lineNo;
+    const len = e - s;
+    if (len === 0 || (len === 1 && buf[s] === CR)) return;
+    this.nonEmpty++;
+    if (len > this.options.maxLineBytes) this.handler.huge(lineNo);
+    else if (hit !== -1 || last || this.nonEmpty <= this.options.sampleLines) this.handler.line(buf, s, e, hit, lineNo, last);
   }
 
   private extendCarry(piece: Buffer): void {
@@ -129,12 +128,7 @@ export class LineScanner {
     const line = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryBytes);
     this.carry = [];
     this.carryBytes = 0;
-    const lineNo = ++this.lineNo;
-    const len = line.length;
-    if (len > 1 || (len === 1 && line[0] !== CR)) {
-      this.nonEmpty++;
-      const hit = line.indexOf(NEEDLE);
-      if (hit !== -1 || this.nonEmpty <= this.options.sampleLines) this.handler.line(line, 0, len, hit, lineNo, last);
-    }
+    const hit = line.indexOf(SCAN_NEEDLE);
+    this.consider(line, 0, line.length, hit === -1 ? -1 : Math.max(0, hit - SCAN_NEEDLE_OFFSET), last);
   }
 }

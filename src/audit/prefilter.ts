@@ -1,3 +1,5 @@
+import { BACKSLASH, COLON, DOT, isSpace, QUOTE } from './bytes.js';
+
 /**
  * Byte-level tests run before any JSON parsing.
  *
@@ -8,14 +10,14 @@
  */
 export const NEEDLE = Buffer.from('secrets');
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const DOT = 0x2e;
-const COLON = 0x3a;
-
-function isSpace(b: number): boolean {
-  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
-}
+/**
+ * What chunks are searched for: the tail of NEEDLE. Buffer.indexOf finds a pattern this
+ * short with memchr on its first byte, and "c" is rare in audit logs where "s" is not:
+ * about 1.5 times as fast as searching for NEEDLE itself. A match may start
+ * SCAN_NEEDLE_OFFSET bytes before it.
+ */
+export const SCAN_NEEDLE = Buffer.from('crets');
+export const SCAN_NEEDLE_OFFSET = 2;
 
 /** Skips back over quotes, escapes and whitespace, which differ between native, escaped and pretty-printed JSON. */
 function skipNoiseBack(buf: Uint8Array, i: number, floor: number): number {
@@ -36,7 +38,7 @@ function endsWithAt(buf: Uint8Array, lastIndex: number, floor: number, word: Uin
 
 const RESOURCE = Buffer.from('resource');
 const VERB = Buffer.from('verb');
-const GKE_VERBS = [Buffer.from('get'), Buffer.from('list'), Buffer.from('watch')];
+const READ_VERB_BYTES = [Buffer.from('get'), Buffer.from('list'), Buffer.from('watch')];
 
 /** `secrets` at `at` is the value of a "resource" key: `"resource":"secrets"`, escaped or spaced. */
 function isResourceValue(buf: Uint8Array, at: number, start: number, end: number): boolean {
@@ -51,42 +53,34 @@ function isResourceValue(buf: Uint8Array, at: number, start: number, end: number
 /** `secrets` at `at` is inside a GKE method name such as `io.k8s.core.v1.secrets.watch"`. */
 function isGkeReadMethod(buf: Uint8Array, at: number, end: number): boolean {
   const dot = at + NEEDLE.length;
-  if (dot >= end || buf[dot] !== DOT || buf[at - 1] !== DOT) return false;
-  for (const verb of GKE_VERBS) {
+  if (dot >= end || at === 0 || buf[dot] !== DOT || buf[at - 1] !== DOT) return false;
+  for (const verb of READ_VERB_BYTES) {
     const close = dot + 1 + verb.length;
-    if (close >= end) continue;
-    let same = true;
-    for (let k = 0; k < verb.length; k++) {
-      if (buf[dot + 1 + k] !== verb[k]) {
-        same = false;
-        break;
-      }
-    }
-    if (same && (buf[close] === QUOTE || buf[close] === BACKSLASH)) return true;
+    if (close < end && startsWithAt(buf, dot + 1, end, verb) && (buf[close] === QUOTE || buf[close] === BACKSLASH)) return true;
   }
   return false;
 }
 
-/** Some `"verb"` key in [start, end) has the value get, list or watch. */
-function hasReadVerb(buf: Buffer, start: number, end: number): boolean {
-  let at = buf.indexOf(VERB, start);
-  while (at !== -1 && at < end) {
-    const before = at - 1;
-    if (before >= start && (buf[before] === QUOTE || buf[before] === BACKSLASH)) {
-      let i = at + VERB.length;
-      while (i < end && (buf[i] === QUOTE || buf[i] === BACKSLASH || isSpace(buf[i]!))) i++;
-      if (i < end && buf[i] === COLON) {
-        i++;
-        while (i < end && (buf[i] === QUOTE || buf[i] === BACKSLASH || isSpace(buf[i]!))) i++;
-        for (const verb of GKE_VERBS) {
-          const close = i + verb.length;
-          if (close < end && buf.compare(verb, 0, verb.length, i, close) === 0 && (buf[close] === QUOTE || buf[close] === BACKSLASH)) {
-            return true;
-          }
-        }
-      }
+function startsWithAt(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+  if (at + word.length > end) return false;
+  for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
+  return true;
+}
+
+/** Some `"verb"` key in the line has the value get, list or watch. */
+function hasReadVerb(line: Buffer): boolean {
+  const end = line.length;
+  for (let at = line.indexOf(VERB); at !== -1; at = line.indexOf(VERB, at + VERB.length)) {
+    if (at === 0 || (line[at - 1] !== QUOTE && line[at - 1] !== BACKSLASH)) continue;
+    let i = at + VERB.length;
+    while (i < end && (line[i] === QUOTE || line[i] === BACKSLASH || isSpace(line[i]!))) i++;
+    if (i >= end || line[i] !== COLON) continue;
+    i++;
+    while (i < end && (line[i] === QUOTE || line[i] === BACKSLASH || isSpace(line[i]!))) i++;
+    for (const verb of READ_VERB_BYTES) {
+      const close = i + verb.length;
+      if (close < end && startsWithAt(line, i, end, verb) && (line[close] === QUOTE || line[close] === BACKSLASH)) return true;
     }
-    at = buf.indexOf(VERB, at + VERB.length);
   }
   return false;
 }
@@ -95,13 +89,14 @@ function hasReadVerb(buf: Buffer, start: number, end: number): boolean {
  * Could the record in buf[start, end) be a Secret read? A superset test: true for every
  * get/list/watch of secrets in every supported format, false for most lines that merely
  * mention the word (Secret writes, names like "app-secrets", the external-secrets operator).
- * `firstHit` is an index of NEEDLE already found in the range.
+ * NEEDLE is looked for from `from` on.
  */
-export function mayReadSecret(buf: Buffer, start: number, end: number, firstHit: number): boolean {
-  let resource = false;
-  for (let at = firstHit; at !== -1 && at < end; at = buf.indexOf(NEEDLE, at + NEEDLE.length)) {
-    if (isGkeReadMethod(buf, at, end)) return true;
-    if (!resource && isResourceValue(buf, at, start, end)) resource = true;
+export function mayReadSecret(buf: Buffer, start: number, end: number, from = start): boolean {
+  // Searches stay inside the line: past its end the next match may be far away.
+  const line = buf.subarray(start, end);
+  for (let at = line.indexOf(NEEDLE, Math.max(0, from - start)); at !== -1; at = line.indexOf(NEEDLE, at + NEEDLE.length)) {
+    if (isGkeReadMethod(line, at, line.length)) return true;
+    if (isResourceValue(line, at, 0, line.length)) return hasReadVerb(line);
   }
-  return resource && hasReadVerb(buf, start, end);
+  return false;
 }

@@ -11,7 +11,7 @@ export type ReadVerb = (typeof READ_VERBS)[number];
 export const READ_SCOPES = ['named', 'field-selected', 'namespace-wide', 'cluster-wide'] as const;
 export type ReadScope = (typeof READ_SCOPES)[number];
 
-export const GROUP_BY = ['subject', 'secret', 'verb', 'source-ip', 'user-agent'] as const;
+export const GROUP_BY = ['subject', 'secret', 'verb', 'source', 'user-agent'] as const;
 export type AuditGroupBy = (typeof GROUP_BY)[number];
 
 /** Event formats recognised per record; an input reports one of these, or mixed/unknown/empty. */

@@ -1,0 +1,29 @@
+// Bundles the audit engine (src/audit + src/sources) with esbuild into one ESM file,
+// as the CLI bundle would contain it, and returns its path.
+import { build } from 'esbuild';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchDir } from './generate-log.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export async function bundleEngine() {
+  const outfile = join(benchDir(), 'engine.mjs');
+  await build({
+    stdin: {
+      contents: [
+        "export { runAudit } from './src/audit/run.ts';",
+        "export { openAuditLogs } from './src/sources/audit-inputs.ts';",
+      ].join('\n'),
+      resolveDir: repo,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}

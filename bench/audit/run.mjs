@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Audit engine throughput, measured against baselines in the same run on the same file:
+//   - our engine on the plain log and on a .gz of it (MB/s of uncompressed text)
+//   - jq doing the same count (distinct secret-read requests), grep -F '"secrets"' reading the file,
+//     gunzip -c > /dev/null, and Node's zlib alone
+//   - peak RSS of our engine on the full log and on a tenth of it (memory must not grow with size)
+//   - the worst case: a fifth-size log in which every request reads a Secret (a policy that logs only
+//     Secrets), engine vs jq
+//
+//   node bench/audit/run.mjs [SIZE]        SIZE like 1GB (default), 200MB; or AUDIT_BENCH_BYTES
+//   AUDIT_BENCH_RUNS=3                     timed runs per measurement (median); jq runs once
+//
+// Logs are generated (bench/audit/generate-log.mjs) into the OS temp dir and kept for the next run.
+// Prints figures and ratios; never fails on a target (timings are no test).
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureLog, parseSize } from './generate-log.mjs';
+import { bundleEngine } from './engine.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bytesWanted = parseSize(process.argv[2] ?? process.env.AUDIT_BENCH_BYTES ?? '1GB');
+const runs = Number(process.env.AUDIT_BENCH_RUNS ?? 3);
+
+const log = ensureLog(bytesWanted);
+const small = ensureLog(Math.max(1_000_000, Math.round(bytesWanted / 10)));
+const secretsOnly = ensureLog(Math.max(1_000_000, Math.round(bytesWanted / 5)), { secretShare: 1 });
+const gz = `${log}.gz`;
+if (!existsSync(gz) || statSync(gz).mtimeMs < statSync(log).mtimeMs) {
+  console.error(`compressing ${log} ...`);
+  const r = spawnSync('sh', ['-c', `gzip -c -6 '${log}' > '${gz}.partial' && mv '${gz}.partial' '${gz}'`], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('gzip failed');
+}
+const size = statSync(log).size;
+const engine = await bundleEngine();
+
+function wall(cmd, args, options = {}) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...options });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+function median(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median wall time of `runs` runs (after one warm-up that also fills the page cache). */
+function timed(label, cmd, args, n = runs) {
+  process.stderr.write(`  ${label} ...`);
+  const warm = wall(cmd, args);
+  const samples = [warm];
+  if (n > 1) {
+    samples.length = 0;
+    for (let i = 0; i < n; i++) samples.push(wall(cmd, args));
+  }
+  const ms = median(samples.map((s) => s.ms));
+  process.stderr.write(` ${(ms / 1000).toFixed(2)} s\n`);
+  return { ms, last: samples.at(-1).stdout };
+}
+
+const node = process.execPath;
+const child = join(here, 'child.mjs');
+const mbps = (ms) => size / 1e6 / (ms / 1000);
+
+console.error(`audit bench: ${log} (${(size / 1e6).toFixed(0)} MB, gz ${(statSync(gz).size / 1e6).toFixed(0)} MB), ${runs} runs each`);
+wall('cat', [log], { stdio: 'ignore' });
+
+const ours = timed('engine, plain', node, [child, engine, 'scan', log]);
+const oursGz = timed('engine, .gz', node, [child, engine, 'scan', gz]);
+const grep = timed(`grep -cF '"secrets"'`, 'grep', ['-cF', '"secrets"', log]);
+const gunzip = timed('gunzip -c > /dev/null', 'sh', ['-c', `gunzip -c '${gz}' > /dev/null`]);
+const zlib = timed('node zlib alone', node, [child, engine, 'zlib', gz]);
+const jqFilter = 'select(.objectRef.resource=="secrets" and .objectRef.subresource==null and (.verb=="get" or .verb=="list" or .verb=="watch")) | .auditID';
+const jq = timed('jq (same count)', 'sh', ['-c', `jq -r '${jqFilter}' '${log}' | sort -u | wc -l`], 1);
+const smallRun = JSON.parse(wall(node, [child, engine, 'scan', small]).stdout);
+const worst = timed('engine, secrets-only log', node, [child, engine, 'scan', secretsOnly]);
+const worstJq = timed('jq, secrets-only log', 'sh', ['-c', `jq -r '${jqFilter}' '${secretsOnly}' | sort -u | wc -l`], 1);
+
+const plain = JSON.parse(ours.last);
+const packed = JSON.parse(oursGz.last);
+const jqCount = Number(jq.last.trim());
+const row = (name, ms, extra = '') => console.log(`${name.padEnd(30)} ${(ms / 1000).toFixed(2).padStart(7)} s ${mbps(ms).toFixed(0).padStart(6)} MB/s  ${extra}`);
+const x = (a, b) => `${(a / b).toFixed(2)}×`;
+
+console.log(`\nlog: ${(size / 1e6).toFixed(0)} MB, ${plain.lines} lines; ${plain.requests} secret-read requests (${plain.denied} denied); ${plain.parsedLines} lines parsed as JSON`);
+console.log(`jq counts ${jqCount} distinct requests: ${jqCount === plain.requests && jqCount === packed.requests ? 'same as the engine' : `DIFFERENT (engine ${plain.requests} / ${packed.requests})`}\n`);
+console.log(`${'what'.padEnd(30)} ${'time'.padStart(9)} ${'rate'.padStart(11)}  (rates are MB of uncompressed log per second)`);
+row('engine, plain (wall)', ours.ms, `engine alone ${mbps(plain.ms).toFixed(0)} MB/s, peak RSS ${plain.maxRssMB.toFixed(0)} MB`);
+row('engine, .gz (wall)', oursGz.ms, `engine alone ${mbps(packed.ms).toFixed(0)} MB/s, peak RSS ${packed.maxRssMB.toFixed(0)} MB`);
+row(`grep -cF '"secrets"'`, grep.ms);
+row('gunzip -c > /dev/null', gunzip.ms);
+row('node zlib alone', zlib.ms);
+row('jq', jq.ms);
+console.log(`\nratios (same run):`);
+console.log(`  engine vs jq:                ${x(jq.ms, ours.ms)} faster            target ≥ 10×`);
+console.log(`  engine vs grep -F:           ${x(ours.ms, grep.ms)} grep's time`);
+console.log(`  engine .gz vs gunzip alone:  ${x(oursGz.ms, gunzip.ms)} gunzip's time      target ≤ 1.3×`);
+console.log(`  engine .gz vs node zlib:     ${x(oursGz.ms, zlib.ms)} zlib's time (scanning on top of inflating)`);
+console.log(`  engine plain:                ${mbps(ours.ms).toFixed(0)} MB/s                 target ≥ 750 MB/s`);
+const worstRun = JSON.parse(worst.last);
+const worstMB = worstRun.bytes / 1e6;
+console.log(
+  `  worst case, every request a Secret read (${worstMB.toFixed(0)} MB, ${worstRun.requests} requests): engine ${(worstMB / (worst.ms / 1000)).toFixed(0)} MB/s, jq ${(worstMB / (worstJq.ms / 1000)).toFixed(0)} MB/s, ${x(worstJq.ms, worst.ms)} faster; jq counts ${Number(worstJq.last.trim())}, peak RSS ${worstRun.maxRssMB.toFixed(0)} MB`,
+);
+console.log(
+  `  peak RSS:                    ${plain.maxRssMB.toFixed(0)} MB on ${(size / 1e6).toFixed(0)} MB, ${smallRun.maxRssMB.toFixed(0)} MB on ${(smallRun.bytes / 1e6).toFixed(0)} MB, ${packed.maxRssMB.toFixed(0)} MB on .gz   target < 200 MB, flat`,
+);

@@ -1,0 +1,154 @@
+import { READ_SCOPES, READ_VERBS, type AuditGroupBy, type AuditRow, type ReadScope, type ReadVerb, type SubjectKind } from './report-types.js';
+import type { ResolvedQuery } from './query.js';
+import type { SecretRead } from './secret-read.js';
+import { isSystemKind, serviceAccountNamespace, subjectKind, subjectLabel } from './subjects.js';
+
+/** "ns/name" for named and field-selected reads, "ns/*" namespace-wide, "*\/*" cluster-wide. */
+export function targetOf(r: { namespace: string | null; name: string | null; scope: ReadScope }): string {
+  if (r.scope === 'cluster-wide') return '*/*';
+  if (r.scope === 'namespace-wide' || r.name === null) return `${r.namespace ?? '*'}/*`;
+  return `${r.namespace ?? '*'}/${r.name}`;
+}
+
+class RowBuilder {
+  count = 0;
+  denied = 0;
+  first: number | null = null;
+  last: number | null = null;
+  readonly verbs = new Set<ReadVerb>();
+  readonly scopes = new Set<ReadScope>();
+  readonly subjects = new Set<string>();
+  readonly secrets = new Set<string>();
+  readonly sourceIPs = new Set<string>();
+  readonly userAgents = new Set<string>();
+  readonly pods = new Set<string>();
+  readonly nodes = new Set<string>();
+  readonly kubelets = new Set<string>();
+  readonly controlPlane = new Set<string>();
+
+  constructor(
+    readonly key: string,
+    readonly subject?: AuditRow['subject'],
+  ) {}
+
+  add(r: SecretRead, kind: SubjectKind, label: string): void {
+    this.count++;
+    if (r.denied) this.denied++;
+    if (r.time !== null) {
+      if (this.first === null || r.time < this.first) this.first = r.time;
+      if (this.last === null || r.time > this.last) this.last = r.time;
+    }
+    this.verbs.add(r.verb);
+    this.scopes.add(r.scope);
+    this.subjects.add(label);
+    this.secrets.add(targetOf(r));
+    for (const ip of r.sourceIPs) this.sourceIPs.add(ip);
+    if (r.userAgent !== null) this.userAgents.add(r.userAgent);
+    if (r.pod !== null) {
+      const ns = serviceAccountNamespace(r.user);
+      this.pods.add(ns === null ? r.pod : `${ns}/${r.pod}`);
+    }
+    if (r.node !== null) this.nodes.add(r.node);
+    if (kind === 'node') this.kubelets.add(r.user);
+    if (kind === 'control-plane') this.controlPlane.add(r.user);
+  }
+
+  build(system: boolean): AuditRow {
+    const row: AuditRow = {
+      key: system ? `(system) ${plural(this.kubelets.size, 'kubelet')}, ${this.controlPlane.size} control-plane` : this.key,
+      count: this.count,
+      denied: this.denied,
+      firstSeen: this.first === null ? null : new Date(this.first).toISOString(),
+      lastSeen: this.last === null ? null : new Date(this.last).toISOString(),
+      verbs: READ_VERBS.filter((v) => this.verbs.has(v)),
+      scopes: READ_SCOPES.filter((s) => this.scopes.has(s)),
+      subjects: sorted(this.subjects),
+      secrets: sorted(this.secrets),
+      sourceIPs: sorted(this.sourceIPs),
+      userAgents: sorted(this.userAgents),
+      pods: sorted(this.pods),
+      nodes: sorted(this.nodes),
+    };
+    if (system) row.system = { kubelets: this.kubelets.size, controlPlane: this.controlPlane.size };
+    if (this.subject) row.subject = this.subject;
+    return row;
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function sorted(values: Set<string>): string[] {
+  return [...values].sort();
+}
+
+function groupKey(r: SecretRead, label: string, groupBy: AuditGroupBy): string {
+  switch (groupBy) {
+    case 'subject':
+      return label;
+    case 'secret':
+      return targetOf(r);
+    case 'verb':
+      return r.verb;
+    case 'source':
+      return r.sourceIPs[0] ?? '(none)';
+    case 'user-agent':
+      return r.userAgent ?? '(none)';
+  }
+}
+
+function bitCount(bits: number): number {
+  let n = 0;
+  for (let b = bits; b !== 0; b &= b - 1) n++;
+  return n;
+}
+
+/**
+ * Builds the report's rows one request at a time: one row per value of the grouping,
+ * biggest count first; kubelets and control-plane components go into one last row
+ * unless the query lists them.
+ */
+export class Aggregator {
+  private readonly rows = new Map<string, RowBuilder>();
+  private readonly system = new RowBuilder('(system)');
+  readonly totals = { requests: 0, denied: 0, failed: 0, noResponse: 0, system: 0, events: 0 };
+
+  constructor(private readonly q: ResolvedQuery) {}
+
+  /** Counts one request (its final stage's read; `stages` has a bit per stage logged); false when the query leaves it out. */
+  add(r: SecretRead, stages: number): boolean {
+    const { q, totals } = this;
+    if (q.deniedOnly && !r.denied) return false;
+    totals.requests++;
+    totals.events += bitCount(stages);
+    if (r.denied) totals.denied++;
+    else if (r.code === null) totals.noResponse++;
+    else if (r.code >= 400) totals.failed++;
+    const kind = subjectKind(r.user, r.impersonatedUser);
+    const label = subjectLabel(r.user, r.impersonatedUser);
+    if (isSystemKind(kind)) {
+      totals.system++;
+      if (!q.includeSystem) {
+        this.system.add(r, kind, label);
+        return true;
+      }
+    }
+    const key = groupKey(r, label, q.groupBy);
+    let row = this.rows.get(key);
+    if (!row) {
+      row = new RowBuilder(key, q.groupBy === 'subject' ? { user: r.user, impersonatedUser: r.impersonatedUser, kind } : undefined);
+      this.rows.set(key, row);
+    }
+    row.add(r, kind, label);
+    return true;
+  }
+
+  result(): AuditRow[] {
+    const rows = [...this.rows.values()]
+      .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((row) => row.build(false));
+    if (this.system.count > 0) rows.push(this.system.build(true));
+    return rows;
+  }
+}

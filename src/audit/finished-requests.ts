@@ -1,0 +1,92 @@
+const WORDS = 5; // 4 words of UUID, 1 of fingerprint (24 bits) and flags (8 bits)
+const USED = 0x80;
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[0x61 + i] = 10 + i;
+  HEX[0x41 + i] = 10 + i;
+}
+
+/**
+ * The requests already counted, by auditID and a 24-bit fingerprint, each with 7 bits of
+ * flags. UUIDs (what API servers use) are packed into a typed-array hash table: 20 bytes
+ * a request and nothing for the garbage collector to walk, so a log of millions of
+ * requests stays small. Other IDs go to a Map.
+ */
+export class FinishedRequests {
+  private slots = new Uint32Array(1024 * WORDS);
+  private used = 0;
+  private readonly others = new Map<string, number>();
+  private readonly key = new Uint32Array(4);
+
+  /** Flags stored for the request, or -1. */
+  get(id: string, fingerprint: number): number {
+    if (!this.pack(id)) return this.others.get(`${id}/${fingerprint}`) ?? -1;
+    const at = this.find(this.key, fingerprint);
+    return this.slots[at + 4]! & USED ? this.slots[at + 4]! & 0x7f : -1;
+  }
+
+  set(id: string, fingerprint: number, flags: number): void {
+    if (!this.pack(id)) {
+      this.others.set(`${id}/${fingerprint}`, flags);
+      return;
+    }
+    let at = this.find(this.key, fingerprint);
+    if ((this.slots[at + 4]! & USED) === 0) {
+      if ((this.used + 1) * 10 > (this.slots.length / WORDS) * 6) {
+        this.grow();
+        at = this.find(this.key, fingerprint);
+      }
+      this.used++;
+      this.slots.set(this.key, at);
+    }
+    this.slots[at + 4] = ((fingerprint & 0xffffff) << 8) | USED | (flags & 0x7f);
+  }
+
+  /** Packs a UUID into this.key; false for any other ID. */
+  private pack(id: string): boolean {
+    if (id.length !== 36) return false;
+    let word = 0;
+    let nibbles = 0;
+    for (let i = 0; i < 36; i++) {
+      const c = id.charCodeAt(i);
+      if (i === 8 || i === 13 || i === 18 || i === 23) {
+        if (c !== 0x2d) return false;
+        continue;
+      }
+      const v = c < 128 ? HEX[c]! : -1;
+      if (v < 0) return false;
+      word = (word << 4) | v;
+      if (++nibbles % 8 === 0) {
+        this.key[nibbles / 8 - 1] = word;
+        word = 0;
+      }
+    }
+    return true;
+  }
+
+  /** The slot holding this key and fingerprint, or the empty slot where it would go. */
+  private find(key: Uint32Array, fingerprint: number): number {
+    const { slots } = this;
+    const mask = slots.length / WORDS - 1;
+    const fp = fingerprint & 0xffffff;
+    let h = Math.imul(key[0]! ^ Math.imul(key[1]!, 0x9e3779b1) ^ Math.imul(key[2]!, 0x85ebca77) ^ Math.imul(key[3]! ^ fp, 0xc2b2ae3d), 0x27d4eb2f);
+    h ^= h >>> 15;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const at = i * WORDS;
+      const tail = slots[at + 4]!;
+      if ((tail & USED) === 0) return at;
+      if (tail >>> 8 === fp && slots[at] === key[0] && slots[at + 1] === key[1] && slots[at + 2] === key[2] && slots[at + 3] === key[3]) return at;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
+    for (let at = 0; at < old.length; at += WORDS) {
+      const tail = old[at + 4]!;
+      if ((tail & USED) === 0) continue;
+      this.slots.set(old.subarray(at, at + WORDS), this.find(old.subarray(at, at + 4), tail >>> 8));
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import { isUtf8 } from 'node:buffer';
+import type { AuditInputSummary, InputFormat, RecordFormat } from './report-types.js';
+import type { SecretRead } from './secret-read.js';
+import { LineScanner } from './line-scanner.js';
+import { JsonSplitter } from './json-splitter.js';
+import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
+import { mayReadSecret } from './prefilter.js';
+import { unwrapRecord } from './unwrap-record.js';
+import { readFromAuditEvent } from './native-event.js';
+import { readFromGkeEntry } from './gke-entry.js';
+import type { SkipTally } from './skip-tally.js';
+
+export interface ScanLimits {
+  /** Longer lines (or records of a JSON document) are skipped without being buffered whole. */
+  maxLineBytes: number;
+  /** Leading records parsed whatever they contain, to tell the input's format. */
+  sampleRecords: number;
+}
+
+export const DEFAULT_LIMITS: ScanLimits = { maxLineBytes: 16 << 20, sampleRecords: 5 };
+
+/** Where the reads found in an input go. */
+export type ReadSink = (read: SecretRead, recovered: boolean) => void;
+
+export interface InputScanResult {
+  summary: AuditInputSummary;
+  /** AKS diagnostic categories seen (kube-audit, kube-audit-admin). */
+  categories: Set<string>;
+  /** Lines or records handed to JSON.parse because they may read a Secret. */
+  parsed: number;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Scans one input, chunk by chunk: decides its layout from the first bytes, lets only
+ * records that may read a Secret through to JSON.parse, and hands each read to the sink.
+ */
+export class InputScan {
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private scanner: LineScanner | JsonSplitter | null = null;
+  private layout: Layout | undefined;
+  private bytes = 0;
+  private samples = 0;
+  private parsed = 0;
+  private readonly formats = new Set<RecordFormat>();
+  private readonly categories = new Set<string>();
+
+  constructor(
+    private readonly path: string,
+    private readonly sink: ReadSink,
+    private readonly skips: SkipTally,
+    private readonly limits: ScanLimits = DEFAULT_LIMITS,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.bytes += chunk.length;
+    if (this.scanner) {
+      this.scanner.push(chunk);
+      return;
+    }
+    // Chunks may be reused by the reader once we return: keep a copy until the layout is known.
+    this.head.push(Buffer.from(chunk));
+    this.headBytes += chunk.length;
+    this.decide(false);
+  }
+
+  end(compressed: boolean): InputScanResult {
+    if (!this.scanner) this.decide(true);
+    this.scanner?.end();
+    const lines = this.scanner?.lines ?? 0;
+    const empty = this.layout === 'empty' || this.bytes === 0 || (this.scanner instanceof LineScanner && this.scanner.nonEmptyLines === 0);
+    if (empty) this.skips.skipped.emptyFiles++;
+    return {
+      summary: { path: this.path, format: empty ? 'empty' : this.format(), lines, bytes: this.bytes, compressed },
+      categories: this.categories,
+      parsed: this.parsed,
+    };
+  }
+
+  private decide(ended: boolean): void {
+    let head = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head, this.headBytes);
+    if (head.length < BOM.length && !ended && BOM.subarray(0, head.length).equals(head)) return;
+    if (head.subarray(0, BOM.length).equals(BOM)) head = head.subarray(BOM.length);
+    let layout = detectLayout(head, ended || this.headBytes >= HEAD_LIMIT);
+    if (layout === undefined) return;
+    if (layout === 'empty' && !ended) layout = 'lines';
+    this.layout = layout;
+    this.head = [];
+    this.headBytes = 0;
+    const onRecord = this.record.bind(this);
+    const huge = (line: number): void => this.skips.add(this.path, line, 'huge');
+    this.scanner =
+      layout === 'document'
+        ? new JsonSplitter(
+            {
+              value: (buf, s, e, hit, line) => onRecord(buf, s, e, hit, line, false),
+              huge,
+              malformed: (line) => this.skips.add(this.path, line, 'malformed'),
+              incomplete: (line) => this.skips.add(this.path, line, 'incomplete-last-line'),
+            },
+            this.limits.maxLineBytes,
+          )
+        : new LineScanner({ line: onRecord, huge }, { maxLineBytes: this.limits.maxLineBytes, sampleLines: this.limits.sampleRecords });
+    this.scanner.push(head);
+  }
+
+  private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
+    const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
+    const sample = this.samples < this.limits.sampleRecords;
+    if (!candidate && !sample && !last) return;
+    if (sample) this.samples++;
+    let text = buf.toString('utf8', s, e);
+    // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
+    if (text.includes('\ufffd') && !isUtf8(buf.subarray(s, e))) {
+      if (candidate) this.skips.add(this.path, line, 'non-utf8');
+      return;
+    }
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const value = parseLine(text);
+    if (candidate) this.parsed++;
+    if (value === undefined) {
+      // Only lines that may read a Secret are judged, and the last line, which may be still being written.
+      if (last) this.skips.add(this.path, line, 'incomplete-last-line');
+      else if (candidate) this.skips.add(this.path, line, 'malformed');
+      return;
+    }
+    for (const item of unwrapRecord(value)) {
+      switch (item.kind) {
+        case 'category':
+          this.categories.add(item.category);
+          break;
+        case 'skip':
+          if (candidate) this.skips.add(this.path, line, item.reason);
+          break;
+        case 'gke': {
+          this.formats.add('gke');
+          const read = candidate ? readFromGkeEntry(item.entry) : null;
+          if (read) this.sink(read, false);
+          break;
+        }
+        case 'event': {
+          this.formats.add(item.format);
+          const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
+          if (read) this.sink(read, item.recovered);
+          break;
+        }
+        case 'unknown':
+          break;
+      }
+    }
+  }
+
+  private format(): InputFormat {
+    if (this.formats.size === 0) return 'unknown';
+    if (this.formats.size > 1) return 'mixed';
+    return this.formats.values().next().value!;
+  }
+}

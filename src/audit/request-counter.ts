@@ -1,0 +1,90 @@
+import type { SecretRead } from './secret-read.js';
+import { FinishedRequests } from './finished-requests.js';
+
+/** Flags of a finished request: one bit per stage rank seen, and whether it was counted. */
+const COUNTED = 1 << 3;
+
+/** Called once per request, with its best-known read and the stages seen (1 << stageRank each). Returns whether it was counted. */
+export type RequestHandler = (read: SecretRead, stages: number) => boolean;
+
+function fnv(h: number, text: string | null): number {
+  if (text !== null) for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ 0x1f, 0x01000193);
+}
+
+/** FNV-1a (24 bits) over what every stage of one request shares. */
+function fingerprint(read: SecretRead): number {
+  return fnv(fnv(fnv(fnv(0x811c9dc5, read.verb), read.user), read.namespace), read.name) & 0xffffff;
+}
+
+interface Pending {
+  read: SecretRead;
+  stages: number;
+}
+
+/**
+ * Counts each request once, whatever stages were logged and whichever input logged them
+ * (rotated files overlap). A request is handed on when its final stage arrives, with
+ * the outcome of that stage; requests never seen to finish are handed on by finish().
+ * Afterwards only 20 bytes per request are kept (FinishedRequests), so memory grows
+ * with the number of distinct requests, not with the size of the logs.
+ *
+ * Besides the auditID, verb, user and target must agree (sanitised fixtures reuse one
+ * auditID); impersonatedUser need not: RequestReceived is logged before impersonation
+ * is resolved and lacks it.
+ */
+export class RequestCounter {
+  private readonly finished = new FinishedRequests();
+  private readonly pending = new Map<string, Pending>();
+  recovered = 0;
+  /** Stages of counted requests that arrived after they were handed on. */
+  lateStages = 0;
+
+  constructor(private readonly handle: RequestHandler) {}
+
+  add(read: SecretRead, recovered = false): void {
+    if (recovered) this.recovered++;
+    const bit = 1 << read.stageRank;
+    if (read.auditID === null) {
+      this.handle(read, bit);
+      return;
+    }
+    const fp = fingerprint(read);
+    const done = this.finished.get(read.auditID, fp);
+    if (done !== -1) {
+      if ((done & bit) === 0) {
+        this.finished.set(read.auditID, fp, done | bit);
+        if (done & COUNTED) this.lateStages++;
+      }
+      return;
+    }
+    const key = `${read.auditID}/${fp}`;
+    const known = this.pending.get(key);
+    const current = known ? merge(known, read, bit) : { read, stages: bit };
+    if (read.stageRank < 2) {
+      this.pending.set(key, current);
+      return;
+    }
+    if (known) this.pending.delete(key);
+    const counted = this.handle(current.read, current.stages);
+    this.finished.set(read.auditID, fp, current.stages | (counted ? COUNTED : 0));
+  }
+
+  /** Hands on the requests whose final stage was never logged. */
+  finish(): void {
+    for (const { read, stages } of this.pending.values()) this.handle(read, stages);
+    this.pending.clear();
+  }
+}
+
+/** The later stage's outcome; the earliest time; an impersonated user from whichever stage has one. */
+function merge(known: Pending, read: SecretRead, bit: number): Pending {
+  const earlier = known.read;
+  const later = read.stageRank > earlier.stageRank ? read : earlier;
+  const time = earlier.time === null ? read.time : read.time === null ? earlier.time : Math.min(earlier.time, read.time);
+  const impersonatedUser = later.impersonatedUser ?? earlier.impersonatedUser ?? read.impersonatedUser;
+  return {
+    read: time === later.time && impersonatedUser === later.impersonatedUser ? later : { ...later, time, impersonatedUser },
+    stages: known.stages | bit,
+  };
+}

@@ -1,0 +1,80 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { CliError } from '../errors.js';
+import { expandGlob, hasGlob } from './glob.js';
+
+/** A file to read, or "-" for standard input. */
+export interface InputFile {
+  /** As given (or found under a directory given); "-" for stdin. */
+  path: string;
+  absolutePath: string;
+  stdin: boolean;
+  /** Epoch ms the file's contents end at: the time in a rotated file's name, else its mtime. */
+  time: number;
+}
+
+/** `audit-2025-06-01T10-00-00.000.log[.gz]`: the API server's (lumberjack's) rotated files. */
+const ROTATED = /-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})(\.\d{3})?\.[^/]*$/;
+
+export function rotatedTime(path: string): number | null {
+  const m = ROTATED.exec(basename(path));
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}${m[5] ?? ''}Z`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * Turns --log arguments into the files to read, oldest first: a file, a directory (its
+ * files, not recursing, hidden ones left out), a glob the shell did not expand, or "-"
+ * for stdin. Rotated files go by the time in their name, others by mtime, so a directory
+ * of rotated files ends with the live audit.log. A file named twice is read once.
+ * Throws CliError "no such file: PATH" for anything that does not exist.
+ */
+export async function expandInputs(args: readonly string[], cwd: string = process.cwd()): Promise<InputFile[]> {
+  const files: InputFile[] = [];
+  const seen = new Set<string>();
+  let stdin = false;
+  const addFile = async (path: string, mtimeMs: number): Promise<void> => {
+    const real = await realpath(resolve(cwd, path));
+    if (seen.has(real)) return;
+    seen.add(real);
+    files.push({ path, absolutePath: resolve(cwd, path), stdin: false, time: rotatedTime(path) ?? mtimeMs });
+  };
+
+  for (const arg of args) {
+    if (arg === '-') {
+      stdin = true;
+      continue;
+    }
+    const paths = hasGlob(arg) ? await expandGlob(arg, cwd) : [arg];
+    if (paths.length === 0) throw new CliError(`no such file: ${arg}`);
+    for (const path of paths) {
+      const info = await statOrThrow(resolve(cwd, path), path);
+      if (!info.isDirectory()) {
+        await addFile(path, info.mtimeMs);
+        continue;
+      }
+      const entries = await readdir(resolve(cwd, path), { withFileTypes: true });
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue;
+        const child = join(path, entry.name);
+        const childInfo = await stat(resolve(cwd, child));
+        if (childInfo.isFile()) await addFile(child, childInfo.mtimeMs);
+      }
+    }
+  }
+  files.sort((a, b) => a.time - b.time || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // stdin has no time of its own; it is read first
+  return stdin ? [{ path: '-', absolutePath: '-', stdin: true, time: 0 }, ...files] : files;
+}
+
+async function statOrThrow(absolute: string, shown: string) {
+  try {
+    return await stat(absolute);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new CliError(`no such file: ${shown}`);
+    if (code === 'EACCES' || code === 'EPERM') throw new CliError(`permission denied: ${shown}`);
+    throw new CliError(`cannot read ${shown}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,98 @@
+import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { Readable } from 'node:stream';
+
+/** Large reads: a scan of a chunk costs far more than the read that filled it. */
+export const CHUNK_BYTES = 4 << 20;
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+}
+
+/**
+ * A file's bytes in chunks of `chunkBytes`, read into two buffers in turn: the next
+ * read runs in the thread pool while the caller scans the chunk it was given. A chunk
+ * is valid until the next one is asked for (its buffer is then refilled).
+ */
+export async function* readFileChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  let turn = 0;
+  let position = 0;
+  let pending = file.read(buffers[0]!, 0, chunkBytes, position);
+  try {
+    for (;;) {
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      turn ^= 1;
+      pending = file.read(buffers[turn]!, 0, chunkBytes, position);
+      yield bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    // a caller that stops early leaves a read in flight
+    await pending.catch(() => undefined);
+    await file.close();
+  }
+}
+
+/**
+ * Decompressed chunks of gzip data (several members, as `cat a.gz b.gz`, included).
+ * zlib inflates the next chunk in the thread pool while the caller scans this one. It
+ * only moves on between turns of the event loop, so a chunk is as large as what the
+ * caller scans at once, and one chunk is buffered ahead (a larger buffer would only be
+ * handed over concatenated, that is copied).
+ */
+export async function* gunzipChunks(compressed: Readable, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  // highWaterMark is a stream option zlib passes on; its type leaves it out
+  const gunzip = createGunzip({ chunkSize: chunkBytes, highWaterMark: chunkBytes } as ZlibOptions);
+  compressed.on('error', (err) => gunzip.destroy(err));
+  compressed.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } finally {
+    compressed.destroy();
+    gunzip.destroy();
+  }
+}
+
+/** A file's decompressed bytes when it starts with the gzip magic, whatever its name; else its bytes. */
+export async function* readMaybeGzipped(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  if (await startsWithGzipMagic(path)) {
+    yield* gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes);
+  } else {
+    yield* readFileChunks(path, chunkBytes);
+  }
+}
+
+export async function startsWithGzipMagic(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await file.read(head, 0, 2, 0);
+    return isGzip(head.subarray(0, bytesRead));
+  } finally {
+    await file.close();
+  }
+}
+
+/** A stream (stdin) as chunks, decompressed when it starts with the gzip magic (then onGzip is called). */
+export async function* readStreamMaybeGzipped(stream: NodeJS.ReadableStream, chunkBytes = CHUNK_BYTES, onGzip?: () => void): AsyncGenerator<Buffer> {
+  const iterator = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const head = typeof first.value === 'string' ? Buffer.from(first.value) : first.value;
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield head;
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+  };
+  if (isGzip(head)) {
+    onGzip?.();
+    yield* gunzipChunks(Readable.from(rest()), chunkBytes);
+  } else {
+    yield* rest();
+  }
+}

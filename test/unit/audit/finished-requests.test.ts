@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FinishedRequests } from '../../../src/audit/finished-requests.js';
+
+describe('FinishedRequests', () => {
+  it('keeps flags by UUID and fingerprint through many growths', () => {
+    const table = new FinishedRequests();
+    const ids = Array.from({ length: 20_000 }, () => randomUUID());
+    ids.forEach((id, i) => table.set(id, i & 0xffffff, i % 16));
+    ids.forEach((id, i) => expect(table.get(id, i & 0xffffff)).toBe(i % 16));
+    expect(table.get(ids[0]!, 99)).toBe(-1);
+    expect(table.get(randomUUID(), 0)).toBe(-1);
+    table.set(ids[5]!, 5, 0x7f);
+    expect(table.get(ids[5]!, 5)).toBe(0x7f);
+  });
+
+  it('treats upper- and lower-case UUIDs alike and other IDs as strings', () => {
+    const table = new FinishedRequests();
+    table.set('A0000001-0000-4000-8000-00000000000F', 1, 3);
+    expect(table.get('a0000001-0000-4000-8000-00000000000f', 1)).toBe(3);
+    for (const id of ['abcde12345', 'k8s-nonmatch-0001', 'a0000001-0000-4000-8000-00000000000g', 'a0000001x0000-4000-8000-00000000000f', '']) {
+      expect(table.get(id, 1)).toBe(-1);
+      table.set(id, 1, 5);
+      expect(table.get(id, 1)).toBe(5);
+      expect(table.get(id, 2)).toBe(-1);
+    }
+  });
+});

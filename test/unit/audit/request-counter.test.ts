@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { RequestCounter } from '../../../src/audit/request-counter.js';
+import type { SecretRead } from '../../../src/audit/secret-read.js';
+
+const read = (over: Partial<SecretRead>): SecretRead => ({
+  auditID: 'id-1',
+  stageRank: 2,
+  verb: 'get',
+  namespace: 'prod',
+  name: 'db',
+  scope: 'named',
+  user: 'admin',
+  impersonatedUser: null,
+  pod: null,
+  node: null,
+  sourceIPs: [],
+  userAgent: null,
+  code: 200,
+  denied: false,
+  time: 1000,
+  format: 'k8s-v1',
+  ...over,
+});
+
+function count(reads: SecretRead[]) {
+  const handed: [SecretRead, number][] = [];
+  const counter = new RequestCounter((r, stages) => {
+    handed.push([r, stages]);
+    return true;
+  });
+  for (const r of reads) counter.add(r);
+  counter.finish();
+  return { handed, lateStages: counter.lateStages };
+}
+
+describe('RequestCounter', () => {
+  it('hands a request on once, at its final stage, with that stage’s outcome and the earliest time', () => {
+    const { handed } = count([read({ stageRank: 0, code: null, time: 900 }), read({ stageRank: 1, code: null }), read({ code: 403, denied: true, time: 1100 })]);
+    expect(handed).toEqual([[read({ code: 403, denied: true, time: 900 }), 0b111]]);
+  });
+
+  it('takes the impersonated user from the stage that has it (RequestReceived lacks it)', () => {
+    const { handed } = count([read({ stageRank: 0, code: null }), read({ impersonatedUser: 'bob' })]);
+    expect(handed.map(([r]) => r.impersonatedUser)).toEqual(['bob']);
+  });
+
+  it('counts copies of a finished request (overlapping inputs) as late stages only', () => {
+    const { handed, lateStages } = count([read({}), read({}), read({ stageRank: 0, code: null })]);
+    expect(handed).toHaveLength(1);
+    expect(lateStages).toBe(1);
+  });
+
+  it('keeps requests that share an auditID but not their verb, user or target apart', () => {
+    const { handed } = count([read({}), read({ user: 'other' }), read({ name: 'other' }), read({ verb: 'list', name: null, scope: 'namespace-wide' })]);
+    expect(handed).toHaveLength(4);
+  });
+
+  it('hands on requests never seen to finish when asked, and requests without an auditID at once', () => {
+    const { handed } = count([read({ stageRank: 0, code: null }), read({ auditID: null }), read({ auditID: null })]);
+    expect(handed.map(([r, stages]) => [r.auditID, stages])).toEqual([
+      [null, 4],
+      [null, 4],
+      ['id-1', 1],
+    ]);
+  });
+});
