@@ -34,6 +34,7 @@ interface WhoCanArgs {
   subjectKind?: string | string[];
   check?: string;
   verify: boolean;
+  includeSystem: boolean;
 }
 
 /** Options after Complete and Validate. */
@@ -45,6 +46,7 @@ interface WhoCanPlan {
   indirect: boolean;
   allPaths: boolean;
   verify: boolean;
+  includeSystem: boolean;
   output: string;
   noHeaders: boolean;
 }
@@ -62,13 +64,14 @@ export const whoCanCommand = defineCommand<WhoCanArgs>({
         'subject-kind': { type: 'string', describe: 'Only these subject kinds (User, Group, ServiceAccount)' },
         check: { type: 'string', describe: 'Answer yes/no for one subject (user:NAME, group:NAME, serviceaccount:NS:NAME); exit 0 yes, 1 no' },
         verify: { type: 'boolean', default: false, describe: 'Confirm every direct row with a SubjectAccessReview' },
+        'include-system': { type: 'boolean', default: false, describe: 'List control-plane components (kube-controller-manager and its controllers) one by one' },
       })
-      // yargs types keep the dashed names; the app strips them ('strip-dashed').
+      // yargs types keep the dashed names; the camel-case ones are what the handler reads.
       .epilog(EPILOG) as unknown as Argv<WhoCanArgs>,
   handler: async (args, ctx) => {
     const plan = complete(validate(args), args, ctx);
     const kube = ctx.connect();
-    const result = await runWhoCan(plan.secret, { verbs: plan.verbs, indirect: plan.indirect, allPaths: plan.allPaths, subjectKinds: plan.subjectKinds, verify: plan.verify }, {
+    const result = await runWhoCan(plan.secret, { verbs: plan.verbs, indirect: plan.indirect, allPaths: plan.allPaths, subjectKinds: plan.subjectKinds, verify: plan.verify, includeSystem: plan.includeSystem || plan.check !== undefined }, {
       load: () => loadClusterSnapshot(kube, plan.secret.namespace, plan.secret.name, { indirect: plan.indirect }),
       review: (questions) => review(kube, questions),
     });
@@ -108,6 +111,7 @@ function validate(args: WhoCanArgs & SharedArgs): Omit<WhoCanPlan, 'secret'> & {
     indirect: !args.directOnly,
     allPaths: args.allPaths,
     verify: args.verify,
+    includeSystem: args.includeSystem,
     output: args.output,
     noHeaders: args.noHeaders,
   };
@@ -161,6 +165,10 @@ function print(result: WhoCanResult, plan: WhoCanPlan, ctx: CommandContext): num
       printReport(report, whoCanView(plan.verify), plan, io);
   }
   printWarnings(report, io);
+  const hidden = result.metadata.hiddenControlPlane;
+  if (hidden.rows > 0 && (plan.output === 'table' || plan.output === 'wide')) {
+    io.stderr.write(`note: ${hidden.rows} rows of ${hidden.subjects.length} control-plane components (kube-controller-manager and its controllers) not shown; --include-system lists them\n`);
+  }
   for (const line of result.disputes) io.stderr.write(`${line}\n`);
   return result.disputes.length > 0 ? 2 : 0;
 }

@@ -36,6 +36,8 @@ export interface WhoCanOptions {
   /** Also list indirect paths of subjects that can read directly. */
   allPaths: boolean;
   subjectKinds?: readonly SubjectKind[] | undefined;
+  /** List control-plane components one by one instead of counting them in metadata. */
+  includeSystem?: boolean | undefined;
 }
 
 export interface WhoCanAnswer {

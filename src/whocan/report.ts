@@ -75,6 +75,8 @@ export interface WhoCanRow {
   via: string;
   /** The subject stands for everyone (system:authenticated, system:unauthenticated, system:anonymous). */
   everyone: boolean;
+  /** A built-in control-plane identity (kube-controller-manager and its controllers, the scheduler). */
+  controlPlane: boolean;
   chain: ChainStep[];
   /** Set by --verify on direct rows. */
   verified?: Verification;

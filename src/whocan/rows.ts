@@ -1,12 +1,14 @@
 // Turns grants into one row per subject and path, expanding the
 // ServiceAccount groups to the ServiceAccounts that exist.
 import type { Grant } from './policy.js';
+import { isControlPlaneUser } from '../util/control-plane.js';
 import { PATH_KINDS, READ_VERBS, type ChainStep, type PathKind, type TargetRef, type WhoCanRow } from './report.js';
 import {
   identityKey,
   identityOfSubject,
   isEveryoneGroup,
   serviceAccountGroupScope,
+  userInfoOf,
   type Identity,
 } from './subjects.js';
 
@@ -127,8 +129,14 @@ function toRow(p: Pending): WhoCanRow {
     path: p.path,
     via: viaText(p.steps),
     everyone: isEveryoneGroup(p.identity),
+    controlPlane: isControlPlaneIdentity(p.identity),
     chain: p.steps,
   };
+}
+
+function isControlPlaneIdentity(identity: Identity): boolean {
+  const { user } = userInfoOf(identity);
+  return identity.kind !== 'Group' && user !== undefined && isControlPlaneUser(user);
 }
 
 const KIND_ORDER = ['User', 'Group', 'ServiceAccount'];

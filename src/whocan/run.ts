@@ -22,6 +22,8 @@ export interface WhoCanMetadata {
   consumers: { pods: string[]; workloads: string[]; nodes: string[] };
   danglingBindings: DanglingBinding[];
   verification?: { confirmed: number; disputed: number };
+  /** Rows of control-plane components left out (see --include-system). */
+  hiddenControlPlane: { rows: number; subjects: string[] };
   [key: string]: unknown;
 }
 
@@ -62,20 +64,24 @@ export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { ve
     warnings,
     consumers: answer.consumers,
     danglingBindings: dangling,
+    hiddenControlPlane: { rows: 0, subjects: [] },
   };
+  const hidden = options.includeSystem ? [] : answer.rows.filter((r) => r.controlPlane);
+  const rows = hidden.length === 0 ? answer.rows : answer.rows.filter((r) => !r.controlPlane);
+  metadata.hiddenControlPlane = { rows: hidden.length, subjects: [...new Set(hidden.map((r) => r.subject))] };
 
   let disputes: string[] = [];
   if (options.verify) {
-    const plan = verificationQuestions(answer.rows, secret);
+    const plan = verificationQuestions(rows, secret);
     const flat = plan.flatMap((p) => p.questions.map((q) => q.question));
     const verdicts = await deps.review(flat);
     let k = 0;
     const allowed = plan.map((p) => p.questions.map(() => verdicts[k++] === true));
     disputes = applyVerdicts(plan, allowed, secret);
-    for (const row of answer.rows) if (row.path !== 'direct') row.verified = 'unverified';
+    for (const row of rows) if (row.path !== 'direct') row.verified = 'unverified';
     metadata.verification = { confirmed: plan.length - disputes.length, disputed: disputes.length };
   }
-  return { metadata, rows: answer.rows, disputes };
+  return { metadata, rows, disputes };
 }
 
 function existenceWarnings(secret: SecretRef, exists: boolean | undefined): string[] {

@@ -93,3 +93,33 @@ describe('loadClusterSnapshot + runWhoCan', () => {
     expect(result.metadata.verification).toEqual({ confirmed: 3, disputed: 1 });
   });
 });
+
+describe('control-plane components', () => {
+  const withControllers = () =>
+    cluster({
+      [`${RBAC}/clusterrolebindings`]: [
+        crb('c', 'reader', [user('alice')]),
+        crb('system:kube-controller-manager', 'edit', [user('system:kube-controller-manager')]),
+        crb('system:controller:namespace-controller', 'edit', [{ kind: 'ServiceAccount', name: 'namespace-controller', namespace: 'kube-system' }]),
+        crb('tiller', 'edit', [{ kind: 'ServiceAccount', name: 'tiller', namespace: 'kube-system' }]),
+      ],
+    });
+
+  it('are left out and counted in metadata unless includeSystem', async () => {
+    const result = await run(new FakeKube(withControllers(), [], { version: 'v1.37.2' }));
+    const shown = result.rows.map((r) => `${r.kind}/${r.namespace}/${r.subject}`);
+    expect(shown).toContain('User//alice');
+    expect(shown).toContain('ServiceAccount/kube-system/tiller'); // an add-on, not the control plane: stays visible
+    expect(shown).not.toContain('User//system:kube-controller-manager');
+    expect(shown).not.toContain('ServiceAccount/kube-system/namespace-controller');
+    expect(result.metadata.hiddenControlPlane).toEqual({ rows: 2, subjects: ['system:kube-controller-manager', 'namespace-controller'] });
+  });
+
+  it('are listed, marked, with includeSystem', async () => {
+    const result = await run(new FakeKube(withControllers(), [], { version: 'v1.37.2' }), { includeSystem: true });
+    const kcm = result.rows.find((r) => r.subject === 'system:kube-controller-manager');
+    expect(kcm?.controlPlane).toBe(true);
+    expect(result.rows.find((r) => r.subject === 'alice')?.controlPlane).toBe(false);
+    expect(result.metadata.hiddenControlPlane.rows).toBe(0);
+  });
+});
