@@ -1,23 +1,277 @@
+import type { Argv } from 'yargs';
 import { defineCommand } from './command.js';
-import { withOutput } from './flags.js';
-import { notImplemented } from './not-implemented.js';
+import type { CommandContext } from './context.js';
+import { commaList, repeated, withOutput, type SharedArgs } from './flags.js';
+import { colorEnabled, type IO } from './io.js';
+import { auditView, deniedLine, isSystemRow, plural } from './audit-view.js';
+import { CliError, UsageError, errorMessage } from '../errors.js';
+import { GROUP_BY, READ_VERBS, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport, type AuditRow, type ReadVerb } from '../audit/run.js';
+import { openAuditLogs } from '../sources/audit-inputs.js';
+import { paint } from '../output/color.js';
+import { printReport, printWarnings } from '../output/print.js';
+import { startProgress } from '../output/progress.js';
+import type { Report } from '../output/report.js';
 
-export const auditCommand = defineCommand({
+const EPILOG = `audit reads API server audit logs and never talks to a cluster: it has no
+connection flags, -n filters the logs, and --user filters subjects.
+
+Inputs: files, directories (their files, oldest first), globs, rotated sets
+(audit-2025-06-01T10-00-00.000.log), .gz files, and - for stdin; formats are
+detected per input: audit.k8s.io v1/v1beta1 events, GKE Cloud Audit Logs, EKS
+CloudWatch, AKS diagnostics. A request logged in several stages or files is
+counted once. NAME without -n matches that name in every namespace; a list of
+every Secret in a namespace counts as a read of each of them.
+
+COUNT includes denied attempts; DENIED counts them apart. Kubelets and
+control-plane components are summed up in one row unless --include-system.
+Lines that cannot be read are skipped with a warning. Schema of -o json|yaml:
+docs/output.md (AuditReport).`;
+
+/** The parsed flags (yargs strips the dashed spellings at run time). */
+interface AuditArgs {
+  name?: string;
+  log: string | string[];
+  namespace?: string;
+  allNamespaces?: boolean;
+  by: string;
+  since?: string | string[];
+  until?: string | string[];
+  user?: string | string[];
+  verb?: string | string[];
+  deniedOnly: boolean;
+  includeSystem: boolean;
+}
+
+/** Options after Validate. */
+interface AuditPlan {
+  logs: string[];
+  query: AuditQuery & { groupBy: AuditGroupBy; now: Date };
+  output: string;
+  noHeaders: boolean;
+}
+
+export const auditCommand = defineCommand<AuditArgs>({
   command: 'audit [name]',
   describe: 'Who read which Secret, when and how, from API server audit logs',
   builder: (y) =>
     withOutput(y)
       .positional('name', { type: 'string', describe: 'Secret name (omit for all Secrets)' })
       .options({
-        log: { type: 'string', describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)', demandOption: true },
-        namespace: { alias: 'n', type: 'string', describe: 'Only Secrets in this namespace' },
-        by: { type: 'string', choices: ['subject', 'secret', 'verb', 'source', 'user-agent'], default: 'subject', describe: 'Summarise by' },
-        since: { type: 'string', describe: 'Only events after this time (duration like 2h, or RFC3339)' },
-        until: { type: 'string', describe: 'Only events before this time (duration like 30m, or RFC3339)' },
-        user: { type: 'string', describe: 'Only requests by this user (audit never talks to a cluster, so --user filters subjects here)' },
-        verb: { type: 'string', describe: 'Only these verbs (get, list, watch; comma-separated)' },
+        log: { type: 'string', describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)', demandOption: true, requiresArg: true },
+        namespace: { alias: 'n', type: 'string', describe: 'Only Secrets in this namespace', requiresArg: true },
+        'all-namespaces': { alias: 'A', type: 'boolean', describe: 'Secrets in every namespace (the default without -n)' },
+        by: { type: 'string', choices: [...GROUP_BY], default: 'subject', describe: 'Summarise by', requiresArg: true },
+        since: { type: 'string', describe: 'Only events after this time (duration like 2h, or RFC3339)', requiresArg: true },
+        until: { type: 'string', describe: 'Only events before this time (duration like 30m, or RFC3339)', requiresArg: true },
+        user: { type: 'string', describe: 'Only requests by this user (audit never talks to a cluster, so --user filters subjects here)', requiresArg: true },
+        verb: { type: 'string', describe: 'Only these verbs (get, list, watch; comma-separated)', requiresArg: true },
         'denied-only': { type: 'boolean', default: false, describe: 'Only denied attempts' },
         'include-system': { type: 'boolean', default: false, describe: 'List kubelets and control-plane components one by one' },
-      }),
-  handler: async () => notImplemented('audit'),
+      })
+      .example('$0 audit db-creds -n prod --log /var/log/kubernetes/audit/', 'Who read Secret prod/db-creds, from every file of the directory')
+      .example('$0 audit -n prod --log audit.log --since 24h --denied-only', 'Denied attempts on Secrets of namespace prod in the last day')
+      .example('ssh cp-1 cat /var/log/kube-audit.log | $0 audit --log - --by user-agent -o json', 'Read stdin, summarise by user agent, as an AuditReport')
+      .epilog(EPILOG) as unknown as Argv<AuditArgs>,
+  handler: async (args, ctx) => {
+    const plan = validate(args);
+    // A missing file is an error before anything is read or printed.
+    const inputs = await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError);
+    if (inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
+    const report = await withProgress(ctx.io, inputs.length, (onProgress) => runAudit(inputs, { ...plan.query, onProgress })).catch(asCliError);
+    print(report, plan, ctx);
+    return 0;
+  },
 });
+
+/**
+ * File system errors as one `error:` line. (Left to the app, an unknown error is first
+ * offered to the cluster error mapper, which would read the kubeconfig: audit never does.)
+ */
+function asCliError(err: unknown): never {
+  if (err instanceof CliError) throw err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string') throw new CliError(`cannot read the audit logs: ${errorMessage(err)}`, { cause: err });
+  throw err;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Flags alone: everything is checked before the first input is opened. */
+function validate(args: AuditArgs & SharedArgs): AuditPlan {
+  const name = secretName(args.name);
+  if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one');
+  const namespace = args.allNamespaces ? undefined : args.namespace || undefined;
+  if (namespace !== undefined && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
+    throw new UsageError(`invalid namespace "${namespace}": a lowercase DNS label such as prod`);
+  }
+  const logs = repeated(args.log);
+  if (logs.length === 0) throw new UsageError('--log needs a file, directory, glob or - for stdin');
+  // yargs does not check `choices` once it strips a flag's spelling; check them here.
+  if (!(GROUP_BY as readonly string[]).includes(args.by)) throw new UsageError(`invalid value "${args.by}" for --by (one of ${GROUP_BY.join(', ')})`);
+  const verbs = commaList(args.verb).map((v) => v.toLowerCase());
+  const badVerb = verbs.find((v) => !(READ_VERBS as readonly string[]).includes(v));
+  if (badVerb) throw new UsageError(`invalid --verb "${badVerb}": one of ${READ_VERBS.join(', ')}`);
+  const user = single('user', args.user, 'a part of the user name (case-insensitive)');
+  const since = single('since', args.since, 'a duration or an RFC3339 time');
+  const until = single('until', args.until, 'a duration or an RFC3339 time');
+  const query: AuditPlan['query'] = {
+    ...(name !== undefined ? { name } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    ...(user !== undefined ? { user } : {}),
+    verbs: READ_VERBS.filter((v) => verbs.includes(v)) as ReadVerb[],
+    deniedOnly: args.deniedOnly === true,
+    includeSystem: args.includeSystem === true,
+    groupBy: args.by as AuditGroupBy,
+    // Features read no clock: durations count back from the command's start.
+    now: new Date(),
+  };
+  resolveQuery(query); // throws UsageError on a bad --since/--until
+  return { logs, query, output: args.output, noHeaders: args.noHeaders };
+}
+
+/** A flag that may be given once (yargs makes an array of a repeated one). */
+function single(flag: string, value: string | string[] | undefined, what: string): string | undefined {
+  const values = repeated(value);
+  if (values.length > 1) throw new UsageError(`--${flag} takes one value: ${what}`);
+  return values[0];
+}
+
+function secretName(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const name = raw.replace(/^secrets?\//, '');
+  if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
+    throw new UsageError(`invalid Secret name "${raw}": use a lowercase DNS subdomain name such as db-creds`);
+  }
+  return name;
+}
+
+/** Below this much time, no spinner: small inputs print nothing but their answer. */
+const SPINNER_AFTER_MS = 300;
+const SPINNER_EVERY_MS = 100;
+
+/** Runs the scan with a spinner on a terminal ("reading audit.log (2 of 3): 812 MB"). */
+async function withProgress<T>(io: IO, inputs: number, run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>): Promise<T> {
+  const progress = await startProgress(spinnerSafe(io));
+  const started = Date.now();
+  let shownAt = 0;
+  let path: string | undefined;
+  let index = 0;
+  try {
+    return await run((p) => {
+      if (p.path !== path) {
+        path = p.path;
+        index++;
+      }
+      const now = Date.now();
+      if (now - started < SPINNER_AFTER_MS || now - shownAt < SPINNER_EVERY_MS) return;
+      shownAt = now;
+      const which = inputs > 1 ? ` (${index} of ${inputs})` : '';
+      progress.step(`reading ${p.path === '-' ? 'stdin' : p.path}${which}: ${Math.round(p.bytes / 1e6).toLocaleString('en-US')} MB`);
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+/**
+ * The spinner moves the cursor: only on a real terminal stream with a width (a pty
+ * of 0 columns, as under `script`, makes ora clear lines without end).
+ */
+function spinnerSafe(io: IO): IO {
+  const stderr = io.stderr as { cursorTo?: unknown; columns?: number };
+  if (typeof stderr.cursorTo === 'function' && (stderr.columns ?? 0) > 0) return io;
+  return { ...io, stderr: { write: (chunk: string) => io.stderr.write(chunk), isTTY: false } };
+}
+
+function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void {
+  const { io } = ctx;
+  const document = auditDocument(report, plan);
+  const view = auditView(report.groupBy, emptyMessage(report, plan));
+  // A system summary row has no key to hand to a script.
+  const shown = plan.output === 'name' ? { ...document, items: document.items.filter((r) => !isSystemRow(r)) } : document;
+  printReport(shown, view, plan, io);
+  printWarnings(document, io);
+  const denied = deniedLine(report);
+  if (denied) io.stderr.write(`${paint(denied, 'red', colorEnabled(io, io.stderr))}\n`);
+}
+
+/** The AuditReport document of -o json|yaml (docs/output.md). */
+function auditDocument(report: AuditReport, plan: AuditPlan): Report<AuditRow> {
+  const q = resolveQuery(plan.query);
+  const warnings = [...report.warnings, ...skippedWarnings(report)];
+  const linesLost = linesSkipped(report) > 0;
+  return {
+    kind: 'AuditReport',
+    metadata: {
+      complete: report.warnings.length === 0 && !linesLost,
+      warnings,
+      query: {
+        name: q.name,
+        namespace: q.namespace,
+        since: q.sinceMs === null ? null : new Date(q.sinceMs).toISOString(),
+        until: q.untilMs === null ? null : new Date(q.untilMs).toISOString(),
+        user: plan.query.user ?? null,
+        verbs: [...q.verbs],
+        deniedOnly: q.deniedOnly,
+        includeSystem: q.includeSystem,
+      },
+      groupBy: report.groupBy,
+      totals: report.totals,
+      skipped: report.skipped,
+      inputs: report.inputs,
+    },
+    items: report.rows,
+  };
+}
+
+function linesSkipped(report: AuditReport): number {
+  const s = report.skipped;
+  return s.malformed + s.truncated + s.nonUtf8 + s.huge + s.incompleteLastLine;
+}
+
+const LOCATIONS_SHOWN = 5;
+const where = (file: string): string => (file === '-' ? 'stdin' : file);
+
+/** "skipped 3 lines that could not be read (2 malformed, 1 not UTF-8): a.log:3, a.log:7, b.log:1" and the empty inputs. */
+function skippedWarnings(report: AuditReport): string[] {
+  const s = report.skipped;
+  const warnings: string[] = [];
+  const total = linesSkipped(report);
+  if (total > 0) {
+    const reasons = (
+      [
+        [s.malformed, 'malformed'],
+        [s.truncated, 'truncated'],
+        [s.nonUtf8, 'not UTF-8'],
+        [s.huge, 'too long'],
+        [s.incompleteLastLine, 'incomplete last line'],
+      ] as const
+    )
+      .filter(([n]) => n > 0)
+      .map(([n, why]) => `${n} ${why}`);
+    const shown = s.firstLineNumbers.slice(0, LOCATIONS_SHOWN).map((l) => `${where(l.file)}:${l.line}`);
+    const more = total > shown.length ? `, and ${total - shown.length} more` : '';
+    warnings.push(`skipped ${plural(total, 'line', 'lines')} that could not be read (${reasons.join(', ')}): ${shown.join(', ')}${more}`);
+  }
+  const empty = report.inputs.filter((i) => i.format === 'empty').map((i) => where(i.path));
+  if (empty.length > 0) warnings.push(`${plural(empty.length, 'input is', 'inputs are')} empty: ${empty.join(', ')}`);
+  return warnings;
+}
+
+/** "No reads of secret prod/db found in 2 inputs (1,234 lines)." (or "No denied attempts on ...") */
+function emptyMessage(report: AuditReport, plan: AuditPlan): string {
+  const { name, namespace, deniedOnly } = plan.query;
+  const what =
+    name !== undefined && namespace !== undefined
+      ? `secret ${namespace}/${name}`
+      : name !== undefined
+        ? `secrets named ${name}`
+        : namespace !== undefined
+          ? `secrets in namespace ${namespace}`
+          : 'secrets';
+  const lines = report.totals.lines.toLocaleString('en-US');
+  return `No ${deniedOnly ? 'denied attempts on' : 'reads of'} ${what} found in ${plural(report.inputs.length, 'input', 'inputs')} (${lines} lines).`;
+}
