@@ -154,7 +154,7 @@ const SPINNER_EVERY_MS = 100;
 
 /** Runs the scan with a spinner on a terminal ("reading audit.log (2 of 3): 812 MB"). */
 async function withProgress<T>(io: IO, inputs: number, run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>): Promise<T> {
-  const progress = await startProgress(spinnerSafe(io));
+  const progress = await startProgress(io);
   const started = Date.now();
   let shownAt = 0;
   let path: string | undefined;
@@ -174,16 +174,6 @@ async function withProgress<T>(io: IO, inputs: number, run: (onProgress: (p: { p
   } finally {
     progress.stop();
   }
-}
-
-/**
- * The spinner moves the cursor: only on a real terminal stream with a width (a pty
- * of 0 columns, as under `script`, makes ora clear lines without end).
- */
-function spinnerSafe(io: IO): IO {
-  const stderr = io.stderr as { cursorTo?: unknown; columns?: number };
-  if (typeof stderr.cursorTo === 'function' && (stderr.columns ?? 0) > 0) return io;
-  return { ...io, stderr: { write: (chunk: string) => io.stderr.write(chunk), isTTY: false } };
 }
 
 function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void {

@@ -3,7 +3,7 @@ import type { SharedArgs } from './flags.js';
 import { repeated } from './flags.js';
 import { UsageError } from '../errors.js';
 import { KubeClient, type Kube } from '../kube/client.js';
-import { realKubeconfigEnv, resolveKubeconfig, type ConnectionFlags } from '../kube/kubeconfig.js';
+import { realKubeconfigEnv, resolveKubeconfig, type ClusterTarget, type ConnectionFlags } from '../kube/kubeconfig.js';
 import { parseDuration } from '../util/duration.js';
 
 /** What a command's handler gets besides its flags. */
@@ -12,6 +12,8 @@ export interface CommandContext {
   /** Connects lazily, so commands that fail validation never touch the kubeconfig. */
   connect(): Kube;
   verbosity: number;
+  /** The target, when the command has connected (error messages name it). */
+  connectedTarget(): ClusterTarget | undefined;
   /** Closes connections; called by the app once the command is done. */
   close(): void;
 }
@@ -55,6 +57,7 @@ export function createContext(args: SharedArgs, io: IO): CommandContext {
       });
       return client;
     },
+    connectedTarget: () => client?.target,
     close() {
       client?.close();
     },

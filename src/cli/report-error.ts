@@ -7,13 +7,8 @@ import { toCliError } from '../kube/errors.js';
 export function reportError(err: unknown, io: IO, ctx: CommandContext | undefined): number {
   const verbosity = ctx?.verbosity ?? 0;
   let cliError: CliError | undefined = err instanceof CliError ? err : undefined;
-  if (!cliError && ctx) {
-    try {
-      cliError = toCliError(err, ctx.connect().target);
-    } catch {
-      cliError = undefined;
-    }
-  }
+  const target = ctx?.connectedTarget();
+  if (!cliError && target) cliError = toCliError(err, target);
   if (cliError) {
     io.stderr.write(`error: ${cliError.message}\n`);
     if (cliError instanceof UsageError) io.stderr.write(`See 'kubectl secrets --help' for usage.\n`);

@@ -12,7 +12,7 @@ export interface Progress {
 }
 
 export async function startProgress(io: IO): Promise<Progress> {
-  if (io.stderr.isTTY !== true) {
+  if (!canAnimate(io)) {
     return { step: () => {}, done: (text) => io.stderr.write(`${text}\n`), stop: () => {} };
   }
   const { default: ora } = await import('ora');
@@ -32,4 +32,13 @@ export async function startProgress(io: IO): Promise<Progress> {
     },
     stop: () => spinner.stop(),
   };
+}
+
+/**
+ * A spinner moves the cursor: only on a real terminal stream with a width (a
+ * pty of 0 columns, as under `script`, makes ora clear lines without end).
+ */
+function canAnimate(io: IO): boolean {
+  const stderr = io.stderr as { isTTY?: boolean; cursorTo?: unknown; columns?: number };
+  return stderr.isTTY === true && typeof stderr.cursorTo === 'function' && (stderr.columns ?? 0) > 0;
 }

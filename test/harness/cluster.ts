@@ -25,7 +25,7 @@ export function useCluster(): Cluster {
 export function api(
   method: string,
   path: string,
-  options: { body?: unknown; kubeconfig?: string; contentType?: string } = {},
+  options: { body?: unknown; kubeconfig?: string; contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: any }> {
   const { kubeconfig = useCluster().kubeconfig, ...rest } = options;
   return apiRequest(kubeconfig, method, path, rest);
