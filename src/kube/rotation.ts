@@ -1,0 +1,151 @@
+// The rotation's view of the cluster (RotationCluster), over the Kube client:
+// Secrets, workloads, pods and the lock Lease of one namespace. Races become
+// ConflictError, refusals RejectedError; outages are thrown as they come.
+import type { ReferencingObject } from '../consumers/object-refs.js';
+import type { JsonPatchOp } from '../consumers/repoint.js';
+import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
+import { LABEL_NAME } from '../rotate/constants.js';
+import { ConflictError, RejectedError } from '../rotate/errors.js';
+import type { LeaseObject } from '../rotate/lock.js';
+import type { ConsumerScan, Preconditions, RotationCluster } from '../rotate/port.js';
+import type { RolloutKind, SecretObject } from '../rotate/types.js';
+import type { Kube } from './client.js';
+import { KubeApiError } from './errors.js';
+import { getIfExists, tolerantList } from './fetch.js';
+import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
+import { loadPodsAndWorkloads } from './workloads.js';
+
+const LEASES: ResourceType = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
+
+const ROLLOUT_TYPES: Record<RolloutKind, ResourceType> = {
+  Deployment: RESOURCES.deployments,
+  StatefulSet: RESOURCES.statefulsets,
+  DaemonSet: RESOURCES.daemonsets,
+  CronJob: RESOURCES.cronjobs,
+};
+
+export class KubeRotationCluster implements RotationCluster {
+  constructor(
+    private readonly kube: Kube,
+    readonly namespace: string,
+  ) {}
+
+  getSecret(name: string): Promise<SecretObject | undefined> {
+    return getIfExists<SecretObject>(this.kube, RESOURCES.secrets, this.namespace, name);
+  }
+
+  async listVersions(logical: string): Promise<SecretObject[]> {
+    const path = resourcePath(RESOURCES.secrets, this.namespace);
+    const [labelled, named] = await Promise.all([
+      this.kube.list<SecretObject>(path, { metadataOnly: true, query: { labelSelector: `${LABEL_NAME}=${logical}` } }),
+      this.kube.list<SecretObject>(path, { metadataOnly: true, query: { fieldSelector: `metadata.name=${logical}` } }),
+    ]);
+    const byName = new Map<string, SecretObject>();
+    for (const s of [...labelled.items, ...named.items]) byName.set(s.metadata.name ?? '', s);
+    return [...byName.values()];
+  }
+
+  createSecret(secret: SecretObject): Promise<SecretObject> {
+    return writing(() => this.kube.create<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace), secret));
+  }
+
+  replaceSecret(secret: SecretObject): Promise<SecretObject> {
+    return writing(() => this.kube.replace<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, secret.metadata.name), secret));
+  }
+
+  patchSecretMetadata(
+    name: string,
+    resourceVersion: string | undefined,
+    change: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> },
+  ): Promise<SecretObject> {
+    // A resourceVersion in a merge patch makes it conditional (409 when the object moved on).
+    const metadata = { ...(resourceVersion ? { resourceVersion } : {}), ...change };
+    return writing(() => this.kube.patch<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, name), { metadata }, 'merge'));
+  }
+
+  deleteSecret(name: string, preconditions?: Preconditions): Promise<boolean> {
+    return this.remove(resourcePath(RESOURCES.secrets, this.namespace, name), preconditions);
+  }
+
+  async scanConsumers(): Promise<ConsumerScan> {
+    const [loaded, serviceAccounts, ingresses] = await Promise.all([
+      loadPodsAndWorkloads(this.kube, this.namespace),
+      tolerantList<Record<string, unknown>>(this.kube, RESOURCES.serviceaccounts, this.namespace),
+      tolerantList<Record<string, unknown>>(this.kube, RESOURCES.ingresses, this.namespace),
+    ]);
+    const gaps = [...loaded.gaps];
+    const objects: ReferencingObject[] = [];
+    for (const [listing, kind] of [[serviceAccounts, 'ServiceAccount'], [ingresses, 'Ingress']] as const) {
+      if (listing.missing?.reason === 'forbidden') gaps.push(listing.missing.message);
+      for (const item of listing.items) objects.push({ ...item, kind } as unknown as ReferencingObject);
+    }
+    return { workloads: loaded.workloads, pods: loaded.pods, objects, gaps };
+  }
+
+  async getWorkload(kind: RolloutKind, name: string): Promise<WorkloadLike | undefined> {
+    const w = await getIfExists<WorkloadLike>(this.kube, ROLLOUT_TYPES[kind], this.namespace, name);
+    return w ? { ...w, kind } : undefined;
+  }
+
+  jsonPatchWorkload(kind: RolloutKind, name: string, ops: JsonPatchOp[]): Promise<WorkloadLike> {
+    // 422 here is most often a `test` that failed: the template changed since it was read.
+    return writing(() => this.kube.patch<WorkloadLike>(resourcePath(ROLLOUT_TYPES[kind], this.namespace, name), ops, 'json'), { conflictOn422: true });
+  }
+
+  mergePatchWorkload(kind: RolloutKind, name: string, patch: unknown): Promise<WorkloadLike> {
+    return writing(() => this.kube.patch<WorkloadLike>(resourcePath(ROLLOUT_TYPES[kind], this.namespace, name), patch, 'merge'));
+  }
+
+  deletePod(name: string, preconditions?: Preconditions): Promise<boolean> {
+    return this.remove(resourcePath(RESOURCES.pods, this.namespace, name), preconditions);
+  }
+
+  async observe(kinds: readonly RolloutKind[]): Promise<{ workloads: WorkloadLike[]; pods: PodLike[] }> {
+    const types: ResourceType[] = kinds.map((k) => ROLLOUT_TYPES[k]);
+    if (kinds.includes('Deployment')) types.push(RESOURCES.replicasets);
+    const [pods, ...lists] = await Promise.all([
+      this.kube.list<PodLike>(resourcePath(RESOURCES.pods, this.namespace)),
+      ...types.map((t) => this.kube.list<WorkloadLike>(resourcePath(t, this.namespace))),
+    ]);
+    const workloads = lists.flatMap((l, i) => l.items.map((w) => ({ ...w, kind: types[i]!.kind })));
+    return { workloads, pods: pods.items.map((p) => ({ ...p, kind: 'Pod' as const })) };
+  }
+
+  getLease(name: string): Promise<LeaseObject | undefined> {
+    return getIfExists<LeaseObject>(this.kube, LEASES, this.namespace, name);
+  }
+
+  createLease(lease: LeaseObject): Promise<LeaseObject> {
+    return writing(() => this.kube.create<LeaseObject>(resourcePath(LEASES, this.namespace), lease));
+  }
+
+  replaceLease(lease: LeaseObject): Promise<LeaseObject> {
+    return writing(() => this.kube.replace<LeaseObject>(resourcePath(LEASES, this.namespace, lease.metadata.name), lease));
+  }
+
+  deleteLease(name: string, preconditions?: Preconditions): Promise<boolean> {
+    return this.remove(resourcePath(LEASES, this.namespace, name), preconditions);
+  }
+
+  private async remove(path: string, preconditions: Preconditions | undefined): Promise<boolean> {
+    try {
+      await writing(() => this.kube.delete(path, { apiVersion: 'v1', kind: 'DeleteOptions', ...(preconditions ? { preconditions } : {}) }));
+      return true;
+    } catch (err) {
+      if (err instanceof RejectedError && err.status === 404) return false;
+      throw err;
+    }
+  }
+}
+
+/** Maps the API's answers to a write: 409 → ConflictError, other 4xx refusals → RejectedError. */
+async function writing<T>(write: () => Promise<T>, { conflictOn422 = false } = {}): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!(err instanceof KubeApiError)) throw err;
+    if (err.status === 409 || (conflictOn422 && err.status === 422)) throw new ConflictError(err.message);
+    if ([400, 403, 404, 422].includes(err.status)) throw new RejectedError(err.message, err.status);
+    throw err;
+  }
+}

@@ -1,0 +1,179 @@
+import type { V1ContainerStatus } from '@kubernetes/client-node';
+import { topOwner, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
+import { formatAge } from '../util/duration.js';
+
+export type RolloutPhase = 'progressing' | 'complete' | 'failed';
+
+export interface RolloutStatus {
+  phase: RolloutPhase;
+  /** kubectl-like: "1 of 2 updated replicas are available", or why it failed. */
+  message: string;
+}
+
+/** Container states that do not heal by waiting: the health gate fails at once. */
+const FATAL_WAITING = new Set([
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'RunContainerError',
+]);
+
+type Status = Record<string, unknown>;
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/**
+ * `kubectl rollout status` for one object: Deployment, StatefulSet,
+ * DaemonSet (CronJobs have no rollout: always complete). A
+ * ProgressDeadlineExceeded condition only counts when it was written at or
+ * after `since`: an older one belongs to a rollout before ours.
+ */
+export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStatus {
+  const spec = (w.spec ?? {}) as Status;
+  const status = (w.status ?? {}) as Status;
+  const generation = w.metadata.generation ?? 0;
+  const observed = status.observedGeneration;
+  if (w.kind === 'CronJob') return { phase: 'complete', message: 'template updated; the next Job uses it' };
+  if (typeof observed !== 'number' || observed < generation) return { phase: 'progressing', message: 'waiting for the controller to see the change' };
+  const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+  const strategy = (spec.updateStrategy as { type?: string; rollingUpdate?: { partition?: number } } | undefined) ?? {};
+
+  switch (w.kind) {
+    case 'Deployment': {
+      const conditions = (status.conditions as { type?: string; reason?: string; message?: string; lastUpdateTime?: string }[] | undefined) ?? [];
+      const progressing = conditions.find((c) => c.type === 'Progressing');
+      if (progressing?.reason === 'ProgressDeadlineExceeded' && notBefore(progressing.lastUpdateTime, since)) {
+        return { phase: 'failed', message: progressing.message ?? 'progress deadline exceeded' };
+      }
+      const updated = num(status.updatedReplicas);
+      if (updated < replicas) return { phase: 'progressing', message: `${updated} of ${replicas} new replicas have been updated` };
+      const old = num(status.replicas) - updated;
+      if (old > 0) return { phase: 'progressing', message: `${old} old replicas are pending termination` };
+      const available = num(status.availableReplicas);
+      if (available < updated) return { phase: 'progressing', message: `${available} of ${updated} updated replicas are available` };
+      return { phase: 'complete', message: `${available}/${replicas} replicas updated and available` };
+    }
+    case 'StatefulSet': {
+      if (strategy.type === 'OnDelete') return { phase: 'complete', message: 'updateStrategy OnDelete: pods are replaced only when deleted' };
+      const ready = num(status.readyReplicas);
+      if (ready < replicas) return { phase: 'progressing', message: `${ready} of ${replicas} pods are ready` };
+      const updated = num(status.updatedReplicas);
+      const partition = strategy.rollingUpdate?.partition ?? 0;
+      if (partition > 0) {
+        if (updated < replicas - partition) return { phase: 'progressing', message: `${updated} of ${replicas - partition} pods above the partition updated` };
+        return { phase: 'complete', message: `partitioned rollout complete: ${updated} pods updated` };
+      }
+      if (status.updateRevision !== status.currentRevision || updated < replicas) {
+        return { phase: 'progressing', message: `${updated} of ${replicas} pods at the new revision` };
+      }
+      return { phase: 'complete', message: `${ready}/${replicas} pods updated and ready` };
+    }
+    case 'DaemonSet': {
+      if (strategy.type === 'OnDelete') return { phase: 'complete', message: 'updateStrategy OnDelete: pods are replaced only when deleted' };
+      const desired = num(status.desiredNumberScheduled);
+      const updated = num(status.updatedNumberScheduled);
+      if (updated < desired) return { phase: 'progressing', message: `${updated} of ${desired} updated pods scheduled` };
+      const available = num(status.numberAvailable);
+      if (available < desired) return { phase: 'progressing', message: `${available} of ${desired} updated pods are available` };
+      return { phase: 'complete', message: `${available}/${desired} pods updated and available` };
+    }
+    default:
+      return { phase: 'complete', message: `no rollout for a ${w.kind}` };
+  }
+}
+
+/** Timestamps from the API have one-second resolution: compare at that grain. */
+function notBefore(timestamp: string | undefined, since: Date): boolean {
+  if (!timestamp) return true;
+  return Date.parse(timestamp) >= Math.floor(since.getTime() / 1000) * 1000;
+}
+
+export interface PodProblems {
+  /** Problems that fail the gate at once (crash loops, config errors, image pull back-off). */
+  fatal: string[];
+  /** Pods that are not ready (yet): a failure only after the timeout. */
+  notReady: string[];
+}
+
+/** What is wrong with the pods of a rollout, by reason and container (no values). */
+export function podProblems(pods: readonly PodLike[]): PodProblems {
+  const fatal: string[] = [];
+  const notReady: string[] = [];
+  for (const pod of pods) {
+    if (pod.metadata.deletionTimestamp) continue;
+    const name = `pod ${pod.metadata.name}`;
+    const statuses: V1ContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    let reported = false;
+    for (const cs of statuses) {
+      const waiting = cs.state?.waiting;
+      if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
+        fatal.push(`${name}: container ${cs.name} ${waiting.reason}${waiting.message ? ` (${short(waiting.message)})` : ''}`);
+        reported = true;
+      }
+    }
+    if (reported) continue;
+    const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status === 'True') continue;
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False') {
+      notReady.push(`${name}: not scheduled (${scheduled.reason ?? 'Pending'}${scheduled.message ? `: ${short(scheduled.message)}` : ''})`);
+      continue;
+    }
+    const waiting = statuses.map((cs) => cs.state?.waiting?.reason).find((r): r is string => !!r);
+    notReady.push(`${name}: ${pod.status?.phase ?? 'Pending'}, not ready (${waiting ?? ready?.reason ?? 'no Ready condition yet'})`);
+  }
+  return { fatal, notReady };
+}
+
+const short = (text: string): string => (text.length > 160 ? `${text.slice(0, 160)}…` : text);
+
+export interface RolloutCheck {
+  /** The workload as last read, undefined when it is gone. */
+  workload: WorkloadLike | undefined;
+  /** The pods of the rollout being checked (see rolloutPods). */
+  pods: readonly PodLike[];
+  /** When the change was applied. */
+  since: Date;
+  now: Date;
+  timeoutMs: number;
+}
+
+/**
+ * The health gate: the rollout status, failed at once by fatal pod states,
+ * and failed when still not complete after the timeout (naming the pods
+ * that are not ready and why).
+ */
+export function evaluateRollout(check: RolloutCheck): RolloutStatus {
+  if (!check.workload) return { phase: 'failed', message: 'it was deleted during the rotation' };
+  const status = workloadRolloutStatus(check.workload, check.since);
+  const problems = podProblems(check.pods);
+  if (status.phase === 'failed') return { phase: 'failed', message: withPods(status.message, [...problems.fatal, ...problems.notReady]) };
+  if (problems.fatal.length > 0) return { phase: 'failed', message: withPods(status.message, problems.fatal) };
+  if (status.phase === 'complete') return status;
+  const elapsed = check.now.getTime() - check.since.getTime();
+  if (elapsed >= check.timeoutMs) {
+    return { phase: 'failed', message: withPods(`not complete after ${formatAge(check.timeoutMs)}: ${status.message}`, problems.notReady) };
+  }
+  return status;
+}
+
+function withPods(message: string, pods: readonly string[]): string {
+  if (pods.length === 0) return message;
+  const shown = pods.slice(0, 3).join('; ');
+  return `${message}; ${shown}${pods.length > 3 ? `; and ${pods.length - 3} more pods` : ''}`;
+}
+
+/** The pods that belong to `workload` (through ReplicaSets for a Deployment) and match `isNew`. */
+export function rolloutPods(
+  workload: WorkloadLike,
+  known: ReadonlyMap<string, WorkloadLike>,
+  pods: readonly PodLike[],
+  isNew: (pod: PodLike) => boolean,
+): PodLike[] {
+  const name = workload.metadata.name;
+  return pods.filter((pod) => {
+    const { owner } = topOwner(pod, known);
+    return owner.kind === workload.kind && owner.name === name && isNew(pod);
+  });
+}

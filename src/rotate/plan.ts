@@ -1,0 +1,207 @@
+import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
+import { indexWorkloads, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
+import { objectRefMatches, secretRefsOfObject, type ReferencingObject } from '../consumers/object-refs.js';
+import type { SecretRef } from '../consumers/types.js';
+import { podSpecOf } from '../consumers/workloads.js';
+import type { RotationMode } from './constants.js';
+import { managedWorkloadAdvice, workloadManager } from './owners.js';
+import { isRolloutKind, ROLLOUT_KINDS, workloadRef, type RolloutKind } from './types.js';
+
+/** What happens to one consumer: repoint (blue/green), restart (in-place), wait only, or nothing. */
+export type ConsumerAction = 'repoint' | 'restart' | 'wait' | 'none';
+
+export interface PlannedConsumer {
+  kind: RolloutKind;
+  name: string;
+  /** How it uses the Secret: env, envFrom, volume, volume (subPath), projected, imagePullSecret, ... */
+  uses: string[];
+  action: ConsumerAction;
+  /** Whether the rotation waits for its rollout (CronJobs have none). */
+  wait: boolean;
+}
+
+/** A user of the Secret the rotation cannot switch by itself, and what to do about it. */
+export interface Unrotatable {
+  kind: string;
+  name: string;
+  /** How it uses the Secret, when known. */
+  uses?: string[];
+  reason: string;
+}
+
+export interface Plan {
+  namespace: string;
+  logical: string;
+  mode: RotationMode;
+  /** The Secret consumers use now. */
+  from: string;
+  /** The Secret they use after (the same one in place). */
+  to: string;
+  consumers: PlannedConsumer[];
+  unrotatable: Unrotatable[];
+  /** Reasons the rotation would break consumers; the CLI refuses when there are any. */
+  problems: string[];
+}
+
+export interface PlanInput {
+  namespace: string;
+  logical: string;
+  mode: RotationMode;
+  from: string;
+  to: string;
+  workloads: readonly WorkloadLike[];
+  pods: readonly PodLike[];
+  /** ServiceAccounts, Ingresses, ...: they name Secrets outside pod templates. */
+  objects?: readonly ReferencingObject[];
+  /** Keys of the new data: references to other keys are problems. */
+  newKeys?: ReadonlySet<string>;
+  force: boolean;
+  restartAll: boolean;
+}
+
+/** Decides, for every user of `from`, what the rotation does to it. Pure. */
+export function planRotation(input: PlanInput): Plan {
+  const { from, mode } = input;
+  const known = indexWorkloads(input.workloads);
+  const consumers: PlannedConsumer[] = [];
+  const unrotatable: Unrotatable[] = [];
+  const problems: string[] = [];
+  const checkKeys = (who: string, refs: readonly SecretRef[]): void => {
+    if (input.newKeys) problems.push(...missingKeys(who, refs, input.newKeys));
+  };
+
+  for (const w of input.workloads) {
+    const refs = secretRefsOfPodSpec(podSpecOf(w), from);
+    if (refs.length === 0) continue;
+    const name = w.metadata.name ?? '';
+    const controller = controllerOf(w.metadata.ownerReferences);
+    if (controller) {
+      // A ReplicaSet of a Deployment or a Job of a CronJob follows its owner.
+      if (!known.has(`${controller.kind}/${w.metadata.namespace ?? ''}/${controller.name}`)) {
+        unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: `owned by ${controller.kind}/${controller.name}: switch it there` });
+      }
+      continue;
+    }
+    const needsRestart = input.restartAll || refs.some(loadsAtStart);
+    if (!isRolloutKind(w.kind)) {
+      if (mode === 'blue-green' || needsRestart) unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: staticTemplateReason(w.kind, mode) });
+      if (mode === 'in-place') checkKeys(workloadRef(w.kind, name), refs);
+      continue;
+    }
+    const manager = workloadManager(w.metadata);
+    // Only a repoint fights the manager; a restart annotation is what `kubectl rollout restart` does to them too.
+    if (manager && !input.force && mode === 'blue-green') {
+      unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: `managed by ${manager}: ${managedWorkloadAdvice(manager)}` });
+      continue;
+    }
+    const action: ConsumerAction = mode === 'blue-green' ? 'repoint' : w.kind === 'CronJob' ? 'none' : needsRestart ? 'restart' : 'wait';
+    const stuck = action === 'repoint' || action === 'restart' ? rolloutBlocker(w) : undefined;
+    checkKeys(workloadRef(w.kind, name), refs);
+    if (stuck) {
+      unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: stuck });
+      continue;
+    }
+    consumers.push({ kind: w.kind, name, uses: usesOf(refs), action, wait: w.kind !== 'CronJob' });
+  }
+
+  const foreignOwners = new Set<string>();
+  for (const pod of input.pods) {
+    const refs = secretRefsOfPodSpec(pod.spec, from);
+    if (refs.length === 0) continue;
+    const name = pod.metadata.name ?? '';
+    const controller = controllerOf(pod.metadata.ownerReferences);
+    if (controller) {
+      const owner = `${controller.kind}/${controller.name}`;
+      if (known.has(`${controller.kind}/${pod.metadata.namespace ?? ''}/${controller.name}`) || foreignOwners.has(owner)) continue;
+      foreignOwners.add(owner);
+      unrotatable.push({ kind: controller.kind, name: controller.name, uses: usesOf(refs), reason: `owns pods that use ${from} (pod ${name}): switch it where it is defined` });
+      continue;
+    }
+    const needsRestart = input.restartAll || refs.some(loadsAtStart);
+    if (mode === 'blue-green') {
+      unrotatable.push({ kind: 'Pod', name, uses: usesOf(refs), reason: `bare pod: a pod spec cannot be repointed; recreate it with ${input.to}` });
+    } else {
+      checkKeys(`Pod/${name}`, refs);
+      if (needsRestart) unrotatable.push({ kind: 'Pod', name, uses: usesOf(refs), reason: 'bare pod: it loaded the old value at start; delete and recreate it' });
+    }
+  }
+
+  if (mode === 'blue-green') {
+    for (const obj of input.objects ?? []) {
+      for (const ref of secretRefsOfObject(obj)) {
+        if (!objectRefMatches(ref, input.namespace, from)) continue;
+        unrotatable.push({ kind: ref.from.kind, name: ref.from.name, uses: [ref.kind], reason: `names ${from} (${ref.detail}): point it at ${input.to} by hand` });
+      }
+    }
+  }
+
+  consumers.sort(byKindThenName);
+  unrotatable.sort(byKindThenName);
+  return { namespace: input.namespace, logical: input.logical, mode, from, to: input.to, consumers, unrotatable: dedupe(unrotatable), problems };
+}
+
+/** References whose value a container reads once at start: env, envFrom and subPath mounts. */
+export function loadsAtStart(ref: SecretRef): boolean {
+  return ref.kind === 'env' || ref.kind === 'envFrom' || (ref.mounts ?? []).some((m) => m.subPath !== undefined);
+}
+
+function usesOf(refs: readonly SecretRef[]): string[] {
+  const uses = new Set<string>();
+  for (const r of refs) {
+    const subPath = (r.mounts ?? []).some((m) => m.subPath !== undefined);
+    uses.add(subPath ? `${r.kind} (subPath)` : r.kind);
+  }
+  return [...uses];
+}
+
+function missingKeys(who: string, refs: readonly SecretRef[], keys: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const r of refs) {
+    if (r.optional) continue;
+    if (r.kind === 'env' && r.key !== undefined && !keys.has(r.key)) {
+      out.push(`${who}: env ${r.envName} (container ${r.container}) reads key "${r.key}", which the new data lacks`);
+    }
+    for (const item of r.items ?? []) {
+      if (!keys.has(item.key)) out.push(`${who}: volume ${r.volume} projects key "${item.key}", which the new data lacks`);
+    }
+  }
+  return out;
+}
+
+/** Why a workload's rollout would never finish: paused, or an OnDelete update strategy. */
+function rolloutBlocker(w: WorkloadLike): string | undefined {
+  const spec = w.spec ?? {};
+  if (w.kind === 'Deployment' && spec.paused === true) return 'the Deployment is paused: resume it (kubectl rollout resume) and rotate again';
+  const strategy = (spec.updateStrategy as { type?: string } | undefined)?.type;
+  if ((w.kind === 'StatefulSet' || w.kind === 'DaemonSet') && strategy === 'OnDelete') {
+    return 'updateStrategy OnDelete: a template change replaces no pods; switch it and delete its pods by hand';
+  }
+  return undefined;
+}
+
+function staticTemplateReason(kind: string, mode: RotationMode): string {
+  if (kind === 'Job') return mode === 'blue-green' ? 'a Job\'s pod template cannot change: it keeps the old Secret until it ends' : 'its pods loaded the old value at start: it keeps it until it ends';
+  if (mode === 'in-place') return `its pods loaded the old value at start: delete them and the ${kind} recreates them`;
+  return `changing a ${kind}'s template replaces no pods: switch it and recreate its pods by hand`;
+}
+
+function controllerOf(refs: readonly { kind: string; name: string; controller?: boolean }[] | undefined): { kind: string; name: string } | undefined {
+  return (refs ?? []).find((o) => o.controller) ?? refs?.[0];
+}
+
+const KIND_ORDER = [...ROLLOUT_KINDS, 'Job', 'ReplicaSet', 'ReplicationController', 'Pod'] as string[];
+function byKindThenName(a: { kind: string; name: string }, b: { kind: string; name: string }): number {
+  const ka = KIND_ORDER.indexOf(a.kind);
+  const kb = KIND_ORDER.indexOf(b.kind);
+  return (ka < 0 ? 99 : ka) - (kb < 0 ? 99 : kb) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
+}
+
+function dedupe(list: Unrotatable[]): Unrotatable[] {
+  const seen = new Set<string>();
+  return list.filter((u) => {
+    const k = `${u.kind}/${u.name}/${u.reason}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,156 @@
+import {
+  ANNOTATION_JOURNAL,
+  ANNOTATION_PREDECESSOR,
+  ANNOTATION_ROTATION_ID,
+  backupName,
+  LABEL_NAME,
+  LABEL_STAGE,
+  LABEL_VERSION,
+  PREFIX,
+  type RotationMode,
+} from './constants.js';
+import { RotateError } from './errors.js';
+import { newJournal, serializeJournal, stepDone, type Journal } from './journal.js';
+import { rotationBlocker, rotationCaveat, type RotationBlocker } from './owners.js';
+import { planRotation, type Plan } from './plan.js';
+import type { ConsumerScan, RotationCluster } from './port.js';
+import type { SecretObject } from './types.js';
+import { secretsInUse } from './usage.js';
+import { mergeData, type MergedData, type NewValue } from './values.js';
+import { currentVersion, nextVersion, versionsOf, type SecretVersion } from './versions.js';
+
+/** What the cluster holds for one logical Secret, read before anything changes. */
+export interface Inspection {
+  namespace: string;
+  logical: string;
+  /** The Secret consumers use now, with its data. */
+  current: SecretObject;
+  versions: SecretVersion[];
+  blocker: RotationBlocker | undefined;
+  scan: ConsumerScan;
+  notes: string[];
+}
+
+/** Reads the Secret (resolving a version name to its logical name), its versions and its users. */
+export async function inspect(cluster: RotationCluster, name: string): Promise<Inspection> {
+  const notes: string[] = [];
+  const named = await cluster.getSecret(name);
+  let logical = name;
+  const labelled = named?.metadata.labels?.[LABEL_NAME];
+  if (labelled && labelled !== name) {
+    logical = labelled;
+    notes.push(`${name} is version ${named?.metadata.labels?.[LABEL_VERSION] ?? '?'} of ${logical}: rotating ${logical}`);
+  }
+  const listed = await cluster.listVersions(logical);
+  const versions = versionsOf(logical, listed);
+  const current = currentVersion(logical, versions);
+  if (!current) throw new RotateError(`secret "${name}" not found in namespace "${cluster.namespace}"`);
+  const secret = current.name === name && named ? named : await cluster.getSecret(current.name);
+  if (!secret) throw new RotateError(`secret "${current.name}" (the current version of ${logical}) not found in namespace "${cluster.namespace}"`);
+  const caveat = rotationCaveat(secret);
+  if (caveat) notes.push(caveat);
+  const scan = await cluster.scanConsumers();
+  return { namespace: cluster.namespace, logical, current: secret, versions, blocker: rotationBlocker(secret), scan, notes };
+}
+
+export interface PrepareOptions {
+  mode: RotationMode;
+  replaceAll: boolean;
+  mutable: boolean;
+  force: boolean;
+  restartAll: boolean;
+  keep: number;
+  timeoutMs: number;
+  id: string;
+  holder: string;
+  now: Date;
+}
+
+/** A rotation ready to run: its plan, the new data, the journal, and the Secret that records it. */
+export interface Prepared {
+  plan: Plan;
+  merged: MergedData;
+  journal: Journal;
+  /** blue/green: the new version to create (journal included). in-place: the name that records it. */
+  newVersion?: SecretObject;
+  record: string;
+  /** The resourceVersion the values were read at (in-place: the precondition of the first write). */
+  readVersion: string | undefined;
+}
+
+/** Labels of the old version that mean "another tool manages me": not copied to new versions. */
+const MANAGER_LABEL = /(^app\.kubernetes\.io\/managed-by$|^helm\.sh\/|argoproj\.io\/|fluxcd\.io\/|external-secrets\.io\/)/;
+
+/**
+ * Checks that the rotation may go ahead (owner, immutability, what consumers
+ * read) and computes everything it will write. Throws RotateError before any
+ * change otherwise.
+ */
+export function prepare(ins: Inspection, values: readonly NewValue[], opts: PrepareOptions): Prepared {
+  const { current } = ins;
+  const currentName = current.metadata.name ?? ins.logical;
+  if (ins.blocker && !opts.force) {
+    throw new RotateError(`${currentName} is managed by ${ins.blocker.manager}, which would undo a rotation here: ${ins.blocker.instead} (--force rotates it anyway)`);
+  }
+  if (opts.mode === 'in-place' && current.immutable) {
+    throw new RotateError(`${currentName} is immutable, so its values cannot change in place: rotate it blue/green (without --in-place)`);
+  }
+  const merged = mergeData(current.data ?? {}, values, { replaceAll: opts.replaceAll });
+  const next = opts.mode === 'blue-green' ? nextVersion(ins.logical, ins.versions, new Set()) : undefined;
+  const to = next?.name ?? currentName;
+  const plan = planRotation({
+    namespace: ins.namespace,
+    logical: ins.logical,
+    mode: opts.mode,
+    from: currentName,
+    to,
+    workloads: ins.scan.workloads,
+    pods: ins.scan.pods,
+    objects: ins.scan.objects,
+    newKeys: new Set(Object.keys(merged.data)),
+    force: opts.force,
+    restartAll: opts.restartAll,
+  });
+  if (opts.mode === 'in-place' && secretsInUse(ins.scan).has(backupName(ins.logical))) {
+    plan.problems.push(`${backupName(ins.logical)} (where an in-place rotation keeps the old values) is in use: point its users back at ${currentName} first`);
+  }
+  if (plan.problems.length > 0) {
+    throw new RotateError(`the rotation would break consumers: ${plan.problems.join('; ')}`);
+  }
+
+  const keys = { added: merged.added, changed: merged.changed, unchanged: merged.unchanged, carried: merged.carried, removed: merged.removed };
+  const journal0 = newJournal(plan, {
+    id: opts.id,
+    holder: opts.holder,
+    now: opts.now,
+    keep: opts.keep,
+    timeoutSeconds: Math.round(opts.timeoutMs / 1000),
+    keys,
+    ...(next ? { version: next.version } : {}),
+  });
+  if (opts.mode === 'in-place') return { plan, merged, journal: journal0, record: currentName, readVersion: current.metadata.resourceVersion };
+
+  // The new version is born with its journal, step 1 (its creation) done: one atomic write.
+  const journal = stepDone(journal0, 1, opts.now);
+  const copied = Object.fromEntries(
+    Object.entries(current.metadata.labels ?? {}).filter(([k]) => !k.startsWith(`${PREFIX}/`) && !MANAGER_LABEL.test(k)),
+  );
+  const newVersion: SecretObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: to,
+      namespace: ins.namespace,
+      labels: { ...copied, [LABEL_NAME]: ins.logical, [LABEL_VERSION]: String(next!.version), [LABEL_STAGE]: 'pending' },
+      annotations: journalAnnotations(journal, currentName),
+    },
+    type: current.type ?? 'Opaque',
+    ...(opts.mutable ? {} : { immutable: true }),
+    data: merged.data,
+  };
+  return { plan, merged, journal, newVersion, record: to, readVersion: current.metadata.resourceVersion };
+}
+
+function journalAnnotations(journal: Journal, predecessor: string): Record<string, string> {
+  return { [ANNOTATION_PREDECESSOR]: predecessor, [ANNOTATION_ROTATION_ID]: journal.id, [ANNOTATION_JOURNAL]: serializeJournal(journal) };
+}

@@ -1,0 +1,465 @@
+// Executes a rotation's journal step by step, recording each step in the
+// cluster before the next one starts. Every step is idempotent: a resumed
+// rotation may run again the step that was in flight when it stopped.
+import { repointPatch } from '../consumers/repoint.js';
+import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
+import { indexWorkloads, type PodLike } from '../consumers/rollup.js';
+import { podSpecOf, POD_TEMPLATE_POINTERS } from '../consumers/workloads.js';
+import {
+  ANNOTATION_JOURNAL,
+  ANNOTATION_PREDECESSOR,
+  ANNOTATION_ROTATION_ID,
+  backupName,
+  LABEL_NAME,
+  LABEL_STAGE,
+  LABEL_VERSION,
+  RESTARTED_AT,
+} from './constants.js';
+import { ConflictError, EXIT, RejectedError, RotateError } from './errors.js';
+import {
+  beginRollback,
+  nextStep,
+  serializeJournal,
+  setConsumer,
+  stepDone,
+  stepFailed,
+  type ConsumerRecord,
+  type Journal,
+  type Step,
+} from './journal.js';
+import { abandonedLease, LEASE_RENEW_MS, renewedLease, type LeaseObject } from './lock.js';
+import type { RotationCluster } from './port.js';
+import { workloadRef, type RolloutKind, type SecretObject } from './types.js';
+import { secretsInUse } from './usage.js';
+import { versionsOf, versionsToPrune } from './versions.js';
+import { rolloutPods } from './health.js';
+import { waitForRollouts } from './run-wait.js';
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+/** What the user sees while a rotation runs (progress lines on stderr). */
+export interface RunEvents {
+  /** A lasting line: a step or a consumer changed state. */
+  line(text: string): void;
+  /** A transient status (a spinner's text on a terminal). */
+  status(text: string): void;
+  /** Called once a step is recorded in the cluster (the crash-test hook; the lock counts as step 0). */
+  recorded?(step: Pick<Step, 'n' | 'action'> | { n: 0; action: 'lock' }): void;
+}
+
+export interface RunnerDeps {
+  cluster: RotationCluster;
+  clock: Clock;
+  events: RunEvents;
+  holder: string;
+  pollMs?: number;
+}
+
+export interface RunnerOptions {
+  timeoutMs: number;
+  /** Roll back when a rollout fails (false: leave it for inspection). */
+  rollback: boolean;
+  /** in-place: the new data; absent on resume (values are never stored outside the Secret). */
+  newData?: Record<string, string>;
+}
+
+/** A step that failed for a reason that calls for a rollback (not an outage). */
+class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly target?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Runner {
+  private lastRenew: number;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private journal: Journal,
+    private readonly record: string,
+    private recordVersion: string | undefined,
+    private lease: LeaseObject,
+    private readonly opts: RunnerOptions,
+  ) {
+    this.lastRenew = deps.clock.now().getTime();
+  }
+
+  get current(): Journal {
+    return this.journal;
+  }
+
+  /** Runs the remaining steps; returns the journal as it ends (finished, or failed and held). */
+  async run(): Promise<Journal> {
+    for (;;) {
+      const step = nextStep(this.journal);
+      if (!step) return this.journal;
+      if (step.status === 'failed' && this.journal.state === 'running') this.deps.events.line(`retrying: ${describeStep(step)}`);
+      try {
+        await this.renewIfDue();
+        const done = await this.execute(step);
+        if (done !== 'recorded') await this.commit(step.n, done?.note, done?.labels);
+      } catch (err) {
+        const failure = asStepFailure(err, step);
+        if (!failure) throw err;
+        const rollingBack = this.journal.state === 'rolling-back';
+        await this.save(stepFailed(this.journal, step.n, this.deps.clock.now(), failure.message, failure.target));
+        this.deps.events.line(`failed: ${failure.target ? `${failure.target}: ` : ''}${failure.message}`);
+        // Once promoted, the rotation has succeeded: what is left (prune, unlock) is not worth undoing it.
+        const promoted = this.journal.steps.some((s) => s.action === 'promote' && s.status === 'done');
+        if (rollingBack || !this.opts.rollback || promoted) {
+          await this.leaveForResume();
+          return this.journal;
+        }
+        this.deps.events.line(`rolling back to ${this.journal.from}`);
+        const failureInfo = { ...(failure.target ? { target: failure.target } : {}), message: failure.message };
+        await this.save(beginRollback(this.journal, this.deps.clock.now(), failureInfo));
+      }
+    }
+  }
+
+  /** Performs one step. Returns labels for the record Secret and a note, or 'recorded' when the step wrote the journal itself. */
+  private async execute(step: Step): Promise<{ note?: string; labels?: Record<string, string | null> } | 'recorded' | void> {
+    const j = this.journal;
+    const { cluster, events } = this.deps;
+    switch (step.action) {
+      case 'create-version':
+      case 'begin':
+        return; // born with the journal: recorded when it was written
+      case 'repoint':
+      case 'undo': {
+        const ref = step.target!;
+        const undo = step.action === 'undo';
+        let note: string;
+        if (j.mode === 'blue-green') {
+          note = undo ? await this.repoint(ref, j.to, j.from) : await this.repoint(ref, j.from, j.to);
+        } else {
+          note = await this.restart(ref, j.rollbackStamp!);
+        }
+        const waits = this.consumer(ref)?.wait ?? true;
+        const target = undo ? j.from : j.to;
+        this.journal = setConsumer(this.journal, ref, undo ? 'reverted' : waits ? 'changed' : 'updated', waits ? undefined : `the next Job uses ${target}`);
+        events.line(`${ref}: ${note}`);
+        return { note };
+      }
+      case 'restart': {
+        const note = await this.restart(step.target!, j.stamp!);
+        this.journal = setConsumer(this.journal, step.target!, 'changed');
+        events.line(`${step.target}: ${note}`);
+        return { note };
+      }
+      case 'wait':
+      case 'wait-rollback':
+        await this.waitStep(step.action === 'wait-rollback');
+        return;
+      case 'backup':
+        return { note: await this.backup() };
+      case 'update-values':
+        return this.writeValues(step, 'new');
+      case 'restore-values':
+        return this.writeValues(step, 'old');
+      case 'discard': {
+        const backup = await cluster.getSecret(backupName(j.logical));
+        if (backup && backup.metadata.annotations?.[ANNOTATION_ROTATION_ID] === j.id) {
+          await cluster.deleteSecret(backup.metadata.name!, { uid: backup.metadata.uid! });
+          return { note: `deleted ${backup.metadata.name}` };
+        }
+        return { note: 'no backup to delete' };
+      }
+      case 'promote':
+        return this.promote();
+      case 'prune':
+        return { note: await this.prune() };
+      case 'mark-failed':
+        events.line(`${j.to}: staged failed (kept for inspection; --retire deletes it)`);
+        return { labels: { [LABEL_STAGE]: 'failed' } };
+      case 'unlock': {
+        const name = this.lease.metadata.name!;
+        const live = await cluster.getLease(name);
+        if (live && live.metadata.annotations?.[ANNOTATION_ROTATION_ID] === j.id) {
+          await cluster.deleteLease(name, { uid: live.metadata.uid!, resourceVersion: live.metadata.resourceVersion! });
+        }
+        return;
+      }
+    }
+  }
+
+  private consumer(ref: string): ConsumerRecord | undefined {
+    return this.journal.consumers.find((c) => workloadRef(c.kind, c.name) === ref);
+  }
+
+  /** Switches a consumer's pod template from one Secret to another with a guarded JSON Patch (a no-op when already done). */
+  private async repoint(ref: string, from: string, to: string): Promise<string> {
+    const { kind, name } = splitRef(ref);
+    for (let attempt = 1; ; attempt++) {
+      const w = await this.deps.cluster.getWorkload(kind, name);
+      if (!w) throw new StepFailure('it was deleted during the rotation', ref);
+      const ops = repointPatch(podSpecOf(w), POD_TEMPLATE_POINTERS[kind], from, to);
+      if (ops.length === 0) {
+        if (secretRefsOfPodSpec(podSpecOf(w), to).length > 0) return `already on ${to}`;
+        throw new StepFailure(`its pod template no longer references ${from} or ${to}: someone changed it`, ref);
+      }
+      try {
+        await this.deps.cluster.jsonPatchWorkload(kind, name, ops);
+        return `switched to ${to} (${ops.length / 2} reference${ops.length > 2 ? 's' : ''})`;
+      } catch (err) {
+        // A concurrent edit made a `test` fail: read it again once.
+        if (err instanceof ConflictError && attempt < 2) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * A StatefulSet does not replace a pod stuck on a bad revision once its
+   * template is reverted (Kubernetes' documented "forced rollback"): delete
+   * its pods that run the failed version and are not ready, as the docs say.
+   */
+  private async unstickStatefulSet(ref: string): Promise<void> {
+    const j = this.journal;
+    const { cluster } = this.deps;
+    const { name } = splitRef(ref);
+    const { workloads, pods } = await cluster.observe(['StatefulSet']);
+    const sts = workloads.find((w) => w.kind === 'StatefulSet' && w.metadata.name === name);
+    if (!sts) return;
+    const onFailedVersion = (pod: PodLike): boolean =>
+      j.mode === 'blue-green' ? secretRefsOfPodSpec(pod.spec, j.to).length > 0 : pod.metadata.annotations?.[RESTARTED_AT] === j.stamp;
+    const stuck = rolloutPods(sts, indexWorkloads(workloads), pods, (pod) => onFailedVersion(pod) && !isReady(pod) && !pod.metadata.deletionTimestamp);
+    if (stuck.length === 0) return;
+    for (const pod of stuck) await cluster.deletePod(pod.metadata.name!, { uid: pod.metadata.uid! });
+    const names = stuck.map((p) => p.metadata.name).join(', ');
+    this.deps.events.line(`${ref}: deleted ${names}, stuck on the failed version (StatefulSets do not replace them by themselves)`);
+  }
+
+  /** `kubectl rollout restart` with a fixed stamp, so that doing it twice changes nothing. */
+  private async restart(ref: string, stamp: string): Promise<string> {
+    const { kind, name } = splitRef(ref);
+    const w = await this.deps.cluster.getWorkload(kind, name);
+    if (!w) throw new StepFailure('it was deleted during the rotation', ref);
+    const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
+    if (template?.metadata?.annotations?.[RESTARTED_AT] === stamp) return 'already restarted';
+    await this.deps.cluster.mergePatchWorkload(kind, name, { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } });
+    return 'restarted';
+  }
+
+  private async waitStep(rollback: boolean): Promise<void> {
+    const j = this.journal;
+    const changed = new Set(
+      j.steps.filter((s) => (s.action === (rollback ? 'undo' : j.mode === 'blue-green' ? 'repoint' : 'restart')) && s.status === 'done').map((s) => s.target!),
+    );
+    // blue/green waits for what it switched; in-place for every consumer, since mounted files change too.
+    const targets = j.consumers.filter((c) => c.wait && (j.mode === 'in-place' || changed.has(workloadRef(c.kind, c.name))));
+    if (rollback) {
+      for (const c of targets) if (c.kind === 'StatefulSet') await this.unstickStatefulSet(workloadRef(c.kind, c.name));
+    }
+    const stamp = rollback ? j.rollbackStamp : j.stamp;
+    const target = rollback ? j.from : j.to;
+    const isNew = (c: ConsumerRecord, pod: PodLike): boolean => {
+      if (j.mode === 'blue-green') return secretRefsOfPodSpec(pod.spec, target).length > 0;
+      if (!changed.has(workloadRef(c.kind, c.name))) return true;
+      return pod.metadata.annotations?.[RESTARTED_AT] === stamp;
+    };
+    const result = await waitForRollouts(targets, isNew, {
+      cluster: this.deps.cluster,
+      clock: this.deps.clock,
+      timeoutMs: this.opts.timeoutMs,
+      pollMs: this.deps.pollMs ?? 1000,
+      status: (text) => this.deps.events.status(text),
+      onDone: (c, message) => {
+        const ref = workloadRef(c.kind, c.name);
+        this.journal = setConsumer(this.journal, ref, rollback ? 'reverted' : 'rolled-out', message);
+        this.deps.events.line(`${ref}: ${rollback ? 'back on' : 'rolled out on'} ${target} (${message})`);
+      },
+      tick: () => this.renewIfDue(),
+    });
+    if (result.failed) {
+      this.journal = setConsumer(this.journal, result.failed.target, 'failed', result.failed.message);
+      throw new StepFailure(result.failed.message, result.failed.target);
+    }
+  }
+
+  /** in-place: keeps the values being replaced in NAME-previous, so a rollback can write them back. */
+  private async backup(): Promise<string> {
+    const j = this.journal;
+    const { cluster } = this.deps;
+    const name = backupName(j.logical);
+    const existing = await cluster.getSecret(name);
+    if (existing?.metadata.annotations?.[ANNOTATION_ROTATION_ID] === j.id) return `${name} already holds the old values`;
+    if (existing) {
+      if (existing.metadata.labels?.[LABEL_NAME] !== j.logical) throw new StepFailure(`${name} exists and is not a backup of ${j.logical}: rename or delete it`);
+      await cluster.deleteSecret(name, { uid: existing.metadata.uid! });
+    }
+    const live = await cluster.getSecret(j.from);
+    if (!live) throw new StepFailure(`${j.from} was deleted during the rotation`);
+    if (live.metadata.annotations?.[ANNOTATION_ROTATION_ID] !== j.id) throw new StepFailure(`${j.from} was changed by someone else during the rotation`);
+    await cluster.createSecret({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name,
+        namespace: j.namespace,
+        labels: { [LABEL_NAME]: j.logical, [LABEL_STAGE]: 'previous' },
+        annotations: { [ANNOTATION_ROTATION_ID]: j.id, [ANNOTATION_PREDECESSOR]: j.from },
+      },
+      type: live.type ?? 'Opaque',
+      immutable: true,
+      data: live.data ?? {},
+    });
+    this.deps.events.line(`${name}: holds the old values (for rollback)`);
+    return `old values copied to ${name}`;
+  }
+
+  /** in-place: writes the new values (or the old ones back) together with the journal, in one conditional PUT. */
+  private async writeValues(step: Step, which: 'new' | 'old'): Promise<'recorded'> {
+    const j = this.journal;
+    const { cluster } = this.deps;
+    let data: Record<string, string>;
+    if (which === 'new') {
+      if (!this.opts.newData) {
+        throw new StepFailure('the rotation stopped before its new values were written, and values are never stored elsewhere: nothing changed; run the rotation again');
+      }
+      data = this.opts.newData;
+    } else {
+      const backup = await cluster.getSecret(backupName(j.logical));
+      if (!backup || backup.metadata.annotations?.[ANNOTATION_ROTATION_ID] !== j.id) {
+        throw new StepFailure(`${backupName(j.logical)} no longer holds the old values of this rotation: restore ${j.from} by hand`);
+      }
+      data = backup.data ?? {};
+    }
+    const live = await cluster.getSecret(j.from);
+    if (!live) throw new StepFailure(`${j.from} was deleted during the rotation`);
+    if (live.metadata.annotations?.[ANNOTATION_ROTATION_ID] !== j.id) throw new StepFailure(`${j.from} was changed by someone else during the rotation`);
+    const next = stepDone(j, step.n, this.deps.clock.now(), which === 'new' ? 'new values written' : 'old values written back');
+    const updated = await cluster.replaceSecret({
+      ...live,
+      // Conditional on our own last write: any other change in between makes it fail.
+      metadata: { ...live.metadata, resourceVersion: this.recordVersion ?? live.metadata.resourceVersion, annotations: { ...live.metadata.annotations, [ANNOTATION_JOURNAL]: serializeJournal(next) } },
+      data,
+    });
+    this.recordVersion = updated.metadata.resourceVersion;
+    this.journal = next;
+    this.deps.events.line(`${j.from}: ${which === 'new' ? 'new values written' : 'old values written back'}`);
+    this.deps.events.recorded?.(next.steps.find((s) => s.n === step.n)!);
+    return 'recorded';
+  }
+
+  /** blue/green: the new version becomes current, the one it replaces previous, older ones deprecated. */
+  private async promote(): Promise<{ labels: Record<string, string>; note: string }> {
+    const j = this.journal;
+    const { cluster } = this.deps;
+    const versions = versionsOf(j.logical, await cluster.listVersions(j.logical));
+    for (const v of versions) {
+      if (v.name === j.to || v.name === j.from) continue;
+      if (v.stage === 'current' || v.stage === 'previous') await cluster.patchSecretMetadata(v.name, undefined, { labels: { [LABEL_STAGE]: 'deprecated' } });
+    }
+    const old = versions.find((v) => v.name === j.from);
+    await cluster.patchSecretMetadata(j.from, undefined, {
+      labels: { [LABEL_NAME]: j.logical, [LABEL_VERSION]: String(old?.version ?? 1), [LABEL_STAGE]: 'previous' },
+    });
+    this.deps.events.line(`${j.to}: current; ${j.from}: previous`);
+    return { labels: { [LABEL_STAGE]: 'current' }, note: `${j.to} current, ${j.from} previous` };
+  }
+
+  /** blue/green: deletes versions beyond --keep that nothing uses (never the current one). */
+  private async prune(): Promise<string> {
+    const j = this.journal;
+    const { cluster } = this.deps;
+    const scan = await cluster.scanConsumers();
+    if (scan.gaps.length > 0) {
+      const note = `not pruned: cannot see every user (${scan.gaps.join('; ')})`;
+      this.deps.events.line(note);
+      return note;
+    }
+    const listed = await cluster.listVersions(j.logical);
+    const { prune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), { keep: j.keep, current: j.to, inUse: secretsInUse(scan) });
+    const deleted: string[] = [];
+    const failed: string[] = [];
+    for (const v of prune) {
+      const uid = listed.find((s) => s.metadata.name === v.name)?.metadata.uid;
+      try {
+        await cluster.deleteSecret(v.name, uid ? { uid } : undefined);
+      } catch (err) {
+        // Pruning is housekeeping: a refusal is reported, not a reason to undo the rotation.
+        if (!(err instanceof RejectedError || err instanceof ConflictError)) throw err;
+        failed.push(`${v.name} (${err.message})`);
+        this.deps.events.line(`${v.name}: not deleted: ${err.message}`);
+        continue;
+      }
+      deleted.push(v.name);
+      this.deps.events.line(`${v.name}: deleted (version ${v.version}, unused, beyond --keep ${j.keep})`);
+    }
+    const parts = [deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete'];
+    if (failed.length > 0) parts.push(`could not delete ${failed.join(', ')}`);
+    if (keptInUse.length > 0) parts.push(`kept in use: ${keptInUse.map((v) => v.name).join(', ')}`);
+    return parts.join('; ');
+  }
+
+  /** Records a finished step on the record Secret (with label changes, in the same write). */
+  private async commit(n: number, note: string | undefined, labels?: Record<string, string | null>): Promise<void> {
+    await this.save(stepDone(this.journal, n, this.deps.clock.now(), note), labels);
+    this.deps.events.recorded?.(this.journal.steps.find((s) => s.n === n)!);
+  }
+
+  private async save(journal: Journal, labels?: Record<string, string | null>): Promise<void> {
+    let updated: SecretObject;
+    try {
+      updated = await this.deps.cluster.patchSecretMetadata(this.record, this.recordVersion, {
+        ...(labels ? { labels } : {}),
+        annotations: { [ANNOTATION_JOURNAL]: serializeJournal(journal) },
+      });
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        throw new RotateError(`the journal on ${this.record} was changed by another process (a concurrent --resume?): stopping here`, EXIT.needsAttention);
+      }
+      throw err;
+    }
+    this.recordVersion = updated.metadata.resourceVersion;
+    this.journal = journal;
+  }
+
+  /** Keeps the lock (so no new rotation starts) but lets `--resume` take it over at once. */
+  private async leaveForResume(): Promise<void> {
+    try {
+      this.lease = await this.deps.cluster.replaceLease(abandonedLease(this.lease));
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+
+  /** Keeps the lock alive during long waits; losing it means another process took over. */
+  async renewIfDue(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now.getTime() - this.lastRenew < LEASE_RENEW_MS) return;
+    try {
+      this.lease = await this.deps.cluster.replaceLease(renewedLease(this.lease, this.deps.holder, now));
+      this.lastRenew = now.getTime();
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        throw new RotateError(`lost the lock of ${this.journal.logical}: another process took over the rotation (rotate --resume?)`, EXIT.needsAttention);
+      }
+      throw err;
+    }
+  }
+}
+
+function asStepFailure(err: unknown, step: Step): StepFailure | undefined {
+  if (err instanceof StepFailure) return err;
+  if (err instanceof ConflictError || err instanceof RejectedError) return new StepFailure(err.message, step.target);
+  return undefined;
+}
+
+const isReady = (pod: PodLike): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+function splitRef(ref: string): { kind: RolloutKind; name: string } {
+  const i = ref.indexOf('/');
+  return { kind: ref.slice(0, i) as RolloutKind, name: ref.slice(i + 1) };
+}
+
+export function describeStep(step: Step): string {
+  return `step ${step.n} ${step.action}${step.target ? ` ${step.target}` : ''}`;
+}

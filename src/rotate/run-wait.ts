@@ -1,0 +1,56 @@
+import { indexWorkloads, type PodLike } from '../consumers/rollup.js';
+import { evaluateRollout, rolloutPods } from './health.js';
+import type { ConsumerRecord } from './journal.js';
+import type { RotationCluster } from './port.js';
+import { workloadRef } from './types.js';
+
+export interface WaitOptions {
+  cluster: RotationCluster;
+  clock: { now(): Date; sleep(ms: number): Promise<void> };
+  timeoutMs: number;
+  pollMs: number;
+  /** Transient status text (spinner). */
+  status(text: string): void;
+  /** A consumer's rollout completed. */
+  onDone(consumer: ConsumerRecord, message: string): void;
+  /** Called once per poll (keeps the lock alive). */
+  tick(): Promise<void>;
+}
+
+/**
+ * Polls the consumers' rollouts until all are complete, or until the first
+ * fails the health gate (failing fast, so a rollback starts at once). One
+ * list per kind and one of pods per poll, whatever the number of consumers.
+ */
+export async function waitForRollouts(
+  consumers: readonly ConsumerRecord[],
+  isNew: (consumer: ConsumerRecord, pod: PodLike) => boolean,
+  opts: WaitOptions,
+): Promise<{ failed?: { target: string; message: string } }> {
+  const pending = new Map(consumers.map((c) => [workloadRef(c.kind, c.name), c]));
+  const since = opts.clock.now();
+  const kinds = [...new Set(consumers.map((c) => c.kind))];
+  while (pending.size > 0) {
+    const { workloads, pods } = await opts.cluster.observe(kinds);
+    const known = indexWorkloads(workloads);
+    const now = opts.clock.now();
+    let waitingOn = '';
+    for (const [ref, c] of pending) {
+      const workload = workloads.find((w) => w.kind === c.kind && w.metadata.name === c.name);
+      const own = workload ? rolloutPods(workload, known, pods, (pod) => isNew(c, pod)) : [];
+      const status = evaluateRollout({ workload, pods: own, since, now, timeoutMs: opts.timeoutMs });
+      if (status.phase === 'failed') return { failed: { target: ref, message: status.message } };
+      if (status.phase === 'complete') {
+        pending.delete(ref);
+        opts.onDone(c, status.message);
+      } else if (!waitingOn) {
+        waitingOn = `${ref}: ${status.message}`;
+      }
+    }
+    if (pending.size === 0) break;
+    opts.status(`waiting for ${pending.size} rollout${pending.size > 1 ? 's' : ''}: ${waitingOn}`);
+    await opts.tick();
+    await opts.clock.sleep(opts.pollMs);
+  }
+  return {};
+}

@@ -1,0 +1,280 @@
+// Orchestrates a rotation through an injected cluster port: lock, first
+// (atomic) write of the journal, then the Runner; resume from the journal;
+// retire unused versions. No I/O of its own.
+import { ANNOTATION_JOURNAL, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
+import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
+import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
+import { judgeLease, LEASE_SECONDS, newLease, renewedLease, type LeaseObject } from './lock.js';
+import type { RotationCluster } from './port.js';
+import type { Prepared } from './run-inspect.js';
+import { describeStep, Runner, type Clock, type RunEvents } from './run-steps.js';
+import { secretsInUse } from './usage.js';
+import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
+
+export interface RotateDeps {
+  cluster: RotationCluster;
+  clock: Clock;
+  events: RunEvents;
+  /** This process, as the lock names it, and how to tell whether a local holder still runs. */
+  identity: { holder: string; host: string; isAlive(pid: number): boolean };
+  newId(): string;
+  pollMs?: number;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  rollback: boolean;
+}
+
+const resumeHint = (logical: string, namespace: string): string => `run "kubectl secrets rotate ${logical} -n ${namespace} --resume" to finish or roll it back`;
+
+/** Takes the lock, writes the first step (creating the new version, or the journal in place), then runs the rest. */
+export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: RunOptions): Promise<Journal> {
+  const { cluster, clock, events, identity } = deps;
+  const first = prepared.journal;
+  const lease = await acquire(cluster, newLease({
+    logical: first.logical,
+    namespace: first.namespace,
+    rotationId: first.id,
+    record: prepared.record,
+    mode: first.mode,
+    holder: identity.holder,
+    now: clock.now(),
+  }));
+  events.recorded?.({ n: 0, action: 'lock' });
+
+  let journal: Journal;
+  let recordVersion: string | undefined;
+  try {
+    if (prepared.newVersion) {
+      journal = first;
+      const created = await cluster.createSecret(prepared.newVersion).catch((err: unknown) => {
+        if (err instanceof ConflictError) throw new RotateError(`${first.to} already exists but is not a version of ${first.logical}: rename or delete it`);
+        if (err instanceof RejectedError) throw new RotateError(`cannot create ${first.to}: ${err.message}`);
+        throw err;
+      });
+      recordVersion = created.metadata.resourceVersion;
+      const keys = Object.keys(prepared.newVersion.data ?? {}).length;
+      events.line(`${first.to}: created (version ${first.version}, ${keys} key${keys === 1 ? '' : 's'}${prepared.newVersion.immutable ? ', immutable' : ''})`);
+    } else {
+      journal = stepDone(first, 1, clock.now());
+      const updated = await cluster
+        .patchSecretMetadata(first.from, prepared.readVersion, {
+          annotations: { [ANNOTATION_JOURNAL]: serializeJournal(journal), [ANNOTATION_ROTATION_ID]: first.id },
+        })
+        .catch((err: unknown) => {
+          if (err instanceof ConflictError) throw new RotateError(`${first.from} changed since it was read: run the rotation again`);
+          throw err;
+        });
+      recordVersion = updated.metadata.resourceVersion;
+    }
+  } catch (err) {
+    // Nothing changed: let go of the lock before reporting.
+    await cluster.deleteLease(lease.metadata.name!, { uid: lease.metadata.uid! }).catch(() => undefined);
+    throw err;
+  }
+  events.recorded?.(journal.steps[0]!);
+  const runner = new Runner(
+    { cluster, clock, events, holder: identity.holder, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) },
+    journal,
+    prepared.record,
+    recordVersion,
+    lease,
+    { ...opts, ...(prepared.newVersion ? {} : { newData: prepared.merged.data }) },
+  );
+  return runToEnd(runner, first.logical, first.namespace);
+}
+
+async function runToEnd(runner: Runner, logical: string, namespace: string): Promise<Journal> {
+  try {
+    return await runner.run();
+  } catch (err) {
+    if (err instanceof RotateError) throw err;
+    const step = nextStep(runner.current);
+    const where = step ? ` at ${describeStep(step)}` : '';
+    throw new InterruptedError(`${(err as Error).message ?? String(err)}${where}`, resumeHint(logical, namespace));
+  }
+}
+
+async function acquire(cluster: RotationCluster, lease: LeaseObject): Promise<LeaseObject> {
+  try {
+    return await cluster.createLease(lease);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    const logical = lease.metadata.labels?.[LABEL_NAME] ?? '';
+    throw new RotateError(lockedMessage(logical, cluster.namespace, await cluster.getLease(lease.metadata.name!)));
+  }
+}
+
+function lockedMessage(logical: string, namespace: string, lease: LeaseObject | undefined): string {
+  const holder = lease?.spec?.holderIdentity ?? (lease ? 'no live process: left for --resume' : 'another process');
+  const since = lease?.spec?.acquireTime ? ` since ${lease.spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '';
+  return `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since}): wait for it, or if it died ${resumeHint(logical, namespace)}`;
+}
+
+/**
+ * Why `logical` cannot be rotated or retired now (a rotation holds its lock,
+ * running or interrupted), or undefined. Checked before planning, so that no
+ * plan is shown for a Secret whose consumers may be half-way to a new version.
+ */
+export async function lockedNow(cluster: RotationCluster, logical: string): Promise<string | undefined> {
+  const lease = await cluster.getLease(leaseName(logical));
+  return lease ? lockedMessage(logical, cluster.namespace, lease) : undefined;
+}
+
+export interface ResumeResult {
+  journal?: Journal;
+  /** What was found, for the user: "took over from ...", "nothing to resume". */
+  notes: string[];
+  /** True when there was nothing interrupted to resume. */
+  nothing: boolean;
+  /** True when a lock was left by a rotation that had changed nothing yet (its values are lost): it was released. */
+  abandoned?: boolean;
+}
+
+/**
+ * Finishes or rolls back an interrupted rotation, from whatever machine:
+ * takes over the lock when its holder is gone (or its lease ran out), reads
+ * the journal it points to, and runs the remaining steps.
+ */
+export async function resumeRotation(logical: string, deps: RotateDeps, opts: { timeoutMs?: number; rollback: boolean }): Promise<ResumeResult> {
+  const { cluster, clock, identity, events } = deps;
+  const notes: string[] = [];
+  const name = leaseName(logical);
+  let lease = await cluster.getLease(name);
+  let journal: Journal | undefined;
+  let record: string;
+  let recordVersion: string | undefined;
+
+  if (lease) {
+    const verdict = judgeLease(lease, clock.now(), identity);
+    if (verdict.held) {
+      throw new RotateError(`the rotation of ${logical} is still running (${verdict.why}): --resume takes over only once its process is gone or its lock goes ${LEASE_SECONDS}s without renewal`);
+    }
+    try {
+      lease = await cluster.replaceLease(renewedLease(lease, identity.holder, clock.now()));
+    } catch (err) {
+      if (err instanceof ConflictError) throw new RotateError(`another process took over the rotation of ${logical} just now`);
+      throw err;
+    }
+    notes.push(`took over the lock from ${verdict.why}`);
+    const id = lease.metadata.annotations?.[ANNOTATION_ROTATION_ID];
+    record = lease.metadata.annotations?.[ANNOTATION_RECORD] ?? logical;
+    const holderSecret = await cluster.getSecret(record);
+    journal = parseJournal(holderSecret?.metadata.annotations?.[ANNOTATION_JOURNAL]);
+    recordVersion = holderSecret?.metadata.resourceVersion;
+    if (!journal || journal.id !== id || isFinished(journal)) {
+      await cluster.deleteLease(name, { uid: lease.metadata.uid! });
+      const before = !journal || journal.id !== id;
+      notes.push(`released the lock: ${before ? 'it stopped before changing anything; run the rotation again' : `it had already ended (${journal!.state})`}`);
+      return before ? { notes, nothing: true, abandoned: true } : { notes, nothing: true, journal: journal! };
+    }
+  } else {
+    const found = await unfinishedJournal(cluster, logical);
+    if (!found) return { notes: [`no interrupted rotation of ${logical} in namespace ${cluster.namespace}`], nothing: true };
+    ({ journal, record, recordVersion } = found);
+    lease = await acquire(cluster, newLease({
+      logical,
+      namespace: cluster.namespace,
+      rotationId: journal.id,
+      record,
+      mode: journal.mode,
+      holder: identity.holder,
+      now: clock.now(),
+    }));
+    notes.push(`found the journal of an unfinished rotation on ${record} (its lock was gone)`);
+  }
+
+  const step = nextStep(journal);
+  notes.push(`resuming the ${journal.state === 'rolling-back' ? 'rollback' : 'rotation'} ${journal.from} → ${journal.to} at ${step ? describeStep(step) : 'its end'}`);
+  for (const n of notes) events.line(n);
+  const runner = new Runner(
+    { cluster, clock, events, holder: identity.holder, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) },
+    { ...journal, holder: identity.holder },
+    record,
+    recordVersion,
+    lease,
+    { timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000, rollback: opts.rollback },
+  );
+  return { journal: await runToEnd(runner, logical, cluster.namespace), notes, nothing: false };
+}
+
+async function unfinishedJournal(
+  cluster: RotationCluster,
+  logical: string,
+): Promise<{ journal: Journal; record: string; recordVersion: string | undefined } | undefined> {
+  const found: Array<{ journal: Journal; record: string; recordVersion: string | undefined }> = [];
+  for (const s of await cluster.listVersions(logical)) {
+    const journal = parseJournal(s.metadata.annotations?.[ANNOTATION_JOURNAL]);
+    if (journal && journal.logical === logical && !isFinished(journal)) {
+      found.push({ journal, record: s.metadata.name!, recordVersion: s.metadata.resourceVersion });
+    }
+  }
+  found.sort((a, b) => b.journal.startedAt.localeCompare(a.journal.startedAt));
+  return found[0];
+}
+
+/** The exit code a journal ends with. */
+export function exitCodeOf(journal: Journal): number {
+  if (journal.state === 'done') return EXIT.ok;
+  if (journal.state === 'rolled-back' || journal.state === 'aborted') return EXIT.rolledBack;
+  return EXIT.needsAttention;
+}
+
+export interface RetirePlan {
+  logical: string;
+  current: string | undefined;
+  /** Unused versions (and the in-place backup) that would be deleted. */
+  retire: SecretVersion[];
+  /** Versions kept because something uses them. */
+  inUse: SecretVersion[];
+  gaps: string[];
+}
+
+/** Which versions nothing uses any more (never the current one). */
+export async function planRetire(cluster: RotationCluster, logical: string): Promise<RetirePlan> {
+  const listed = await cluster.listVersions(logical);
+  const versions = versionsOf(logical, listed);
+  const current = currentVersion(logical, versions);
+  if (!current) throw new RotateError(`no versions of "${logical}" in namespace "${cluster.namespace}"`);
+  const scan = await cluster.scanConsumers();
+  const used = secretsInUse(scan);
+  const others = versions.filter((v) => v.name !== current.name);
+  const backup = listed.find((s) => s.metadata.name === backupName(logical) && s.metadata.labels?.[LABEL_NAME] === logical);
+  if (backup) others.push({ name: backupName(logical), version: 0, stage: 'previous', unversioned: false });
+  return {
+    logical,
+    current: current.name,
+    retire: others.filter((v) => !used.has(v.name)),
+    inUse: others.filter((v) => used.has(v.name)),
+    gaps: scan.gaps,
+  };
+}
+
+/** Deletes what `confirmed` listed and is still unused, under the rotation lock. Returns the names deleted. */
+export async function retire(confirmed: RetirePlan, deps: RotateDeps): Promise<string[]> {
+  const { cluster, clock, identity } = deps;
+  if (confirmed.gaps.length > 0) throw new RotateError(`cannot see every user of ${confirmed.logical} (${confirmed.gaps.join('; ')}): not deleting anything`);
+  const lease = await acquire(cluster, newLease({
+    logical: confirmed.logical,
+    namespace: cluster.namespace,
+    rotationId: deps.newId(),
+    record: confirmed.logical,
+    mode: 'retire',
+    holder: identity.holder,
+    now: clock.now(),
+  }));
+  try {
+    const fresh = await planRetire(cluster, confirmed.logical);
+    const still = new Set(fresh.retire.map((v) => v.name));
+    const deleted: string[] = [];
+    for (const v of confirmed.retire) {
+      if (!still.has(v.name)) continue;
+      if (await cluster.deleteSecret(v.name)) deleted.push(v.name);
+      deps.events.line(`${v.name}: deleted`);
+    }
+    return deleted;
+  } finally {
+    await cluster.deleteLease(lease.metadata.name!, { uid: lease.metadata.uid! }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,181 @@
+// Reads the new values of a rotation from files, env files, literals and
+// stdin. Errors name the flag, the path and a line number, never content:
+// whatever is read may be a secret.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+/** One value and where it came from; `showKey` false when the key may be part of a value. */
+export interface ValueInput {
+  key: string;
+  bytes: Uint8Array;
+  origin: string;
+  showKey?: boolean;
+}
+
+export interface ValueFlags {
+  fromFile: readonly string[];
+  fromEnvFile: readonly string[];
+  fromLiteral: readonly string[];
+}
+
+/** Bad input: the message is safe to print (no values). */
+export class ValueSourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValueSourceError';
+  }
+}
+
+export interface ReadValues {
+  values: ValueInput[];
+  /** True when `--from-file KEY=-` consumed stdin (so no prompt can read it). */
+  usedStdin: boolean;
+  warnings: string[];
+}
+
+/** Reads every value source, in flag order: files, env files, then literals. */
+export async function readValueSources(flags: ValueFlags, stdin: NodeJS.ReadableStream): Promise<ReadValues> {
+  const values: ValueInput[] = [];
+  const warnings: string[] = [];
+  let usedStdin = false;
+
+  for (const spec of flags.fromFile) {
+    const { key, path } = splitFileSpec(spec);
+    if (path === '-' && key !== undefined) {
+      if (usedStdin) throw new ValueSourceError('stdin can be read once only: give --from-file KEY=- a single time');
+      usedStdin = true;
+      values.push({ key, bytes: await readAll(stdin), origin: `--from-file ${key}=-` });
+      continue;
+    }
+    values.push(...(await readFileSpec(key, path, spec)));
+  }
+  for (const path of flags.fromEnvFile) {
+    const bytes = await readBytes(path, `--from-env-file ${path}`);
+    values.push(...parseEnvFile(bytes, `--from-env-file ${path}`));
+  }
+  flags.fromLiteral.forEach((literal, i) => {
+    const origin = `--from-literal #${i + 1}`;
+    const eq = literal.indexOf('=');
+    // Without "=" the whole argument may be the value itself: name it by position only.
+    if (eq < 0) throw new ValueSourceError(`${origin}: expected KEY=VALUE`);
+    values.push({ key: literal.slice(0, eq), bytes: Buffer.from(literal.slice(eq + 1), 'utf8'), origin, showKey: false });
+  });
+  if (flags.fromLiteral.length > 0) {
+    warnings.push('--from-literal leaves the value in your shell history and the process list; prefer --from-file or --from-file KEY=- (stdin)');
+  }
+  return { values, usedStdin, warnings };
+}
+
+/** `[key=]path`: the key defaults to the file's name (as in kubectl create secret). */
+function splitFileSpec(spec: string): { key: string | undefined; path: string } {
+  const eq = spec.indexOf('=');
+  if (eq < 0) {
+    if (spec === '-') throw new ValueSourceError('--from-file -: name the key of the value read from stdin: --from-file KEY=-');
+    if (spec === '') throw new ValueSourceError('--from-file: empty path');
+    return { key: undefined, path: spec };
+  }
+  const key = spec.slice(0, eq);
+  const path = spec.slice(eq + 1);
+  if (key === '') throw new ValueSourceError(`--from-file ${spec}: empty key before "="`);
+  if (path === '') throw new ValueSourceError(`--from-file ${spec}: empty path after "="`);
+  return { key, path };
+}
+
+async function readFileSpec(key: string | undefined, path: string, spec: string): Promise<ValueInput[]> {
+  const origin = `--from-file ${spec}`;
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
+  });
+  if (!info.isDirectory()) {
+    return [{ key: key ?? basename(path), bytes: await readBytes(path, origin), origin }];
+  }
+  if (key !== undefined) throw new ValueSourceError(`${origin}: a directory cannot be given a key (each file becomes one)`);
+  // kubectl's directory form: every regular file directly inside becomes a key.
+  const entries = await readdir(path, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
+  });
+  const files = entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+  if (files.length === 0) throw new ValueSourceError(`${origin}: the directory has no regular files`);
+  const out: ValueInput[] = [];
+  for (const name of files) {
+    const file = join(path, name);
+    out.push({ key: name, bytes: await readBytes(file, `--from-file ${file}`), origin: `--from-file ${file}` });
+  }
+  return out;
+}
+
+async function readBytes(path: string, origin: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
+  }
+}
+
+function describeFsError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    default:
+      return `cannot read (${err.code ?? 'error'})`;
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Parses an env file as kubectl does: `KEY=VALUE` per line, the value being
+ * everything after the first "=" (no quoting), blank lines and `#` comments
+ * skipped, leading whitespace trimmed. Unlike kubectl, a line without "=" is
+ * an error rather than a lookup in the environment.
+ */
+export function parseEnvFile(bytes: Uint8Array, origin: string): ValueInput[] {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ValueSourceError(`${origin}: the file is not valid UTF-8${firstInvalidLine(bytes)}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const values: ValueInput[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${origin} line ${i + 1}`;
+    const eq = line.indexOf('=');
+    if (eq < 0) throw new ValueSourceError(`${where}: expected KEY=VALUE`);
+    if (eq === 0) throw new ValueSourceError(`${where}: empty key before "="`);
+    values.push({ key: line.slice(0, eq), bytes: Buffer.from(line.slice(eq + 1), 'utf8'), origin: where, showKey: false });
+  });
+  if (values.length === 0) throw new ValueSourceError(`${origin}: no KEY=VALUE lines`);
+  return values;
+}
+
+function firstInvalidLine(bytes: Uint8Array): string {
+  let start = 0;
+  let line = 1;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, i));
+      } catch {
+        return ` (line ${line})`;
+      }
+      start = i + 1;
+      line++;
+    }
+  }
+  return '';
+}

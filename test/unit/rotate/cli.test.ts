@@ -1,0 +1,31 @@
+// The rotate command's flag and input checks, which all happen before any
+// cluster is contacted (no kubeconfig here at all).
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../harness/runCli.js';
+
+const rotate = (args: string[], stdin?: string) => runCli(['rotate', ...args], { env: { KUBECONFIG: '/nonexistent/kubeconfig' }, ...(stdin === undefined ? {} : { stdin }) });
+
+describe('rotate command line', () => {
+  it.each([
+    [['db', '--resume', '--retire'], 'error: --resume and --retire cannot be combined'],
+    [['db', '--resume', '--from-literal', 'a=b'], 'error: --resume takes no new values and no rotation flags'],
+    [['db', '--retire', '--in-place'], 'error: --retire takes no new values and no rotation flags'],
+    [['db', '--resume', '--dry-run'], 'error: --dry-run cannot be combined with --resume'],
+    [['db', '--mutable', '--in-place', '--from-literal', 'a=b'], 'error: --mutable applies to new versions (blue/green), not to --in-place'],
+    [['db', '--timeout', 'soon', '--from-literal', 'a=b'], 'error: invalid --timeout "soon": use a duration such as 90s or 5m'],
+    [['db', '--keep', '1.5', '--from-literal', 'a=b'], 'error: invalid --keep 1.5: a whole number of versions, at least 1'],
+    [['db', '-A', '--from-literal', 'a=b'], 'error: rotate works in one namespace: use -n instead of -A'],
+    [['db', '--from-file', '/nonexistent/value'], 'error: --from-file /nonexistent/value: no such file'],
+    [['db', '--from-literal', 'novalue'], 'error: --from-literal #1: expected KEY=VALUE'],
+  ])('%j → %s', async (args, message) => {
+    const r = await rotate(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+
+  it('documents its exit codes', async () => {
+    const r = await rotate(['--help']);
+    expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}rotated/);
+    expect(r.stdout).toMatch(/--no-rollback/);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { beginRollback, newJournal, stepDone, stepFailed, type Journal } from '../../../src/rotate/journal.js';
+import type { Plan } from '../../../src/rotate/plan.js';
+import { outcomeLine, resultOf, rotationRows, summaryOf } from '../../../src/rotate/report.js';
+import { secretsInUse } from '../../../src/rotate/usage.js';
+import { pod, podSpec, workload } from './builders.js';
+
+const now = new Date('2030-01-01T00:00:00Z');
+const plan: Plan = {
+  namespace: 'shop',
+  logical: 'db',
+  mode: 'blue-green',
+  from: 'db',
+  to: 'db-v2',
+  consumers: [{ kind: 'Deployment', name: 'api', uses: ['env'], action: 'repoint', wait: true }],
+  unrotatable: [{ kind: 'Pod', name: 'debug', uses: ['envFrom'], reason: 'bare pod' }],
+  problems: [],
+};
+const keys = { added: [], changed: ['password'], unchanged: [], carried: [], removed: [] };
+const journal = (): Journal => newJournal(plan, { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+
+describe('rotation report', () => {
+  it('rows: planned consumers and skipped ones for a plan', () => {
+    expect(rotationRows(undefined, plan)).toEqual([
+      { kind: 'Deployment', name: 'api', uses: ['env'], action: 'repoint', state: 'planned', message: 'waits for its rollout' },
+      { kind: 'Pod', name: 'debug', uses: ['envFrom'], action: 'skip', state: 'skipped', message: 'bare pod' },
+    ]);
+  });
+
+  it('marks the consumer that failed the gate, even once reverted', () => {
+    let j = stepDone(stepDone(journal(), 1, now), 2, now);
+    j = stepFailed(j, 3, now, 'timed out', 'Deployment/api');
+    j = beginRollback(j, now, { target: 'Deployment/api', message: 'timed out' });
+    expect(rotationRows(j, undefined)[0]).toMatchObject({ state: 'failed', message: 'timed out' });
+    expect(resultOf(j)).toBe('failed');
+  });
+
+  it('summarises the outcome in one line', () => {
+    let j = journal();
+    for (const s of j.steps) j = stepDone(j, s.n, now);
+    expect(outcomeLine(j, plan)).toBe('rotated db: db → db-v2 (1 consumer switched; 1 not rotated automatically (see SKIP rows))');
+    expect(summaryOf(j, false)).toMatchObject({ result: 'rotated', from: 'db', to: 'db-v2', keys, steps: expect.arrayContaining([{ n: 1, action: 'create-version', status: 'done' }]) });
+    expect(summaryOf(journal(), true)).not.toHaveProperty('steps');
+  });
+});
+
+describe('secretsInUse', () => {
+  it('counts pods, templates and other objects, not ReplicaSets a Deployment scaled to zero', () => {
+    const oldRs = workload('ReplicaSet', 'api-old', podSpec('db-v1'), {
+      meta: { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: 'u', controller: true }] },
+      spec: { replicas: 0 },
+    });
+    const used = secretsInUse({
+      workloads: [workload('Deployment', 'api', podSpec('db-v2')), oldRs, workload('CronJob', 'backup', podSpec('db-v0', 'envFrom'))],
+      pods: [pod('debug', podSpec('db-legacy', 'pull'))],
+      objects: [{ kind: 'Ingress', metadata: { name: 'web', namespace: 'shop' }, spec: { tls: [{ secretName: 'tls-db' }] } } as never],
+    });
+    expect([...used].sort()).toEqual(['db-legacy', 'db-v0', 'db-v2', 'tls-db']);
+  });
+});

@@ -1,0 +1,295 @@
+import { describe, expect, it } from 'vitest';
+import { ANNOTATION_JOURNAL, LABEL_STAGE, leaseName, RESTARTED_AT } from '../../../src/rotate/constants.js';
+import { RotateError } from '../../../src/rotate/errors.js';
+import { parseJournal, type Journal } from '../../../src/rotate/journal.js';
+import { inspect, prepare } from '../../../src/rotate/run-inspect.js';
+import { exitCodeOf, lockedNow, planRetire, resumeRotation, retire, startRotation, type RotateDeps } from '../../../src/rotate/run.js';
+import type { RotationMode } from '../../../src/rotate/constants.js';
+import type { NewValue } from '../../../src/rotate/values.js';
+import { b64, pod, podSpec, secret, workload } from './builders.js';
+import { FakeCluster } from './fake-cluster.js';
+
+class Crash extends Error {}
+
+const CANARY = 'canary-value-7f3a9c1e';
+const values: NewValue[] = [{ key: 'password', bytes: Buffer.from(CANARY), origin: '--from-file password' }];
+
+function scenario(): FakeCluster {
+  const c = new FakeCluster();
+  c.addSecret(secret('db', {}, { password: b64('old'), user: b64('app') }));
+  c.addWorkload(workload('Deployment', 'api', podSpec('db', 'env')));
+  c.addWorkload(workload('StatefulSet', 'pg', podSpec('db', 'volume')));
+  c.addWorkload(workload('DaemonSet', 'agent', podSpec('db', 'pull')));
+  c.addWorkload(workload('CronJob', 'backup', podSpec('db', 'envFrom')));
+  return c;
+}
+
+function deps(cluster: FakeCluster, opts: { crashAt?: number; holder?: string; alive?: boolean } = {}): RotateDeps & { lines: string[] } {
+  let t = Date.parse('2030-01-01T00:00:00Z');
+  const lines: string[] = [];
+  return {
+    lines,
+    cluster,
+    clock: { now: () => new Date(t), sleep: async (ms) => void (t += ms) },
+    events: {
+      line: (s) => lines.push(s),
+      status: () => {},
+      recorded: (step) => {
+        if (step.n === opts.crashAt) throw new Crash(`crash after step ${step.n}`);
+      },
+    },
+    identity: { holder: opts.holder ?? 'kubectl-secrets/1@host', host: 'host', isAlive: () => opts.alive ?? false },
+    newId: () => 'r1',
+    pollMs: 1000,
+  };
+}
+
+async function start(cluster: FakeCluster, opts: { crashAt?: number; alive?: boolean; mode?: RotationMode; rollback?: boolean } = {}): Promise<Journal> {
+  const d = deps(cluster, opts);
+  const ins = await inspect(cluster, 'db');
+  const prepared = prepare(ins, values, {
+    mode: opts.mode ?? 'blue-green',
+    replaceAll: false,
+    mutable: false,
+    force: false,
+    restartAll: false,
+    keep: 2,
+    timeoutMs: 20_000,
+    id: 'r1',
+    holder: d.identity.holder,
+    now: d.clock.now(),
+  });
+  return startRotation(prepared, d, { timeoutMs: 20_000, rollback: opts.rollback ?? true });
+}
+
+/** Starts, expecting the simulated crash, then resumes as another process. */
+async function crashThenResume(cluster: FakeCluster, crashAt: number, mode: RotationMode = 'blue-green'): Promise<Journal | undefined> {
+  await expect(start(cluster, { crashAt, mode })).rejects.toThrow(/crash after step/);
+  const result = await resumeRotation('db', deps(cluster, { holder: 'kubectl-secrets/2@host' }), { rollback: true });
+  return result.journal;
+}
+
+const journalOf = (c: FakeCluster, name: string): Journal | undefined => parseJournal(c.secrets.get(name)?.metadata.annotations?.[ANNOTATION_JOURNAL]);
+const allOn = (c: FakeCluster, name: string): boolean => Object.values(c.references()).every((refs) => refs.length === 1 && refs[0] === name);
+const leaked = (c: FakeCluster): boolean => c.written.some((w) => w.includes(CANARY) || w.includes(b64(CANARY)));
+
+describe('blue/green rotation', () => {
+  it('creates the next version, repoints every consumer, promotes it and releases the lock', async () => {
+    const c = scenario();
+    const j = await start(c);
+    expect(j.state).toBe('done');
+    expect(exitCodeOf(j)).toBe(0);
+    expect(allOn(c, 'db-v2')).toBe(true);
+    const v2 = c.secrets.get('db-v2')!;
+    expect(v2.immutable).toBe(true);
+    expect(v2.data).toEqual({ password: b64(CANARY), user: b64('app') });
+    expect(v2.metadata.labels?.[LABEL_STAGE]).toBe('current');
+    expect(c.secrets.get('db')!.metadata.labels?.[LABEL_STAGE]).toBe('previous');
+    expect(c.leases.size).toBe(0);
+    expect(journalOf(c, 'db-v2')?.state).toBe('done');
+    expect(j.consumers.map((x) => [x.name, x.state])).toEqual([
+      ['api', 'rolled-out'],
+      ['pg', 'rolled-out'],
+      ['agent', 'rolled-out'],
+      ['backup', 'updated'],
+    ]);
+    expect(leaked(c)).toBe(false);
+  });
+
+  it('keeps --keep versions and prunes the older unused ones', async () => {
+    const c = scenario();
+    for (let i = 0; i < 3; i++) expect((await start(c)).state).toBe('done');
+    expect([...c.secrets.keys()].sort()).toEqual(['db-v3', 'db-v4']);
+  });
+
+  it('rolls every consumer back when one rollout never becomes ready', async () => {
+    const c = scenario();
+    c.healthy = (w) => !(w.kind === 'Deployment' && JSON.stringify(w.spec).includes('db-v2'));
+    const j = await start(c);
+    expect(j.state).toBe('rolled-back');
+    expect(exitCodeOf(j)).toBe(3);
+    expect(j.failure).toEqual({ target: 'Deployment/api', message: expect.stringMatching(/^not complete after 20s: 0 of 1 updated replicas are available; pod api-g2-0: Running, not ready/) });
+    expect(allOn(c, 'db')).toBe(true);
+    expect(c.secrets.get('db-v2')!.metadata.labels?.[LABEL_STAGE]).toBe('failed');
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('deletes StatefulSet pods stuck on the failed version, which Kubernetes would not replace', async () => {
+    const c = scenario();
+    // A pod of the new revision that never becomes ready, and stays after the template is reverted.
+    c.barePods.push(pod('pg-1', podSpec('db-v2', 'volume'), { kind: 'StatefulSet', name: 'pg' }, false));
+    c.healthy = (w) => !(w.kind === 'StatefulSet' && JSON.stringify(w.spec).includes('db-v2'));
+    const d = deps(c);
+    const ins = await inspect(c, 'db');
+    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
+    const j = await startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
+    expect(j.state).toBe('rolled-back');
+    expect(j.failure?.target).toBe('StatefulSet/pg');
+    expect(c.deletedPods).toEqual(['pg-1']);
+    expect(d.lines).toContain('StatefulSet/pg: deleted pg-1, stuck on the failed version (StatefulSets do not replace them by themselves)');
+  });
+
+  it('with --no-rollback leaves it for inspection; --resume checks again and finishes', async () => {
+    const c = scenario();
+    c.healthy = (w) => !JSON.stringify(w.spec).includes('db-v2');
+    const j = await start(c, { rollback: false });
+    expect(j.state).toBe('running');
+    expect(exitCodeOf(j)).toBe(4);
+    expect(allOn(c, 'db-v2')).toBe(true);
+    // The lock stays (no new rotation may start) but has no holder: --resume takes it at once.
+    expect(c.leases.get(leaseName('db'))?.spec?.holderIdentity).toBeUndefined();
+    await expect(start(scenarioLike(c))).rejects.toThrow(/holds the lock/);
+    c.healthy = () => true;
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/9@other', alive: true }), { rollback: true });
+    expect(resumed.journal?.state).toBe('done');
+    expect(resumed.journal?.failure).toBeUndefined();
+  });
+
+  it('refuses a second rotation while the first holds the lock, and --resume while its holder lives', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
+    await expect(start(c, { alive: true })).rejects.toThrow(/another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host since/);
+    expect(await lockedNow(c, 'db')).toMatch(/^another rotation of db holds the lock/);
+    expect(await lockedNow(c, 'other')).toBeUndefined();
+    await expect(resumeRotation('db', deps(c, { alive: true }), { rollback: true })).rejects.toThrow(/is still running .*renewed 0s ago/);
+  });
+
+  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])('finishes after a crash right after step %i', async (k) => {
+    const c = scenario();
+    const j = await crashThenResume(c, k);
+    if (k === 0) {
+      // Stopped holding the lock only: nothing had changed, so nothing is left.
+      expect(j).toBeUndefined();
+      expect(allOn(c, 'db')).toBe(true);
+      expect([...c.secrets.keys()]).toEqual(['db']);
+    } else {
+      // After the last step (unlock) there is nothing left to resume: the journal already says done.
+      expect((j ?? journalOf(c, 'db-v2'))?.state).toBe('done');
+      expect(allOn(c, 'db-v2')).toBe(true);
+      expect(c.secrets.get('db-v2')!.metadata.labels?.[LABEL_STAGE]).toBe('current');
+    }
+    expect(c.leases.size).toBe(0);
+    expect(leaked(c)).toBe(false);
+  });
+
+  // Steps 6 (wait) to 9 are never recorded done: the wait fails and the rollback appends steps 10 to 16.
+  it.each([1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16])('rolls back after a crash right after step %i of a failing rotation', async (k) => {
+    const c = scenario();
+    c.healthy = (w) => !(w.kind === 'StatefulSet' && JSON.stringify(w.spec).includes('db-v2'));
+    const j = (await crashThenResume(c, k)) ?? journalOf(c, 'db-v2');
+    expect(j?.state).toBe('rolled-back');
+    expect(allOn(c, 'db')).toBe(true);
+    expect(c.secrets.get('db-v2')!.metadata.labels?.[LABEL_STAGE]).toBe('failed');
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('resumes from the journal even when the lock is gone', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 3 })).rejects.toThrow(/crash after step/);
+    c.leases.clear();
+    const r = await resumeRotation('db', deps(c), { rollback: true });
+    expect(r.notes[0]).toMatch(/found the journal of an unfinished rotation on db-v2/);
+    expect(r.journal?.state).toBe('done');
+  });
+
+  it('says so when there is nothing to resume', async () => {
+    const r = await resumeRotation('db', deps(scenario()), { rollback: true });
+    expect(r).toEqual({ nothing: true, notes: ['no interrupted rotation of db in namespace shop'] });
+  });
+
+  it('refuses an unknown Secret and one another tool manages', async () => {
+    await expect(inspect(new FakeCluster(), 'db')).rejects.toThrow('secret "db" not found in namespace "shop"');
+    const c = new FakeCluster();
+    c.addSecret(secret('db', { annotations: { 'meta.helm.sh/release-name': 'shop' } }));
+    const ins = await inspect(c, 'db');
+    expect(() =>
+      prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 1, id: 'x', holder: 'h', now: new Date() }),
+    ).toThrow(/db is managed by Helm \(release shop\), which would undo a rotation here: .*helm upgrade.* \(--force rotates it anyway\)/);
+  });
+
+  it('rotates a version given by its own name under its logical name', async () => {
+    const c = scenario();
+    await start(c);
+    const ins = await inspect(c, 'db-v2');
+    expect(ins.logical).toBe('db');
+    expect(ins.notes).toEqual(['db-v2 is version 2 of db: rotating db']);
+  });
+});
+
+describe('in-place rotation', () => {
+  it('writes the new values, keeps the old ones for rollback, restarts env consumers only', async () => {
+    const c = scenario();
+    const j = await start(c, { mode: 'in-place' });
+    expect(j.state).toBe('done');
+    expect(c.secrets.get('db')!.data).toEqual({ password: b64(CANARY), user: b64('app') });
+    expect(c.secrets.get('db-previous')!.data).toEqual({ password: b64('old'), user: b64('app') });
+    const restarted = [...c.workloads.values()].filter((w) => (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata?.annotations?.[RESTARTED_AT]);
+    expect(restarted.map((w) => w.metadata.name)).toEqual(['api']);
+    expect(leaked(c)).toBe(false);
+  });
+
+  it('refuses an immutable Secret', async () => {
+    const c = new FakeCluster();
+    c.addSecret({ ...secret('db'), immutable: true });
+    const ins = await inspect(c, 'db');
+    expect(() =>
+      prepare(ins, values, { mode: 'in-place', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 1, id: 'x', holder: 'h', now: new Date() }),
+    ).toThrow('db is immutable, so its values cannot change in place: rotate it blue/green (without --in-place)');
+  });
+
+  it('writes the old values back when a restarted consumer fails', async () => {
+    const c = scenario();
+    c.healthy = (w) => (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata?.annotations?.[RESTARTED_AT] !== '2030-01-01T00:00:00Z';
+    const j = await start(c, { mode: 'in-place' });
+    expect(j.state).toBe('rolled-back');
+    expect(c.secrets.get('db')!.data).toEqual({ password: b64('old'), user: b64('app') });
+  });
+
+  it.each([1, 2, 3, 4, 5, 6])('ends consistent after a crash right after step %i', async (k) => {
+    const c = scenario();
+    const j = (await crashThenResume(c, k, 'in-place')) ?? journalOf(c, 'db');
+    if (k < 3) {
+      // The new values were never written and are not stored anywhere: nothing changed.
+      expect(j?.state).toBe('aborted');
+      expect(c.secrets.get('db')!.data).toEqual({ password: b64('old'), user: b64('app') });
+      expect(c.secrets.has('db-previous')).toBe(false);
+    } else {
+      expect(j?.state).toBe('done');
+      expect(c.secrets.get('db')!.data?.password).toBe(b64(CANARY));
+    }
+    expect(c.leases.size).toBe(0);
+  });
+});
+
+describe('retire', () => {
+  it('deletes every version nothing uses, never the current one', async () => {
+    const c = scenario();
+    await start(c);
+    await start(c);
+    const plan = await planRetire(c, 'db');
+    expect(plan.current).toBe('db-v3');
+    // The second rotation already pruned db (version 1, beyond --keep 2).
+    expect(plan.retire.map((v) => v.name)).toEqual(['db-v2']);
+    expect(await retire(plan, deps(c))).toEqual(['db-v2']);
+    expect([...c.secrets.keys()]).toEqual(['db-v3']);
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('keeps versions in use', async () => {
+    const c = scenario();
+    await start(c);
+    c.addWorkload(workload('Deployment', 'legacy', podSpec('db', 'env')));
+    const plan = await planRetire(c, 'db');
+    expect(plan.retire).toEqual([]);
+    expect(plan.inUse.map((v) => v.name)).toEqual(['db']);
+  });
+
+  it('refuses while a rotation holds the lock', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 3, alive: true })).rejects.toThrow(/crash after step/);
+    await expect(retire(await planRetire(c, 'db'), deps(c))).rejects.toThrow(RotateError);
+  });
+});
+
+/** The same cluster, for a second rotation attempt. */
+const scenarioLike = (c: FakeCluster): FakeCluster => c;

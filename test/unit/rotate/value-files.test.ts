@@ -1,0 +1,104 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { parseEnvFile, readValueSources, ValueSourceError } from '../../../src/sources/value-files.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rotate-values-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, content: string | Buffer): string => {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+};
+const stdin = (text = ''): NodeJS.ReadableStream => Readable.from(text ? [Buffer.from(text)] : []);
+const read = (flags: { fromFile?: string[]; fromEnvFile?: string[]; fromLiteral?: string[] }, input = '') =>
+  readValueSources({ fromFile: flags.fromFile ?? [], fromEnvFile: flags.fromEnvFile ?? [], fromLiteral: flags.fromLiteral ?? [] }, stdin(input));
+const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
+
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValueSourceError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('readValueSources', () => {
+  it('reads files (key from the name or given), env files, literals and stdin', async () => {
+    const pw = file('password', 'p4ss\n');
+    const tls = file('server.pem', 'PEM');
+    const env = file('app.env', 'USER=app\n# comment\n\n  HOST=db=primary\r\n');
+    const out = await read({ fromFile: [pw, `tls.crt=${tls}`, 'token=-'], fromEnvFile: [env], fromLiteral: ['port=5432'] }, 'from-stdin');
+    expect(out.values.map((x) => [x.key, text(x.bytes)])).toEqual([
+      ['password', 'p4ss\n'],
+      ['tls.crt', 'PEM'],
+      ['token', 'from-stdin'],
+      ['USER', 'app'],
+      ['HOST', 'db=primary'],
+      ['port', '5432'],
+    ]);
+    expect(out.usedStdin).toBe(true);
+    expect(out.warnings).toEqual([expect.stringMatching(/--from-literal leaves the value in your shell history/)]);
+  });
+
+  it('adds every regular file of a directory', async () => {
+    const d = join(dir, 'certs');
+    mkdirSync(d);
+    writeFileSync(join(d, 'tls.key'), 'K');
+    writeFileSync(join(d, 'tls.crt'), 'C');
+    mkdirSync(join(d, 'sub'));
+    const out = await read({ fromFile: [d] });
+    expect(out.values.map((x) => x.key)).toEqual(['tls.crt', 'tls.key']);
+  });
+
+  it('names the flag and path of a missing or unreadable file', async () => {
+    expect(await failure(read({ fromFile: [join(dir, 'nope')] }))).toBe(`--from-file ${join(dir, 'nope')}: no such file`);
+    expect(await failure(read({ fromEnvFile: [join(dir, 'nope.env')] }))).toBe(`--from-env-file ${join(dir, 'nope.env')}: no such file`);
+    if (process.getuid?.() !== 0) {
+      const locked = file('locked', 'x');
+      chmodSync(locked, 0);
+      expect(await failure(read({ fromFile: [locked] }))).toBe(`--from-file ${locked}: permission denied`);
+    }
+  });
+
+  it('refuses malformed specs without echoing literal values', async () => {
+    expect(await failure(read({ fromFile: ['=x'] }))).toBe('--from-file =x: empty key before "="');
+    expect(await failure(read({ fromFile: ['k='] }))).toBe('--from-file k=: empty path after "="');
+    expect(await failure(read({ fromFile: ['-'] }))).toMatch(/name the key of the value read from stdin/);
+    expect(await failure(read({ fromFile: ['a=-', 'b=-'] }))).toMatch(/stdin can be read once only/);
+    const msg = await failure(read({ fromLiteral: ['ok=1', 'hunter2'] }));
+    expect(msg).toBe('--from-literal #2: expected KEY=VALUE');
+    expect(await failure(read({ fromFile: [`k=${dir}`] }))).toMatch(/a directory cannot be given a key/);
+  });
+});
+
+describe('parseEnvFile', () => {
+  it('reports the line of a syntax error, never its content', () => {
+    const bytes = Buffer.from('A=1\nB=2\nthis-line-is-a-secret-value\n');
+    expect(() => parseEnvFile(bytes, '--from-env-file x.env')).toThrow('--from-env-file x.env line 3: expected KEY=VALUE');
+    try {
+      parseEnvFile(bytes, 'x');
+    } catch (err) {
+      expect((err as Error).message).not.toContain('secret-value');
+    }
+    expect(() => parseEnvFile(Buffer.from('=v\n'), 'e')).toThrow('e line 1: empty key before "="');
+  });
+
+  it('refuses invalid UTF-8 and an empty file', () => {
+    expect(() => parseEnvFile(Buffer.from([0x41, 0x3d, 0x31, 0x0a, 0x42, 0x3d, 0xff, 0x0a]), 'e')).toThrow('e: the file is not valid UTF-8 (line 2)');
+    expect(() => parseEnvFile(Buffer.from('# only a comment\n'), 'e')).toThrow('e: no KEY=VALUE lines');
+  });
+
+  it('strips a byte-order mark and keeps values verbatim (no quote processing)', () => {
+    const out = parseEnvFile(Buffer.from('\ufeffA="quoted" \nB=\n'), 'e');
+    expect(out.map((x) => [x.key, text(x.bytes)])).toEqual([
+      ['A', '"quoted" '],
+      ['B', ''],
+    ]);
+    expect(out.every((x) => x.showKey === false)).toBe(true);
+  });
+});
