@@ -127,7 +127,7 @@ async function kwokConfig(binDir) {
 }
 
 function fakeNode(name) {
-  const resources = { cpu: '32', memory: '256Gi', pods: '110' };
+  const resources = { cpu: '32', memory: '256Gi', pods: '1000' };
   return {
     apiVersion: 'v1',
     kind: 'Node',
