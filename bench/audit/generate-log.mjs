@@ -14,6 +14,7 @@ import { openSync, writeSync, closeSync, mkdirSync, statSync, renameSync } from 
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 as rng } from '../../test/harness/prng.mjs';
 
 export const GENERATOR_VERSION = 3;
 
@@ -29,17 +30,6 @@ export function benchDir() {
   return join(tmpdir(), 'kubectl-secrets-audit-bench');
 }
 
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VERSION = 'v1.30.2';
 const KUBE_UA = (component) => `${component}/${VERSION} (linux/amd64) kubernetes/39683505`;

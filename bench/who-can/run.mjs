@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import https from 'node:https';
 import { build } from 'esbuild';
 import { down, loadCluster, up } from '../../test/cluster/cluster.mjs';
+import { mulberry32 as prng } from '../../test/harness/prng.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -51,16 +52,6 @@ const LABEL = `kubectl-secrets.bench/who-can=${RUN_ID}`;
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 // ---------- seeded data ----------
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(4242);
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 const chance = (p) => rand() < p;

@@ -1,4 +1,4 @@
-import type { V1Container, V1EphemeralContainer, V1KeyToPath, V1Volume } from '@kubernetes/client-node';
+import type { V1Container, V1EphemeralContainer, V1KeyToPath } from '@kubernetes/client-node';
 import type { ContainerType, KeyItem, PodSpec, SecretRef, VolumeMountUse } from './types.js';
 
 const CONTAINER_LISTS: ReadonlyArray<[keyof PodSpec & string, ContainerType]> = [

@@ -3,13 +3,12 @@
 // impersonating admin and a user without RBAC, then exact summaries of them.
 // Every identity's name contains the fresh namespace, so --user <namespace>
 // leaves out whatever other test files do meanwhile.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 import { api, applyYaml, asServiceAccount, asUser, deleteNamespace, freshNamespace, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
-import { BUNDLE, REPO, runBuilt, runCli } from '../harness/runCli.js';
+import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 
 const canary = makeCanary('audit');
@@ -319,15 +318,3 @@ describe('audit on the API server audit log', () => {
     expect(r.stderr).toBe('5 denied attempts by 2 subjects\n');
   });
 });
-
-/** Builds dist/ when it is missing or older than a source file. */
-function ensureBundle(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir).reduce((m, f) => {
-      const p = join(dir, f);
-      const s = statSync(p);
-      return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
-    }, 0);
-  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newest(join(REPO, 'src'))) return;
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
-}

@@ -2,11 +2,10 @@
 // KWOK nodes consuming Secrets in every way, the -A inventory with a dangling
 // reference and an unused Secret, a user without `get secrets`, the bundle,
 // and canary values that must never appear in any output.
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, applyYaml, asUser, deleteNamespace, freshNamespace, kubectl, NEVER_READY_LABEL, useCluster, waitFor } from '../harness/cluster.js';
-import { BUNDLE, REPO, runBuilt, runCli, runProcess, type CliResult } from '../harness/runCli.js';
+import { ensureBundle, runBuilt, runCli, type CliResult } from '../harness/runCli.js';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
@@ -638,12 +637,7 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${VIEWER}}]
 });
 
 describe('the bundle', () => {
-  beforeAll(async () => {
-    if (!existsSync(BUNDLE)) {
-      const built = await runProcess(process.execPath, ['scripts/build.mjs'], { cwd: REPO });
-      if (built.code !== 0) throw new Error(`error: build failed: ${built.stderr}`);
-    }
-  });
+  beforeAll(() => ensureBundle());
 
   it('answers like the in-process CLI, in every format, without leaking values', async () => {
     const inProcess = await json(['exposure', 'app-creds', '-n', ns]);

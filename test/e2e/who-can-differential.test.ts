@@ -9,23 +9,13 @@ import type { ClusterRole, PolicyRule } from '../../src/whocan/types.js';
 import { api, applyYaml, canI, deleteNamespace, freshNamespace, waitFor } from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
 import { useCluster } from '../harness/cluster.js';
+import { mulberry32 as prng } from '../harness/prng.mjs';
 
 const SEED = Number(process.env.WHOCAN_SEED ?? 20261125);
 const P = `whocan-diff-${randomBytes(3).toString('hex')}`;
 const SECRETS = ['s0', 's1', 's2', 's3'];
 const CONCURRENCY = 20;
 
-/** mulberry32: small, fast, good enough to pick test cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Identity {
   label: string;

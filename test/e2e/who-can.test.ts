@@ -1,15 +1,12 @@
 // who-can against the real control plane: one fixed case per rule of the
 // spec, --verify against the API server, a partial answer for a user who may
 // list only some things, canaries in every format, and the built bundle.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 import { api, applyYaml, asUser, deleteNamespace, freshNamespace, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
-import { BUNDLE, REPO, runBuilt, runCli } from '../harness/runCli.js';
+import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 
 const P = `whocan-e2e-${randomBytes(3).toString('hex')}`;
 const canary = makeCanary('whocan');
@@ -294,15 +291,3 @@ describe('who-can: output', () => {
     for (const row of doc.items.filter((i: any) => i.path === 'direct' && (i.subject.startsWith(P) || i.namespace === ns))) expect(row.verified).toBe('confirmed');
   });
 });
-
-/** Builds dist/ when it is missing or older than a source file. */
-function ensureBundle(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir).reduce((m, f) => {
-      const p = join(dir, f);
-      const s = statSync(p);
-      return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
-    }, 0);
-  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newest(join(REPO, 'src'))) return;
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
-}

@@ -1,8 +1,8 @@
 // Runs kubectl-secrets in-process (fast, same code as the binary) or as the
 // built bundle/binary (what users run), capturing exit code, stdout and stderr.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/app.js';
 import { COMMANDS } from '../../src/cli/commands.js';
@@ -26,6 +26,18 @@ export interface CliOptions {
 export const REPO = resolve(import.meta.dirname, '../..');
 export const BUNDLE = resolve(REPO, 'dist/kubectl-secrets.cjs');
 export const BINARY = resolve(REPO, 'dist/kubectl-secrets');
+
+/** Builds dist/kubectl-secrets.cjs when it is missing or older than a source file. */
+export function ensureBundle(): void {
+  const newest = (dir: string): number =>
+    readdirSync(dir).reduce((m, f) => {
+      const p = join(dir, f);
+      const s = statSync(p);
+      return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
+    }, 0);
+  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newest(join(REPO, 'src'))) return;
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
+}
 
 function environment(opts: CliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };

@@ -1,6 +1,7 @@
 // A seeded generator of audit logs with every case the engine must get right, and an
 // independent, deliberately plain reference counter to check the engine against.
 import { gunzipSync } from 'node:zlib';
+import { mulberry32 as rng } from '../../harness/prng.mjs';
 
 export interface TrickyFile {
   name: string;
@@ -13,16 +14,6 @@ export interface TrickyLog {
   planted: { malformed: number; nonUtf8: number; huge: number; incompleteLastLine: number; emptyFiles: number };
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['db-password', 'api-token', 'tls'];
 const NAMESPACES = ['prod', 'staging'];
