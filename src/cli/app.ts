@@ -1,7 +1,7 @@
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import type { IO } from './io.js';
-import type { CommandSpec } from './command.js';
+import { commandName, type CommandSpec } from './command.js';
 import type { SharedArgs } from './flags.js';
 import { verbosityOption } from './flags.js';
 import { normalizeArgv } from './argv.js';
@@ -75,8 +75,8 @@ export async function main(rawArgv: readonly string[], io: IO, commands: readonl
   }
 
   if (failure) {
-    const path = selected ? `${PROGRAM} ${selected.command.split(' ')[0]}` : PROGRAM;
-    io.stderr.write(`error: ${explainFailure(failure, selected, argv)}\nSee '${path} --help' for usage.\n`);
+    const path = selected ? `${PROGRAM} ${commandName(selected)}` : PROGRAM;
+    io.stderr.write(`error: ${explainFailure(failure, selected, argv, commands)}\nSee '${path} --help' for usage.\n`);
     return 1;
   }
   if (helpText) {
@@ -94,7 +94,7 @@ export async function main(rawArgv: readonly string[], io: IO, commands: readonl
 }
 
 /** Rewrites yargs' validation messages into kubectl-like one-liners. */
-function explainFailure(message: string, spec: CommandSpec<any> | undefined, argv: readonly string[]): string {
+function explainFailure(message: string, spec: CommandSpec<any> | undefined, argv: readonly string[], commands: readonly CommandSpec<any>[]): string {
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
   if (/^Not enough non-option arguments/i.test(line) || /^Missing required argument: name$/i.test(line)) {
     return `missing argument: usage is "${PROGRAM} ${spec?.command ?? '<command>'}"`;
@@ -108,7 +108,9 @@ function explainFailure(message: string, spec: CommandSpec<any> | undefined, arg
   }
   const choice = /^Invalid values: Argument: ([\w-]+), Given: (.*), Choices: (.*)$/i.exec(line);
   if (choice) return `invalid value ${choice[2]} for --${choice[1]} (one of ${choice[3]!.replace(/"/g, '')})`;
-  if (/^a command is required/.test(line)) return `a command is required: one of ${'who-can, exposure, rotate, audit, completion'}`;
+  if (/^a command is required/.test(line)) {
+    return `a command is required: one of ${commands.filter((c) => !c.hidden).map(commandName).join(', ')}`;
+  }
   return lowerFirst(line);
 }
 

@@ -18,3 +18,8 @@ export interface CommandSpec<A = Record<string, unknown>> {
 export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
 }
+
+/** The word that selects the command: `who-can` of `who-can <name>`. */
+export function commandName(spec: CommandSpec<any>): string {
+  return spec.command.split(' ')[0]!;
+}

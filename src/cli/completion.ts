@@ -1,11 +1,12 @@
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
-import { defineCommand, type CommandSpec } from './command.js';
+import { commandName, defineCommand, type CommandSpec } from './command.js';
 import type { CommandContext } from './context.js';
 import { COMPLETION_SCRIPTS } from '../completion/scripts.js';
 import { formatCobra, planCompletion, type CommandModel, type CompletionRequest, type FlagSpec } from '../completion/complete.js';
 import { kubeconfigContexts, realKubeconfigEnv } from '../kube/kubeconfig.js';
 import { listNames } from '../kube/names.js';
+import { RESOURCES, resourcePath } from '../kube/paths.js';
 
 export const completionCommand = defineCommand({
   command: 'completion <shell>',
@@ -36,10 +37,10 @@ export async function runComplete(words: readonly string[], commands: readonly C
 async function lookUp(plan: CompletionRequest, ctx: CommandContext): Promise<string[]> {
   try {
     if (plan.dynamic === 'context') return kubeconfigContexts({}, realKubeconfigEnv(ctx.io.env));
-    if (plan.dynamic === 'namespace') return await listNames(ctx.connect(), '/api/v1/namespaces');
+    if (plan.dynamic === 'namespace') return await listNames(ctx.connect(), resourcePath(RESOURCES.namespaces));
     if (plan.dynamic === 'secret') {
       const kube = ctx.connect();
-      return await listNames(kube, `/api/v1/namespaces/${encodeURIComponent(plan.namespace ?? kube.target.namespace)}/secrets`);
+      return await listNames(kube, resourcePath(RESOURCES.secrets, plan.namespace || kube.target.namespace));
     }
   } catch {
     // completion must never print errors into the shell
@@ -64,5 +65,5 @@ function modelOf(spec: CommandSpec<any>): CommandModel {
     }));
   const first = spec.command.split(' ')[1] ?? '';
   const positional = /name/.test(first) ? 'secret' : /shell/.test(first) ? 'shell' : undefined;
-  return { name: spec.command.split(' ')[0]!, flags, ...(positional ? { positional } : {}) };
+  return { name: commandName(spec), flags, ...(positional ? { positional } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { IO } from './io.js';
 import type { CommandContext } from './context.js';
-import { CliError, UsageError } from '../errors.js';
+import { CliError, UsageError, errorMessage } from '../errors.js';
 import { toCliError } from '../kube/errors.js';
 
 /** Prints an error as one `error:` line (details and stack only with -v) and returns the exit code. */
@@ -19,8 +19,7 @@ export function reportError(err: unknown, io: IO, ctx: CommandContext | undefine
     }
     return cliError.exitCode;
   }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`error: internal error: ${message}${verbosity >= 1 ? '' : ' (run with -v=1 for the stack trace)'}\n`);
+  io.stderr.write(`error: internal error: ${errorMessage(err)}${verbosity >= 1 ? '' : ' (run with -v=1 for the stack trace)'}\n`);
   if (verbosity >= 1 && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return 1;
 }

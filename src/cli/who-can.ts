@@ -1,10 +1,10 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './command.js';
-import type { CommandContext } from './context.js';
 import { commaList, withConnection, withOutput, type SharedArgs } from './flags.js';
-import { warn } from './io.js';
+import type { IO } from './io.js';
 import { CliError, UsageError } from '../errors.js';
 import { subjectAccessReviews } from '../kube/access.js';
+import type { Kube } from '../kube/client.js';
 import { isForbidden } from '../kube/errors.js';
 import { loadClusterSnapshot } from '../kube/rbac.js';
 import { renderDot, renderMermaid } from '../output/graph.js';
@@ -12,10 +12,11 @@ import { printReport, printWarnings } from '../output/print.js';
 import type { Column, Report, View } from '../output/report.js';
 import { checkSubject } from '../whocan/check.js';
 import { whoCanGraph } from '../whocan/graph.js';
-import { READ_VERBS, rowIdentity, type ReadVerb, type WhoCanRow } from '../whocan/report.js';
+import type { WhoCanOptions } from '../whocan/analyze.js';
+import { READ_VERBS, rowIdentity, type WhoCanRow } from '../whocan/report.js';
 import { ruleText } from '../whocan/rules.js';
 import { runWhoCan, type WhoCanResult } from '../whocan/run.js';
-import { identityLabel, identityName, parseIdentity, parseSubjectKind, type Identity, type SubjectKind } from '../whocan/subjects.js';
+import { identityKey, identityLabel, identityName, parseIdentity, parseSubjectKind, type Identity } from '../whocan/subjects.js';
 import type { AccessQuestion } from '../whocan/verify.js';
 
 const EPILOG = `Exit codes:
@@ -37,16 +38,10 @@ interface WhoCanArgs {
   includeSystem: boolean;
 }
 
-/** Options after Complete and Validate. */
-interface WhoCanPlan {
-  secret: { namespace: string; name: string };
-  verbs: ReadVerb[];
-  subjectKinds: SubjectKind[];
-  check: Identity | undefined;
-  indirect: boolean;
-  allPaths: boolean;
+/** Options after Validate: the question to answer, and how to print the answer. */
+interface WhoCanPlan extends WhoCanOptions {
   verify: boolean;
-  includeSystem: boolean;
+  check: Identity | undefined;
   output: string;
   noHeaders: boolean;
 }
@@ -69,18 +64,20 @@ export const whoCanCommand = defineCommand<WhoCanArgs>({
       // yargs types keep the dashed names; the camel-case ones are what the handler reads.
       .epilog(EPILOG) as unknown as Argv<WhoCanArgs>,
   handler: async (args, ctx) => {
-    const plan = complete(validate(args), args, ctx);
+    const plan = validate(args);
+    // Complete: the namespace is -n, else the kubeconfig context's, else "default" (as kubectl).
     const kube = ctx.connect();
-    const result = await runWhoCan(plan.secret, { verbs: plan.verbs, indirect: plan.indirect, allPaths: plan.allPaths, subjectKinds: plan.subjectKinds, verify: plan.verify, includeSystem: plan.includeSystem || plan.check !== undefined }, {
-      load: () => loadClusterSnapshot(kube, plan.secret.namespace, plan.secret.name, { indirect: plan.indirect }),
+    const secret = { namespace: kube.target.namespace, name: args.name };
+    const result = await runWhoCan(secret, plan, {
+      load: () => loadClusterSnapshot(kube, secret.namespace, secret.name, { indirect: plan.indirect }),
       review: (questions) => review(kube, questions),
     });
-    return print(result, plan, ctx);
+    return print(result, plan, ctx.io);
   },
 });
 
 /** Flags alone: reject what makes no sense before touching the kubeconfig. */
-function validate(args: WhoCanArgs & SharedArgs): Omit<WhoCanPlan, 'secret'> & { namespace: string | undefined } {
+function validate(args: WhoCanArgs & SharedArgs): WhoCanPlan {
   if (args.allNamespaces) {
     throw new UsageError('who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)');
   }
@@ -104,27 +101,20 @@ function validate(args: WhoCanArgs & SharedArgs): Omit<WhoCanPlan, 'secret'> & {
     if (args.verify) throw new UsageError('--check cannot be combined with --verify: run --verify on its own to confirm the rows');
   }
   return {
-    namespace: args.namespace,
-    verbs: verbs.length > 0 ? (READ_VERBS.filter((v) => verbs.includes(v)) as ReadVerb[]) : [...READ_VERBS],
+    verbs: verbs.length > 0 ? READ_VERBS.filter((v) => verbs.includes(v)) : [...READ_VERBS],
     subjectKinds: [...new Set(kinds)],
-    check,
     indirect: !args.directOnly,
     allPaths: args.allPaths,
     verify: args.verify,
-    includeSystem: args.includeSystem,
+    // --check answers for any subject, control-plane components included.
+    includeSystem: args.includeSystem || check !== undefined,
+    check,
     output: args.output,
     noHeaders: args.noHeaders,
   };
 }
 
-/** Fills in the namespace from the kubeconfig context, like kubectl. */
-function complete(v: ReturnType<typeof validate>, args: WhoCanArgs, ctx: CommandContext): WhoCanPlan {
-  const { namespace, ...rest } = v;
-  const ns = namespace || ctx.connect().target.namespace || 'default';
-  return { ...rest, secret: { namespace: ns, name: args.name } };
-}
-
-async function review(kube: ReturnType<CommandContext['connect']>, questions: readonly AccessQuestion[]): Promise<boolean[]> {
+async function review(kube: Kube, questions: readonly AccessQuestion[]): Promise<boolean[]> {
   try {
     const answers = await subjectAccessReviews(
       kube,
@@ -142,27 +132,18 @@ async function review(kube: ReturnType<CommandContext['connect']>, questions: re
   }
 }
 
-function print(result: WhoCanResult, plan: WhoCanPlan, ctx: CommandContext): number {
-  const { io } = ctx;
+function print(result: WhoCanResult, plan: WhoCanPlan, io: IO): number {
   const report: Report<WhoCanRow> = { kind: 'WhoCanReport', metadata: result.metadata, items: result.rows };
-  if (plan.check) return printCheck(result, plan.check, ctx);
-  switch (plan.output) {
-    case 'dot':
-    case 'mermaid': {
-      const graph = whoCanGraph(result.rows, plan.secret);
-      io.stdout.write(plan.output === 'dot' ? renderDot(graph) : renderMermaid(graph));
-      break;
-    }
-    case 'name': {
-      // A subject with several paths is still one name.
-      const view = whoCanView(plan.verify);
-      const first = new Map<string, WhoCanRow>();
-      for (const r of result.rows) if (!first.has(view.name(r))) first.set(view.name(r), r);
-      printReport({ ...report, items: [...first.values()] }, view, plan, io);
-      break;
-    }
-    default:
-      printReport(report, whoCanView(plan.verify), plan, io);
+  if (plan.check) {
+    const allowed = printCheck(result, plan.check, io);
+    printWarnings(report, io);
+    return allowed ? 0 : 1;
+  }
+  if (plan.output === 'dot' || plan.output === 'mermaid') {
+    const graph = whoCanGraph(result.rows, result.metadata.secret);
+    io.stdout.write(plan.output === 'dot' ? renderDot(graph) : renderMermaid(graph));
+  } else {
+    printReport(report, whoCanView(plan.verify), plan, io);
   }
   printWarnings(report, io);
   const hidden = result.metadata.hiddenControlPlane;
@@ -173,19 +154,19 @@ function print(result: WhoCanResult, plan: WhoCanPlan, ctx: CommandContext): num
   return result.disputes.length > 0 ? 2 : 0;
 }
 
-/** Like `kubectl auth can-i`: yes or no on stdout, the paths on stderr. */
-function printCheck(result: WhoCanResult, subject: Identity, ctx: CommandContext): number {
+/** Like `kubectl auth can-i`: yes or no on stdout, the paths on stderr. Returns the answer. */
+function printCheck(result: WhoCanResult, subject: Identity, io: IO): boolean {
   const answer = checkSubject(result.rows, subject);
-  ctx.io.stdout.write(answer.allowed ? 'yes\n' : 'no\n');
+  io.stdout.write(answer.allowed ? 'yes\n' : 'no\n');
   for (const row of answer.rows) {
-    const as = row.subject === subject.name && row.kind === subject.kind ? '' : ` (as ${identityLabel({ kind: row.kind, name: row.subject, ...(row.namespace ? { namespace: row.namespace } : {}) })})`;
-    ctx.io.stderr.write(`${row.path}${as}: ${row.verbs.join(',')} via ${row.via}\n`);
+    const who = rowIdentity(row);
+    const as = identityKey(who) === identityKey(subject) ? '' : ` (as ${identityLabel(who)})`;
+    io.stderr.write(`${row.path}${as}: ${row.verbs.join(',')} via ${row.via}\n`);
   }
   if (!answer.allowed) {
-    ctx.io.stderr.write(`${identityLabel(subject)} (with groups ${answer.groups.join(', ') || 'none'}) has no path to secret ${result.metadata.secret.namespace}/${result.metadata.secret.name}\n`);
+    io.stderr.write(`${identityLabel(subject)} (with groups ${answer.groups.join(', ') || 'none'}) has no path to secret ${result.metadata.secret.namespace}/${result.metadata.secret.name}\n`);
   }
-  for (const w of result.metadata.warnings) warn(ctx.io, w);
-  return answer.allowed ? 0 : 1;
+  return answer.allowed;
 }
 
 function verbsText(row: WhoCanRow): string {

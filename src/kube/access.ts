@@ -1,6 +1,5 @@
-// Access reviews: ask the API server's authorizers one question at a time.
-// SubjectAccessReview (about anyone; needs `create subjectaccessreviews`) and
-// SelfSubjectAccessReview (about the caller; allowed to everyone).
+// Access reviews: ask the API server's authorizers one question at a time
+// with SubjectAccessReviews (about anyone; needs `create subjectaccessreviews`).
 import type { Kube } from './client.js';
 
 const AUTHORIZATION = '/apis/authorization.k8s.io/v1';
@@ -58,12 +57,6 @@ export async function subjectAccessReview(kube: Kube, subject: ReviewSubject, at
     spec: { ...subject, ...attributes },
   };
   return decision(await kube.create<ReviewStatus>(`${AUTHORIZATION}/subjectaccessreviews`, body));
-}
-
-/** POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: "can I?" as the caller (honours --as). */
-export async function selfSubjectAccessReview(kube: Kube, attributes: Attributes): Promise<AccessDecision> {
-  const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: attributes };
-  return decision(await kube.create<ReviewStatus>(`${AUTHORIZATION}/selfsubjectaccessreviews`, body));
 }
 
 /**

@@ -30,8 +30,6 @@ export class KubeConnectionError extends Error {
 export const isForbidden = (err: unknown): err is KubeApiError => err instanceof KubeApiError && err.status === 403;
 export const isNotFound = (err: unknown): err is KubeApiError => err instanceof KubeApiError && err.status === 404;
 export const isConflict = (err: unknown): err is KubeApiError => err instanceof KubeApiError && err.status === 409;
-export const isAlreadyExists = (err: unknown): err is KubeApiError =>
-  err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

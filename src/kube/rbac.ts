@@ -1,7 +1,7 @@
 // Loads what who-can needs in a fixed number of list requests, all at once:
 // never one request per binding. Forbidden lists fall back to what the caller
 // may see and are recorded as gaps.
-import type { Kube } from './client.js';
+import type { Kube, ListOptions } from './client.js';
 import { tolerantList, type Listing } from './fetch.js';
 import { isForbidden } from './errors.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
@@ -23,14 +23,15 @@ export interface LoadOptions {
 
 export async function loadClusterSnapshot(kube: Kube, namespace: string, secretName: string, options: LoadOptions): Promise<ClusterSnapshot> {
   const page = { limit: RBAC_PAGE_SIZE };
+  // Direct access only depends on the Secret's namespace; indirect paths reach other namespaces' ServiceAccounts.
+  const listRbac = options.indirect ? listAllOrNamespace : listNamespace;
   const [version, secretExists, clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, podsAndWorkloads] = await Promise.all([
     serverVersion(kube),
     secretExistence(kube, namespace, secretName),
     tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
     tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, page),
-    // Direct access only depends on the Secret's namespace; indirect paths reach other namespaces' ServiceAccounts.
-    options.indirect ? listAllOrNamespace<Role>(kube, RESOURCES.roles, namespace, page) : listNamespace<Role>(kube, RESOURCES.roles, namespace, page),
-    options.indirect ? listAllOrNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, page) : listNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, page),
+    listRbac<Role>(kube, RESOURCES.roles, namespace, page),
+    listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page),
     listAllOrNamespace<{ metadata?: { name?: string; namespace?: string } }>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
     options.indirect ? loadPodsAndWorkloads(kube, namespace) : podsOnly(kube, namespace),
   ]);
@@ -80,18 +81,16 @@ interface ScopedListing<T> {
  * Secret's namespace (enough for the direct answer; paths through other
  * namespaces' ServiceAccounts are then missing).
  */
-async function listAllOrNamespace<T>(kube: Kube, type: ResourceType, namespace: string, options: { limit: number; metadataOnly?: boolean }): Promise<ScopedListing<T>> {
+async function listAllOrNamespace<T>(kube: Kube, type: ResourceType, namespace: string, options: ListOptions): Promise<ScopedListing<T>> {
   const all = await tolerantList<T>(kube, type, undefined, options);
   if (!all.missing) return { items: all.items, scope: 'all', gaps: [] };
-  const mine = await tolerantList<T>(kube, type, namespace, options);
-  if (mine.missing) {
-    return { items: [], scope: 'none', gaps: [{ message: mine.missing.message, affects: 'direct' }] };
-  }
+  const mine = await listNamespace<T>(kube, type, namespace, options);
+  if (mine.scope === 'none') return mine;
   const what = type.resource === 'serviceaccounts' ? 'ServiceAccounts of other namespaces are missing from system:serviceaccounts' : 'paths through other namespaces are missing';
-  return { items: mine.items, scope: 'namespace', gaps: [{ message: `${all.missing.message}: using namespace ${namespace} only (${what})`, affects: type.resource === 'serviceaccounts' ? 'direct' : 'indirect' }] };
+  return { ...mine, gaps: [{ message: `${all.missing.message}: using namespace ${namespace} only (${what})`, affects: type.resource === 'serviceaccounts' ? 'direct' : 'indirect' }] };
 }
 
-async function listNamespace<T>(kube: Kube, type: ResourceType, namespace: string, options: { limit: number }): Promise<ScopedListing<T>> {
+async function listNamespace<T>(kube: Kube, type: ResourceType, namespace: string, options: ListOptions): Promise<ScopedListing<T>> {
   const mine = await tolerantList<T>(kube, type, namespace, options);
   if (mine.missing) return { items: [], scope: 'none', gaps: [{ message: mine.missing.message, affects: 'direct' }] };
   return { items: mine.items, scope: 'namespace', gaps: [] };

@@ -1,6 +1,5 @@
 import yaml from 'js-yaml';
-import type { IO } from '../cli/io.js';
-import { colorEnabled } from '../cli/io.js';
+import { colorEnabled, warn, type IO } from '../cli/io.js';
 import { renderTable } from './table.js';
 import { toDocument, type OutputFormat, type Report, type View } from './report.js';
 
@@ -19,7 +18,8 @@ export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOpti
       io.stdout.write(yaml.dump(toDocument(report), { noRefs: true, lineWidth: -1, sortKeys: false }));
       return;
     case 'name':
-      for (const row of report.items) io.stdout.write(`${view.name(row)}\n`);
+      // Like kubectl: each object once, however many rows it has.
+      for (const name of new Set(report.items.map((row) => view.name(row)))) io.stdout.write(`${name}\n`);
       return;
     default:
       if (report.items.length === 0) {
@@ -38,5 +38,5 @@ export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOpti
 
 /** Warnings and partial-answer notes go to stderr so that stdout stays machine-readable. */
 export function printWarnings(report: Report<unknown>, io: IO): void {
-  for (const w of report.metadata.warnings ?? []) io.stderr.write(`warning: ${w}\n`);
+  for (const w of report.metadata.warnings ?? []) warn(io, w);
 }

@@ -74,8 +74,7 @@ export function effectiveClusterRoles(clusterRoles: readonly ClusterRole[]): Map
       continue;
     }
     const expected = aggregate(name, new Set());
-    const fromByKey = new Map<string, string>();
-    for (const e of expected) if (!fromByKey.has(ruleKey(e.rule))) fromByKey.set(ruleKey(e.rule), e.from);
+    const fromByKey = new Map(expected.map((e) => [ruleKey(e.rule), e.from])); // aggregate() de-duplicated them
     const storedKeys = new Set(stored.map((s) => ruleKey(s.rule)));
     const rules: EffectiveRule[] = stored.map((s) => {
       const from = fromByKey.get(ruleKey(s.rule));
@@ -83,7 +82,8 @@ export function effectiveClusterRoles(clusterRoles: readonly ClusterRole[]): Map
     });
     const pending = expected.filter((e) => !storedKeys.has(ruleKey(e.rule)));
     for (const p of pending) rules.push({ rule: p.rule, aggregatedFrom: p.from });
-    const unreconciled = pending.length > 0 || storedKeys.size !== fromByKey.size || [...storedKeys].some((k) => !fromByKey.has(k));
+    // Computed rules not stored yet, or stored rules no child grants any more.
+    const unreconciled = pending.length > 0 || [...storedKeys].some((k) => !fromByKey.has(k));
     result.set(name, { name, rules, aggregated: true, unreconciled });
   }
   return result;

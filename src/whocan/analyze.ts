@@ -12,7 +12,7 @@ import {
   addWorkloadModifiers,
   type IndirectInput,
 } from './indirect.js';
-import { RbacIndex, type DanglingBinding } from './policy.js';
+import { bindingLabel, RbacIndex, type DanglingBinding } from './policy.js';
 import { READ_VERBS, rowIdentity, type ReadVerb, type WhoCanRow } from './report.js';
 import { RowCollector, ServiceAccountDirectory } from './rows.js';
 import { identityKey, identityLabel, type Identity, type SubjectKind } from './subjects.js';
@@ -120,5 +120,5 @@ function warningsFor(rows: readonly WhoCanRow[], index: RbacIndex, secret: Secre
 }
 
 export function danglingWarning(d: DanglingBinding): string {
-  return `${d.binding.kind} ${d.binding.namespace ? `${d.binding.namespace}/` : ''}${d.binding.name} references ${d.role.kind} ${d.role.name}, which does not exist: it grants nothing (dangling)`;
+  return `${bindingLabel(d.binding)} references ${d.role.kind} ${d.role.name}, which does not exist: it grants nothing (dangling)`;
 }

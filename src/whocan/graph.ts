@@ -1,7 +1,7 @@
 // who-can's rows as a graph: subject → (group) → binding → role → Secret.
 // Indirect paths are dashed edges labelled with what the subject would do.
 import type { SecretRef } from './direct.js';
-import type { BindingId, RoleId } from './policy.js';
+import { bindingKey, bindingLabel, type BindingId, type RoleId } from './policy.js';
 import { rowIdentity, type ChainStep, type WhoCanRow } from './report.js';
 import { identityKey, identityLabel } from './subjects.js';
 
@@ -64,7 +64,5 @@ function stepLabel(row: WhoCanRow, step: ChainStep): string {
   return `${row.path}: ${step.action ?? step.verbs.join(',')}`;
 }
 
-const bindingKey = (b: BindingId): string => `${b.kind}/${b.namespace ?? ''}/${b.name}`;
-const bindingLabel = (b: BindingId): string => `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name}`;
 const roleKey = (r: RoleId, b: BindingId): string => `${r.kind}/${r.kind === 'Role' ? (r.namespace ?? b.namespace ?? '') : ''}/${r.name}`;
 const roleLabel = (r: RoleId): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;

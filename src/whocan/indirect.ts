@@ -4,7 +4,7 @@
 import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
 import type { Consumers } from './consumers.js';
 import { readRequest, type SecretRef } from './direct.js';
-import { ANY_NAMESPACE, type Grant, type RbacIndex, type RoleId } from './policy.js';
+import { ANY_NAMESPACE, bindingKey, type Grant, type RbacIndex, type RoleId } from './policy.js';
 import type { ChainStep, PathKind, TargetRef } from './report.js';
 import type { RowCollector, ServiceAccountDirectory } from './rows.js';
 import { resourceNameMatches } from './rules.js';
@@ -74,7 +74,7 @@ function addTargeted(
 }
 
 const grantKey = (g: Grant): string =>
-  `${g.binding.kind}/${g.binding.namespace ?? ''}/${g.binding.name}|${g.role.kind}/${g.role.name}|${g.rule.index ?? `+${g.rule.aggregatedFrom}`}|${JSON.stringify(g.rule.rule)}`;
+  `${bindingKey(g.binding)}|${g.role.kind}/${g.role.name}|${g.rule.index ?? `+${g.rule.aggregatedFrom}`}|${JSON.stringify(g.rule.rule)}`;
 
 const resourceLabel = (apiGroup: string, resource: string, subresource?: string): string =>
   `${resource}${subresource ? `/${subresource}` : ''}${apiGroup ? `.${apiGroup}` : ''}`;
@@ -89,15 +89,10 @@ export function addPodCreators(input: IndirectInput): void {
     });
   }
   // A pod runs as any ServiceAccount of its namespace: creating pods where a
-  // reader ServiceAccount lives hands out its token.
-  const byNamespace = new Map<string, TargetRef[]>();
-  for (const r of input.readers) {
-    if (r.kind !== 'ServiceAccount' || r.namespace === ns) continue;
-    const list = byNamespace.get(r.namespace!) ?? [];
-    list.push({ kind: 'ServiceAccount', name: r.name, namespace: r.namespace! });
-    byNamespace.set(r.namespace!, list);
-  }
-  for (const [saNamespace, sas] of byNamespace) {
+  // reader ServiceAccount lives hands out its token (in the Secret's own
+  // namespace, creating a pod is a path already).
+  for (const [saNamespace, sas] of serviceAccountReadersByNamespace(input)) {
+    if (saNamespace === ns) continue;
     for (const t of POD_CREATORS) {
       const grants = input.index.grants({ verb: 'create', apiGroup: t.apiGroup, resource: t.resource, namespace: saNamespace });
       for (const grant of grants) {

@@ -1,7 +1,7 @@
 // The RBAC authorizer's view of a snapshot: which bindings apply to a request
 // and which of their rules allow it (plugin/pkg/auth/authorizer/rbac).
 import { effectiveClusterRoles, type EffectiveClusterRole, type EffectiveRule } from './aggregation.js';
-import { resourceNameMatches, ruleAllowsSomeName } from './rules.js';
+import { resourceNameMatches, ruleAllows, ruleAllowsSomeName } from './rules.js';
 import type { Binding, RbacSnapshot, RequestAttributes, Subject } from './types.js';
 
 export interface BindingId {
@@ -9,6 +9,11 @@ export interface BindingId {
   name: string;
   namespace?: string;
 }
+
+export const bindingKey = (b: BindingId): string => `${b.kind}/${b.namespace ?? ''}/${b.name}`;
+
+/** How a binding reads in messages: RoleBinding ns/name, ClusterRoleBinding name. */
+export const bindingLabel = (b: BindingId): string => `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name}`;
 
 export interface RoleId {
   kind: 'Role' | 'ClusterRole';
@@ -168,7 +173,7 @@ export class RbacIndex {
   /** Whether a role (by kind and name, Roles in `namespace`) has a rule allowing the request. */
   roleAllows(role: RoleId, req: RequestAttributes): boolean {
     const rules = role.kind === 'ClusterRole' ? this.clusterRoles.get(role.name)?.rules : this.roles.get(`${role.namespace ?? ''}/${role.name}`);
-    return (rules ?? []).some((r) => ruleAllowsSomeName(r.rule, req) && resourceNameMatches(r.rule, req.name));
+    return (rules ?? []).some((r) => ruleAllows(r.rule, req));
   }
 
   /** Names of Roles in a namespace and of all ClusterRoles. */

@@ -135,8 +135,8 @@ function toRow(p: Pending): WhoCanRow {
 }
 
 function isControlPlaneIdentity(identity: Identity): boolean {
-  const { user } = userInfoOf(identity);
-  return identity.kind !== 'Group' && user !== undefined && isControlPlaneUser(user);
+  const { user } = userInfoOf(identity); // groups have no user
+  return user !== undefined && isControlPlaneUser(user);
 }
 
 const KIND_ORDER = ['User', 'Group', 'ServiceAccount'];

@@ -41,12 +41,7 @@ export function hasResourceNames(rule: PolicyRule): boolean {
 
 /** Whether the rule allows the request (nonResourceURL rules never match resource requests). */
 export function ruleAllows(rule: PolicyRule, req: RequestAttributes): boolean {
-  return (
-    verbMatches(rule, req.verb) &&
-    apiGroupMatches(rule, req.apiGroup) &&
-    resourceMatches(rule, req.resource, req.subresource) &&
-    resourceNameMatches(rule, req.name)
-  );
+  return ruleAllowsSomeName(rule, req) && resourceNameMatches(rule, req.name);
 }
 
 /** Like ruleAllows, but for any name: used to ask "on which names?" afterwards. */

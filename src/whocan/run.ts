@@ -56,6 +56,8 @@ export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { ve
     ...dangling.map(danglingWarning),
   ];
 
+  const hidden = options.includeSystem ? [] : answer.rows.filter((r) => r.controlPlane);
+  const rows = hidden.length === 0 ? answer.rows : answer.rows.filter((r) => !r.controlPlane);
   const metadata: WhoCanMetadata = {
     secret: { namespace: secret.namespace, name: secret.name, exists: snapshot.secretExists ?? null },
     server: { version: snapshot.serverVersion ?? null },
@@ -64,11 +66,8 @@ export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { ve
     warnings,
     consumers: answer.consumers,
     danglingBindings: dangling,
-    hiddenControlPlane: { rows: 0, subjects: [] },
+    hiddenControlPlane: { rows: hidden.length, subjects: [...new Set(hidden.map((r) => r.subject))] },
   };
-  const hidden = options.includeSystem ? [] : answer.rows.filter((r) => r.controlPlane);
-  const rows = hidden.length === 0 ? answer.rows : answer.rows.filter((r) => !r.controlPlane);
-  metadata.hiddenControlPlane = { rows: hidden.length, subjects: [...new Set(hidden.map((r) => r.subject))] };
 
   let disputes: string[] = [];
   if (options.verify) {

@@ -1,5 +1,6 @@
 // Who a binding's subject is, as the authorizer matches it, and the
 // well-known users and groups Kubernetes gives special meaning.
+import { SERVICE_ACCOUNT_USER_PREFIX as SA_USER_PREFIX } from '../util/control-plane.js';
 import type { Subject } from './types.js';
 
 export type SubjectKind = 'User' | 'Group' | 'ServiceAccount';
@@ -18,7 +19,6 @@ export const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
 export const ANONYMOUS_USER = 'system:anonymous';
 export const ALL_SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
 export const NODES_GROUP = 'system:nodes';
-const SA_USER_PREFIX = 'system:serviceaccount:';
 const SA_GROUP_PREFIX = 'system:serviceaccounts:';
 const NODE_USER_PREFIX = 'system:node:';
 

@@ -97,6 +97,12 @@ describe('printReport', () => {
     expect(out.text).toBe('user/alice\ngroup/system:masters\n');
   });
 
+  it('prints each name once with -o name, in first-seen order', () => {
+    const { io, out } = capture();
+    printReport({ ...report, items: [...report.items, { kind: 'User', name: 'alice', rule: 'list secrets' }] }, view, { output: 'name', noHeaders: false }, io);
+    expect(out.text).toBe('user/alice\ngroup/system:masters\n');
+  });
+
   it('says so on stderr when there is nothing, keeping stdout empty', () => {
     const { io, out, err } = capture();
     printReport({ ...report, items: [] }, view, { output: 'table', noHeaders: false }, io);
