@@ -2,6 +2,7 @@ import { READ_SCOPES, READ_VERBS, type AuditGroupBy, type AuditRow, type ReadSco
 import type { ResolvedQuery } from './query.js';
 import type { SecretRead } from './secret-read.js';
 import { isSystemKind, serviceAccountNamespace, subjectKind, subjectLabel } from './subjects.js';
+import { plural } from './document.js';
 
 /** "ns/name" for named and field-selected reads, "ns/*" namespace-wide, "*\/*" cluster-wide. */
 export function targetOf(r: { namespace: string | null; name: string | null; scope: ReadScope }): string {
@@ -55,7 +56,7 @@ class RowBuilder {
 
   build(system: boolean): AuditRow {
     const row: AuditRow = {
-      key: system ? `(system) ${plural(this.kubelets.size, 'kubelet')}, ${this.controlPlane.size} control-plane` : this.key,
+      key: system ? `(system) ${plural(this.kubelets.size, 'kubelet', 'kubelets')}, ${this.controlPlane.size} control-plane` : this.key,
       count: this.count,
       denied: this.denied,
       firstSeen: this.first === null ? null : new Date(this.first).toISOString(),
@@ -73,10 +74,6 @@ class RowBuilder {
     if (this.subject) row.subject = this.subject;
     return row;
   }
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function sorted(values: Set<string>): string[] {
@@ -116,10 +113,9 @@ export class Aggregator {
 
   constructor(private readonly q: ResolvedQuery) {}
 
-  /** Counts one request (its final stage's read; `stages` has a bit per stage logged); false when the query leaves it out. */
-  add(r: SecretRead, stages: number): boolean {
+  /** Counts one request that matched the query (its final stage's read; `stages` has a bit per stage logged). */
+  add(r: SecretRead, stages: number): void {
     const { q, totals } = this;
-    if (q.deniedOnly && !r.denied) return false;
     totals.requests++;
     totals.events += bitCount(stages);
     if (r.denied) totals.denied++;
@@ -131,7 +127,7 @@ export class Aggregator {
       totals.system++;
       if (!q.includeSystem) {
         this.system.add(r, kind, label);
-        return true;
+        return;
       }
     }
     const key = groupKey(r, label, q.groupBy);
@@ -141,7 +137,6 @@ export class Aggregator {
       this.rows.set(key, row);
     }
     row.add(r, kind, label);
-    return true;
   }
 
   result(): AuditRow[] {

@@ -73,19 +73,30 @@ export function resolveQuery(query: AuditQuery): ResolvedQuery {
 }
 
 /**
- * Does a read reach the Secrets asked about? A namespace-wide list reaches every Secret
- * of its namespace, a cluster-wide one every Secret; a named or field-selected read only
- * its own. Denial is judged later, on the request's final stage.
+ * Does one logged stage reach the Secrets asked about? A namespace-wide list reaches
+ * every Secret of its namespace, a cluster-wide one every Secret; a named or
+ * field-selected read only its own. What only the merged request knows (its denial, its
+ * impersonated user) is judged by matchesRequest.
  */
 export function matchesQuery(read: SecretRead, q: ResolvedQuery): boolean {
   if (!q.verbs.has(read.verb)) return false;
   if (read.scope !== 'cluster-wide' && q.namespace !== null && read.namespace !== q.namespace) return false;
   if (q.name !== null && (read.scope === 'named' || read.scope === 'field-selected') && read.name !== q.name) return false;
-  if (q.user !== null && !read.user.toLowerCase().includes(q.user) && !(read.impersonatedUser?.toLowerCase().includes(q.user) ?? false)) return false;
   if (q.sinceMs !== null || q.untilMs !== null) {
     if (read.time === null) return false;
     if (q.sinceMs !== null && read.time < q.sinceMs) return false;
     if (q.untilMs !== null && read.time > q.untilMs) return false;
   }
+  return true;
+}
+
+/**
+ * Does a request, its stages merged, pass the filters that need the whole request: its
+ * outcome (--denied-only) and its user (--user), since the RequestReceived stage of an
+ * impersonated request names only the impersonator.
+ */
+export function matchesRequest(read: SecretRead, q: ResolvedQuery): boolean {
+  if (q.deniedOnly && !read.denied) return false;
+  if (q.user !== null && !read.user.toLowerCase().includes(q.user) && !(read.impersonatedUser?.toLowerCase().includes(q.user) ?? false)) return false;
   return true;
 }

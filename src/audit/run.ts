@@ -1,5 +1,5 @@
 import type { AuditReport } from './report-types.js';
-import { resolveQuery, matchesQuery, type AuditQuery } from './query.js';
+import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './query.js';
 import { RequestCounter } from './request-counter.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
@@ -41,7 +41,12 @@ export interface AuditOptions extends AuditQuery {
 export async function runAudit(inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>, options: AuditOptions = {}): Promise<AuditReport> {
   const query = resolveQuery(options);
   const aggregator = new Aggregator(query);
-  const counter = new RequestCounter((read, stages) => aggregator.add(read, stages));
+  // Stages are filtered on what they all share, requests once their stages are merged.
+  const counter = new RequestCounter((read, stages) => {
+    if (!matchesRequest(read, query)) return false;
+    aggregator.add(read, stages);
+    return true;
+  });
   const skips = new SkipTally(options.skippedLinesShown ?? 10);
   const limits = { ...DEFAULT_LIMITS, maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes };
   const sink: ReadSink = (read, recovered) => {

@@ -1,4 +1,8 @@
+import type { IO } from './io.js';
+import { plural } from '../audit/document.js';
+import type { ResolvedQuery } from '../audit/query.js';
 import type { AuditGroupBy, AuditReport, AuditRow } from '../audit/run.js';
+import { startProgress } from '../output/progress.js';
 import type { Column, View } from '../output/report.js';
 
 /** Table cells list this many values, then "+N more" (-o wide lists them all). */
@@ -91,8 +95,6 @@ const GROUP_NOUNS: Record<AuditGroupBy, [string, string, string]> = {
   'user-agent': ['with', 'user agent', 'user agents'],
 };
 
-export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
 /**
  * "3 denied attempts by 2 subjects" (or "on 2 secrets", "from 1 source IP"... as
  * grouped). Denials by kubelets and control-plane components, summed up in one row
@@ -111,4 +113,47 @@ export function deniedLine(report: AuditReport): string | null {
   if (system === 0) return `${attempts(total)} ${byListed}`;
   if (listed.length === 0) return `${attempts(total)} ${bySystem}`;
   return `${attempts(total)}: ${total - system} ${byListed}, ${system} ${bySystem}`;
+}
+
+/** "No reads of secret prod/db found in 2 inputs (1,234 lines)." (or "No denied attempts on ...") */
+export function emptyMessage(report: AuditReport, q: Pick<ResolvedQuery, 'name' | 'namespace' | 'deniedOnly'>): string {
+  const { name, namespace } = q;
+  const what =
+    name !== null && namespace !== null
+      ? `secret ${namespace}/${name}`
+      : name !== null
+        ? `secrets named ${name}`
+        : namespace !== null
+          ? `secrets in namespace ${namespace}`
+          : 'secrets';
+  const lines = report.totals.lines.toLocaleString('en-US');
+  return `No ${q.deniedOnly ? 'denied attempts on' : 'reads of'} ${what} found in ${plural(report.inputs.length, 'input', 'inputs')} (${lines} lines).`;
+}
+
+/** Below this much time, no spinner: small inputs print nothing but their answer. */
+const SPINNER_AFTER_MS = 300;
+const SPINNER_EVERY_MS = 100;
+
+/** Runs the scan with a spinner on a terminal ("reading audit.log (2 of 3): 812 MB"). */
+export async function withProgress<T>(io: IO, inputs: number, run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>): Promise<T> {
+  const progress = await startProgress(io);
+  const started = Date.now();
+  let shownAt = 0;
+  let path: string | undefined;
+  let index = 0;
+  try {
+    return await run((p) => {
+      if (p.path !== path) {
+        path = p.path;
+        index++;
+      }
+      const now = Date.now();
+      if (now - started < SPINNER_AFTER_MS || now - shownAt < SPINNER_EVERY_MS) return;
+      shownAt = now;
+      const which = inputs > 1 ? ` (${index} of ${inputs})` : '';
+      progress.step(`reading ${p.path === '-' ? 'stdin' : p.path}${which}: ${Math.round(p.bytes / 1e6).toLocaleString('en-US')} MB`);
+    });
+  } finally {
+    progress.stop();
+  }
 }

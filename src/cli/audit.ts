@@ -2,15 +2,16 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { commaList, repeated, withOutput, type SharedArgs } from './flags.js';
-import { colorEnabled, type IO } from './io.js';
-import { auditView, deniedLine, isSystemRow, plural } from './audit-view.js';
+import { colorEnabled } from './io.js';
+import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
+import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError, errorMessage } from '../errors.js';
-import { GROUP_BY, READ_VERBS, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport, type AuditRow, type ReadVerb } from '../audit/run.js';
+import { auditDocument } from '../audit/document.js';
+import type { ResolvedQuery } from '../audit/query.js';
+import { GROUP_BY, READ_VERBS, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport } from '../audit/run.js';
 import { openAuditLogs } from '../sources/audit-inputs.js';
 import { paint } from '../output/color.js';
 import { printReport, printWarnings } from '../output/print.js';
-import { startProgress } from '../output/progress.js';
-import type { Report } from '../output/report.js';
 
 const EPILOG = `audit reads API server audit logs and never talks to a cluster: it has no
 connection flags, -n filters the logs, and --user filters subjects.
@@ -46,6 +47,8 @@ interface AuditArgs {
 interface AuditPlan {
   logs: string[];
   query: AuditQuery & { groupBy: AuditGroupBy; now: Date };
+  /** The query checked and normalised, as the report's metadata shows it. */
+  resolved: ResolvedQuery;
   output: string;
   noHeaders: boolean;
 }
@@ -83,10 +86,7 @@ export const auditCommand = defineCommand<AuditArgs>({
   },
 });
 
-/**
- * File system errors as one `error:` line. (Left to the app, an unknown error is first
- * offered to the cluster error mapper, which would read the kubeconfig: audit never does.)
- */
+/** File system errors met while reading as one `error:` line (left to the app, they would be internal errors). */
 function asCliError(err: unknown): never {
   if (err instanceof CliError) throw err;
   const code = (err as NodeJS.ErrnoException).code;
@@ -94,12 +94,11 @@ function asCliError(err: unknown): never {
   throw err;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Flags alone: everything is checked before the first input is opened. */
 function validate(args: AuditArgs & SharedArgs): AuditPlan {
-  const name = secretName(args.name);
+  const name = secretNameArg(args.name);
   if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one');
   const namespace = args.allNamespaces ? undefined : args.namespace || undefined;
   if (namespace !== undefined && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
@@ -121,15 +120,15 @@ function validate(args: AuditArgs & SharedArgs): AuditPlan {
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(user !== undefined ? { user } : {}),
-    verbs: READ_VERBS.filter((v) => verbs.includes(v)) as ReadVerb[],
+    verbs: READ_VERBS.filter((v) => verbs.includes(v)),
     deniedOnly: args.deniedOnly === true,
     includeSystem: args.includeSystem === true,
     groupBy: args.by as AuditGroupBy,
     // Features read no clock: durations count back from the command's start.
     now: new Date(),
   };
-  resolveQuery(query); // throws UsageError on a bad --since/--until
-  return { logs, query, output: args.output, noHeaders: args.noHeaders };
+  const resolved = resolveQuery(query); // throws UsageError on a bad --since/--until
+  return { logs, query, resolved, output: args.output, noHeaders: args.noHeaders };
 }
 
 /** A flag that may be given once (yargs makes an array of a repeated one). */
@@ -139,129 +138,14 @@ function single(flag: string, value: string | string[] | undefined, what: string
   return values[0];
 }
 
-function secretName(raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const name = raw.replace(/^secrets?\//, '');
-  if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
-    throw new UsageError(`invalid Secret name "${raw}": use a lowercase DNS subdomain name such as db-creds`);
-  }
-  return name;
-}
-
-/** Below this much time, no spinner: small inputs print nothing but their answer. */
-const SPINNER_AFTER_MS = 300;
-const SPINNER_EVERY_MS = 100;
-
-/** Runs the scan with a spinner on a terminal ("reading audit.log (2 of 3): 812 MB"). */
-async function withProgress<T>(io: IO, inputs: number, run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>): Promise<T> {
-  const progress = await startProgress(io);
-  const started = Date.now();
-  let shownAt = 0;
-  let path: string | undefined;
-  let index = 0;
-  try {
-    return await run((p) => {
-      if (p.path !== path) {
-        path = p.path;
-        index++;
-      }
-      const now = Date.now();
-      if (now - started < SPINNER_AFTER_MS || now - shownAt < SPINNER_EVERY_MS) return;
-      shownAt = now;
-      const which = inputs > 1 ? ` (${index} of ${inputs})` : '';
-      progress.step(`reading ${p.path === '-' ? 'stdin' : p.path}${which}: ${Math.round(p.bytes / 1e6).toLocaleString('en-US')} MB`);
-    });
-  } finally {
-    progress.stop();
-  }
-}
-
 function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void {
   const { io } = ctx;
-  const document = auditDocument(report, plan);
-  const view = auditView(report.groupBy, emptyMessage(report, plan));
+  const document = auditDocument(report, plan.resolved, plan.query.user ?? null);
+  const view = auditView(report.groupBy, emptyMessage(report, plan.resolved));
   // A system summary row has no key to hand to a script.
   const shown = plan.output === 'name' ? { ...document, items: document.items.filter((r) => !isSystemRow(r)) } : document;
   printReport(shown, view, plan, io);
   printWarnings(document, io);
   const denied = deniedLine(report);
   if (denied) io.stderr.write(`${paint(denied, 'red', colorEnabled(io, io.stderr))}\n`);
-}
-
-/** The AuditReport document of -o json|yaml (docs/output.md). */
-function auditDocument(report: AuditReport, plan: AuditPlan): Report<AuditRow> {
-  const q = resolveQuery(plan.query);
-  const warnings = [...report.warnings, ...skippedWarnings(report)];
-  const linesLost = linesSkipped(report) > 0;
-  return {
-    kind: 'AuditReport',
-    metadata: {
-      complete: report.warnings.length === 0 && !linesLost,
-      warnings,
-      query: {
-        name: q.name,
-        namespace: q.namespace,
-        since: q.sinceMs === null ? null : new Date(q.sinceMs).toISOString(),
-        until: q.untilMs === null ? null : new Date(q.untilMs).toISOString(),
-        user: plan.query.user ?? null,
-        verbs: [...q.verbs],
-        deniedOnly: q.deniedOnly,
-        includeSystem: q.includeSystem,
-      },
-      groupBy: report.groupBy,
-      totals: report.totals,
-      skipped: report.skipped,
-      inputs: report.inputs,
-    },
-    items: report.rows,
-  };
-}
-
-function linesSkipped(report: AuditReport): number {
-  const s = report.skipped;
-  return s.malformed + s.truncated + s.nonUtf8 + s.huge + s.incompleteLastLine;
-}
-
-const LOCATIONS_SHOWN = 5;
-const where = (file: string): string => (file === '-' ? 'stdin' : file);
-
-/** "skipped 3 lines that could not be read (2 malformed, 1 not UTF-8): a.log:3, a.log:7, b.log:1" and the empty inputs. */
-function skippedWarnings(report: AuditReport): string[] {
-  const s = report.skipped;
-  const warnings: string[] = [];
-  const total = linesSkipped(report);
-  if (total > 0) {
-    const reasons = (
-      [
-        [s.malformed, 'malformed'],
-        [s.truncated, 'truncated'],
-        [s.nonUtf8, 'not UTF-8'],
-        [s.huge, 'too long'],
-        [s.incompleteLastLine, 'incomplete last line'],
-      ] as const
-    )
-      .filter(([n]) => n > 0)
-      .map(([n, why]) => `${n} ${why}`);
-    const shown = s.firstLineNumbers.slice(0, LOCATIONS_SHOWN).map((l) => `${where(l.file)}:${l.line}`);
-    const more = total > shown.length ? `, and ${total - shown.length} more` : '';
-    warnings.push(`skipped ${plural(total, 'line', 'lines')} that could not be read (${reasons.join(', ')}): ${shown.join(', ')}${more}`);
-  }
-  const empty = report.inputs.filter((i) => i.format === 'empty').map((i) => where(i.path));
-  if (empty.length > 0) warnings.push(`${plural(empty.length, 'input is', 'inputs are')} empty: ${empty.join(', ')}`);
-  return warnings;
-}
-
-/** "No reads of secret prod/db found in 2 inputs (1,234 lines)." (or "No denied attempts on ...") */
-function emptyMessage(report: AuditReport, plan: AuditPlan): string {
-  const { name, namespace, deniedOnly } = plan.query;
-  const what =
-    name !== undefined && namespace !== undefined
-      ? `secret ${namespace}/${name}`
-      : name !== undefined
-        ? `secrets named ${name}`
-        : namespace !== undefined
-          ? `secrets in namespace ${namespace}`
-          : 'secrets';
-  const lines = report.totals.lines.toLocaleString('en-US');
-  return `No ${deniedOnly ? 'denied attempts on' : 'reads of'} ${what} found in ${plural(report.inputs.length, 'input', 'inputs')} (${lines} lines).`;
 }

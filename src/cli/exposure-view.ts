@@ -1,6 +1,6 @@
 import type { Color, View } from '../output/report.js';
 import type { InventoryRow } from '../exposure/report.js';
-import type { Consumer, SecretSummary, Use, Worst } from '../exposure/types.js';
+import { worstOf, type Consumer, type SecretSummary, type Use, type Worst } from '../exposure/types.js';
 
 /** One table row of an ExposureReport: a consumer and one of its uses. */
 export interface UseRow {
@@ -11,7 +11,7 @@ export interface UseRow {
 export const useRows = (consumers: readonly Consumer[]): UseRow[] => consumers.flatMap((consumer) => consumer.uses.map((use) => ({ consumer, use })));
 
 const SEVERITY_COLOR: Record<Worst, Color | undefined> = { high: 'red', medium: 'yellow', low: 'cyan', none: undefined };
-const useWorst = (use: Use): Worst => (['high', 'medium', 'low'] as const).find((s) => use.risks.some((r) => r.severity === s)) ?? 'none';
+const useWorst = (use: Use): Worst => worstOf(use.risks.map((r) => r.severity));
 const dash = (s: string): string => (s === '' ? '-' : s);
 
 /** kubectl-style resource name, fit for `kubectl rollout restart $(...)`. */
@@ -114,7 +114,7 @@ export function describeUse(use: Use): string {
   }
 }
 
-/** JSON and YAML print consumers as they are; only the name matters here. */
+/** JSON, YAML and -o name print consumers as they are (each consumer's name once); only the name matters here. */
 export const consumerView: View<Consumer> = {
   columns: [],
   name: (c) => kubectlName(c.kind, c.name),

@@ -1,7 +1,8 @@
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { withConnection, withOutput } from './flags.js';
-import { consumerView, describeSecret, exposureView, inventoryView, kubectlName, useRows } from './exposure-view.js';
+import { consumerView, describeSecret, exposureView, inventoryView, useRows } from './exposure-view.js';
+import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError } from '../errors.js';
 import { loadExposureSources } from '../kube/exposure-sources.js';
 import { runExposure, type ExposureResult, type ExposureScope } from '../exposure/run.js';
@@ -47,7 +48,7 @@ export const exposureCommand = defineCommand({
       .example('$0 exposure db-creds -o json', 'Every use with its keys, update verdict and risks (schema: docs/output.md)'),
   handler: async (parsed, ctx) => {
     const args = parsed as unknown as ExposureArgs;
-    const name = validName(args.name);
+    const name = secretNameArg(args.name);
     const chunk = Number(args.chunkSize);
     if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`invalid --chunk-size ${args.chunkSize}: use a positive whole number`);
     // yargs does not check `choices` of dashed flags once it strips the dashed spelling.
@@ -78,15 +79,6 @@ export const exposureCommand = defineCommand({
   },
 });
 
-function validName(raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const name = raw.replace(/^secrets?\//, '');
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
-    throw new UsageError(`invalid Secret name "${raw}": use a lowercase DNS subdomain name such as db-creds`);
-  }
-  return name;
-}
-
 /** A Secret that is absent and referenced by nothing is most likely a typo. */
 function refuseUnknownSecret(result: ExposureResult, scope: ExposureScope): void {
   if (result.kind !== 'ExposureReport' || result.report.items.length > 0) return;
@@ -104,10 +96,8 @@ function print(result: ExposureResult, opts: { output: string; noHeaders: boolea
     return;
   }
   const report = result.report;
-  if (output === 'json' || output === 'yaml') {
+  if (output === 'json' || output === 'yaml' || output === 'name') {
     printReport(report, consumerView, opts, ctx.io);
-  } else if (output === 'name') {
-    for (const n of new Set(report.items.map((c) => kubectlName(c.kind, c.name)))) ctx.io.stdout.write(`${n}\n`);
   } else {
     if (!noHeaders) for (const s of report.metadata.secrets) ctx.io.stderr.write(describeSecret(s));
     const rows = { kind: report.kind, metadata: report.metadata, items: useRows(report.items) };

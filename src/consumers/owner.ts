@@ -1,4 +1,5 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { controllerOf } from './rollup.js';
 
 /** Who writes a Secret, so that rotating it by hand would be undone (or is the wrong tool). */
 export type ManagerKind =
@@ -134,7 +135,7 @@ export function secretManager(secret: SecretMetaAndType): SecretManager {
       hint: 'change the secretGenerator inputs and re-apply: kustomize creates a new Secret and repoints the workloads (a rolling restart); prune the old one after',
     };
   }
-  const controller = owners.find((o) => o.controller) ?? owners[0];
+  const controller = controllerOf(meta);
   if (controller) {
     return {
       manager: 'controller',

@@ -1,4 +1,4 @@
-import type { V1ObjectMeta, V1PodSpec, V1PodStatus } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1OwnerReference, V1PodSpec, V1PodStatus } from '@kubernetes/client-node';
 import { podSpecOf } from './workloads.js';
 
 export interface PodLike {
@@ -22,7 +22,13 @@ export interface OwnerRef {
   namespace: string;
 }
 
-const key = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
+/** "Kind/namespace/name" ('' for the namespace of cluster-scoped objects): how workloads are indexed. */
+export const objectKey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
+
+/** The owner reference that controls an object, else its first owner. */
+export function controllerOf(meta: Pick<V1ObjectMeta, 'ownerReferences'>): V1OwnerReference | undefined {
+  return meta.ownerReferences?.find((o) => o.controller) ?? meta.ownerReferences?.[0];
+}
 
 /**
  * Follows controller ownerReferences (Pod → ReplicaSet → Deployment,
@@ -37,9 +43,9 @@ export function topOwner(
   let current: { kind: string; metadata: V1ObjectMeta } = obj;
   for (let depth = 0; depth < 10; depth++) {
     const ns = current.metadata.namespace ?? '';
-    const controller = (current.metadata.ownerReferences ?? []).find((o) => o.controller) ?? current.metadata.ownerReferences?.[0];
+    const controller = controllerOf(current.metadata);
     if (!controller) break;
-    const parent = known.get(key(controller.kind, ns, controller.name));
+    const parent = known.get(objectKey(controller.kind, ns, controller.name));
     if (!parent) {
       return { owner: ref(current), foreignOwner: { kind: controller.kind, name: controller.name } };
     }
@@ -55,7 +61,7 @@ const ref = (o: { kind: string; metadata: V1ObjectMeta }): OwnerRef => ({
 });
 
 export function indexWorkloads(workloads: readonly WorkloadLike[]): Map<string, WorkloadLike> {
-  return new Map(workloads.map((w) => [key(w.kind, w.metadata.namespace ?? '', w.metadata.name ?? ''), w]));
+  return new Map(workloads.map((w) => [objectKey(w.kind, w.metadata.namespace ?? '', w.metadata.name ?? ''), w]));
 }
 
 export { podSpecOf };

@@ -1,6 +1,6 @@
-import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
-import { podSpecOf, topOwner, type WorkloadLike } from '../consumers/rollup.js';
+import { controllerOf, podSpecOf, topOwner, type WorkloadLike } from '../consumers/rollup.js';
 import { inheritedPullSecrets, serviceAccountNameOf } from '../consumers/service-accounts.js';
 import { POD_TEMPLATE_POINTERS, isWorkloadKind } from '../consumers/workloads.js';
 import { countServiceAccount, objectKey, type CollectScope } from './drafts.js';
@@ -73,7 +73,8 @@ export function collectPods(scope: CollectScope): void {
       const draft = index.draft(top.owner, { namespace: ns, name: secret });
       const old = (draft.oldRevision ??= { pods: 0, from: [] });
       old.pods++;
-      const from = directController(pod.metadata) ?? `Pod/${pod.metadata.name}`;
+      const controller = controllerOf(pod.metadata);
+      const from = controller ? `${controller.kind}/${controller.name}` : `Pod/${pod.metadata.name}`;
       if (!old.from.includes(from)) old.from.push(from);
       if (old.pods > 1) continue; // one pod shows how the old revision uses it
       for (const ref of refs.filter((r) => r.secret === secret)) {
@@ -169,9 +170,4 @@ function isActive(pod: { status?: V1Pod['status'] }): boolean {
 
 function isReady(pod: { status?: V1Pod['status'] }): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-}
-
-function directController(meta: V1ObjectMeta): string | undefined {
-  const c = meta.ownerReferences?.find((o) => o.controller) ?? meta.ownerReferences?.[0];
-  return c ? `${c.kind}/${c.name}` : undefined;
 }

@@ -1,7 +1,7 @@
-import type { PodLike, WorkloadLike, podSpecOf } from '../consumers/rollup.js';
+import { objectKey, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
 import type { ObjectSecretRef, ReferencingObject, ServiceAccountLike } from '../consumers/object-refs.js';
 import { serviceAccountNameOf } from '../consumers/service-accounts.js';
-import type { SecretRef } from '../consumers/types.js';
+import type { PodSpec, SecretRef } from '../consumers/types.js';
 import type { PodContext } from './pod-context.js';
 import type { Consumer, SecretFacts, SecretKeyRef } from './types.js';
 
@@ -37,7 +37,7 @@ export interface ConsumerDraft extends Omit<Consumer, 'uses' | 'worstRisk'> {
 }
 
 export const secretKey = (namespace: string, name: string): string => `${namespace}/${name}`;
-export const objectKey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
+export { objectKey };
 
 /** Groups consumers by Secret ("namespace/name" → drafts). */
 export class DraftIndex {
@@ -57,8 +57,6 @@ export class DraftIndex {
   }
 }
 
-type Spec = ReturnType<typeof podSpecOf>;
-
 /** Pods seen per top-level owner. */
 export interface PodTally {
   current: number;
@@ -72,7 +70,7 @@ export interface CollectScope {
   index: DraftIndex;
   want: (namespace: string, name: string) => boolean;
   known: Map<string, WorkloadLike>;
-  serviceAccountOf: (namespace: string, spec: Spec) => ServiceAccountLike | undefined;
+  serviceAccountOf: (namespace: string, spec: PodSpec | undefined) => ServiceAccountLike | undefined;
   /** Top-level workloads and bare pods per ServiceAccount ("/ns/name"). */
   serviceAccountUsage: Map<string, number>;
   /** Secrets each top-level workload's template uses (to spot old revisions). */
@@ -82,9 +80,8 @@ export interface CollectScope {
   intermediates: WorkloadLike[];
 }
 
-
 /** Counts one more top-level workload or bare pod running as the spec's ServiceAccount. */
-export function countServiceAccount(scope: CollectScope, namespace: string, spec: Spec): void {
+export function countServiceAccount(scope: CollectScope, namespace: string, spec: PodSpec | undefined): void {
   const k = objectKey('', namespace, serviceAccountNameOf(spec));
   scope.serviceAccountUsage.set(k, (scope.serviceAccountUsage.get(k) ?? 0) + 1);
 }

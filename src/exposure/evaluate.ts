@@ -105,8 +105,7 @@ function risksOf(use: BareUse, ref: DraftRef, draft: ConsumerDraft, secret: Secr
   const forKeys = use.via === 'ingressTLS' || use.via === 'gatewayCertificate' || use.via === 'gatewayClientCertificate' ? { ...use, optional: false } : use;
   if (use.via !== 'secretProviderClassSync') risks.push(...missingKeyRisks(forKeys, secret));
   const context: PodContext | undefined = ref.source === 'pod' || ref.source === 'inherited' ? ref.context : undefined;
-  const full = { ...use, update: updateVerdict(use.via), risks: [] };
-  risks.push(...containerUseRisks(full, context));
+  risks.push(...containerUseRisks(use, context));
   if (context && reachesContainer(use)) risks.push(...podContextRisks(context));
   if (use.revision === 'old' && draft.oldRevision) {
     const pods = `${draft.oldRevision.pods} pod${draft.oldRevision.pods === 1 ? '' : 's'}`;

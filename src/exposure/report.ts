@@ -1,7 +1,7 @@
 import type { ManagerKind } from '../consumers/owner.js';
 import { analyzeExposure, stateOf, summarize } from './analyze.js';
 import { secretKey, type ExposureInputs } from './collect.js';
-import { severityRank, worstOf, type Consumer, type RiskId, type Severity, type SecretSummary, type Worst } from './types.js';
+import { SEVERITIES, severityRank, worstOf, type Consumer, type RiskId, type Severity, type SecretSummary, type Worst } from './types.js';
 
 export interface Findings {
   high: number;
@@ -109,7 +109,7 @@ export function secretInventory(inputs: ExposureInputs, namespace: string | unde
     const consumers = all.filter((c) => c.role === 'consumes');
     const producers = all.filter((c) => c.role === 'produces').map((c) => `${c.kind}/${c.name}`);
     const risks = consumers.flatMap((c) => c.uses.flatMap((u) => u.risks));
-    const distinct = [...new Map(risks.sort((a, b) => severityRank(b.severity) - severityRank(a.severity)).map((r) => [r.id, r.id])).keys()];
+    const distinct = [...new Set(risks.sort((a, b) => severityRank(b.severity) - severityRank(a.severity)).map((r) => r.id))];
     const status: InventoryStatus =
       consumers.length > 0 ? (summary.exists === false ? 'missing' : 'in-use') : summary.manager && SYSTEM_MANAGERS.has(summary.manager.manager) ? 'system' : 'unused';
     rows.push({
@@ -162,5 +162,5 @@ function sumFindings(list: readonly Findings[]): Findings {
 /** How many findings are at or above a severity (for --fail-on). */
 export function findingsAtOrAbove(findings: Findings, threshold: Severity): number {
   const rank = severityRank(threshold);
-  return (['low', 'medium', 'high'] as const).filter((s) => severityRank(s) >= rank).reduce((n, s) => n + findings[s], 0);
+  return SEVERITIES.filter((s) => severityRank(s) >= rank).reduce((n, s) => n + findings[s], 0);
 }

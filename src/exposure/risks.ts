@@ -78,7 +78,7 @@ export function missingKeyRisks(use: Pick<Use, 'via' | 'keys' | 'allKeys' | 'opt
 }
 
 /** Risks of how a container sees the value: env vars, file modes, subPath, readOnly. */
-export function containerUseRisks(use: Use, context: PodContext | undefined): Risk[] {
+export function containerUseRisks(use: Omit<Use, 'update' | 'risks'>, context: PodContext | undefined): Risk[] {
   const out: Risk[] = [];
   if (use.via === 'env') {
     out.push(risk('env-var', 'medium', `value in env var ${use.env}: readable via /proc/PID/environ, inherited by child processes, included in crash dumps`));
@@ -112,7 +112,7 @@ export function podContextRisks(context: PodContext): Risk[] {
 
 const ALLOWED_MODE_BITS = 0o440;
 
-function widestMode(use: Use, fsGroup: number | undefined): string | undefined {
+function widestMode(use: Pick<Use, 'files' | 'mode'>, fsGroup: number | undefined): string | undefined {
   const modes = use.files?.length ? use.files.map((f) => f.mode ?? use.mode) : [use.mode];
   let widest: number | undefined;
   for (const m of modes) {

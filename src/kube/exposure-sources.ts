@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kube } from './client.js';
 import { isForbidden, isNotFound } from './errors.js';
-import { tolerantList, type Listing } from './fetch.js';
+import { getIfExists, tolerantList, type Listing } from './fetch.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
 import { loadPodsAndWorkloads } from './workloads.js';
 import type { KeyFacts, SecretFacts } from '../exposure/types.js';
@@ -34,7 +34,6 @@ export async function loadExposureSources(kube: Kube, scope: ExposureScope): Pro
     loadSecretFacts(kube, scope),
   ]);
   const gaps = [...podsAndWorkloads.gaps];
-  const notes: string[] = [];
   const objects: ReferencingObject[] = [];
   const take = (listing: Listing<Record<string, unknown>>, kind: string, into: unknown[]) => {
     if (listing.missing?.reason === 'forbidden') gaps.push(listing.missing.message);
@@ -47,7 +46,6 @@ export async function loadExposureSources(kube: Kube, scope: ExposureScope): Pro
   take(spcs, 'SecretProviderClass', objects);
   for (const g of gateways.gaps) gaps.push(g);
   for (const item of gateways.items) objects.push({ ...item, kind: 'Gateway' } as unknown as ReferencingObject);
-  if (secrets.note) notes.push(secrets.note);
   const podsForbidden = podsAndWorkloads.gaps.some((g) => g.startsWith('cannot list pods'));
   return {
     inputs: {
@@ -60,7 +58,7 @@ export async function loadExposureSources(kube: Kube, scope: ExposureScope): Pro
       serviceAccountsKnown: !serviceAccounts.missing,
     },
     gaps,
-    ...(notes.length ? { secretsNote: notes.join('; ') } : {}),
+    ...(secrets.note ? { secretsNote: secrets.note } : {}),
   };
 }
 
@@ -118,13 +116,8 @@ async function loadSecretFacts(kube: Kube, scope: ExposureScope): Promise<{ fact
       return { facts: items.map((s) => toFacts(s, false)), note: 'key checks skipped (--metadata-only): keys, types and immutability not read' };
     }
     if (scope.name && scope.namespace) {
-      try {
-        const one = await kube.get<RawSecret>(resourcePath(RESOURCES.secrets, scope.namespace, scope.name));
-        return { facts: [toFacts(one, scope.showHashes)] };
-      } catch (err) {
-        if (isNotFound(err)) return { facts: [] };
-        throw err;
-      }
+      const one = await getIfExists<RawSecret>(kube, RESOURCES.secrets, scope.namespace, scope.name);
+      return { facts: one ? [toFacts(one, scope.showHashes)] : [] };
     }
     return { facts: await listSecretFacts(kube, scope) };
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { AuditInput } from '../audit/run.js';
 import { expandInputs, type InputFile } from './expand-inputs.js';
-import { CHUNK_BYTES, readMaybeGzipped, readStreamMaybeGzipped, startsWithGzipMagic } from './read-chunks.js';
+import { CHUNK_BYTES, fileChunks, readStreamMaybeGzipped, startsWithGzipMagic } from './read-chunks.js';
 
 export interface AuditInputOptions {
   /** Where "-" reads from. */
@@ -24,7 +24,7 @@ export async function auditInputsFor(files: readonly InputFile[], options: Audit
       inputs.push(input);
     } else {
       const compressed = await startsWithGzipMagic(file.absolutePath);
-      inputs.push({ path: file.path, compressed, chunks: () => readMaybeGzipped(file.absolutePath, chunkBytes) });
+      inputs.push({ path: file.path, compressed, chunks: () => fileChunks(file.absolutePath, compressed, chunkBytes) });
     }
   }
   return inputs;

@@ -61,11 +61,12 @@ export async function* gunzipChunks(compressed: Readable, chunkBytes = CHUNK_BYT
 
 /** A file's decompressed bytes when it starts with the gzip magic, whatever its name; else its bytes. */
 export async function* readMaybeGzipped(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
-  if (await startsWithGzipMagic(path)) {
-    yield* gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes);
-  } else {
-    yield* readFileChunks(path, chunkBytes);
-  }
+  yield* fileChunks(path, await startsWithGzipMagic(path), chunkBytes);
+}
+
+/** A file's bytes, decompressed when `gzip` (as startsWithGzipMagic found). */
+export function fileChunks(path: string, gzip: boolean, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  return gzip ? gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes) : readFileChunks(path, chunkBytes);
 }
 
 export async function startsWithGzipMagic(path: string): Promise<boolean> {

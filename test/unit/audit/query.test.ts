@@ -57,6 +57,14 @@ describe('filters', () => {
     expect(await keys({ user: 'alice' })).toEqual(['alice@example.com=2']);
   });
 
+  it('user is judged on the whole request: the RequestReceived stage of an impersonated request, naming only the impersonator, counts too', async () => {
+    const totals = async (user: string) => (await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { now: NOW, user })).totals;
+    // "kubernetes-admin as system:serviceaccount:prod:api": logged at RequestReceived (no impersonatedUser yet) and ResponseComplete
+    expect(await totals('kubernetes-admin')).toMatchObject({ requests: 1, events: 2 });
+    // the same request found by its impersonated user, and the ServiceAccount's own list (one stage)
+    expect(await totals('serviceaccount:prod:api')).toMatchObject({ requests: 2, events: 3 });
+  });
+
   it('verbs and deniedOnly', async () => {
     expect(await keys({ verbs: ['list'], includeSystem: true })).toEqual(['oidc:carol=1', 'system:kube-controller-manager=1', 'system:serviceaccount:prod:api=1']);
     expect(await keys({ deniedOnly: true })).toEqual(['bob@example.com=1']);
