@@ -25,6 +25,12 @@ export interface ListOptions {
   metadataOnly?: boolean;
 }
 
+/** A list whose items are turned into something else as each page arrives. */
+export interface MappedListOptions<T, U> extends ListOptions {
+  /** Applied to every item of a page before the next is fetched: the raw item (a Secret's data, say) is not kept. */
+  map: (item: T) => U;
+}
+
 export interface ListResult<T> {
   items: T[];
   resourceVersion: string;
@@ -37,6 +43,7 @@ export interface Kube {
   readonly roundTrips: number;
   get<T>(path: string, query?: Query): Promise<T>;
   list<T>(path: string, options?: ListOptions): Promise<ListResult<T>>;
+  list<T, U>(path: string, options: MappedListOptions<T, U>): Promise<ListResult<U>>;
   create<T>(path: string, body: unknown, query?: Query): Promise<T>;
   replace<T>(path: string, body: unknown): Promise<T>;
   patch<T>(path: string, body: unknown, type?: PatchType): Promise<T>;
@@ -100,8 +107,10 @@ export class KubeClient implements Kube {
     return this.json<T>('GET', path, { query });
   }
 
-  async list<T>(path: string, options: ListOptions = {}): Promise<ListResult<T>> {
-    const items: T[] = [];
+  list<T>(path: string, options?: ListOptions): Promise<ListResult<T>>;
+  list<T, U>(path: string, options: MappedListOptions<T, U>): Promise<ListResult<U>>;
+  async list<T, U>(path: string, options: ListOptions & { map?: (item: T) => U } = {}): Promise<ListResult<T | U>> {
+    const items: Array<T | U> = [];
     let resourceVersion = '';
     let continueToken: string | undefined;
     do {
@@ -109,7 +118,7 @@ export class KubeClient implements Kube {
         query: { ...options.query, limit: options.limit ?? 500, continue: continueToken },
         accept: options.metadataOnly ? METADATA_ONLY : undefined,
       });
-      for (const item of page.items ?? []) items.push(item);
+      for (const item of page.items ?? []) items.push(options.map ? options.map(item) : item);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);

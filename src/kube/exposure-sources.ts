@@ -128,19 +128,12 @@ async function loadSecretFacts(kube: Kube, scope: ExposureScope): Promise<{ fact
 }
 
 async function listSecretFacts(kube: Kube, scope: ExposureScope): Promise<SecretFacts[]> {
-  const facts: SecretFacts[] = [];
-  const path = resourcePath(RESOURCES.secrets, scope.namespace);
-  let continueToken: string | undefined;
-  do {
-    const page = await kube.get<{ items?: RawSecret[] | null; metadata?: { continue?: string } }>(path, {
-      limit: scope.limit ?? 500,
-      continue: continueToken,
-      ...(scope.name ? { fieldSelector: `metadata.name=${scope.name}` } : {}),
-    });
-    for (const s of page.items ?? []) facts.push(toFacts(s, scope.showHashes));
-    continueToken = page.metadata?.continue || undefined;
-  } while (continueToken);
-  return facts;
+  const { items } = await kube.list<RawSecret, SecretFacts>(resourcePath(RESOURCES.secrets, scope.namespace), {
+    limit: scope.limit ?? 500,
+    ...(scope.name ? { query: { fieldSelector: `metadata.name=${scope.name}` } } : {}),
+    map: (s) => toFacts(s, scope.showHashes),
+  });
+  return items;
 }
 
 /** The only place a Secret's data is touched: counted, optionally hashed, then let go. */

@@ -1,7 +1,7 @@
 // The pods and workloads in the Secret's namespace that load it: the targets
 // of exec, modify and node paths.
 import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
-import { indexWorkloads, podSpecOf, topOwner, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
+import { indexWorkloads, objectKey, podSpecOf, topOwner, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
 
 export interface Consumers {
   /** Pods whose spec references the Secret. */
@@ -22,7 +22,7 @@ export function findConsumers(secret: string, pods: readonly PodLike[], workload
   for (const w of workloads) if (secretRefsOfPodSpec(podSpecOf(w), secret).length > 0) keep(w);
   for (const pod of consumingPods) {
     const { owner } = topOwner(pod, known);
-    const w = known.get(`${owner.kind}/${owner.namespace}/${owner.name}`);
+    const w = known.get(objectKey(owner.kind, owner.namespace, owner.name));
     if (w) keep(w);
   }
   const nodes = new Map<string, string[]>();

@@ -37,9 +37,17 @@ class FakeKube implements Kube {
     const page = collection.slice(start, start + 2);
     return { items: page, metadata: start + 2 < collection.length ? { continue: String(start + 2) } : {} } as T;
   }
-  async list<T>(path: string, options?: ListOptions): Promise<ListResult<T>> {
-    this.requests.push(`LIST ${path}${options?.metadataOnly ? ' (metadata)' : ''}`);
-    return { items: this.answer(path) as T[], resourceVersion: '1' };
+  async list<T>(path: string, options?: ListOptions & { map?: (item: T) => unknown }): Promise<ListResult<T>> {
+    const selected = /^metadata\.name=(.*)$/.exec(String(options?.query?.fieldSelector ?? ''));
+    const all = (this.answer(path) as T[]).filter((i: any) => !selected || i.metadata?.name === selected[1]);
+    // Pages of `limit` items, one recorded request each, mapped page by page like KubeClient.
+    const size = options?.limit ?? Math.max(all.length, 1);
+    const items: unknown[] = [];
+    for (let start = 0; start === 0 || start < all.length; start += size) {
+      this.requests.push(`LIST ${path}${options?.metadataOnly ? ' (metadata)' : ''}`);
+      for (const item of all.slice(start, start + size)) items.push(options?.map ? options.map(item) : item);
+    }
+    return { items: items as T[], resourceVersion: '1' };
   }
   create<T>(): Promise<T> {
     throw new Error('read-only');
@@ -159,7 +167,7 @@ describe('loadExposureSources', () => {
     const kube = new FakeKube({ ...base(), '/api/v1/namespaces/prod/secrets': all });
     const loaded = await loadExposureSources(kube, scope({ name: undefined, limit: 2 }));
     expect(loaded.inputs.secrets!.map((s) => s.name)).toEqual(['s0', 's1', 's2', 's3', 's4']);
-    expect(kube.requests.filter((r) => r.startsWith('GET /api/v1/namespaces/prod/secrets'))).toHaveLength(3);
+    expect(kube.requests.filter((r) => r.startsWith('LIST /api/v1/namespaces/prod/secrets'))).toHaveLength(3);
     expect(JSON.stringify(loaded)).not.toContain(VALUE.slice(0, 10));
   });
 

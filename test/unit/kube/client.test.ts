@@ -45,6 +45,25 @@ describe('KubeClient', () => {
     expect(seen[0]!.auth).toBe('Bearer unit-test-token');
   });
 
+  it('maps each page as it arrives, keeping only what the map returns', async () => {
+    const s = await serve((req, res) => {
+      const page2 = req.url!.includes('continue=t2');
+      res.end(JSON.stringify({ items: page2 ? [{ n: 3, data: 'x' }] : [{ n: 1, data: 'x' }, { n: 2, data: 'x' }], metadata: { continue: page2 ? '' : 't2' } }));
+    });
+    const client = clientFor(s.url);
+    const seen: number[] = [];
+    const { items } = await client.list<{ n: number; data: string }, number>('/api/v1/secrets', {
+      limit: 2,
+      map: (item) => {
+        seen.push(client.roundTrips);
+        return item.n;
+      },
+    });
+    client.close();
+    expect(items).toEqual([1, 2, 3]);
+    expect(seen).toEqual([1, 1, 2]); // items of the first page were mapped before the second was fetched
+  });
+
   it('retries a GET on 503 and 429, then succeeds', async () => {
     let n = 0;
     const s = await serve((_req, res) => {

@@ -26,14 +26,14 @@ export class FakeKube implements Kube {
     throw new KubeApiError(404, 'NotFound', 'not found', 'GET', path);
   }
 
-  async list<T>(path: string, options: ListOptions = {}): Promise<ListResult<T>> {
+  async list<T>(path: string, options: ListOptions & { map?: (item: T) => unknown } = {}): Promise<ListResult<T>> {
     const q = options.query?.fieldSelector ? `?fieldSelector=${options.query.fieldSelector}` : '';
     this.requests.push(`LIST ${path}${q}${options.metadataOnly ? ' (metadata)' : ''}`);
     this.check(path);
     let items = (this.lists[path] ?? []) as T[];
     const selected = /^metadata\.name=(.*)$/.exec(String(options.query?.fieldSelector ?? ''));
     if (selected) items = items.filter((i: any) => i.metadata?.name === selected[1]);
-    return { items, resourceVersion: '1' };
+    return { items: (options.map ? items.map(options.map) : items) as T[], resourceVersion: '1' };
   }
 
   async create<T>(path: string, body: any, _query?: Query): Promise<T> {
