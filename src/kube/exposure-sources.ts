@@ -46,7 +46,6 @@ export async function loadExposureSources(kube: Kube, scope: ExposureScope): Pro
   take(spcs, 'SecretProviderClass', objects);
   for (const g of gateways.gaps) gaps.push(g);
   for (const item of gateways.items) objects.push({ ...item, kind: 'Gateway' } as unknown as ReferencingObject);
-  const podsForbidden = podsAndWorkloads.gaps.some((g) => g.startsWith('cannot list pods'));
   return {
     inputs: {
       pods: podsAndWorkloads.pods,
@@ -54,7 +53,7 @@ export async function loadExposureSources(kube: Kube, scope: ExposureScope): Pro
       serviceAccounts: sas,
       objects,
       ...(secrets.facts ? { secrets: secrets.facts } : {}),
-      podsKnown: !podsForbidden,
+      podsKnown: podsAndWorkloads.podsGap === undefined,
       serviceAccountsKnown: !serviceAccounts.missing,
     },
     gaps,

@@ -5,8 +5,7 @@ import type { Kube, ListOptions } from './client.js';
 import { tolerantList, type Listing } from './fetch.js';
 import { isForbidden } from './errors.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
-import { loadPodsAndWorkloads, type PodsAndWorkloads } from './workloads.js';
-import type { PodLike } from '../consumers/rollup.js';
+import { loadPodsAndWorkloads } from './workloads.js';
 import type { ClusterSnapshot, Gap } from '../whocan/snapshot.js';
 import type { Binding, ClusterRole, Role } from '../whocan/types.js';
 
@@ -33,7 +32,7 @@ export async function loadClusterSnapshot(kube: Kube, namespace: string, secretN
     listRbac<Role>(kube, RESOURCES.roles, namespace, page),
     listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page),
     listAllOrNamespace<{ metadata?: { name?: string; namespace?: string } }>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
-    options.indirect ? loadPodsAndWorkloads(kube, namespace) : podsOnly(kube, namespace),
+    loadPodsAndWorkloads(kube, namespace, undefined, { workloads: options.indirect }),
   ]);
 
   const gaps: Gap[] = [];
@@ -44,7 +43,7 @@ export async function loadClusterSnapshot(kube: Kube, namespace: string, secretN
   direct(clusterRoleBindings);
   for (const l of [roles, roleBindings, serviceAccounts]) gaps.push(...l.gaps);
   for (const message of podsAndWorkloads.gaps) {
-    gaps.push({ message, affects: /^cannot list pods /.test(message) ? 'direct' : 'indirect' });
+    gaps.push({ message, affects: message === podsAndWorkloads.podsGap ? 'direct' : 'indirect' });
   }
   if (version === undefined) {
     gaps.push({ message: 'cannot read /version: assuming a server older than 1.35 (get pods/exec counts as exec)', affects: 'indirect' });
@@ -94,11 +93,6 @@ async function listNamespace<T>(kube: Kube, type: ResourceType, namespace: strin
   const mine = await tolerantList<T>(kube, type, namespace, options);
   if (mine.missing) return { items: [], scope: 'none', gaps: [{ message: mine.missing.message, affects: 'direct' }] };
   return { items: mine.items, scope: 'namespace', gaps: [] };
-}
-
-async function podsOnly(kube: Kube, namespace: string): Promise<PodsAndWorkloads> {
-  const pods = await tolerantList<Omit<PodLike, 'kind'>>(kube, RESOURCES.pods, namespace);
-  return { pods: pods.items.map((p): PodLike => ({ ...p, kind: 'Pod' })), workloads: [], gaps: pods.missing ? [pods.missing.message] : [] };
 }
 
 async function serverVersion(kube: Kube): Promise<string | undefined> {

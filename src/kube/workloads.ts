@@ -18,6 +18,8 @@ export interface PodsAndWorkloads {
   workloads: WorkloadLike[];
   /** What could not be listed (e.g. "cannot list daemonsets.apps in namespace x (forbidden)"). */
   gaps: string[];
+  /** The gap about pods themselves, when pods could not be listed. */
+  podsGap?: string;
 }
 
 /**
@@ -25,20 +27,27 @@ export interface PodsAndWorkloads {
  * parallel, tolerating forbidden lists. Items get their `kind` filled in,
  * since list items come without it.
  */
-export async function loadPodsAndWorkloads(kube: Kube, namespace: string | undefined, options?: ListOptions): Promise<PodsAndWorkloads> {
-  const types = [RESOURCES.pods, ...WORKLOAD_RESOURCES];
+export async function loadPodsAndWorkloads(
+  kube: Kube,
+  namespace: string | undefined,
+  options?: ListOptions,
+  { workloads: withWorkloads = true }: { workloads?: boolean } = {},
+): Promise<PodsAndWorkloads> {
+  const types = [RESOURCES.pods, ...(withWorkloads ? WORKLOAD_RESOURCES : [])];
   const listings = await Promise.all(types.map((t) => tolerantList<Record<string, unknown>>(kube, t, namespace, options)));
   const gaps: string[] = [];
+  let podsGap: string | undefined;
   const pods: PodLike[] = [];
   const workloads: WorkloadLike[] = [];
   listings.forEach((listing, i) => {
     const type = types[i]!;
     if (listing.missing) gaps.push(listing.missing.message);
+    if (listing.missing && type === RESOURCES.pods) podsGap = listing.missing.message;
     for (const item of listing.items) {
       const withKind = { ...item, kind: type.kind };
       if (type.kind === 'Pod') pods.push(withKind as unknown as PodLike);
       else workloads.push(withKind as unknown as WorkloadLike);
     }
   });
-  return { pods, workloads, gaps };
+  return { pods, workloads, gaps, ...(podsGap ? { podsGap } : {}) };
 }
