@@ -32,6 +32,15 @@ const call = async (method, path, body) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check` every `intervalMs` until it holds; fails after `timeoutMs`. */
+async function until(what, check, { timeoutMs = 120_000, intervalMs = 250 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`error: ${what}: not after ${timeoutMs / 1000} s`);
+    await sleep(intervalMs);
+  }
+}
+
 const bundle = join(mkdtempSync(join(tmpdir(), 'bench-rotate-')), 'kubectl-secrets.cjs');
 await build({ entryPoints: [join(repo, 'src/main.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', define: { __KUBECTL_SECRETS_VERSION__: '"bench"' } });
 
@@ -99,10 +108,10 @@ try {
   for (let run = 1; run <= runs; run++) {
     const ns = `bench-rotate-${process.pid}-${run}`;
     await call('POST', '/api/v1/namespaces', { metadata: { name: ns } });
-    for (let t = 0; !(await call('GET', `/api/v1/namespaces/${ns}/serviceaccounts`)).items.length; t++) await sleep(100);
+    await until(`namespace ${ns} has its default ServiceAccount`, async () => (await call('GET', `/api/v1/namespaces/${ns}/serviceaccounts`)).items.length > 0, { timeoutMs: 30_000, intervalMs: 100 });
     await call('POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'db' }, data: { password: Buffer.from('old').toString('base64') } });
     for (let i = 0; i < consumers; i++) await call('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment(`svc-${i}`, i % 2 ? 'env' : 'volume'));
-    while (!(await allAvailable(ns))) await sleep(250);
+    await until(`${consumers} Deployments available in ${ns}`, () => allAvailable(ns));
 
     const r = await rotate(ns);
     if (r.code !== 0) throw new Error(`error: rotate exited ${r.code}: ${r.lines.map((l) => l.text).join('\n')}`);

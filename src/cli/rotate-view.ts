@@ -1,20 +1,10 @@
+import { kubectlName } from './exposure-view.js';
 import type { Report, View } from '../output/report.js';
+import type { Journal } from '../rotate/journal.js';
+import type { Plan } from '../rotate/plan.js';
 import type { Prepared } from '../rotate/run-inspect.js';
-import type { RetirePlan } from '../rotate/run.js';
-import { rowName, type RotationRow } from '../rotate/report.js';
-
-const RESOURCE_NAMES: Record<string, string> = {
-  Deployment: 'deployment.apps',
-  StatefulSet: 'statefulset.apps',
-  DaemonSet: 'daemonset.apps',
-  ReplicaSet: 'replicaset.apps',
-  CronJob: 'cronjob.batch',
-  Job: 'job.batch',
-  Pod: 'pod',
-  ReplicationController: 'replicationcontroller',
-  ServiceAccount: 'serviceaccount',
-  Ingress: 'ingress.networking.k8s.io',
-};
+import type { Proposal, ResumeResult, RetirePlan } from '../rotate/run.js';
+import { rotationRows, rowName, summaryOf, type RotationRow } from '../rotate/report.js';
 
 const STATE_COLORS: Record<string, 'green' | 'red' | 'yellow' | 'gray'> = {
   'rolled-out': 'green',
@@ -33,7 +23,7 @@ export const ROTATION_VIEW: View<RotationRow> = {
     { header: 'State', value: (r) => r.state, color: (r) => STATE_COLORS[r.state] },
     { header: 'Message', value: (r) => r.message ?? '' },
   ],
-  name: (r) => `${RESOURCE_NAMES[r.kind] ?? r.kind.toLowerCase()}/${r.name}`,
+  name: (r) => kubectlName(r.kind, r.name),
   empty: 'No consumers use this Secret.',
 };
 
@@ -61,6 +51,16 @@ export function planHeader(prepared: Prepared, dryRun: boolean): string[] {
   return lines;
 }
 
+/** The plan shown before asking for confirmation: the header, then one line per consumer. */
+export function planLines(prepared: Prepared): string[] {
+  const lines = planHeader(prepared, false);
+  for (const row of rotationRows(undefined, prepared.plan)) {
+    lines.push(`  ${row.action === 'skip' ? 'NOT ROTATED' : row.action} ${row.kind}/${row.name}${row.uses.length ? ` (${row.uses.join(', ')})` : ''}: ${row.message ?? ''}`);
+  }
+  if (prepared.plan.consumers.length === 0) lines.push('  no workload uses it: only the Secret changes');
+  return lines;
+}
+
 export function retireLines(plan: RetirePlan): string[] {
   const lines = [`current version: ${plan.current ?? '(none)'}`];
   for (const v of plan.inUse) lines.push(`  keep ${v.name}: still in use`);
@@ -70,3 +70,37 @@ export function retireLines(plan: RetirePlan): string[] {
 }
 
 export type RotationReport = Report<RotationRow>;
+
+/** --dry-run: the plan (its warnings were printed on stderr as they came). */
+export function planReport({ prepared, complete, warnings }: Proposal): RotationReport {
+  return { kind: 'RotationReport', metadata: { ...summaryOf(prepared.journal, true), complete, warnings }, items: rotationRows(undefined, prepared.plan) };
+}
+
+/** What a rotation did; `plan` (known when this process planned it) adds the consumers it skipped. */
+export function outcomeReport(journal: Journal, plan: Plan | undefined, { complete, warnings }: Pick<Proposal, 'complete' | 'warnings'>): RotationReport {
+  return { kind: 'RotationReport', metadata: { ...summaryOf(journal, false), complete, warnings }, items: rotationRows(journal, plan) };
+}
+
+/** --resume with nothing interrupted to finish. */
+export function nothingToResumeReport(namespace: string, name: string, result: ResumeResult): RotationReport {
+  return { kind: 'RotationReport', metadata: { namespace, name, result: result.abandoned ? 'aborted' : 'nothing-to-resume', notes: result.notes }, items: [] };
+}
+
+/** --retire: what was (or, planned, would be) deleted and what is kept. */
+export function retireReport(namespace: string, plan: RetirePlan, { dryRun, deleted, result }: { dryRun: boolean; deleted: string[]; result: 'planned' | 'retired' }): RotationReport {
+  return {
+    kind: 'RotationReport',
+    metadata: {
+      namespace,
+      name: plan.logical,
+      operation: 'retire',
+      dryRun,
+      result,
+      current: plan.current,
+      deleted,
+      keptInUse: plan.inUse.map((v) => v.name),
+      ...(plan.gaps.length ? { complete: false, warnings: plan.gaps } : {}),
+    },
+    items: [],
+  };
+}

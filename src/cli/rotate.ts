@@ -4,21 +4,21 @@ import { hostname } from 'node:os';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
-import { warn, type IO } from './io.js';
+import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
-import { planHeader, retireLines, ROTATION_VIEW, type RotationReport } from './rotate-view.js';
+import { nothingToResumeReport, outcomeReport, planHeader, planLines, planReport, retireLines, retireReport, ROTATION_VIEW } from './rotate-view.js';
 import { CliError, UsageError } from '../errors.js';
 import { KubeRotationCluster } from '../kube/rotation.js';
 import { printReport } from '../output/print.js';
 import { startProgress } from '../output/progress.js';
-import { EXIT, RotateError } from '../rotate/errors.js';
+import { ConflictError, EXIT, RejectedError, RotateError } from '../rotate/errors.js';
 import type { Journal } from '../rotate/journal.js';
 import { holderIdentity } from '../rotate/lock.js';
-import { outcomeLine, rotationRows, summaryOf } from '../rotate/report.js';
-import { inspect, prepare, type Prepared } from '../rotate/run-inspect.js';
-import { exitCodeOf, lockedNow, planRetire, resumeRotation, retire, startRotation, type RotateDeps } from '../rotate/run.js';
+import type { Plan } from '../rotate/plan.js';
+import { outcomeLine } from '../rotate/report.js';
+import { exitCodeOf, lockedNow, planRetire, proposeRotation, resumeRotation, retire, startRotation, type Proposal, type RotateDeps } from '../rotate/run.js';
 import type { RunEvents } from '../rotate/run-steps.js';
-import { readValueSources, ValueSourceError } from '../sources/value-files.js';
+import { readValueSources } from '../sources/value-files.js';
 import { parseDuration } from '../util/duration.js';
 
 const DEFAULT_TIMEOUT = '5m';
@@ -88,9 +88,8 @@ export const rotateCommand = defineCommand<RotateArgs>({
       .epilog(EPILOG) as unknown as Argv<RotateArgs>,
   handler: async (args, ctx) => {
     const options = validate(args);
-    if (args.resume) return resumeCommand(args, options, ctx);
-    if (args.retire) return retireCommand(args, ctx);
-    return rotateNow(args, options, ctx);
+    const running = args.resume ? resumeCommand(args, options, ctx) : args.retire ? retireCommand(args, ctx) : rotateNow(args, options, ctx);
+    return running.catch(rethrowAsCliError);
   },
 });
 
@@ -121,89 +120,51 @@ async function rotateNow(args: RotateArgs & SharedArgs, { timeoutMs }: Validated
   const { io } = ctx;
   const rotationTimeout = timeoutMs ?? parseDuration(DEFAULT_TIMEOUT)!;
   // Input problems are reported before the cluster is even contacted.
-  const read = await readValueSources(
-    { fromFile: repeated(args.fromFile), fromEnvFile: repeated(args.fromEnvFile), fromLiteral: repeated(args.fromLiteral) },
-    io.stdin,
-  ).catch(rethrowAsCliError);
+  const read = await readValueSources({ fromFile: repeated(args.fromFile), fromEnvFile: repeated(args.fromEnvFile), fromLiteral: repeated(args.fromLiteral) }, io.stdin);
   for (const w of read.warnings) warn(io, w);
 
-  const { cluster, deps } = connect(args, ctx);
-  const ins = await inspect(cluster, args.name).catch(rethrowAsCliError);
-  for (const note of ins.notes) warn(io, note);
-  const locked = await lockedNow(cluster, ins.logical);
-  if (locked && !args.dryRun) throw new CliError(locked);
-  if (locked) {
-    const note = `${locked} (this plan shows the cluster as it is now)`;
-    warn(io, note);
-    ins.notes.push(note);
-  }
-  const prepared = await Promise.resolve()
-    .then(() =>
-      prepare(ins, read.values, {
-        mode: args.inPlace ? 'in-place' : 'blue-green',
-        replaceAll: args.replaceAll,
-        mutable: args.mutable,
-        force: args.force,
-        restartAll: args.restartAll,
-        keep: args.keep,
-        timeoutMs: rotationTimeout,
-        id: deps.newId(),
-        holder: deps.identity.holder,
-        now: deps.clock.now(),
-      }),
-    )
-    .catch(rethrowAsCliError);
-  const warnings = [...ins.notes];
-  if (ins.blocker && args.force) warnings.push(`${prepared.plan.from} is managed by ${ins.blocker.manager}; rotating it anyway (--force): ${ins.blocker.instead}`);
-  if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0) warnings.push('the new values are the same as the current ones');
-  for (const gap of ins.scan.gaps) warnings.push(`${gap}: consumers there are not seen`);
-  for (const w of warnings.slice(ins.notes.length)) warn(io, w);
-  const completeness = { complete: ins.scan.gaps.length === 0, warnings };
+  const deps = connect(ctx);
+  const proposal = await proposeRotation(
+    deps,
+    args.name,
+    read.values,
+    {
+      mode: args.inPlace ? 'in-place' : 'blue-green',
+      replaceAll: args.replaceAll,
+      mutable: args.mutable,
+      force: args.force,
+      restartAll: args.restartAll,
+      keep: args.keep,
+      timeoutMs: rotationTimeout,
+    },
+    { dryRun: args.dryRun, warn: (w) => warn(io, w) },
+  );
+  const { prepared } = proposal;
 
   if (args.dryRun) {
-    printPlan(prepared, completeness, args, io);
+    if (isTable(args)) writeLines(io.stdout, planHeader(prepared, true));
+    printReport(planReport(proposal), ROTATION_VIEW, args, io);
     return EXIT.ok;
   }
   if (!args.yes) {
     if (read.usedStdin) throw new CliError('the new value came from stdin, so no confirmation can be read: add --yes (or --dry-run to see the plan)');
     if (!canPrompt(io)) throw new CliError('refusing to rotate without confirmation: not a terminal; add --yes (or --dry-run to see the plan)');
-    for (const line of planLines(prepared)) io.stderr.write(`${line}\n`);
+    writeLines(io.stderr, planLines(prepared));
     if (!(await confirm(io, `Rotate ${prepared.plan.logical}?`))) throw new CliError('not confirmed: nothing changed');
   }
 
-  const progress = await startProgress(io);
-  let journal: Journal;
-  try {
-    journal = await startRotation(prepared, { ...deps, events: events(progress, io) }, { timeoutMs: rotationTimeout, rollback: !args.noRollback }).catch(rethrowAsCliError);
-  } finally {
-    progress.stop();
-  }
-  printOutcome(journal, prepared, completeness, args, io);
+  const journal = await withProgress(io, (events) => startRotation(prepared, { ...deps, events }, { timeoutMs: rotationTimeout, rollback: !args.noRollback }));
+  printOutcome(journal, prepared.plan, proposal, args, io);
   return exitCodeOf(journal);
 }
 
 async function resumeCommand(args: RotateArgs & SharedArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const { cluster, deps } = connect(args, ctx);
-  const progress = await startProgress(io);
-  let result;
-  try {
-    result = await resumeRotation(args.name, { ...deps, events: events(progress, io) }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }).catch(
-      rethrowAsCliError,
-    );
-  } finally {
-    progress.stop();
-  }
+  const deps = connect(ctx);
+  const result = await withProgress(io, (events) => resumeRotation(args.name, { ...deps, events }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
   if (result.nothing) {
-    for (const n of result.notes) io.stderr.write(`${n}\n`);
-    if (args.output === 'json' || args.output === 'yaml') {
-      const report: RotationReport = {
-        kind: 'RotationReport',
-        metadata: { namespace: cluster.namespace, name: args.name, result: result.abandoned ? 'aborted' : 'nothing-to-resume', notes: result.notes },
-        items: [],
-      };
-      printReport(report, ROTATION_VIEW, args, io);
-    }
+    writeLines(io.stderr, result.notes);
+    if (isStructured(args)) printReport(nothingToResumeReport(deps.cluster.namespace, args.name, result), ROTATION_VIEW, args, io);
     // A rotation that stopped before its first write changed nothing, but did not rotate either.
     return result.abandoned ? EXIT.rolledBack : EXIT.ok;
   }
@@ -213,77 +174,60 @@ async function resumeCommand(args: RotateArgs & SharedArgs, { timeoutMs }: Valid
 
 async function retireCommand(args: RotateArgs & SharedArgs, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const { cluster, deps } = connect(args, ctx);
-  const plan = await planRetire(cluster, args.name).catch(rethrowAsCliError);
-  const structured = args.output === 'json' || args.output === 'yaml';
-  const report = (deleted: string[], result: string): RotationReport => ({
-    kind: 'RotationReport',
-    metadata: {
-      namespace: cluster.namespace,
-      name: args.name,
-      operation: 'retire',
-      dryRun: args.dryRun,
-      result,
-      current: plan.current,
-      deleted,
-      keptInUse: plan.inUse.map((v) => v.name),
-      ...(plan.gaps.length ? { complete: false, warnings: plan.gaps } : {}),
-    },
-    items: [],
-  });
+  const deps = connect(ctx);
+  const { namespace } = deps.cluster;
+  const plan = await planRetire(deps.cluster, args.name);
   const candidates = plan.retire.map((v) => v.name);
-  const locked = await lockedNow(cluster, args.name);
+  const locked = await lockedNow(deps.cluster, args.name);
   if (locked && !args.dryRun) throw new CliError(locked);
   if (args.dryRun || candidates.length === 0) {
-    if (structured) printReport(report(candidates, 'planned'), ROTATION_VIEW, args, io);
-    else for (const line of retireLines(plan)) io.stdout.write(`${line}\n`);
+    if (isStructured(args)) printReport(retireReport(namespace, plan, { dryRun: args.dryRun, deleted: candidates, result: 'planned' }), ROTATION_VIEW, args, io);
+    else writeLines(io.stdout, retireLines(plan));
     return EXIT.ok;
   }
   if (!args.yes) {
     if (!canPrompt(io)) throw new CliError('refusing to delete versions without confirmation: not a terminal; add --yes (or --dry-run to see what would go)');
-    for (const line of retireLines(plan)) io.stderr.write(`${line}\n`);
+    writeLines(io.stderr, retireLines(plan));
     if (!(await confirm(io, `Delete ${candidates.length} unused version${candidates.length === 1 ? '' : 's'} of ${args.name}?`))) {
       throw new CliError('not confirmed: nothing deleted');
     }
   }
-  const progress = await startProgress(io);
-  let deleted: string[];
-  try {
-    deleted = await retire(plan, { ...deps, events: events(progress, io) }).catch(rethrowAsCliError);
-  } finally {
-    progress.stop();
-  }
-  if (structured) printReport(report(deleted, 'retired'), ROTATION_VIEW, args, io);
+  const deleted = await withProgress(io, (events) => retire(plan, { ...deps, events }));
+  if (isStructured(args)) printReport(retireReport(namespace, plan, { dryRun: args.dryRun, deleted, result: 'retired' }), ROTATION_VIEW, args, io);
   else io.stdout.write(`retired ${deleted.length} version${deleted.length === 1 ? '' : 's'} of ${args.name}${deleted.length ? `: ${deleted.join(', ')}` : ''}\n`);
   return EXIT.ok;
 }
 
-function connect(args: SharedArgs, ctx: CommandContext): { cluster: KubeRotationCluster; deps: Omit<RotateDeps, 'events'> & { events: RunEvents } } {
+/** This process, its clock and the cluster (in the namespace of -n or the kubeconfig context) as a rotation sees them. */
+function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
   const kube = ctx.connect();
-  const cluster = new KubeRotationCluster(kube, args.namespace ?? kube.target.namespace ?? 'default');
   const host = hostname();
   return {
-    cluster,
-    deps: {
-      cluster,
-      clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-      events: { line: () => {}, status: () => {} },
-      identity: { holder: holderIdentity(host, process.pid), host, isAlive },
-      newId: () => randomBytes(6).toString('hex'),
-    },
+    cluster: new KubeRotationCluster(kube, kube.target.namespace),
+    clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+    identity: { holder: holderIdentity(host, process.pid), host, isAlive },
+    newId: () => randomBytes(6).toString('hex'),
   };
 }
 
-/** The progress sink, plus the crash-test switch: KUBECTL_SECRETS_CRASH_AT_STEP=K exits abruptly once step K is recorded. */
-function events(progress: { step(t: string): void; done(t: string): void }, io: IO): RunEvents {
+/**
+ * Runs `work` with its progress on stderr (a spinner on a terminal), and the
+ * crash-test switch: KUBECTL_SECRETS_CRASH_AT_STEP=K exits abruptly once step K is recorded.
+ */
+async function withProgress<T>(io: IO, work: (events: RunEvents) => Promise<T>): Promise<T> {
+  const progress = await startProgress(io);
   const crashAt = io.env.KUBECTL_SECRETS_CRASH_AT_STEP;
-  return {
-    line: (text) => progress.done(text),
-    status: (text) => progress.step(text),
-    recorded: (step) => {
-      if (crashAt !== undefined && crashAt !== '' && Number(crashAt) === step.n) process.exit(137);
-    },
-  };
+  try {
+    return await work({
+      line: (text) => progress.done(text),
+      status: (text) => progress.step(text),
+      recorded: (step) => {
+        if (crashAt !== undefined && crashAt !== '' && Number(crashAt) === step.n) process.exit(137);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -295,46 +239,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function planLines(prepared: Prepared): string[] {
-  const lines = planHeader(prepared, false);
-  for (const row of rotationRows(undefined, prepared.plan)) {
-    lines.push(`  ${row.action === 'skip' ? 'NOT ROTATED' : row.action} ${row.kind}/${row.name}${row.uses.length ? ` (${row.uses.join(', ')})` : ''}: ${row.message ?? ''}`);
-  }
-  if (prepared.plan.consumers.length === 0) lines.push('  no workload uses it: only the Secret changes');
-  return lines;
+const isTable = (args: SharedArgs): boolean => args.output === 'table' || args.output === 'wide';
+const isStructured = (args: SharedArgs): boolean => args.output === 'json' || args.output === 'yaml';
+
+function writeLines(stream: Writer, lines: readonly string[]): void {
+  for (const line of lines) stream.write(`${line}\n`);
 }
 
-interface Completeness {
-  complete: boolean;
-  warnings: string[];
+function printOutcome(journal: Journal, plan: Plan | undefined, completeness: Pick<Proposal, 'complete' | 'warnings'>, args: SharedArgs, io: IO): void {
+  printReport(outcomeReport(journal, plan, completeness), ROTATION_VIEW, args, io);
+  if (isTable(args)) io.stdout.write(`${outcomeLine(journal, plan)}\n`);
 }
 
-/** --dry-run: the plan as a RotationReport (warnings were printed on stderr as they came). */
-function printPlan(prepared: Prepared, completeness: Completeness, args: SharedArgs, io: IO): void {
-  const report: RotationReport = {
-    kind: 'RotationReport',
-    metadata: { ...summaryOf(prepared.journal, true), ...completeness },
-    items: rotationRows(undefined, prepared.plan),
-  };
-  if (args.output === 'table' || args.output === 'wide') {
-    for (const line of planHeader(prepared, true)) io.stdout.write(`${line}\n`);
-  }
-  printReport(report, ROTATION_VIEW, args, io);
-}
-
-function printOutcome(journal: Journal, prepared: Prepared | undefined, completeness: Completeness, args: SharedArgs, io: IO): void {
-  const report: RotationReport = {
-    kind: 'RotationReport',
-    metadata: { ...summaryOf(journal, false), ...completeness },
-    items: rotationRows(journal, prepared?.plan),
-  };
-  printReport(report, ROTATION_VIEW, args, io);
-  if (args.output === 'table' || args.output === 'wide') io.stdout.write(`${outcomeLine(journal, prepared?.plan)}\n`);
-}
-
-/** Rotation and input errors become the one-line `error:` the app prints, with the rotation's exit code. */
+/**
+ * Rotation errors become the one-line `error:` the app prints, with the
+ * rotation's exit code. A refused write that ends the command (no lease
+ * rights, say) is handed on as the API error it was, which the app words.
+ */
 function rethrowAsCliError(err: unknown): never {
   if (err instanceof RotateError) throw new CliError(err.message, { exitCode: err.exitCode, cause: err });
-  if (err instanceof ValueSourceError) throw new CliError(err.message, { cause: err });
+  if ((err instanceof RejectedError || err instanceof ConflictError) && err.cause !== undefined) throw err.cause;
   throw err;
 }

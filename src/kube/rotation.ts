@@ -144,8 +144,8 @@ async function writing<T>(write: () => Promise<T>, { conflictOn422 = false } = {
     return await write();
   } catch (err) {
     if (!(err instanceof KubeApiError)) throw err;
-    if (err.status === 409 || (conflictOn422 && err.status === 422)) throw new ConflictError(err.message);
-    if ([400, 403, 404, 422].includes(err.status)) throw new RejectedError(err.message, err.status);
+    if (err.status === 409 || (conflictOn422 && err.status === 422)) throw new ConflictError(err.message, { cause: err });
+    if ([400, 403, 404, 422].includes(err.status)) throw new RejectedError(err.message, err.status, { cause: err });
     throw err;
   }
 }

@@ -22,22 +22,24 @@ export class RotateError extends Error {
 
 /**
  * Someone else changed an object between our read and our write (409, or a
- * JSON Patch `test` that failed). Raised by the cluster port.
+ * JSON Patch `test` that failed). Raised by the cluster port, with the API's
+ * error as `cause`.
  */
 export class ConflictError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ConflictError';
   }
 }
 
-/** The API refused a write for good (400, 403, 404, 422): a step failure, not an outage. */
+/** The API refused a write for good (400, 403, 404, 422): a step failure, not an outage. The API's error is the `cause`. */
 export class RejectedError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RejectedError';
   }
 }

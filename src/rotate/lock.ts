@@ -30,6 +30,9 @@ export function parseHolder(identity: string | undefined): { pid: number; host: 
 /** Lease times are MicroTime: RFC 3339 with exactly six fraction digits. */
 export const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
+/** ` since 2030-01-01T10:00:00Z` (whole seconds) when the lease says when it was taken, else ''. */
+export const heldSince = (spec: LeaseObject['spec']): string => (spec?.acquireTime ? ` since ${spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '');
+
 export interface LockRequest {
   logical: string;
   namespace: string;
@@ -75,7 +78,7 @@ export function judgeLease(lease: LeaseObject, now: Date, local: { host: string;
   const spec = lease.spec ?? {};
   const holder = parseHolder(spec.holderIdentity);
   const who = spec.holderIdentity ?? 'an unknown holder';
-  const since = spec.acquireTime ? ` since ${spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '';
+  const since = heldSince(spec);
   if (!spec.holderIdentity) return { held: false, why: 'a rotation that stopped and left it for --resume' };
   if (holder && holder.host === local.host && !local.isAlive(holder.pid)) {
     return { held: false, why: `${who} (process ${holder.pid} on this machine is gone)` };

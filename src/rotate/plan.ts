@@ -1,5 +1,5 @@
 import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
-import { indexWorkloads, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
+import { controllerOf, indexWorkloads, objectKey, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
 import { objectRefMatches, secretRefsOfObject, type ReferencingObject } from '../consumers/object-refs.js';
 import type { SecretRef } from '../consumers/types.js';
 import { podSpecOf } from '../consumers/workloads.js';
@@ -74,10 +74,10 @@ export function planRotation(input: PlanInput): Plan {
     const refs = secretRefsOfPodSpec(podSpecOf(w), from);
     if (refs.length === 0) continue;
     const name = w.metadata.name ?? '';
-    const controller = controllerOf(w.metadata.ownerReferences);
+    const controller = controllerOf(w.metadata);
     if (controller) {
       // A ReplicaSet of a Deployment or a Job of a CronJob follows its owner.
-      if (!known.has(`${controller.kind}/${w.metadata.namespace ?? ''}/${controller.name}`)) {
+      if (!known.has(objectKey(controller.kind, w.metadata.namespace ?? '', controller.name))) {
         unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: `owned by ${controller.kind}/${controller.name}: switch it there` });
       }
       continue;
@@ -109,10 +109,10 @@ export function planRotation(input: PlanInput): Plan {
     const refs = secretRefsOfPodSpec(pod.spec, from);
     if (refs.length === 0) continue;
     const name = pod.metadata.name ?? '';
-    const controller = controllerOf(pod.metadata.ownerReferences);
+    const controller = controllerOf(pod.metadata);
     if (controller) {
       const owner = `${controller.kind}/${controller.name}`;
-      if (known.has(`${controller.kind}/${pod.metadata.namespace ?? ''}/${controller.name}`) || foreignOwners.has(owner)) continue;
+      if (known.has(objectKey(controller.kind, pod.metadata.namespace ?? '', controller.name)) || foreignOwners.has(owner)) continue;
       foreignOwners.add(owner);
       unrotatable.push({ kind: controller.kind, name: controller.name, uses: usesOf(refs), reason: `owns pods that use ${from} (pod ${name}): switch it where it is defined` });
       continue;
@@ -183,10 +183,6 @@ function staticTemplateReason(kind: string, mode: RotationMode): string {
   if (kind === 'Job') return mode === 'blue-green' ? 'a Job\'s pod template cannot change: it keeps the old Secret until it ends' : 'its pods loaded the old value at start: it keeps it until it ends';
   if (mode === 'in-place') return `its pods loaded the old value at start: delete them and the ${kind} recreates them`;
   return `changing a ${kind}'s template replaces no pods: switch it and recreate its pods by hand`;
-}
-
-function controllerOf(refs: readonly { kind: string; name: string; controller?: boolean }[] | undefined): { kind: string; name: string } | undefined {
-  return (refs ?? []).find((o) => o.controller) ?? refs?.[0];
 }
 
 const KIND_ORDER = [...ROLLOUT_KINDS, 'Job', 'ReplicaSet', 'ReplicationController', 'Pod'] as string[];

@@ -54,7 +54,8 @@ export interface RunnerDeps {
   cluster: RotationCluster;
   clock: Clock;
   events: RunEvents;
-  holder: string;
+  /** This process, as the lock names it. */
+  identity: { holder: string };
   pollMs?: number;
 }
 
@@ -165,7 +166,7 @@ export class Runner {
         return this.writeValues(step, 'old');
       case 'discard': {
         const backup = await cluster.getSecret(backupName(j.logical));
-        if (backup && backup.metadata.annotations?.[ANNOTATION_ROTATION_ID] === j.id) {
+        if (backup && this.ours(backup)) {
           await cluster.deleteSecret(backup.metadata.name!, { uid: backup.metadata.uid! });
           return { note: `deleted ${backup.metadata.name}` };
         }
@@ -181,7 +182,7 @@ export class Runner {
       case 'unlock': {
         const name = this.lease.metadata.name!;
         const live = await cluster.getLease(name);
-        if (live && live.metadata.annotations?.[ANNOTATION_ROTATION_ID] === j.id) {
+        if (live && this.ours(live)) {
           await cluster.deleteLease(name, { uid: live.metadata.uid!, resourceVersion: live.metadata.resourceVersion! });
         }
         return;
@@ -191,6 +192,20 @@ export class Runner {
 
   private consumer(ref: string): ConsumerRecord | undefined {
     return this.journal.consumers.find((c) => workloadRef(c.kind, c.name) === ref);
+  }
+
+  /** Whether this rotation created or last wrote the object (its rotation-id annotation). */
+  private ours(obj: { metadata: { annotations?: Record<string, string> } }): boolean {
+    return obj.metadata.annotations?.[ANNOTATION_ROTATION_ID] === this.journal.id;
+  }
+
+  /** in-place: the Secret being rotated, as it is now; a step failure when it is gone or someone else wrote it. */
+  private async liveRecord(): Promise<SecretObject> {
+    const j = this.journal;
+    const live = await this.deps.cluster.getSecret(j.from);
+    if (!live) throw new StepFailure(`${j.from} was deleted during the rotation`);
+    if (!this.ours(live)) throw new StepFailure(`${j.from} was changed by someone else during the rotation`);
+    return live;
   }
 
   /** Switches a consumer's pod template from one Secret to another with a guarded JSON Patch (a no-op when already done). */
@@ -289,14 +304,12 @@ export class Runner {
     const { cluster } = this.deps;
     const name = backupName(j.logical);
     const existing = await cluster.getSecret(name);
-    if (existing?.metadata.annotations?.[ANNOTATION_ROTATION_ID] === j.id) return `${name} already holds the old values`;
+    if (existing && this.ours(existing)) return `${name} already holds the old values`;
     if (existing) {
       if (existing.metadata.labels?.[LABEL_NAME] !== j.logical) throw new StepFailure(`${name} exists and is not a backup of ${j.logical}: rename or delete it`);
       await cluster.deleteSecret(name, { uid: existing.metadata.uid! });
     }
-    const live = await cluster.getSecret(j.from);
-    if (!live) throw new StepFailure(`${j.from} was deleted during the rotation`);
-    if (live.metadata.annotations?.[ANNOTATION_ROTATION_ID] !== j.id) throw new StepFailure(`${j.from} was changed by someone else during the rotation`);
+    const live = await this.liveRecord();
     await cluster.createSecret({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -326,14 +339,12 @@ export class Runner {
       data = this.opts.newData;
     } else {
       const backup = await cluster.getSecret(backupName(j.logical));
-      if (!backup || backup.metadata.annotations?.[ANNOTATION_ROTATION_ID] !== j.id) {
+      if (!backup || !this.ours(backup)) {
         throw new StepFailure(`${backupName(j.logical)} no longer holds the old values of this rotation: restore ${j.from} by hand`);
       }
       data = backup.data ?? {};
     }
-    const live = await cluster.getSecret(j.from);
-    if (!live) throw new StepFailure(`${j.from} was deleted during the rotation`);
-    if (live.metadata.annotations?.[ANNOTATION_ROTATION_ID] !== j.id) throw new StepFailure(`${j.from} was changed by someone else during the rotation`);
+    const live = await this.liveRecord();
     const next = stepDone(j, step.n, this.deps.clock.now(), which === 'new' ? 'new values written' : 'old values written back');
     const updated = await cluster.replaceSecret({
       ...live,
@@ -436,7 +447,7 @@ export class Runner {
     const now = this.deps.clock.now();
     if (now.getTime() - this.lastRenew < LEASE_RENEW_MS) return;
     try {
-      this.lease = await this.deps.cluster.replaceLease(renewedLease(this.lease, this.deps.holder, now));
+      this.lease = await this.deps.cluster.replaceLease(renewedLease(this.lease, this.deps.identity.holder, now));
       this.lastRenew = now.getTime();
     } catch (err) {
       if (err instanceof ConflictError) {

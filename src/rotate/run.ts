@@ -1,24 +1,62 @@
-// Orchestrates a rotation through an injected cluster port: lock, first
-// (atomic) write of the journal, then the Runner; resume from the journal;
-// retire unused versions. No I/O of its own.
+// Orchestrates a rotation through an injected cluster port: propose it
+// (inspect, check, prepare), then lock, first (atomic) write of the journal,
+// then the Runner; resume from the journal; retire unused versions. No I/O of
+// its own.
 import { ANNOTATION_JOURNAL, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
 import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
 import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
-import { judgeLease, LEASE_SECONDS, newLease, renewedLease, type LeaseObject } from './lock.js';
+import { heldSince, judgeLease, LEASE_SECONDS, newLease, renewedLease, type LeaseObject, type LockRequest } from './lock.js';
 import type { RotationCluster } from './port.js';
-import type { Prepared } from './run-inspect.js';
-import { describeStep, Runner, type Clock, type RunEvents } from './run-steps.js';
+import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
+import { describeStep, Runner, type RunnerDeps } from './run-steps.js';
 import { secretsInUse } from './usage.js';
+import type { NewValue } from './values.js';
 import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
-export interface RotateDeps {
-  cluster: RotationCluster;
-  clock: Clock;
-  events: RunEvents;
+export interface RotateDeps extends RunnerDeps {
   /** This process, as the lock names it, and how to tell whether a local holder still runs. */
   identity: { holder: string; host: string; isAlive(pid: number): boolean };
   newId(): string;
-  pollMs?: number;
+}
+
+/** A rotation checked and computed, ready to confirm and start. */
+export interface Proposal {
+  prepared: Prepared;
+  /** What was warned about, in order: the report's metadata.warnings. */
+  warnings: string[];
+  /** False when some lists were forbidden, so consumers may be missed. */
+  complete: boolean;
+}
+
+/**
+ * Everything before the first change: reads the Secret and its users,
+ * refuses while a rotation holds its lock (a dry run only notes it), checks
+ * the rotation and computes what it will write. Each warning goes to `warn`
+ * as soon as it is known, so that it shows even when a later check refuses.
+ */
+export async function proposeRotation(
+  deps: Omit<RotateDeps, 'events'>,
+  name: string,
+  values: readonly NewValue[],
+  opts: Omit<PrepareOptions, 'id' | 'holder' | 'now'>,
+  { dryRun, warn }: { dryRun: boolean; warn(message: string): void },
+): Promise<Proposal> {
+  const { cluster } = deps;
+  const warnings: string[] = [];
+  const note = (message: string): void => {
+    warnings.push(message);
+    warn(message);
+  };
+  const ins = await inspect(cluster, name);
+  ins.notes.forEach(note);
+  const locked = await lockedNow(cluster, ins.logical);
+  if (locked && !dryRun) throw new RotateError(locked);
+  if (locked) note(`${locked} (this plan shows the cluster as it is now)`);
+  const prepared = prepare(ins, values, { ...opts, id: deps.newId(), holder: deps.identity.holder, now: deps.clock.now() });
+  if (ins.blocker && opts.force) note(`${prepared.plan.from} is managed by ${ins.blocker.manager}; rotating it anyway (--force): ${ins.blocker.instead}`);
+  if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0) note('the new values are the same as the current ones');
+  for (const gap of ins.scan.gaps) note(`${gap}: consumers there are not seen`);
+  return { prepared, warnings, complete: ins.scan.gaps.length === 0 };
 }
 
 export interface RunOptions {
@@ -30,17 +68,9 @@ const resumeHint = (logical: string, namespace: string): string => `run "kubectl
 
 /** Takes the lock, writes the first step (creating the new version, or the journal in place), then runs the rest. */
 export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: RunOptions): Promise<Journal> {
-  const { cluster, clock, events, identity } = deps;
+  const { cluster, clock, events } = deps;
   const first = prepared.journal;
-  const lease = await acquire(cluster, newLease({
-    logical: first.logical,
-    namespace: first.namespace,
-    rotationId: first.id,
-    record: prepared.record,
-    mode: first.mode,
-    holder: identity.holder,
-    now: clock.now(),
-  }));
+  const lease = await lock(deps, { logical: first.logical, rotationId: first.id, record: prepared.record, mode: first.mode });
   events.recorded?.({ n: 0, action: 'lock' });
 
   let journal: Journal;
@@ -70,18 +100,11 @@ export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: 
     }
   } catch (err) {
     // Nothing changed: let go of the lock before reporting.
-    await cluster.deleteLease(lease.metadata.name!, { uid: lease.metadata.uid! }).catch(() => undefined);
+    await release(cluster, lease);
     throw err;
   }
   events.recorded?.(journal.steps[0]!);
-  const runner = new Runner(
-    { cluster, clock, events, holder: identity.holder, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) },
-    journal,
-    prepared.record,
-    recordVersion,
-    lease,
-    { ...opts, ...(prepared.newVersion ? {} : { newData: prepared.merged.data }) },
-  );
+  const runner = new Runner(deps, journal, prepared.record, recordVersion, lease, { ...opts, ...(prepared.newVersion ? {} : { newData: prepared.merged.data }) });
   return runToEnd(runner, first.logical, first.namespace);
 }
 
@@ -96,19 +119,26 @@ async function runToEnd(runner: Runner, logical: string, namespace: string): Pro
   }
 }
 
-async function acquire(cluster: RotationCluster, lease: LeaseObject): Promise<LeaseObject> {
+/** Takes the lock of a logical Secret for this process; refused (RotateError) while another rotation holds it. */
+async function lock(deps: Omit<RotateDeps, 'events'>, req: Pick<LockRequest, 'logical' | 'rotationId' | 'record' | 'mode'>): Promise<LeaseObject> {
+  const { cluster } = deps;
+  const lease = newLease({ ...req, namespace: cluster.namespace, holder: deps.identity.holder, now: deps.clock.now() });
   try {
     return await cluster.createLease(lease);
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    const logical = lease.metadata.labels?.[LABEL_NAME] ?? '';
-    throw new RotateError(lockedMessage(logical, cluster.namespace, await cluster.getLease(lease.metadata.name!)));
+    throw new RotateError(lockedMessage(req.logical, cluster.namespace, await cluster.getLease(lease.metadata.name!)));
   }
+}
+
+/** Lets go of a lock this process holds (best effort: a lock left behind is taken over by --resume once its holder is gone). */
+async function release(cluster: RotationCluster, lease: LeaseObject): Promise<void> {
+  await cluster.deleteLease(lease.metadata.name!, { uid: lease.metadata.uid! }).catch(() => undefined);
 }
 
 function lockedMessage(logical: string, namespace: string, lease: LeaseObject | undefined): string {
   const holder = lease?.spec?.holderIdentity ?? (lease ? 'no live process: left for --resume' : 'another process');
-  const since = lease?.spec?.acquireTime ? ` since ${lease.spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '';
+  const since = heldSince(lease?.spec);
   return `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since}): wait for it, or if it died ${resumeHint(logical, namespace)}`;
 }
 
@@ -173,29 +203,17 @@ export async function resumeRotation(logical: string, deps: RotateDeps, opts: { 
     const found = await unfinishedJournal(cluster, logical);
     if (!found) return { notes: [`no interrupted rotation of ${logical} in namespace ${cluster.namespace}`], nothing: true };
     ({ journal, record, recordVersion } = found);
-    lease = await acquire(cluster, newLease({
-      logical,
-      namespace: cluster.namespace,
-      rotationId: journal.id,
-      record,
-      mode: journal.mode,
-      holder: identity.holder,
-      now: clock.now(),
-    }));
+    lease = await lock(deps, { logical, rotationId: journal.id, record, mode: journal.mode });
     notes.push(`found the journal of an unfinished rotation on ${record} (its lock was gone)`);
   }
 
   const step = nextStep(journal);
   notes.push(`resuming the ${journal.state === 'rolling-back' ? 'rollback' : 'rotation'} ${journal.from} → ${journal.to} at ${step ? describeStep(step) : 'its end'}`);
   for (const n of notes) events.line(n);
-  const runner = new Runner(
-    { cluster, clock, events, holder: identity.holder, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) },
-    { ...journal, holder: identity.holder },
-    record,
-    recordVersion,
-    lease,
-    { timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000, rollback: opts.rollback },
-  );
+  const runner = new Runner(deps, { ...journal, holder: identity.holder }, record, recordVersion, lease, {
+    timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000,
+    rollback: opts.rollback,
+  });
   return { journal: await runToEnd(runner, logical, cluster.namespace), notes, nothing: false };
 }
 
@@ -253,17 +271,9 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
 
 /** Deletes what `confirmed` listed and is still unused, under the rotation lock. Returns the names deleted. */
 export async function retire(confirmed: RetirePlan, deps: RotateDeps): Promise<string[]> {
-  const { cluster, clock, identity } = deps;
+  const { cluster } = deps;
   if (confirmed.gaps.length > 0) throw new RotateError(`cannot see every user of ${confirmed.logical} (${confirmed.gaps.join('; ')}): not deleting anything`);
-  const lease = await acquire(cluster, newLease({
-    logical: confirmed.logical,
-    namespace: cluster.namespace,
-    rotationId: deps.newId(),
-    record: confirmed.logical,
-    mode: 'retire',
-    holder: identity.holder,
-    now: clock.now(),
-  }));
+  const lease = await lock(deps, { logical: confirmed.logical, rotationId: deps.newId(), record: confirmed.logical, mode: 'retire' });
   try {
     const fresh = await planRetire(cluster, confirmed.logical);
     const still = new Set(fresh.retire.map((v) => v.name));
@@ -275,6 +285,6 @@ export async function retire(confirmed: RetirePlan, deps: RotateDeps): Promise<s
     }
     return deleted;
   } finally {
-    await cluster.deleteLease(lease.metadata.name!, { uid: lease.metadata.uid! }).catch(() => undefined);
+    await release(cluster, lease);
   }
 }

@@ -3,6 +3,7 @@
 // whatever is read may be a secret.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { CliError } from '../errors.js';
 
 /** One value and where it came from; `showKey` false when the key may be part of a value. */
 export interface ValueInput {
@@ -18,8 +19,8 @@ export interface ValueFlags {
   fromLiteral: readonly string[];
 }
 
-/** Bad input: the message is safe to print (no values). */
-export class ValueSourceError extends Error {
+/** Bad input, printed as the one `error:` line: the message is safe to print (no values). */
+export class ValueSourceError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'ValueSourceError';

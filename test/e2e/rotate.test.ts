@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, applyYaml, waitFor } from '../harness/cluster.js';
+import { api, applyYaml, asUser, canI, waitFor } from '../harness/cluster.js';
 import { runCli, type CliResult } from '../harness/runCli.js';
 import {
   consumerYaml,
@@ -242,6 +242,37 @@ describe('rotate before any change', () => {
     const token = await rotate(['builder-token', '-n', ns, '--from-literal', 'token=x', '--yes']);
     expect(token.code).toBe(1);
     expect(token.stderr).toMatch(/error: builder-token is managed by the service-account token controller/);
+  });
+
+  it('names a permission it lacks as every command does, not as an internal error', async () => {
+    const user = `${ns}-no-leases`;
+    await applyYaml(
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: rotator-without-leases}
+rules:
+  - {apiGroups: [''], resources: [secrets, pods, serviceaccounts, replicationcontrollers], verbs: [get, list, create, update, patch, delete]}
+  - {apiGroups: [apps], resources: [deployments, statefulsets, daemonsets, replicasets], verbs: [get, list, patch]}
+  - {apiGroups: [batch], resources: [cronjobs, jobs], verbs: [get, list, patch]}
+  - {apiGroups: [networking.k8s.io], resources: [ingresses], verbs: [list]}
+  - {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rotator-without-leases}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: rotator-without-leases}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${user}}]
+`,
+      ns,
+    );
+    await waitFor(() => canI({ user, verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: ns }), { what: 'the role binding in effect' });
+    const before = await snapshot();
+    const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=x', '--yes'], { kubeconfig: await asUser({ user }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      expect.stringMatching(/^error: forbidden: leases\.coordination\.k8s\.io is forbidden: User ".*" cannot create resource "leases" .*; ask for that permission or run as someone who has it \(--as\)$/),
+    ]);
+    expect(await snapshot()).toBe(before);
   });
 
   it('says which Secret is missing', async () => {

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type http from 'node:http';
 import { KubeRotationCluster } from '../../../src/kube/rotation.js';
+import { KubeApiError } from '../../../src/kube/errors.js';
 import { ConflictError, RejectedError } from '../../../src/rotate/errors.js';
 import { clientFor, fakeApiServer, status } from '../kube/fake-apiserver.js';
 
@@ -55,9 +56,13 @@ describe('KubeRotationCluster', () => {
       req.method === 'PATCH' ? status(res, 422, 'Invalid', 'the server rejected our request due to an error in our request') : status(res, 403, 'Forbidden', 'no'),
     );
     await expect(c.jsonPatchWorkload('Deployment', 'api', [{ op: 'test', path: '/x', value: 'db' }])).rejects.toBeInstanceOf(ConflictError);
+    const conflict = await c.jsonPatchWorkload('Deployment', 'api', []).catch((e: unknown) => e);
+    expect((conflict as ConflictError).cause).toBeInstanceOf(KubeApiError);
     const err = await c.createSecret({ metadata: { name: 'db-v2' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RejectedError);
     expect((err as RejectedError).status).toBe(403);
+    // The API's own error rides along, so that the CLI words a refusal as it does for every command.
+    expect((err as RejectedError).cause).toMatchObject({ status: 403, reason: 'Forbidden' });
   });
 
   it('reports a missing object as gone, not as an error', async () => {

@@ -3,7 +3,7 @@ import { ANNOTATION_JOURNAL, LABEL_STAGE, leaseName, RESTARTED_AT } from '../../
 import { RotateError } from '../../../src/rotate/errors.js';
 import { parseJournal, type Journal } from '../../../src/rotate/journal.js';
 import { inspect, prepare } from '../../../src/rotate/run-inspect.js';
-import { exitCodeOf, lockedNow, planRetire, resumeRotation, retire, startRotation, type RotateDeps } from '../../../src/rotate/run.js';
+import { exitCodeOf, lockedNow, planRetire, proposeRotation, resumeRotation, retire, startRotation, type RotateDeps } from '../../../src/rotate/run.js';
 import type { RotationMode } from '../../../src/rotate/constants.js';
 import type { NewValue } from '../../../src/rotate/values.js';
 import { b64, pod, podSpec, secret, workload } from './builders.js';
@@ -213,6 +213,35 @@ describe('blue/green rotation', () => {
     const ins = await inspect(c, 'db-v2');
     expect(ins.logical).toBe('db');
     expect(ins.notes).toEqual(['db-v2 is version 2 of db: rotating db']);
+  });
+});
+
+describe('proposeRotation', () => {
+  const opts = { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000 } as const;
+
+  it('refuses while another rotation holds the lock; a dry run notes it and plans anyway', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
+    const warned: string[] = [];
+    const warn = (w: string): void => void warned.push(w);
+    await expect(proposeRotation(deps(c), 'db', values, opts, { dryRun: false, warn })).rejects.toThrow(/^another rotation of db holds the lock/);
+    expect(warned).toEqual([]);
+    const p = await proposeRotation(deps(c), 'db', values, opts, { dryRun: true, warn });
+    expect(p.warnings).toEqual([expect.stringMatching(/^another rotation of db holds the lock .* \(this plan shows the cluster as it is now\)$/)]);
+    expect(warned).toEqual(p.warnings);
+    expect(p.complete).toBe(true);
+    expect(p.prepared.plan.to).toBe('db-v3');
+  });
+
+  it('warns about --force and unchanged values, as they are found', async () => {
+    const c = new FakeCluster();
+    c.addSecret(secret('db', { annotations: { 'meta.helm.sh/release-name': 'shop' } }));
+    const warned: string[] = [];
+    const same = [{ key: 'password', bytes: Buffer.from('old'), origin: '--from-literal #1' }];
+    const p = await proposeRotation(deps(c), 'db', same, { ...opts, force: true }, { dryRun: false, warn: (w) => void warned.push(w) });
+    expect(p.warnings).toEqual([expect.stringMatching(/^db is managed by Helm \(release shop\); rotating it anyway \(--force\): /), 'the new values are the same as the current ones']);
+    expect(warned).toEqual(p.warnings);
+    expect(p.prepared.journal.id).toBe('r1');
   });
 });
 
