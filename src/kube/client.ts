@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { apiError, send, type HttpResponse } from './http.js';
+import { apiError, parseJson, send, type HttpResponse } from './http.js';
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 
@@ -154,7 +154,10 @@ export class KubeClient implements Kube {
       ...(body === undefined ? {} : { 'Content-Type': opts.contentType ?? 'application/json' }),
     });
     if (res.status < 200 || res.status >= 300) throw apiError(res, method, path);
-    return (res.body.length === 0 ? {} : JSON.parse(res.body.toString('utf8'))) as T;
+    if (res.body.length === 0) return {} as T;
+    const parsed = parseJson(res.body);
+    if (parsed === undefined) throw new Error(`the API server's answer to ${method} ${path} is not valid JSON (${res.body.length} bytes)`);
+    return parsed as T;
   }
 
   private async exchange(method: string, url: URL, body: string | undefined, extra: Record<string, string>): Promise<HttpResponse> {

@@ -56,13 +56,24 @@ function connectionError(err: Error & { code?: string }, req: HttpRequest): Kube
 /** Builds the error for a non-2xx answer from the Status object the API server sends. */
 export function apiError(res: HttpResponse, method: string, path: string): KubeApiError {
   let reason = http.STATUS_CODES[res.status] ?? 'Error';
-  let message = res.body.toString('utf8').slice(0, 500).trim() || reason;
-  try {
-    const status = JSON.parse(res.body.toString('utf8')) as { reason?: string; message?: string };
+  // A body that is not a Status is never quoted: it could hold anything, a Secret's data included.
+  let message = `${reason} (a ${res.body.length}-byte ${res.headers['content-type'] ?? 'untyped'} body that is not a Kubernetes Status)`;
+  const status = parseJson(res.body) as { kind?: string; reason?: string; message?: string } | undefined;
+  if (status?.kind === 'Status') {
     if (status.reason) reason = status.reason;
     if (status.message) message = status.message;
-  } catch {
-    // not a Status: keep the text
   }
   return new KubeApiError(res.status, reason, message, method, path);
+}
+
+/**
+ * JSON.parse whose failure never quotes the input: V8's SyntaxError shows a
+ * slice of the text, which for a Secret would be part of its value.
+ */
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -120,12 +120,23 @@ describe('API and network errors become one error line', () => {
     expect(await firstLineOf(s.url)).toBe(`not found: the server could not find the requested resource (${s.url} (context "test"))`);
   });
 
-  it('500 with a body that is not a Status', async () => {
+  it('500 with a body that is not a Status: the body is never quoted', async () => {
     const s = await serve((_req, res) => {
-      res.writeHead(500);
-      res.end('boom');
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('boom c2VjcmV0LXZhbHVl');
     });
-    expect(await firstLineOf(s.url)).toBe(`the API server at ${s.url} (context "test") answered 500 Internal Server Error: boom`);
+    expect(await firstLineOf(s.url)).toBe(
+      `the API server at ${s.url} (context "test") answered 500 Internal Server Error: Internal Server Error (a 21-byte text/plain body that is not a Kubernetes Status)`,
+    );
+  });
+
+  it('a truncated answer never quotes the body in its error', async () => {
+    const s = await serve((_req, res) => res.end('{"kind":"Secret","data":{"password":"c2VjcmV0LXZhbHVl'));
+    const client = clientFor(s.url);
+    const err = (await client.get('/api/v1/namespaces/a/secrets/b').catch((e: unknown) => e)) as Error;
+    client.close();
+    expect(err.message).toBe('the API server\'s answer to GET /api/v1/namespaces/a/secrets/b is not valid JSON (53 bytes)');
+    expect(String(err.stack)).not.toContain('c2VjcmV0');
   });
 
   it('timeout', async () => {
