@@ -1,6 +1,7 @@
 import type { Color, View } from '../output/report.js';
 import type { InventoryRow } from '../exposure/report.js';
 import { worstOf, type Consumer, type SecretSummary, type Use, type Worst } from '../exposure/types.js';
+import { kubectlName } from '../output/names.js';
 
 /** One table row of an ExposureReport: a consumer and one of its uses. */
 export interface UseRow {
@@ -14,23 +15,6 @@ const SEVERITY_COLOR: Record<Worst, Color | undefined> = { high: 'red', medium: 
 const useWorst = (use: Use): Worst => worstOf(use.risks.map((r) => r.severity));
 const dash = (s: string): string => (s === '' ? '-' : s);
 
-/** kubectl-style resource name, fit for `kubectl rollout restart $(...)`. */
-export function kubectlName(kind: string, name: string): string {
-  const group = KIND_GROUPS[kind];
-  return `${kind.toLowerCase()}${group ? `.${group}` : ''}/${name}`;
-}
-const KIND_GROUPS: Record<string, string> = {
-  Deployment: 'apps',
-  StatefulSet: 'apps',
-  DaemonSet: 'apps',
-  ReplicaSet: 'apps',
-  Job: 'batch',
-  CronJob: 'batch',
-  Ingress: 'networking.k8s.io',
-  Gateway: 'gateway.networking.k8s.io',
-  StorageClass: 'storage.k8s.io',
-  SecretProviderClass: 'secrets-store.csi.x-k8s.io',
-};
 
 export function exposureView(multiNamespace: boolean): View<UseRow> {
   return {

@@ -1,4 +1,4 @@
-import { kubectlName } from './exposure-view.js';
+import { kubectlName } from '../output/names.js';
 import type { Report, View } from '../output/report.js';
 import type { Journal } from '../rotate/journal.js';
 import type { Plan } from '../rotate/plan.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeSecret, describeUse, kubectlName } from '../../../src/cli/exposure-view.js';
+import { describeSecret, describeUse } from '../../../src/cli/exposure-view.js';
+import { kubectlName } from '../../../src/output/names.js';
 import type { Use } from '../../../src/exposure/types.js';
 import { runCli } from '../../harness/runCli.js';
 
