@@ -1,14 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../../src/cli/app.js';
 import { COMMANDS } from '../../../src/cli/commands.js';
 import { defineCommand } from '../../../src/cli/command.js';
 import { withConnection, withOutput, repeated } from '../../../src/cli/flags.js';
 import type { IO } from '../../../src/cli/io.js';
-import { fakeApiServer, status } from '../kube/fake-apiserver.js';
+import { fakeApiServer, kubeconfigFor, status } from '../kube/fake-apiserver.js';
 
 /** A command that echoes what it parsed, or calls the API server, so the shared machinery can be tested alone. */
 const probe = defineCommand({
@@ -46,21 +43,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function kubeconfigFor(server: string, namespace = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kc-'));
-  const file = join(dir, 'config');
-  writeFileSync(
-    file,
-    `apiVersion: v1
-kind: Config
-current-context: test
-clusters: [{name: test, cluster: {server: "${server}"}}]
-users: [{name: tester, user: {token: t}}]
-contexts: [{name: test, context: {cluster: test, user: tester${namespace ? `, namespace: ${namespace}` : ''}}}]
-`,
-  );
-  return file;
-}
 
 describe('kubectl-style flags', () => {
   it.each([

@@ -1,6 +1,9 @@
 // A tiny HTTP stand-in for an API server, for unit tests of the client's
 // error handling (the real server is exercised by the e2e suite).
 import http from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { KubeClient } from '../../../src/kube/client.js';
 import type { ResolvedKubeconfig } from '../../../src/kube/kubeconfig.js';
@@ -42,4 +45,20 @@ export function clientFor(server: string, timeoutMs = 2000, log: string[] = []):
 export function status(res: http.ServerResponse, code: number, reason: string, message: string): void {
   res.writeHead(code, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code }));
+}
+
+/** A kubeconfig file (token user) pointing at `server`, optionally with a context namespace. */
+export function kubeconfigFor(server: string, namespace = ''): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
+  writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Config
+current-context: test
+clusters: [{name: test, cluster: {server: "${server}"}}]
+users: [{name: tester, user: {token: t}}]
+contexts: [{name: test, context: {cluster: test, user: tester${namespace ? `, namespace: ${namespace}` : ''}}}]
+`,
+  );
+  return file;
 }

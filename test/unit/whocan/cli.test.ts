@@ -1,12 +1,9 @@
 // The who-can command in-process against a fake API server: flags, every -o
 // format, --check and exit codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { runCli } from '../../harness/runCli.js';
-import { fakeApiServer } from '../kube/fake-apiserver.js';
+import { fakeApiServer, kubeconfigFor } from '../kube/fake-apiserver.js';
 import { clusterRole, crb, group, pod, rb, readSecrets, rule, user, NS, SECRET } from './fixtures.js';
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
@@ -49,18 +46,7 @@ beforeAll(async () => {
     }
     res.end(JSON.stringify({ items: LISTS[url.pathname] ?? namespaced(url.pathname), metadata: {} }));
   });
-  const dir = mkdtempSync(join(tmpdir(), 'whocan-'));
-  kubeconfig = join(dir, 'config');
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-current-context: test
-clusters: [{name: test, cluster: {server: "${server.url}"}}]
-users: [{name: tester, user: {token: t}}]
-contexts: [{name: test, context: {cluster: test, user: tester, namespace: ${NS}}}]
-`,
-  );
+  kubeconfig = kubeconfigFor(server.url, NS);
 });
 afterAll(() => server.close());
 
