@@ -54,6 +54,7 @@ export function createContext(args: SharedArgs, io: IO): CommandContext {
         timeoutMs,
         verbosity,
         log: (line) => io.stderr.write(`${line}\n`),
+        env: io.env,
       });
       return client;
     },

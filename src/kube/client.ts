@@ -1,10 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, type HttpResponse } from './http.js';
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
+import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
+import { createAgent } from './tunnel.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type PatchType = 'merge' | 'strategic' | 'json';
@@ -56,6 +58,8 @@ export interface ClientOptions {
   /** kubectl-style -v level: 6 logs each request line, never bodies. */
   verbosity: number;
   log: (line: string) => void;
+  /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read from here (default: none). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -68,6 +72,8 @@ export class KubeClient implements Kube {
   private config: KubeConfig | undefined;
   private readonly tokenFile: string | undefined;
   private readonly plainHttp: boolean;
+  private readonly proxy: ProxyRoute | undefined;
+  private readonly tlsServerName: string | undefined;
   private agent: http.Agent | undefined;
   private headers: Record<string, string | string[]> | undefined;
 
@@ -79,6 +85,12 @@ export class KubeClient implements Kube {
     const rawUser = (resolved.user.user ?? {}) as Record<string, unknown>;
     this.tokenFile = typeof rawUser.tokenFile === 'string' ? rawUser.tokenFile : undefined;
     this.plainHttp = resolved.target.server.startsWith('http:');
+    const cluster = (resolved.cluster.cluster ?? {}) as Record<string, unknown>;
+    const proxyUrl = typeof cluster['proxy-url'] === 'string' ? cluster['proxy-url'] : undefined;
+    this.proxy = proxyRoute(new URL(resolved.target.server), proxyUrl, options.env ?? {});
+    const serverName = cluster['tls-server-name'];
+    this.tlsServerName = typeof serverName === 'string' && serverName !== '' ? serverName : undefined;
+    if (this.proxy) this.trace(`using proxy ${redactedProxy(this.proxy.url)} (from ${this.proxy.source})`);
   }
 
   /** client-node (auth: exec plugins, certificates, tokens) loads on first use: `--help` never pays for it. */
@@ -203,13 +215,17 @@ export class KubeClient implements Kube {
       if (user) headers['Impersonate-User'] = user;
       if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
       this.agent?.destroy();
-      this.agent = this.plainHttp ? new http.Agent({ keepAlive: true }) : new https.Agent({
-        keepAlive: true,
-        ca: opts.ca,
-        cert: opts.cert,
-        key: opts.key,
-        rejectUnauthorized: opts.rejectUnauthorized,
-        servername: opts.servername,
+      this.agent = createAgent({
+        secure: !this.plainHttp,
+        tls: {
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          rejectUnauthorized: opts.rejectUnauthorized,
+          servername: this.tlsServerName ?? opts.servername,
+        },
+        proxy: this.proxy,
+        timeoutMs: this.options.timeoutMs,
       });
       this.headers = headers;
     }

@@ -50,6 +50,9 @@ export function toCliError(err: unknown, target: ClusterTarget): CliError | unde
     if (TLS_CODES.has(err.code)) {
       return new CliError(`TLS error talking to ${where}: ${err.message}; check the cluster's certificate-authority in the kubeconfig`, { cause: err });
     }
+    if (err.code === 'EPROXY') {
+      return new CliError(`cannot reach the API server at ${where} through ${err.message}`, { cause: err });
+    }
     if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
       return new CliError(`cannot resolve the API server host of ${where}; check the kubeconfig's server address`, { cause: err });
     }
