@@ -7,15 +7,21 @@ import { verbosityOption } from './flags.js';
 import { normalizeArgv } from './argv.js';
 import { createContext, type CommandContext } from './context.js';
 import { reportError } from './report-error.js';
+import { noInterrupts, type Interrupts } from './interrupt.js';
 import { runComplete } from './completion.js';
 import { VERSION } from '../version.js';
 
 export const PROGRAM = 'kubectl secrets';
 
 /** Runs the CLI in-process and returns its exit code; never calls process.exit. */
-export async function main(rawArgv: readonly string[], io: IO, commands: readonly CommandSpec<any>[]): Promise<number> {
+export async function main(
+  rawArgv: readonly string[],
+  io: IO,
+  commands: readonly CommandSpec<any>[],
+  interrupts: Interrupts = noInterrupts(),
+): Promise<number> {
   if (rawArgv[0] === '__complete') {
-    const ctx = createContext({ output: 'table', noHeaders: false, v: 0 }, io);
+    const ctx = createContext({ output: 'table', noHeaders: false, v: 0 }, io, interrupts);
     try {
       return await runComplete(rawArgv.slice(1), commands, ctx);
     } finally {
@@ -55,7 +61,7 @@ export async function main(rawArgv: readonly string[], io: IO, commands: readonl
         return spec.builder(y);
       },
       handler: (args: any) => {
-        context = createContext(args as SharedArgs, io);
+        context = createContext(args as SharedArgs, io, interrupts);
         running = Promise.resolve()
           .then(() => spec.handler(args, context!))
           .then((code) => code ?? 0);

@@ -1,6 +1,7 @@
 import type { IO } from './io.js';
 import type { SharedArgs } from './flags.js';
 import { repeated } from './flags.js';
+import type { Interrupts } from './interrupt.js';
 import { UsageError } from '../errors.js';
 import { KubeClient, type Kube } from '../kube/client.js';
 import { realKubeconfigEnv, resolveKubeconfig, type ClusterTarget, type ConnectionFlags } from '../kube/kubeconfig.js';
@@ -12,6 +13,8 @@ export interface CommandContext {
   /** Connects lazily, so commands that fail validation never touch the kubeconfig. */
   connect(): Kube;
   verbosity: number;
+  /** Ctrl-C, SIGTERM, SIGHUP: they end the command at once unless it calls `interrupts.takeOver()` (see interrupt.ts). */
+  interrupts: Interrupts;
   /** The target, when the command has connected (error messages name it). */
   connectedTarget(): ClusterTarget | undefined;
   /** Closes connections; called by the app once the command is done. */
@@ -31,12 +34,13 @@ export function connectionFlags(args: SharedArgs): ConnectionFlags {
   };
 }
 
-export function createContext(args: SharedArgs, io: IO): CommandContext {
+export function createContext(args: SharedArgs, io: IO, interrupts: Interrupts): CommandContext {
   let client: KubeClient | undefined;
   const verbosity = Number.isFinite(args.v) ? args.v : 0;
   return {
     io,
     verbosity,
+    interrupts,
     connect() {
       if (client) return client;
       const flags = connectionFlags(args);

@@ -22,6 +22,8 @@ export interface ProxyOptions {
   tls?: { cert: string; key: string };
   /** Bind address (default 127.0.0.1). */
   host?: string;
+  /** Accept CONNECT, then never forward a byte: requests hang (for interrupt tests). */
+  stall?: boolean;
 }
 
 const resolve = (hosts: Record<string, string> | undefined, name: string): string => hosts?.[name] ?? name;
@@ -75,6 +77,10 @@ export function startConnectProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
       return;
     }
     tunnels.push(req.url!);
+    if (opts.stall) {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      return;
+    }
     const upstream = net.connect(Number(m[2]), resolve(opts.hosts, m[1]!), () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
