@@ -1,7 +1,7 @@
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import type { IO } from './io.js';
-import { commandName, type CommandSpec } from './command.js';
+import { commandName, examplesText, type CommandSpec, type GlobalArgs } from './command.js';
 import type { SharedArgs } from './flags.js';
 import { verbosityOption } from './flags.js';
 import { normalizeArgv } from './argv.js';
@@ -35,7 +35,7 @@ export async function main(
   let failure: string | undefined;
   let selected: CommandSpec<any> | undefined;
 
-  const parser: Argv<SharedArgs> = (yargs(argv) as unknown as Argv<SharedArgs>)
+  const parser = yargs(argv)
     .scriptName(PROGRAM)
     .usage(`${PROGRAM} <command> [flags]\n\nAnswer, against a live cluster, who can read a Secret, where it is exposed, who read it, and rotate it safely.`)
     .options(verbosityOption)
@@ -56,9 +56,11 @@ export async function main(
     parser.command({
       command: spec.command,
       describe: spec.hidden ? false : spec.describe,
-      builder: (y: Argv<SharedArgs>) => {
+      builder: (y: Argv<GlobalArgs>) => {
         selected = spec;
-        return spec.builder(y);
+        // kubectl's layout (a comment line, then the command line whole), above the command's own epilog.
+        const examples = spec.examples ?? [];
+        return spec.builder(examples.length > 0 ? y.epilog(examplesText(examples)) : y);
       },
       handler: (args: any) => {
         context = createContext(args as SharedArgs, io, interrupts);

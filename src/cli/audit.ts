@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from './command.js';
+import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
-import { commaList, repeated, withOutput, type SharedArgs } from './flags.js';
+import { commaList, repeated, withOutput } from './flags.js';
 import { colorEnabled } from './io.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
 import { secretNameArg } from './secret-name.js';
@@ -28,21 +28,6 @@ control-plane components are summed up in one row unless --include-system.
 Lines that cannot be read are skipped with a warning. Schema of -o json|yaml:
 docs/output.md (AuditReport).`;
 
-/** The parsed flags (yargs strips the dashed spellings at run time). */
-interface AuditArgs {
-  name?: string;
-  log: string | string[];
-  namespace?: string;
-  allNamespaces?: boolean;
-  by: string;
-  since?: string | string[];
-  until?: string | string[];
-  user?: string | string[];
-  verb?: string | string[];
-  deniedOnly: boolean;
-  includeSystem: boolean;
-}
-
 /** Options after Validate. */
 interface AuditPlan {
   logs: string[];
@@ -53,28 +38,34 @@ interface AuditPlan {
   noHeaders: boolean;
 }
 
-export const auditCommand = defineCommand<AuditArgs>({
+const builder = (y: Argv<GlobalArgs>) =>
+  withOutput(y)
+    .positional('name', { type: 'string', describe: 'Secret name (omit for all Secrets)' })
+    .options({
+      log: { type: 'string', coerce: repeated, describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)', demandOption: true, requiresArg: true },
+      namespace: { alias: 'n', type: 'string', describe: 'Only Secrets in this namespace', requiresArg: true },
+      'all-namespaces': { alias: 'A', type: 'boolean', describe: 'Secrets in every namespace (the default without -n)' },
+      by: { type: 'string', choices: GROUP_BY, default: 'subject' as const, describe: 'Summarise by', requiresArg: true },
+      since: { type: 'string', coerce: repeated, describe: 'Only events after this time (duration like 2h, or RFC3339)', requiresArg: true },
+      until: { type: 'string', coerce: repeated, describe: 'Only events before this time (duration like 30m, or RFC3339)', requiresArg: true },
+      user: { type: 'string', coerce: repeated, describe: 'Only requests by this user (audit never talks to a cluster, so --user filters subjects here)', requiresArg: true },
+      verb: { type: 'string', coerce: repeated, describe: 'Only these verbs (get, list, watch; comma-separated)', requiresArg: true },
+      'denied-only': { type: 'boolean', default: false, describe: 'Only denied attempts' },
+      'include-system': { type: 'boolean', default: false, describe: 'List kubelets and control-plane components one by one' },
+    })
+    .epilog(EPILOG);
+
+type AuditArgs = ArgsOf<typeof builder>;
+
+export const auditCommand = defineCommand({
   command: 'audit [name]',
   describe: 'Who read which Secret, when and how, from API server audit logs',
-  builder: (y) =>
-    withOutput(y)
-      .positional('name', { type: 'string', describe: 'Secret name (omit for all Secrets)' })
-      .options({
-        log: { type: 'string', describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)', demandOption: true, requiresArg: true },
-        namespace: { alias: 'n', type: 'string', describe: 'Only Secrets in this namespace', requiresArg: true },
-        'all-namespaces': { alias: 'A', type: 'boolean', describe: 'Secrets in every namespace (the default without -n)' },
-        by: { type: 'string', choices: [...GROUP_BY], default: 'subject', describe: 'Summarise by', requiresArg: true },
-        since: { type: 'string', describe: 'Only events after this time (duration like 2h, or RFC3339)', requiresArg: true },
-        until: { type: 'string', describe: 'Only events before this time (duration like 30m, or RFC3339)', requiresArg: true },
-        user: { type: 'string', describe: 'Only requests by this user (audit never talks to a cluster, so --user filters subjects here)', requiresArg: true },
-        verb: { type: 'string', describe: 'Only these verbs (get, list, watch; comma-separated)', requiresArg: true },
-        'denied-only': { type: 'boolean', default: false, describe: 'Only denied attempts' },
-        'include-system': { type: 'boolean', default: false, describe: 'List kubelets and control-plane components one by one' },
-      })
-      .example('$0 audit db-creds -n prod --log /var/log/kubernetes/audit/', 'Who read Secret prod/db-creds, from every file of the directory')
-      .example('$0 audit -n prod --log audit.log --since 24h --denied-only', 'Denied attempts on Secrets of namespace prod in the last day')
-      .example('ssh cp-1 cat /var/log/kube-audit.log | $0 audit --log - --by user-agent -o json', 'Read stdin, summarise by user agent, as an AuditReport')
-      .epilog(EPILOG) as unknown as Argv<AuditArgs>,
+  builder,
+  examples: [
+    { command: '$0 audit db-credentials -n shop --log audit.log', describe: 'Who read Secret shop/db-credentials, when and how' },
+    { command: '$0 audit -n payments --log audit.log --since 24h --denied-only', describe: 'Denied attempts on Secrets of namespace payments in the last day' },
+    { command: 'cat audit.log | $0 audit --log - --by user-agent -o json', describe: 'Read stdin, summarise by user agent, as an AuditReport' },
+  ],
   handler: async (args, ctx) => {
     const plan = validate(args);
     // A missing file is an error before anything is read or printed.
@@ -97,7 +88,7 @@ function asCliError(err: unknown): never {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Flags alone: everything is checked before the first input is opened. */
-function validate(args: AuditArgs & SharedArgs): AuditPlan {
+function validate(args: AuditArgs): AuditPlan {
   const name = secretNameArg(args.name);
   if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one');
   const namespace = args.allNamespaces ? undefined : args.namespace || undefined;
@@ -107,7 +98,7 @@ function validate(args: AuditArgs & SharedArgs): AuditPlan {
   const logs = repeated(args.log);
   if (logs.length === 0) throw new UsageError('--log needs a file, directory, glob or - for stdin');
   // yargs does not check `choices` once it strips a flag's spelling; check them here.
-  if (!(GROUP_BY as readonly string[]).includes(args.by)) throw new UsageError(`invalid value "${args.by}" for --by (one of ${GROUP_BY.join(', ')})`);
+  if (!GROUP_BY.includes(args.by)) throw new UsageError(`invalid value "${args.by}" for --by (one of ${GROUP_BY.join(', ')})`);
   const verbs = commaList(args.verb).map((v) => v.toLowerCase());
   const badVerb = verbs.find((v) => !(READ_VERBS as readonly string[]).includes(v));
   if (badVerb) throw new UsageError(`invalid --verb "${badVerb}": one of ${READ_VERBS.join(', ')}`);
@@ -123,7 +114,7 @@ function validate(args: AuditArgs & SharedArgs): AuditPlan {
     verbs: READ_VERBS.filter((v) => verbs.includes(v)),
     deniedOnly: args.deniedOnly === true,
     includeSystem: args.includeSystem === true,
-    groupBy: args.by as AuditGroupBy,
+    groupBy: args.by,
     // Features read no clock: durations count back from the command's start.
     now: new Date(),
   };

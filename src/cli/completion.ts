@@ -11,13 +11,16 @@ import { RESOURCES, resourcePath } from '../kube/paths.js';
 export const completionCommand = defineCommand({
   command: 'completion <shell>',
   describe: 'Print a shell completion script (bash, zsh or fish)',
-  builder: (y) =>
-    y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] as const, demandOption: true }).example(
-      'source <(kubectl-secrets completion bash)',
-      'Complete kubectl-secrets in bash; for `kubectl secrets <TAB>` install kubectl_complete-secrets on PATH',
-    ),
+  builder: (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] as const, demandOption: true }),
+  examples: [
+    {
+      command: 'source <(kubectl-secrets completion bash)',
+      describe: 'Completion in bash (for `kubectl secrets <TAB>`, put kubectl_complete-secrets on PATH)',
+    },
+    { command: '$0 completion zsh > _kubectl-secrets', describe: 'The zsh script, to put in a directory of $fpath' },
+  ],
   handler: async (args, ctx) => {
-    ctx.io.stdout.write(COMPLETION_SCRIPTS[args.shell as keyof typeof COMPLETION_SCRIPTS]);
+    ctx.io.stdout.write(COMPLETION_SCRIPTS[args.shell]);
   },
 });
 

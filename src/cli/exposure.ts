@@ -1,4 +1,5 @@
-import { defineCommand } from './command.js';
+import type { Argv } from 'yargs';
+import { defineCommand, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
 import { withConnection, withOutput } from './flags.js';
 import { consumerView, describeSecret, exposureView, inventoryView, useRows } from './exposure-view.js';
@@ -7,47 +8,38 @@ import { CliError, UsageError } from '../errors.js';
 import { loadExposureSources } from '../kube/exposure-sources.js';
 import { runExposure, type ExposureResult, type ExposureScope } from '../exposure/run.js';
 import { findingsAtOrAbove } from '../exposure/report.js';
-import { SEVERITIES, type Severity } from '../exposure/types.js';
+import { SEVERITIES } from '../exposure/types.js';
 import { printReport, printWarnings } from '../output/print.js';
-
-/** The parsed flags (yargs strips the dashed spellings at run time). */
-interface ExposureArgs {
-  name?: string;
-  namespace?: string;
-  allNamespaces?: boolean;
-  output: string;
-  noHeaders: boolean;
-  failOn?: Severity;
-  metadataOnly?: boolean;
-  showHashes?: boolean;
-  chunkSize: number;
-}
 
 /** Exit code when --fail-on finds something at or above the threshold. */
 export const FAIL_ON_EXIT_CODE = 3;
 
+const builder = (y: Argv<GlobalArgs>) =>
+  withOutput(withConnection(y))
+    .positional('name', { type: 'string', describe: 'Secret name (omit for an inventory of every Secret in the namespace, or with -A in all namespaces)' })
+    .options({
+      'fail-on': {
+        type: 'string',
+        choices: SEVERITIES,
+        describe: `Exit ${FAIL_ON_EXIT_CODE} when a finding of this severity or worse exists (for CI gates)`,
+        requiresArg: true,
+      },
+      'metadata-only': { type: 'boolean', default: false, describe: 'Never read Secret data (metadata-only lists): key checks and types are skipped' },
+      'show-hashes': { type: 'boolean', default: false, describe: 'Show a truncated SHA-256 of each value (never the value) to compare copies' },
+      'chunk-size': { type: 'number', default: 500, describe: 'Objects per list request (as in kubectl)', requiresArg: true },
+    });
+
 export const exposureCommand = defineCommand({
   command: 'exposure [name]',
   describe: 'Where a Secret is consumed (pods, workloads, service accounts, ingresses) and how risky each use is',
-  builder: (y) =>
-    withOutput(withConnection(y))
-      .positional('name', { type: 'string', describe: 'Secret name (omit for an inventory of every Secret in the namespace, or with -A in all namespaces)' })
-      .options({
-        'fail-on': {
-          type: 'string',
-          choices: [...SEVERITIES],
-          describe: `Exit ${FAIL_ON_EXIT_CODE} when a finding of this severity or worse exists (for CI gates)`,
-          requiresArg: true,
-        },
-        'metadata-only': { type: 'boolean', default: false, describe: 'Never read Secret data (metadata-only lists): key checks and types are skipped' },
-        'show-hashes': { type: 'boolean', default: false, describe: 'Show a truncated SHA-256 of each value (never the value) to compare copies' },
-        'chunk-size': { type: 'number', default: 500, describe: 'Objects per list request (as in kubectl)', requiresArg: true },
-      })
-      .example('$0 exposure db-creds -n prod', 'Who uses Secret db-creds, how, and how risky each use is')
-      .example('$0 exposure -A --fail-on=high', `Inventory of all Secrets; exit ${FAIL_ON_EXIT_CODE} on any high finding`)
-      .example('$0 exposure db-creds -o json', 'Every use with its keys, update verdict and risks (schema: docs/output.md)'),
-  handler: async (parsed, ctx) => {
-    const args = parsed as unknown as ExposureArgs;
+  builder,
+  examples: [
+    { command: '$0 exposure db-credentials -n shop', describe: 'Who uses Secret shop/db-credentials, how, and how risky each use is' },
+    { command: '$0 exposure -A', describe: 'Inventory of every Secret in every namespace, with its consumers and findings' },
+    { command: '$0 exposure -A --fail-on=high', describe: `The same as a CI gate: exit ${FAIL_ON_EXIT_CODE} on any high finding`, exitCode: FAIL_ON_EXIT_CODE },
+    { command: '$0 exposure stripe-api-key -n payments -o json', describe: 'Every use with its keys, update verdict and risks (schema: docs/output.md)' },
+  ],
+  handler: async (args, ctx) => {
     const name = secretNameArg(args.name);
     const chunk = Number(args.chunkSize);
     if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`invalid --chunk-size ${args.chunkSize}: use a positive whole number`);

@@ -13,7 +13,7 @@ export const connectionOptions = {
   user: { type: 'string', group: CONNECTION, describe: 'Kubeconfig user to use', requiresArg: true },
   kubeconfig: { type: 'string', group: CONNECTION, describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', requiresArg: true },
   as: { type: 'string', group: CONNECTION, describe: 'User to impersonate', requiresArg: true },
-  'as-group': { type: 'string', group: CONNECTION, describe: 'Group to impersonate (repeatable)', requiresArg: true },
+  'as-group': { type: 'string', coerce: repeated, group: CONNECTION, describe: 'Group to impersonate (repeatable)', requiresArg: true },
   'request-timeout': { type: 'string', group: CONNECTION, default: '30s', describe: 'Timeout of one API request (e.g. 10s, 1m; 0 = none)', requiresArg: true },
 } as const satisfies Record<string, Options>;
 
@@ -52,7 +52,10 @@ export function withOutput<T>(y: Argv<T>, extraFormats: readonly string[] = []) 
   return y.options(outputOptions(extraFormats));
 }
 
-/** A flag that may be given several times arrives as a string or an array. */
+/**
+ * A flag that may be given several times arrives as a string or an array:
+ * as an option's `coerce`, always an array (and typed so).
+ */
 export function repeated(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map(String).filter((v) => v !== '');

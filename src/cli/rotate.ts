@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Argv } from 'yargs';
 import { hostname } from 'node:os';
-import { defineCommand } from './command.js';
+import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { warn, type IO, type Writer } from './io.js';
@@ -42,50 +42,40 @@ Exit codes:
   4  a rollout failed and was left as is (--no-rollback), the rollback failed, or the rotation
      was interrupted: run the same command with --resume`;
 
-interface RotateArgs {
-  name: string;
-  fromFile?: string[];
-  fromEnvFile?: string[];
-  fromLiteral?: string[];
-  replaceAll: boolean;
-  inPlace: boolean;
-  restartAll: boolean;
-  mutable: boolean;
-  timeout?: string;
-  keep: number;
-  noRollback: boolean;
-  dryRun: boolean;
-  yes: boolean;
-  resume: boolean;
-  retire: boolean;
-  force: boolean;
-}
+const builder = (y: Argv<GlobalArgs>) =>
+  withOutput(withConnection(y))
+    .positional('name', { type: 'string', describe: 'Secret name (the logical name for versioned Secrets)', demandOption: true })
+    .options({
+      'from-file': { type: 'string', array: true, requiresArg: true, describe: 'New value from a file: [key=]path (repeatable; key=- reads stdin; a directory adds each file)' },
+      'from-env-file': { type: 'string', array: true, requiresArg: true, describe: 'New values from a KEY=VALUE file (repeatable)' },
+      'from-literal': { type: 'string', array: true, requiresArg: true, describe: 'New value key=value (repeatable; ends up in shell history)' },
+      'replace-all': { type: 'boolean', default: false, describe: 'Drop keys not given instead of carrying them over' },
+      'in-place': { type: 'boolean', default: false, describe: 'Update the Secret itself and restart consumers that need it' },
+      'restart-all': { type: 'boolean', default: false, describe: 'With --in-place, restart file-mount consumers too' },
+      mutable: { type: 'boolean', default: false, describe: 'Create the new version mutable (default: immutable)' },
+      timeout: { type: 'string', requiresArg: true, describe: `How long each rollout may take (default ${DEFAULT_TIMEOUT}; --resume: the rotation's own)` },
+      keep: { type: 'number', default: 2, requiresArg: true, describe: 'Versions to keep, current included' },
+      'no-rollback': { type: 'boolean', default: false, describe: 'Leave a failed rotation for inspection instead of rolling back' },
+      'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
+      yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
+      resume: { type: 'boolean', default: false, describe: 'Finish or roll back an interrupted rotation' },
+      retire: { type: 'boolean', default: false, describe: 'Delete versions no consumer uses (never the current one)' },
+      force: { type: 'boolean', default: false, describe: 'Rotate a Secret another tool manages, and repoint workloads Helm/Argo CD/Flux manage' },
+    })
+    .epilog(EPILOG);
 
-export const rotateCommand = defineCommand<RotateArgs>({
+type RotateArgs = ArgsOf<typeof builder>;
+
+export const rotateCommand = defineCommand({
   command: 'rotate <name>',
   describe: 'Rotate a Secret blue/green: new version, repoint consumers, wait for rollouts, roll back on failure',
-  builder: (y) =>
-    withOutput(withConnection(y))
-      .positional('name', { type: 'string', describe: 'Secret name (the logical name for versioned Secrets)', demandOption: true })
-      .options({
-        'from-file': { type: 'string', array: true, requiresArg: true, describe: 'New value from a file: [key=]path (repeatable; key=- reads stdin; a directory adds each file)' },
-        'from-env-file': { type: 'string', array: true, requiresArg: true, describe: 'New values from a KEY=VALUE file (repeatable)' },
-        'from-literal': { type: 'string', array: true, requiresArg: true, describe: 'New value key=value (repeatable; ends up in shell history)' },
-        'replace-all': { type: 'boolean', default: false, describe: 'Drop keys not given instead of carrying them over' },
-        'in-place': { type: 'boolean', default: false, describe: 'Update the Secret itself and restart consumers that need it' },
-        'restart-all': { type: 'boolean', default: false, describe: 'With --in-place, restart file-mount consumers too' },
-        mutable: { type: 'boolean', default: false, describe: 'Create the new version mutable (default: immutable)' },
-        timeout: { type: 'string', requiresArg: true, describe: `How long each rollout may take (default ${DEFAULT_TIMEOUT}; --resume: the rotation's own)` },
-        keep: { type: 'number', default: 2, requiresArg: true, describe: 'Versions to keep, current included' },
-        'no-rollback': { type: 'boolean', default: false, describe: 'Leave a failed rotation for inspection instead of rolling back' },
-        'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
-        yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
-        resume: { type: 'boolean', default: false, describe: 'Finish or roll back an interrupted rotation' },
-        retire: { type: 'boolean', default: false, describe: 'Delete versions no consumer uses (never the current one)' },
-        force: { type: 'boolean', default: false, describe: 'Rotate a Secret another tool manages, and repoint workloads Helm/Argo CD/Flux manage' },
-      })
-      // yargs types keep the dashed names; the app strips them ('strip-dashed').
-      .epilog(EPILOG) as unknown as Argv<RotateArgs>,
+  builder,
+  examples: [
+    { command: '$0 rotate api-keys -n shop --from-literal token=new-demo-value --dry-run', describe: 'The plan: new version, consumers to repoint, nothing changed' },
+    { command: '$0 rotate api-keys -n shop --from-file token=./token.txt --yes', describe: 'Rotate blue/green without a prompt, the new value read from a file' },
+    { command: '$0 rotate api-keys -n shop --resume', describe: 'Finish or roll back a rotation that was interrupted (from any machine)' },
+    { command: '$0 rotate api-keys -n shop --retire --dry-run', describe: 'Versions no consumer uses any more, which --retire would delete' },
+  ],
   handler: async (args, ctx) => {
     const options = validate(args);
     const running = args.resume ? resumeCommand(args, options, ctx) : args.retire ? retireCommand(args, ctx) : rotateNow(args, options, ctx);
@@ -97,7 +87,7 @@ interface Validated {
   timeoutMs: number | undefined;
 }
 
-function validate(args: RotateArgs & SharedArgs): Validated {
+function validate(args: RotateArgs): Validated {
   if (args.allNamespaces) throw new UsageError('rotate works in one namespace: use -n instead of -A');
   const values = repeated(args.fromFile).length + repeated(args.fromEnvFile).length + repeated(args.fromLiteral).length;
   if (args.resume && args.retire) throw new UsageError('--resume and --retire cannot be combined');
@@ -116,7 +106,7 @@ function validate(args: RotateArgs & SharedArgs): Validated {
   return { timeoutMs };
 }
 
-async function rotateNow(args: RotateArgs & SharedArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
+async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const rotationTimeout = timeoutMs ?? parseDuration(DEFAULT_TIMEOUT)!;
   // Input problems are reported before the cluster is even contacted.
@@ -158,7 +148,7 @@ async function rotateNow(args: RotateArgs & SharedArgs, { timeoutMs }: Validated
   return exitCodeOf(journal);
 }
 
-async function resumeCommand(args: RotateArgs & SharedArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
+async function resumeCommand(args: RotateArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const deps = connect(ctx);
   const result = await withProgress(io, (events) => resumeRotation(args.name, { ...deps, events }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
@@ -172,7 +162,7 @@ async function resumeCommand(args: RotateArgs & SharedArgs, { timeoutMs }: Valid
   return exitCodeOf(result.journal!);
 }
 
-async function retireCommand(args: RotateArgs & SharedArgs, ctx: CommandContext): Promise<number> {
+async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const deps = connect(ctx);
   const { namespace } = deps.cluster;

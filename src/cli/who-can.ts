@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { defineCommand } from './command.js';
-import { commaList, withConnection, withOutput, type SharedArgs } from './flags.js';
+import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
+import { commaList, repeated, withConnection, withOutput } from './flags.js';
 import type { IO } from './io.js';
 import { CliError, UsageError } from '../errors.js';
 import { subjectAccessReviews } from '../kube/access.js';
@@ -27,17 +27,6 @@ const EPILOG = `Exit codes:
 The tool never reads the Secret: it lists RBAC objects, ServiceAccounts, pods and
 workloads, and checks that the Secret exists with a metadata-only list.`;
 
-interface WhoCanArgs {
-  name: string;
-  directOnly: boolean;
-  allPaths: boolean;
-  verb?: string | string[];
-  subjectKind?: string | string[];
-  check?: string;
-  verify: boolean;
-  includeSystem: boolean;
-}
-
 /** Options after Validate: the question to answer, and how to print the answer. */
 interface WhoCanPlan extends WhoCanOptions {
   verify: boolean;
@@ -46,23 +35,32 @@ interface WhoCanPlan extends WhoCanOptions {
   noHeaders: boolean;
 }
 
-export const whoCanCommand = defineCommand<WhoCanArgs>({
+const builder = (y: Argv<GlobalArgs>) =>
+  withOutput(withConnection(y), ['dot', 'mermaid'])
+    .positional('name', { type: 'string', describe: 'Secret name', demandOption: true })
+    .options({
+      'direct-only': { type: 'boolean', default: false, describe: 'Only subjects RBAC lets read the Secret directly' },
+      'all-paths': { type: 'boolean', default: false, describe: 'Also list indirect paths of subjects that can read directly' },
+      verb: { type: 'string', coerce: repeated, describe: 'Read verbs to consider (get, list, watch; repeatable or comma-separated)' },
+      'subject-kind': { type: 'string', coerce: repeated, describe: 'Only these subject kinds (User, Group, ServiceAccount)' },
+      check: { type: 'string', describe: 'Answer yes/no for one subject (user:NAME, group:NAME, serviceaccount:NS:NAME); exit 0 yes, 1 no' },
+      verify: { type: 'boolean', default: false, describe: 'Confirm every direct row with a SubjectAccessReview' },
+      'include-system': { type: 'boolean', default: false, describe: 'List control-plane components (kube-controller-manager and its controllers) one by one' },
+    })
+    .epilog(EPILOG);
+
+type WhoCanArgs = ArgsOf<typeof builder>;
+
+export const whoCanCommand = defineCommand({
   command: 'who-can <name>',
   describe: 'Every subject that can read a Secret, and why (direct RBAC and indirect paths)',
-  builder: (y) =>
-    withOutput(withConnection(y), ['dot', 'mermaid'])
-      .positional('name', { type: 'string', describe: 'Secret name', demandOption: true })
-      .options({
-        'direct-only': { type: 'boolean', default: false, describe: 'Only subjects RBAC lets read the Secret directly' },
-        'all-paths': { type: 'boolean', default: false, describe: 'Also list indirect paths of subjects that can read directly' },
-        verb: { type: 'string', describe: 'Read verbs to consider (get, list, watch; repeatable or comma-separated)' },
-        'subject-kind': { type: 'string', describe: 'Only these subject kinds (User, Group, ServiceAccount)' },
-        check: { type: 'string', describe: 'Answer yes/no for one subject (user:NAME, group:NAME, serviceaccount:NS:NAME); exit 0 yes, 1 no' },
-        verify: { type: 'boolean', default: false, describe: 'Confirm every direct row with a SubjectAccessReview' },
-        'include-system': { type: 'boolean', default: false, describe: 'List control-plane components (kube-controller-manager and its controllers) one by one' },
-      })
-      // yargs types keep the dashed names; the camel-case ones are what the handler reads.
-      .epilog(EPILOG) as unknown as Argv<WhoCanArgs>,
+  builder,
+  examples: [
+    { command: '$0 who-can db-credentials -n shop', describe: 'Every subject that can read Secret shop/db-credentials, directly or through a workload' },
+    { command: '$0 who-can stripe-api-key -n payments -o wide --verify', describe: 'With the granting rules, each direct row confirmed by the API server' },
+    { command: '$0 who-can db-credentials -n shop --check user:alice', describe: 'yes or no (exit 0 or 1) for one subject, the paths on stderr' },
+    { command: '$0 who-can api-keys -n shop --direct-only -o json', describe: 'Direct RBAC only, as a WhoCanReport (schema: docs/output.md)' },
+  ],
   handler: async (args, ctx) => {
     const plan = validate(args);
     // Complete: the namespace is -n, else the kubeconfig context's, else "default" (as kubectl).
@@ -77,7 +75,7 @@ export const whoCanCommand = defineCommand<WhoCanArgs>({
 });
 
 /** Flags alone: reject what makes no sense before touching the kubeconfig. */
-function validate(args: WhoCanArgs & SharedArgs): WhoCanPlan {
+function validate(args: WhoCanArgs): WhoCanPlan {
   if (args.allNamespaces) {
     throw new UsageError('who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)');
   }
