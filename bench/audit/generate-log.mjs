@@ -53,7 +53,6 @@ const REASON_ALLOW = (binding, role, subject) =>
 /** secretShare: the fraction of requests that read a Secret (about 2% in a cluster-wide Metadata policy). */
 export function* generateLines(random, secretShare = 0.02) {
   let t = Date.parse('2025-06-01T00:00:00Z') * 1000; // microseconds
-  let idCounter = 0;
   const hex = (n) => {
     let s = '';
     while (s.length < n) s += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
@@ -76,7 +75,6 @@ export function* generateLines(random, secretShare = 0.02) {
 
   // One request: returns its lines (one per logged stage).
   function request({ verb, uri, user, imp, ips, ua, objectRef, code, reason, decision = 'allow', level = 'Metadata', stages, requestObject, responseObject }) {
-    idCounter++;
     const id = `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
     const received = t;
     const out = [];

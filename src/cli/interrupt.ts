@@ -9,7 +9,11 @@ export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 export const INTERRUPT_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export const INTERRUPT_EXIT_CODES: Readonly<Record<InterruptSignal, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+export const INTERRUPT_EXIT_CODES: Readonly<Record<InterruptSignal, number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+};
 
 /** The reason `Interrupts.signal` is aborted with. */
 export class InterruptedError extends Error {

@@ -8,7 +8,12 @@ export interface ProxyRoute {
 }
 
 const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks5:', 'socks5h:']);
-export const PROXY_DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'socks5:': 1080, 'socks5h:': 1080 };
+export const PROXY_DEFAULT_PORTS: Record<string, number> = {
+  'http:': 80,
+  'https:': 443,
+  'socks5:': 1080,
+  'socks5h:': 1080,
+};
 
 /**
  * Picks the proxy for the API server as client-go does: the cluster's
@@ -31,10 +36,14 @@ function parseKubeconfigProxy(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new CliError(`invalid proxy-url in the kubeconfig: not a URL (expected http://, https:// or socks5://HOST:PORT)`);
+    throw new CliError(
+      `invalid proxy-url in the kubeconfig: not a URL (expected http://, https:// or socks5://HOST:PORT)`,
+    );
   }
   if (!PROXY_SCHEMES.has(url.protocol)) {
-    throw new CliError(`invalid proxy-url in the kubeconfig: unsupported scheme "${url.protocol.replace(/:$/, '')}", must be http, https or socks5`);
+    throw new CliError(
+      `invalid proxy-url in the kubeconfig: unsupported scheme "${url.protocol.replace(/:$/, '')}", must be http, https or socks5`,
+    );
   }
   return url;
 }

@@ -20,7 +20,10 @@ export function createAgent(options: AgentOptions): http.Agent {
   const base = { keepAlive: true };
   if (!options.proxy) return options.secure ? new https.Agent({ ...base, ...options.tls }) : new http.Agent(base);
   const route = options.proxy;
-  const connect = (target: { host: string; port: number }, done: (err: Error | null, socket?: Duplex) => void): void => {
+  const connect = (
+    target: { host: string; port: number },
+    done: (err: Error | null, socket?: Duplex) => void,
+  ): void => {
     openTunnel(route, target, options).then(
       (socket) => done(null, options.secure ? tls.connect({ ...options.tls, socket, host: target.host }) : socket),
       (err: Error) => done(err),
@@ -28,7 +31,10 @@ export function createAgent(options: AgentOptions): http.Agent {
   };
   if (options.secure) {
     return new (class extends https.Agent {
-      override createConnection(o: http.ClientRequestArgs, done: (err: Error | null, socket: Duplex) => void): undefined {
+      override createConnection(
+        o: http.ClientRequestArgs,
+        done: (err: Error | null, socket: Duplex) => void,
+      ): undefined {
         connect(targetOf(o), done as (err: Error | null, socket?: Duplex) => void);
         return undefined;
       }
@@ -59,7 +65,11 @@ export class ProxyError extends Error {
 }
 
 /** Opens a raw TCP stream to `target` through the proxy (CONNECT for http/https proxies, SOCKS5 otherwise). */
-export async function openTunnel(route: ProxyRoute, target: { host: string; port: number }, options: AgentOptions): Promise<net.Socket> {
+export async function openTunnel(
+  route: ProxyRoute,
+  target: { host: string; port: number },
+  options: AgentOptions,
+): Promise<net.Socket> {
   const proxy = route.url;
   const where = `proxy ${redactedProxy(proxy)} (${route.source})`;
   const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -120,12 +130,16 @@ function httpConnect(
       ...proxyTls,
     });
     const timeout = options.timeoutMs > 0 ? options.timeoutMs : 30_000;
-    req.setTimeout(timeout, () => req.destroy(new ProxyError('ETIMEDOUT', `no answer to CONNECT within ${timeout / 1000}s`)));
+    req.setTimeout(timeout, () =>
+      req.destroy(new ProxyError('ETIMEDOUT', `no answer to CONNECT within ${timeout / 1000}s`)),
+    );
     req.once('connect', (res, socket, head) => {
       req.setTimeout(0);
       if (res.statusCode !== 200) {
         socket.destroy();
-        reject(new ProxyError('EPROXY', `CONNECT ${authority} refused: ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
+        reject(
+          new ProxyError('EPROXY', `CONNECT ${authority} refused: ${res.statusCode} ${res.statusMessage ?? ''}`.trim()),
+        );
         return;
       }
       if (head.length > 0) socket.unshift(head);

@@ -379,7 +379,7 @@ export async function loadCluster(dir) {
   try {
     return JSON.parse(await readFile(join(resolve(dir), 'cluster.json'), 'utf8'));
   } catch (e) {
-    throw new Error(`cluster: no cluster.json in ${dir} (${e.code ?? e.message})`);
+    throw new Error(`cluster: no cluster.json in ${dir} (${e.code ?? e.message})`, { cause: e });
   }
 }
 

@@ -18,7 +18,7 @@ async function openssl(args, input) {
     return (await child).stdout;
   } catch (e) {
     const why = e.code === 'ENOENT' ? 'openssl not found on PATH' : (e.stderr || e.message).trim().split('\n').pop();
-    throw new Error(`openssl ${args[0]} failed: ${why}`);
+    throw new Error(`openssl ${args[0]} failed: ${why}`, { cause: e });
   }
 }
 

@@ -80,7 +80,7 @@ export async function waitUntil(step, check, { timeoutMs, log, watch = [], inter
   let died;
   watch.forEach((c) => c.exited.then((why) => (died ??= { why, log: c.log })));
   const deadline = Date.now() + timeoutMs;
-  let lastError = '';
+  let lastError;
   for (;;) {
     if (died) throw new ClusterError(step, died.why, died.log);
     try {

@@ -62,7 +62,11 @@ describe.each(visible.map((c) => [commandName(c), c] as const))('%s', (name, spe
       const line = shown(example.command);
       const r = spawnSync('bash', ['-c', line], { cwd: cluster.dir, env, encoding: 'utf8', timeout: 180_000 });
       const expected = example.exitCode ?? 0;
-      expect({ line, code: r.status, stderr: r.status === expected ? '' : r.stderr }).toEqual({ line, code: expected, stderr: '' });
+      expect({ line, code: r.status, stderr: r.status === expected ? '' : r.stderr }).toEqual({
+        line,
+        code: expected,
+        stderr: '',
+      });
       expect(r.stderr, line).not.toMatch(/^error:/m);
       expect(`${r.stdout}${r.stderr}`, line).not.toContain(NEW_TOKEN);
       expect(`${r.stdout}${r.stderr}`, line).not.toContain('new-demo-value');

@@ -42,16 +42,31 @@ function catches(pid: number, signals: number[]): boolean {
 }
 
 /** Starts the bundle, waits until `ready()`, sends `signal`, and collects the result. */
-async function interrupt(args: string[], signal: NodeJS.Signals, opts: { ready?: () => boolean; stdin?: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', KUBECONFIG: useCluster().kubeconfig, ...opts.env };
+async function interrupt(
+  args: string[],
+  signal: NodeJS.Signals,
+  opts: { ready?: () => boolean; stdin?: string; env?: NodeJS.ProcessEnv },
+): Promise<Run> {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NO_COLOR: '1',
+    KUBECONFIG: useCluster().kubeconfig,
+    ...opts.env,
+  };
   const child = spawn(process.execPath, [BUNDLE, ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const closed = new Promise<Run>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr })));
+  const closed = new Promise<Run>((resolve) =>
+    child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr })),
+  );
   if (opts.stdin !== undefined) child.stdin.write(opts.stdin); // and left open: the command is still reading
-  await waitFor(() => catches(child.pid!, [1, 2, 15]) && (opts.ready?.() ?? true), { what: 'the command to be under way', timeout: 20_000 });
+  await waitFor(() => catches(child.pid!, [1, 2, 15]) && (opts.ready?.() ?? true), {
+    what: 'the command to be under way',
+    timeout: 20_000,
+  });
   expect(child.exitCode).toBeNull(); // still running when the signal is sent
   child.kill(signal);
   return closed;
@@ -96,7 +111,9 @@ describe('a signal mid-command (built bundle)', () => {
 
 /** The admin kubeconfig with a proxy-url (which, as in client-go, applies even to 127.0.0.1). */
 function kubeconfigVia(proxyUrl: string): string {
-  const doc = yaml.load(readFileSync(useCluster().kubeconfig, 'utf8')) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+  const doc = yaml.load(readFileSync(useCluster().kubeconfig, 'utf8')) as {
+    clusters: Array<{ cluster: Record<string, unknown> }>;
+  };
   doc.clusters[0]!.cluster['proxy-url'] = proxyUrl;
   const file = join(mkdtempSync(join(tmpdir(), 'interrupt-')), 'kubeconfig');
   writeFileSync(file, yaml.dump(doc));

@@ -39,7 +39,9 @@ const hosts = () => ({ [HIDDEN_NAME]: '127.0.0.1' });
 
 /** The admin kubeconfig with its cluster entry changed. */
 function kubeconfigWith(name: string, cluster: Record<string, unknown>): string {
-  const doc = yaml.load(readFileSync(useCluster().kubeconfig, 'utf8')) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+  const doc = yaml.load(readFileSync(useCluster().kubeconfig, 'utf8')) as {
+    clusters: Array<{ cluster: Record<string, unknown> }>;
+  };
   doc.clusters[0]!.cluster = { ...doc.clusters[0]!.cluster, ...cluster };
   const file = join(dir, name);
   writeFileSync(file, yaml.dump(doc));
@@ -74,8 +76,17 @@ describe('proxies', () => {
 
   it('kubeconfig proxy-url: HTTPS proxy (TLS to the proxy, then TLS to the API server inside)', async () => {
     const { caCert, caKey } = useCluster();
-    const tls = await makeCert(dir, { cert: caCert, key: caKey }, { name: 'proxy', commonName: 'test-proxy', server: { dns: ['localhost'], ips: ['127.0.0.1'] } });
-    const proxy = await started(startConnectProxy({ hosts: hosts(), tls: { cert: readFileSync(tls.cert, 'utf8'), key: readFileSync(tls.key, 'utf8') } }));
+    const tls = await makeCert(
+      dir,
+      { cert: caCert, key: caKey },
+      { name: 'proxy', commonName: 'test-proxy', server: { dns: ['localhost'], ips: ['127.0.0.1'] } },
+    );
+    const proxy = await started(
+      startConnectProxy({
+        hosts: hosts(),
+        tls: { cert: readFileSync(tls.cert, 'utf8'), key: readFileSync(tls.key, 'utf8') },
+      }),
+    );
     expect(proxy.url).toMatch(/^https:/);
     const r = await whoCan(kubeconfigWith('https-proxy', { server: hiddenServer(), 'proxy-url': proxy.url }));
     expectAnswered(r);
@@ -151,14 +162,22 @@ describe('tls-server-name', () => {
   });
 
   it('a wrong tls-server-name fails verification', async () => {
-    const r = await whoCan(kubeconfigWith('bad-tls-name', { server: forwarded, 'tls-server-name': 'not-in-cert.example' }));
+    const r = await whoCan(
+      kubeconfigWith('bad-tls-name', { server: forwarded, 'tls-server-name': 'not-in-cert.example' }),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: TLS error/);
   });
 
   it('tls-server-name and a proxy together', async () => {
     const proxy = await started(startConnectProxy({ hosts: { 'api.internal.invalid': '127.0.0.1' } }));
-    const r = await whoCan(kubeconfigWith('tls-name-proxy', { server: `https://api.internal.invalid:${port}`, 'proxy-url': proxy.url, 'tls-server-name': 'kubernetes' }));
+    const r = await whoCan(
+      kubeconfigWith('tls-name-proxy', {
+        server: `https://api.internal.invalid:${port}`,
+        'proxy-url': proxy.url,
+        'tls-server-name': 'kubernetes',
+      }),
+    );
     expectAnswered(r);
   });
 });

@@ -107,7 +107,7 @@ export async function applyYaml(
     } catch (e) {
       const body = (e as { body?: string }).body;
       const message = body ? (JSON.parse(body) as { message?: string }).message : (e as Error).message;
-      throw new Error(`error: create ${object.kind} ${object.metadata?.name}: ${message}`);
+      throw new Error(`error: create ${object.kind} ${object.metadata?.name}: ${message}`, { cause: e });
     }
   }
   return created;

@@ -26,10 +26,40 @@ export function seedDemo(cluster) {
   }
   const tls = mkdtempSync(join(tmpdir(), 'demo-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
-      '-subj', '/CN=shop.example.com', '-keyout', join(tls, 'tls.key'), '-out', join(tls, 'tls.crt')], { stdio: 'ignore' });
-    const secret = kubectl(['-n', 'shop', 'create', 'secret', 'tls', 'shop-tls', `--cert=${join(tls, 'tls.crt')}`,
-      `--key=${join(tls, 'tls.key')}`, '--dry-run=client', '-o', 'yaml']);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        '/CN=shop.example.com',
+        '-keyout',
+        join(tls, 'tls.key'),
+        '-out',
+        join(tls, 'tls.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const secret = kubectl([
+      '-n',
+      'shop',
+      'create',
+      'secret',
+      'tls',
+      'shop-tls',
+      `--cert=${join(tls, 'tls.crt')}`,
+      `--key=${join(tls, 'tls.key')}`,
+      '--dry-run=client',
+      '-o',
+      'yaml',
+    ]);
     kubectl(['apply', '-f', '-'], secret);
   } finally {
     rmSync(tls, { recursive: true, force: true });

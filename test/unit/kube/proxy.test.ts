@@ -10,30 +10,45 @@ const route = (server: string, env: NodeJS.ProcessEnv, proxyUrl?: string) => pro
 describe('proxyRoute: which proxy, as client-go picks it', () => {
   it('HTTPS_PROXY for https servers, HTTP_PROXY for http ones; upper case first', () => {
     const env = { HTTPS_PROXY: 'http://secure:3128', https_proxy: 'http://lower:1', HTTP_PROXY: 'http://plain:8080' };
-    expect(route('https://api.example.com:6443', env)).toEqual({ url: new URL('http://secure:3128'), source: 'HTTPS_PROXY' });
+    expect(route('https://api.example.com:6443', env)).toEqual({
+      url: new URL('http://secure:3128'),
+      source: 'HTTPS_PROXY',
+    });
     expect(route('http://api.example.com', env)?.url.host).toBe('plain:8080');
     expect(route('https://api.example.com', { https_proxy: 'socks5://s:1080' })?.url.href).toBe('socks5://s:1080');
   });
 
   it('a proxy without a scheme is http; a value that does not parse is ignored', () => {
-    expect(route('https://api.example.com', { HTTPS_PROXY: 'proxy.corp:3128' })?.url.href).toBe('http://proxy.corp:3128/');
+    expect(route('https://api.example.com', { HTTPS_PROXY: 'proxy.corp:3128' })?.url.href).toBe(
+      'http://proxy.corp:3128/',
+    );
     expect(route('https://api.example.com', { HTTPS_PROXY: '::::' })).toBeUndefined();
   });
 
   it('never proxies localhost or loopback addresses from the environment', () => {
     const env = { HTTPS_PROXY: 'http://p:3128' };
-    for (const server of ['https://localhost:6443', 'https://127.0.0.1:6443', 'https://127.9.9.9', 'https://[::1]:6443']) {
+    for (const server of [
+      'https://localhost:6443',
+      'https://127.0.0.1:6443',
+      'https://127.9.9.9',
+      'https://[::1]:6443',
+    ]) {
       expect(route(server, env), server).toBeUndefined();
     }
   });
 
   it('kubeconfig proxy-url beats the environment, NO_PROXY and loopback', () => {
     const env = { HTTPS_PROXY: 'http://env:3128', NO_PROXY: '*' };
-    expect(route('https://127.0.0.1:6443', env, 'socks5://kc:1080')).toEqual({ url: new URL('socks5://kc:1080'), source: 'kubeconfig proxy-url' });
+    expect(route('https://127.0.0.1:6443', env, 'socks5://kc:1080')).toEqual({
+      url: new URL('socks5://kc:1080'),
+      source: 'kubeconfig proxy-url',
+    });
   });
 
   it('kubeconfig proxy-url with another scheme is an error naming it', () => {
-    expect(() => route('https://a', {}, 'ftp://p:21')).toThrow('unsupported scheme "ftp", must be http, https or socks5');
+    expect(() => route('https://a', {}, 'ftp://p:21')).toThrow(
+      'unsupported scheme "ftp", must be http, https or socks5',
+    );
     expect(() => route('https://a', {}, 'not a url')).toThrow('invalid proxy-url in the kubeconfig');
   });
 });
@@ -82,7 +97,10 @@ describe('KubeClient through a proxy (fake API server)', () => {
   };
 
   /** A server name only the proxy can resolve, so a direct connection cannot succeed. */
-  async function viaProxy(start: (hosts: Record<string, string>) => Promise<TestProxy>, proxyUrl: (p: TestProxy) => string) {
+  async function viaProxy(
+    start: (hosts: Record<string, string>) => Promise<TestProxy>,
+    proxyUrl: (p: TestProxy) => string,
+  ) {
     const api = started(await fakeApiServer((_req, res) => res.end(JSON.stringify({ kind: 'Namespace' }))));
     const port = new URL(api.url).port;
     const proxy = started(await start({ 'api.only-via-proxy.invalid': '127.0.0.1' }));
@@ -95,7 +113,10 @@ describe('KubeClient through a proxy (fake API server)', () => {
   }
 
   it('HTTP CONNECT proxy from proxy-url', async () => {
-    const { client, proxy, api, port } = await viaProxy((hosts) => startConnectProxy({ hosts }), (p) => p.url);
+    const { client, proxy, api, port } = await viaProxy(
+      (hosts) => startConnectProxy({ hosts }),
+      (p) => p.url,
+    );
     expect(await client.get('/api/v1/namespaces/default')).toEqual({ kind: 'Namespace' });
     expect(proxy.tunnels).toEqual([`api.only-via-proxy.invalid:${port}`]);
     expect(api.requests).toEqual(['GET /api/v1/namespaces/default']);
@@ -121,14 +142,21 @@ describe('KubeClient through a proxy (fake API server)', () => {
     );
     const err = await client.get('/x').catch((e: unknown) => e);
     const line = toCliError(err, client.target)?.message ?? '';
-    expect(line).toMatch(/^cannot reach the API server at http:\/\/api\.only-via-proxy\.invalid:\d+ \(context "test"\) through proxy http:\/\/127\.0\.0\.1:\d+ \(kubeconfig proxy-url\): CONNECT .* refused: 407/);
+    expect(line).toMatch(
+      /^cannot reach the API server at http:\/\/api\.only-via-proxy\.invalid:\d+ \(context "test"\) through proxy http:\/\/127\.0\.0\.1:\d+ \(kubeconfig proxy-url\): CONNECT .* refused: 407/,
+    );
     expect(line).not.toContain('wrong-secret');
   });
 
   it('a proxy that is down is named in the error', async () => {
-    const { client, proxy } = await viaProxy((hosts) => startSocks5Proxy({ hosts }), (p) => p.url);
+    const { client, proxy } = await viaProxy(
+      (hosts) => startSocks5Proxy({ hosts }),
+      (p) => p.url,
+    );
     await proxy.close();
     const err = await client.get('/x').catch((e: unknown) => e);
-    expect(toCliError(err, client.target)?.message).toMatch(/through proxy socks5:\/\/127\.0\.0\.1:\d+ \(kubeconfig proxy-url\): connection refused/);
+    expect(toCliError(err, client.target)?.message).toMatch(
+      /through proxy socks5:\/\/127\.0\.0\.1:\d+ \(kubeconfig proxy-url\): connection refused/,
+    );
   });
 });
