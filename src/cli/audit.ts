@@ -62,9 +62,18 @@ export const auditCommand = defineCommand({
   describe: 'Who read which Secret, when and how, from API server audit logs',
   builder,
   examples: [
-    { command: '$0 audit db-credentials -n shop --log audit.log', describe: 'Who read Secret shop/db-credentials, when and how' },
-    { command: '$0 audit -n payments --log audit.log --since 24h --denied-only', describe: 'Denied attempts on Secrets of namespace payments in the last day' },
-    { command: 'cat audit.log | $0 audit --log - --by user-agent -o json', describe: 'Read stdin, summarise by user agent, as an AuditReport' },
+    {
+      command: '$0 audit db-credentials -n shop --log audit.log',
+      describe: 'Who read Secret shop/db-credentials, when and how',
+    },
+    {
+      command: '$0 audit -n payments --log audit.log --since 24h --denied-only',
+      describe: 'Denied attempts on Secrets of namespace payments in the last day',
+    },
+    {
+      command: 'cat audit.log | $0 audit --log - --by user-agent -o json',
+      describe: 'Read stdin, summarise by user agent, as an AuditReport',
+    },
   ],
   handler: async (args, ctx) => {
     const plan = validate(args);

@@ -34,10 +34,23 @@ export const exposureCommand = defineCommand({
   describe: 'Where a Secret is consumed (pods, workloads, service accounts, ingresses) and how risky each use is',
   builder,
   examples: [
-    { command: '$0 exposure db-credentials -n shop', describe: 'Who uses Secret shop/db-credentials, how, and how risky each use is' },
-    { command: '$0 exposure -A', describe: 'Inventory of every Secret in every namespace, with its consumers and findings' },
-    { command: '$0 exposure -A --fail-on=high', describe: `The same as a CI gate: exit ${FAIL_ON_EXIT_CODE} on any high finding`, exitCode: FAIL_ON_EXIT_CODE },
-    { command: '$0 exposure stripe-api-key -n payments -o json', describe: 'Every use with its keys, update verdict and risks (schema: docs/output.md)' },
+    {
+      command: '$0 exposure db-credentials -n shop',
+      describe: 'Who uses Secret shop/db-credentials, how, and how risky each use is',
+    },
+    {
+      command: '$0 exposure -A',
+      describe: 'Inventory of every Secret in every namespace, with its consumers and findings',
+    },
+    {
+      command: '$0 exposure -A --fail-on=high',
+      describe: `The same as a CI gate: exit ${FAIL_ON_EXIT_CODE} on any high finding`,
+      exitCode: FAIL_ON_EXIT_CODE,
+    },
+    {
+      command: '$0 exposure stripe-api-key -n payments -o json',
+      describe: 'Every use with its keys, update verdict and risks (schema: docs/output.md)',
+    },
   ],
   handler: async (args, ctx) => {
     const name = secretNameArg(args.name);

@@ -71,10 +71,22 @@ export const rotateCommand = defineCommand({
   describe: 'Rotate a Secret blue/green: new version, repoint consumers, wait for rollouts, roll back on failure',
   builder,
   examples: [
-    { command: '$0 rotate api-keys -n shop --from-literal token=new-demo-value --dry-run', describe: 'The plan: new version, consumers to repoint, nothing changed' },
-    { command: '$0 rotate api-keys -n shop --from-file token=./token.txt --yes', describe: 'Rotate blue/green without a prompt, the new value read from a file' },
-    { command: '$0 rotate api-keys -n shop --resume', describe: 'Finish or roll back a rotation that was interrupted (from any machine)' },
-    { command: '$0 rotate api-keys -n shop --retire --dry-run', describe: 'Versions no consumer uses any more, which --retire would delete' },
+    {
+      command: '$0 rotate api-keys -n shop --from-literal token=new-demo-value --dry-run',
+      describe: 'The plan: new version, consumers to repoint, nothing changed',
+    },
+    {
+      command: '$0 rotate api-keys -n shop --from-file token=./token.txt --yes',
+      describe: 'Rotate blue/green without a prompt, the new value read from a file',
+    },
+    {
+      command: '$0 rotate api-keys -n shop --resume',
+      describe: 'Finish or roll back a rotation that was interrupted (from any machine)',
+    },
+    {
+      command: '$0 rotate api-keys -n shop --retire --dry-run',
+      describe: 'Versions no consumer uses any more, which --retire would delete',
+    },
   ],
   handler: async (args, ctx) => {
     const options = validate(args);

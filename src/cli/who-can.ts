@@ -56,10 +56,22 @@ export const whoCanCommand = defineCommand({
   describe: 'Every subject that can read a Secret, and why (direct RBAC and indirect paths)',
   builder,
   examples: [
-    { command: '$0 who-can db-credentials -n shop', describe: 'Every subject that can read Secret shop/db-credentials, directly or through a workload' },
-    { command: '$0 who-can stripe-api-key -n payments -o wide --verify', describe: 'With the granting rules, each direct row confirmed by the API server' },
-    { command: '$0 who-can db-credentials -n shop --check user:alice', describe: 'yes or no (exit 0 or 1) for one subject, the paths on stderr' },
-    { command: '$0 who-can api-keys -n shop --direct-only -o json', describe: 'Direct RBAC only, as a WhoCanReport (schema: docs/output.md)' },
+    {
+      command: '$0 who-can db-credentials -n shop',
+      describe: 'Every subject that can read Secret shop/db-credentials, directly or through a workload',
+    },
+    {
+      command: '$0 who-can stripe-api-key -n payments -o wide --verify',
+      describe: 'With the granting rules, each direct row confirmed by the API server',
+    },
+    {
+      command: '$0 who-can db-credentials -n shop --check user:alice',
+      describe: 'yes or no (exit 0 or 1) for one subject, the paths on stderr',
+    },
+    {
+      command: '$0 who-can api-keys -n shop --direct-only -o json',
+      describe: 'Direct RBAC only, as a WhoCanReport (schema: docs/output.md)',
+    },
   ],
   handler: async (args, ctx) => {
     const plan = validate(args);
