@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { PROXY_DEFAULT_PORTS, redactedProxy, type ProxyRoute } from './proxy.js';
@@ -25,7 +25,8 @@ export function createAgent(options: AgentOptions): http.Agent {
     done: (err: Error | null, socket?: Duplex) => void,
   ): void => {
     openTunnel(route, target, options).then(
-      (socket) => done(null, options.secure ? tls.connect({ ...options.tls, socket, host: target.host }) : socket),
+      (socket) =>
+        done(null, options.secure ? tls.connect({ ...options.tls, ...sni(target.host, options), socket }) : socket),
       (err: Error) => done(err),
     );
   };
@@ -46,6 +47,12 @@ export function createAgent(options: AgentOptions): http.Agent {
       return undefined;
     }
   })(base);
+}
+
+/** As Go does: SNI is tls-server-name, else the server's host name (never an IP); the certificate is checked against it. */
+function sni(host: string, options: AgentOptions): { host: string; servername?: string } {
+  const servername = options.tls.servername ?? (net.isIP(host) ? undefined : host);
+  return { host, ...(servername ? { servername } : {}) };
 }
 
 function targetOf(o: http.ClientRequestArgs): { host: string; port: number } {
