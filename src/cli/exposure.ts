@@ -43,8 +43,8 @@ export const exposureCommand = defineCommand({
       describe: 'Inventory of every Secret in every namespace, with its consumers and findings',
     },
     {
-      command: '$0 exposure -A --fail-on=high',
-      describe: `The same as a CI gate: exit ${FAIL_ON_EXIT_CODE} on any high finding`,
+      command: '$0 exposure -A --fail-on=medium',
+      describe: `The same as a CI gate: exit ${FAIL_ON_EXIT_CODE} on any finding of medium severity or worse`,
       exitCode: FAIL_ON_EXIT_CODE,
     },
     {
