@@ -1,0 +1,54 @@
+// Wires the access join (src/access) to the cluster and the audit logs: shared by
+// `investigate` and `who-can --log`, so both read the cluster and the logs the same way.
+import type { IO } from './io.js';
+import { withProgress } from './audit-view.js';
+import { asCliError } from './audit.js';
+import type { AccessDeps } from '../access/run.js';
+import { runAudit, type AuditInput, type AuditQuery, type SecretRead } from '../audit/run.js';
+import type { ExposureReport } from '../exposure/report.js';
+import { runExposure } from '../exposure/run.js';
+import type { Kube } from '../kube/client.js';
+import { loadExposureSources } from '../kube/exposure-sources.js';
+import { loadClusterSnapshot } from '../kube/rbac.js';
+import type { WhoCanOptions } from '../whocan/analyze.js';
+import { runWhoCan } from '../whocan/run.js';
+import type { ClusterSnapshot } from '../whocan/snapshot.js';
+
+export interface AccessWiring {
+  deps: AccessDeps;
+  /** The RBAC snapshot who-can loaded (bindings, for exact next steps). */
+  snapshot(): ClusterSnapshot | undefined;
+}
+
+export interface WiringOptions {
+  whoCan: WhoCanOptions;
+  exposure: boolean;
+  /** Audit inputs and the query (name and namespace are set here); absent without --log. */
+  audit?: { inputs: AuditInput[]; query: AuditQuery; io: IO };
+}
+
+export function accessWiring(kube: Kube, secret: { namespace: string; name: string }, options: WiringOptions): AccessWiring {
+  let snapshot: ClusterSnapshot | undefined;
+  const deps: AccessDeps = {
+    whoCan: () =>
+      runWhoCan(secret, { ...options.whoCan, verify: false }, {
+        load: async () => (snapshot = await loadClusterSnapshot(kube, secret.namespace, secret.name, { indirect: options.whoCan.indirect })),
+        review: async () => [],
+      }),
+  };
+  if (options.exposure) deps.exposure = () => exposureOf(kube, secret);
+  const audit = options.audit;
+  if (audit) {
+    const query = { ...audit.query, name: secret.name, namespace: secret.namespace };
+    deps.audit = (onRequest: (read: SecretRead) => void) =>
+      withProgress(audit.io, audit.inputs.length, (onProgress) => runAudit(audit.inputs, { ...query, onRequest, onProgress })).catch(asCliError);
+  }
+  return { deps, snapshot: () => snapshot };
+}
+
+async function exposureOf(kube: Kube, secret: { namespace: string; name: string }): Promise<ExposureReport> {
+  const scope = { namespace: secret.namespace, name: secret.name, metadataOnly: false, showHashes: false };
+  const result = await runExposure((s) => loadExposureSources(kube, s), scope);
+  if (result.kind !== 'ExposureReport') throw new Error('exposure of one Secret answered with an inventory');
+  return result.report;
+}

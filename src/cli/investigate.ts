@@ -1,0 +1,107 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from './command.js';
+import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
+import { accessWiring } from './access-deps.js';
+import { asCliError, single } from './audit.js';
+import { printIncident } from './investigate-view.js';
+import { secretNameArg } from './secret-name.js';
+import { CliError, UsageError } from '../errors.js';
+import { gatherAccess } from '../access/run.js';
+import { auditDocument } from '../audit/document.js';
+import { resolveQuery, type AuditQuery } from '../audit/run.js';
+import { incidentReport } from '../investigate/report.js';
+import { loadSecretHistory } from '../kube/secret-metadata.js';
+import { sharingLists } from '../kube/shared-lists.js';
+import { openAuditLogs } from '../sources/audit-inputs.js';
+import { READ_VERBS } from '../whocan/report.js';
+
+const EPILOG = `One incident report for a Secret: who could read it (who-can), who did
+(audit logs), where it is mounted (exposure) and the exact commands to run next.
+The cluster is read while the logs are scanned. Without --log, "did read" is
+left out and the audit policy that records Secret reads is shown.
+
+Verdicts: expected (a consumer's ServiceAccount, the kubelet of its node, the
+control plane), authorised (RBAC allows it, not a consumer: review),
+not-authorised-now (it read, RBAC no longer allows it: investigate), denied
+(only denied attempts), unused (could read, never did in the window).
+Schema of -o json|yaml: docs/output.md (IncidentReport).`;
+
+interface InvestigateArgs {
+  name?: string;
+  log?: string | string[];
+  since?: string | string[];
+  until?: string | string[];
+  includeSystem: boolean;
+}
+
+export const investigateCommand = defineCommand<InvestigateArgs>({
+  command: 'investigate [name]',
+  describe: 'Incident report for a Secret: could read × did read × mounted where × what to do now',
+  builder: (y) =>
+    withOutput(withConnection(y), ['markdown'])
+      .positional('name', { type: 'string', describe: 'Secret name' })
+      .options({
+        log: { type: 'string', describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)', requiresArg: true },
+        since: { type: 'string', describe: 'Only requests after this time (duration like 30d, or RFC3339)', requiresArg: true },
+        until: { type: 'string', describe: 'Only requests before this time (duration or RFC3339)', requiresArg: true },
+        'include-system': { type: 'boolean', default: false, describe: 'List control-plane components one by one' },
+      })
+      .example('$0 investigate db-creds -n prod --log /var/log/kubernetes/audit/ --since 30d', 'Who could and did read prod/db-creds in the last 30 days, and what to do')
+      .example('$0 investigate db-creds -n prod -o markdown > incident.md', 'The same for a ticket, with Mermaid diagrams')
+      .epilog(EPILOG) as unknown as Argv<InvestigateArgs>,
+  handler: async (args, ctx) => {
+    const plan = validate(args);
+    // Inputs are opened (a missing file is an error) before the cluster is asked anything.
+    const inputs = plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
+    if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
+    const kube = sharingLists(ctx.connect());
+    const secret = { namespace: kube.target.namespace, name: plan.name };
+    const wiring = accessWiring(kube, secret, {
+      whoCan: { verbs: READ_VERBS, indirect: true, allPaths: false, includeSystem: true },
+      exposure: true,
+      ...(inputs ? { audit: { inputs, query: plan.query, io: ctx.io } } : {}),
+    });
+    const [access, history] = await Promise.all([gatherAccess(wiring.deps), loadSecretHistory(kube, secret.namespace, secret.name)]);
+    const resolved = resolveQuery({ ...plan.query, ...secret });
+    const snapshot = wiring.snapshot();
+    const report = incidentReport({
+      secret,
+      access,
+      history,
+      bindings: snapshot ? [...snapshot.rbac.roleBindings, ...snapshot.rbac.clusterRoleBindings] : [],
+      now: plan.query.now,
+      window: inputs ? { since: iso(resolved.sinceMs), until: iso(resolved.untilMs) } : null,
+      logs: inputs ? inputs.map((i) => i.path) : null,
+      includeSystem: plan.includeSystem,
+      auditWarnings: access.audit ? auditDocument(access.audit, resolved, null).metadata.warnings : [],
+    });
+    const rows = plan.includeSystem ? access.whoCan.rows : access.whoCan.rows.filter((r) => !r.controlPlane);
+    printIncident(report, rows, { output: plan.output, noHeaders: plan.noHeaders }, ctx.io);
+    return 0;
+  },
+});
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+interface InvestigatePlan {
+  name: string;
+  logs: string[];
+  query: Omit<AuditQuery, 'now'> & { now: Date };
+  includeSystem: boolean;
+  output: string;
+  noHeaders: boolean;
+}
+
+function validate(args: InvestigateArgs & SharedArgs): InvestigatePlan {
+  const name = secretNameArg(args.name);
+  if (name === undefined) throw new UsageError('investigate needs a Secret name: kubectl secrets investigate NAME [-n NAMESPACE] [--log PATH]');
+  if (args.allNamespaces) throw new UsageError('investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces');
+  const logs = repeated(args.log);
+  const since = single('since', args.since, 'a duration or an RFC3339 time');
+  const until = single('until', args.until, 'a duration or an RFC3339 time');
+  if (logs.length === 0 && (since !== undefined || until !== undefined)) throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
+  const query = { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), includeSystem: true, now: new Date() };
+  resolveQuery(query); // a bad --since/--until is refused before anything is read
+  return { name, logs, query, includeSystem: args.includeSystem === true, output: args.output, noHeaders: args.noHeaders };
+}
+
