@@ -4,14 +4,15 @@ import type { IO } from './io.js';
 import { withProgress } from './audit-view.js';
 import { asCliError } from './audit.js';
 import type { AccessDeps } from '../access/run.js';
-import { runAudit, type AuditInput, type AuditQuery, type SecretRead } from '../audit/run.js';
+import { auditDocument } from '../audit/document.js';
+import { resolveQuery, runAudit, type AuditInput, type AuditQuery, type AuditReport, type SecretRead } from '../audit/run.js';
 import type { ExposureReport } from '../exposure/report.js';
 import { runExposure } from '../exposure/run.js';
 import type { Kube } from '../kube/client.js';
 import { loadExposureSources } from '../kube/exposure-sources.js';
 import { loadClusterSnapshot } from '../kube/rbac.js';
 import type { WhoCanOptions } from '../whocan/analyze.js';
-import { runWhoCan } from '../whocan/run.js';
+import { runWhoCan, type WhoCanDeps } from '../whocan/run.js';
 import type { ClusterSnapshot } from '../whocan/snapshot.js';
 
 export interface AccessWiring {
@@ -21,7 +22,9 @@ export interface AccessWiring {
 }
 
 export interface WiringOptions {
-  whoCan: WhoCanOptions;
+  whoCan: WhoCanOptions & { verify?: boolean };
+  /** SubjectAccessReviews for who-can --verify. */
+  review?: WhoCanDeps['review'];
   exposure: boolean;
   /** Audit inputs and the query (name and namespace are set here); absent without --log. */
   audit?: { inputs: AuditInput[]; query: AuditQuery; io: IO };
@@ -31,9 +34,9 @@ export function accessWiring(kube: Kube, secret: { namespace: string; name: stri
   let snapshot: ClusterSnapshot | undefined;
   const deps: AccessDeps = {
     whoCan: () =>
-      runWhoCan(secret, { ...options.whoCan, verify: false }, {
+      runWhoCan(secret, { verify: false, ...options.whoCan }, {
         load: async () => (snapshot = await loadClusterSnapshot(kube, secret.namespace, secret.name, { indirect: options.whoCan.indirect })),
-        review: async () => [],
+        review: options.review ?? (async () => []),
       }),
   };
   if (options.exposure) deps.exposure = () => exposureOf(kube, secret);
@@ -51,4 +54,15 @@ async function exposureOf(kube: Kube, secret: { namespace: string; name: string 
   const result = await runExposure((s) => loadExposureSources(kube, s), scope);
   if (result.kind !== 'ExposureReport') throw new Error('exposure of one Secret answered with an inventory');
   return result.report;
+}
+
+/** The window the logs were read for, the inputs, and the scan's warnings (skipped lines), as reports show them. */
+export function auditFacts(report: AuditReport, query: AuditQuery, secret: { namespace: string; name: string }) {
+  const resolved = resolveQuery({ ...query, ...secret });
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    window: { since: iso(resolved.sinceMs), until: iso(resolved.untilMs) },
+    logs: report.inputs.map((i) => i.path),
+    warnings: auditDocument(report, resolved, null).metadata.warnings,
+  };
 }

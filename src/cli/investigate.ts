@@ -1,13 +1,12 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './command.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
-import { accessWiring } from './access-deps.js';
+import { accessWiring, auditFacts } from './access-deps.js';
 import { asCliError, single } from './audit.js';
 import { printIncident } from './investigate-view.js';
 import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError } from '../errors.js';
 import { gatherAccess } from '../access/run.js';
-import { auditDocument } from '../audit/document.js';
 import { resolveQuery, type AuditQuery } from '../audit/run.js';
 import { incidentReport } from '../investigate/report.js';
 import { loadSecretHistory } from '../kube/secret-metadata.js';
@@ -62,7 +61,7 @@ export const investigateCommand = defineCommand<InvestigateArgs>({
       ...(inputs ? { audit: { inputs, query: plan.query, io: ctx.io } } : {}),
     });
     const [access, history] = await Promise.all([gatherAccess(wiring.deps), loadSecretHistory(kube, secret.namespace, secret.name)]);
-    const resolved = resolveQuery({ ...plan.query, ...secret });
+    const facts = access.audit ? auditFacts(access.audit, plan.query, secret) : undefined;
     const snapshot = wiring.snapshot();
     const report = incidentReport({
       secret,
@@ -70,18 +69,16 @@ export const investigateCommand = defineCommand<InvestigateArgs>({
       history,
       bindings: snapshot ? [...snapshot.rbac.roleBindings, ...snapshot.rbac.clusterRoleBindings] : [],
       now: plan.query.now,
-      window: inputs ? { since: iso(resolved.sinceMs), until: iso(resolved.untilMs) } : null,
-      logs: inputs ? inputs.map((i) => i.path) : null,
+      window: facts?.window ?? null,
+      logs: facts?.logs ?? null,
       includeSystem: plan.includeSystem,
-      auditWarnings: access.audit ? auditDocument(access.audit, resolved, null).metadata.warnings : [],
+      auditWarnings: facts?.warnings ?? [],
     });
     const rows = plan.includeSystem ? access.whoCan.rows : access.whoCan.rows.filter((r) => !r.controlPlane);
     printIncident(report, rows, { output: plan.output, noHeaders: plan.noHeaders }, ctx.io);
     return 0;
   },
 });
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 interface InvestigatePlan {
   name: string;

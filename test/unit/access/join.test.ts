@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { joinAccess, rowReads, type AccessSubject } from '../../../src/access/join.js';
 import { AccessLedger } from '../../../src/access/ledger.js';
 import type { SecretRead } from '../../../src/audit/run.js';
-import { analyze, crb, clusterRole, NS, pod, rb, readSecrets, role, rule, sa, SECRET, user } from '../whocan/fixtures.js';
+import { analyze, crb, clusterRole, NS, pod, rb, readSecrets, role, rule, SECRET, user } from '../whocan/fixtures.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 let seq = 0;
