@@ -34,6 +34,8 @@ interface StepsInput {
   bindings: readonly Binding[];
   manager: { manager: string; hint: string } | null;
   auditLogs: boolean;
+  /** Pods that load the Secret ("ns/name"): a consumer's token used from any other pod was taken out of it. */
+  consumerPods: readonly string[];
 }
 
 export function nextSteps(input: StepsInput): NextStep[] {
@@ -125,20 +127,23 @@ function isolation(input: StepsInput): NextStep[] {
   const consumerNodes = new Set(input.consumers.flatMap((c) => c.nodes));
   const steps: NextStep[] = [];
   const namespaces = new Set<string>();
+  const consumerPods = new Set(input.consumerPods);
   for (const s of input.subjects) {
     if (s.kind !== 'ServiceAccount' || s.reads === 0 || s.pods.length === 0) continue;
-    if (s.verdict === 'expected' || s.verdict === 'unused' || s.verdict === 'denied') continue;
-    for (const pod of s.pods) {
+    if (s.verdict === 'unused' || s.verdict === 'denied') continue;
+    // An expected reader is suspicious only from a pod that does not load the Secret (its token was copied).
+    const pods = s.verdict === 'expected' ? s.pods.filter((p) => !consumerPods.has(p)) : s.pods;
+    for (const pod of pods) {
       const [namespace, name] = pod.split('/');
       if (!namespace || !name) continue;
       namespaces.add(namespace);
       steps.push({
         kind: 'isolate-pod',
         command: `kubectl label pod -n ${namespace} ${name} ${QUARANTINE_LABEL}=true --overwrite`,
-        reason: `pod ${pod} read it as ${label(s)} (${s.verdict}): label it for the deny-all NetworkPolicy below, keep it for evidence`,
+        reason: `pod ${pod} read it as ${label(s)} (${s.verdict === 'expected' ? 'a consumer\'s token, from a pod that does not load the Secret' : s.verdict}): label it for the deny-all NetworkPolicy below, keep it for evidence`,
       });
     }
-    for (const node of s.nodes) {
+    for (const node of pods.length > 0 ? s.nodes : []) {
       if (consumerNodes.has(node)) continue;
       steps.push({ kind: 'cordon-node', command: `kubectl cordon ${node}`, reason: `node ${node} ran a pod that read it as ${label(s)} (${s.verdict}) and runs no consumer` });
     }

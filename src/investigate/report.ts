@@ -117,7 +117,15 @@ export function incidentReport(input: IncidentInput): IncidentReport {
     subjects,
     consumers,
     timeline,
-    nextSteps: nextSteps({ secret, subjects, consumers, bindings: input.bindings, manager: summary.secret.manager, auditLogs: input.logs !== null }),
+    nextSteps: nextSteps({
+      secret,
+      subjects,
+      consumers,
+      bindings: input.bindings,
+      manager: summary.secret.manager,
+      auditLogs: input.logs !== null,
+      consumerPods: access.whoCan.metadata.consumers.pods.map((p) => `${secret.namespace}/${p}`),
+    }),
   };
 }
 

@@ -78,6 +78,11 @@ beforeAll(async () => {
         user: { username: `system:serviceaccount:${NS}:web`, extra: { 'authentication.kubernetes.io/pod-name': ['web-1'], 'authentication.kubernetes.io/node-name': ['n1'], 'authentication.kubernetes.io/credential-id': ['JTI=1234'] } },
         requestReceivedTimestamp: '2026-12-01T13:00:00Z',
       }),
+      event({
+        auditID: 'a7',
+        user: { username: `system:serviceaccount:${NS}:web`, extra: { 'authentication.kubernetes.io/pod-name': ['debug-0'], 'authentication.kubernetes.io/node-name': ['n9'] } },
+        requestReceivedTimestamp: '2026-12-01T13:30:00Z',
+      }),
       event({ auditID: 'a6', user: { username: 'grace' }, verb: 'list', requestURI: `/api/v1/namespaces/${NS}/secrets`, objectRef: { resource: 'secrets', namespace: NS }, requestReceivedTimestamp: '2026-12-01T14:00:00Z' }),
       '',
     ].join('\n'),
@@ -112,16 +117,21 @@ describe('investigate', () => {
       mallory: ['denied', 0, 1],
       grace: ['not-authorised-now', 1, 0],
       bob: ['unused', 0, 0],
-      web: ['expected', 1, 0],
+      web: ['expected', 2, 0],
       'system:node:n1': ['expected', 0, 0],
     });
     expect(doc.summary.secret).toMatchObject({ type: 'Opaque', keys: [{ name: 'password', size: 21 }], created: '2026-11-01T00:00:00Z', lastChange: { time: '2026-11-20T00:00:00Z', manager: 'kubectl' } });
-    expect(doc.summary.didRead).toEqual({ subjects: 5, requests: 6, reads: 5, denied: 1 });
-    expect(doc.timeline.map((t: any) => t.subject)).toEqual(['alice', 'frank as alice', 'carol', 'mallory', `system:serviceaccount:${NS}:web`, 'grace']);
-    expect(doc.subjects.find((s: any) => s.name === 'web')).toMatchObject({ pods: [`${NS}/web-1`], nodes: ['n1'], credentialIds: ['JTI=1234'] });
+    expect(doc.summary.didRead).toEqual({ subjects: 5, requests: 7, reads: 6, denied: 1 });
+    expect(doc.timeline.map((t: any) => t.subject)).toEqual(['alice', 'frank as alice', 'carol', 'mallory', `system:serviceaccount:${NS}:web`, `system:serviceaccount:${NS}:web`, 'grace']);
+    expect(doc.subjects.find((s: any) => s.name === 'web')).toMatchObject({ pods: [`${NS}/debug-0`, `${NS}/web-1`], nodes: ['n1', 'n9'], credentialIds: ['JTI=1234'] });
     const commands = doc.nextSteps.map((s: any) => s.command);
     expect(commands[0]).toBe(`kubectl secrets rotate ${SECRET} -n ${NS} --dry-run`);
     expect(commands).toContain(`kubectl describe rolebinding readers -n ${NS}`);
+    // the consumer's token used from a pod that does not load the Secret: isolate that pod and its node
+    expect(commands).toContain(`kubectl label pod -n ${NS} debug-0 kubectl-secrets.dev/quarantine=true --overwrite`);
+    expect(commands).toContain('kubectl cordon n9');
+    expect(commands).not.toContain(`kubectl label pod -n ${NS} web-1 kubectl-secrets.dev/quarantine=true --overwrite`);
+    expect(commands.some((c: string | null) => c?.startsWith(`kubectl apply -n ${NS} -f - <<'EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy`))).toBe(true);
     expect(commands).toContain(`kubectl patch rolebinding readers -n ${NS} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"bob"},{"op":"remove","path":"/subjects/1"}]'`);
   });
 
@@ -148,7 +158,7 @@ describe('investigate', () => {
     expect(blocks.map((b) => b.split('\n')[0])).toEqual(['flowchart LR', 'xychart-beta']);
     expect(await parseMermaid(blocks[0]!)).toBe('flowchart-v2');
     expect(await parseMermaid(blocks[1]!)).toBe('xychart');
-    expect(blocks[1]).toContain('bar [1, 1, 1, 1, 1]');
+    expect(blocks[1]).toContain('bar [1, 1, 1, 2, 1]');
     expect(blocks[1]).toContain('bar [0, 0, 1, 0, 0]');
   });
 
