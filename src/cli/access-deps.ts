@@ -3,7 +3,10 @@
 import type { IO } from './io.js';
 import { withProgress } from './audit-view.js';
 import { asCliError } from './audit.js';
-import type { AccessDeps } from '../access/run.js';
+import { gatherAccess, type AccessDeps } from '../access/run.js';
+import { incidentReport, type IncidentReport } from '../investigate/report.js';
+import { loadSecretHistory } from '../kube/secret-metadata.js';
+import { READ_VERBS, type WhoCanRow } from '../whocan/report.js';
 import { auditDocument } from '../audit/document.js';
 import { resolveQuery, runAudit, type AuditInput, type AuditQuery, type AuditReport, type SecretRead } from '../audit/run.js';
 import type { ExposureReport } from '../exposure/report.js';
@@ -65,4 +68,39 @@ export function auditFacts(report: AuditReport, query: AuditQuery, secret: { nam
     logs: report.inputs.map((i) => i.path),
     warnings: auditDocument(report, resolved, null).metadata.warnings,
   };
+}
+
+export interface Investigation {
+  report: IncidentReport;
+  /** who-can's rows behind the subjects (control-plane rows only with includeSystem), for the access graph. */
+  rows: WhoCanRow[];
+}
+
+/** One Secret's incident report: who-can, exposure and the audit scan at once, then the join. */
+export async function investigateSecret(
+  kube: Kube,
+  secret: { namespace: string; name: string },
+  options: { inputs: AuditInput[] | undefined; query: AuditQuery & { now: Date }; includeSystem: boolean; io: IO },
+): Promise<Investigation> {
+  const { inputs, query } = options;
+  const wiring = accessWiring(kube, secret, {
+    whoCan: { verbs: READ_VERBS, indirect: true, allPaths: false, includeSystem: true },
+    exposure: true,
+    ...(inputs ? { audit: { inputs, query, io: options.io } } : {}),
+  });
+  const [access, history] = await Promise.all([gatherAccess(wiring.deps), loadSecretHistory(kube, secret.namespace, secret.name)]);
+  const facts = access.audit ? auditFacts(access.audit, query, secret) : undefined;
+  const snapshot = wiring.snapshot();
+  const report = incidentReport({
+    secret,
+    access,
+    history,
+    bindings: snapshot ? [...snapshot.rbac.roleBindings, ...snapshot.rbac.clusterRoleBindings] : [],
+    now: query.now,
+    window: facts?.window ?? null,
+    logs: facts?.logs ?? null,
+    includeSystem: options.includeSystem,
+    auditWarnings: facts?.warnings ?? [],
+  });
+  return { report, rows: options.includeSystem ? access.whoCan.rows : access.whoCan.rows.filter((r) => !r.controlPlane) };
 }

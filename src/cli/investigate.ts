@@ -1,18 +1,16 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './command.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
-import { accessWiring, auditFacts } from './access-deps.js';
+import { investigateSecret } from './access-deps.js';
+import { locateAndInvestigate, type InvestigatePlan } from './investigate-locate.js';
 import { asCliError, single } from './audit.js';
 import { printIncident } from './investigate-view.js';
 import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError } from '../errors.js';
-import { gatherAccess } from '../access/run.js';
-import { resolveQuery, type AuditQuery } from '../audit/run.js';
-import { incidentReport } from '../investigate/report.js';
-import { loadSecretHistory } from '../kube/secret-metadata.js';
+import { resolveQuery } from '../audit/run.js';
 import { sharingLists } from '../kube/shared-lists.js';
 import { openAuditLogs } from '../sources/audit-inputs.js';
-import { READ_VERBS } from '../whocan/report.js';
+import { readLeakedValue } from '../sources/value-files.js';
 
 const EPILOG = `One incident report for a Secret: who could read it (who-can), who did
 (audit logs), where it is mounted (exposure) and the exact commands to run next.
@@ -31,6 +29,7 @@ interface InvestigateArgs {
   since?: string | string[];
   until?: string | string[];
   includeSystem: boolean;
+  valueFromFile?: string;
 }
 
 export const investigateCommand = defineCommand<InvestigateArgs>({
@@ -44,61 +43,49 @@ export const investigateCommand = defineCommand<InvestigateArgs>({
         since: { type: 'string', describe: 'Only requests after this time (duration like 30d, or RFC3339)', requiresArg: true },
         until: { type: 'string', describe: 'Only requests before this time (duration or RFC3339)', requiresArg: true },
         'include-system': { type: 'boolean', default: false, describe: 'List control-plane components one by one' },
+        'value-from-file': {
+          type: 'string',
+          describe: 'Find the Secrets and keys that hold a leaked value read from this file (- for stdin), then investigate each; never give the value itself',
+          requiresArg: true,
+        },
       })
+      .example('$0 investigate --value-from-file ./leaked.txt -A -o name', 'Which Secrets hold the leaked value (exact, inside a DSN or dockerconfigjson, or base64)')
       .example('$0 investigate db-creds -n prod --log /var/log/kubernetes/audit/ --since 30d', 'Who could and did read prod/db-creds in the last 30 days, and what to do')
       .example('$0 investigate db-creds -n prod -o markdown > incident.md', 'The same for a ticket, with Mermaid diagrams')
       .epilog(EPILOG) as unknown as Argv<InvestigateArgs>,
   handler: async (args, ctx) => {
     const plan = validate(args);
     // Inputs are opened (a missing file is an error) before the cluster is asked anything.
+    // The leaked value is read first (and refused if too large), before logs or the cluster.
+    const value = plan.valueFile !== undefined ? await readLeakedValue(plan.valueFile, ctx.io.stdin) : undefined;
     const inputs = plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
     if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
     const kube = sharingLists(ctx.connect());
-    const secret = { namespace: kube.target.namespace, name: plan.name };
-    const wiring = accessWiring(kube, secret, {
-      whoCan: { verbs: READ_VERBS, indirect: true, allPaths: false, includeSystem: true },
-      exposure: true,
-      ...(inputs ? { audit: { inputs, query: plan.query, io: ctx.io } } : {}),
-    });
-    const [access, history] = await Promise.all([gatherAccess(wiring.deps), loadSecretHistory(kube, secret.namespace, secret.name)]);
-    const facts = access.audit ? auditFacts(access.audit, plan.query, secret) : undefined;
-    const snapshot = wiring.snapshot();
-    const report = incidentReport({
-      secret,
-      access,
-      history,
-      bindings: snapshot ? [...snapshot.rbac.roleBindings, ...snapshot.rbac.clusterRoleBindings] : [],
-      now: plan.query.now,
-      window: facts?.window ?? null,
-      logs: facts?.logs ?? null,
-      includeSystem: plan.includeSystem,
-      auditWarnings: facts?.warnings ?? [],
-    });
-    const rows = plan.includeSystem ? access.whoCan.rows : access.whoCan.rows.filter((r) => !r.controlPlane);
+    if (value !== undefined) return locateAndInvestigate(kube, value, { ...plan, inputs, namespace: args.allNamespaces ? undefined : args.namespace || undefined }, ctx.io);
+    const secret = { namespace: kube.target.namespace, name: plan.name! };
+    const { report, rows } = await investigateSecret(kube, secret, { inputs, query: plan.query, includeSystem: plan.includeSystem, io: ctx.io });
     printIncident(report, rows, { output: plan.output, noHeaders: plan.noHeaders }, ctx.io);
     return 0;
   },
 });
 
-interface InvestigatePlan {
-  name: string;
-  logs: string[];
-  query: Omit<AuditQuery, 'now'> & { now: Date };
-  includeSystem: boolean;
-  output: string;
-  noHeaders: boolean;
-}
-
 function validate(args: InvestigateArgs & SharedArgs): InvestigatePlan {
   const name = secretNameArg(args.name);
-  if (name === undefined) throw new UsageError('investigate needs a Secret name: kubectl secrets investigate NAME [-n NAMESPACE] [--log PATH]');
-  if (args.allNamespaces) throw new UsageError('investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces');
+  const valueFile = args.valueFromFile;
+  if (valueFile !== undefined) {
+    if (name !== undefined) throw new UsageError('give a Secret NAME or --value-from-file, not both');
+    if (valueFile === '') throw new UsageError('--value-from-file needs a path, or - for stdin');
+  } else {
+    if (name === undefined) throw new UsageError('investigate needs a Secret name: kubectl secrets investigate NAME [-n NAMESPACE] [--log PATH]');
+    if (args.allNamespaces) throw new UsageError('investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces');
+  }
+  if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined');
   const logs = repeated(args.log);
+  if (valueFile !== undefined && logs.includes('-')) throw new UsageError('--log - cannot be combined with --value-from-file: each match reads the logs again; give the log files');
   const since = single('since', args.since, 'a duration or an RFC3339 time');
   const until = single('until', args.until, 'a duration or an RFC3339 time');
   if (logs.length === 0 && (since !== undefined || until !== undefined)) throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
   const query = { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), includeSystem: true, now: new Date() };
   resolveQuery(query); // a bad --since/--until is refused before anything is read
-  return { name, logs, query, includeSystem: args.includeSystem === true, output: args.output, noHeaders: args.noHeaders };
+  return { name, valueFile, logs, query, includeSystem: args.includeSystem === true, output: args.output, noHeaders: args.noHeaders };
 }
-

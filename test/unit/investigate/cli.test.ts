@@ -26,6 +26,13 @@ const LISTS: Record<string, unknown[]> = {
 };
 const SECRET_OBJECT = { metadata: { name: SECRET, namespace: NS }, type: 'Opaque', data: { password: Buffer.from('CANARY-unit-value-123').toString('base64') } };
 
+const DSN_OBJECT = { metadata: { name: 'dsn', namespace: NS }, type: 'Opaque', data: { url: Buffer.from('postgres://app:CANARY-unit-value-123@db:5432/x').toString('base64') } };
+
+function forbid(res: import('node:http').ServerResponse): void {
+  res.statusCode = 403;
+  res.end(JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden', message: 'forbidden' }));
+}
+
 function namespaced(path: string): unknown[] {
   const m = /^(.*)\/namespaces\/([^/]+)\/([^/]+)$/.exec(path);
   if (!m) return [];
@@ -57,6 +64,12 @@ beforeAll(async () => {
     res.setHeader('Content-Type', 'application/json');
     if (url.pathname === '/version') return void res.end(JSON.stringify({ gitVersion: 'v1.37.2' }));
     if (url.pathname === `/api/v1/namespaces/${NS}/secrets/${SECRET}`) return void res.end(JSON.stringify(SECRET_OBJECT));
+    // full Secret lists (locate): the cluster-wide list is forbidden, namespaces are listed, then each namespace
+    const full = !(req.headers.accept ?? '').includes('PartialObjectMetadata');
+    if (url.pathname === '/api/v1/secrets' && full) return void forbid(res);
+    if (url.pathname === '/api/v1/namespaces') return void res.end(JSON.stringify({ items: [{ metadata: { name: NS } }, { metadata: { name: 'locked' } }], metadata: {} }));
+    if (url.pathname === '/api/v1/namespaces/locked/secrets') return void forbid(res);
+    if (url.pathname === `/api/v1/namespaces/${NS}/secrets` && full) return void res.end(JSON.stringify({ items: [SECRET_OBJECT, DSN_OBJECT], metadata: {} }));
     if (url.pathname.startsWith('/apis/') && url.pathname.split('/').length === 4 && !url.pathname.includes('rbac')) {
       res.statusCode = 404;
       return void res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
@@ -169,5 +182,51 @@ describe('investigate', () => {
     expect(r.stdout).toContain('did read: unknown (no audit logs)');
     expect(r.stdout).toContain('level: Metadata');
     expect(r.stdout).not.toContain('TIMELINE');
+  });
+});
+
+describe('investigate --value-from-file', () => {
+  const leaked = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'leak-')), 'leak.txt');
+    writeFileSync(file, `${text}\n`);
+    return file;
+  };
+
+  it('-o name: the Secrets holding the value, in the namespaces that may be listed', async () => {
+    const r = await runCli(['investigate', '--value-from-file', leaked('CANARY-unit-value-123'), '-o', 'name'], { kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`secret/${SECRET} -n ${NS}\nsecret/dsn -n ${NS}\n`);
+    expect(r.stderr).toContain('2 Secrets hold the value (compared 2 Secrets in all namespaces you may list)');
+    expect(r.stderr).toContain('warning: cannot list secrets in namespaces locked (forbidden): not searched');
+    expect(r.stdout + r.stderr).not.toContain('CANARY-unit-value');
+  });
+
+  it('-o json: each match says which key and how, then an incident report per Secret', async () => {
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', NS, '-o', 'json'], { kubeconfig, stdin: 'CANARY-unit-value-123\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('CANARY-unit-value');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.kind).toBe('LeakedValueReport');
+    expect(doc.matches).toEqual([
+      { namespace: NS, name: SECRET, type: 'Opaque', key: 'password', how: 'exact' },
+      { namespace: NS, name: 'dsn', type: 'Opaque', key: 'url', how: 'contained' },
+    ]);
+    expect(doc.incidents.map((i: any) => i.kind)).toEqual(['IncidentReport', 'IncidentReport']);
+  });
+
+  it('refuses an oversized stdin, an empty value, and a value with a name', async () => {
+    const big = await runCli(['investigate', '--value-from-file', '-'], { kubeconfig, stdin: 'x'.repeat(70_000) });
+    expect(big.code).toBe(1);
+    expect(big.stderr.trim()).toBe('error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value');
+    const empty = await runCli(['investigate', '--value-from-file', '-'], { kubeconfig, stdin: '\n' });
+    expect(empty.stderr.trim()).toBe('error: --value-from-file -: empty; it must hold the leaked value');
+    const both = await runCli(['investigate', 'db', '--value-from-file', '-'], { kubeconfig, stdin: 'x' });
+    expect(both.stderr.split('\n')[0]).toBe('error: give a Secret NAME or --value-from-file, not both');
+  });
+
+  it('says clearly when secrets cannot be listed', async () => {
+    const r = await runCli(['investigate', '--value-from-file', leaked('whatever-value'), '-n', 'locked'], { kubeconfig });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: cannot list secrets in namespace locked (forbidden): locating a leaked value needs permission to list secrets there');
   });
 });
