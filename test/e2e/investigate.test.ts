@@ -43,6 +43,28 @@ metadata: {name: db}
 stringData: {password: ${canary}, username: app}
 ---
 apiVersion: v1
+kind: Secret
+metadata: {name: dsn}
+stringData: {url: "postgres://app:${canary}@db.internal:5432/shop?sslmode=require"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: registry}
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: '{"auths":{"registry.example.com":{"auth":"${Buffer.from(`robot:${canary}`).toString('base64')}"}}}'
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: encoded}
+data: {token: ${Buffer.from(Buffer.from(canary).toString('base64')).toString('base64')}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: unrelated}
+stringData: {token: ${makeCanary('other')}}
+---
+apiVersion: v1
 kind: ServiceAccount
 metadata: {name: web}
 ---
@@ -322,5 +344,56 @@ describe('investigate on the local cluster', () => {
     expect(rows.find((row: any) => row.subject === user('bob'))).toMatchObject({ reads: 0, lastRead: null, unused: true });
     expect(rows.find((row: any) => row.subject === 'idle')).toMatchObject({ reads: 0, unused: true });
     expect(rows.find((row: any) => row.subject === 'robot')).toMatchObject({ reads: 1, unused: false, lastRead: expect.any(String) });
+  });
+});
+
+describe('investigate --value-from-file on the local cluster', () => {
+  const locate = async (stdin: string, args: string[]) => {
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', ns, ...args], { kubeconfig: useCluster().kubeconfig, stdin });
+    assertNoLeak([canary], r);
+    return r;
+  };
+
+  it('finds the value exactly, inside a DSN, inside a dockerconfigjson auth, and as base64; -o name lists the Secrets', async () => {
+    const r = await locate(`${canary}\n`, ['-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const matches = doc.matches.map((m: any) => [m.name, m.key, m.how]).sort();
+    expect(matches).toEqual([
+      ['db', 'password', 'exact'],
+      ['dsn', 'url', 'contained'],
+      ['encoded', 'token', 'base64'],
+      ['registry', '.dockerconfigjson', 'contained'],
+    ]);
+    // each match is investigated: the consumer of db shows up in its report
+    const db = doc.incidents.find((i: any) => i.metadata.secret.name === 'db');
+    expect(db.consumers.map((c: any) => `${c.kind}/${c.name}`)).toEqual(['Deployment/web']);
+    const names = await locate(canary, ['-o', 'name']);
+    expect(names.stdout.split('\n').filter(Boolean).sort()).toEqual(['db', 'dsn', 'encoded', 'registry'].map((n) => `secret/${n} -n ${ns}`));
+  });
+
+  it('the base64 text as kubectl get -o yaml shows it is found too', async () => {
+    const r = await locate(Buffer.from(canary).toString('base64'), ['-o', 'name']);
+    expect(r.stdout).toContain(`secret/db -n ${ns}`);
+  });
+
+  it('no match: nothing listed, and the count of Secrets compared', async () => {
+    const r = await locate(makeCanary('absent'), []);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^no Secret holds the value \(compared \d+ Secrets in namespace /);
+  });
+
+  it('an oversized stdin is refused before the cluster is asked', async () => {
+    const r = await locate('x'.repeat(65 * 1024 + 1), []);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value');
+  });
+
+  it('without list secrets: a clear error', async () => {
+    const mallory = await asUser({ user: user('mallory') });
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', ns], { kubeconfig: mallory, stdin: canary });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`error: cannot list secrets in namespace ${ns} (forbidden): locating a leaked value needs permission to list secrets there`);
+    assertNoLeak([canary], r);
   });
 });
