@@ -21,7 +21,13 @@ Verdicts: expected (a consumer's ServiceAccount, the kubelet of its node, the
 control plane), authorised (RBAC allows it, not a consumer: review),
 not-authorised-now (it read, RBAC no longer allows it: investigate), denied
 (only denied attempts), unused (could read, never did in the window).
-Schema of -o json|yaml: docs/output.md (IncidentReport).`;
+
+--value-from-file PATH (- for stdin) finds the Secrets and keys holding a
+leaked value (exact, inside another value such as a DSN or a dockerconfigjson
+auth, or base64) in every namespace you may list (-n narrows), then
+investigates each; -o name only lists them. The value is never a flag, never
+printed, and compared in memory only (at most 64 KiB).
+Schema of -o json|yaml: docs/output.md (IncidentReport, LeakedValueReport).`;
 
 interface InvestigateArgs {
   name?: string;
@@ -55,8 +61,7 @@ export const investigateCommand = defineCommand<InvestigateArgs>({
       .epilog(EPILOG) as unknown as Argv<InvestigateArgs>,
   handler: async (args, ctx) => {
     const plan = validate(args);
-    // Inputs are opened (a missing file is an error) before the cluster is asked anything.
-    // The leaked value is read first (and refused if too large), before logs or the cluster.
+    // The leaked value (refused if too large) and the log inputs (a missing file is an error) before the cluster.
     const value = plan.valueFile !== undefined ? await readLeakedValue(plan.valueFile, ctx.io.stdin) : undefined;
     const inputs = plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
     if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);

@@ -64,21 +64,13 @@ kind: Secret
 metadata: {name: unrelated}
 stringData: {token: ${makeCanary('other')}}
 ---
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: web}
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: web}}
 ---
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: robot}
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: robot}}
 ---
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: idle}
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: idle}}
 ---
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: nobody}
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: nobody}}
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -91,9 +83,8 @@ spec:
     spec:
       serviceAccountName: web
       containers:
-        - name: web
-          image: registry.k8s.io/pause:3.10
-          env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]
+        - {name: web, image: "registry.k8s.io/pause:3.10",
+           env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]}
 ---
 apiVersion: ${rbac}/v1
 kind: Role

@@ -230,3 +230,27 @@ describe('investigate --value-from-file', () => {
     expect(r.stderr.trim()).toBe('error: cannot list secrets in namespace locked (forbidden): locating a leaked value needs permission to list secrets there');
   });
 });
+
+describe('who-can --log (the same join)', () => {
+  it('adds READS and LAST READ, marks rows without reads unused, and the same fields in -o json', async () => {
+    const r = await runCli(['who-can', SECRET, '--log', log], { kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^KIND\s+SUBJECT\s+NAMESPACE\s+VERBS\s+PATH\s+VIA\s+READS\s+LAST READ$/);
+    expect(lines.find((l) => /^User\s+alice\s/.test(l))).toMatch(/\s2\s+2026-12-01T11:00:00\.000Z$/);
+    expect(lines.find((l) => /^User\s+bob\s/.test(l))).toMatch(/\s0\s+unused$/);
+    expect(lines.find((l) => /^ServiceAccount\s+web\s/.test(l))).toMatch(/\s2\s+2026-12-01T13:30:00\.000Z$/);
+    const doc = JSON.parse((await runCli(['who-can', SECRET, '--log', log, '--since', '2026-12-01T10:30:00Z', '-o', 'json'], { kubeconfig })).stdout);
+    const alice = doc.items.find((i: any) => i.subject === 'alice');
+    expect(alice).toMatchObject({ reads: 1, denied: 0, lastRead: '2026-12-01T11:00:00.000Z', unused: false });
+    expect(doc.items.find((i: any) => i.subject === 'bob')).toMatchObject({ reads: 0, lastRead: null, unused: true });
+    expect(doc.metadata).toMatchObject({ window: { since: '2026-12-01T10:30:00.000Z', until: null }, logs: [log] });
+  });
+
+  it('without --log nothing changes, and --since needs --log', async () => {
+    const r = await runCli(['who-can', SECRET], { kubeconfig });
+    expect(r.stdout.split('\n')[0]).not.toContain('READS');
+    const bad = await runCli(['who-can', SECRET, '--since', '2h'], { kubeconfig });
+    expect(bad.stderr.split('\n')[0]).toBe('error: --since and --until choose the window of the audit logs: give --log too');
+  });
+});
