@@ -9,9 +9,11 @@ import { identityKey, parseServiceAccountUser, type Identity } from '../whocan/s
 
 /** What one identity did to the Secret in the window. Denied attempts are never reads. */
 export interface Activity {
-  /** Requests that were not denied (list/watch in scope included: they return every value). */
+  /** Requests that returned the value: neither denied nor failed (list/watch in scope included: they return every value). */
   reads: number;
   denied: number;
+  /** Allowed but failed (404 before the Secret existed, 5xx): no value returned. */
+  failed: number;
   /** RFC3339 of the first and last read that was not denied; null when none. */
   firstRead: string | null;
   lastRead: string | null;
@@ -66,6 +68,7 @@ export function identityOfUser(user: string): Identity {
 class ActivityBuilder {
   reads = 0;
   denied = 0;
+  failed = 0;
   first: number | null = null;
   last: number | null = null;
   lastDenied: number | null = null;
@@ -87,6 +90,8 @@ class ActivityBuilder {
     if (r.denied) {
       this.denied++;
       if (r.time !== null && (this.lastDenied === null || r.time > this.lastDenied)) this.lastDenied = r.time;
+    } else if (r.code !== null && r.code >= 400) {
+      this.failed++;
     } else {
       this.reads++;
       if (r.time !== null) {
@@ -116,6 +121,7 @@ class ActivityBuilder {
       activity: {
         reads: this.reads,
         denied: this.denied,
+        failed: this.failed,
         firstRead: iso(this.first),
         lastRead: iso(this.last),
         lastDenied: iso(this.lastDenied),
@@ -140,6 +146,7 @@ function podOf(r: SecretRead): string {
 export const NO_ACTIVITY: Activity = {
   reads: 0,
   denied: 0,
+  failed: 0,
   firstRead: null,
   lastRead: null,
   lastDenied: null,

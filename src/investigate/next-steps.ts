@@ -2,7 +2,7 @@
 // and nodes, turn audit logging on. Pure.
 import type { AccessSubject } from '../access/join.js';
 import type { BindingId } from '../whocan/policy.js';
-import { identityOfSubject, identityKey, type Identity } from '../whocan/subjects.js';
+import { identityOfSubject, identityKey, MASTERS_GROUP, type Identity } from '../whocan/subjects.js';
 import type { Binding } from '../whocan/types.js';
 import type { IncidentConsumer } from './report.js';
 
@@ -50,6 +50,8 @@ export function nextSteps(input: StepsInput): NextStep[] {
     steps.push({ kind: 'rotate', command: `kubectl secrets rotate ${secret.name} ${ns} --dry-run`, reason: `plan the rotation (${who}); then run it with --from-file and --yes` });
   }
   for (const s of input.subjects) {
+    // system:masters has no binding to change (a certificate's O field puts one in it).
+    if (s.kind === 'Group' && s.name === MASTERS_GROUP) continue;
     if (s.verdict === 'not-authorised-now') steps.push(revoke(s));
     if (s.verdict === 'authorised') steps.push(...bindingSteps(s, input.bindings, 'review'));
     if (s.verdict === 'unused') steps.push(...bindingSteps(s, input.bindings, 'remove'));
@@ -93,7 +95,7 @@ function bindingSteps(s: AccessSubject, bindings: readonly Binding[], what: 'rev
     for (const id of path.bindings) {
       const resource = `${id.kind.toLowerCase()} ${id.name}${id.namespace ? ` -n ${id.namespace}` : ''}`;
       if (what === 'review') {
-        steps.push({ kind: 'review-binding', command: `kubectl describe ${resource}`, reason: `${label(s)} read it (${s.reads} reads) through ${id.kind}/${id.name} and is not a consumer: confirm it should` });
+        steps.push({ kind: 'review-binding', command: `kubectl describe ${resource}`, reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through ${id.kind}/${id.name} and is not a consumer: confirm it should` });
         continue;
       }
       const step = removeSubject(me, id, bindings, resource);

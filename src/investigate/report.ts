@@ -164,7 +164,7 @@ function summaryOf(input: IncidentInput): IncidentSummary {
         : {
             subjects: readers.length,
             requests: access.ledger.requests,
-            reads: access.audit?.totals.reads ?? 0,
+            reads: access.audit ? access.audit.totals.reads - access.audit.totals.failed : 0,
             denied: access.audit?.totals.denied ?? 0,
           },
     mounted: {
