@@ -11,7 +11,7 @@
 //   INVESTIGATE_BENCH_SCALE=full npm run bench -- investigate                          # the same
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -62,34 +62,41 @@ contexts: [{name: bench, context: {cluster: bench, user: bench, namespace: ${NAM
 `,
 );
 
-/** Median wall seconds and peak RSS (MB) of one command, as /usr/bin/time sees it. */
-function measure(args) {
-  const samples = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, bundle, ...args], {
-      env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    });
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
-    const [wall, rssKb] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-    samples.push({ wall, rss: rssKb / 1024 });
-  }
-  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return { wall: median(samples.map((s) => s.wall)), rss: median(samples.map((s) => s.rss)) };
+/** One run of a command: wall and CPU seconds and peak RSS (MB), as /usr/bin/time sees them. */
+function once(args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, bundle, ...args], {
+    env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
+  const [wall, user, sys, rssKb] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  return { wall, cpu: user + sys, rss: rssKb / 1024 };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Rounds of every command in turn, so that a change in the machine's load hits all of them alike; medians. */
+function measureAll(commands) {
+  const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(commands)) samples[name].push(once(args));
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, xs]) => [name, { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), rss: median(xs.map((x) => x.rss)) }]),
+  );
 }
 
 try {
-  const parts = {
-    'who-can': measure(['who-can', SECRET]),
-    exposure: measure(['exposure', SECRET]),
-    audit: measure(['audit', SECRET, '-n', NAMESPACE, '--log', log]),
-  };
-  const investigate = measure(['investigate', SECRET, '--log', log, '-o', 'json']);
+  const all = measureAll({
+    'who-can': ['who-can', SECRET],
+    exposure: ['exposure', SECRET],
+    audit: ['audit', SECRET, '-n', NAMESPACE, '--log', log],
+    investigate: ['investigate', SECRET, '--log', log, '-o', 'json'],
+  });
+  const { investigate, ...parts } = all;
   const slowest = Object.entries(parts).sort((a, b) => b[1].wall - a[1].wall)[0];
   const rows = [...Object.entries(parts), ['investigate', investigate]];
-  console.log(`investigate bench: ${opts.bindings} bindings, ${opts.pods} pods, ${(parseSize(opts.log) / 1e9).toFixed(2)} GB log, median of ${RUNS}`);
-  for (const [name, m] of rows) console.log(`  ${name.padEnd(12)} ${m.wall.toFixed(2).padStart(7)} s   ${m.rss.toFixed(0).padStart(5)} MB peak`);
+  console.log(`investigate bench: ${opts.bindings} bindings, ${opts.pods} pods, ${(parseSize(opts.log) / 1e9).toFixed(2)} GB log, median of ${RUNS} interleaved rounds; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  for (const [name, m] of rows) console.log(`  ${name.padEnd(12)} ${m.wall.toFixed(2).padStart(7)} s wall  ${m.cpu.toFixed(2).padStart(7)} s CPU  ${m.rss.toFixed(0).padStart(5)} MB peak`);
   console.log(`  wall: investigate / slowest part (${slowest[0]}) = ${ratio(investigate.wall, slowest[1].wall)} (target ≤ 1.2×); / sum of parts = ${ratio(investigate.wall, rows.slice(0, 3).reduce((n, [, m]) => n + m.wall, 0))}`);
   const budget = parts.audit.rss + parts['who-can'].rss;
   console.log(`  memory: investigate ${investigate.rss.toFixed(0)} MB vs audit + who-can ${budget.toFixed(0)} MB = ${ratio(investigate.rss, budget)} (target ≤ 1×)`);
