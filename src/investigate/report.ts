@@ -5,9 +5,17 @@ import type { AccessSubject } from '../access/join.js';
 import type { TimelineRead } from '../access/ledger.js';
 import type { Consumer, SecretSummary } from '../exposure/types.js';
 import { LABEL_NAME, LABEL_STAGE, LABEL_VERSION } from '../rotate/constants.js';
-import type { SecretHistory } from '../kube/secret-metadata.js';
 import type { Binding } from '../whocan/types.js';
 import { nextSteps, type NextStep } from './next-steps.js';
+
+/** What a Secret's metadata says about its history: never its data (PartialObjectMetadata). */
+export interface SecretHistory {
+  creationTimestamp: string | null;
+  /** The latest managedFields time: the last write, and who made it (field manager). */
+  lastChange: { time: string; manager: string; operation: string } | null;
+  resourceVersion: string | null;
+  labels: Record<string, string>;
+}
 
 export interface IncidentSummary {
   secret: {

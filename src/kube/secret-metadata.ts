@@ -1,15 +1,7 @@
 import type { Kube } from './client.js';
 import { isForbidden } from './errors.js';
 import { RESOURCES, resourcePath } from './paths.js';
-
-/** What a Secret's metadata says about its history: never its data (PartialObjectMetadata). */
-export interface SecretHistory {
-  creationTimestamp: string | null;
-  /** The latest managedFields time: the last write, and who made it (field manager). */
-  lastChange: { time: string; manager: string; operation: string } | null;
-  resourceVersion: string | null;
-  labels: Record<string, string>;
-}
+import type { SecretHistory } from '../investigate/report.js';
 
 interface MetaOnly {
   metadata?: {
