@@ -1,6 +1,5 @@
 // investigate --value-from-file: which Secrets and keys hold a leaked value, then an
 // incident report for each. The value is compared in memory and zeroed when done.
-import yaml from 'js-yaml';
 import { investigateSecret, type Investigation } from './access-deps.js';
 import { colorEnabled, warn, type IO } from './io.js';
 import { incidentDocument, printIncident } from './investigate-view.js';
@@ -10,6 +9,7 @@ import { scanSecrets, type ScannedSecret } from '../kube/locate.js';
 import { matchSecret, type KeyMatch } from '../locate/match.js';
 import { API_VERSION, type Column } from '../output/report.js';
 import { renderTable } from '../output/table.js';
+import { printDocument } from '../output/print.js';
 
 export interface InvestigatePlan {
   name: string | undefined;
@@ -70,7 +70,7 @@ export async function locateAndInvestigate(
       matches: rows,
       incidents: investigations.map((i) => incidentDocument(i.report)),
     };
-    io.stdout.write(plan.output === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : yaml.dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false }));
+    printDocument(doc, plan.output, io);
     for (const w of warnings) warn(io, w);
     return 0;
   }

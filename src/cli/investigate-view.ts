@@ -1,5 +1,4 @@
 // How an IncidentReport prints: sections of kubectl-style tables, or one versioned document.
-import yaml from 'js-yaml';
 import { colorEnabled, warn, type IO } from './io.js';
 import { describeSecret } from './exposure-view.js';
 import type { AccessSubject, Verdict } from '../access/join.js';
@@ -13,6 +12,8 @@ import type { Color, Column } from '../output/report.js';
 import { API_VERSION } from '../output/report.js';
 import { safeText } from '../output/safe-text.js';
 import { renderTable } from '../output/table.js';
+import { printDocument } from '../output/print.js';
+import { identityName } from '../whocan/subjects.js';
 import { formatAge } from '../util/duration.js';
 
 const VERDICT_COLOR: Record<Verdict, Color | undefined> = {
@@ -80,13 +81,11 @@ export function incidentDocument(report: IncidentReport): Record<string, unknown
 export function printIncident(report: IncidentReport, rows: readonly WhoCanRow[], opts: IncidentPrintOptions, io: IO): void {
   switch (opts.output) {
     case 'json':
-      io.stdout.write(`${JSON.stringify(incidentDocument(report), null, 2)}\n`);
-      break;
     case 'yaml':
-      io.stdout.write(yaml.dump(incidentDocument(report), { noRefs: true, lineWidth: -1, sortKeys: false }));
+      printDocument(incidentDocument(report), opts.output, io);
       break;
     case 'name':
-      for (const s of report.subjects) io.stdout.write(`${s.kind === 'ServiceAccount' ? `serviceaccount/${s.namespace}/${s.name}` : `${s.kind.toLowerCase()}/${s.name}`}\n`);
+      for (const s of report.subjects) io.stdout.write(`${identityName(s)}\n`);
       break;
     case 'markdown':
       io.stdout.write(incidentMarkdown(report, summaryLines(report), rows));

@@ -72,19 +72,10 @@ stringData: {token: ${makeCanary('other')}}
 ---
 {apiVersion: v1, kind: ServiceAccount, metadata: {name: nobody}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      serviceAccountName: web
-      containers:
-        - {name: web, image: "registry.k8s.io/pause:3.10",
-           env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]}
+{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {
+  metadata: {labels: {app: web}},
+  spec: {serviceAccountName: web, containers: [{name: web, image: "registry.k8s.io/pause:3.10",
+    env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]}]}}}}
 ---
 apiVersion: ${rbac}/v1
 kind: Role
