@@ -5,6 +5,7 @@ import { asNumber, asObject, asString, firstString, nonEmpty, parseTimestamp, st
 
 const POD_NAME = 'authentication.kubernetes.io/pod-name';
 const NODE_NAME = 'authentication.kubernetes.io/node-name';
+const CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
 const DECISION = 'authorization.k8s.io/decision';
 
 export function isReadVerb(verb: unknown): verb is ReadVerb {
@@ -35,6 +36,7 @@ export function readFromAuditEvent(event: JsonObject, format: RecordFormat, fall
   const decision = asObject(event['annotations'])?.[DECISION];
   const stage = asString(event['stage']);
   const metadata = asObject(event['metadata']);
+  const impersonated = asObject(event['impersonatedUser']);
 
   return {
     auditID: nonEmpty(event['auditID']),
@@ -44,9 +46,12 @@ export function readFromAuditEvent(event: JsonObject, format: RecordFormat, fall
     name,
     scope: scopeOf(verb, namespace, name, selected !== null || uri === undefined),
     user: asString(user?.['username']) ?? '',
-    impersonatedUser: nonEmpty(asObject(event['impersonatedUser'])?.['username']),
+    impersonatedUser: nonEmpty(impersonated?.['username']),
     pod: extra ? firstString(extra[POD_NAME]) : null,
     node: extra ? firstString(extra[NODE_NAME]) : null,
+    credentialId: extra ? firstString(extra[CREDENTIAL_ID]) : null,
+    groups: stringArray(user?.['groups']),
+    impersonatedGroups: stringArray(impersonated?.['groups']),
     sourceIPs: stringArray(event['sourceIPs']),
     userAgent: nonEmpty(event['userAgent']),
     code,

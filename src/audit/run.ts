@@ -1,4 +1,5 @@
 import type { AuditReport } from './report-types.js';
+import type { SecretRead } from './secret-read.js';
 import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './query.js';
 import { RequestCounter } from './request-counter.js';
 import { Aggregator } from './aggregate.js';
@@ -8,6 +9,7 @@ import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from '
 export type { AuditQuery } from './query.js';
 export { resolveQuery } from './query.js';
 export type * from './report-types.js';
+export type { SecretRead } from './secret-read.js';
 export { GROUP_BY, READ_SCOPES, READ_VERBS } from './report-types.js';
 
 /** One input to read: a file, a decompressed .gz, or stdin. */
@@ -30,6 +32,8 @@ export interface AuditOptions extends AuditQuery {
   skippedLinesShown?: number;
   /** Called after each chunk with the bytes read so far from the current input. */
   onProgress?: (progress: { path: string; bytes: number }) => void;
+  /** Called once per request that matched the query, its stages merged (for joins that need every request). */
+  onRequest?: (read: SecretRead) => void;
 }
 
 /**
@@ -45,6 +49,7 @@ export async function runAudit(inputs: Iterable<AuditInput> | AsyncIterable<Audi
   const counter = new RequestCounter((read, stages) => {
     if (!matchesRequest(read, query)) return false;
     aggregator.add(read, stages);
+    options.onRequest?.(read);
     return true;
   });
   const skips = new SkipTally(options.skippedLinesShown ?? 10);

@@ -16,6 +16,11 @@ export interface SecretRead {
   /** From user.extra of ServiceAccount tokens bound to a pod. */
   pod: string | null;
   node: string | null;
+  /** user.extra authentication.kubernetes.io/credential-id of ServiceAccount tokens (e.g. "JTI=..."). */
+  credentialId?: string | null;
+  /** user.groups and impersonatedUser.groups, when logged (who-can matches group bindings with them). */
+  groups?: string[];
+  impersonatedGroups?: string[];
   sourceIPs: string[];
   userAgent: string | null;
   /** HTTP status of the response, when logged. */

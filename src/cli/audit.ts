@@ -87,7 +87,7 @@ export const auditCommand = defineCommand({
 });
 
 /** File system errors met while reading as one `error:` line (left to the app, they would be internal errors). */
-function asCliError(err: unknown): never {
+export function asCliError(err: unknown): never {
   if (err instanceof CliError) throw err;
   const code = (err as NodeJS.ErrnoException).code;
   if (typeof code === 'string') throw new CliError(`cannot read the audit logs: ${errorMessage(err)}`, { cause: err });
@@ -132,7 +132,7 @@ function validate(args: AuditArgs): AuditPlan {
 }
 
 /** A flag that may be given once (yargs makes an array of a repeated one). */
-function single(flag: string, value: string | string[] | undefined, what: string): string | undefined {
+export function single(flag: string, value: string | string[] | undefined, what: string): string | undefined {
   const values = repeated(value);
   if (values.length > 1) throw new UsageError(`--${flag} takes one value: ${what}`);
   return values[0];

@@ -1,12 +1,17 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import { commaList, repeated, withConnection, withOutput } from './flags.js';
+import { accessWiring, auditFacts } from './access-deps.js';
+import { asCliError, single } from './audit.js';
+import { rowReads, type RowReads } from '../access/join.js';
+import { gatherAccess } from '../access/run.js';
+import { resolveQuery, type AuditQuery } from '../audit/run.js';
+import { openAuditLogs } from '../sources/audit-inputs.js';
 import type { IO } from './io.js';
 import { CliError, UsageError } from '../errors.js';
 import { subjectAccessReviews } from '../kube/access.js';
 import type { Kube } from '../kube/client.js';
 import { isForbidden } from '../kube/errors.js';
-import { loadClusterSnapshot } from '../kube/rbac.js';
 import { renderDot, renderMermaid } from '../output/graph.js';
 import { printReport, printWarnings } from '../output/print.js';
 import type { Column, Report, View } from '../output/report.js';
@@ -15,7 +20,7 @@ import { whoCanGraph } from '../whocan/graph.js';
 import type { WhoCanOptions } from '../whocan/analyze.js';
 import { READ_VERBS, rowIdentity, type WhoCanRow } from '../whocan/report.js';
 import { ruleText } from '../whocan/rules.js';
-import { runWhoCan, type WhoCanResult } from '../whocan/run.js';
+import type { WhoCanResult } from '../whocan/run.js';
 import { identityKey, identityLabel, identityName, parseIdentity, parseSubjectKind, type Identity } from '../whocan/subjects.js';
 import type { AccessQuestion } from '../whocan/verify.js';
 
@@ -33,6 +38,9 @@ interface WhoCanPlan extends WhoCanOptions {
   check: Identity | undefined;
   output: string;
   noHeaders: boolean;
+  /** --log: audit inputs and the window, for the READS and LAST READ columns. */
+  logs: string[];
+  window: Omit<AuditQuery, 'now'> & { now: Date };
 }
 
 const builder = (y: Argv<GlobalArgs>) =>
@@ -46,6 +54,9 @@ const builder = (y: Argv<GlobalArgs>) =>
       check: { type: 'string', describe: 'Answer yes/no for one subject (user:NAME, group:NAME, serviceaccount:NS:NAME); exit 0 yes, 1 no' },
       verify: { type: 'boolean', default: false, describe: 'Confirm every direct row with a SubjectAccessReview' },
       'include-system': { type: 'boolean', default: false, describe: 'List control-plane components (kube-controller-manager and its controllers) one by one' },
+      log: { type: 'string', coerce: repeated, requiresArg: true, describe: 'Audit log (file, directory, glob, - for stdin; repeatable): adds READS and LAST READ, and marks rows never used' },
+      since: { type: 'string', coerce: repeated, requiresArg: true, describe: 'With --log: only requests after this time (duration like 30d, or RFC3339)' },
+      until: { type: 'string', coerce: repeated, requiresArg: true, describe: 'With --log: only requests before this time' },
     })
     .epilog(EPILOG);
 
@@ -75,13 +86,26 @@ export const whoCanCommand = defineCommand({
   ],
   handler: async (args, ctx) => {
     const plan = validate(args);
+    const inputs = plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
+    if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
     // Complete: the namespace is -n, else the kubeconfig context's, else "default" (as kubectl).
     const kube = ctx.connect();
     const secret = { namespace: kube.target.namespace, name: args.name };
-    const result = await runWhoCan(secret, plan, {
-      load: () => loadClusterSnapshot(kube, secret.namespace, secret.name, { indirect: plan.indirect }),
+    const wiring = accessWiring(kube, secret, {
+      whoCan: plan,
       review: (questions) => review(kube, questions),
+      exposure: false,
+      ...(inputs ? { audit: { inputs, query: plan.window, io: ctx.io } } : {}),
     });
+    const access = await gatherAccess(wiring.deps);
+    const result = access.whoCan;
+    if (access.audit) {
+      const facts = auditFacts(access.audit, plan.window, secret);
+      result.rows = result.rows.map((row) => ({ ...row, ...rowReads(row, access.ledger) }));
+      Object.assign(result.metadata, { window: facts.window, logs: facts.logs });
+      result.metadata.warnings.push(...facts.warnings);
+      if (facts.warnings.length > 0) result.metadata.complete = false;
+    }
     return print(result, plan, ctx.io);
   },
 });
@@ -110,7 +134,16 @@ function validate(args: WhoCanArgs): WhoCanPlan {
     if (args.output !== 'table') throw new UsageError('--check prints yes or no: it cannot be combined with --output');
     if (args.verify) throw new UsageError('--check cannot be combined with --verify: run --verify on its own to confirm the rows');
   }
+  const logs = repeated(args.log);
+  const since = single('since', args.since, 'a duration or an RFC3339 time');
+  const until = single('until', args.until, 'a duration or an RFC3339 time');
+  if (logs.length === 0 && (since !== undefined || until !== undefined)) throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
+  if (logs.length > 0 && check !== undefined) throw new UsageError('--check answers yes or no: it cannot be combined with --log');
+  const window = { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), includeSystem: true, now: new Date() };
+  resolveQuery(window); // a bad --since/--until is refused before anything is read
   return {
+    logs,
+    window,
     verbs: verbs.length > 0 ? READ_VERBS.filter((v) => verbs.includes(v)) : [...READ_VERBS],
     subjectKinds: [...new Set(kinds)],
     indirect: !args.directOnly,
@@ -153,7 +186,7 @@ function print(result: WhoCanResult, plan: WhoCanPlan, io: IO): number {
     const graph = whoCanGraph(result.rows, result.metadata.secret);
     io.stdout.write(plan.output === 'dot' ? renderDot(graph) : renderMermaid(graph));
   } else {
-    printReport(report, whoCanView(plan.verify), plan, io);
+    printReport(report, whoCanView(plan.verify, plan.logs.length > 0), plan, io);
   }
   printWarnings(report, io);
   const hidden = result.metadata.hiddenControlPlane;
@@ -189,8 +222,8 @@ function rulesText(row: WhoCanRow): string {
 }
 
 /** Table and `-o name` of a WhoCanReport. */
-export function whoCanView(verify: boolean): View<WhoCanRow> {
-  const columns: Column<WhoCanRow>[] = [
+export function whoCanView(verify: boolean, reads = false): View<WhoCanRow & Partial<RowReads>> {
+  const columns: Column<WhoCanRow & Partial<RowReads>>[] = [
     { header: 'kind', value: (r) => r.kind },
     { header: 'subject', value: (r) => (r.everyone ? `${r.subject} (EVERYONE)` : r.subject), color: (r) => (r.everyone || (r.kind === 'Group' && r.subject === 'system:masters') ? 'red' : undefined) },
     { header: 'namespace', value: (r) => r.namespace },
@@ -204,6 +237,12 @@ export function whoCanView(verify: boolean): View<WhoCanRow> {
       value: (r) => (r.verified === 'disputed' ? `disputed (${(r.disputedVerbs ?? []).join(',')})` : (r.verified ?? '')),
       color: (r) => (r.verified === 'disputed' ? 'red' : r.verified === 'confirmed' ? 'green' : 'gray'),
     });
+  }
+  if (reads) {
+    columns.push(
+      { header: 'reads', value: (r) => String(r.reads ?? 0) },
+      { header: 'last read', value: (r) => (r.unused ? 'unused' : (r.lastRead ?? '')), color: (r) => (r.unused ? 'gray' : undefined) },
+    );
   }
   columns.push({ header: 'rule', value: rulesText, wide: true });
   return {

@@ -12,10 +12,8 @@ export interface PrintOptions {
 export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOptions, io: IO): void {
   switch (opts.output) {
     case 'json':
-      io.stdout.write(`${JSON.stringify(toDocument(report), null, 2)}\n`);
-      return;
     case 'yaml':
-      io.stdout.write(yaml.dump(toDocument(report), { noRefs: true, lineWidth: -1, sortKeys: false }));
+      printDocument(toDocument(report), opts.output, io);
       return;
     case 'name':
       // Like kubectl: each object once, however many rows it has.
@@ -34,6 +32,11 @@ export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOpti
         }),
       );
   }
+}
+
+/** A versioned document (apiVersion, kind, ...) as JSON or YAML on stdout. */
+export function printDocument(doc: object, format: 'json' | 'yaml', io: IO): void {
+  io.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : yaml.dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false }));
 }
 
 /** Warnings and partial-answer notes go to stderr so that stdout stays machine-readable. */

@@ -1,4 +1,5 @@
 import { paint } from './color.js';
+import { safeText } from './safe-text.js';
 import type { Column } from './report.js';
 
 export interface TableOptions {
@@ -35,4 +36,4 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
-const oneLine = (text: string): string => (text === '' ? '<none>' : text.replace(/\s*\n\s*/g, ' '));
+const oneLine = (text: string): string => (text === '' ? '<none>' : safeText(text.replace(/\s*\n\s*/g, ' ')));

@@ -180,3 +180,44 @@ function firstInvalidLine(bytes: Uint8Array): string {
   }
   return '';
 }
+
+/** A leaked value is a password, token or key: anything larger is most likely the wrong file. */
+export const MAX_LEAKED_VALUE_BYTES = 64 * 1024;
+
+/**
+ * The value of `--value-from-file PATH` (`-`: stdin), read whole up to `maxBytes` (more is
+ * refused without being read), one trailing newline dropped. The caller zeroes it when done.
+ */
+export async function readLeakedValue(path: string, stdin: NodeJS.ReadableStream, maxBytes = MAX_LEAKED_VALUE_BYTES): Promise<Buffer> {
+  const origin = `--value-from-file ${path}`;
+  const tooBig = `${origin}: more than ${Math.round(maxBytes / 1024)} KiB; give a file holding only the leaked value`;
+  let bytes: Buffer;
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of stdin) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+      total += b.length;
+      if (total > maxBytes) {
+        for (const c of chunks) c.fill(0);
+        b.fill(0);
+        throw new ValueSourceError(tooBig);
+      }
+      chunks.push(b);
+    }
+    bytes = Buffer.concat(chunks);
+    for (const c of chunks) c.fill(0);
+  } else {
+    const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+      throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
+    });
+    if (!info.isFile()) throw new ValueSourceError(`${origin}: not a file`);
+    if (info.size > maxBytes) throw new ValueSourceError(tooBig);
+    bytes = Buffer.from(await readBytes(path, origin));
+  }
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 0x0a) end--;
+  if (end > 0 && bytes[end - 1] === 0x0d) end--;
+  if (end === 0) throw new ValueSourceError(`${origin}: empty; it must hold the leaked value`);
+  return bytes.subarray(0, end);
+}

@@ -3,11 +3,10 @@
 // impersonating admin and a user without RBAC, then exact summaries of them.
 // Every identity's name contains the fresh namespace, so --user <namespace>
 // leaves out whatever other test files do meanwhile.
-import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
-import { api, applyYaml, asServiceAccount, asUser, deleteNamespace, freshNamespace, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
+import { api, applyYaml, asServiceAccount, asUser, deleteNamespace, freshNamespace, podBoundKubeconfig, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
 import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 
@@ -20,26 +19,6 @@ let finished: Date;
 let P: string;
 
 const user = (name: string) => `${P}-${name}`;
-
-/** A kubeconfig holding a token from a TokenRequest bound to a pod (its claims carry pod and node). */
-async function podBoundKubeconfig(namespace: string, serviceAccount: string, pod: { name: string; uid: string }): Promise<string> {
-  const cluster = useCluster();
-  const { status, body } = await api('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', ...pod } } },
-  });
-  if (status !== 201) throw new Error(`error: TokenRequest bound to pod ${pod.name}: HTTP ${status} ${body?.message ?? ''}`);
-  const file = join(cluster.dir, 'users', `sa-${namespace}-${serviceAccount}-pod.kubeconfig`);
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority': cluster.caCert } }],
-    users: [{ name: serviceAccount, user: { token: body.status.token } }],
-    contexts: [{ name: serviceAccount, context: { cluster: 'local', user: serviceAccount } }],
-    'current-context': serviceAccount,
-  };
-  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-  return file;
-}
 
 /** GET as a kubeconfig's identity (or the admin impersonating someone); returns the HTTP status. */
 async function read(kubeconfig: string, path: string, headers: Record<string, string> = {}): Promise<number> {

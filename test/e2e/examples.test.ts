@@ -31,6 +31,7 @@ beforeAll(async () => {
   writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${BUNDLE}" "$@"\n`);
   chmodSync(shim, 0o755);
   writeFileSync(join(cluster.dir, 'token.txt'), NEW_TOKEN);
+  writeFileSync(join(cluster.dir, 'leaked.txt'), NEW_TOKEN);
   env = {
     PATH: `${bin}:${cluster.binDir}:${process.env.PATH}`,
     HOME: mkdtempSync(join(tmpdir(), 'examples-home-')),

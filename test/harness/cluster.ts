@@ -1,6 +1,7 @@
 // Helpers for e2e tests against the cluster started by globalSetup.ts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
@@ -121,6 +122,27 @@ export function asUser(identity: { user: string; groups?: string[] }): Promise<s
 /** Kubeconfig with a fresh TokenRequest token for ServiceAccount namespace/name. */
 export function asServiceAccount(namespace: string, name: string): Promise<string> {
   return serviceAccountKubeconfig(useCluster(), namespace, name);
+}
+
+/** A kubeconfig holding a token from a TokenRequest bound to a pod (its claims carry pod, node and credential id). */
+export async function podBoundKubeconfig(namespace: string, serviceAccount: string, pod: { name: string; uid: string }): Promise<string> {
+  const cluster = useCluster();
+  const { status, body } = await api('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`, {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', ...pod } } },
+  });
+  if (status !== 201) throw new Error(`error: TokenRequest bound to pod ${pod.name}: HTTP ${status} ${body?.message ?? ''}`);
+  const file = join(cluster.dir, 'users', `sa-${namespace}-${serviceAccount}-${pod.name}.kubeconfig`);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority': cluster.caCert } }],
+    users: [{ name: serviceAccount, user: { token: body.status.token } }],
+    contexts: [{ name: serviceAccount, context: { cluster: 'local', user: serviceAccount } }],
+    'current-context': serviceAccount,
+  };
+  await mkdir(join(cluster.dir, 'users'), { recursive: true });
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
 }
 
 /** Asks the API server whether a subject may do something (SubjectAccessReview as admin). */

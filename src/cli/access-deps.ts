@@ -1,0 +1,106 @@
+// Wires the access join (src/access) to the cluster and the audit logs: shared by
+// `investigate` and `who-can --log`, so both read the cluster and the logs the same way.
+import type { IO } from './io.js';
+import { withProgress } from './audit-view.js';
+import { asCliError } from './audit.js';
+import { gatherAccess, type AccessDeps } from '../access/run.js';
+import { incidentReport, type IncidentReport } from '../investigate/report.js';
+import { loadSecretHistory } from '../kube/secret-metadata.js';
+import { READ_VERBS, type WhoCanRow } from '../whocan/report.js';
+import { auditDocument } from '../audit/document.js';
+import { resolveQuery, runAudit, type AuditInput, type AuditQuery, type AuditReport, type SecretRead } from '../audit/run.js';
+import type { ExposureReport } from '../exposure/report.js';
+import { runExposure } from '../exposure/run.js';
+import type { Kube } from '../kube/client.js';
+import { loadExposureSources } from '../kube/exposure-sources.js';
+import { loadClusterSnapshot } from '../kube/rbac.js';
+import type { WhoCanOptions } from '../whocan/analyze.js';
+import { runWhoCan, type WhoCanDeps } from '../whocan/run.js';
+import type { ClusterSnapshot } from '../whocan/snapshot.js';
+
+export interface AccessWiring {
+  deps: AccessDeps;
+  /** The RBAC snapshot who-can loaded (bindings, for exact next steps). */
+  snapshot(): ClusterSnapshot | undefined;
+}
+
+export interface WiringOptions {
+  whoCan: WhoCanOptions & { verify?: boolean };
+  /** SubjectAccessReviews for who-can --verify. */
+  review?: WhoCanDeps['review'];
+  exposure: boolean;
+  /** Audit inputs and the query (name and namespace are set here); absent without --log. */
+  audit?: { inputs: AuditInput[]; query: AuditQuery; io: IO };
+}
+
+export function accessWiring(kube: Kube, secret: { namespace: string; name: string }, options: WiringOptions): AccessWiring {
+  let snapshot: ClusterSnapshot | undefined;
+  const deps: AccessDeps = {
+    whoCan: () =>
+      runWhoCan(secret, { verify: false, ...options.whoCan }, {
+        load: async () => (snapshot = await loadClusterSnapshot(kube, secret.namespace, secret.name, { indirect: options.whoCan.indirect })),
+        review: options.review ?? (async () => []),
+      }),
+  };
+  if (options.exposure) deps.exposure = () => exposureOf(kube, secret);
+  const audit = options.audit;
+  if (audit) {
+    const query = { ...audit.query, name: secret.name, namespace: secret.namespace };
+    deps.audit = (onRequest: (read: SecretRead) => void) =>
+      withProgress(audit.io, audit.inputs.length, (onProgress) => runAudit(audit.inputs, { ...query, onRequest, onProgress })).catch(asCliError);
+  }
+  return { deps, snapshot: () => snapshot };
+}
+
+async function exposureOf(kube: Kube, secret: { namespace: string; name: string }): Promise<ExposureReport> {
+  const scope = { namespace: secret.namespace, name: secret.name, metadataOnly: false, showHashes: false };
+  const result = await runExposure((s) => loadExposureSources(kube, s), scope);
+  if (result.kind !== 'ExposureReport') throw new Error('exposure of one Secret answered with an inventory');
+  return result.report;
+}
+
+/** The window the logs were read for, the inputs, and the scan's warnings (skipped lines), as reports show them. */
+export function auditFacts(report: AuditReport, query: AuditQuery, secret: { namespace: string; name: string }) {
+  const resolved = resolveQuery({ ...query, ...secret });
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    window: { since: iso(resolved.sinceMs), until: iso(resolved.untilMs) },
+    logs: report.inputs.map((i) => i.path),
+    warnings: auditDocument(report, resolved, null).metadata.warnings,
+  };
+}
+
+export interface Investigation {
+  report: IncidentReport;
+  /** who-can's rows behind the subjects (control-plane rows only with includeSystem), for the access graph. */
+  rows: WhoCanRow[];
+}
+
+/** One Secret's incident report: who-can, exposure and the audit scan at once, then the join. */
+export async function investigateSecret(
+  kube: Kube,
+  secret: { namespace: string; name: string },
+  options: { inputs: AuditInput[] | undefined; query: AuditQuery & { now: Date }; includeSystem: boolean; io: IO },
+): Promise<Investigation> {
+  const { inputs, query } = options;
+  const wiring = accessWiring(kube, secret, {
+    whoCan: { verbs: READ_VERBS, indirect: true, allPaths: false, includeSystem: true },
+    exposure: true,
+    ...(inputs ? { audit: { inputs, query, io: options.io } } : {}),
+  });
+  const [access, history] = await Promise.all([gatherAccess(wiring.deps), loadSecretHistory(kube, secret.namespace, secret.name)]);
+  const facts = access.audit ? auditFacts(access.audit, query, secret) : undefined;
+  const snapshot = wiring.snapshot();
+  const report = incidentReport({
+    secret,
+    access,
+    history,
+    bindings: snapshot ? [...snapshot.rbac.roleBindings, ...snapshot.rbac.clusterRoleBindings] : [],
+    now: query.now,
+    window: facts?.window ?? null,
+    logs: facts?.logs ?? null,
+    includeSystem: options.includeSystem,
+    auditWarnings: facts?.warnings ?? [],
+  });
+  return { report, rows: options.includeSystem ? access.whoCan.rows : access.whoCan.rows.filter((r) => !r.controlPlane) };
+}

@@ -1,0 +1,153 @@
+// How an IncidentReport prints: sections of kubectl-style tables, or one versioned document.
+import { colorEnabled, warn, type IO } from './io.js';
+import { describeSecret } from './exposure-view.js';
+import type { AccessSubject, Verdict } from '../access/join.js';
+import type { ManagerKind } from '../consumers/owner.js';
+import type { SecretSummary } from '../exposure/types.js';
+import type { IncidentConsumer, IncidentReport, IncidentTimelineEntry } from '../investigate/report.js';
+import { incidentMarkdown } from '../output/incident-markdown.js';
+import type { WhoCanRow } from '../whocan/report.js';
+import { paint } from '../output/color.js';
+import type { Color, Column } from '../output/report.js';
+import { API_VERSION } from '../output/report.js';
+import { safeText } from '../output/safe-text.js';
+import { renderTable } from '../output/table.js';
+import { printDocument } from '../output/print.js';
+import { identityName } from '../whocan/subjects.js';
+import { formatAge } from '../util/duration.js';
+
+const VERDICT_COLOR: Record<Verdict, Color | undefined> = {
+  'not-authorised-now': 'red',
+  denied: 'red',
+  authorised: 'yellow',
+  unused: 'gray',
+  expected: 'green',
+};
+
+const list = (values: readonly string[]): string => values.join(',');
+const time = (t: string | null): string => t ?? '';
+const subjectName = (s: AccessSubject): string => (s.everyone ? `${s.name} (EVERYONE)` : s.name);
+
+export const subjectColumns: Column<AccessSubject>[] = [
+  { header: 'kind', value: (s) => s.kind },
+  { header: 'subject', value: subjectName, color: (s) => (s.everyone ? 'red' : undefined) },
+  { header: 'namespace', value: (s) => s.namespace ?? '' },
+  { header: 'verdict', value: (s) => s.verdict, color: (s) => VERDICT_COLOR[s.verdict] },
+  { header: 'reads', value: (s) => String(s.reads) },
+  { header: 'denied', value: (s) => String(s.denied), color: (s) => (s.denied > 0 ? 'red' : undefined) },
+  { header: 'first read', value: (s) => time(s.firstRead) },
+  { header: 'last read', value: (s) => time(s.lastRead) },
+  { header: 'verbs', value: (s) => list(s.verbs) },
+  { header: 'paths', value: (s) => list([...new Set(s.paths.map((p) => (p.memberOf ? `${p.path}(via ${p.memberOf})` : p.path)))]) },
+  { header: 'source ips', value: (s) => list(s.sourceIPs), wide: true },
+  { header: 'user agents', value: (s) => list(s.userAgents), wide: true },
+  { header: 'pods', value: (s) => list(s.pods), wide: true },
+  { header: 'nodes', value: (s) => list(s.nodes), wide: true },
+  { header: 'credentials', value: (s) => list(s.credentialIds), wide: true },
+  { header: 'why', value: (s) => s.expected ?? list(s.impersonation), wide: true },
+];
+
+const consumerColumns: Column<IncidentConsumer>[] = [
+  { header: 'consumer', value: (c) => `${c.kind}/${c.name}` },
+  { header: 'serviceaccount', value: (c) => c.serviceAccount ?? '' },
+  { header: 'ready', value: (c) => (c.replicas ? `${c.replicas.ready}/${c.replicas.desired ?? c.replicas.current}` : '') },
+  { header: 'nodes', value: (c) => list(c.nodes) },
+  { header: 'uses', value: (c) => list(c.uses) },
+];
+
+const timelineColumns: Column<IncidentTimelineEntry>[] = [
+  { header: 'time', value: (t) => time(t.time) },
+  { header: 'subject', value: (t) => t.subject },
+  { header: 'verb', value: (t) => (t.scope === 'named' || t.scope === 'field-selected' ? t.verb : `${t.verb} (${t.scope})`) },
+  { header: 'outcome', value: (t) => (t.code !== null && t.kind !== 'read' ? `${t.kind} (${t.code})` : t.kind), color: (t) => (t.kind === 'denied' ? 'red' : undefined) },
+  { header: 'source ip', value: (t) => t.sourceIP ?? '' },
+  { header: 'pod', value: (t) => t.pod ?? '' },
+  { header: 'node', value: (t) => t.node ?? '' },
+  { header: 'user agent', value: (t) => t.userAgent ?? '', wide: true },
+  { header: 'credential', value: (t) => t.credentialId ?? '', wide: true },
+];
+
+export interface IncidentPrintOptions {
+  output: string;
+  noHeaders: boolean;
+}
+
+export function incidentDocument(report: IncidentReport): Record<string, unknown> {
+  const { kind, ...rest } = report;
+  return { apiVersion: API_VERSION, kind, ...rest };
+}
+
+/** `rows`: who-can's rows behind the subjects, for the Markdown access graph. */
+export function printIncident(report: IncidentReport, rows: readonly WhoCanRow[], opts: IncidentPrintOptions, io: IO): void {
+  switch (opts.output) {
+    case 'json':
+    case 'yaml':
+      printDocument(incidentDocument(report), opts.output, io);
+      break;
+    case 'name':
+      for (const s of report.subjects) io.stdout.write(`${identityName(s)}\n`);
+      break;
+    case 'markdown':
+      io.stdout.write(incidentMarkdown(report, summaryLines(report), rows));
+      break;
+    default:
+      io.stdout.write(incidentText(report, { wide: opts.output === 'wide', noHeaders: opts.noHeaders, color: colorEnabled(io) }));
+  }
+  for (const w of report.metadata.warnings) warn(io, safeText(w));
+}
+
+/** Summary lines, shared by the terminal and Markdown views. */
+export function summaryLines(report: IncidentReport): string[] {
+  const { summary: s, metadata } = report;
+  const sec = s.secret;
+  const facts: SecretSummary = {
+    namespace: sec.namespace,
+    name: sec.name,
+    exists: sec.exists,
+    keysKnown: sec.keys !== null,
+    ...(sec.type !== null ? { type: sec.type } : {}),
+    ...(sec.immutable ? { immutable: true } : {}),
+    ...(sec.keys !== null ? { keys: sec.keys } : {}),
+    ...(sec.manager !== null ? { manager: { manager: sec.manager.manager as ManagerKind, ...(sec.manager.by ? { by: sec.manager.by } : {}), evidence: '', hint: sec.manager.hint } } : {}),
+  };
+  const lines = [describeSecret(facts).trim()];
+  const now = Date.parse(metadata.generatedAt);
+  const history: string[] = [];
+  if (sec.created) history.push(`created ${sec.created} (${formatAge(now - Date.parse(sec.created))} ago)`);
+  if (sec.lastChange) history.push(`last changed ${sec.lastChange.time} by ${sec.lastChange.manager} (${sec.lastChange.operation})`);
+  if (sec.rotation) history.push(`version ${sec.rotation.version ?? '?'} of ${sec.rotation.name} (${sec.rotation.stage ?? 'no stage'})`);
+  if (history.length > 0) lines.push(`${history.join('; ')}.`);
+  const c = s.couldRead;
+  const everyone = c.everyone.length > 0 ? `; EVERYONE: ${c.everyone.join(', ')}` : '';
+  const could = `could read: ${c.subjects} subjects (${c.direct} direct, ${c.indirect} indirect${everyone})`;
+  const d = s.didRead;
+  const did = d === null ? 'did read: unknown (no audit logs)' : `did read: ${d.subjects} subjects in ${d.requests} requests (${d.denied} denied)`;
+  const m = s.mounted;
+  lines.push(`${could}; ${did}; mounted in ${m.workloads} workloads, ${m.pods} pods, ${m.nodes} nodes.`);
+  if (metadata.window) lines.push(`window: ${metadata.window.since ?? 'start of the logs'} to ${metadata.window.until ?? 'end of the logs'}; logs: ${(metadata.logs ?? []).join(', ')}`);
+  return lines.map(safeText);
+}
+
+function incidentText(report: IncidentReport, table: { wide: boolean; noHeaders: boolean; color: boolean }): string {
+  const out: string[] = [];
+  const section = (title: string, body: string): void => {
+    if (body === '') return;
+    out.push(`\n${paint(title, 'bold', table.color)}\n${body}`);
+  };
+  out.push(`${summaryLines(report).join('\n')}\n`);
+  section('SUBJECTS', renderTable(subjectColumns, report.subjects, table));
+  if (report.metadata.hiddenControlPlane > 0) out.push(`(${report.metadata.hiddenControlPlane} control-plane subjects not shown; --include-system lists them)\n`);
+  section('CONSUMERS', renderTable(consumerColumns, report.consumers, table));
+  if (report.metadata.logs !== null) {
+    const body = report.timeline.length > 0 ? renderTable(timelineColumns, report.timeline, table) : 'no reads or denials in the window\n';
+    section('TIMELINE', body);
+    if (report.metadata.timelineDropped > 0) out.push(`(${report.metadata.timelineDropped} later requests not listed)\n`);
+  }
+  const steps = report.nextSteps.map((step, i) => {
+    const command = step.command === null ? '' : `${step.command.split('\n').map((l, j) => (j === 0 ? l : `     ${l}`)).join('\n')}\n`;
+    const reason = step.reason.split('\n').map((l) => `     # ${l}`).join('\n');
+    return `${String(i + 1).padStart(2)}. ${command || `${reason.trimStart().slice(2)}\n`}${command ? `${reason}\n` : ''}`;
+  });
+  section('NEXT STEPS', steps.map(safeText).join(''));
+  return out.join('');
+}

@@ -1,0 +1,180 @@
+// What to do now, as exact commands: rotate, review or remove bindings, isolate pods
+// and nodes, turn audit logging on. Pure.
+import type { AccessSubject } from '../access/join.js';
+import type { BindingId } from '../whocan/policy.js';
+import { identityOfSubject, identityKey, MASTERS_GROUP, type Identity } from '../whocan/subjects.js';
+import type { Binding } from '../whocan/types.js';
+import type { IncidentConsumer } from './report.js';
+
+export type NextStepKind = 'rotate' | 'manager' | 'revoke' | 'review-binding' | 'remove-subject' | 'isolate-pod' | 'cordon-node' | 'enable-audit';
+
+export interface NextStep {
+  kind: NextStepKind;
+  /** A command to run as is; null when no kubectl command does it (the reason says what to do). */
+  command: string | null;
+  reason: string;
+}
+
+/** The audit policy rule that logs every Secret request at Metadata level (never values). */
+export const AUDIT_POLICY_SNIPPET = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  # who read which Secret, when and from where; Metadata never logs values
+  - level: Metadata
+    resources: [{group: "", resources: [secrets]}]
+  - level: None`;
+
+const QUARANTINE_LABEL = 'kubectl-secrets.dev/quarantine';
+
+interface StepsInput {
+  secret: { namespace: string; name: string };
+  subjects: readonly AccessSubject[];
+  consumers: readonly IncidentConsumer[];
+  bindings: readonly Binding[];
+  manager: { manager: string; hint: string } | null;
+  auditLogs: boolean;
+  /** Pods that load the Secret ("ns/name"): a consumer's token used from any other pod was taken out of it. */
+  consumerPods: readonly string[];
+}
+
+export function nextSteps(input: StepsInput): NextStep[] {
+  const { secret } = input;
+  const ns = `-n ${secret.namespace}`;
+  const steps: NextStep[] = [];
+  const consumers = input.consumers.map((c) => `${c.kind}/${c.name}`);
+  if (input.manager && input.manager.manager !== 'none') {
+    steps.push({ kind: 'manager', command: null, reason: `rotate it where it is managed (${input.manager.manager}): ${input.manager.hint}` });
+  } else {
+    const who = consumers.length > 0 ? `consumers to repoint: ${consumers.join(', ')}` : 'no consumers found';
+    steps.push({ kind: 'rotate', command: `kubectl secrets rotate ${secret.name} ${ns} --dry-run`, reason: `plan the rotation (${who}); then run it with --from-file and --yes` });
+  }
+  for (const s of input.subjects) {
+    // system:masters has no binding to change (a certificate's O field puts one in it).
+    if (s.kind === 'Group' && s.name === MASTERS_GROUP) continue;
+    if (s.verdict === 'not-authorised-now') steps.push(revoke(s));
+    if (s.verdict === 'authorised') steps.push(...bindingSteps(s, input.bindings, 'review'));
+    if (s.verdict === 'unused') steps.push(...bindingSteps(s, input.bindings, 'remove'));
+  }
+  steps.push(...isolation(input));
+  if (!input.auditLogs) {
+    steps.push({
+      kind: 'enable-audit',
+      command: 'kube-apiserver --audit-policy-file=/etc/kubernetes/audit-policy.yaml --audit-log-path=/var/log/kubernetes/audit/audit.log',
+      reason: `"did read" needs audit logs: start the API server with this policy (Secrets at Metadata level), or export your provider's audit logs, then run investigate --log PATH:\n${AUDIT_POLICY_SNIPPET}`,
+    });
+  }
+  return dedupe(steps);
+}
+
+function label(s: AccessSubject): string {
+  return s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace}/${s.name}` : `${s.kind} ${s.name}`;
+}
+
+function revoke(s: AccessSubject): NextStep {
+  const when = s.lastRead ? `last read ${s.lastRead}` : 'read';
+  if (s.kind === 'ServiceAccount') {
+    const pods = s.pods.map((p) => p.split('/')[1]).filter(Boolean);
+    const command = pods.length > 0 ? `kubectl delete pod -n ${s.namespace} ${pods.join(' ')}` : null;
+    const tokens = s.credentialIds.length > 0 ? ` (credentials ${s.credentialIds.join(', ')})` : '';
+    return {
+      kind: 'revoke',
+      command,
+      reason: `${label(s)} ${when} but can no longer read it: its access was removed since; ${command ? 'deleting its pods invalidates the pod-bound tokens' : 'find where its token was used'}${tokens}`,
+    };
+  }
+  return { kind: 'revoke', command: null, reason: `${label(s)} ${when} but can no longer read it: its access was removed since; investigate, and revoke its credentials at their issuer` };
+}
+
+/** Direct RBAC bindings of the subject itself: review them (it read) or take it out of them (it never did). */
+function bindingSteps(s: AccessSubject, bindings: readonly Binding[], what: 'review' | 'remove'): NextStep[] {
+  const steps: NextStep[] = [];
+  const me: Identity = { kind: s.kind, name: s.name, ...(s.namespace !== undefined ? { namespace: s.namespace } : {}) };
+  for (const path of s.paths) {
+    if (path.path !== 'direct' || path.memberOf !== undefined) continue;
+    for (const id of path.bindings) {
+      const resource = `${id.kind.toLowerCase()} ${id.name}${id.namespace ? ` -n ${id.namespace}` : ''}`;
+      if (what === 'review') {
+        steps.push({ kind: 'review-binding', command: `kubectl describe ${resource}`, reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through ${id.kind}/${id.name} and is not a consumer: confirm it should` });
+        continue;
+      }
+      const step = removeSubject(me, id, bindings, resource);
+      if (step) steps.push({ ...step, reason: `${label(s)} can read it through ${id.kind}/${id.name} and never did in the window: ${step.reason}` });
+    }
+  }
+  return steps;
+}
+
+/** The exact command that takes one subject out of a binding (guarded by a JSON Patch test), or deletes a binding it alone is in. */
+function removeSubject(me: Identity, id: BindingId, bindings: readonly Binding[], resource: string): NextStep | undefined {
+  const binding = bindings.find(
+    (b) => b.metadata.name === id.name && (id.kind === 'ClusterRoleBinding' ? b.metadata.namespace === undefined : b.metadata.namespace === id.namespace),
+  );
+  const subjects = binding?.subjects ?? [];
+  const index = subjects.findIndex((sub) => {
+    const who = identityOfSubject(sub, id.namespace);
+    return who !== undefined && identityKey(who) === identityKey(me);
+  });
+  if (!binding || index === -1) return undefined;
+  if (subjects.length === 1) return { kind: 'remove-subject', command: `kubectl delete ${resource}`, reason: 'it is the binding\'s only subject, so delete the binding' };
+  const patch = JSON.stringify([
+    { op: 'test', path: `/subjects/${index}/name`, value: subjects[index]!.name },
+    { op: 'remove', path: `/subjects/${index}` },
+  ]);
+  return { kind: 'remove-subject', command: `kubectl patch ${resource} --type=json -p '${patch}'`, reason: 'remove it from the binding (the test fails safely if the binding changed)' };
+}
+
+/** Reads from pods that are not consumers (a stolen token) or by unexpected ServiceAccounts: isolate those pods and their nodes. */
+function isolation(input: StepsInput): NextStep[] {
+  const consumerNodes = new Set(input.consumers.flatMap((c) => c.nodes));
+  const steps: NextStep[] = [];
+  const namespaces = new Set<string>();
+  const consumerPods = new Set(input.consumerPods);
+  for (const s of input.subjects) {
+    if (s.kind !== 'ServiceAccount' || s.reads === 0 || s.pods.length === 0) continue;
+    if (s.verdict === 'unused' || s.verdict === 'denied') continue;
+    // An expected reader is suspicious only from a pod that does not load the Secret (its token was copied).
+    const pods = s.verdict === 'expected' ? s.pods.filter((p) => !consumerPods.has(p)) : s.pods;
+    for (const pod of pods) {
+      const [namespace, name] = pod.split('/');
+      if (!namespace || !name) continue;
+      namespaces.add(namespace);
+      steps.push({
+        kind: 'isolate-pod',
+        command: `kubectl label pod -n ${namespace} ${name} ${QUARANTINE_LABEL}=true --overwrite`,
+        reason: `pod ${pod} read it as ${label(s)} (${s.verdict === 'expected' ? 'a consumer\'s token, from a pod that does not load the Secret' : s.verdict}): label it for the deny-all NetworkPolicy below, keep it for evidence`,
+      });
+    }
+    for (const node of pods.length > 0 ? s.nodes : []) {
+      if (consumerNodes.has(node)) continue;
+      steps.push({ kind: 'cordon-node', command: `kubectl cordon ${node}`, reason: `node ${node} ran a pod that read it as ${label(s)} (${s.verdict}) and runs no consumer` });
+    }
+  }
+  for (const namespace of namespaces) {
+    steps.push({
+      kind: 'isolate-pod',
+      command: `kubectl apply -n ${namespace} -f - <<'EOF'\n${quarantinePolicy()}\nEOF`,
+      reason: `deny all traffic of pods labelled ${QUARANTINE_LABEL}=true in namespace ${namespace}`,
+    });
+  }
+  return steps;
+}
+
+function quarantinePolicy(): string {
+  return `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: kubectl-secrets-quarantine}
+spec:
+  podSelector: {matchLabels: {${QUARANTINE_LABEL}: "true"}}
+  policyTypes: [Ingress, Egress]`;
+}
+
+function dedupe(steps: NextStep[]): NextStep[] {
+  const seen = new Set<string>();
+  return steps.filter((s) => {
+    const key = s.command ?? s.reason;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,197 @@
+// kind: IncidentReport (docs/output.md): one Secret's could read × did read × mounted
+// where × what to do now, from the gathered parts. Pure: the clock is passed in.
+import type { Access } from '../access/run.js';
+import type { AccessSubject } from '../access/join.js';
+import type { TimelineRead } from '../access/ledger.js';
+import type { Consumer, SecretSummary } from '../exposure/types.js';
+import { LABEL_NAME, LABEL_STAGE, LABEL_VERSION } from '../rotate/constants.js';
+import type { Binding } from '../whocan/types.js';
+import { nextSteps, type NextStep } from './next-steps.js';
+
+/** What a Secret's metadata says about its history: never its data (PartialObjectMetadata). */
+export interface SecretHistory {
+  creationTimestamp: string | null;
+  /** The latest managedFields time: the last write, and who made it (field manager). */
+  lastChange: { time: string; manager: string; operation: string } | null;
+  resourceVersion: string | null;
+  labels: Record<string, string>;
+}
+
+export interface IncidentSummary {
+  secret: {
+    namespace: string;
+    name: string;
+    exists: boolean | null;
+    type: string | null;
+    immutable: boolean;
+    /** Key names and decoded sizes; null when the Secret could not be read. */
+    keys: Array<{ name: string; size: number }> | null;
+    manager: { manager: string; by: string | null; hint: string } | null;
+    created: string | null;
+    lastChange: SecretHistory['lastChange'];
+    resourceVersion: string | null;
+    /** Set on versions made by `kubectl secrets rotate`. */
+    rotation: { name: string; version: string | null; stage: string | null } | null;
+  };
+  couldRead: { subjects: number; direct: number; indirect: number; everyone: string[] };
+  /** null without audit logs. */
+  didRead: { subjects: number; requests: number; reads: number; denied: number } | null;
+  mounted: { workloads: number; pods: number; nodes: number };
+  verdicts: Record<AccessSubject['verdict'], number>;
+}
+
+export interface IncidentConsumer {
+  kind: string;
+  namespace: string;
+  name: string;
+  serviceAccount: string | null;
+  nodes: string[];
+  replicas: Consumer['replicas'] | null;
+  uses: string[];
+}
+
+export interface IncidentTimelineEntry extends TimelineRead {
+  kind: 'read' | 'denied' | 'failed';
+}
+
+export interface IncidentReport {
+  kind: 'IncidentReport';
+  metadata: {
+    complete: boolean;
+    warnings: string[];
+    secret: { namespace: string; name: string };
+    generatedAt: string;
+    window: { since: string | null; until: string | null } | null;
+    logs: string[] | null;
+    /** Control-plane subjects left out of `subjects` (see --include-system). */
+    hiddenControlPlane: number;
+    /** Timeline entries left out once it reached its limit. */
+    timelineDropped: number;
+  };
+  summary: IncidentSummary;
+  subjects: AccessSubject[];
+  consumers: IncidentConsumer[];
+  timeline: IncidentTimelineEntry[];
+  nextSteps: NextStep[];
+}
+
+export interface IncidentInput {
+  secret: { namespace: string; name: string };
+  access: Access;
+  history: SecretHistory | undefined | null;
+  /** Role bindings and cluster role bindings as listed (to name the exact subject to remove). */
+  bindings: readonly Binding[];
+  now: Date;
+  window: { since: string | null; until: string | null } | null;
+  logs: string[] | null;
+  includeSystem: boolean;
+  /** Warnings of the audit scan (skipped lines and the like), already worded. */
+  auditWarnings: string[];
+}
+
+export const NO_LOG_WARNING =
+  'no --log: "did read" needs the API server\'s audit logs; showing who could read it and where it is mounted only (next steps show the audit policy that logs Secret reads)';
+
+export function incidentReport(input: IncidentInput): IncidentReport {
+  const { access, secret } = input;
+  const summary = summaryOf(input);
+  const subjects = input.includeSystem ? access.subjects : access.subjects.filter((s) => !s.controlPlane);
+  const consumers = (access.exposure?.items ?? []).filter((c) => c.role === 'consumes').map(consumerOf);
+  const timeline = access.ledger
+    .timeline()
+    .filter((t) => input.includeSystem || !t.controlPlane)
+    .map((t) => ({ ...t, kind: t.outcome }));
+  const warnings = [
+    ...access.whoCan.metadata.warnings,
+    ...(access.exposure?.metadata.warnings ?? []),
+    ...input.auditWarnings,
+    ...(input.logs === null ? [NO_LOG_WARNING] : []),
+  ];
+  if (input.history === null) warnings.push(`cannot list secrets in namespace ${secret.namespace} (forbidden): age and last change unknown`);
+  const complete = access.whoCan.metadata.complete && (access.exposure?.metadata.complete ?? true) && input.auditWarnings.length === 0;
+  return {
+    kind: 'IncidentReport',
+    metadata: {
+      complete,
+      warnings: [...new Set(warnings)],
+      secret,
+      generatedAt: input.now.toISOString(),
+      window: input.window,
+      logs: input.logs,
+      hiddenControlPlane: access.subjects.length - subjects.length,
+      timelineDropped: access.ledger.timelineDropped,
+    },
+    summary,
+    subjects,
+    consumers,
+    timeline,
+    nextSteps: nextSteps({
+      secret,
+      subjects,
+      consumers,
+      bindings: input.bindings,
+      manager: summary.secret.manager,
+      auditLogs: input.logs !== null,
+      consumerPods: access.whoCan.metadata.consumers.pods.map((p) => `${secret.namespace}/${p}`),
+    }),
+  };
+}
+
+function summaryOf(input: IncidentInput): IncidentSummary {
+  const { access, secret, history } = input;
+  const facts: SecretSummary | undefined = access.exposure?.metadata.secrets.find((s) => s.namespace === secret.namespace && s.name === secret.name);
+  const labels = history?.labels ?? {};
+  const people = access.subjects.filter((s) => !s.controlPlane || input.includeSystem);
+  const could = people.filter((s) => s.canRead);
+  const readers = access.subjects.filter((s) => s.kind !== 'Group' && s.reads > 0);
+  const consumers = (access.exposure?.items ?? []).filter((c) => c.role === 'consumes');
+  const verdicts = { 'not-authorised-now': 0, denied: 0, authorised: 0, unused: 0, expected: 0 };
+  for (const s of people) verdicts[s.verdict]++;
+  return {
+    secret: {
+      ...secret,
+      exists: facts?.exists ?? (history === undefined ? false : history === null ? null : true),
+      type: facts?.type ?? null,
+      immutable: facts?.immutable === true,
+      keys: facts?.keys ? facts.keys.map((k) => ({ name: k.name, size: k.size })) : null,
+      manager: facts?.manager ? { manager: facts.manager.manager, by: facts.manager.by ?? null, hint: facts.manager.hint } : null,
+      created: history?.creationTimestamp ?? null,
+      lastChange: history?.lastChange ?? null,
+      resourceVersion: history?.resourceVersion ?? null,
+      rotation: labels[LABEL_NAME] ? { name: labels[LABEL_NAME], version: labels[LABEL_VERSION] ?? null, stage: labels[LABEL_STAGE] ?? null } : null,
+    },
+    couldRead: {
+      subjects: could.length,
+      direct: could.filter((s) => s.direct).length,
+      indirect: could.filter((s) => !s.direct).length,
+      everyone: could.filter((s) => s.everyone).map((s) => s.name),
+    },
+    didRead:
+      input.logs === null
+        ? null
+        : {
+            subjects: readers.length,
+            requests: access.ledger.requests,
+            reads: access.audit ? access.audit.totals.reads - access.audit.totals.failed : 0,
+            denied: access.audit?.totals.denied ?? 0,
+          },
+    mounted: {
+      workloads: consumers.length,
+      pods: access.whoCan.metadata.consumers.pods.length,
+      nodes: new Set([...consumers.flatMap((c) => c.nodes ?? []), ...access.whoCan.metadata.consumers.nodes]).size,
+    },
+    verdicts,
+  };
+}
+
+function consumerOf(c: Consumer): IncidentConsumer {
+  return {
+    kind: c.kind,
+    namespace: c.namespace,
+    name: c.name,
+    serviceAccount: c.serviceAccount ?? null,
+    nodes: c.nodes ?? [],
+    replicas: c.replicas ?? null,
+    uses: [...new Set(c.uses.map((u) => u.via))],
+  };
+}

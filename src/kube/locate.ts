@@ -1,0 +1,74 @@
+import type { Kube } from './client.js';
+import { CliError } from '../errors.js';
+import { isForbidden } from './errors.js';
+import { RESOURCES, resourcePath } from './paths.js';
+
+interface RawSecret {
+  metadata?: { name?: string; namespace?: string };
+  type?: string;
+  data?: Record<string, string> | null;
+}
+
+export interface ScannedSecret<M> {
+  namespace: string;
+  name: string;
+  type: string;
+  matches: M[];
+}
+
+export interface LocateScan<M> {
+  /** Secrets with at least one match. */
+  found: ScannedSecret<M>[];
+  /** How many Secrets were compared. */
+  compared: number;
+  /** Namespaces that could not be searched. */
+  gaps: string[];
+}
+
+const NEEDS_LIST = 'locating a leaked value needs permission to list secrets';
+
+/**
+ * Lists Secrets page by page and hands each one's data to `match`, keeping only what it
+ * returns: values are never held beyond their page. Without -n, every namespace the
+ * caller may list (cluster-wide if allowed, else namespace by namespace).
+ */
+export async function scanSecrets<M>(kube: Kube, namespace: string | undefined, match: (data: RawSecret['data']) => M[]): Promise<LocateScan<M>> {
+  let compared = 0;
+  const listIn = async (ns: string | undefined): Promise<ScannedSecret<M>[]> => {
+    const { items } = await kube.list<RawSecret, ScannedSecret<M> | null>(resourcePath(RESOURCES.secrets, ns), {
+      limit: 250,
+      map: (s) => {
+        compared++;
+        const matches = match(s.data);
+        return matches.length === 0 ? null : { namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '', type: s.type ?? '', matches };
+      },
+    });
+    return items.filter((i): i is ScannedSecret<M> => i !== null);
+  };
+  try {
+    return { found: await listIn(namespace), compared, gaps: [] };
+  } catch (err) {
+    if (!isForbidden(err)) throw err;
+    if (namespace !== undefined) throw new CliError(`cannot list secrets in namespace ${namespace} (forbidden): ${NEEDS_LIST} there`, { cause: err });
+  }
+  let namespaces: string[];
+  try {
+    const { items } = await kube.list<{ metadata?: { name?: string } }>(resourcePath(RESOURCES.namespaces), { metadataOnly: true });
+    namespaces = items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '');
+  } catch (err) {
+    if (!isForbidden(err)) throw err;
+    throw new CliError(`cannot list secrets in all namespaces, nor namespaces (forbidden): ${NEEDS_LIST}; give -n NAMESPACE where you may`, { cause: err });
+  }
+  const found: ScannedSecret<M>[] = [];
+  const gaps: string[] = [];
+  for (const ns of namespaces) {
+    try {
+      found.push(...(await listIn(ns)));
+    } catch (err) {
+      if (!isForbidden(err)) throw err;
+      gaps.push(ns);
+    }
+  }
+  if (gaps.length === namespaces.length) throw new CliError(`cannot list secrets in any namespace (forbidden): ${NEEDS_LIST}`);
+  return { found, compared, gaps };
+}

@@ -1,0 +1,35 @@
+import type { Kube, ListOptions, ListResult } from './client.js';
+
+/**
+ * A Kube whose identical list requests, made while the first is in flight or after,
+ * are sent once: commands that compose several loaders (who-can's and exposure's both
+ * list pods and workloads) then cost one list per type. Mapped lists (which drop raw
+ * items page by page, e.g. Secrets) are never shared. Callers must not mutate items.
+ */
+export function sharingLists(kube: Kube): Kube {
+  const lists = new Map<string, Promise<ListResult<unknown>>>();
+  const shared = {
+    get target() {
+      return kube.target;
+    },
+    get roundTrips() {
+      return kube.roundTrips;
+    },
+    get: kube.get.bind(kube),
+    create: kube.create.bind(kube),
+    replace: kube.replace.bind(kube),
+    patch: kube.patch.bind(kube),
+    delete: kube.delete.bind(kube),
+    list(path: string, options?: ListOptions & { map?: unknown }) {
+      if (options?.map !== undefined) return kube.list(path, options as never);
+      const key = JSON.stringify([path, options?.query ?? {}, options?.limit ?? null, options?.metadataOnly ?? false]);
+      let found = lists.get(key);
+      if (!found) {
+        found = kube.list(path, options);
+        lists.set(key, found);
+      }
+      return found;
+    },
+  };
+  return shared as Kube;
+}

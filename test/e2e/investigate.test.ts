@@ -1,0 +1,381 @@
+// investigate against the real API server and its own audit log: consumers on KWOK
+// nodes, people and ServiceAccounts with and without access, an impersonator, a
+// denied prober, a namespace-wide lister and a binding removed after a read. Every
+// request below goes through the API server as that identity; each subject's verdict
+// and counts are checked against the audit events the API server wrote.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertNoLeak, makeCanary } from '../harness/canary.js';
+import {
+  api,
+  applyYaml,
+  asServiceAccount,
+  asUser,
+  deleteNamespace,
+  freshNamespace,
+  podBoundKubeconfig,
+  readAuditLog,
+  useCluster,
+  waitFor,
+  type AuditEvent,
+} from '../harness/cluster.js';
+import { runCli } from '../harness/runCli.js';
+import { apiRequest } from '../cluster/cluster.mjs';
+import { parseMermaid } from '../harness/mermaid.js';
+
+const canary = makeCanary('investigate');
+let ns: string;
+let started: string;
+let webPod: { name: string; node: string };
+const user = (name: string) => `${ns}-${name}`;
+const clusterObjects: string[] = [];
+
+async function get(kubeconfig: string, path: string, headers: Record<string, string> = {}): Promise<number> {
+  return (await apiRequest(kubeconfig, 'GET', path, { headers })).status;
+}
+
+beforeAll(async () => {
+  ns = await freshNamespace('inv');
+  const rbac = 'rbac.authorization.k8s.io';
+  await applyYaml(
+    `apiVersion: v1
+kind: Secret
+metadata: {name: db}
+stringData: {password: ${canary}, username: app}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: dsn}
+stringData: {url: "postgres://app:${canary}@db.internal:5432/shop?sslmode=require"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: registry}
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: '{"auths":{"registry.example.com":{"auth":"${Buffer.from(`robot:${canary}`).toString('base64')}"}}}'
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: encoded}
+data: {token: ${Buffer.from(Buffer.from(canary).toString('base64')).toString('base64')}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: unrelated}
+stringData: {token: ${makeCanary('other')}}
+---
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: web}}
+---
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: robot}}
+---
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: idle}}
+---
+{apiVersion: v1, kind: ServiceAccount, metadata: {name: nobody}}
+---
+{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {
+  metadata: {labels: {app: web}},
+  spec: {serviceAccountName: web, containers: [{name: web, image: "registry.k8s.io/pause:3.10",
+    env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]}]}}}}
+---
+apiVersion: ${rbac}/v1
+kind: Role
+metadata: {name: db-reader}
+rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db], verbs: [get]}]
+---
+apiVersion: ${rbac}/v1
+kind: RoleBinding
+metadata: {name: db-readers}
+roleRef: {apiGroup: ${rbac}, kind: Role, name: db-reader}
+subjects:
+  - {kind: User, apiGroup: ${rbac}, name: "${user('alice')}"}
+  - {kind: User, apiGroup: ${rbac}, name: "${user('bob')}"}
+  - {kind: ServiceAccount, name: robot}
+  - {kind: ServiceAccount, name: idle}
+  - {kind: ServiceAccount, name: web}
+---
+apiVersion: ${rbac}/v1
+kind: Role
+metadata: {name: lister}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [list]}]
+---
+apiVersion: ${rbac}/v1
+kind: RoleBinding
+metadata: {name: listers}
+roleRef: {apiGroup: ${rbac}, kind: Role, name: lister}
+subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('grace')}"}]
+---
+apiVersion: ${rbac}/v1
+kind: RoleBinding
+metadata: {name: carol-temporary}
+roleRef: {apiGroup: ${rbac}, kind: Role, name: db-reader}
+subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('carol')}"}]
+`,
+    ns,
+  );
+  const impersonator = `${ns}-impersonate-alice`;
+  await applyYaml(`apiVersion: ${rbac}/v1
+kind: ClusterRole
+metadata: {name: ${impersonator}}
+rules: [{apiGroups: [""], resources: [users], resourceNames: ["${user('alice')}"], verbs: [impersonate]}]
+---
+apiVersion: ${rbac}/v1
+kind: ClusterRoleBinding
+metadata: {name: ${impersonator}}
+roleRef: {apiGroup: ${rbac}, kind: ClusterRole, name: ${impersonator}}
+subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('frank')}"}]
+`);
+  clusterObjects.push(`/apis/${rbac}/v1/clusterrolebindings/${impersonator}`, `/apis/${rbac}/v1/clusterroles/${impersonator}`);
+
+  const pods = await waitFor(async () => {
+    const { body } = await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
+    const items = (body?.items ?? []) as any[];
+    return items.length === 2 && items.every((p) => p.spec?.nodeName) ? items : undefined;
+  }, { timeout: 60_000, what: 'the two web pods scheduled on KWOK nodes' });
+  webPod = { name: pods[0].metadata.name, node: pods[0].spec.nodeName };
+
+  const [alice, carol, grace, mallory, frank, robot, web] = await Promise.all([
+    asUser({ user: user('alice') }),
+    asUser({ user: user('carol') }),
+    asUser({ user: user('grace') }),
+    asUser({ user: user('mallory') }),
+    asUser({ user: user('frank') }),
+    asServiceAccount(ns, 'robot'),
+    podBoundKubeconfig(ns, 'web', { name: pods[0].metadata.name, uid: pods[0].metadata.uid }),
+  ]);
+  started = new Date(Date.now() - 1000).toISOString();
+  const db = `/api/v1/namespaces/${ns}/secrets/db`;
+  const statuses = {
+    alice: [await get(alice, db), await get(alice, db)],
+    frankAsAlice: [await get(frank, db, { 'Impersonate-User': user('alice') })],
+    grace: [await get(grace, `/api/v1/namespaces/${ns}/secrets`)],
+    mallory: [await get(mallory, db), await get(mallory, db), await get(mallory, `/api/v1/namespaces/${ns}/secrets`)],
+    robot: [await get(robot, db)],
+    web: [await get(web, db)],
+    carol: [await get(carol, db)],
+  };
+  expect(statuses).toEqual({ alice: [200, 200], frankAsAlice: [200], grace: [200], mallory: [403, 403, 403], robot: [200], web: [200], carol: [200] });
+  // carol's access is removed after her read
+  expect((await api('DELETE', `/apis/${rbac}/v1/namespaces/${ns}/rolebindings/carol-temporary`)).status).toBe(200);
+  await waitFor(async () => ourEvents(await readAuditLog()).length >= 10, { what: '10 requests in the audit log' });
+}, 120_000);
+
+afterAll(async () => {
+  for (const path of clusterObjects) await api('DELETE', path);
+  if (ns) await deleteNamespace(ns);
+});
+
+/** Requests for our Secret (by name, or every Secret of our namespace) by our identities, once each. */
+function ourEvents(events: AuditEvent[]): AuditEvent[] {
+  return events.filter(
+    (e) =>
+      e.stage === 'ResponseComplete' &&
+      e.objectRef?.resource === 'secrets' &&
+      e.objectRef.namespace === ns &&
+      (e.objectRef.name === 'db' || e.objectRef.name === undefined) &&
+      (e.user.username.includes(ns) || (e.impersonatedUser?.username ?? '').includes(ns)),
+  );
+}
+
+/** What the audit log itself says each identity did: reads (not denied) and denials, impersonation counted for both. */
+function countsFromLog(events: AuditEvent[]): Map<string, { reads: number; denied: number }> {
+  const counts = new Map<string, { reads: number; denied: number }>();
+  for (const e of ourEvents(events)) {
+    const denied = e.responseStatus?.code === 403;
+    for (const who of [e.user.username, e.impersonatedUser?.username]) {
+      if (!who) continue;
+      const c = counts.get(who) ?? { reads: 0, denied: 0 };
+      if (denied) c.denied++;
+      else c.reads++;
+      counts.set(who, c);
+    }
+  }
+  return counts;
+}
+
+async function investigate(args: string[], withLog = true) {
+  const log = withLog ? ['--log', useCluster().auditLog, '--since', started] : [];
+  const r = await runCli(['investigate', 'db', '-n', ns, ...log, ...args], { kubeconfig: useCluster().kubeconfig });
+  expect(r.code, r.stderr).toBe(0);
+  assertNoLeak([canary], r);
+  return r;
+}
+
+const userName = (s: any) => (s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.name);
+
+describe('investigate on the local cluster', () => {
+  it('-o json: each subject has the verdict and counts the audit log supports', async () => {
+    const doc = JSON.parse((await investigate(['-o', 'json'])).stdout);
+    expect(doc).toMatchObject({ apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: 'IncidentReport' });
+    const ours = doc.subjects.filter((s: any) => userName(s).includes(ns));
+    const verdicts = Object.fromEntries(ours.map((s: any) => [userName(s), s.verdict]));
+    expect(verdicts).toEqual({
+      [user('alice')]: 'authorised',
+      [user('frank')]: 'authorised',
+      [user('grace')]: 'authorised',
+      [user('carol')]: 'not-authorised-now',
+      [user('mallory')]: 'denied',
+      [user('bob')]: 'unused',
+      [`system:serviceaccount:${ns}:robot`]: 'authorised',
+      [`system:serviceaccount:${ns}:idle`]: 'unused',
+      [`system:serviceaccount:${ns}:web`]: 'expected',
+    });
+    // counts from the report equal counts from the API server's own audit log
+    const fromLog = countsFromLog(await readAuditLog());
+    for (const s of ours) {
+      const logged = fromLog.get(userName(s)) ?? { reads: 0, denied: 0 };
+      expect({ who: userName(s), reads: s.reads, denied: s.denied }).toEqual({ who: userName(s), ...logged });
+    }
+    expect(fromLog.get(user('alice'))).toEqual({ reads: 3, denied: 0 }); // 2 own + 1 by frank
+    const byName = (n: string) => ours.find((s: any) => userName(s) === n);
+    expect(byName(user('frank'))).toMatchObject({ canRead: true, impersonation: [`as ${user('alice')}`], paths: [expect.objectContaining({ path: 'impersonate' })] });
+    expect(byName(user('grace'))).toMatchObject({ verbs: ['list'], scopes: ['namespace-wide'] });
+    const web = byName(`system:serviceaccount:${ns}:web`);
+    expect(web).toMatchObject({ pods: [`${ns}/${webPod.name}`], nodes: [webPod.node], expected: 'ServiceAccount of Deployment/web' });
+    expect(web.credentialIds).toHaveLength(1);
+    expect(web.credentialIds[0]).toMatch(/^JTI=/);
+    // kubelets of the consumer's nodes are expected readers
+    const kubelets = doc.subjects.filter((s: any) => s.name.startsWith('system:node:'));
+    expect(kubelets.length).toBeGreaterThan(0);
+    for (const k of kubelets) expect(k.verdict).toBe('expected');
+
+    expect(doc.summary.secret).toMatchObject({ namespace: ns, name: 'db', exists: true, type: 'Opaque', keys: [{ name: 'password', size: canary.length }, { name: 'username', size: 3 }] });
+    expect(doc.summary.secret.created).toMatch(/^\d{4}-/);
+    expect(doc.summary.secret.lastChange).toMatchObject({ time: expect.any(String), manager: expect.any(String) });
+    expect(doc.summary.mounted).toMatchObject({ workloads: 1, pods: 2 });
+    expect(doc.summary.didRead).toMatchObject({ denied: 3 });
+    expect(doc.consumers).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', serviceAccount: 'web', uses: ['env'] })]);
+
+    // the timeline holds every read and denial of ours, in order
+    const timeline = doc.timeline.filter((t: any) => t.subject.includes(ns));
+    expect(timeline).toHaveLength(ourEvents(await readAuditLog()).length);
+    expect(timeline.map((t: any) => t.time)).toEqual([...timeline.map((t: any) => t.time)].sort());
+    expect(timeline.filter((t: any) => t.kind === 'denied').map((t: any) => t.subject)).toEqual([user('mallory'), user('mallory'), user('mallory')]);
+
+    const commands = doc.nextSteps.map((s: any) => s.command);
+    expect(commands).toContain(`kubectl secrets rotate db -n ${ns} --dry-run`);
+    expect(commands).toContain(`kubectl describe rolebinding db-readers -n ${ns}`);
+    expect(commands).toContain(`kubectl describe rolebinding listers -n ${ns}`);
+    // bob and idle never read: exact JSON Patches that take each out of db-readers
+    expect(commands).toContain(`kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"${user('bob')}"},{"op":"remove","path":"/subjects/1"}]'`);
+    expect(commands).toContain(`kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/3/name","value":"idle"},{"op":"remove","path":"/subjects/3"}]'`);
+    expect(doc.nextSteps.find((s: any) => s.kind === 'revoke')?.reason).toContain(user('carol'));
+  });
+
+  it('the suggested patch works: kubectl-style JSON Patch removes exactly bob, and SubjectAccessReview agrees', async () => {
+    const patch = [{ op: 'test', path: '/subjects/1/name', value: user('bob') }, { op: 'remove', path: '/subjects/1' }];
+    const { status, body } = await api('PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/db-readers?dryRun=All`, {
+      body: patch,
+      contentType: 'application/json-patch+json',
+    });
+    expect(status).toBe(200);
+    expect(body.subjects.map((s: any) => s.name)).toEqual([user('alice'), 'robot', 'idle', 'web']);
+  });
+
+  it('table: summary, subjects, consumers, timeline and next steps; no value anywhere', async () => {
+    const { stdout } = await investigate([]);
+    expect(stdout).toContain(`Secret ${ns}/db: Opaque, 2 keys (password ${canary.length}B, username 3B)`);
+    expect(stdout).toMatch(/could read: \d+ subjects \(\d+ direct, \d+ indirect\); did read: \d+ subjects in \d+ requests \(3 denied\); mounted in 1 workloads, 2 pods, \d nodes\./);
+    for (const section of ['SUBJECTS', 'CONSUMERS', 'TIMELINE', 'NEXT STEPS']) expect(stdout).toContain(`\n${section}\n`);
+    expect(stdout).toMatch(new RegExp(`User\\s+${user('carol')}\\s+<none>\\s+not-authorised-now\\s+1\\s+0`));
+    expect(stdout).toMatch(new RegExp(`User\\s+${user('mallory')}\\s+<none>\\s+denied\\s+0\\s+3`));
+  });
+
+  it('-o yaml and -o wide carry the same report', async () => {
+    const yaml = (await investigate(['-o', 'yaml'])).stdout;
+    expect(yaml).toContain('kind: IncidentReport');
+    expect(yaml).toContain('verdict: not-authorised-now');
+    const wide = (await investigate(['-o', 'wide'])).stdout;
+    expect(wide).toContain('CREDENTIALS');
+    expect(wide).toContain(`${ns}/${webPod.name}`);
+  });
+
+  it('-o markdown: sections and two Mermaid diagrams that mermaid itself parses', async () => {
+    const md = (await investigate(['-o', 'markdown'])).stdout;
+    expect(md).toContain(`# Incident report: Secret ${ns}/db`);
+    const blocks = [...md.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(2);
+    expect(blocks[0]).toMatch(/^flowchart LR/);
+    expect(blocks[1]).toMatch(/^xychart-beta/);
+    for (const block of blocks) expect(await parseMermaid(block)).toMatch(/flowchart|xychart/);
+  });
+
+  it('without --log: could read and mounted where, a warning, and the audit policy that turns reads on', async () => {
+    const r = await investigate(['-o', 'json'], false);
+    const doc = JSON.parse(r.stdout);
+    expect(r.stderr).toContain('warning: no --log: "did read" needs the API server\'s audit logs');
+    expect(doc.summary.didRead).toBeNull();
+    expect(doc.timeline).toEqual([]);
+    const bob = doc.subjects.find((s: any) => s.name === user('bob'));
+    expect(bob).toMatchObject({ canRead: true, reads: 0 });
+    const audit = doc.nextSteps.find((s: any) => s.kind === 'enable-audit');
+    expect(audit.reason).toContain('level: Metadata');
+    expect(audit.reason).toContain('resources: [secrets]');
+    const table = await investigate([], false);
+    expect(table.stdout).toContain('did read: unknown (no audit logs)');
+  });
+
+  it('who-can --log: READS and LAST READ per row, unused marked', async () => {
+    const r = await runCli(['who-can', 'db', '-n', ns, '--log', useCluster().auditLog, '--since', started], { kubeconfig: useCluster().kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    assertNoLeak([canary], r);
+    expect(r.stdout.split('\n')[0]).toMatch(/READS\s+LAST READ/);
+    expect(r.stdout).toMatch(new RegExp(`User\\s+${user('bob')}\\s.*\\s0\\s+unused`));
+    expect(r.stdout).toMatch(new RegExp(`User\\s+${user('alice')}\\s.*\\s3\\s+\\d{4}-\\d\\d-\\d\\dT`));
+    const json = await runCli(['who-can', 'db', '-n', ns, '--log', useCluster().auditLog, '--since', started, '-o', 'json'], { kubeconfig: useCluster().kubeconfig });
+    const rows = JSON.parse(json.stdout).items;
+    expect(rows.find((row: any) => row.subject === user('bob'))).toMatchObject({ reads: 0, lastRead: null, unused: true });
+    expect(rows.find((row: any) => row.subject === 'idle')).toMatchObject({ reads: 0, unused: true });
+    expect(rows.find((row: any) => row.subject === 'robot')).toMatchObject({ reads: 1, unused: false, lastRead: expect.any(String) });
+  });
+});
+
+describe('investigate --value-from-file on the local cluster', () => {
+  const locate = async (stdin: string, args: string[]) => {
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', ns, ...args], { kubeconfig: useCluster().kubeconfig, stdin });
+    assertNoLeak([canary], r);
+    return r;
+  };
+
+  it('finds the value exactly, inside a DSN, inside a dockerconfigjson auth, and as base64; -o name lists the Secrets', async () => {
+    const r = await locate(`${canary}\n`, ['-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const matches = doc.matches.map((m: any) => [m.name, m.key, m.how]).sort();
+    expect(matches).toEqual([
+      ['db', 'password', 'exact'],
+      ['dsn', 'url', 'contained'],
+      ['encoded', 'token', 'base64'],
+      ['registry', '.dockerconfigjson', 'contained'],
+    ]);
+    // each match is investigated: the consumer of db shows up in its report
+    const db = doc.incidents.find((i: any) => i.metadata.secret.name === 'db');
+    expect(db.consumers.map((c: any) => `${c.kind}/${c.name}`)).toEqual(['Deployment/web']);
+    const names = await locate(canary, ['-o', 'name']);
+    expect(names.stdout.split('\n').filter(Boolean).sort()).toEqual(['db', 'dsn', 'encoded', 'registry'].map((n) => `secret/${n} -n ${ns}`));
+  });
+
+  it('the base64 text as kubectl get -o yaml shows it is found too', async () => {
+    const r = await locate(Buffer.from(canary).toString('base64'), ['-o', 'name']);
+    expect(r.stdout).toContain(`secret/db -n ${ns}`);
+  });
+
+  it('no match: nothing listed, and the count of Secrets compared', async () => {
+    const r = await locate(makeCanary('absent'), []);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^no Secret holds the value \(compared \d+ Secrets in namespace /);
+  });
+
+  it('an oversized stdin is refused before the cluster is asked', async () => {
+    const r = await locate('x'.repeat(65 * 1024 + 1), []);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value');
+  });
+
+  it('without list secrets: a clear error', async () => {
+    const mallory = await asUser({ user: user('mallory') });
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', ns], { kubeconfig: mallory, stdin: canary });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`error: cannot list secrets in namespace ${ns} (forbidden): locating a leaked value needs permission to list secrets there`);
+    assertNoLeak([canary], r);
+  });
+});

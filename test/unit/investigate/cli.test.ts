@@ -1,0 +1,256 @@
+// investigate in-process against a fake API server and a written audit log: flags,
+// every -o format, verdicts, next steps, hostile log strings, Mermaid that parses.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yaml from 'js-yaml';
+import { runCli } from '../../harness/runCli.js';
+import { parseMermaid } from '../../harness/mermaid.js';
+import { fakeApiServer, kubeconfigFor } from '../kube/fake-apiserver.js';
+import { clusterRole, crb, pod, rb, readSecrets, rule, user, NS, SECRET } from '../whocan/fixtures.js';
+
+const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+const webPod = { ...pod('web-1', { secret: SECRET, node: 'n1', owner: { kind: 'ReplicaSet', name: 'web-7d9' } }) };
+(webPod.spec as any).serviceAccountName = 'web';
+const LISTS: Record<string, unknown[]> = {
+  [`${RBAC}/clusterroles`]: [clusterRole('reader', [readSecrets(['get'])]), clusterRole('imp', [rule(['impersonate'], ['users'])])],
+  [`${RBAC}/clusterrolebindings`]: [crb('frank-imp', 'imp', [user('frank')])],
+  [`${RBAC}/roles`]: [],
+  [`${RBAC}/rolebindings`]: [rb('readers', { kind: 'ClusterRole', name: 'reader' }, [user('alice'), user('bob'), { kind: 'ServiceAccount', name: 'web' }])],
+  '/api/v1/serviceaccounts': [{ metadata: { name: 'web', namespace: NS } }],
+  [`/api/v1/namespaces/${NS}/pods`]: [webPod],
+  [`/api/v1/namespaces/${NS}/secrets`]: [
+    { metadata: { name: SECRET, namespace: NS, creationTimestamp: '2026-11-01T00:00:00Z', managedFields: [{ manager: 'kubectl', operation: 'Update', time: '2026-11-20T00:00:00Z' }] } },
+  ],
+};
+const SECRET_OBJECT = { metadata: { name: SECRET, namespace: NS }, type: 'Opaque', data: { password: Buffer.from('CANARY-unit-value-123').toString('base64') } };
+
+const DSN_OBJECT = { metadata: { name: 'dsn', namespace: NS }, type: 'Opaque', data: { url: Buffer.from('postgres://app:CANARY-unit-value-123@db:5432/x').toString('base64') } };
+
+function forbid(res: import('node:http').ServerResponse): void {
+  res.statusCode = 403;
+  res.end(JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden', message: 'forbidden' }));
+}
+
+function namespaced(path: string): unknown[] {
+  const m = /^(.*)\/namespaces\/([^/]+)\/([^/]+)$/.exec(path);
+  if (!m) return [];
+  return ((LISTS[`${m[1]}/${m[3]}`] ?? []) as Array<{ metadata?: { namespace?: string } }>).filter((i) => i.metadata?.namespace === m[2]);
+}
+
+const event = (o: Record<string, unknown>) =>
+  JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    stage: 'ResponseComplete',
+    verb: 'get',
+    requestURI: `/api/v1/namespaces/${NS}/secrets/${SECRET}`,
+    objectRef: { resource: 'secrets', namespace: NS, name: SECRET, apiVersion: 'v1' },
+    sourceIPs: ['10.1.2.3'],
+    userAgent: 'kubectl/v1.37.2',
+    responseStatus: { code: 200 },
+    ...o,
+  });
+
+let server: Awaited<ReturnType<typeof fakeApiServer>>;
+let kubeconfig: string;
+let log: string;
+
+beforeAll(async () => {
+  server = await fakeApiServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    res.setHeader('Content-Type', 'application/json');
+    if (url.pathname === '/version') return void res.end(JSON.stringify({ gitVersion: 'v1.37.2' }));
+    if (url.pathname === `/api/v1/namespaces/${NS}/secrets/${SECRET}`) return void res.end(JSON.stringify(SECRET_OBJECT));
+    // full Secret lists (locate): the cluster-wide list is forbidden, namespaces are listed, then each namespace
+    const full = !(req.headers.accept ?? '').includes('PartialObjectMetadata');
+    if (url.pathname === '/api/v1/secrets' && full) return void forbid(res);
+    if (url.pathname === '/api/v1/namespaces') return void res.end(JSON.stringify({ items: [{ metadata: { name: NS } }, { metadata: { name: 'locked' } }], metadata: {} }));
+    if (url.pathname === '/api/v1/namespaces/locked/secrets') return void forbid(res);
+    if (url.pathname === `/api/v1/namespaces/${NS}/secrets` && full) return void res.end(JSON.stringify({ items: [SECRET_OBJECT, DSN_OBJECT], metadata: {} }));
+    if (url.pathname.startsWith('/apis/') && url.pathname.split('/').length === 4 && !url.pathname.includes('rbac')) {
+      res.statusCode = 404;
+      return void res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
+    }
+    res.end(JSON.stringify({ items: LISTS[url.pathname] ?? namespaced(url.pathname), metadata: {} }));
+  });
+  kubeconfig = kubeconfigFor(server.url, NS);
+  const dir = mkdtempSync(join(tmpdir(), 'investigate-'));
+  log = join(dir, 'audit.log');
+  writeFileSync(
+    log,
+    [
+      event({ auditID: 'a1', user: { username: 'alice', groups: ['system:authenticated'] }, requestReceivedTimestamp: '2026-12-01T10:00:00Z' }),
+      event({ auditID: 'a2', user: { username: 'frank' }, impersonatedUser: { username: 'alice' }, requestReceivedTimestamp: '2026-12-01T11:00:00Z' }),
+      event({ auditID: 'a3', user: { username: 'carol' }, requestReceivedTimestamp: '2026-12-01T12:00:00Z' }),
+      event({ auditID: 'a4', user: { username: 'mallory' }, userAgent: 'evil\u001b[2J\u001b]0;pwned\u0007', responseStatus: { code: 403 }, requestReceivedTimestamp: '2026-12-01T12:30:00Z' }),
+      event({
+        auditID: 'a5',
+        user: { username: `system:serviceaccount:${NS}:web`, extra: { 'authentication.kubernetes.io/pod-name': ['web-1'], 'authentication.kubernetes.io/node-name': ['n1'], 'authentication.kubernetes.io/credential-id': ['JTI=1234'] } },
+        requestReceivedTimestamp: '2026-12-01T13:00:00Z',
+      }),
+      event({
+        auditID: 'a7',
+        user: { username: `system:serviceaccount:${NS}:web`, extra: { 'authentication.kubernetes.io/pod-name': ['debug-0'], 'authentication.kubernetes.io/node-name': ['n9'] } },
+        requestReceivedTimestamp: '2026-12-01T13:30:00Z',
+      }),
+      event({ auditID: 'a6', user: { username: 'grace' }, verb: 'list', requestURI: `/api/v1/namespaces/${NS}/secrets`, objectRef: { resource: 'secrets', namespace: NS }, requestReceivedTimestamp: '2026-12-01T14:00:00Z' }),
+      '',
+    ].join('\n'),
+  );
+});
+afterAll(() => server.close());
+
+const investigate = (...args: string[]) => runCli(['investigate', SECRET, ...args], { kubeconfig });
+
+describe('investigate', () => {
+  it.each([
+    [[], 'error: investigate needs a Secret name: kubectl secrets investigate NAME [-n NAMESPACE] [--log PATH]'],
+    [['x', '-A'], 'error: investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces'],
+    [['x', '--since', '2h'], 'error: --since and --until choose the window of the audit logs: give --log too'],
+    [['x', '--log', '/nonexistent/audit.log'], 'error: no such file: /nonexistent/audit.log'],
+  ])('refuses %j', async (args, message) => {
+    const r = await runCli(['investigate', ...args], { kubeconfig });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+
+  it('-o json: verdicts, counts, summary, consumers, timeline, next steps', async () => {
+    const r = await investigate('--log', log, '-o', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('CANARY-unit-value');
+    const doc = JSON.parse(r.stdout);
+    const v = Object.fromEntries(doc.subjects.map((s: any) => [s.name, [s.verdict, s.reads, s.denied]]));
+    expect(v).toMatchObject({
+      alice: ['authorised', 2, 0],
+      frank: ['authorised', 1, 0],
+      carol: ['not-authorised-now', 1, 0],
+      mallory: ['denied', 0, 1],
+      grace: ['not-authorised-now', 1, 0],
+      bob: ['unused', 0, 0],
+      web: ['expected', 2, 0],
+      'system:node:n1': ['expected', 0, 0],
+    });
+    expect(doc.summary.secret).toMatchObject({ type: 'Opaque', keys: [{ name: 'password', size: 21 }], created: '2026-11-01T00:00:00Z', lastChange: { time: '2026-11-20T00:00:00Z', manager: 'kubectl' } });
+    expect(doc.summary.didRead).toEqual({ subjects: 5, requests: 7, reads: 6, denied: 1 });
+    expect(doc.timeline.map((t: any) => t.subject)).toEqual(['alice', 'frank as alice', 'carol', 'mallory', `system:serviceaccount:${NS}:web`, `system:serviceaccount:${NS}:web`, 'grace']);
+    expect(doc.subjects.find((s: any) => s.name === 'web')).toMatchObject({ pods: [`${NS}/debug-0`, `${NS}/web-1`], nodes: ['n1', 'n9'], credentialIds: ['JTI=1234'] });
+    const commands = doc.nextSteps.map((s: any) => s.command);
+    expect(commands[0]).toBe(`kubectl secrets rotate ${SECRET} -n ${NS} --dry-run`);
+    expect(commands).toContain(`kubectl describe rolebinding readers -n ${NS}`);
+    // the consumer's token used from a pod that does not load the Secret: isolate that pod and its node
+    expect(commands).toContain(`kubectl label pod -n ${NS} debug-0 kubectl-secrets.dev/quarantine=true --overwrite`);
+    expect(commands).toContain('kubectl cordon n9');
+    expect(commands).not.toContain(`kubectl label pod -n ${NS} web-1 kubectl-secrets.dev/quarantine=true --overwrite`);
+    expect(commands.some((c: string | null) => c?.startsWith(`kubectl apply -n ${NS} -f - <<'EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy`))).toBe(true);
+    expect(commands).toContain(`kubectl patch rolebinding readers -n ${NS} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"bob"},{"op":"remove","path":"/subjects/1"}]'`);
+  });
+
+  it('table: hostile strings from the log cannot drive the terminal', async () => {
+    const r = await investigate('--log', log, '-o', 'wide');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(r.stdout).toContain('evil\\u001b[2J\\u001b]0;pwned\\u0007');
+    expect(r.stdout).toContain('could read: ');
+    expect(r.stdout).toMatch(/\nSUBJECTS\nKIND\s+SUBJECT\s+NAMESPACE\s+VERDICT\s+READS\s+DENIED\s+FIRST READ\s+LAST READ/);
+  });
+
+  it('yaml is the same document', async () => {
+    const json = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
+    const doc = yaml.load((await investigate('--log', log, '-o', 'yaml')).stdout) as any;
+    expect(doc.subjects).toEqual(json.subjects);
+    expect(doc.kind).toBe('IncidentReport');
+  });
+
+  it('-o markdown: two Mermaid diagrams mermaid parses; no raw pipes break the tables', async () => {
+    const r = await investigate('--log', log, '-o', 'markdown');
+    expect(r.code, r.stderr).toBe(0);
+    const blocks = [...r.stdout.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+    expect(blocks.map((b) => b.split('\n')[0])).toEqual(['flowchart LR', 'xychart-beta']);
+    expect(await parseMermaid(blocks[0]!)).toBe('flowchart-v2');
+    expect(await parseMermaid(blocks[1]!)).toBe('xychart');
+    expect(blocks[1]).toContain('bar [1, 1, 1, 2, 1]');
+    expect(blocks[1]).toContain('bar [0, 0, 1, 0, 0]');
+  });
+
+  it('without --log: a warning and the audit policy', async () => {
+    const r = await investigate();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: no --log');
+    expect(r.stdout).toContain('did read: unknown (no audit logs)');
+    expect(r.stdout).toContain('level: Metadata');
+    expect(r.stdout).not.toContain('TIMELINE');
+  });
+});
+
+describe('investigate --value-from-file', () => {
+  const leaked = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'leak-')), 'leak.txt');
+    writeFileSync(file, `${text}\n`);
+    return file;
+  };
+
+  it('-o name: the Secrets holding the value, in the namespaces that may be listed', async () => {
+    const r = await runCli(['investigate', '--value-from-file', leaked('CANARY-unit-value-123'), '-o', 'name'], { kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`secret/${SECRET} -n ${NS}\nsecret/dsn -n ${NS}\n`);
+    expect(r.stderr).toContain('2 Secrets hold the value (compared 2 Secrets in all namespaces you may list)');
+    expect(r.stderr).toContain('warning: cannot list secrets in namespaces locked (forbidden): not searched');
+    expect(r.stdout + r.stderr).not.toContain('CANARY-unit-value');
+  });
+
+  it('-o json: each match says which key and how, then an incident report per Secret', async () => {
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', NS, '-o', 'json'], { kubeconfig, stdin: 'CANARY-unit-value-123\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('CANARY-unit-value');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.kind).toBe('LeakedValueReport');
+    expect(doc.matches).toEqual([
+      { namespace: NS, name: SECRET, type: 'Opaque', key: 'password', how: 'exact' },
+      { namespace: NS, name: 'dsn', type: 'Opaque', key: 'url', how: 'contained' },
+    ]);
+    expect(doc.incidents.map((i: any) => i.kind)).toEqual(['IncidentReport', 'IncidentReport']);
+  });
+
+  it('refuses an oversized stdin, an empty value, and a value with a name', async () => {
+    const big = await runCli(['investigate', '--value-from-file', '-'], { kubeconfig, stdin: 'x'.repeat(70_000) });
+    expect(big.code).toBe(1);
+    expect(big.stderr.trim()).toBe('error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value');
+    const empty = await runCli(['investigate', '--value-from-file', '-'], { kubeconfig, stdin: '\n' });
+    expect(empty.stderr.trim()).toBe('error: --value-from-file -: empty; it must hold the leaked value');
+    const both = await runCli(['investigate', 'db', '--value-from-file', '-'], { kubeconfig, stdin: 'x' });
+    expect(both.stderr.split('\n')[0]).toBe('error: give a Secret NAME or --value-from-file, not both');
+  });
+
+  it('says clearly when secrets cannot be listed', async () => {
+    const r = await runCli(['investigate', '--value-from-file', leaked('whatever-value'), '-n', 'locked'], { kubeconfig });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: cannot list secrets in namespace locked (forbidden): locating a leaked value needs permission to list secrets there');
+  });
+});
+
+describe('who-can --log (the same join)', () => {
+  it('adds READS and LAST READ, marks rows without reads unused, and the same fields in -o json', async () => {
+    const r = await runCli(['who-can', SECRET, '--log', log], { kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^KIND\s+SUBJECT\s+NAMESPACE\s+VERBS\s+PATH\s+VIA\s+READS\s+LAST READ$/);
+    expect(lines.find((l) => /^User\s+alice\s/.test(l))).toMatch(/\s2\s+2026-12-01T11:00:00\.000Z$/);
+    expect(lines.find((l) => /^User\s+bob\s/.test(l))).toMatch(/\s0\s+unused$/);
+    expect(lines.find((l) => /^ServiceAccount\s+web\s/.test(l))).toMatch(/\s2\s+2026-12-01T13:30:00\.000Z$/);
+    const doc = JSON.parse((await runCli(['who-can', SECRET, '--log', log, '--since', '2026-12-01T10:30:00Z', '-o', 'json'], { kubeconfig })).stdout);
+    const alice = doc.items.find((i: any) => i.subject === 'alice');
+    expect(alice).toMatchObject({ reads: 1, denied: 0, lastRead: '2026-12-01T11:00:00.000Z', unused: false });
+    expect(doc.items.find((i: any) => i.subject === 'bob')).toMatchObject({ reads: 0, lastRead: null, unused: true });
+    expect(doc.metadata).toMatchObject({ window: { since: '2026-12-01T10:30:00.000Z', until: null }, logs: [log] });
+  });
+
+  it('without --log nothing changes, and --since needs --log', async () => {
+    const r = await runCli(['who-can', SECRET], { kubeconfig });
+    expect(r.stdout.split('\n')[0]).not.toContain('READS');
+    const bad = await runCli(['who-can', SECRET, '--since', '2h'], { kubeconfig });
+    expect(bad.stderr.split('\n')[0]).toBe('error: --since and --until choose the window of the audit logs: give --log too');
+  });
+});

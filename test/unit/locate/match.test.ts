@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { matchSecret } from '../../../src/locate/match.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const leak = 'S3cr3t-Passw0rd-42';
+const data = {
+  password: b64(leak),
+  dsn: b64(`postgres://app:${leak}@db.internal:5432/shop?sslmode=require`),
+  '.dockerconfigjson': b64(JSON.stringify({ auths: { 'registry.example.com': { auth: b64(`robot:${leak}`) } } })),
+  encoded: b64(b64(leak)),
+  other: b64('nothing-to-see-here'),
+};
+
+describe('matchSecret', () => {
+  it('finds the value exactly, inside a DSN, inside a dockerconfigjson auth, and as base64', () => {
+    expect(matchSecret(Buffer.from(leak), data)).toEqual([
+      { key: 'password', how: 'exact' },
+      { key: 'dsn', how: 'contained' },
+      { key: '.dockerconfigjson', how: 'contained', detail: 'in a dockerconfigjson auth (base64 of user:password)' },
+      { key: 'encoded', how: 'base64', detail: 'the value is the base64 of the leak' },
+    ]);
+  });
+
+  it('recognises a leak of the base64 text kubectl get -o yaml shows', () => {
+    expect(matchSecret(Buffer.from(b64(leak)), { password: b64(leak) })).toEqual([{ key: 'password', how: 'base64', detail: 'the leak is the base64 text of the value' }]);
+  });
+
+  it('matches nothing else, and short values only exactly', () => {
+    expect(matchSecret(Buffer.from('not-the-value-at-all'), data)).toEqual([]);
+    expect(matchSecret(Buffer.from('app'), { user: b64('app'), dsn: b64('postgres://app:x@h') })).toEqual([{ key: 'user', how: 'exact' }]);
+    expect(matchSecret(Buffer.from(leak), null)).toEqual([]);
+  });
+});
