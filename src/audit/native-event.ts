@@ -35,6 +35,7 @@ export function readFromAuditEvent(event: JsonObject, format: RecordFormat, fall
   const decision = asObject(event['annotations'])?.[DECISION];
   const stage = asString(event['stage']);
   const metadata = asObject(event['metadata']);
+  const impersonated = asObject(event['impersonatedUser']);
 
   return {
     auditID: nonEmpty(event['auditID']),
@@ -44,7 +45,9 @@ export function readFromAuditEvent(event: JsonObject, format: RecordFormat, fall
     name,
     scope: scopeOf(verb, namespace, name, selected !== null || uri === undefined),
     user: asString(user?.['username']) ?? '',
-    impersonatedUser: nonEmpty(asObject(event['impersonatedUser'])?.['username']),
+    impersonatedUser: nonEmpty(impersonated?.['username']),
+    groups: stringArray(user?.['groups']),
+    ...(impersonated ? { impersonatedGroups: stringArray(impersonated['groups']) } : {}),
     pod: extra ? firstString(extra[POD_NAME]) : null,
     node: extra ? firstString(extra[NODE_NAME]) : null,
     sourceIPs: stringArray(event['sourceIPs']),

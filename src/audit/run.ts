@@ -1,6 +1,7 @@
 import type { AuditReport } from './report-types.js';
 import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './query.js';
 import { RequestCounter } from './request-counter.js';
+import type { SecretRead } from './secret-read.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
 import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
@@ -28,6 +29,11 @@ export interface AuditOptions extends AuditQuery {
   maxLineBytes?: number;
   /** How many skipped lines to list in skipped.firstLineNumbers. Default 10. */
   skippedLinesShown?: number;
+  /**
+   * Called once per request that matched, its stages merged (denied ones included), for
+   * callers that need more than the grouped rows (least-privilege joins reads with RBAC).
+   */
+  onRequest?: (read: SecretRead) => void;
   /** Called after each chunk with the bytes read so far from the current input. */
   onProgress?: (progress: { path: string; bytes: number }) => void;
 }
@@ -45,6 +51,7 @@ export async function runAudit(inputs: Iterable<AuditInput> | AsyncIterable<Audi
   const counter = new RequestCounter((read, stages) => {
     if (!matchesRequest(read, query)) return false;
     aggregator.add(read, stages);
+    options.onRequest?.(read);
     return true;
   });
   const skips = new SkipTally(options.skippedLinesShown ?? 10);

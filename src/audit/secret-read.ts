@@ -13,6 +13,10 @@ export interface SecretRead {
   scope: ReadScope;
   user: string;
   impersonatedUser: string | null;
+  /** The requesting user's groups (user.groups), as logged; GKE entries carry none. */
+  groups?: string[];
+  /** The impersonated user's groups, logged with impersonatedUser. */
+  impersonatedGroups?: string[];
   /** From user.extra of ServiceAccount tokens bound to a pod. */
   pod: string | null;
   node: string | null;

@@ -3,7 +3,8 @@ import { whoCanCommand } from './who-can.js';
 import { exposureCommand } from './exposure.js';
 import { rotateCommand } from './rotate.js';
 import { auditCommand } from './audit.js';
+import { leastPrivilegeCommand } from './least-privilege.js';
 import { completionCommand } from './completion.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandSpec<any>[] = [whoCanCommand, exposureCommand, rotateCommand, auditCommand, completionCommand];
+export const COMMANDS: readonly CommandSpec<any>[] = [whoCanCommand, exposureCommand, rotateCommand, auditCommand, leastPrivilegeCommand, completionCommand];

@@ -1,0 +1,112 @@
+// Who-can's engine asked the questions least-privilege needs: through which
+// binding, rule and subject did RBAC let this actor make this read, and what
+// can a subject read at all. Works on any snapshot (the current RBAC or the
+// RBAC with a suggestion applied).
+import type { ObservedRead } from '../audit/read-ledger.js';
+import { ruleKey } from '../whocan/aggregation.js';
+import { checkSubject } from '../whocan/check.js';
+import { bindingKey, RbacIndex, type BindingId, type RoleId } from '../whocan/policy.js';
+import { rowIdentity, type ChainStep } from '../whocan/report.js';
+import { RowCollector, ServiceAccountDirectory } from '../whocan/rows.js';
+import { hasResourceNames } from '../whocan/rules.js';
+import { identityKey, parseServiceAccountUser, type Identity } from '../whocan/subjects.js';
+import type { PolicyRule, RbacSnapshot, RequestAttributes } from '../whocan/types.js';
+
+/** Who made a request, as the authorizer saw them. */
+export interface Actor {
+  identity: Identity;
+  /** Groups from the log (the implied ones are added by checkSubject). */
+  groups: string[];
+}
+
+/** One binding subject and rule that allowed a request. */
+export interface RuleUse {
+  binding: BindingId;
+  role: RoleId;
+  /** Identity key of the binding subject that matched (the actor, or a group it is in). */
+  subjectKey: string;
+  ruleId: string;
+  rule: PolicyRule;
+}
+
+/** A rule's identity within its role: position, aggregation source and content. */
+export function ruleId(rule: { index?: number | undefined; aggregatedFrom?: string | undefined; rule: PolicyRule }): string {
+  return `${rule.index ?? 'pending'}|${rule.aggregatedFrom ?? ''}|${ruleKey(rule.rule)}`;
+}
+
+export function actorOf(read: ObservedRead): Actor {
+  const sa = parseServiceAccountUser(read.user);
+  return { identity: sa ? { kind: 'ServiceAccount', ...sa } : { kind: 'User', name: read.user }, groups: read.groups };
+}
+
+/** The request the authorizer saw for a read: named and field-selected reads carry the name. */
+export function requestOf(read: Pick<ObservedRead, 'verb' | 'namespace' | 'name'>): RequestAttributes {
+  return {
+    verb: read.verb,
+    apiGroup: '',
+    resource: 'secrets',
+    ...(read.namespace === null ? {} : { namespace: read.namespace }),
+    ...(read.name === null ? {} : { name: read.name }),
+  };
+}
+
+/** What a subject may read with one verb in one scope: any Secret, or only some names. */
+export interface Reach {
+  any: boolean;
+  names: Set<string>;
+}
+
+export class SecretAuthorizer {
+  readonly index: RbacIndex;
+  private readonly serviceAccounts: ServiceAccountDirectory;
+
+  constructor(rbac: RbacSnapshot, serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>) {
+    this.index = new RbacIndex(rbac);
+    this.serviceAccounts = new ServiceAccountDirectory(serviceAccounts);
+  }
+
+  /** Every (binding, rule, subject) that lets the actor make the request; empty when RBAC does not. */
+  uses(actor: Actor, request: RequestAttributes): RuleUse[] {
+    return this.steps(this.index.grants(request), actor.identity, actor.groups, request.verb).map(({ step, subjectKey }) => ({
+      binding: step.binding!,
+      role: step.role!,
+      subjectKey,
+      ruleId: ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule! }),
+      rule: step.rule!,
+    }));
+  }
+
+  allows(actor: Actor, request: RequestAttributes): boolean {
+    return this.uses(actor, request).length > 0;
+  }
+
+  /** What the subject (with the groups it always has) may `verb` in a namespace (undefined: cluster-wide). */
+  reach(subject: Identity, verb: string, namespace: string | undefined): Reach {
+    const grants = this.index.grantsForAnyName({ verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) });
+    const reach: Reach = { any: false, names: new Set() };
+    for (const { step } of this.steps(grants, subject, [], verb)) {
+      if (!hasResourceNames(step.rule!)) reach.any = true;
+      else for (const n of step.rule!.resourceNames!) reach.names.add(n);
+    }
+    return reach;
+  }
+
+  /** The steps of who-can rows that apply to the subject, each with the binding subject that matched. */
+  private steps(grants: Parameters<RowCollector['addGrant']>[0][], subject: Identity, groups: string[], verb: string) {
+    if (grants.length === 0) return [];
+    const rows = new RowCollector(this.serviceAccounts);
+    for (const grant of grants) rows.addGrant(grant, 'direct', { verbs: [verb] });
+    const out = new Map<string, { step: ChainStep; subjectKey: string }>();
+    for (const row of checkSubject(rows.build(), subject, groups).rows) {
+      const rowKey = identityKey(rowIdentity(row));
+      for (const step of row.chain) {
+        if (step.authorizer !== 'RBAC' || !step.binding || !step.rule) continue;
+        // A ServiceAccount reached through its group was bound as the group.
+        const subjectKey = step.memberOf ? identityKey({ kind: 'Group', name: step.memberOf }) : rowKey;
+        const id = ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule });
+        out.set(`${bindingKey(step.binding)}#${id}#${subjectKey}`, { step, subjectKey });
+      }
+    }
+    return [...out.values()];
+  }
+}
