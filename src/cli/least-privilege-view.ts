@@ -3,7 +3,7 @@ import type { Column, View } from '../output/report.js';
 import { printable } from '../output/manifests.js';
 import { ruleText } from '../whocan/rules.js';
 import { removedText } from '../leastpriv/prove.js';
-import type { LeastPrivilegeMetadata } from '../leastpriv/run.js';
+import type { LeastPrivilegeMetadata, SuggestionSummary } from '../leastpriv/run.js';
 import type { LeastPrivilegeItem } from '../leastpriv/types.js';
 
 const MAX_SUBJECTS = 3;
@@ -69,7 +69,7 @@ export function notes(metadata: LeastPrivilegeMetadata): string[] {
 
 /** The comment lines heading --suggest: what it removes, what can be deleted, how to undo. */
 export function suggestionComments(metadata: LeastPrivilegeMetadata, undoHint: string): string[] {
-  const s = metadata.suggestion!;
+  const s = metadata.suggestion as SuggestionSummary;
   const lines = [
     'kubectl secrets least-privilege --suggest: apply with "kubectl apply -f -"',
     `window ${seconds(metadata.window.since)} to ${seconds(metadata.window.until)}: every one of the ${s.readsChecked} reads seen stays allowed with this applied (checked with who-can)`,
@@ -83,7 +83,7 @@ export function suggestionComments(metadata: LeastPrivilegeMetadata, undoHint: s
 
 /** Comment lines heading --suggest-undo. */
 export function undoComments(metadata: LeastPrivilegeMetadata): string[] {
-  const s = metadata.suggestion!;
+  const s = metadata.suggestion as SuggestionSummary;
   return [
     'kubectl secrets least-privilege --suggest-undo: restores these bindings as they are now',
     ...(s.created.length > 0 ? ['objects the suggestion creates stay; delete them with:', ...s.created.map((c) => `  kubectl delete ${deleteArgs(c)}`)] : []),

@@ -5,7 +5,7 @@ import { ReadLedger } from '../audit/read-ledger.js';
 import { parseTimeBound } from '../audit/query.js';
 import { runAudit, type AuditInput, type AuditReport } from '../audit/run.js';
 import { bindingLabel } from '../whocan/policy.js';
-import { analyzeLeastPrivilege } from './analyze.js';
+import { analyzeLeastPrivilege, type Analysis } from './analyze.js';
 import { prove, type Proof } from './prove.js';
 import { suggest, type Suggestion } from './suggest.js';
 import { FINDINGS, type Finding, type LeastPrivilegeInput, type LeastPrivilegeItem } from './types.js';
@@ -37,7 +37,8 @@ export interface LeastPrivilegeMetadata {
   clusterBindingsOutOfScope: string[];
   complete: boolean;
   warnings: string[];
-  suggestion?: SuggestionSummary;
+  /** What --suggest would do (or why it refuses). */
+  suggestion?: SuggestionSummary | { refused: string };
   [key: string]: unknown;
 }
 
@@ -98,26 +99,38 @@ export async function runLeastPrivilege(
     complete: snapshot.gaps.length === 0,
     warnings,
   };
-  if (!options.suggest) return { metadata, items: analysis.items };
-
-  if (ledger.earliest === null) {
-    throw new CliError('refusing to suggest: the logs hold no Secret request in the window, so every binding would look unused (check --log and --since)');
+  const outcome = ledger.earliest === null ? { refused: NO_READS } : proven(input, analysis);
+  if ('refused' in outcome) {
+    if (options.suggest) throw new CliError(`refusing to suggest: ${outcome.refused}`);
+    metadata.suggestion = { refused: outcome.refused };
+    return { metadata, items: analysis.items };
   }
+  metadata.suggestion = outcome.summary;
+  return { metadata, items: analysis.items, suggestion: outcome.suggestion };
+}
+
+const NO_READS = 'the logs hold no Secret request in the window, so every binding would look unused (check --log and --since)';
+
+/** The suggestion, if the who-can engine confirms it keeps every read of the window. */
+function proven(input: LeastPrivilegeInput, analysis: Analysis): { suggestion: Suggestion; summary: SuggestionSummary } | { refused: string } {
   const suggestion = suggest(input, analysis.judgements);
   const proof = prove(input, analysis, suggestion);
   if (proof.denied.length > 0) {
     const shown = proof.denied.slice(0, 5).join('; ');
     const more = proof.denied.length > 5 ? ` (+${proof.denied.length - 5} more)` : '';
-    throw new CliError(`refusing to suggest: with it applied, RBAC would deny ${proof.denied.length} read(s) seen in the window: ${shown}${more}`);
+    return { refused: `with it applied, RBAC would deny ${proof.denied.length} read(s) seen in the window: ${shown}${more}` };
   }
-  metadata.suggestion = {
-    readsChecked: proof.checked,
-    removed: proof.removed,
-    deletable: suggestion.emptied.map(bindingLabel),
-    created: suggestion.objects.filter((o) => o.metadata.labels).map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`),
-    redeclared: suggestion.changes.map((c) => bindingLabel(c.binding)),
+  const label = (o: Suggestion['objects'][number]) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+  return {
+    suggestion,
+    summary: {
+      readsChecked: proof.checked,
+      removed: proof.removed,
+      deletable: suggestion.emptied.map(bindingLabel),
+      created: suggestion.objects.filter((o) => o.metadata.labels).map(label),
+      redeclared: suggestion.changes.map((c) => bindingLabel(c.binding)),
+    },
   };
-  return { metadata, items: analysis.items, suggestion };
 }
 
 function coverageWarnings(ledger: ReadLedger, start: number, end: number): string[] {
