@@ -298,8 +298,9 @@ function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 
 const FINDING_ORDER: readonly Finding[] = ['unused-binding', 'unused-subject', 'wildcard', 'too-broad', 'unused-verb', 'not-judged', 'ok'];
 
+const rank = (i: LeastPrivilegeItem) => FINDING_ORDER.indexOf(i.findings[0]!);
+
 function compareItems(a: LeastPrivilegeItem, b: LeastPrivilegeItem): number {
-  const rank = (i: LeastPrivilegeItem) => Math.min(...i.findings.map((f) => FINDING_ORDER.indexOf(f)));
   return (
     rank(a) - rank(b) ||
     (a.binding.namespace ?? '').localeCompare(b.binding.namespace ?? '') ||

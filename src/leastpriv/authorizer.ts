@@ -5,11 +5,11 @@
 import type { ObservedRead } from '../audit/read-ledger.js';
 import { ruleKey } from '../whocan/aggregation.js';
 import { checkSubject } from '../whocan/check.js';
-import { bindingKey, RbacIndex, type BindingId, type RoleId } from '../whocan/policy.js';
+import { bindingKey, RbacIndex, type BindingId, type Grant, type RoleId } from '../whocan/policy.js';
 import { rowIdentity, type ChainStep } from '../whocan/report.js';
 import { RowCollector, ServiceAccountDirectory } from '../whocan/rows.js';
-import { hasResourceNames } from '../whocan/rules.js';
-import { identityKey, parseServiceAccountUser, type Identity } from '../whocan/subjects.js';
+import { hasResourceNames, resourceNameMatches } from '../whocan/rules.js';
+import { identityKey, identityOfSubject, impliedGroups, parseServiceAccountUser, type Identity } from '../whocan/subjects.js';
 import type { PolicyRule, RbacSnapshot, RequestAttributes } from '../whocan/types.js';
 
 /** Who made a request, as the authorizer saw them. */
@@ -31,8 +31,13 @@ export interface RuleUse {
 
 /** A rule's identity within its role: position, aggregation source and content. */
 export function ruleId(rule: { index?: number | undefined; aggregatedFrom?: string | undefined; rule: PolicyRule }): string {
-  return `${rule.index ?? 'pending'}|${rule.aggregatedFrom ?? ''}|${ruleKey(rule.rule)}`;
+  let key = ruleKeys.get(rule.rule);
+  if (key === undefined) ruleKeys.set(rule.rule, (key = ruleKey(rule.rule)));
+  return `${rule.index ?? 'pending'}|${rule.aggregatedFrom ?? ''}|${key}`;
 }
+
+/** Rule objects are shared by every grant of a role: their keys are worked out once. */
+const ruleKeys = new WeakMap<PolicyRule, string>();
 
 export function actorOf(read: ObservedRead): Actor {
   const sa = parseServiceAccountUser(read.user);
@@ -59,6 +64,8 @@ export interface Reach {
 export class SecretAuthorizer {
   readonly index: RbacIndex;
   private readonly serviceAccounts: ServiceAccountDirectory;
+  /** The grants of each request shape by the identity of their subjects: built once, asked for many subjects. */
+  private readonly grantCache = new Map<string, Map<string, Grant[]>>();
 
   constructor(rbac: RbacSnapshot, serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>) {
     this.index = new RbacIndex(rbac);
@@ -67,7 +74,10 @@ export class SecretAuthorizer {
 
   /** Every (binding, rule, subject) that lets the actor make the request; empty when RBAC does not. */
   uses(actor: Actor, request: RequestAttributes): RuleUse[] {
-    return this.steps(this.index.grants(request), actor.identity, actor.groups, request.verb).map(({ step, subjectKey }) => ({
+    const { name, ...anyName } = request;
+    const key = JSON.stringify(['any-name', request.verb, request.namespace ?? null]);
+    const named = (g: Grant) => resourceNameMatches(g.rule.rule, name);
+    return this.steps(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups, request.verb, named).map(({ step, subjectKey }) => ({
       binding: step.binding!,
       role: step.role!,
       subjectKey,
@@ -82,9 +92,10 @@ export class SecretAuthorizer {
 
   /** What the subject (with the groups it always has) may `verb` in a namespace (undefined: cluster-wide). */
   reach(subject: Identity, verb: string, namespace: string | undefined): Reach {
-    const grants = this.index.grantsForAnyName({ verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) });
+    const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
+    const key = JSON.stringify(['any-name', verb, namespace ?? null]);
     const reach: Reach = { any: false, names: new Set() };
-    for (const { step } of this.steps(grants, subject, [], verb)) {
+    for (const { step } of this.steps(key, () => this.index.grantsForAnyName(request), subject, [], verb)) {
       if (!hasResourceNames(step.rule!)) reach.any = true;
       else for (const n of step.rule!.resourceNames!) reach.names.add(n);
     }
@@ -92,10 +103,28 @@ export class SecretAuthorizer {
   }
 
   /** The steps of who-can rows that apply to the subject, each with the binding subject that matched. */
-  private steps(grants: Parameters<RowCollector['addGrant']>[0][], subject: Identity, groups: string[], verb: string) {
-    if (grants.length === 0) return [];
+  private steps(key: string, grants: () => Grant[], subject: Identity, groups: string[], verb: string, keep?: (g: Grant) => boolean) {
+    let bySubject = this.grantCache.get(key);
+    if (!bySubject) {
+      bySubject = new Map();
+      for (const grant of grants()) {
+        for (const s of grant.subjects) {
+          const id = identityOfSubject(s, grant.bindingNamespace);
+          if (!id) continue;
+          const k = identityKey(id);
+          const list = bySubject.get(k);
+          if (!list) bySubject.set(k, [grant]);
+          else if (list[list.length - 1] !== grant) list.push(grant);
+        }
+      }
+      this.grantCache.set(key, bySubject);
+    }
+    // Only grants bound to the subject or to one of its groups can apply: who-can's rows and checkSubject decide among those.
+    const candidates = [identityKey(subject), ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name }))];
+    const relevant = new Set([...new Set(candidates)].flatMap((k) => bySubject.get(k) ?? []).filter((g) => keep?.(g) ?? true));
+    if (relevant.size === 0) return [];
     const rows = new RowCollector(this.serviceAccounts);
-    for (const grant of grants) rows.addGrant(grant, 'direct', { verbs: [verb] });
+    for (const grant of relevant) rows.addGrant(grant, 'direct', { verbs: [verb] });
     const out = new Map<string, { step: ChainStep; subjectKey: string }>();
     for (const row of checkSubject(rows.build(), subject, groups).rows) {
       const rowKey = identityKey(rowIdentity(row));
