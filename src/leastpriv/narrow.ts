@@ -51,16 +51,18 @@ export function remainderOf(rule: PolicyRule): PolicyRule[] | undefined {
 
 /**
  * The Secret reads to grant instead of `granted`: only verbs that were used;
- * without resourceNames only for verbs read unnamed (a whole namespace or
- * cluster), else the names read. Verbs with the same names share a rule.
+ * the names read, unless some verb was used unnamed (a whole namespace or
+ * cluster): then no names. Verbs with the same names share a rule.
  */
 export function narrowedReads(granted: readonly ReadVerb[], uses: ReadonlyMap<string, VerbUse>): PolicyRule[] {
   const unnamed: string[] = [];
   const byNames = new Map<string, { verbs: string[]; names: string[] }>();
+  // A list of a whole namespace returns every value: naming the Secrets of `get` would gain nothing.
+  const wholeNamespace = granted.some((v) => uses.get(v)?.unnamed);
   for (const verb of granted) {
     const use = uses.get(verb);
     if (!use) continue;
-    if (use.unnamed) {
+    if (use.unnamed || wholeNamespace) {
       unnamed.push(verb);
       continue;
     }

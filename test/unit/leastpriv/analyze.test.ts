@@ -126,3 +126,26 @@ describe('least-privilege analysis', () => {
     expect(a.items.find((i) => i.binding.name === 'alice-reads')!.findings).toEqual(['unused-binding']);
   });
 });
+
+describe('narrowing', () => {
+  it('does not name the Secrets of get when the same rule lists the whole namespace', async () => {
+    const { narrowedReads } = await import('../../../src/leastpriv/narrow.js');
+    const uses = new Map([
+      ['get', { unnamed: false, names: new Set(['db']) }],
+      ['list', { unnamed: true, names: new Set<string>() }],
+    ]);
+    expect(narrowedReads(['get', 'list', 'watch'], uses)).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }]);
+  });
+
+  it('splits a rule into what it grants besides reading Secrets, or says it cannot', async () => {
+    const { remainderOf } = await import('../../../src/leastpriv/narrow.js');
+    expect(remainderOf(rule(['get', 'create'], ['secrets', 'configmaps'], ['', 'example.io']))).toEqual([
+      { apiGroups: ['', 'example.io'], resources: ['configmaps'], verbs: ['get', 'create'] },
+      { apiGroups: ['example.io'], resources: ['secrets'], verbs: ['get', 'create'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    expect(remainderOf(rule(['*'], ['secrets']))).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] }]);
+    expect(remainderOf(rule(['get'], ['*']))).toBeUndefined();
+    expect(remainderOf(rule(['get'], ['secrets'], ['*']))).toBeUndefined();
+  });
+});
