@@ -83,10 +83,12 @@ export function suggestionComments(metadata: LeastPrivilegeMetadata, undoHint: s
 
 /** Comment lines heading --suggest-undo. */
 export function undoComments(metadata: LeastPrivilegeMetadata): string[] {
-  const s = metadata.suggestion as SuggestionSummary;
+  const created = (metadata.suggestion as Partial<SuggestionSummary> | undefined)?.created ?? [];
   return [
-    'kubectl secrets least-privilege --suggest-undo: restores these bindings as they are now',
-    ...(s.created.length > 0 ? ['objects the suggestion creates stay; delete them with:', ...s.created.map((c) => `  kubectl delete ${deleteArgs(c)}`)] : []),
+    'kubectl secrets least-privilege --suggest-undo: restores the bindings a suggestion changes (or changed) with all their subjects',
+    'objects a suggestion creates stay (they grant no more than their bindings did); delete them with',
+    `  kubectl delete roles,rolebindings,clusterroles,clusterrolebindings -A -l kubectl-secrets.dev/least-privilege=true`,
+    ...(created.length > 0 ? ['or one by one:', ...created.map((c) => `  kubectl delete ${deleteArgs(c)}`)] : []),
   ];
 }
 

@@ -27,7 +27,7 @@ narrowed roles and bindings (names ending in -least-privilege), and the
 existing bindings re-declared without the subjects that moved. Existing roles
 are never edited. Before it is printed, the who-can engine checks that every
 read seen in the window is still allowed with it applied; otherwise it is
-refused. Save --suggest-undo's output before applying: it restores the bindings.
+refused. --suggest-undo prints the bindings as they were, before or after applying.
 Schema of -o json|yaml: docs/output.md (LeastPrivilegeReport).`;
 
 interface LeastPrivilegeArgs {
@@ -72,7 +72,7 @@ export const leastPrivilegeCommand = defineCommand<LeastPrivilegeArgs>({
     const result = await withProgress(ctx.io, inputs.length, (onProgress) =>
       runLeastPrivilege(
         inputs,
-        { namespace, since: plan.since, now: plan.now, includeSystem: plan.includeSystem, suggest: plan.mode !== 'report', onProgress },
+        { namespace, since: plan.since, now: plan.now, includeSystem: plan.includeSystem, suggest: plan.mode === 'suggest', onProgress },
         { load: () => loadLeastPrivilegeSnapshot(kube, namespace) },
       ),
     ).catch(asCliError);
@@ -116,20 +116,22 @@ function print(result: LeastPrivilegeResult, plan: Plan, args: SharedArgs, ctx: 
     return;
   }
   const format = plan.output === 'json' ? 'json' : 'yaml';
-  const suggestion = result.suggestion!;
   if (plan.mode === 'suggest') {
+    const suggestion = result.suggestion!;
     const comments = suggestionComments(result.metadata, undoCommand(plan, args));
     io.stdout.write(renderManifests(suggestion.objects, comments, format));
     if (format === 'json') for (const c of comments) io.stderr.write(`${c}\n`);
-  } else {
-    io.stdout.write(renderManifests(suggestion.undo, undoComments(result.metadata), format));
+    printWarnings(report, io);
+    if (suggestion.objects.length === 0) io.stderr.write('nothing to narrow: every judged binding is used as granted\n');
+    return;
   }
+  io.stdout.write(renderManifests(result.undo, undoComments(result.metadata), format));
   printWarnings(report, io);
-  if (suggestion.objects.length === 0) io.stderr.write('nothing to narrow: every judged binding is used as granted\n');
+  if (result.undo.length === 0) io.stderr.write('nothing to undo: no binding would change, and no earlier suggestion was applied\n');
 }
 
 function undoCommand(plan: Plan, args: SharedArgs): string {
   const scope = args.allNamespaces ? '-A' : args.namespace ? `-n ${args.namespace}` : '';
-  const flags = [scope, ...plan.logs.map((l) => `--log ${l}`), `--since ${plan.since}`].filter(Boolean).join(' ');
-  return `save the output of "kubectl secrets least-privilege ${flags} --suggest-undo" before applying this`;
+  const flags = [scope, ...plan.logs.map((l) => `--log ${l}`)].filter(Boolean).join(' ');
+  return `kubectl secrets least-privilege ${flags} --suggest-undo | kubectl apply -f -`;
 }

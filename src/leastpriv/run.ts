@@ -7,7 +7,7 @@ import { runAudit, type AuditInput, type AuditReport } from '../audit/run.js';
 import { bindingLabel } from '../whocan/policy.js';
 import { analyzeLeastPrivilege, type Analysis } from './analyze.js';
 import { prove, type Proof } from './prove.js';
-import { suggest, type Suggestion } from './suggest.js';
+import { suggest, undoObjects, type RbacObject, type Suggestion } from './suggest.js';
 import { FINDINGS, type Finding, type LeastPrivilegeInput, type LeastPrivilegeItem } from './types.js';
 
 export interface LeastPrivilegeSnapshot {
@@ -56,6 +56,8 @@ export interface LeastPrivilegeResult {
   metadata: LeastPrivilegeMetadata;
   items: LeastPrivilegeItem[];
   suggestion?: Suggestion;
+  /** Bindings as they were before any suggestion (applied or not): what --suggest-undo prints. */
+  undo: RbacObject[];
 }
 
 /** Logs that start this far (a share of the window) after the window start get a warning. */
@@ -103,10 +105,10 @@ export async function runLeastPrivilege(
   if ('refused' in outcome) {
     if (options.suggest) throw new CliError(`refusing to suggest: ${outcome.refused}`);
     metadata.suggestion = { refused: outcome.refused };
-    return { metadata, items: analysis.items };
+    return { metadata, items: analysis.items, undo: undoObjects(input, []) };
   }
   metadata.suggestion = outcome.summary;
-  return { metadata, items: analysis.items, suggestion: outcome.suggestion };
+  return { metadata, items: analysis.items, suggestion: outcome.suggestion, undo: undoObjects(input, outcome.suggestion.undo) };
 }
 
 const NO_READS = 'the logs hold no Secret request in the window, so every binding would look unused (check --log and --since)';

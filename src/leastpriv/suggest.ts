@@ -4,7 +4,7 @@
 // bindings are re-declared with the moved or removed subjects left out, their
 // roleRef untouched (it is immutable).
 import { ruleKey } from '../whocan/aggregation.js';
-import { bindingLabel, type BindingId } from '../whocan/policy.js';
+import { bindingKey, bindingLabel, type BindingId } from '../whocan/policy.js';
 import type { PolicyRule, RbacSnapshot, Subject } from '../whocan/types.js';
 import type { BindingJudgement } from './analyze.js';
 import { ruleId } from './authorizer.js';
@@ -15,6 +15,8 @@ const RBAC_API = 'rbac.authorization.k8s.io/v1';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export const DERIVED_LABEL = 'kubectl-secrets.dev/least-privilege';
 export const DERIVED_FROM = 'kubectl-secrets.dev/derived-from';
+/** On derived bindings: the binding their subjects came from (`RoleBinding/ns/name`), for --suggest-undo after applying. */
+export const DERIVED_FROM_BINDING = 'kubectl-secrets.dev/derived-from-binding';
 /** Object names are at most 253 characters. */
 const MAX_NAME = 253;
 
@@ -183,16 +185,43 @@ function roleObject(id: BindingId, name: string, rules: PolicyRule[], from: stri
 
 function bindingObject(id: BindingId, name: string, subjects: Subject[], from: string): RbacObject {
   const kind = id.kind === 'RoleBinding' ? 'Role' : 'ClusterRole';
-  return { apiVersion: RBAC_API, kind: id.kind, metadata: meta(id, name, from), roleRef: { apiGroup: RBAC_GROUP, kind, name }, subjects };
+  const metadata = meta(id, name, from);
+  metadata.annotations![DERIVED_FROM_BINDING] = bindingKey(id);
+  return { apiVersion: RBAC_API, kind: id.kind, metadata, roleRef: { apiGroup: RBAC_GROUP, kind, name }, subjects };
+}
+
+/**
+ * What --suggest-undo prints: every binding a suggestion already applied took
+ * subjects from (found by its derived bindings) with those subjects back, and
+ * every binding the current suggestion would change, as it is now.
+ */
+export function undoObjects(input: LeastPrivilegeInput, pending: readonly RbacObject[]): RbacObject[] {
+  const originals = new Map<string, { binding: DatedBinding; id: BindingId }>();
+  for (const b of input.rbac.roleBindings) originals.set(bindingKey({ kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' }), { binding: b, id: { kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' } });
+  for (const b of input.rbac.clusterRoleBindings) originals.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), { binding: b, id: { kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' } });
+  const restored = new Map<string, Subject[]>();
+  for (const b of [...input.rbac.roleBindings, ...input.rbac.clusterRoleBindings]) {
+    const from = (b.metadata as { annotations?: Record<string, string> | null }).annotations?.[DERIVED_FROM_BINDING];
+    if (b.metadata.labels?.[DERIVED_LABEL] !== 'true' || !from || !originals.has(from)) continue;
+    const subjects = restored.get(from) ?? [...(originals.get(from)!.binding.subjects ?? [])];
+    for (const s of b.subjects ?? []) if (!subjects.some((t) => JSON.stringify(t) === JSON.stringify(s))) subjects.push(s);
+    restored.set(from, subjects);
+  }
+  const out = [...restored].map(([key, subjects]) => redeclareBinding(originals.get(key)!.id, originals.get(key)!.binding, subjects));
+  return [...out, ...pending.filter((o) => !restored.has(bindingKey({ kind: o.kind as BindingId['kind'], name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) })))];
 }
 
 /** The binding as it is, with these subjects: same name, same roleRef. */
 function redeclare(j: BindingJudgement, subjects: Subject[]): RbacObject {
-  const ref = j.binding.roleRef;
+  return redeclareBinding(j.id, j.binding, subjects);
+}
+
+function redeclareBinding(id: BindingId, binding: DatedBinding, subjects: Subject[]): RbacObject {
+  const ref = binding.roleRef;
   return {
     apiVersion: RBAC_API,
-    kind: j.id.kind,
-    metadata: { name: j.id.name, ...(j.id.namespace ? { namespace: j.id.namespace } : {}) },
+    kind: id.kind,
+    metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
     roleRef: { apiGroup: ref.apiGroup ?? RBAC_GROUP, kind: ref.kind, name: ref.name },
     subjects,
   };

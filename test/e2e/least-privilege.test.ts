@@ -174,12 +174,8 @@ describe('least-privilege on the real API server', () => {
   it('--suggest applies with kubectl apply, keeps every read seen, and removes exactly what it lists', async () => {
     const before = await api('GET', `/apis/${RBAC}/v1/namespaces/${A}/roles/broad-reader`);
     const sharedBefore = await api('GET', `/apis/${RBAC}/v1/clusterroles/${sharedRole()}`);
-    const undo = { [A]: '', [B]: '' };
     const removed: any[] = [];
     for (const ns of [A, B]) {
-      const u = await leastPrivilege(['-n', ns, '--suggest-undo']);
-      expect(u.code, u.stderr).toBe(0);
-      undo[ns] = u.stdout;
       const s = await leastPrivilege(['-n', ns, '--suggest']);
       expect(s.code, s.stderr).toBe(0);
       expect(s.stdout).toMatch(/^# kubectl secrets least-privilege --suggest/);
@@ -248,8 +244,15 @@ describe('least-privilege on the real API server', () => {
     const late = (await api('GET', `/apis/${RBAC}/v1/namespaces/${A}/rolebindings/late-binding`)).body;
     expect(late.subjects.map((s: any) => s.name)).toEqual([user('yara')]);
 
-    // Undo restores the bindings.
-    for (const ns of [A, B]) await kubectl(['apply', '-f', '-'], { input: undo[ns] });
+    // Undo, asked after applying, restores the bindings with every subject.
+    for (const ns of [A, B]) {
+      const undo = await leastPrivilege(['-n', ns, '--suggest-undo']);
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(undo.stdout).toMatch(/^# kubectl secrets least-privilege --suggest-undo/);
+      await kubectl(['apply', '-f', '-'], { input: undo.stdout });
+    }
+    const restored = (await api('GET', `/apis/${RBAC}/v1/namespaces/${A}/rolebindings/carol-shared`)).body;
+    expect(restored.subjects.map((s: any) => s.name).sort()).toEqual([user('carol'), user('zed')]);
     expect(await ask(u('alice'), 'list', A)).toBe(true);
     expect(await ask(u('bob'), 'get', A, 'db')).toBe(true);
     expect(await ask(u('dave'), 'get', B, 'ledger')).toBe(true);
