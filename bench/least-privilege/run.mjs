@@ -15,12 +15,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleEngine } from '../audit/engine.mjs';
 import { benchDir, ensureLog, parseSize } from '../audit/generate-log.mjs';
 import { generateRbac } from './rbac.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..');
 const bindings = Number(process.env.LP_BENCH_BINDINGS ?? 2000);
 const bytes = parseSize(process.env.LP_BENCH_BYTES ?? '100MB');
 const runs = Number(process.env.LP_BENCH_RUNS ?? 3);
@@ -30,24 +29,9 @@ mkdirSync(dir, { recursive: true });
 const log = ensureLog(bytes);
 const rbacFile = join(dir, `rbac-${bindings}.json`);
 writeFileSync(rbacFile, JSON.stringify(generateRbac(bindings)));
-const engine = join(dir, 'engine.mjs');
-await build({
-  stdin: {
-    contents: [
-      "export { runAudit } from './src/audit/run.ts';",
-      "export { openAuditLogs } from './src/sources/audit-inputs.ts';",
-      "export { runLeastPrivilege } from './src/leastpriv/run.ts';",
-      "export { whoCan } from './src/whocan/analyze.ts';",
-    ].join('\n'),
-    resolveDir: repo,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outfile: engine,
-  logLevel: 'warning',
+const engine = await bundleEngine({
+  outfile: join(dir, 'engine.mjs'),
+  exports: ["export { runLeastPrivilege } from './src/leastpriv/run.ts';", "export { whoCan } from './src/whocan/analyze.ts';"],
 });
 
 function measure(mode) {

@@ -3,8 +3,9 @@ import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { withProgress } from './audit-view.js';
+import { asLogError, openLogs } from './audit-logs.js';
 import { leastPrivilegeView, notes, suggestionComments, undoComments } from './least-privilege-view.js';
-import { CliError, UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { resolveQuery } from '../audit/query.js';
 import { loadLeastPrivilegeSnapshot } from '../kube/least-privilege.js';
 import { runLeastPrivilege, type LeastPrivilegeResult } from '../leastpriv/run.js';
@@ -12,7 +13,6 @@ import type { LeastPrivilegeItem } from '../leastpriv/types.js';
 import { renderManifests } from '../output/manifests.js';
 import { printReport, printWarnings } from '../output/print.js';
 import type { Report } from '../output/report.js';
-import { openAuditLogs } from '../sources/audit-inputs.js';
 
 const EPILOG = `Every binding that lets someone read Secrets is compared with what its
 subjects read through it in the window, from the API server's audit logs:
@@ -65,8 +65,7 @@ export const leastPrivilegeCommand = defineCommand<LeastPrivilegeArgs>({
       .epilog(EPILOG) as unknown as Argv<LeastPrivilegeArgs>,
   handler: async (args, ctx) => {
     const plan = validate(args);
-    const inputs = await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError);
-    if (inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
+    const inputs = await openLogs(plan.logs, ctx.io.stdin);
     const kube = ctx.connect();
     const namespace = args.allNamespaces ? undefined : kube.target.namespace;
     const result = await withProgress(ctx.io, inputs.length, (onProgress) =>
@@ -75,18 +74,11 @@ export const leastPrivilegeCommand = defineCommand<LeastPrivilegeArgs>({
         { namespace, since: plan.since, now: plan.now, includeSystem: plan.includeSystem, suggest: plan.mode === 'suggest', onProgress },
         { load: () => loadLeastPrivilegeSnapshot(kube, namespace) },
       ),
-    ).catch(asCliError);
+    ).catch(asLogError);
     print(result, plan, args, ctx);
     return 0;
   },
 });
-
-function asCliError(err: unknown): never {
-  if (err instanceof CliError) throw err;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && !('status' in (err as object))) throw new CliError(`cannot read the audit logs: ${errorMessage(err)}`, { cause: err });
-  throw err;
-}
 
 function validate(args: LeastPrivilegeArgs & SharedArgs): Plan {
   if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined: -n judges one namespace, -A every binding');
