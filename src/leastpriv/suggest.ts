@@ -17,6 +17,8 @@ export const DERIVED_LABEL = 'kubectl-secrets.dev/least-privilege';
 export const DERIVED_FROM = 'kubectl-secrets.dev/derived-from';
 /** On derived bindings: the binding their subjects came from (`RoleBinding/ns/name`), for --suggest-undo after applying. */
 export const DERIVED_FROM_BINDING = 'kubectl-secrets.dev/derived-from-binding';
+/** On re-declared bindings: the subjects removed outright (JSON), for --suggest-undo after applying. */
+export const REMOVED_SUBJECTS = 'kubectl-secrets.dev/removed-subjects';
 /** Object names are at most 253 characters. */
 const MAX_NAME = 253;
 
@@ -84,7 +86,8 @@ export function suggest(input: LeastPrivilegeInput, judgements: readonly Binding
       created.push(roleObject(j.id, name, withoutReads, from));
       bindingsCreated.push(bindingObject(j.id, name, stripped, from));
     }
-    redeclared.push(redeclare(j, remaining));
+    const dropped = stripped.length > 0 && withoutReads.length === 0 ? stripped : [];
+    redeclared.push(redeclare(j, remaining, dropped));
     undo.push(redeclare(j, j.binding.subjects ?? []));
     replaced.set(j.binding, remaining);
     changes.push({ binding: j.id, moved, stripped, remaining });
@@ -200,20 +203,47 @@ export function undoObjects(input: LeastPrivilegeInput, pending: readonly RbacOb
   for (const b of input.rbac.roleBindings) originals.set(bindingKey({ kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' }), { binding: b, id: { kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' } });
   for (const b of input.rbac.clusterRoleBindings) originals.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), { binding: b, id: { kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' } });
   const restored = new Map<string, Subject[]>();
+  for (const [key, { binding }] of originals) {
+    const removed = removedSubjects(binding);
+    if (removed.length > 0) restored.set(key, uniqueSubjects([...(binding.subjects ?? []), ...removed]));
+  }
   for (const b of [...input.rbac.roleBindings, ...input.rbac.clusterRoleBindings]) {
     const from = (b.metadata as { annotations?: Record<string, string> | null }).annotations?.[DERIVED_FROM_BINDING];
     if (b.metadata.labels?.[DERIVED_LABEL] !== 'true' || !from || !originals.has(from)) continue;
     const subjects = restored.get(from) ?? [...(originals.get(from)!.binding.subjects ?? [])];
-    for (const s of b.subjects ?? []) if (!subjects.some((t) => JSON.stringify(t) === JSON.stringify(s))) subjects.push(s);
-    restored.set(from, subjects);
+    restored.set(from, uniqueSubjects([...subjects, ...(b.subjects ?? [])]));
   }
   const out = [...restored].map(([key, subjects]) => redeclareBinding(originals.get(key)!.id, originals.get(key)!.binding, subjects));
   return [...out, ...pending.filter((o) => !restored.has(bindingKey({ kind: o.kind as BindingId['kind'], name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) })))];
 }
 
-/** The binding as it is, with these subjects: same name, same roleRef. */
-function redeclare(j: BindingJudgement, subjects: Subject[]): RbacObject {
-  return redeclareBinding(j.id, j.binding, subjects);
+/** The binding as it is, with these subjects: same name, same roleRef; subjects removed outright are noted on it. */
+function redeclare(j: BindingJudgement, subjects: Subject[], dropped: Subject[] = []): RbacObject {
+  const object = redeclareBinding(j.id, j.binding, subjects);
+  const all = uniqueSubjects([...removedSubjects(j.binding), ...dropped]);
+  if (all.length > 0) object.metadata.annotations = { [REMOVED_SUBJECTS]: JSON.stringify(all) };
+  return object;
+}
+
+/** Subjects an applied suggestion removed from this binding outright (its annotation). */
+function removedSubjects(binding: DatedBinding): Subject[] {
+  const text = (binding.metadata as { annotations?: Record<string, string> | null }).annotations?.[REMOVED_SUBJECTS];
+  try {
+    const parsed: unknown = text ? JSON.parse(text) : [];
+    return Array.isArray(parsed) ? parsed.filter((s): s is Subject => typeof s?.kind === 'string' && typeof s?.name === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function uniqueSubjects(subjects: Subject[]): Subject[] {
+  const seen = new Set<string>();
+  return subjects.filter((s) => {
+    const k = JSON.stringify([s.kind, s.name, s.namespace ?? '', s.apiGroup ?? '']);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function redeclareBinding(id: BindingId, binding: DatedBinding, subjects: Subject[]): RbacObject {
