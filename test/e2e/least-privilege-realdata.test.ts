@@ -67,6 +67,7 @@ function loadProjects(): K8sObject[] {
 
 interface Generated {
   sa: { namespace: string; name: string };
+  kubeconfig: string;
   verb: 'get' | 'list';
   namespace?: string;
   name?: string;
@@ -100,7 +101,7 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
     for (const sa of sas) {
       const kubeconfig = await asServiceAccount(sa.namespace, sa.name);
       const other = namespaces[Math.floor(rand() * namespaces.length)]!;
-      const candidates: Array<Omit<Generated, 'status' | 'sa'>> = [
+      const candidates: Array<Omit<Generated, 'status' | 'sa' | 'kubeconfig'>> = [
         { verb: 'get', namespace: sa.namespace, name: 'seed-0' },
         { verb: 'get', namespace: sa.namespace, name: 'seed-1' },
         { verb: 'list', namespace: sa.namespace },
@@ -111,7 +112,7 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
         if (rand() < 0.45) continue;
         const path = c.namespace ? `/api/v1/namespaces/${c.namespace}/secrets${c.name ? `/${c.name}` : ''}` : '/api/v1/secrets';
         const { status } = await apiRequest(kubeconfig, 'GET', path);
-        generated.push({ sa, ...c, status });
+        generated.push({ sa, kubeconfig, ...c, status });
       }
     }
     const mine = generated.length;
@@ -167,7 +168,9 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
       const user = `system:serviceaccount:${g.sa.namespace}:${g.sa.name}`;
       const groups = ['system:serviceaccounts', `system:serviceaccounts:${g.sa.namespace}`, 'system:authenticated'];
       const ok = await canI({ user, groups, verb: g.verb, resource: 'secrets', ...(g.namespace ? { namespace: g.namespace } : {}), ...(g.name ? { name: g.name } : {}) });
-      if (!ok) failures.push(`${user} ${g.verb} ${g.namespace ?? '*'}/${g.name ?? '*'}`);
+      const path = g.namespace ? `/api/v1/namespaces/${g.namespace}/secrets${g.name ? `/${g.name}` : ''}` : '/api/v1/secrets';
+      const again = (await apiRequest(g.kubeconfig, 'GET', path)).status;
+      if (!ok || again !== 200) failures.push(`${user} ${g.verb} ${g.namespace ?? '*'}/${g.name ?? '*'}: review ${ok}, HTTP ${again}`);
     }
     expect(failures).toEqual([]);
 
