@@ -62,6 +62,8 @@ export interface LeastPrivilegeResult {
 
 /** Logs that start this far (a share of the window) after the window start get a warning. */
 const COVERAGE_SLACK = 0.25;
+/** ...and at least this late (kubelets and controllers read Secrets all the time: a real log has some within minutes). */
+const COVERAGE_MIN_MS = 3_600_000;
 
 export async function runLeastPrivilege(
   inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>,
@@ -138,8 +140,9 @@ function proven(input: LeastPrivilegeInput, analysis: Analysis): { suggestion: S
 function coverageWarnings(ledger: ReadLedger, start: number, end: number): string[] {
   if (ledger.earliest === null) return ['the logs hold no Secret request in the window: every binding looks unused'];
   const late = ledger.earliest - start;
-  if (late <= (end - start) * COVERAGE_SLACK) return [];
-  return [`the logs begin at ${new Date(ledger.earliest).toISOString()}, well after the window start ${new Date(start).toISOString()}: reads before that are unknown`];
+  if (late <= Math.max((end - start) * COVERAGE_SLACK, COVERAGE_MIN_MS)) return [];
+  const first = new Date(ledger.earliest).toISOString();
+  return [`the first Secret request in the logs is at ${first}, well after the window start ${new Date(start).toISOString()}: if the logs begin there, reads before it are unknown`];
 }
 
 function logSummary(audit: AuditReport, ledger: ReadLedger): LeastPrivilegeMetadata['logs'] {
