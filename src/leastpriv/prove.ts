@@ -34,6 +34,7 @@ export function prove(input: LeastPrivilegeInput, analysis: Analysis, suggestion
         if (seen.has(key)) continue;
         seen.add(key);
         const was = analysis.authorizer.reach(id, verb, namespace);
+        if (!was.any && was.names.size === 0) continue;
         const now = after.reach(id, verb, namespace);
         const base = { subject: id, verb, namespace: namespace ?? null, binding: change.binding };
         if (was.any && !now.any) {
