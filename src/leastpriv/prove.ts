@@ -49,9 +49,10 @@ export function prove(input: LeastPrivilegeInput, analysis: Analysis, suggestion
   return { checked: analysis.rbacReads.length, denied, removed };
 }
 
+/** A read in words for an error line: names from the logs are untrusted, so control characters show escaped. */
 function readText(r: ObservedRead): string {
   const who = actorOf(r).identity;
-  return `${identityLabel(who)} ${r.verb} ${targetOf(r)}`;
+  return JSON.stringify(`${identityLabel(who)} ${r.verb} ${targetOf(r)}`).slice(1, -1);
 }
 
 /** One removed access in words: `User alice: list secrets in namespace shop, except db`. */
