@@ -66,6 +66,7 @@ export class SecretAuthorizer {
   private readonly serviceAccounts: ServiceAccountDirectory;
   /** The grants of each request shape by the identity of their subjects: built once, asked for many subjects. */
   private readonly grantCache = new Map<string, Map<string, Grant[]>>();
+  private readonly actorSteps = new Map<string, Array<{ step: ChainStep; subjectKey: string }>>();
 
   constructor(rbac: RbacSnapshot, serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>) {
     this.index = new RbacIndex(rbac);
@@ -76,8 +77,11 @@ export class SecretAuthorizer {
   uses(actor: Actor, request: RequestAttributes): RuleUse[] {
     const { name, ...anyName } = request;
     const key = JSON.stringify(['any-name', request.verb, request.namespace ?? null]);
-    const named = (g: Grant) => resourceNameMatches(g.rule.rule, name);
-    return this.steps(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups, request.verb, named).map(({ step, subjectKey }) => ({
+    // Steps for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
+    const actorKey = JSON.stringify([key, identityKey(actor.identity), actor.groups]);
+    let all = this.actorSteps.get(actorKey);
+    if (!all) this.actorSteps.set(actorKey, (all = this.steps(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups, request.verb)));
+    return all.filter(({ step }) => resourceNameMatches(step.rule!, name)).map(({ step, subjectKey }) => ({
       binding: step.binding!,
       role: step.role!,
       subjectKey,
@@ -103,7 +107,7 @@ export class SecretAuthorizer {
   }
 
   /** The steps of who-can rows that apply to the subject, each with the binding subject that matched. */
-  private steps(key: string, grants: () => Grant[], subject: Identity, groups: string[], verb: string, keep?: (g: Grant) => boolean) {
+  private steps(key: string, grants: () => Grant[], subject: Identity, groups: string[], verb: string) {
     let bySubject = this.grantCache.get(key);
     if (!bySubject) {
       bySubject = new Map();
@@ -121,7 +125,7 @@ export class SecretAuthorizer {
     }
     // Only grants bound to the subject or to one of its groups can apply: who-can's rows and checkSubject decide among those.
     const candidates = [identityKey(subject), ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name }))];
-    const relevant = new Set([...new Set(candidates)].flatMap((k) => bySubject.get(k) ?? []).filter((g) => keep?.(g) ?? true));
+    const relevant = new Set([...new Set(candidates)].flatMap((k) => bySubject.get(k) ?? []));
     if (relevant.size === 0) return [];
     const rows = new RowCollector(this.serviceAccounts);
     for (const grant of relevant) rows.addGrant(grant, 'direct', { verbs: [verb] });
