@@ -13,10 +13,20 @@ if (mode === 'audit') {
   const report = await runAudit(await openAuditLogs([logFile]), { since: SINCE, now: NOW, includeSystem: true });
   result = { requests: report.totals.requests };
 } else if (mode === 'who-can') {
-  const answer = whoCan({ secret: { namespace: 'prod', name: 'db-password' }, rbac: snapshot.rbac, serviceAccounts: snapshot.serviceAccounts, pods: [], workloads: [] });
+  const answer = whoCan({
+    secret: { namespace: 'prod', name: 'db-password' },
+    rbac: snapshot.rbac,
+    serviceAccounts: snapshot.serviceAccounts,
+    pods: [],
+    workloads: [],
+  });
   result = { rows: answer.rows.length };
 } else {
-  const r = await runLeastPrivilege(await openAuditLogs([logFile]), { namespace: undefined, since: SINCE, now: NOW, includeSystem: false, suggest: true }, { load: async () => snapshot });
+  const r = await runLeastPrivilege(
+    await openAuditLogs([logFile]),
+    { namespace: undefined, since: SINCE, now: NOW, includeSystem: false, suggest: true },
+    { load: async () => snapshot },
+  );
   result = {
     items: r.items.length,
     findings: r.metadata.summary.findings,

@@ -31,13 +31,19 @@ const rbacFile = join(dir, `rbac-${bindings}.json`);
 writeFileSync(rbacFile, JSON.stringify(generateRbac(bindings)));
 const engine = await bundleEngine({
   outfile: join(dir, 'engine.mjs'),
-  exports: ["export { runLeastPrivilege } from './src/leastpriv/run.ts';", "export { whoCan } from './src/whocan/analyze.ts';"],
+  exports: [
+    "export { runLeastPrivilege } from './src/leastpriv/run.ts';",
+    "export { whoCan } from './src/whocan/analyze.ts';",
+  ],
 });
 
 function measure(mode) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, [join(here, 'child.mjs'), engine, rbacFile, mode, log], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [join(here, 'child.mjs'), engine, rbacFile, mode, log], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (r.status !== 0) throw new Error(`${mode} exited ${r.status}: ${r.stderr}`);
     samples.push(JSON.parse(r.stdout));
   }
@@ -52,8 +58,16 @@ const audit = measure('audit');
 const whoCan = measure('who-can');
 const lp = measure('least-privilege');
 const ms = (x) => `${x.toFixed(0)} ms`;
-console.log(`  audit alone (same log):            ${ms(audit.ms)}  (${(size / 1e6 / (audit.ms / 1000)).toFixed(0)} MB/s), peak ${audit.maxRssMB.toFixed(0)} MB`);
-console.log(`  who-can alone (one Secret):        ${ms(whoCan.ms)}, peak ${whoCan.maxRssMB.toFixed(0)} MB (${whoCan.rows} rows)`);
+console.log(
+  `  audit alone (same log):            ${ms(audit.ms)}  (${(size / 1e6 / (audit.ms / 1000)).toFixed(0)} MB/s), peak ${audit.maxRssMB.toFixed(0)} MB`,
+);
+console.log(
+  `  who-can alone (one Secret):        ${ms(whoCan.ms)}, peak ${whoCan.maxRssMB.toFixed(0)} MB (${whoCan.rows} rows)`,
+);
 console.log(`  least-privilege --suggest:         ${ms(lp.ms)}, peak ${lp.maxRssMB.toFixed(0)} MB`);
-console.log(`    = ${(lp.ms / audit.ms).toFixed(2)}× audit alone, ${(lp.ms / (audit.ms + whoCan.ms)).toFixed(2)}× audit + who-can; join, findings, suggestion and proof ${ms(lp.ms - audit.ms)}`);
-console.log(`    ${lp.judged} bindings judged, ${lp.items} items ${JSON.stringify(lp.findings)}; ${lp.readsChecked} distinct reads proven kept; ${lp.removed} removed accesses; ${lp.objects} objects`);
+console.log(
+  `    = ${(lp.ms / audit.ms).toFixed(2)}× audit alone, ${(lp.ms / (audit.ms + whoCan.ms)).toFixed(2)}× audit + who-can; join, findings, suggestion and proof ${ms(lp.ms - audit.ms)}`,
+);
+console.log(
+  `    ${lp.judged} bindings judged, ${lp.items} items ${JSON.stringify(lp.findings)}; ${lp.readsChecked} distinct reads proven kept; ${lp.removed} removed accesses; ${lp.objects} objects`,
+);

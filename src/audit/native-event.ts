@@ -5,6 +5,7 @@ import { asNumber, asObject, asString, firstString, nonEmpty, parseTimestamp, st
 
 const POD_NAME = 'authentication.kubernetes.io/pod-name';
 const NODE_NAME = 'authentication.kubernetes.io/node-name';
+const CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
 const DECISION = 'authorization.k8s.io/decision';
 
 export function isReadVerb(verb: unknown): verb is ReadVerb {
@@ -46,10 +47,11 @@ export function readFromAuditEvent(event: JsonObject, format: RecordFormat, fall
     scope: scopeOf(verb, namespace, name, selected !== null || uri === undefined),
     user: asString(user?.['username']) ?? '',
     impersonatedUser: nonEmpty(impersonated?.['username']),
-    groups: stringArray(user?.['groups']),
-    ...(impersonated ? { impersonatedGroups: stringArray(impersonated['groups']) } : {}),
     pod: extra ? firstString(extra[POD_NAME]) : null,
     node: extra ? firstString(extra[NODE_NAME]) : null,
+    credentialId: extra ? firstString(extra[CREDENTIAL_ID]) : null,
+    groups: stringArray(user?.['groups']),
+    impersonatedGroups: stringArray(impersonated?.['groups']),
     sourceIPs: stringArray(event['sourceIPs']),
     userAgent: nonEmpty(event['userAgent']),
     code,

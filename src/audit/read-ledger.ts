@@ -46,7 +46,17 @@ export class ReadLedger {
     const key = JSON.stringify([user, groups, read.verb, read.namespace, name, read.scope]);
     let entry = this.byKey.get(key);
     if (!entry) {
-      entry = { user, groups, verb: read.verb, namespace: read.namespace, name, scope: read.scope, count: 0, firstSeen: null, lastSeen: null };
+      entry = {
+        user,
+        groups,
+        verb: read.verb,
+        namespace: read.namespace,
+        name,
+        scope: read.scope,
+        count: 0,
+        firstSeen: null,
+        lastSeen: null,
+      };
       this.byKey.set(key, entry);
     }
     entry.count++;

@@ -1,7 +1,7 @@
 import type { AuditReport } from './report-types.js';
+import type { SecretRead } from './secret-read.js';
 import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './query.js';
 import { RequestCounter } from './request-counter.js';
-import type { SecretRead } from './secret-read.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
 import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from '
 export type { AuditQuery } from './query.js';
 export { resolveQuery } from './query.js';
 export type * from './report-types.js';
+export type { SecretRead } from './secret-read.js';
 export { GROUP_BY, READ_SCOPES, READ_VERBS } from './report-types.js';
 
 /** One input to read: a file, a decompressed .gz, or stdin. */
@@ -29,13 +30,10 @@ export interface AuditOptions extends AuditQuery {
   maxLineBytes?: number;
   /** How many skipped lines to list in skipped.firstLineNumbers. Default 10. */
   skippedLinesShown?: number;
-  /**
-   * Called once per request that matched, its stages merged (denied ones included), for
-   * callers that need more than the grouped rows (least-privilege joins reads with RBAC).
-   */
-  onRequest?: (read: SecretRead) => void;
   /** Called after each chunk with the bytes read so far from the current input. */
   onProgress?: (progress: { path: string; bytes: number }) => void;
+  /** Called once per request that matched the query, its stages merged (for joins that need every request). */
+  onRequest?: (read: SecretRead) => void;
 }
 
 /**

@@ -13,13 +13,14 @@ export interface SecretRead {
   scope: ReadScope;
   user: string;
   impersonatedUser: string | null;
-  /** The requesting user's groups (user.groups), as logged; GKE entries carry none. */
-  groups?: string[];
-  /** The impersonated user's groups, logged with impersonatedUser. */
-  impersonatedGroups?: string[];
   /** From user.extra of ServiceAccount tokens bound to a pod. */
   pod: string | null;
   node: string | null;
+  /** user.extra authentication.kubernetes.io/credential-id of ServiceAccount tokens (e.g. "JTI=..."). */
+  credentialId?: string | null;
+  /** user.groups and impersonatedUser.groups, when logged (who-can matches group bindings with them). */
+  groups?: string[];
+  impersonatedGroups?: string[];
   sourceIPs: string[];
   userAgent: string | null;
   /** HTTP status of the response, when logged. */

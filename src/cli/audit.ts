@@ -5,11 +5,11 @@ import { commaList, repeated, withOutput, type SharedArgs } from './flags.js';
 import { colorEnabled } from './io.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
 import { secretNameArg } from './secret-name.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError, errorMessage } from '../errors.js';
 import { auditDocument } from '../audit/document.js';
 import type { ResolvedQuery } from '../audit/query.js';
 import { GROUP_BY, READ_VERBS, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport } from '../audit/run.js';
-import { asLogError, openLogs } from './audit-logs.js';
+import { openAuditLogs } from '../sources/audit-inputs.js';
 import { paint } from '../output/color.js';
 import { printReport, printWarnings } from '../output/print.js';
 
@@ -77,12 +77,22 @@ export const auditCommand = defineCommand<AuditArgs>({
       .epilog(EPILOG) as unknown as Argv<AuditArgs>,
   handler: async (args, ctx) => {
     const plan = validate(args);
-    const inputs = await openLogs(plan.logs, ctx.io.stdin);
-    const report = await withProgress(ctx.io, inputs.length, (onProgress) => runAudit(inputs, { ...plan.query, onProgress })).catch(asLogError);
+    // A missing file is an error before anything is read or printed.
+    const inputs = await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError);
+    if (inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
+    const report = await withProgress(ctx.io, inputs.length, (onProgress) => runAudit(inputs, { ...plan.query, onProgress })).catch(asCliError);
     print(report, plan, ctx);
     return 0;
   },
 });
+
+/** File system errors met while reading as one `error:` line (left to the app, they would be internal errors). */
+function asCliError(err: unknown): never {
+  if (err instanceof CliError) throw err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string') throw new CliError(`cannot read the audit logs: ${errorMessage(err)}`, { cause: err });
+  throw err;
+}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -1,6 +1,6 @@
 // How a LeastPrivilegeReport looks as a table, and the notes and comments around it.
 import type { Column, View } from '../output/report.js';
-import { printable } from '../output/manifests.js';
+import { safeText as printable } from '../output/safe-text.js';
 import { ruleText } from '../whocan/rules.js';
 import { removedText } from '../leastpriv/prove.js';
 import type { LeastPrivilegeMetadata, SuggestionSummary } from '../leastpriv/run.js';
@@ -11,7 +11,9 @@ const MAX_SUBJECTS = 3;
 const seconds = (iso: string | null): string => (iso === null ? '' : iso.replace(/\.\d+Z$/, 'Z'));
 
 function subjectsText(item: LeastPrivilegeItem): string {
-  const names = item.subjects.map((s) => `${s.subject.name}${s.verdict === 'unused' ? '(unused)' : s.verdict === 'not-judged' ? '(not judged)' : ''}`);
+  const names = item.subjects.map(
+    (s) => `${s.subject.name}${s.verdict === 'unused' ? '(unused)' : s.verdict === 'not-judged' ? '(not judged)' : ''}`,
+  );
   const shown = names.slice(0, MAX_SUBJECTS).join(',');
   return names.length > MAX_SUBJECTS ? `${shown} (+${names.length - MAX_SUBJECTS})` : shown;
 }
@@ -40,12 +42,19 @@ export function leastPrivilegeView(): View<LeastPrivilegeItem> {
     { header: 'reads', value: (i) => String(i.used.reads) },
     { header: 'last read', value: (i) => seconds(i.used.lastRead) },
     { header: 'granted', value: (i) => (i.rule ? printable(ruleText(i.rule)) : ''), wide: true },
-    { header: 'used', value: (i) => printable(i.used.verbs.length ? `${i.used.verbs.join(',')} ${i.used.secrets.join(',')}` : ''), wide: true },
+    {
+      header: 'used',
+      value: (i) => printable(i.used.verbs.length ? `${i.used.verbs.join(',')} ${i.used.secrets.join(',')}` : ''),
+      wide: true,
+    },
     { header: 'proposal', value: (i) => printable(proposalText(i)) },
   ];
   return {
     columns,
-    name: (i) => printable(`${i.binding.kind.toLowerCase()}/${i.binding.namespace ? `${i.binding.namespace}/` : ''}${i.binding.name}`),
+    name: (i) =>
+      printable(
+        `${i.binding.kind.toLowerCase()}/${i.binding.namespace ? `${i.binding.namespace}/` : ''}${i.binding.name}`,
+      ),
     empty: 'No bindings grant reading Secrets in scope.',
   };
 }
@@ -54,15 +63,23 @@ export function leastPrivilegeView(): View<LeastPrivilegeItem> {
 export function notes(metadata: LeastPrivilegeMetadata): string[] {
   const out: string[] = [];
   const { window, summary, hiddenControlPlane, clusterBindingsOutOfScope } = metadata;
-  out.push(`window ${seconds(window.since)} to ${seconds(window.until)}: ${metadata.logs.reads} reads seen, ${metadata.logs.denied} denied attempts (not use)`);
+  out.push(
+    `window ${seconds(window.since)} to ${seconds(window.until)}: ${metadata.logs.reads} reads seen, ${metadata.logs.denied} denied attempts (not use)`,
+  );
   if (summary.notJudged > 0) {
-    out.push(`${summary.notJudged} binding(s) not judged: they or all their subjects are younger than the window, or unknown`);
+    out.push(
+      `${summary.notJudged} binding(s) not judged: they or all their subjects are younger than the window, or unknown`,
+    );
   }
   if (hiddenControlPlane.bindings > 0) {
-    out.push(`${hiddenControlPlane.bindings} binding(s) of control-plane components, nodes and system:masters left out; --include-system judges them`);
+    out.push(
+      `${hiddenControlPlane.bindings} binding(s) of control-plane components, nodes and system:masters left out; --include-system judges them`,
+    );
   }
   if (clusterBindingsOutOfScope.length > 0) {
-    out.push(`${clusterBindingsOutOfScope.length} ClusterRoleBinding(s) also grant reading Secrets here (${printable(clusterBindingsOutOfScope.slice(0, 3).join(', '))}${clusterBindingsOutOfScope.length > 3 ? ', ...' : ''}): judge them with -A`);
+    out.push(
+      `${clusterBindingsOutOfScope.length} ClusterRoleBinding(s) also grant reading Secrets here (${printable(clusterBindingsOutOfScope.slice(0, 3).join(', '))}${clusterBindingsOutOfScope.length > 3 ? ', ...' : ''}): judge them with -A`,
+    );
   }
   return out.map((l) => `note: ${l}`);
 }
@@ -95,6 +112,7 @@ export function undoComments(metadata: LeastPrivilegeMetadata): string[] {
 function deleteArgs(label: string): string {
   const [kind, path] = label.split(' ') as [string, string];
   const slash = path.indexOf('/');
-  return slash < 0 ? `${kind.toLowerCase()} ${path}` : `${kind.toLowerCase()} ${path.slice(slash + 1)} -n ${path.slice(0, slash)}`;
+  return slash < 0
+    ? `${kind.toLowerCase()} ${path}`
+    : `${kind.toLowerCase()} ${path.slice(slash + 1)} -n ${path.slice(0, slash)}`;
 }
-

@@ -30,7 +30,8 @@ read seen in the window is still allowed with it applied; otherwise it is
 refused. --suggest-undo prints the bindings as they were, before or after applying.
 Schema of -o json|yaml: docs/output.md (LeastPrivilegeReport).`;
 
-interface LeastPrivilegeArgs {
+/** The parsed flags, the shared ones included (the handler reads -n, -A and -o). */
+interface LeastPrivilegeArgs extends SharedArgs {
   log: string | string[];
   since?: string | string[];
   includeSystem: boolean;
@@ -54,14 +55,41 @@ export const leastPrivilegeCommand = defineCommand<LeastPrivilegeArgs>({
   builder: (y) =>
     withOutput(withConnection(y))
       .options({
-        log: { type: 'string', describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)', demandOption: true, requiresArg: true },
-        since: { type: 'string', describe: 'Start of the window: a duration such as 90d, or an RFC3339 time (default 90d)', requiresArg: true },
-        'include-system': { type: 'boolean', default: false, describe: 'Also judge control-plane components, nodes and system:masters' },
-        suggest: { type: 'boolean', default: false, describe: 'Print the narrowed RBAC as YAML for kubectl apply -f - (JSON List with -o json)' },
-        'suggest-undo': { type: 'boolean', default: false, describe: 'Print the YAML that restores the bindings --suggest changes' },
+        log: {
+          type: 'string',
+          describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)',
+          demandOption: true,
+          requiresArg: true,
+        },
+        since: {
+          type: 'string',
+          describe: 'Start of the window: a duration such as 90d, or an RFC3339 time (default 90d)',
+          requiresArg: true,
+        },
+        'include-system': {
+          type: 'boolean',
+          default: false,
+          describe: 'Also judge control-plane components, nodes and system:masters',
+        },
+        suggest: {
+          type: 'boolean',
+          default: false,
+          describe: 'Print the narrowed RBAC as YAML for kubectl apply -f - (JSON List with -o json)',
+        },
+        'suggest-undo': {
+          type: 'boolean',
+          default: false,
+          describe: 'Print the YAML that restores the bindings --suggest changes',
+        },
       })
-      .example('$0 least-privilege -A --log /var/log/kubernetes/audit/ --since 90d', 'Judge every binding against 90 days of audit logs')
-      .example('$0 least-privilege -n shop --log audit.log --suggest | kubectl apply -f -', 'Apply the narrowed RBAC of namespace shop')
+      .example(
+        '$0 least-privilege -A --log /var/log/kubernetes/audit/ --since 90d',
+        'Judge every binding against 90 days of audit logs',
+      )
+      .example(
+        '$0 least-privilege -n shop --log audit.log --suggest | kubectl apply -f -',
+        'Apply the narrowed RBAC of namespace shop',
+      )
       .epilog(EPILOG) as unknown as Argv<LeastPrivilegeArgs>,
   handler: async (args, ctx) => {
     const plan = validate(args);
@@ -71,7 +99,14 @@ export const leastPrivilegeCommand = defineCommand<LeastPrivilegeArgs>({
     const result = await withProgress(ctx.io, inputs.length, (onProgress) =>
       runLeastPrivilege(
         inputs,
-        { namespace, since: plan.since, now: plan.now, includeSystem: plan.includeSystem, suggest: plan.mode === 'suggest', onProgress },
+        {
+          namespace,
+          since: plan.since,
+          now: plan.now,
+          includeSystem: plan.includeSystem,
+          suggest: plan.mode === 'suggest',
+          onProgress,
+        },
         { load: () => loadLeastPrivilegeSnapshot(kube, namespace) },
       ),
     ).catch(asLogError);
@@ -81,15 +116,21 @@ export const leastPrivilegeCommand = defineCommand<LeastPrivilegeArgs>({
 });
 
 function validate(args: LeastPrivilegeArgs & SharedArgs): Plan {
-  if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined: -n judges one namespace, -A every binding');
+  if (args.allNamespaces && args.namespace)
+    throw new UsageError(
+      '--namespace and --all-namespaces cannot be combined: -n judges one namespace, -A every binding',
+    );
   const logs = repeated(args.log);
   if (logs.length === 0) throw new UsageError('--log needs a file, directory, glob or - for stdin');
   const sinces = repeated(args.since);
   if (sinces.length > 1) throw new UsageError('--since takes one value: a duration or an RFC3339 time');
-  if (args.suggest && args.suggestUndo) throw new UsageError('--suggest and --suggest-undo cannot be combined: run one, then the other');
+  if (args.suggest && args.suggestUndo)
+    throw new UsageError('--suggest and --suggest-undo cannot be combined: run one, then the other');
   const mode = args.suggest ? 'suggest' : args.suggestUndo ? 'undo' : 'report';
   if (mode !== 'report' && !['table', 'yaml', 'json'].includes(args.output)) {
-    throw new UsageError(`--${mode === 'suggest' ? 'suggest' : 'suggest-undo'} prints objects for kubectl apply: use -o yaml (the default) or -o json`);
+    throw new UsageError(
+      `--${mode === 'suggest' ? 'suggest' : 'suggest-undo'} prints objects for kubectl apply: use -o yaml (the default) or -o json`,
+    );
   }
   const since = sinces[0] ?? '90d';
   const now = new Date();
@@ -100,11 +141,16 @@ function validate(args: LeastPrivilegeArgs & SharedArgs): Plan {
 
 function print(result: LeastPrivilegeResult, plan: Plan, args: SharedArgs, ctx: CommandContext): void {
   const { io } = ctx;
-  const report: Report<LeastPrivilegeItem> = { kind: 'LeastPrivilegeReport', metadata: result.metadata, items: result.items };
+  const report: Report<LeastPrivilegeItem> = {
+    kind: 'LeastPrivilegeReport',
+    metadata: result.metadata,
+    items: result.items,
+  };
   if (plan.mode === 'report') {
     printReport(report, leastPrivilegeView(), plan, io);
     printWarnings(report, io);
-    if (plan.output === 'table' || plan.output === 'wide') for (const line of notes(result.metadata)) io.stderr.write(`${line}\n`);
+    if (plan.output === 'table' || plan.output === 'wide')
+      for (const line of notes(result.metadata)) io.stderr.write(`${line}\n`);
     return;
   }
   const format = plan.output === 'json' ? 'json' : 'yaml';
@@ -114,12 +160,14 @@ function print(result: LeastPrivilegeResult, plan: Plan, args: SharedArgs, ctx: 
     io.stdout.write(renderManifests(suggestion.objects, comments, format));
     if (format === 'json') for (const c of comments) io.stderr.write(`${c}\n`);
     printWarnings(report, io);
-    if (suggestion.objects.length === 0) io.stderr.write('nothing to narrow: every judged binding is used as granted\n');
+    if (suggestion.objects.length === 0)
+      io.stderr.write('nothing to narrow: every judged binding is used as granted\n');
     return;
   }
   io.stdout.write(renderManifests(result.undo, undoComments(result.metadata), format));
   printWarnings(report, io);
-  if (result.undo.length === 0) io.stderr.write('nothing to undo: no binding would change, and no earlier suggestion was applied\n');
+  if (result.undo.length === 0)
+    io.stderr.write('nothing to undo: no binding would change, and no earlier suggestion was applied\n');
 }
 
 function undoCommand(plan: Plan, args: SharedArgs): string {

@@ -14,7 +14,10 @@ interface ServiceAccountMeta {
 }
 
 /** `namespace` undefined: every namespace. ClusterRoles and ClusterRoleBindings are always listed (they grant there too). */
-export async function loadLeastPrivilegeSnapshot(kube: Kube, namespace: string | undefined): Promise<LeastPrivilegeSnapshot> {
+export async function loadLeastPrivilegeSnapshot(
+  kube: Kube,
+  namespace: string | undefined,
+): Promise<LeastPrivilegeSnapshot> {
   const page = { limit: RBAC_PAGE_SIZE };
   const [clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts] = await Promise.all([
     tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
@@ -24,9 +27,16 @@ export async function loadLeastPrivilegeSnapshot(kube: Kube, namespace: string |
     // Every namespace: subjects and system:serviceaccounts groups reach other namespaces' ServiceAccounts.
     tolerantList<ServiceAccountMeta>(kube, RESOURCES.serviceaccounts, undefined, { ...page, metadataOnly: true }),
   ]);
-  const gaps = [clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts].flatMap((l) => (l.missing ? [l.missing.message] : []));
+  const gaps = [clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts].flatMap((l) =>
+    l.missing ? [l.missing.message] : [],
+  );
   return {
-    rbac: { clusterRoles: clusterRoles.items, clusterRoleBindings: clusterRoleBindings.items, roles: roles.items, roleBindings: roleBindings.items },
+    rbac: {
+      clusterRoles: clusterRoles.items,
+      clusterRoleBindings: clusterRoleBindings.items,
+      roles: roles.items,
+      roleBindings: roleBindings.items,
+    },
     serviceAccounts: serviceAccounts.items.map((sa) => ({
       namespace: sa.metadata?.namespace ?? '',
       name: sa.metadata?.name ?? '',

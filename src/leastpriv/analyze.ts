@@ -8,11 +8,28 @@ import type { EffectiveRule } from '../whocan/aggregation.js';
 import { ANY_NAMESPACE, bindingKey, type BindingId, type Grant, type RoleId } from '../whocan/policy.js';
 import { READ_VERBS } from '../whocan/report.js';
 import { hasResourceNames } from '../whocan/rules.js';
-import { identityKey, identityOfSubject, isNodeUser, MASTERS_GROUP, NODES_GROUP, userInfoOf, type Identity } from '../whocan/subjects.js';
+import {
+  identityKey,
+  identityOfSubject,
+  isNodeUser,
+  MASTERS_GROUP,
+  NODES_GROUP,
+  userInfoOf,
+  type Identity,
+} from '../whocan/subjects.js';
 import type { Subject } from '../whocan/types.js';
 import { actorOf, requestOf, ruleId, SecretAuthorizer } from './authorizer.js';
 import { hasWildcard, narrowedReads, readsText, remainderOf, secretReadVerbs, type VerbUse } from './narrow.js';
-import type { DatedBinding, Finding, LeastPrivilegeInput, LeastPrivilegeItem, LeastPrivilegeOptions, SubjectUse, SubjectVerdict, Usage } from './types.js';
+import type {
+  DatedBinding,
+  Finding,
+  LeastPrivilegeInput,
+  LeastPrivilegeItem,
+  LeastPrivilegeOptions,
+  SubjectUse,
+  SubjectVerdict,
+  Usage,
+} from './types.js';
 
 /** Reads through one rule by one subject, per verb. */
 interface Tally {
@@ -100,7 +117,9 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
   }
 
   const bindings = bindingObjects(input);
-  const saCreated = new Map(input.serviceAccounts.map((sa) => [`${sa.namespace}/${sa.name}`, sa.creationTimestamp ?? null]));
+  const saCreated = new Map(
+    input.serviceAccounts.map((sa) => [`${sa.namespace}/${sa.name}`, sa.creationTimestamp ?? null]),
+  );
   const items: LeastPrivilegeItem[] = [];
   const judgements: BindingJudgement[] = [];
   const hidden = { bindings: 0, subjects: new Set<string>() };
@@ -123,13 +142,22 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
       const id = identityOfSubject(subject, grant.binding.namespace);
       if (!id) return { subject, key: undefined, verdict: 'not-judged', reason: 'matches no one' };
       const k = identityKey(id);
-      if (!options.includeSystem && isSystemIdentity(id)) return { subject, key: k, verdict: 'not-judged', reason: 'control-plane' };
-      if (young) return { subject, key: k, verdict: 'not-judged', reason: `binding created ${created}, after the window start` };
+      if (!options.includeSystem && isSystemIdentity(id))
+        return { subject, key: k, verdict: 'not-judged', reason: 'control-plane' };
+      if (young)
+        return { subject, key: k, verdict: 'not-judged', reason: `binding created ${created}, after the window start` };
       if (id.kind === 'ServiceAccount') {
         const saKey = `${id.namespace}/${id.name}`;
-        if (!saCreated.has(saKey)) return { subject, key: k, verdict: 'not-judged', reason: 'ServiceAccount does not exist' };
+        if (!saCreated.has(saKey))
+          return { subject, key: k, verdict: 'not-judged', reason: 'ServiceAccount does not exist' };
         const since = saCreated.get(saKey);
-        if (since && Date.parse(since) > options.windowStart) return { subject, key: k, verdict: 'not-judged', reason: `ServiceAccount created ${since}, after the window start` };
+        if (since && Date.parse(since) > options.windowStart)
+          return {
+            subject,
+            key: k,
+            verdict: 'not-judged',
+            reason: `ServiceAccount created ${since}, after the window start`,
+          };
       }
       return { subject, key: k, verdict: b.subjects.has(k) ? 'used' : 'unused' };
     });
@@ -164,7 +192,9 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
       judged: judgedKeys.size > 0,
       usedByJudged,
       ...(unsplittable
-        ? { blocked: `rules[${unsplittable.index ?? '?'}] grants * resources or API groups: RBAC cannot say "all but Secrets", so it is left as it is` }
+        ? {
+            blocked: `rules[${unsplittable.index ?? '?'}] grants * resources or API groups: RBAC cannot say "all but Secrets", so it is left as it is`,
+          }
         : {}),
     };
     judgements.push(judgement);
@@ -184,7 +214,12 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
 function secretBindings(authorizer: SecretAuthorizer, namespace: string | undefined): Map<string, Grant> {
   const out = new Map<string, Grant>();
   for (const verb of READ_VERBS) {
-    const grants = authorizer.index.grantsForAnyName({ verb, apiGroup: '', resource: 'secrets', namespace: namespace ?? ANY_NAMESPACE });
+    const grants = authorizer.index.grantsForAnyName({
+      verb,
+      apiGroup: '',
+      resource: 'secrets',
+      namespace: namespace ?? ANY_NAMESPACE,
+    });
     for (const g of grants) if (!out.has(bindingKey(g.binding))) out.set(bindingKey(g.binding), g);
   }
   return out;
@@ -192,7 +227,8 @@ function secretBindings(authorizer: SecretAuthorizer, namespace: string | undefi
 
 function bindingObjects(input: LeastPrivilegeInput): Map<string, DatedBinding> {
   const out = new Map<string, DatedBinding>();
-  for (const b of input.rbac.clusterRoleBindings) out.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), b);
+  for (const b of input.rbac.clusterRoleBindings)
+    out.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), b);
   for (const b of input.rbac.roleBindings) {
     out.set(bindingKey({ kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' }), b);
   }
@@ -202,7 +238,9 @@ function bindingObjects(input: LeastPrivilegeInput): Map<string, DatedBinding> {
 /** The role's rules with their positions, aggregated ClusterRoles as the authorizer sees them. */
 export function roleRules(authorizer: SecretAuthorizer, input: LeastPrivilegeInput, role: RoleId): EffectiveRule[] {
   if (role.kind === 'ClusterRole') return authorizer.index.clusterRoles.get(role.name)?.rules ?? [];
-  const found = input.rbac.roles.find((r) => r.metadata.name === role.name && (r.metadata.namespace ?? '') === (role.namespace ?? ''));
+  const found = input.rbac.roles.find(
+    (r) => r.metadata.name === role.name && (r.metadata.namespace ?? '') === (role.namespace ?? ''),
+  );
   return (found?.rules ?? []).map((rule, index) => ({ rule, index }));
 }
 
@@ -210,25 +248,70 @@ function itemsFor(j: BindingJudgement, b: BindingUsage, created: string | undefi
   const base = { binding: j.id, role: j.role, ...(created ? { created } : {}) };
   const subjects: SubjectUse[] = j.subjects.map((s) => {
     const t = s.key === undefined ? undefined : b.subjects.get(s.key);
-    return { subject: s.subject, verdict: s.verdict, ...(s.reason ? { reason: s.reason } : {}), reads: t?.reads ?? 0, lastRead: iso(t?.last ?? null) };
+    return {
+      subject: s.subject,
+      verdict: s.verdict,
+      ...(s.reason ? { reason: s.reason } : {}),
+      reads: t?.reads ?? 0,
+      lastRead: iso(t?.last ?? null),
+    };
   });
   const all = usageOf([...b.rules.values()].flatMap((bySubject) => [...bySubject.values()]));
   const blocked = j.blocked ? { blocked: j.blocked } : {};
   if (!j.judged) {
-    return [{ ...base, ruleIndex: null, rule: null, findings: ['not-judged'], granted: null, used: all, subjects, proposal: '' }];
+    return [
+      {
+        ...base,
+        ruleIndex: null,
+        rule: null,
+        findings: ['not-judged'],
+        granted: null,
+        used: all,
+        subjects,
+        proposal: '',
+      },
+    ];
   }
   const used = subjects.some((s) => s.verdict === 'used');
-  const keepsOther = j.rules.some((r) => !j.secretRules.has(ruleId(r))) || j.rules.some((r) => j.secretRules.has(ruleId(r)) && (remainderOf(r.rule)?.length ?? 1) > 0);
+  const keepsOther =
+    j.rules.some((r) => !j.secretRules.has(ruleId(r))) ||
+    j.rules.some((r) => j.secretRules.has(ruleId(r)) && (remainderOf(r.rule)?.length ?? 1) > 0);
   if (!used) {
-    const proposal = j.blocked ? '' : keepsOther ? 'move its subjects to a role without Secret reads' : 'remove its subjects';
-    return [{ ...base, ruleIndex: null, rule: null, findings: ['unused-binding'], granted: null, used: all, subjects, proposal, ...blocked }];
+    const proposal = j.blocked
+      ? ''
+      : keepsOther
+        ? 'move its subjects to a role without Secret reads'
+        : 'remove its subjects';
+    return [
+      {
+        ...base,
+        ruleIndex: null,
+        rule: null,
+        findings: ['unused-binding'],
+        granted: null,
+        used: all,
+        subjects,
+        proposal,
+        ...blocked,
+      },
+    ];
   }
   const items: LeastPrivilegeItem[] = [];
   const unused = subjects.filter((s) => s.verdict === 'unused');
   if (unused.length > 0) {
     const who = unused.map((s) => s.subject.name).join(',');
     const proposal = j.blocked ? '' : keepsOther ? `move ${who} to a role without Secret reads` : `remove ${who}`;
-    items.push({ ...base, ruleIndex: null, rule: null, findings: ['unused-subject'], granted: null, used: all, subjects, proposal, ...blocked });
+    items.push({
+      ...base,
+      ruleIndex: null,
+      rule: null,
+      findings: ['unused-subject'],
+      granted: null,
+      used: all,
+      subjects,
+      proposal,
+      ...blocked,
+    });
   }
   for (const r of j.rules) {
     const id = ruleId(r);
@@ -239,7 +322,10 @@ function itemsFor(j: BindingJudgement, b: BindingUsage, created: string | undefi
     const narrowed = narrowedReads(granted, uses);
     const rest = remainderOf(r.rule);
     const changes = findings.some((f) => f !== 'ok');
-    const proposal = !changes || rest === undefined ? '' : `${readsText(narrowed)}${rest.length > 0 ? ` (+ the rule's other permissions, unchanged)` : ''}`;
+    const proposal =
+      !changes || rest === undefined
+        ? ''
+        : `${readsText(narrowed)}${rest.length > 0 ? ` (+ the rule's other permissions, unchanged)` : ''}`;
     items.push({
       ...base,
       ruleIndex: r.index ?? null,
@@ -255,13 +341,18 @@ function itemsFor(j: BindingJudgement, b: BindingUsage, created: string | undefi
   return items;
 }
 
-function ruleFindings(rule: EffectiveRule['rule'], granted: readonly string[], uses: ReadonlyMap<string, VerbUse>): Finding[] {
+function ruleFindings(
+  rule: EffectiveRule['rule'],
+  granted: readonly string[],
+  uses: ReadonlyMap<string, VerbUse>,
+): Finding[] {
   const findings: Finding[] = [];
   const usedVerbs = granted.filter((v) => uses.has(v));
   if (usedVerbs.length < granted.length) findings.push('unused-verb');
   const names = new Set(usedVerbs.flatMap((v) => [...uses.get(v)!.names]));
   const allNamed = usedVerbs.length > 0 && usedVerbs.every((v) => !uses.get(v)!.unnamed);
-  if (allNamed && (!hasResourceNames(rule) || rule.resourceNames!.some((n) => !names.has(n)))) findings.push('too-broad');
+  if (allNamed && (!hasResourceNames(rule) || rule.resourceNames!.some((n) => !names.has(n))))
+    findings.push('too-broad');
   if (hasWildcard(rule)) findings.push('wildcard');
   return findings.length > 0 ? findings : ['ok'];
 }
@@ -296,7 +387,15 @@ function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return v;
 }
 
-const FINDING_ORDER: readonly Finding[] = ['unused-binding', 'unused-subject', 'wildcard', 'too-broad', 'unused-verb', 'not-judged', 'ok'];
+const FINDING_ORDER: readonly Finding[] = [
+  'unused-binding',
+  'unused-subject',
+  'wildcard',
+  'too-broad',
+  'unused-verb',
+  'not-judged',
+  'ok',
+];
 
 const rank = (i: LeastPrivilegeItem) => FINDING_ORDER.indexOf(i.findings[0]!);
 

@@ -9,7 +9,13 @@ import { bindingKey, RbacIndex, type BindingId, type Grant, type RoleId } from '
 import { rowIdentity, type ChainStep } from '../whocan/report.js';
 import { RowCollector, ServiceAccountDirectory } from '../whocan/rows.js';
 import { hasResourceNames, resourceNameMatches } from '../whocan/rules.js';
-import { identityKey, identityOfSubject, impliedGroups, parseServiceAccountUser, type Identity } from '../whocan/subjects.js';
+import {
+  identityKey,
+  identityOfSubject,
+  impliedGroups,
+  parseServiceAccountUser,
+  type Identity,
+} from '../whocan/subjects.js';
 import type { PolicyRule, RbacSnapshot, RequestAttributes } from '../whocan/types.js';
 
 /** Who made a request, as the authorizer saw them. */
@@ -30,7 +36,11 @@ export interface RuleUse {
 }
 
 /** A rule's identity within its role: position, aggregation source and content. */
-export function ruleId(rule: { index?: number | undefined; aggregatedFrom?: string | undefined; rule: PolicyRule }): string {
+export function ruleId(rule: {
+  index?: number | undefined;
+  aggregatedFrom?: string | undefined;
+  rule: PolicyRule;
+}): string {
   let key = ruleKeys.get(rule.rule);
   if (key === undefined) ruleKeys.set(rule.rule, (key = ruleKey(rule.rule)));
   return `${rule.index ?? 'pending'}|${rule.aggregatedFrom ?? ''}|${key}`;
@@ -80,14 +90,20 @@ export class SecretAuthorizer {
     // Steps for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
     const actorKey = JSON.stringify([key, identityKey(actor.identity), actor.groups]);
     let all = this.actorSteps.get(actorKey);
-    if (!all) this.actorSteps.set(actorKey, (all = this.steps(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups, request.verb)));
-    return all.filter(({ step }) => resourceNameMatches(step.rule!, name)).map(({ step, subjectKey }) => ({
-      binding: step.binding!,
-      role: step.role!,
-      subjectKey,
-      ruleId: ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule! }),
-      rule: step.rule!,
-    }));
+    if (!all)
+      this.actorSteps.set(
+        actorKey,
+        (all = this.steps(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups, request.verb)),
+      );
+    return all
+      .filter(({ step }) => resourceNameMatches(step.rule!, name))
+      .map(({ step, subjectKey }) => ({
+        binding: step.binding!,
+        role: step.role!,
+        subjectKey,
+        ruleId: ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule! }),
+        rule: step.rule!,
+      }));
   }
 
   allows(actor: Actor, request: RequestAttributes): boolean {
@@ -124,7 +140,10 @@ export class SecretAuthorizer {
       this.grantCache.set(key, bySubject);
     }
     // Only grants bound to the subject or to one of its groups can apply: who-can's rows and checkSubject decide among those.
-    const candidates = [identityKey(subject), ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name }))];
+    const candidates = [
+      identityKey(subject),
+      ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name })),
+    ];
     const relevant = new Set([...new Set(candidates)].flatMap((k) => bySubject.get(k) ?? []));
     if (relevant.size === 0) return [];
     const rows = new RowCollector(this.serviceAccounts);

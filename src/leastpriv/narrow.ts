@@ -39,10 +39,14 @@ export function remainderOf(rule: PolicyRule): PolicyRule[] | undefined {
   const names = hasResourceNames(rule) ? { resourceNames: [...rule.resourceNames!] } : {};
   const out: PolicyRule[] = [];
   const otherResources = resources.filter((r) => r !== SECRETS);
-  if (otherResources.length > 0) out.push({ apiGroups: [...groups], resources: otherResources, verbs: [...rule.verbs], ...names });
+  if (otherResources.length > 0)
+    out.push({ apiGroups: [...groups], resources: otherResources, verbs: [...rule.verbs], ...names });
   const otherGroups = groups.filter((g) => g !== CORE);
-  if (otherGroups.length > 0 && resources.includes(SECRETS)) out.push({ apiGroups: otherGroups, resources: [SECRETS], verbs: [...rule.verbs], ...names });
-  const writes = rule.verbs.includes(ALL) ? SECRET_WRITE_VERBS : rule.verbs.filter((v) => !(READ_VERBS as readonly string[]).includes(v));
+  if (otherGroups.length > 0 && resources.includes(SECRETS))
+    out.push({ apiGroups: otherGroups, resources: [SECRETS], verbs: [...rule.verbs], ...names });
+  const writes = rule.verbs.includes(ALL)
+    ? SECRET_WRITE_VERBS
+    : rule.verbs.filter((v) => !(READ_VERBS as readonly string[]).includes(v));
   if (groups.includes(CORE) && resources.includes(SECRETS) && writes.length > 0) {
     out.push({ apiGroups: [CORE], resources: [SECRETS], verbs: writes, ...names });
   }
@@ -74,12 +78,15 @@ export function narrowedReads(granted: readonly ReadVerb[], uses: ReadonlyMap<st
   }
   const rules: PolicyRule[] = [];
   if (unnamed.length > 0) rules.push({ apiGroups: [CORE], resources: [SECRETS], verbs: unnamed });
-  for (const { verbs, names } of byNames.values()) rules.push({ apiGroups: [CORE], resources: [SECRETS], verbs, resourceNames: names });
+  for (const { verbs, names } of byNames.values())
+    rules.push({ apiGroups: [CORE], resources: [SECRETS], verbs, resourceNames: names });
   return rules;
 }
 
 /** The narrowed reads in words: `get secrets [db]`, `nothing`. */
 export function readsText(rules: readonly PolicyRule[]): string {
   if (rules.length === 0) return 'no Secret reads';
-  return rules.map((r) => `${r.verbs.join(',')} secrets${hasResourceNames(r) ? ` [${r.resourceNames!.join(',')}]` : ''}`).join('; ');
+  return rules
+    .map((r) => `${r.verbs.join(',')} secrets${hasResourceNames(r) ? ` [${r.resourceNames!.join(',')}]` : ''}`)
+    .join('; ');
 }

@@ -84,10 +84,23 @@ export async function runLeastPrivilege(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }),
   ]);
-  const input: LeastPrivilegeInput = { rbac: snapshot.rbac, serviceAccounts: snapshot.serviceAccounts, reads: ledger.reads() };
-  const analysis = analyzeLeastPrivilege(input, { namespace: options.namespace, windowStart, windowEnd, includeSystem: options.includeSystem });
+  const input: LeastPrivilegeInput = {
+    rbac: snapshot.rbac,
+    serviceAccounts: snapshot.serviceAccounts,
+    reads: ledger.reads(),
+  };
+  const analysis = analyzeLeastPrivilege(input, {
+    namespace: options.namespace,
+    windowStart,
+    windowEnd,
+    includeSystem: options.includeSystem,
+  });
 
-  const warnings = [...snapshot.gaps.map((g) => `${g}: the answer may be incomplete`), ...audit.warnings, ...coverageWarnings(ledger, windowStart, windowEnd)];
+  const warnings = [
+    ...snapshot.gaps.map((g) => `${g}: the answer may be incomplete`),
+    ...audit.warnings,
+    ...coverageWarnings(ledger, windowStart, windowEnd),
+  ];
   const metadata: LeastPrivilegeMetadata = {
     scope: { namespace: options.namespace ?? null },
     window: {
@@ -110,21 +123,33 @@ export async function runLeastPrivilege(
     return { metadata, items: analysis.items, undo: undoObjects(input, []) };
   }
   metadata.suggestion = outcome.summary;
-  return { metadata, items: analysis.items, suggestion: outcome.suggestion, undo: undoObjects(input, outcome.suggestion.undo) };
+  return {
+    metadata,
+    items: analysis.items,
+    suggestion: outcome.suggestion,
+    undo: undoObjects(input, outcome.suggestion.undo),
+  };
 }
 
-const NO_READS = 'the logs hold no Secret request in the window, so every binding would look unused (check --log and --since)';
+const NO_READS =
+  'the logs hold no Secret request in the window, so every binding would look unused (check --log and --since)';
 
 /** The suggestion, if the who-can engine confirms it keeps every read of the window. */
-function proven(input: LeastPrivilegeInput, analysis: Analysis): { suggestion: Suggestion; summary: SuggestionSummary } | { refused: string } {
+function proven(
+  input: LeastPrivilegeInput,
+  analysis: Analysis,
+): { suggestion: Suggestion; summary: SuggestionSummary } | { refused: string } {
   const suggestion = suggest(input, analysis.judgements);
   const proof = prove(input, analysis, suggestion);
   if (proof.denied.length > 0) {
     const shown = proof.denied.slice(0, 5).join('; ');
     const more = proof.denied.length > 5 ? ` (+${proof.denied.length - 5} more)` : '';
-    return { refused: `with it applied, RBAC would deny ${proof.denied.length} read(s) seen in the window: ${shown}${more}` };
+    return {
+      refused: `with it applied, RBAC would deny ${proof.denied.length} read(s) seen in the window: ${shown}${more}`,
+    };
   }
-  const label = (o: Suggestion['objects'][number]) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+  const label = (o: Suggestion['objects'][number]) =>
+    `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
   return {
     suggestion,
     summary: {
@@ -142,7 +167,9 @@ function coverageWarnings(ledger: ReadLedger, start: number, end: number): strin
   const late = ledger.earliest - start;
   if (late <= Math.max((end - start) * COVERAGE_SLACK, COVERAGE_MIN_MS)) return [];
   const first = new Date(ledger.earliest).toISOString();
-  return [`the first Secret request in the logs is at ${first}, well after the window start ${new Date(start).toISOString()}: if the logs begin there, reads before it are unknown`];
+  return [
+    `the first Secret request in the logs is at ${first}, well after the window start ${new Date(start).toISOString()}: if the logs begin there, reads before it are unknown`,
+  ];
 }
 
 function logSummary(audit: AuditReport, ledger: ReadLedger): LeastPrivilegeMetadata['logs'] {

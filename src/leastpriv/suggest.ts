@@ -74,7 +74,9 @@ export function suggest(input: LeastPrivilegeInput, judgements: readonly Binding
     const plan = planFor(j);
     if (!plan) continue;
     const { moved, stripped, narrowed, withoutReads } = plan;
-    const remaining = j.subjects.filter((s) => !moved.includes(s.subject) && !stripped.includes(s.subject)).map((s) => s.subject);
+    const remaining = j.subjects
+      .filter((s) => !moved.includes(s.subject) && !stripped.includes(s.subject))
+      .map((s) => s.subject);
     const from = `${bindingLabel(j.id)} → ${j.role.kind} ${j.role.namespace ? `${j.role.namespace}/` : ''}${j.role.name}`;
     if (moved.length > 0) {
       const name = freeName(j.id, '-least-privilege', kindsOf(j.id));
@@ -107,7 +109,8 @@ interface Plan {
 
 /** Who moves and to what, or undefined when the binding is already as narrow as its use. */
 function planFor(j: BindingJudgement): Plan | undefined {
-  const forRole = (r: PolicyRule): boolean => j.id.kind === 'ClusterRoleBinding' || (r.nonResourceURLs ?? []).length === 0;
+  const forRole = (r: PolicyRule): boolean =>
+    j.id.kind === 'ClusterRoleBinding' || (r.nonResourceURLs ?? []).length === 0;
   const withoutReads: PolicyRule[] = [];
   const narrowed: PolicyRule[] = [];
   let narrower = false;
@@ -127,7 +130,12 @@ function planFor(j: BindingJudgement): Plan | undefined {
   const stripped = j.subjects.filter((s) => s.verdict === 'unused').map((s) => s.subject);
   const moved = narrower ? used : [];
   if (moved.length === 0 && stripped.length === 0) return undefined;
-  return { moved, stripped, narrowed: unique(narrowed.filter(forRole)), withoutReads: unique(withoutReads.filter(forRole)) };
+  return {
+    moved,
+    stripped,
+    narrowed: unique(narrowed.filter(forRole)),
+    withoutReads: unique(withoutReads.filter(forRole)),
+  };
 }
 
 /** The narrowed reads grant exactly what the rule granted on Secrets (nothing to gain by moving). */
@@ -135,7 +143,9 @@ function sameReads(rule: PolicyRule, granted: readonly string[], reads: readonly
   if (reads.length !== 1) return false;
   const r = reads[0]!;
   const names = [...(rule.resourceNames ?? [])].sort();
-  return r.verbs.length === granted.length && JSON.stringify([...(r.resourceNames ?? [])].sort()) === JSON.stringify(names);
+  return (
+    r.verbs.length === granted.length && JSON.stringify([...(r.resourceNames ?? [])].sort()) === JSON.stringify(names)
+  );
 }
 
 function unique(rules: PolicyRule[]): PolicyRule[] {
@@ -148,13 +158,19 @@ function unique(rules: PolicyRule[]): PolicyRule[] {
   });
 }
 
-const kindsOf = (id: BindingId): string[] => (id.kind === 'RoleBinding' ? ['Role', 'RoleBinding'] : ['ClusterRole', 'ClusterRoleBinding']);
+const kindsOf = (id: BindingId): string[] =>
+  id.kind === 'RoleBinding' ? ['Role', 'RoleBinding'] : ['ClusterRole', 'ClusterRoleBinding'];
 
 /** Names of existing objects the suggestion must not overwrite (its own earlier objects may be). */
 function takenNames(input: LeastPrivilegeInput): Set<string> {
   const taken = new Set<string>();
-  const add = (kind: string, list: ReadonlyArray<{ metadata: { name?: string; namespace?: string; labels?: Record<string, string> | null } }>) => {
-    for (const o of list) if (o.metadata.labels?.[DERIVED_LABEL] !== 'true') taken.add(`${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
+  const add = (
+    kind: string,
+    list: ReadonlyArray<{ metadata: { name?: string; namespace?: string; labels?: Record<string, string> | null } }>,
+  ) => {
+    for (const o of list)
+      if (o.metadata.labels?.[DERIVED_LABEL] !== 'true')
+        taken.add(`${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
   };
   add('Role', input.rbac.roles);
   add('ClusterRole', input.rbac.clusterRoles);
@@ -183,7 +199,12 @@ function meta(id: BindingId, name: string, from: string): RbacObject['metadata']
 }
 
 function roleObject(id: BindingId, name: string, rules: PolicyRule[], from: string): RbacObject {
-  return { apiVersion: RBAC_API, kind: id.kind === 'RoleBinding' ? 'Role' : 'ClusterRole', metadata: meta(id, name, from), rules };
+  return {
+    apiVersion: RBAC_API,
+    kind: id.kind === 'RoleBinding' ? 'Role' : 'ClusterRole',
+    metadata: meta(id, name, from),
+    rules,
+  };
 }
 
 function bindingObject(id: BindingId, name: string, subjects: Subject[], from: string): RbacObject {
@@ -200,8 +221,16 @@ function bindingObject(id: BindingId, name: string, subjects: Subject[], from: s
  */
 export function undoObjects(input: LeastPrivilegeInput, pending: readonly RbacObject[]): RbacObject[] {
   const originals = new Map<string, { binding: DatedBinding; id: BindingId }>();
-  for (const b of input.rbac.roleBindings) originals.set(bindingKey({ kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' }), { binding: b, id: { kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' } });
-  for (const b of input.rbac.clusterRoleBindings) originals.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), { binding: b, id: { kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' } });
+  for (const b of input.rbac.roleBindings)
+    originals.set(
+      bindingKey({ kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' }),
+      { binding: b, id: { kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' } },
+    );
+  for (const b of input.rbac.clusterRoleBindings)
+    originals.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), {
+      binding: b,
+      id: { kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' },
+    });
   const restored = new Map<string, Subject[]>();
   for (const [key, { binding }] of originals) {
     const removed = removedSubjects(binding);
@@ -213,8 +242,22 @@ export function undoObjects(input: LeastPrivilegeInput, pending: readonly RbacOb
     const subjects = restored.get(from) ?? [...(originals.get(from)!.binding.subjects ?? [])];
     restored.set(from, uniqueSubjects([...subjects, ...(b.subjects ?? [])]));
   }
-  const out = [...restored].map(([key, subjects]) => redeclareBinding(originals.get(key)!.id, originals.get(key)!.binding, subjects));
-  return [...out, ...pending.filter((o) => !restored.has(bindingKey({ kind: o.kind as BindingId['kind'], name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) })))];
+  const out = [...restored].map(([key, subjects]) =>
+    redeclareBinding(originals.get(key)!.id, originals.get(key)!.binding, subjects),
+  );
+  return [
+    ...out,
+    ...pending.filter(
+      (o) =>
+        !restored.has(
+          bindingKey({
+            kind: o.kind as BindingId['kind'],
+            name: o.metadata.name,
+            ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+          }),
+        ),
+    ),
+  ];
 }
 
 /** The binding as it is, with these subjects: same name, same roleRef; subjects removed outright are noted on it. */
@@ -230,7 +273,9 @@ function removedSubjects(binding: DatedBinding): Subject[] {
   const text = (binding.metadata as { annotations?: Record<string, string> | null }).annotations?.[REMOVED_SUBJECTS];
   try {
     const parsed: unknown = text ? JSON.parse(text) : [];
-    return Array.isArray(parsed) ? parsed.filter((s): s is Subject => typeof s?.kind === 'string' && typeof s?.name === 'string') : [];
+    return Array.isArray(parsed)
+      ? parsed.filter((s): s is Subject => typeof s?.kind === 'string' && typeof s?.name === 'string')
+      : [];
   } catch {
     return [];
   }
@@ -258,12 +303,19 @@ function redeclareBinding(id: BindingId, binding: DatedBinding, subjects: Subjec
 }
 
 /** The current RBAC with the new objects added and the re-declared bindings' subjects replaced. */
-function applied(input: LeastPrivilegeInput, objects: readonly RbacObject[], replaced: Map<DatedBinding, Subject[]>): RbacSnapshot {
+function applied(
+  input: LeastPrivilegeInput,
+  objects: readonly RbacObject[],
+  replaced: Map<DatedBinding, Subject[]>,
+): RbacSnapshot {
   const swap = (b: DatedBinding): DatedBinding => (replaced.has(b) ? { ...b, subjects: replaced.get(b)! } : b);
   const of = (kind: RbacObject['kind']) => objects.filter((o) => o.kind === kind && o.metadata.labels?.[DERIVED_LABEL]);
   return {
     roles: [...input.rbac.roles, ...of('Role').map((o) => ({ metadata: o.metadata, rules: o.rules ?? [] }))],
-    clusterRoles: [...input.rbac.clusterRoles, ...of('ClusterRole').map((o) => ({ metadata: o.metadata, rules: o.rules ?? [] }))],
+    clusterRoles: [
+      ...input.rbac.clusterRoles,
+      ...of('ClusterRole').map((o) => ({ metadata: o.metadata, rules: o.rules ?? [] })),
+    ],
     roleBindings: [...input.rbac.roleBindings.map(swap), ...of('RoleBinding').map(asBinding)],
     clusterRoleBindings: [...input.rbac.clusterRoleBindings.map(swap), ...of('ClusterRoleBinding').map(asBinding)],
   };

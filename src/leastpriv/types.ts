@@ -11,7 +11,12 @@ export interface Dated {
 export type DatedBinding = Binding & Dated;
 
 export interface LeastPrivilegeInput {
-  rbac: { roles: Role[]; clusterRoles: ClusterRole[]; roleBindings: DatedBinding[]; clusterRoleBindings: DatedBinding[] };
+  rbac: {
+    roles: Role[];
+    clusterRoles: ClusterRole[];
+    roleBindings: DatedBinding[];
+    clusterRoleBindings: DatedBinding[];
+  };
   serviceAccounts: ReadonlyArray<{ namespace: string; name: string; creationTimestamp?: string | null | undefined }>;
   /** Reads the authorizer allowed, from the audit logs (denied attempts left out). */
   reads: readonly ObservedRead[];
@@ -27,7 +32,15 @@ export interface LeastPrivilegeOptions {
   includeSystem: boolean;
 }
 
-export const FINDINGS = ['unused-binding', 'unused-subject', 'unused-verb', 'too-broad', 'wildcard', 'not-judged', 'ok'] as const;
+export const FINDINGS = [
+  'unused-binding',
+  'unused-subject',
+  'unused-verb',
+  'too-broad',
+  'wildcard',
+  'not-judged',
+  'ok',
+] as const;
 export type Finding = (typeof FINDINGS)[number];
 
 export type SubjectVerdict = 'used' | 'unused' | 'not-judged';

@@ -10,7 +10,16 @@ import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
-import { api, applyYaml, asServiceAccount, canI, kubectl, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
+import {
+  api,
+  applyYaml,
+  asServiceAccount,
+  canI,
+  kubectl,
+  readAuditLog,
+  useCluster,
+  waitFor,
+} from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 import { mulberry32 as prng } from '../harness/prng.mjs';
@@ -19,7 +28,11 @@ const DIR = process.env.KUBECTL_SECRETS_REALDATA ?? '/work/shared/realdata/manif
 const SEED = Number(process.env.LP_SEED ?? 20261204);
 const P = `lprd-${randomBytes(3).toString('hex')}`;
 /** The namespace each project's instructions apply it to when its objects name none. */
-const DEFAULT_NAMESPACE: Record<string, string> = { 'argo-cd': 'argocd', 'argo-workflows': 'argo', 'opentelemetry-demo': 'otel-demo' };
+const DEFAULT_NAMESPACE: Record<string, string> = {
+  'argo-cd': 'argocd',
+  'argo-workflows': 'argo',
+  'opentelemetry-demo': 'otel-demo',
+};
 const KINDS = new Set(['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 const canary = makeCanary('lp-realdata');
 
@@ -32,7 +45,9 @@ interface K8sObject {
 
 /** The RBAC, ServiceAccounts and namespaces of every project file, renamed under the prefix. */
 function loadProjects(): K8sObject[] {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && !f.startsWith('kubernetes-bootstrap') && !f.startsWith('kubernetes-docs'));
+  const files = readdirSync(DIR).filter(
+    (f) => f.endsWith('.yaml') && !f.startsWith('kubernetes-bootstrap') && !f.startsWith('kubernetes-docs'),
+  );
   const objects: K8sObject[] = [];
   for (const file of files) {
     const project = Object.keys(DEFAULT_NAMESPACE).find((p) => file.startsWith(p));
@@ -40,7 +55,8 @@ function loadProjects(): K8sObject[] {
     for (const doc of yaml.loadAll(readFileSync(join(DIR, file), 'utf8'), undefined, { json: true }) as K8sObject[]) {
       for (const o of doc?.kind === 'List' ? (doc.items as K8sObject[]) : doc ? [doc] : []) {
         if (!KINDS.has(o.kind)) continue;
-        if (o.kind !== 'Namespace' && !o.kind.startsWith('Cluster') && !o.metadata.namespace) o.metadata.namespace = fallback;
+        if (o.kind !== 'Namespace' && !o.kind.startsWith('Cluster') && !o.metadata.namespace)
+          o.metadata.namespace = fallback;
         objects.push(o);
       }
     }
@@ -57,11 +73,14 @@ function loadProjects(): K8sObject[] {
     if (kept.length > 0) o.metadata.labels = Object.fromEntries(kept);
     if (o.kind === 'Namespace') namespaces.add(o.metadata.name);
     if (namespace) namespaces.add(ns(namespace));
-    if (o.roleRef?.kind === 'ClusterRole' && clusterRoles.has(o.roleRef.name)) o.roleRef.name = `${P}-${o.roleRef.name}`;
+    if (o.roleRef?.kind === 'ClusterRole' && clusterRoles.has(o.roleRef.name))
+      o.roleRef.name = `${P}-${o.roleRef.name}`;
     for (const s of o.subjects ?? []) if (s.kind === 'ServiceAccount') s.namespace = ns(s.namespace ?? namespace);
     if (o.aggregationRule) delete o.rules; // the controller fills them
   }
-  for (const n of namespaces) if (!objects.some((o) => o.kind === 'Namespace' && o.metadata.name === n)) objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
+  for (const n of namespaces)
+    if (!objects.some((o) => o.kind === 'Namespace' && o.metadata.name === n))
+      objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
   return objects.sort((a, b) => (a.kind === 'Namespace' ? -1 : b.kind === 'Namespace' ? 1 : 0));
 }
 
@@ -77,7 +96,8 @@ interface Generated {
 let objects: K8sObject[] = [];
 let windowStart = '';
 let generated: Generated[] = [];
-const ours = (o: { metadata: { name: string; namespace?: string } }) => (o.metadata.namespace ?? o.metadata.name).startsWith(P);
+const ours = (o: { metadata: { name: string; namespace?: string } }) =>
+  (o.metadata.namespace ?? o.metadata.name).startsWith(P);
 
 const available = existsSync(DIR);
 
@@ -85,11 +105,26 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
   beforeAll(async () => {
     objects = loadProjects();
     const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
-    await applyYaml(objects.filter((o) => o.kind === 'Namespace').map((o) => yaml.dump(o)).join('---\n'));
+    await applyYaml(
+      objects
+        .filter((o) => o.kind === 'Namespace')
+        .map((o) => yaml.dump(o))
+        .join('---\n'),
+    );
     for (const n of namespaces) {
-      await applyYaml([0, 1].map((i) => `apiVersion: v1\nkind: Secret\nmetadata: {name: seed-${i}}\nstringData: {value: ${canary}}\n`).join('---\n'), n);
+      await applyYaml(
+        [0, 1]
+          .map((i) => `apiVersion: v1\nkind: Secret\nmetadata: {name: seed-${i}}\nstringData: {value: ${canary}}\n`)
+          .join('---\n'),
+        n,
+      );
     }
-    const applied = await kubectl(['apply', '-f', '-'], { input: objects.filter((o) => o.kind !== 'Namespace').map((o) => yaml.dump(o)).join('---\n') });
+    const applied = await kubectl(['apply', '-f', '-'], {
+      input: objects
+        .filter((o) => o.kind !== 'Namespace')
+        .map((o) => yaml.dump(o))
+        .join('---\n'),
+    });
     expect(applied.code).toBe(0);
 
     await new Promise((r) => setTimeout(r, 1500));
@@ -97,7 +132,9 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
 
     // Traffic: each ServiceAccount tries a few reads in its namespace, another one, and cluster-wide.
     const rand = prng(SEED);
-    const sas = objects.filter((o) => o.kind === 'ServiceAccount').map((o) => ({ namespace: o.metadata.namespace!, name: o.metadata.name }));
+    const sas = objects
+      .filter((o) => o.kind === 'ServiceAccount')
+      .map((o) => ({ namespace: o.metadata.namespace!, name: o.metadata.name }));
     for (const sa of sas) {
       const kubeconfig = await asServiceAccount(sa.namespace, sa.name);
       const other = namespaces[Math.floor(rand() * namespaces.length)]!;
@@ -110,28 +147,39 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
       ];
       for (const c of candidates) {
         if (rand() < 0.45) continue;
-        const path = c.namespace ? `/api/v1/namespaces/${c.namespace}/secrets${c.name ? `/${c.name}` : ''}` : '/api/v1/secrets';
+        const path = c.namespace
+          ? `/api/v1/namespaces/${c.namespace}/secrets${c.name ? `/${c.name}` : ''}`
+          : '/api/v1/secrets';
         const { status } = await apiRequest(kubeconfig, 'GET', path);
         generated.push({ sa, kubeconfig, ...c, status });
       }
     }
     const mine = generated.length;
     await waitFor(
-      async () => (await readAuditLog()).filter((e) => e.stage === 'ResponseComplete' && e.objectRef?.resource === 'secrets' && e.user.username.includes(`:${P}-`)).length >= mine,
+      async () =>
+        (await readAuditLog()).filter(
+          (e) =>
+            e.stage === 'ResponseComplete' && e.objectRef?.resource === 'secrets' && e.user.username.includes(`:${P}-`),
+        ).length >= mine,
       { what: `${mine} generated reads in the audit log` },
     );
   });
 
   afterAll(async () => {
     const cluster = objects.filter((o) => o.kind.startsWith('Cluster'));
-    const path = (o: K8sObject) => `/apis/rbac.authorization.k8s.io/v1/${o.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings'}/${encodeURIComponent(o.metadata.name)}`;
+    const path = (o: K8sObject) =>
+      `/apis/rbac.authorization.k8s.io/v1/${o.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings'}/${encodeURIComponent(o.metadata.name)}`;
     await Promise.all(cluster.map((o) => api('DELETE', path(o))));
     // derived objects of ClusterRoleBindings
     for (const plural of ['clusterroles', 'clusterrolebindings']) {
       const { body } = await api('GET', `/apis/rbac.authorization.k8s.io/v1/${plural}`);
-      for (const o of body.items ?? []) if (o.metadata.name.startsWith(P)) await api('DELETE', `/apis/rbac.authorization.k8s.io/v1/${plural}/${encodeURIComponent(o.metadata.name)}`);
+      for (const o of body.items ?? [])
+        if (o.metadata.name.startsWith(P))
+          await api('DELETE', `/apis/rbac.authorization.k8s.io/v1/${plural}/${encodeURIComponent(o.metadata.name)}`);
     }
-    await Promise.all(objects.filter((o) => o.kind === 'Namespace').map((o) => api('DELETE', `/api/v1/namespaces/${o.metadata.name}`)));
+    await Promise.all(
+      objects.filter((o) => o.kind === 'Namespace').map((o) => api('DELETE', `/api/v1/namespaces/${o.metadata.name}`)),
+    );
   });
 
   it(`suggests RBAC that applies cleanly and keeps every generated read (seed ${SEED})`, async () => {
@@ -140,15 +188,22 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
     expect(allowed.length + denied.length).toBe(generated.length);
     expect(allowed.length).toBeGreaterThan(10);
 
-    const run = (args: string[]) => runCli(['least-privilege', '-A', '--log', useCluster().auditLog, '--since', windowStart, ...args], { kubeconfig: useCluster().kubeconfig });
+    const run = (args: string[]) =>
+      runCli(['least-privilege', '-A', '--log', useCluster().auditLog, '--since', windowStart, ...args], {
+        kubeconfig: useCluster().kubeconfig,
+      });
     const report = await run(['-o', 'json']);
     expect(report.code, report.stderr).toBe(0);
     assertNoLeak([canary], report);
     const doc = JSON.parse(report.stdout);
-    const mineItems = doc.items.filter((i: any) => ours({ metadata: { name: i.binding.name, namespace: i.binding.namespace } }));
+    const mineItems = doc.items.filter((i: any) =>
+      ours({ metadata: { name: i.binding.name, namespace: i.binding.namespace } }),
+    );
     const findings: Record<string, number> = {};
     for (const i of mineItems) for (const f of i.findings) findings[f] = (findings[f] ?? 0) + 1;
-    process.stderr.write(`[least-privilege realdata] seed ${SEED}: ${generated.length} generated reads (${allowed.length} allowed, ${denied.length} denied), ${mineItems.length} items: ${JSON.stringify(findings)}\n`);
+    process.stderr.write(
+      `[least-privilege realdata] seed ${SEED}: ${generated.length} generated reads (${allowed.length} allowed, ${denied.length} denied), ${mineItems.length} items: ${JSON.stringify(findings)}\n`,
+    );
     expect(findings['unused-binding']).toBeGreaterThan(0);
 
     const suggestion = await run(['--suggest']);
@@ -167,23 +222,51 @@ describe.runIf(available)('least-privilege on the RBAC of real projects', () => 
     for (const g of allowed) {
       const user = `system:serviceaccount:${g.sa.namespace}:${g.sa.name}`;
       const groups = ['system:serviceaccounts', `system:serviceaccounts:${g.sa.namespace}`, 'system:authenticated'];
-      const ok = await canI({ user, groups, verb: g.verb, resource: 'secrets', ...(g.namespace ? { namespace: g.namespace } : {}), ...(g.name ? { name: g.name } : {}) });
-      const path = g.namespace ? `/api/v1/namespaces/${g.namespace}/secrets${g.name ? `/${g.name}` : ''}` : '/api/v1/secrets';
+      const ok = await canI({
+        user,
+        groups,
+        verb: g.verb,
+        resource: 'secrets',
+        ...(g.namespace ? { namespace: g.namespace } : {}),
+        ...(g.name ? { name: g.name } : {}),
+      });
+      const path = g.namespace
+        ? `/api/v1/namespaces/${g.namespace}/secrets${g.name ? `/${g.name}` : ''}`
+        : '/api/v1/secrets';
       const again = (await apiRequest(g.kubeconfig, 'GET', path)).status;
-      if (!ok || again !== 200) failures.push(`${user} ${g.verb} ${g.namespace ?? '*'}/${g.name ?? '*'}: review ${ok}, HTTP ${again}`);
+      if (!ok || again !== 200)
+        failures.push(`${user} ${g.verb} ${g.namespace ?? '*'}/${g.name ?? '*'}: review ${ok}, HTTP ${again}`);
     }
     expect(failures).toEqual([]);
 
     // What it removes from the projects' ServiceAccounts is denied.
-    const removed = (doc.metadata.suggestion.removed as any[]).filter((r) => r.subject.kind === 'ServiceAccount' && r.subject.namespace.startsWith(P));
+    const removed = (doc.metadata.suggestion.removed as any[]).filter(
+      (r) => r.subject.kind === 'ServiceAccount' && r.subject.namespace.startsWith(P),
+    );
     for (const r of removed) {
       const user = `system:serviceaccount:${r.subject.namespace}:${r.subject.name}`;
-      const groups = ['system:serviceaccounts', `system:serviceaccounts:${r.subject.namespace}`, 'system:authenticated'];
+      const groups = [
+        'system:serviceaccounts',
+        `system:serviceaccounts:${r.subject.namespace}`,
+        'system:authenticated',
+      ];
       const names = r.what === 'names' ? r.names : ['never-read-probe'];
       for (const name of names) {
-        expect(await canI({ user, groups, verb: r.verb, resource: 'secrets', ...(r.namespace ? { namespace: r.namespace } : {}), name }), JSON.stringify(r)).toBe(false);
+        expect(
+          await canI({
+            user,
+            groups,
+            verb: r.verb,
+            resource: 'secrets',
+            ...(r.namespace ? { namespace: r.namespace } : {}),
+            name,
+          }),
+          JSON.stringify(r),
+        ).toBe(false);
       }
     }
-    process.stderr.write(`[least-privilege realdata] applied ${mine.length} objects; ${allowed.length} reads still allowed; ${removed.length} removed accesses denied\n`);
+    process.stderr.write(
+      `[least-privilege realdata] applied ${mine.length} objects; ${allowed.length} reads still allowed; ${removed.length} removed accesses denied\n`,
+    );
   });
 });

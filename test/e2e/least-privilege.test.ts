@@ -5,7 +5,19 @@
 // removed access denied. Canary values are planted in every Secret.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
-import { api, applyYaml, asServiceAccount, asUser, canI, deleteNamespace, freshNamespace, kubectl, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
+import {
+  api,
+  applyYaml,
+  asServiceAccount,
+  asUser,
+  canI,
+  deleteNamespace,
+  freshNamespace,
+  kubectl,
+  readAuditLog,
+  useCluster,
+  waitFor,
+} from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 
@@ -27,10 +39,19 @@ async function get(kubeconfig: string, path: string): Promise<number> {
 }
 
 /** A SubjectAccessReview as the subject itself, with the groups its requests always carry. */
-function ask(subject: { kind: string; name: string; namespace?: string }, verb: string, namespace: string, name?: string, resource = 'secrets') {
+function ask(
+  subject: { kind: string; name: string; namespace?: string },
+  verb: string,
+  namespace: string,
+  name?: string,
+  resource = 'secrets',
+) {
   const who =
     subject.kind === 'ServiceAccount'
-      ? { user: `system:serviceaccount:${subject.namespace}:${subject.name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${subject.namespace}`, 'system:authenticated'] }
+      ? {
+          user: `system:serviceaccount:${subject.namespace}:${subject.name}`,
+          groups: ['system:serviceaccounts', `system:serviceaccounts:${subject.namespace}`, 'system:authenticated'],
+        }
       : subject.kind === 'Group'
         ? { user: '', groups: [subject.name] }
         : { user: subject.name, groups: ['system:authenticated'] };
@@ -40,8 +61,10 @@ function ask(subject: { kind: string; name: string; namespace?: string }, verb: 
 beforeAll(async () => {
   A = await freshNamespace('lp');
   B = await freshNamespace('lp');
-  const secret = (name: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: ${name}}\nstringData: {value: ${canary}}\n---\n`;
-  const role = (name: string, rules: string) => `apiVersion: ${RBAC}/v1\nkind: Role\nmetadata: {name: ${name}}\nrules: ${rules}\n---\n`;
+  const secret = (name: string) =>
+    `apiVersion: v1\nkind: Secret\nmetadata: {name: ${name}}\nstringData: {value: ${canary}}\n---\n`;
+  const role = (name: string, rules: string) =>
+    `apiVersion: ${RBAC}/v1\nkind: Role\nmetadata: {name: ${name}}\nrules: ${rules}\n---\n`;
   await applyYaml(
     `apiVersion: ${RBAC}/v1\nkind: ClusterRole\nmetadata: {name: ${sharedRole()}}\nrules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]\n`,
   );
@@ -52,7 +75,10 @@ beforeAll(async () => {
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {k: v}\n---\n` +
       `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot}\n---\n` +
       role('broad-reader', '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}]') +
-      role('robot-reader', '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch], resourceNames: [api-token]}]') +
+      role(
+        'robot-reader',
+        '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch], resourceNames: [api-token]}]',
+      ) +
       role('mixed', '[{apiGroups: [""], resources: [secrets, configmaps], verbs: [get, list]}]') +
       role('db-only', '[{apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [db]}]') +
       binding('alice-broad', 'Role', 'broad-reader', [subjectUser('alice')]) +
@@ -71,7 +97,8 @@ beforeAll(async () => {
   windowStart = new Date().toISOString();
   await sleep(1200);
   await applyYaml(
-    `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: newbie}\n---\n` + binding('late-binding', 'Role', 'broad-reader', [subjectUser('yara')]),
+    `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: newbie}\n---\n` +
+      binding('late-binding', 'Role', 'broad-reader', [subjectUser('yara')]),
     A,
   );
 
@@ -101,7 +128,10 @@ beforeAll(async () => {
   await waitFor(
     async () =>
       (await readAuditLog()).filter(
-        (e) => e.stage === 'ResponseComplete' && e.objectRef?.resource === 'secrets' && (e.user.username.includes(A) || e.user.username.includes(`:${A}:`)),
+        (e) =>
+          e.stage === 'ResponseComplete' &&
+          e.objectRef?.resource === 'secrets' &&
+          (e.user.username.includes(A) || e.user.username.includes(`:${A}:`)),
       ).length >= 8,
     { what: '8 Secret requests in the audit log' },
   );
@@ -114,7 +144,9 @@ afterAll(async () => {
 });
 
 async function leastPrivilege(args: string[]) {
-  const r = await runCli(['least-privilege', '--log', useCluster().auditLog, '--since', windowStart, ...args], { kubeconfig: useCluster().kubeconfig });
+  const r = await runCli(['least-privilege', '--log', useCluster().auditLog, '--since', windowStart, ...args], {
+    kubeconfig: useCluster().kubeconfig,
+  });
   assertNoLeak([canary], r);
   return r;
 }
@@ -126,7 +158,12 @@ async function report(ns: string) {
 }
 
 const verdicts = (doc: any) =>
-  Object.fromEntries(doc.items.map((i: any) => [`${i.binding.name}${i.ruleIndex === null ? '' : ` rules[${i.ruleIndex}]`}`, i.findings.join(',')]));
+  Object.fromEntries(
+    doc.items.map((i: any) => [
+      `${i.binding.name}${i.ruleIndex === null ? '' : ` rules[${i.ruleIndex}]`}`,
+      i.findings.join(','),
+    ]),
+  );
 
 describe('least-privilege on the real API server', () => {
   it('judges every binding against the reads made through it: denied attempts are not use, young ones not judged', async () => {
@@ -143,8 +180,12 @@ describe('least-privilege on the real API server', () => {
       'late-binding': 'not-judged',
       'newbie-reads': 'not-judged',
     });
-    const item = (name: string, rule: number | null = 0) => doc.items.find((i: any) => i.binding.name === name && i.ruleIndex === rule);
-    expect(item('alice-broad')).toMatchObject({ proposal: 'get secrets [db]', used: { verbs: ['get'], secrets: [`${A}/db`], reads: 2 } });
+    const item = (name: string, rule: number | null = 0) =>
+      doc.items.find((i: any) => i.binding.name === name && i.ruleIndex === rule);
+    expect(item('alice-broad')).toMatchObject({
+      proposal: 'get secrets [db]',
+      used: { verbs: ['get'], secrets: [`${A}/db`], reads: 2 },
+    });
     expect(item('robot-reads').proposal).toBe('get secrets [api-token]');
     expect(item('erin-mixed').proposal).toBe("get secrets [api-token] (+ the rule's other permissions, unchanged)");
     expect(item('carol-shared', null).subjects.map((s: any) => [s.subject.name, s.verdict])).toEqual([
@@ -152,7 +193,9 @@ describe('least-privilege on the real API server', () => {
       [user('zed'), 'unused'],
     ]);
     expect(item('late-binding', null).subjects[0].reason).toMatch(/^binding created .*, after the window start$/);
-    expect(item('newbie-reads', null).subjects[0].reason).toMatch(/^ServiceAccount created .*, after the window start$/);
+    expect(item('newbie-reads', null).subjects[0].reason).toMatch(
+      /^ServiceAccount created .*, after the window start$/,
+    );
     expect(doc.metadata.summary).toMatchObject({ bindings: 8, judged: 6, notJudged: 2 });
     expect(doc.metadata.logs.denied).toBeGreaterThanOrEqual(2);
     expect(doc.metadata.complete).toBe(true);
@@ -167,7 +210,9 @@ describe('least-privilege on the real API server', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAMESPACE\s+BINDING\s+ROLE\s+RULE\s+FINDING\s+SUBJECTS\s+READS\s+LAST READ\s+PROPOSAL$/);
-    expect(lines.find((l) => l.includes('rolebinding/alice-broad'))).toMatch(/role\/broad-reader\s+rules\[0\]\s+unused-verb,too-broad\s+\S+alice\s+2\s+\S+Z\s+get secrets \[db\]$/);
+    expect(lines.find((l) => l.includes('rolebinding/alice-broad'))).toMatch(
+      /role\/broad-reader\s+rules\[0\]\s+unused-verb,too-broad\s+\S+alice\s+2\s+\S+Z\s+get secrets \[db\]$/,
+    );
     expect(r.stderr).toMatch(/note: 2 binding\(s\) not judged/);
   });
 
@@ -222,10 +267,16 @@ describe('least-privilege on the real API server', () => {
 
     // Every removed access is denied.
     for (const line of removed) {
-      const m = /^(User|ServiceAccount|Group) (\S+): (get|list|watch) secrets(?: (\S+))? in namespace (\S+)(?:, except (\S+))?$/.exec(line);
+      const m =
+        /^(User|ServiceAccount|Group) (\S+): (get|list|watch) secrets(?: (\S+))? in namespace (\S+)(?:, except (\S+))?$/.exec(
+          line,
+        );
       expect(m, line).not.toBeNull();
       const [, kind, who, verb, names, ns, except] = m!;
-      const subject = kind === 'ServiceAccount' ? { kind, name: who!.split('/')[1]!, namespace: who!.split('/')[0]! } : { kind: kind!, name: who! };
+      const subject =
+        kind === 'ServiceAccount'
+          ? { kind, name: who!.split('/')[1]!, namespace: who!.split('/')[0]! }
+          : { kind: kind!, name: who! };
       if (names) {
         for (const name of names.split(',')) expect(await ask(subject, verb!, ns!, name), line).toBe(false);
       } else {
@@ -244,7 +295,9 @@ describe('least-privilege on the real API server', () => {
     // Existing roles untouched; the emptied binding kept its roleRef; young bindings untouched.
     const after = await api('GET', `/apis/${RBAC}/v1/namespaces/${A}/roles/broad-reader`);
     expect(after.body.rules).toEqual(before.body.rules);
-    expect((await api('GET', `/apis/${RBAC}/v1/clusterroles/${sharedRole()}`)).body.rules).toEqual(sharedBefore.body.rules);
+    expect((await api('GET', `/apis/${RBAC}/v1/clusterroles/${sharedRole()}`)).body.rules).toEqual(
+      sharedBefore.body.rules,
+    );
     const nobody = (await api('GET', `/apis/${RBAC}/v1/namespaces/${A}/rolebindings/nobody-uses`)).body;
     expect(nobody.subjects ?? []).toEqual([]);
     expect(nobody.roleRef.name).toBe('broad-reader');
@@ -271,7 +324,9 @@ describe('least-privilege on the real API server', () => {
     expect(both.stderr).toMatch(/^error: --namespace and --all-namespaces cannot be combined/);
     const since = await runCli(['least-privilege', '--log', useCluster().auditLog, '--since', 'yesterday']);
     expect(since.stderr).toMatch(/^error: invalid --since "yesterday"/);
-    const missing = await runCli(['least-privilege', '--log', '/nonexistent/audit.log'], { kubeconfig: useCluster().kubeconfig });
+    const missing = await runCli(['least-privilege', '--log', '/nonexistent/audit.log'], {
+      kubeconfig: useCluster().kubeconfig,
+    });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: .*\/nonexistent\/audit.log/);
     expect(missing.stderr).not.toMatch(/\n\s+at /);

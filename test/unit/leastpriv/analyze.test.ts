@@ -11,9 +11,18 @@ const OLD = '2026-01-01T00:00:00Z';
 const START = Date.parse('2026-06-01T00:00:00Z');
 const END = Date.parse('2026-09-01T00:00:00Z');
 const T = Date.parse('2026-07-01T00:00:00Z');
-const dated = (b: Binding, created = OLD): DatedBinding => ({ ...b, metadata: { ...b.metadata, creationTimestamp: created } });
+const dated = (b: Binding, created = OLD): DatedBinding => ({
+  ...b,
+  metadata: { ...b.metadata, creationTimestamp: created },
+});
 
-const read = (user: string, verb: 'get' | 'list' | 'watch', namespace: string | null, name: string | null, extra: Partial<ObservedRead> = {}): ObservedRead => ({
+const read = (
+  user: string,
+  verb: 'get' | 'list' | 'watch',
+  namespace: string | null,
+  name: string | null,
+  extra: Partial<ObservedRead> = {},
+): ObservedRead => ({
   user,
   groups: [],
   verb,
@@ -33,7 +42,10 @@ function scenario(reads: ObservedRead[]): LeastPrivilegeInput {
         role('reader', [readSecrets()], 'shop'),
         role('mixed', [rule(['get', 'list'], ['secrets', 'configmaps'])], 'shop'),
       ],
-      clusterRoles: [clusterRole('shared-reader', [readSecrets(['get', 'list'])]), clusterRole('admin-ish', [rule(['*'], ['*'], ['*'])])],
+      clusterRoles: [
+        clusterRole('shared-reader', [readSecrets(['get', 'list'])]),
+        clusterRole('admin-ish', [rule(['*'], ['*'], ['*'])]),
+      ],
       roleBindings: [
         dated(rb('alice-reads', { kind: 'Role', name: 'reader' }, [user('alice')], 'shop')),
         dated(rb('nobody', { kind: 'Role', name: 'reader' }, [user('bob')], 'shop')),
@@ -43,7 +55,10 @@ function scenario(reads: ObservedRead[]): LeastPrivilegeInput {
         dated(rb('young', { kind: 'Role', name: 'reader' }, [user('yolanda')], 'shop'), '2026-08-01T00:00:00Z'),
         dated(rb('devs', { kind: 'Role', name: 'reader' }, [group('devs')], 'shop')),
       ],
-      clusterRoleBindings: [dated(crb('ops-admin', 'admin-ish', [user('olga')])), dated(crb('masters', 'admin-ish', [group('system:masters')]))],
+      clusterRoleBindings: [
+        dated(crb('ops-admin', 'admin-ish', [user('olga')])),
+        dated(crb('masters', 'admin-ish', [group('system:masters')])),
+      ],
     },
     serviceAccounts: [{ namespace: 'pay', name: 'robot', creationTimestamp: OLD }],
     reads,
@@ -63,7 +78,8 @@ describe('least-privilege analysis', () => {
   ];
   const input = scenario(reads);
   const analysis = analyzeLeastPrivilege(input, options);
-  const find = (binding: string, ruleIndex: number | null = 0) => analysis.items.find((i) => i.binding.name === binding && i.ruleIndex === ruleIndex);
+  const find = (binding: string, ruleIndex: number | null = 0) =>
+    analysis.items.find((i) => i.binding.name === binding && i.ruleIndex === ruleIndex);
 
   it('flags a broad reader who reads one Secret: unused list/watch, names proposed', () => {
     const item = find('alice-reads')!;
@@ -134,7 +150,9 @@ describe('narrowing', () => {
       ['get', { unnamed: false, names: new Set(['db']) }],
       ['list', { unnamed: true, names: new Set<string>() }],
     ]);
-    expect(narrowedReads(['get', 'list', 'watch'], uses)).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }]);
+    expect(narrowedReads(['get', 'list', 'watch'], uses)).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] },
+    ]);
   });
 
   it('splits a rule into what it grants besides reading Secrets, or says it cannot', async () => {
@@ -144,8 +162,24 @@ describe('narrowing', () => {
       { apiGroups: ['example.io'], resources: ['secrets'], verbs: ['get', 'create'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
     ]);
-    expect(remainderOf(rule(['*'], ['secrets']))).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] }]);
+    expect(remainderOf(rule(['*'], ['secrets']))).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] },
+    ]);
     expect(remainderOf(rule(['get'], ['*']))).toBeUndefined();
     expect(remainderOf(rule(['get'], ['secrets'], ['*']))).toBeUndefined();
+  });
+});
+
+describe('renderManifests', () => {
+  it('keeps untrusted names inside their comment line', async () => {
+    const { renderManifests } = await import('../../../src/output/manifests.js');
+    const yaml = await import('js-yaml');
+    const text = renderManifests(
+      [{ kind: 'Role', metadata: { name: 'x' } }],
+      ['User a\nkind: ClusterRoleBinding\u001b[31m: get'],
+      'yaml',
+    );
+    expect(text.split('\n')[0]).toBe('# User a\\nkind: ClusterRoleBinding\\u001b[31m: get');
+    expect(yaml.loadAll(text)).toEqual([{ kind: 'Role', metadata: { name: 'x' } }]);
   });
 });

@@ -7,8 +7,16 @@ const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 describe('loadLeastPrivilegeSnapshot', () => {
   it('lists RBAC in five requests whatever the size, ServiceAccounts as metadata only, with creation times', async () => {
     const kube = new FakeKube({
-      [`${RBAC}/namespaces/shop/rolebindings`]: [{ metadata: { name: 'rb', namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [] }],
-      '/api/v1/serviceaccounts': [{ metadata: { name: 'robot', namespace: 'shop', creationTimestamp: '2026-02-01T00:00:00Z' } }],
+      [`${RBAC}/namespaces/shop/rolebindings`]: [
+        {
+          metadata: { name: 'rb', namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' },
+          roleRef: { kind: 'Role', name: 'r' },
+          subjects: [],
+        },
+      ],
+      '/api/v1/serviceaccounts': [
+        { metadata: { name: 'robot', namespace: 'shop', creationTimestamp: '2026-02-01T00:00:00Z' } },
+      ],
     });
     const snapshot = await loadLeastPrivilegeSnapshot(kube, 'shop');
     expect(kube.requests.sort()).toEqual([
@@ -19,7 +27,9 @@ describe('loadLeastPrivilegeSnapshot', () => {
       `LIST ${RBAC}/namespaces/shop/roles`,
     ]);
     expect(snapshot.rbac.roleBindings[0]!.metadata.creationTimestamp).toBe('2026-01-01T00:00:00Z');
-    expect(snapshot.serviceAccounts).toEqual([{ namespace: 'shop', name: 'robot', creationTimestamp: '2026-02-01T00:00:00Z' }]);
+    expect(snapshot.serviceAccounts).toEqual([
+      { namespace: 'shop', name: 'robot', creationTimestamp: '2026-02-01T00:00:00Z' },
+    ]);
     expect(snapshot.gaps).toEqual([]);
   });
 

@@ -11,7 +11,12 @@ import { group, rb, readSecrets, role, user } from '../whocan/fixtures.js';
 const NOW = new Date('2026-09-01T00:00:00Z');
 const OLD = '2026-01-01T00:00:00Z';
 
-function event(stage: string, id: string, u: { username: string; groups?: string[] }, extra: Record<string, unknown> = {}) {
+function event(
+  stage: string,
+  id: string,
+  u: { username: string; groups?: string[] },
+  extra: Record<string, unknown> = {},
+) {
   return JSON.stringify({
     kind: 'Event',
     apiVersion: 'audit.k8s.io/v1',
@@ -34,9 +39,18 @@ const snapshot: LeastPrivilegeSnapshot = {
     roles: [role('reader', [readSecrets()], 'shop')],
     clusterRoles: [],
     roleBindings: [
-      { ...rb('devs', { kind: 'Role', name: 'reader' }, [group('devs')], 'shop'), metadata: { name: 'devs', namespace: 'shop', creationTimestamp: OLD } },
-      { ...rb('bob', { kind: 'Role', name: 'reader' }, [user('bob')], 'shop'), metadata: { name: 'bob', namespace: 'shop', creationTimestamp: OLD } },
-      { ...rb('mallory', { kind: 'Role', name: 'reader' }, [user('mallory')], 'shop'), metadata: { name: 'mallory', namespace: 'shop', creationTimestamp: OLD } },
+      {
+        ...rb('devs', { kind: 'Role', name: 'reader' }, [group('devs')], 'shop'),
+        metadata: { name: 'devs', namespace: 'shop', creationTimestamp: OLD },
+      },
+      {
+        ...rb('bob', { kind: 'Role', name: 'reader' }, [user('bob')], 'shop'),
+        metadata: { name: 'bob', namespace: 'shop', creationTimestamp: OLD },
+      },
+      {
+        ...rb('mallory', { kind: 'Role', name: 'reader' }, [user('mallory')], 'shop'),
+        metadata: { name: 'mallory', namespace: 'shop', creationTimestamp: OLD },
+      },
     ],
     clusterRoleBindings: [],
   },
@@ -45,7 +59,11 @@ const snapshot: LeastPrivilegeSnapshot = {
 };
 
 const run = (lines: string[], suggestToo = false) =>
-  runLeastPrivilege([memoryInput('audit.log', `${lines.join('\n')}\n`)], { namespace: 'shop', since: '90d', now: NOW, includeSystem: false, suggest: suggestToo }, { load: async () => snapshot });
+  runLeastPrivilege(
+    [memoryInput('audit.log', `${lines.join('\n')}\n`)],
+    { namespace: 'shop', since: '90d', now: NOW, includeSystem: false, suggest: suggestToo },
+    { load: async () => snapshot },
+  );
 
 describe('runLeastPrivilege', () => {
   const log = [
@@ -54,24 +72,49 @@ describe('runLeastPrivilege', () => {
     event('ResponseComplete', 'a', { username: 'gina', groups: ['devs', 'system:authenticated'] }),
     // the admin impersonates bob: the read is bob's, with the impersonated groups
     event('RequestReceived', 'b', { username: 'admin', groups: ['system:masters'] }),
-    event('ResponseComplete', 'b', { username: 'admin', groups: ['system:masters'] }, { impersonatedUser: { username: 'bob', groups: ['system:authenticated'] } }),
+    event(
+      'ResponseComplete',
+      'b',
+      { username: 'admin', groups: ['system:masters'] },
+      { impersonatedUser: { username: 'bob', groups: ['system:authenticated'] } },
+    ),
     // mallory is denied (her binding was made after the attempt, say): not use
-    event('ResponseComplete', 'c', { username: 'mallory' }, { responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } }),
+    event(
+      'ResponseComplete',
+      'c',
+      { username: 'mallory' },
+      { responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } },
+    ),
   ];
 
   it('credits group members and impersonated users, and never denied attempts', async () => {
     const result = await run(log);
-    const byBinding = Object.fromEntries(result.items.map((i) => [`${i.binding.name}${i.ruleIndex === null ? '' : `[${i.ruleIndex}]`}`, i.findings]));
-    expect(byBinding).toEqual({ mallory: ['unused-binding'], 'devs[0]': ['unused-verb', 'too-broad'], 'bob[0]': ['unused-verb', 'too-broad'] });
+    const byBinding = Object.fromEntries(
+      result.items.map((i) => [`${i.binding.name}${i.ruleIndex === null ? '' : `[${i.ruleIndex}]`}`, i.findings]),
+    );
+    expect(byBinding).toEqual({
+      mallory: ['unused-binding'],
+      'devs[0]': ['unused-verb', 'too-broad'],
+      'bob[0]': ['unused-verb', 'too-broad'],
+    });
     expect(result.metadata.logs).toMatchObject({ reads: 2, denied: 1 });
-    expect(result.metadata.window).toMatchObject({ since: '2026-06-03T00:00:00.000Z', until: NOW.toISOString(), requested: '90d' });
-    expect(result.metadata.suggestion).toMatchObject({ readsChecked: 2, deletable: ['RoleBinding shop/devs', 'RoleBinding shop/bob', 'RoleBinding shop/mallory'] });
+    expect(result.metadata.window).toMatchObject({
+      since: '2026-06-03T00:00:00.000Z',
+      until: NOW.toISOString(),
+      requested: '90d',
+    });
+    expect(result.metadata.suggestion).toMatchObject({
+      readsChecked: 2,
+      deletable: ['RoleBinding shop/devs', 'RoleBinding shop/bob', 'RoleBinding shop/mallory'],
+    });
   });
 
   it('refuses to suggest from logs without a Secret request in the window', async () => {
     await expect(run([], true)).rejects.toThrow(/^refusing to suggest: the logs hold no Secret request in the window/);
     const report = await run([]);
-    expect(report.metadata.warnings).toContain('the logs hold no Secret request in the window: every binding looks unused');
+    expect(report.metadata.warnings).toContain(
+      'the logs hold no Secret request in the window: every binding looks unused',
+    );
   });
 
   it('the proof catches a suggestion that would deny a read seen', async () => {
@@ -79,12 +122,33 @@ describe('runLeastPrivilege', () => {
     expect(result.suggestion!.objects.length).toBeGreaterThan(0);
     // Tamper: drop the new bindings, keep the re-declared ones (subjects moved away to nowhere).
     const reads = [
-      { user: 'bob', groups: [], verb: 'get' as const, namespace: 'shop', name: 'db', scope: 'named' as const, count: 1, firstSeen: 1, lastSeen: 1 },
+      {
+        user: 'bob',
+        groups: [],
+        verb: 'get' as const,
+        namespace: 'shop',
+        name: 'db',
+        scope: 'named' as const,
+        count: 1,
+        firstSeen: 1,
+        lastSeen: 1,
+      },
     ];
     const lp = { rbac: snapshot.rbac, serviceAccounts: [], reads };
-    const analysis = analyzeLeastPrivilege(lp, { namespace: 'shop', windowStart: Date.parse('2026-06-01T00:00:00Z'), windowEnd: NOW.getTime(), includeSystem: false });
+    const analysis = analyzeLeastPrivilege(lp, {
+      namespace: 'shop',
+      windowStart: Date.parse('2026-06-01T00:00:00Z'),
+      windowEnd: NOW.getTime(),
+      includeSystem: false,
+    });
     const s = suggest(lp, analysis.judgements);
-    const broken = { ...s, proposed: { ...s.proposed, roleBindings: s.proposed.roleBindings.filter((b) => !b.metadata.name?.endsWith('-least-privilege')) } };
+    const broken = {
+      ...s,
+      proposed: {
+        ...s.proposed,
+        roleBindings: s.proposed.roleBindings.filter((b) => !b.metadata.name?.endsWith('-least-privilege')),
+      },
+    };
     expect(prove(lp, analysis, s).denied).toEqual([]);
     expect(prove(lp, analysis, broken).denied).toEqual(['User bob get shop/db']);
   });
