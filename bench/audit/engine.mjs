@@ -7,13 +7,14 @@ import { benchDir } from './generate-log.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export async function bundleEngine() {
-  const outfile = join(benchDir(), 'engine.mjs');
+/** `exports`: more export lines (other engines built on this one); `outfile`: where to write it. */
+export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'engine.mjs') } = {}) {
   await build({
     stdin: {
       contents: [
         "export { runAudit } from './src/audit/run.ts';",
         "export { openAuditLogs } from './src/sources/audit-inputs.ts';",
+        ...exports,
       ].join('\n'),
       resolveDir: repo,
       loader: 'ts',

@@ -82,9 +82,12 @@ function merge(known: Pending, read: SecretRead, bit: number): Pending {
   const earlier = known.read;
   const later = read.stageRank > earlier.stageRank ? read : earlier;
   const time = earlier.time === null ? read.time : read.time === null ? earlier.time : Math.min(earlier.time, read.time);
-  const impersonatedUser = later.impersonatedUser ?? earlier.impersonatedUser ?? read.impersonatedUser;
+  // The impersonated user's groups come with it, from the same stage.
+  const impersonating = later.impersonatedUser !== null ? later : earlier.impersonatedUser !== null ? earlier : read;
+  const { impersonatedUser, impersonatedGroups } = impersonating;
+  const merged = { ...later, time, impersonatedUser, ...(impersonatedGroups ? { impersonatedGroups } : {}) };
   return {
-    read: time === later.time && impersonatedUser === later.impersonatedUser ? later : { ...later, time, impersonatedUser },
+    read: time === later.time && impersonatedUser === later.impersonatedUser ? later : merged,
     stages: known.stages | bit,
   };
 }

@@ -4,7 +4,16 @@ import { exposureCommand } from './exposure.js';
 import { rotateCommand } from './rotate.js';
 import { auditCommand } from './audit.js';
 import { investigateCommand } from './investigate.js';
+import { leastPrivilegeCommand } from './least-privilege.js';
 import { completionCommand } from './completion.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandSpec<any>[] = [whoCanCommand, exposureCommand, rotateCommand, auditCommand, investigateCommand, completionCommand];
+export const COMMANDS: readonly CommandSpec<any>[] = [
+  whoCanCommand,
+  exposureCommand,
+  rotateCommand,
+  auditCommand,
+  investigateCommand,
+  leastPrivilegeCommand,
+  completionCommand,
+];

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import type { ObservedRead } from '../../../src/audit/read-ledger.js';
+import { analyzeLeastPrivilege } from '../../../src/leastpriv/analyze.js';
+import { prove, removedText } from '../../../src/leastpriv/prove.js';
+import { suggest } from '../../../src/leastpriv/suggest.js';
+import type { DatedBinding, LeastPrivilegeInput } from '../../../src/leastpriv/types.js';
+import type { Binding } from '../../../src/whocan/types.js';
+import { clusterRole, crb, group, rb, readSecrets, role, rule, sa, user } from '../whocan/fixtures.js';
+
+const OLD = '2026-01-01T00:00:00Z';
+const START = Date.parse('2026-06-01T00:00:00Z');
+const END = Date.parse('2026-09-01T00:00:00Z');
+const T = Date.parse('2026-07-01T00:00:00Z');
+const dated = (b: Binding, created = OLD): DatedBinding => ({
+  ...b,
+  metadata: { ...b.metadata, creationTimestamp: created },
+});
+
+const read = (
+  user: string,
+  verb: 'get' | 'list' | 'watch',
+  namespace: string | null,
+  name: string | null,
+  extra: Partial<ObservedRead> = {},
+): ObservedRead => ({
+  user,
+  groups: [],
+  verb,
+  namespace,
+  name,
+  scope: verb === 'get' ? 'named' : name ? 'field-selected' : namespace ? 'namespace-wide' : 'cluster-wide',
+  count: 1,
+  firstSeen: T,
+  lastSeen: T,
+  ...extra,
+});
+
+function scenario(reads: ObservedRead[]): LeastPrivilegeInput {
+  return {
+    rbac: {
+      roles: [
+        role('reader', [readSecrets()], 'shop'),
+        role('mixed', [rule(['get', 'list'], ['secrets', 'configmaps'])], 'shop'),
+      ],
+      clusterRoles: [
+        clusterRole('shared-reader', [readSecrets(['get', 'list'])]),
+        clusterRole('admin-ish', [rule(['*'], ['*'], ['*'])]),
+      ],
+      roleBindings: [
+        dated(rb('alice-reads', { kind: 'Role', name: 'reader' }, [user('alice')], 'shop')),
+        dated(rb('nobody', { kind: 'Role', name: 'reader' }, [user('bob')], 'shop')),
+        dated(rb('carol-shared', { kind: 'ClusterRole', name: 'shared-reader' }, [user('carol'), user('zed')], 'shop')),
+        dated(rb('dave-shared', { kind: 'ClusterRole', name: 'shared-reader' }, [sa('robot')], 'pay')),
+        dated(rb('erin-mixed', { kind: 'Role', name: 'mixed' }, [user('erin')], 'shop')),
+        dated(rb('young', { kind: 'Role', name: 'reader' }, [user('yolanda')], 'shop'), '2026-08-01T00:00:00Z'),
+        dated(rb('devs', { kind: 'Role', name: 'reader' }, [group('devs')], 'shop')),
+      ],
+      clusterRoleBindings: [
+        dated(crb('ops-admin', 'admin-ish', [user('olga')])),
+        dated(crb('masters', 'admin-ish', [group('system:masters')])),
+      ],
+    },
+    serviceAccounts: [{ namespace: 'pay', name: 'robot', creationTimestamp: OLD }],
+    reads,
+  };
+}
+
+const options = { namespace: undefined, windowStart: START, windowEnd: END, includeSystem: false };
+
+describe('least-privilege analysis', () => {
+  const reads = [
+    read('alice', 'get', 'shop', 'db', { count: 3 }),
+    read('carol', 'get', 'shop', 'db'),
+    read('system:serviceaccount:pay:robot', 'list', 'pay', null),
+    read('erin', 'get', 'shop', 'token'),
+    read('gina', 'get', 'shop', 'db', { groups: ['devs', 'system:authenticated'] }),
+    read('olga', 'get', 'shop', 'db'),
+  ];
+  const input = scenario(reads);
+  const analysis = analyzeLeastPrivilege(input, options);
+  const find = (binding: string, ruleIndex: number | null = 0) =>
+    analysis.items.find((i) => i.binding.name === binding && i.ruleIndex === ruleIndex);
+
+  it('flags a broad reader who reads one Secret: unused list/watch, names proposed', () => {
+    const item = find('alice-reads')!;
+    expect(item.findings).toEqual(['unused-verb', 'too-broad']);
+    expect(item.used).toMatchObject({ verbs: ['get'], secrets: ['shop/db'], reads: 3 });
+    expect(item.proposal).toBe('get secrets [db]');
+  });
+
+  it('flags a binding nobody uses, and a subject that never read', () => {
+    expect(find('nobody', null)!.findings).toEqual(['unused-binding']);
+    const shared = find('carol-shared', null)!;
+    expect(shared.findings).toEqual(['unused-subject']);
+    expect(shared.subjects.map((s) => [s.subject.name, s.verdict])).toEqual([
+      ['carol', 'used'],
+      ['zed', 'unused'],
+    ]);
+  });
+
+  it('keeps unnamed lists without names, and judges group bindings by their members', () => {
+    expect(find('dave-shared')!).toMatchObject({ findings: ['unused-verb'], proposal: 'list secrets' });
+    expect(find('devs')!.findings).toEqual(['unused-verb', 'too-broad']);
+  });
+
+  it('does not judge young bindings, wildcard rules are flagged but left as they are', () => {
+    expect(find('young', null)!.findings).toEqual(['not-judged']);
+    const ops = find('ops-admin')!;
+    expect(ops.findings).toContain('wildcard');
+    expect(ops.blocked).toMatch(/cannot say "all but Secrets"/);
+    expect(analysis.hiddenControlPlane.bindings).toBe(1); // system:masters
+  });
+
+  it('suggests new roles and re-declared bindings that keep every read, and lists what goes', () => {
+    const s = suggest(input, analysis.judgements);
+    const names = s.objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    expect(names).toContain('Role/shop/alice-reads-least-privilege');
+    expect(names).toContain('RoleBinding/shop/alice-reads');
+    expect(names).not.toContain('Role/shop/reader');
+    const mixed = s.objects.find((o) => o.metadata.name === 'erin-mixed-least-privilege' && o.kind === 'Role')!;
+    expect(mixed.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['token'] },
+    ]);
+    expect(s.objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'nobody')!.subjects).toEqual([]);
+    expect(s.emptied.map((b) => b.name)).toContain('nobody');
+    const proof = prove(input, analysis, s);
+    expect(proof.denied).toEqual([]);
+    expect(proof.checked).toBe(reads.length);
+    const removed = proof.removed.map(removedText);
+    expect(removed).toContain('User alice: list secrets in namespace shop');
+    expect(removed).toContain('User alice: get secrets in namespace shop, except db');
+    expect(removed).toContain('User bob: get secrets in namespace shop');
+    expect(removed).toContain('User zed: get secrets in namespace shop');
+    expect(removed).toContain('ServiceAccount pay/robot: get secrets in namespace pay');
+    expect(removed).toContain('User carol: list secrets in namespace shop');
+    expect(removed).not.toContainEqual(expect.stringContaining('olga'));
+  });
+
+  it('denied attempts are not use', () => {
+    const a = analyzeLeastPrivilege(scenario([]), options);
+    expect(a.items.find((i) => i.binding.name === 'alice-reads')!.findings).toEqual(['unused-binding']);
+  });
+});
+
+describe('narrowing', () => {
+  it('does not name the Secrets of get when the same rule lists the whole namespace', async () => {
+    const { narrowedReads } = await import('../../../src/leastpriv/narrow.js');
+    const uses = new Map([
+      ['get', { unnamed: false, names: new Set(['db']) }],
+      ['list', { unnamed: true, names: new Set<string>() }],
+    ]);
+    expect(narrowedReads(['get', 'list', 'watch'], uses)).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] },
+    ]);
+  });
+
+  it('splits a rule into what it grants besides reading Secrets, or says it cannot', async () => {
+    const { remainderOf } = await import('../../../src/leastpriv/narrow.js');
+    expect(remainderOf(rule(['get', 'create'], ['secrets', 'configmaps'], ['', 'example.io']))).toEqual([
+      { apiGroups: ['', 'example.io'], resources: ['configmaps'], verbs: ['get', 'create'] },
+      { apiGroups: ['example.io'], resources: ['secrets'], verbs: ['get', 'create'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    expect(remainderOf(rule(['*'], ['secrets']))).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] },
+    ]);
+    expect(remainderOf(rule(['get'], ['*']))).toBeUndefined();
+    expect(remainderOf(rule(['get'], ['secrets'], ['*']))).toBeUndefined();
+  });
+});
+
+describe('renderManifests', () => {
+  it('keeps untrusted names inside their comment line', async () => {
+    const { renderManifests } = await import('../../../src/output/manifests.js');
+    const yaml = await import('js-yaml');
+    const text = renderManifests(
+      [{ kind: 'Role', metadata: { name: 'x' } }],
+      ['User a\nkind: ClusterRoleBinding\u001b[31m: get'],
+      'yaml',
+    );
+    expect(text.split('\n')[0]).toBe('# User a\\nkind: ClusterRoleBinding\\u001b[31m: get');
+    expect(yaml.loadAll(text)).toEqual([{ kind: 'Role', metadata: { name: 'x' } }]);
+  });
+});
