@@ -9,11 +9,14 @@ import { createContext, type CommandContext } from './context.js';
 import { reportError } from './report-error.js';
 import { runComplete } from './completion.js';
 import { VERSION } from '../version.js';
+import { escapeLine, terminalSafeIO } from '../output/terminal.js';
 
 export const PROGRAM = 'kubectl secrets';
 
 /** Runs the CLI in-process and returns its exit code; never calls process.exit. */
-export async function main(rawArgv: readonly string[], io: IO, commands: readonly CommandSpec<any>[]): Promise<number> {
+export async function main(rawArgv: readonly string[], given: IO, commands: readonly CommandSpec<any>[]): Promise<number> {
+  // Untrusted strings (audit logs, object names, messages) never drive the terminal, whatever a command prints.
+  const io = terminalSafeIO(given);
   if (rawArgv[0] === '__complete') {
     const ctx = createContext({ output: 'table', noHeaders: false, v: 0 }, io);
     try {
@@ -76,7 +79,7 @@ export async function main(rawArgv: readonly string[], io: IO, commands: readonl
 
   if (failure) {
     const path = selected ? `${PROGRAM} ${commandName(selected)}` : PROGRAM;
-    io.stderr.write(`error: ${explainFailure(failure, selected, argv, commands)}\nSee '${path} --help' for usage.\n`);
+    io.stderr.write(`error: ${escapeLine(explainFailure(failure, selected, argv, commands))}\nSee '${path} --help' for usage.\n`);
     return 1;
   }
   if (helpText) {

@@ -2,7 +2,6 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { commaList, repeated, withOutput, type SharedArgs } from './flags.js';
-import { colorEnabled } from './io.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
 import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError, errorMessage } from '../errors.js';
@@ -10,8 +9,7 @@ import { auditDocument } from '../audit/document.js';
 import type { ResolvedQuery } from '../audit/query.js';
 import { GROUP_BY, READ_VERBS, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport } from '../audit/run.js';
 import { openAuditLogs } from '../sources/audit-inputs.js';
-import { paint } from '../output/color.js';
-import { printReport, printWarnings } from '../output/print.js';
+import { printPainted, printReport, printWarnings } from '../output/print.js';
 
 const EPILOG = `audit reads API server audit logs and never talks to a cluster: it has no
 connection flags, -n filters the logs, and --user filters subjects.
@@ -147,5 +145,5 @@ function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void 
   printReport(shown, view, plan, io);
   printWarnings(document, io);
   const denied = deniedLine(report);
-  if (denied) io.stderr.write(`${paint(denied, 'red', colorEnabled(io, io.stderr))}\n`);
+  if (denied) printPainted(io, denied, 'red');
 }

@@ -1,4 +1,5 @@
 import { paint } from './color.js';
+import { escapeTerminal } from './terminal.js';
 import type { Column } from './report.js';
 
 export interface TableOptions {
@@ -35,4 +36,5 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
-const oneLine = (text: string): string => (text === '' ? '<none>' : text.replace(/\s*\n\s*/g, ' '));
+/** Cells come from audit logs and cluster objects: escaped before widths are measured. */
+const oneLine = (text: string): string => (text === '' ? '<none>' : escapeTerminal(text.replace(/\s*\n\s*/g, ' ')));
