@@ -7,6 +7,7 @@ import { verbosityOption } from './flags.js';
 import { normalizeArgv } from './argv.js';
 import { createContext, type CommandContext } from './context.js';
 import { reportError } from './report-error.js';
+import { didYouMean, firstUnknownFlag, suggestionsFor } from './suggest.js';
 import { runComplete } from './completion.js';
 import { VERSION } from '../version.js';
 import { escapeLine, terminalSafeIO } from '../output/terminal.js';
@@ -31,6 +32,7 @@ export async function main(rawArgv: readonly string[], given: IO, commands: read
   let context: CommandContext | undefined;
   let failure: string | undefined;
   let selected: CommandSpec<any> | undefined;
+  let selectedFlags: Set<string> = new Set();
 
   const parser: Argv<SharedArgs> = (yargs(argv) as unknown as Argv<SharedArgs>)
     .scriptName(PROGRAM)
@@ -55,7 +57,9 @@ export async function main(rawArgv: readonly string[], given: IO, commands: read
       describe: spec.hidden ? false : spec.describe,
       builder: (y: Argv<SharedArgs>) => {
         selected = spec;
-        return spec.builder(y);
+        const built = spec.builder(y);
+        selectedFlags = declaredFlags(built);
+        return built;
       },
       handler: (args: any) => {
         context = createContext(args as SharedArgs, io);
@@ -79,7 +83,8 @@ export async function main(rawArgv: readonly string[], given: IO, commands: read
 
   if (failure) {
     const path = selected ? `${PROGRAM} ${commandName(selected)}` : PROGRAM;
-    io.stderr.write(`error: ${escapeLine(explainFailure(failure, selected, argv, commands))}\nSee '${path} --help' for usage.\n`);
+    const { message, hint } = explainFailure(failure, selected, argv, commands, selectedFlags);
+    io.stderr.write(`error: ${escapeLine(message)}${hint}\nSee '${path} --help' for usage.\n`);
     return 1;
   }
   if (helpText) {
@@ -96,9 +101,32 @@ export async function main(rawArgv: readonly string[], given: IO, commands: read
   }
 }
 
-/** Rewrites yargs' validation messages into kubectl-like one-liners. */
-function explainFailure(message: string, spec: CommandSpec<any> | undefined, argv: readonly string[], commands: readonly CommandSpec<any>[]): string {
+/** Rewrites yargs' validation messages into kubectl-like one-liners, with kubectl's "Did you mean this?" after typos. */
+function explainFailure(
+  message: string,
+  spec: CommandSpec<any> | undefined,
+  argv: readonly string[],
+  commands: readonly CommandSpec<any>[],
+  flags: ReadonlySet<string>,
+): { message: string; hint: string } {
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
+  // A mistyped flag explains a "missing required argument" too (audit --lgo x): name the typo first.
+  const typo = spec ? firstUnknownFlag(argv.slice(1), flags) : undefined;
+  if (typo && /^(Unknown arguments?|Missing required argument)/i.test(line)) {
+    const long = [...flags].filter((f) => f.length > 1).map((f) => `--${f}`);
+    return { message: `unknown flag: ${typo}`, hint: typo.startsWith('--') ? didYouMean(suggestionsFor(typo, long)) : '' };
+  }
+  const unknownCommand = /^Unknown arguments?: (.*)$/i.exec(line);
+  if (!spec && unknownCommand) {
+    const words = unknownCommand[1]!.split(',').map((w) => w.trim());
+    const word = argv.find((a) => !a.startsWith('-') && words.includes(a)) ?? words[0]!;
+    const names = commands.filter((c) => !c.hidden).map(commandName);
+    return { message: `unknown command "${word}" for "${PROGRAM}"`, hint: didYouMean(suggestionsFor(word, names)) };
+  }
+  return { message: explainValidation(line, spec, argv, commands), hint: '' };
+}
+
+function explainValidation(line: string, spec: CommandSpec<any> | undefined, argv: readonly string[], commands: readonly CommandSpec<any>[]): string {
   if (/^Not enough non-option arguments/i.test(line) || /^Missing required argument: name$/i.test(line)) {
     return `missing argument: usage is "${PROGRAM} ${spec?.command ?? '<command>'}"`;
   }
@@ -118,5 +146,16 @@ function explainFailure(message: string, spec: CommandSpec<any> | undefined, arg
 }
 
 class ParseFailure extends Error {}
+
+/** Every flag name (and alias) a command's parser knows, without dashes. */
+function declaredFlags(y: unknown): Set<string> {
+  const options = (y as { getOptions?: () => { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions?.();
+  const names = new Set(['help', 'h', 'version']);
+  if (!options) return names;
+  for (const key of Object.keys(options.key)) names.add(key);
+  for (const [key, aliases] of Object.entries(options.alias)) [key, ...aliases].forEach((a) => names.add(a));
+  // camelCase twins yargs adds are not spellings a user types
+  return new Set([...names].filter((n) => !/[A-Z]/.test(n) || n.length === 1));
+}
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);

@@ -78,7 +78,7 @@ export function runBuilt(
 export function runProcess(
   cmd: string,
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; stdin?: string | undefined; cwd?: string | undefined; uid?: number | undefined; gid?: number | undefined } = {},
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string | Buffer | undefined; cwd?: string | undefined; uid?: number | undefined; gid?: number | undefined } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const ids = { ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}) };
