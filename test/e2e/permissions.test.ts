@@ -6,7 +6,7 @@
 // clear refusal before any change.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, applyYaml, asUser, useCluster } from '../harness/cluster.js';
+import { api, applyYaml, asUser } from '../harness/cluster.js';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 import { runCli, type CliResult } from '../harness/runCli.js';
 import { grantsOf, grantText, type Grant, type PermissionCommand } from '../../src/kube/permissions.js';
