@@ -7,6 +7,11 @@ import { Readable } from 'node:stream';
 import { main } from '../../src/cli/app.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import type { IO, Writer } from '../../src/cli/io.js';
+import { recordOutput } from './run-record.js';
+
+/** The bundle, the binary, or kubectl running it as a plugin (not kubectl's own output of test fixtures). */
+const isTheTool = (cmd: string, args: readonly string[]): boolean =>
+  /kubectl-secrets(\.cjs)?$/.test(cmd) || /kubectl-secrets(\.cjs)?$/.test(args[0] ?? '') || (/kubectl$/.test(cmd) && args[0] === 'secrets');
 
 export interface CliResult {
   code: number;
@@ -61,6 +66,7 @@ export async function runCli(args: readonly string[], opts: CliOptions = {}): Pr
   const stdin = Object.assign(Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin as string)]), { isTTY: opts.tty === true });
   const io: IO = { stdout, stderr, stdin, env: environment(opts) };
   const code = await main(args, io, COMMANDS);
+  recordOutput({ stdout: stdout.text, stderr: stderr.text });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -88,7 +94,10 @@ export function runProcess(
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
+    child.on('close', (code) => {
+      if (isTheTool(cmd, args)) recordOutput({ stdout, stderr });
+      resolvePromise({ code: code ?? 1, stdout, stderr });
+    });
     child.stdin.end(opts.stdin ?? '');
   });
 }
