@@ -7,31 +7,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundle, runBuilt, runCli } from '../../harness/runCli.js';
+import { auditEventLine } from './audit-event.js';
 
 const PARTIAL_INPUT_EXIT = 5;
 
-function event(id: string, user: string, second: number): string {
-  return JSON.stringify({
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: id,
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/prod/secrets/db',
-    verb: 'get',
-    user: { username: user, groups: ['system:authenticated'] },
-    sourceIPs: ['192.0.2.1'],
-    userAgent: 'kubectl/v1.37.2',
-    objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
-    responseStatus: { metadata: {}, code: 200 },
-    requestReceivedTimestamp: `2026-01-01T10:00:${String(second).padStart(2, '0')}.000000Z`,
-    stageTimestamp: `2026-01-01T10:00:${String(second).padStart(2, '0')}.001000Z`,
-  });
-}
-
 /** Many lines, so that a cut in the middle of the .gz still leaves whole events before it. */
 function logText(user: string, count: number): string {
-  return Array.from({ length: count }, (_, i) => event(`${user}-${i}`, user, i % 60)).join('\n') + '\n';
+  return Array.from({ length: count }, (_, i) => auditEventLine({ id: `${user}-${i}`, user, second: i % 60 })).join('\n') + '\n';
 }
 
 function dirWith(files: Record<string, Buffer | string>): string {

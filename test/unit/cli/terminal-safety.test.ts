@@ -8,6 +8,7 @@ import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../harness/runCli.js';
 import { CONTROL_CHARS } from '../../harness/terminal.js';
+import { auditEventLine } from './audit-event.js';
 import { escapeTerminal } from '../../../src/output/terminal.js';
 
 // ESC-based CSI (clear screen), OSC 0 (window title) ended by BEL, OSC 8 (hyperlink) ended by ST,
@@ -15,30 +16,11 @@ import { escapeTerminal } from '../../../src/output/terminal.js';
 const EVIL_USER = 'mallory\u001b[2J\u001b]0;owned\u0007\r\b\u009b31m';
 const EVIL_AGENT = 'curl\u001b]8;;https://evil.example/\u001b\\click\u001b]8;;\u001b\\';
 
-function event(id: string, user: string, agent: string): string {
-  return JSON.stringify({
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: id,
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/prod/secrets/db',
-    verb: 'get',
-    user: { username: user, groups: ['system:authenticated'] },
-    sourceIPs: ['192.0.2.1'],
-    userAgent: agent,
-    objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
-    responseStatus: { metadata: {}, code: 200 },
-    requestReceivedTimestamp: '2026-01-01T10:00:00.000000Z',
-    stageTimestamp: '2026-01-01T10:00:00.001000Z',
-  });
-}
-
 function evilLog(): string {
   const dir = mkdtempSync(join(tmpdir(), 'terminal-safety-'));
   // The file name carries an escape too: warnings name it.
   const file = join(dir, 'audit\u001b]0;t\u0007.log');
-  const good = event("a1", EVIL_USER, EVIL_AGENT);
+  const good = auditEventLine({ id: "a1", user: EVIL_USER, agent: EVIL_AGENT });
   writeFileSync(file, `${good}\n${good.replace("\"a1\"", "\"a2\"").slice(0, -60)}\n`);
   return file;
 }
