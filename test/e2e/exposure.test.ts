@@ -413,8 +413,10 @@ describe('exposure NAME', () => {
     const high = await cli(['exposure', 'app-creds', '-n', ns, '--fail-on=high']);
     expect(high.code).toBe(3);
     expect(high.stderr).toMatch(/\d+ findings? at or above high \(--fail-on=high\)/);
+    // kubectl apply left tls-cert's values in last-applied-configuration: value-in-metadata (high).
     const tls = await cli(['exposure', 'tls-cert', '-n', ns, '--fail-on', 'low']);
-    expect(tls.code).toBe(0);
+    expect(tls.code).toBe(3);
+    expect(tls.stderr).toMatch(/risk high value-in-metadata: annotation kubectl\.kubernetes\.io\/last-applied-configuration/);
     const help = await cli(['exposure', '--help']);
     expect(help.stdout).toMatch(/--fail-on\s+Exit 3 when a finding/);
   });

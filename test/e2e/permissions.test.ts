@@ -5,6 +5,9 @@
 // (or, for an optional one, a note and key checks skipped), and for rotate a
 // clear refusal before any change.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, applyYaml, asUser } from '../harness/cluster.js';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
@@ -46,6 +49,8 @@ async function run(kubeconfig: string, args: string[]): Promise<CliResult> {
   return r;
 }
 
+/** The command's row but one permission. */
+const without = (command: PermissionCommand, taken: Grant) => grantsOf(command).filter((g) => grantText(g) !== grantText(taken));
 const label = (g: Grant) => `no-${g.verb}-${g.resource}`;
 /** Grants an e2e run can take away: APIs this cluster does not serve are never asked for. */
 const testable = (command: PermissionCommand) => grantsOf(command).filter((g) => !g.servedOnly);
@@ -88,7 +93,7 @@ for (const { command, args } of READ_COMMANDS) {
 
     for (const taken of testable(command)) {
       it(`without ${grantText(taken)}: ${taken.optional ? 'a note, keys not read' : 'a partial answer with a warning naming it'}`, async () => {
-        const kubeconfig = await userWith(`${command.replace(/ -A$/, '-all')}-${label(taken)}`, grantsOf(command).filter((g) => g !== taken));
+        const kubeconfig = await userWith(`${command.replace(/ -A$/, '-all')}-${label(taken)}`, without(command, taken));
         const r = await run(kubeconfig, [...args, '-o', 'json']);
         expect(r.code, r.stderr).toBe(0);
         const doc = JSON.parse(r.stdout);
@@ -118,7 +123,9 @@ describe('rotate with exactly its row of the table', () => {
     const kubeconfig = await userWith('rotate-full', grantsOf('rotate'));
     const value = makeCanary('perm-new');
     canaries.push(value);
-    const r = await run(kubeconfig, ['rotate', 'db', '--from-literal', `password=${value}`, '--yes', '--timeout', '90s']);
+    const file = join(mkdtempSync(join(tmpdir(), 'perm-')), 'password');
+    writeFileSync(file, value);
+    const r = await run(kubeconfig, ['rotate', 'db', '--from-file', `password=${file}`, '--yes', '--timeout', '90s']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/^warning:/m);
     version = 2;
@@ -127,7 +134,7 @@ describe('rotate with exactly its row of the table', () => {
 
   for (const taken of testable('rotate')) {
     it(`without ${grantText(taken)}: refused before any change, naming it`, async () => {
-      const kubeconfig = await userWith(`rotate-${label(taken)}`, grantsOf('rotate').filter((g) => g !== taken));
+      const kubeconfig = await userWith(`rotate-${label(taken)}`, without('rotate', taken));
       const before = await state();
       const r = await run(kubeconfig, ['rotate', 'db', '--from-literal', 'password=not-used', '--yes']);
       expect(r.code).toBe(1);
