@@ -452,7 +452,8 @@ describe('exposure -A: the inventory', () => {
     const result = await cli(['exposure', '-n', ns]);
     expect(result.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+TYPE\s+KEYS\s+CONSUMERS\s+RISK\s+MANAGER\s+STATUS$/);
     expect(result.stdout).toMatch(new RegExp(`${ns}\\s+gone\\s+<missing>\\s+\\?\\s+1\\s+high\\s+\\?\\s+missing`));
-    expect(result.stdout).toMatch(new RegExp(`${ns}\\s+unused-secret\\s+Opaque\\s+1\\s+0\\s+-\\s+helm \\(release shop\\)\\s+unused`));
+    // Unused, but applied with kubectl apply: its value sits in last-applied-configuration (value-in-metadata, high).
+    expect(result.stdout).toMatch(new RegExp(`${ns}\\s+unused-secret\\s+Opaque\\s+1\\s+0\\s+high\\s+helm \\(release shop\\)\\s+unused`));
     const wide = await cli(['exposure', '-n', ns, '-o', 'wide']);
     expect(wide.stdout).toMatch(/app-creds .*password,token,username/);
     const names = await cli(['exposure', '-n', ns, '-o', 'name']);
