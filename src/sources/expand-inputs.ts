@@ -58,7 +58,8 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
     for (const path of paths) {
       const info = await statOrThrow(resolve(cwd, path), path);
       if (!info.isDirectory()) {
-        await addFile(path, info.mtimeMs);
+        // A file a glob found is one of a set, as a directory's files are: unreadable, it is skipped with a warning.
+        await addFile(path, info.mtimeMs, hasGlob(arg));
         continue;
       }
       const entries = await readdir(resolve(cwd, path), { withFileTypes: true });

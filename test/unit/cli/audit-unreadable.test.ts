@@ -94,6 +94,15 @@ describe('audit inputs that cannot be read to the end', () => {
       expect(r.stdout).toMatch(/^frank\s/m);
     });
 
+    it('the same for a file a glob found', async () => {
+      const dir = dirWith({ 'audit-1.log': logText('frank', 2), 'audit-2.log': logText('grace', 2) });
+      chmodSync(join(dir, 'audit-2.log'), 0o000);
+      const r = await runBuilt(['audit', '--log', join(dir, 'audit-*.log')], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {});
+      expect(r.code, r.stderr).toBe(PARTIAL_INPUT_EXIT);
+      expect(r.stderr).toMatch(/^warning: .*audit-2\.log: cannot read: permission denied, at byte 0$/m);
+      expect(r.stdout).toMatch(/^frank\s/m);
+    });
+
     it('named on the command line, it is an error (exit 1), as before', async () => {
       const dir = dirWith({ 'b.log': logText('grace', 2) });
       chmodSync(join(dir, 'b.log'), 0o000);
