@@ -28,6 +28,18 @@ const WORKLOADS: Permission = {
 const BATCH: Permission = { verbs: ['list'], group: 'batch', resources: ['jobs', 'cronjobs'], scope: 'namespace' };
 const RCS_PODS: Permission = { verbs: ['list'], group: '', resources: ['pods', 'replicationcontrollers'], scope: 'namespace' };
 
+const EXPOSURE: readonly Permission[] = [
+  RCS_PODS,
+  WORKLOADS,
+  BATCH,
+  { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'namespace' },
+  { verbs: ['list'], group: 'networking.k8s.io', resources: ['ingresses'], scope: 'namespace' },
+  { verbs: ['list'], group: 'gateway.networking.k8s.io', resources: ['gateways'], scope: 'cluster', servedOnly: true },
+  { verbs: ['list'], group: 'storage.k8s.io', resources: ['storageclasses'], scope: 'cluster' },
+  { verbs: ['list'], group: 'secrets-store.csi.x-k8s.io', resources: ['secretproviderclasses'], scope: 'namespace', servedOnly: true },
+  { verbs: ['get'], group: '', resources: ['secrets'], scope: 'namespace', optional: 'key names, sizes and types' },
+];
+
 export const COMMAND_PERMISSIONS = {
   'who-can': [
     { verbs: ['list'], group: 'rbac.authorization.k8s.io', resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'], scope: 'cluster' },
@@ -38,28 +50,9 @@ export const COMMAND_PERMISSIONS = {
     { verbs: ['list'], group: '', resources: ['secrets'], scope: 'namespace', optional: 'metadata only, for existence' },
     { verbs: ['create'], group: 'authorization.k8s.io', resources: ['subjectaccessreviews'], scope: 'cluster', flag: '--verify' },
   ],
-  exposure: [
-    RCS_PODS,
-    WORKLOADS,
-    BATCH,
-    { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'namespace' },
-    { verbs: ['list'], group: 'networking.k8s.io', resources: ['ingresses'], scope: 'namespace' },
-    { verbs: ['list'], group: 'gateway.networking.k8s.io', resources: ['gateways'], scope: 'cluster', servedOnly: true },
-    { verbs: ['list'], group: 'storage.k8s.io', resources: ['storageclasses'], scope: 'cluster' },
-    { verbs: ['list'], group: 'secrets-store.csi.x-k8s.io', resources: ['secretproviderclasses'], scope: 'namespace', servedOnly: true },
-    { verbs: ['get'], group: '', resources: ['secrets'], scope: 'namespace', optional: 'key names, sizes and types' },
-  ],
-  'exposure -A': [
-    { ...RCS_PODS, scope: 'cluster' },
-    { ...WORKLOADS, scope: 'cluster' },
-    { ...BATCH, scope: 'cluster' },
-    { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
-    { verbs: ['list'], group: 'networking.k8s.io', resources: ['ingresses'], scope: 'cluster' },
-    { verbs: ['list'], group: 'gateway.networking.k8s.io', resources: ['gateways'], scope: 'cluster', servedOnly: true },
-    { verbs: ['list'], group: 'storage.k8s.io', resources: ['storageclasses'], scope: 'cluster' },
-    { verbs: ['list'], group: 'secrets-store.csi.x-k8s.io', resources: ['secretproviderclasses'], scope: 'cluster', servedOnly: true },
-    { verbs: ['list'], group: '', resources: ['secrets'], scope: 'cluster', optional: 'key names, sizes and types' },
-  ],
+  exposure: EXPOSURE,
+  // The inventory: the same lists in every namespace, and the Secrets listed rather than read one by one.
+  'exposure -A': EXPOSURE.map((p) => ({ ...p, scope: 'cluster' as const, ...(p.resources.includes('secrets') ? { verbs: ['list'] } : {}) })),
   rotate: [
     { verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'], group: '', resources: ['secrets'], scope: 'namespace' },
     { verbs: ['get', 'list', 'patch'], group: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets'], scope: 'namespace' },
@@ -72,7 +65,7 @@ export const COMMAND_PERMISSIONS = {
     { verbs: ['get', 'create', 'update', 'delete'], group: 'coordination.k8s.io', resources: ['leases'], scope: 'namespace' },
   ],
   audit: [],
-} as const satisfies Record<string, readonly Permission[]>;
+} satisfies Record<string, readonly Permission[]>;
 
 export type PermissionCommand = keyof typeof COMMAND_PERMISSIONS;
 

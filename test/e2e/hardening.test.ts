@@ -47,6 +47,16 @@ function expectInert(r: CliResult): void {
   expect(r.stderr).not.toMatch(CONTROL_CHARS);
 }
 
+/** Deployment web mounting Secret db at a given path. */
+function webMountingDbAt(mountPath: string): object {
+  const pod = {
+    containers: [{ name: 'web', image: PAUSE, volumeMounts: [{ name: 'creds', mountPath, readOnly: true }] }],
+    volumes: [{ name: 'creds', secret: { secretName: 'db' } }],
+  };
+  const labels = { app: 'web' };
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: pod } } };
+}
+
 beforeAll(async () => {
   ns = await freshNamespace('harden');
   const db = Buffer.from(canary.db).toString('base64');
@@ -70,20 +80,7 @@ subjects:
   - {apiGroup: rbac.authorization.k8s.io, kind: User, name: ${JSON.stringify(EVIL_SUBJECT)}}
   - {apiGroup: rbac.authorization.k8s.io, kind: User, name: ${JSON.stringify(EVIL_USER)}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ${PAUSE}
-          volumeMounts: [{name: creds, mountPath: ${JSON.stringify(EVIL_MOUNT)}, readOnly: true}]
-      volumes: [{name: creds, secret: {secretName: db}}]
+${JSON.stringify(webMountingDbAt(EVIL_MOUNT))}
 `,
     ns,
   );
