@@ -16,6 +16,10 @@ export default function setup(): () => void {
       `[canary] ${r.canaries} canaries checked against ${r.outputs} outputs of the tool, ${r.files} files, ${r.clusterObjects} ` +
         `cluster objects it wrote (${dir}): ${r.leaks.length === 0 ? 'no leak' : `${r.leaks.length} LEAKS`}\n`,
     );
-    if (r.leaks.length > 0) throw new Error(`secret values leaked during the run:\n${r.leaks.slice(0, 20).join('\n')}`);
+    if (r.leaks.length > 0) {
+      // vitest reports an error thrown here but still exits 0: fail the run explicitly.
+      process.exitCode = 1;
+      throw new Error(`secret values leaked during the run:\n${r.leaks.slice(0, 20).join('\n')}`);
+    }
   };
 }
