@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Cluster } from './cluster.js';
 
 const TOOL_MANAGER = /^kubectl-secrets/;
+/** Watch events name the kind of their objects; a Secret also always has a type. */
 const isSecret = (o: { kind?: string; type?: string }): boolean => o.kind === 'Secret' || typeof o.type === 'string';
 
 /** Every kind the tool writes. */
@@ -55,7 +56,6 @@ export function startClusterRecorder(cluster: Cluster, runDir: string): ClusterR
   const record = (object: any): void => {
     const fields = (object?.metadata?.managedFields ?? []) as Array<{ manager?: string }>;
     if (!fields.some((f) => TOOL_MANAGER.test(f.manager ?? ''))) return;
-    // Watch events carry no kind on items of a typed watch of Secrets? They do; the path tells too.
     const { data: _data, stringData: _stringData, ...metadataOnly } = object;
     appendFileSync(file, `${JSON.stringify(isSecret(object) ? metadataOnly : object)}\n`);
     recorded++;
