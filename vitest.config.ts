@@ -11,13 +11,15 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**', '**/node_modules/**'],
+          globalSetup: ['test/harness/canary-scan.ts'],
         },
       },
       {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/harness/globalSetup.ts'],
+          // The canary scan's teardown runs last, after the cluster's (which stops recording its objects).
+          globalSetup: ['test/harness/canary-scan.ts', 'test/harness/globalSetup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           pool: 'forks',

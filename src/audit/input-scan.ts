@@ -74,7 +74,7 @@ export class InputScan {
     const empty = this.layout === 'empty' || this.bytes === 0 || (this.scanner instanceof LineScanner && this.scanner.nonEmptyLines === 0);
     if (empty) this.skips.skipped.emptyFiles++;
     return {
-      summary: { path: this.path, format: empty ? 'empty' : this.format(), lines, bytes: this.bytes, compressed },
+      summary: { path: this.path, format: empty ? 'empty' : this.format(), lines, bytes: this.bytes, compressed, readError: null },
       categories: this.categories,
       parsed: this.parsed,
     };

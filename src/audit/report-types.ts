@@ -76,6 +76,17 @@ export interface AuditInputSummary {
   /** Bytes read, after decompression. */
   bytes: number;
   compressed: boolean;
+  /** Why the input could not be read to its end (null when it was): the answer is partial. */
+  readError: InputReadFailure | null;
+}
+
+export interface InputReadFailure {
+  /** The warning's text after the input's name. */
+  reason: string;
+  /** Bytes read (after decompression) before the failure. */
+  bytesRead: number;
+  /** For gzip: about where in the compressed bytes inflating stopped; null otherwise. */
+  compressedOffset: number | null;
 }
 
 export interface AuditTotals {

@@ -1,4 +1,4 @@
-import type { AuditReport } from './report-types.js';
+import type { AuditReport, InputReadFailure } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
 import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './query.js';
 import { RequestCounter } from './request-counter.js';
@@ -63,6 +63,7 @@ export async function runAudit(inputs: Iterable<AuditInput> | AsyncIterable<Audi
   for await (const input of inputs) {
     const scan = new InputScan(input.path, sink, skips, limits);
     let bytes = 0;
+    let readError: InputReadFailure | null = null;
     try {
       for await (const chunk of input.chunks()) {
         scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -70,9 +71,11 @@ export async function runAudit(inputs: Iterable<AuditInput> | AsyncIterable<Audi
         options.onProgress?.({ path: input.path, bytes });
       }
     } catch (err) {
-      warnings.push(`${input.path}: ${err instanceof Error ? err.message : String(err)} (read ${bytes} bytes before that)`);
+      readError = readFailure(err, bytes);
+      warnings.push(`${input.path === '-' ? 'stdin' : input.path}: ${readError.reason}`);
     }
     const result = scan.end(input.compressed);
+    result.summary.readError = readError;
     results.push(result);
     warnings.push(...inputWarnings(result));
   }
@@ -100,6 +103,40 @@ export async function runAudit(inputs: Iterable<AuditInput> | AsyncIterable<Audi
     inputs: inputsSummary,
     warnings,
   };
+}
+
+/**
+ * What the reader of an input says when it stops early. Readers may tell more
+ * than a message: `gzip` ('truncated' | 'corrupt'), `compressedOffset` and
+ * `compressedSize` (src/sources/read-chunks.ts InputReadError).
+ */
+export interface ReadErrorDetails {
+  message: string;
+  gzip?: 'truncated' | 'corrupt';
+  compressedOffset?: number;
+  compressedSize?: number;
+}
+
+function readFailure(err: unknown, bytesRead: number): InputReadFailure {
+  const e: ReadErrorDetails = err instanceof Error ? (err as Error & ReadErrorDetails) : { message: String(err) };
+  const rest = bytesRead > 0 ? '; the rest of this file was not read' : '';
+  if (e.gzip) {
+    const offset = e.compressedOffset ?? 0;
+    const of = e.compressedSize !== undefined ? ` of ${e.compressedSize}` : '';
+    return {
+      reason:
+        `${e.gzip} gzip data at compressed byte ${offset}${of} (${bytesRead} bytes read after decompression): ${e.message}` +
+        (e.gzip === 'corrupt' ? '; the rest of this file was not read' : ''),
+      bytesRead,
+      compressedOffset: offset,
+    };
+  }
+  return { reason: `cannot read: ${e.message}, at byte ${bytesRead}${rest}`, bytesRead, compressedOffset: null };
+}
+
+/** True when an input stopped early: the command exits with PARTIAL_INPUT_EXIT. */
+export function anyInputUnread(report: AuditReport): boolean {
+  return report.inputs.some((i) => i.readError !== null);
 }
 
 function inputWarnings(result: InputScanResult): string[] {

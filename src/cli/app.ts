@@ -8,18 +8,22 @@ import { normalizeArgv } from './argv.js';
 import { createContext, type CommandContext } from './context.js';
 import { reportError } from './report-error.js';
 import { noInterrupts, type Interrupts } from './interrupt.js';
+import { didYouMean, firstUnknownFlag, suggestionsFor } from './suggest.js';
 import { runComplete } from './completion.js';
 import { VERSION } from '../version.js';
+import { escapeLine, terminalSafeIO } from '../output/terminal.js';
 
 export const PROGRAM = 'kubectl secrets';
 
 /** Runs the CLI in-process and returns its exit code; never calls process.exit. */
 export async function main(
   rawArgv: readonly string[],
-  io: IO,
+  given: IO,
   commands: readonly CommandSpec<any>[],
   interrupts: Interrupts = noInterrupts(),
 ): Promise<number> {
+  // Untrusted strings (audit logs, object names, messages) never drive the terminal, whatever a command prints.
+  const io = terminalSafeIO(given);
   if (rawArgv[0] === '__complete') {
     const ctx = createContext({ output: 'table', noHeaders: false, v: 0 }, io, interrupts);
     try {
@@ -34,6 +38,7 @@ export async function main(
   let context: CommandContext | undefined;
   let failure: string | undefined;
   let selected: CommandSpec<any> | undefined;
+  let selectedFlags: Set<string> = new Set();
 
   const parser = yargs(argv)
     .scriptName(PROGRAM)
@@ -60,7 +65,9 @@ export async function main(
         selected = spec;
         // kubectl's layout (a comment line, then the command line whole), above the command's own epilog.
         const examples = spec.examples ?? [];
-        return spec.builder(examples.length > 0 ? y.epilog(examplesText(examples)) : y);
+        const built = spec.builder(examples.length > 0 ? y.epilog(examplesText(examples)) : y);
+        selectedFlags = declaredFlags(built);
+        return built;
       },
       handler: (args: any) => {
         context = createContext(args as SharedArgs, io, interrupts);
@@ -84,7 +91,8 @@ export async function main(
 
   if (failure) {
     const path = selected ? `${PROGRAM} ${commandName(selected)}` : PROGRAM;
-    io.stderr.write(`error: ${explainFailure(failure, selected, argv, commands)}\nSee '${path} --help' for usage.\n`);
+    const { message, hint } = explainFailure(failure, selected, argv, commands, selectedFlags);
+    io.stderr.write(`error: ${escapeLine(message)}${hint}\nSee '${path} --help' for usage.\n`);
     return 1;
   }
   if (helpText) {
@@ -101,9 +109,32 @@ export async function main(
   }
 }
 
-/** Rewrites yargs' validation messages into kubectl-like one-liners. */
-function explainFailure(message: string, spec: CommandSpec<any> | undefined, argv: readonly string[], commands: readonly CommandSpec<any>[]): string {
+/** Rewrites yargs' validation messages into kubectl-like one-liners, with kubectl's "Did you mean this?" after typos. */
+function explainFailure(
+  message: string,
+  spec: CommandSpec<any> | undefined,
+  argv: readonly string[],
+  commands: readonly CommandSpec<any>[],
+  flags: ReadonlySet<string>,
+): { message: string; hint: string } {
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
+  // A mistyped flag explains a "missing required argument" too (audit --lgo x): name the typo first.
+  const typo = spec ? firstUnknownFlag(argv.slice(1), flags) : undefined;
+  if (typo && /^(Unknown arguments?|Missing required argument)/i.test(line)) {
+    const long = [...flags].filter((f) => f.length > 1).map((f) => `--${f}`);
+    return { message: `unknown flag: ${typo}`, hint: typo.startsWith('--') ? didYouMean(suggestionsFor(typo, long)) : '' };
+  }
+  const unknownCommand = /^Unknown arguments?: (.*)$/i.exec(line);
+  if (!spec && unknownCommand) {
+    const words = unknownCommand[1]!.split(',').map((w) => w.trim());
+    const word = argv.find((a) => !a.startsWith('-') && words.includes(a)) ?? words[0]!;
+    const names = commands.filter((c) => !c.hidden).map(commandName);
+    return { message: `unknown command "${word}" for "${PROGRAM}"`, hint: didYouMean(suggestionsFor(word, names)) };
+  }
+  return { message: explainValidation(line, spec, argv, commands), hint: '' };
+}
+
+function explainValidation(line: string, spec: CommandSpec<any> | undefined, argv: readonly string[], commands: readonly CommandSpec<any>[]): string {
   if (/^Not enough non-option arguments/i.test(line) || /^Missing required argument: name$/i.test(line)) {
     return `missing argument: usage is "${PROGRAM} ${spec?.command ?? '<command>'}"`;
   }
@@ -123,5 +154,16 @@ function explainFailure(message: string, spec: CommandSpec<any> | undefined, arg
 }
 
 class ParseFailure extends Error {}
+
+/** Every flag name (and alias) a command's parser knows, without dashes. */
+function declaredFlags(y: unknown): Set<string> {
+  const options = (y as { getOptions?: () => { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions?.();
+  const names = new Set(['help', 'h', 'version']);
+  if (!options) return names;
+  for (const key of Object.keys(options.key)) names.add(key);
+  for (const [key, aliases] of Object.entries(options.alias)) [key, ...aliases].forEach((a) => names.add(a));
+  // camelCase twins yargs adds are not spellings a user types
+  return new Set([...names].filter((n) => !/[A-Z]/.test(n) || n.length === 1));
+}
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);

@@ -2,16 +2,14 @@ import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
 import { commaList, repeated, withOutput } from './flags.js';
-import { colorEnabled } from './io.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
 import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError, errorMessage } from '../errors.js';
 import { auditDocument } from '../audit/document.js';
 import type { ResolvedQuery } from '../audit/query.js';
-import { GROUP_BY, READ_VERBS, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport } from '../audit/run.js';
+import { GROUP_BY, READ_VERBS, anyInputUnread, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport } from '../audit/run.js';
 import { openAuditLogs } from '../sources/audit-inputs.js';
-import { paint } from '../output/color.js';
-import { printReport, printWarnings } from '../output/print.js';
+import { printPainted, printReport, printWarnings } from '../output/print.js';
 
 const EPILOG = `audit reads API server audit logs and never talks to a cluster: it has no
 connection flags, -n filters the logs, and --user filters subjects.
@@ -25,8 +23,17 @@ every Secret in a namespace counts as a read of each of them.
 
 COUNT includes denied attempts; DENIED counts them apart. Kubelets and
 control-plane components are summed up in one row unless --include-system.
-Lines that cannot be read are skipped with a warning. Schema of -o json|yaml:
+Lines that cannot be read are skipped with a warning. An input that cannot
+be read to its end (a truncated or corrupt .gz, an unreadable file of a
+directory) gives a warning with where it stopped and exit code 5. Schema of -o json|yaml:
 docs/output.md (AuditReport).`;
+
+/**
+ * An input could not be read to its end (a truncated or corrupt .gz, a file of a
+ * directory that cannot be read): the answer covers what was read before, and a
+ * script must not take it for a complete one.
+ */
+export const PARTIAL_INPUT_EXIT = 5;
 
 /** Options after Validate. */
 interface AuditPlan {
@@ -82,7 +89,7 @@ export const auditCommand = defineCommand({
     if (inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
     const report = await withProgress(ctx.io, inputs.length, (onProgress) => runAudit(inputs, { ...plan.query, onProgress })).catch(asCliError);
     print(report, plan, ctx);
-    return 0;
+    return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
   },
 });
 
@@ -147,5 +154,5 @@ function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void 
   printReport(shown, view, plan, io);
   printWarnings(document, io);
   const denied = deniedLine(report);
-  if (denied) io.stderr.write(`${paint(denied, 'red', colorEnabled(io, io.stderr))}\n`);
+  if (denied) printPainted(io, denied, 'red');
 }

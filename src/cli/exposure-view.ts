@@ -134,5 +134,6 @@ export function describeSecret(s: SecretSummary): string {
   const type = s.type ?? 'type unknown';
   const immutable = s.immutable ? ', immutable' : '';
   const manager = !s.manager || s.manager.manager === 'none' ? 'managed by hand' : `managed by ${s.manager.manager}${s.manager.by ? ` (${s.manager.by})` : ''}`;
-  return `${id}: ${type}, ${keys}${immutable}; ${manager}${s.manager ? `: ${s.manager.hint.replace(/^managed by hand: /, '')}` : ''}.\n`;
+  const risks = (s.risks ?? []).map((r) => `  risk ${r.severity} ${r.id}: ${r.reason}\n`).join('');
+  return `${id}: ${type}, ${keys}${immutable}; ${manager}${s.manager ? `: ${s.manager.hint.replace(/^managed by hand: /, '')}` : ''}.\n${risks}`;
 }

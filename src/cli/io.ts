@@ -1,3 +1,5 @@
+import { escapeLine } from '../output/terminal.js';
+
 /** The streams a command reads and writes. Passed in, never taken from
  * globals, so tests run whole commands in-process and read what they print. */
 export interface Writer {
@@ -23,6 +25,7 @@ export function colorEnabled(io: IO, stream: Writer = io.stdout): boolean {
   return stream.isTTY === true;
 }
 
+/** One `warning:` line; the message may quote untrusted text, so its newlines and controls are made visible. */
 export function warn(io: IO, message: string): void {
-  io.stderr.write(`warning: ${message}\n`);
+  io.stderr.write(`warning: ${escapeLine(message)}\n`);
 }

@@ -8,6 +8,7 @@ import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
 import { nothingToResumeReport, outcomeReport, planHeader, planLines, planReport, retireLines, retireReport, ROTATION_VIEW } from './rotate-view.js';
 import { CliError, UsageError } from '../errors.js';
+import { requirePermissions } from '../kube/permissions.js';
 import { KubeRotationCluster } from '../kube/rotation.js';
 import { printReport } from '../output/print.js';
 import { startProgress } from '../output/progress.js';
@@ -126,6 +127,8 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
   for (const w of read.warnings) warn(io, w);
 
   const deps = connect(ctx);
+  // Every permission rotate may need is checked before its first write: a refusal, never a half-done rotation.
+  if (!args.dryRun) await requirePermissions(ctx.connect(), 'rotate', deps.cluster.namespace);
   const proposal = await proposeRotation(
     deps,
     args.name,
@@ -163,6 +166,7 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
 async function resumeCommand(args: RotateArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const deps = connect(ctx);
+  await requirePermissions(ctx.connect(), 'rotate', deps.cluster.namespace);
   const result = await withProgress(io, (events) => resumeRotation(args.name, { ...deps, events }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
   if (result.nothing) {
     writeLines(io.stderr, result.notes);
@@ -178,6 +182,7 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
   const { io } = ctx;
   const deps = connect(ctx);
   const { namespace } = deps.cluster;
+  if (!args.dryRun) await requirePermissions(ctx.connect(), 'rotate', namespace);
   const plan = await planRetire(deps.cluster, args.name);
   const candidates = plan.retire.map((v) => v.name);
   const locked = await lockedNow(deps.cluster, args.name);

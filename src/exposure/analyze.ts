@@ -1,6 +1,7 @@
 import { secretManager } from '../consumers/owner.js';
 import { collectConsumers, secretKey, type ConsumerDraft, type ExposureInputs, type SecretSelector } from './collect.js';
 import { evaluateConsumer } from './evaluate.js';
+import { valueInMetadataRisk } from './risks.js';
 import type { Consumer, SecretFacts, SecretState, SecretSummary } from './types.js';
 
 /** The consumers of each selected Secret, evaluated ("namespace/name" → consumers). */
@@ -34,6 +35,7 @@ export function summarize(namespace: string, name: string, state: SecretState): 
   if (state.exists === 'unknown') return { namespace, name, exists: null, keysKnown: false };
   if (state.exists === false) return { namespace, name, exists: false, keysKnown: true };
   const f = state.facts;
+  const copies = valueInMetadataRisk(f.valueCopies);
   return {
     namespace,
     name,
@@ -43,6 +45,7 @@ export function summarize(namespace: string, name: string, state: SecretState): 
     ...(f.keys ? { keys: f.keys } : {}),
     keysKnown: f.keys !== undefined,
     manager: secretManager({ metadata: { name, ...f.metadata }, ...(f.type !== undefined ? { type: f.type } : {}) }),
+    ...(copies ? { risks: [copies] } : {}),
   };
 }
 

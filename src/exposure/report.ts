@@ -1,7 +1,7 @@
 import type { ManagerKind } from '../consumers/owner.js';
 import { analyzeExposure, stateOf, summarize } from './analyze.js';
 import { secretKey, type ExposureInputs } from './collect.js';
-import { SEVERITIES, severityRank, worstOf, type Consumer, type RiskId, type Severity, type SecretSummary, type Worst } from './types.js';
+import { SEVERITIES, severityRank, worstOf, type Consumer, type Risk, type RiskId, type Severity, type SecretSummary, type Worst } from './types.js';
 
 export interface Findings {
   high: number;
@@ -79,7 +79,8 @@ export function exposureReport(inputs: ExposureInputs, question: { namespace?: s
   const named = [...(analysis.facts?.values() ?? [])].filter((f) => f.name === question.name).map((f) => f.namespace);
   const namespaces = question.namespace !== undefined ? [question.namespace] : [...new Set([...[...analysis.consumers.keys()].map((k) => k.split('/')[0]!), ...named])].sort();
   const secrets = namespaces.map((ns) => summarize(ns, question.name, stateOf(analysis.facts, secretKey(ns, question.name))));
-  const findings = countFindings(items);
+  const own = secrets.flatMap((s) => s.risks ?? []);
+  const findings = sumFindings([countFindings(items), countRisks(own)]);
   return {
     kind: 'ExposureReport',
     metadata: {
@@ -87,7 +88,7 @@ export function exposureReport(inputs: ExposureInputs, question: { namespace?: s
       warnings: [...gaps.warnings, ...gaps.notes],
       secrets,
       keysKnown: analysis.facts !== undefined && secrets.every((s) => s.keysKnown),
-      worstRisk: worstOf(items.map((c) => c.worstRisk)),
+      worstRisk: worstOf([...items.map((c) => c.worstRisk), ...own.map((r) => r.severity)]),
       findings,
     },
     items,
@@ -108,7 +109,7 @@ export function secretInventory(inputs: ExposureInputs, namespace: string | unde
     const all = analysis.consumers.get(key) ?? [];
     const consumers = all.filter((c) => c.role === 'consumes');
     const producers = all.filter((c) => c.role === 'produces').map((c) => `${c.kind}/${c.name}`);
-    const risks = consumers.flatMap((c) => c.uses.flatMap((u) => u.risks));
+    const risks = [...(summary.risks ?? []), ...consumers.flatMap((c) => c.uses.flatMap((u) => u.risks))];
     const distinct = [...new Set(risks.sort((a, b) => severityRank(b.severity) - severityRank(a.severity)).map((r) => r.id))];
     const status: InventoryStatus =
       consumers.length > 0 ? (summary.exists === false ? 'missing' : 'in-use') : summary.manager && SYSTEM_MANAGERS.has(summary.manager.manager) ? 'system' : 'unused';
@@ -125,7 +126,7 @@ export function secretInventory(inputs: ExposureInputs, namespace: string | unde
       producers,
       worstRisk: worstOf(risks.map((r) => r.severity)),
       risks: distinct,
-      findings: countFindings(consumers),
+      findings: sumFindings([countFindings(consumers), countRisks(summary.risks ?? [])]),
       ...(summary.manager
         ? { manager: summary.manager.manager, ...(summary.manager.by ? { managedBy: summary.manager.by } : {}), hint: summary.manager.hint }
         : {}),
@@ -150,8 +151,12 @@ export function secretInventory(inputs: ExposureInputs, namespace: string | unde
 }
 
 function countFindings(consumers: readonly Consumer[]): Findings {
+  return countRisks(consumers.flatMap((c) => c.uses.flatMap((u) => u.risks)));
+}
+
+function countRisks(risks: readonly Risk[]): Findings {
   const f: Findings = { high: 0, medium: 0, low: 0 };
-  for (const c of consumers) for (const u of c.uses) for (const r of u.risks) f[r.severity]++;
+  for (const r of risks) f[r.severity]++;
   return f;
 }
 

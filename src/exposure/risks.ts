@@ -16,6 +16,10 @@ export const RISK_CATALOG: Record<RiskId, { severity: Severity | 'varies'; summa
   'token-automount': { severity: 'low', summary: 'the pod also mounts a ServiceAccount API token: whoever gets the Secret can also call the API' },
   'old-revision': { severity: 'low', summary: 'only pods of an older revision still use the Secret; the current template does not' },
   'shared-pull-secret': { severity: 'low', summary: `image pull secret on a ServiceAccount used by ${'≥'}5 workloads: wide distribution, wide breakage on rotation` },
+  'value-in-metadata': {
+    severity: 'high',
+    summary: 'an annotation holds a copy of the data (kubectl apply\'s last-applied-configuration): whoever may read metadata reads the values',
+  },
   'cross-namespace': { severity: 'low', summary: 'referenced from another namespace (Gateway with a ReferenceGrant, ingress annotation)' },
 };
 
@@ -126,4 +130,17 @@ function widestMode(use: Pick<Use, 'files' | 'mode'>, fsGroup: number | undefine
   const defaulted = use.mode === '0644' && !use.files?.some((f) => f.mode) ? ' (defaultMode unset defaults to 0644)' : '';
   const group = fsGroup !== undefined ? `; fsGroup ${fsGroup} owns the files and gets group read` : '';
   return `files are mode ${octal}${defaulted}: ${who}${group}; use defaultMode 0400 (or 0440 with fsGroup)`;
+}
+
+/** The Secret's own risk: annotations that copy its data are readable by anyone who may read its metadata. */
+export function valueInMetadataRisk(annotations: readonly string[] | undefined): Risk | undefined {
+  if (!annotations?.length) return undefined;
+  const names = annotations.join(', ');
+  return risk(
+    'value-in-metadata',
+    'high',
+    `annotation ${names} ${annotations.length === 1 ? 'holds' : 'hold'} a copy of the data: anyone who may get, list or watch the ` +
+      'Secret\'s metadata (controllers, "kubectl get -o yaml", metadata-only informers) reads the values; ' +
+      'remove it (kubectl annotate secret NAME ' + annotations.map((a) => `${a}-`).join(' ') + ') and rotate the values',
+  );
 }

@@ -29,7 +29,8 @@ export type RiskId =
   | 'token-automount'
   | 'old-revision'
   | 'shared-pull-secret'
-  | 'cross-namespace';
+  | 'cross-namespace'
+  | 'value-in-metadata';
 
 export interface Risk {
   id: RiskId;
@@ -118,6 +119,8 @@ export interface SecretFacts {
   immutable?: boolean;
   /** Undefined when the data was not read (no permission, or --metadata-only). */
   keys?: KeyFacts[];
+  /** Annotations that hold a copy of the data (kubectl apply's last-applied-configuration...): their names only. */
+  valueCopies?: string[];
   metadata: Pick<V1ObjectMeta, 'labels' | 'annotations' | 'ownerReferences' | 'creationTimestamp' | 'resourceVersion'>;
 }
 
@@ -141,4 +144,6 @@ export interface SecretSummary {
   keys?: KeyFacts[];
   keysKnown: boolean;
   manager?: SecretManager;
+  /** Risks of the Secret itself, whoever consumes it (value-in-metadata). */
+  risks?: Risk[];
 }

@@ -144,15 +144,17 @@ export function toFacts(s: RawSecret, showHashes: boolean): SecretFacts {
       : Object.entries(s.data ?? {})
           .map(([name, b64]) => ({ name, size: decodedSize(b64), ...(showHashes ? { sha256: shortHash(b64) } : {}) }))
           .sort((a, b) => a.name.localeCompare(b.name));
+  const copies = annotationsCopyingData(m.annotations, s.data);
   return {
     namespace: m.namespace ?? '',
     name: m.name ?? '',
     ...(s.type !== undefined ? { type: s.type } : {}),
     ...(s.immutable ? { immutable: true } : {}),
     ...(keys ? { keys } : {}),
+    ...(copies.length > 0 ? { valueCopies: copies } : {}),
     metadata: {
       ...(m.labels ? { labels: m.labels } : {}),
-      ...(m.annotations ? { annotations: withoutLastApplied(m.annotations) } : {}),
+      ...(m.annotations ? { annotations: withoutCopies(m.annotations, copies) } : {}),
       ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
       ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
       ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
@@ -160,10 +162,39 @@ export function toFacts(s: RawSecret, showHashes: boolean): SecretFacts {
   };
 }
 
-/** kubectl apply stores the whole object, values included, in this annotation: never keep it. */
-function withoutLastApplied(annotations: Record<string, string>): Record<string, string> {
-  const { 'kubectl.kubernetes.io/last-applied-configuration': _dropped, ...rest } = annotations;
-  return rest;
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Shorter values are found in annotations by chance ("true", "1"): only longer ones count as copies. */
+const MIN_COPIED_VALUE_BYTES = 8;
+
+/**
+ * Names of the annotations that hold a copy of the Secret's data: kubectl apply's
+ * last-applied-configuration with `data` or `stringData` (seen from metadata alone),
+ * and, when the data was read, any annotation that contains a value in clear or base64.
+ */
+function annotationsCopyingData(annotations: Record<string, string> | undefined, data: Record<string, string> | null | undefined): string[] {
+  if (!annotations) return [];
+  const values = Object.values(data ?? {})
+    .filter((b64) => decodedSize(b64) >= MIN_COPIED_VALUE_BYTES)
+    .flatMap((b64) => [b64, Buffer.from(b64, 'base64').toString('utf8')]);
+  return Object.entries(annotations)
+    .filter(([key, text]) => (key === LAST_APPLIED && appliedWithData(text)) || values.some((v) => text.includes(v)))
+    .map(([key]) => key)
+    .sort();
+}
+
+function appliedWithData(text: string): boolean {
+  try {
+    const applied = JSON.parse(text) as { data?: unknown; stringData?: unknown };
+    const nonEmpty = (o: unknown) => o !== null && typeof o === 'object' && Object.values(o).some((v) => v !== '' && v !== null);
+    return nonEmpty(applied.data) || nonEmpty(applied.stringData);
+  } catch {
+    return false;
+  }
+}
+
+/** kubectl apply stores the whole object, values included, in last-applied: never keep it, nor any other copy. */
+function withoutCopies(annotations: Record<string, string>, copies: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations).filter(([key]) => key !== LAST_APPLIED && !copies.includes(key)));
 }
 
 function decodedSize(b64: string): number {

@@ -111,12 +111,15 @@ async function serverVersion(kube: Kube): Promise<string | undefined> {
  */
 async function secretExistence(kube: Kube, namespace: string, name: string): Promise<boolean | undefined> {
   try {
-    const { items } = await kube.list<{ metadata?: { name?: string } }>(resourcePath(RESOURCES.secrets, namespace), {
+    const { items } = await kube.list<{ metadata?: { name?: string } }, string | undefined>(resourcePath(RESOURCES.secrets, namespace), {
       metadataOnly: true,
       limit: 1,
       query: { fieldSelector: `metadata.name=${name}` },
+      // Only the name is kept, as each page arrives: annotations (kubectl apply's
+      // last-applied-configuration) may hold a copy of the values.
+      map: (i) => i.metadata?.name,
     });
-    return items.some((i) => i.metadata?.name === name);
+    return items.includes(name);
   } catch (err) {
     if (isForbidden(err)) return undefined;
     throw err;

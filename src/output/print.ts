@@ -1,7 +1,9 @@
 import yaml from 'js-yaml';
 import { colorEnabled, warn, type IO } from '../cli/io.js';
 import { renderTable } from './table.js';
-import { toDocument, type OutputFormat, type Report, type View } from './report.js';
+import { toDocument, type Color, type OutputFormat, type Report, type View } from './report.js';
+import { paint } from './color.js';
+import { escapeLine, rawWriter } from './terminal.js';
 
 export interface PrintOptions {
   output: OutputFormat | string;
@@ -24,7 +26,8 @@ export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOpti
         io.stderr.write(`${view.empty}\n`);
         return;
       }
-      io.stdout.write(
+      // Every cell is escaped by renderTable: only its colour codes reach the terminal as such.
+      rawWriter(io.stdout).write(
         renderTable(view.columns, report.items, {
           wide: opts.output === 'wide',
           noHeaders: opts.noHeaders,
@@ -42,4 +45,9 @@ export function printDocument(doc: object, format: 'json' | 'yaml', io: IO): voi
 /** Warnings and partial-answer notes go to stderr so that stdout stays machine-readable. */
 export function printWarnings(report: Report<unknown>, io: IO): void {
   for (const w of report.metadata.warnings ?? []) warn(io, w);
+}
+
+/** One line on stderr in a colour (on a terminal): the text is escaped, the colour codes are the tool's own. */
+export function printPainted(io: IO, text: string, color: Color): void {
+  rawWriter(io.stderr).write(`${paint(escapeLine(text), color, colorEnabled(io, io.stderr))}\n`);
 }

@@ -1,5 +1,6 @@
 import type { IO } from '../cli/io.js';
 import { colorEnabled } from '../cli/io.js';
+import { escapeLine, rawWriter } from './terminal.js';
 
 /**
  * Progress on stderr. On a terminal a spinner shows the current step; off a
@@ -17,13 +18,14 @@ export async function startProgress(io: IO): Promise<Progress> {
   }
   const { default: ora } = await import('ora');
   const spinner = ora({
-    stream: io.stderr as NodeJS.WritableStream,
+    // The spinner's own cursor moves must reach the terminal; its text is escaped below.
+    stream: rawWriter(io.stderr) as NodeJS.WritableStream,
     color: colorEnabled(io, io.stderr) ? 'cyan' : false,
     isEnabled: true,
   });
   return {
     step: (text) => {
-      spinner.text = text;
+      spinner.text = escapeLine(text);
       if (!spinner.isSpinning) spinner.start();
     },
     done: (text) => {
@@ -39,6 +41,6 @@ export async function startProgress(io: IO): Promise<Progress> {
  * pty of 0 columns, as under `script`, makes ora clear lines without end).
  */
 function canAnimate(io: IO): boolean {
-  const stderr = io.stderr as { isTTY?: boolean; cursorTo?: unknown; columns?: number };
+  const stderr = rawWriter(io.stderr) as { isTTY?: boolean; cursorTo?: unknown; columns?: number };
   return stderr.isTTY === true && typeof stderr.cursorTo === 'function' && (stderr.columns ?? 0) > 0;
 }

@@ -1,8 +1,11 @@
-// Untrusted strings (audit log fields, object names) must never drive the terminal:
-// control characters, escape sequences and bidirectional overrides are shown escaped.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+import { escapeTerminal } from './terminal.js';
 
+// Bidirectional overrides and isolates reorder what a reader sees (a name can
+// look like another). They are escaped in table cells and report text, not in
+// the streams, where YAML would carry the escape literally.
+const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Untrusted text (audit log fields, object names) made inert for a table cell. */
 export function safeText(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeTerminal(text).replace(BIDI, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

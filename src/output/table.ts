@@ -36,4 +36,5 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
+/** Cells come from audit logs and cluster objects: escaped before widths are measured. */
 const oneLine = (text: string): string => (text === '' ? '<none>' : safeText(text.replace(/\s*\n\s*/g, ' ')));

@@ -1,6 +1,6 @@
 import type { AuditInput } from '../audit/run.js';
 import { expandInputs, type InputFile } from './expand-inputs.js';
-import { CHUNK_BYTES, fileChunks, readStreamMaybeGzipped, startsWithGzipMagic } from './read-chunks.js';
+import { CHUNK_BYTES, InputReadError, fileChunks, fileErrorWords, readStreamMaybeGzipped, startsWithGzipMagic } from './read-chunks.js';
 
 export interface AuditInputOptions {
   /** Where "-" reads from. */
@@ -23,7 +23,16 @@ export async function auditInputsFor(files: readonly InputFile[], options: Audit
       };
       inputs.push(input);
     } else {
-      const compressed = await startsWithGzipMagic(file.absolutePath);
+      let compressed: boolean;
+      try {
+        if (file.unreadable !== undefined) throw file.unreadable;
+        compressed = await startsWithGzipMagic(file.absolutePath);
+      } catch (err) {
+        if (!file.inDirectory) throw err;
+        // Read in its turn, it fails at once: the engine warns about it and reads the others.
+        inputs.push({ path: file.path, compressed: false, chunks: () => failing(new InputReadError(fileErrorWords(err))) });
+        continue;
+      }
       inputs.push({ path: file.path, compressed, chunks: () => fileChunks(file.absolutePath, compressed, chunkBytes) });
     }
   }
@@ -33,4 +42,9 @@ export async function auditInputsFor(files: readonly InputFile[], options: Audit
 /** --log arguments to engine inputs, oldest first; throws CliError "no such file: PATH". */
 export async function openAuditLogs(args: readonly string[], options: AuditInputOptions & { cwd?: string } = {}): Promise<AuditInput[]> {
   return auditInputsFor(await expandInputs(args, options.cwd), options);
+}
+
+// eslint-disable-next-line require-yield
+async function* failing(err: Error): AsyncGenerator<Buffer> {
+  throw err;
 }

@@ -11,6 +11,13 @@ export interface InputFile {
   stdin: boolean;
   /** Epoch ms the file's contents end at: the time in a rotated file's name, else its mtime. */
   time: number;
+  /**
+   * Found in a directory given, not named: if it cannot be read the others still are
+   * (a partial answer with a warning), where a named file that cannot be read is an error.
+   */
+  inDirectory?: boolean;
+  /** Why a file found in a directory could not even be looked at (a dangling link, a link loop). */
+  unreadable?: unknown;
 }
 
 /** `audit-2025-06-01T10-00-00.000.log[.gz]`: the API server's (lumberjack's) rotated files. */
@@ -34,11 +41,11 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
   const files: InputFile[] = [];
   const seen = new Set<string>();
   let stdin = false;
-  const addFile = async (path: string, mtimeMs: number): Promise<void> => {
+  const addFile = async (path: string, mtimeMs: number, inDirectory = false): Promise<void> => {
     const real = await realpath(resolve(cwd, path));
     if (seen.has(real)) return;
     seen.add(real);
-    files.push({ path, absolutePath: resolve(cwd, path), stdin: false, time: rotatedTime(path) ?? mtimeMs });
+    files.push({ path, absolutePath: resolve(cwd, path), stdin: false, time: rotatedTime(path) ?? mtimeMs, inDirectory });
   };
 
   for (const arg of args) {
@@ -51,15 +58,21 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
     for (const path of paths) {
       const info = await statOrThrow(resolve(cwd, path), path);
       if (!info.isDirectory()) {
-        await addFile(path, info.mtimeMs);
+        // A file a glob found is one of a set, as a directory's files are: unreadable, it is skipped with a warning.
+        await addFile(path, info.mtimeMs, hasGlob(arg));
         continue;
       }
       const entries = await readdir(resolve(cwd, path), { withFileTypes: true });
       for (const entry of entries) {
         if (entry.name.startsWith('.')) continue;
         const child = join(path, entry.name);
-        const childInfo = await stat(resolve(cwd, child));
-        if (childInfo.isFile()) await addFile(child, childInfo.mtimeMs);
+        const childInfo = await stat(resolve(cwd, child)).catch((err: unknown) => err as Error);
+        if (childInfo instanceof Error) {
+          const absolutePath = resolve(cwd, child);
+          files.push({ path: child, absolutePath, stdin: false, time: rotatedTime(child) ?? 0, inDirectory: true, unreadable: childInfo });
+        } else if (childInfo.isFile()) {
+          await addFile(child, childInfo.mtimeMs, true);
+        }
       }
     }
   }

@@ -1,7 +1,38 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { Readable } from 'node:stream';
+
+/**
+ * An input that stopped before its end, in words for a `warning:` line, with
+ * where it stopped (the audit engine reads these fields: ReadErrorDetails).
+ */
+export class InputReadError extends Error {
+  constructor(
+    message: string,
+    readonly gzip?: 'truncated' | 'corrupt',
+    readonly compressedOffset?: number,
+    readonly compressedSize?: number,
+  ) {
+    super(message);
+    this.name = 'InputReadError';
+  }
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'no such file (a dangling link?)',
+  ELOOP: 'too many levels of symbolic links',
+  EISDIR: 'is a directory',
+  EIO: 'input/output error',
+};
+
+/** A file system error as the words of a warning: "permission denied", not "EACCES: ..., open '/x'". */
+export function fileErrorWords(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code && ERRNO_WORDS[code]) || (err instanceof Error ? err.message : String(err));
+}
 
 /** Large reads: a scan of a chunk costs far more than the read that filled it. */
 export const CHUNK_BYTES = 4 << 20;
@@ -18,14 +49,18 @@ export function isGzip(head: Uint8Array): boolean {
  * is valid until the next one is asked for (its buffer is then refilled).
  */
 export async function* readFileChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
-  const file = await open(path, 'r');
+  const file = await open(path, 'r').catch((err: unknown) => {
+    throw new InputReadError(fileErrorWords(err));
+  });
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   let turn = 0;
   let position = 0;
   let pending = file.read(buffers[0]!, 0, chunkBytes, position);
   try {
     for (;;) {
-      const { bytesRead, buffer } = await pending;
+      const { bytesRead, buffer } = await pending.catch((err: unknown) => {
+        throw new InputReadError(fileErrorWords(err));
+      });
       if (bytesRead === 0) return;
       position += bytesRead;
       turn ^= 1;
@@ -46,13 +81,25 @@ export async function* readFileChunks(path: string, chunkBytes = CHUNK_BYTES): A
  * caller scans at once, and one chunk is buffered ahead (a larger buffer would only be
  * handed over concatenated, that is copied).
  */
-export async function* gunzipChunks(compressed: Readable, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+export async function* gunzipChunks(compressed: Readable, chunkBytes = CHUNK_BYTES, compressedSize?: number): AsyncGenerator<Buffer> {
   // highWaterMark is a stream option zlib passes on; its type leaves it out
   const gunzip = createGunzip({ chunkSize: chunkBytes, highWaterMark: chunkBytes } as ZlibOptions);
-  compressed.on('error', (err) => gunzip.destroy(err));
+  let sourceError: unknown;
+  // Bytes handed to zlib: where it stopped, to within one read of the source.
+  let fed = 0;
+  compressed.on('data', (chunk: Buffer) => (fed += chunk.length));
+  compressed.on('error', (err) => {
+    sourceError = err;
+    gunzip.destroy(err);
+  });
   compressed.pipe(gunzip);
   try {
     for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    if (sourceError !== undefined) throw new InputReadError(fileErrorWords(sourceError));
+    // zlib's Z_BUF_ERROR ("unexpected end of file") is data that stops early; anything else is damage.
+    const kind = (err as { code?: string }).code === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt';
+    throw new InputReadError((err as Error).message, kind, Math.max(fed, gunzip.bytesWritten), compressedSize);
   } finally {
     compressed.destroy();
     gunzip.destroy();
@@ -65,8 +112,10 @@ export async function* readMaybeGzipped(path: string, chunkBytes = CHUNK_BYTES):
 }
 
 /** A file's bytes, decompressed when `gzip` (as startsWithGzipMagic found). */
-export function fileChunks(path: string, gzip: boolean, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
-  return gzip ? gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes) : readFileChunks(path, chunkBytes);
+export async function* fileChunks(path: string, gzip: boolean, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  if (!gzip) return yield* readFileChunks(path, chunkBytes);
+  const size = (await stat(path)).size;
+  yield* gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes, size);
 }
 
 export async function startsWithGzipMagic(path: string): Promise<boolean> {

@@ -10,7 +10,8 @@ import { applyVerdicts, verificationQuestions, type AccessQuestion } from './ver
 export interface WhoCanDeps {
   load(): Promise<ClusterSnapshot>;
   /** Whether the API server allows each question (SubjectAccessReview). */
-  review(questions: readonly AccessQuestion[]): Promise<boolean[]>;
+  /** undefined: the API server may not be asked (no permission to create SubjectAccessReviews). */
+  review(questions: readonly AccessQuestion[]): Promise<boolean[] | undefined>;
 }
 
 export interface WhoCanMetadata {
@@ -74,6 +75,12 @@ export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { ve
     const plan = verificationQuestions(rows, secret);
     const flat = plan.flatMap((p) => p.questions.map((q) => q.question));
     const verdicts = await deps.review(flat);
+    if (verdicts === undefined) {
+      for (const row of rows) row.verified = 'unverified';
+      metadata.complete = false;
+      metadata.warnings.push('cannot create subjectaccessreviews.authorization.k8s.io (forbidden): --verify could not ask the API server, no row is verified');
+      return { metadata, rows, disputes };
+    }
     let k = 0;
     const allowed = plan.map((p) => p.questions.map(() => verdicts[k++] === true));
     disputes = applyVerdicts(plan, allowed, secret);

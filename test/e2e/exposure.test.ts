@@ -413,8 +413,10 @@ describe('exposure NAME', () => {
     const high = await cli(['exposure', 'app-creds', '-n', ns, '--fail-on=high']);
     expect(high.code).toBe(3);
     expect(high.stderr).toMatch(/\d+ findings? at or above high \(--fail-on=high\)/);
+    // kubectl apply left tls-cert's values in last-applied-configuration: value-in-metadata (high).
     const tls = await cli(['exposure', 'tls-cert', '-n', ns, '--fail-on', 'low']);
-    expect(tls.code).toBe(0);
+    expect(tls.code).toBe(3);
+    expect(tls.stderr).toMatch(/risk high value-in-metadata: annotation kubectl\.kubernetes\.io\/last-applied-configuration/);
     const help = await cli(['exposure', '--help']);
     expect(help.stdout).toMatch(/--fail-on\s+Exit 3 when a finding/);
   });
@@ -450,7 +452,8 @@ describe('exposure -A: the inventory', () => {
     const result = await cli(['exposure', '-n', ns]);
     expect(result.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+TYPE\s+KEYS\s+CONSUMERS\s+RISK\s+MANAGER\s+STATUS$/);
     expect(result.stdout).toMatch(new RegExp(`${ns}\\s+gone\\s+<missing>\\s+\\?\\s+1\\s+high\\s+\\?\\s+missing`));
-    expect(result.stdout).toMatch(new RegExp(`${ns}\\s+unused-secret\\s+Opaque\\s+1\\s+0\\s+-\\s+helm \\(release shop\\)\\s+unused`));
+    // Unused, but applied with kubectl apply: its value sits in last-applied-configuration (value-in-metadata, high).
+    expect(result.stdout).toMatch(new RegExp(`${ns}\\s+unused-secret\\s+Opaque\\s+1\\s+0\\s+high\\s+helm \\(release shop\\)\\s+unused`));
     const wide = await cli(['exposure', '-n', ns, '-o', 'wide']);
     expect(wide.stdout).toMatch(/app-creds .*password,token,username/);
     const names = await cli(['exposure', '-n', ns, '-o', 'name']);

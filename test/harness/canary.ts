@@ -3,10 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordCanary } from './run-record.js';
 
 /** A fresh, unmistakable value to store in a Secret under test. */
 export function makeCanary(label = 'canary'): string {
-  return `${label}-CANARY-${randomBytes(9).toString('hex')}`;
+  const value = `${label}-CANARY-${randomBytes(9).toString('hex')}`;
+  recordCanary(value); // checked once more at the end of the run, against everything (run-record.ts)
+  return value;
 }
 
 /** The forms a value could leak in: itself, and its base64 at each of the three byte alignments. */

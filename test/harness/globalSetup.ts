@@ -4,6 +4,8 @@
 // test/cluster/up (it is left running).
 import type { TestProject } from 'vitest/node';
 import { ClusterError, down, isRunning, loadCluster, up, type Cluster } from '../cluster/cluster.mjs';
+import { startClusterRecorder, type ClusterRecorder } from './cluster-recorder.js';
+import { RUN_DIR_ENV } from './run-record.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,7 +19,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const cluster = await loadCluster(reuse);
     if (!isRunning(cluster)) throw new Error(`error: KUBECTL_SECRETS_TEST_CLUSTER=${reuse}: cluster is not running`);
     project.provide('cluster', cluster);
-    return undefined;
+    const recorder = record(cluster);
+    return async () => recorder?.stop();
   }
   let cluster: Cluster;
   try {
@@ -27,5 +30,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   process.stderr.write(`[cluster] ready in ${cluster.startupSeconds}s: ${cluster.dir}\n`);
   project.provide('cluster', cluster);
-  return () => down(cluster);
+  const recorder = record(cluster);
+  return async () => {
+    recorder?.stop();
+    await down(cluster);
+  };
+}
+
+/** Objects the tool writes are recorded for the run's final canary scan (canary-scan.ts). */
+function record(cluster: Cluster): ClusterRecorder | undefined {
+  const dir = process.env[RUN_DIR_ENV];
+  return dir ? startClusterRecorder(cluster, dir) : undefined;
 }

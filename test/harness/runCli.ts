@@ -7,6 +7,11 @@ import { Readable } from 'node:stream';
 import { main } from '../../src/cli/app.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import type { IO, Writer } from '../../src/cli/io.js';
+import { recordOutput } from './run-record.js';
+
+/** The bundle, the binary, or kubectl running it as a plugin (not kubectl's own output of test fixtures). */
+const isTheTool = (cmd: string, args: readonly string[]): boolean =>
+  /kubectl-secrets(\.cjs)?$/.test(cmd) || /kubectl-secrets(\.cjs)?$/.test(args[0] ?? '') || (/kubectl$/.test(cmd) && args[0] === 'secrets');
 
 export interface CliResult {
   code: number;
@@ -18,7 +23,7 @@ export interface CliOptions {
   /** Added to a minimal environment (PATH, HOME); KUBECONFIG is set from `kubeconfig`. */
   env?: Record<string, string | undefined>;
   kubeconfig?: string;
-  stdin?: string;
+  stdin?: string | Buffer;
   /** Pretend stdout/stderr/stdin are terminals. */
   tty?: boolean;
 }
@@ -58,33 +63,41 @@ class Capture implements Writer {
 export async function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   const stdout = new Capture(opts.tty === true);
   const stderr = new Capture(opts.tty === true);
-  const stdin = Object.assign(Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]), { isTTY: opts.tty === true });
+  const stdin = Object.assign(Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin as string)]), { isTTY: opts.tty === true });
   const io: IO = { stdout, stderr, stdin, env: environment(opts) };
   const code = await main(args, io, COMMANDS);
+  recordOutput({ stdout: stdout.text, stderr: stderr.text });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 /** Runs the built bundle (or the single binary when `binary` is set) as a child process. */
-export function runBuilt(args: readonly string[], opts: CliOptions & { binary?: boolean; cwd?: string } = {}): Promise<CliResult> {
+export function runBuilt(
+  args: readonly string[],
+  opts: CliOptions & { binary?: boolean; cwd?: string; uid?: number; gid?: number } = {},
+): Promise<CliResult> {
   const file = opts.binary ? BINARY : BUNDLE;
   if (!existsSync(file)) throw new Error(`error: ${file} is missing: run npm run build${opts.binary ? ' && npm run package' : ''}`);
   const [cmd, argv] = opts.binary ? [file, [...args]] : [process.execPath, [file, ...args]];
-  return runProcess(cmd, argv, { env: environment(opts), stdin: opts.stdin, cwd: opts.cwd });
+  return runProcess(cmd, argv, { env: environment(opts), stdin: opts.stdin, cwd: opts.cwd, uid: opts.uid, gid: opts.gid });
 }
 
 export function runProcess(
   cmd: string,
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; stdin?: string | undefined; cwd?: string | undefined } = {},
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string | Buffer | undefined; cwd?: string | undefined; uid?: number | undefined; gid?: number | undefined } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    const ids = { ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}) };
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
+    child.on('close', (code) => {
+      if (isTheTool(cmd, args)) recordOutput({ stdout, stderr });
+      resolvePromise({ code: code ?? 1, stdout, stderr });
+    });
     child.stdin.end(opts.stdin ?? '');
   });
 }

@@ -7,7 +7,7 @@ const brief = (rows: AuditRow[]) => rows.map((r) => ({ key: r.key, count: r.coun
 describe('formats, each from a fixture', () => {
   it('reads native audit.k8s.io/v1 events once per auditID whatever stages were logged (RequestReceived lacks impersonatedUser)', async () => {
     const report = await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { includeSystem: true });
-    expect(report.inputs).toEqual([{ path: 'k8s-v1-multistage.jsonl', format: 'k8s-v1', lines: 20, bytes: expect.any(Number), compressed: false }]);
+    expect(report.inputs).toEqual([{ path: 'k8s-v1-multistage.jsonl', format: 'k8s-v1', lines: 20, bytes: expect.any(Number), compressed: false, readError: null }]);
     expect(report.totals).toMatchObject({ requests: 8, reads: 7, denied: 1, failed: 1, noResponse: 0, system: 2, events: 14 });
     expect(brief(report.rows)).toEqual([
       { key: 'alice@example.com', count: 2, denied: 0, secrets: ['prod/db-password', 'staging/db-password'], verbs: ['get'], scopes: ['named'] },

@@ -92,7 +92,8 @@ describe('damaged input is skipped and counted, never fatal', () => {
     };
     const report = await runAudit([failing, memoryInput('ok.log', `${read('id-2')}\n`)]);
     expect(report.totals.requests).toBe(2);
-    expect(report.warnings).toEqual([expect.stringMatching(/^broken\.log\.gz: unexpected end of file/)]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^broken\.log\.gz: cannot read: unexpected end of file, at byte \d+; the rest of this file was not read$/)]);
+    expect(report.inputs[0]!.readError).toMatchObject({ bytesRead: expect.any(Number), compressedOffset: null });
   });
 
   it('warns about an input in which nothing is an audit event', async () => {

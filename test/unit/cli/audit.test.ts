@@ -379,7 +379,7 @@ describe('audit inputs', () => {
     const text = `${event({ id: 'stdin-1', user: 'from-stdin', name: 'db', time: '2025-06-01T09:00:00Z' })}\n`;
     const { doc } = await json(['--log', '-'], { stdin: text });
     expect(counts(doc)).toEqual([['from-stdin', 1, 0]]);
-    expect(doc.metadata.inputs).toEqual([{ path: '-', format: 'k8s-v1', lines: 1, bytes: text.length, compressed: false }]);
+    expect(doc.metadata.inputs).toEqual([{ path: '-', format: 'k8s-v1', lines: 1, bytes: text.length, compressed: false, readError: null }]);
     const both = await json(['--log', MULTISTAGE, '--log', '-', '--user', 'stdin']);
     expect(both.doc.items).toEqual([]);
   });

@@ -78,6 +78,7 @@ describe('risk flags', () => {
         'shared-pull-secret',
         'subpath',
         'token-automount',
+        'value-in-metadata',
       ].sort(),
     );
   });

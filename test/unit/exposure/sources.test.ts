@@ -3,8 +3,9 @@ import type { Kube, ListOptions, ListResult, Query } from '../../../src/kube/cli
 import { KubeApiError } from '../../../src/kube/errors.js';
 import { loadExposureSources, toFacts } from '../../../src/kube/exposure-sources.js';
 import type { ExposureScope } from '../../../src/exposure/run.js';
+import { makeCanary } from '../../harness/canary.js';
 
-const VALUE = 'hunter2-CANARY-value';
+const VALUE = makeCanary('hunter2');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** A Kube that answers from a table of collection paths; anything else is 404. */
