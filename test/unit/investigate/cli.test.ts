@@ -152,7 +152,7 @@ describe('investigate', () => {
     const r = await investigate('--log', log, '-o', 'wide');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-    expect(r.stdout).toContain('evil\\u001b[2J\\u001b]0;pwned\\u0007');
+    expect(r.stdout).toContain('evil^[[2J^[]0;pwned^G');
     expect(r.stdout).toContain('could read: ');
     expect(r.stdout).toMatch(/\nSUBJECTS\nKIND\s+SUBJECT\s+NAMESPACE\s+VERDICT\s+READS\s+DENIED\s+FIRST READ\s+LAST READ/);
   });

@@ -20,6 +20,6 @@ describe('permission table', () => {
   });
 
   it('covers every command', () => {
-    expect(Object.keys(COMMAND_PERMISSIONS).sort()).toEqual(['audit', 'exposure', 'exposure -A', 'rotate', 'who-can']);
+    expect(Object.keys(COMMAND_PERMISSIONS).sort()).toEqual(['audit', 'exposure', 'exposure -A', 'investigate', 'least-privilege', 'rotate', 'who-can']);
   });
 });

@@ -179,7 +179,7 @@ describe('renderManifests', () => {
       ['User a\nkind: ClusterRoleBinding\u001b[31m: get'],
       'yaml',
     );
-    expect(text.split('\n')[0]).toBe('# User a\\nkind: ClusterRoleBinding\\u001b[31m: get');
+    expect(text.split('\n')[0]).toBe('# User a\\nkind: ClusterRoleBinding^[[31m: get');
     expect(yaml.loadAll(text)).toEqual([{ kind: 'Role', metadata: { name: 'x' } }]);
   });
 });
