@@ -19,6 +19,7 @@ import { outcomeLine } from '../rotate/report.js';
 import { exitCodeOf, lockedNow, planRetire, proposeRotation, resumeRotation, retire, startRotation, type Proposal, type RotateDeps } from '../rotate/run.js';
 import type { RunEvents } from '../rotate/run-steps.js';
 import { readValueSources } from '../sources/value-files.js';
+import { MAX_SECRET_BYTES } from '../rotate/values.js';
 import { parseDuration } from '../util/duration.js';
 
 const DEFAULT_TIMEOUT = '5m';
@@ -120,7 +121,9 @@ async function rotateNow(args: RotateArgs & SharedArgs, { timeoutMs }: Validated
   const { io } = ctx;
   const rotationTimeout = timeoutMs ?? parseDuration(DEFAULT_TIMEOUT)!;
   // Input problems are reported before the cluster is even contacted.
-  const read = await readValueSources({ fromFile: repeated(args.fromFile), fromEnvFile: repeated(args.fromEnvFile), fromLiteral: repeated(args.fromLiteral) }, io.stdin);
+  const read = await readValueSources({ fromFile: repeated(args.fromFile), fromEnvFile: repeated(args.fromEnvFile), fromLiteral: repeated(args.fromLiteral) }, io.stdin, {
+    maxBytes: MAX_SECRET_BYTES,
+  });
   for (const w of read.warnings) warn(io, w);
 
   const deps = connect(ctx);

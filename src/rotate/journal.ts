@@ -4,7 +4,7 @@
 import type { RotationMode } from './constants.js';
 import type { MergedData } from './values.js';
 import type { ConsumerAction, Plan } from './plan.js';
-import { workloadRef, type RolloutKind } from './types.js';
+import { workloadRef, type ConsumerKind } from './types.js';
 
 export type StepAction =
   /** blue/green: the new version is created, born with this journal. */
@@ -52,7 +52,7 @@ export type JournalState = 'running' | 'rolling-back' | 'done' | 'rolled-back' |
 export type ConsumerState = 'planned' | 'changed' | 'rolled-out' | 'updated' | 'failed' | 'reverted' | 'unchanged';
 
 export interface ConsumerRecord {
-  kind: RolloutKind;
+  kind: ConsumerKind;
   name: string;
   action: ConsumerAction;
   wait: boolean;
@@ -131,12 +131,19 @@ export function newJournal(plan: Plan, opts: JournalOptions): Journal {
     keys: opts.keys,
     consumers: plan.consumers.map((c) =>
       c.action === 'none'
-        ? { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'unchanged' as const, message: 'the next Job reads the new values' }
+        ? { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'unchanged' as const, message: unchangedMessage(c.kind) }
         : { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'planned' as const },
     ),
     steps: actions.map((a, i) => ({ n: i + 1, ...a, status: 'pending' })),
   };
 }
+
+/** Why a consumer the rotation does not touch still gets the new values. */
+export const unchangedMessage = (kind: string): string =>
+  kind === 'CronJob' ? 'the next Job reads the new values' : 'names the Secret: reads the new values where it next uses them';
+
+/** What a consumer switched without a rollout now does. */
+export const switchedMessage = (kind: string, to: string): string => (kind === 'CronJob' ? `the next Job uses ${to}` : `names ${to}`);
 
 /** `kubectl rollout restart`'s stamp format: RFC 3339 without fractions. */
 export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

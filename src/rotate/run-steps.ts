@@ -1,7 +1,7 @@
 // Executes a rotation's journal step by step, recording each step in the
 // cluster before the next one starts. Every step is idempotent: a resumed
 // rotation may run again the step that was in flight when it stopped.
-import { repointPatch } from '../consumers/repoint.js';
+import { objectRepointPatch, repointPatch } from '../consumers/repoint.js';
 import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
 import { indexWorkloads, type PodLike } from '../consumers/rollup.js';
 import { podSpecOf, POD_TEMPLATE_POINTERS } from '../consumers/workloads.js';
@@ -21,6 +21,7 @@ import {
   nextStep,
   serializeJournal,
   setConsumer,
+  switchedMessage,
   stepDone,
   stepFailed,
   type ConsumerRecord,
@@ -29,11 +30,12 @@ import {
 } from './journal.js';
 import { abandonedLease, LEASE_RENEW_MS, renewedLease, type LeaseObject } from './lock.js';
 import type { RotationCluster } from './port.js';
-import { workloadRef, type RolloutKind, type SecretObject } from './types.js';
-import { secretsInUse } from './usage.js';
+import { isRepointableKind, isRolloutKind, workloadRef, type ConsumerKind, type RepointableKind, type SecretObject } from './types.js';
+import { secretUsers } from './usage.js';
 import { versionsOf, versionsToPrune } from './versions.js';
 import { rolloutPods } from './health.js';
 import { waitForRollouts } from './run-wait.js';
+import { describeCopies, hasCopies, valueCopies, withoutCopies } from './value-copies.js';
 
 export interface Clock {
   now(): Date;
@@ -144,7 +146,8 @@ export class Runner {
         }
         const waits = this.consumer(ref)?.wait ?? true;
         const target = undo ? j.from : j.to;
-        this.journal = setConsumer(this.journal, ref, undo ? 'reverted' : waits ? 'changed' : 'updated', waits ? undefined : `the next Job uses ${target}`);
+        const kind = splitRef(ref).kind;
+        this.journal = setConsumer(this.journal, ref, undo ? 'reverted' : waits ? 'changed' : 'updated', waits ? undefined : switchedMessage(kind, target));
         events.line(`${ref}: ${note}`);
         return { note };
       }
@@ -208,9 +211,11 @@ export class Runner {
     return live;
   }
 
-  /** Switches a consumer's pod template from one Secret to another with a guarded JSON Patch (a no-op when already done). */
+  /** Switches a consumer's pod template (or an object's references) from one Secret to another with a guarded JSON Patch. */
   private async repoint(ref: string, from: string, to: string): Promise<string> {
     const { kind, name } = splitRef(ref);
+    if (isRepointableKind(kind)) return this.repointObject(kind, name, ref, from, to);
+    if (!isRolloutKind(kind)) throw new StepFailure(`a ${kind} cannot be switched`, ref);
     for (let attempt = 1; ; attempt++) {
       const w = await this.deps.cluster.getWorkload(kind, name);
       if (!w) throw new StepFailure('it was deleted during the rotation', ref);
@@ -224,6 +229,28 @@ export class Runner {
         return `switched to ${to} (${ops.length / 2} reference${ops.length > 2 ? 's' : ''})`;
       } catch (err) {
         // A concurrent edit made a `test` fail: read it again once.
+        if (err instanceof ConflictError && attempt < 2) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** A ServiceAccount, Ingress or Gateway of this namespace: its references to `from` become `to` (a no-op when already done). */
+  private async repointObject(kind: RepointableKind, name: string, ref: string, from: string, to: string): Promise<string> {
+    const { cluster } = this.deps;
+    const namespace = this.journal.namespace;
+    for (let attempt = 1; ; attempt++) {
+      const obj = await cluster.getObject(kind, name);
+      if (!obj) throw new StepFailure('it was deleted during the rotation', ref);
+      const ops = objectRepointPatch(obj, namespace, from, to);
+      if (ops.length === 0) {
+        if (objectRepointPatch(obj, namespace, to, from).length > 0) return `already on ${to}`;
+        throw new StepFailure(`it no longer names ${from} or ${to}: someone changed it`, ref);
+      }
+      try {
+        await cluster.jsonPatchObject(kind, name, ops);
+        return `switched to ${to} (${ops.length / 2} reference${ops.length > 2 ? 's' : ''})`;
+      } catch (err) {
         if (err instanceof ConflictError && attempt < 2) continue;
         throw err;
       }
@@ -254,6 +281,7 @@ export class Runner {
   /** `kubectl rollout restart` with a fixed stamp, so that doing it twice changes nothing. */
   private async restart(ref: string, stamp: string): Promise<string> {
     const { kind, name } = splitRef(ref);
+    if (!isRolloutKind(kind)) throw new StepFailure(`a ${kind} cannot be restarted`, ref);
     const w = await this.deps.cluster.getWorkload(kind, name);
     if (!w) throw new StepFailure('it was deleted during the rotation', ref);
     const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
@@ -345,16 +373,25 @@ export class Runner {
       data = backup.data ?? {};
     }
     const live = await this.liveRecord();
-    const next = stepDone(j, step.n, this.deps.clock.now(), which === 'new' ? 'new values written' : 'old values written back');
+    // Copies of the old values in the metadata (kubectl's last-applied-configuration...) go with them.
+    const copies = which === 'new' ? valueCopies(live.metadata, live.data ?? {}) : { annotations: [], labels: [] };
+    const removed = hasCopies(copies) ? `; removed ${describeCopies(copies)} (they held a copy of the old values)` : '';
+    const done = which === 'new' ? `new values written${removed}` : 'old values written back';
+    const next = stepDone(j, step.n, this.deps.clock.now(), done);
+    const meta = withoutCopies(live.metadata, copies);
     const updated = await cluster.replaceSecret({
       ...live,
       // Conditional on our own last write: any other change in between makes it fail.
-      metadata: { ...live.metadata, resourceVersion: this.recordVersion ?? live.metadata.resourceVersion, annotations: { ...live.metadata.annotations, [ANNOTATION_JOURNAL]: serializeJournal(next) } },
+      metadata: {
+        ...meta,
+        resourceVersion: this.recordVersion ?? live.metadata.resourceVersion,
+        annotations: { ...meta.annotations, [ANNOTATION_JOURNAL]: serializeJournal(next) },
+      },
       data,
     });
     this.recordVersion = updated.metadata.resourceVersion;
     this.journal = next;
-    this.deps.events.line(`${j.from}: ${which === 'new' ? 'new values written' : 'old values written back'}`);
+    this.deps.events.line(`${j.from}: ${done}`);
     this.deps.events.recorded?.(next.steps.find((s) => s.n === step.n)!);
     return 'recorded';
   }
@@ -387,7 +424,9 @@ export class Runner {
       return note;
     }
     const listed = await cluster.listVersions(j.logical);
-    const { prune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), { keep: j.keep, current: j.to, inUse: secretsInUse(scan) });
+    const names = listed.map((s) => s.metadata.name ?? '');
+    const users = secretUsers(scan, j.namespace, names);
+    const { prune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), { keep: j.keep, current: j.to, inUse: new Set(users.keys()) });
     const deleted: string[] = [];
     const failed: string[] = [];
     for (const v of prune) {
@@ -404,9 +443,10 @@ export class Runner {
       deleted.push(v.name);
       this.deps.events.line(`${v.name}: deleted (version ${v.version}, unused, beyond --keep ${j.keep})`);
     }
+    for (const v of keptInUse) this.deps.events.line(`${v.name}: kept (version ${v.version}, still named by ${users.get(v.name)?.join(', ')})`);
     const parts = [deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete'];
     if (failed.length > 0) parts.push(`could not delete ${failed.join(', ')}`);
-    if (keptInUse.length > 0) parts.push(`kept in use: ${keptInUse.map((v) => v.name).join(', ')}`);
+    if (keptInUse.length > 0) parts.push(`kept in use: ${keptInUse.map((v) => `${v.name} (${users.get(v.name)?.join(', ')})`).join(', ')}`);
     return parts.join('; ');
   }
 
@@ -466,9 +506,9 @@ function asStepFailure(err: unknown, step: Step): StepFailure | undefined {
 
 const isReady = (pod: PodLike): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-function splitRef(ref: string): { kind: RolloutKind; name: string } {
+function splitRef(ref: string): { kind: ConsumerKind; name: string } {
   const i = ref.indexOf('/');
-  return { kind: ref.slice(0, i) as RolloutKind, name: ref.slice(i + 1) };
+  return { kind: ref.slice(0, i) as ConsumerKind, name: ref.slice(i + 1) };
 }
 
 export function describeStep(step: Step): string {

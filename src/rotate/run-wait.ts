@@ -2,7 +2,7 @@ import { indexWorkloads, type PodLike } from '../consumers/rollup.js';
 import { evaluateRollout, rolloutPods } from './health.js';
 import type { ConsumerRecord } from './journal.js';
 import type { RotationCluster } from './port.js';
-import { workloadRef } from './types.js';
+import { isRolloutKind, workloadRef } from './types.js';
 
 export interface WaitOptions {
   cluster: RotationCluster;
@@ -29,7 +29,7 @@ export async function waitForRollouts(
 ): Promise<{ failed?: { target: string; message: string } }> {
   const pending = new Map(consumers.map((c) => [workloadRef(c.kind, c.name), c]));
   const since = opts.clock.now();
-  const kinds = [...new Set(consumers.map((c) => c.kind))];
+  const kinds = [...new Set(consumers.map((c) => c.kind).filter(isRolloutKind))];
   while (pending.size > 0) {
     const { workloads, pods } = await opts.cluster.observe(kinds);
     const known = indexWorkloads(workloads);

@@ -2,6 +2,7 @@
 // (inspect, check, prepare), then lock, first (atomic) write of the journal,
 // then the Runner; resume from the journal; retire unused versions. No I/O of
 // its own.
+import type { RotationMode } from './constants.js';
 import { ANNOTATION_JOURNAL, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
 import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
 import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
@@ -9,7 +10,8 @@ import { heldSince, judgeLease, LEASE_SECONDS, newLease, renewedLease, type Leas
 import type { RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
 import { describeStep, Runner, type RunnerDeps } from './run-steps.js';
-import { secretsInUse } from './usage.js';
+import { secretUsers } from './usage.js';
+import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
 import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
@@ -55,8 +57,17 @@ export async function proposeRotation(
   const prepared = prepare(ins, values, { ...opts, id: deps.newId(), holder: deps.identity.holder, now: deps.clock.now() });
   if (ins.blocker && opts.force) note(`${prepared.plan.from} is managed by ${ins.blocker.manager}; rotating it anyway (--force): ${ins.blocker.instead}`);
   if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0) note('the new values are the same as the current ones');
+  const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
+  if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
   for (const gap of ins.scan.gaps) note(`${gap}: consumers there are not seen`);
   return { prepared, warnings, complete: ins.scan.gaps.length === 0 };
+}
+
+function copiesNote(from: string, to: string, mode: RotationMode, copies: ValueCopies): string {
+  const what = `${describeCopies(copies)} of ${from} hold${copies.annotations.length + copies.labels.length === 1 ? 's' : ''} a copy of its values`;
+  if (mode === 'in-place') return `${what}: the rotation removes ${copies.annotations.length + copies.labels.length === 1 ? 'it' : 'them'}`;
+  const kept = copies.labels.length > 0 ? `; ${copies.labels.map((k) => `label ${k}`).join(', ')} not copied to ${to}` : '';
+  return `${what} (metadata readers see them)${kept}`;
 }
 
 export interface RunOptions {
@@ -246,6 +257,8 @@ export interface RetirePlan {
   retire: SecretVersion[];
   /** Versions kept because something uses them. */
   inUse: SecretVersion[];
+  /** Who uses each kept version (`Kind/name`). */
+  usedBy: Record<string, string[]>;
   gaps: string[];
 }
 
@@ -256,15 +269,16 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
   const current = currentVersion(logical, versions);
   if (!current) throw new RotateError(`no versions of "${logical}" in namespace "${cluster.namespace}"`);
   const scan = await cluster.scanConsumers();
-  const used = secretsInUse(scan);
   const others = versions.filter((v) => v.name !== current.name);
   const backup = listed.find((s) => s.metadata.name === backupName(logical) && s.metadata.labels?.[LABEL_NAME] === logical);
   if (backup) others.push({ name: backupName(logical), version: 0, stage: 'previous', unversioned: false });
+  const users = secretUsers(scan, cluster.namespace, others.map((v) => v.name));
   return {
     logical,
     current: current.name,
-    retire: others.filter((v) => !used.has(v.name)),
-    inUse: others.filter((v) => used.has(v.name)),
+    retire: others.filter((v) => !users.has(v.name)),
+    inUse: others.filter((v) => users.has(v.name)),
+    usedBy: Object.fromEntries(others.flatMap((v) => (users.has(v.name) ? [[v.name, users.get(v.name)!]] : []))),
     gaps: scan.gaps,
   };
 }
