@@ -1,6 +1,7 @@
 import { secretNamesOfPodSpec } from '../consumers/pod-refs.js';
 import { objectRefMatches, secretRefsOfObject } from '../consumers/object-refs.js';
 import { podSpecOf } from '../consumers/workloads.js';
+import { indexWorkloads, topOwner, type PodLike } from '../consumers/rollup.js';
 import type { ConsumerScan } from './port.js';
 
 type Scan = Pick<ConsumerScan, 'workloads' | 'pods' | 'objects'>;
@@ -20,12 +21,18 @@ export function secretUsers(scan: Scan, namespace: string, candidates: readonly 
     if (!list.includes(who)) list.push(who);
     users.set(secret, list);
   };
-  for (const pod of scan.pods) for (const n of secretNamesOfPodSpec(pod.spec)) add(n, `Pod/${pod.metadata.name ?? ''}`);
+  // Pods and ReplicaSets are named by their top owner: what a human would edit.
+  const known = indexWorkloads(scan.workloads);
+  const nameOf = (o: { kind: string; metadata: PodLike['metadata'] }): string => {
+    const { owner } = topOwner(o, known);
+    return `${owner.kind}/${owner.name}`;
+  };
+  for (const pod of scan.pods) for (const n of secretNamesOfPodSpec(pod.spec)) add(n, nameOf(pod));
   for (const w of scan.workloads) {
     if (w.kind === 'ReplicaSet' && (w.metadata.ownerReferences ?? []).length > 0 && Number((w.spec as { replicas?: number } | undefined)?.replicas ?? 1) === 0) {
       continue;
     }
-    for (const n of secretNamesOfPodSpec(podSpecOf(w))) add(n, `${w.kind}/${w.metadata.name ?? ''}`);
+    for (const n of secretNamesOfPodSpec(podSpecOf(w))) add(n, nameOf(w));
   }
   for (const obj of scan.objects) {
     for (const ref of secretRefsOfObject(obj)) {

@@ -322,3 +322,63 @@ describe('retire', () => {
 
 /** The same cluster, for a second rotation attempt. */
 const scenarioLike = (c: FakeCluster): FakeCluster => c;
+
+describe('lost answers and lost journals', () => {
+  it('a create whose answer was lost after it landed is found, and the rotation goes on', async () => {
+    const c = scenario();
+    const create = c.createSecret.bind(c);
+    c.createSecret = async (s) => {
+      await create(s);
+      throw new Error('request timed out after 2s');
+    };
+    const j = await start(c);
+    expect(j.state).toBe('done');
+    expect(allOn(c, 'db-v2')).toBe(true);
+  });
+
+  it('a create whose answer was lost and that cannot be checked leaves the lock to --resume', async () => {
+    const c = scenario();
+    const create = c.createSecret.bind(c);
+    c.createSecret = async (s) => {
+      await create(s);
+      c.getSecret = async () => {
+        throw new Error('connect ECONNREFUSED');
+      };
+      throw new Error('request timed out after 2s');
+    };
+    await expect(start(c)).rejects.toThrow(/whether db-v2 was written is unknown .*; the rotation is interrupted: run "kubectl secrets rotate db -n shop --resume"/);
+    expect(c.leases.size).toBe(1);
+    c.getSecret = FakeCluster.prototype.getSecret.bind(c);
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host' }), { rollback: true });
+    expect(resumed.journal?.state).toBe('done');
+  });
+
+  it('a create that never landed says nothing changed and lets go of the lock', async () => {
+    const c = scenario();
+    c.createSecret = async () => {
+      throw new Error('request timed out after 2s');
+    };
+    await expect(start(c)).rejects.toThrow(/^request timed out after 2s$/);
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('--resume with an unreadable journal reports the consumers and keeps the lock', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 3 })).rejects.toThrow(/crash after step 3/);
+    c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL] = '{"v":1,';
+    const resume = resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host' }), { rollback: true });
+    await expect(resume).rejects.toThrow(
+      /journal of the interrupted rotation of db on db-v2 is unreadable.*found: db-v2 was written by this rotation; DaemonSet\/agent, CronJob\/backup use db; Deployment\/api, StatefulSet\/pg use db-v2\. .*the lock \(Lease kubectl-secrets-rotate-db\) is kept/,
+    );
+    await expect(resume).rejects.toMatchObject({ exitCode: 4 });
+    expect(c.leases.size).toBe(1);
+  });
+
+  it('--resume with the journal gone reports it missing', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step 2/);
+    delete c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL];
+    await expect(resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host' }), { rollback: true })).rejects.toThrow(/on db-v2 is missing.*Deployment\/api uses db-v2/);
+    expect(c.leases.size).toBe(1);
+  });
+});
