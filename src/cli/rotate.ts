@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { hostname } from 'node:os';
 import { defineCommand } from './command.js';
@@ -205,10 +206,11 @@ async function retireCommand(args: RotateArgs & SharedArgs, ctx: CommandContext)
 function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
   const kube = ctx.connect();
   const host = hostname();
+  const machine = machineIdentity();
   return {
     cluster: new KubeRotationCluster(kube, kube.target.namespace),
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-    identity: { holder: holderIdentity(host, process.pid), host, isAlive },
+    identity: { holder: holderIdentity(host, process.pid, machine), host, ...(machine ? { machine } : {}), isAlive },
     newId: () => randomBytes(6).toString('hex'),
   };
 }
@@ -230,6 +232,22 @@ async function withProgress<T>(io: IO, work: (events: RunEvents) => Promise<T>):
     });
   } finally {
     progress.stop();
+  }
+}
+
+/**
+ * This boot of this kernel and this pid namespace (Linux): two containers or
+ * machines with the same host name differ here, so a pid is only judged where
+ * it means the same process. Undefined elsewhere: the lock then waits for the
+ * lease to expire instead.
+ */
+function machineIdentity(): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const pidNamespace = readlinkSync('/proc/self/ns/pid');
+    return createHash('sha256').update(`${boot}\n${pidNamespace}`).digest('hex').slice(0, 12);
+  } catch {
+    return undefined;
   }
 }
 

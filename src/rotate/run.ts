@@ -18,7 +18,7 @@ import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
 export interface RotateDeps extends RunnerDeps {
   /** This process, as the lock names it, and how to tell whether a local holder still runs. */
-  identity: { holder: string; host: string; isAlive(pid: number): boolean };
+  identity: { holder: string; host: string; machine?: string; isAlive(pid: number): boolean };
   newId(): string;
 }
 

@@ -38,7 +38,7 @@ function deps(cluster: FakeCluster, opts: { crashAt?: number; holder?: string; a
         if (step.n === opts.crashAt) throw new Crash(`crash after step ${step.n}`);
       },
     },
-    identity: { holder: opts.holder ?? 'kubectl-secrets/1@host', host: 'host', isAlive: () => opts.alive ?? false },
+    identity: { holder: opts.holder ?? 'kubectl-secrets/1@host#a1', host: 'host', machine: 'a1', isAlive: () => opts.alive ?? false },
     newId: () => 'r1',
     pollMs: 1000,
   };
@@ -65,7 +65,7 @@ async function start(cluster: FakeCluster, opts: { crashAt?: number; alive?: boo
 /** Starts, expecting the simulated crash, then resumes as another process. */
 async function crashThenResume(cluster: FakeCluster, crashAt: number, mode: RotationMode = 'blue-green'): Promise<Journal | undefined> {
   await expect(start(cluster, { crashAt, mode })).rejects.toThrow(/crash after step/);
-  const result = await resumeRotation('db', deps(cluster, { holder: 'kubectl-secrets/2@host' }), { rollback: true });
+  const result = await resumeRotation('db', deps(cluster, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
   return result.journal;
 }
 
@@ -148,7 +148,7 @@ describe('blue/green rotation', () => {
   it('refuses a second rotation while the first holds the lock, and --resume while its holder lives', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
-    await expect(start(c, { alive: true })).rejects.toThrow(/another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host since/);
+    await expect(start(c, { alive: true })).rejects.toThrow(/another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since/);
     expect(await lockedNow(c, 'db')).toMatch(/^another rotation of db holds the lock/);
     expect(await lockedNow(c, 'other')).toBeUndefined();
     await expect(resumeRotation('db', deps(c, { alive: true }), { rollback: true })).rejects.toThrow(/is still running .*renewed 0s ago/);
@@ -349,7 +349,7 @@ describe('lost answers and lost journals', () => {
     await expect(start(c)).rejects.toThrow(/whether db-v2 was written is unknown .*; the rotation is interrupted: run "kubectl secrets rotate db -n shop --resume"/);
     expect(c.leases.size).toBe(1);
     c.getSecret = FakeCluster.prototype.getSecret.bind(c);
-    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host' }), { rollback: true });
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
     expect(resumed.journal?.state).toBe('done');
   });
 
@@ -366,7 +366,7 @@ describe('lost answers and lost journals', () => {
     const c = scenario();
     await expect(start(c, { crashAt: 3 })).rejects.toThrow(/crash after step 3/);
     c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL] = '{"v":1,';
-    const resume = resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host' }), { rollback: true });
+    const resume = resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
     await expect(resume).rejects.toThrow(
       /journal of the interrupted rotation of db on db-v2 is unreadable.*found: db-v2 was written by this rotation; DaemonSet\/agent, CronJob\/backup use db; Deployment\/api, StatefulSet\/pg use db-v2\. .*the lock \(Lease kubectl-secrets-rotate-db\) is kept/,
     );
@@ -378,7 +378,7 @@ describe('lost answers and lost journals', () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step 2/);
     delete c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL];
-    await expect(resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host' }), { rollback: true })).rejects.toThrow(/on db-v2 is missing.*Deployment\/api uses db-v2/);
+    await expect(resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true })).rejects.toThrow(/on db-v2 is missing.*Deployment\/api uses db-v2/);
     expect(c.leases.size).toBe(1);
   });
 });
