@@ -1,7 +1,7 @@
 // Executes a rotation's journal step by step, recording each step in the
 // cluster before the next one starts. Every step is idempotent: a resumed
 // rotation may run again the step that was in flight when it stopped.
-import { objectRepointPatch, repointPatch } from '../consumers/repoint.js';
+import { objectRepointPatch, repointPatch, type JsonPatchOp } from '../consumers/repoint.js';
 import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
 import { indexWorkloads, type PodLike } from '../consumers/rollup.js';
 import { podSpecOf, POD_TEMPLATE_POINTERS } from '../consumers/workloads.js';
@@ -30,7 +30,7 @@ import {
 } from './journal.js';
 import { abandonedLease, LEASE_RENEW_MS, renewedLease, type LeaseObject } from './lock.js';
 import type { RotationCluster } from './port.js';
-import { isRepointableKind, isRolloutKind, workloadRef, type ConsumerKind, type RepointableKind, type SecretObject } from './types.js';
+import { isRepointableKind, isRolloutKind, workloadRef, type ConsumerKind, type SecretObject } from './types.js';
 import { secretUsers } from './usage.js';
 import { versionsOf, versionsToPrune } from './versions.js';
 import { rolloutPods } from './health.js';
@@ -68,6 +68,9 @@ export interface RunnerOptions {
   /** in-place: the new data; absent on resume (values are never stored outside the Secret). */
   newData?: Record<string, string>;
 }
+
+/** Reads and writes of one object before a concurrent writer's conflicts fail the step. */
+const WRITE_ATTEMPTS = 5;
 
 /** A step that failed for a reason that calls for a rollback (not an outage). */
 class StepFailure extends Error {
@@ -213,46 +216,56 @@ export class Runner {
 
   /** Switches a consumer's pod template (or an object's references) from one Secret to another with a guarded JSON Patch. */
   private async repoint(ref: string, from: string, to: string): Promise<string> {
+    const { cluster } = this.deps;
     const { kind, name } = splitRef(ref);
-    if (isRepointableKind(kind)) return this.repointObject(kind, name, ref, from, to);
-    if (!isRolloutKind(kind)) throw new StepFailure(`a ${kind} cannot be switched`, ref);
-    for (let attempt = 1; ; attempt++) {
-      const w = await this.deps.cluster.getWorkload(kind, name);
-      if (!w) throw new StepFailure('it was deleted during the rotation', ref);
-      const ops = repointPatch(podSpecOf(w), POD_TEMPLATE_POINTERS[kind], from, to);
-      if (ops.length === 0) {
-        if (secretRefsOfPodSpec(podSpecOf(w), to).length > 0) return `already on ${to}`;
-        throw new StepFailure(`its pod template no longer references ${from} or ${to}: someone changed it`, ref);
-      }
-      try {
-        await this.deps.cluster.jsonPatchWorkload(kind, name, ops);
-        return `switched to ${to} (${ops.length / 2} reference${ops.length > 2 ? 's' : ''})`;
-      } catch (err) {
-        // A concurrent edit made a `test` fail: read it again once.
-        if (err instanceof ConflictError && attempt < 2) continue;
-        throw err;
-      }
+    if (isRepointableKind(kind)) {
+      const ns = this.journal.namespace;
+      return this.guardedSwitch(ref, from, to, {
+        read: () => cluster.getObject(kind, name),
+        patch: (o, a, b) => objectRepointPatch(o, ns, a, b),
+        write: (ops) => cluster.jsonPatchObject(kind, name, ops),
+        what: 'it no longer names',
+      });
     }
+    if (!isRolloutKind(kind)) throw new StepFailure(`a ${kind} cannot be switched`, ref);
+    return this.guardedSwitch(ref, from, to, {
+      read: () => cluster.getWorkload(kind, name),
+      patch: (w, a, b) => repointPatch(podSpecOf(w), POD_TEMPLATE_POINTERS[kind], a, b),
+      write: (ops) => cluster.jsonPatchWorkload(kind, name, ops),
+      what: 'its pod template no longer references',
+    });
   }
 
-  /** A ServiceAccount, Ingress or Gateway of this namespace: its references to `from` become `to` (a no-op when already done). */
-  private async repointObject(kind: RepointableKind, name: string, ref: string, from: string, to: string): Promise<string> {
-    const { cluster } = this.deps;
-    const namespace = this.journal.namespace;
+  /**
+   * Reads, computes the references to switch, and writes them in one JSON
+   * Patch fenced by the resourceVersion read: a patch delayed in flight
+   * cannot land after anything (an undo by a --resume that took over) wrote
+   * the object since. A no-op when already done. After a conflict the lease
+   * is checked before reading again: a process that lost it writes nothing.
+   */
+  private async guardedSwitch<T extends { metadata?: { resourceVersion?: string } }>(
+    ref: string,
+    from: string,
+    to: string,
+    how: { read(): Promise<T | undefined>; patch(o: T, a: string, b: string): JsonPatchOp[]; write(ops: JsonPatchOp[]): Promise<unknown>; what: string },
+  ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
-      const obj = await cluster.getObject(kind, name);
-      if (!obj) throw new StepFailure('it was deleted during the rotation', ref);
-      const ops = objectRepointPatch(obj, namespace, from, to);
+      const o = await how.read();
+      if (!o) throw new StepFailure('it was deleted during the rotation', ref);
+      const ops = how.patch(o, from, to);
       if (ops.length === 0) {
-        if (objectRepointPatch(obj, namespace, to, from).length > 0) return `already on ${to}`;
-        throw new StepFailure(`it no longer names ${from} or ${to}: someone changed it`, ref);
+        if (how.patch(o, to, from).length > 0) return `already on ${to}`;
+        throw new StepFailure(`${how.what} ${from} or ${to}: someone changed it`, ref);
       }
+      const fence: JsonPatchOp = { op: 'test', path: '/metadata/resourceVersion', value: o.metadata?.resourceVersion };
       try {
-        await cluster.jsonPatchObject(kind, name, ops);
-        return `switched to ${to} (${ops.length / 2} reference${ops.length > 2 ? 's' : ''})`;
+        await how.write(o.metadata?.resourceVersion ? [fence, ...ops] : ops);
+        const n = ops.length / 2;
+        return `switched to ${to} (${n} reference${n > 1 ? 's' : ''})`;
       } catch (err) {
-        if (err instanceof ConflictError && attempt < 2) continue;
-        throw err;
+        // A concurrent write (a controller's status update, say) made a `test` fail: read it again, if the lock is still ours.
+        if (!(err instanceof ConflictError) || attempt >= WRITE_ATTEMPTS) throw err;
+        await this.renewIfDue(true);
       }
     }
   }
@@ -278,16 +291,24 @@ export class Runner {
     this.deps.events.line(`${ref}: deleted ${names}, stuck on the failed version (StatefulSets do not replace them by themselves)`);
   }
 
-  /** `kubectl rollout restart` with a fixed stamp, so that doing it twice changes nothing. */
+  /** `kubectl rollout restart` with a fixed stamp, so that doing it twice changes nothing; fenced as guardedSwitch is. */
   private async restart(ref: string, stamp: string): Promise<string> {
     const { kind, name } = splitRef(ref);
     if (!isRolloutKind(kind)) throw new StepFailure(`a ${kind} cannot be restarted`, ref);
-    const w = await this.deps.cluster.getWorkload(kind, name);
-    if (!w) throw new StepFailure('it was deleted during the rotation', ref);
-    const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
-    if (template?.metadata?.annotations?.[RESTARTED_AT] === stamp) return 'already restarted';
-    await this.deps.cluster.mergePatchWorkload(kind, name, { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } });
-    return 'restarted';
+    for (let attempt = 1; ; attempt++) {
+      const w = await this.deps.cluster.getWorkload(kind, name);
+      if (!w) throw new StepFailure('it was deleted during the rotation', ref);
+      const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
+      if (template?.metadata?.annotations?.[RESTARTED_AT] === stamp) return 'already restarted';
+      const fence = w.metadata.resourceVersion ? { metadata: { resourceVersion: w.metadata.resourceVersion } } : {};
+      try {
+        await this.deps.cluster.mergePatchWorkload(kind, name, { ...fence, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } });
+        return 'restarted';
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= WRITE_ATTEMPTS) throw err;
+        await this.renewIfDue(true);
+      }
+    }
   }
 
   private async waitStep(rollback: boolean): Promise<void> {
@@ -430,6 +451,7 @@ export class Runner {
     const deleted: string[] = [];
     const failed: string[] = [];
     for (const v of prune) {
+      await this.renewIfDue();
       const uid = listed.find((s) => s.metadata.name === v.name)?.metadata.uid;
       try {
         await cluster.deleteSecret(v.name, uid ? { uid } : undefined);
@@ -483,9 +505,9 @@ export class Runner {
   }
 
   /** Keeps the lock alive during long waits; losing it means another process took over. */
-  async renewIfDue(): Promise<void> {
+  async renewIfDue(force = false): Promise<void> {
     const now = this.deps.clock.now();
-    if (now.getTime() - this.lastRenew < LEASE_RENEW_MS) return;
+    if (!force && now.getTime() - this.lastRenew < LEASE_RENEW_MS) return;
     try {
       this.lease = await this.deps.cluster.replaceLease(renewedLease(this.lease, this.deps.identity.holder, now));
       this.lastRenew = now.getTime();

@@ -31,7 +31,7 @@ export class FakeCluster implements RotationCluster {
   }
 
   addWorkload(w: WorkloadLike): void {
-    this.workloads.set(`${w.kind}/${w.metadata.name}`, clone(w));
+    this.workloads.set(`${w.kind}/${w.metadata.name}`, { ...clone(w), metadata: { ...clone(w.metadata), resourceVersion: String(this.rv++) } });
   }
 
   async getSecret(name: string): Promise<SecretObject | undefined> {
@@ -124,6 +124,7 @@ export class FakeCluster implements RotationCluster {
     const updated = applyOps(w, ops);
     this.written.push(JSON.stringify(ops));
     updated.metadata.generation = (updated.metadata.generation ?? 1) + 1;
+    updated.metadata.resourceVersion = String(this.rv++);
     this.workloads.set(`${kind}/${name}`, updated);
     return clone(updated);
   }
@@ -131,9 +132,12 @@ export class FakeCluster implements RotationCluster {
   async mergePatchWorkload(kind: RolloutKind, name: string, patch: unknown): Promise<WorkloadLike> {
     const w = this.workloads.get(`${kind}/${name}`);
     if (!w) throw new RejectedError('not found', 404);
+    const precondition = (patch as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    if (precondition !== undefined && precondition !== w.metadata.resourceVersion) throw new ConflictError('the object has been modified');
     this.written.push(JSON.stringify(patch));
     const updated = merge(clone(w), patch) as WorkloadLike;
     updated.metadata.generation = (updated.metadata.generation ?? 1) + 1;
+    updated.metadata.resourceVersion = String(this.rv++);
     this.workloads.set(`${kind}/${name}`, updated);
     return clone(updated);
   }

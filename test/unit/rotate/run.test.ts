@@ -382,3 +382,35 @@ describe('lost answers and lost journals', () => {
     expect(c.leases.size).toBe(1);
   });
 });
+
+describe('fencing', () => {
+  it('a switch delayed past a takeover and an undo writes nothing: the patch is fenced, then the lock is checked', async () => {
+    const c = scenario();
+    const patch = c.jsonPatchWorkload.bind(c);
+    let late = true;
+    c.jsonPatchWorkload = async (kind, name, ops) => {
+      if (late) {
+        late = false;
+        // While this patch was in flight: another process took the lock over and wrote the workload (its undo).
+        const [lease] = [...c.leases.values()];
+        c.leases.set(lease!.metadata.name!, { ...lease!, metadata: { ...lease!.metadata, resourceVersion: 'taken' }, spec: { ...lease!.spec, holderIdentity: 'kubectl-secrets/9@other#zz' } });
+        await c.mergePatchWorkload(kind, name, { metadata: { annotations: { undone: 'yes' } } });
+      }
+      return patch(kind, name, ops);
+    };
+    await expect(start(c)).rejects.toThrow(/lost the lock of db: another process took over/);
+    expect(c.references()['Deployment/api']).toEqual(['db']);
+  });
+
+  it('a controller writing the workload meanwhile only costs a retry', async () => {
+    const c = scenario();
+    const patch = c.jsonPatchWorkload.bind(c);
+    let writes = 2;
+    c.jsonPatchWorkload = async (kind, name, ops) => {
+      if (writes-- > 0) await c.mergePatchWorkload(kind, name, { metadata: { labels: { status: String(writes) } } });
+      return patch(kind, name, ops);
+    };
+    expect((await start(c)).state).toBe('done');
+    expect(allOn(c, 'db-v2')).toBe(true);
+  });
+});
