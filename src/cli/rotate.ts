@@ -157,7 +157,7 @@ async function rotateNow(args: RotateArgs & SharedArgs, { timeoutMs }: Validated
     if (!(await confirm(io, `Rotate ${prepared.plan.logical}?`))) throw new CliError('not confirmed: nothing changed');
   }
 
-  const journal = await withProgress(io, (events) => startRotation(prepared, { ...deps, events }, { timeoutMs: rotationTimeout, rollback: !args.noRollback }));
+  const journal = await withProgress(io, (events, stopRequested) => startRotation(prepared, { ...deps, events, stopRequested }, { timeoutMs: rotationTimeout, rollback: !args.noRollback }));
   printOutcome(journal, prepared.plan, proposal, args, io);
   return exitCodeOf(journal);
 }
@@ -165,7 +165,7 @@ async function rotateNow(args: RotateArgs & SharedArgs, { timeoutMs }: Validated
 async function resumeCommand(args: RotateArgs & SharedArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const deps = connect(ctx);
-  const result = await withProgress(io, (events) => resumeRotation(args.name, { ...deps, events }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
+  const result = await withProgress(io, (events, stopRequested) => resumeRotation(args.name, { ...deps, events, stopRequested }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
   if (result.nothing) {
     writeLines(io.stderr, result.notes);
     if (isStructured(args)) printReport(nothingToResumeReport(deps.cluster.namespace, args.name, result), ROTATION_VIEW, args, io);
@@ -196,7 +196,7 @@ async function retireCommand(args: RotateArgs & SharedArgs, ctx: CommandContext)
       throw new CliError('not confirmed: nothing deleted');
     }
   }
-  const deleted = await withProgress(io, (events) => retire(plan, { ...deps, events }));
+  const deleted = await withProgress(io, (events, stopRequested) => retire(plan, { ...deps, events, stopRequested }));
   if (isStructured(args)) printReport(retireReport(namespace, plan, { dryRun: args.dryRun, deleted, result: 'retired' }), ROTATION_VIEW, args, io);
   else io.stdout.write(`retired ${deleted.length} version${deleted.length === 1 ? '' : 's'} of ${args.name}${deleted.length ? `: ${deleted.join(', ')}` : ''}\n`);
   return EXIT.ok;
@@ -215,22 +215,42 @@ function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
   };
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
  * Runs `work` with its progress on stderr (a spinner on a terminal), and the
  * crash-test switch: KUBECTL_SECRETS_CRASH_AT_STEP=K exits abruptly once step K is recorded.
+ * SIGINT, SIGTERM and SIGHUP ask the rotation to stop at its next safe point
+ * (between two recorded steps); a second one quits at once, which every step
+ * being recorded and idempotent also survives.
  */
-async function withProgress<T>(io: IO, work: (events: RunEvents) => Promise<T>): Promise<T> {
+async function withProgress<T>(io: IO, work: (events: RunEvents, stopRequested: () => string | undefined) => Promise<T>): Promise<T> {
   const progress = await startProgress(io);
   const crashAt = io.env.KUBECTL_SECRETS_CRASH_AT_STEP;
+  let stop: string | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop) {
+      progress.stop();
+      io.stderr.write(`${signal} again: quitting at once; the journal holds every step done, --resume finishes or rolls back\n`);
+      process.exit(EXIT.interrupted);
+    }
+    stop = signal;
+    progress.done(`${signal}: stopping at the next safe point (send it again to quit at once)`);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
-    return await work({
-      line: (text) => progress.done(text),
-      status: (text) => progress.step(text),
-      recorded: (step) => {
-        if (crashAt !== undefined && crashAt !== '' && Number(crashAt) === step.n) process.exit(137);
+    return await work(
+      {
+        line: (text) => progress.done(text),
+        status: (text) => progress.step(text),
+        recorded: (step) => {
+          if (crashAt !== undefined && crashAt !== '' && Number(crashAt) === step.n) process.exit(137);
+        },
       },
-    });
+      () => stop,
+    );
   } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     progress.stop();
   }
 }

@@ -59,6 +59,18 @@ export interface RunnerDeps {
   /** This process, as the lock names it. */
   identity: { holder: string };
   pollMs?: number;
+  /** The signal that asked to stop (SIGINT, ...), once one did: the runner stops at its next safe point. */
+  stopRequested?(): string | undefined;
+}
+
+/** Raised at a safe point once a stop was requested; the journal holds every step done. */
+export class StopRequest extends Error {
+  constructor(
+    readonly signal: string,
+    readonly step: Step | undefined,
+  ) {
+    super(`stop requested by ${signal}`);
+  }
 }
 
 export interface RunnerOptions {
@@ -107,10 +119,14 @@ export class Runner {
       if (!step) return this.journal;
       if (step.status === 'failed' && this.journal.state === 'running') this.deps.events.line(`retrying: ${describeStep(step)}`);
       try {
-        await this.renewIfDue();
+        await this.checkpoint(step);
         const done = await this.execute(step);
         if (done !== 'recorded') await this.commit(step.n, done?.note, done?.labels);
       } catch (err) {
+        if (err instanceof StopRequest) {
+          await this.leaveForResume();
+          throw err;
+        }
         const failure = asStepFailure(err, step);
         if (!failure) throw err;
         const rollingBack = this.journal.state === 'rolling-back';
@@ -162,7 +178,7 @@ export class Runner {
       }
       case 'wait':
       case 'wait-rollback':
-        await this.waitStep(step.action === 'wait-rollback');
+        await this.waitStep(step, step.action === 'wait-rollback');
         return;
       case 'backup':
         return { note: await this.backup() };
@@ -311,7 +327,7 @@ export class Runner {
     }
   }
 
-  private async waitStep(rollback: boolean): Promise<void> {
+  private async waitStep(step: Step, rollback: boolean): Promise<void> {
     const j = this.journal;
     const changed = new Set(
       j.steps.filter((s) => (s.action === (rollback ? 'undo' : j.mode === 'blue-green' ? 'repoint' : 'restart')) && s.status === 'done').map((s) => s.target!),
@@ -339,7 +355,7 @@ export class Runner {
         this.journal = setConsumer(this.journal, ref, rollback ? 'reverted' : 'rolled-out', message);
         this.deps.events.line(`${ref}: ${rollback ? 'back on' : 'rolled out on'} ${target} (${message})`);
       },
-      tick: () => this.renewIfDue(),
+      tick: () => this.checkpoint(step),
     });
     if (result.failed) {
       this.journal = setConsumer(this.journal, result.failed.target, 'failed', result.failed.message);
@@ -502,6 +518,13 @@ export class Runner {
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }
+  }
+
+  /** A safe point: every step before `step` is recorded. Stops here when asked to; renews the lock otherwise. */
+  private async checkpoint(step: Step): Promise<void> {
+    const signal = this.deps.stopRequested?.();
+    if (signal) throw new StopRequest(signal, step);
+    await this.renewIfDue();
   }
 
   /** Keeps the lock alive during long waits; losing it means another process took over. */

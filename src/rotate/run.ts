@@ -4,12 +4,12 @@
 // its own.
 import type { RotationMode } from './constants.js';
 import { ANNOTATION_JOURNAL, ANNOTATION_MODE, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
-import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
+import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError, StoppedError } from './errors.js';
 import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
 import { heldSince, judgeLease, LEASE_SECONDS, newLease, renewedLease, type LeaseObject, type LockRequest } from './lock.js';
 import type { RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
-import { describeStep, Runner, type RunnerDeps } from './run-steps.js';
+import { describeStep, Runner, StopRequest, type RunnerDeps } from './run-steps.js';
 import { secretUsers } from './usage.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
@@ -159,6 +159,9 @@ async function runToEnd(runner: Runner, logical: string, namespace: string): Pro
   try {
     return await runner.run();
   } catch (err) {
+    if (err instanceof StopRequest) {
+      throw new StoppedError(err.signal, err.step ? ` before ${describeStep(err.step)}` : '', resumeHint(logical, namespace));
+    }
     if (err instanceof RotateError) throw err;
     const step = nextStep(runner.current);
     const where = step ? ` at ${describeStep(step)}` : '';
@@ -393,6 +396,11 @@ export async function retire(confirmed: RetirePlan, deps: RotateDeps): Promise<s
     const still = new Set(fresh.retire.map((v) => v.name));
     const deleted: string[] = [];
     for (const v of confirmed.retire) {
+      const signal = deps.stopRequested?.();
+      if (signal) {
+        const done = deleted.length ? `deleted ${deleted.join(', ')}` : 'deleted nothing';
+        throw new RotateError(`interrupted by ${signal}: ${done}; run --retire again for the rest`, EXIT.interrupted);
+      }
       if (!still.has(v.name)) continue;
       if (await cluster.deleteSecret(v.name)) deleted.push(v.name);
       deps.events.line(`${v.name}: deleted`);

@@ -414,3 +414,26 @@ describe('fencing', () => {
     expect(allOn(c, 'db-v2')).toBe(true);
   });
 });
+
+describe('stop requests (signals)', () => {
+  it.each([1, 2, 4])('stops before the step after %i, keeps the journal, leaves the lock to --resume, which finishes', async (after) => {
+    const c = scenario();
+    const d = deps(c);
+    let signal: string | undefined;
+    d.events.recorded = (step) => {
+      if (step.n === after) signal = 'SIGINT';
+    };
+    d.stopRequested = () => signal;
+    const ins = await inspect(c, 'db');
+    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
+    const stopped = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
+    await expect(stopped).rejects.toThrow(new RegExp(`^interrupted by SIGINT before step ${after + 1} .*: the journal is saved and the lock left for --resume; run "kubectl secrets rotate db -n shop --resume"`));
+    await expect(stopped).rejects.toMatchObject({ exitCode: 130 });
+    expect(journalOf(c, 'db-v2')?.steps.filter((s) => s.status === 'done').map((s) => s.n)).toEqual(Array.from({ length: after }, (_, i) => i + 1));
+    const lease = [...c.leases.values()][0]!;
+    expect(lease.spec?.holderIdentity).toBeUndefined();
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
+    expect(resumed.journal?.state).toBe('done');
+    expect(allOn(c, 'db-v2')).toBe(true);
+  });
+});
