@@ -6,7 +6,8 @@ import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
 import { LABEL_NAME } from '../rotate/constants.js';
 import { ConflictError, RejectedError } from '../rotate/errors.js';
 import type { LeaseObject } from '../rotate/lock.js';
-import type { ConsumerScan, Preconditions, RotationCluster } from '../rotate/port.js';
+import type { ConsumerScan, Preconditions, RolloutObserver, RotationCluster } from '../rotate/port.js';
+import { WatchingObserver } from './rollout-watch.js';
 import type { RepointableKind, RolloutKind, SecretObject } from '../rotate/types.js';
 import type { ReferencingObject } from '../consumers/object-refs.js';
 import type { Kube } from './client.js';
@@ -108,9 +109,15 @@ export class KubeRotationCluster implements RotationCluster {
     return this.remove(resourcePath(RESOURCES.pods, this.namespace, name), preconditions);
   }
 
+  get watchRollouts(): ((kinds: readonly RolloutKind[]) => RolloutObserver) | undefined {
+    const kube = this.kube;
+    if (!kube.watch) return undefined;
+    const watching = kube as Kube & Required<Pick<Kube, 'watch'>>;
+    return (kinds) => new WatchingObserver(watching, this.namespace, [RESOURCES.pods, ...observedTypes(kinds)]);
+  }
+
   async observe(kinds: readonly RolloutKind[]): Promise<{ workloads: WorkloadLike[]; pods: PodLike[] }> {
-    const types: ResourceType[] = kinds.map((k) => ROLLOUT_TYPES[k]);
-    if (kinds.includes('Deployment')) types.push(RESOURCES.replicasets);
+    const types = observedTypes(kinds);
     const [pods, ...lists] = await Promise.all([
       this.kube.list<PodLike>(resourcePath(RESOURCES.pods, this.namespace)),
       ...types.map((t) => this.kube.list<WorkloadLike>(resourcePath(t, this.namespace))),
@@ -144,6 +151,13 @@ export class KubeRotationCluster implements RotationCluster {
       throw err;
     }
   }
+}
+
+/** The kinds the health gate reads for these consumers: ReplicaSets too for Deployments. */
+function observedTypes(kinds: readonly RolloutKind[]): ResourceType[] {
+  const types: ResourceType[] = kinds.map((k) => ROLLOUT_TYPES[k]);
+  if (kinds.includes('Deployment')) types.push(RESOURCES.replicasets);
+  return types;
 }
 
 /** Maps the API's answers to a write: 409 → ConflictError, other 4xx refusals → RejectedError. */

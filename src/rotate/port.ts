@@ -14,6 +14,13 @@ export interface ConsumerScan {
   gaps: string[];
 }
 
+/** The health gate's view of rollouts, kept up to date between calls (by watches). */
+export interface RolloutObserver {
+  /** The objects now; after the first call, first waits up to `maxWaitMs` for something to change. */
+  next(maxWaitMs: number): Promise<{ workloads: WorkloadLike[]; pods: PodLike[] }>;
+  close(): void;
+}
+
 export interface Preconditions {
   uid?: string;
   resourceVersion?: string;
@@ -53,6 +60,8 @@ export interface RotationCluster {
   deletePod(name: string, preconditions?: Preconditions): Promise<boolean>;
   /** Current objects of these kinds (plus ReplicaSets for Deployments) and pods, for the health gate. */
   observe(kinds: readonly RolloutKind[]): Promise<{ workloads: WorkloadLike[]; pods: PodLike[] }>;
+  /** The same, watched rather than polled; absent when the cluster can only be polled. */
+  watchRollouts?(kinds: readonly RolloutKind[]): RolloutObserver;
 
   getLease(name: string): Promise<LeaseObject | undefined>;
   createLease(lease: LeaseObject): Promise<LeaseObject>;
