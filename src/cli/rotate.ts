@@ -208,7 +208,8 @@ function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
   const host = hostname();
   const machine = machineIdentity();
   return {
-    cluster: new KubeRotationCluster(kube, kube.target.namespace),
+    // KUBECTL_SECRETS_ROTATE_POLL=1 waits for rollouts by polling, as before watches (the bench compares both).
+    cluster: new KubeRotationCluster(kube, kube.target.namespace, { watch: ctx.io.env.KUBECTL_SECRETS_ROTATE_POLL !== '1' }),
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     identity: { holder: holderIdentity(host, process.pid, machine), host, ...(machine ? { machine } : {}), isAlive },
     newId: () => randomBytes(6).toString('hex'),

@@ -35,6 +35,7 @@ export class KubeRotationCluster implements RotationCluster {
   constructor(
     private readonly kube: Kube,
     readonly namespace: string,
+    private readonly options: { watch: boolean } = { watch: true },
   ) {}
 
   getSecret(name: string): Promise<SecretObject | undefined> {
@@ -111,7 +112,7 @@ export class KubeRotationCluster implements RotationCluster {
 
   get watchRollouts(): ((kinds: readonly RolloutKind[]) => RolloutObserver) | undefined {
     const kube = this.kube;
-    if (!kube.watch) return undefined;
+    if (!kube.watch || !this.options.watch) return undefined;
     const watching = kube as Kube & Required<Pick<Kube, 'watch'>>;
     return (kinds) => new WatchingObserver(watching, this.namespace, [RESOURCES.pods, ...observedTypes(kinds)]);
   }
