@@ -16,6 +16,7 @@ import {
   RESTARTED_AT,
 } from './constants.js';
 import { ConflictError, EXIT, RejectedError, RotateError } from './errors.js';
+import { describeStep, StepFailure, stepErrorOutcome, StopRequest } from './outcome.js';
 import {
   beginRollback,
   nextStep,
@@ -63,16 +64,6 @@ export interface RunnerDeps {
   stopRequested?(): string | undefined;
 }
 
-/** Raised at a safe point once a stop was requested; the journal holds every step done. */
-export class StopRequest extends Error {
-  constructor(
-    readonly signal: string,
-    readonly step: Step | undefined,
-  ) {
-    super(`stop requested by ${signal}`);
-  }
-}
-
 export interface RunnerOptions {
   timeoutMs: number;
   /** Roll back when a rollout fails (false: leave it for inspection). */
@@ -83,16 +74,6 @@ export interface RunnerOptions {
 
 /** Reads and writes of one object before a concurrent writer's conflicts fail the step. */
 const WRITE_ATTEMPTS = 5;
-
-/** A step that failed for a reason that calls for a rollback (not an outage). */
-class StepFailure extends Error {
-  constructor(
-    message: string,
-    readonly target?: string,
-  ) {
-    super(message);
-  }
-}
 
 export class Runner {
   private lastRenew: number;
@@ -123,12 +104,10 @@ export class Runner {
         const done = await this.execute(step);
         if (done !== 'recorded') await this.commit(step.n, done?.note, done?.labels);
       } catch (err) {
-        if (err instanceof StopRequest) {
-          await this.leaveForResume();
-          throw err;
-        }
-        const failure = asStepFailure(err, step);
-        if (!failure) throw err;
+        const decided = stepErrorOutcome(err, step);
+        if (decided.outcome === 'stop') await this.leaveForResume();
+        if (decided.outcome !== 'rollback') throw err;
+        const { failure } = decided;
         const rollingBack = this.journal.state === 'rolling-back';
         await this.save(stepFailed(this.journal, step.n, this.deps.clock.now(), failure.message, failure.target));
         this.deps.events.line(`failed: ${failure.target ? `${failure.target}: ` : ''}${failure.message}`);
@@ -543,19 +522,9 @@ export class Runner {
   }
 }
 
-function asStepFailure(err: unknown, step: Step): StepFailure | undefined {
-  if (err instanceof StepFailure) return err;
-  if (err instanceof ConflictError || err instanceof RejectedError) return new StepFailure(err.message, step.target);
-  return undefined;
-}
-
 const isReady = (pod: PodLike): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 function splitRef(ref: string): { kind: ConsumerKind; name: string } {
   const i = ref.indexOf('/');
   return { kind: ref.slice(0, i) as ConsumerKind, name: ref.slice(i + 1) };
-}
-
-export function describeStep(step: Step): string {
-  return `step ${step.n} ${step.action}${step.target ? ` ${step.target}` : ''}`;
 }

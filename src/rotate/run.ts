@@ -4,12 +4,13 @@
 // its own.
 import type { RotationMode } from './constants.js';
 import { ANNOTATION_JOURNAL, ANNOTATION_MODE, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
-import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError, StoppedError } from './errors.js';
+import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
 import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
 import { heldSince, judgeLease, LEASE_SECONDS, newLease, renewedLease, type LeaseObject, type LockRequest } from './lock.js';
 import type { RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
-import { describeStep, Runner, StopRequest, type RunnerDeps } from './run-steps.js';
+import { Runner, type RunnerDeps } from './run-steps.js';
+import { describeStep, endingError } from './outcome.js';
 import { secretUsers } from './usage.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
@@ -159,13 +160,7 @@ async function runToEnd(runner: Runner, logical: string, namespace: string): Pro
   try {
     return await runner.run();
   } catch (err) {
-    if (err instanceof StopRequest) {
-      throw new StoppedError(err.signal, err.step ? ` before ${describeStep(err.step)}` : '', resumeHint(logical, namespace));
-    }
-    if (err instanceof RotateError) throw err;
-    const step = nextStep(runner.current);
-    const where = step ? ` at ${describeStep(step)}` : '';
-    throw new InterruptedError(`${(err as Error).message ?? String(err)}${where}`, resumeHint(logical, namespace));
+    throw endingError(err, nextStep(runner.current), resumeHint(logical, namespace));
   }
 }
 
@@ -346,12 +341,7 @@ async function unfinishedJournal(
   return found[0];
 }
 
-/** The exit code a journal ends with. */
-export function exitCodeOf(journal: Journal): number {
-  if (journal.state === 'done') return EXIT.ok;
-  if (journal.state === 'rolled-back' || journal.state === 'aborted') return EXIT.rolledBack;
-  return EXIT.needsAttention;
-}
+export { exitCodeOf } from './outcome.js';
 
 export interface RetirePlan {
   logical: string;
