@@ -58,7 +58,8 @@ ${consumerYaml('Deployment', 'api', 'c', ['volume'])}`,
     const dry = await cli(['rotate', 'c', '-n', ns, '--from-literal', 'password=new-1', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).not.toMatch(/no workload uses it|No consumers/i);
-    expect(dry.stdout).toContain(`NOT ROTATED StorageClass/${sc} (storageClassParameter): StorageClass parameters cannot change: it keeps c`);
+    expect(dry.stdout).toMatch(new RegExp(`StorageClass/${sc} +storageClassParameter +skip +skipped +StorageClass parameters cannot change: it keeps c \\(provisioner\\)`));
+    expect(dry.stdout).toMatch(/Ingress\/web +ingressTLS +repoint +planned/);
 
     const r = await cli(['rotate', 'c', '-n', ns, '--from-literal', 'password=new-1', '--yes', '--timeout', '60s', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);

@@ -117,7 +117,7 @@ describe('rotate blue/green', () => {
 
   it('retires the versions nothing uses any more, never the current one', async () => {
     const dry = await rotate(['db', '-n', ns, '--retire', '--dry-run']);
-    expect(dry.stdout).toMatch(/keep db: still in use\n {2}delete db-v2 \(version 2, previous\)/);
+    expect(dry.stdout).toMatch(/keep db: still in use \(Pod\/debug\)\n {2}delete db-v2 \(version 2, previous\)/);
     await api('DELETE', `/api/v1/namespaces/${ns}/pods/debug?gracePeriodSeconds=0`);
     await waitFor(async () => !(await podRefs(ns)).debug, { what: 'pod debug gone' });
     const r = await rotate(['db', '-n', ns, '--retire', '--yes', '-o', 'json']);
