@@ -92,7 +92,7 @@ describe('kube-apiserver restarted during a rotation', () => {
     ['while consumers are switched', [], /Deployment\/api: switched to db-v2/, 'db-v2'],
     ['during the rollout wait', [], /rolled out on db-v2/, 'db-v2'],
     ['after the values are written in place', ['--in-place'], /db: new values written/, 'db'],
-  ] as const)('%s: retries or stops with the resume command; --resume finishes or rolls back', { timeout: 300_000 }, async (_point, extra, when, on) => {
+  ] as const)('%s: retries or stops with the resume command; --resume finishes or rolls back', { timeout: 300_000 }, async (point, extra, when, on) => {
     const ns = await setUp();
     const r = await rotateThroughRestart(['db', '-n', ns, ...extra, '--from-literal', 'password=new', '--yes', '--timeout', '120s', '--request-timeout', '5s'], when, 4000);
     expect(r.restarted, r.stderr).toBeDefined();
@@ -107,9 +107,11 @@ describe('kube-apiserver restarted during a rotation', () => {
         resumed = await runCli(['rotate', 'db', '-n', ns, '--resume'], as());
       }
       expect([0, 3], resumed.stderr).toContain(resumed.code);
+      console.log(`restart ${point}: rotate exited 4 (interrupted); --resume exited ${resumed.code}`);
       await settled(ns);
       await consistent(ns, resumed.code === 0 ? on : 'db');
     } else {
+      console.log(`restart ${point}: rotate retried through it and finished`);
       await settled(ns);
       await consistent(ns, on);
     }
