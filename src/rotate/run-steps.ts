@@ -72,11 +72,15 @@ export interface RunnerOptions {
   newData?: Record<string, string>;
 }
 
+/** Consumers switched at once (and recorded in one journal write). */
+const BATCH = 10;
+
 /** Reads and writes of one object before a concurrent writer's conflicts fail the step. */
 const WRITE_ATTEMPTS = 5;
 
 export class Runner {
   private lastRenew: number;
+  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -99,11 +103,22 @@ export class Runner {
       const step = nextStep(this.journal);
       if (!step) return this.journal;
       if (step.status === 'failed' && this.journal.state === 'running') this.deps.events.line(`retrying: ${describeStep(step)}`);
+      let current = step;
       try {
         await this.checkpoint(step);
+        const batch = this.batchFrom(step);
+        if (batch.length > 1) {
+          const failed = await this.runBatch(batch);
+          if (failed) {
+            current = failed.step;
+            throw failed.error;
+          }
+          continue;
+        }
         const done = await this.execute(step);
         if (done !== 'recorded') await this.commit(step.n, done?.note, done?.labels);
       } catch (err) {
+        const step = current;
         const decided = stepErrorOutcome(err, step);
         if (decided.outcome === 'stop') await this.leaveForResume();
         if (decided.outcome !== 'rollback') throw err;
@@ -122,6 +137,42 @@ export class Runner {
         await this.save(beginRollback(this.journal, this.deps.clock.now(), failureInfo));
       }
     }
+  }
+
+  /**
+   * Forward switches of different consumers do not depend on each other: up
+   * to BATCH of the pending ones in a row run at once and are recorded in one
+   * journal write. Each is idempotent, so one whose write landed but was not
+   * recorded (a crash in between) is simply done again, as a no-op, on resume.
+   */
+  private batchFrom(step: Step): Step[] {
+    if (this.journal.state !== 'running' || step.status !== 'pending' || (step.action !== 'repoint' && step.action !== 'restart')) return [step];
+    const batch: Step[] = [];
+    for (const s of this.journal.steps.slice(this.journal.steps.indexOf(step))) {
+      if (s.action !== step.action || s.status !== 'pending' || batch.length >= BATCH) break;
+      batch.push(s);
+    }
+    return batch;
+  }
+
+  /** Runs a batch, records every step that succeeded, and returns the first that failed (with its error). */
+  private async runBatch(batch: readonly Step[]): Promise<{ step: Step; error: unknown } | undefined> {
+    const results = await Promise.allSettled(batch.map((s) => this.execute(s)));
+    const now = this.deps.clock.now();
+    let journal = this.journal;
+    const done: Step[] = [];
+    results.forEach((r, i) => {
+      if (r.status !== 'fulfilled') return;
+      const note = r.value && r.value !== 'recorded' ? r.value.note : undefined;
+      journal = stepDone(journal, batch[i]!.n, now, note);
+      done.push(batch[i]!);
+    });
+    if (done.length > 0) {
+      await this.save(journal);
+      for (const s of done) this.deps.events.recorded?.(s);
+    }
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    return failed < 0 ? undefined : { step: batch[failed]!, error: (results[failed] as PromiseRejectedResult).reason };
   }
 
   /** Performs one step. Returns labels for the record Secret and a note, or 'recorded' when the step wrote the journal itself. */
@@ -508,6 +559,13 @@ export class Runner {
 
   /** Keeps the lock alive during long waits; losing it means another process took over. */
   async renewIfDue(force = false): Promise<void> {
+    // Switches run in batches: one renewal at a time (a second would race the first and look like a takeover).
+    if (this.renewing) return this.renewing;
+    this.renewing = this.renew(force).finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renew(force: boolean): Promise<void> {
     const now = this.deps.clock.now();
     if (!force && now.getTime() - this.lastRenew < LEASE_RENEW_MS) return;
     try {

@@ -368,7 +368,7 @@ describe('lost answers and lost journals', () => {
     c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL] = '{"v":1,';
     const resume = resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
     await expect(resume).rejects.toThrow(
-      /journal of the interrupted rotation of db on db-v2 is unreadable.*found: db-v2 was written by this rotation; DaemonSet\/agent, CronJob\/backup use db; Deployment\/api, StatefulSet\/pg use db-v2\. .*the lock \(Lease kubectl-secrets-rotate-db\) is kept/,
+      /journal of the interrupted rotation of db on db-v2 is unreadable.*found: db-v2 was written by this rotation; .*Deployment\/api, StatefulSet\/pg, DaemonSet\/agent, CronJob\/backup use db-v2\. .*the lock \(Lease kubectl-secrets-rotate-db\) is kept/,
     );
     await expect(resume).rejects.toMatchObject({ exitCode: 4 });
     expect(c.leases.size).toBe(1);
@@ -378,7 +378,7 @@ describe('lost answers and lost journals', () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step 2/);
     delete c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL];
-    await expect(resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true })).rejects.toThrow(/on db-v2 is missing.*Deployment\/api uses db-v2/);
+    await expect(resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true })).rejects.toThrow(/on db-v2 is missing.*Deployment\/api, .* use db-v2/);
     expect(c.leases.size).toBe(1);
   });
 });
@@ -416,7 +416,7 @@ describe('fencing', () => {
 });
 
 describe('stop requests (signals)', () => {
-  it.each([1, 2, 4])('stops before the step after %i, keeps the journal, leaves the lock to --resume, which finishes', async (after) => {
+  it.each([1, 5])('stops before the step after %i (the four switches run as one batch), keeps the journal, leaves the lock to --resume, which finishes', async (after) => {
     const c = scenario();
     const d = deps(c);
     let signal: string | undefined;
@@ -435,5 +435,26 @@ describe('stop requests (signals)', () => {
     const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
     expect(resumed.journal?.state).toBe('done');
     expect(allOn(c, 'db-v2')).toBe(true);
+  });
+});
+
+describe('switches in batches', () => {
+  it('records the switches of a batch that succeeded, and undoes them when another of the batch failed', async () => {
+    const c = scenario();
+    const get = c.getWorkload.bind(c);
+    let forward = true;
+    c.getWorkload = async (kind, name) => (forward && kind === 'StatefulSet' ? undefined : get(kind, name));
+    const recorded: number[] = [];
+    const d = deps(c);
+    d.events.recorded = (s) => void recorded.push(s.n);
+    const ins = await inspect(c, 'db');
+    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
+    const run = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
+    const j = await run.finally(() => (forward = false));
+    expect(j.state).toBe('rolled-back');
+    expect(j.failure).toEqual({ target: 'StatefulSet/pg', message: 'it was deleted during the rotation' });
+    // Steps 2, 4 and 5 (api, agent, backup) were recorded together, then undone.
+    expect(recorded.slice(0, 5)).toEqual([0, 1, 2, 4, 5]);
+    expect(allOn(c, 'db')).toBe(true);
   });
 });
