@@ -42,7 +42,8 @@ Exit codes:
   1  refused or failed before anything changed (bad input, owner, lock held, not confirmed)
   3  a rollout failed and every consumer is back on the previous version (or nothing changed)
   4  a rollout failed and was left as is (--no-rollback), the rollback failed, or the rotation
-     was interrupted: run the same command with --resume`;
+     was interrupted: run the same command with --resume
+  130  stopped by SIGINT, SIGTERM or SIGHUP at a safe point: run the printed --resume command`;
 
 interface RotateArgs {
   name: string;

@@ -28,11 +28,7 @@ import {
 } from './rotate-harness.js';
 
 const spaces = namespaces();
-const proxies: Array<() => Promise<void>> = [];
-afterAll(async () => {
-  for (const close of proxies) await close();
-  await spaces.cleanup();
-});
+afterAll(() => spaces.cleanup());
 
 /**
  * A plain-HTTP proxy in front of the API server (it authenticates as admin).
@@ -68,7 +64,7 @@ async function swallowingProxy(swallow: (method: string, url: string) => boolean
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  proxies.push(async () => {
+  spaces.defer(async () => {
     for (const res of held) res.destroy();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

@@ -22,11 +22,7 @@ import {
 } from './rotate-harness.js';
 
 const spaces = namespaces();
-const cleanups: Array<() => Promise<void>> = [];
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await spaces.cleanup();
-});
+afterAll(() => spaces.cleanup());
 
 async function setUp(prefix: string): Promise<string> {
   const ns = await spaces.fresh(prefix);
@@ -92,7 +88,7 @@ describe('rotate stopped by a signal', () => {
   it('SIGINT during a rollback: --resume finishes the rollback', async () => {
     const ns = await setUp('rot-sig-rb');
     await quickDeadline(ns, 'web');
-    cleanups.push(await neverReadyWith(ns, 'db-v2'));
+    spaces.defer(await neverReadyWith(ns, 'db-v2'));
     const r = await rotateAndSignal(['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '60s'], /rolling back to db/, 'SIGINT');
     expect(r.signalled, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(130);

@@ -284,7 +284,8 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${user}}]
 
 describe('rotate concurrency', () => {
   it('refuses a second rotation of the same Secret while one runs', async () => {
-    const ns = await setUp('rot-lock', consumerYaml('StatefulSet', 'slow', 'db', ['env'], 3));
+    // 8 ordered replicas: the first rotation (watched, switching in batches) must still be running when the second starts.
+    const ns = await setUp('rot-lock', consumerYaml('StatefulSet', 'slow', 'db', ['env'], 8));
     const first = rotate(['db', '-n', ns, '--from-literal', 'password=first', '--yes', '--timeout', '60s']);
     await waitFor(() => rotationLease(ns, 'db'), { what: 'the rotation lock', interval: 50 });
     const second = await rotate(['db', '-n', ns, '--from-literal', 'password=second', '--yes']);

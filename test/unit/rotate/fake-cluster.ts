@@ -105,12 +105,7 @@ export class FakeCluster implements RotationCluster {
   }
 
   async jsonPatchObject(kind: RepointableKind, name: string, ops: JsonPatchOp[]): Promise<ReferencingObject> {
-    const o = this.objects.get(`${kind}/${name}`);
-    if (!o) throw new RejectedError('not found', 404);
-    const updated = applyOps(o, ops);
-    this.written.push(JSON.stringify(ops));
-    this.objects.set(`${kind}/${name}`, updated);
-    return clone(updated);
+    return this.jsonPatch(this.objects, `${kind}/${name}`, ops, () => {});
   }
 
   async getWorkload(kind: RolloutKind, name: string): Promise<WorkloadLike | undefined> {
@@ -119,13 +114,19 @@ export class FakeCluster implements RotationCluster {
   }
 
   async jsonPatchWorkload(kind: RolloutKind, name: string, ops: JsonPatchOp[]): Promise<WorkloadLike> {
-    const w = this.workloads.get(`${kind}/${name}`);
-    if (!w) throw new RejectedError('not found', 404);
-    const updated = applyOps(w, ops);
+    return this.jsonPatch(this.workloads, `${kind}/${name}`, ops, (w) => {
+      w.metadata.generation = (w.metadata.generation ?? 1) + 1;
+      w.metadata.resourceVersion = String(this.rv++);
+    });
+  }
+
+  private jsonPatch<T>(store: Map<string, T>, key: string, ops: JsonPatchOp[], touch: (updated: T) => void): T {
+    const live = store.get(key);
+    if (!live) throw new RejectedError('not found', 404);
+    const updated = applyOps(live, ops);
     this.written.push(JSON.stringify(ops));
-    updated.metadata.generation = (updated.metadata.generation ?? 1) + 1;
-    updated.metadata.resourceVersion = String(this.rv++);
-    this.workloads.set(`${kind}/${name}`, updated);
+    touch(updated);
+    store.set(key, updated);
     return clone(updated);
   }
 
