@@ -65,12 +65,15 @@ async function allAvailable(ns) {
   return list.items.every((d) => (d.status?.observedGeneration ?? 0) >= d.metadata.generation && d.status?.updatedReplicas === replicas && d.status?.availableReplicas === replicas && d.status?.replicas === replicas);
 }
 
-/** Runs the bundle; returns its exit code and when each stderr line arrived (ms from start). */
-function rotate(ns) {
+const API_CALL = /^(GET|POST|PUT|PATCH|DELETE|WATCH) https?:\/\/\S+( \d{3} in| failed|$)/;
+
+/** Runs the bundle; returns its exit code, when each stderr line arrived (ms from start), and its API calls. */
+function rotate(ns, { poll = false } = {}) {
   return new Promise((res, rej) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [bundle, 'rotate', 'db', '-n', ns, '--from-literal', `password=bench-${Date.now()}`, '--yes', '--timeout', '2m'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' },
+    // -v=6 traces every request (never bodies): counted as the API calls the rotation made.
+    const child = spawn(process.execPath, [bundle, 'rotate', 'db', '-n', ns, '--from-literal', `password=bench-${Date.now()}`, '--yes', '--timeout', '2m', '-v=6'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1', ...(poll ? { KUBECTL_SECRETS_ROTATE_POLL: '1' } : {}) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const lines = [];
@@ -83,7 +86,7 @@ function rotate(ns) {
       }
     });
     child.on('error', rej);
-    child.on('close', (code) => res({ code, ms: performance.now() - started, lines }));
+    child.on('close', (code) => res({ code, ms: performance.now() - started, lines, calls: lines.filter((l) => API_CALL.test(l.text)).length }));
   });
 }
 
@@ -124,13 +127,20 @@ try {
       rolledOut: lastRolled,
       promoted: at(/: current; /),
     };
+    phases.calls = r.calls;
     phases.kubectl = await kubectlRollouts(ns);
+    // The same rotation again, its rollout waits polled as before watches: the API calls watching saves.
+    const polled = await rotate(ns, { poll: true });
+    if (polled.code !== 0) throw new Error(`error: rotate (polling) exited ${polled.code}`);
+    phases.polled = polled.ms;
+    phases.polledCalls = polled.calls;
     results.push(phases);
     console.log(
       `run ${run}: ${(phases.total / 1000).toFixed(2)} s total ` +
         `(new version at ${(phases.created / 1000).toFixed(2)} s, ${consumers} repointed by ${(phases.repointed / 1000).toFixed(2)} s, ` +
         `all rolled out by ${(phases.rolledOut / 1000).toFixed(2)} s, promoted at ${(phases.promoted / 1000).toFixed(2)} s); ` +
-        `kubectl rollout restart + status of the same: ${(phases.kubectl / 1000).toFixed(2)} s`,
+        `kubectl rollout restart + status of the same: ${(phases.kubectl / 1000).toFixed(2)} s; ` +
+        `API calls ${phases.calls} watching, ${phases.polledCalls} polling (${(phases.polled / 1000).toFixed(2)} s)`,
     );
     await call('DELETE', `/api/v1/namespaces/${ns}`);
   }
@@ -140,7 +150,10 @@ try {
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ours = median(results.map((r) => r.total));
 const baseline = median(results.map((r) => r.kubectl));
+const polledMedian = median(results.map((r) => r.polled));
 console.log(
   `rotation of ${consumers} Deployments (${replicas} replica${replicas === 1 ? '' : 's'} each): median ${(ours / 1000).toFixed(2)} s over ${runs} runs, ` +
-    `${ratio(ours, baseline)} kubectl rollout restart + status (${(baseline / 1000).toFixed(2)} s)`,
+    `${ratio(ours, baseline)} kubectl rollout restart + status (${(baseline / 1000).toFixed(2)} s); ` +
+    `polling instead of watching: ${(polledMedian / 1000).toFixed(2)} s, ${ratio(polledMedian, baseline)}; ` +
+    `API calls median ${median(results.map((r) => r.calls))} watching vs ${median(results.map((r) => r.polledCalls))} polling`,
 );

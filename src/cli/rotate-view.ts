@@ -63,7 +63,7 @@ export function planLines(prepared: Prepared): string[] {
 
 export function retireLines(plan: RetirePlan): string[] {
   const lines = [`current version: ${plan.current ?? '(none)'}`];
-  for (const v of plan.inUse) lines.push(`  keep ${v.name}: still in use`);
+  for (const v of plan.inUse) lines.push(`  keep ${v.name}: still in use (${(plan.usedBy[v.name] ?? []).join(', ')})`);
   for (const v of plan.retire) lines.push(`  delete ${v.name}${v.version > 0 ? ` (version ${v.version}${v.stage ? `, ${v.stage}` : ''})` : ' (in-place backup)'}`);
   if (plan.retire.length === 0) lines.push('  nothing to delete');
   return lines;

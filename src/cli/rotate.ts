@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { hostname } from 'node:os';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
+import { InterruptedError } from './interrupt.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
@@ -20,6 +22,7 @@ import { outcomeLine } from '../rotate/report.js';
 import { exitCodeOf, lockedNow, planRetire, proposeRotation, resumeRotation, retire, startRotation, type Proposal, type RotateDeps } from '../rotate/run.js';
 import type { RunEvents } from '../rotate/run-steps.js';
 import { readValueSources } from '../sources/value-files.js';
+import { MAX_SECRET_BYTES } from '../rotate/values.js';
 import { parseDuration } from '../util/duration.js';
 
 const DEFAULT_TIMEOUT = '5m';
@@ -41,7 +44,8 @@ Exit codes:
   1  refused or failed before anything changed (bad input, owner, lock held, not confirmed)
   3  a rollout failed and every consumer is back on the previous version (or nothing changed)
   4  a rollout failed and was left as is (--no-rollback), the rollback failed, or the rotation
-     was interrupted: run the same command with --resume`;
+     was interrupted: run the same command with --resume
+  130  stopped by SIGINT, SIGTERM or SIGHUP at a safe point: run the printed --resume command`;
 
 const builder = (y: Argv<GlobalArgs>) =>
   withOutput(withConnection(y))
@@ -123,7 +127,9 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
   const { io } = ctx;
   const rotationTimeout = timeoutMs ?? parseDuration(DEFAULT_TIMEOUT)!;
   // Input problems are reported before the cluster is even contacted.
-  const read = await readValueSources({ fromFile: repeated(args.fromFile), fromEnvFile: repeated(args.fromEnvFile), fromLiteral: repeated(args.fromLiteral) }, io.stdin);
+  const read = await readValueSources({ fromFile: repeated(args.fromFile), fromEnvFile: repeated(args.fromEnvFile), fromLiteral: repeated(args.fromLiteral) }, io.stdin, {
+    maxBytes: MAX_SECRET_BYTES,
+  });
   for (const w of read.warnings) warn(io, w);
 
   const deps = connect(ctx);
@@ -158,7 +164,7 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
     if (!(await confirm(io, `Rotate ${prepared.plan.logical}?`))) throw new CliError('not confirmed: nothing changed');
   }
 
-  const journal = await withProgress(io, (events) => startRotation(prepared, { ...deps, events }, { timeoutMs: rotationTimeout, rollback: !args.noRollback }));
+  const journal = await withProgress(ctx, (events, stopRequested) => startRotation(prepared, { ...deps, events, stopRequested }, { timeoutMs: rotationTimeout, rollback: !args.noRollback }));
   printOutcome(journal, prepared.plan, proposal, args, io);
   return exitCodeOf(journal);
 }
@@ -167,7 +173,7 @@ async function resumeCommand(args: RotateArgs, { timeoutMs }: Validated, ctx: Co
   const { io } = ctx;
   const deps = connect(ctx);
   await requirePermissions(ctx.connect(), 'rotate', deps.cluster.namespace);
-  const result = await withProgress(io, (events) => resumeRotation(args.name, { ...deps, events }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
+  const result = await withProgress(ctx, (events, stopRequested) => resumeRotation(args.name, { ...deps, events, stopRequested }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
   if (result.nothing) {
     writeLines(io.stderr, result.notes);
     if (isStructured(args)) printReport(nothingToResumeReport(deps.cluster.namespace, args.name, result), ROTATION_VIEW, args, io);
@@ -199,7 +205,7 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
       throw new CliError('not confirmed: nothing deleted');
     }
   }
-  const deleted = await withProgress(io, (events) => retire(plan, { ...deps, events }));
+  const deleted = await withProgress(ctx, (events, stopRequested) => retire(plan, { ...deps, events, stopRequested }));
   if (isStructured(args)) printReport(retireReport(namespace, plan, { dryRun: args.dryRun, deleted, result: 'retired' }), ROTATION_VIEW, args, io);
   else io.stdout.write(`retired ${deleted.length} version${deleted.length === 1 ? '' : 's'} of ${args.name}${deleted.length ? `: ${deleted.join(', ')}` : ''}\n`);
   return EXIT.ok;
@@ -209,10 +215,12 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
 function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
   const kube = ctx.connect();
   const host = hostname();
+  const machine = machineIdentity();
   return {
-    cluster: new KubeRotationCluster(kube, kube.target.namespace),
+    // KUBECTL_SECRETS_ROTATE_POLL=1 waits for rollouts by polling, as before watches (the bench compares both).
+    cluster: new KubeRotationCluster(kube, kube.target.namespace, { watch: ctx.io.env.KUBECTL_SECRETS_ROTATE_POLL !== '1' }),
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-    identity: { holder: holderIdentity(host, process.pid), host, isAlive },
+    identity: { holder: holderIdentity(host, process.pid, machine), host, ...(machine ? { machine } : {}), isAlive },
     newId: () => randomBytes(6).toString('hex'),
   };
 }
@@ -220,20 +228,57 @@ function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
 /**
  * Runs `work` with its progress on stderr (a spinner on a terminal), and the
  * crash-test switch: KUBECTL_SECRETS_CRASH_AT_STEP=K exits abruptly once step K is recorded.
+ * SIGINT, SIGTERM and SIGHUP ask the rotation to stop at its next safe point
+ * (between two recorded steps): rotate takes the interrupts over from the app.
+ * A second signal still quits at once, which every step being recorded and
+ * idempotent also survives.
  */
-async function withProgress<T>(io: IO, work: (events: RunEvents) => Promise<T>): Promise<T> {
+async function withProgress<T>(
+  ctx: CommandContext,
+  work: (events: RunEvents, stopRequested: () => string | undefined) => Promise<T>,
+): Promise<T> {
+  const { io, interrupts } = ctx;
   const progress = await startProgress(io);
   const crashAt = io.env.KUBECTL_SECRETS_CRASH_AT_STEP;
+  let stop: string | undefined;
+  const onSignal = (): void => {
+    const reason: unknown = interrupts.signal.reason;
+    stop = reason instanceof InterruptedError ? reason.signal : 'SIGINT';
+    progress.done(`${stop}: stopping at the next safe point (send it again to quit at once)`);
+  };
+  interrupts.takeOver();
+  if (interrupts.signal.aborted) onSignal();
+  else interrupts.signal.addEventListener('abort', onSignal, { once: true });
   try {
-    return await work({
-      line: (text) => progress.done(text),
-      status: (text) => progress.step(text),
-      recorded: (step) => {
-        if (crashAt !== undefined && crashAt !== '' && Number(crashAt) === step.n) process.exit(137);
+    return await work(
+      {
+        line: (text) => progress.done(text),
+        status: (text) => progress.step(text),
+        recorded: (step) => {
+          if (crashAt !== undefined && crashAt !== '' && Number(crashAt) === step.n) process.exit(137);
+        },
       },
-    });
+      () => stop,
+    );
   } finally {
+    interrupts.signal.removeEventListener('abort', onSignal);
     progress.stop();
+  }
+}
+
+/**
+ * This boot of this kernel and this pid namespace (Linux): two containers or
+ * machines with the same host name differ here, so a pid is only judged where
+ * it means the same process. Undefined elsewhere: the lock then waits for the
+ * lease to expire instead.
+ */
+function machineIdentity(): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const pidNamespace = readlinkSync('/proc/self/ns/pid');
+    return createHash('sha256').update(`${boot}\n${pidNamespace}`).digest('hex').slice(0, 12);
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type https from 'node:https';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { apiError, parseJson, send, type HttpResponse } from './http.js';
+import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
@@ -50,6 +50,14 @@ export interface Kube {
   replace<T>(path: string, body: unknown): Promise<T>;
   patch<T>(path: string, body: unknown, type?: PatchType): Promise<T>;
   delete(path: string, body?: unknown): Promise<void>;
+  /** A watch (`?watch=1` from `resourceVersion`): each event as it comes. Absent where watching is not possible. */
+  watch?(path: string, query: Query, onEvent: (event: WatchEvent) => void): Promise<LineStream>;
+}
+
+/** One event of a watch: ADDED, MODIFIED, DELETED, BOOKMARK, or ERROR (with a Status as the object). */
+export interface WatchEvent {
+  type: string;
+  object: { metadata?: { uid?: string; resourceVersion?: string }; code?: number; [key: string]: unknown };
 }
 
 export interface ClientOptions {
@@ -151,6 +159,18 @@ export class KubeClient implements Kube {
 
   async delete(path: string, body?: unknown): Promise<void> {
     await this.json('DELETE', path, { body });
+  }
+
+  async watch(path: string, query: Query, onEvent: (event: WatchEvent) => void): Promise<LineStream> {
+    const url = new URL(this.target.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries({ ...query, watch: 1, allowWatchBookmarks: true })) if (v !== undefined) url.searchParams.set(k, String(v));
+    const { agent, headers } = await this.credentials(false);
+    this.roundTrips++;
+    this.trace(`WATCH ${url.href}`);
+    return streamLines(agent, { method: 'GET', url, headers: { ...headers, Accept: 'application/json' }, timeoutMs: 0 }, path, (line) => {
+      const event = parseJson(line) as WatchEvent | undefined;
+      if (event && typeof event.type === 'string' && event.object) onEvent(event);
+    });
   }
 
   private async json<T>(

@@ -1,93 +1,33 @@
 import { createHash } from 'node:crypto';
 import type { Kube } from './client.js';
-import { isForbidden, isNotFound } from './errors.js';
-import { getIfExists, tolerantList, type Listing } from './fetch.js';
-import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
-import { loadPodsAndWorkloads } from './workloads.js';
+import { loadConsumerSources } from './consumer-sources.js';
+import { isForbidden } from './errors.js';
+import { getIfExists } from './fetch.js';
+import { RESOURCES, resourcePath } from './paths.js';
 import type { KeyFacts, SecretFacts } from '../exposure/types.js';
 import type { ExposureScope, LoadedExposure } from '../exposure/run.js';
-import type { ReferencingObject, ServiceAccountLike } from '../consumers/object-refs.js';
-
-export const EXPOSURE_RESOURCES = {
-  storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false },
-  gateways: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways', kind: 'Gateway', namespaced: true },
-  secretproviderclasses: { group: 'secrets-store.csi.x-k8s.io', version: 'v1', resource: 'secretproviderclasses', kind: 'SecretProviderClass', namespaced: true },
-} as const satisfies Record<string, ResourceType>;
 
 /**
- * Lists everything exposure needs, in parallel: pods and workloads, ServiceAccounts,
- * Ingresses, Gateways (all namespaces: they may point across), StorageClasses,
- * SecretProviderClasses, and the Secrets themselves reduced to key names and sizes
- * page by page. APIs the cluster does not serve are skipped quietly; refused
- * lists become gaps.
+ * Lists everything exposure needs, in parallel: every object that may name a
+ * Secret (the consumer scan rotate uses too), and the Secrets themselves
+ * reduced to key names and sizes page by page.
  */
 export async function loadExposureSources(kube: Kube, scope: ExposureScope): Promise<LoadedExposure> {
-  const ns = scope.namespace;
   const options = scope.limit ? { limit: scope.limit } : undefined;
-  const [podsAndWorkloads, serviceAccounts, ingresses, gateways, storageClasses, spcs, secrets] = await Promise.all([
-    loadPodsAndWorkloads(kube, ns, options),
-    tolerantList<Record<string, unknown>>(kube, RESOURCES.serviceaccounts, ns, options),
-    tolerantList<Record<string, unknown>>(kube, RESOURCES.ingresses, ns, options),
-    ifServed(kube, EXPOSURE_RESOURCES.gateways, () => listGateways(kube, ns, options), { items: [], gaps: [] }),
-    tolerantList<Record<string, unknown>>(kube, EXPOSURE_RESOURCES.storageclasses, undefined, options),
-    ifServed(kube, EXPOSURE_RESOURCES.secretproviderclasses, () => tolerantList<Record<string, unknown>>(kube, EXPOSURE_RESOURCES.secretproviderclasses, ns, options), { items: [] }),
-    loadSecretFacts(kube, scope),
-  ]);
-  const gaps = [...podsAndWorkloads.gaps];
-  const objects: ReferencingObject[] = [];
-  const take = (listing: Listing<Record<string, unknown>>, kind: string, into: unknown[]) => {
-    if (listing.missing?.reason === 'forbidden') gaps.push(listing.missing.message);
-    for (const item of listing.items) into.push({ ...item, kind });
-  };
-  const sas: ServiceAccountLike[] = [];
-  take(serviceAccounts, 'ServiceAccount', sas);
-  take(ingresses, 'Ingress', objects);
-  take(storageClasses, 'StorageClass', objects);
-  take(spcs, 'SecretProviderClass', objects);
-  for (const g of gateways.gaps) gaps.push(g);
-  for (const item of gateways.items) objects.push({ ...item, kind: 'Gateway' } as unknown as ReferencingObject);
+  const [consumers, secrets] = await Promise.all([loadConsumerSources(kube, scope.namespace, options), loadSecretFacts(kube, scope)]);
   return {
     inputs: {
-      pods: podsAndWorkloads.pods,
-      workloads: podsAndWorkloads.workloads,
-      serviceAccounts: sas,
-      objects,
+      pods: consumers.pods,
+      workloads: consumers.workloads,
+      serviceAccounts: consumers.serviceAccounts,
+      objects: consumers.objects,
       ...(secrets.facts ? { secrets: secrets.facts } : {}),
-      podsKnown: podsAndWorkloads.podsGap === undefined,
-      serviceAccountsKnown: !serviceAccounts.missing,
+      podsKnown: consumers.podsGap === undefined,
+      serviceAccountsKnown: consumers.serviceAccountsKnown,
     },
-    gaps,
+    gaps: consumers.gaps,
     ...(secrets.note ? { secretsNote: secrets.note } : {}),
   };
-}
-
-/**
- * Runs `load` only when the API server serves the (CRD) resource. RBAC is
- * checked before routing, so listing a resource that does not exist answers
- * 403 to most users: ask discovery (open to every authenticated user) first.
- */
-async function ifServed<T>(kube: Kube, type: ResourceType, load: () => Promise<T>, none: T): Promise<T> {
-  try {
-    const list = await kube.get<{ resources?: Array<{ name?: string }> }>(`/apis/${type.group}/${type.version}`);
-    if (!(list.resources ?? []).some((r) => r.name === type.resource)) return none;
-  } catch (err) {
-    if (isNotFound(err)) return none;
-    if (!isForbidden(err)) throw err;
-  }
-  return load();
-}
-
-/** Gateways can name Secrets in other namespaces: list them everywhere, or in the namespace when that is all we may. */
-async function listGateways(kube: Kube, ns: string | undefined, options: { limit: number } | undefined): Promise<{ items: Record<string, unknown>[]; gaps: string[] }> {
-  const everywhere = await tolerantList<Record<string, unknown>>(kube, EXPOSURE_RESOURCES.gateways, undefined, options);
-  if (!everywhere.missing) return { items: everywhere.items, gaps: [] };
-  if (everywhere.missing.reason === 'not-served' || ns === undefined) {
-    return { items: [], gaps: everywhere.missing.reason === 'forbidden' ? [everywhere.missing.message] : [] };
-  }
-  const local = await tolerantList<Record<string, unknown>>(kube, EXPOSURE_RESOURCES.gateways, ns, options);
-  const gaps = [`${everywhere.missing.message}: Gateways in other namespaces that point at this Secret are not shown`];
-  if (local.missing?.reason === 'forbidden') gaps.push(local.missing.message);
-  return { items: local.items, gaps };
 }
 
 interface RawSecret {

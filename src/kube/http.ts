@@ -77,3 +77,50 @@ export function parseJson(body: Buffer): unknown {
     return undefined;
   }
 }
+
+/** A long-lived response read line by line (a watch): `done` settles when it ends; `close` ends it early. */
+export interface LineStream {
+  done: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Sends a request whose answer is a stream of JSON lines (`?watch=1`) and
+ * hands over each complete line. A non-2xx answer rejects `done` with the
+ * API's error, as `send` would return it.
+ */
+export function streamLines(agent: http.Agent, req: HttpRequest, path: string, onLine: (line: Buffer) => void): LineStream {
+  const transport = req.url.protocol === 'http:' ? http : https;
+  let request: http.ClientRequest | undefined;
+  let closed = false;
+  const done = new Promise<void>((resolve, reject) => {
+    request = transport.request(req.url, { method: req.method, headers: req.headers, agent }, (res) => {
+      const status = res.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      let pending: Buffer = Buffer.alloc(0);
+      res.on('data', (c: Buffer) => {
+        if (status < 200 || status >= 300) return void chunks.push(c);
+        pending = pending.length ? Buffer.concat([pending, c]) : c;
+        for (let nl = pending.indexOf(0x0a); nl >= 0; nl = pending.indexOf(0x0a)) {
+          const line = pending.subarray(0, nl);
+          pending = pending.subarray(nl + 1);
+          if (line.length > 0 && !closed) onLine(line);
+        }
+      });
+      res.on('end', () => {
+        if (status < 200 || status >= 300) reject(apiError({ status, headers: res.headers, body: Buffer.concat(chunks) }, req.method, path));
+        else resolve();
+      });
+      res.on('error', (e) => (closed ? resolve() : reject(connectionError(e, req))));
+    });
+    request.on('error', (e) => (closed ? resolve() : reject(connectionError(e, req))));
+    request.end();
+  });
+  return {
+    done,
+    close() {
+      closed = true;
+      request?.destroy();
+    },
+  };
+}

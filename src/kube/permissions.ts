@@ -62,6 +62,10 @@ export const COMMAND_PERMISSIONS = {
     { verbs: ['list'], group: '', resources: ['pods', 'replicationcontrollers', 'serviceaccounts'], scope: 'namespace' },
     { verbs: ['delete'], group: '', resources: ['pods'], scope: 'namespace' },
     { verbs: ['list'], group: 'networking.k8s.io', resources: ['ingresses'], scope: 'namespace' },
+    // The consumer scan it shares with exposure: objects that name the Secret keep their version alive.
+    { verbs: ['list'], group: 'gateway.networking.k8s.io', resources: ['gateways'], scope: 'cluster', servedOnly: true },
+    { verbs: ['list'], group: 'storage.k8s.io', resources: ['storageclasses'], scope: 'cluster' },
+    { verbs: ['list'], group: 'secrets-store.csi.x-k8s.io', resources: ['secretproviderclasses'], scope: 'namespace', servedOnly: true },
     { verbs: ['get', 'create', 'update', 'delete'], group: 'coordination.k8s.io', resources: ['leases'], scope: 'namespace' },
   ],
   audit: [],

@@ -1,19 +1,20 @@
 // The rotation's view of the cluster (RotationCluster), over the Kube client:
 // Secrets, workloads, pods and the lock Lease of one namespace. Races become
 // ConflictError, refusals RejectedError; outages are thrown as they come.
-import type { ReferencingObject } from '../consumers/object-refs.js';
 import type { JsonPatchOp } from '../consumers/repoint.js';
 import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
 import { LABEL_NAME } from '../rotate/constants.js';
 import { ConflictError, RejectedError } from '../rotate/errors.js';
 import type { LeaseObject } from '../rotate/lock.js';
-import type { ConsumerScan, Preconditions, RotationCluster } from '../rotate/port.js';
-import type { RolloutKind, SecretObject } from '../rotate/types.js';
+import type { ConsumerScan, Preconditions, RolloutObserver, RotationCluster } from '../rotate/port.js';
+import { WatchingObserver } from './rollout-watch.js';
+import type { RepointableKind, RolloutKind, SecretObject } from '../rotate/types.js';
+import type { ReferencingObject } from '../consumers/object-refs.js';
 import type { Kube } from './client.js';
 import { KubeApiError } from './errors.js';
-import { getIfExists, tolerantList } from './fetch.js';
+import { getIfExists } from './fetch.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
-import { loadPodsAndWorkloads } from './workloads.js';
+import { CONSUMER_RESOURCES, loadConsumerSources } from './consumer-sources.js';
 
 const LEASES: ResourceType = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
 
@@ -24,10 +25,17 @@ const ROLLOUT_TYPES: Record<RolloutKind, ResourceType> = {
   CronJob: RESOURCES.cronjobs,
 };
 
+const OBJECT_TYPES: Record<RepointableKind, ResourceType> = {
+  ServiceAccount: RESOURCES.serviceaccounts,
+  Ingress: RESOURCES.ingresses,
+  Gateway: CONSUMER_RESOURCES.gateways,
+};
+
 export class KubeRotationCluster implements RotationCluster {
   constructor(
     private readonly kube: Kube,
     readonly namespace: string,
+    private readonly options: { watch: boolean } = { watch: true },
   ) {}
 
   getSecret(name: string): Promise<SecretObject | undefined> {
@@ -67,19 +75,10 @@ export class KubeRotationCluster implements RotationCluster {
     return this.remove(resourcePath(RESOURCES.secrets, this.namespace, name), preconditions);
   }
 
+  /** The consumer scan exposure uses too: everything that may name a Secret of this namespace. */
   async scanConsumers(): Promise<ConsumerScan> {
-    const [loaded, serviceAccounts, ingresses] = await Promise.all([
-      loadPodsAndWorkloads(this.kube, this.namespace),
-      tolerantList<Record<string, unknown>>(this.kube, RESOURCES.serviceaccounts, this.namespace),
-      tolerantList<Record<string, unknown>>(this.kube, RESOURCES.ingresses, this.namespace),
-    ]);
-    const gaps = [...loaded.gaps];
-    const objects: ReferencingObject[] = [];
-    for (const [listing, kind] of [[serviceAccounts, 'ServiceAccount'], [ingresses, 'Ingress']] as const) {
-      if (listing.missing?.reason === 'forbidden') gaps.push(listing.missing.message);
-      for (const item of listing.items) objects.push({ ...item, kind } as unknown as ReferencingObject);
-    }
-    return { workloads: loaded.workloads, pods: loaded.pods, objects, gaps };
+    const found = await loadConsumerSources(this.kube, this.namespace);
+    return { workloads: found.workloads, pods: found.pods, objects: [...found.serviceAccounts, ...found.objects], gaps: found.gaps };
   }
 
   async getWorkload(kind: RolloutKind, name: string): Promise<WorkloadLike | undefined> {
@@ -96,13 +95,30 @@ export class KubeRotationCluster implements RotationCluster {
     return writing(() => this.kube.patch<WorkloadLike>(resourcePath(ROLLOUT_TYPES[kind], this.namespace, name), patch, 'merge'));
   }
 
+  async getObject(kind: RepointableKind, name: string): Promise<ReferencingObject | undefined> {
+    const o = await getIfExists<ReferencingObject>(this.kube, OBJECT_TYPES[kind], this.namespace, name);
+    return o ? ({ ...o, kind } as ReferencingObject) : undefined;
+  }
+
+  async jsonPatchObject(kind: RepointableKind, name: string, ops: JsonPatchOp[]): Promise<ReferencingObject> {
+    const path = resourcePath(OBJECT_TYPES[kind], this.namespace, name);
+    const o = await writing(() => this.kube.patch<ReferencingObject>(path, ops, 'json'), { conflictOn422: true });
+    return { ...o, kind } as ReferencingObject;
+  }
+
   deletePod(name: string, preconditions?: Preconditions): Promise<boolean> {
     return this.remove(resourcePath(RESOURCES.pods, this.namespace, name), preconditions);
   }
 
+  get watchRollouts(): ((kinds: readonly RolloutKind[]) => RolloutObserver) | undefined {
+    const kube = this.kube;
+    if (!kube.watch || !this.options.watch) return undefined;
+    const watching = kube as Kube & Required<Pick<Kube, 'watch'>>;
+    return (kinds) => new WatchingObserver(watching, this.namespace, [RESOURCES.pods, ...observedTypes(kinds)]);
+  }
+
   async observe(kinds: readonly RolloutKind[]): Promise<{ workloads: WorkloadLike[]; pods: PodLike[] }> {
-    const types: ResourceType[] = kinds.map((k) => ROLLOUT_TYPES[k]);
-    if (kinds.includes('Deployment')) types.push(RESOURCES.replicasets);
+    const types = observedTypes(kinds);
     const [pods, ...lists] = await Promise.all([
       this.kube.list<PodLike>(resourcePath(RESOURCES.pods, this.namespace)),
       ...types.map((t) => this.kube.list<WorkloadLike>(resourcePath(t, this.namespace))),
@@ -136,6 +152,13 @@ export class KubeRotationCluster implements RotationCluster {
       throw err;
     }
   }
+}
+
+/** The kinds the health gate reads for these consumers: ReplicaSets too for Deployments. */
+function observedTypes(kinds: readonly RolloutKind[]): ResourceType[] {
+  const types: ResourceType[] = kinds.map((k) => ROLLOUT_TYPES[k]);
+  if (kinds.includes('Deployment')) types.push(RESOURCES.replicasets);
+  return types;
 }
 
 /** Maps the API's answers to a write: 409 → ConflictError, other 4xx refusals → RejectedError. */

@@ -7,6 +7,8 @@ export const EXIT = {
   rolledBack: 3,
   /** A rollout failed and was left as is (--no-rollback), or the rollback failed: needs `--resume` or a human. */
   needsAttention: 4,
+  /** Stopped by SIGINT, SIGTERM or SIGHUP at a safe point: the journal is saved, --resume finishes or rolls back. */
+  interrupted: 130,
 } as const;
 
 /** A rotation problem meant for the user; the CLI prints it as one `error:` line. */
@@ -53,5 +55,13 @@ export class InterruptedError extends RotateError {
   constructor(cause: string, resumeHint: string) {
     super(`${cause}; the rotation is interrupted: ${resumeHint}`, EXIT.needsAttention);
     this.name = 'InterruptedError';
+  }
+}
+
+/** A signal asked the rotation to stop: it did, between two recorded steps, and left its lock to --resume. */
+export class StoppedError extends RotateError {
+  constructor(signal: string, where: string, resumeHint: string) {
+    super(`interrupted by ${signal}${where}: the journal is saved and the lock left for --resume; ${resumeHint}`, EXIT.interrupted);
+    this.name = 'StoppedError';
   }
 }

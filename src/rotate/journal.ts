@@ -1,10 +1,11 @@
 // The rotation journal: every step of a rotation with its status, stored as
 // a JSON annotation in the cluster (never a value: names, states, times), so
 // that `rotate --resume` can finish or roll back from any machine. Pure.
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RotationMode } from './constants.js';
 import type { MergedData } from './values.js';
 import type { ConsumerAction, Plan } from './plan.js';
-import { workloadRef, type RolloutKind } from './types.js';
+import { workloadRef, type ConsumerKind } from './types.js';
 
 export type StepAction =
   /** blue/green: the new version is created, born with this journal. */
@@ -52,7 +53,7 @@ export type JournalState = 'running' | 'rolling-back' | 'done' | 'rolled-back' |
 export type ConsumerState = 'planned' | 'changed' | 'rolled-out' | 'updated' | 'failed' | 'reverted' | 'unchanged';
 
 export interface ConsumerRecord {
-  kind: RolloutKind;
+  kind: ConsumerKind;
   name: string;
   action: ConsumerAction;
   wait: boolean;
@@ -131,12 +132,19 @@ export function newJournal(plan: Plan, opts: JournalOptions): Journal {
     keys: opts.keys,
     consumers: plan.consumers.map((c) =>
       c.action === 'none'
-        ? { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'unchanged' as const, message: 'the next Job reads the new values' }
+        ? { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'unchanged' as const, message: unchangedMessage(c.kind) }
         : { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'planned' as const },
     ),
     steps: actions.map((a, i) => ({ n: i + 1, ...a, status: 'pending' })),
   };
 }
+
+/** Why a consumer the rotation does not touch still gets the new values. */
+export const unchangedMessage = (kind: string): string =>
+  kind === 'CronJob' ? 'the next Job reads the new values' : 'names the Secret: reads the new values where it next uses them';
+
+/** What a consumer switched without a rollout now does. */
+export const switchedMessage = (kind: string, to: string): string => (kind === 'CronJob' ? `the next Job uses ${to}` : `names ${to}`);
 
 /** `kubectl rollout restart`'s stamp format: RFC 3339 without fractions. */
 export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -213,8 +221,28 @@ export function beginRollback(j: Journal, now: Date, failure: { target?: string;
   return { ...j, steps, state: 'rolling-back', failure, updatedAt: at, ...(rollbackStamp ? { rollbackStamp } : {}) };
 }
 
+/**
+ * The API server refuses annotations above 256 KiB in all; a journal of a
+ * thousand consumers is larger as JSON. Up to COMPRESS_ABOVE it is plain JSON
+ * (readable with kubectl and jq), beyond that gzipped and base64-encoded
+ * behind a `gz64:` prefix.
+ */
+export const COMPRESS_ABOVE = 32 * 1024;
+const GZ_PREFIX = 'gz64:';
+
 export function serializeJournal(j: Journal): string {
-  return JSON.stringify(j);
+  const json = JSON.stringify(j);
+  if (json.length <= COMPRESS_ABOVE) return json;
+  return GZ_PREFIX + gzipSync(json, { level: 6 }).toString('base64');
+}
+
+function journalText(text: string): string | undefined {
+  if (!text.startsWith(GZ_PREFIX)) return text;
+  try {
+    return gunzipSync(Buffer.from(text.slice(GZ_PREFIX.length), 'base64'), { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 const STATES: readonly string[] = ['running', 'rolling-back', 'done', 'rolled-back', 'aborted'];
@@ -222,9 +250,11 @@ const STATES: readonly string[] = ['running', 'rolling-back', 'done', 'rolled-ba
 /** Parses a journal annotation; undefined when it is not one this version understands. */
 export function parseJournal(text: string | undefined): Journal | undefined {
   if (!text) return undefined;
+  const json = journalText(text);
+  if (json === undefined) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(json);
   } catch {
     return undefined;
   }

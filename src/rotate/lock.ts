@@ -19,12 +19,19 @@ export interface LeaseObject {
 export const LEASE_SECONDS = 30;
 export const LEASE_RENEW_MS = 10_000;
 
-/** `kubectl-secrets/PID@HOST`: who holds the lock, so that the same machine can tell a dead holder. */
-export const holderIdentity = (host: string, pid: number): string => `kubectl-secrets/${pid}@${host}`;
+/**
+ * `kubectl-secrets/PID@HOST#MACHINE`: who holds the lock. A host name and pid
+ * alone prove nothing when containers or machines share the host name, so
+ * MACHINE (this boot of this kernel and its pid namespace) must match too
+ * before a gone pid counts as a dead holder.
+ */
+export const holderIdentity = (host: string, pid: number, machine?: string): string =>
+  `kubectl-secrets/${pid}@${host}${machine ? `#${machine}` : ''}`;
 
-export function parseHolder(identity: string | undefined): { pid: number; host: string } | undefined {
-  const m = /^kubectl-secrets\/(\d+)@(.+)$/.exec(identity ?? '');
-  return m ? { pid: Number(m[1]), host: m[2]! } : undefined;
+export function parseHolder(identity: string | undefined): { pid: number; host: string; machine?: string } | undefined {
+  const m = /^kubectl-secrets\/(\d+)@([^#]+)(?:#([0-9a-z]+))?$/.exec(identity ?? '');
+  if (!m) return undefined;
+  return { pid: Number(m[1]), host: m[2]!, ...(m[3] ? { machine: m[3] } : {}) };
 }
 
 /** Lease times are MicroTime: RFC 3339 with exactly six fraction digits. */
@@ -71,16 +78,17 @@ export type LockVerdict = { held: true; why: string } | { held: false; why: stri
 
 /**
  * Whether the holder of a lock is still at work: a holder on this machine
- * whose process is gone is dead at once; any other is alive until its lease
+ * (same host name and machine identity) whose process is gone is dead at once; any other is alive until its lease
  * expires unrenewed (clocks of different machines are trusted to ±seconds).
  */
-export function judgeLease(lease: LeaseObject, now: Date, local: { host: string; isAlive: (pid: number) => boolean }): LockVerdict {
+export function judgeLease(lease: LeaseObject, now: Date, local: { host: string; machine?: string; isAlive: (pid: number) => boolean }): LockVerdict {
   const spec = lease.spec ?? {};
   const holder = parseHolder(spec.holderIdentity);
   const who = spec.holderIdentity ?? 'an unknown holder';
   const since = heldSince(spec);
   if (!spec.holderIdentity) return { held: false, why: 'a rotation that stopped and left it for --resume' };
-  if (holder && holder.host === local.host && !local.isAlive(holder.pid)) {
+  const sameMachine = holder !== undefined && holder.host === local.host && holder.machine !== undefined && holder.machine === local.machine;
+  if (holder && sameMachine && !local.isAlive(holder.pid)) {
     return { held: false, why: `${who} (process ${holder.pid} on this machine is gone)` };
   }
   const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');

@@ -5,13 +5,13 @@ import type { SecretRef } from '../consumers/types.js';
 import { podSpecOf } from '../consumers/workloads.js';
 import type { RotationMode } from './constants.js';
 import { managedWorkloadAdvice, workloadManager } from './owners.js';
-import { isRolloutKind, ROLLOUT_KINDS, workloadRef, type RolloutKind } from './types.js';
+import { isRepointableKind, isRolloutKind, ROLLOUT_KINDS, workloadRef, type ConsumerKind } from './types.js';
 
 /** What happens to one consumer: repoint (blue/green), restart (in-place), wait only, or nothing. */
 export type ConsumerAction = 'repoint' | 'restart' | 'wait' | 'none';
 
 export interface PlannedConsumer {
-  kind: RolloutKind;
+  kind: ConsumerKind;
   name: string;
   /** How it uses the Secret: env, envFrom, volume, volume (subPath), projected, imagePullSecret, ... */
   uses: string[];
@@ -126,18 +126,50 @@ export function planRotation(input: PlanInput): Plan {
     }
   }
 
-  if (mode === 'blue-green') {
-    for (const obj of input.objects ?? []) {
-      for (const ref of secretRefsOfObject(obj)) {
-        if (!objectRefMatches(ref, input.namespace, from)) continue;
-        unrotatable.push({ kind: ref.from.kind, name: ref.from.name, uses: [ref.kind], reason: `names ${from} (${ref.detail}): point it at ${input.to} by hand` });
-      }
-    }
-  }
+  planObjects(input, consumers, unrotatable);
 
   consumers.sort(byKindThenName);
   unrotatable.sort(byKindThenName);
   return { namespace: input.namespace, logical: input.logical, mode, from, to: input.to, consumers, unrotatable: dedupe(unrotatable), problems };
+}
+
+/**
+ * ServiceAccounts, Ingresses, Gateways, StorageClasses and SecretProviderClasses
+ * naming `from` (the consumer scan exposure uses). Blue/green switches those of
+ * this namespace it can patch; a StorageClass's parameters are immutable, so it
+ * keeps the old version (which prune and --retire then keep too). In place,
+ * they keep the name and see the new values: listed, not changed.
+ */
+function planObjects(input: PlanInput, consumers: PlannedConsumer[], unrotatable: Unrotatable[]): void {
+  const { from, to, mode, namespace } = input;
+  const byObject = new Map<string, { kind: string; name: string; namespace: string; uses: Set<string>; details: string[] }>();
+  for (const obj of input.objects ?? []) {
+    for (const ref of secretRefsOfObject(obj)) {
+      if (!objectRefMatches(ref, namespace, from)) continue;
+      const key = `${ref.from.kind}/${ref.from.namespace}/${ref.from.name}`;
+      const entry = byObject.get(key) ?? { ...ref.from, uses: new Set<string>(), details: [] };
+      entry.uses.add(ref.kind);
+      entry.details.push(ref.detail);
+      byObject.set(key, entry);
+    }
+  }
+  for (const o of byObject.values()) {
+    const uses = [...o.uses];
+    const where = o.details.join(', ');
+    if (o.kind === 'SecretProviderClass') {
+      unrotatable.push({ kind: o.kind, name: o.name, uses, reason: `it writes ${from} (${where}): rotate the value in its provider instead` });
+    } else if (mode === 'in-place') {
+      consumers.push({ kind: o.kind as ConsumerKind, name: o.name, uses, action: 'none', wait: false });
+    } else if (o.kind === 'StorageClass') {
+      const reason = `StorageClass parameters cannot change: it keeps ${from} (${where}), which is kept while it names it; create a StorageClass that names ${to} for new volumes`;
+      unrotatable.push({ kind: o.kind, name: o.name, uses, reason });
+    } else if (!isRepointableKind(o.kind) || o.namespace !== namespace) {
+      const there = o.namespace && o.namespace !== namespace ? ` in namespace ${o.namespace}` : '';
+      unrotatable.push({ kind: o.kind, name: o.name, uses, reason: `names ${from}${there} (${where}): point it at ${to} by hand` });
+    } else {
+      consumers.push({ kind: o.kind, name: o.name, uses, action: 'repoint', wait: false });
+    }
+  }
 }
 
 /** References whose value a container reads once at start: env, envFrom and subPath mounts. */
@@ -185,7 +217,7 @@ function staticTemplateReason(kind: string, mode: RotationMode): string {
   return `changing a ${kind}'s template replaces no pods: switch it and recreate its pods by hand`;
 }
 
-const KIND_ORDER = [...ROLLOUT_KINDS, 'Job', 'ReplicaSet', 'ReplicationController', 'Pod'] as string[];
+const KIND_ORDER = [...ROLLOUT_KINDS, 'Job', 'ReplicaSet', 'ReplicationController', 'Pod', 'ServiceAccount', 'Ingress', 'Gateway', 'StorageClass'] as string[];
 function byKindThenName(a: { kind: string; name: string }, b: { kind: string; name: string }): number {
   const ka = KIND_ORDER.indexOf(a.kind);
   const kb = KIND_ORDER.indexOf(b.kind);

@@ -2,16 +2,23 @@ import type { ReferencingObject } from '../consumers/object-refs.js';
 import type { JsonPatchOp } from '../consumers/repoint.js';
 import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
 import type { LeaseObject } from './lock.js';
-import type { RolloutKind, SecretObject } from './types.js';
+import type { RepointableKind, RolloutKind, SecretObject } from './types.js';
 
 /** Everything in the namespace that may use a Secret. */
 export interface ConsumerScan {
   workloads: WorkloadLike[];
   pods: PodLike[];
-  /** ServiceAccounts and Ingresses (they name Secrets outside pod templates). */
+  /** ServiceAccounts, Ingresses, Gateways, StorageClasses, SecretProviderClasses: they name Secrets outside pod templates. */
   objects: ReferencingObject[];
   /** Lists we were not allowed: the scan may miss users. */
   gaps: string[];
+}
+
+/** The health gate's view of rollouts, kept up to date between calls (by watches). */
+export interface RolloutObserver {
+  /** The objects now; after the first call, first waits up to `maxWaitMs` for something to change. */
+  next(maxWaitMs: number): Promise<{ workloads: WorkloadLike[]; pods: PodLike[] }>;
+  close(): void;
 }
 
 export interface Preconditions {
@@ -46,10 +53,15 @@ export interface RotationCluster {
   getWorkload(kind: RolloutKind, name: string): Promise<WorkloadLike | undefined>;
   jsonPatchWorkload(kind: RolloutKind, name: string, ops: JsonPatchOp[]): Promise<WorkloadLike>;
   mergePatchWorkload(kind: RolloutKind, name: string, patch: unknown): Promise<WorkloadLike>;
+  /** A ServiceAccount, Ingress or Gateway of the namespace (the objects a blue/green rotation switches). */
+  getObject(kind: RepointableKind, name: string): Promise<ReferencingObject | undefined>;
+  jsonPatchObject(kind: RepointableKind, name: string, ops: JsonPatchOp[]): Promise<ReferencingObject>;
   /** False when it was already gone. */
   deletePod(name: string, preconditions?: Preconditions): Promise<boolean>;
   /** Current objects of these kinds (plus ReplicaSets for Deployments) and pods, for the health gate. */
   observe(kinds: readonly RolloutKind[]): Promise<{ workloads: WorkloadLike[]; pods: PodLike[] }>;
+  /** The same, watched rather than polled; absent when the cluster can only be polled. */
+  watchRollouts?(kinds: readonly RolloutKind[]): RolloutObserver;
 
   getLease(name: string): Promise<LeaseObject | undefined>;
   createLease(lease: LeaseObject): Promise<LeaseObject>;

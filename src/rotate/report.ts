@@ -1,5 +1,5 @@
 import type { RotationMode } from './constants.js';
-import type { ConsumerState, Journal, Step } from './journal.js';
+import { unchangedMessage, type ConsumerState, type Journal, type Step } from './journal.js';
 import type { Plan } from './plan.js';
 import { workloadRef } from './types.js';
 
@@ -61,7 +61,7 @@ export function rotationRows(journal: Journal | undefined, plan: Plan | undefine
     }
   } else if (plan) {
     for (const c of plan.consumers) {
-      const message = c.action === 'none' ? 'the next Job reads the new values' : c.wait ? 'waits for its rollout' : 'the next Job uses it';
+      const message = c.action === 'none' ? unchangedMessage(c.kind) : c.wait ? 'waits for its rollout' : c.kind === 'CronJob' ? 'the next Job uses it' : 'switched by a patch';
       rows.push({ kind: c.kind, name: c.name, uses: c.uses, action: c.action, state: 'planned', message });
     }
   }

@@ -16,6 +16,7 @@ import { planRotation, type Plan } from './plan.js';
 import type { ConsumerScan, RotationCluster } from './port.js';
 import type { SecretObject } from './types.js';
 import { secretsInUse } from './usage.js';
+import { valueCopies } from './value-copies.js';
 import { mergeData, type MergedData, type NewValue } from './values.js';
 import { currentVersion, nextVersion, versionsOf, type SecretVersion } from './versions.js';
 
@@ -111,7 +112,7 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     force: opts.force,
     restartAll: opts.restartAll,
   });
-  if (opts.mode === 'in-place' && secretsInUse(ins.scan).has(backupName(ins.logical))) {
+  if (opts.mode === 'in-place' && secretsInUse(ins.scan, ins.namespace, [backupName(ins.logical)]).has(backupName(ins.logical))) {
     plan.problems.push(`${backupName(ins.logical)} (where an in-place rotation keeps the old values) is in use: point its users back at ${currentName} first`);
   }
   if (plan.problems.length > 0) {
@@ -132,8 +133,12 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
 
   // The new version is born with its journal, step 1 (its creation) done: one atomic write.
   const journal = stepDone(journal0, 1, opts.now);
+  // Labels that hold a copy of a value are not carried over (annotations never are).
+  const copies = valueCopies(current.metadata, current.data ?? {});
   const copied = Object.fromEntries(
-    Object.entries(current.metadata.labels ?? {}).filter(([k]) => !k.startsWith(`${PREFIX}/`) && !MANAGER_LABEL.test(k)),
+    Object.entries(current.metadata.labels ?? {}).filter(
+      ([k]) => !k.startsWith(`${PREFIX}/`) && !MANAGER_LABEL.test(k) && !copies.labels.includes(k),
+    ),
   );
   const newVersion: SecretObject = {
     apiVersion: 'v1',

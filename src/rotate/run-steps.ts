@@ -1,7 +1,7 @@
 // Executes a rotation's journal step by step, recording each step in the
 // cluster before the next one starts. Every step is idempotent: a resumed
 // rotation may run again the step that was in flight when it stopped.
-import { repointPatch } from '../consumers/repoint.js';
+import { objectRepointPatch, repointPatch, type JsonPatchOp } from '../consumers/repoint.js';
 import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
 import { indexWorkloads, type PodLike } from '../consumers/rollup.js';
 import { podSpecOf, POD_TEMPLATE_POINTERS } from '../consumers/workloads.js';
@@ -16,11 +16,13 @@ import {
   RESTARTED_AT,
 } from './constants.js';
 import { ConflictError, EXIT, RejectedError, RotateError } from './errors.js';
+import { describeStep, StepFailure, stepErrorOutcome, StopRequest } from './outcome.js';
 import {
   beginRollback,
   nextStep,
   serializeJournal,
   setConsumer,
+  switchedMessage,
   stepDone,
   stepFailed,
   type ConsumerRecord,
@@ -29,11 +31,12 @@ import {
 } from './journal.js';
 import { abandonedLease, LEASE_RENEW_MS, renewedLease, type LeaseObject } from './lock.js';
 import type { RotationCluster } from './port.js';
-import { workloadRef, type RolloutKind, type SecretObject } from './types.js';
-import { secretsInUse } from './usage.js';
+import { isRepointableKind, isRolloutKind, workloadRef, type ConsumerKind, type SecretObject } from './types.js';
+import { secretUsers } from './usage.js';
 import { versionsOf, versionsToPrune } from './versions.js';
 import { rolloutPods } from './health.js';
 import { waitForRollouts } from './run-wait.js';
+import { describeCopies, hasCopies, valueCopies, withoutCopies } from './value-copies.js';
 
 export interface Clock {
   now(): Date;
@@ -57,6 +60,8 @@ export interface RunnerDeps {
   /** This process, as the lock names it. */
   identity: { holder: string };
   pollMs?: number;
+  /** The signal that asked to stop (SIGINT, ...), once one did: the runner stops at its next safe point. */
+  stopRequested?(): string | undefined;
 }
 
 export interface RunnerOptions {
@@ -67,18 +72,15 @@ export interface RunnerOptions {
   newData?: Record<string, string>;
 }
 
-/** A step that failed for a reason that calls for a rollback (not an outage). */
-class StepFailure extends Error {
-  constructor(
-    message: string,
-    readonly target?: string,
-  ) {
-    super(message);
-  }
-}
+/** Consumers switched at once (and recorded in one journal write). */
+const BATCH = 10;
+
+/** Reads and writes of one object before a concurrent writer's conflicts fail the step. */
+const WRITE_ATTEMPTS = 5;
 
 export class Runner {
   private lastRenew: number;
+  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -101,13 +103,26 @@ export class Runner {
       const step = nextStep(this.journal);
       if (!step) return this.journal;
       if (step.status === 'failed' && this.journal.state === 'running') this.deps.events.line(`retrying: ${describeStep(step)}`);
+      let current = step;
       try {
-        await this.renewIfDue();
+        await this.checkpoint(step);
+        const batch = this.batchFrom(step);
+        if (batch.length > 1) {
+          const failed = await this.runBatch(batch);
+          if (failed) {
+            current = failed.step;
+            throw failed.error;
+          }
+          continue;
+        }
         const done = await this.execute(step);
         if (done !== 'recorded') await this.commit(step.n, done?.note, done?.labels);
       } catch (err) {
-        const failure = asStepFailure(err, step);
-        if (!failure) throw err;
+        const step = current;
+        const decided = stepErrorOutcome(err, step);
+        if (decided.outcome === 'stop') await this.leaveForResume();
+        if (decided.outcome !== 'rollback') throw err;
+        const { failure } = decided;
         const rollingBack = this.journal.state === 'rolling-back';
         await this.save(stepFailed(this.journal, step.n, this.deps.clock.now(), failure.message, failure.target));
         this.deps.events.line(`failed: ${failure.target ? `${failure.target}: ` : ''}${failure.message}`);
@@ -122,6 +137,42 @@ export class Runner {
         await this.save(beginRollback(this.journal, this.deps.clock.now(), failureInfo));
       }
     }
+  }
+
+  /**
+   * Forward switches of different consumers do not depend on each other: up
+   * to BATCH of the pending ones in a row run at once and are recorded in one
+   * journal write. Each is idempotent, so one whose write landed but was not
+   * recorded (a crash in between) is simply done again, as a no-op, on resume.
+   */
+  private batchFrom(step: Step): Step[] {
+    if (this.journal.state !== 'running' || step.status !== 'pending' || (step.action !== 'repoint' && step.action !== 'restart')) return [step];
+    const batch: Step[] = [];
+    for (const s of this.journal.steps.slice(this.journal.steps.indexOf(step))) {
+      if (s.action !== step.action || s.status !== 'pending' || batch.length >= BATCH) break;
+      batch.push(s);
+    }
+    return batch;
+  }
+
+  /** Runs a batch, records every step that succeeded, and returns the first that failed (with its error). */
+  private async runBatch(batch: readonly Step[]): Promise<{ step: Step; error: unknown } | undefined> {
+    const results = await Promise.allSettled(batch.map((s) => this.execute(s)));
+    const now = this.deps.clock.now();
+    let journal = this.journal;
+    const done: Step[] = [];
+    results.forEach((r, i) => {
+      if (r.status !== 'fulfilled') return;
+      const note = r.value && r.value !== 'recorded' ? r.value.note : undefined;
+      journal = stepDone(journal, batch[i]!.n, now, note);
+      done.push(batch[i]!);
+    });
+    if (done.length > 0) {
+      await this.save(journal);
+      for (const s of done) this.deps.events.recorded?.(s);
+    }
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    return failed < 0 ? undefined : { step: batch[failed]!, error: (results[failed] as PromiseRejectedResult).reason };
   }
 
   /** Performs one step. Returns labels for the record Secret and a note, or 'recorded' when the step wrote the journal itself. */
@@ -144,7 +195,8 @@ export class Runner {
         }
         const waits = this.consumer(ref)?.wait ?? true;
         const target = undo ? j.from : j.to;
-        this.journal = setConsumer(this.journal, ref, undo ? 'reverted' : waits ? 'changed' : 'updated', waits ? undefined : `the next Job uses ${target}`);
+        const kind = splitRef(ref).kind;
+        this.journal = setConsumer(this.journal, ref, undo ? 'reverted' : waits ? 'changed' : 'updated', waits ? undefined : switchedMessage(kind, target));
         events.line(`${ref}: ${note}`);
         return { note };
       }
@@ -156,7 +208,7 @@ export class Runner {
       }
       case 'wait':
       case 'wait-rollback':
-        await this.waitStep(step.action === 'wait-rollback');
+        await this.waitStep(step, step.action === 'wait-rollback');
         return;
       case 'backup':
         return { note: await this.backup() };
@@ -208,24 +260,58 @@ export class Runner {
     return live;
   }
 
-  /** Switches a consumer's pod template from one Secret to another with a guarded JSON Patch (a no-op when already done). */
+  /** Switches a consumer's pod template (or an object's references) from one Secret to another with a guarded JSON Patch. */
   private async repoint(ref: string, from: string, to: string): Promise<string> {
+    const { cluster } = this.deps;
     const { kind, name } = splitRef(ref);
+    if (isRepointableKind(kind)) {
+      const ns = this.journal.namespace;
+      return this.guardedSwitch(ref, from, to, {
+        read: () => cluster.getObject(kind, name),
+        patch: (o, a, b) => objectRepointPatch(o, ns, a, b),
+        write: (ops) => cluster.jsonPatchObject(kind, name, ops),
+        what: 'it no longer names',
+      });
+    }
+    if (!isRolloutKind(kind)) throw new StepFailure(`a ${kind} cannot be switched`, ref);
+    return this.guardedSwitch(ref, from, to, {
+      read: () => cluster.getWorkload(kind, name),
+      patch: (w, a, b) => repointPatch(podSpecOf(w), POD_TEMPLATE_POINTERS[kind], a, b),
+      write: (ops) => cluster.jsonPatchWorkload(kind, name, ops),
+      what: 'its pod template no longer references',
+    });
+  }
+
+  /**
+   * Reads, computes the references to switch, and writes them in one JSON
+   * Patch fenced by the resourceVersion read: a patch delayed in flight
+   * cannot land after anything (an undo by a --resume that took over) wrote
+   * the object since. A no-op when already done. After a conflict the lease
+   * is checked before reading again: a process that lost it writes nothing.
+   */
+  private async guardedSwitch<T extends { metadata?: { resourceVersion?: string } }>(
+    ref: string,
+    from: string,
+    to: string,
+    how: { read(): Promise<T | undefined>; patch(o: T, a: string, b: string): JsonPatchOp[]; write(ops: JsonPatchOp[]): Promise<unknown>; what: string },
+  ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
-      const w = await this.deps.cluster.getWorkload(kind, name);
-      if (!w) throw new StepFailure('it was deleted during the rotation', ref);
-      const ops = repointPatch(podSpecOf(w), POD_TEMPLATE_POINTERS[kind], from, to);
+      const o = await how.read();
+      if (!o) throw new StepFailure('it was deleted during the rotation', ref);
+      const ops = how.patch(o, from, to);
       if (ops.length === 0) {
-        if (secretRefsOfPodSpec(podSpecOf(w), to).length > 0) return `already on ${to}`;
-        throw new StepFailure(`its pod template no longer references ${from} or ${to}: someone changed it`, ref);
+        if (how.patch(o, to, from).length > 0) return `already on ${to}`;
+        throw new StepFailure(`${how.what} ${from} or ${to}: someone changed it`, ref);
       }
+      const fence: JsonPatchOp = { op: 'test', path: '/metadata/resourceVersion', value: o.metadata?.resourceVersion };
       try {
-        await this.deps.cluster.jsonPatchWorkload(kind, name, ops);
-        return `switched to ${to} (${ops.length / 2} reference${ops.length > 2 ? 's' : ''})`;
+        await how.write(o.metadata?.resourceVersion ? [fence, ...ops] : ops);
+        const n = ops.length / 2;
+        return `switched to ${to} (${n} reference${n > 1 ? 's' : ''})`;
       } catch (err) {
-        // A concurrent edit made a `test` fail: read it again once.
-        if (err instanceof ConflictError && attempt < 2) continue;
-        throw err;
+        // A concurrent write (a controller's status update, say) made a `test` fail: read it again, if the lock is still ours.
+        if (!(err instanceof ConflictError) || attempt >= WRITE_ATTEMPTS) throw err;
+        await this.renewIfDue(true);
       }
     }
   }
@@ -251,18 +337,27 @@ export class Runner {
     this.deps.events.line(`${ref}: deleted ${names}, stuck on the failed version (StatefulSets do not replace them by themselves)`);
   }
 
-  /** `kubectl rollout restart` with a fixed stamp, so that doing it twice changes nothing. */
+  /** `kubectl rollout restart` with a fixed stamp, so that doing it twice changes nothing; fenced as guardedSwitch is. */
   private async restart(ref: string, stamp: string): Promise<string> {
     const { kind, name } = splitRef(ref);
-    const w = await this.deps.cluster.getWorkload(kind, name);
-    if (!w) throw new StepFailure('it was deleted during the rotation', ref);
-    const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
-    if (template?.metadata?.annotations?.[RESTARTED_AT] === stamp) return 'already restarted';
-    await this.deps.cluster.mergePatchWorkload(kind, name, { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } });
-    return 'restarted';
+    if (!isRolloutKind(kind)) throw new StepFailure(`a ${kind} cannot be restarted`, ref);
+    for (let attempt = 1; ; attempt++) {
+      const w = await this.deps.cluster.getWorkload(kind, name);
+      if (!w) throw new StepFailure('it was deleted during the rotation', ref);
+      const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
+      if (template?.metadata?.annotations?.[RESTARTED_AT] === stamp) return 'already restarted';
+      const fence = w.metadata.resourceVersion ? { metadata: { resourceVersion: w.metadata.resourceVersion } } : {};
+      try {
+        await this.deps.cluster.mergePatchWorkload(kind, name, { ...fence, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } });
+        return 'restarted';
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= WRITE_ATTEMPTS) throw err;
+        await this.renewIfDue(true);
+      }
+    }
   }
 
-  private async waitStep(rollback: boolean): Promise<void> {
+  private async waitStep(step: Step, rollback: boolean): Promise<void> {
     const j = this.journal;
     const changed = new Set(
       j.steps.filter((s) => (s.action === (rollback ? 'undo' : j.mode === 'blue-green' ? 'repoint' : 'restart')) && s.status === 'done').map((s) => s.target!),
@@ -290,7 +385,7 @@ export class Runner {
         this.journal = setConsumer(this.journal, ref, rollback ? 'reverted' : 'rolled-out', message);
         this.deps.events.line(`${ref}: ${rollback ? 'back on' : 'rolled out on'} ${target} (${message})`);
       },
-      tick: () => this.renewIfDue(),
+      tick: () => this.checkpoint(step),
     });
     if (result.failed) {
       this.journal = setConsumer(this.journal, result.failed.target, 'failed', result.failed.message);
@@ -345,16 +440,25 @@ export class Runner {
       data = backup.data ?? {};
     }
     const live = await this.liveRecord();
-    const next = stepDone(j, step.n, this.deps.clock.now(), which === 'new' ? 'new values written' : 'old values written back');
+    // Copies of the old values in the metadata (kubectl's last-applied-configuration...) go with them.
+    const copies = which === 'new' ? valueCopies(live.metadata, live.data ?? {}) : { annotations: [], labels: [] };
+    const removed = hasCopies(copies) ? `; removed ${describeCopies(copies)} (they held a copy of the old values)` : '';
+    const done = which === 'new' ? `new values written${removed}` : 'old values written back';
+    const next = stepDone(j, step.n, this.deps.clock.now(), done);
+    const meta = withoutCopies(live.metadata, copies);
     const updated = await cluster.replaceSecret({
       ...live,
       // Conditional on our own last write: any other change in between makes it fail.
-      metadata: { ...live.metadata, resourceVersion: this.recordVersion ?? live.metadata.resourceVersion, annotations: { ...live.metadata.annotations, [ANNOTATION_JOURNAL]: serializeJournal(next) } },
+      metadata: {
+        ...meta,
+        resourceVersion: this.recordVersion ?? live.metadata.resourceVersion,
+        annotations: { ...meta.annotations, [ANNOTATION_JOURNAL]: serializeJournal(next) },
+      },
       data,
     });
     this.recordVersion = updated.metadata.resourceVersion;
     this.journal = next;
-    this.deps.events.line(`${j.from}: ${which === 'new' ? 'new values written' : 'old values written back'}`);
+    this.deps.events.line(`${j.from}: ${done}`);
     this.deps.events.recorded?.(next.steps.find((s) => s.n === step.n)!);
     return 'recorded';
   }
@@ -387,10 +491,13 @@ export class Runner {
       return note;
     }
     const listed = await cluster.listVersions(j.logical);
-    const { prune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), { keep: j.keep, current: j.to, inUse: secretsInUse(scan) });
+    const names = listed.map((s) => s.metadata.name ?? '');
+    const users = secretUsers(scan, j.namespace, names);
+    const { prune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), { keep: j.keep, current: j.to, inUse: new Set(users.keys()) });
     const deleted: string[] = [];
     const failed: string[] = [];
     for (const v of prune) {
+      await this.renewIfDue();
       const uid = listed.find((s) => s.metadata.name === v.name)?.metadata.uid;
       try {
         await cluster.deleteSecret(v.name, uid ? { uid } : undefined);
@@ -404,9 +511,10 @@ export class Runner {
       deleted.push(v.name);
       this.deps.events.line(`${v.name}: deleted (version ${v.version}, unused, beyond --keep ${j.keep})`);
     }
+    for (const v of keptInUse) this.deps.events.line(`${v.name}: kept (version ${v.version}, still named by ${users.get(v.name)?.join(', ')})`);
     const parts = [deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete'];
     if (failed.length > 0) parts.push(`could not delete ${failed.join(', ')}`);
-    if (keptInUse.length > 0) parts.push(`kept in use: ${keptInUse.map((v) => v.name).join(', ')}`);
+    if (keptInUse.length > 0) parts.push(`kept in use: ${keptInUse.map((v) => `${v.name} (${users.get(v.name)?.join(', ')})`).join(', ')}`);
     return parts.join('; ');
   }
 
@@ -442,10 +550,24 @@ export class Runner {
     }
   }
 
+  /** A safe point: every step before `step` is recorded. Stops here when asked to; renews the lock otherwise. */
+  private async checkpoint(step: Step): Promise<void> {
+    const signal = this.deps.stopRequested?.();
+    if (signal) throw new StopRequest(signal, step);
+    await this.renewIfDue();
+  }
+
   /** Keeps the lock alive during long waits; losing it means another process took over. */
-  async renewIfDue(): Promise<void> {
+  async renewIfDue(force = false): Promise<void> {
+    // Switches run in batches: one renewal at a time (a second would race the first and look like a takeover).
+    if (this.renewing) return this.renewing;
+    this.renewing = this.renew(force).finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renew(force: boolean): Promise<void> {
     const now = this.deps.clock.now();
-    if (now.getTime() - this.lastRenew < LEASE_RENEW_MS) return;
+    if (!force && now.getTime() - this.lastRenew < LEASE_RENEW_MS) return;
     try {
       this.lease = await this.deps.cluster.replaceLease(renewedLease(this.lease, this.deps.identity.holder, now));
       this.lastRenew = now.getTime();
@@ -458,19 +580,9 @@ export class Runner {
   }
 }
 
-function asStepFailure(err: unknown, step: Step): StepFailure | undefined {
-  if (err instanceof StepFailure) return err;
-  if (err instanceof ConflictError || err instanceof RejectedError) return new StepFailure(err.message, step.target);
-  return undefined;
-}
-
 const isReady = (pod: PodLike): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-function splitRef(ref: string): { kind: RolloutKind; name: string } {
+function splitRef(ref: string): { kind: ConsumerKind; name: string } {
   const i = ref.indexOf('/');
-  return { kind: ref.slice(0, i) as RolloutKind, name: ref.slice(i + 1) };
-}
-
-export function describeStep(step: Step): string {
-  return `step ${step.n} ${step.action}${step.target ? ` ${step.target}` : ''}`;
+  return { kind: ref.slice(0, i) as ConsumerKind, name: ref.slice(i + 1) };
 }

@@ -1,8 +1,8 @@
 import { indexWorkloads, type PodLike } from '../consumers/rollup.js';
 import { evaluateRollout, rolloutPods } from './health.js';
 import type { ConsumerRecord } from './journal.js';
-import type { RotationCluster } from './port.js';
-import { workloadRef } from './types.js';
+import type { RolloutObserver, RotationCluster } from './port.js';
+import { isRolloutKind, workloadRef, type RolloutKind } from './types.js';
 
 export interface WaitOptions {
   cluster: RotationCluster;
@@ -18,9 +18,11 @@ export interface WaitOptions {
 }
 
 /**
- * Polls the consumers' rollouts until all are complete, or until the first
- * fails the health gate (failing fast, so a rollback starts at once). One
- * list per kind and one of pods per poll, whatever the number of consumers.
+ * Follows the consumers' rollouts until all are complete, or until the first
+ * fails the health gate (failing fast, so a rollback starts at once). Watched
+ * when the cluster port can (one list and one watch per kind for the whole
+ * wait), else polled: one list per kind and one of pods per poll, whatever
+ * the number of consumers. Either way re-evaluated at least every `pollMs`.
  */
 export async function waitForRollouts(
   consumers: readonly ConsumerRecord[],
@@ -29,9 +31,37 @@ export async function waitForRollouts(
 ): Promise<{ failed?: { target: string; message: string } }> {
   const pending = new Map(consumers.map((c) => [workloadRef(c.kind, c.name), c]));
   const since = opts.clock.now();
-  const kinds = [...new Set(consumers.map((c) => c.kind))];
+  const kinds = [...new Set(consumers.map((c) => c.kind).filter(isRolloutKind))];
+  const observer = opts.cluster.watchRollouts?.(kinds) ?? polling(opts, kinds);
+  try {
+    return await gate(pending, observer, since, isNew, opts);
+  } finally {
+    observer.close();
+  }
+}
+
+/** Without watches: list everything every `pollMs`. */
+function polling(opts: WaitOptions, kinds: readonly RolloutKind[]): RolloutObserver {
+  let first = true;
+  return {
+    async next() {
+      if (!first) await opts.clock.sleep(opts.pollMs);
+      first = false;
+      return opts.cluster.observe(kinds);
+    },
+    close() {},
+  };
+}
+
+async function gate(
+  pending: Map<string, ConsumerRecord>,
+  observer: RolloutObserver,
+  since: Date,
+  isNew: (consumer: ConsumerRecord, pod: PodLike) => boolean,
+  opts: WaitOptions,
+): Promise<{ failed?: { target: string; message: string } }> {
   while (pending.size > 0) {
-    const { workloads, pods } = await opts.cluster.observe(kinds);
+    const { workloads, pods } = await observer.next(opts.pollMs);
     const known = indexWorkloads(workloads);
     const now = opts.clock.now();
     let waitingOn = '';
@@ -50,7 +80,6 @@ export async function waitForRollouts(
     if (pending.size === 0) break;
     opts.status(`waiting for ${pending.size} rollout${pending.size > 1 ? 's' : ''}: ${waitingOn}`);
     await opts.tick();
-    await opts.clock.sleep(opts.pollMs);
   }
   return {};
 }

@@ -2,20 +2,24 @@
 // (inspect, check, prepare), then lock, first (atomic) write of the journal,
 // then the Runner; resume from the journal; retire unused versions. No I/O of
 // its own.
-import { ANNOTATION_JOURNAL, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
+import type { RotationMode } from './constants.js';
+import { ANNOTATION_JOURNAL, ANNOTATION_MODE, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
 import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
 import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
 import { heldSince, judgeLease, LEASE_SECONDS, newLease, renewedLease, type LeaseObject, type LockRequest } from './lock.js';
 import type { RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
-import { describeStep, Runner, type RunnerDeps } from './run-steps.js';
-import { secretsInUse } from './usage.js';
+import { Runner, type RunnerDeps } from './run-steps.js';
+import { describeStep, endingError } from './outcome.js';
+import { secretUsers } from './usage.js';
+import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
+import type { SecretObject } from './types.js';
 import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
 export interface RotateDeps extends RunnerDeps {
   /** This process, as the lock names it, and how to tell whether a local holder still runs. */
-  identity: { holder: string; host: string; isAlive(pid: number): boolean };
+  identity: { holder: string; host: string; machine?: string; isAlive(pid: number): boolean };
   newId(): string;
 }
 
@@ -55,8 +59,17 @@ export async function proposeRotation(
   const prepared = prepare(ins, values, { ...opts, id: deps.newId(), holder: deps.identity.holder, now: deps.clock.now() });
   if (ins.blocker && opts.force) note(`${prepared.plan.from} is managed by ${ins.blocker.manager}; rotating it anyway (--force): ${ins.blocker.instead}`);
   if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0) note('the new values are the same as the current ones');
+  const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
+  if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
   for (const gap of ins.scan.gaps) note(`${gap}: consumers there are not seen`);
   return { prepared, warnings, complete: ins.scan.gaps.length === 0 };
+}
+
+function copiesNote(from: string, to: string, mode: RotationMode, copies: ValueCopies): string {
+  const what = `${describeCopies(copies)} of ${from} hold${copies.annotations.length + copies.labels.length === 1 ? 's' : ''} a copy of its values`;
+  if (mode === 'in-place') return `${what}: the rotation removes ${copies.annotations.length + copies.labels.length === 1 ? 'it' : 'them'}`;
+  const kept = copies.labels.length > 0 ? `; ${copies.labels.map((k) => `label ${k}`).join(', ')} not copied to ${to}` : '';
+  return `${what} (metadata readers see them)${kept}`;
 }
 
 export interface RunOptions {
@@ -68,54 +81,86 @@ const resumeHint = (logical: string, namespace: string): string => `run "kubectl
 
 /** Takes the lock, writes the first step (creating the new version, or the journal in place), then runs the rest. */
 export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: RunOptions): Promise<Journal> {
-  const { cluster, clock, events } = deps;
+  const { cluster, events } = deps;
   const first = prepared.journal;
   const lease = await lock(deps, { logical: first.logical, rotationId: first.id, record: prepared.record, mode: first.mode });
   events.recorded?.({ n: 0, action: 'lock' });
 
-  let journal: Journal;
-  let recordVersion: string | undefined;
-  try {
-    if (prepared.newVersion) {
-      journal = first;
-      const created = await cluster.createSecret(prepared.newVersion).catch((err: unknown) => {
-        if (err instanceof ConflictError) throw new RotateError(`${first.to} already exists but is not a version of ${first.logical}: rename or delete it`);
-        if (err instanceof RejectedError) throw new RotateError(`cannot create ${first.to}: ${err.message}`);
-        throw err;
-      });
-      recordVersion = created.metadata.resourceVersion;
-      const keys = Object.keys(prepared.newVersion.data ?? {}).length;
-      events.line(`${first.to}: created (version ${first.version}, ${keys} key${keys === 1 ? '' : 's'}${prepared.newVersion.immutable ? ', immutable' : ''})`);
-    } else {
-      journal = stepDone(first, 1, clock.now());
-      const updated = await cluster
-        .patchSecretMetadata(first.from, prepared.readVersion, {
-          annotations: { [ANNOTATION_JOURNAL]: serializeJournal(journal), [ANNOTATION_ROTATION_ID]: first.id },
-        })
-        .catch((err: unknown) => {
-          if (err instanceof ConflictError) throw new RotateError(`${first.from} changed since it was read: run the rotation again`);
-          throw err;
-        });
-      recordVersion = updated.metadata.resourceVersion;
-    }
-  } catch (err) {
-    // Nothing changed: let go of the lock before reporting.
-    await release(cluster, lease);
-    throw err;
-  }
+  const written = await firstWrite(prepared, deps).catch(async (err: unknown) => {
+    // Known to have changed nothing: let go of the lock before reporting. Otherwise --resume finds out.
+    if (!(err instanceof UnknownOutcome)) await release(cluster, lease);
+    throw err instanceof UnknownOutcome ? new InterruptedError(err.message, resumeHint(first.logical, first.namespace)) : err;
+  });
+  const { journal, recordVersion } = written;
   events.recorded?.(journal.steps[0]!);
   const runner = new Runner(deps, journal, prepared.record, recordVersion, lease, { ...opts, ...(prepared.newVersion ? {} : { newData: prepared.merged.data }) });
   return runToEnd(runner, first.logical, first.namespace);
 }
 
+/** The first write's answer was lost and the cluster could not be asked whether it landed: leave the lock to --resume. */
+class UnknownOutcome extends Error {}
+
+/**
+ * Creates the new version (blue/green) or writes the journal on the Secret
+ * (in place): the rotation's first change. When the answer is lost (a timeout,
+ * a reset connection) the write may still have landed: look for it before
+ * saying that nothing changed.
+ */
+async function firstWrite(prepared: Prepared, deps: RotateDeps): Promise<{ journal: Journal; recordVersion: string | undefined }> {
+  const { cluster, clock, events } = deps;
+  const first = prepared.journal;
+  const isOurs = (s: SecretObject | undefined): s is SecretObject => s?.metadata.annotations?.[ANNOTATION_ROTATION_ID] === first.id;
+  const landed = async (name: string, err: unknown): Promise<SecretObject | undefined> => {
+    let found: SecretObject | undefined;
+    try {
+      found = await cluster.getSecret(name);
+    } catch {
+      throw new UnknownOutcome(`${errorText(err)}, and whether ${name} was written is unknown (the API server did not answer)`);
+    }
+    if (!isOurs(found)) return undefined;
+    events.line(`${name}: the answer to its write was lost (${errorText(err)}), but the write landed: going on`);
+    return found;
+  };
+
+  if (prepared.newVersion) {
+    const newVersion = prepared.newVersion;
+    let created: SecretObject;
+    try {
+      created = await cluster.createSecret(newVersion);
+    } catch (err) {
+      if (err instanceof RejectedError) throw new RotateError(`cannot create ${first.to}: ${err.message}`);
+      // A conflict may be our own create, retried after its answer was lost.
+      const found = await landed(first.to, err);
+      if (!found && err instanceof ConflictError) throw new RotateError(`${first.to} already exists but is not a version of ${first.logical}: rename or delete it`);
+      if (!found) throw err;
+      created = found;
+    }
+    const keys = Object.keys(newVersion.data ?? {}).length;
+    events.line(`${first.to}: created (version ${first.version}, ${keys} key${keys === 1 ? '' : 's'}${newVersion.immutable ? ', immutable' : ''})`);
+    return { journal: first, recordVersion: created.metadata.resourceVersion };
+  }
+
+  const journal = stepDone(first, 1, clock.now());
+  const annotations = { [ANNOTATION_JOURNAL]: serializeJournal(journal), [ANNOTATION_ROTATION_ID]: first.id };
+  try {
+    const updated = await cluster.patchSecretMetadata(first.from, prepared.readVersion, { annotations });
+    return { journal, recordVersion: updated.metadata.resourceVersion };
+  } catch (err) {
+    if (err instanceof RejectedError) throw err;
+    const found = await landed(first.from, err);
+    if (!found && err instanceof ConflictError) throw new RotateError(`${first.from} changed since it was read: run the rotation again`);
+    if (!found) throw err;
+    return { journal, recordVersion: found.metadata.resourceVersion };
+  }
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 async function runToEnd(runner: Runner, logical: string, namespace: string): Promise<Journal> {
   try {
     return await runner.run();
   } catch (err) {
-    if (err instanceof RotateError) throw err;
-    const step = nextStep(runner.current);
-    const where = step ? ` at ${describeStep(step)}` : '';
-    throw new InterruptedError(`${(err as Error).message ?? String(err)}${where}`, resumeHint(logical, namespace));
+    throw endingError(err, nextStep(runner.current), resumeHint(logical, namespace));
   }
 }
 
@@ -194,14 +239,29 @@ export async function resumeRotation(logical: string, deps: RotateDeps, opts: { 
     journal = parseJournal(holderSecret?.metadata.annotations?.[ANNOTATION_JOURNAL]);
     recordVersion = holderSecret?.metadata.resourceVersion;
     if (!journal || journal.id !== id || isFinished(journal)) {
-      await cluster.deleteLease(name, { uid: lease.metadata.uid! });
       const before = !journal || journal.id !== id;
+      if (before) {
+        // No journal of this rotation: make sure it really changed nothing before saying so.
+        const found = await tracesOf(cluster, logical, { id: id ?? '', record, mode: lease.metadata.annotations?.[ANNOTATION_MODE] });
+        if (found.changed) {
+          const why = holderSecret?.metadata.annotations?.[ANNOTATION_JOURNAL] === undefined ? 'missing' : 'unreadable';
+          throw new RotateError(journalLostMessage(logical, cluster.namespace, record, why, found.facts), EXIT.needsAttention);
+        }
+      }
+      await cluster.deleteLease(name, { uid: lease.metadata.uid! });
       notes.push(`released the lock: ${before ? 'it stopped before changing anything; run the rotation again' : `it had already ended (${journal!.state})`}`);
       return before ? { notes, nothing: true, abandoned: true } : { notes, nothing: true, journal: journal! };
     }
   } else {
     const found = await unfinishedJournal(cluster, logical);
-    if (!found) return { notes: [`no interrupted rotation of ${logical} in namespace ${cluster.namespace}`], nothing: true };
+    if (!found) {
+      const unreadable = await unreadableJournal(cluster, logical);
+      if (unreadable) {
+        const traces = await tracesOf(cluster, logical, { id: '', record: unreadable, mode: undefined });
+        throw new RotateError(journalLostMessage(logical, cluster.namespace, unreadable, 'unreadable', traces.facts), EXIT.needsAttention);
+      }
+      return { notes: [`no interrupted rotation of ${logical} in namespace ${cluster.namespace}`], nothing: true };
+    }
     ({ journal, record, recordVersion } = found);
     lease = await lock(deps, { logical, rotationId: journal.id, record, mode: journal.mode });
     notes.push(`found the journal of an unfinished rotation on ${record} (its lock was gone)`);
@@ -215,6 +275,55 @@ export async function resumeRotation(logical: string, deps: RotateDeps, opts: { 
     rollback: opts.rollback,
   });
   return { journal: await runToEnd(runner, logical, cluster.namespace), notes, nothing: false };
+}
+
+/** What a rotation whose journal is lost left in the cluster: the objects it wrote, and who uses which version now. */
+async function tracesOf(
+  cluster: RotationCluster,
+  logical: string,
+  rotation: { id: string; record: string; mode: string | undefined },
+): Promise<{ changed: boolean; facts: string[] }> {
+  const facts: string[] = [];
+  let changed = false;
+  const listed = await cluster.listVersions(logical);
+  const backup = await cluster.getSecret(backupName(logical)).catch(() => undefined);
+  const all = [...listed, ...(backup ? [backup] : [])];
+  for (const s of all) {
+    if (rotation.id && s.metadata.annotations?.[ANNOTATION_ROTATION_ID] === rotation.id) {
+      changed = true;
+      facts.push(`${s.metadata.name} was written by this rotation`);
+    }
+  }
+  const scan = await cluster.scanConsumers();
+  const names = all.map((s) => s.metadata.name ?? '');
+  const users = secretUsers(scan, cluster.namespace, names);
+  for (const n of [...new Set(names)].sort()) {
+    const who = users.get(n);
+    if (!who) continue;
+    facts.push(`${who.join(', ')} use${who.length === 1 ? 's' : ''} ${n}`);
+    // blue/green: anything on the version it created was switched by it.
+    if (n === rotation.record && rotation.mode !== 'in-place' && n !== logical) changed = true;
+  }
+  for (const gap of scan.gaps) facts.push(`${gap}: consumers there are not seen`);
+  return { changed, facts };
+}
+
+function journalLostMessage(logical: string, namespace: string, record: string, why: string, facts: string[]): string {
+  return (
+    `the journal of the interrupted rotation of ${logical} on ${record} is ${why}, so it cannot be finished or rolled back by itself; ` +
+    `found: ${facts.length ? facts.join('; ') : 'nothing'}. Nothing was changed now and the lock (Lease ${leaseName(logical)}) is kept: ` +
+    `point every consumer at the version you want (kubectl secrets exposure ${logical} -n ${namespace}), ` +
+    `then delete the lock (kubectl delete lease ${leaseName(logical)} -n ${namespace})`
+  );
+}
+
+/** A version of `logical` whose journal annotation is there but cannot be read. */
+async function unreadableJournal(cluster: RotationCluster, logical: string): Promise<string | undefined> {
+  for (const s of await cluster.listVersions(logical)) {
+    const text = s.metadata.annotations?.[ANNOTATION_JOURNAL];
+    if (text !== undefined && !parseJournal(text)) return s.metadata.name;
+  }
+  return undefined;
 }
 
 async function unfinishedJournal(
@@ -232,12 +341,7 @@ async function unfinishedJournal(
   return found[0];
 }
 
-/** The exit code a journal ends with. */
-export function exitCodeOf(journal: Journal): number {
-  if (journal.state === 'done') return EXIT.ok;
-  if (journal.state === 'rolled-back' || journal.state === 'aborted') return EXIT.rolledBack;
-  return EXIT.needsAttention;
-}
+export { exitCodeOf } from './outcome.js';
 
 export interface RetirePlan {
   logical: string;
@@ -246,6 +350,8 @@ export interface RetirePlan {
   retire: SecretVersion[];
   /** Versions kept because something uses them. */
   inUse: SecretVersion[];
+  /** Who uses each kept version (`Kind/name`). */
+  usedBy: Record<string, string[]>;
   gaps: string[];
 }
 
@@ -256,15 +362,16 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
   const current = currentVersion(logical, versions);
   if (!current) throw new RotateError(`no versions of "${logical}" in namespace "${cluster.namespace}"`);
   const scan = await cluster.scanConsumers();
-  const used = secretsInUse(scan);
   const others = versions.filter((v) => v.name !== current.name);
   const backup = listed.find((s) => s.metadata.name === backupName(logical) && s.metadata.labels?.[LABEL_NAME] === logical);
   if (backup) others.push({ name: backupName(logical), version: 0, stage: 'previous', unversioned: false });
+  const users = secretUsers(scan, cluster.namespace, others.map((v) => v.name));
   return {
     logical,
     current: current.name,
-    retire: others.filter((v) => !used.has(v.name)),
-    inUse: others.filter((v) => used.has(v.name)),
+    retire: others.filter((v) => !users.has(v.name)),
+    inUse: others.filter((v) => users.has(v.name)),
+    usedBy: Object.fromEntries(others.flatMap((v) => (users.has(v.name) ? [[v.name, users.get(v.name)!]] : []))),
     gaps: scan.gaps,
   };
 }
@@ -279,6 +386,11 @@ export async function retire(confirmed: RetirePlan, deps: RotateDeps): Promise<s
     const still = new Set(fresh.retire.map((v) => v.name));
     const deleted: string[] = [];
     for (const v of confirmed.retire) {
+      const signal = deps.stopRequested?.();
+      if (signal) {
+        const done = deleted.length ? `deleted ${deleted.join(', ')}` : 'deleted nothing';
+        throw new RotateError(`interrupted by ${signal}: ${done}; run --retire again for the rest`, EXIT.interrupted);
+      }
       if (!still.has(v.name)) continue;
       if (await cluster.deleteSecret(v.name)) deleted.push(v.name);
       deps.events.line(`${v.name}: deleted`);

@@ -19,5 +19,17 @@ export function isRolloutKind(kind: string): kind is RolloutKind {
   return (ROLLOUT_KINDS as readonly string[]).includes(kind);
 }
 
+/** Objects other than pods that name a Secret and that a blue/green rotation switches with a JSON Patch. */
+export type RepointableKind = 'ServiceAccount' | 'Ingress' | 'Gateway';
+
+export const REPOINTABLE_KINDS: readonly RepointableKind[] = ['ServiceAccount', 'Ingress', 'Gateway'];
+
+export function isRepointableKind(kind: string): kind is RepointableKind {
+  return (REPOINTABLE_KINDS as readonly string[]).includes(kind);
+}
+
+/** What a rotation's consumer can be: a workload, or an object that names the Secret (StorageClass: listed, never changed). */
+export type ConsumerKind = RolloutKind | RepointableKind | 'StorageClass' | 'SecretProviderClass';
+
 /** `Kind/name`, the way steps, progress and errors name a workload. */
 export const workloadRef = (kind: string, name: string): string => `${kind}/${name}`;

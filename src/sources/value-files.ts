@@ -1,7 +1,7 @@
 // Reads the new values of a rotation from files, env files, literals and
 // stdin. Errors name the flag, the path and a line number, never content:
 // whatever is read may be a secret.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CliError } from '../errors.js';
 
@@ -17,6 +17,11 @@ export interface ValueFlags {
   fromFile: readonly string[];
   fromEnvFile: readonly string[];
   fromLiteral: readonly string[];
+}
+
+export interface ReadLimits {
+  /** No single input may be larger (a Secret's size limit): checked before reading, and while reading devices and pipes. */
+  maxBytes: number;
 }
 
 /** Bad input, printed as the one `error:` line: the message is safe to print (no values). */
@@ -35,7 +40,8 @@ export interface ReadValues {
 }
 
 /** Reads every value source, in flag order: files, env files, then literals. */
-export async function readValueSources(flags: ValueFlags, stdin: NodeJS.ReadableStream): Promise<ReadValues> {
+export async function readValueSources(flags: ValueFlags, stdin: NodeJS.ReadableStream, limits: ReadLimits): Promise<ReadValues> {
+  const { maxBytes } = limits;
   const values: ValueInput[] = [];
   const warnings: string[] = [];
   let usedStdin = false;
@@ -45,13 +51,13 @@ export async function readValueSources(flags: ValueFlags, stdin: NodeJS.Readable
     if (path === '-' && key !== undefined) {
       if (usedStdin) throw new ValueSourceError('stdin can be read once only: give --from-file KEY=- a single time');
       usedStdin = true;
-      values.push({ key, bytes: await readAll(stdin), origin: `--from-file ${key}=-` });
+      values.push({ key, bytes: await readAll(stdin, `--from-file ${key}=-`, maxBytes), origin: `--from-file ${key}=-` });
       continue;
     }
-    values.push(...(await readFileSpec(key, path, spec)));
+    values.push(...(await readFileSpec(key, path, spec, maxBytes)));
   }
   for (const path of flags.fromEnvFile) {
-    const bytes = await readBytes(path, `--from-env-file ${path}`);
+    const bytes = await readBytes(path, `--from-env-file ${path}`, maxBytes);
     values.push(...parseEnvFile(bytes, `--from-env-file ${path}`));
   }
   flags.fromLiteral.forEach((literal, i) => {
@@ -82,13 +88,13 @@ function splitFileSpec(spec: string): { key: string | undefined; path: string } 
   return { key, path };
 }
 
-async function readFileSpec(key: string | undefined, path: string, spec: string): Promise<ValueInput[]> {
+async function readFileSpec(key: string | undefined, path: string, spec: string, maxBytes: number): Promise<ValueInput[]> {
   const origin = `--from-file ${spec}`;
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
   });
   if (!info.isDirectory()) {
-    return [{ key: key ?? basename(path), bytes: await readBytes(path, origin), origin }];
+    return [{ key: key ?? basename(path), bytes: await readBytes(path, origin, maxBytes), origin }];
   }
   if (key !== undefined) throw new ValueSourceError(`${origin}: a directory cannot be given a key (each file becomes one)`);
   // kubectl's directory form: every regular file directly inside becomes a key.
@@ -100,17 +106,38 @@ async function readFileSpec(key: string | undefined, path: string, spec: string)
   const out: ValueInput[] = [];
   for (const name of files) {
     const file = join(path, name);
-    out.push({ key: name, bytes: await readBytes(file, `--from-file ${file}`), origin: `--from-file ${file}` });
+    out.push({ key: name, bytes: await readBytes(file, `--from-file ${file}`, maxBytes), origin: `--from-file ${file}` });
   }
   return out;
 }
 
-async function readBytes(path: string, origin: string): Promise<Uint8Array> {
+/**
+ * Reads a file whole, but never more than `maxBytes`: a regular file is
+ * refused by its size before any byte is read (a 2 GB sparse file), a device
+ * or pipe (/dev/urandom) once it has given more.
+ */
+async function readBytes(path: string, origin: string, maxBytes: number): Promise<Uint8Array> {
+  let handle;
   try {
-    return await readFile(path);
+    handle = await open(path, 'r');
   } catch (err) {
     throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
   }
+  try {
+    const info = await handle.stat();
+    if (info.isFile() && info.size > maxBytes) throw tooLarge(origin, maxBytes, info.size);
+    return await readAll(handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: false }), origin, maxBytes);
+  } catch (err) {
+    if (err instanceof ValueSourceError) throw err;
+    throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function tooLarge(origin: string, maxBytes: number, size?: number): ValueSourceError {
+  const what = size === undefined ? `more than ${maxBytes} bytes` : `${size} bytes`;
+  return new ValueSourceError(`${origin}: ${what}; a Secret holds at most ${maxBytes} bytes (1 MiB): not read`);
 }
 
 function describeFsError(err: NodeJS.ErrnoException): string {
@@ -129,9 +156,19 @@ function describeFsError(err: NodeJS.ErrnoException): string {
   }
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+/** Reads a stream to its end, stopping (and refusing) as soon as it passes `maxBytes`. */
+async function readAll(stream: NodeJS.ReadableStream, origin: string, maxBytes: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  let total = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    total += buf.length;
+    if (total > maxBytes) {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      throw tooLarge(origin, maxBytes);
+    }
+    chunks.push(buf);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -213,7 +250,7 @@ export async function readLeakedValue(path: string, stdin: NodeJS.ReadableStream
     });
     if (!info.isFile()) throw new ValueSourceError(`${origin}: not a file`);
     if (info.size > maxBytes) throw new ValueSourceError(tooBig);
-    bytes = Buffer.from(await readBytes(path, origin));
+    bytes = Buffer.from(await readBytes(path, origin, maxBytes));
   }
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === 0x0a) end--;

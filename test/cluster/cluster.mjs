@@ -4,7 +4,7 @@
 // loopback with free ports, state under one directory per cluster.
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
@@ -402,6 +402,28 @@ export async function down(dirOrCluster) {
   if (pids.apiserver) await stopProcess(pids.apiserver, dir);
   if (pids.etcd) await stopProcess(pids.etcd, dir);
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Stops kube-apiserver and starts it again with the same command line (for
+ * fault tests), after `downMs` without it; resolves once /readyz answers.
+ * @param {string | Cluster} dirOrCluster
+ * @param {{downMs?: number}} [options]
+ */
+export async function restartApiserver(dirOrCluster, { downMs = 0 } = {}) {
+  const dir = resolve(typeof dirOrCluster === 'string' ? dirOrCluster : dirOrCluster.dir);
+  const cluster = await loadCluster(dir);
+  const pid = cluster.pids.apiserver;
+  if (!pid || !isOurs(pid, dir)) throw new ClusterError('restart kube-apiserver', `process ${pid} is not this cluster's kube-apiserver`);
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  await stopProcess(pid, dir);
+  if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+  const apiserver = startComponent('apiserver', argv[0], argv.slice(1), { log: cluster.logs.apiserver, cwd: dir });
+  cluster.pids.apiserver = apiserver.pid;
+  await writeFile(join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
+  await waitUntil('kube-apiserver /readyz after a restart', async () => (await apiRequest(cluster.kubeconfig, 'GET', '/readyz', { timeoutMs: 5000 })).status === 200, {
+    timeoutMs: 120000, log: apiserver.log, watch: [apiserver],
+  });
 }
 
 /** Clusters under stateRoot() with cluster.json, newest first. @returns {Promise<Cluster[]>} */

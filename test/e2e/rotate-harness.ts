@@ -46,15 +46,21 @@ export async function runBundle(args: readonly string[], opts: { env?: Record<st
  * Fresh namespaces that `cleanup` deletes: the KWOK nodes hold 220 pods in
  * all, shared by every suite of a run.
  */
-export function namespaces(): { fresh(prefix: string): Promise<string>; cleanup(): Promise<void> } {
+export function namespaces(): { fresh(prefix: string): Promise<string>; defer(undo: () => Promise<void>): void; cleanup(): Promise<void> } {
   const made: string[] = [];
+  const deferred: Array<() => Promise<void>> = [];
   return {
     async fresh(prefix) {
       const ns = await freshNamespace(prefix);
       made.push(ns);
       return ns;
     },
+    /** Something else to undo at cleanup (a proxy, an admission policy), before the namespaces go. */
+    defer(undo) {
+      deferred.push(undo);
+    },
     async cleanup() {
+      for (const undo of deferred.splice(0)) await undo();
       await Promise.all(made.splice(0).map((ns) => deleteNamespace(ns)));
     },
   };

@@ -117,7 +117,7 @@ describe('rotate blue/green', () => {
 
   it('retires the versions nothing uses any more, never the current one', async () => {
     const dry = await rotate(['db', '-n', ns, '--retire', '--dry-run']);
-    expect(dry.stdout).toMatch(/keep db: still in use\n {2}delete db-v2 \(version 2, previous\)/);
+    expect(dry.stdout).toMatch(/keep db: still in use \(Pod\/debug\)\n {2}delete db-v2 \(version 2, previous\)/);
     await api('DELETE', `/api/v1/namespaces/${ns}/pods/debug?gracePeriodSeconds=0`);
     await waitFor(async () => !(await podRefs(ns)).debug, { what: 'pod debug gone' });
     const r = await rotate(['db', '-n', ns, '--retire', '--yes', '-o', 'json']);
@@ -285,7 +285,8 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${user}}]
 
 describe('rotate concurrency', () => {
   it('refuses a second rotation of the same Secret while one runs', async () => {
-    const ns = await setUp('rot-lock', consumerYaml('StatefulSet', 'slow', 'db', ['env'], 3));
+    // 8 ordered replicas: the first rotation (watched, switching in batches) must still be running when the second starts.
+    const ns = await setUp('rot-lock', consumerYaml('StatefulSet', 'slow', 'db', ['env'], 8));
     const first = rotate(['db', '-n', ns, '--from-literal', 'password=first', '--yes', '--timeout', '60s']);
     await waitFor(() => rotationLease(ns, 'db'), { what: 'the rotation lock', interval: 50 });
     const second = await rotate(['db', '-n', ns, '--from-literal', 'password=second', '--yes']);

@@ -8,7 +8,8 @@ import { LABEL_NAME } from '../../../src/rotate/constants.js';
 import { ConflictError, RejectedError } from '../../../src/rotate/errors.js';
 import type { LeaseObject } from '../../../src/rotate/lock.js';
 import type { ConsumerScan, Preconditions, RotationCluster } from '../../../src/rotate/port.js';
-import type { RolloutKind, SecretObject } from '../../../src/rotate/types.js';
+import type { RepointableKind, RolloutKind, SecretObject } from '../../../src/rotate/types.js';
+import type { ReferencingObject } from '../../../src/consumers/object-refs.js';
 import { NS } from './builders.js';
 
 const clone = <T>(x: T): T => structuredClone(x);
@@ -30,7 +31,7 @@ export class FakeCluster implements RotationCluster {
   }
 
   addWorkload(w: WorkloadLike): void {
-    this.workloads.set(`${w.kind}/${w.metadata.name}`, clone(w));
+    this.workloads.set(`${w.kind}/${w.metadata.name}`, { ...clone(w), metadata: { ...clone(w.metadata), resourceVersion: String(this.rv++) } });
   }
 
   async getSecret(name: string): Promise<SecretObject | undefined> {
@@ -86,9 +87,25 @@ export class FakeCluster implements RotationCluster {
     return true;
   }
 
+  /** ServiceAccounts, Ingresses, Gateways, StorageClasses... by `Kind/name`. */
+  readonly objects = new Map<string, ReferencingObject>();
+
+  addObject(o: ReferencingObject): void {
+    this.objects.set(`${o.kind}/${o.metadata?.name}`, clone(o));
+  }
+
   async scanConsumers(): Promise<ConsumerScan> {
     const { workloads, pods } = await this.observe(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob']);
-    return { workloads, pods, objects: [], gaps: [] };
+    return { workloads, pods, objects: [...this.objects.values()].map(clone), gaps: [] };
+  }
+
+  async getObject(kind: RepointableKind, name: string): Promise<ReferencingObject | undefined> {
+    const o = this.objects.get(`${kind}/${name}`);
+    return o ? clone(o) : undefined;
+  }
+
+  async jsonPatchObject(kind: RepointableKind, name: string, ops: JsonPatchOp[]): Promise<ReferencingObject> {
+    return this.jsonPatch(this.objects, `${kind}/${name}`, ops, () => {});
   }
 
   async getWorkload(kind: RolloutKind, name: string): Promise<WorkloadLike | undefined> {
@@ -97,29 +114,31 @@ export class FakeCluster implements RotationCluster {
   }
 
   async jsonPatchWorkload(kind: RolloutKind, name: string, ops: JsonPatchOp[]): Promise<WorkloadLike> {
-    const w = this.workloads.get(`${kind}/${name}`);
-    if (!w) throw new RejectedError('not found', 404);
-    const next = clone(w) as unknown as Record<string, unknown>;
-    for (const op of ops) {
-      const parts = op.path.split('/').slice(1);
-      const last = parts.pop()!;
-      const parent = parts.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, next);
-      if (op.op === 'test' && parent[last] !== op.value) throw new ConflictError(`testing value ${op.path} failed`);
-      if (op.op === 'replace') parent[last] = op.value;
-    }
+    return this.jsonPatch(this.workloads, `${kind}/${name}`, ops, (w) => {
+      w.metadata.generation = (w.metadata.generation ?? 1) + 1;
+      w.metadata.resourceVersion = String(this.rv++);
+    });
+  }
+
+  private jsonPatch<T>(store: Map<string, T>, key: string, ops: JsonPatchOp[], touch: (updated: T) => void): T {
+    const live = store.get(key);
+    if (!live) throw new RejectedError('not found', 404);
+    const updated = applyOps(live, ops);
     this.written.push(JSON.stringify(ops));
-    const updated = next as unknown as WorkloadLike;
-    updated.metadata.generation = (updated.metadata.generation ?? 1) + 1;
-    this.workloads.set(`${kind}/${name}`, updated);
+    touch(updated);
+    store.set(key, updated);
     return clone(updated);
   }
 
   async mergePatchWorkload(kind: RolloutKind, name: string, patch: unknown): Promise<WorkloadLike> {
     const w = this.workloads.get(`${kind}/${name}`);
     if (!w) throw new RejectedError('not found', 404);
+    const precondition = (patch as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    if (precondition !== undefined && precondition !== w.metadata.resourceVersion) throw new ConflictError('the object has been modified');
     this.written.push(JSON.stringify(patch));
     const updated = merge(clone(w), patch) as WorkloadLike;
     updated.metadata.generation = (updated.metadata.generation ?? 1) + 1;
+    updated.metadata.resourceVersion = String(this.rv++);
     this.workloads.set(`${kind}/${name}`, updated);
     return clone(updated);
   }
@@ -228,4 +247,17 @@ function merge(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = target && typeof target === 'object' ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch)) out[k] = v === null ? undefined : merge(out[k], v);
   return out;
+}
+
+/** Applies test/replace operations as the API server does (a failed test is a conflict). */
+function applyOps<T>(obj: T, ops: readonly JsonPatchOp[]): T {
+  const next = clone(obj) as unknown as Record<string, unknown>;
+  for (const op of ops) {
+    const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = parts.pop()!;
+    const parent = parts.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, next);
+    if (op.op === 'test' && parent[last] !== op.value) throw new ConflictError(`testing value ${op.path} failed`);
+    if (op.op === 'replace') parent[last] = op.value;
+  }
+  return next as unknown as T;
 }

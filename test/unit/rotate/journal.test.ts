@@ -136,3 +136,28 @@ describe('journal', () => {
     );
   });
 });
+
+describe('journal size', () => {
+  it('fits the 256 KiB annotation limit for 1,000 consumers, every step done with notes and messages', () => {
+    const consumers = Array.from({ length: 1000 }, (_, i) => ({
+      kind: 'Deployment' as const,
+      name: `payments-service-${String(i).padStart(4, '0')}`,
+      uses: ['env', 'volume'],
+      action: 'repoint' as const,
+      wait: true,
+    }));
+    let j = newJournal({ ...plan('blue-green'), consumers }, { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+    for (let s = nextStep(j); s; s = nextStep(j)) j = stepDone(j, s.n, later(s.n), s.target ? 'switched to db-v2 (2 references)' : undefined);
+    for (const c of consumers) j = setConsumer(j, `Deployment/${c.name}`, 'rolled-out', '3 of 3 updated replicas available');
+    const text = serializeJournal(j);
+    expect(JSON.stringify(j).length).toBeGreaterThan(256 * 1024);
+    expect(Buffer.byteLength(text)).toBeLessThan(64 * 1024);
+    expect(parseJournal(text)).toEqual(j);
+  });
+
+  it('stays plain JSON while small, and refuses a corrupt compressed one', () => {
+    const small = serializeJournal(journal('blue-green'));
+    expect(JSON.parse(small).id).toBe('r1');
+    expect(parseJournal('gz64:H4sIAAAA')).toBeUndefined();
+  });
+});

@@ -87,10 +87,34 @@ describe('planRotation, blue/green', () => {
     expect(plan.unrotatable).toEqual([]);
   });
 
-  it('flags ServiceAccounts and Ingresses that name the old Secret', () => {
-    const ingress = { kind: 'Ingress', metadata: { name: 'web', namespace: NS }, spec: { tls: [{ hosts: ['a.example'], secretName: 'db' }] } } as ReferencingObject;
-    const plan = planRotation(base({ objects: [ingress] }));
-    expect(plan.unrotatable).toEqual([{ kind: 'Ingress', name: 'web', uses: ['ingressTLS'], reason: 'names db (hosts a.example): point it at db-v2 by hand' }]);
+  it('switches ServiceAccounts, Ingresses and Gateways of the namespace; keeps StorageClasses and says why', () => {
+    const objects = [
+      { kind: 'Ingress', metadata: { name: 'web', namespace: NS }, spec: { tls: [{ hosts: ['a.example'], secretName: 'db' }] } },
+      { kind: 'ServiceAccount', metadata: { name: 'puller', namespace: NS }, imagePullSecrets: [{ name: 'db' }] },
+      { kind: 'Gateway', metadata: { name: 'edge', namespace: 'other' }, spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'db', namespace: NS }] } }] } },
+      { kind: 'StorageClass', metadata: { name: 'fast' }, parameters: { 'csi.storage.k8s.io/provisioner-secret-name': 'db', 'csi.storage.k8s.io/provisioner-secret-namespace': NS } },
+    ] as ReferencingObject[];
+    const plan = planRotation(base({ objects }));
+    expect(plan.consumers).toEqual([
+      { kind: 'ServiceAccount', name: 'puller', uses: ['serviceAccountPullSecret'], action: 'repoint', wait: false },
+      { kind: 'Ingress', name: 'web', uses: ['ingressTLS'], action: 'repoint', wait: false },
+    ]);
+    expect(plan.unrotatable).toEqual([
+      { kind: 'Gateway', name: 'edge', uses: ['gatewayCertificate'], reason: 'names db in namespace other (listener https): point it at db-v2 by hand' },
+      {
+        kind: 'StorageClass',
+        name: 'fast',
+        uses: ['storageClassParameter'],
+        reason: 'StorageClass parameters cannot change: it keeps db (provisioner), which is kept while it names it; create a StorageClass that names db-v2 for new volumes',
+      },
+    ]);
+    const inPlace = planRotation(base({ objects, mode: 'in-place', to: 'db' }));
+    expect(inPlace.consumers.map((c) => `${c.kind}/${c.name} ${c.action}`)).toEqual([
+      'ServiceAccount/puller none',
+      'Ingress/web none',
+      'Gateway/edge none',
+      'StorageClass/fast none',
+    ]);
   });
 
   it('refuses when a consumer reads a key the new data lacks (unless optional)', () => {

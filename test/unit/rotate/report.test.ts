@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { beginRollback, newJournal, stepDone, stepFailed, type Journal } from '../../../src/rotate/journal.js';
 import type { Plan } from '../../../src/rotate/plan.js';
 import { outcomeLine, resultOf, rotationRows, summaryOf } from '../../../src/rotate/report.js';
-import { secretsInUse } from '../../../src/rotate/usage.js';
+import { secretsInUse, secretUsers } from '../../../src/rotate/usage.js';
 import { pod, podSpec, workload } from './builders.js';
 
 const now = new Date('2030-01-01T00:00:00Z');
@@ -54,7 +54,18 @@ describe('secretsInUse', () => {
       workloads: [workload('Deployment', 'api', podSpec('db-v2')), oldRs, workload('CronJob', 'backup', podSpec('db-v0', 'envFrom'))],
       pods: [pod('debug', podSpec('db-legacy', 'pull'))],
       objects: [{ kind: 'Ingress', metadata: { name: 'web', namespace: 'shop' }, spec: { tls: [{ secretName: 'tls-db' }] } } as never],
-    });
+    }, 'shop');
     expect([...used].sort()).toEqual(['db-legacy', 'db-v0', 'db-v2', 'tls-db']);
+  });
+
+  it('counts StorageClasses and Gateways naming a Secret of this namespace, templates matched against the candidates', () => {
+    const objects = [
+      { kind: 'StorageClass', metadata: { name: 'fast' }, parameters: { 'csi.storage.k8s.io/provisioner-secret-name': 'c', 'csi.storage.k8s.io/provisioner-secret-namespace': 'shop' } },
+      { kind: 'StorageClass', metadata: { name: 'other' }, parameters: { 'csi.storage.k8s.io/provisioner-secret-name': 'd', 'csi.storage.k8s.io/provisioner-secret-namespace': 'elsewhere' } },
+      { kind: 'StorageClass', metadata: { name: 'per-claim' }, parameters: { 'csi.storage.k8s.io/node-stage-secret-name': '${pvc.name}-v1' } },
+      { kind: 'Gateway', metadata: { name: 'gw', namespace: 'edge' }, spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'tls', namespace: 'shop' }] } }] } },
+    ] as never[];
+    const users = secretUsers({ workloads: [], pods: [], objects }, 'shop', ['c', 'd', 'data-v1', 'tls']);
+    expect(Object.fromEntries(users)).toEqual({ c: ['StorageClass/fast'], 'data-v1': ['StorageClass/per-claim'], tls: ['Gateway/gw'] });
   });
 });

@@ -38,7 +38,7 @@ function deps(cluster: FakeCluster, opts: { crashAt?: number; holder?: string; a
         if (step.n === opts.crashAt) throw new Crash(`crash after step ${step.n}`);
       },
     },
-    identity: { holder: opts.holder ?? 'kubectl-secrets/1@host', host: 'host', isAlive: () => opts.alive ?? false },
+    identity: { holder: opts.holder ?? 'kubectl-secrets/1@host#a1', host: 'host', machine: 'a1', isAlive: () => opts.alive ?? false },
     newId: () => 'r1',
     pollMs: 1000,
   };
@@ -65,7 +65,7 @@ async function start(cluster: FakeCluster, opts: { crashAt?: number; alive?: boo
 /** Starts, expecting the simulated crash, then resumes as another process. */
 async function crashThenResume(cluster: FakeCluster, crashAt: number, mode: RotationMode = 'blue-green'): Promise<Journal | undefined> {
   await expect(start(cluster, { crashAt, mode })).rejects.toThrow(/crash after step/);
-  const result = await resumeRotation('db', deps(cluster, { holder: 'kubectl-secrets/2@host' }), { rollback: true });
+  const result = await resumeRotation('db', deps(cluster, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
   return result.journal;
 }
 
@@ -148,7 +148,7 @@ describe('blue/green rotation', () => {
   it('refuses a second rotation while the first holds the lock, and --resume while its holder lives', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
-    await expect(start(c, { alive: true })).rejects.toThrow(/another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host since/);
+    await expect(start(c, { alive: true })).rejects.toThrow(/another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since/);
     expect(await lockedNow(c, 'db')).toMatch(/^another rotation of db holds the lock/);
     expect(await lockedNow(c, 'other')).toBeUndefined();
     await expect(resumeRotation('db', deps(c, { alive: true }), { rollback: true })).rejects.toThrow(/is still running .*renewed 0s ago/);
@@ -322,3 +322,139 @@ describe('retire', () => {
 
 /** The same cluster, for a second rotation attempt. */
 const scenarioLike = (c: FakeCluster): FakeCluster => c;
+
+describe('lost answers and lost journals', () => {
+  it('a create whose answer was lost after it landed is found, and the rotation goes on', async () => {
+    const c = scenario();
+    const create = c.createSecret.bind(c);
+    c.createSecret = async (s) => {
+      await create(s);
+      throw new Error('request timed out after 2s');
+    };
+    const j = await start(c);
+    expect(j.state).toBe('done');
+    expect(allOn(c, 'db-v2')).toBe(true);
+  });
+
+  it('a create whose answer was lost and that cannot be checked leaves the lock to --resume', async () => {
+    const c = scenario();
+    const create = c.createSecret.bind(c);
+    c.createSecret = async (s) => {
+      await create(s);
+      c.getSecret = async () => {
+        throw new Error('connect ECONNREFUSED');
+      };
+      throw new Error('request timed out after 2s');
+    };
+    await expect(start(c)).rejects.toThrow(/whether db-v2 was written is unknown .*; the rotation is interrupted: run "kubectl secrets rotate db -n shop --resume"/);
+    expect(c.leases.size).toBe(1);
+    c.getSecret = FakeCluster.prototype.getSecret.bind(c);
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
+    expect(resumed.journal?.state).toBe('done');
+  });
+
+  it('a create that never landed says nothing changed and lets go of the lock', async () => {
+    const c = scenario();
+    c.createSecret = async () => {
+      throw new Error('request timed out after 2s');
+    };
+    await expect(start(c)).rejects.toThrow(/^request timed out after 2s$/);
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('--resume with an unreadable journal reports the consumers and keeps the lock', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 3 })).rejects.toThrow(/crash after step 3/);
+    c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL] = '{"v":1,';
+    const resume = resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
+    await expect(resume).rejects.toThrow(
+      /journal of the interrupted rotation of db on db-v2 is unreadable.*found: db-v2 was written by this rotation; .*Deployment\/api, StatefulSet\/pg, DaemonSet\/agent, CronJob\/backup use db-v2\. .*the lock \(Lease kubectl-secrets-rotate-db\) is kept/,
+    );
+    await expect(resume).rejects.toMatchObject({ exitCode: 4 });
+    expect(c.leases.size).toBe(1);
+  });
+
+  it('--resume with the journal gone reports it missing', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step 2/);
+    delete c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL];
+    await expect(resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true })).rejects.toThrow(/on db-v2 is missing.*Deployment\/api, .* use db-v2/);
+    expect(c.leases.size).toBe(1);
+  });
+});
+
+describe('fencing', () => {
+  it('a switch delayed past a takeover and an undo writes nothing: the patch is fenced, then the lock is checked', async () => {
+    const c = scenario();
+    const patch = c.jsonPatchWorkload.bind(c);
+    let late = true;
+    c.jsonPatchWorkload = async (kind, name, ops) => {
+      if (late) {
+        late = false;
+        // While this patch was in flight: another process took the lock over and wrote the workload (its undo).
+        const [lease] = [...c.leases.values()];
+        c.leases.set(lease!.metadata.name!, { ...lease!, metadata: { ...lease!.metadata, resourceVersion: 'taken' }, spec: { ...lease!.spec, holderIdentity: 'kubectl-secrets/9@other#zz' } });
+        await c.mergePatchWorkload(kind, name, { metadata: { annotations: { undone: 'yes' } } });
+      }
+      return patch(kind, name, ops);
+    };
+    await expect(start(c)).rejects.toThrow(/lost the lock of db: another process took over/);
+    expect(c.references()['Deployment/api']).toEqual(['db']);
+  });
+
+  it('a controller writing the workload meanwhile only costs a retry', async () => {
+    const c = scenario();
+    const patch = c.jsonPatchWorkload.bind(c);
+    let writes = 2;
+    c.jsonPatchWorkload = async (kind, name, ops) => {
+      if (writes-- > 0) await c.mergePatchWorkload(kind, name, { metadata: { labels: { status: String(writes) } } });
+      return patch(kind, name, ops);
+    };
+    expect((await start(c)).state).toBe('done');
+    expect(allOn(c, 'db-v2')).toBe(true);
+  });
+});
+
+describe('stop requests (signals)', () => {
+  it.each([1, 5])('stops before the step after %i (the four switches run as one batch), keeps the journal, leaves the lock to --resume, which finishes', async (after) => {
+    const c = scenario();
+    const d = deps(c);
+    let signal: string | undefined;
+    d.events.recorded = (step) => {
+      if (step.n === after) signal = 'SIGINT';
+    };
+    d.stopRequested = () => signal;
+    const ins = await inspect(c, 'db');
+    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
+    const stopped = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
+    await expect(stopped).rejects.toThrow(new RegExp(`^interrupted by SIGINT before step ${after + 1} .*: the journal is saved and the lock left for --resume; run "kubectl secrets rotate db -n shop --resume"`));
+    await expect(stopped).rejects.toMatchObject({ exitCode: 130 });
+    expect(journalOf(c, 'db-v2')?.steps.filter((s) => s.status === 'done').map((s) => s.n)).toEqual(Array.from({ length: after }, (_, i) => i + 1));
+    const lease = [...c.leases.values()][0]!;
+    expect(lease.spec?.holderIdentity).toBeUndefined();
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
+    expect(resumed.journal?.state).toBe('done');
+    expect(allOn(c, 'db-v2')).toBe(true);
+  });
+});
+
+describe('switches in batches', () => {
+  it('records the switches of a batch that succeeded, and undoes them when another of the batch failed', async () => {
+    const c = scenario();
+    const get = c.getWorkload.bind(c);
+    let forward = true;
+    c.getWorkload = async (kind, name) => (forward && kind === 'StatefulSet' ? undefined : get(kind, name));
+    const recorded: number[] = [];
+    const d = deps(c);
+    d.events.recorded = (s) => void recorded.push(s.n);
+    const ins = await inspect(c, 'db');
+    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
+    const run = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
+    const j = await run.finally(() => (forward = false));
+    expect(j.state).toBe('rolled-back');
+    expect(j.failure).toEqual({ target: 'StatefulSet/pg', message: 'it was deleted during the rotation' });
+    // Steps 2, 4 and 5 (api, agent, backup) were recorded together, then undone.
+    expect(recorded.slice(0, 5)).toEqual([0, 1, 2, 4, 5]);
+    expect(allOn(c, 'db')).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,7 +14,9 @@ const file = (name: string, content: string | Buffer): string => {
 };
 const stdin = (text = ''): NodeJS.ReadableStream => Readable.from(text ? [Buffer.from(text)] : []);
 const read = (flags: { fromFile?: string[]; fromEnvFile?: string[]; fromLiteral?: string[] }, input = '') =>
-  readValueSources({ fromFile: flags.fromFile ?? [], fromEnvFile: flags.fromEnvFile ?? [], fromLiteral: flags.fromLiteral ?? [] }, stdin(input));
+  readValueSources({ fromFile: flags.fromFile ?? [], fromEnvFile: flags.fromEnvFile ?? [], fromLiteral: flags.fromLiteral ?? [] }, stdin(input), {
+    maxBytes: 1024 * 1024,
+  });
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 async function failure(p: Promise<unknown>): Promise<string> {
@@ -28,6 +30,23 @@ async function failure(p: Promise<unknown>): Promise<string> {
 }
 
 describe('readValueSources', () => {
+  it('refuses inputs above the size limit before reading them whole', async () => {
+    const sparse = join(dir, 'sparse');
+    writeFileSync(sparse, '');
+    truncateSync(sparse, 2 * 1024 ** 3);
+    expect(await failure(read({ fromFile: [`pw=${sparse}`] }))).toBe(
+      `--from-file pw=${sparse}: 2147483648 bytes; a Secret holds at most 1048576 bytes (1 MiB): not read`,
+    );
+    expect(await failure(read({ fromEnvFile: [sparse] }))).toMatch(/^--from-env-file .*: 2147483648 bytes; a Secret holds at most/);
+    expect(await failure(read({ fromFile: ['pw=/dev/urandom'] }))).toBe(
+      '--from-file pw=/dev/urandom: more than 1048576 bytes; a Secret holds at most 1048576 bytes (1 MiB): not read',
+    );
+    expect(await failure(read({ fromFile: ['pw=-'] }, 'x'.repeat(1024 * 1024 + 1)))).toMatch(/^--from-file pw=-: more than 1048576 bytes/);
+    const exact = file('exact', Buffer.alloc(1024 * 1024, 1));
+    expect((await read({ fromFile: [`pw=${exact}`] })).values[0]!.bytes.length).toBe(1024 * 1024);
+  });
+
+
   it('reads files (key from the name or given), env files, literals and stdin', async () => {
     const pw = file('password', 'p4ss\n');
     const tls = file('server.pem', 'PEM');
