@@ -4,6 +4,7 @@ import { exposureCommand } from './exposure.js';
 import { rotateCommand } from './rotate.js';
 import { auditCommand } from './audit.js';
 import { completionCommand } from './completion.js';
+import { versionCommand } from './version.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandSpec<any>[] = [whoCanCommand, exposureCommand, rotateCommand, auditCommand, completionCommand];
+export const COMMANDS: readonly CommandSpec<any>[] = [whoCanCommand, exposureCommand, rotateCommand, auditCommand, completionCommand, versionCommand];
