@@ -37,7 +37,7 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: 'node22',
   minify: true,
   keepNames: false,
   legalComments: 'none',
