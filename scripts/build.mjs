@@ -32,6 +32,9 @@ const stubOptional = {
 
 const result = await build({
   plugins: [stubOptional],
+  // client-node 1.x (node-fetch → whatwg-url → tr46) loads the deprecated punycode builtin, which Node >= 22 warns
+  // about on stderr (DEP0040) when the caller is outside node_modules, as a bundle is: use the userland package.
+  alias: { punycode: 'punycode/' },
   entryPoints: ['src/main.ts'],
   outfile: 'dist/kubectl-secrets.cjs',
   bundle: true,
