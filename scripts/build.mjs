@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { bundleOptions } from './bundle-options.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -32,15 +33,10 @@ const stubOptional = {
 
 const result = await build({
   plugins: [stubOptional],
-  // client-node 1.x (node-fetch → whatwg-url → tr46) loads the deprecated punycode builtin, which Node >= 22 warns
-  // about on stderr (DEP0040) when the caller is outside node_modules, as a bundle is: use the userland package.
-  alias: { punycode: 'punycode/' },
+  ...bundleOptions,
   entryPoints: ['src/main.ts'],
   outfile: 'dist/kubectl-secrets.cjs',
   bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node22',
   minify: true,
   keepNames: false,
   legalComments: 'none',
