@@ -3,7 +3,7 @@
 // the pinned Node.js (>= 22) against the local cluster.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +14,12 @@ let tarball: string;
 let prefix: string;
 let packed: string[];
 let ns: string;
+let dir: string;
 const npm = (args: string[], cwd = REPO) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 beforeAll(async () => {
   ensureBundle();
-  const dir = mkdtempSync(join(tmpdir(), 'npm-package-'));
+  dir = mkdtempSync(join(tmpdir(), 'npm-package-'));
   // The bundle is already built (prepack would rebuild it under running tests).
   const [info] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir]));
   tarball = join(dir, info.filename);
@@ -47,6 +48,7 @@ subjects: [{kind: User, name: carol, apiGroup: rbac.authorization.k8s.io}]
 
 afterAll(async () => {
   if (ns) await deleteNamespace(ns);
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** kubectl with only the installed package, the pinned Node.js and the system on PATH. */

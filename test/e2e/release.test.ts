@@ -4,11 +4,11 @@
 // under qemu-user.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_VERSION, TARGETS } from '../../scripts/node-runtime.mjs';
 import { arm64Runner, rcodesign } from '../../scripts/tools.mjs';
 import { binaryFormat, machoSignature, peInfo } from '../harness/binary-format.js';
@@ -44,6 +44,9 @@ beforeAll(() => {
     unpacked.set(id, into);
   }
 }, 1_800_000);
+
+// About 1 GB of archives and unpacked binaries.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run release', () => {
   it('lists all five platforms in plugin.yaml, with selectors, bin and the archives\' sha256s', () => {
@@ -115,7 +118,7 @@ describe('npm run release', () => {
   });
 
   it('makes the same archive from the same binary (deterministic)', () => {
-    const again = mkdtempSync(join(tmpdir(), 'release-again-'));
+    const again = mkdtempSync(join(dir, 'again-'));
     release(again, { RELEASE_TARGETS: 'linux-amd64' });
     expect(sha256(join(again, `kubectl-secrets-${version}-linux-amd64.tar.gz`))).toBe(sha256(archiveOf('linux-amd64')));
   }, 300_000);
