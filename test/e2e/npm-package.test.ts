@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyYaml, deleteNamespace, freshNamespace, useCluster } from '../harness/cluster.js';
+import { deleteNamespace, freshNamespace, kubectl as clusterKubectl, useCluster } from '../harness/cluster.js';
 import { BUNDLE, REPO, ensureBundle, runProcess } from '../harness/runCli.js';
 
 let tarball: string;
@@ -27,23 +27,10 @@ beforeAll(async () => {
   prefix = join(dir, 'prefix');
   npm(['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], dir);
   ns = await freshNamespace('npmpkg');
-  await applyYaml(`
-apiVersion: v1
-kind: Secret
-metadata: {name: db}
-stringData: {password: not-printed}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: db-reader}
-rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db], verbs: [get]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: carol-reads-db}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: db-reader}
-subjects: [{kind: User, name: carol, apiGroup: rbac.authorization.k8s.io}]
-`, ns);
+  // Made the way an operator would, with kubectl: a Secret and one user allowed to read it by name.
+  await clusterKubectl(['-n', ns, 'create', 'secret', 'generic', 'db', '--from-literal=password=not-printed']);
+  await clusterKubectl(['-n', ns, 'create', 'role', 'db-reader', '--verb=get', '--resource=secrets', '--resource-name=db']);
+  await clusterKubectl(['-n', ns, 'create', 'rolebinding', 'carol-reads-db', '--role=db-reader', '--user=carol']);
 }, 300_000);
 
 afterAll(async () => {
