@@ -55,7 +55,7 @@ function buildTarget(t) {
   const stage = path.join(outDir, 'stage', id);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  const exe = path.join(stage, `build-${t.exe}`);
+  const exe = path.join(stage, t.exe); // its name is the identifier of the macOS signature
   if (id === hostTarget()) copyFileSync(binary, exe);
   else buildSea({ bundle, executable: nodeBinary(t), output: exe, codeCache: false });
   if (t.os === 'darwin') execFileSync(rcodesign(), ['sign', exe], { stdio: ['ignore', 'ignore', 'inherit'] });

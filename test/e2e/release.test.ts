@@ -78,8 +78,8 @@ describe('npm run release', () => {
     expect(listed).toEqual(['LICENSE', 'README.md', t.exe, helper].sort());
     const bytes = readFileSync(join(unpacked.get(id)!, t.exe));
     expect(binaryFormat(bytes)).toEqual({ format: t.format, arch: t.arch });
-    // The application is embedded: its bundle's own text is inside the binary.
-    expect(bytes.includes('kubectl secrets <command> [flags]')).toBe(true);
+    // The application is embedded: the bundle's own text is inside the binary.
+    expect(bytes.includes('kubectl-secrets.dev/v1alpha1')).toBe(true);
   });
 
   it('linux/amd64 holds the very binary the e2e suite runs, reporting Node.js inside and the commit', async () => {
@@ -105,10 +105,12 @@ describe('npm run release', () => {
   it.each(['darwin-amd64', 'darwin-arm64'])('%s: ad-hoc signed, every page hash valid', (id) => {
     const exe = join(unpacked.get(id)!, 'kubectl-secrets');
     const signature = machoSignature(readFileSync(exe));
-    expect(signature).toMatchObject({ adhoc: true, badPages: 0, coversWholeFile: true });
+    expect(signature).toMatchObject({ adhoc: true, identifier: 'kubectl-secrets', badPages: 0, coversWholeFile: true });
     expect(signature!.pages).toBeGreaterThan(1000);
-    // And rcodesign, which made it, agrees.
-    expect(() => execFileSync(rcodesign(), ['verify', exe], { stdio: 'pipe' })).not.toThrow();
+    // rcodesign, which made it, reads the same signature (its `verify` is documented as unreliable, so not used).
+    const info = execFileSync(rcodesign(), ['print-signature-info', exe], { encoding: 'utf8' });
+    expect(info).toContain('flags: CodeSignatureFlags(ADHOC)');
+    expect(info).toContain(`code_digests_count: ${signature!.pages}\n`);
   });
 
   it('windows/amd64: a console program with no stale Authenticode signature', () => {
