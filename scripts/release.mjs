@@ -58,7 +58,7 @@ function buildTarget(t) {
   const exe = path.join(stage, t.exe); // its name is the identifier of the macOS signature
   if (id === hostTarget()) copyFileSync(binary, exe);
   else buildSea({ bundle, executable: nodeBinary(t), output: exe, codeCache: false });
-  if (t.os === 'darwin') execFileSync(rcodesign(), ['sign', exe], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (t.os === 'darwin') execFileSync(rcodesign(), ['sign', exe], { stdio: 'pipe' }); // its stderr is in the error, if any
   if (t.os === 'windows') stripAuthenticode(exe);
   const files = contents(t, exe);
   for (const [from, to, mode] of files) {
