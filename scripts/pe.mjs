@@ -29,9 +29,3 @@ export function stripAuthenticode(file) {
   writeFileSync(file, offset + size >= buf.length ? buf.subarray(0, offset) : buf);
   return true;
 }
-
-/** The security directory (offset, size) of a PE file: { 0, 0 } when unsigned. */
-export function authenticode(buf) {
-  const entry = dataDirectory(buf, SECURITY);
-  return { offset: buf.readUInt32LE(entry), size: buf.readUInt32LE(entry + 4) };
-}
