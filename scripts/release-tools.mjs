@@ -1,14 +1,14 @@
 // Fetches and builds, once into the cache, what `npm run release` and its test
 // need besides npm packages: the official Node binary of every target,
-// rcodesign (macOS signatures) and qemu-user (runs the linux/arm64 binary).
+// quill (macOS signatures) and qemu-user (runs the linux/arm64 binary).
 // `npm test` runs it before the tests, so no test waits on a download or a build.
 import { nodeBinary } from './node-dist.mjs';
 import { TARGETS } from './node-runtime.mjs';
-import { arm64Runner, rcodesign } from './tools.mjs';
+import { arm64Runner, quill } from './tools.mjs';
 
 try {
   for (const t of TARGETS) nodeBinary(t);
-  rcodesign();
+  quill();
   arm64Runner();
 } catch (err) {
   console.error(`error: ${err.message}`);

@@ -3,7 +3,7 @@
 // the single binary (the pinned Node inside, built with its own --build-sea
 // from the official Node binary of that platform), LICENSE, README.md and
 // kubectl's completion helper; then plugin.yaml lists all five with their
-// sha256s. macOS binaries are ad-hoc signed (rcodesign); the Windows one is
+// sha256s. macOS binaries are ad-hoc signed (quill); the Windows one is
 // left unsigned (the Node project's stale signature removed).
 // RELEASE_DIR=dir writes there and leaves the repository's plugin.yaml alone;
 // RELEASE_TARGETS=linux-amd64,darwin-arm64 makes a subset.
@@ -17,7 +17,7 @@ import { buildSea } from './sea.mjs';
 import { nodeBinary } from './node-dist.mjs';
 import { NODE_VERSION, REPO, TARGETS, hostTarget } from './node-runtime.mjs';
 import { stripAuthenticode } from './pe.mjs';
-import { rcodesign } from './tools.mjs';
+import { quill } from './tools.mjs';
 
 process.chdir(REPO);
 const version = `v${JSON.parse(readFileSync('package.json', 'utf8')).version}`;
@@ -58,7 +58,9 @@ function buildTarget(t) {
   const exe = path.join(stage, t.exe); // its name is the identifier of the macOS signature
   if (id === hostTarget()) copyFileSync(binary, exe);
   else buildSea({ bundle, executable: nodeBinary(t), output: exe, codeCache: false });
-  if (t.os === 'darwin') execFileSync(rcodesign(), ['sign', exe], { stdio: 'pipe' }); // its stderr is in the error, if any
+  // --ad-hoc even if a QUILL_SIGN_P12 is set; --identity because quill leaves an ad-hoc identifier empty otherwise.
+  // Its stderr is in the error, if any.
+  if (t.os === 'darwin') execFileSync(quill(), ['sign', '--ad-hoc', '--identity', t.exe, exe], { stdio: 'pipe' });
   if (t.os === 'windows') stripAuthenticode(exe);
   const files = contents(t, exe);
   for (const [from, to, mode] of files) {

@@ -1,5 +1,5 @@
 // The whole test suite, as CI runs it: build the bundle and the single binary,
-// fetch what the release test needs (cached: Node binaries, rcodesign, qemu),
+// fetch what the release test needs (cached: Node binaries, quill, qemu),
 // run every vitest project (the e2e project builds and starts the real local
 // control plane itself), then print one line `N passed, N failed`.
 // Extra arguments go to vitest (e.g. `npm test -- --project unit`).

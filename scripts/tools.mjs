@@ -1,18 +1,20 @@
 // Tools the release needs beyond Node, installed from the package registries
 // into the cache (like the cluster binaries), never into the system:
-//   rcodesign     ad-hoc signs the macOS binaries (crate apple-codesign, built with cargo;
-//                 without the default "notarize" feature, which pulls in an AWS SDK)
+//   quill         ad-hoc signs the macOS binaries (Go module github.com/anchore/quill,
+//                 built with the machine's Go, GOTOOLCHAIN=local)
 //   qemu-aarch64  runs the linux/arm64 binary here (Debian's qemu-user-static, with the
 //                 arm64 C and C++ runtime from Debian's cross packages), unpacked with dpkg-deb
 // A tool already on PATH is used as it is.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 export const CACHE = process.env.KUBECTL_SECRETS_CACHE ?? join(homedir(), '.cache', 'kubectl-secrets');
 const TOOLS = join(CACHE, 'tools');
-const RCODESIGN_VERSION = '0.29.0';
+const QUILL_VERSION = 'v0.5.1';
+const QUILL_PACKAGE = 'github.com/anchore/quill/cmd/quill';
+const QUILL_GO = '1.23.4'; // the go line of quill's go.mod
 const ARM64_DEBS = ['qemu-user-static', 'libc6-arm64-cross', 'libstdc++6-arm64-cross', 'libgcc-s1-arm64-cross', 'libatomic1-arm64-cross'];
 
 function onPath(name) {
@@ -24,23 +26,36 @@ function onPath(name) {
 
 const log = (line) => process.stderr.write(`[tools] ${line}\n`);
 
-/** The rcodesign binary, built once with cargo into the cache. */
-export function rcodesign() {
-  const found = onPath('rcodesign');
+/** The quill binary, built once with the machine's Go into the cache. */
+export function quill() {
+  const found = onPath('quill');
   if (found) return found;
-  const root = join(TOOLS, `apple-codesign-${RCODESIGN_VERSION}`);
-  const bin = join(root, 'bin', 'rcodesign');
+  const bin = join(TOOLS, `quill-${QUILL_VERSION}`, 'bin', 'quill');
   if (existsSync(bin)) return bin;
-  if (!onPath('cargo')) {
-    throw new Error('rcodesign (to sign the macOS binaries) is missing and cargo is not installed to build it: install Rust (rustup) or put rcodesign on PATH');
+  if (!onPath('go')) {
+    throw new Error(`quill (to sign the macOS binaries) is missing and go is not installed to build it: install Go ${QUILL_GO} or later, or put quill on PATH`);
   }
-  log(`building rcodesign ${RCODESIGN_VERSION} with cargo (once; several minutes on 2 cores)`);
+  log(`building quill ${QUILL_VERSION} with go (once; 1–2 minutes)`);
   const started = Date.now();
-  const r = spawnSync('cargo', ['install', `apple-codesign@${RCODESIGN_VERSION}`, '--no-default-features', '--locked', '--root', root], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0 || !existsSync(bin)) throw new Error(`cargo install apple-codesign failed (exit ${r.status ?? r.signal})`);
-  log(`rcodesign built in ${Math.round((Date.now() - started) / 1000)} s`);
+  // `go install quill@version` would be one step, but it also asks the proxy for the module's version list (to warn
+  // about deprecation), which a mirror may refuse; a throwaway module that requires quill builds the same thing.
+  mkdirSync(TOOLS, { recursive: true });
+  const work = mkdtempSync(join(TOOLS, 'quill-build-'));
+  const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: `${process.env.GOFLAGS ?? ''} -mod=mod`.trim() };
+  const go = (args) => {
+    const r = spawnSync('go', args, { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`go ${args[0]} of quill ${QUILL_VERSION} failed: ${r.stderr.trim().split('\n').pop()}`);
+  };
+  try {
+    writeFileSync(join(work, 'go.mod'), `module kubectl-secrets-tools\n\ngo ${QUILL_GO}\n`);
+    go(['get', `${QUILL_PACKAGE}@${QUILL_VERSION}`]);
+    go(['build', '-ldflags', `-X main.version=${QUILL_VERSION.slice(1)}`, '-o', join(work, 'quill'), QUILL_PACKAGE]);
+    mkdirSync(dirname(bin), { recursive: true });
+    renameSync(join(work, 'quill'), bin);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  log(`quill built in ${Math.round((Date.now() - started) / 1000)} s`);
   return bin;
 }
 
