@@ -1,5 +1,6 @@
 // The whole test suite, as CI runs it: lint (eslint, prettier --check: a failure
 // counts as one failed test and the run goes on), build the bundle and the single binary,
+// fetch what the release test needs (cached: Node binaries, quill, qemu),
 // run every vitest project (the e2e project builds and starts the real local
 // control plane itself), then print one line `N passed, N failed`.
 // Extra arguments go to vitest (e.g. `npm test -- --project unit`).
@@ -24,6 +25,11 @@ if (lintFailures) console.error('error: lint failed (`npm run format` fixes most
 
 step('build', process.execPath, ['scripts/build.mjs']);
 step('package', process.execPath, ['scripts/package.mjs']);
+// Only the e2e project (release.test.ts) needs them.
+const args = process.argv.slice(2);
+if (!args.some((a) => /\bunit\b/.test(a)) || args.some((a) => /\be2e\b/.test(a))) {
+  step('release tools', process.execPath, ['scripts/release-tools.mjs']);
+}
 rmSync(results, { force: true });
 const vitest = spawnSync(
   process.execPath,

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { apiRequest, down, loadCluster, up } from '../../test/cluster/cluster.mjs';
 import { ratio } from '../lib.mjs';
+import { bundleOptions } from '../../scripts/bundle-options.mjs';
 
 const repo = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({ options: { consumers: { type: 'string', default: '20' }, runs: { type: 'string', default: '3' }, replicas: { type: 'string', default: '1' } } });
@@ -42,7 +43,7 @@ async function until(what, check, { timeoutMs = 120_000, intervalMs = 250 } = {}
 }
 
 const bundle = join(mkdtempSync(join(tmpdir(), 'bench-rotate-')), 'kubectl-secrets.cjs');
-await build({ entryPoints: [join(repo, 'src/main.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', define: { __KUBECTL_SECRETS_VERSION__: '"bench"' } });
+await build({ entryPoints: [join(repo, 'src/main.ts')], outfile: bundle, bundle: true, ...bundleOptions, logLevel: 'error', define: { __KUBECTL_SECRETS_VERSION__: '"bench"' } });
 
 function deployment(name, how) {
   const container = { name: 'app', image: 'example/app' };

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import https from 'node:https';
 import { build } from 'esbuild';
+import { bundleOptions } from '../../scripts/bundle-options.mjs';
 import { down, loadCluster, up } from '../../test/cluster/cluster.mjs';
 import { mulberry32 as prng } from '../../test/harness/prng.mjs';
 
@@ -250,7 +251,7 @@ try {
   api = client(kubeconfig);
 
   log('bundling who-can (esbuild)');
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['supports-color', 'encoding', 'bufferutil', 'utf-8-validate'] };
+  const common = { bundle: true, ...bundleOptions, logLevel: 'warning', external: ['supports-color', 'encoding', 'bufferutil', 'utf-8-validate'] };
   const probe = join(work, 'probe.cjs');
   const cli = join(work, 'kubectl-secrets.cjs');
   await build({ ...common, entryPoints: [join(here, 'probe.ts')], outfile: probe });

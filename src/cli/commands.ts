@@ -6,6 +6,7 @@ import { auditCommand } from './audit.js';
 import { investigateCommand } from './investigate.js';
 import { leastPrivilegeCommand } from './least-privilege.js';
 import { completionCommand } from './completion.js';
+import { versionCommand } from './version.js';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandSpec<any>[] = [
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CommandSpec<any>[] = [
   investigateCommand,
   leastPrivilegeCommand,
   completionCommand,
+  versionCommand,
 ];

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { bundleOptions } from '../../scripts/bundle-options.mjs';
 import { secretRefsOfPodSpec } from '../../src/consumers/pod-refs.js';
 import { podSpecOf } from '../../src/consumers/workloads.js';
 import { api, deleteNamespace, freshNamespace, kubectl, NEVER_READY_LABEL, useCluster } from '../harness/cluster.js';
@@ -24,9 +25,7 @@ export function rotateBundle(): Promise<string> {
       entryPoints: [join(REPO, 'src/main.ts')],
       outfile,
       bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
+      ...bundleOptions,
       logLevel: 'error',
       define: { __KUBECTL_SECRETS_VERSION__: '"e2e"' },
     });

@@ -150,7 +150,7 @@ describe('connection errors', () => {
 
 describe('__complete (cobra protocol for shells and kubectl_complete-secrets)', () => {
   it.each([
-    [[''], ['who-can', 'exposure', 'rotate', 'audit', 'investigate', 'least-privilege', 'completion', 'probe']],
+    [[''], ['who-can', 'exposure', 'rotate', 'audit', 'investigate', 'least-privilege', 'completion', 'version', 'probe']],
     [['who'], ['who-can']],
     [['who-can', '--dir'], ['--direct-only']],
     [['who-can', 'x', '-o', ''], ['table', 'wide', 'json', 'yaml', 'name', 'dot', 'mermaid']],

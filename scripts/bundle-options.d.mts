@@ -1,0 +1,1 @@
+export declare const bundleOptions: { platform: 'node'; format: 'cjs'; target: string; alias: Record<string, string> };
