@@ -17,7 +17,8 @@ const git = (...args) => {
   }
 };
 const commit = git('rev-parse', 'HEAD') ?? 'unknown';
-const treeState = commit === 'unknown' ? 'unknown' : git('status', '--porcelain', '--untracked-files=no') ? 'dirty' : 'clean';
+const treeState =
+  commit === 'unknown' ? 'unknown' : git('status', '--porcelain', '--untracked-files=no') ? 'dirty' : 'clean';
 
 // Optional modules some dependencies try to require inside try/catch. Left as
 // require() calls they would make the single binary print a warning, so they
@@ -26,8 +27,14 @@ const OPTIONAL = ['supports-color', 'encoding', 'bufferutil', 'utf-8-validate'];
 const stubOptional = {
   name: 'stub-optional',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${OPTIONAL.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'stub-optional' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub-optional' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
+    b.onResolve({ filter: new RegExp(`^(${OPTIONAL.join('|')})$`) }, (args) => ({
+      path: args.path,
+      namespace: 'stub-optional',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'stub-optional' }, () => ({
+      contents: 'module.exports = undefined;',
+      loader: 'js',
+    }));
   },
 };
 

@@ -22,7 +22,8 @@ export function nodeBinary(target) {
     });
     const tarball = join(tmp, JSON.parse(out)[0].filename);
     const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
-    if (integrity !== target.integrity) throw new Error(`${spec}: integrity ${integrity} is not the pinned ${target.integrity}`);
+    if (integrity !== target.integrity)
+      throw new Error(`${spec}: integrity ${integrity} is not the pinned ${target.integrity}`);
     execFileSync('tar', ['-xzf', tarball, '-C', tmp, `package/${target.nodeBin}`]);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });

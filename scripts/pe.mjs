@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 /** Offset of the optional header's data directory entry `index`, for PE32 and PE32+. */
 function dataDirectory(buf, index) {
   const pe = buf.readUInt32LE(0x3c);
-  if (buf.toString('latin1', 0, 2) !== 'MZ' || buf.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('not a PE file');
+  if (buf.toString('latin1', 0, 2) !== 'MZ' || buf.toString('latin1', pe, pe + 4) !== 'PE\0\0')
+    throw new Error('not a PE file');
   const optional = pe + 24;
   const magic = buf.readUInt16LE(optional);
   const directories = optional + (magic === 0x20b ? 112 : 96);

@@ -47,7 +47,14 @@ function contents(t, exe) {
 /** Deterministic tar.gz: same inputs, same sha256. */
 function archive(stage, names, file) {
   const sorted = [...names].sort();
-  execFileSync('bash', ['-c', `tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - "\${@:3}" | gzip -n > "$2"`, '-', stage, file, ...sorted]);
+  execFileSync('bash', [
+    '-c',
+    `tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - "\${@:3}" | gzip -n > "$2"`,
+    '-',
+    stage,
+    file,
+    ...sorted,
+  ]);
 }
 
 function buildTarget(t) {
@@ -69,7 +76,11 @@ function buildTarget(t) {
   }
   const binaryBytes = statSync(path.join(stage, t.exe)).size;
   const file = path.join(outDir, `kubectl-secrets-${version}-${id}.tar.gz`);
-  archive(stage, files.map(([, to]) => to), file);
+  archive(
+    stage,
+    files.map(([, to]) => to),
+    file,
+  );
   rmSync(stage, { recursive: true, force: true });
   const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
   return { t, id, file, sha256, binaryBytes, archiveBytes: statSync(file).size, files: files.map(([, to]) => to) };
@@ -103,7 +114,8 @@ mkdirSync(outDir, { recursive: true });
 if (process.env.RELEASE_PREBUILT) {
   if (!existsSync(bundle) || !existsSync(binary)) fail('dist/ is not built: run npm run build && npm run package');
 } else {
-  for (const step of ['build', 'package']) execFileSync(process.execPath, [`scripts/${step}.mjs`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const step of ['build', 'package'])
+    execFileSync(process.execPath, [`scripts/${step}.mjs`], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 const results = [];
 try {
@@ -118,5 +130,7 @@ if (!process.env.RELEASE_DIR && !wanted) writeFileSync('plugin.yaml', text);
 console.log(`Node ${NODE_VERSION} inside every binary`);
 for (const r of results) {
   const where = r.file.startsWith(REPO) ? path.relative(REPO, r.file) : r.file;
-  console.log(`${r.id.padEnd(14)} binary ${MiB(r.binaryBytes).padStart(6)} MiB  archive ${MiB(r.archiveBytes).padStart(5)} MiB  ${where}  sha256 ${r.sha256}`);
+  console.log(
+    `${r.id.padEnd(14)} binary ${MiB(r.binaryBytes).padStart(6)} MiB  archive ${MiB(r.archiveBytes).padStart(5)} MiB  ${where}  sha256 ${r.sha256}`,
+  );
 }

@@ -14,14 +14,17 @@ export function buildSea({ bundle, executable, output, codeCache }) {
   const dir = mkdtempSync(join(tmpdir(), 'kubectl-secrets-sea-'));
   try {
     const config = join(dir, 'sea-config.json');
-    writeFileSync(config, JSON.stringify({
-      main: resolve(bundle),
-      executable: resolve(executable),
-      output: resolve(output),
-      disableExperimentalSEAWarning: true,
-      useCodeCache: codeCache,
-      useSnapshot: false,
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main: resolve(bundle),
+        executable: resolve(executable),
+        output: resolve(output),
+        disableExperimentalSEAWarning: true,
+        useCodeCache: codeCache,
+        useSnapshot: false,
+      }),
+    );
     rmSync(output, { force: true });
     execFileSync(pinnedNode(), ['--build-sea', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   } finally {

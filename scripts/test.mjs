@@ -33,7 +33,14 @@ if (!args.some((a) => /\bunit\b/.test(a)) || args.some((a) => /\be2e\b/.test(a))
 rmSync(results, { force: true });
 const vitest = spawnSync(
   process.execPath,
-  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  [
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile=${results}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: 'inherit' },
 );
 
@@ -46,8 +53,15 @@ const report = JSON.parse(readFileSync(results, 'utf8'));
 const passed = report.numPassedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 // A suite that failed to load (or a failing global setup) has no test results of its own: count it.
-const brokenSuites = (report.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0).length;
-const failed = lintFailures + (report.numFailedTests ?? 0) + brokenSuites + skipped + (vitest.status !== 0 && report.numFailedTests === 0 && brokenSuites === 0 ? 1 : 0);
+const brokenSuites = (report.testResults ?? []).filter(
+  (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
+).length;
+const failed =
+  lintFailures +
+  (report.numFailedTests ?? 0) +
+  brokenSuites +
+  skipped +
+  (vitest.status !== 0 && report.numFailedTests === 0 && brokenSuites === 0 ? 1 : 0);
 if (skipped > 0) console.error(`error: ${skipped} tests were skipped; CI counts them as failed`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -15,7 +15,13 @@ const TOOLS = join(CACHE, 'tools');
 const QUILL_VERSION = 'v0.5.1';
 const QUILL_PACKAGE = 'github.com/anchore/quill/cmd/quill';
 const QUILL_GO = '1.23.4'; // the go line of quill's go.mod
-const ARM64_DEBS = ['qemu-user-static', 'libc6-arm64-cross', 'libstdc++6-arm64-cross', 'libgcc-s1-arm64-cross', 'libatomic1-arm64-cross'];
+const ARM64_DEBS = [
+  'qemu-user-static',
+  'libc6-arm64-cross',
+  'libstdc++6-arm64-cross',
+  'libgcc-s1-arm64-cross',
+  'libatomic1-arm64-cross',
+];
 
 function onPath(name) {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -33,7 +39,9 @@ export function quill() {
   const bin = join(TOOLS, `quill-${QUILL_VERSION}`, 'bin', 'quill');
   if (existsSync(bin)) return bin;
   if (!onPath('go')) {
-    throw new Error(`quill (to sign the macOS binaries) is missing and go is not installed to build it: install Go ${QUILL_GO} or later, or put quill on PATH`);
+    throw new Error(
+      `quill (to sign the macOS binaries) is missing and go is not installed to build it: install Go ${QUILL_GO} or later, or put quill on PATH`,
+    );
   }
   log(`building quill ${QUILL_VERSION} with go (once; 1–2 minutes)`);
   const started = Date.now();
@@ -44,7 +52,8 @@ export function quill() {
   const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: `${process.env.GOFLAGS ?? ''} -mod=mod`.trim() };
   const go = (args) => {
     const r = spawnSync('go', args, { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`go ${args[0]} of quill ${QUILL_VERSION} failed: ${r.stderr.trim().split('\n').pop()}`);
+    if (r.status !== 0)
+      throw new Error(`go ${args[0]} of quill ${QUILL_VERSION} failed: ${r.stderr.trim().split('\n').pop()}`);
   };
   try {
     writeFileSync(join(work, 'go.mod'), `module kubectl-secrets-tools\n\ngo ${QUILL_GO}\n`);
@@ -66,20 +75,24 @@ export function arm64Runner() {
   const qemu = join(root, 'usr', 'bin', 'qemu-aarch64-static');
   const sysroot = join(root, 'usr', 'aarch64-linux-gnu');
   if (!existsSync(qemu) || !existsSync(join(sysroot, 'lib', 'libatomic.so.1'))) {
-    if (!onPath('apt-get') || !onPath('dpkg-deb')) throw new Error('qemu-user-static comes from Debian packages: apt-get and dpkg-deb are needed');
+    if (!onPath('apt-get') || !onPath('dpkg-deb'))
+      throw new Error('qemu-user-static comes from Debian packages: apt-get and dpkg-deb are needed');
     log(`fetching ${ARM64_DEBS.join(', ')} (Debian packages, unpacked into the cache)`);
     mkdirSync(TOOLS, { recursive: true });
     const dir = mkdtempSync(join(TOOLS, 'debs-'));
     try {
-      const download = () => spawnSync('apt-get', ['download', ...ARM64_DEBS], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      const download = () =>
+        spawnSync('apt-get', ['download', ...ARM64_DEBS], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
       // A fresh machine may have no package lists yet.
       if (download().status !== 0) {
         execFileSync('apt-get', ['update'], { stdio: 'ignore' });
         const again = download();
-        if (again.status !== 0) throw new Error(`apt-get download failed: ${again.stderr.toString().trim().split('\n').pop()}`);
+        if (again.status !== 0)
+          throw new Error(`apt-get download failed: ${again.stderr.toString().trim().split('\n').pop()}`);
       }
       mkdirSync(root, { recursive: true });
-      for (const deb of readdirSync(dir).filter((f) => f.endsWith('.deb'))) execFileSync('dpkg-deb', ['-x', join(dir, deb), root]);
+      for (const deb of readdirSync(dir).filter((f) => f.endsWith('.deb')))
+        execFileSync('dpkg-deb', ['-x', join(dir, deb), root]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

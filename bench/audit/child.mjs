@@ -9,12 +9,21 @@ const started = performance.now();
 let result;
 if (mode === 'zlib') {
   let bytes = 0;
-  for await (const chunk of createReadStream(files[0], { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 }))) bytes += chunk.length;
+  for await (const chunk of createReadStream(files[0], { highWaterMark: 1 << 20 }).pipe(
+    createGunzip({ chunkSize: 1 << 20 }),
+  ))
+    bytes += chunk.length;
   result = { bytes };
 } else {
   const { runAudit, openAuditLogs } = await import(engine);
   const report = await runAudit(await openAuditLogs(files), { includeSystem: true });
-  result = { bytes: report.totals.bytes, requests: report.totals.requests, denied: report.totals.denied, parsedLines: report.totals.parsedLines, lines: report.totals.lines };
+  result = {
+    bytes: report.totals.bytes,
+    requests: report.totals.requests,
+    denied: report.totals.denied,
+    parsedLines: report.totals.parsedLines,
+    lines: report.totals.lines,
+  };
 }
 result.ms = performance.now() - started;
 result.maxRssMB = process.resourceUsage().maxRSS / 1024;

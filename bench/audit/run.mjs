@@ -29,7 +29,9 @@ const secretsOnly = ensureLog(Math.max(1_000_000, Math.round(bytesWanted / 5)), 
 const gz = `${log}.gz`;
 if (!existsSync(gz) || statSync(gz).mtimeMs < statSync(log).mtimeMs) {
   console.error(`compressing ${log} ...`);
-  const r = spawnSync('sh', ['-c', `gzip -c -6 '${log}' > '${gz}.partial' && mv '${gz}.partial' '${gz}'`], { stdio: 'inherit' });
+  const r = spawnSync('sh', ['-c', `gzip -c -6 '${log}' > '${gz}.partial' && mv '${gz}.partial' '${gz}'`], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('gzip failed');
 }
 const size = statSync(log).size;
@@ -67,7 +69,9 @@ const node = process.execPath;
 const child = join(here, 'child.mjs');
 const mbps = (ms) => size / 1e6 / (ms / 1000);
 
-console.error(`audit bench: ${log} (${(size / 1e6).toFixed(0)} MB, gz ${(statSync(gz).size / 1e6).toFixed(0)} MB), ${runs} runs each`);
+console.error(
+  `audit bench: ${log} (${(size / 1e6).toFixed(0)} MB, gz ${(statSync(gz).size / 1e6).toFixed(0)} MB), ${runs} runs each`,
+);
 wall('cat', [log], { stdio: 'ignore' });
 
 const ours = timed('engine, plain', node, [child, engine, 'scan', log]);
@@ -75,23 +79,46 @@ const oursGz = timed('engine, .gz', node, [child, engine, 'scan', gz]);
 const grep = timed(`grep -cF '"secrets"'`, 'grep', ['-cF', '"secrets"', log]);
 const gunzip = timed('gunzip -c > /dev/null', 'sh', ['-c', `gunzip -c '${gz}' > /dev/null`]);
 const zlib = timed('node zlib alone', node, [child, engine, 'zlib', gz]);
-const jqFilter = 'select(.objectRef.resource=="secrets" and .objectRef.subresource==null and (.verb=="get" or .verb=="list" or .verb=="watch")) | .auditID';
+const jqFilter =
+  'select(.objectRef.resource=="secrets" and .objectRef.subresource==null and (.verb=="get" or .verb=="list" or .verb=="watch")) | .auditID';
 const jq = timed('jq (same count)', 'sh', ['-c', `jq -r '${jqFilter}' '${log}' | sort -u | wc -l`], 1);
 const smallRun = JSON.parse(wall(node, [child, engine, 'scan', small]).stdout);
 const worst = timed('engine, secrets-only log', node, [child, engine, 'scan', secretsOnly]);
-const worstJq = timed('jq, secrets-only log', 'sh', ['-c', `jq -r '${jqFilter}' '${secretsOnly}' | sort -u | wc -l`], 1);
+const worstJq = timed(
+  'jq, secrets-only log',
+  'sh',
+  ['-c', `jq -r '${jqFilter}' '${secretsOnly}' | sort -u | wc -l`],
+  1,
+);
 
 const plain = JSON.parse(ours.last);
 const packed = JSON.parse(oursGz.last);
 const jqCount = Number(jq.last.trim());
-const row = (name, ms, extra = '') => console.log(`${name.padEnd(30)} ${(ms / 1000).toFixed(2).padStart(7)} s ${mbps(ms).toFixed(0).padStart(6)} MB/s  ${extra}`);
+const row = (name, ms, extra = '') =>
+  console.log(
+    `${name.padEnd(30)} ${(ms / 1000).toFixed(2).padStart(7)} s ${mbps(ms).toFixed(0).padStart(6)} MB/s  ${extra}`,
+  );
 const x = (a, b) => `${(a / b).toFixed(2)}×`;
 
-console.log(`\nlog: ${(size / 1e6).toFixed(0)} MB, ${plain.lines} lines; ${plain.requests} secret-read requests (${plain.denied} denied); ${plain.parsedLines} lines parsed as JSON`);
-console.log(`jq counts ${jqCount} distinct requests: ${jqCount === plain.requests && jqCount === packed.requests ? 'same as the engine' : `DIFFERENT (engine ${plain.requests} / ${packed.requests})`}\n`);
-console.log(`${'what'.padEnd(30)} ${'time'.padStart(9)} ${'rate'.padStart(11)}  (rates are MB of uncompressed log per second)`);
-row('engine, plain (wall)', ours.ms, `engine alone ${mbps(plain.ms).toFixed(0)} MB/s, peak RSS ${plain.maxRssMB.toFixed(0)} MB`);
-row('engine, .gz (wall)', oursGz.ms, `engine alone ${mbps(packed.ms).toFixed(0)} MB/s, peak RSS ${packed.maxRssMB.toFixed(0)} MB`);
+console.log(
+  `\nlog: ${(size / 1e6).toFixed(0)} MB, ${plain.lines} lines; ${plain.requests} secret-read requests (${plain.denied} denied); ${plain.parsedLines} lines parsed as JSON`,
+);
+console.log(
+  `jq counts ${jqCount} distinct requests: ${jqCount === plain.requests && jqCount === packed.requests ? 'same as the engine' : `DIFFERENT (engine ${plain.requests} / ${packed.requests})`}\n`,
+);
+console.log(
+  `${'what'.padEnd(30)} ${'time'.padStart(9)} ${'rate'.padStart(11)}  (rates are MB of uncompressed log per second)`,
+);
+row(
+  'engine, plain (wall)',
+  ours.ms,
+  `engine alone ${mbps(plain.ms).toFixed(0)} MB/s, peak RSS ${plain.maxRssMB.toFixed(0)} MB`,
+);
+row(
+  'engine, .gz (wall)',
+  oursGz.ms,
+  `engine alone ${mbps(packed.ms).toFixed(0)} MB/s, peak RSS ${packed.maxRssMB.toFixed(0)} MB`,
+);
 row(`grep -cF '"secrets"'`, grep.ms);
 row('gunzip -c > /dev/null', gunzip.ms);
 row('node zlib alone', zlib.ms);

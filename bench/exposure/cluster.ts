@@ -29,18 +29,32 @@ if (!kubeconfig) {
   console.error('error: set KUBECONFIG to a cluster started with test/cluster/up');
   process.exit(1);
 }
-const client = () => new KubeClient(resolveKubeconfig({ kubeconfig }, realKubeconfigEnv(process.env)), { timeoutMs: 120_000, verbosity: 0, log: () => undefined });
+const client = () =>
+  new KubeClient(resolveKubeconfig({ kubeconfig }, realKubeconfigEnv(process.env)), {
+    timeoutMs: 120_000,
+    verbosity: 0,
+    log: () => undefined,
+  });
 const kube = client();
 
 async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: size }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 const strip = (o: any) => {
-  const { uid: _u, resourceVersion: _r, creationTimestamp: _c, managedFields: _m, ownerReferences: _o, ...metadata } = o.metadata;
+  const {
+    uid: _u,
+    resourceVersion: _r,
+    creationTimestamp: _c,
+    managedFields: _m,
+    ownerReferences: _o,
+    ...metadata
+  } = o.metadata;
   return metadata;
 };
 
@@ -50,7 +64,9 @@ const namespaces = generated.namespaces.map(rename);
 
 async function seed(): Promise<void> {
   const g = generated;
-  const nodes = ((await kube.get<{ items: Array<{ metadata: { name: string } }> }>('/api/v1/nodes')).items ?? []).map((n) => n.metadata.name);
+  const nodes = ((await kube.get<{ items: Array<{ metadata: { name: string } }> }>('/api/v1/nodes')).items ?? []).map(
+    (n) => n.metadata.name,
+  );
   // A previous run's namespaces may still be terminating.
   for (const ns of namespaces) {
     for (let i = 0; ; i++) {
@@ -64,15 +80,30 @@ async function seed(): Promise<void> {
     }
   }
   const started = Date.now();
-  for (const ns of g.namespaces) await kube.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: rename(ns) } });
+  for (const ns of g.namespaces)
+    await kube.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: rename(ns) } });
   await pool(g.secrets, 16, async (s) => {
     const ns = rename(s.metadata.namespace);
-    await kube.create(`/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', ...s, metadata: { ...strip(s), namespace: ns } });
+    await kube.create(`/api/v1/namespaces/${ns}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      ...s,
+      metadata: { ...strip(s), namespace: ns },
+    });
   });
-  await pool(g.serviceAccounts.filter((s) => s.metadata.name !== 'default'), 8, async (s) => {
-    const ns = rename(s.metadata.namespace);
-    await kube.create(`/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', ...s, metadata: { ...strip(s), namespace: ns } });
-  });
+  await pool(
+    g.serviceAccounts.filter((s) => s.metadata.name !== 'default'),
+    8,
+    async (s) => {
+      const ns = rename(s.metadata.namespace);
+      await kube.create(`/api/v1/namespaces/${ns}/serviceaccounts`, {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        ...s,
+        metadata: { ...strip(s), namespace: ns },
+      });
+    },
+  );
   // Pods need their namespace's default ServiceAccount.
   for (const ns of g.namespaces) {
     for (let i = 0; i < 100; i++) {
@@ -88,9 +119,19 @@ async function seed(): Promise<void> {
   const tops = g.workloads.filter((w) => !w.metadata.ownerReferences);
   await pool(tops, 16, async (w) => {
     const ns = rename(w.metadata.namespace);
-    const path = w.kind === 'CronJob' ? `/apis/batch/v1/namespaces/${ns}/cronjobs` : `/apis/apps/v1/namespaces/${ns}/${w.kind.toLowerCase()}s`;
+    const path =
+      w.kind === 'CronJob'
+        ? `/apis/batch/v1/namespaces/${ns}/cronjobs`
+        : `/apis/apps/v1/namespaces/${ns}/${w.kind.toLowerCase()}s`;
     const cronTemplate = (t: any) => ({ ...t, spec: { ...t.spec, restartPolicy: 'OnFailure' } });
-    const spec = w.kind === 'CronJob' ? { ...w.spec, suspend: true, jobTemplate: { spec: { template: cronTemplate(w.spec.jobTemplate.spec.template) } } } : { ...w.spec, replicas: 0, ...(w.kind === 'StatefulSet' ? { serviceName: w.metadata.name } : {}) };
+    const spec =
+      w.kind === 'CronJob'
+        ? {
+            ...w.spec,
+            suspend: true,
+            jobTemplate: { spec: { template: cronTemplate(w.spec.jobTemplate.spec.template) } },
+          }
+        : { ...w.spec, replicas: 0, ...(w.kind === 'StatefulSet' ? { serviceName: w.metadata.name } : {}) };
     if (w.kind === 'DaemonSet') {
       delete spec.replicas;
       spec.template = { ...spec.template, spec: { ...spec.template.spec, nodeSelector: { 'bench-exposure': 'none' } } }; // runs nowhere
@@ -103,7 +144,11 @@ async function seed(): Promise<void> {
     const { status: _s, ...rest } = p;
     // Bare pods whose labels match no selector: controllers would adopt and delete them.
     const metadata = { ...strip(p), namespace: ns, labels: { 'bench-exposure': p.metadata.labels.app } };
-    await kube.create(`/api/v1/namespaces/${ns}/pods`, { ...rest, metadata, spec: { ...p.spec, nodeName: nodes[Math.floor(Math.random() * nodes.length)] } });
+    await kube.create(`/api/v1/namespaces/${ns}/pods`, {
+      ...rest,
+      metadata,
+      spec: { ...p.spec, nodeName: nodes[Math.floor(Math.random() * nodes.length)] },
+    });
   });
   const done = Date.now();
   console.log(
@@ -113,7 +158,8 @@ async function seed(): Promise<void> {
 }
 
 function kubectlBin(): string {
-  const found = spawnSync('bash', ['test/cluster/build.sh'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? '';
+  const found =
+    spawnSync('bash', ['test/cluster/build.sh'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? '';
   return existsSync(join(found, 'kubectl')) ? join(found, 'kubectl') : 'kubectl';
 }
 
@@ -126,7 +172,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 async function cli(argv: string[]): Promise<{ ms: number; code: number; bytes: number }> {
   let bytes = 0;
   const sink = { write: (s: string) => ((bytes += s.length), true) };
-  const io = { stdout: sink, stderr: { write: () => true }, stdin: Object.assign(Readable.from([]), { isTTY: false }), env: { ...process.env, NO_COLOR: '1' } };
+  const io = {
+    stdout: sink,
+    stderr: { write: () => true },
+    stdin: Object.assign(Readable.from([]), { isTTY: false }),
+    env: { ...process.env, NO_COLOR: '1' },
+  };
   const t = await timed(() => main(argv, io, COMMANDS));
   return { ms: t.ms, code: t.value, bytes };
 }
@@ -136,7 +187,13 @@ try {
   // Let KWOK report the pods Running, as a live cluster would.
   await new Promise((r) => setTimeout(r, 5000));
   const kubectl = kubectlBin();
-  const kubectlRun = await timed(async () => spawnSync(kubectl, ['get', 'pods', '-A', '-o', 'json', '--chunk-size=500'], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, KUBECACHEDIR: join(dirname(kubeconfig), 'kubectl-cache') } }));
+  const kubectlRun = await timed(async () =>
+    spawnSync(kubectl, ['get', 'pods', '-A', '-o', 'json', '--chunk-size=500'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      env: { ...process.env, KUBECACHEDIR: join(dirname(kubeconfig), 'kubectl-cache') },
+    }),
+  );
   const podJson = kubectlRun.value.stdout;
   const parse = await timed(async () => JSON.parse(podJson));
   const podCount = parse.value.items.length;
@@ -147,24 +204,40 @@ try {
   raw.close();
   console.log('what                                                  wall ms   round trips   × list pods   heap');
   const line = (what: string, ms: number, trips: number | string, heap = '') =>
-    console.log(`${what.padEnd(52)} ${ms.toFixed(0).padStart(8)}   ${String(trips).padStart(11)}   ${(ms / rawList.ms).toFixed(2).padStart(10)}×   ${heap}`);
+    console.log(
+      `${what.padEnd(52)} ${ms.toFixed(0).padStart(8)}   ${String(trips).padStart(11)}   ${(ms / rawList.ms).toFixed(2).padStart(10)}×   ${heap}`,
+    );
   line('baseline: list all pods, limit 500 (this client)', rawList.ms, rawTrips);
   line('kubectl get pods -A -o json --chunk-size=500', kubectlRun.ms, Math.ceil(podCount / 500));
-  line('JSON.parse of kubectl\'s output', parse.ms, '-');
+  line("JSON.parse of kubectl's output", parse.ms, '-');
   for (const limit of [100, 500, 1000]) {
     gc();
     const k = client();
     const before = process.memoryUsage().heapUsed;
-    const t = await timed(() => loadExposureSources(k, { namespace: undefined, name: undefined, metadataOnly: false, showHashes: false, limit }));
+    const t = await timed(() =>
+      loadExposureSources(k, { namespace: undefined, name: undefined, metadataOnly: false, showHashes: false, limit }),
+    );
     const heap = process.memoryUsage().heapUsed - before;
     line(`load for -A, --chunk-size=${limit}`, t.ms, k.roundTrips, `+${mib(heap)}`);
     k.close();
   }
   const k = client();
-  const one = await timed(() => loadExposureSources(k, { namespace: namespaces[0], name: 'shared-creds', metadataOnly: false, showHashes: false, limit: 500 }));
+  const one = await timed(() =>
+    loadExposureSources(k, {
+      namespace: namespaces[0],
+      name: 'shared-creds',
+      metadataOnly: false,
+      showHashes: false,
+      limit: 500,
+    }),
+  );
   line(`load for one Secret (namespace ${namespaces[0]})`, one.ms, k.roundTrips);
   k.close();
-  for (const argv of [['exposure', '-A', '-o', 'json'], ['exposure', '-A'], ['exposure', 'shared-creds', '-n', namespaces[0]!]]) {
+  for (const argv of [
+    ['exposure', '-A', '-o', 'json'],
+    ['exposure', '-A'],
+    ['exposure', 'shared-creds', '-n', namespaces[0]!],
+  ]) {
     const r = await cli([...argv, '--kubeconfig', kubeconfig]);
     line(`CLI: ${argv.join(' ')}`, r.ms, '-', `exit ${r.code}, ${mib(r.bytes)} out`);
   }

@@ -20,9 +20,10 @@ export interface Sizes {
 }
 
 let seed = 42;
-const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
-const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(rand() * 16)]).join('');
+const hex = (n: number): string =>
+  Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(rand() * 16)]).join('');
 const uid = (): string => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
 const TIME = '2026-01-15T10:00:00Z';
 
@@ -35,8 +36,23 @@ function managedFields(manager: string): any[] {
       time: TIME,
       fieldsType: 'FieldsV1',
       fieldsV1: {
-        'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:pod-template-hash': {} }, 'f:ownerReferences': { '.': {}, [`k:{"uid":"${uid()}"}`]: {} } },
-        'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:env': {}, 'f:image': {}, 'f:name': {}, 'f:resources': {}, 'f:volumeMounts': {} } }, 'f:volumes': {} },
+        'f:metadata': {
+          'f:labels': { '.': {}, 'f:app': {}, 'f:pod-template-hash': {} },
+          'f:ownerReferences': { '.': {}, [`k:{"uid":"${uid()}"}`]: {} },
+        },
+        'f:spec': {
+          'f:containers': {
+            'k:{"name":"app"}': {
+              '.': {},
+              'f:env': {},
+              'f:image': {},
+              'f:name': {},
+              'f:resources': {},
+              'f:volumeMounts': {},
+            },
+          },
+          'f:volumes': {},
+        },
       },
     },
     {
@@ -46,7 +62,16 @@ function managedFields(manager: string): any[] {
       time: TIME,
       fieldsType: 'FieldsV1',
       subresource: 'status',
-      fieldsV1: { 'f:status': { 'f:conditions': {}, 'f:containerStatuses': {}, 'f:hostIP': {}, 'f:phase': {}, 'f:podIP': {}, 'f:startTime': {} } },
+      fieldsV1: {
+        'f:status': {
+          'f:conditions': {},
+          'f:containerStatuses': {},
+          'f:hostIP': {},
+          'f:phase': {},
+          'f:podIP': {},
+          'f:startTime': {},
+        },
+      },
     },
   ];
 }
@@ -76,8 +101,20 @@ function podSpec(app: string, secrets: string[], sa: string): any {
           { name: 'config', mountPath: '/etc/config' },
           { name: 'kube-api-access-x7k2p', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
         ],
-        livenessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
-        readinessProbe: { httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+        livenessProbe: {
+          httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' },
+          periodSeconds: 10,
+          timeoutSeconds: 1,
+          successThreshold: 1,
+          failureThreshold: 3,
+        },
+        readinessProbe: {
+          httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' },
+          periodSeconds: 5,
+          timeoutSeconds: 1,
+          successThreshold: 1,
+          failureThreshold: 3,
+        },
         terminationMessagePath: '/dev/termination-log',
         terminationMessagePolicy: 'File',
         imagePullPolicy: 'IfNotPresent',
@@ -86,7 +123,9 @@ function podSpec(app: string, secrets: string[], sa: string): any {
         name: 'sidecar',
         image: 'registry.example/proxy:2.0',
         resources: { requests: { cpu: '10m', memory: '32Mi' } },
-        volumeMounts: [{ name: 'kube-api-access-x7k2p', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }],
+        volumeMounts: [
+          { name: 'kube-api-access-x7k2p', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+        ],
       },
     ],
     volumes: [
@@ -99,7 +138,11 @@ function podSpec(app: string, secrets: string[], sa: string): any {
           sources: [
             { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
             { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            {
+              downwardAPI: {
+                items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+              },
+            },
           ],
         },
       },
@@ -151,12 +194,26 @@ export function generate(sizes: Sizes): Generated {
     // shared-creds: used by every pod of the namespace (the busiest Secret).
     for (const name of [...secretNames(ns), 'shared-creds']) {
       out.secrets.push({
-        metadata: { name, namespace: ns, uid: uid(), resourceVersion: '1', creationTimestamp: TIME, labels: { app: name } },
+        metadata: {
+          name,
+          namespace: ns,
+          uid: uid(),
+          resourceVersion: '1',
+          creationTimestamp: TIME,
+          labels: { app: name },
+        },
         type: 'Opaque',
-        data: { password: Buffer.from(hex(24)).toString('base64'), username: Buffer.from('app').toString('base64'), token: Buffer.from(hex(32)).toString('base64') },
+        data: {
+          password: Buffer.from(hex(24)).toString('base64'),
+          username: Buffer.from('app').toString('base64'),
+          token: Buffer.from(hex(32)).toString('base64'),
+        },
       });
     }
-    out.serviceAccounts.push({ metadata: { name: 'default', namespace: ns } }, { metadata: { name: 'app', namespace: ns }, imagePullSecrets: [{ name: `${ns}-secret-0` }] });
+    out.serviceAccounts.push(
+      { metadata: { name: 'default', namespace: ns } },
+      { metadata: { name: 'app', namespace: ns }, imagePullSecrets: [{ name: `${ns}-secret-0` }] },
+    );
   }
   const kinds = ['Deployment', 'Deployment', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'];
   const podsPer = Math.max(1, Math.floor(sizes.pods / sizes.workloads));
@@ -174,7 +231,20 @@ export function generate(sizes: Sizes): Generated {
       creationTimestamp: TIME,
       labels: { app: name, 'app.kubernetes.io/part-of': 'shop' },
       annotations: { 'deployment.kubernetes.io/revision': '2' },
-      ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }] } : {}),
+      ...(owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: owner.kind,
+                name: owner.name,
+                uid: owner.uid,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          }
+        : {}),
       managedFields: managedFields('kube-controller-manager'),
     });
     const template = { metadata: { labels: { app: name } }, spec };
@@ -182,18 +252,31 @@ export function generate(sizes: Sizes): Generated {
       kind,
       apiVersion: kind === 'CronJob' ? 'batch/v1' : 'apps/v1',
       metadata: meta(name),
-      spec: kind === 'CronJob' ? { schedule: '@hourly', jobTemplate: { spec: { template } } } : { replicas: podsPer, selector: { matchLabels: { app: name } }, template },
+      spec:
+        kind === 'CronJob'
+          ? { schedule: '@hourly', jobTemplate: { spec: { template } } }
+          : { replicas: podsPer, selector: { matchLabels: { app: name } }, template },
       status: { replicas: podsPer, readyReplicas: podsPer, availableReplicas: podsPer, observedGeneration: 2 },
     };
     out.workloads.push(top);
     let podOwner = { kind, name, uid: top.metadata.uid };
     if (kind === 'Deployment' || kind === 'CronJob') {
       const childKind = kind === 'Deployment' ? 'ReplicaSet' : 'Job';
-      const child = { kind: childKind, metadata: meta(`${name}-${hex(10)}`, podOwner), spec: { replicas: podsPer, template }, status: { replicas: podsPer } };
+      const child = {
+        kind: childKind,
+        metadata: meta(`${name}-${hex(10)}`, podOwner),
+        spec: { replicas: podsPer, template },
+        status: { replicas: podsPer },
+      };
       out.workloads.push(child);
       if (kind === 'Deployment') {
         // An old revision scaled to zero, as Deployments keep them.
-        out.workloads.push({ kind: childKind, metadata: meta(`${name}-${hex(10)}`, podOwner), spec: { replicas: 0, template }, status: { replicas: 0 } });
+        out.workloads.push({
+          kind: childKind,
+          metadata: meta(`${name}-${hex(10)}`, podOwner),
+          spec: { replicas: 0, template },
+          status: { replicas: 0 },
+        });
       }
       podOwner = { kind: childKind, name: child.metadata.name, uid: child.metadata.uid };
     }

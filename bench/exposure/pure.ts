@@ -43,7 +43,11 @@ console.log(
 
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
-const parse = median(() => ({ pods: JSON.parse(texts.pods).items, workloads: JSON.parse(texts.workloads).items, secrets: JSON.parse(texts.secrets).items }));
+const parse = median(() => ({
+  pods: JSON.parse(texts.pods).items,
+  workloads: JSON.parse(texts.workloads).items,
+  secrets: JSON.parse(texts.secrets).items,
+}));
 const lists = parse.value;
 gc();
 const heapLists = process.memoryUsage().heapUsed;
@@ -59,7 +63,12 @@ const inputs: ExposureInputs = {
 };
 // One Secret as the CLI sees it: only its namespace is listed.
 const inTeam0 = (o: any) => o.metadata.namespace === 'team-0';
-const typical: ExposureInputs = { ...inputs, pods: inputs.pods.filter(inTeam0), workloads: inputs.workloads.filter(inTeam0), secrets: inputs.secrets!.filter((s) => s.namespace === 'team-0') };
+const typical: ExposureInputs = {
+  ...inputs,
+  pods: inputs.pods.filter(inTeam0),
+  workloads: inputs.workloads.filter(inTeam0),
+  secrets: inputs.secrets!.filter((s) => s.namespace === 'team-0'),
+};
 // The worst case: every pod and workload in one namespace, all using the Secret.
 const crowded: ExposureInputs = {
   ...inputs,
@@ -75,34 +84,65 @@ gc();
 const heapAfter = process.memoryUsage().heapUsed;
 const oneJson = median(() => JSON.stringify(oneCrowded.value));
 const allJson = median(() => JSON.stringify(all.value));
-const allTable = median(() => renderTable(inventoryView.columns, all.value.items, { wide: false, noHeaders: false, color: false }));
-const oneTable = median(() => renderTable(exposureView(false).columns, useRows(oneCrowded.value.items), { wide: true, noHeaders: false, color: false }));
+const allTable = median(() =>
+  renderTable(inventoryView.columns, all.value.items, { wide: false, noHeaders: false, color: false }),
+);
+const oneTable = median(() =>
+  renderTable(exposureView(false).columns, useRows(oneCrowded.value.items), {
+    wide: true,
+    noHeaders: false,
+    color: false,
+  }),
+);
 
 // For comparison: the same table with plain padEnd, no cli-table3.
 const plain = median(() => {
   const cols = inventoryView.columns.filter((c) => !c.wide);
-  const cells = [cols.map((c) => c.header.toUpperCase()), ...all.value.items.map((r) => cols.map((c) => c.value(r) || '<none>'))];
+  const cells = [
+    cols.map((c) => c.header.toUpperCase()),
+    ...all.value.items.map((r) => cols.map((c) => c.value(r) || '<none>')),
+  ];
   const widths = cols.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  return cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('')).join('\n');
+  return cells
+    .map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]! + 3))).join(''))
+    .join('\n');
 });
 
 const rows: Array<[string, { ms: number; cpuMs: number }, string]> = [
   ['JSON.parse of the lists (baseline)', parse, `${mib(bytes)}`],
   ['Secrets → facts (keys, sizes; values dropped)', facts, `${lists.secrets.length} Secrets`],
-  ['one Secret, its namespace (1/50 of the objects)', one, `${one.value.items.length} consumers, ${typical.pods.length} pods`],
-  ['one Secret used by all 10k pods in one namespace (worst)', oneCrowded, `${oneCrowded.value.items.length} consumers, ${useRows(oneCrowded.value.items).length} uses`],
+  [
+    'one Secret, its namespace (1/50 of the objects)',
+    one,
+    `${one.value.items.length} consumers, ${typical.pods.length} pods`,
+  ],
+  [
+    'one Secret used by all 10k pods in one namespace (worst)',
+    oneCrowded,
+    `${oneCrowded.value.items.length} consumers, ${useRows(oneCrowded.value.items).length} uses`,
+  ],
   ['-A inventory', all, `${all.value.items.length} rows, findings ${JSON.stringify(all.value.metadata.findings)}`],
   ['  -o json of the worst one-Secret report', oneJson, `${mib(oneJson.value.length)}`],
   ['  -o json of the inventory', allJson, `${mib(allJson.value.length)}`],
   ['  -o wide table of the worst one-Secret report', oneTable, `${oneTable.value.split('\n').length - 2} rows`],
-  ['  table of the inventory', allTable, `${allTable.value.split('\n').length - 2} rows (src/output/table.ts, cli-table3)`],
+  [
+    '  table of the inventory',
+    allTable,
+    `${allTable.value.split('\n').length - 2} rows (src/output/table.ts, cli-table3)`,
+  ],
   ['  same table with plain padEnd (comparison)', plain, 'not used by the CLI'],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`${'step'.padEnd(width)}   wall ms   cpu ms   × parse   notes`);
 for (const [name, t, note] of rows) {
-  console.log(`${name.padEnd(width)}   ${t.ms.toFixed(1).padStart(7)}   ${t.cpuMs.toFixed(1).padStart(6)}   ${(t.ms / parse.ms).toFixed(2).padStart(6)}×   ${note}`);
+  console.log(
+    `${name.padEnd(width)}   ${t.ms.toFixed(1).padStart(7)}   ${t.cpuMs.toFixed(1).padStart(6)}   ${(t.ms / parse.ms).toFixed(2).padStart(6)}×   ${note}`,
+  );
 }
-console.log(`\nheap: ${mib(heapBefore)} before, ${mib(heapLists)} with the parsed lists (+${mib(heapLists - heapBefore)}), ${mib(heapAfter)} after analysis; rss ${mib(process.memoryUsage().rss)}`);
+console.log(
+  `\nheap: ${mib(heapBefore)} before, ${mib(heapLists)} with the parsed lists (+${mib(heapLists - heapBefore)}), ${mib(heapAfter)} after analysis; rss ${mib(process.memoryUsage().rss)}`,
+);
 const worst = Math.max(oneCrowded.ms + oneTable.ms, all.ms + allTable.ms);
-console.log(`target: analysis + printing ≤ 1000 ms after the lists arrive: worst ${worst.toFixed(0)} ms ${worst <= 1000 ? '(met)' : '(MISSED)'}`);
+console.log(
+  `target: analysis + printing ≤ 1000 ms after the lists arrive: worst ${worst.toFixed(0)} ms ${worst <= 1000 ? '(met)' : '(MISSED)'}`,
+);

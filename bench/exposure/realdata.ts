@@ -14,15 +14,43 @@ import { describeUse } from '../../src/cli/exposure-view.js';
 
 const dir = process.argv[2] ?? '/work/shared/realdata/manifests';
 // Install namespaces assumed by SOURCES.md for objects without one.
-const DEFAULT_NS: Record<string, string> = { 'argo-cd': 'argocd', 'argo-workflows': 'argo', 'opentelemetry-demo': 'otel-demo' };
-const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController']);
-const CLUSTER_SCOPED = new Set(['StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'Namespace', 'CustomResourceDefinition']);
+const DEFAULT_NS: Record<string, string> = {
+  'argo-cd': 'argocd',
+  'argo-workflows': 'argo',
+  'opentelemetry-demo': 'otel-demo',
+};
+const WORKLOADS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+]);
+const CLUSTER_SCOPED = new Set([
+  'StorageClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Namespace',
+  'CustomResourceDefinition',
+]);
 
-const inputs: ExposureInputs = { pods: [], workloads: [], serviceAccounts: [], objects: [], secrets: [], podsKnown: true, serviceAccountsKnown: true };
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+const inputs: ExposureInputs = {
+  pods: [],
+  workloads: [],
+  serviceAccounts: [],
+  objects: [],
+  secrets: [],
+  podsKnown: true,
+  serviceAccountsKnown: true,
+};
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()) {
   const ns = Object.entries(DEFAULT_NS).find(([prefix]) => file.startsWith(prefix))?.[1] ?? 'default';
   const docs = yaml.loadAll(readFileSync(join(dir, file), 'utf8'), null, { json: true }) as any[];
-  const flat = docs.flatMap((d) => (d?.kind === 'List' ? d.items ?? [] : [d])).filter(Boolean);
+  const flat = docs.flatMap((d) => (d?.kind === 'List' ? (d.items ?? []) : [d])).filter(Boolean);
   for (const o of flat) {
     if (!CLUSTER_SCOPED.has(o.kind)) o.metadata = { ...o.metadata, namespace: o.metadata?.namespace ?? ns };
     if (WORKLOADS.has(o.kind)) inputs.workloads.push(o);
@@ -36,7 +64,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     }
   }
 }
-console.log(`loaded ${inputs.workloads.length} workloads, ${inputs.pods.length} pods, ${inputs.serviceAccounts.length} ServiceAccounts, ${inputs.objects.length} other objects, ${inputs.secrets!.length} Secrets\n`);
+console.log(
+  `loaded ${inputs.workloads.length} workloads, ${inputs.pods.length} pods, ${inputs.serviceAccounts.length} ServiceAccounts, ${inputs.objects.length} other objects, ${inputs.secrets!.length} Secrets\n`,
+);
 
 const gaps = { warnings: [], notes: [], complete: true };
 for (const line of readFileSync(join(dir, 'questions.txt'), 'utf8').split('\n')) {
@@ -44,15 +74,20 @@ for (const line of readFileSync(join(dir, 'questions.txt'), 'utf8').split('\n'))
   if (!namespace || !name) continue;
   const report = exposureReport(inputs, { namespace, name }, gaps);
   const s = report.metadata.secrets[0]!;
-  console.log(`== ${namespace}/${name}: exists=${s.exists} manager=${s.manager?.manager ?? '?'} worst=${report.metadata.worstRisk}`);
+  console.log(
+    `== ${namespace}/${name}: exists=${s.exists} manager=${s.manager?.manager ?? '?'} worst=${report.metadata.worstRisk}`,
+  );
   for (const c of report.items) {
     for (const u of c.uses) {
       const who = `${c.kind}/${c.name}${u.container ? ` [${u.container}]` : ''}`;
-      console.log(`   ${who.padEnd(58)} ${describeUse(u).padEnd(52)} ${u.update.verdict.padEnd(8)} ${u.risks.map((r) => `${r.severity}:${r.id}`).join(' ')}`);
+      console.log(
+        `   ${who.padEnd(58)} ${describeUse(u).padEnd(52)} ${u.update.verdict.padEnd(8)} ${u.risks.map((r) => `${r.severity}:${r.id}`).join(' ')}`,
+      );
     }
   }
   if (report.items.length === 0) console.log('   (no consumers)');
 }
 const inv = secretInventory(inputs, undefined, gaps);
 console.log(`\ninventory: ${JSON.stringify(inv.metadata.counts)} findings ${JSON.stringify(inv.metadata.findings)}`);
-for (const r of inv.items.filter((r) => r.status === 'missing')) console.log(`   missing ${r.namespace}/${r.name} <- ${r.consumerNames.join(', ')}`);
+for (const r of inv.items.filter((r) => r.status === 'missing'))
+  console.log(`   missing ${r.namespace}/${r.name} <- ${r.consumerNames.join(', ')}`);

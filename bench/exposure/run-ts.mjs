@@ -12,7 +12,16 @@ if (!entry) {
   process.exit(1);
 }
 const outfile = join(dirname(resolve(entry)), `.${basename(entry, '.ts')}.${process.pid}.mjs`);
-await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 try {
   process.argv.splice(1, 2, resolve(entry));
   await import(pathToFileURL(outfile).href);

@@ -11,6 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const scripts = ['pure.ts'];
 if (process.argv.includes('--cluster') || process.env.EXPOSURE_BENCH_CLUSTER === '1') scripts.push('cluster.ts');
 for (const script of scripts) {
-  const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'run-ts.mjs'), join(here, script)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, 'run-ts.mjs'), join(here, script)], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

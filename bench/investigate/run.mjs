@@ -42,7 +42,9 @@ const bundle = join(repo, 'dist/kubectl-secrets.cjs');
 say(`audit log of ${opts.log}`);
 const log = ensureLog(parseSize(opts.log));
 
-const server = spawn(process.execPath, [join(here, 'server.mjs'), NAMESPACE, SECRET, opts.bindings, opts.pods], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [join(here, 'server.mjs'), NAMESPACE, SECRET, opts.bindings, opts.pods], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const port = await new Promise((done, fail) => {
   server.stdout.on('data', (c) => {
     const m = /listening (\d+)/.exec(String(c));
@@ -81,7 +83,10 @@ function measureAll(commands) {
   const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(commands)) samples[name].push(once(args));
   return Object.fromEntries(
-    Object.entries(samples).map(([name, xs]) => [name, { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), rss: median(xs.map((x) => x.rss)) }]),
+    Object.entries(samples).map(([name, xs]) => [
+      name,
+      { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), rss: median(xs.map((x) => x.rss)) },
+    ]),
   );
 }
 
@@ -95,11 +100,25 @@ try {
   const { investigate, ...parts } = all;
   const slowest = Object.entries(parts).sort((a, b) => b[1].wall - a[1].wall)[0];
   const rows = [...Object.entries(parts), ['investigate', investigate]];
-  console.log(`investigate bench: ${opts.bindings} bindings, ${opts.pods} pods, ${(parseSize(opts.log) / 1e9).toFixed(2)} GB log, median of ${RUNS} interleaved rounds; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  for (const [name, m] of rows) console.log(`  ${name.padEnd(12)} ${m.wall.toFixed(2).padStart(7)} s wall  ${m.cpu.toFixed(2).padStart(7)} s CPU  ${m.rss.toFixed(0).padStart(5)} MB peak`);
-  console.log(`  wall: investigate / slowest part (${slowest[0]}) = ${ratio(investigate.wall, slowest[1].wall)} (target ≤ 1.2×); / sum of parts = ${ratio(investigate.wall, rows.slice(0, 3).reduce((n, [, m]) => n + m.wall, 0))}`);
+  console.log(
+    `investigate bench: ${opts.bindings} bindings, ${opts.pods} pods, ${(parseSize(opts.log) / 1e9).toFixed(2)} GB log, median of ${RUNS} interleaved rounds; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  for (const [name, m] of rows)
+    console.log(
+      `  ${name.padEnd(12)} ${m.wall.toFixed(2).padStart(7)} s wall  ${m.cpu.toFixed(2).padStart(7)} s CPU  ${m.rss.toFixed(0).padStart(5)} MB peak`,
+    );
+  console.log(
+    `  wall: investigate / slowest part (${slowest[0]}) = ${ratio(investigate.wall, slowest[1].wall)} (target ≤ 1.2×); / sum of parts = ${ratio(
+      investigate.wall,
+      rows.slice(0, 3).reduce((n, [, m]) => n + m.wall, 0),
+    )}`,
+  );
   const budget = parts.audit.rss + parts['who-can'].rss;
-  console.log(`  memory: investigate ${investigate.rss.toFixed(0)} MB vs audit + who-can ${budget.toFixed(0)} MB = ${ratio(investigate.rss, budget)} (target ≤ 1×)`);
+  console.log(
+    `  memory: investigate ${investigate.rss.toFixed(0)} MB vs audit + who-can ${budget.toFixed(0)} MB = ${ratio(investigate.rss, budget)} (target ≤ 1×)`,
+  );
 } finally {
   server.kill();
 }

@@ -18,18 +18,33 @@ const time = '2026-01-15T10:00:00Z';
 
 function rule() {
   const r = rand();
-  if (r < 0.1) return { apiGroups: [''], resources: ['secrets'], verbs: pick([['get'], ['get', 'list', 'watch'], ['list']]) };
-  if (r < 0.15) return { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [pick([secret, 'other'])] };
+  if (r < 0.1)
+    return { apiGroups: [''], resources: ['secrets'], verbs: pick([['get'], ['get', 'list', 'watch'], ['list']]) };
+  if (r < 0.15)
+    return { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [pick([secret, 'other'])] };
   if (r < 0.2) return { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'patch'] };
-  return { apiGroups: [pick(['', 'apps', 'batch'])], resources: [pick(['configmaps', 'pods', 'services', 'jobs'])], verbs: pick([['get'], ['list', 'watch']]) };
+  return {
+    apiGroups: [pick(['', 'apps', 'batch'])],
+    resources: [pick(['configmaps', 'pods', 'services', 'jobs'])],
+    verbs: pick([['get'], ['list', 'watch']]),
+  };
 }
-const subject = () => (rand() < 0.6 ? { kind: 'User', apiGroup: RBAC, name: pick(users) } : { kind: 'Group', apiGroup: RBAC, name: pick(groups) });
+const subject = () =>
+  rand() < 0.6
+    ? { kind: 'User', apiGroup: RBAC, name: pick(users) }
+    : { kind: 'Group', apiGroup: RBAC, name: pick(groups) };
 const roleCount = Math.max(10, Math.floor(BINDINGS / 5));
-const roles = Array.from({ length: roleCount }, (_, i) => ({ metadata: { name: `role${i}`, namespace }, rules: [rule(), rule()] }));
+const roles = Array.from({ length: roleCount }, (_, i) => ({
+  metadata: { name: `role${i}`, namespace },
+  rules: [rule(), rule()],
+}));
 const clusterRoles = Array.from({ length: 40 }, (_, i) => ({ metadata: { name: `cr${i}` }, rules: [rule(), rule()] }));
 const roleBindings = Array.from({ length: Math.floor(BINDINGS * 0.8) }, (_, i) => ({
   metadata: { name: `rb${i}`, namespace, creationTimestamp: time },
-  roleRef: rand() < 0.7 ? { apiGroup: RBAC, kind: 'Role', name: `role${i % roleCount}` } : { apiGroup: RBAC, kind: 'ClusterRole', name: pick(clusterRoles).metadata.name },
+  roleRef:
+    rand() < 0.7
+      ? { apiGroup: RBAC, kind: 'Role', name: `role${i % roleCount}` }
+      : { apiGroup: RBAC, kind: 'ClusterRole', name: pick(clusterRoles).metadata.name },
   subjects: [subject(), subject()],
 }));
 const clusterRoleBindings = Array.from({ length: BINDINGS - roleBindings.length }, (_, i) => ({
@@ -43,15 +58,40 @@ const deployments = Array.from({ length: Math.max(1, Math.floor(PODS / 10)) }, (
   status: { replicas: 10, readyReplicas: 10, updatedReplicas: 10, availableReplicas: 10, observedGeneration: 1 },
 }));
 const replicaSets = deployments.map((d, i) => ({
-  metadata: { name: `app${i}-5d4f`, namespace, uid: `r${i}`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true }] },
+  metadata: {
+    name: `app${i}-5d4f`,
+    namespace,
+    uid: `r${i}`,
+    ownerReferences: [
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true },
+    ],
+  },
   spec: { replicas: 10, template: d.spec.template },
 }));
 const pods = Array.from({ length: PODS }, (_, i) => {
   const d = i % deployments.length;
   return {
-    metadata: { name: `app${d}-5d4f-${i}`, namespace, uid: `p${i}`, labels: { app: `app${d}` }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: replicaSets[d].metadata.name, uid: `r${d}`, controller: true }] },
+    metadata: {
+      name: `app${d}-5d4f-${i}`,
+      namespace,
+      uid: `p${i}`,
+      labels: { app: `app${d}` },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: replicaSets[d].metadata.name,
+          uid: `r${d}`,
+          controller: true,
+        },
+      ],
+    },
     spec: { ...podSpec(d).spec, nodeName: `node-${i % 40}` },
-    status: { phase: 'Running', podIP: `10.1.${Math.floor(i / 250)}.${i % 250}`, conditions: [{ type: 'Ready', status: 'True' }] },
+    status: {
+      phase: 'Running',
+      podIP: `10.1.${Math.floor(i / 250)}.${i % 250}`,
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
   };
 });
 function podSpec(i) {
@@ -64,7 +104,9 @@ function podSpec(i) {
         {
           name: 'app',
           image: 'registry.example.com/app:1',
-          env: uses ? [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } }] : [{ name: 'MODE', value: 'prod' }],
+          env: uses
+            ? [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } }]
+            : [{ name: 'MODE', value: 'prod' }],
           volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
         },
       ],
@@ -74,13 +116,20 @@ function podSpec(i) {
 }
 const serviceAccounts = ['default', 'api', 'worker'].map((name) => ({ metadata: { name, namespace } }));
 const secretObject = {
-  metadata: { name: secret, namespace, creationTimestamp: time, resourceVersion: '42', managedFields: [{ manager: 'kubectl', operation: 'Update', time }] },
+  metadata: {
+    name: secret,
+    namespace,
+    creationTimestamp: time,
+    resourceVersion: '42',
+    managedFields: [{ manager: 'kubectl', operation: 'Update', time }],
+  },
   type: 'Opaque',
   data: { password: Buffer.from('bench-only-not-a-secret').toString('base64') },
 };
 
 const lists = new Map();
-const put = (path, items) => lists.set(path, JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items }));
+const put = (path, items) =>
+  lists.set(path, JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items }));
 put(`/apis/${RBAC}/v1/roles`, roles);
 put(`/apis/${RBAC}/v1/namespaces/${namespace}/roles`, roles);
 put(`/apis/${RBAC}/v1/clusterroles`, clusterRoles);

@@ -19,7 +19,13 @@ import { ratio } from '../lib.mjs';
 import { bundleOptions } from '../../scripts/bundle-options.mjs';
 
 const repo = resolve(import.meta.dirname, '../..');
-const { values } = parseArgs({ options: { consumers: { type: 'string', default: '20' }, runs: { type: 'string', default: '3' }, replicas: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    consumers: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '3' },
+    replicas: { type: 'string', default: '1' },
+  },
+});
 const consumers = Number(values.consumers);
 const runs = Number(values.runs);
 const replicas = Number(values.replicas);
@@ -28,7 +34,8 @@ const reuse = process.env.KUBECTL_SECRETS_TEST_CLUSTER;
 const cluster = reuse ? await loadCluster(reuse) : await up({ name: 'bench-rotate' });
 const call = async (method, path, body) => {
   const r = await apiRequest(cluster.kubeconfig, method, path, body === undefined ? {} : { body });
-  if (r.status >= 300 && !(method === 'DELETE' && r.status === 404)) throw new Error(`error: ${method} ${path}: HTTP ${r.status} ${r.body?.message ?? ''}`);
+  if (r.status >= 300 && !(method === 'DELETE' && r.status === 404))
+    throw new Error(`error: ${method} ${path}: HTTP ${r.status} ${r.body?.message ?? ''}`);
   return r.body;
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -43,7 +50,14 @@ async function until(what, check, { timeoutMs = 120_000, intervalMs = 250 } = {}
 }
 
 const bundle = join(mkdtempSync(join(tmpdir(), 'bench-rotate-')), 'kubectl-secrets.cjs');
-await build({ entryPoints: [join(repo, 'src/main.ts')], outfile: bundle, bundle: true, ...bundleOptions, logLevel: 'error', define: { __KUBECTL_SECRETS_VERSION__: '"bench"' } });
+await build({
+  entryPoints: [join(repo, 'src/main.ts')],
+  outfile: bundle,
+  bundle: true,
+  ...bundleOptions,
+  logLevel: 'error',
+  define: { __KUBECTL_SECRETS_VERSION__: '"bench"' },
+});
 
 function deployment(name, how) {
   const container = { name: 'app', image: 'example/app' };
@@ -57,13 +71,23 @@ function deployment(name, how) {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name },
-    spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec },
+    },
   };
 }
 
 async function allAvailable(ns) {
   const list = await call('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
-  return list.items.every((d) => (d.status?.observedGeneration ?? 0) >= d.metadata.generation && d.status?.updatedReplicas === replicas && d.status?.availableReplicas === replicas && d.status?.replicas === replicas);
+  return list.items.every(
+    (d) =>
+      (d.status?.observedGeneration ?? 0) >= d.metadata.generation &&
+      d.status?.updatedReplicas === replicas &&
+      d.status?.availableReplicas === replicas &&
+      d.status?.replicas === replicas,
+  );
 }
 
 const API_CALL = /^(GET|POST|PUT|PATCH|DELETE|WATCH) https?:\/\/\S+( \d{3} in| failed|$)/;
@@ -73,10 +97,32 @@ function rotate(ns, { poll = false } = {}) {
   return new Promise((res, rej) => {
     const started = performance.now();
     // -v=6 traces every request (never bodies): counted as the API calls the rotation made.
-    const child = spawn(process.execPath, [bundle, 'rotate', 'db', '-n', ns, '--from-literal', `password=bench-${Date.now()}`, '--yes', '--timeout', '2m', '-v=6'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1', ...(poll ? { KUBECTL_SECRETS_ROTATE_POLL: '1' } : {}) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        bundle,
+        'rotate',
+        'db',
+        '-n',
+        ns,
+        '--from-literal',
+        `password=bench-${Date.now()}`,
+        '--yes',
+        '--timeout',
+        '2m',
+        '-v=6',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          KUBECONFIG: cluster.kubeconfig,
+          NO_COLOR: '1',
+          ...(poll ? { KUBECTL_SECRETS_ROTATE_POLL: '1' } : {}),
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const lines = [];
     let buf = '';
     child.stderr.on('data', (c) => {
@@ -87,7 +133,9 @@ function rotate(ns, { poll = false } = {}) {
       }
     });
     child.on('error', rej);
-    child.on('close', (code) => res({ code, ms: performance.now() - started, lines, calls: lines.filter((l) => API_CALL.test(l.text)).length }));
+    child.on('close', (code) =>
+      res({ code, ms: performance.now() - started, lines, calls: lines.filter((l) => API_CALL.test(l.text)).length }),
+    );
   });
 }
 
@@ -99,11 +147,19 @@ function kubectlRollouts(ns) {
     new Promise((res, rej) => {
       const child = spawn(kubectl, args, { env, stdio: 'ignore' });
       child.on('error', rej);
-      child.on('close', (code) => (code === 0 ? res() : rej(new Error(`error: kubectl ${args.join(' ')} exited ${code}`))));
+      child.on('close', (code) =>
+        code === 0 ? res() : rej(new Error(`error: kubectl ${args.join(' ')} exited ${code}`)),
+      );
     });
   const started = performance.now();
   return run(['rollout', 'restart', 'deployment', '-n', ns])
-    .then(() => Promise.all(Array.from({ length: consumers }, (_, i) => run(['rollout', 'status', `deployment/svc-${i}`, '-n', ns, '--timeout=2m']))))
+    .then(() =>
+      Promise.all(
+        Array.from({ length: consumers }, (_, i) =>
+          run(['rollout', 'status', `deployment/svc-${i}`, '-n', ns, '--timeout=2m']),
+        ),
+      ),
+    )
     .then(() => performance.now() - started);
 }
 
@@ -112,9 +168,21 @@ try {
   for (let run = 1; run <= runs; run++) {
     const ns = `bench-rotate-${process.pid}-${run}`;
     await call('POST', '/api/v1/namespaces', { metadata: { name: ns } });
-    await until(`namespace ${ns} has its default ServiceAccount`, async () => (await call('GET', `/api/v1/namespaces/${ns}/serviceaccounts`)).items.length > 0, { timeoutMs: 30_000, intervalMs: 100 });
-    await call('POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'db' }, data: { password: Buffer.from('old').toString('base64') } });
-    for (let i = 0; i < consumers; i++) await call('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment(`svc-${i}`, i % 2 ? 'env' : 'volume'));
+    await until(
+      `namespace ${ns} has its default ServiceAccount`,
+      async () => (await call('GET', `/api/v1/namespaces/${ns}/serviceaccounts`)).items.length > 0,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await call('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      metadata: { name: 'db' },
+      data: { password: Buffer.from('old').toString('base64') },
+    });
+    for (let i = 0; i < consumers; i++)
+      await call(
+        'POST',
+        `/apis/apps/v1/namespaces/${ns}/deployments`,
+        deployment(`svc-${i}`, i % 2 ? 'env' : 'volume'),
+      );
     await until(`${consumers} Deployments available in ${ns}`, () => allAvailable(ns));
 
     const r = await rotate(ns);

@@ -14,7 +14,13 @@ if (!existsSync(bundle) || !existsSync(binary)) {
 
 function findKubectl() {
   try {
-    const bin = execFileSync('bash', ['test/cluster/build.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop();
+    const bin = execFileSync('bash', ['test/cluster/build.sh'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .trim()
+      .split('\n')
+      .pop();
     if (bin && existsSync(`${bin}/kubectl`)) return `${bin}/kubectl`;
   } catch {
     // no local build: fall back to the machine's kubectl
@@ -32,7 +38,14 @@ const rows = [
   ['dist/kubectl-secrets --version', timeCommand(binary, ['--version'])],
 ];
 console.log('start-up, median of 15 runs');
-for (const [name, ms] of rows) console.log(`  ${name.padEnd(60)} ${fmt(ms).padStart(10)}  ${ratio(ms, node)} node -e 0  ${ratio(ms, rows[1][1])} kubectl`);
-console.log(`binary size ${(statSync(binary).size / 1024 / 1024).toFixed(1)} MiB, bundle ${(statSync(bundle).size / 1024).toFixed(0)} KiB`);
+for (const [name, ms] of rows)
+  console.log(
+    `  ${name.padEnd(60)} ${fmt(ms).padStart(10)}  ${ratio(ms, node)} node -e 0  ${ratio(ms, rows[1][1])} kubectl`,
+  );
+console.log(
+  `binary size ${(statSync(binary).size / 1024 / 1024).toFixed(1)} MiB, bundle ${(statSync(bundle).size / 1024).toFixed(0)} KiB`,
+);
 const binaryRatio = rows[3][1] / node;
-console.log(`target: single binary --help ≤ 2× node -e 0: ${binaryRatio <= 2 ? 'met' : 'NOT met'} (${binaryRatio.toFixed(2)}×)`);
+console.log(
+  `target: single binary --help ≤ 2× node -e 0: ${binaryRatio <= 2 ? 'met' : 'NOT met'} (${binaryRatio.toFixed(2)}×)`,
+);

@@ -10,8 +10,17 @@ import { loadClusterSnapshot } from '../../src/kube/rbac.js';
 import { whoCan, DEFAULT_OPTIONS } from '../../src/whocan/analyze.js';
 import { parseServerVersion } from '../../src/whocan/snapshot.js';
 
-async function measure(kubeconfig: string, namespace: string, secret: string, indirect: boolean): Promise<Record<string, unknown>> {
-  const kube = new KubeClient(resolveKubeconfig({ kubeconfig }, realKubeconfigEnv(process.env)), { timeoutMs: 120_000, verbosity: 0, log: () => {} });
+async function measure(
+  kubeconfig: string,
+  namespace: string,
+  secret: string,
+  indirect: boolean,
+): Promise<Record<string, unknown>> {
+  const kube = new KubeClient(resolveKubeconfig({ kubeconfig }, realKubeconfigEnv(process.env)), {
+    timeoutMs: 120_000,
+    verbosity: 0,
+    log: () => {},
+  });
   const t0 = performance.now();
   const snapshot = await loadClusterSnapshot(kube, namespace, secret, { indirect });
   const t1 = performance.now();

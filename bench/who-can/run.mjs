@@ -62,12 +62,27 @@ const serviceAccounts = NAMESPACES.flatMap((ns) => Array.from({ length: 5 }, (_,
 
 function randomRule() {
   const r = rand();
-  if (r < 0.12) return { apiGroups: [''], resources: ['secrets'], verbs: pick([['get'], ['get', 'list', 'watch'], ['list'], ['*']]) };
-  if (r < 0.2) return { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'], resourceNames: [pick([TARGET, 'other-secret'])] };
+  if (r < 0.12)
+    return {
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: pick([['get'], ['get', 'list', 'watch'], ['list'], ['*']]),
+    };
+  if (r < 0.2)
+    return {
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get', 'list'],
+      resourceNames: [pick([TARGET, 'other-secret'])],
+    };
   if (r < 0.23) return { apiGroups: [''], resources: ['secrets/status'], verbs: ['get'] };
   if (r < 0.3) return { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'patch'] };
   if (r < 0.35) return { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] };
-  return { apiGroups: [pick(['', 'apps', 'batch'])], resources: [pick(['configmaps', 'pods', 'services', 'jobs', 'events'])], verbs: pick([['get'], ['get', 'list', 'watch'], ['create', 'delete']]) };
+  return {
+    apiGroups: [pick(['', 'apps', 'batch'])],
+    resources: [pick(['configmaps', 'pods', 'services', 'jobs', 'events'])],
+    verbs: pick([['get'], ['get', 'list', 'watch'], ['create', 'delete']]),
+  };
 }
 const rules = () => Array.from({ length: 1 + Math.floor(rand() * 3) }, randomRule);
 function subject(ns, cluster) {
@@ -75,7 +90,9 @@ function subject(ns, cluster) {
   if (r < 0.5) return { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: pick(users) };
   if (r < 0.75) return { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: pick(groups) };
   const sa = pick(serviceAccounts);
-  return !cluster && sa.ns === ns && chance(0.5) ? { kind: 'ServiceAccount', name: sa.name } : { kind: 'ServiceAccount', name: sa.name, namespace: sa.ns };
+  return !cluster && sa.ns === ns && chance(0.5)
+    ? { kind: 'ServiceAccount', name: sa.name }
+    : { kind: 'ServiceAccount', name: sa.name, namespace: sa.ns };
 }
 const clusterRoleNames = Array.from({ length: 40 }, (_, i) => `${PREFIX}-cr${i}`);
 const rolesPerNs = Math.ceil(ROLES / NAMESPACES.length);
@@ -87,14 +104,36 @@ function nextBinding() {
   const meta = { name: `b${i}`, labels: { 'kubectl-secrets.bench/who-can': RUN_ID } };
   const subjects = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => null);
   if (chance(0.15)) {
-    const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: chance(0.05) ? 'view' : pick(clusterRoleNames) };
-    return { path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { ...meta, name: `${PREFIX}-b${i}` }, roleRef, subjects: subjects.map(() => subject('', true)) } };
+    const roleRef = {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: chance(0.05) ? 'view' : pick(clusterRoleNames),
+    };
+    return {
+      path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { ...meta, name: `${PREFIX}-b${i}` },
+        roleRef,
+        subjects: subjects.map(() => subject('', true)),
+      },
+    };
   }
   const ns = pick(NAMESPACES);
   const roleRef = chance(0.7)
     ? { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `role${Math.floor(rand() * rolesPerNs)}` }
     : { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: pick(clusterRoleNames) };
-  return { path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta, roleRef, subjects: subjects.map(() => subject(ns, false)) } };
+  return {
+    path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta,
+      roleRef,
+      subjects: subjects.map(() => subject(ns, false)),
+    },
+  };
 }
 
 // ---------- API client (admin client certificate, keep-alive) ----------
@@ -102,16 +141,32 @@ function client(kubeconfig) {
   const config = JSON.parse(readFileSync(kubeconfig, 'utf8'));
   const { server, 'certificate-authority': ca } = config.clusters[0].cluster;
   const user = config.users[0].user;
-  const agent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: readFileSync(ca), cert: readFileSync(user['client-certificate']), key: readFileSync(user['client-key']) });
+  const agent = new https.Agent({
+    keepAlive: true,
+    maxSockets: CONCURRENCY,
+    ca: readFileSync(ca),
+    cert: readFileSync(user['client-certificate']),
+    key: readFileSync(user['client-key']),
+  });
   const url = new URL(server);
   const request = (method, path, body) =>
     new Promise((resolvePromise, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = https.request({ host: url.hostname, port: url.port, method, path, agent, headers: { accept: 'application/json', ...(payload && { 'content-type': 'application/json' }) } }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolvePromise({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      });
+      const req = https.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method,
+          path,
+          agent,
+          headers: { accept: 'application/json', ...(payload && { 'content-type': 'application/json' }) },
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolvePromise({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -157,8 +212,18 @@ function timed(cmd, args, env = process.env) {
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
-      const [rssKiB, user, sys] = useTime && existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [];
-      resolvePromise({ ms, cpuMs: user === undefined ? undefined : Math.round((user + sys) * 1000), rssMiB: rssKiB === undefined ? undefined : Math.round(rssKiB / 1024), stdout, stderr, code });
+      const [rssKiB, user, sys] =
+        useTime && existsSync(rssFile)
+          ? readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number)
+          : [];
+      resolvePromise({
+        ms,
+        cpuMs: user === undefined ? undefined : Math.round((user + sys) * 1000),
+        rssMiB: rssKiB === undefined ? undefined : Math.round(rssKiB / 1024),
+        stdout,
+        stderr,
+        code,
+      });
     });
   });
 }
@@ -175,17 +240,35 @@ async function medianOf(n, fn) {
 /** Builds kubectl-who-can v0.4.0 in a throwaway module under the cache dir; returns its path or the reason it could not. */
 function buildKubectlWhoCan() {
   if (opts['kubectl-who-can']) return { path: opts['kubectl-who-can'] };
-  const dir = join(process.env.KUBECTL_SECRETS_CACHE || join(homedir(), '.cache', 'kubectl-secrets'), 'bench', 'kubectl-who-can');
+  const dir = join(
+    process.env.KUBECTL_SECRETS_CACHE || join(homedir(), '.cache', 'kubectl-secrets'),
+    'bench',
+    'kubectl-who-can',
+  );
   const bin = join(dir, 'kubectl-who-can');
   if (existsSync(bin)) return { path: bin };
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'go.mod'), 'module bench.local/kubectl-who-can\n\ngo 1.17\n\nrequire github.com/aquasecurity/kubectl-who-can v0.4.0\n');
-  writeFileSync(join(dir, 'tools.go'), '//go:build tools\n\npackage tools\n\nimport _ "github.com/aquasecurity/kubectl-who-can/cmd/kubectl-who-can"\n');
+  writeFileSync(
+    join(dir, 'go.mod'),
+    'module bench.local/kubectl-who-can\n\ngo 1.17\n\nrequire github.com/aquasecurity/kubectl-who-can v0.4.0\n',
+  );
+  writeFileSync(
+    join(dir, 'tools.go'),
+    '//go:build tools\n\npackage tools\n\nimport _ "github.com/aquasecurity/kubectl-who-can/cmd/kubectl-who-can"\n',
+  );
   const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
-  log(`building kubectl-who-can v0.4.0 with ${spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).stdout.trim()} in ${dir}`);
-  for (const args of [['mod', 'tidy'], ['build', '-o', bin, 'github.com/aquasecurity/kubectl-who-can/cmd/kubectl-who-can']]) {
+  log(
+    `building kubectl-who-can v0.4.0 with ${spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).stdout.trim()} in ${dir}`,
+  );
+  for (const args of [
+    ['mod', 'tidy'],
+    ['build', '-o', bin, 'github.com/aquasecurity/kubectl-who-can/cmd/kubectl-who-can'],
+  ]) {
     const r = spawnSync('go', args, { cwd: dir, env, encoding: 'utf8' });
-    if (r.status !== 0) return { reason: `go ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' | ')}` };
+    if (r.status !== 0)
+      return {
+        reason: `go ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' | ')}`,
+      };
   }
   return { path: bin };
 }
@@ -194,11 +277,18 @@ function buildKubectlWhoCan() {
 function kwcSubjects(json) {
   const out = new Map();
   const doc = JSON.parse(json);
-  for (const [list, kind] of [[doc.roleBindings ?? [], 'RoleBinding'], [doc.clusterRoleBindings ?? [], 'ClusterRoleBinding']]) {
+  for (const [list, kind] of [
+    [doc.roleBindings ?? [], 'RoleBinding'],
+    [doc.clusterRoleBindings ?? [], 'ClusterRoleBinding'],
+  ]) {
     for (const b of list) {
       for (const s of b.subjects ?? []) {
-        const ns = s.kind === 'ServiceAccount' ? s.namespace || b.namespace || (kind === 'RoleBinding' ? TARGET_NS : '') : '';
-        out.set(`${s.kind}/${ns}/${s.name}`, `${kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}`);
+        const ns =
+          s.kind === 'ServiceAccount' ? s.namespace || b.namespace || (kind === 'RoleBinding' ? TARGET_NS : '') : '';
+        out.set(
+          `${s.kind}/${ns}/${s.name}`,
+          `${kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}`,
+        );
       }
     }
   }
@@ -213,10 +303,19 @@ function whoCanSubjects(json, verb) {
   const out = new Map();
   for (const row of JSON.parse(json).items) {
     for (const step of row.chain) {
-      if (step.authorizer !== 'RBAC' || step.memberOf || !step.verbs.includes(verb) || (verb !== 'get' && step.fieldSelectedOnly)) continue;
+      if (
+        step.authorizer !== 'RBAC' ||
+        step.memberOf ||
+        !step.verbs.includes(verb) ||
+        (verb !== 'get' && step.fieldSelectedOnly)
+      )
+        continue;
       const s = step.boundAs ?? { kind: row.kind, name: row.subject, namespace: row.namespace };
       const ns = s.kind === 'ServiceAccount' ? s.namespace || step.binding.namespace || '' : '';
-      out.set(`${s.kind}/${ns}/${s.name}`, `${step.binding.kind} ${step.binding.namespace ? `${step.binding.namespace}/` : ''}${step.binding.name} → ${step.role.kind} ${step.role.name}`);
+      out.set(
+        `${s.kind}/${ns}/${s.name}`,
+        `${step.binding.kind} ${step.binding.namespace ? `${step.binding.namespace}/` : ''}${step.binding.name} → ${step.role.kind} ${step.role.name}`,
+      );
     }
   }
   return out;
@@ -225,7 +324,9 @@ function whoCanSubjects(json, verb) {
 function explain(via, onlyIn, verb) {
   const m = /^(\w+) (?:([^/ ]+)\/)?\S+ → (Role|ClusterRole) (\S+)$/.exec(via);
   const rulesOf = m ? generatedRules.get(m[3] === 'Role' ? `${m[2]}/Role/${m[4]}` : `ClusterRole/${m[4]}`) : undefined;
-  const secretRules = (rulesOf ?? []).filter((r) => r.resources.some((x) => x === 'secrets' || x === '*') && r.verbs.some((v) => v === verb || v === '*'));
+  const secretRules = (rulesOf ?? []).filter(
+    (r) => r.resources.some((x) => x === 'secrets' || x === '*') && r.verbs.some((v) => v === verb || v === '*'),
+  );
   if (onlyIn === 'kubectl-who-can' && secretRules.length > 0 && secretRules.every((r) => r.resourceNames)) {
     return verb === 'get'
       ? 'resourceNames exclude the Secret (kubectl-who-can ignores resourceNames)'
@@ -251,20 +352,52 @@ try {
   api = client(kubeconfig);
 
   log('bundling who-can (esbuild)');
-  const common = { bundle: true, ...bundleOptions, logLevel: 'warning', external: ['supports-color', 'encoding', 'bufferutil', 'utf-8-validate'] };
+  const common = {
+    bundle: true,
+    ...bundleOptions,
+    logLevel: 'warning',
+    external: ['supports-color', 'encoding', 'bufferutil', 'utf-8-validate'],
+  };
   const probe = join(work, 'probe.cjs');
   const cli = join(work, 'kubectl-secrets.cjs');
   await build({ ...common, entryPoints: [join(here, 'probe.ts')], outfile: probe });
-  await build({ ...common, entryPoints: [join(repo, 'src/main.ts')], outfile: cli, minify: true, define: { __KUBECTL_SECRETS_VERSION__: '"bench"' } });
+  await build({
+    ...common,
+    entryPoints: [join(repo, 'src/main.ts')],
+    outfile: cli,
+    minify: true,
+    define: { __KUBECTL_SECRETS_VERSION__: '"bench"' },
+  });
   const kwc = buildKubectlWhoCan();
   if (kwc.reason) log(`kubectl-who-can unavailable: ${kwc.reason}`);
 
   // Namespaces, ServiceAccounts, the Secret and a consumer, ClusterRoles, Roles.
   const t0 = performance.now();
-  await createAll(api, NAMESPACES.map((name) => ({ path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubectl-secrets.bench/who-can': RUN_ID } } } })));
+  await createAll(
+    api,
+    NAMESPACES.map((name) => ({
+      path: '/api/v1/namespaces',
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, labels: { 'kubectl-secrets.bench/who-can': RUN_ID } },
+      },
+    })),
+  );
   await createAll(api, [
-    ...serviceAccounts.map((sa) => ({ path: `/api/v1/namespaces/${sa.ns}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa.name } } })),
-    { path: `/api/v1/namespaces/${TARGET_NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: TARGET }, stringData: { password: 'bench-only-not-a-secret' } } },
+    ...serviceAccounts.map((sa) => ({
+      path: `/api/v1/namespaces/${sa.ns}/serviceaccounts`,
+      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa.name } },
+    })),
+    {
+      path: `/api/v1/namespaces/${TARGET_NS}/secrets`,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: TARGET },
+        stringData: { password: 'bench-only-not-a-secret' },
+      },
+    },
     {
       path: `/apis/apps/v1/namespaces/${TARGET_NS}/deployments`,
       body: {
@@ -274,14 +407,29 @@ try {
         spec: {
           replicas: 2,
           selector: { matchLabels: { app: 'consumer' } },
-          template: { metadata: { labels: { app: 'consumer' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', envFrom: [{ secretRef: { name: TARGET } }] }] } },
+          template: {
+            metadata: { labels: { app: 'consumer' } },
+            spec: {
+              containers: [
+                { name: 'c', image: 'registry.k8s.io/pause:3.10', envFrom: [{ secretRef: { name: TARGET } }] },
+              ],
+            },
+          },
         },
       },
     },
     ...clusterRoleNames.map((name) => {
       const r = rules();
       generatedRules.set(`ClusterRole/${name}`, r);
-      return { path: '/apis/rbac.authorization.k8s.io/v1/clusterroles', body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: { 'kubectl-secrets.bench/who-can': RUN_ID } }, rules: r } };
+      return {
+        path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+        body: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name, labels: { 'kubectl-secrets.bench/who-can': RUN_ID } },
+          rules: r,
+        },
+      };
     }),
   ]);
   const roleObjects = [];
@@ -289,11 +437,16 @@ try {
     for (let i = 0; i < rolesPerNs && roleObjects.length < ROLES; i++) {
       const r = rules();
       generatedRules.set(`${ns}/Role/role${i}`, r);
-      roleObjects.push({ path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `role${i}` }, rules: r } });
+      roleObjects.push({
+        path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
+        body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `role${i}` }, rules: r },
+      });
     }
   }
   await createAll(api, roleObjects);
-  log(`created ${NAMESPACES.length} namespaces, ${serviceAccounts.length} ServiceAccounts, ${clusterRoleNames.length} ClusterRoles, ${roleObjects.length} Roles in ${Math.round(performance.now() - t0)} ms (concurrency ${CONCURRENCY})`);
+  log(
+    `created ${NAMESPACES.length} namespaces, ${serviceAccounts.length} ServiceAccounts, ${clusterRoleNames.length} ClusterRoles, ${roleObjects.length} Roles in ${Math.round(performance.now() - t0)} ms (concurrency ${CONCURRENCY})`,
+  );
 
   const results = [];
   for (const target of STEPS) {
@@ -302,7 +455,9 @@ try {
     const t1 = performance.now();
     await createAll(api, batch);
     const createMs = performance.now() - t1;
-    log(`created ${batch.length} bindings (total ${bindingCount}) in ${Math.round(createMs)} ms: ${Math.round(batch.length / (createMs / 1000))}/s`);
+    log(
+      `created ${batch.length} bindings (total ${bindingCount}) in ${Math.round(createMs)} ms: ${Math.round(batch.length / (createMs / 1000))}/s`,
+    );
 
     const probeRun = (mode) => async () => {
       const r = await timed(process.execPath, [probe, kubeconfig, TARGET_NS, TARGET, mode]);
@@ -310,11 +465,24 @@ try {
       return { ...JSON.parse(r.stdout), ms: r.ms, rssMiB: r.rssMiB };
     };
     const cliRun = (extra) => async () => {
-      const r = await timed(process.execPath, [cli, 'who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], { ...process.env, KUBECONFIG: kubeconfig });
+      const r = await timed(process.execPath, [cli, 'who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+      });
       if (r.code !== 0) throw new Error(`who-can failed: ${r.stderr}`);
       return r;
     };
-    const baseline = await medianOf(RUNS, () => timed(kubectl, ['get', 'roles,rolebindings,clusterroles,clusterrolebindings', '-A', '-o', 'json', '--kubeconfig', kubeconfig]));
+    const baseline = await medianOf(RUNS, () =>
+      timed(kubectl, [
+        'get',
+        'roles,rolebindings,clusterroles,clusterrolebindings',
+        '-A',
+        '-o',
+        'json',
+        '--kubeconfig',
+        kubeconfig,
+      ]),
+    );
     const direct = await medianOf(RUNS, probeRun('direct'));
     const full = await medianOf(RUNS, probeRun('full'));
     const cliDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get']));
@@ -331,11 +499,24 @@ try {
       // Also compare an unnamed list of the namespace's Secrets (not timed).
       const kwcList = await timed(kwc.path, ['list', 'secrets', ...common]);
       const ourList = await cliRun(['--direct-only', '--verb', 'list'])();
-      for (const [verb, theirJson, ourJson] of [['get', kwcRun.stdout, cliDirect.stdout], ['list', kwcList.stdout, ourList.stdout]]) {
+      for (const [verb, theirJson, ourJson] of [
+        ['get', kwcRun.stdout, cliDirect.stdout],
+        ['list', kwcList.stdout, ourList.stdout],
+      ]) {
         const theirs = kwcSubjects(theirJson);
         const ours = whoCanSubjects(ourJson, verb);
-        for (const [k, via] of theirs) if (!ours.has(k)) disagreements.push({ verb, subject: k, onlyIn: 'kubectl-who-can', via, why: explain(via, 'kubectl-who-can', verb) });
-        for (const [k, via] of ours) if (!theirs.has(k)) disagreements.push({ verb, subject: k, onlyIn: 'who-can', via, why: explain(via, 'who-can', verb) });
+        for (const [k, via] of theirs)
+          if (!ours.has(k))
+            disagreements.push({
+              verb,
+              subject: k,
+              onlyIn: 'kubectl-who-can',
+              via,
+              why: explain(via, 'kubectl-who-can', verb),
+            });
+        for (const [k, via] of ours)
+          if (!theirs.has(k))
+            disagreements.push({ verb, subject: k, onlyIn: 'who-can', via, why: explain(via, 'who-can', verb) });
       }
     }
     // Rows outside kubectl-who-can's model: group expansion, Node authorizer, system:masters, indirect paths.
@@ -346,18 +527,37 @@ try {
       superuser: fullRows.filter((r) => r.chain.some((s) => s.authorizer === 'superuser')).length,
       indirect: fullRows.filter((r) => r.path !== 'direct').length,
     };
-    results.push({ bindings: bindingCount, createMs, baseline, direct, full, cliDirect, cliFull, kwcRun, disagreements, beyond });
+    results.push({
+      bindings: bindingCount,
+      createMs,
+      baseline,
+      direct,
+      full,
+      cliDirect,
+      cliFull,
+      kwcRun,
+      disagreements,
+      beyond,
+    });
   }
 
   // ---------- report ----------
   const out = (s = '') => process.stdout.write(`${s}\n`);
   const ratio = (a, b) => (b ? `${(a / b).toFixed(2)}x` : 'n/a');
   out(`# who-can benchmark (${new Date().toISOString()}, Kubernetes ${cluster.version}, ${RUNS} runs each, medians)`);
-  out(`Roles: ${ROLES} + ${clusterRoleNames.length} ClusterRoles; namespaces: ${NAMESPACES.length}; question: who can read ${TARGET_NS}/${TARGET}`);
-  out(`Machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (wall times include the neighbours' load; CPU times do not)`);
+  out(
+    `Roles: ${ROLES} + ${clusterRoleNames.length} ClusterRoles; namespaces: ${NAMESPACES.length}; question: who can read ${TARGET_NS}/${TARGET}`,
+  );
+  out(
+    `Machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end (wall times include the neighbours' load; CPU times do not)`,
+  );
   out();
   const both = (run) => (run ? `${Math.round(run.ms)} ms (${run.cpuMs ?? '?'} ms CPU)` : 'n/a');
-  out('| bindings | created in | round trips (direct / full) | lists arrive (full) | resolution wall (direct / full) | resolution CPU (direct / full) | peak RSS who-can | who-can CLI direct | who-can CLI full | kubectl-who-can | baseline: kubectl get RBAC -A | who-can/kubectl-who-can wall (CPU) | who-can/baseline wall (CPU) |');
+  out(
+    '| bindings | created in | round trips (direct / full) | lists arrive (full) | resolution wall (direct / full) | resolution CPU (direct / full) | peak RSS who-can | who-can CLI direct | who-can CLI full | kubectl-who-can | baseline: kubectl get RBAC -A | who-can/kubectl-who-can wall (CPU) | who-can/baseline wall (CPU) |',
+  );
   out('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     out(
@@ -369,21 +569,33 @@ try {
   if (kwc.reason) out(`kubectl-who-can: not built: ${kwc.reason}`);
   for (const r of results) {
     out();
-    out(`## Disagreements with kubectl-who-can at ${r.bindings} bindings (get secrets/${TARGET}, and list secrets, in ${TARGET_NS}): ${r.kwcRun ? r.disagreements.length : 'n/a'}`);
+    out(
+      `## Disagreements with kubectl-who-can at ${r.bindings} bindings (get secrets/${TARGET}, and list secrets, in ${TARGET_NS}): ${r.kwcRun ? r.disagreements.length : 'n/a'}`,
+    );
     const byWhy = new Map();
     for (const d of r.disagreements) {
       const why = `${d.onlyIn} (${d.verb}): ${d.why}`;
       byWhy.set(why, [...(byWhy.get(why) ?? []), d]);
     }
-    out(`- who-can rows kubectl-who-can has no notion of: ${JSON.stringify(r.beyond)} (ServiceAccounts reached only through a ServiceAccount group, Node-authorizer rows, system:masters, indirect paths)`);
+    out(
+      `- who-can rows kubectl-who-can has no notion of: ${JSON.stringify(r.beyond)} (ServiceAccounts reached only through a ServiceAccount group, Node-authorizer rows, system:masters, indirect paths)`,
+    );
     for (const [why, ds] of byWhy) {
-      out(`- only in ${why}: ${ds.length}, e.g. ${ds.slice(0, 3).map((d) => `${d.subject} (${d.via})`).join('; ')}`);
+      out(
+        `- only in ${why}: ${ds.length}, e.g. ${ds
+          .slice(0, 3)
+          .map((d) => `${d.subject} (${d.via})`)
+          .join('; ')}`,
+      );
     }
   }
 } finally {
   if (api && !opts.keep) {
     log('cleaning up');
-    for (const path of ['/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', '/apis/rbac.authorization.k8s.io/v1/clusterroles']) {
+    for (const path of [
+      '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+    ]) {
       await api.request('DELETE', `${path}?labelSelector=${encodeURIComponent(LABEL)}`).catch(() => undefined);
     }
     for (const ns of NAMESPACES) await api.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);

@@ -84,8 +84,14 @@ export function joinAccess({ rows, ledger, expected }: JoinInput): AccessSubject
   return subjects.sort(compareSubjects);
 }
 
-function subjectOf(identity: Identity, rows: readonly WhoCanRow[], activity: Activity, expected: ExpectedReaders): AccessSubject {
-  const controlPlane = rows.some((r) => r.controlPlane) || (identity.kind !== 'Group' && isControlPlaneUser(userName(identity)));
+function subjectOf(
+  identity: Identity,
+  rows: readonly WhoCanRow[],
+  activity: Activity,
+  expected: ExpectedReaders,
+): AccessSubject {
+  const controlPlane =
+    rows.some((r) => r.controlPlane) || (identity.kind !== 'Group' && isControlPlaneUser(userName(identity)));
   const why = expectedReason(identity, controlPlane, expected);
   const canRead = rows.length > 0;
   return {
@@ -114,8 +120,16 @@ export function verdictOf(expected: boolean, canRead: boolean, a: Pick<Activity,
 function pathOf(row: WhoCanRow, identity: Identity): AccessPath {
   const own = identityKey(rowIdentity(row)) === identityKey(identity);
   const bindings = new Map<string, BindingId>();
-  for (const step of row.chain) if (step.binding) bindings.set(`${step.binding.kind}/${step.binding.namespace ?? ''}/${step.binding.name}`, step.binding);
-  return { path: row.path, verbs: row.verbs, via: row.via, ...(own ? {} : { memberOf: row.subject }), bindings: [...bindings.values()] };
+  for (const step of row.chain)
+    if (step.binding)
+      bindings.set(`${step.binding.kind}/${step.binding.namespace ?? ''}/${step.binding.name}`, step.binding);
+  return {
+    path: row.path,
+    verbs: row.verbs,
+    via: row.via,
+    ...(own ? {} : { memberOf: row.subject }),
+    bindings: [...bindings.values()],
+  };
 }
 
 function userName(id: Identity): string {

@@ -1,4 +1,12 @@
-import { READ_SCOPES, READ_VERBS, type AuditGroupBy, type AuditRow, type ReadScope, type ReadVerb, type SubjectKind } from './report-types.js';
+import {
+  READ_SCOPES,
+  READ_VERBS,
+  type AuditGroupBy,
+  type AuditRow,
+  type ReadScope,
+  type ReadVerb,
+  type SubjectKind,
+} from './report-types.js';
 import type { ResolvedQuery } from './query.js';
 import type { SecretRead } from './secret-read.js';
 import { isSystemKind, serviceAccountNamespace, subjectKind, subjectLabel } from './subjects.js';
@@ -56,7 +64,9 @@ class RowBuilder {
 
   build(system: boolean): AuditRow {
     const row: AuditRow = {
-      key: system ? `(system) ${plural(this.kubelets.size, 'kubelet', 'kubelets')}, ${this.controlPlane.size} control-plane` : this.key,
+      key: system
+        ? `(system) ${plural(this.kubelets.size, 'kubelet', 'kubelets')}, ${this.controlPlane.size} control-plane`
+        : this.key,
       count: this.count,
       denied: this.denied,
       firstSeen: this.first === null ? null : new Date(this.first).toISOString(),
@@ -133,7 +143,10 @@ export class Aggregator {
     const key = groupKey(r, label, q.groupBy);
     let row = this.rows.get(key);
     if (!row) {
-      row = new RowBuilder(key, q.groupBy === 'subject' ? { user: r.user, impersonatedUser: r.impersonatedUser, kind } : undefined);
+      row = new RowBuilder(
+        key,
+        q.groupBy === 'subject' ? { user: r.user, impersonatedUser: r.impersonatedUser, kind } : undefined,
+      );
       this.rows.set(key, row);
     }
     row.add(r, kind, label);

@@ -82,7 +82,9 @@ function skippedWarnings(report: AuditReport): string[] {
       .map(([n, why]) => `${n} ${why}`);
     const shown = s.firstLineNumbers.slice(0, LOCATIONS_SHOWN).map((l) => `${where(l.file)}:${l.line}`);
     const more = total > shown.length ? `, and ${total - shown.length} more` : '';
-    warnings.push(`skipped ${plural(total, 'line', 'lines')} that could not be read (${reasons.join(', ')}): ${shown.join(', ')}${more}`);
+    warnings.push(
+      `skipped ${plural(total, 'line', 'lines')} that could not be read (${reasons.join(', ')}): ${shown.join(', ')}${more}`,
+    );
   }
   const empty = report.inputs.filter((i) => i.format === 'empty' && i.readError === null).map((i) => where(i.path));
   if (empty.length > 0) warnings.push(`${plural(empty.length, 'input is', 'inputs are')} empty: ${empty.join(', ')}`);

@@ -9,7 +9,8 @@ export function fieldSelectedName(requestURI: string | undefined): string | null
   if (q === -1) return null;
   let at = requestURI.indexOf('fieldSelector=', q);
   // the parameter itself, not a value that mentions it
-  while (at !== -1 && requestURI[at - 1] !== '?' && requestURI[at - 1] !== '&') at = requestURI.indexOf('fieldSelector=', at + 1);
+  while (at !== -1 && requestURI[at - 1] !== '?' && requestURI[at - 1] !== '&')
+    at = requestURI.indexOf('fieldSelector=', at + 1);
   if (at === -1) return null;
   const valueStart = at + 'fieldSelector='.length;
   const amp = requestURI.indexOf('&', valueStart);

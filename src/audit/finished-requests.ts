@@ -70,13 +70,23 @@ export class FinishedRequests {
     const { slots } = this;
     const mask = slots.length / WORDS - 1;
     const fp = fingerprint & 0xffffff;
-    let h = Math.imul(key[0]! ^ Math.imul(key[1]!, 0x9e3779b1) ^ Math.imul(key[2]!, 0x85ebca77) ^ Math.imul(key[3]! ^ fp, 0xc2b2ae3d), 0x27d4eb2f);
+    let h = Math.imul(
+      key[0]! ^ Math.imul(key[1]!, 0x9e3779b1) ^ Math.imul(key[2]!, 0x85ebca77) ^ Math.imul(key[3]! ^ fp, 0xc2b2ae3d),
+      0x27d4eb2f,
+    );
     h ^= h >>> 15;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const at = i * WORDS;
       const tail = slots[at + 4]!;
       if ((tail & USED) === 0) return at;
-      if (tail >>> 8 === fp && slots[at] === key[0] && slots[at + 1] === key[1] && slots[at + 2] === key[2] && slots[at + 3] === key[3]) return at;
+      if (
+        tail >>> 8 === fp &&
+        slots[at] === key[0] &&
+        slots[at + 1] === key[1] &&
+        slots[at + 2] === key[2] &&
+        slots[at + 3] === key[3]
+      )
+        return at;
     }
   }
 

@@ -16,7 +16,14 @@ export function readFromGkeEntry(entry: JsonObject): SecretRead | null {
   if (!proto) return null;
   const method = asString(proto['methodName'])?.split('.') ?? [];
   // io . k8s . core . v1 . secrets . get
-  if (method.length !== 6 || method[0] !== 'io' || method[1] !== 'k8s' || method[2] !== 'core' || method[4] !== 'secrets') return null;
+  if (
+    method.length !== 6 ||
+    method[0] !== 'io' ||
+    method[1] !== 'k8s' ||
+    method[2] !== 'core' ||
+    method[4] !== 'secrets'
+  )
+    return null;
   const verb = method[5];
   if (!isReadVerb(verb)) return null;
 
@@ -32,7 +39,12 @@ export function readFromGkeEntry(entry: JsonObject): SecretRead | null {
   const authorization = Array.isArray(proto['authorizationInfo']) ? proto['authorizationInfo'] : [];
   const refused = authorization.some((a) => asObject(a)?.['granted'] === false);
   const decision = asObject(entry['labels'])?.[DECISION];
-  const denied = grpc === PERMISSION_DENIED || status?.['message'] === 'PERMISSION_DENIED' || httpCode === 403 || decision === 'forbid' || refused;
+  const denied =
+    grpc === PERMISSION_DENIED ||
+    status?.['message'] === 'PERMISSION_DENIED' ||
+    httpCode === 403 ||
+    decision === 'forbid' ||
+    refused;
   const operation = asObject(entry['operation']);
   const metadata = asObject(proto['requestMetadata']);
   const callerIp = nonEmpty(metadata?.['callerIp']);

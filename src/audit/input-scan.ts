@@ -71,10 +71,20 @@ export class InputScan {
     if (!this.scanner) this.decide(true);
     this.scanner?.end();
     const lines = this.scanner?.lines ?? 0;
-    const empty = this.layout === 'empty' || this.bytes === 0 || (this.scanner instanceof LineScanner && this.scanner.nonEmptyLines === 0);
+    const empty =
+      this.layout === 'empty' ||
+      this.bytes === 0 ||
+      (this.scanner instanceof LineScanner && this.scanner.nonEmptyLines === 0);
     if (empty) this.skips.skipped.emptyFiles++;
     return {
-      summary: { path: this.path, format: empty ? 'empty' : this.format(), lines, bytes: this.bytes, compressed, readError: null },
+      summary: {
+        path: this.path,
+        format: empty ? 'empty' : this.format(),
+        lines,
+        bytes: this.bytes,
+        compressed,
+        readError: null,
+      },
       categories: this.categories,
       parsed: this.parsed,
     };
@@ -103,7 +113,10 @@ export class InputScan {
             },
             this.limits.maxLineBytes,
           )
-        : new LineScanner({ line: onRecord, huge }, { maxLineBytes: this.limits.maxLineBytes, sampleLines: this.limits.sampleRecords });
+        : new LineScanner(
+            { line: onRecord, huge },
+            { maxLineBytes: this.limits.maxLineBytes, sampleLines: this.limits.sampleRecords },
+          );
     this.scanner.push(head);
   }
 

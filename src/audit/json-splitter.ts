@@ -1,6 +1,18 @@
 import { NEEDLE } from './prefilter.js';
 import { WRAPPER_KEYS } from './unwrap-record.js';
-import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, NEWLINE, OPEN_ARRAY, OPEN_OBJECT, QUOTE, SPACE } from './bytes.js';
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  isSpace,
+  NEWLINE,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  SPACE,
+} from './bytes.js';
 
 export interface ValueHandler {
   /** One record: buf[start, end) holds a complete JSON value. `hit` is the first NEEDLE index in it or -1. */
@@ -84,7 +96,14 @@ export class JsonSplitter {
         case OPEN_ARRAY:
           if (b === OPEN_ARRAY && this.depth === 0) {
             this.recordDepth = 1;
-          } else if (b === OPEN_ARRAY && this.depth === 1 && this.recordDepth === 0 && this.recordOpen && this.afterColon && WRAPPERS.has(this.lastKey)) {
+          } else if (
+            b === OPEN_ARRAY &&
+            this.depth === 1 &&
+            this.recordDepth === 0 &&
+            this.recordOpen &&
+            this.afterColon &&
+            WRAPPERS.has(this.lastKey)
+          ) {
             // {"records": [ … ]}: the wrapper is not a record, its elements are.
             this.dropRecord();
             recordStart = -1;

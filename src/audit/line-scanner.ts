@@ -106,7 +106,8 @@ export class LineScanner {
     if (len === 0 || (len === 1 && buf[s] === CR)) return;
     this.nonEmpty++;
     if (len > this.options.maxLineBytes) this.handler.huge(lineNo);
-    else if (hit !== -1 || last || this.nonEmpty <= this.options.sampleLines) this.handler.line(buf, s, e, hit, lineNo, last);
+    else if (hit !== -1 || last || this.nonEmpty <= this.options.sampleLines)
+      this.handler.line(buf, s, e, hit, lineNo, last);
   }
 
   private extendCarry(piece: Buffer): void {

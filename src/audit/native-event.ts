@@ -1,7 +1,16 @@
 import type { ReadScope, ReadVerb, RecordFormat } from './report-types.js';
 import { STAGE_RANK, type SecretRead } from './secret-read.js';
 import { fieldSelectedName } from './field-selector.js';
-import { asNumber, asObject, asString, firstString, nonEmpty, parseTimestamp, stringArray, type JsonObject } from './json-fields.js';
+import {
+  asNumber,
+  asObject,
+  asString,
+  firstString,
+  nonEmpty,
+  parseTimestamp,
+  stringArray,
+  type JsonObject,
+} from './json-fields.js';
 
 const POD_NAME = 'authentication.kubernetes.io/pod-name';
 const NODE_NAME = 'authentication.kubernetes.io/node-name';
@@ -17,7 +26,11 @@ export function isReadVerb(verb: unknown): verb is ReadVerb {
  * as a SecretRead, or null when it does not read Secrets. Request and response bodies
  * are never looked at.
  */
-export function readFromAuditEvent(event: JsonObject, format: RecordFormat, fallbackTime: number | null = null): SecretRead | null {
+export function readFromAuditEvent(
+  event: JsonObject,
+  format: RecordFormat,
+  fallbackTime: number | null = null,
+): SecretRead | null {
   const verb = event['verb'];
   if (!isReadVerb(verb)) return null;
   const ref = asObject(event['objectRef']);
@@ -71,7 +84,12 @@ export function readFromAuditEvent(event: JsonObject, format: RecordFormat, fall
  * (the API server copies fieldSelector=metadata.name into objectRef.name), except on the
  * legacy /watch/namespaces/NS/secrets/NAME path, whose URI has no selector.
  */
-export function scopeOf(verb: ReadVerb, namespace: string | null, name: string | null, selectedByField: boolean): ReadScope {
+export function scopeOf(
+  verb: ReadVerb,
+  namespace: string | null,
+  name: string | null,
+  selectedByField: boolean,
+): ReadScope {
   if (verb === 'get') return 'named';
   if (name !== null) return selectedByField ? 'field-selected' : 'named';
   return namespace !== null ? 'namespace-wide' : 'cluster-wide';

@@ -56,7 +56,8 @@ function isGkeReadMethod(buf: Uint8Array, at: number, end: number): boolean {
   if (dot >= end || at === 0 || buf[dot] !== DOT || buf[at - 1] !== DOT) return false;
   for (const verb of READ_VERB_BYTES) {
     const close = dot + 1 + verb.length;
-    if (close < end && startsWithAt(buf, dot + 1, end, verb) && (buf[close] === QUOTE || buf[close] === BACKSLASH)) return true;
+    if (close < end && startsWithAt(buf, dot + 1, end, verb) && (buf[close] === QUOTE || buf[close] === BACKSLASH))
+      return true;
   }
   return false;
 }
@@ -79,7 +80,8 @@ function hasReadVerb(line: Buffer): boolean {
     while (i < end && (line[i] === QUOTE || line[i] === BACKSLASH || isSpace(line[i]!))) i++;
     for (const verb of READ_VERB_BYTES) {
       const close = i + verb.length;
-      if (close < end && startsWithAt(line, i, end, verb) && (line[close] === QUOTE || line[close] === BACKSLASH)) return true;
+      if (close < end && startsWithAt(line, i, end, verb) && (line[close] === QUOTE || line[close] === BACKSLASH))
+        return true;
     }
   }
   return false;
@@ -94,7 +96,11 @@ function hasReadVerb(line: Buffer): boolean {
 export function mayReadSecret(buf: Buffer, start: number, end: number, from = start): boolean {
   // Searches stay inside the line: past its end the next match may be far away.
   const line = buf.subarray(start, end);
-  for (let at = line.indexOf(NEEDLE, Math.max(0, from - start)); at !== -1; at = line.indexOf(NEEDLE, at + NEEDLE.length)) {
+  for (
+    let at = line.indexOf(NEEDLE, Math.max(0, from - start));
+    at !== -1;
+    at = line.indexOf(NEEDLE, at + NEEDLE.length)
+  ) {
     if (isGkeReadMethod(line, at, line.length)) return true;
     if (isResourceValue(line, at, 0, line.length)) return hasReadVerb(line);
   }

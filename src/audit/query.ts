@@ -45,7 +45,10 @@ export function parseTimeBound(flag: string, text: string, now: Date | undefined
   }
   const trimmed = text.trim();
   const ms = RFC3339.test(trimmed) ? Date.parse(trimmed.length === 10 ? `${trimmed}T00:00:00Z` : trimmed) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`invalid --${flag} "${text}": use a duration such as 30m, 2h or 7d, or an RFC3339 time such as 2025-06-01T00:00:00Z`);
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `invalid --${flag} "${text}": use a duration such as 30m, 2h or 7d, or an RFC3339 time such as 2025-06-01T00:00:00Z`,
+    );
   return ms;
 }
 
@@ -81,7 +84,8 @@ export function resolveQuery(query: AuditQuery): ResolvedQuery {
 export function matchesQuery(read: SecretRead, q: ResolvedQuery): boolean {
   if (!q.verbs.has(read.verb)) return false;
   if (read.scope !== 'cluster-wide' && q.namespace !== null && read.namespace !== q.namespace) return false;
-  if (q.name !== null && (read.scope === 'named' || read.scope === 'field-selected') && read.name !== q.name) return false;
+  if (q.name !== null && (read.scope === 'named' || read.scope === 'field-selected') && read.name !== q.name)
+    return false;
   if (q.sinceMs !== null || q.untilMs !== null) {
     if (read.time === null) return false;
     if (q.sinceMs !== null && read.time < q.sinceMs) return false;
@@ -97,6 +101,11 @@ export function matchesQuery(read: SecretRead, q: ResolvedQuery): boolean {
  */
 export function matchesRequest(read: SecretRead, q: ResolvedQuery): boolean {
   if (q.deniedOnly && !read.denied) return false;
-  if (q.user !== null && !read.user.toLowerCase().includes(q.user) && !(read.impersonatedUser?.toLowerCase().includes(q.user) ?? false)) return false;
+  if (
+    q.user !== null &&
+    !read.user.toLowerCase().includes(q.user) &&
+    !(read.impersonatedUser?.toLowerCase().includes(q.user) ?? false)
+  )
+    return false;
   return true;
 }

@@ -81,7 +81,8 @@ export class RequestCounter {
 function merge(known: Pending, read: SecretRead, bit: number): Pending {
   const earlier = known.read;
   const later = read.stageRank > earlier.stageRank ? read : earlier;
-  const time = earlier.time === null ? read.time : read.time === null ? earlier.time : Math.min(earlier.time, read.time);
+  const time =
+    earlier.time === null ? read.time : read.time === null ? earlier.time : Math.min(earlier.time, read.time);
   // The impersonated user's groups come with it, from the same stage.
   const impersonating = later.impersonatedUser !== null ? later : earlier.impersonatedUser !== null ? earlier : read;
   const { impersonatedUser, impersonatedGroups } = impersonating;

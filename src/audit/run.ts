@@ -42,7 +42,10 @@ export interface AuditOptions extends AuditQuery {
  * in several of them is counted once. An input that fails while being read (a corrupt
  * .gz) adds a warning and keeps what was read before the failure.
  */
-export async function runAudit(inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>, options: AuditOptions = {}): Promise<AuditReport> {
+export async function runAudit(
+  inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>,
+  options: AuditOptions = {},
+): Promise<AuditReport> {
   const query = resolveQuery(options);
   const aggregator = new Aggregator(query);
   // Stages are filtered on what they all share, requests once their stages are merged.
@@ -124,9 +127,9 @@ function readFailure(err: unknown, bytesRead: number): InputReadFailure {
     const offset = e.compressedOffset ?? 0;
     const of = e.compressedSize !== undefined ? ` of ${e.compressedSize}` : '';
     return {
-      reason:
-        `${e.gzip} gzip data at compressed byte ${offset}${of} (${bytesRead} bytes read after decompression): ${e.message}` +
-        (e.gzip === 'corrupt' ? '; the rest of this file was not read' : ''),
+      reason: `${e.gzip} gzip data at compressed byte ${offset}${of} (${bytesRead} bytes read after decompression): ${e.message}${
+        e.gzip === 'corrupt' ? '; the rest of this file was not read' : ''
+      }`,
       bytesRead,
       compressedOffset: offset,
     };

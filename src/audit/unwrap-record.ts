@@ -81,7 +81,9 @@ function* fromEmbedded(log: unknown, format: RecordFormat, fallbackTime: number 
   }
   const members = completeMembersOf(log);
   const recovered = members === null ? undefined : parseObject(members);
-  yield recovered ? { kind: 'event', format, event: recovered, fallbackTime, recovered: true } : { kind: 'skip', reason: 'truncated' };
+  yield recovered
+    ? { kind: 'event', format, event: recovered, fallbackTime, recovered: true }
+    : { kind: 'skip', reason: 'truncated' };
 }
 
 function parseObject(text: string): JsonObject | undefined {

@@ -8,7 +8,14 @@ import { incidentReport, type IncidentReport } from '../investigate/report.js';
 import { loadSecretHistory } from '../kube/secret-metadata.js';
 import { READ_VERBS, type WhoCanRow } from '../whocan/report.js';
 import { auditDocument } from '../audit/document.js';
-import { resolveQuery, runAudit, type AuditInput, type AuditQuery, type AuditReport, type SecretRead } from '../audit/run.js';
+import {
+  resolveQuery,
+  runAudit,
+  type AuditInput,
+  type AuditQuery,
+  type AuditReport,
+  type SecretRead,
+} from '../audit/run.js';
 import type { ExposureReport } from '../exposure/report.js';
 import { runExposure } from '../exposure/run.js';
 import type { Kube } from '../kube/client.js';
@@ -33,21 +40,34 @@ export interface WiringOptions {
   audit?: { inputs: AuditInput[]; query: AuditQuery; io: IO };
 }
 
-export function accessWiring(kube: Kube, secret: { namespace: string; name: string }, options: WiringOptions): AccessWiring {
+export function accessWiring(
+  kube: Kube,
+  secret: { namespace: string; name: string },
+  options: WiringOptions,
+): AccessWiring {
   let snapshot: ClusterSnapshot | undefined;
   const deps: AccessDeps = {
     whoCan: () =>
-      runWhoCan(secret, { verify: false, ...options.whoCan }, {
-        load: async () => (snapshot = await loadClusterSnapshot(kube, secret.namespace, secret.name, { indirect: options.whoCan.indirect })),
-        review: options.review ?? (async () => []),
-      }),
+      runWhoCan(
+        secret,
+        { verify: false, ...options.whoCan },
+        {
+          load: async () =>
+            (snapshot = await loadClusterSnapshot(kube, secret.namespace, secret.name, {
+              indirect: options.whoCan.indirect,
+            })),
+          review: options.review ?? (async () => []),
+        },
+      ),
   };
   if (options.exposure) deps.exposure = () => exposureOf(kube, secret);
   const audit = options.audit;
   if (audit) {
     const query = { ...audit.query, name: secret.name, namespace: secret.namespace };
     deps.audit = (onRequest: (read: SecretRead) => void) =>
-      withProgress(audit.io, audit.inputs.length, (onProgress) => runAudit(audit.inputs, { ...query, onRequest, onProgress })).catch(asCliError);
+      withProgress(audit.io, audit.inputs.length, (onProgress) =>
+        runAudit(audit.inputs, { ...query, onRequest, onProgress }),
+      ).catch(asCliError);
   }
   return { deps, snapshot: () => snapshot };
 }
@@ -88,7 +108,10 @@ export async function investigateSecret(
     exposure: true,
     ...(inputs ? { audit: { inputs, query, io: options.io } } : {}),
   });
-  const [access, history] = await Promise.all([gatherAccess(wiring.deps), loadSecretHistory(kube, secret.namespace, secret.name)]);
+  const [access, history] = await Promise.all([
+    gatherAccess(wiring.deps),
+    loadSecretHistory(kube, secret.namespace, secret.name),
+  ]);
   const facts = access.audit ? auditFacts(access.audit, query, secret) : undefined;
   const snapshot = wiring.snapshot();
   const report = incidentReport({
@@ -102,5 +125,8 @@ export async function investigateSecret(
     includeSystem: options.includeSystem,
     auditWarnings: facts?.warnings ?? [],
   });
-  return { report, rows: options.includeSystem ? access.whoCan.rows : access.whoCan.rows.filter((r) => !r.controlPlane) };
+  return {
+    report,
+    rows: options.includeSystem ? access.whoCan.rows : access.whoCan.rows.filter((r) => !r.controlPlane),
+  };
 }

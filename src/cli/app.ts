@@ -42,7 +42,9 @@ export async function main(
 
   const parser = yargs(argv)
     .scriptName(PROGRAM)
-    .usage(`${PROGRAM} <command> [flags]\n\nAnswer, against a live cluster, who can read a Secret, where it is exposed, who read it, and rotate it safely.`)
+    .usage(
+      `${PROGRAM} <command> [flags]\n\nAnswer, against a live cluster, who can read a Secret, where it is exposed, who read it, and rotate it safely.`,
+    )
     .options(verbosityOption)
     .parserConfiguration({ 'strip-aliased': true, 'boolean-negation': false })
     .strict()
@@ -122,7 +124,10 @@ function explainFailure(
   const typo = spec ? firstUnknownFlag(argv.slice(1), flags) : undefined;
   if (typo && /^(Unknown arguments?|Missing required argument)/i.test(line)) {
     const long = [...flags].filter((f) => f.length > 1).map((f) => `--${f}`);
-    return { message: `unknown flag: ${typo}`, hint: typo.startsWith('--') ? didYouMean(suggestionsFor(typo, long)) : '' };
+    return {
+      message: `unknown flag: ${typo}`,
+      hint: typo.startsWith('--') ? didYouMean(suggestionsFor(typo, long)) : '',
+    };
   }
   const unknownCommand = /^Unknown arguments?: (.*)$/i.exec(line);
   if (!spec && unknownCommand) {
@@ -134,7 +139,12 @@ function explainFailure(
   return { message: explainValidation(line, spec, argv, commands), hint: '' };
 }
 
-function explainValidation(line: string, spec: CommandSpec<any> | undefined, argv: readonly string[], commands: readonly CommandSpec<any>[]): string {
+function explainValidation(
+  line: string,
+  spec: CommandSpec<any> | undefined,
+  argv: readonly string[],
+  commands: readonly CommandSpec<any>[],
+): string {
   if (/^Not enough non-option arguments/i.test(line) || /^Missing required argument: name$/i.test(line)) {
     return `missing argument: usage is "${PROGRAM} ${spec?.command ?? '<command>'}"`;
   }
@@ -148,7 +158,10 @@ function explainValidation(line: string, spec: CommandSpec<any> | undefined, arg
   const choice = /^Invalid values: Argument: ([\w-]+), Given: (.*), Choices: (.*)$/i.exec(line);
   if (choice) return `invalid value ${choice[2]} for --${choice[1]} (one of ${choice[3]!.replace(/"/g, '')})`;
   if (/^a command is required/.test(line)) {
-    return `a command is required: one of ${commands.filter((c) => !c.hidden).map(commandName).join(', ')}`;
+    return `a command is required: one of ${commands
+      .filter((c) => !c.hidden)
+      .map(commandName)
+      .join(', ')}`;
   }
   return lowerFirst(line);
 }
@@ -157,7 +170,9 @@ class ParseFailure extends Error {}
 
 /** Every flag name (and alias) a command's parser knows, without dashes. */
 function declaredFlags(y: unknown): Set<string> {
-  const options = (y as { getOptions?: () => { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions?.();
+  const options = (
+    y as { getOptions?: () => { key: Record<string, unknown>; alias: Record<string, string[]> } }
+  ).getOptions?.();
   const names = new Set(['help', 'h', 'version']);
   if (!options) return names;
   for (const key of Object.keys(options.key)) names.add(key);

@@ -135,7 +135,11 @@ const SPINNER_AFTER_MS = 300;
 const SPINNER_EVERY_MS = 100;
 
 /** Runs the scan with a spinner on a terminal ("reading audit.log (2 of 3): 812 MB"). */
-export async function withProgress<T>(io: IO, inputs: number, run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>): Promise<T> {
+export async function withProgress<T>(
+  io: IO,
+  inputs: number,
+  run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>,
+): Promise<T> {
   const progress = await startProgress(io);
   const started = Date.now();
   let shownAt = 0;
@@ -151,7 +155,9 @@ export async function withProgress<T>(io: IO, inputs: number, run: (onProgress: 
       if (now - started < SPINNER_AFTER_MS || now - shownAt < SPINNER_EVERY_MS) return;
       shownAt = now;
       const which = inputs > 1 ? ` (${index} of ${inputs})` : '';
-      progress.step(`reading ${p.path === '-' ? 'stdin' : p.path}${which}: ${Math.round(p.bytes / 1e6).toLocaleString('en-US')} MB`);
+      progress.step(
+        `reading ${p.path === '-' ? 'stdin' : p.path}${which}: ${Math.round(p.bytes / 1e6).toLocaleString('en-US')} MB`,
+      );
     });
   } finally {
     progress.stop();

@@ -7,7 +7,16 @@ import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError, errorMessage } from '../errors.js';
 import { auditDocument } from '../audit/document.js';
 import type { ResolvedQuery } from '../audit/query.js';
-import { GROUP_BY, READ_VERBS, anyInputUnread, resolveQuery, runAudit, type AuditGroupBy, type AuditQuery, type AuditReport } from '../audit/run.js';
+import {
+  GROUP_BY,
+  READ_VERBS,
+  anyInputUnread,
+  resolveQuery,
+  runAudit,
+  type AuditGroupBy,
+  type AuditQuery,
+  type AuditReport,
+} from '../audit/run.js';
 import { openAuditLogs } from '../sources/audit-inputs.js';
 import { printPainted, printReport, printWarnings } from '../output/print.js';
 
@@ -49,16 +58,56 @@ const builder = (y: Argv<GlobalArgs>) =>
   withOutput(y)
     .positional('name', { type: 'string', describe: 'Secret name (omit for all Secrets)' })
     .options({
-      log: { type: 'string', coerce: repeated, describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)', demandOption: true, requiresArg: true },
+      log: {
+        type: 'string',
+        coerce: repeated,
+        describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)',
+        demandOption: true,
+        requiresArg: true,
+      },
       namespace: { alias: 'n', type: 'string', describe: 'Only Secrets in this namespace', requiresArg: true },
-      'all-namespaces': { alias: 'A', type: 'boolean', describe: 'Secrets in every namespace (the default without -n)' },
-      by: { type: 'string', choices: GROUP_BY, default: 'subject' as const, describe: 'Summarise by', requiresArg: true },
-      since: { type: 'string', coerce: repeated, describe: 'Only events after this time (duration like 2h, or RFC3339)', requiresArg: true },
-      until: { type: 'string', coerce: repeated, describe: 'Only events before this time (duration like 30m, or RFC3339)', requiresArg: true },
-      user: { type: 'string', coerce: repeated, describe: 'Only requests by this user (audit never talks to a cluster, so --user filters subjects here)', requiresArg: true },
-      verb: { type: 'string', coerce: repeated, describe: 'Only these verbs (get, list, watch; comma-separated)', requiresArg: true },
+      'all-namespaces': {
+        alias: 'A',
+        type: 'boolean',
+        describe: 'Secrets in every namespace (the default without -n)',
+      },
+      by: {
+        type: 'string',
+        choices: GROUP_BY,
+        default: 'subject' as const,
+        describe: 'Summarise by',
+        requiresArg: true,
+      },
+      since: {
+        type: 'string',
+        coerce: repeated,
+        describe: 'Only events after this time (duration like 2h, or RFC3339)',
+        requiresArg: true,
+      },
+      until: {
+        type: 'string',
+        coerce: repeated,
+        describe: 'Only events before this time (duration like 30m, or RFC3339)',
+        requiresArg: true,
+      },
+      user: {
+        type: 'string',
+        coerce: repeated,
+        describe: 'Only requests by this user (audit never talks to a cluster, so --user filters subjects here)',
+        requiresArg: true,
+      },
+      verb: {
+        type: 'string',
+        coerce: repeated,
+        describe: 'Only these verbs (get, list, watch; comma-separated)',
+        requiresArg: true,
+      },
       'denied-only': { type: 'boolean', default: false, describe: 'Only denied attempts' },
-      'include-system': { type: 'boolean', default: false, describe: 'List kubelets and control-plane components one by one' },
+      'include-system': {
+        type: 'boolean',
+        default: false,
+        describe: 'List kubelets and control-plane components one by one',
+      },
     })
     .epilog(EPILOG);
 
@@ -87,7 +136,9 @@ export const auditCommand = defineCommand({
     // A missing file is an error before anything is read or printed.
     const inputs = await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError);
     if (inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
-    const report = await withProgress(ctx.io, inputs.length, (onProgress) => runAudit(inputs, { ...plan.query, onProgress })).catch(asCliError);
+    const report = await withProgress(ctx.io, inputs.length, (onProgress) =>
+      runAudit(inputs, { ...plan.query, onProgress }),
+    ).catch(asCliError);
     print(report, plan, ctx);
     return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
   },
@@ -106,7 +157,10 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Flags alone: everything is checked before the first input is opened. */
 function validate(args: AuditArgs): AuditPlan {
   const name = secretNameArg(args.name);
-  if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one');
+  if (args.allNamespaces && args.namespace)
+    throw new UsageError(
+      '--namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one',
+    );
   const namespace = args.allNamespaces ? undefined : args.namespace || undefined;
   if (namespace !== undefined && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
     throw new UsageError(`invalid namespace "${namespace}": a lowercase DNS label such as prod`);
@@ -114,7 +168,8 @@ function validate(args: AuditArgs): AuditPlan {
   const logs = repeated(args.log);
   if (logs.length === 0) throw new UsageError('--log needs a file, directory, glob or - for stdin');
   // yargs does not check `choices` once it strips a flag's spelling; check them here.
-  if (!GROUP_BY.includes(args.by)) throw new UsageError(`invalid value "${args.by}" for --by (one of ${GROUP_BY.join(', ')})`);
+  if (!GROUP_BY.includes(args.by))
+    throw new UsageError(`invalid value "${args.by}" for --by (one of ${GROUP_BY.join(', ')})`);
   const verbs = commaList(args.verb).map((v) => v.toLowerCase());
   const badVerb = verbs.find((v) => !(READ_VERBS as readonly string[]).includes(v));
   if (badVerb) throw new UsageError(`invalid --verb "${badVerb}": one of ${READ_VERBS.join(', ')}`);
@@ -150,7 +205,8 @@ function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void 
   const document = auditDocument(report, plan.resolved, plan.query.user ?? null);
   const view = auditView(report.groupBy, emptyMessage(report, plan.resolved));
   // A system summary row has no key to hand to a script.
-  const shown = plan.output === 'name' ? { ...document, items: document.items.filter((r) => !isSystemRow(r)) } : document;
+  const shown =
+    plan.output === 'name' ? { ...document, items: document.items.filter((r) => !isSystemRow(r)) } : document;
   printReport(shown, view, plan, io);
   printWarnings(document, io);
   const denied = deniedLine(report);

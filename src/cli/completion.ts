@@ -3,7 +3,13 @@ import type { Argv } from 'yargs';
 import { commandName, defineCommand, type CommandSpec } from './command.js';
 import type { CommandContext } from './context.js';
 import { COMPLETION_SCRIPTS } from '../completion/scripts.js';
-import { formatCobra, planCompletion, type CommandModel, type CompletionRequest, type FlagSpec } from '../completion/complete.js';
+import {
+  formatCobra,
+  planCompletion,
+  type CommandModel,
+  type CompletionRequest,
+  type FlagSpec,
+} from '../completion/complete.js';
 import { kubeconfigContexts, realKubeconfigEnv } from '../kube/kubeconfig.js';
 import { listNames } from '../kube/names.js';
 import { RESOURCES, resourcePath } from '../kube/paths.js';
@@ -11,7 +17,8 @@ import { RESOURCES, resourcePath } from '../kube/paths.js';
 export const completionCommand = defineCommand({
   command: 'completion <shell>',
   describe: 'Print a shell completion script (bash, zsh or fish)',
-  builder: (y) => y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] as const, demandOption: true }),
+  builder: (y) =>
+    y.positional('shell', { type: 'string', choices: ['bash', 'zsh', 'fish'] as const, demandOption: true }),
   examples: [
     {
       command: 'source <(kubectl-secrets completion bash)',
@@ -29,7 +36,11 @@ export const completionCommand = defineCommand({
  * kubectl's kubectl_complete-secrets call) in cobra's format. Handled before
  * yargs parses anything, so words like --help are completed, not obeyed.
  */
-export async function runComplete(words: readonly string[], commands: readonly CommandSpec<any>[], ctx: CommandContext): Promise<number> {
+export async function runComplete(
+  words: readonly string[],
+  commands: readonly CommandSpec<any>[],
+  ctx: CommandContext,
+): Promise<number> {
   const line = words.length > 0 ? words : [''];
   const plan = planCompletion(line, commands.filter((c) => !c.hidden).map(modelOf));
   const candidates = [...plan.candidates, ...(await lookUp(plan, ctx))];
@@ -53,7 +64,12 @@ async function lookUp(plan: CompletionRequest, ctx: CommandContext): Promise<str
 
 function modelOf(spec: CommandSpec<any>): CommandModel {
   const y = spec.builder(yargs([]) as unknown as Argv<any>) as unknown as {
-    getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; boolean: string[]; choices: Record<string, string[]> };
+    getOptions(): {
+      key: Record<string, unknown>;
+      alias: Record<string, string[]>;
+      boolean: string[];
+      choices: Record<string, string[]>;
+    };
   };
   const options = y.getOptions();
   const positionals = [...spec.command.matchAll(/[<[]([\w-]+)/g)].map((m) => m[1]);

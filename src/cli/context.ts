@@ -47,11 +47,15 @@ export function createContext(args: SharedArgs, io: IO, interrupts: Interrupts):
       if (flags.asGroup?.length && !flags.as) throw new UsageError('--as-group requires --as (as in kubectl)');
       const timeoutMs = parseDuration(flags.requestTimeout ?? '30s');
       if (timeoutMs === undefined) {
-        throw new UsageError(`invalid --request-timeout "${flags.requestTimeout}": use a duration such as 30s or 2m (0 for none)`);
+        throw new UsageError(
+          `invalid --request-timeout "${flags.requestTimeout}": use a duration such as 30s or 2m (0 for none)`,
+        );
       }
       const resolved = resolveKubeconfig(flags, realKubeconfigEnv(io.env));
       if (verbosity >= 6) {
-        io.stderr.write(`using context "${resolved.target.contextName}" (${resolved.target.server}) from ${resolved.target.sources.join(':')}\n`);
+        io.stderr.write(
+          `using context "${resolved.target.contextName}" (${resolved.target.server}) from ${resolved.target.sources.join(':')}\n`,
+        );
       }
       client = new KubeClient(resolved, {
         impersonate: { user: flags.as, groups: flags.asGroup },
@@ -68,4 +72,3 @@ export function createContext(args: SharedArgs, io: IO, interrupts: Interrupts):
     },
   };
 }
-

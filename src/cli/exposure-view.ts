@@ -9,24 +9,39 @@ export interface UseRow {
   use: Use;
 }
 
-export const useRows = (consumers: readonly Consumer[]): UseRow[] => consumers.flatMap((consumer) => consumer.uses.map((use) => ({ consumer, use })));
+export const useRows = (consumers: readonly Consumer[]): UseRow[] =>
+  consumers.flatMap((consumer) => consumer.uses.map((use) => ({ consumer, use })));
 
-const SEVERITY_COLOR: Record<Worst, Color | undefined> = { high: 'red', medium: 'yellow', low: 'cyan', none: undefined };
+const SEVERITY_COLOR: Record<Worst, Color | undefined> = {
+  high: 'red',
+  medium: 'yellow',
+  low: 'cyan',
+  none: undefined,
+};
 const useWorst = (use: Use): Worst => worstOf(use.risks.map((r) => r.severity));
 const dash = (s: string): string => (s === '' ? '-' : s);
-
 
 export function exposureView(multiNamespace: boolean): View<UseRow> {
   return {
     columns: [
       ...(multiNamespace ? [{ header: 'namespace', value: (r: UseRow) => dash(r.consumer.namespace) }] : []),
       { header: 'consumer', value: (r) => `${r.consumer.kind}/${r.consumer.name}` },
-      { header: 'ready', value: (r) => (r.consumer.replicas ? `${r.consumer.replicas.ready}/${r.consumer.replicas.desired ?? r.consumer.replicas.current}` : '-') },
+      {
+        header: 'ready',
+        value: (r) =>
+          r.consumer.replicas
+            ? `${r.consumer.replicas.ready}/${r.consumer.replicas.desired ?? r.consumer.replicas.current}`
+            : '-',
+      },
       { header: 'container', value: (r) => containerLabel(r.use) },
       { header: 'how', value: (r) => describeUse(r.use) },
       { header: 'keys', value: (r) => (r.use.allKeys ? 'all' : dash(r.use.keys.join(','))) },
       { header: 'updates', value: (r) => UPDATE_LABELS[r.use.update.verdict] },
-      { header: 'risk', value: (r) => (useWorst(r.use) === 'none' ? '-' : useWorst(r.use)), color: (r) => SEVERITY_COLOR[useWorst(r.use)] },
+      {
+        header: 'risk',
+        value: (r) => (useWorst(r.use) === 'none' ? '-' : useWorst(r.use)),
+        color: (r) => SEVERITY_COLOR[useWorst(r.use)],
+      },
       { header: 'flags', value: (r) => dash([...new Set(r.use.risks.map((x) => x.id))].join(',')) },
       { header: 'nodes', wide: true, value: (r) => dash((r.consumer.nodes ?? []).join(',')) },
       { header: 'service-account', wide: true, value: (r) => r.consumer.serviceAccount ?? '-' },
@@ -109,14 +124,26 @@ export const inventoryView: View<InventoryRow> = {
   columns: [
     { header: 'namespace', value: (r) => r.namespace },
     { header: 'name', value: (r) => r.name },
-    { header: 'type', value: (r) => (r.exists === false ? '<missing>' : r.type ?? '?') },
+    { header: 'type', value: (r) => (r.exists === false ? '<missing>' : (r.type ?? '?')) },
     { header: 'keys', value: (r) => (r.keys === null ? '?' : String(r.keys)) },
     { header: 'consumers', value: (r) => String(r.consumers) },
-    { header: 'risk', value: (r) => (r.worstRisk === 'none' ? '-' : r.worstRisk), color: (r) => SEVERITY_COLOR[r.worstRisk] },
+    {
+      header: 'risk',
+      value: (r) => (r.worstRisk === 'none' ? '-' : r.worstRisk),
+      color: (r) => SEVERITY_COLOR[r.worstRisk],
+    },
     { header: 'manager', value: (r) => (r.manager ? `${r.manager}${r.managedBy ? ` (${r.managedBy})` : ''}` : '?') },
-    { header: 'status', value: (r) => r.status, color: (r) => (r.status === 'missing' ? 'red' : r.status === 'unused' ? 'gray' : undefined) },
+    {
+      header: 'status',
+      value: (r) => r.status,
+      color: (r) => (r.status === 'missing' ? 'red' : r.status === 'unused' ? 'gray' : undefined),
+    },
     { header: 'flags', wide: true, value: (r) => dash(r.risks.join(',')) },
-    { header: 'used-by', wide: true, value: (r) => dash([...r.consumerNames, ...r.producers.map((p) => `${p} (produces)`)].join(',')) },
+    {
+      header: 'used-by',
+      wide: true,
+      value: (r) => dash([...r.consumerNames, ...r.producers.map((p) => `${p} (produces)`)].join(',')),
+    },
     { header: 'key-names', wide: true, value: (r) => dash((r.keyNames ?? []).join(',')) },
   ],
   name: (r) => `secret/${r.name}`,
@@ -133,7 +160,10 @@ export function describeSecret(s: SecretSummary): string {
     : 'keys not read';
   const type = s.type ?? 'type unknown';
   const immutable = s.immutable ? ', immutable' : '';
-  const manager = !s.manager || s.manager.manager === 'none' ? 'managed by hand' : `managed by ${s.manager.manager}${s.manager.by ? ` (${s.manager.by})` : ''}`;
+  const manager =
+    !s.manager || s.manager.manager === 'none'
+      ? 'managed by hand'
+      : `managed by ${s.manager.manager}${s.manager.by ? ` (${s.manager.by})` : ''}`;
   const risks = (s.risks ?? []).map((r) => `  risk ${r.severity} ${r.id}: ${r.reason}\n`).join('');
   return `${id}: ${type}, ${keys}${immutable}; ${manager}${s.manager ? `: ${s.manager.hint.replace(/^managed by hand: /, '')}` : ''}.\n${risks}`;
 }

@@ -16,7 +16,10 @@ export const FAIL_ON_EXIT_CODE = 3;
 
 const builder = (y: Argv<GlobalArgs>) =>
   withOutput(withConnection(y))
-    .positional('name', { type: 'string', describe: 'Secret name (omit for an inventory of every Secret in the namespace, or with -A in all namespaces)' })
+    .positional('name', {
+      type: 'string',
+      describe: 'Secret name (omit for an inventory of every Secret in the namespace, or with -A in all namespaces)',
+    })
     .options({
       'fail-on': {
         type: 'string',
@@ -24,9 +27,22 @@ const builder = (y: Argv<GlobalArgs>) =>
         describe: `Exit ${FAIL_ON_EXIT_CODE} when a finding of this severity or worse exists (for CI gates)`,
         requiresArg: true,
       },
-      'metadata-only': { type: 'boolean', default: false, describe: 'Never read Secret data (metadata-only lists): key checks and types are skipped' },
-      'show-hashes': { type: 'boolean', default: false, describe: 'Show a truncated SHA-256 of each value (never the value) to compare copies' },
-      'chunk-size': { type: 'number', default: 500, describe: 'Objects per list request (as in kubectl)', requiresArg: true },
+      'metadata-only': {
+        type: 'boolean',
+        default: false,
+        describe: 'Never read Secret data (metadata-only lists): key checks and types are skipped',
+      },
+      'show-hashes': {
+        type: 'boolean',
+        default: false,
+        describe: 'Show a truncated SHA-256 of each value (never the value) to compare copies',
+      },
+      'chunk-size': {
+        type: 'number',
+        default: 500,
+        describe: 'Objects per list request (as in kubectl)',
+        requiresArg: true,
+      },
     });
 
 export const exposureCommand = defineCommand({
@@ -55,12 +71,14 @@ export const exposureCommand = defineCommand({
   handler: async (args, ctx) => {
     const name = secretNameArg(args.name);
     const chunk = Number(args.chunkSize);
-    if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`invalid --chunk-size ${args.chunkSize}: use a positive whole number`);
+    if (!Number.isInteger(chunk) || chunk < 1)
+      throw new UsageError(`invalid --chunk-size ${args.chunkSize}: use a positive whole number`);
     // yargs does not check `choices` of dashed flags once it strips the dashed spelling.
     if (args.failOn !== undefined && !SEVERITIES.includes(args.failOn)) {
       throw new UsageError(`invalid value "${args.failOn}" for --fail-on (one of ${SEVERITIES.join(', ')})`);
     }
-    if (args.showHashes && args.metadataOnly) throw new UsageError('--show-hashes needs Secret data: drop --metadata-only');
+    if (args.showHashes && args.metadataOnly)
+      throw new UsageError('--show-hashes needs Secret data: drop --metadata-only');
     const kube = ctx.connect();
     const scope: ExposureScope = {
       namespace: args.allNamespaces ? undefined : args.namespace || kube.target.namespace,
@@ -71,7 +89,11 @@ export const exposureCommand = defineCommand({
     };
     const result = await runExposure((s) => loadExposureSources(kube, s), scope);
     refuseUnknownSecret(result, scope);
-    print(result, { output: args.output, noHeaders: args.noHeaders, allNamespaces: scope.namespace === undefined }, ctx);
+    print(
+      result,
+      { output: args.output, noHeaders: args.noHeaders, allNamespaces: scope.namespace === undefined },
+      ctx,
+    );
     const failOn = args.failOn;
     if (failOn) {
       const n = findingsAtOrAbove(result.report.metadata.findings, failOn);
@@ -93,7 +115,11 @@ function refuseUnknownSecret(result: ExposureResult, scope: ExposureScope): void
   throw new CliError(`secret "${scope.name}" not found ${where}, and nothing references it`);
 }
 
-function print(result: ExposureResult, opts: { output: string; noHeaders: boolean; allNamespaces: boolean }, ctx: CommandContext): void {
+function print(
+  result: ExposureResult,
+  opts: { output: string; noHeaders: boolean; allNamespaces: boolean },
+  ctx: CommandContext,
+): void {
   const { output, noHeaders } = opts;
   if (result.kind === 'SecretInventory') {
     printReport(result.report, inventoryView, opts, ctx.io);

@@ -6,26 +6,62 @@ const OUTPUT = 'Output:';
 
 /** kubectl's connection and namespace flags, shared by every command that talks to a cluster. */
 export const connectionOptions = {
-  namespace: { alias: 'n', type: 'string', group: CONNECTION, describe: 'Namespace (default: the context\'s namespace, then "default")', requiresArg: true },
+  namespace: {
+    alias: 'n',
+    type: 'string',
+    group: CONNECTION,
+    describe: 'Namespace (default: the context\'s namespace, then "default")',
+    requiresArg: true,
+  },
   'all-namespaces': { alias: 'A', type: 'boolean', group: CONNECTION, describe: 'All namespaces' },
   context: { type: 'string', group: CONNECTION, describe: 'Kubeconfig context to use', requiresArg: true },
   cluster: { type: 'string', group: CONNECTION, describe: 'Kubeconfig cluster to use', requiresArg: true },
   user: { type: 'string', group: CONNECTION, describe: 'Kubeconfig user to use', requiresArg: true },
-  kubeconfig: { type: 'string', group: CONNECTION, describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', requiresArg: true },
+  kubeconfig: {
+    type: 'string',
+    group: CONNECTION,
+    describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
+    requiresArg: true,
+  },
   as: { type: 'string', group: CONNECTION, describe: 'User to impersonate', requiresArg: true },
-  'as-group': { type: 'string', coerce: repeated, group: CONNECTION, describe: 'Group to impersonate (repeatable)', requiresArg: true },
-  'request-timeout': { type: 'string', group: CONNECTION, default: '30s', describe: 'Timeout of one API request (e.g. 10s, 1m; 0 = none)', requiresArg: true },
+  'as-group': {
+    type: 'string',
+    coerce: repeated,
+    group: CONNECTION,
+    describe: 'Group to impersonate (repeatable)',
+    requiresArg: true,
+  },
+  'request-timeout': {
+    type: 'string',
+    group: CONNECTION,
+    default: '30s',
+    describe: 'Timeout of one API request (e.g. 10s, 1m; 0 = none)',
+    requiresArg: true,
+  },
 } as const satisfies Record<string, Options>;
 
 export function outputOptions(extraFormats: readonly string[] = []) {
   return {
-    output: { alias: 'o', type: 'string', group: OUTPUT, default: 'table', choices: [...OUTPUT_FORMATS, ...extraFormats], describe: 'Output format', requiresArg: true },
+    output: {
+      alias: 'o',
+      type: 'string',
+      group: OUTPUT,
+      default: 'table',
+      choices: [...OUTPUT_FORMATS, ...extraFormats],
+      describe: 'Output format',
+      requiresArg: true,
+    },
     'no-headers': { type: 'boolean', group: OUTPUT, default: false, describe: 'Omit table headers' },
   } as const satisfies Record<string, Options>;
 }
 
 export const verbosityOption = {
-  v: { type: 'number', default: 0, describe: 'Log level: 1 adds error details and stack traces, 6 logs API requests', requiresArg: true },
+  v: {
+    type: 'number',
+    default: 0,
+    describe: 'Log level: 1 adds error details and stack traces, 6 logs API requests',
+    requiresArg: true,
+  },
 } as const satisfies Record<string, Options>;
 
 /** The parsed shared flags, as every command sees them. */
@@ -63,5 +99,8 @@ export function repeated(value: string | string[] | undefined): string[] {
 
 /** A repeatable flag whose values may also be comma-separated (`--verb get,list`). */
 export function commaList(value: string | string[] | undefined): string[] {
-  return repeated(value).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return repeated(value)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }

@@ -48,9 +48,12 @@ export async function locateAndInvestigate(
   } finally {
     value.fill(0);
   }
-  const rows: MatchRow[] = scan.found.flatMap((s: ScannedSecret<KeyMatch>) => s.matches.map((m) => ({ namespace: s.namespace, name: s.name, type: s.type, ...m })));
+  const rows: MatchRow[] = scan.found.flatMap((s: ScannedSecret<KeyMatch>) =>
+    s.matches.map((m) => ({ namespace: s.namespace, name: s.name, type: s.type, ...m })),
+  );
   const where = plan.namespace === undefined ? 'all namespaces you may list' : `namespace ${plan.namespace}`;
-  const warnings = scan.gaps.length > 0 ? [`cannot list secrets in namespaces ${scan.gaps.join(', ')} (forbidden): not searched`] : [];
+  const warnings =
+    scan.gaps.length > 0 ? [`cannot list secrets in namespaces ${scan.gaps.join(', ')} (forbidden): not searched`] : [];
   const summary = `${rows.length === 0 ? 'no Secret holds' : `${scan.found.length} Secret${scan.found.length === 1 ? '' : 's'} hold`} the value (compared ${scan.compared} Secrets in ${where})`;
   if (plan.output === 'name') {
     for (const s of scan.found) io.stdout.write(`secret/${s.name} -n ${s.namespace}\n`);
@@ -60,13 +63,24 @@ export async function locateAndInvestigate(
   }
   const investigations: Investigation[] = [];
   for (const s of scan.found) {
-    investigations.push(await investigateSecret(kube, { namespace: s.namespace, name: s.name }, { inputs: plan.inputs, query: plan.query, includeSystem: plan.includeSystem, io }));
+    investigations.push(
+      await investigateSecret(
+        kube,
+        { namespace: s.namespace, name: s.name },
+        { inputs: plan.inputs, query: plan.query, includeSystem: plan.includeSystem, io },
+      ),
+    );
   }
   if (plan.output === 'json' || plan.output === 'yaml') {
     const doc = {
       apiVersion: API_VERSION,
       kind: 'LeakedValueReport',
-      metadata: { complete: warnings.length === 0, warnings, namespace: plan.namespace ?? null, compared: scan.compared },
+      metadata: {
+        complete: warnings.length === 0,
+        warnings,
+        namespace: plan.namespace ?? null,
+        compared: scan.compared,
+      },
       matches: rows,
       incidents: investigations.map((i) => incidentDocument(i.report)),
     };
@@ -75,7 +89,10 @@ export async function locateAndInvestigate(
     return 0;
   }
   io.stdout.write(`${summary}\n`);
-  if (rows.length > 0) io.stdout.write(renderTable(matchColumns, rows, { wide: false, noHeaders: plan.noHeaders, color: colorEnabled(io) }));
+  if (rows.length > 0)
+    io.stdout.write(
+      renderTable(matchColumns, rows, { wide: false, noHeaders: plan.noHeaders, color: colorEnabled(io) }),
+    );
   for (const w of warnings) warn(io, w);
   for (const i of investigations) {
     io.stdout.write(plan.output === 'markdown' ? '\n---\n\n' : '\n');

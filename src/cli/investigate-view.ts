@@ -38,7 +38,10 @@ export const subjectColumns: Column<AccessSubject>[] = [
   { header: 'first read', value: (s) => time(s.firstRead) },
   { header: 'last read', value: (s) => time(s.lastRead) },
   { header: 'verbs', value: (s) => list(s.verbs) },
-  { header: 'paths', value: (s) => list([...new Set(s.paths.map((p) => (p.memberOf ? `${p.path}(via ${p.memberOf})` : p.path)))]) },
+  {
+    header: 'paths',
+    value: (s) => list([...new Set(s.paths.map((p) => (p.memberOf ? `${p.path}(via ${p.memberOf})` : p.path)))]),
+  },
   { header: 'source ips', value: (s) => list(s.sourceIPs), wide: true },
   { header: 'user agents', value: (s) => list(s.userAgents), wide: true },
   { header: 'pods', value: (s) => list(s.pods), wide: true },
@@ -50,7 +53,10 @@ export const subjectColumns: Column<AccessSubject>[] = [
 const consumerColumns: Column<IncidentConsumer>[] = [
   { header: 'consumer', value: (c) => `${c.kind}/${c.name}` },
   { header: 'serviceaccount', value: (c) => c.serviceAccount ?? '' },
-  { header: 'ready', value: (c) => (c.replicas ? `${c.replicas.ready}/${c.replicas.desired ?? c.replicas.current}` : '') },
+  {
+    header: 'ready',
+    value: (c) => (c.replicas ? `${c.replicas.ready}/${c.replicas.desired ?? c.replicas.current}` : ''),
+  },
   { header: 'nodes', value: (c) => list(c.nodes) },
   { header: 'uses', value: (c) => list(c.uses) },
 ];
@@ -58,8 +64,15 @@ const consumerColumns: Column<IncidentConsumer>[] = [
 const timelineColumns: Column<IncidentTimelineEntry>[] = [
   { header: 'time', value: (t) => time(t.time) },
   { header: 'subject', value: (t) => t.subject },
-  { header: 'verb', value: (t) => (t.scope === 'named' || t.scope === 'field-selected' ? t.verb : `${t.verb} (${t.scope})`) },
-  { header: 'outcome', value: (t) => (t.code !== null && t.kind !== 'read' ? `${t.kind} (${t.code})` : t.kind), color: (t) => (t.kind === 'denied' ? 'red' : undefined) },
+  {
+    header: 'verb',
+    value: (t) => (t.scope === 'named' || t.scope === 'field-selected' ? t.verb : `${t.verb} (${t.scope})`),
+  },
+  {
+    header: 'outcome',
+    value: (t) => (t.code !== null && t.kind !== 'read' ? `${t.kind} (${t.code})` : t.kind),
+    color: (t) => (t.kind === 'denied' ? 'red' : undefined),
+  },
   { header: 'source ip', value: (t) => t.sourceIP ?? '' },
   { header: 'pod', value: (t) => t.pod ?? '' },
   { header: 'node', value: (t) => t.node ?? '' },
@@ -78,7 +91,12 @@ export function incidentDocument(report: IncidentReport): Record<string, unknown
 }
 
 /** `rows`: who-can's rows behind the subjects, for the Markdown access graph. */
-export function printIncident(report: IncidentReport, rows: readonly WhoCanRow[], opts: IncidentPrintOptions, io: IO): void {
+export function printIncident(
+  report: IncidentReport,
+  rows: readonly WhoCanRow[],
+  opts: IncidentPrintOptions,
+  io: IO,
+): void {
   switch (opts.output) {
     case 'json':
     case 'yaml':
@@ -91,7 +109,9 @@ export function printIncident(report: IncidentReport, rows: readonly WhoCanRow[]
       io.stdout.write(incidentMarkdown(report, summaryLines(report), rows));
       break;
     default:
-      io.stdout.write(incidentText(report, { wide: opts.output === 'wide', noHeaders: opts.noHeaders, color: colorEnabled(io) }));
+      io.stdout.write(
+        incidentText(report, { wide: opts.output === 'wide', noHeaders: opts.noHeaders, color: colorEnabled(io) }),
+      );
   }
   for (const w of report.metadata.warnings) warn(io, safeText(w));
 }
@@ -108,23 +128,42 @@ export function summaryLines(report: IncidentReport): string[] {
     ...(sec.type !== null ? { type: sec.type } : {}),
     ...(sec.immutable ? { immutable: true } : {}),
     ...(sec.keys !== null ? { keys: sec.keys } : {}),
-    ...(sec.manager !== null ? { manager: { manager: sec.manager.manager as ManagerKind, ...(sec.manager.by ? { by: sec.manager.by } : {}), evidence: '', hint: sec.manager.hint } } : {}),
+    ...(sec.manager !== null
+      ? {
+          manager: {
+            manager: sec.manager.manager as ManagerKind,
+            ...(sec.manager.by ? { by: sec.manager.by } : {}),
+            evidence: '',
+            hint: sec.manager.hint,
+          },
+        }
+      : {}),
   };
   const lines = [describeSecret(facts).trim()];
   const now = Date.parse(metadata.generatedAt);
   const history: string[] = [];
   if (sec.created) history.push(`created ${sec.created} (${formatAge(now - Date.parse(sec.created))} ago)`);
-  if (sec.lastChange) history.push(`last changed ${sec.lastChange.time} by ${sec.lastChange.manager} (${sec.lastChange.operation})`);
-  if (sec.rotation) history.push(`version ${sec.rotation.version ?? '?'} of ${sec.rotation.name} (${sec.rotation.stage ?? 'no stage'})`);
+  if (sec.lastChange)
+    history.push(`last changed ${sec.lastChange.time} by ${sec.lastChange.manager} (${sec.lastChange.operation})`);
+  if (sec.rotation)
+    history.push(
+      `version ${sec.rotation.version ?? '?'} of ${sec.rotation.name} (${sec.rotation.stage ?? 'no stage'})`,
+    );
   if (history.length > 0) lines.push(`${history.join('; ')}.`);
   const c = s.couldRead;
   const everyone = c.everyone.length > 0 ? `; EVERYONE: ${c.everyone.join(', ')}` : '';
   const could = `could read: ${c.subjects} subjects (${c.direct} direct, ${c.indirect} indirect${everyone})`;
   const d = s.didRead;
-  const did = d === null ? 'did read: unknown (no audit logs)' : `did read: ${d.subjects} subjects in ${d.requests} requests (${d.denied} denied)`;
+  const did =
+    d === null
+      ? 'did read: unknown (no audit logs)'
+      : `did read: ${d.subjects} subjects in ${d.requests} requests (${d.denied} denied)`;
   const m = s.mounted;
   lines.push(`${could}; ${did}; mounted in ${m.workloads} workloads, ${m.pods} pods, ${m.nodes} nodes.`);
-  if (metadata.window) lines.push(`window: ${metadata.window.since ?? 'start of the logs'} to ${metadata.window.until ?? 'end of the logs'}; logs: ${(metadata.logs ?? []).join(', ')}`);
+  if (metadata.window)
+    lines.push(
+      `window: ${metadata.window.since ?? 'start of the logs'} to ${metadata.window.until ?? 'end of the logs'}; logs: ${(metadata.logs ?? []).join(', ')}`,
+    );
   return lines.map(safeText);
 }
 
@@ -136,16 +175,30 @@ function incidentText(report: IncidentReport, table: { wide: boolean; noHeaders:
   };
   out.push(`${summaryLines(report).join('\n')}\n`);
   section('SUBJECTS', renderTable(subjectColumns, report.subjects, table));
-  if (report.metadata.hiddenControlPlane > 0) out.push(`(${report.metadata.hiddenControlPlane} control-plane subjects not shown; --include-system lists them)\n`);
+  if (report.metadata.hiddenControlPlane > 0)
+    out.push(`(${report.metadata.hiddenControlPlane} control-plane subjects not shown; --include-system lists them)\n`);
   section('CONSUMERS', renderTable(consumerColumns, report.consumers, table));
   if (report.metadata.logs !== null) {
-    const body = report.timeline.length > 0 ? renderTable(timelineColumns, report.timeline, table) : 'no reads or denials in the window\n';
+    const body =
+      report.timeline.length > 0
+        ? renderTable(timelineColumns, report.timeline, table)
+        : 'no reads or denials in the window\n';
     section('TIMELINE', body);
-    if (report.metadata.timelineDropped > 0) out.push(`(${report.metadata.timelineDropped} later requests not listed)\n`);
+    if (report.metadata.timelineDropped > 0)
+      out.push(`(${report.metadata.timelineDropped} later requests not listed)\n`);
   }
   const steps = report.nextSteps.map((step, i) => {
-    const command = step.command === null ? '' : `${step.command.split('\n').map((l, j) => (j === 0 ? l : `     ${l}`)).join('\n')}\n`;
-    const reason = step.reason.split('\n').map((l) => `     # ${l}`).join('\n');
+    const command =
+      step.command === null
+        ? ''
+        : `${step.command
+            .split('\n')
+            .map((l, j) => (j === 0 ? l : `     ${l}`))
+            .join('\n')}\n`;
+    const reason = step.reason
+      .split('\n')
+      .map((l) => `     # ${l}`)
+      .join('\n');
     return `${String(i + 1).padStart(2)}. ${command || `${reason.trimStart().slice(2)}\n`}${command ? `${reason}\n` : ''}`;
   });
   section('NEXT STEPS', steps.map(safeText).join(''));

@@ -33,14 +33,30 @@ const builder = (y: Argv<GlobalArgs>) =>
   withOutput(withConnection(y), ['markdown'])
     .positional('name', { type: 'string', describe: 'Secret name' })
     .options({
-      log: { type: 'string', coerce: repeated, requiresArg: true, describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)' },
-      since: { type: 'string', coerce: repeated, requiresArg: true, describe: 'Only requests after this time (duration like 30d, or RFC3339)' },
-      until: { type: 'string', coerce: repeated, requiresArg: true, describe: 'Only requests before this time (duration or RFC3339)' },
+      log: {
+        type: 'string',
+        coerce: repeated,
+        requiresArg: true,
+        describe: 'Audit log file, directory, glob or - for stdin (repeatable; .gz read too)',
+      },
+      since: {
+        type: 'string',
+        coerce: repeated,
+        requiresArg: true,
+        describe: 'Only requests after this time (duration like 30d, or RFC3339)',
+      },
+      until: {
+        type: 'string',
+        coerce: repeated,
+        requiresArg: true,
+        describe: 'Only requests before this time (duration or RFC3339)',
+      },
       'include-system': { type: 'boolean', default: false, describe: 'List control-plane components one by one' },
       'value-from-file': {
         type: 'string',
         requiresArg: true,
-        describe: 'Find the Secrets and keys that hold a leaked value read from this file (- for stdin), then investigate each; never give the value itself',
+        describe:
+          'Find the Secrets and keys that hold a leaked value read from this file (- for stdin), then investigate each; never give the value itself',
       },
     })
     .epilog(EPILOG);
@@ -69,12 +85,24 @@ export const investigateCommand = defineCommand({
     const plan = validate(args);
     // The leaked value (refused if too large) and the log inputs (a missing file is an error) before the cluster.
     const value = plan.valueFile !== undefined ? await readLeakedValue(plan.valueFile, ctx.io.stdin) : undefined;
-    const inputs = plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
+    const inputs =
+      plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
     if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
     const kube = sharingLists(ctx.connect());
-    if (value !== undefined) return locateAndInvestigate(kube, value, { ...plan, inputs, namespace: args.allNamespaces ? undefined : args.namespace || undefined }, ctx.io);
+    if (value !== undefined)
+      return locateAndInvestigate(
+        kube,
+        value,
+        { ...plan, inputs, namespace: args.allNamespaces ? undefined : args.namespace || undefined },
+        ctx.io,
+      );
     const secret = { namespace: kube.target.namespace, name: plan.name! };
-    const { report, rows } = await investigateSecret(kube, secret, { inputs, query: plan.query, includeSystem: plan.includeSystem, io: ctx.io });
+    const { report, rows } = await investigateSecret(kube, secret, {
+      inputs,
+      query: plan.query,
+      includeSystem: plan.includeSystem,
+      io: ctx.io,
+    });
     printIncident(report, rows, { output: plan.output, noHeaders: plan.noHeaders }, ctx.io);
     return 0;
   },
@@ -87,16 +115,39 @@ function validate(args: InvestigateArgs): InvestigatePlan {
     if (name !== undefined) throw new UsageError('give a Secret NAME or --value-from-file, not both');
     if (valueFile === '') throw new UsageError('--value-from-file needs a path, or - for stdin');
   } else {
-    if (name === undefined) throw new UsageError('investigate needs a Secret name: kubectl secrets investigate NAME [-n NAMESPACE] [--log PATH]');
-    if (args.allNamespaces) throw new UsageError('investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces');
+    if (name === undefined)
+      throw new UsageError(
+        'investigate needs a Secret name: kubectl secrets investigate NAME [-n NAMESPACE] [--log PATH]',
+      );
+    if (args.allNamespaces)
+      throw new UsageError(
+        'investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces',
+      );
   }
   if (args.allNamespaces && args.namespace) throw new UsageError('--namespace and --all-namespaces cannot be combined');
   const logs = repeated(args.log);
-  if (valueFile !== undefined && logs.includes('-')) throw new UsageError('--log - cannot be combined with --value-from-file: each match reads the logs again; give the log files');
+  if (valueFile !== undefined && logs.includes('-'))
+    throw new UsageError(
+      '--log - cannot be combined with --value-from-file: each match reads the logs again; give the log files',
+    );
   const since = single('since', args.since, 'a duration or an RFC3339 time');
   const until = single('until', args.until, 'a duration or an RFC3339 time');
-  if (logs.length === 0 && (since !== undefined || until !== undefined)) throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
-  const query = { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), includeSystem: true, now: new Date() };
+  if (logs.length === 0 && (since !== undefined || until !== undefined))
+    throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
+  const query = {
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    includeSystem: true,
+    now: new Date(),
+  };
   resolveQuery(query); // a bad --since/--until is refused before anything is read
-  return { name, valueFile, logs, query, includeSystem: args.includeSystem === true, output: args.output, noHeaders: args.noHeaders };
+  return {
+    name,
+    valueFile,
+    logs,
+    query,
+    includeSystem: args.includeSystem === true,
+    output: args.output,
+    noHeaders: args.noHeaders,
+  };
 }

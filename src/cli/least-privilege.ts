@@ -81,9 +81,18 @@ export const leastPrivilegeCommand = defineCommand({
   describe: 'Who can read Secrets but never did, and a tighter RBAC proven to keep every read',
   builder,
   examples: [
-    { command: '$0 least-privilege -A --log audit.log --since 90d', describe: 'Judge every binding that grants reading Secrets against 90 days of audit logs' },
-    { command: '$0 least-privilege -n shop --log audit.log -o yaml', describe: 'The same for namespace shop, as a LeastPrivilegeReport (schema: docs/output.md)' },
-    { command: '$0 least-privilege -n shop --log audit.log --suggest-undo > undo.yaml', describe: 'Keep the YAML that restores the bindings, before applying a --suggest' },
+    {
+      command: '$0 least-privilege -A --log audit.log --since 90d',
+      describe: 'Judge every binding that grants reading Secrets against 90 days of audit logs',
+    },
+    {
+      command: '$0 least-privilege -n shop --log audit.log -o yaml',
+      describe: 'The same for namespace shop, as a LeastPrivilegeReport (schema: docs/output.md)',
+    },
+    {
+      command: '$0 least-privilege -n shop --log audit.log --suggest-undo > undo.yaml',
+      describe: 'Keep the YAML that restores the bindings, before applying a --suggest',
+    },
   ],
   handler: async (args, ctx) => {
     const plan = validate(args);

@@ -20,7 +20,9 @@ export function reportError(err: unknown, io: IO, ctx: CommandContext | undefine
     }
     return cliError.exitCode;
   }
-  io.stderr.write(`error: internal error: ${escapeLine(errorMessage(err))}${verbosity >= 1 ? '' : ' (run with -v=1 for the stack trace)'}\n`);
+  io.stderr.write(
+    `error: internal error: ${escapeLine(errorMessage(err))}${verbosity >= 1 ? '' : ' (run with -v=1 for the stack trace)'}\n`,
+  );
   if (verbosity >= 1 && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return 1;
 }

@@ -30,7 +30,9 @@ export const ROTATION_VIEW: View<RotationRow> = {
 /** The lines above the consumer table of a plan: what will be created or written, and kept. */
 export function planHeader(prepared: Prepared, dryRun: boolean): string[] {
   const { plan, merged, newVersion, journal } = prepared;
-  const lines = [`Rotation plan for Secret ${plan.logical} in namespace ${plan.namespace} (${plan.mode}${dryRun ? ', dry run: nothing changes' : ''}):`];
+  const lines = [
+    `Rotation plan for Secret ${plan.logical} in namespace ${plan.namespace} (${plan.mode}${dryRun ? ', dry run: nothing changes' : ''}):`,
+  ];
   const keys = [
     merged.added.length ? `added ${merged.added.join(', ')}` : '',
     merged.changed.length ? `changed ${merged.changed.join(', ')}` : '',
@@ -39,15 +41,23 @@ export function planHeader(prepared: Prepared, dryRun: boolean): string[] {
     merged.removed.length ? `removed ${merged.removed.join(', ')}` : '',
   ].filter((k) => k !== '');
   if (newVersion) {
-    lines.push(`  new Secret: ${plan.to} (version ${journal.version}, type ${newVersion.type}${newVersion.immutable ? ', immutable' : ', mutable'}), replacing ${plan.from}`);
+    lines.push(
+      `  new Secret: ${plan.to} (version ${journal.version}, type ${newVersion.type}${newVersion.immutable ? ', immutable' : ', mutable'}), replacing ${plan.from}`,
+    );
   } else {
-    lines.push(`  update ${plan.from} in place (a copy of the old values goes to ${plan.logical}-previous for rollback)`);
+    lines.push(
+      `  update ${plan.from} in place (a copy of the old values goes to ${plan.logical}-previous for rollback)`,
+    );
   }
   lines.push(`  keys: ${keys.join('; ')}`);
   if (plan.mode === 'blue-green') {
-    lines.push(`  when every rollout is healthy: ${plan.to} current, ${plan.from} previous; unused versions beyond --keep ${journal.keep} are deleted`);
+    lines.push(
+      `  when every rollout is healthy: ${plan.to} current, ${plan.from} previous; unused versions beyond --keep ${journal.keep} are deleted`,
+    );
   }
-  lines.push(`  on failure: ${plan.mode === 'blue-green' ? `consumers go back to ${plan.from}` : 'the old values are written back and the restarted consumers restarted again'}`);
+  lines.push(
+    `  on failure: ${plan.mode === 'blue-green' ? `consumers go back to ${plan.from}` : 'the old values are written back and the restarted consumers restarted again'}`,
+  );
   return lines;
 }
 
@@ -55,7 +65,9 @@ export function planHeader(prepared: Prepared, dryRun: boolean): string[] {
 export function planLines(prepared: Prepared): string[] {
   const lines = planHeader(prepared, false);
   for (const row of rotationRows(undefined, prepared.plan)) {
-    lines.push(`  ${row.action === 'skip' ? 'NOT ROTATED' : row.action} ${row.kind}/${row.name}${row.uses.length ? ` (${row.uses.join(', ')})` : ''}: ${row.message ?? ''}`);
+    lines.push(
+      `  ${row.action === 'skip' ? 'NOT ROTATED' : row.action} ${row.kind}/${row.name}${row.uses.length ? ` (${row.uses.join(', ')})` : ''}: ${row.message ?? ''}`,
+    );
   }
   if (prepared.plan.consumers.length === 0) lines.push('  no workload uses it: only the Secret changes');
   return lines;
@@ -64,7 +76,10 @@ export function planLines(prepared: Prepared): string[] {
 export function retireLines(plan: RetirePlan): string[] {
   const lines = [`current version: ${plan.current ?? '(none)'}`];
   for (const v of plan.inUse) lines.push(`  keep ${v.name}: still in use (${(plan.usedBy[v.name] ?? []).join(', ')})`);
-  for (const v of plan.retire) lines.push(`  delete ${v.name}${v.version > 0 ? ` (version ${v.version}${v.stage ? `, ${v.stage}` : ''})` : ' (in-place backup)'}`);
+  for (const v of plan.retire)
+    lines.push(
+      `  delete ${v.name}${v.version > 0 ? ` (version ${v.version}${v.stage ? `, ${v.stage}` : ''})` : ' (in-place backup)'}`,
+    );
   if (plan.retire.length === 0) lines.push('  nothing to delete');
   return lines;
 }
@@ -73,21 +88,41 @@ export type RotationReport = Report<RotationRow>;
 
 /** --dry-run: the plan (its warnings were printed on stderr as they came). */
 export function planReport({ prepared, complete, warnings }: Proposal): RotationReport {
-  return { kind: 'RotationReport', metadata: { ...summaryOf(prepared.journal, true), complete, warnings }, items: rotationRows(undefined, prepared.plan) };
+  return {
+    kind: 'RotationReport',
+    metadata: { ...summaryOf(prepared.journal, true), complete, warnings },
+    items: rotationRows(undefined, prepared.plan),
+  };
 }
 
 /** What a rotation did; `plan` (known when this process planned it) adds the consumers it skipped. */
-export function outcomeReport(journal: Journal, plan: Plan | undefined, { complete, warnings }: Pick<Proposal, 'complete' | 'warnings'>): RotationReport {
-  return { kind: 'RotationReport', metadata: { ...summaryOf(journal, false), complete, warnings }, items: rotationRows(journal, plan) };
+export function outcomeReport(
+  journal: Journal,
+  plan: Plan | undefined,
+  { complete, warnings }: Pick<Proposal, 'complete' | 'warnings'>,
+): RotationReport {
+  return {
+    kind: 'RotationReport',
+    metadata: { ...summaryOf(journal, false), complete, warnings },
+    items: rotationRows(journal, plan),
+  };
 }
 
 /** --resume with nothing interrupted to finish. */
 export function nothingToResumeReport(namespace: string, name: string, result: ResumeResult): RotationReport {
-  return { kind: 'RotationReport', metadata: { namespace, name, result: result.abandoned ? 'aborted' : 'nothing-to-resume', notes: result.notes }, items: [] };
+  return {
+    kind: 'RotationReport',
+    metadata: { namespace, name, result: result.abandoned ? 'aborted' : 'nothing-to-resume', notes: result.notes },
+    items: [],
+  };
 }
 
 /** --retire: what was (or, planned, would be) deleted and what is kept. */
-export function retireReport(namespace: string, plan: RetirePlan, { dryRun, deleted, result }: { dryRun: boolean; deleted: string[]; result: 'planned' | 'retired' }): RotationReport {
+export function retireReport(
+  namespace: string,
+  plan: RetirePlan,
+  { dryRun, deleted, result }: { dryRun: boolean; deleted: string[]; result: 'planned' | 'retired' },
+): RotationReport {
   return {
     kind: 'RotationReport',
     metadata: {

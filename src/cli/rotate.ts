@@ -8,7 +8,16 @@ import { InterruptedError } from './interrupt.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
-import { nothingToResumeReport, outcomeReport, planHeader, planLines, planReport, retireLines, retireReport, ROTATION_VIEW } from './rotate-view.js';
+import {
+  nothingToResumeReport,
+  outcomeReport,
+  planHeader,
+  planLines,
+  planReport,
+  retireLines,
+  retireReport,
+  ROTATION_VIEW,
+} from './rotate-view.js';
 import { CliError, UsageError } from '../errors.js';
 import { requirePermissions } from '../kube/permissions.js';
 import { KubeRotationCluster } from '../kube/rotation.js';
@@ -19,7 +28,17 @@ import type { Journal } from '../rotate/journal.js';
 import { holderIdentity } from '../rotate/lock.js';
 import type { Plan } from '../rotate/plan.js';
 import { outcomeLine } from '../rotate/report.js';
-import { exitCodeOf, lockedNow, planRetire, proposeRotation, resumeRotation, retire, startRotation, type Proposal, type RotateDeps } from '../rotate/run.js';
+import {
+  exitCodeOf,
+  lockedNow,
+  planRetire,
+  proposeRotation,
+  resumeRotation,
+  retire,
+  startRotation,
+  type Proposal,
+  type RotateDeps,
+} from '../rotate/run.js';
 import type { RunEvents } from '../rotate/run-steps.js';
 import { readValueSources } from '../sources/value-files.js';
 import { MAX_SECRET_BYTES } from '../rotate/values.js';
@@ -49,23 +68,58 @@ Exit codes:
 
 const builder = (y: Argv<GlobalArgs>) =>
   withOutput(withConnection(y))
-    .positional('name', { type: 'string', describe: 'Secret name (the logical name for versioned Secrets)', demandOption: true })
+    .positional('name', {
+      type: 'string',
+      describe: 'Secret name (the logical name for versioned Secrets)',
+      demandOption: true,
+    })
     .options({
-      'from-file': { type: 'string', array: true, requiresArg: true, describe: 'New value from a file: [key=]path (repeatable; key=- reads stdin; a directory adds each file)' },
-      'from-env-file': { type: 'string', array: true, requiresArg: true, describe: 'New values from a KEY=VALUE file (repeatable)' },
-      'from-literal': { type: 'string', array: true, requiresArg: true, describe: 'New value key=value (repeatable; ends up in shell history)' },
+      'from-file': {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'New value from a file: [key=]path (repeatable; key=- reads stdin; a directory adds each file)',
+      },
+      'from-env-file': {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'New values from a KEY=VALUE file (repeatable)',
+      },
+      'from-literal': {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'New value key=value (repeatable; ends up in shell history)',
+      },
       'replace-all': { type: 'boolean', default: false, describe: 'Drop keys not given instead of carrying them over' },
-      'in-place': { type: 'boolean', default: false, describe: 'Update the Secret itself and restart consumers that need it' },
+      'in-place': {
+        type: 'boolean',
+        default: false,
+        describe: 'Update the Secret itself and restart consumers that need it',
+      },
       'restart-all': { type: 'boolean', default: false, describe: 'With --in-place, restart file-mount consumers too' },
       mutable: { type: 'boolean', default: false, describe: 'Create the new version mutable (default: immutable)' },
-      timeout: { type: 'string', requiresArg: true, describe: `How long each rollout may take (default ${DEFAULT_TIMEOUT}; --resume: the rotation's own)` },
+      timeout: {
+        type: 'string',
+        requiresArg: true,
+        describe: `How long each rollout may take (default ${DEFAULT_TIMEOUT}; --resume: the rotation's own)`,
+      },
       keep: { type: 'number', default: 2, requiresArg: true, describe: 'Versions to keep, current included' },
-      'no-rollback': { type: 'boolean', default: false, describe: 'Leave a failed rotation for inspection instead of rolling back' },
+      'no-rollback': {
+        type: 'boolean',
+        default: false,
+        describe: 'Leave a failed rotation for inspection instead of rolling back',
+      },
       'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
       yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
       resume: { type: 'boolean', default: false, describe: 'Finish or roll back an interrupted rotation' },
       retire: { type: 'boolean', default: false, describe: 'Delete versions no consumer uses (never the current one)' },
-      force: { type: 'boolean', default: false, describe: 'Rotate a Secret another tool manages, and repoint workloads Helm/Argo CD/Flux manage' },
+      force: {
+        type: 'boolean',
+        default: false,
+        describe: 'Rotate a Secret another tool manages, and repoint workloads Helm/Argo CD/Flux manage',
+      },
     })
     .epilog(EPILOG);
 
@@ -95,7 +149,11 @@ export const rotateCommand = defineCommand({
   ],
   handler: async (args, ctx) => {
     const options = validate(args);
-    const running = args.resume ? resumeCommand(args, options, ctx) : args.retire ? retireCommand(args, ctx) : rotateNow(args, options, ctx);
+    const running = args.resume
+      ? resumeCommand(args, options, ctx)
+      : args.retire
+        ? retireCommand(args, ctx)
+        : rotateNow(args, options, ctx);
     return running.catch(rethrowAsCliError);
   },
 });
@@ -108,17 +166,23 @@ function validate(args: RotateArgs): Validated {
   if (args.allNamespaces) throw new UsageError('rotate works in one namespace: use -n instead of -A');
   const values = repeated(args.fromFile).length + repeated(args.fromEnvFile).length + repeated(args.fromLiteral).length;
   if (args.resume && args.retire) throw new UsageError('--resume and --retire cannot be combined');
-  if ((args.resume || args.retire) && (values > 0 || args.inPlace || args.replaceAll || args.mutable || args.restartAll)) {
+  if (
+    (args.resume || args.retire) &&
+    (values > 0 || args.inPlace || args.replaceAll || args.mutable || args.restartAll)
+  ) {
     throw new UsageError(`--${args.resume ? 'resume' : 'retire'} takes no new values and no rotation flags`);
   }
   if (args.resume && args.dryRun) throw new UsageError('--dry-run cannot be combined with --resume');
   if (args.restartAll && !args.inPlace) throw new UsageError('--restart-all applies to --in-place rotations');
-  if (args.mutable && args.inPlace) throw new UsageError('--mutable applies to new versions (blue/green), not to --in-place');
-  if (!Number.isInteger(args.keep) || args.keep < 1) throw new UsageError(`invalid --keep ${args.keep}: a whole number of versions, at least 1`);
+  if (args.mutable && args.inPlace)
+    throw new UsageError('--mutable applies to new versions (blue/green), not to --in-place');
+  if (!Number.isInteger(args.keep) || args.keep < 1)
+    throw new UsageError(`invalid --keep ${args.keep}: a whole number of versions, at least 1`);
   let timeoutMs: number | undefined;
   if (args.timeout !== undefined) {
     timeoutMs = parseDuration(args.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`invalid --timeout "${args.timeout}": use a duration such as 90s or 5m`);
+    if (timeoutMs === undefined || timeoutMs <= 0)
+      throw new UsageError(`invalid --timeout "${args.timeout}": use a duration such as 90s or 5m`);
   }
   return { timeoutMs };
 }
@@ -127,9 +191,17 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
   const { io } = ctx;
   const rotationTimeout = timeoutMs ?? parseDuration(DEFAULT_TIMEOUT)!;
   // Input problems are reported before the cluster is even contacted.
-  const read = await readValueSources({ fromFile: repeated(args.fromFile), fromEnvFile: repeated(args.fromEnvFile), fromLiteral: repeated(args.fromLiteral) }, io.stdin, {
-    maxBytes: MAX_SECRET_BYTES,
-  });
+  const read = await readValueSources(
+    {
+      fromFile: repeated(args.fromFile),
+      fromEnvFile: repeated(args.fromEnvFile),
+      fromLiteral: repeated(args.fromLiteral),
+    },
+    io.stdin,
+    {
+      maxBytes: MAX_SECRET_BYTES,
+    },
+  );
   for (const w of read.warnings) warn(io, w);
 
   const deps = connect(ctx);
@@ -158,13 +230,25 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
     return EXIT.ok;
   }
   if (!args.yes) {
-    if (read.usedStdin) throw new CliError('the new value came from stdin, so no confirmation can be read: add --yes (or --dry-run to see the plan)');
-    if (!canPrompt(io)) throw new CliError('refusing to rotate without confirmation: not a terminal; add --yes (or --dry-run to see the plan)');
+    if (read.usedStdin)
+      throw new CliError(
+        'the new value came from stdin, so no confirmation can be read: add --yes (or --dry-run to see the plan)',
+      );
+    if (!canPrompt(io))
+      throw new CliError(
+        'refusing to rotate without confirmation: not a terminal; add --yes (or --dry-run to see the plan)',
+      );
     writeLines(io.stderr, planLines(prepared));
     if (!(await confirm(io, `Rotate ${prepared.plan.logical}?`))) throw new CliError('not confirmed: nothing changed');
   }
 
-  const journal = await withProgress(ctx, (events, stopRequested) => startRotation(prepared, { ...deps, events, stopRequested }, { timeoutMs: rotationTimeout, rollback: !args.noRollback }));
+  const journal = await withProgress(ctx, (events, stopRequested) =>
+    startRotation(
+      prepared,
+      { ...deps, events, stopRequested },
+      { timeoutMs: rotationTimeout, rollback: !args.noRollback },
+    ),
+  );
   printOutcome(journal, prepared.plan, proposal, args, io);
   return exitCodeOf(journal);
 }
@@ -173,10 +257,17 @@ async function resumeCommand(args: RotateArgs, { timeoutMs }: Validated, ctx: Co
   const { io } = ctx;
   const deps = connect(ctx);
   await requirePermissions(ctx.connect(), 'rotate', deps.cluster.namespace);
-  const result = await withProgress(ctx, (events, stopRequested) => resumeRotation(args.name, { ...deps, events, stopRequested }, { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback }));
+  const result = await withProgress(ctx, (events, stopRequested) =>
+    resumeRotation(
+      args.name,
+      { ...deps, events, stopRequested },
+      { ...(timeoutMs ? { timeoutMs } : {}), rollback: !args.noRollback },
+    ),
+  );
   if (result.nothing) {
     writeLines(io.stderr, result.notes);
-    if (isStructured(args)) printReport(nothingToResumeReport(deps.cluster.namespace, args.name, result), ROTATION_VIEW, args, io);
+    if (isStructured(args))
+      printReport(nothingToResumeReport(deps.cluster.namespace, args.name, result), ROTATION_VIEW, args, io);
     // A rotation that stopped before its first write changed nothing, but did not rotate either.
     return result.abandoned ? EXIT.rolledBack : EXIT.ok;
   }
@@ -194,20 +285,43 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
   const locked = await lockedNow(deps.cluster, args.name);
   if (locked && !args.dryRun) throw new CliError(locked);
   if (args.dryRun || candidates.length === 0) {
-    if (isStructured(args)) printReport(retireReport(namespace, plan, { dryRun: args.dryRun, deleted: candidates, result: 'planned' }), ROTATION_VIEW, args, io);
+    if (isStructured(args))
+      printReport(
+        retireReport(namespace, plan, { dryRun: args.dryRun, deleted: candidates, result: 'planned' }),
+        ROTATION_VIEW,
+        args,
+        io,
+      );
     else writeLines(io.stdout, retireLines(plan));
     return EXIT.ok;
   }
   if (!args.yes) {
-    if (!canPrompt(io)) throw new CliError('refusing to delete versions without confirmation: not a terminal; add --yes (or --dry-run to see what would go)');
+    if (!canPrompt(io))
+      throw new CliError(
+        'refusing to delete versions without confirmation: not a terminal; add --yes (or --dry-run to see what would go)',
+      );
     writeLines(io.stderr, retireLines(plan));
-    if (!(await confirm(io, `Delete ${candidates.length} unused version${candidates.length === 1 ? '' : 's'} of ${args.name}?`))) {
+    if (
+      !(await confirm(
+        io,
+        `Delete ${candidates.length} unused version${candidates.length === 1 ? '' : 's'} of ${args.name}?`,
+      ))
+    ) {
       throw new CliError('not confirmed: nothing deleted');
     }
   }
   const deleted = await withProgress(ctx, (events, stopRequested) => retire(plan, { ...deps, events, stopRequested }));
-  if (isStructured(args)) printReport(retireReport(namespace, plan, { dryRun: args.dryRun, deleted, result: 'retired' }), ROTATION_VIEW, args, io);
-  else io.stdout.write(`retired ${deleted.length} version${deleted.length === 1 ? '' : 's'} of ${args.name}${deleted.length ? `: ${deleted.join(', ')}` : ''}\n`);
+  if (isStructured(args))
+    printReport(
+      retireReport(namespace, plan, { dryRun: args.dryRun, deleted, result: 'retired' }),
+      ROTATION_VIEW,
+      args,
+      io,
+    );
+  else
+    io.stdout.write(
+      `retired ${deleted.length} version${deleted.length === 1 ? '' : 's'} of ${args.name}${deleted.length ? `: ${deleted.join(', ')}` : ''}\n`,
+    );
   return EXIT.ok;
 }
 
@@ -218,7 +332,9 @@ function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
   const machine = machineIdentity();
   return {
     // KUBECTL_SECRETS_ROTATE_POLL=1 waits for rollouts by polling, as before watches (the bench compares both).
-    cluster: new KubeRotationCluster(kube, kube.target.namespace, { watch: ctx.io.env.KUBECTL_SECRETS_ROTATE_POLL !== '1' }),
+    cluster: new KubeRotationCluster(kube, kube.target.namespace, {
+      watch: ctx.io.env.KUBECTL_SECRETS_ROTATE_POLL !== '1',
+    }),
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     identity: { holder: holderIdentity(host, process.pid, machine), host, ...(machine ? { machine } : {}), isAlive },
     newId: () => randomBytes(6).toString('hex'),
@@ -298,7 +414,13 @@ function writeLines(stream: Writer, lines: readonly string[]): void {
   for (const line of lines) stream.write(`${line}\n`);
 }
 
-function printOutcome(journal: Journal, plan: Plan | undefined, completeness: Pick<Proposal, 'complete' | 'warnings'>, args: SharedArgs, io: IO): void {
+function printOutcome(
+  journal: Journal,
+  plan: Plan | undefined,
+  completeness: Pick<Proposal, 'complete' | 'warnings'>,
+  args: SharedArgs,
+  io: IO,
+): void {
   printReport(outcomeReport(journal, plan, completeness), ROTATION_VIEW, args, io);
   if (isTable(args)) io.stdout.write(`${outcomeLine(journal, plan)}\n`);
 }

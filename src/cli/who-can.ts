@@ -21,7 +21,14 @@ import type { WhoCanOptions } from '../whocan/analyze.js';
 import { READ_VERBS, rowIdentity, type WhoCanRow } from '../whocan/report.js';
 import { ruleText } from '../whocan/rules.js';
 import type { WhoCanResult } from '../whocan/run.js';
-import { identityKey, identityLabel, identityName, parseIdentity, parseSubjectKind, type Identity } from '../whocan/subjects.js';
+import {
+  identityKey,
+  identityLabel,
+  identityName,
+  parseIdentity,
+  parseSubjectKind,
+  type Identity,
+} from '../whocan/subjects.js';
 import type { AccessQuestion } from '../whocan/verify.js';
 
 const EPILOG = `Exit codes:
@@ -48,15 +55,50 @@ const builder = (y: Argv<GlobalArgs>) =>
     .positional('name', { type: 'string', describe: 'Secret name', demandOption: true })
     .options({
       'direct-only': { type: 'boolean', default: false, describe: 'Only subjects RBAC lets read the Secret directly' },
-      'all-paths': { type: 'boolean', default: false, describe: 'Also list indirect paths of subjects that can read directly' },
-      verb: { type: 'string', coerce: repeated, describe: 'Read verbs to consider (get, list, watch; repeatable or comma-separated)' },
-      'subject-kind': { type: 'string', coerce: repeated, describe: 'Only these subject kinds (User, Group, ServiceAccount)' },
-      check: { type: 'string', describe: 'Answer yes/no for one subject (user:NAME, group:NAME, serviceaccount:NS:NAME); exit 0 yes, 1 no' },
+      'all-paths': {
+        type: 'boolean',
+        default: false,
+        describe: 'Also list indirect paths of subjects that can read directly',
+      },
+      verb: {
+        type: 'string',
+        coerce: repeated,
+        describe: 'Read verbs to consider (get, list, watch; repeatable or comma-separated)',
+      },
+      'subject-kind': {
+        type: 'string',
+        coerce: repeated,
+        describe: 'Only these subject kinds (User, Group, ServiceAccount)',
+      },
+      check: {
+        type: 'string',
+        describe: 'Answer yes/no for one subject (user:NAME, group:NAME, serviceaccount:NS:NAME); exit 0 yes, 1 no',
+      },
       verify: { type: 'boolean', default: false, describe: 'Confirm every direct row with a SubjectAccessReview' },
-      'include-system': { type: 'boolean', default: false, describe: 'List control-plane components (kube-controller-manager and its controllers) one by one' },
-      log: { type: 'string', coerce: repeated, requiresArg: true, describe: 'Audit log (file, directory, glob, - for stdin; repeatable): adds READS and LAST READ, and marks rows never used' },
-      since: { type: 'string', coerce: repeated, requiresArg: true, describe: 'With --log: only requests after this time (duration like 30d, or RFC3339)' },
-      until: { type: 'string', coerce: repeated, requiresArg: true, describe: 'With --log: only requests before this time' },
+      'include-system': {
+        type: 'boolean',
+        default: false,
+        describe: 'List control-plane components (kube-controller-manager and its controllers) one by one',
+      },
+      log: {
+        type: 'string',
+        coerce: repeated,
+        requiresArg: true,
+        describe:
+          'Audit log (file, directory, glob, - for stdin; repeatable): adds READS and LAST READ, and marks rows never used',
+      },
+      since: {
+        type: 'string',
+        coerce: repeated,
+        requiresArg: true,
+        describe: 'With --log: only requests after this time (duration like 30d, or RFC3339)',
+      },
+      until: {
+        type: 'string',
+        coerce: repeated,
+        requiresArg: true,
+        describe: 'With --log: only requests before this time',
+      },
     })
     .epilog(EPILOG);
 
@@ -86,7 +128,8 @@ export const whoCanCommand = defineCommand({
   ],
   handler: async (args, ctx) => {
     const plan = validate(args);
-    const inputs = plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
+    const inputs =
+      plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
     if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
     // Complete: the namespace is -n, else the kubeconfig context's, else "default" (as kubectl).
     const kube = ctx.connect();
@@ -113,7 +156,9 @@ export const whoCanCommand = defineCommand({
 /** Flags alone: reject what makes no sense before touching the kubeconfig. */
 function validate(args: WhoCanArgs): WhoCanPlan {
   if (args.allNamespaces) {
-    throw new UsageError('who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)');
+    throw new UsageError(
+      'who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)',
+    );
   }
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.name) || args.name.length > 253) {
     throw new UsageError(`invalid Secret name "${args.name}": a lowercase DNS subdomain such as db-credentials`);
@@ -132,14 +177,22 @@ function validate(args: WhoCanArgs): WhoCanPlan {
     if ('error' in parsed) throw new UsageError(parsed.error);
     check = parsed;
     if (args.output !== 'table') throw new UsageError('--check prints yes or no: it cannot be combined with --output');
-    if (args.verify) throw new UsageError('--check cannot be combined with --verify: run --verify on its own to confirm the rows');
+    if (args.verify)
+      throw new UsageError('--check cannot be combined with --verify: run --verify on its own to confirm the rows');
   }
   const logs = repeated(args.log);
   const since = single('since', args.since, 'a duration or an RFC3339 time');
   const until = single('until', args.until, 'a duration or an RFC3339 time');
-  if (logs.length === 0 && (since !== undefined || until !== undefined)) throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
-  if (logs.length > 0 && check !== undefined) throw new UsageError('--check answers yes or no: it cannot be combined with --log');
-  const window = { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), includeSystem: true, now: new Date() };
+  if (logs.length === 0 && (since !== undefined || until !== undefined))
+    throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
+  if (logs.length > 0 && check !== undefined)
+    throw new UsageError('--check answers yes or no: it cannot be combined with --log');
+  const window = {
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    includeSystem: true,
+    now: new Date(),
+  };
   resolveQuery(window); // a bad --since/--until is refused before anything is read
   return {
     logs,
@@ -190,7 +243,9 @@ function print(result: WhoCanResult, plan: WhoCanPlan, io: IO): number {
   printWarnings(report, io);
   const hidden = result.metadata.hiddenControlPlane;
   if (hidden.rows > 0 && (plan.output === 'table' || plan.output === 'wide')) {
-    io.stderr.write(`note: ${hidden.rows} rows of ${hidden.subjects.length} control-plane components (kube-controller-manager and its controllers) not shown; --include-system lists them\n`);
+    io.stderr.write(
+      `note: ${hidden.rows} rows of ${hidden.subjects.length} control-plane components (kube-controller-manager and its controllers) not shown; --include-system lists them\n`,
+    );
   }
   for (const line of result.disputes) io.stderr.write(`${line}\n`);
   return result.disputes.length > 0 ? 2 : 0;
@@ -206,7 +261,9 @@ function printCheck(result: WhoCanResult, subject: Identity, io: IO): boolean {
     io.stderr.write(`${row.path}${as}: ${row.verbs.join(',')} via ${row.via}\n`);
   }
   if (!answer.allowed) {
-    io.stderr.write(`${identityLabel(subject)} (with groups ${answer.groups.join(', ') || 'none'}) has no path to secret ${result.metadata.secret.namespace}/${result.metadata.secret.name}\n`);
+    io.stderr.write(
+      `${identityLabel(subject)} (with groups ${answer.groups.join(', ') || 'none'}) has no path to secret ${result.metadata.secret.namespace}/${result.metadata.secret.name}\n`,
+    );
   }
   return answer.allowed;
 }
@@ -216,7 +273,9 @@ function verbsText(row: WhoCanRow): string {
 }
 
 function rulesText(row: WhoCanRow): string {
-  const texts = row.chain.map((s) => (s.rule ? ruleText(s.rule) : s.authorizer === 'Node' ? '(Node authorizer)' : '(no rule: superuser)'));
+  const texts = row.chain.map((s) =>
+    s.rule ? ruleText(s.rule) : s.authorizer === 'Node' ? '(Node authorizer)' : '(no rule: superuser)',
+  );
   return [...new Set(texts)].join('; ');
 }
 
@@ -224,7 +283,11 @@ function rulesText(row: WhoCanRow): string {
 export function whoCanView(verify: boolean, reads = false): View<WhoCanRow & Partial<RowReads>> {
   const columns: Column<WhoCanRow & Partial<RowReads>>[] = [
     { header: 'kind', value: (r) => r.kind },
-    { header: 'subject', value: (r) => (r.everyone ? `${r.subject} (EVERYONE)` : r.subject), color: (r) => (r.everyone || (r.kind === 'Group' && r.subject === 'system:masters') ? 'red' : undefined) },
+    {
+      header: 'subject',
+      value: (r) => (r.everyone ? `${r.subject} (EVERYONE)` : r.subject),
+      color: (r) => (r.everyone || (r.kind === 'Group' && r.subject === 'system:masters') ? 'red' : undefined),
+    },
     { header: 'namespace', value: (r) => r.namespace },
     { header: 'verbs', value: verbsText },
     { header: 'path', value: (r) => r.path, color: (r) => (r.path === 'direct' ? undefined : 'yellow') },
@@ -233,14 +296,19 @@ export function whoCanView(verify: boolean, reads = false): View<WhoCanRow & Par
   if (verify) {
     columns.push({
       header: 'verified',
-      value: (r) => (r.verified === 'disputed' ? `disputed (${(r.disputedVerbs ?? []).join(',')})` : (r.verified ?? '')),
+      value: (r) =>
+        r.verified === 'disputed' ? `disputed (${(r.disputedVerbs ?? []).join(',')})` : (r.verified ?? ''),
       color: (r) => (r.verified === 'disputed' ? 'red' : r.verified === 'confirmed' ? 'green' : 'gray'),
     });
   }
   if (reads) {
     columns.push(
       { header: 'reads', value: (r) => String(r.reads ?? 0) },
-      { header: 'last read', value: (r) => (r.unused ? 'unused' : (r.lastRead ?? '')), color: (r) => (r.unused ? 'gray' : undefined) },
+      {
+        header: 'last read',
+        value: (r) => (r.unused ? 'unused' : (r.lastRead ?? '')),
+        color: (r) => (r.unused ? 'gray' : undefined),
+      },
     );
   }
   columns.push({ header: 'rule', value: rulesText, wide: true });

@@ -48,7 +48,8 @@ export interface SecretProviderClassLike {
   };
 }
 
-export type ReferencingObject = ServiceAccountLike | IngressLike | GatewayLike | StorageClassLike | SecretProviderClassLike;
+export type ReferencingObject =
+  ServiceAccountLike | IngressLike | GatewayLike | StorageClassLike | SecretProviderClassLike;
 
 export interface ObjectKey {
   kind: string;
@@ -99,7 +100,10 @@ export function secretRefsOfObject(obj: ReferencingObject): ObjectSecretRef[] {
 
 /** True when the reference names this Secret (templated StorageClass parameters match by pattern). */
 export function objectRefMatches(ref: ObjectSecretRef, namespace: string, name: string): boolean {
-  const nsOk = ref.template?.namespace !== undefined ? templateRegExp(ref.template.namespace).test(namespace) : ref.namespace === namespace;
+  const nsOk =
+    ref.template?.namespace !== undefined
+      ? templateRegExp(ref.template.namespace).test(namespace)
+      : ref.namespace === namespace;
   const nameOk = ref.template?.name !== undefined ? templateRegExp(ref.template.name).test(name) : ref.secret === name;
   return nsOk && nameOk;
 }
@@ -114,11 +118,26 @@ function serviceAccountRefs(sa: ServiceAccountLike): ObjectSecretRef[] {
   const from = keyOf(sa);
   const refs: ObjectSecretRef[] = [];
   (sa.secrets ?? []).forEach((s, i) => {
-    if (s.name) refs.push({ kind: 'serviceAccountSecret', secret: s.name, namespace: from.namespace, from, pointer: `/secrets/${i}/name`, detail: 'secrets' });
+    if (s.name)
+      refs.push({
+        kind: 'serviceAccountSecret',
+        secret: s.name,
+        namespace: from.namespace,
+        from,
+        pointer: `/secrets/${i}/name`,
+        detail: 'secrets',
+      });
   });
   (sa.imagePullSecrets ?? []).forEach((s, i) => {
     if (s.name) {
-      refs.push({ kind: 'serviceAccountPullSecret', secret: s.name, namespace: from.namespace, from, pointer: `/imagePullSecrets/${i}/name`, detail: 'imagePullSecrets' });
+      refs.push({
+        kind: 'serviceAccountPullSecret',
+        secret: s.name,
+        namespace: from.namespace,
+        from,
+        pointer: `/imagePullSecrets/${i}/name`,
+        detail: 'imagePullSecrets',
+      });
     }
   });
   return refs;
@@ -130,7 +149,14 @@ function ingressRefs(ing: IngressLike): ObjectSecretRef[] {
   (ing.spec?.tls ?? []).forEach((tls, i) => {
     if (!tls.secretName) return;
     const hosts = tls.hosts?.length ? `hosts ${tls.hosts.join(',')}` : 'default host';
-    refs.push({ kind: 'ingressTLS', secret: tls.secretName, namespace: from.namespace, from, pointer: `/spec/tls/${i}/secretName`, detail: hosts });
+    refs.push({
+      kind: 'ingressTLS',
+      secret: tls.secretName,
+      namespace: from.namespace,
+      from,
+      pointer: `/spec/tls/${i}/secretName`,
+      detail: hosts,
+    });
   });
   const annotations = ing.metadata?.annotations ?? {};
   for (const annotation of INGRESS_NGINX_ANNOTATIONS) {
@@ -150,7 +176,8 @@ function ingressRefs(ing: IngressLike): ObjectSecretRef[] {
   return refs;
 }
 
-const isSecretObjectRef = (r: SecretObjectReference): boolean => (r.group ?? '') === '' && (r.kind ?? 'Secret') === 'Secret' && !!r.name;
+const isSecretObjectRef = (r: SecretObjectReference): boolean =>
+  (r.group ?? '') === '' && (r.kind ?? 'Secret') === 'Secret' && !!r.name;
 
 function gatewayRefs(gw: GatewayLike): ObjectSecretRef[] {
   const from = keyOf(gw);

@@ -46,11 +46,17 @@ export function secretManager(secret: SecretMetaAndType): SecretManager {
   const labels = meta.labels ?? {};
   const annotations = meta.annotations ?? {};
   const owners = meta.ownerReferences ?? [];
-  const owner = (kind: string, group: string) => owners.find((o) => o.kind === kind && o.apiVersion.startsWith(`${group}/`));
-  const hasKeyPrefix = (map: Record<string, string>, prefix: string) => Object.keys(map).some((k) => k.startsWith(prefix));
+  const owner = (kind: string, group: string) =>
+    owners.find((o) => o.kind === kind && o.apiVersion.startsWith(`${group}/`));
+  const hasKeyPrefix = (map: Record<string, string>, prefix: string) =>
+    Object.keys(map).some((k) => k.startsWith(prefix));
 
   const eso = owner('ExternalSecret', 'external-secrets.io');
-  if (eso || hasKeyPrefix(annotations, 'reconcile.external-secrets.io/') || hasKeyPrefix(labels, 'reconcile.external-secrets.io/')) {
+  if (
+    eso ||
+    hasKeyPrefix(annotations, 'reconcile.external-secrets.io/') ||
+    hasKeyPrefix(labels, 'reconcile.external-secrets.io/')
+  ) {
     const name = eso?.name ?? labels['reconcile.external-secrets.io/created-by'];
     return {
       manager: 'external-secrets',
@@ -85,12 +91,17 @@ export function secretManager(secret: SecretMetaAndType): SecretManager {
       hint: 'rotate the value in the external store; the Secrets Store CSI driver re-syncs it (with --enable-secret-rotation) while a pod mounts the SecretProviderClass volume',
     };
   }
-  if (secret.type === 'kubernetes.io/service-account-token' || (secret.type === undefined && annotations['kubernetes.io/service-account.name'] !== undefined)) {
+  if (
+    secret.type === 'kubernetes.io/service-account-token' ||
+    (secret.type === undefined && annotations['kubernetes.io/service-account.name'] !== undefined)
+  ) {
     const sa = annotations['kubernetes.io/service-account.name'];
     return {
       manager: 'service-account-token',
       ...(sa ? { by: `ServiceAccount/${sa}` } : {}),
-      evidence: secret.type ? 'type kubernetes.io/service-account-token' : 'annotation kubernetes.io/service-account.name',
+      evidence: secret.type
+        ? 'type kubernetes.io/service-account-token'
+        : 'annotation kubernetes.io/service-account.name',
       hint: 'a long-lived ServiceAccount token filled in by the token controller: delete it to revoke, create a new one of this type to replace it; better, use short-lived TokenRequest tokens',
     };
   }
@@ -101,12 +112,15 @@ export function secretManager(secret: SecretMetaAndType): SecretManager {
       hint: 'a node bootstrap token: replace it with "kubeadm token create" and "kubeadm token delete"',
     };
   }
-  if (secret.type === 'helm.sh/release.v1' || (labels.owner === 'helm' && labels.name !== undefined && labels.version !== undefined)) {
+  if (
+    secret.type === 'helm.sh/release.v1' ||
+    (labels.owner === 'helm' && labels.name !== undefined && labels.version !== undefined)
+  ) {
     return {
       manager: 'helm-release-record',
       ...(labels.name ? { by: `release ${labels.name}` } : {}),
       evidence: secret.type ? 'type helm.sh/release.v1' : 'labels owner=helm, name, version',
-      hint: 'Helm\'s own record of a release, not application data: never rotate or delete it by hand',
+      hint: "Helm's own record of a release, not application data: never rotate or delete it by hand",
     };
   }
   const release = annotations['meta.helm.sh/release-name'];
@@ -144,5 +158,9 @@ export function secretManager(secret: SecretMetaAndType): SecretManager {
       hint: `owned by ${controller.kind}/${controller.name}: change the value where that controller takes it from`,
     };
   }
-  return { manager: 'none', evidence: 'no owner, manager label or annotation', hint: 'managed by hand: rotate it with "kubectl secrets rotate"' };
+  return {
+    manager: 'none',
+    evidence: 'no owner, manager label or annotation',
+    hint: 'managed by hand: rotate it with "kubectl secrets rotate"',
+  };
 }

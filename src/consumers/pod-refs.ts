@@ -104,7 +104,15 @@ export function secretRefsOfPodSpec(spec: PodSpec | undefined, only?: string): S
       const source = (v as unknown as Record<string, Record<string, unknown> | undefined>)[plugin];
       const name = source ? dig(source, field) : undefined;
       if (typeof name !== 'string') continue;
-      keep({ secret: name, kind: 'volumePlugin', pointer: `${base}/${plugin}/${field}`, optional: false, volume: v.name, plugin, mounts });
+      keep({
+        secret: name,
+        kind: 'volumePlugin',
+        pointer: `${base}/${plugin}/${field}`,
+        optional: false,
+        volume: v.name,
+        plugin,
+        mounts,
+      });
     }
   });
 
@@ -144,5 +152,7 @@ function itemsOf(items: V1KeyToPath[] | undefined): { items?: KeyItem[] } {
 }
 
 function dig(obj: Record<string, unknown>, path: string): unknown {
-  return path.split('/').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+  return path
+    .split('/')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
 }

@@ -31,7 +31,8 @@ export function objectRepointPatch(obj: ReferencingObject, namespace: string, fr
     if (ref.template || ref.secret !== from || ref.namespace !== namespace) continue;
     const current = valueAt(obj, ref.pointer);
     if (typeof current !== 'string') continue;
-    const next = current === from ? to : current.endsWith(`/${from}`) ? `${current.slice(0, -from.length)}${to}` : undefined;
+    const next =
+      current === from ? to : current.endsWith(`/${from}`) ? `${current.slice(0, -from.length)}${to}` : undefined;
     if (next === undefined) continue;
     ops.push({ op: 'test', path: ref.pointer, value: current }, { op: 'replace', path: ref.pointer, value: next });
   }

@@ -25,9 +25,15 @@ export interface TokenAutomount {
 }
 
 /** Whether pods of this spec get an API token mounted (pod field wins over the ServiceAccount's; default true). */
-export function tokenAutomount(spec: PodSpec | undefined, sa: ServiceAccountLike | undefined, serviceAccountsKnown: boolean): TokenAutomount {
-  if (typeof spec?.automountServiceAccountToken === 'boolean') return { mounted: spec.automountServiceAccountToken, source: 'pod' };
-  if (sa && typeof sa.automountServiceAccountToken === 'boolean') return { mounted: sa.automountServiceAccountToken, source: 'serviceAccount' };
+export function tokenAutomount(
+  spec: PodSpec | undefined,
+  sa: ServiceAccountLike | undefined,
+  serviceAccountsKnown: boolean,
+): TokenAutomount {
+  if (typeof spec?.automountServiceAccountToken === 'boolean')
+    return { mounted: spec.automountServiceAccountToken, source: 'pod' };
+  if (sa && typeof sa.automountServiceAccountToken === 'boolean')
+    return { mounted: sa.automountServiceAccountToken, source: 'serviceAccount' };
   if (sa || serviceAccountsKnown) return { mounted: true, source: 'default' };
   return { mounted: undefined, source: 'unknown' };
 }

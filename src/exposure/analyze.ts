@@ -1,5 +1,11 @@
 import { secretManager } from '../consumers/owner.js';
-import { collectConsumers, secretKey, type ConsumerDraft, type ExposureInputs, type SecretSelector } from './collect.js';
+import {
+  collectConsumers,
+  secretKey,
+  type ConsumerDraft,
+  type ExposureInputs,
+  type SecretSelector,
+} from './collect.js';
 import { evaluateConsumer } from './evaluate.js';
 import { valueInMetadataRisk } from './risks.js';
 import type { Consumer, SecretFacts, SecretState, SecretSummary } from './types.js';
@@ -20,7 +26,10 @@ export function analyzeExposure(inputs: ExposureInputs, selector: SecretSelector
     const list = [...byConsumer.values()];
     const state = stateOf(facts, key);
     const producers = list.filter((d) => d.role === 'produces').map((d) => `${d.kind}/${d.name}`);
-    consumers.set(key, list.sort(byKindAndName).map((d) => evaluateConsumer(d, state, { producers })));
+    consumers.set(
+      key,
+      list.sort(byKindAndName).map((d) => evaluateConsumer(d, state, { producers })),
+    );
   }
   return { consumers, facts };
 }
@@ -71,5 +80,10 @@ const kindRank = (kind: string): number => {
 };
 function byKindAndName(a: ConsumerDraft, b: ConsumerDraft): number {
   const clusterScoped = Number(a.namespace === '') - Number(b.namespace === '');
-  return clusterScoped || a.namespace.localeCompare(b.namespace) || kindRank(a.kind) - kindRank(b.kind) || a.name.localeCompare(b.name);
+  return (
+    clusterScoped ||
+    a.namespace.localeCompare(b.namespace) ||
+    kindRank(a.kind) - kindRank(b.kind) ||
+    a.name.localeCompare(b.name)
+  );
 }

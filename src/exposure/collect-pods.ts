@@ -30,12 +30,16 @@ export function collectTemplates(scope: CollectScope): void {
     for (const ref of secretRefsOfPodSpec(spec)) {
       used.add(ref.secret);
       if (!want(ns, ref.secret)) continue;
-      index.draft(owner, { namespace: ns, name: ref.secret }, init).refs.push({ source: 'pod', ref, context: context(), specPointer, revision: 'current' });
+      index
+        .draft(owner, { namespace: ns, name: ref.secret }, init)
+        .refs.push({ source: 'pod', ref, context: context(), specPointer, revision: 'current' });
     }
     for (const secret of inheritedPullSecrets(spec, sa)) {
       used.add(secret);
       if (!want(ns, secret)) continue;
-      index.draft(owner, { namespace: ns, name: secret }, init).refs.push({ source: 'inherited', secret, context: context() });
+      index
+        .draft(owner, { namespace: ns, name: secret }, init)
+        .refs.push({ source: 'inherited', secret, context: context() });
     }
   }
 }
@@ -59,7 +63,9 @@ export function collectPods(scope: CollectScope): void {
         ...(top.foreignOwner ? { foreignOwner: top.foreignOwner } : {}),
       });
       for (const ref of refs) {
-        index.draft(top.owner, { namespace: ns, name: ref.secret }, init).refs.push({ source: 'pod', ref, context, specPointer: '/spec', revision: 'current' });
+        index
+          .draft(top.owner, { namespace: ns, name: ref.secret }, init)
+          .refs.push({ source: 'pod', ref, context, specPointer: '/spec', revision: 'current' });
       }
       continue;
     }

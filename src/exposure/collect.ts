@@ -15,11 +15,15 @@ export type { ConsumerDraft, DraftRef, ExposureInputs, SecretSelector } from './
  * and SecretProviderClasses (which produce the Secret).
  */
 export function collectConsumers(inputs: ExposureInputs, selector: SecretSelector): DraftIndex {
-  const serviceAccounts = new Map(inputs.serviceAccounts.map((sa) => [objectKey('', sa.metadata?.namespace ?? '', sa.metadata?.name ?? ''), sa]));
+  const serviceAccounts = new Map(
+    inputs.serviceAccounts.map((sa) => [objectKey('', sa.metadata?.namespace ?? '', sa.metadata?.name ?? ''), sa]),
+  );
   const scope: CollectScope = {
     inputs,
     index: new DraftIndex(),
-    want: (ns, name) => (selector.namespace === undefined || ns === selector.namespace) && (selector.name === undefined || name === selector.name),
+    want: (ns, name) =>
+      (selector.namespace === undefined || ns === selector.namespace) &&
+      (selector.name === undefined || name === selector.name),
     known: indexWorkloads(inputs.workloads),
     serviceAccountOf: (ns, spec) => serviceAccounts.get(objectKey('', ns, serviceAccountNameOf(spec))),
     serviceAccountUsage: new Map(),

@@ -43,14 +43,26 @@ export { objectKey };
 export class DraftIndex {
   readonly bySecret = new Map<string, Map<string, ConsumerDraft>>();
 
-  draft(owner: { kind: string; namespace: string; name: string }, secret: SecretKeyRef, init: () => Partial<ConsumerDraft> = () => ({})): ConsumerDraft {
+  draft(
+    owner: { kind: string; namespace: string; name: string },
+    secret: SecretKeyRef,
+    init: () => Partial<ConsumerDraft> = () => ({}),
+  ): ConsumerDraft {
     const sk = secretKey(secret.namespace, secret.name);
     let consumers = this.bySecret.get(sk);
     if (!consumers) this.bySecret.set(sk, (consumers = new Map()));
     const ck = objectKey(owner.kind, owner.namespace, owner.name);
     let draft = consumers.get(ck);
     if (!draft) {
-      draft = { kind: owner.kind, namespace: owner.namespace, name: owner.name, secret, role: 'consumes', refs: [], ...init() };
+      draft = {
+        kind: owner.kind,
+        namespace: owner.namespace,
+        name: owner.name,
+        secret,
+        role: 'consumes',
+        refs: [],
+        ...init(),
+      };
       consumers.set(ck, draft);
     }
     return draft;

@@ -15,7 +15,11 @@ export interface PodContext {
   automount: TokenAutomount;
 }
 
-export function podContextOf(spec: PodSpec | undefined, sa: ServiceAccountLike | undefined, serviceAccountsKnown: boolean): PodContext {
+export function podContextOf(
+  spec: PodSpec | undefined,
+  sa: ServiceAccountLike | undefined,
+  serviceAccountsKnown: boolean,
+): PodContext {
   const containers: Array<V1Container | V1EphemeralContainer> = [
     ...(spec?.initContainers ?? []),
     ...(spec?.containers ?? []),

@@ -1,7 +1,17 @@
 import type { ManagerKind } from '../consumers/owner.js';
 import { analyzeExposure, stateOf, summarize } from './analyze.js';
 import { secretKey, type ExposureInputs } from './collect.js';
-import { SEVERITIES, severityRank, worstOf, type Consumer, type Risk, type RiskId, type Severity, type SecretSummary, type Worst } from './types.js';
+import {
+  SEVERITIES,
+  severityRank,
+  worstOf,
+  type Consumer,
+  type Risk,
+  type RiskId,
+  type Severity,
+  type SecretSummary,
+  type Worst,
+} from './types.js';
 
 export interface Findings {
   high: number;
@@ -73,12 +83,21 @@ export interface Gaps {
   complete: boolean;
 }
 
-export function exposureReport(inputs: ExposureInputs, question: { namespace?: string; name: string }, gaps: Gaps): ExposureReport {
+export function exposureReport(
+  inputs: ExposureInputs,
+  question: { namespace?: string; name: string },
+  gaps: Gaps,
+): ExposureReport {
   const analysis = analyzeExposure(inputs, question);
   const items = [...analysis.consumers.values()].flat();
   const named = [...(analysis.facts?.values() ?? [])].filter((f) => f.name === question.name).map((f) => f.namespace);
-  const namespaces = question.namespace !== undefined ? [question.namespace] : [...new Set([...[...analysis.consumers.keys()].map((k) => k.split('/')[0]!), ...named])].sort();
-  const secrets = namespaces.map((ns) => summarize(ns, question.name, stateOf(analysis.facts, secretKey(ns, question.name))));
+  const namespaces =
+    question.namespace !== undefined
+      ? [question.namespace]
+      : [...new Set([...[...analysis.consumers.keys()].map((k) => k.split('/')[0]!), ...named])].sort();
+  const secrets = namespaces.map((ns) =>
+    summarize(ns, question.name, stateOf(analysis.facts, secretKey(ns, question.name))),
+  );
   const own = secrets.flatMap((s) => s.risks ?? []);
   const findings = sumFindings([countFindings(items), countRisks(own)]);
   return {
@@ -99,7 +118,9 @@ const SYSTEM_MANAGERS: ReadonlySet<ManagerKind> = new Set(['helm-release-record'
 
 export function secretInventory(inputs: ExposureInputs, namespace: string | undefined, gaps: Gaps): SecretInventory {
   const analysis = analyzeExposure(inputs, namespace !== undefined ? { namespace } : {});
-  const inScope = [...(analysis.facts?.values() ?? [])].filter((f) => namespace === undefined || f.namespace === namespace);
+  const inScope = [...(analysis.facts?.values() ?? [])].filter(
+    (f) => namespace === undefined || f.namespace === namespace,
+  );
   const keys = new Set([...inScope.map((f) => secretKey(f.namespace, f.name)), ...analysis.consumers.keys()]);
   const rows: InventoryRow[] = [];
   for (const key of keys) {
@@ -110,9 +131,17 @@ export function secretInventory(inputs: ExposureInputs, namespace: string | unde
     const consumers = all.filter((c) => c.role === 'consumes');
     const producers = all.filter((c) => c.role === 'produces').map((c) => `${c.kind}/${c.name}`);
     const risks = [...(summary.risks ?? []), ...consumers.flatMap((c) => c.uses.flatMap((u) => u.risks))];
-    const distinct = [...new Set(risks.sort((a, b) => severityRank(b.severity) - severityRank(a.severity)).map((r) => r.id))];
+    const distinct = [
+      ...new Set(risks.sort((a, b) => severityRank(b.severity) - severityRank(a.severity)).map((r) => r.id)),
+    ];
     const status: InventoryStatus =
-      consumers.length > 0 ? (summary.exists === false ? 'missing' : 'in-use') : summary.manager && SYSTEM_MANAGERS.has(summary.manager.manager) ? 'system' : 'unused';
+      consumers.length > 0
+        ? summary.exists === false
+          ? 'missing'
+          : 'in-use'
+        : summary.manager && SYSTEM_MANAGERS.has(summary.manager.manager)
+          ? 'system'
+          : 'unused';
     rows.push({
       namespace: ns,
       name,
@@ -128,7 +157,11 @@ export function secretInventory(inputs: ExposureInputs, namespace: string | unde
       risks: distinct,
       findings: sumFindings([countFindings(consumers), countRisks(summary.risks ?? [])]),
       ...(summary.manager
-        ? { manager: summary.manager.manager, ...(summary.manager.by ? { managedBy: summary.manager.by } : {}), hint: summary.manager.hint }
+        ? {
+            manager: summary.manager.manager,
+            ...(summary.manager.by ? { managedBy: summary.manager.by } : {}),
+            hint: summary.manager.hint,
+          }
         : {}),
       status,
     });
@@ -142,7 +175,13 @@ export function secretInventory(inputs: ExposureInputs, namespace: string | unde
       warnings: [...gaps.warnings, ...gaps.notes],
       namespace: namespace ?? null,
       keysKnown: analysis.facts !== undefined && rows.every((r) => r.exists !== true || r.keys !== null),
-      counts: { secrets: rows.length, inUse: count('in-use'), unused: count('unused'), missing: count('missing'), system: count('system') },
+      counts: {
+        secrets: rows.length,
+        inUse: count('in-use'),
+        unused: count('unused'),
+        missing: count('missing'),
+        system: count('system'),
+      },
       worstRisk: worstOf(rows.map((r) => r.worstRisk)),
       findings: sumFindings(rows.map((r) => r.findings)),
     },
@@ -161,7 +200,11 @@ function countRisks(risks: readonly Risk[]): Findings {
 }
 
 function sumFindings(list: readonly Findings[]): Findings {
-  return list.reduce((a, f) => ({ high: a.high + f.high, medium: a.medium + f.medium, low: a.low + f.low }), { high: 0, medium: 0, low: 0 });
+  return list.reduce((a, f) => ({ high: a.high + f.high, medium: a.medium + f.medium, low: a.low + f.low }), {
+    high: 0,
+    medium: 0,
+    low: 0,
+  });
 }
 
 /** How many findings are at or above a severity (for --fail-on). */

@@ -25,15 +25,25 @@ export interface LoadedExposure {
 export type ExposureLoader = (scope: ExposureScope) => Promise<LoadedExposure>;
 
 export type ExposureResult =
-  | { kind: 'ExposureReport'; report: ExposureReport }
-  | { kind: 'SecretInventory'; report: SecretInventory };
+  { kind: 'ExposureReport'; report: ExposureReport } | { kind: 'SecretInventory'; report: SecretInventory };
 
 /** Loads through the given loader and answers: one Secret's consumers, or the inventory. */
 export async function runExposure(load: ExposureLoader, scope: ExposureScope): Promise<ExposureResult> {
   const loaded = await load(scope);
-  const gaps: Gaps = { warnings: loaded.gaps, notes: loaded.secretsNote ? [loaded.secretsNote] : [], complete: loaded.gaps.length === 0 };
+  const gaps: Gaps = {
+    warnings: loaded.gaps,
+    notes: loaded.secretsNote ? [loaded.secretsNote] : [],
+    complete: loaded.gaps.length === 0,
+  };
   if (scope.name !== undefined) {
-    return { kind: 'ExposureReport', report: exposureReport(loaded.inputs, { ...(scope.namespace !== undefined ? { namespace: scope.namespace } : {}), name: scope.name }, gaps) };
+    return {
+      kind: 'ExposureReport',
+      report: exposureReport(
+        loaded.inputs,
+        { ...(scope.namespace !== undefined ? { namespace: scope.namespace } : {}), name: scope.name },
+        gaps,
+      ),
+    };
   }
   return { kind: 'SecretInventory', report: secretInventory(loaded.inputs, scope.namespace, gaps) };
 }

@@ -6,7 +6,15 @@ import { identityOfSubject, identityKey, MASTERS_GROUP, type Identity } from '..
 import type { Binding } from '../whocan/types.js';
 import type { IncidentConsumer } from './report.js';
 
-export type NextStepKind = 'rotate' | 'manager' | 'revoke' | 'review-binding' | 'remove-subject' | 'isolate-pod' | 'cordon-node' | 'enable-audit';
+export type NextStepKind =
+  | 'rotate'
+  | 'manager'
+  | 'revoke'
+  | 'review-binding'
+  | 'remove-subject'
+  | 'isolate-pod'
+  | 'cordon-node'
+  | 'enable-audit';
 
 export interface NextStep {
   kind: NextStepKind;
@@ -44,10 +52,18 @@ export function nextSteps(input: StepsInput): NextStep[] {
   const steps: NextStep[] = [];
   const consumers = input.consumers.map((c) => `${c.kind}/${c.name}`);
   if (input.manager && input.manager.manager !== 'none') {
-    steps.push({ kind: 'manager', command: null, reason: `rotate it where it is managed (${input.manager.manager}): ${input.manager.hint}` });
+    steps.push({
+      kind: 'manager',
+      command: null,
+      reason: `rotate it where it is managed (${input.manager.manager}): ${input.manager.hint}`,
+    });
   } else {
     const who = consumers.length > 0 ? `consumers to repoint: ${consumers.join(', ')}` : 'no consumers found';
-    steps.push({ kind: 'rotate', command: `kubectl secrets rotate ${secret.name} ${ns} --dry-run`, reason: `plan the rotation (${who}); then run it with --from-file and --yes` });
+    steps.push({
+      kind: 'rotate',
+      command: `kubectl secrets rotate ${secret.name} ${ns} --dry-run`,
+      reason: `plan the rotation (${who}); then run it with --from-file and --yes`,
+    });
   }
   for (const s of input.subjects) {
     // system:masters has no binding to change (a certificate's O field puts one in it).
@@ -60,7 +76,8 @@ export function nextSteps(input: StepsInput): NextStep[] {
   if (!input.auditLogs) {
     steps.push({
       kind: 'enable-audit',
-      command: 'kube-apiserver --audit-policy-file=/etc/kubernetes/audit-policy.yaml --audit-log-path=/var/log/kubernetes/audit/audit.log',
+      command:
+        'kube-apiserver --audit-policy-file=/etc/kubernetes/audit-policy.yaml --audit-log-path=/var/log/kubernetes/audit/audit.log',
       reason: `"did read" needs audit logs: start the API server with this policy (Secrets at Metadata level), or export your provider's audit logs, then run investigate --log PATH:\n${AUDIT_POLICY_SNIPPET}`,
     });
   }
@@ -83,7 +100,11 @@ function revoke(s: AccessSubject): NextStep {
       reason: `${label(s)} ${when} but can no longer read it: its access was removed since; ${command ? 'deleting its pods invalidates the pod-bound tokens' : 'find where its token was used'}${tokens}`,
     };
   }
-  return { kind: 'revoke', command: null, reason: `${label(s)} ${when} but can no longer read it: its access was removed since; investigate, and revoke its credentials at their issuer` };
+  return {
+    kind: 'revoke',
+    command: null,
+    reason: `${label(s)} ${when} but can no longer read it: its access was removed since; investigate, and revoke its credentials at their issuer`,
+  };
 }
 
 /** Direct RBAC bindings of the subject itself: review them (it read) or take it out of them (it never did). */
@@ -95,20 +116,35 @@ function bindingSteps(s: AccessSubject, bindings: readonly Binding[], what: 'rev
     for (const id of path.bindings) {
       const resource = `${id.kind.toLowerCase()} ${id.name}${id.namespace ? ` -n ${id.namespace}` : ''}`;
       if (what === 'review') {
-        steps.push({ kind: 'review-binding', command: `kubectl describe ${resource}`, reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through ${id.kind}/${id.name} and is not a consumer: confirm it should` });
+        steps.push({
+          kind: 'review-binding',
+          command: `kubectl describe ${resource}`,
+          reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through ${id.kind}/${id.name} and is not a consumer: confirm it should`,
+        });
         continue;
       }
       const step = removeSubject(me, id, bindings, resource);
-      if (step) steps.push({ ...step, reason: `${label(s)} can read it through ${id.kind}/${id.name} and never did in the window: ${step.reason}` });
+      if (step)
+        steps.push({
+          ...step,
+          reason: `${label(s)} can read it through ${id.kind}/${id.name} and never did in the window: ${step.reason}`,
+        });
     }
   }
   return steps;
 }
 
 /** The exact command that takes one subject out of a binding (guarded by a JSON Patch test), or deletes a binding it alone is in. */
-function removeSubject(me: Identity, id: BindingId, bindings: readonly Binding[], resource: string): NextStep | undefined {
+function removeSubject(
+  me: Identity,
+  id: BindingId,
+  bindings: readonly Binding[],
+  resource: string,
+): NextStep | undefined {
   const binding = bindings.find(
-    (b) => b.metadata.name === id.name && (id.kind === 'ClusterRoleBinding' ? b.metadata.namespace === undefined : b.metadata.namespace === id.namespace),
+    (b) =>
+      b.metadata.name === id.name &&
+      (id.kind === 'ClusterRoleBinding' ? b.metadata.namespace === undefined : b.metadata.namespace === id.namespace),
   );
   const subjects = binding?.subjects ?? [];
   const index = subjects.findIndex((sub) => {
@@ -116,12 +152,21 @@ function removeSubject(me: Identity, id: BindingId, bindings: readonly Binding[]
     return who !== undefined && identityKey(who) === identityKey(me);
   });
   if (!binding || index === -1) return undefined;
-  if (subjects.length === 1) return { kind: 'remove-subject', command: `kubectl delete ${resource}`, reason: 'it is the binding\'s only subject, so delete the binding' };
+  if (subjects.length === 1)
+    return {
+      kind: 'remove-subject',
+      command: `kubectl delete ${resource}`,
+      reason: "it is the binding's only subject, so delete the binding",
+    };
   const patch = JSON.stringify([
     { op: 'test', path: `/subjects/${index}/name`, value: subjects[index]!.name },
     { op: 'remove', path: `/subjects/${index}` },
   ]);
-  return { kind: 'remove-subject', command: `kubectl patch ${resource} --type=json -p '${patch}'`, reason: 'remove it from the binding (the test fails safely if the binding changed)' };
+  return {
+    kind: 'remove-subject',
+    command: `kubectl patch ${resource} --type=json -p '${patch}'`,
+    reason: 'remove it from the binding (the test fails safely if the binding changed)',
+  };
 }
 
 /** Reads from pods that are not consumers (a stolen token) or by unexpected ServiceAccounts: isolate those pods and their nodes. */
@@ -142,12 +187,16 @@ function isolation(input: StepsInput): NextStep[] {
       steps.push({
         kind: 'isolate-pod',
         command: `kubectl label pod -n ${namespace} ${name} ${QUARANTINE_LABEL}=true --overwrite`,
-        reason: `pod ${pod} read it as ${label(s)} (${s.verdict === 'expected' ? 'a consumer\'s token, from a pod that does not load the Secret' : s.verdict}): label it for the deny-all NetworkPolicy below, keep it for evidence`,
+        reason: `pod ${pod} read it as ${label(s)} (${s.verdict === 'expected' ? "a consumer's token, from a pod that does not load the Secret" : s.verdict}): label it for the deny-all NetworkPolicy below, keep it for evidence`,
       });
     }
     for (const node of pods.length > 0 ? s.nodes : []) {
       if (consumerNodes.has(node)) continue;
-      steps.push({ kind: 'cordon-node', command: `kubectl cordon ${node}`, reason: `node ${node} ran a pod that read it as ${label(s)} (${s.verdict}) and runs no consumer` });
+      steps.push({
+        kind: 'cordon-node',
+        command: `kubectl cordon ${node}`,
+        reason: `node ${node} ran a pod that read it as ${label(s)} (${s.verdict}) and runs no consumer`,
+      });
     }
   }
   for (const namespace of namespaces) {

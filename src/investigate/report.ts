@@ -107,8 +107,10 @@ export function incidentReport(input: IncidentInput): IncidentReport {
     ...input.auditWarnings,
     ...(input.logs === null ? [NO_LOG_WARNING] : []),
   ];
-  if (input.history === null) warnings.push(`cannot list secrets in namespace ${secret.namespace} (forbidden): age and last change unknown`);
-  const complete = access.whoCan.metadata.complete && (access.exposure?.metadata.complete ?? true) && input.auditWarnings.length === 0;
+  if (input.history === null)
+    warnings.push(`cannot list secrets in namespace ${secret.namespace} (forbidden): age and last change unknown`);
+  const complete =
+    access.whoCan.metadata.complete && (access.exposure?.metadata.complete ?? true) && input.auditWarnings.length === 0;
   return {
     kind: 'IncidentReport',
     metadata: {
@@ -139,7 +141,9 @@ export function incidentReport(input: IncidentInput): IncidentReport {
 
 function summaryOf(input: IncidentInput): IncidentSummary {
   const { access, secret, history } = input;
-  const facts: SecretSummary | undefined = access.exposure?.metadata.secrets.find((s) => s.namespace === secret.namespace && s.name === secret.name);
+  const facts: SecretSummary | undefined = access.exposure?.metadata.secrets.find(
+    (s) => s.namespace === secret.namespace && s.name === secret.name,
+  );
   const labels = history?.labels ?? {};
   const people = access.subjects.filter((s) => !s.controlPlane || input.includeSystem);
   const could = people.filter((s) => s.canRead);
@@ -154,11 +158,15 @@ function summaryOf(input: IncidentInput): IncidentSummary {
       type: facts?.type ?? null,
       immutable: facts?.immutable === true,
       keys: facts?.keys ? facts.keys.map((k) => ({ name: k.name, size: k.size })) : null,
-      manager: facts?.manager ? { manager: facts.manager.manager, by: facts.manager.by ?? null, hint: facts.manager.hint } : null,
+      manager: facts?.manager
+        ? { manager: facts.manager.manager, by: facts.manager.by ?? null, hint: facts.manager.hint }
+        : null,
       created: history?.creationTimestamp ?? null,
       lastChange: history?.lastChange ?? null,
       resourceVersion: history?.resourceVersion ?? null,
-      rotation: labels[LABEL_NAME] ? { name: labels[LABEL_NAME], version: labels[LABEL_VERSION] ?? null, stage: labels[LABEL_STAGE] ?? null } : null,
+      rotation: labels[LABEL_NAME]
+        ? { name: labels[LABEL_NAME], version: labels[LABEL_VERSION] ?? null, stage: labels[LABEL_STAGE] ?? null }
+        : null,
     },
     couldRead: {
       subjects: could.length,

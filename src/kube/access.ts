@@ -50,7 +50,11 @@ const decision = (r: ReviewStatus): AccessDecision => ({
 });
 
 /** POST /apis/authorization.k8s.io/v1/subjectaccessreviews */
-export async function subjectAccessReview(kube: Kube, subject: ReviewSubject, attributes: Attributes): Promise<AccessDecision> {
+export async function subjectAccessReview(
+  kube: Kube,
+  subject: ReviewSubject,
+  attributes: Attributes,
+): Promise<AccessDecision> {
   const body = {
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',

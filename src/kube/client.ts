@@ -110,7 +110,10 @@ export class KubeClient implements Kube {
     ]);
     // client-node refuses plain-HTTP servers (kubectl proxy) unless TLS checks are off; there is no TLS to check.
     const cluster = this.plainHttp
-      ? { ...this.resolved.cluster, cluster: { ...(this.resolved.cluster.cluster as object), 'insecure-skip-tls-verify': true } }
+      ? {
+          ...this.resolved.cluster,
+          cluster: { ...(this.resolved.cluster.cluster as object), 'insecure-skip-tls-verify': true },
+        }
       : this.resolved.cluster;
     const config = new KubeConfig();
     config.loadFromOptions({
@@ -134,10 +137,14 @@ export class KubeClient implements Kube {
     let resourceVersion = '';
     let continueToken: string | undefined;
     do {
-      const page = await this.json<{ items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } }>('GET', path, {
-        query: { ...options.query, limit: options.limit ?? 500, continue: continueToken },
-        accept: options.metadataOnly ? METADATA_ONLY : undefined,
-      });
+      const page = await this.json<{ items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } }>(
+        'GET',
+        path,
+        {
+          query: { ...options.query, limit: options.limit ?? 500, continue: continueToken },
+          accept: options.metadataOnly ? METADATA_ONLY : undefined,
+        },
+      );
       for (const item of page.items ?? []) items.push(options.map ? options.map(item) : item);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       continueToken = page.metadata?.continue || undefined;
@@ -163,14 +170,20 @@ export class KubeClient implements Kube {
 
   async watch(path: string, query: Query, onEvent: (event: WatchEvent) => void): Promise<LineStream> {
     const url = new URL(this.target.server.replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries({ ...query, watch: 1, allowWatchBookmarks: true })) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries({ ...query, watch: 1, allowWatchBookmarks: true }))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const { agent, headers } = await this.credentials(false);
     this.roundTrips++;
     this.trace(`WATCH ${url.href}`);
-    return streamLines(agent, { method: 'GET', url, headers: { ...headers, Accept: 'application/json' }, timeoutMs: 0 }, path, (line) => {
-      const event = parseJson(line) as WatchEvent | undefined;
-      if (event && typeof event.type === 'string' && event.object) onEvent(event);
-    });
+    return streamLines(
+      agent,
+      { method: 'GET', url, headers: { ...headers, Accept: 'application/json' }, timeoutMs: 0 },
+      path,
+      (line) => {
+        const event = parseJson(line) as WatchEvent | undefined;
+        if (event && typeof event.type === 'string' && event.object) onEvent(event);
+      },
+    );
   }
 
   private async json<T>(
@@ -188,11 +201,17 @@ export class KubeClient implements Kube {
     if (res.status < 200 || res.status >= 300) throw apiError(res, method, path);
     if (res.body.length === 0) return {} as T;
     const parsed = parseJson(res.body);
-    if (parsed === undefined) throw new Error(`the API server's answer to ${method} ${path} is not valid JSON (${res.body.length} bytes)`);
+    if (parsed === undefined)
+      throw new Error(`the API server's answer to ${method} ${path} is not valid JSON (${res.body.length} bytes)`);
     return parsed as T;
   }
 
-  private async exchange(method: string, url: URL, body: string | undefined, extra: Record<string, string>): Promise<HttpResponse> {
+  private async exchange(
+    method: string,
+    url: URL,
+    body: string | undefined,
+    extra: Record<string, string>,
+  ): Promise<HttpResponse> {
     const idempotent = method === 'GET';
     for (let attempt = 1; ; attempt++) {
       const { agent, headers } = await this.credentials(false);
@@ -200,9 +219,16 @@ export class KubeClient implements Kube {
       let res: HttpResponse;
       try {
         this.roundTrips++;
-        res = await send(agent, { method, url, headers: { ...headers, ...extra }, body, timeoutMs: this.options.timeoutMs });
+        res = await send(agent, {
+          method,
+          url,
+          headers: { ...headers, ...extra },
+          body,
+          timeoutMs: this.options.timeoutMs,
+        });
       } catch (err) {
-        const retry = idempotent && err instanceof KubeConnectionError && RETRYABLE_CODES.has(err.code) && attempt < MAX_ATTEMPTS;
+        const retry =
+          idempotent && err instanceof KubeConnectionError && RETRYABLE_CODES.has(err.code) && attempt < MAX_ATTEMPTS;
         this.trace(`${method} ${url.href} failed after ${Date.now() - started} ms: ${(err as Error).message}`);
         if (!retry) throw err;
         await sleep(backoffMs(attempt));
@@ -216,14 +242,18 @@ export class KubeClient implements Kube {
       }
       if (RETRYABLE_STATUS.has(res.status) && attempt < MAX_ATTEMPTS && (idempotent || res.status === 429)) {
         const retryAfter = Number(res.headers['retry-after']);
-        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : backoffMs(attempt));
+        await sleep(
+          Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : backoffMs(attempt),
+        );
         continue;
       }
       return res;
     }
   }
 
-  private async credentials(refresh: boolean): Promise<{ agent: http.Agent; headers: Record<string, string | string[]> }> {
+  private async credentials(
+    refresh: boolean,
+  ): Promise<{ agent: http.Agent; headers: Record<string, string | string[]> }> {
     if (!this.agent || !this.headers || refresh) {
       const opts: https.RequestOptions = { headers: {} };
       await (await this.kubeConfig()).applyToHTTPSOptions(opts);

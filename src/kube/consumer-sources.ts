@@ -12,9 +12,27 @@ import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
 import type { ReferencingObject, ServiceAccountLike } from '../consumers/object-refs.js';
 
 export const CONSUMER_RESOURCES = {
-  storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false },
-  gateways: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways', kind: 'Gateway', namespaced: true },
-  secretproviderclasses: { group: 'secrets-store.csi.x-k8s.io', version: 'v1', resource: 'secretproviderclasses', kind: 'SecretProviderClass', namespaced: true },
+  storageclasses: {
+    group: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'storageclasses',
+    kind: 'StorageClass',
+    namespaced: false,
+  },
+  gateways: {
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    resource: 'gateways',
+    kind: 'Gateway',
+    namespaced: true,
+  },
+  secretproviderclasses: {
+    group: 'secrets-store.csi.x-k8s.io',
+    version: 'v1',
+    resource: 'secretproviderclasses',
+    kind: 'SecretProviderClass',
+    namespaced: true,
+  },
 } as const satisfies Record<string, ResourceType>;
 
 export interface ConsumerSources {
@@ -35,16 +53,25 @@ export interface ConsumerSources {
  * namespace (undefined: all). APIs the cluster does not serve are skipped
  * quietly; refused lists become gaps.
  */
-export async function loadConsumerSources(kube: Kube, ns: string | undefined, options?: ListOptions): Promise<ConsumerSources> {
+export async function loadConsumerSources(
+  kube: Kube,
+  ns: string | undefined,
+  options?: ListOptions,
+): Promise<ConsumerSources> {
   const [podsAndWorkloads, serviceAccounts, ingresses, gateways, storageClasses, spcs] = await Promise.all([
     loadPodsAndWorkloads(kube, ns, options),
     tolerantList<Record<string, unknown>>(kube, RESOURCES.serviceaccounts, ns, options),
     tolerantList<Record<string, unknown>>(kube, RESOURCES.ingresses, ns, options),
     ifServed(kube, CONSUMER_RESOURCES.gateways, () => listGateways(kube, ns, options), { items: [], gaps: [] }),
     tolerantList<Record<string, unknown>>(kube, CONSUMER_RESOURCES.storageclasses, undefined, options),
-    ifServed(kube, CONSUMER_RESOURCES.secretproviderclasses, () => tolerantList<Record<string, unknown>>(kube, CONSUMER_RESOURCES.secretproviderclasses, ns, options), {
-      items: [],
-    }),
+    ifServed(
+      kube,
+      CONSUMER_RESOURCES.secretproviderclasses,
+      () => tolerantList<Record<string, unknown>>(kube, CONSUMER_RESOURCES.secretproviderclasses, ns, options),
+      {
+        items: [],
+      },
+    ),
   ]);
   const gaps = [...podsAndWorkloads.gaps];
   const objects: ReferencingObject[] = [];
@@ -87,7 +114,11 @@ async function ifServed<T>(kube: Kube, type: ResourceType, load: () => Promise<T
 }
 
 /** Gateways can name Secrets in other namespaces: list them everywhere, or in the namespace when that is all we may. */
-async function listGateways(kube: Kube, ns: string | undefined, options: ListOptions | undefined): Promise<{ items: Record<string, unknown>[]; gaps: string[] }> {
+async function listGateways(
+  kube: Kube,
+  ns: string | undefined,
+  options: ListOptions | undefined,
+): Promise<{ items: Record<string, unknown>[]; gaps: string[] }> {
   const everywhere = await tolerantList<Record<string, unknown>>(kube, CONSUMER_RESOURCES.gateways, undefined, options);
   if (!everywhere.missing) return { items: everywhere.items, gaps: [] };
   if (everywhere.missing.reason === 'not-served' || ns === undefined) {

@@ -45,30 +45,49 @@ export function toCliError(err: unknown, target: ClusterTarget): CliError | unde
   const where = `${target.server} (context "${target.contextName}")`;
   if (err instanceof KubeConnectionError) {
     if (err.code === 'ETIMEDOUT') {
-      return new CliError(`${err.message} talking to ${where}; check the network or raise --request-timeout`, { cause: err });
+      return new CliError(`${err.message} talking to ${where}; check the network or raise --request-timeout`, {
+        cause: err,
+      });
     }
     if (TLS_CODES.has(err.code)) {
-      return new CliError(`TLS error talking to ${where}: ${err.message}; check the cluster's certificate-authority in the kubeconfig`, { cause: err });
+      return new CliError(
+        `TLS error talking to ${where}: ${err.message}; check the cluster's certificate-authority in the kubeconfig`,
+        { cause: err },
+      );
     }
     if (err.code === 'EPROXY') {
       return new CliError(`cannot reach the API server at ${where} through ${err.message}`, { cause: err });
     }
     if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-      return new CliError(`cannot resolve the API server host of ${where}; check the kubeconfig's server address`, { cause: err });
+      return new CliError(`cannot resolve the API server host of ${where}; check the kubeconfig's server address`, {
+        cause: err,
+      });
     }
-    return new CliError(`cannot reach the API server at ${where}: ${err.message}; is the cluster running and the kubeconfig current?`, { cause: err });
+    return new CliError(
+      `cannot reach the API server at ${where}: ${err.message}; is the cluster running and the kubeconfig current?`,
+      { cause: err },
+    );
   }
   if (err instanceof KubeApiError) {
     const detail = `${err.method} ${err.path}`;
     switch (err.status) {
       case 401:
-        return new CliError(`unauthorized: the API server at ${where} rejected the credentials of user "${target.userName}"; log in again or refresh the token`, { detail, cause: err });
+        return new CliError(
+          `unauthorized: the API server at ${where} rejected the credentials of user "${target.userName}"; log in again or refresh the token`,
+          { detail, cause: err },
+        );
       case 403:
-        return new CliError(`forbidden: ${err.message} (${where}); ask for that permission or run as someone who has it (--as)`, { detail, cause: err });
+        return new CliError(
+          `forbidden: ${err.message} (${where}); ask for that permission or run as someone who has it (--as)`,
+          { detail, cause: err },
+        );
       case 404:
         return new CliError(`not found: ${err.message} (${where})`, { detail, cause: err });
       default:
-        return new CliError(`the API server at ${where} answered ${err.status} ${err.reason}: ${err.message}`, { detail, cause: err });
+        return new CliError(`the API server at ${where} answered ${err.status} ${err.reason}: ${err.message}`, {
+          detail,
+          cause: err,
+        });
     }
   }
   return undefined;

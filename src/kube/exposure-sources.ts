@@ -14,7 +14,10 @@ import type { ExposureScope, LoadedExposure } from '../exposure/run.js';
  */
 export async function loadExposureSources(kube: Kube, scope: ExposureScope): Promise<LoadedExposure> {
   const options = scope.limit ? { limit: scope.limit } : undefined;
-  const [consumers, secrets] = await Promise.all([loadConsumerSources(kube, scope.namespace, options), loadSecretFacts(kube, scope)]);
+  const [consumers, secrets] = await Promise.all([
+    loadConsumerSources(kube, scope.namespace, options),
+    loadSecretFacts(kube, scope),
+  ]);
   return {
     inputs: {
       pods: consumers.pods,
@@ -52,7 +55,10 @@ async function loadSecretFacts(kube: Kube, scope: ExposureScope): Promise<{ fact
         ...(query ? { query } : {}),
         ...(scope.limit ? { limit: scope.limit } : {}),
       });
-      return { facts: items.map((s) => toFacts(s, false)), note: 'key checks skipped (--metadata-only): keys, types and immutability not read' };
+      return {
+        facts: items.map((s) => toFacts(s, false)),
+        note: 'key checks skipped (--metadata-only): keys, types and immutability not read',
+      };
     }
     if (scope.name && scope.namespace) {
       const one = await getIfExists<RawSecret>(kube, RESOURCES.secrets, scope.namespace, scope.name);
@@ -62,7 +68,9 @@ async function loadSecretFacts(kube: Kube, scope: ExposureScope): Promise<{ fact
   } catch (err) {
     if (!isForbidden(err)) throw err;
     const verb = scope.name && scope.namespace && !scope.metadataOnly ? 'get' : 'list';
-    return { note: `cannot ${verb} secrets${where} (forbidden): key checks skipped, and whether the Secret exists is unknown` };
+    return {
+      note: `cannot ${verb} secrets${where} (forbidden): key checks skipped, and whether the Secret exists is unknown`,
+    };
   }
 }
 
@@ -111,7 +119,10 @@ const MIN_COPIED_VALUE_BYTES = 8;
  * last-applied-configuration with `data` or `stringData` (seen from metadata alone),
  * and, when the data was read, any annotation that contains a value in clear or base64.
  */
-function annotationsCopyingData(annotations: Record<string, string> | undefined, data: Record<string, string> | null | undefined): string[] {
+function annotationsCopyingData(
+  annotations: Record<string, string> | undefined,
+  data: Record<string, string> | null | undefined,
+): string[] {
   if (!annotations) return [];
   const values = Object.values(data ?? {})
     .filter((b64) => decodedSize(b64) >= MIN_COPIED_VALUE_BYTES)
@@ -125,7 +136,8 @@ function annotationsCopyingData(annotations: Record<string, string> | undefined,
 function appliedWithData(text: string): boolean {
   try {
     const applied = JSON.parse(text) as { data?: unknown; stringData?: unknown };
-    const nonEmpty = (o: unknown) => o !== null && typeof o === 'object' && Object.values(o).some((v) => v !== '' && v !== null);
+    const nonEmpty = (o: unknown) =>
+      o !== null && typeof o === 'object' && Object.values(o).some((v) => v !== '' && v !== null);
     return nonEmpty(applied.data) || nonEmpty(applied.stringData);
   } catch {
     return false;
@@ -134,7 +146,9 @@ function appliedWithData(text: string): boolean {
 
 /** kubectl apply stores the whole object, values included, in last-applied: never keep it, nor any other copy. */
 function withoutCopies(annotations: Record<string, string>, copies: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(annotations).filter(([key]) => key !== LAST_APPLIED && !copies.includes(key)));
+  return Object.fromEntries(
+    Object.entries(annotations).filter(([key]) => key !== LAST_APPLIED && !copies.includes(key)),
+  );
 }
 
 function decodedSize(b64: string): number {

@@ -28,7 +28,9 @@ export function send(agent: http.Agent, req: HttpRequest): Promise<HttpResponse>
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on('error', (e) => reject(connectionError(e, req)));
       },
     );
@@ -89,7 +91,12 @@ export interface LineStream {
  * hands over each complete line. A non-2xx answer rejects `done` with the
  * API's error, as `send` would return it.
  */
-export function streamLines(agent: http.Agent, req: HttpRequest, path: string, onLine: (line: Buffer) => void): LineStream {
+export function streamLines(
+  agent: http.Agent,
+  req: HttpRequest,
+  path: string,
+  onLine: (line: Buffer) => void,
+): LineStream {
   const transport = req.url.protocol === 'http:' ? http : https;
   let request: http.ClientRequest | undefined;
   let closed = false;
@@ -108,7 +115,8 @@ export function streamLines(agent: http.Agent, req: HttpRequest, path: string, o
         }
       });
       res.on('end', () => {
-        if (status < 200 || status >= 300) reject(apiError({ status, headers: res.headers, body: Buffer.concat(chunks) }, req.method, path));
+        if (status < 200 || status >= 300)
+          reject(apiError({ status, headers: res.headers, body: Buffer.concat(chunks) }, req.method, path));
         else resolve();
       });
       res.on('error', (e) => (closed ? resolve() : reject(connectionError(e, req))));

@@ -114,7 +114,8 @@ function loadFiles(flags: ConnectionFlags, host: KubeconfigEnv): { files: Loaded
   if (flags.kubeconfig) {
     const file = path.resolve(flags.kubeconfig);
     const text = host.readFile(file);
-    if (text === undefined) throw new CliError(`kubeconfig ${file} (from --kubeconfig) does not exist or cannot be read`);
+    if (text === undefined)
+      throw new CliError(`kubeconfig ${file} (from --kubeconfig) does not exist or cannot be read`);
     return { files: [parseFile(file, text)], looked: [file] };
   }
   const fromEnv = (host.env.KUBECONFIG ?? '').split(path.delimiter).filter((p) => p !== '');

@@ -32,7 +32,11 @@ const NEEDS_LIST = 'locating a leaked value needs permission to list secrets';
  * returns: values are never held beyond their page. Without -n, every namespace the
  * caller may list (cluster-wide if allowed, else namespace by namespace).
  */
-export async function scanSecrets<M>(kube: Kube, namespace: string | undefined, match: (data: RawSecret['data']) => M[]): Promise<LocateScan<M>> {
+export async function scanSecrets<M>(
+  kube: Kube,
+  namespace: string | undefined,
+  match: (data: RawSecret['data']) => M[],
+): Promise<LocateScan<M>> {
   let compared = 0;
   const listIn = async (ns: string | undefined): Promise<ScannedSecret<M>[]> => {
     const { items } = await kube.list<RawSecret, ScannedSecret<M> | null>(resourcePath(RESOURCES.secrets, ns), {
@@ -40,7 +44,9 @@ export async function scanSecrets<M>(kube: Kube, namespace: string | undefined, 
       map: (s) => {
         compared++;
         const matches = match(s.data);
-        return matches.length === 0 ? null : { namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '', type: s.type ?? '', matches };
+        return matches.length === 0
+          ? null
+          : { namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '', type: s.type ?? '', matches };
       },
     });
     return items.filter((i): i is ScannedSecret<M> => i !== null);
@@ -49,15 +55,23 @@ export async function scanSecrets<M>(kube: Kube, namespace: string | undefined, 
     return { found: await listIn(namespace), compared, gaps: [] };
   } catch (err) {
     if (!isForbidden(err)) throw err;
-    if (namespace !== undefined) throw new CliError(`cannot list secrets in namespace ${namespace} (forbidden): ${NEEDS_LIST} there`, { cause: err });
+    if (namespace !== undefined)
+      throw new CliError(`cannot list secrets in namespace ${namespace} (forbidden): ${NEEDS_LIST} there`, {
+        cause: err,
+      });
   }
   let namespaces: string[];
   try {
-    const { items } = await kube.list<{ metadata?: { name?: string } }>(resourcePath(RESOURCES.namespaces), { metadataOnly: true });
+    const { items } = await kube.list<{ metadata?: { name?: string } }>(resourcePath(RESOURCES.namespaces), {
+      metadataOnly: true,
+    });
     namespaces = items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '');
   } catch (err) {
     if (!isForbidden(err)) throw err;
-    throw new CliError(`cannot list secrets in all namespaces, nor namespaces (forbidden): ${NEEDS_LIST}; give -n NAMESPACE where you may`, { cause: err });
+    throw new CliError(
+      `cannot list secrets in all namespaces, nor namespaces (forbidden): ${NEEDS_LIST}; give -n NAMESPACE where you may`,
+      { cause: err },
+    );
   }
   const found: ScannedSecret<M>[] = [];
   const gaps: string[] = [];
@@ -69,6 +83,7 @@ export async function scanSecrets<M>(kube: Kube, namespace: string | undefined, 
       gaps.push(ns);
     }
   }
-  if (gaps.length === namespaces.length) throw new CliError(`cannot list secrets in any namespace (forbidden): ${NEEDS_LIST}`);
+  if (gaps.length === namespaces.length)
+    throw new CliError(`cannot list secrets in any namespace (forbidden): ${NEEDS_LIST}`);
   return { found, compared, gaps };
 }

@@ -26,7 +26,12 @@ const WORKLOADS: Permission = {
   scope: 'namespace',
 };
 const BATCH: Permission = { verbs: ['list'], group: 'batch', resources: ['jobs', 'cronjobs'], scope: 'namespace' };
-const RCS_PODS: Permission = { verbs: ['list'], group: '', resources: ['pods', 'replicationcontrollers'], scope: 'namespace' };
+const RCS_PODS: Permission = {
+  verbs: ['list'],
+  group: '',
+  resources: ['pods', 'replicationcontrollers'],
+  scope: 'namespace',
+};
 
 const EXPOSURE: readonly Permission[] = [
   RCS_PODS,
@@ -36,48 +41,117 @@ const EXPOSURE: readonly Permission[] = [
   { verbs: ['list'], group: 'networking.k8s.io', resources: ['ingresses'], scope: 'namespace' },
   { verbs: ['list'], group: 'gateway.networking.k8s.io', resources: ['gateways'], scope: 'cluster', servedOnly: true },
   { verbs: ['list'], group: 'storage.k8s.io', resources: ['storageclasses'], scope: 'cluster' },
-  { verbs: ['list'], group: 'secrets-store.csi.x-k8s.io', resources: ['secretproviderclasses'], scope: 'namespace', servedOnly: true },
+  {
+    verbs: ['list'],
+    group: 'secrets-store.csi.x-k8s.io',
+    resources: ['secretproviderclasses'],
+    scope: 'namespace',
+    servedOnly: true,
+  },
   { verbs: ['get'], group: '', resources: ['secrets'], scope: 'namespace', optional: 'key names, sizes and types' },
 ];
 
 export const COMMAND_PERMISSIONS = {
   'who-can': [
-    { verbs: ['list'], group: 'rbac.authorization.k8s.io', resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'], scope: 'cluster' },
+    {
+      verbs: ['list'],
+      group: 'rbac.authorization.k8s.io',
+      resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+      scope: 'cluster',
+    },
     { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
     RCS_PODS,
     WORKLOADS,
     BATCH,
-    { verbs: ['list'], group: '', resources: ['secrets'], scope: 'namespace', optional: 'metadata only, for existence' },
-    { verbs: ['create'], group: 'authorization.k8s.io', resources: ['subjectaccessreviews'], scope: 'cluster', flag: '--verify' },
+    {
+      verbs: ['list'],
+      group: '',
+      resources: ['secrets'],
+      scope: 'namespace',
+      optional: 'metadata only, for existence',
+    },
+    {
+      verbs: ['create'],
+      group: 'authorization.k8s.io',
+      resources: ['subjectaccessreviews'],
+      scope: 'cluster',
+      flag: '--verify',
+    },
   ],
   exposure: EXPOSURE,
   // The inventory: the same lists in every namespace, and the Secrets listed rather than read one by one.
-  'exposure -A': EXPOSURE.map((p) => ({ ...p, scope: 'cluster' as const, ...(p.resources.includes('secrets') ? { verbs: ['list'] } : {}) })),
+  'exposure -A': EXPOSURE.map((p) => ({
+    ...p,
+    scope: 'cluster' as const,
+    ...(p.resources.includes('secrets') ? { verbs: ['list'] } : {}),
+  })),
   rotate: [
-    { verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'], group: '', resources: ['secrets'], scope: 'namespace' },
-    { verbs: ['get', 'list', 'patch'], group: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets'], scope: 'namespace' },
+    {
+      verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
+      group: '',
+      resources: ['secrets'],
+      scope: 'namespace',
+    },
+    {
+      verbs: ['get', 'list', 'patch'],
+      group: 'apps',
+      resources: ['deployments', 'statefulsets', 'daemonsets'],
+      scope: 'namespace',
+    },
     { verbs: ['get', 'list', 'patch'], group: 'batch', resources: ['cronjobs'], scope: 'namespace' },
     { verbs: ['list'], group: 'apps', resources: ['replicasets'], scope: 'namespace' },
     { verbs: ['list'], group: 'batch', resources: ['jobs'], scope: 'namespace' },
-    { verbs: ['list'], group: '', resources: ['pods', 'replicationcontrollers', 'serviceaccounts'], scope: 'namespace' },
+    {
+      verbs: ['list'],
+      group: '',
+      resources: ['pods', 'replicationcontrollers', 'serviceaccounts'],
+      scope: 'namespace',
+    },
     { verbs: ['delete'], group: '', resources: ['pods'], scope: 'namespace' },
     { verbs: ['list'], group: 'networking.k8s.io', resources: ['ingresses'], scope: 'namespace' },
     // The consumer scan it shares with exposure: objects that name the Secret keep their version alive.
-    { verbs: ['list'], group: 'gateway.networking.k8s.io', resources: ['gateways'], scope: 'cluster', servedOnly: true },
+    {
+      verbs: ['list'],
+      group: 'gateway.networking.k8s.io',
+      resources: ['gateways'],
+      scope: 'cluster',
+      servedOnly: true,
+    },
     { verbs: ['list'], group: 'storage.k8s.io', resources: ['storageclasses'], scope: 'cluster' },
-    { verbs: ['list'], group: 'secrets-store.csi.x-k8s.io', resources: ['secretproviderclasses'], scope: 'namespace', servedOnly: true },
-    { verbs: ['get', 'create', 'update', 'delete'], group: 'coordination.k8s.io', resources: ['leases'], scope: 'namespace' },
+    {
+      verbs: ['list'],
+      group: 'secrets-store.csi.x-k8s.io',
+      resources: ['secretproviderclasses'],
+      scope: 'namespace',
+      servedOnly: true,
+    },
+    {
+      verbs: ['get', 'create', 'update', 'delete'],
+      group: 'coordination.k8s.io',
+      resources: ['leases'],
+      scope: 'namespace',
+    },
   ],
   audit: [],
   // Who-can's and exposure's lists (shared, so each is made once), then the Secret itself for its summary.
   investigate: [
-    { verbs: ['list'], group: 'rbac.authorization.k8s.io', resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'], scope: 'cluster' },
+    {
+      verbs: ['list'],
+      group: 'rbac.authorization.k8s.io',
+      resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+      scope: 'cluster',
+    },
     { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
     ...EXPOSURE.filter((p) => !p.resources.includes('serviceaccounts')),
     { verbs: ['list'], group: '', resources: ['secrets'], scope: 'cluster', flag: '--value-from-file' },
   ],
   'least-privilege': [
-    { verbs: ['list'], group: 'rbac.authorization.k8s.io', resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'], scope: 'cluster' },
+    {
+      verbs: ['list'],
+      group: 'rbac.authorization.k8s.io',
+      resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+      scope: 'cluster',
+    },
     { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
   ],
 } satisfies Record<string, readonly Permission[]>;
@@ -125,14 +199,22 @@ export function permissionTable(): string {
           .map((p) => {
             const what = `${p.verbs.join(', ')} ${p.resources.map((r) => `\`${r}\``).join(', ')}${p.group ? ` (${p.group})` : ''}`;
             const where = p.scope === 'cluster' ? ' in all namespaces' : '';
-            const notes = [p.optional ? `optional: ${p.optional}` : '', p.servedOnly ? 'where served' : '', p.flag ? `for ${p.flag}` : '']
+            const notes = [
+              p.optional ? `optional: ${p.optional}` : '',
+              p.servedOnly ? 'where served' : '',
+              p.flag ? `for ${p.flag}` : '',
+            ]
               .filter((n) => n !== '')
               .join('; ');
             return `${what}${where}${notes ? ` [${notes}]` : ''}`;
           })
           .join('; ');
   const rows = Object.entries(COMMAND_PERMISSIONS).map(([command, ps]) => `| ${command} | ${cell(ps)} |`);
-  return ['| command | permissions (verbs on resources; "in all namespaces" = cluster-wide) |', '|---|---|', ...rows].join('\n');
+  return [
+    '| command | permissions (verbs on resources; "in all namespaces" = cluster-wide) |',
+    '|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 /**
@@ -144,12 +226,24 @@ export async function missingPermissions(kube: Kube, command: PermissionCommand,
   const grants = grantsOf(command).filter((g) => !g.optional && !g.servedOnly && !g.flag);
   const answers = await Promise.all(
     grants.map(async (g) => {
-      const review = await kube.create<{ status?: { allowed?: boolean } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: { verb: g.verb, group: g.group, resource: g.resource, ...(g.scope === 'namespace' ? { namespace } : {}) } },
-      });
-      return review.status?.allowed === true ? undefined : `${grantText(g)}${g.scope === 'namespace' ? ` in namespace ${namespace}` : ''}`;
+      const review = await kube.create<{ status?: { allowed?: boolean } }>(
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: {
+            resourceAttributes: {
+              verb: g.verb,
+              group: g.group,
+              resource: g.resource,
+              ...(g.scope === 'namespace' ? { namespace } : {}),
+            },
+          },
+        },
+      );
+      return review.status?.allowed === true
+        ? undefined
+        : `${grantText(g)}${g.scope === 'namespace' ? ` in namespace ${namespace}` : ''}`;
     }),
   );
   return answers.filter((a): a is string => a !== undefined);
@@ -159,6 +253,8 @@ export async function missingPermissions(kube: Kube, command: PermissionCommand,
 export async function requirePermissions(kube: Kube, command: PermissionCommand, namespace: string): Promise<void> {
   const missing = await missingPermissions(kube, command, namespace);
   if (missing.length > 0) {
-    throw new CliError(`cannot ${command}: missing permission${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (nothing changed; see "Permissions it needs" in the README)`);
+    throw new CliError(
+      `cannot ${command}: missing permission${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (nothing changed; see "Permissions it needs" in the README)`,
+    );
   }
 }

@@ -20,18 +20,37 @@ export interface LoadOptions {
   indirect: boolean;
 }
 
-export async function loadClusterSnapshot(kube: Kube, namespace: string, secretName: string, options: LoadOptions): Promise<ClusterSnapshot> {
+export async function loadClusterSnapshot(
+  kube: Kube,
+  namespace: string,
+  secretName: string,
+  options: LoadOptions,
+): Promise<ClusterSnapshot> {
   const page = { limit: RBAC_PAGE_SIZE };
   // Direct access only depends on the Secret's namespace; indirect paths reach other namespaces' ServiceAccounts.
   const listRbac = options.indirect ? listAllOrNamespace : listNamespace;
-  const [version, secretExists, clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, podsAndWorkloads] = await Promise.all([
+  const [
+    version,
+    secretExists,
+    clusterRoles,
+    clusterRoleBindings,
+    roles,
+    roleBindings,
+    serviceAccounts,
+    podsAndWorkloads,
+  ] = await Promise.all([
     serverVersion(kube),
     secretExistence(kube, namespace, secretName),
     tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
     tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, page),
     listRbac<Role>(kube, RESOURCES.roles, namespace, page),
     listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page),
-    listAllOrNamespace<{ metadata?: { name?: string; namespace?: string } }>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
+    listAllOrNamespace<{ metadata?: { name?: string; namespace?: string } }>(
+      kube,
+      RESOURCES.serviceaccounts,
+      namespace,
+      { ...page, metadataOnly: true },
+    ),
     loadPodsAndWorkloads(kube, namespace, undefined, { workloads: options.indirect }),
   ]);
 
@@ -46,7 +65,10 @@ export async function loadClusterSnapshot(kube: Kube, namespace: string, secretN
     gaps.push({ message, affects: message === podsAndWorkloads.podsGap ? 'direct' : 'indirect' });
   }
   if (version === undefined) {
-    gaps.push({ message: 'cannot read /version: assuming a server older than 1.35 (get pods/exec counts as exec)', affects: 'indirect' });
+    gaps.push({
+      message: 'cannot read /version: assuming a server older than 1.35 (get pods/exec counts as exec)',
+      affects: 'indirect',
+    });
   }
 
   return {
@@ -60,7 +82,10 @@ export async function loadClusterSnapshot(kube: Kube, namespace: string, secretN
       clusterRoles: !clusterRoles.missing,
       roles: roles.scope,
     },
-    serviceAccounts: serviceAccounts.items.map((sa) => ({ namespace: sa.metadata?.namespace ?? '', name: sa.metadata?.name ?? '' })),
+    serviceAccounts: serviceAccounts.items.map((sa) => ({
+      namespace: sa.metadata?.namespace ?? '',
+      name: sa.metadata?.name ?? '',
+    })),
     pods: podsAndWorkloads.pods,
     workloads: podsAndWorkloads.workloads,
     secretExists,
@@ -80,16 +105,37 @@ interface ScopedListing<T> {
  * Secret's namespace (enough for the direct answer; paths through other
  * namespaces' ServiceAccounts are then missing).
  */
-async function listAllOrNamespace<T>(kube: Kube, type: ResourceType, namespace: string, options: ListOptions): Promise<ScopedListing<T>> {
+async function listAllOrNamespace<T>(
+  kube: Kube,
+  type: ResourceType,
+  namespace: string,
+  options: ListOptions,
+): Promise<ScopedListing<T>> {
   const all = await tolerantList<T>(kube, type, undefined, options);
   if (!all.missing) return { items: all.items, scope: 'all', gaps: [] };
   const mine = await listNamespace<T>(kube, type, namespace, options);
   if (mine.scope === 'none') return mine;
-  const what = type.resource === 'serviceaccounts' ? 'ServiceAccounts of other namespaces are missing from system:serviceaccounts' : 'paths through other namespaces are missing';
-  return { ...mine, gaps: [{ message: `${all.missing.message}: using namespace ${namespace} only (${what})`, affects: type.resource === 'serviceaccounts' ? 'direct' : 'indirect' }] };
+  const what =
+    type.resource === 'serviceaccounts'
+      ? 'ServiceAccounts of other namespaces are missing from system:serviceaccounts'
+      : 'paths through other namespaces are missing';
+  return {
+    ...mine,
+    gaps: [
+      {
+        message: `${all.missing.message}: using namespace ${namespace} only (${what})`,
+        affects: type.resource === 'serviceaccounts' ? 'direct' : 'indirect',
+      },
+    ],
+  };
 }
 
-async function listNamespace<T>(kube: Kube, type: ResourceType, namespace: string, options: ListOptions): Promise<ScopedListing<T>> {
+async function listNamespace<T>(
+  kube: Kube,
+  type: ResourceType,
+  namespace: string,
+  options: ListOptions,
+): Promise<ScopedListing<T>> {
   const mine = await tolerantList<T>(kube, type, namespace, options);
   if (mine.missing) return { items: [], scope: 'none', gaps: [{ message: mine.missing.message, affects: 'direct' }] };
   return { items: mine.items, scope: 'namespace', gaps: [] };
@@ -111,14 +157,17 @@ async function serverVersion(kube: Kube): Promise<string | undefined> {
  */
 async function secretExistence(kube: Kube, namespace: string, name: string): Promise<boolean | undefined> {
   try {
-    const { items } = await kube.list<{ metadata?: { name?: string } }, string | undefined>(resourcePath(RESOURCES.secrets, namespace), {
-      metadataOnly: true,
-      limit: 1,
-      query: { fieldSelector: `metadata.name=${name}` },
-      // Only the name is kept, as each page arrives: annotations (kubectl apply's
-      // last-applied-configuration) may hold a copy of the values.
-      map: (i) => i.metadata?.name,
-    });
+    const { items } = await kube.list<{ metadata?: { name?: string } }, string | undefined>(
+      resourcePath(RESOURCES.secrets, namespace),
+      {
+        metadataOnly: true,
+        limit: 1,
+        query: { fieldSelector: `metadata.name=${name}` },
+        // Only the name is kept, as each page arrives: annotations (kubectl apply's
+        // last-applied-configuration) may hold a copy of the values.
+        map: (i) => i.metadata?.name,
+      },
+    );
     return items.includes(name);
   } catch (err) {
     if (isForbidden(err)) return undefined;

@@ -16,7 +16,13 @@ import { getIfExists } from './fetch.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
 import { CONSUMER_RESOURCES, loadConsumerSources } from './consumer-sources.js';
 
-const LEASES: ResourceType = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
+const LEASES: ResourceType = {
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  resource: 'leases',
+  kind: 'Lease',
+  namespaced: true,
+};
 
 const ROLLOUT_TYPES: Record<RolloutKind, ResourceType> = {
   Deployment: RESOURCES.deployments,
@@ -58,7 +64,9 @@ export class KubeRotationCluster implements RotationCluster {
   }
 
   replaceSecret(secret: SecretObject): Promise<SecretObject> {
-    return writing(() => this.kube.replace<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, secret.metadata.name), secret));
+    return writing(() =>
+      this.kube.replace<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, secret.metadata.name), secret),
+    );
   }
 
   patchSecretMetadata(
@@ -68,7 +76,9 @@ export class KubeRotationCluster implements RotationCluster {
   ): Promise<SecretObject> {
     // A resourceVersion in a merge patch makes it conditional (409 when the object moved on).
     const metadata = { ...(resourceVersion ? { resourceVersion } : {}), ...change };
-    return writing(() => this.kube.patch<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, name), { metadata }, 'merge'));
+    return writing(() =>
+      this.kube.patch<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, name), { metadata }, 'merge'),
+    );
   }
 
   deleteSecret(name: string, preconditions?: Preconditions): Promise<boolean> {
@@ -78,7 +88,12 @@ export class KubeRotationCluster implements RotationCluster {
   /** The consumer scan exposure uses too: everything that may name a Secret of this namespace. */
   async scanConsumers(): Promise<ConsumerScan> {
     const found = await loadConsumerSources(this.kube, this.namespace);
-    return { workloads: found.workloads, pods: found.pods, objects: [...found.serviceAccounts, ...found.objects], gaps: found.gaps };
+    return {
+      workloads: found.workloads,
+      pods: found.pods,
+      objects: [...found.serviceAccounts, ...found.objects],
+      gaps: found.gaps,
+    };
   }
 
   async getWorkload(kind: RolloutKind, name: string): Promise<WorkloadLike | undefined> {
@@ -88,11 +103,16 @@ export class KubeRotationCluster implements RotationCluster {
 
   jsonPatchWorkload(kind: RolloutKind, name: string, ops: JsonPatchOp[]): Promise<WorkloadLike> {
     // 422 here is most often a `test` that failed: the template changed since it was read.
-    return writing(() => this.kube.patch<WorkloadLike>(resourcePath(ROLLOUT_TYPES[kind], this.namespace, name), ops, 'json'), { conflictOn422: true });
+    return writing(
+      () => this.kube.patch<WorkloadLike>(resourcePath(ROLLOUT_TYPES[kind], this.namespace, name), ops, 'json'),
+      { conflictOn422: true },
+    );
   }
 
   mergePatchWorkload(kind: RolloutKind, name: string, patch: unknown): Promise<WorkloadLike> {
-    return writing(() => this.kube.patch<WorkloadLike>(resourcePath(ROLLOUT_TYPES[kind], this.namespace, name), patch, 'merge'));
+    return writing(() =>
+      this.kube.patch<WorkloadLike>(resourcePath(ROLLOUT_TYPES[kind], this.namespace, name), patch, 'merge'),
+    );
   }
 
   async getObject(kind: RepointableKind, name: string): Promise<ReferencingObject | undefined> {
@@ -136,7 +156,9 @@ export class KubeRotationCluster implements RotationCluster {
   }
 
   replaceLease(lease: LeaseObject): Promise<LeaseObject> {
-    return writing(() => this.kube.replace<LeaseObject>(resourcePath(LEASES, this.namespace, lease.metadata.name), lease));
+    return writing(() =>
+      this.kube.replace<LeaseObject>(resourcePath(LEASES, this.namespace, lease.metadata.name), lease),
+    );
   }
 
   deleteLease(name: string, preconditions?: Preconditions): Promise<boolean> {
@@ -145,7 +167,13 @@ export class KubeRotationCluster implements RotationCluster {
 
   private async remove(path: string, preconditions: Preconditions | undefined): Promise<boolean> {
     try {
-      await writing(() => this.kube.delete(path, { apiVersion: 'v1', kind: 'DeleteOptions', ...(preconditions ? { preconditions } : {}) }));
+      await writing(() =>
+        this.kube.delete(path, {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          ...(preconditions ? { preconditions } : {}),
+        }),
+      );
       return true;
     } catch (err) {
       if (err instanceof RejectedError && err.status === 404) return false;
@@ -167,7 +195,8 @@ async function writing<T>(write: () => Promise<T>, { conflictOn422 = false } = {
     return await write();
   } catch (err) {
     if (!(err instanceof KubeApiError)) throw err;
-    if (err.status === 409 || (conflictOn422 && err.status === 422)) throw new ConflictError(err.message, { cause: err });
+    if (err.status === 409 || (conflictOn422 && err.status === 422))
+      throw new ConflictError(err.message, { cause: err });
     if ([400, 403, 404, 422].includes(err.status)) throw new RejectedError(err.message, err.status, { cause: err });
     throw err;
   }

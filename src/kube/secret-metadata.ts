@@ -17,7 +17,11 @@ interface MetaOnly {
  * One Secret's metadata from a metadata-only list field-selected to its name: no value
  * crosses the wire. Undefined when it does not exist; null when listing is forbidden.
  */
-export async function loadSecretHistory(kube: Kube, namespace: string, name: string): Promise<SecretHistory | undefined | null> {
+export async function loadSecretHistory(
+  kube: Kube,
+  namespace: string,
+  name: string,
+): Promise<SecretHistory | undefined | null> {
   try {
     const { items } = await kube.list<MetaOnly>(resourcePath(RESOURCES.secrets, namespace), {
       metadataOnly: true,
@@ -28,9 +32,15 @@ export async function loadSecretHistory(kube: Kube, namespace: string, name: str
     if (!m) return undefined;
     let last: SecretHistory['lastChange'] = null;
     for (const f of m.managedFields ?? []) {
-      if (f.time && (last === null || f.time > last.time)) last = { time: f.time, manager: f.manager ?? '', operation: f.operation ?? '' };
+      if (f.time && (last === null || f.time > last.time))
+        last = { time: f.time, manager: f.manager ?? '', operation: f.operation ?? '' };
     }
-    return { creationTimestamp: m.creationTimestamp ?? null, lastChange: last, resourceVersion: m.resourceVersion ?? null, labels: m.labels ?? {} };
+    return {
+      creationTimestamp: m.creationTimestamp ?? null,
+      lastChange: last,
+      resourceVersion: m.resourceVersion ?? null,
+      labels: m.labels ?? {},
+    };
   } catch (err) {
     if (isForbidden(err)) return null;
     throw err;

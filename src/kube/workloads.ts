@@ -34,7 +34,9 @@ export async function loadPodsAndWorkloads(
   { workloads: withWorkloads = true }: { workloads?: boolean } = {},
 ): Promise<PodsAndWorkloads> {
   const types = [RESOURCES.pods, ...(withWorkloads ? WORKLOAD_RESOURCES : [])];
-  const listings = await Promise.all(types.map((t) => tolerantList<Record<string, unknown>>(kube, t, namespace, options)));
+  const listings = await Promise.all(
+    types.map((t) => tolerantList<Record<string, unknown>>(kube, t, namespace, options)),
+  );
   const gaps: string[] = [];
   let podsGap: string | undefined;
   const pods: PodLike[] = [];

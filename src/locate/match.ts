@@ -36,15 +36,24 @@ export function matchSecret(leaked: Buffer, data: Readonly<Record<string, string
   return matches;
 }
 
-function matchValue(leaked: Buffer, leakedText: string, leakedB64: string, b64: string, value: Buffer): Omit<KeyMatch, 'key'> | undefined {
+function matchValue(
+  leaked: Buffer,
+  leakedText: string,
+  leakedB64: string,
+  b64: string,
+  value: Buffer,
+): Omit<KeyMatch, 'key'> | undefined {
   if (value.equals(leaked)) return { how: 'exact' };
-  if (b64 === leakedText.trim() && b64.length > 0) return { how: 'base64', detail: 'the leak is the base64 text of the value' };
-  if (value.toString('latin1').trim() === leakedB64) return { how: 'base64', detail: 'the value is the base64 of the leak' };
+  if (b64 === leakedText.trim() && b64.length > 0)
+    return { how: 'base64', detail: 'the leak is the base64 text of the value' };
+  if (value.toString('latin1').trim() === leakedB64)
+    return { how: 'base64', detail: 'the value is the base64 of the leak' };
   if (leaked.length < MIN_CONTAINED_BYTES) return undefined;
   if (value.indexOf(leaked) !== -1) return { how: 'contained' };
   const auth = inDockerConfigAuth(value, leaked);
   if (auth) return { how: 'contained', detail: auth };
-  if (value.indexOf(leakedB64.replace(/=+$/, '')) !== -1 && leakedB64.length >= 8) return { how: 'contained', detail: 'as base64' };
+  if (value.indexOf(leakedB64.replace(/=+$/, '')) !== -1 && leakedB64.length >= 8)
+    return { how: 'contained', detail: 'as base64' };
   return undefined;
 }
 

@@ -42,7 +42,9 @@ export function renderDot(graph: Graph): string {
   ];
   for (const n of graph.nodes) lines.push(`  ${dotString(n.id)} [label=${dotString(n.label)}, ${DOT_STYLE[n.shape]}];`);
   for (const e of graph.edges) {
-    const attrs = [e.label ? `label=${dotString(e.label)}` : '', e.dashed ? 'style=dashed' : ''].filter((a) => a !== '');
+    const attrs = [e.label ? `label=${dotString(e.label)}` : '', e.dashed ? 'style=dashed' : ''].filter(
+      (a) => a !== '',
+    );
     lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)}${attrs.length > 0 ? ` [${attrs.join(', ')}]` : ''};`);
   }
   lines.push('}');
@@ -59,7 +61,8 @@ const MERMAID_SHAPE: Record<GraphNodeShape, [string, string]> = {
 };
 
 /** Mermaid labels are quoted; quotes and angle brackets become entity codes. */
-const mermaidText = (s: string): string => `"${s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/\n/g, ' ')}"`;
+const mermaidText = (s: string): string =>
+  `"${s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/\n/g, ' ')}"`;
 
 export function renderMermaid(graph: Graph): string {
   const ids = new Map<string, string>();

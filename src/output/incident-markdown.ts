@@ -30,7 +30,9 @@ function fence(lang: string, body: string): string {
 
 /** Reads per hour (per day past 3 days; at most 48 bars), denied apart, as a Mermaid xychart-beta. */
 export function readsChart(timeline: readonly IncidentTimelineEntry[], title: string): string | null {
-  const times = timeline.filter((t) => t.time !== null).map((t) => ({ at: Date.parse(t.time!), denied: t.kind === 'denied' }));
+  const times = timeline
+    .filter((t) => t.time !== null)
+    .map((t) => ({ at: Date.parse(t.time!), denied: t.kind === 'denied' }));
   if (times.length === 0) return null;
   const first = Math.min(...times.map((t) => t.at));
   const last = Math.max(...times.map((t) => t.at));
@@ -61,17 +63,36 @@ export function accessGraph(rows: readonly WhoCanRow[], secret: { namespace: str
   return renderMermaid(whoCanGraph(rows, secret));
 }
 
-export function incidentMarkdown(report: IncidentReport, summary: readonly string[], rows: readonly WhoCanRow[]): string {
+export function incidentMarkdown(
+  report: IncidentReport,
+  summary: readonly string[],
+  rows: readonly WhoCanRow[],
+): string {
   const { secret } = report.metadata;
   const out: string[] = [`# Incident report: Secret ${cell(`${secret.namespace}/${secret.name}`)}\n`];
-  out.push(`_kubectl secrets investigate, ${report.metadata.generatedAt}${report.metadata.complete ? '' : ' — partial answer, see warnings'}_\n`);
-  out.push(summary.map((l) => `> ${cell(l)}`).join('\n>\n') + '\n');
-  if (report.metadata.warnings.length > 0) out.push(`**Warnings**\n\n${report.metadata.warnings.map((w) => `- ${cell(w)}`).join('\n')}\n`);
+  out.push(
+    `_kubectl secrets investigate, ${report.metadata.generatedAt}${report.metadata.complete ? '' : ' — partial answer, see warnings'}_\n`,
+  );
+  out.push(`${summary.map((l) => `> ${cell(l)}`).join('\n>\n')}\n`);
+  if (report.metadata.warnings.length > 0)
+    out.push(`**Warnings**\n\n${report.metadata.warnings.map((w) => `- ${cell(w)}`).join('\n')}\n`);
 
   out.push('## Subjects\n');
   out.push(
     table(
-      ['Kind', 'Subject', 'Namespace', 'Verdict', 'Reads', 'Denied', 'First read', 'Last read', 'Verbs', 'Source IPs', 'Paths'],
+      [
+        'Kind',
+        'Subject',
+        'Namespace',
+        'Verdict',
+        'Reads',
+        'Denied',
+        'First read',
+        'Last read',
+        'Verbs',
+        'Source IPs',
+        'Paths',
+      ],
       report.subjects.map((s) => [
         s.kind,
         s.everyone ? `${s.name} (EVERYONE)` : s.name,
@@ -93,13 +114,22 @@ export function incidentMarkdown(report: IncidentReport, summary: readonly strin
   if (report.metadata.logs !== null) {
     out.push('## Reads over time\n');
     const chart = readsChart(report.timeline, `Requests for ${secret.namespace}/${secret.name}: reads, then denied`);
-    out.push(chart === null ? '_no reads or denials in the window_\n' : `First bars: reads; second bars: denied attempts.\n\n${fence('mermaid', chart)}`);
+    out.push(
+      chart === null
+        ? '_no reads or denials in the window_\n'
+        : `First bars: reads; second bars: denied attempts.\n\n${fence('mermaid', chart)}`,
+    );
   }
   out.push('## Consumers\n');
   out.push(
     table(
       ['Consumer', 'ServiceAccount', 'Nodes', 'Uses'],
-      report.consumers.map((c) => [`${c.kind}/${c.name}`, c.serviceAccount ?? '', c.nodes.join(', '), c.uses.join(', ')]),
+      report.consumers.map((c) => [
+        `${c.kind}/${c.name}`,
+        c.serviceAccount ?? '',
+        c.nodes.join(', '),
+        c.uses.join(', '),
+      ]),
     ),
   );
   if (report.metadata.logs !== null) {
@@ -107,7 +137,15 @@ export function incidentMarkdown(report: IncidentReport, summary: readonly strin
     out.push(
       table(
         ['Time', 'Subject', 'Verb', 'Outcome', 'Source IP', 'Pod', 'Node'],
-        report.timeline.map((t) => [t.time ?? '', t.subject, t.scope === 'named' ? t.verb : `${t.verb} (${t.scope})`, t.kind, t.sourceIP ?? '', t.pod ?? '', t.node ?? '']),
+        report.timeline.map((t) => [
+          t.time ?? '',
+          t.subject,
+          t.scope === 'named' ? t.verb : `${t.verb} (${t.scope})`,
+          t.kind,
+          t.sourceIP ?? '',
+          t.pod ?? '',
+          t.node ?? '',
+        ]),
       ),
     );
   }

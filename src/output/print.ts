@@ -39,7 +39,11 @@ export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOpti
 
 /** A versioned document (apiVersion, kind, ...) as JSON or YAML on stdout. */
 export function printDocument(doc: object, format: 'json' | 'yaml', io: IO): void {
-  io.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : yaml.dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false }));
+  io.stdout.write(
+    format === 'json'
+      ? `${JSON.stringify(doc, null, 2)}\n`
+      : yaml.dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false }),
+  );
 }
 
 /** Warnings and partial-answer notes go to stderr so that stdout stays machine-readable. */

@@ -41,6 +41,11 @@ export interface View<T> {
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export function toDocument<T>(report: Report<T>): { apiVersion: string; kind: string; metadata: ReportMetadata; items: T[] } {
+export function toDocument<T>(report: Report<T>): {
+  apiVersion: string;
+  kind: string;
+  metadata: ReportMetadata;
+  items: T[];
+} {
   return { apiVersion: API_VERSION, kind: report.kind, metadata: report.metadata, items: report.items };
 }

@@ -21,7 +21,9 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   const shown = columns.filter((c) => opts.wide || !c.wide);
   const cells = rows.map((row) => shown.map((c) => oneLine(c.value(row))));
   const header = shown.map((c) => c.header.toUpperCase());
-  const widths = shown.map((_, i) => Math.max(opts.noHeaders ? 0 : header[i]!.length, ...cells.map((r) => r[i]!.length)));
+  const widths = shown.map((_, i) =>
+    Math.max(opts.noHeaders ? 0 : header[i]!.length, ...cells.map((r) => r[i]!.length)),
+  );
   const line = (texts: string[], colors: ReadonlyArray<ReturnType<NonNullable<Column<T>['color']>>>): string =>
     texts
       .map((text, i) => {
@@ -32,7 +34,14 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
       .trimEnd();
   const out: string[] = [];
   if (!opts.noHeaders && rows.length > 0) out.push(line(header, []));
-  rows.forEach((row, r) => out.push(line(cells[r]!, shown.map((c) => c.color?.(row)))));
+  rows.forEach((row, r) =>
+    out.push(
+      line(
+        cells[r]!,
+        shown.map((c) => c.color?.(row)),
+      ),
+    ),
+  );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 

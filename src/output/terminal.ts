@@ -2,7 +2,9 @@ import type { IO, Writer } from '../cli/io.js';
 
 // C0 controls but newline and tab, DEL, and C1 controls (U+0080–U+009F:
 // terminals in UTF-8 mode act on U+009B as CSI, U+009D as OSC).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const HAS_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 /**

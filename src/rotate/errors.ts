@@ -61,7 +61,10 @@ export class InterruptedError extends RotateError {
 /** A signal asked the rotation to stop: it did, between two recorded steps, and left its lock to --resume. */
 export class StoppedError extends RotateError {
   constructor(signal: string, where: string, resumeHint: string) {
-    super(`interrupted by ${signal}${where}: the journal is saved and the lock left for --resume; ${resumeHint}`, EXIT.interrupted);
+    super(
+      `interrupted by ${signal}${where}: the journal is saved and the lock left for --resume; ${resumeHint}`,
+      EXIT.interrupted,
+    );
     this.name = 'StoppedError';
   }
 }

@@ -35,33 +35,43 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
   const generation = w.metadata.generation ?? 0;
   const observed = status.observedGeneration;
   if (w.kind === 'CronJob') return { phase: 'complete', message: 'template updated; the next Job uses it' };
-  if (typeof observed !== 'number' || observed < generation) return { phase: 'progressing', message: 'waiting for the controller to see the change' };
+  if (typeof observed !== 'number' || observed < generation)
+    return { phase: 'progressing', message: 'waiting for the controller to see the change' };
   const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
   const strategy = (spec.updateStrategy as { type?: string; rollingUpdate?: { partition?: number } } | undefined) ?? {};
 
   switch (w.kind) {
     case 'Deployment': {
-      const conditions = (status.conditions as { type?: string; reason?: string; message?: string; lastUpdateTime?: string }[] | undefined) ?? [];
+      const conditions =
+        (status.conditions as
+          { type?: string; reason?: string; message?: string; lastUpdateTime?: string }[] | undefined) ?? [];
       const progressing = conditions.find((c) => c.type === 'Progressing');
       if (progressing?.reason === 'ProgressDeadlineExceeded' && notBefore(progressing.lastUpdateTime, since)) {
         return { phase: 'failed', message: progressing.message ?? 'progress deadline exceeded' };
       }
       const updated = num(status.updatedReplicas);
-      if (updated < replicas) return { phase: 'progressing', message: `${updated} of ${replicas} new replicas have been updated` };
+      if (updated < replicas)
+        return { phase: 'progressing', message: `${updated} of ${replicas} new replicas have been updated` };
       const old = num(status.replicas) - updated;
       if (old > 0) return { phase: 'progressing', message: `${old} old replicas are pending termination` };
       const available = num(status.availableReplicas);
-      if (available < updated) return { phase: 'progressing', message: `${available} of ${updated} updated replicas are available` };
+      if (available < updated)
+        return { phase: 'progressing', message: `${available} of ${updated} updated replicas are available` };
       return { phase: 'complete', message: `${available}/${replicas} replicas updated and available` };
     }
     case 'StatefulSet': {
-      if (strategy.type === 'OnDelete') return { phase: 'complete', message: 'updateStrategy OnDelete: pods are replaced only when deleted' };
+      if (strategy.type === 'OnDelete')
+        return { phase: 'complete', message: 'updateStrategy OnDelete: pods are replaced only when deleted' };
       const ready = num(status.readyReplicas);
       if (ready < replicas) return { phase: 'progressing', message: `${ready} of ${replicas} pods are ready` };
       const updated = num(status.updatedReplicas);
       const partition = strategy.rollingUpdate?.partition ?? 0;
       if (partition > 0) {
-        if (updated < replicas - partition) return { phase: 'progressing', message: `${updated} of ${replicas - partition} pods above the partition updated` };
+        if (updated < replicas - partition)
+          return {
+            phase: 'progressing',
+            message: `${updated} of ${replicas - partition} pods above the partition updated`,
+          };
         return { phase: 'complete', message: `partitioned rollout complete: ${updated} pods updated` };
       }
       if (status.updateRevision !== status.currentRevision || updated < replicas) {
@@ -70,12 +80,15 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
       return { phase: 'complete', message: `${ready}/${replicas} pods updated and ready` };
     }
     case 'DaemonSet': {
-      if (strategy.type === 'OnDelete') return { phase: 'complete', message: 'updateStrategy OnDelete: pods are replaced only when deleted' };
+      if (strategy.type === 'OnDelete')
+        return { phase: 'complete', message: 'updateStrategy OnDelete: pods are replaced only when deleted' };
       const desired = num(status.desiredNumberScheduled);
       const updated = num(status.updatedNumberScheduled);
-      if (updated < desired) return { phase: 'progressing', message: `${updated} of ${desired} updated pods scheduled` };
+      if (updated < desired)
+        return { phase: 'progressing', message: `${updated} of ${desired} updated pods scheduled` };
       const available = num(status.numberAvailable);
-      if (available < desired) return { phase: 'progressing', message: `${available} of ${desired} updated pods are available` };
+      if (available < desired)
+        return { phase: 'progressing', message: `${available} of ${desired} updated pods are available` };
       return { phase: 'complete', message: `${available}/${desired} pods updated and available` };
     }
     default:
@@ -103,12 +116,17 @@ export function podProblems(pods: readonly PodLike[]): PodProblems {
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp) continue;
     const name = `pod ${pod.metadata.name}`;
-    const statuses: V1ContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const statuses: V1ContainerStatus[] = [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ];
     let reported = false;
     for (const cs of statuses) {
       const waiting = cs.state?.waiting;
       if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
-        fatal.push(`${name}: container ${cs.name} ${waiting.reason}${waiting.message ? ` (${short(waiting.message)})` : ''}`);
+        fatal.push(
+          `${name}: container ${cs.name} ${waiting.reason}${waiting.message ? ` (${short(waiting.message)})` : ''}`,
+        );
         reported = true;
       }
     }
@@ -117,11 +135,15 @@ export function podProblems(pods: readonly PodLike[]): PodProblems {
     if (ready?.status === 'True') continue;
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (scheduled?.status === 'False') {
-      notReady.push(`${name}: not scheduled (${scheduled.reason ?? 'Pending'}${scheduled.message ? `: ${short(scheduled.message)}` : ''})`);
+      notReady.push(
+        `${name}: not scheduled (${scheduled.reason ?? 'Pending'}${scheduled.message ? `: ${short(scheduled.message)}` : ''})`,
+      );
       continue;
     }
     const waiting = statuses.map((cs) => cs.state?.waiting?.reason).find((r): r is string => !!r);
-    notReady.push(`${name}: ${pod.status?.phase ?? 'Pending'}, not ready (${waiting ?? ready?.reason ?? 'no Ready condition yet'})`);
+    notReady.push(
+      `${name}: ${pod.status?.phase ?? 'Pending'}, not ready (${waiting ?? ready?.reason ?? 'no Ready condition yet'})`,
+    );
   }
   return { fatal, notReady };
 }
@@ -148,12 +170,16 @@ export function evaluateRollout(check: RolloutCheck): RolloutStatus {
   if (!check.workload) return { phase: 'failed', message: 'it was deleted during the rotation' };
   const status = workloadRolloutStatus(check.workload, check.since);
   const problems = podProblems(check.pods);
-  if (status.phase === 'failed') return { phase: 'failed', message: withPods(status.message, [...problems.fatal, ...problems.notReady]) };
+  if (status.phase === 'failed')
+    return { phase: 'failed', message: withPods(status.message, [...problems.fatal, ...problems.notReady]) };
   if (problems.fatal.length > 0) return { phase: 'failed', message: withPods(status.message, problems.fatal) };
   if (status.phase === 'complete') return status;
   const elapsed = check.now.getTime() - check.since.getTime();
   if (elapsed >= check.timeoutMs) {
-    return { phase: 'failed', message: withPods(`not complete after ${formatAge(check.timeoutMs)}: ${status.message}`, problems.notReady) };
+    return {
+      phase: 'failed',
+      message: withPods(`not complete after ${formatAge(check.timeoutMs)}: ${status.message}`, problems.notReady),
+    };
   }
   return status;
 }

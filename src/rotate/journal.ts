@@ -132,7 +132,15 @@ export function newJournal(plan: Plan, opts: JournalOptions): Journal {
     keys: opts.keys,
     consumers: plan.consumers.map((c) =>
       c.action === 'none'
-        ? { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'unchanged' as const, message: unchangedMessage(c.kind) }
+        ? {
+            kind: c.kind,
+            name: c.name,
+            action: c.action,
+            wait: c.wait,
+            uses: c.uses,
+            state: 'unchanged' as const,
+            message: unchangedMessage(c.kind),
+          }
         : { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'planned' as const },
     ),
     steps: actions.map((a, i) => ({ n: i + 1, ...a, status: 'pending' })),
@@ -141,10 +149,13 @@ export function newJournal(plan: Plan, opts: JournalOptions): Journal {
 
 /** Why a consumer the rotation does not touch still gets the new values. */
 export const unchangedMessage = (kind: string): string =>
-  kind === 'CronJob' ? 'the next Job reads the new values' : 'names the Secret: reads the new values where it next uses them';
+  kind === 'CronJob'
+    ? 'the next Job reads the new values'
+    : 'names the Secret: reads the new values where it next uses them';
 
 /** What a consumer switched without a rollout now does. */
-export const switchedMessage = (kind: string, to: string): string => (kind === 'CronJob' ? `the next Job uses ${to}` : `names ${to}`);
+export const switchedMessage = (kind: string, to: string): string =>
+  kind === 'CronJob' ? `the next Job uses ${to}` : `names ${to}`;
 
 /** `kubectl rollout restart`'s stamp format: RFC 3339 without fractions. */
 export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -154,7 +165,8 @@ export function nextStep(j: Journal): Step | undefined {
   return j.steps.find((s) => s.status === 'pending' || s.status === 'failed');
 }
 
-export const isFinished = (j: Journal): boolean => j.state === 'done' || j.state === 'rolled-back' || j.state === 'aborted';
+export const isFinished = (j: Journal): boolean =>
+  j.state === 'done' || j.state === 'rolled-back' || j.state === 'aborted';
 
 export function stepDone(j: Journal, n: number, now: Date, note?: string): Journal {
   const at = now.toISOString();
@@ -162,8 +174,10 @@ export function stepDone(j: Journal, n: number, now: Date, note?: string): Journ
   const step = steps.find((s) => s.n === n);
   let state = j.state;
   // A step retried after --no-rollback succeeded: the old failure is history.
-  const failure = j.state === 'running' && j.steps.some((s) => s.n === n && s.status === 'failed') ? undefined : j.failure;
-  if (step?.action === 'unlock') state = j.state === 'running' ? 'done' : steps.some((s) => s.action === 'discard') ? 'aborted' : 'rolled-back';
+  const failure =
+    j.state === 'running' && j.steps.some((s) => s.n === n && s.status === 'failed') ? undefined : j.failure;
+  if (step?.action === 'unlock')
+    state = j.state === 'running' ? 'done' : steps.some((s) => s.action === 'discard') ? 'aborted' : 'rolled-back';
   const { failure: _old, ...rest } = j;
   return { ...rest, steps, state, updatedAt: at, ...(failure ? { failure } : {}) };
 }
@@ -183,7 +197,9 @@ export function stepFailed(j: Journal, n: number, now: Date, message: string, ta
 export function setConsumer(j: Journal, ref: string, state: ConsumerState, message?: string): Journal {
   return {
     ...j,
-    consumers: j.consumers.map((c) => (workloadRef(c.kind, c.name) === ref ? withMessage({ ...c, state }, message) : c)),
+    consumers: j.consumers.map((c) =>
+      workloadRef(c.kind, c.name) === ref ? withMessage({ ...c, state }, message) : c,
+    ),
   };
 }
 
@@ -196,11 +212,14 @@ export function beginRollback(j: Journal, now: Date, failure: { target?: string;
   if (j.state === 'rolling-back') return j;
   const at = now.toISOString();
   const done = (action: StepAction) => j.steps.filter((s) => s.action === action && s.status === 'done');
-  const steps: Step[] = j.steps.map((s) => (s.status === 'pending' || s.status === 'failed' ? { ...s, status: 'skipped' as const, at } : s));
+  const steps: Step[] = j.steps.map((s) =>
+    s.status === 'pending' || s.status === 'failed' ? { ...s, status: 'skipped' as const, at } : s,
+  );
   const add = (action: StepAction, target?: string): void => {
     steps.push({ n: steps.length + 1, action, ...(target ? { target } : {}), status: 'pending' });
   };
-  const waitsFor = (target: string): boolean => j.consumers.some((c) => workloadRef(c.kind, c.name) === target && c.wait);
+  const waitsFor = (target: string): boolean =>
+    j.consumers.some((c) => workloadRef(c.kind, c.name) === target && c.wait);
   let rollbackStamp: string | undefined;
 
   if (j.mode === 'blue-green') {
@@ -239,7 +258,9 @@ export function serializeJournal(j: Journal): string {
 function journalText(text: string): string | undefined {
   if (!text.startsWith(GZ_PREFIX)) return text;
   try {
-    return gunzipSync(Buffer.from(text.slice(GZ_PREFIX.length), 'base64'), { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8');
+    return gunzipSync(Buffer.from(text.slice(GZ_PREFIX.length), 'base64'), {
+      maxOutputLength: 64 * 1024 * 1024,
+    }).toString('utf8');
   } catch {
     return undefined;
   }

@@ -1,5 +1,12 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { ANNOTATION_MODE, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, LABEL_NAME, leaseName, type RotationMode } from './constants.js';
+import {
+  ANNOTATION_MODE,
+  ANNOTATION_RECORD,
+  ANNOTATION_ROTATION_ID,
+  LABEL_NAME,
+  leaseName,
+  type RotationMode,
+} from './constants.js';
 import { formatAge } from '../util/duration.js';
 
 /** A coordination.k8s.io/v1 Lease, the fields the lock uses. */
@@ -38,7 +45,8 @@ export function parseHolder(identity: string | undefined): { pid: number; host: 
 export const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /** ` since 2030-01-01T10:00:00Z` (whole seconds) when the lease says when it was taken, else ''. */
-export const heldSince = (spec: LeaseObject['spec']): string => (spec?.acquireTime ? ` since ${spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '');
+export const heldSince = (spec: LeaseObject['spec']): string =>
+  spec?.acquireTime ? ` since ${spec.acquireTime.replace(/\.\d+Z$/, 'Z')}` : '';
 
 export interface LockRequest {
   logical: string;
@@ -61,7 +69,11 @@ export function newLease(req: LockRequest): LeaseObject {
       name: leaseName(req.logical),
       namespace: req.namespace,
       labels: { [LABEL_NAME]: req.logical },
-      annotations: { [ANNOTATION_ROTATION_ID]: req.rotationId, [ANNOTATION_RECORD]: req.record, [ANNOTATION_MODE]: req.mode },
+      annotations: {
+        [ANNOTATION_ROTATION_ID]: req.rotationId,
+        [ANNOTATION_RECORD]: req.record,
+        [ANNOTATION_MODE]: req.mode,
+      },
     },
     spec: { holderIdentity: req.holder, leaseDurationSeconds: LEASE_SECONDS, acquireTime: t, renewTime: t },
   };
@@ -71,7 +83,10 @@ export function newLease(req: LockRequest): LeaseObject {
 export function renewedLease(lease: LeaseObject, holder: string, now: Date): LeaseObject {
   const t = microTime(now);
   const takeover = lease.spec?.holderIdentity !== holder;
-  return { ...lease, spec: { ...lease.spec, holderIdentity: holder, renewTime: t, ...(takeover ? { acquireTime: t } : {}) } };
+  return {
+    ...lease,
+    spec: { ...lease.spec, holderIdentity: holder, renewTime: t, ...(takeover ? { acquireTime: t } : {}) },
+  };
 }
 
 export type LockVerdict = { held: true; why: string } | { held: false; why: string };
@@ -81,13 +96,21 @@ export type LockVerdict = { held: true; why: string } | { held: false; why: stri
  * (same host name and machine identity) whose process is gone is dead at once; any other is alive until its lease
  * expires unrenewed (clocks of different machines are trusted to ±seconds).
  */
-export function judgeLease(lease: LeaseObject, now: Date, local: { host: string; machine?: string; isAlive: (pid: number) => boolean }): LockVerdict {
+export function judgeLease(
+  lease: LeaseObject,
+  now: Date,
+  local: { host: string; machine?: string; isAlive: (pid: number) => boolean },
+): LockVerdict {
   const spec = lease.spec ?? {};
   const holder = parseHolder(spec.holderIdentity);
   const who = spec.holderIdentity ?? 'an unknown holder';
   const since = heldSince(spec);
   if (!spec.holderIdentity) return { held: false, why: 'a rotation that stopped and left it for --resume' };
-  const sameMachine = holder !== undefined && holder.host === local.host && holder.machine !== undefined && holder.machine === local.machine;
+  const sameMachine =
+    holder !== undefined &&
+    holder.host === local.host &&
+    holder.machine !== undefined &&
+    holder.machine === local.machine;
   if (holder && sameMachine && !local.isAlive(holder.pid)) {
     return { held: false, why: `${who} (process ${holder.pid} on this machine is gone)` };
   }

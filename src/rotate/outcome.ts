@@ -39,7 +39,8 @@ export type StepErrorOutcome =
 export function stepErrorOutcome(err: unknown, step: Pick<Step, 'target'>): StepErrorOutcome {
   if (err instanceof StepFailure) return { outcome: 'rollback', failure: err };
   // Someone else's write won, or the API refused ours for good: the step cannot be done as planned.
-  if (err instanceof ConflictError || err instanceof RejectedError) return { outcome: 'rollback', failure: new StepFailure(err.message, step.target) };
+  if (err instanceof ConflictError || err instanceof RejectedError)
+    return { outcome: 'rollback', failure: new StepFailure(err.message, step.target) };
   if (err instanceof StopRequest) return { outcome: 'stop', request: err };
   return { outcome: 'end', error: err };
 }
@@ -50,7 +51,8 @@ export function stepErrorOutcome(err: unknown, step: Pick<Step, 'target'>): Step
  * interruption (exit 4) naming where it stopped; all but refusals say how to resume.
  */
 export function endingError(err: unknown, where: Step | undefined, resumeHint: string): RotateError {
-  if (err instanceof StopRequest) return new StoppedError(err.signal, err.step ? ` before ${describeStep(err.step)}` : '', resumeHint);
+  if (err instanceof StopRequest)
+    return new StoppedError(err.signal, err.step ? ` before ${describeStep(err.step)}` : '', resumeHint);
   if (err instanceof RotateError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new InterruptedError(`${message}${where ? ` at ${describeStep(where)}` : ''}`, resumeHint);

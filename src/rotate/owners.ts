@@ -63,7 +63,8 @@ export function workloadManager(meta: V1ObjectMeta): string | undefined {
   const annotations = meta.annotations ?? {};
   const keys = [...Object.keys(labels), ...Object.keys(annotations)];
   if (keys.some((k) => k.startsWith('argocd.argoproj.io/'))) return 'Argo CD';
-  if (keys.some((k) => k.startsWith('kustomize.toolkit.fluxcd.io/') || k.startsWith('helm.toolkit.fluxcd.io/'))) return 'Flux';
+  if (keys.some((k) => k.startsWith('kustomize.toolkit.fluxcd.io/') || k.startsWith('helm.toolkit.fluxcd.io/')))
+    return 'Flux';
   const release = annotations['meta.helm.sh/release-name'];
   if (release) return `Helm (release ${release})`;
   return labels['app.kubernetes.io/managed-by'] || undefined;
@@ -71,7 +72,9 @@ export function workloadManager(meta: V1ObjectMeta): string | undefined {
 
 /** What to do instead of letting us repoint a workload its manager would revert. */
 export function managedWorkloadAdvice(manager: string): string {
-  if (manager.startsWith('Helm')) return 'point the chart\'s values at the new Secret and run helm upgrade (or --force to repoint it here)';
-  if (manager === 'Argo CD' || manager === 'Flux') return 'change the Secret name in Git and let it sync (or --force to repoint it here)';
+  if (manager.startsWith('Helm'))
+    return "point the chart's values at the new Secret and run helm upgrade (or --force to repoint it here)";
+  if (manager === 'Argo CD' || manager === 'Flux')
+    return 'change the Secret name in Git and let it sync (or --force to repoint it here)';
   return `change it where ${manager} takes it from (or --force to repoint it here)`;
 }

@@ -78,23 +78,35 @@ export function planRotation(input: PlanInput): Plan {
     if (controller) {
       // A ReplicaSet of a Deployment or a Job of a CronJob follows its owner.
       if (!known.has(objectKey(controller.kind, w.metadata.namespace ?? '', controller.name))) {
-        unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: `owned by ${controller.kind}/${controller.name}: switch it there` });
+        unrotatable.push({
+          kind: w.kind,
+          name,
+          uses: usesOf(refs),
+          reason: `owned by ${controller.kind}/${controller.name}: switch it there`,
+        });
       }
       continue;
     }
     const needsRestart = input.restartAll || refs.some(loadsAtStart);
     if (!isRolloutKind(w.kind)) {
-      if (mode === 'blue-green' || needsRestart) unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: staticTemplateReason(w.kind, mode) });
+      if (mode === 'blue-green' || needsRestart)
+        unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: staticTemplateReason(w.kind, mode) });
       if (mode === 'in-place') checkKeys(workloadRef(w.kind, name), refs);
       continue;
     }
     const manager = workloadManager(w.metadata);
     // Only a repoint fights the manager; a restart annotation is what `kubectl rollout restart` does to them too.
     if (manager && !input.force && mode === 'blue-green') {
-      unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: `managed by ${manager}: ${managedWorkloadAdvice(manager)}` });
+      unrotatable.push({
+        kind: w.kind,
+        name,
+        uses: usesOf(refs),
+        reason: `managed by ${manager}: ${managedWorkloadAdvice(manager)}`,
+      });
       continue;
     }
-    const action: ConsumerAction = mode === 'blue-green' ? 'repoint' : w.kind === 'CronJob' ? 'none' : needsRestart ? 'restart' : 'wait';
+    const action: ConsumerAction =
+      mode === 'blue-green' ? 'repoint' : w.kind === 'CronJob' ? 'none' : needsRestart ? 'restart' : 'wait';
     const stuck = action === 'repoint' || action === 'restart' ? rolloutBlocker(w) : undefined;
     checkKeys(workloadRef(w.kind, name), refs);
     if (stuck) {
@@ -112,17 +124,37 @@ export function planRotation(input: PlanInput): Plan {
     const controller = controllerOf(pod.metadata);
     if (controller) {
       const owner = `${controller.kind}/${controller.name}`;
-      if (known.has(objectKey(controller.kind, pod.metadata.namespace ?? '', controller.name)) || foreignOwners.has(owner)) continue;
+      if (
+        known.has(objectKey(controller.kind, pod.metadata.namespace ?? '', controller.name)) ||
+        foreignOwners.has(owner)
+      )
+        continue;
       foreignOwners.add(owner);
-      unrotatable.push({ kind: controller.kind, name: controller.name, uses: usesOf(refs), reason: `owns pods that use ${from} (pod ${name}): switch it where it is defined` });
+      unrotatable.push({
+        kind: controller.kind,
+        name: controller.name,
+        uses: usesOf(refs),
+        reason: `owns pods that use ${from} (pod ${name}): switch it where it is defined`,
+      });
       continue;
     }
     const needsRestart = input.restartAll || refs.some(loadsAtStart);
     if (mode === 'blue-green') {
-      unrotatable.push({ kind: 'Pod', name, uses: usesOf(refs), reason: `bare pod: a pod spec cannot be repointed; recreate it with ${input.to}` });
+      unrotatable.push({
+        kind: 'Pod',
+        name,
+        uses: usesOf(refs),
+        reason: `bare pod: a pod spec cannot be repointed; recreate it with ${input.to}`,
+      });
     } else {
       checkKeys(`Pod/${name}`, refs);
-      if (needsRestart) unrotatable.push({ kind: 'Pod', name, uses: usesOf(refs), reason: 'bare pod: it loaded the old value at start; delete and recreate it' });
+      if (needsRestart)
+        unrotatable.push({
+          kind: 'Pod',
+          name,
+          uses: usesOf(refs),
+          reason: 'bare pod: it loaded the old value at start; delete and recreate it',
+        });
     }
   }
 
@@ -130,7 +162,16 @@ export function planRotation(input: PlanInput): Plan {
 
   consumers.sort(byKindThenName);
   unrotatable.sort(byKindThenName);
-  return { namespace: input.namespace, logical: input.logical, mode, from, to: input.to, consumers, unrotatable: dedupe(unrotatable), problems };
+  return {
+    namespace: input.namespace,
+    logical: input.logical,
+    mode,
+    from,
+    to: input.to,
+    consumers,
+    unrotatable: dedupe(unrotatable),
+    problems,
+  };
 }
 
 /**
@@ -142,7 +183,10 @@ export function planRotation(input: PlanInput): Plan {
  */
 function planObjects(input: PlanInput, consumers: PlannedConsumer[], unrotatable: Unrotatable[]): void {
   const { from, to, mode, namespace } = input;
-  const byObject = new Map<string, { kind: string; name: string; namespace: string; uses: Set<string>; details: string[] }>();
+  const byObject = new Map<
+    string,
+    { kind: string; name: string; namespace: string; uses: Set<string>; details: string[] }
+  >();
   for (const obj of input.objects ?? []) {
     for (const ref of secretRefsOfObject(obj)) {
       if (!objectRefMatches(ref, namespace, from)) continue;
@@ -157,7 +201,12 @@ function planObjects(input: PlanInput, consumers: PlannedConsumer[], unrotatable
     const uses = [...o.uses];
     const where = o.details.join(', ');
     if (o.kind === 'SecretProviderClass') {
-      unrotatable.push({ kind: o.kind, name: o.name, uses, reason: `it writes ${from} (${where}): rotate the value in its provider instead` });
+      unrotatable.push({
+        kind: o.kind,
+        name: o.name,
+        uses,
+        reason: `it writes ${from} (${where}): rotate the value in its provider instead`,
+      });
     } else if (mode === 'in-place') {
       consumers.push({ kind: o.kind as ConsumerKind, name: o.name, uses, action: 'none', wait: false });
     } else if (o.kind === 'StorageClass') {
@@ -165,7 +214,12 @@ function planObjects(input: PlanInput, consumers: PlannedConsumer[], unrotatable
       unrotatable.push({ kind: o.kind, name: o.name, uses, reason });
     } else if (!isRepointableKind(o.kind) || o.namespace !== namespace) {
       const there = o.namespace && o.namespace !== namespace ? ` in namespace ${o.namespace}` : '';
-      unrotatable.push({ kind: o.kind, name: o.name, uses, reason: `names ${from}${there} (${where}): point it at ${to} by hand` });
+      unrotatable.push({
+        kind: o.kind,
+        name: o.name,
+        uses,
+        reason: `names ${from}${there} (${where}): point it at ${to} by hand`,
+      });
     } else {
       consumers.push({ kind: o.kind, name: o.name, uses, action: 'repoint', wait: false });
     }
@@ -194,7 +248,8 @@ function missingKeys(who: string, refs: readonly SecretRef[], keys: ReadonlySet<
       out.push(`${who}: env ${r.envName} (container ${r.container}) reads key "${r.key}", which the new data lacks`);
     }
     for (const item of r.items ?? []) {
-      if (!keys.has(item.key)) out.push(`${who}: volume ${r.volume} projects key "${item.key}", which the new data lacks`);
+      if (!keys.has(item.key))
+        out.push(`${who}: volume ${r.volume} projects key "${item.key}", which the new data lacks`);
     }
   }
   return out;
@@ -203,7 +258,8 @@ function missingKeys(who: string, refs: readonly SecretRef[], keys: ReadonlySet<
 /** Why a workload's rollout would never finish: paused, or an OnDelete update strategy. */
 function rolloutBlocker(w: WorkloadLike): string | undefined {
   const spec = w.spec ?? {};
-  if (w.kind === 'Deployment' && spec.paused === true) return 'the Deployment is paused: resume it (kubectl rollout resume) and rotate again';
+  if (w.kind === 'Deployment' && spec.paused === true)
+    return 'the Deployment is paused: resume it (kubectl rollout resume) and rotate again';
   const strategy = (spec.updateStrategy as { type?: string } | undefined)?.type;
   if ((w.kind === 'StatefulSet' || w.kind === 'DaemonSet') && strategy === 'OnDelete') {
     return 'updateStrategy OnDelete: a template change replaces no pods; switch it and delete its pods by hand';
@@ -212,12 +268,25 @@ function rolloutBlocker(w: WorkloadLike): string | undefined {
 }
 
 function staticTemplateReason(kind: string, mode: RotationMode): string {
-  if (kind === 'Job') return mode === 'blue-green' ? 'a Job\'s pod template cannot change: it keeps the old Secret until it ends' : 'its pods loaded the old value at start: it keeps it until it ends';
+  if (kind === 'Job')
+    return mode === 'blue-green'
+      ? "a Job's pod template cannot change: it keeps the old Secret until it ends"
+      : 'its pods loaded the old value at start: it keeps it until it ends';
   if (mode === 'in-place') return `its pods loaded the old value at start: delete them and the ${kind} recreates them`;
   return `changing a ${kind}'s template replaces no pods: switch it and recreate its pods by hand`;
 }
 
-const KIND_ORDER = [...ROLLOUT_KINDS, 'Job', 'ReplicaSet', 'ReplicationController', 'Pod', 'ServiceAccount', 'Ingress', 'Gateway', 'StorageClass'] as string[];
+const KIND_ORDER = [
+  ...ROLLOUT_KINDS,
+  'Job',
+  'ReplicaSet',
+  'ReplicationController',
+  'Pod',
+  'ServiceAccount',
+  'Ingress',
+  'Gateway',
+  'StorageClass',
+] as string[];
 function byKindThenName(a: { kind: string; name: string }, b: { kind: string; name: string }): number {
   const ka = KIND_ORDER.indexOf(a.kind);
   const kb = KIND_ORDER.indexOf(b.kind);

@@ -61,11 +61,19 @@ export function rotationRows(journal: Journal | undefined, plan: Plan | undefine
     }
   } else if (plan) {
     for (const c of plan.consumers) {
-      const message = c.action === 'none' ? unchangedMessage(c.kind) : c.wait ? 'waits for its rollout' : c.kind === 'CronJob' ? 'the next Job uses it' : 'switched by a patch';
+      const message =
+        c.action === 'none'
+          ? unchangedMessage(c.kind)
+          : c.wait
+            ? 'waits for its rollout'
+            : c.kind === 'CronJob'
+              ? 'the next Job uses it'
+              : 'switched by a patch';
       rows.push({ kind: c.kind, name: c.name, uses: c.uses, action: c.action, state: 'planned', message });
     }
   }
-  for (const u of plan?.unrotatable ?? []) rows.push({ kind: u.kind, name: u.name, uses: u.uses ?? [], action: 'skip', state: 'skipped', message: u.reason });
+  for (const u of plan?.unrotatable ?? [])
+    rows.push({ kind: u.kind, name: u.name, uses: u.uses ?? [], action: 'skip', state: 'skipped', message: u.reason });
   return rows;
 }
 
@@ -86,7 +94,13 @@ export function summaryOf(journal: Journal, dryRun: boolean): RotationSummary {
     ...(dryRun
       ? {}
       : {
-          steps: journal.steps.map((s) => ({ n: s.n, action: s.action, status: s.status, ...(s.target ? { target: s.target } : {}), ...(s.note ? { note: s.note } : {}) })),
+          steps: journal.steps.map((s) => ({
+            n: s.n,
+            action: s.action,
+            status: s.status,
+            ...(s.target ? { target: s.target } : {}),
+            ...(s.note ? { note: s.note } : {}),
+          })),
         }),
   };
 }
@@ -96,7 +110,9 @@ export function outcomeLine(journal: Journal, plan: Plan | undefined): string {
   const changed = journal.consumers.filter((c) => c.action === 'repoint' || c.action === 'restart').length;
   const skipped = plan?.unrotatable.length ?? 0;
   const skippedText = skipped > 0 ? `; ${skipped} not rotated automatically (see SKIP rows)` : '';
-  const failure = journal.failure ? `${journal.failure.target ? `${journal.failure.target}: ` : ''}${journal.failure.message}` : '';
+  const failure = journal.failure
+    ? `${journal.failure.target ? `${journal.failure.target}: ` : ''}${journal.failure.message}`
+    : '';
   switch (journal.state) {
     case 'done':
       return journal.mode === 'blue-green'

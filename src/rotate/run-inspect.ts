@@ -40,18 +40,31 @@ export async function inspect(cluster: RotationCluster, name: string): Promise<I
   const labelled = named?.metadata.labels?.[LABEL_NAME];
   if (labelled && labelled !== name) {
     logical = labelled;
-    notes.push(`${name} is version ${named?.metadata.labels?.[LABEL_VERSION] ?? '?'} of ${logical}: rotating ${logical}`);
+    notes.push(
+      `${name} is version ${named?.metadata.labels?.[LABEL_VERSION] ?? '?'} of ${logical}: rotating ${logical}`,
+    );
   }
   const listed = await cluster.listVersions(logical);
   const versions = versionsOf(logical, listed);
   const current = currentVersion(logical, versions);
   if (!current) throw new RotateError(`secret "${name}" not found in namespace "${cluster.namespace}"`);
   const secret = current.name === name && named ? named : await cluster.getSecret(current.name);
-  if (!secret) throw new RotateError(`secret "${current.name}" (the current version of ${logical}) not found in namespace "${cluster.namespace}"`);
+  if (!secret)
+    throw new RotateError(
+      `secret "${current.name}" (the current version of ${logical}) not found in namespace "${cluster.namespace}"`,
+    );
   const caveat = rotationCaveat(secret);
   if (caveat) notes.push(caveat);
   const scan = await cluster.scanConsumers();
-  return { namespace: cluster.namespace, logical, current: secret, versions, blocker: rotationBlocker(secret), scan, notes };
+  return {
+    namespace: cluster.namespace,
+    logical,
+    current: secret,
+    versions,
+    blocker: rotationBlocker(secret),
+    scan,
+    notes,
+  };
 }
 
 export interface PrepareOptions {
@@ -80,7 +93,8 @@ export interface Prepared {
 }
 
 /** Labels of the old version that mean "another tool manages me": not copied to new versions. */
-const MANAGER_LABEL = /(^app\.kubernetes\.io\/managed-by$|^helm\.sh\/|argoproj\.io\/|fluxcd\.io\/|external-secrets\.io\/)/;
+const MANAGER_LABEL =
+  /(^app\.kubernetes\.io\/managed-by$|^helm\.sh\/|argoproj\.io\/|fluxcd\.io\/|external-secrets\.io\/)/;
 
 /**
  * Checks that the rotation may go ahead (owner, immutability, what consumers
@@ -91,10 +105,14 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
   const { current } = ins;
   const currentName = current.metadata.name ?? ins.logical;
   if (ins.blocker && !opts.force) {
-    throw new RotateError(`${currentName} is managed by ${ins.blocker.manager}, which would undo a rotation here: ${ins.blocker.instead} (--force rotates it anyway)`);
+    throw new RotateError(
+      `${currentName} is managed by ${ins.blocker.manager}, which would undo a rotation here: ${ins.blocker.instead} (--force rotates it anyway)`,
+    );
   }
   if (opts.mode === 'in-place' && current.immutable) {
-    throw new RotateError(`${currentName} is immutable, so its values cannot change in place: rotate it blue/green (without --in-place)`);
+    throw new RotateError(
+      `${currentName} is immutable, so its values cannot change in place: rotate it blue/green (without --in-place)`,
+    );
   }
   const merged = mergeData(current.data ?? {}, values, { replaceAll: opts.replaceAll });
   const next = opts.mode === 'blue-green' ? nextVersion(ins.logical, ins.versions, new Set()) : undefined;
@@ -112,14 +130,25 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     force: opts.force,
     restartAll: opts.restartAll,
   });
-  if (opts.mode === 'in-place' && secretsInUse(ins.scan, ins.namespace, [backupName(ins.logical)]).has(backupName(ins.logical))) {
-    plan.problems.push(`${backupName(ins.logical)} (where an in-place rotation keeps the old values) is in use: point its users back at ${currentName} first`);
+  if (
+    opts.mode === 'in-place' &&
+    secretsInUse(ins.scan, ins.namespace, [backupName(ins.logical)]).has(backupName(ins.logical))
+  ) {
+    plan.problems.push(
+      `${backupName(ins.logical)} (where an in-place rotation keeps the old values) is in use: point its users back at ${currentName} first`,
+    );
   }
   if (plan.problems.length > 0) {
     throw new RotateError(`the rotation would break consumers: ${plan.problems.join('; ')}`);
   }
 
-  const keys = { added: merged.added, changed: merged.changed, unchanged: merged.unchanged, carried: merged.carried, removed: merged.removed };
+  const keys = {
+    added: merged.added,
+    changed: merged.changed,
+    unchanged: merged.unchanged,
+    carried: merged.carried,
+    removed: merged.removed,
+  };
   const journal0 = newJournal(plan, {
     id: opts.id,
     holder: opts.holder,
@@ -129,7 +158,8 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     keys,
     ...(next ? { version: next.version } : {}),
   });
-  if (opts.mode === 'in-place') return { plan, merged, journal: journal0, record: currentName, readVersion: current.metadata.resourceVersion };
+  if (opts.mode === 'in-place')
+    return { plan, merged, journal: journal0, record: currentName, readVersion: current.metadata.resourceVersion };
 
   // The new version is born with its journal, step 1 (its creation) done: one atomic write.
   const journal = stepDone(journal0, 1, opts.now);
@@ -146,7 +176,12 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     metadata: {
       name: to,
       namespace: ins.namespace,
-      labels: { ...copied, [LABEL_NAME]: ins.logical, [LABEL_VERSION]: String(next!.version), [LABEL_STAGE]: 'pending' },
+      labels: {
+        ...copied,
+        [LABEL_NAME]: ins.logical,
+        [LABEL_VERSION]: String(next!.version),
+        [LABEL_STAGE]: 'pending',
+      },
       annotations: journalAnnotations(journal, currentName),
     },
     type: current.type ?? 'Opaque',
@@ -157,5 +192,9 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
 }
 
 function journalAnnotations(journal: Journal, predecessor: string): Record<string, string> {
-  return { [ANNOTATION_PREDECESSOR]: predecessor, [ANNOTATION_ROTATION_ID]: journal.id, [ANNOTATION_JOURNAL]: serializeJournal(journal) };
+  return {
+    [ANNOTATION_PREDECESSOR]: predecessor,
+    [ANNOTATION_ROTATION_ID]: journal.id,
+    [ANNOTATION_JOURNAL]: serializeJournal(journal),
+  };
 }

@@ -102,7 +102,8 @@ export class Runner {
     for (;;) {
       const step = nextStep(this.journal);
       if (!step) return this.journal;
-      if (step.status === 'failed' && this.journal.state === 'running') this.deps.events.line(`retrying: ${describeStep(step)}`);
+      if (step.status === 'failed' && this.journal.state === 'running')
+        this.deps.events.line(`retrying: ${describeStep(step)}`);
       let current = step;
       try {
         await this.checkpoint(step);
@@ -146,7 +147,12 @@ export class Runner {
    * recorded (a crash in between) is simply done again, as a no-op, on resume.
    */
   private batchFrom(step: Step): Step[] {
-    if (this.journal.state !== 'running' || step.status !== 'pending' || (step.action !== 'repoint' && step.action !== 'restart')) return [step];
+    if (
+      this.journal.state !== 'running' ||
+      step.status !== 'pending' ||
+      (step.action !== 'repoint' && step.action !== 'restart')
+    )
+      return [step];
     const batch: Step[] = [];
     for (const s of this.journal.steps.slice(this.journal.steps.indexOf(step))) {
       if (s.action !== step.action || s.status !== 'pending' || batch.length >= BATCH) break;
@@ -176,7 +182,9 @@ export class Runner {
   }
 
   /** Performs one step. Returns labels for the record Secret and a note, or 'recorded' when the step wrote the journal itself. */
-  private async execute(step: Step): Promise<{ note?: string; labels?: Record<string, string | null> } | 'recorded' | void> {
+  private async execute(
+    step: Step,
+  ): Promise<{ note?: string; labels?: Record<string, string | null> } | 'recorded' | void> {
     const j = this.journal;
     const { cluster, events } = this.deps;
     switch (step.action) {
@@ -196,7 +204,12 @@ export class Runner {
         const waits = this.consumer(ref)?.wait ?? true;
         const target = undo ? j.from : j.to;
         const kind = splitRef(ref).kind;
-        this.journal = setConsumer(this.journal, ref, undo ? 'reverted' : waits ? 'changed' : 'updated', waits ? undefined : switchedMessage(kind, target));
+        this.journal = setConsumer(
+          this.journal,
+          ref,
+          undo ? 'reverted' : waits ? 'changed' : 'updated',
+          waits ? undefined : switchedMessage(kind, target),
+        );
         events.line(`${ref}: ${note}`);
         return { note };
       }
@@ -293,7 +306,12 @@ export class Runner {
     ref: string,
     from: string,
     to: string,
-    how: { read(): Promise<T | undefined>; patch(o: T, a: string, b: string): JsonPatchOp[]; write(ops: JsonPatchOp[]): Promise<unknown>; what: string },
+    how: {
+      read(): Promise<T | undefined>;
+      patch(o: T, a: string, b: string): JsonPatchOp[];
+      write(ops: JsonPatchOp[]): Promise<unknown>;
+      what: string;
+    },
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       const o = await how.read();
@@ -329,12 +347,21 @@ export class Runner {
     const sts = workloads.find((w) => w.kind === 'StatefulSet' && w.metadata.name === name);
     if (!sts) return;
     const onFailedVersion = (pod: PodLike): boolean =>
-      j.mode === 'blue-green' ? secretRefsOfPodSpec(pod.spec, j.to).length > 0 : pod.metadata.annotations?.[RESTARTED_AT] === j.stamp;
-    const stuck = rolloutPods(sts, indexWorkloads(workloads), pods, (pod) => onFailedVersion(pod) && !isReady(pod) && !pod.metadata.deletionTimestamp);
+      j.mode === 'blue-green'
+        ? secretRefsOfPodSpec(pod.spec, j.to).length > 0
+        : pod.metadata.annotations?.[RESTARTED_AT] === j.stamp;
+    const stuck = rolloutPods(
+      sts,
+      indexWorkloads(workloads),
+      pods,
+      (pod) => onFailedVersion(pod) && !isReady(pod) && !pod.metadata.deletionTimestamp,
+    );
     if (stuck.length === 0) return;
     for (const pod of stuck) await cluster.deletePod(pod.metadata.name!, { uid: pod.metadata.uid! });
     const names = stuck.map((p) => p.metadata.name).join(', ');
-    this.deps.events.line(`${ref}: deleted ${names}, stuck on the failed version (StatefulSets do not replace them by themselves)`);
+    this.deps.events.line(
+      `${ref}: deleted ${names}, stuck on the failed version (StatefulSets do not replace them by themselves)`,
+    );
   }
 
   /** `kubectl rollout restart` with a fixed stamp, so that doing it twice changes nothing; fenced as guardedSwitch is. */
@@ -344,11 +371,15 @@ export class Runner {
     for (let attempt = 1; ; attempt++) {
       const w = await this.deps.cluster.getWorkload(kind, name);
       if (!w) throw new StepFailure('it was deleted during the rotation', ref);
-      const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template;
+      const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)
+        ?.template;
       if (template?.metadata?.annotations?.[RESTARTED_AT] === stamp) return 'already restarted';
       const fence = w.metadata.resourceVersion ? { metadata: { resourceVersion: w.metadata.resourceVersion } } : {};
       try {
-        await this.deps.cluster.mergePatchWorkload(kind, name, { ...fence, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } });
+        await this.deps.cluster.mergePatchWorkload(kind, name, {
+          ...fence,
+          spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } },
+        });
         return 'restarted';
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= WRITE_ATTEMPTS) throw err;
@@ -360,10 +391,17 @@ export class Runner {
   private async waitStep(step: Step, rollback: boolean): Promise<void> {
     const j = this.journal;
     const changed = new Set(
-      j.steps.filter((s) => (s.action === (rollback ? 'undo' : j.mode === 'blue-green' ? 'repoint' : 'restart')) && s.status === 'done').map((s) => s.target!),
+      j.steps
+        .filter(
+          (s) =>
+            s.action === (rollback ? 'undo' : j.mode === 'blue-green' ? 'repoint' : 'restart') && s.status === 'done',
+        )
+        .map((s) => s.target!),
     );
     // blue/green waits for what it switched; in-place for every consumer, since mounted files change too.
-    const targets = j.consumers.filter((c) => c.wait && (j.mode === 'in-place' || changed.has(workloadRef(c.kind, c.name))));
+    const targets = j.consumers.filter(
+      (c) => c.wait && (j.mode === 'in-place' || changed.has(workloadRef(c.kind, c.name))),
+    );
     if (rollback) {
       for (const c of targets) if (c.kind === 'StatefulSet') await this.unstickStatefulSet(workloadRef(c.kind, c.name));
     }
@@ -401,7 +439,8 @@ export class Runner {
     const existing = await cluster.getSecret(name);
     if (existing && this.ours(existing)) return `${name} already holds the old values`;
     if (existing) {
-      if (existing.metadata.labels?.[LABEL_NAME] !== j.logical) throw new StepFailure(`${name} exists and is not a backup of ${j.logical}: rename or delete it`);
+      if (existing.metadata.labels?.[LABEL_NAME] !== j.logical)
+        throw new StepFailure(`${name} exists and is not a backup of ${j.logical}: rename or delete it`);
       await cluster.deleteSecret(name, { uid: existing.metadata.uid! });
     }
     const live = await this.liveRecord();
@@ -429,13 +468,17 @@ export class Runner {
     let data: Record<string, string>;
     if (which === 'new') {
       if (!this.opts.newData) {
-        throw new StepFailure('the rotation stopped before its new values were written, and values are never stored elsewhere: nothing changed; run the rotation again');
+        throw new StepFailure(
+          'the rotation stopped before its new values were written, and values are never stored elsewhere: nothing changed; run the rotation again',
+        );
       }
       data = this.opts.newData;
     } else {
       const backup = await cluster.getSecret(backupName(j.logical));
       if (!backup || !this.ours(backup)) {
-        throw new StepFailure(`${backupName(j.logical)} no longer holds the old values of this rotation: restore ${j.from} by hand`);
+        throw new StepFailure(
+          `${backupName(j.logical)} no longer holds the old values of this rotation: restore ${j.from} by hand`,
+        );
       }
       data = backup.data ?? {};
     }
@@ -470,7 +513,8 @@ export class Runner {
     const versions = versionsOf(j.logical, await cluster.listVersions(j.logical));
     for (const v of versions) {
       if (v.name === j.to || v.name === j.from) continue;
-      if (v.stage === 'current' || v.stage === 'previous') await cluster.patchSecretMetadata(v.name, undefined, { labels: { [LABEL_STAGE]: 'deprecated' } });
+      if (v.stage === 'current' || v.stage === 'previous')
+        await cluster.patchSecretMetadata(v.name, undefined, { labels: { [LABEL_STAGE]: 'deprecated' } });
     }
     const old = versions.find((v) => v.name === j.from);
     await cluster.patchSecretMetadata(j.from, undefined, {
@@ -493,7 +537,11 @@ export class Runner {
     const listed = await cluster.listVersions(j.logical);
     const names = listed.map((s) => s.metadata.name ?? '');
     const users = secretUsers(scan, j.namespace, names);
-    const { prune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), { keep: j.keep, current: j.to, inUse: new Set(users.keys()) });
+    const { prune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), {
+      keep: j.keep,
+      current: j.to,
+      inUse: new Set(users.keys()),
+    });
     const deleted: string[] = [];
     const failed: string[] = [];
     for (const v of prune) {
@@ -511,10 +559,12 @@ export class Runner {
       deleted.push(v.name);
       this.deps.events.line(`${v.name}: deleted (version ${v.version}, unused, beyond --keep ${j.keep})`);
     }
-    for (const v of keptInUse) this.deps.events.line(`${v.name}: kept (version ${v.version}, still named by ${users.get(v.name)?.join(', ')})`);
+    for (const v of keptInUse)
+      this.deps.events.line(`${v.name}: kept (version ${v.version}, still named by ${users.get(v.name)?.join(', ')})`);
     const parts = [deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete'];
     if (failed.length > 0) parts.push(`could not delete ${failed.join(', ')}`);
-    if (keptInUse.length > 0) parts.push(`kept in use: ${keptInUse.map((v) => `${v.name} (${users.get(v.name)?.join(', ')})`).join(', ')}`);
+    if (keptInUse.length > 0)
+      parts.push(`kept in use: ${keptInUse.map((v) => `${v.name} (${users.get(v.name)?.join(', ')})`).join(', ')}`);
     return parts.join('; ');
   }
 
@@ -533,7 +583,10 @@ export class Runner {
       });
     } catch (err) {
       if (err instanceof ConflictError) {
-        throw new RotateError(`the journal on ${this.record} was changed by another process (a concurrent --resume?): stopping here`, EXIT.needsAttention);
+        throw new RotateError(
+          `the journal on ${this.record} was changed by another process (a concurrent --resume?): stopping here`,
+          EXIT.needsAttention,
+        );
       }
       throw err;
     }
@@ -573,14 +626,18 @@ export class Runner {
       this.lastRenew = now.getTime();
     } catch (err) {
       if (err instanceof ConflictError) {
-        throw new RotateError(`lost the lock of ${this.journal.logical}: another process took over the rotation (rotate --resume?)`, EXIT.needsAttention);
+        throw new RotateError(
+          `lost the lock of ${this.journal.logical}: another process took over the rotation (rotate --resume?)`,
+          EXIT.needsAttention,
+        );
       }
       throw err;
     }
   }
 }
 
-const isReady = (pod: PodLike): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+const isReady = (pod: PodLike): boolean =>
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 function splitRef(ref: string): { kind: ConsumerKind; name: string } {
   const i = ref.indexOf('/');

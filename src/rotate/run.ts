@@ -3,10 +3,26 @@
 // then the Runner; resume from the journal; retire unused versions. No I/O of
 // its own.
 import type { RotationMode } from './constants.js';
-import { ANNOTATION_JOURNAL, ANNOTATION_MODE, ANNOTATION_RECORD, ANNOTATION_ROTATION_ID, backupName, LABEL_NAME, leaseName } from './constants.js';
+import {
+  ANNOTATION_JOURNAL,
+  ANNOTATION_MODE,
+  ANNOTATION_RECORD,
+  ANNOTATION_ROTATION_ID,
+  backupName,
+  LABEL_NAME,
+  leaseName,
+} from './constants.js';
 import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
 import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
-import { heldSince, judgeLease, LEASE_SECONDS, newLease, renewedLease, type LeaseObject, type LockRequest } from './lock.js';
+import {
+  heldSince,
+  judgeLease,
+  LEASE_SECONDS,
+  newLease,
+  renewedLease,
+  type LeaseObject,
+  type LockRequest,
+} from './lock.js';
 import type { RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
 import { Runner, type RunnerDeps } from './run-steps.js';
@@ -56,9 +72,18 @@ export async function proposeRotation(
   const locked = await lockedNow(cluster, ins.logical);
   if (locked && !dryRun) throw new RotateError(locked);
   if (locked) note(`${locked} (this plan shows the cluster as it is now)`);
-  const prepared = prepare(ins, values, { ...opts, id: deps.newId(), holder: deps.identity.holder, now: deps.clock.now() });
-  if (ins.blocker && opts.force) note(`${prepared.plan.from} is managed by ${ins.blocker.manager}; rotating it anyway (--force): ${ins.blocker.instead}`);
-  if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0) note('the new values are the same as the current ones');
+  const prepared = prepare(ins, values, {
+    ...opts,
+    id: deps.newId(),
+    holder: deps.identity.holder,
+    now: deps.clock.now(),
+  });
+  if (ins.blocker && opts.force)
+    note(
+      `${prepared.plan.from} is managed by ${ins.blocker.manager}; rotating it anyway (--force): ${ins.blocker.instead}`,
+    );
+  if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0)
+    note('the new values are the same as the current ones');
   const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
   if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
   for (const gap of ins.scan.gaps) note(`${gap}: consumers there are not seen`);
@@ -67,8 +92,10 @@ export async function proposeRotation(
 
 function copiesNote(from: string, to: string, mode: RotationMode, copies: ValueCopies): string {
   const what = `${describeCopies(copies)} of ${from} hold${copies.annotations.length + copies.labels.length === 1 ? 's' : ''} a copy of its values`;
-  if (mode === 'in-place') return `${what}: the rotation removes ${copies.annotations.length + copies.labels.length === 1 ? 'it' : 'them'}`;
-  const kept = copies.labels.length > 0 ? `; ${copies.labels.map((k) => `label ${k}`).join(', ')} not copied to ${to}` : '';
+  if (mode === 'in-place')
+    return `${what}: the rotation removes ${copies.annotations.length + copies.labels.length === 1 ? 'it' : 'them'}`;
+  const kept =
+    copies.labels.length > 0 ? `; ${copies.labels.map((k) => `label ${k}`).join(', ')} not copied to ${to}` : '';
   return `${what} (metadata readers see them)${kept}`;
 }
 
@@ -77,23 +104,34 @@ export interface RunOptions {
   rollback: boolean;
 }
 
-const resumeHint = (logical: string, namespace: string): string => `run "kubectl secrets rotate ${logical} -n ${namespace} --resume" to finish or roll it back`;
+const resumeHint = (logical: string, namespace: string): string =>
+  `run "kubectl secrets rotate ${logical} -n ${namespace} --resume" to finish or roll it back`;
 
 /** Takes the lock, writes the first step (creating the new version, or the journal in place), then runs the rest. */
 export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: RunOptions): Promise<Journal> {
   const { cluster, events } = deps;
   const first = prepared.journal;
-  const lease = await lock(deps, { logical: first.logical, rotationId: first.id, record: prepared.record, mode: first.mode });
+  const lease = await lock(deps, {
+    logical: first.logical,
+    rotationId: first.id,
+    record: prepared.record,
+    mode: first.mode,
+  });
   events.recorded?.({ n: 0, action: 'lock' });
 
   const written = await firstWrite(prepared, deps).catch(async (err: unknown) => {
     // Known to have changed nothing: let go of the lock before reporting. Otherwise --resume finds out.
     if (!(err instanceof UnknownOutcome)) await release(cluster, lease);
-    throw err instanceof UnknownOutcome ? new InterruptedError(err.message, resumeHint(first.logical, first.namespace)) : err;
+    throw err instanceof UnknownOutcome
+      ? new InterruptedError(err.message, resumeHint(first.logical, first.namespace))
+      : err;
   });
   const { journal, recordVersion } = written;
   events.recorded?.(journal.steps[0]!);
-  const runner = new Runner(deps, journal, prepared.record, recordVersion, lease, { ...opts, ...(prepared.newVersion ? {} : { newData: prepared.merged.data }) });
+  const runner = new Runner(deps, journal, prepared.record, recordVersion, lease, {
+    ...opts,
+    ...(prepared.newVersion ? {} : { newData: prepared.merged.data }),
+  });
   return runToEnd(runner, first.logical, first.namespace);
 }
 
@@ -106,16 +144,22 @@ class UnknownOutcome extends Error {}
  * a reset connection) the write may still have landed: look for it before
  * saying that nothing changed.
  */
-async function firstWrite(prepared: Prepared, deps: RotateDeps): Promise<{ journal: Journal; recordVersion: string | undefined }> {
+async function firstWrite(
+  prepared: Prepared,
+  deps: RotateDeps,
+): Promise<{ journal: Journal; recordVersion: string | undefined }> {
   const { cluster, clock, events } = deps;
   const first = prepared.journal;
-  const isOurs = (s: SecretObject | undefined): s is SecretObject => s?.metadata.annotations?.[ANNOTATION_ROTATION_ID] === first.id;
+  const isOurs = (s: SecretObject | undefined): s is SecretObject =>
+    s?.metadata.annotations?.[ANNOTATION_ROTATION_ID] === first.id;
   const landed = async (name: string, err: unknown): Promise<SecretObject | undefined> => {
     let found: SecretObject | undefined;
     try {
       found = await cluster.getSecret(name);
     } catch {
-      throw new UnknownOutcome(`${errorText(err)}, and whether ${name} was written is unknown (the API server did not answer)`);
+      throw new UnknownOutcome(
+        `${errorText(err)}, and whether ${name} was written is unknown (the API server did not answer)`,
+      );
     }
     if (!isOurs(found)) return undefined;
     events.line(`${name}: the answer to its write was lost (${errorText(err)}), but the write landed: going on`);
@@ -131,12 +175,17 @@ async function firstWrite(prepared: Prepared, deps: RotateDeps): Promise<{ journ
       if (err instanceof RejectedError) throw new RotateError(`cannot create ${first.to}: ${err.message}`);
       // A conflict may be our own create, retried after its answer was lost.
       const found = await landed(first.to, err);
-      if (!found && err instanceof ConflictError) throw new RotateError(`${first.to} already exists but is not a version of ${first.logical}: rename or delete it`);
+      if (!found && err instanceof ConflictError)
+        throw new RotateError(
+          `${first.to} already exists but is not a version of ${first.logical}: rename or delete it`,
+        );
       if (!found) throw err;
       created = found;
     }
     const keys = Object.keys(newVersion.data ?? {}).length;
-    events.line(`${first.to}: created (version ${first.version}, ${keys} key${keys === 1 ? '' : 's'}${newVersion.immutable ? ', immutable' : ''})`);
+    events.line(
+      `${first.to}: created (version ${first.version}, ${keys} key${keys === 1 ? '' : 's'}${newVersion.immutable ? ', immutable' : ''})`,
+    );
     return { journal: first, recordVersion: created.metadata.resourceVersion };
   }
 
@@ -148,7 +197,8 @@ async function firstWrite(prepared: Prepared, deps: RotateDeps): Promise<{ journ
   } catch (err) {
     if (err instanceof RejectedError) throw err;
     const found = await landed(first.from, err);
-    if (!found && err instanceof ConflictError) throw new RotateError(`${first.from} changed since it was read: run the rotation again`);
+    if (!found && err instanceof ConflictError)
+      throw new RotateError(`${first.from} changed since it was read: run the rotation again`);
     if (!found) throw err;
     return { journal, recordVersion: found.metadata.resourceVersion };
   }
@@ -165,7 +215,10 @@ async function runToEnd(runner: Runner, logical: string, namespace: string): Pro
 }
 
 /** Takes the lock of a logical Secret for this process; refused (RotateError) while another rotation holds it. */
-async function lock(deps: Omit<RotateDeps, 'events'>, req: Pick<LockRequest, 'logical' | 'rotationId' | 'record' | 'mode'>): Promise<LeaseObject> {
+async function lock(
+  deps: Omit<RotateDeps, 'events'>,
+  req: Pick<LockRequest, 'logical' | 'rotationId' | 'record' | 'mode'>,
+): Promise<LeaseObject> {
   const { cluster } = deps;
   const lease = newLease({ ...req, namespace: cluster.namespace, holder: deps.identity.holder, now: deps.clock.now() });
   try {
@@ -212,7 +265,11 @@ export interface ResumeResult {
  * takes over the lock when its holder is gone (or its lease ran out), reads
  * the journal it points to, and runs the remaining steps.
  */
-export async function resumeRotation(logical: string, deps: RotateDeps, opts: { timeoutMs?: number; rollback: boolean }): Promise<ResumeResult> {
+export async function resumeRotation(
+  logical: string,
+  deps: RotateDeps,
+  opts: { timeoutMs?: number; rollback: boolean },
+): Promise<ResumeResult> {
   const { cluster, clock, identity, events } = deps;
   const notes: string[] = [];
   const name = leaseName(logical);
@@ -224,12 +281,15 @@ export async function resumeRotation(logical: string, deps: RotateDeps, opts: { 
   if (lease) {
     const verdict = judgeLease(lease, clock.now(), identity);
     if (verdict.held) {
-      throw new RotateError(`the rotation of ${logical} is still running (${verdict.why}): --resume takes over only once its process is gone or its lock goes ${LEASE_SECONDS}s without renewal`);
+      throw new RotateError(
+        `the rotation of ${logical} is still running (${verdict.why}): --resume takes over only once its process is gone or its lock goes ${LEASE_SECONDS}s without renewal`,
+      );
     }
     try {
       lease = await cluster.replaceLease(renewedLease(lease, identity.holder, clock.now()));
     } catch (err) {
-      if (err instanceof ConflictError) throw new RotateError(`another process took over the rotation of ${logical} just now`);
+      if (err instanceof ConflictError)
+        throw new RotateError(`another process took over the rotation of ${logical} just now`);
       throw err;
     }
     notes.push(`took over the lock from ${verdict.why}`);
@@ -242,14 +302,23 @@ export async function resumeRotation(logical: string, deps: RotateDeps, opts: { 
       const before = !journal || journal.id !== id;
       if (before) {
         // No journal of this rotation: make sure it really changed nothing before saying so.
-        const found = await tracesOf(cluster, logical, { id: id ?? '', record, mode: lease.metadata.annotations?.[ANNOTATION_MODE] });
+        const found = await tracesOf(cluster, logical, {
+          id: id ?? '',
+          record,
+          mode: lease.metadata.annotations?.[ANNOTATION_MODE],
+        });
         if (found.changed) {
           const why = holderSecret?.metadata.annotations?.[ANNOTATION_JOURNAL] === undefined ? 'missing' : 'unreadable';
-          throw new RotateError(journalLostMessage(logical, cluster.namespace, record, why, found.facts), EXIT.needsAttention);
+          throw new RotateError(
+            journalLostMessage(logical, cluster.namespace, record, why, found.facts),
+            EXIT.needsAttention,
+          );
         }
       }
       await cluster.deleteLease(name, { uid: lease.metadata.uid! });
-      notes.push(`released the lock: ${before ? 'it stopped before changing anything; run the rotation again' : `it had already ended (${journal!.state})`}`);
+      notes.push(
+        `released the lock: ${before ? 'it stopped before changing anything; run the rotation again' : `it had already ended (${journal!.state})`}`,
+      );
       return before ? { notes, nothing: true, abandoned: true } : { notes, nothing: true, journal: journal! };
     }
   } else {
@@ -258,7 +327,10 @@ export async function resumeRotation(logical: string, deps: RotateDeps, opts: { 
       const unreadable = await unreadableJournal(cluster, logical);
       if (unreadable) {
         const traces = await tracesOf(cluster, logical, { id: '', record: unreadable, mode: undefined });
-        throw new RotateError(journalLostMessage(logical, cluster.namespace, unreadable, 'unreadable', traces.facts), EXIT.needsAttention);
+        throw new RotateError(
+          journalLostMessage(logical, cluster.namespace, unreadable, 'unreadable', traces.facts),
+          EXIT.needsAttention,
+        );
       }
       return { notes: [`no interrupted rotation of ${logical} in namespace ${cluster.namespace}`], nothing: true };
     }
@@ -268,7 +340,9 @@ export async function resumeRotation(logical: string, deps: RotateDeps, opts: { 
   }
 
   const step = nextStep(journal);
-  notes.push(`resuming the ${journal.state === 'rolling-back' ? 'rollback' : 'rotation'} ${journal.from} → ${journal.to} at ${step ? describeStep(step) : 'its end'}`);
+  notes.push(
+    `resuming the ${journal.state === 'rolling-back' ? 'rollback' : 'rotation'} ${journal.from} → ${journal.to} at ${step ? describeStep(step) : 'its end'}`,
+  );
   for (const n of notes) events.line(n);
   const runner = new Runner(deps, { ...journal, holder: identity.holder }, record, recordVersion, lease, {
     timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000,
@@ -363,9 +437,15 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
   if (!current) throw new RotateError(`no versions of "${logical}" in namespace "${cluster.namespace}"`);
   const scan = await cluster.scanConsumers();
   const others = versions.filter((v) => v.name !== current.name);
-  const backup = listed.find((s) => s.metadata.name === backupName(logical) && s.metadata.labels?.[LABEL_NAME] === logical);
+  const backup = listed.find(
+    (s) => s.metadata.name === backupName(logical) && s.metadata.labels?.[LABEL_NAME] === logical,
+  );
   if (backup) others.push({ name: backupName(logical), version: 0, stage: 'previous', unversioned: false });
-  const users = secretUsers(scan, cluster.namespace, others.map((v) => v.name));
+  const users = secretUsers(
+    scan,
+    cluster.namespace,
+    others.map((v) => v.name),
+  );
   return {
     logical,
     current: current.name,
@@ -379,8 +459,16 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
 /** Deletes what `confirmed` listed and is still unused, under the rotation lock. Returns the names deleted. */
 export async function retire(confirmed: RetirePlan, deps: RotateDeps): Promise<string[]> {
   const { cluster } = deps;
-  if (confirmed.gaps.length > 0) throw new RotateError(`cannot see every user of ${confirmed.logical} (${confirmed.gaps.join('; ')}): not deleting anything`);
-  const lease = await lock(deps, { logical: confirmed.logical, rotationId: deps.newId(), record: confirmed.logical, mode: 'retire' });
+  if (confirmed.gaps.length > 0)
+    throw new RotateError(
+      `cannot see every user of ${confirmed.logical} (${confirmed.gaps.join('; ')}): not deleting anything`,
+    );
+  const lease = await lock(deps, {
+    logical: confirmed.logical,
+    rotationId: deps.newId(),
+    record: confirmed.logical,
+    mode: 'retire',
+  });
   try {
     const fresh = await planRetire(cluster, confirmed.logical);
     const still = new Set(fresh.retire.map((v) => v.name));

@@ -29,7 +29,11 @@ export function secretUsers(scan: Scan, namespace: string, candidates: readonly 
   };
   for (const pod of scan.pods) for (const n of secretNamesOfPodSpec(pod.spec)) add(n, nameOf(pod));
   for (const w of scan.workloads) {
-    if (w.kind === 'ReplicaSet' && (w.metadata.ownerReferences ?? []).length > 0 && Number((w.spec as { replicas?: number } | undefined)?.replicas ?? 1) === 0) {
+    if (
+      w.kind === 'ReplicaSet' &&
+      (w.metadata.ownerReferences ?? []).length > 0 &&
+      Number((w.spec as { replicas?: number } | undefined)?.replicas ?? 1) === 0
+    ) {
       continue;
     }
     for (const n of secretNamesOfPodSpec(podSpecOf(w))) add(n, nameOf(w));

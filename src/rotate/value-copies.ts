@@ -45,7 +45,10 @@ export function describeCopies(c: ValueCopies): string {
 
 /** The metadata without the entries that hold copies. */
 export function withoutCopies<M extends Meta>(meta: M, c: ValueCopies): M {
-  const drop = (entries: Record<string, string> | null | undefined, keys: string[]): Record<string, string> | undefined => {
+  const drop = (
+    entries: Record<string, string> | null | undefined,
+    keys: string[],
+  ): Record<string, string> | undefined => {
     if (!entries) return undefined;
     return Object.fromEntries(Object.entries(entries).filter(([k]) => !keys.includes(k)));
   };

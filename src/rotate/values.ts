@@ -43,9 +43,15 @@ export function invalidKeyReason(key: string): string | undefined {
  * given are carried over unless `replaceAll`. Throws a RotateError naming the
  * key and its origin (never the value) for anything the API would reject.
  */
-export function mergeData(current: Readonly<Record<string, string>>, values: readonly NewValue[], { replaceAll }: { replaceAll: boolean }): MergedData {
+export function mergeData(
+  current: Readonly<Record<string, string>>,
+  values: readonly NewValue[],
+  { replaceAll }: { replaceAll: boolean },
+): MergedData {
   if (values.length === 0) {
-    throw new RotateError('no new values: give --from-file, --from-env-file or --from-literal (stdin: --from-file KEY=-)');
+    throw new RotateError(
+      'no new values: give --from-file, --from-env-file or --from-literal (stdin: --from-file KEY=-)',
+    );
   }
   const seen = new Map<string, string>();
   for (const v of values) {

@@ -23,7 +23,8 @@ export function versionsOf(logical: string, secrets: readonly SecretObject[]): S
     const belongs = labels[LABEL_NAME] === logical || name === logical;
     if (!belongs || name === '') continue;
     const parsed = Number(labels[LABEL_VERSION]);
-    const version = Number.isInteger(parsed) && parsed > 0 ? parsed : name === logical ? 1 : versionFromName(logical, name);
+    const version =
+      Number.isInteger(parsed) && parsed > 0 ? parsed : name === logical ? 1 : versionFromName(logical, name);
     if (version === undefined) continue;
     const stageLabel = labels[LABEL_STAGE];
     const stage = (STAGES as readonly string[]).includes(stageLabel ?? '') ? (stageLabel as Stage) : undefined;
@@ -46,7 +47,11 @@ export function currentVersion(logical: string, versions: readonly SecretVersion
 }
 
 /** The name and number of the next version; numbers are never reused, failed ones included. */
-export function nextVersion(logical: string, versions: readonly SecretVersion[], taken: ReadonlySet<string>): { name: string; version: number } {
+export function nextVersion(
+  logical: string,
+  versions: readonly SecretVersion[],
+  taken: ReadonlySet<string>,
+): { name: string; version: number } {
   let version = Math.max(1, ...versions.map((v) => v.version)) + 1;
   while (taken.has(versionedName(logical, version))) version++;
   return { name: versionedName(logical, version), version };

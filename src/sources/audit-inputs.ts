@@ -1,6 +1,13 @@
 import type { AuditInput } from '../audit/run.js';
 import { expandInputs, type InputFile } from './expand-inputs.js';
-import { CHUNK_BYTES, InputReadError, fileChunks, fileErrorWords, readStreamMaybeGzipped, startsWithGzipMagic } from './read-chunks.js';
+import {
+  CHUNK_BYTES,
+  InputReadError,
+  fileChunks,
+  fileErrorWords,
+  readStreamMaybeGzipped,
+  startsWithGzipMagic,
+} from './read-chunks.js';
 
 export interface AuditInputOptions {
   /** Where "-" reads from. */
@@ -9,7 +16,10 @@ export interface AuditInputOptions {
 }
 
 /** The engine's view of expanded files: each read in large chunks, gunzipped when it is gzip. */
-export async function auditInputsFor(files: readonly InputFile[], options: AuditInputOptions = {}): Promise<AuditInput[]> {
+export async function auditInputsFor(
+  files: readonly InputFile[],
+  options: AuditInputOptions = {},
+): Promise<AuditInput[]> {
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   const inputs: AuditInput[] = [];
   for (const file of files) {
@@ -30,7 +40,11 @@ export async function auditInputsFor(files: readonly InputFile[], options: Audit
       } catch (err) {
         if (!file.inDirectory) throw err;
         // Read in its turn, it fails at once: the engine warns about it and reads the others.
-        inputs.push({ path: file.path, compressed: false, chunks: () => failing(new InputReadError(fileErrorWords(err))) });
+        inputs.push({
+          path: file.path,
+          compressed: false,
+          chunks: () => failing(new InputReadError(fileErrorWords(err))),
+        });
         continue;
       }
       inputs.push({ path: file.path, compressed, chunks: () => fileChunks(file.absolutePath, compressed, chunkBytes) });
@@ -40,7 +54,10 @@ export async function auditInputsFor(files: readonly InputFile[], options: Audit
 }
 
 /** --log arguments to engine inputs, oldest first; throws CliError "no such file: PATH". */
-export async function openAuditLogs(args: readonly string[], options: AuditInputOptions & { cwd?: string } = {}): Promise<AuditInput[]> {
+export async function openAuditLogs(
+  args: readonly string[],
+  options: AuditInputOptions & { cwd?: string } = {},
+): Promise<AuditInput[]> {
   return auditInputsFor(await expandInputs(args, options.cwd), options);
 }
 

@@ -45,7 +45,13 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
     const real = await realpath(resolve(cwd, path));
     if (seen.has(real)) return;
     seen.add(real);
-    files.push({ path, absolutePath: resolve(cwd, path), stdin: false, time: rotatedTime(path) ?? mtimeMs, inDirectory });
+    files.push({
+      path,
+      absolutePath: resolve(cwd, path),
+      stdin: false,
+      time: rotatedTime(path) ?? mtimeMs,
+      inDirectory,
+    });
   };
 
   for (const arg of args) {
@@ -69,7 +75,14 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
         const childInfo = await stat(resolve(cwd, child)).catch((err: unknown) => err as Error);
         if (childInfo instanceof Error) {
           const absolutePath = resolve(cwd, child);
-          files.push({ path: child, absolutePath, stdin: false, time: rotatedTime(child) ?? 0, inDirectory: true, unreadable: childInfo });
+          files.push({
+            path: child,
+            absolutePath,
+            stdin: false,
+            time: rotatedTime(child) ?? 0,
+            inDirectory: true,
+            unreadable: childInfo,
+          });
         } else if (childInfo.isFile()) {
           await addFile(child, childInfo.mtimeMs, true);
         }

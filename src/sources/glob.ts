@@ -36,7 +36,9 @@ function segmentRegExp(segment: string): RegExp {
 export async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
   const absolute = isAbsolute(pattern);
   const root = absolute ? parse(pattern).root : cwd;
-  const segments = (absolute ? pattern.slice(root.length) : pattern).split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+  const segments = (absolute ? pattern.slice(root.length) : pattern)
+    .split(/[\\/]+/)
+    .filter((s) => s !== '' && s !== '.');
   let bases = [root];
   for (const [index, segment] of segments.entries()) {
     const last = index === segments.length - 1;

@@ -81,7 +81,11 @@ export async function* readFileChunks(path: string, chunkBytes = CHUNK_BYTES): A
  * caller scans at once, and one chunk is buffered ahead (a larger buffer would only be
  * handed over concatenated, that is copied).
  */
-export async function* gunzipChunks(compressed: Readable, chunkBytes = CHUNK_BYTES, compressedSize?: number): AsyncGenerator<Buffer> {
+export async function* gunzipChunks(
+  compressed: Readable,
+  chunkBytes = CHUNK_BYTES,
+  compressedSize?: number,
+): AsyncGenerator<Buffer> {
   // highWaterMark is a stream option zlib passes on; its type leaves it out
   const gunzip = createGunzip({ chunkSize: chunkBytes, highWaterMark: chunkBytes } as ZlibOptions);
   let sourceError: unknown;
@@ -130,14 +134,19 @@ export async function startsWithGzipMagic(path: string): Promise<boolean> {
 }
 
 /** A stream (stdin) as chunks, decompressed when it starts with the gzip magic (then onGzip is called). */
-export async function* readStreamMaybeGzipped(stream: NodeJS.ReadableStream, chunkBytes = CHUNK_BYTES, onGzip?: () => void): AsyncGenerator<Buffer> {
+export async function* readStreamMaybeGzipped(
+  stream: NodeJS.ReadableStream,
+  chunkBytes = CHUNK_BYTES,
+  onGzip?: () => void,
+): AsyncGenerator<Buffer> {
   const iterator = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) return;
   const head = typeof first.value === 'string' ? Buffer.from(first.value) : first.value;
   const rest = async function* (): AsyncGenerator<Buffer> {
     yield head;
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    for (let r = await iterator.next(); !r.done; r = await iterator.next())
+      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
   };
   if (isGzip(head)) {
     onGzip?.();

@@ -40,7 +40,11 @@ export interface ReadValues {
 }
 
 /** Reads every value source, in flag order: files, env files, then literals. */
-export async function readValueSources(flags: ValueFlags, stdin: NodeJS.ReadableStream, limits: ReadLimits): Promise<ReadValues> {
+export async function readValueSources(
+  flags: ValueFlags,
+  stdin: NodeJS.ReadableStream,
+  limits: ReadLimits,
+): Promise<ReadValues> {
   const { maxBytes } = limits;
   const values: ValueInput[] = [];
   const warnings: string[] = [];
@@ -51,7 +55,11 @@ export async function readValueSources(flags: ValueFlags, stdin: NodeJS.Readable
     if (path === '-' && key !== undefined) {
       if (usedStdin) throw new ValueSourceError('stdin can be read once only: give --from-file KEY=- a single time');
       usedStdin = true;
-      values.push({ key, bytes: await readAll(stdin, `--from-file ${key}=-`, maxBytes), origin: `--from-file ${key}=-` });
+      values.push({
+        key,
+        bytes: await readAll(stdin, `--from-file ${key}=-`, maxBytes),
+        origin: `--from-file ${key}=-`,
+      });
       continue;
     }
     values.push(...(await readFileSpec(key, path, spec, maxBytes)));
@@ -65,10 +73,17 @@ export async function readValueSources(flags: ValueFlags, stdin: NodeJS.Readable
     const eq = literal.indexOf('=');
     // Without "=" the whole argument may be the value itself: name it by position only.
     if (eq < 0) throw new ValueSourceError(`${origin}: expected KEY=VALUE`);
-    values.push({ key: literal.slice(0, eq), bytes: Buffer.from(literal.slice(eq + 1), 'utf8'), origin, showKey: false });
+    values.push({
+      key: literal.slice(0, eq),
+      bytes: Buffer.from(literal.slice(eq + 1), 'utf8'),
+      origin,
+      showKey: false,
+    });
   });
   if (flags.fromLiteral.length > 0) {
-    warnings.push('--from-literal leaves the value in your shell history and the process list; prefer --from-file or --from-file KEY=- (stdin)');
+    warnings.push(
+      '--from-literal leaves the value in your shell history and the process list; prefer --from-file or --from-file KEY=- (stdin)',
+    );
   }
   return { values, usedStdin, warnings };
 }
@@ -77,7 +92,8 @@ export async function readValueSources(flags: ValueFlags, stdin: NodeJS.Readable
 function splitFileSpec(spec: string): { key: string | undefined; path: string } {
   const eq = spec.indexOf('=');
   if (eq < 0) {
-    if (spec === '-') throw new ValueSourceError('--from-file -: name the key of the value read from stdin: --from-file KEY=-');
+    if (spec === '-')
+      throw new ValueSourceError('--from-file -: name the key of the value read from stdin: --from-file KEY=-');
     if (spec === '') throw new ValueSourceError('--from-file: empty path');
     return { key: undefined, path: spec };
   }
@@ -88,7 +104,12 @@ function splitFileSpec(spec: string): { key: string | undefined; path: string } 
   return { key, path };
 }
 
-async function readFileSpec(key: string | undefined, path: string, spec: string, maxBytes: number): Promise<ValueInput[]> {
+async function readFileSpec(
+  key: string | undefined,
+  path: string,
+  spec: string,
+  maxBytes: number,
+): Promise<ValueInput[]> {
   const origin = `--from-file ${spec}`;
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
@@ -96,17 +117,25 @@ async function readFileSpec(key: string | undefined, path: string, spec: string,
   if (!info.isDirectory()) {
     return [{ key: key ?? basename(path), bytes: await readBytes(path, origin, maxBytes), origin }];
   }
-  if (key !== undefined) throw new ValueSourceError(`${origin}: a directory cannot be given a key (each file becomes one)`);
+  if (key !== undefined)
+    throw new ValueSourceError(`${origin}: a directory cannot be given a key (each file becomes one)`);
   // kubectl's directory form: every regular file directly inside becomes a key.
   const entries = await readdir(path, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
   });
-  const files = entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
   if (files.length === 0) throw new ValueSourceError(`${origin}: the directory has no regular files`);
   const out: ValueInput[] = [];
   for (const name of files) {
     const file = join(path, name);
-    out.push({ key: name, bytes: await readBytes(file, `--from-file ${file}`, maxBytes), origin: `--from-file ${file}` });
+    out.push({
+      key: name,
+      bytes: await readBytes(file, `--from-file ${file}`, maxBytes),
+      origin: `--from-file ${file}`,
+    });
   }
   return out;
 }
@@ -194,7 +223,12 @@ export function parseEnvFile(bytes: Uint8Array, origin: string): ValueInput[] {
     const eq = line.indexOf('=');
     if (eq < 0) throw new ValueSourceError(`${where}: expected KEY=VALUE`);
     if (eq === 0) throw new ValueSourceError(`${where}: empty key before "="`);
-    values.push({ key: line.slice(0, eq), bytes: Buffer.from(line.slice(eq + 1), 'utf8'), origin: where, showKey: false });
+    values.push({
+      key: line.slice(0, eq),
+      bytes: Buffer.from(line.slice(eq + 1), 'utf8'),
+      origin: where,
+      showKey: false,
+    });
   });
   if (values.length === 0) throw new ValueSourceError(`${origin}: no KEY=VALUE lines`);
   return values;
@@ -225,7 +259,11 @@ export const MAX_LEAKED_VALUE_BYTES = 64 * 1024;
  * The value of `--value-from-file PATH` (`-`: stdin), read whole up to `maxBytes` (more is
  * refused without being read), one trailing newline dropped. The caller zeroes it when done.
  */
-export async function readLeakedValue(path: string, stdin: NodeJS.ReadableStream, maxBytes = MAX_LEAKED_VALUE_BYTES): Promise<Buffer> {
+export async function readLeakedValue(
+  path: string,
+  stdin: NodeJS.ReadableStream,
+  maxBytes = MAX_LEAKED_VALUE_BYTES,
+): Promise<Buffer> {
   const origin = `--value-from-file ${path}`;
   const tooBig = `${origin}: more than ${Math.round(maxBytes / 1024)} KiB; give a file holding only the leaked value`;
   let bytes: Buffer;

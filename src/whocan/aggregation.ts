@@ -91,5 +91,11 @@ export function effectiveClusterRoles(clusterRoles: readonly ClusterRole[]): Map
 
 /** Identity of a rule as the controller compares them (nil and empty lists are equal). */
 export function ruleKey(rule: PolicyRule): string {
-  return JSON.stringify([rule.verbs ?? [], rule.apiGroups ?? [], rule.resources ?? [], rule.resourceNames ?? [], rule.nonResourceURLs ?? []]);
+  return JSON.stringify([
+    rule.verbs ?? [],
+    rule.apiGroups ?? [],
+    rule.resources ?? [],
+    rule.resourceNames ?? [],
+    rule.nonResourceURLs ?? [],
+  ]);
 }

@@ -85,7 +85,8 @@ export function whoCan(input: WhoCanInput, options: WhoCanOptions = DEFAULT_OPTI
   }
 
   let built = rows.build();
-  if (options.subjectKinds && options.subjectKinds.length > 0) built = built.filter((r) => options.subjectKinds!.includes(r.kind));
+  if (options.subjectKinds && options.subjectKinds.length > 0)
+    built = built.filter((r) => options.subjectKinds!.includes(r.kind));
   const dangling = index.dangling(input.secret.namespace);
   return {
     rows: built,
@@ -110,11 +111,18 @@ function warningsFor(rows: readonly WhoCanRow[], index: RbacIndex, secret: Secre
   for (const row of rows) {
     if (!row.everyone) continue;
     const who = rowIdentity(row);
-    const scope = who.name === 'system:authenticated' ? 'EVERY authenticated user and ServiceAccount' : 'EVERY anonymous request (if anonymous auth is on)';
-    warnings.push(`${identityLabel(who)} ${row.path === 'direct' ? 'can read' : `has an indirect path (${row.path}) to`} ${secret.namespace}/${secret.name}: that is ${scope}`);
+    const scope =
+      who.name === 'system:authenticated'
+        ? 'EVERY authenticated user and ServiceAccount'
+        : 'EVERY anonymous request (if anonymous auth is on)';
+    warnings.push(
+      `${identityLabel(who)} ${row.path === 'direct' ? 'can read' : `has an indirect path (${row.path}) to`} ${secret.namespace}/${secret.name}: that is ${scope}`,
+    );
   }
   for (const cr of index.unreconciledInUse(secret.namespace)) {
-    warnings.push(`ClusterRole ${cr.name} is aggregated but its stored rules differ from its labelled children (aggregation not reconciled yet): counted both`);
+    warnings.push(
+      `ClusterRole ${cr.name} is aggregated but its stored rules differ from its labelled children (aggregation not reconciled yet): counted both`,
+    );
   }
   return warnings;
 }

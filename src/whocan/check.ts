@@ -17,7 +17,11 @@ export interface CheckAnswer {
  * the anonymous user's system:unauthenticated). Other groups a user may have
  * come from the authenticator and cannot be known: pass them in `groups`.
  */
-export function checkSubject(rows: readonly WhoCanRow[], subject: Identity, groups: readonly string[] = []): CheckAnswer {
+export function checkSubject(
+  rows: readonly WhoCanRow[],
+  subject: Identity,
+  groups: readonly string[] = [],
+): CheckAnswer {
   const allGroups = [...new Set([...impliedGroups(subject), ...groups])];
   const keys = new Set([identityKey(subject), ...allGroups.map((name) => identityKey({ kind: 'Group', name }))]);
   const matching = rows.filter((r) => keys.has(identityKey(rowIdentity(r))));

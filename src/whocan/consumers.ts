@@ -1,7 +1,14 @@
 // The pods and workloads in the Secret's namespace that load it: the targets
 // of exec, modify and node paths.
 import { secretRefsOfPodSpec } from '../consumers/pod-refs.js';
-import { indexWorkloads, objectKey, podSpecOf, topOwner, type PodLike, type WorkloadLike } from '../consumers/rollup.js';
+import {
+  indexWorkloads,
+  objectKey,
+  podSpecOf,
+  topOwner,
+  type PodLike,
+  type WorkloadLike,
+} from '../consumers/rollup.js';
 
 export interface Consumers {
   /** Pods whose spec references the Secret. */

@@ -12,7 +12,13 @@ export interface SecretRef {
 }
 
 export function readRequest(secret: SecretRef, verb: string, named: boolean): RequestAttributes {
-  return { verb, apiGroup: '', resource: 'secrets', namespace: secret.namespace, ...(named ? { name: secret.name } : {}) };
+  return {
+    verb,
+    apiGroup: '',
+    resource: 'secrets',
+    namespace: secret.namespace,
+    ...(named ? { name: secret.name } : {}),
+  };
 }
 
 /**
@@ -21,7 +27,12 @@ export function readRequest(secret: SecretRef, verb: string, named: boolean): Re
  * field-selected to its name (the authorizer then sees the name, so
  * resourceNames rules match): a rule that only allows the latter is marked.
  */
-export function addRbacReaders(index: RbacIndex, secret: SecretRef, verbs: readonly ReadVerb[], rows: RowCollector): void {
+export function addRbacReaders(
+  index: RbacIndex,
+  secret: SecretRef,
+  verbs: readonly ReadVerb[],
+  rows: RowCollector,
+): void {
   for (const verb of verbs) {
     const named = index.grants(readRequest(secret, verb, true));
     const unselected = verb === 'get' ? named : index.grants(readRequest(secret, verb, false));

@@ -8,7 +8,11 @@ import { identityKey, identityLabel } from './subjects.js';
 /** Same shape as src/output/graph.ts's Graph (kept apart so features do not import printers). */
 export interface WhoCanGraph {
   title: string;
-  nodes: Array<{ id: string; label: string; shape: 'subject' | 'everyone' | 'binding' | 'role' | 'secret' | 'authorizer' }>;
+  nodes: Array<{
+    id: string;
+    label: string;
+    shape: 'subject' | 'everyone' | 'binding' | 'role' | 'secret' | 'authorizer';
+  }>;
   edges: Array<{ from: string; to: string; label?: string; dashed?: boolean }>;
 }
 
@@ -26,21 +30,37 @@ export function whoCanGraph(rows: readonly WhoCanRow[], secret: SecretRef): WhoC
     if (label) e.labels.add(label);
   };
 
-  const secretId = node(`secret:${secret.namespace}/${secret.name}`, `Secret ${secret.namespace}/${secret.name}`, 'secret');
+  const secretId = node(
+    `secret:${secret.namespace}/${secret.name}`,
+    `Secret ${secret.namespace}/${secret.name}`,
+    'secret',
+  );
   for (const row of rows) {
     const who = rowIdentity(row);
-    const subjectId = node(`subject:${identityKey(who)}`, row.everyone ? `${identityLabel(who)} (EVERYONE)` : identityLabel(who), row.everyone ? 'everyone' : 'subject');
+    const subjectId = node(
+      `subject:${identityKey(who)}`,
+      row.everyone ? `${identityLabel(who)} (EVERYONE)` : identityLabel(who),
+      row.everyone ? 'everyone' : 'subject',
+    );
     for (const step of row.chain) {
       const label = stepLabel(row, step);
       const dashed = row.path !== 'direct';
       let from = subjectId;
       if (step.memberOf) {
-        const groupId = node(`subject:${identityKey({ kind: 'Group', name: step.memberOf })}`, `Group ${step.memberOf}`, 'subject');
+        const groupId = node(
+          `subject:${identityKey({ kind: 'Group', name: step.memberOf })}`,
+          `Group ${step.memberOf}`,
+          'subject',
+        );
         edge(from, groupId, 'member');
         from = groupId;
       }
       if (step.authorizer !== 'RBAC') {
-        const authId = node(`authorizer:${step.authorizer}`, step.authorizer === 'Node' ? 'Node authorizer' : 'bypasses authorization', 'authorizer');
+        const authId = node(
+          `authorizer:${step.authorizer}`,
+          step.authorizer === 'Node' ? 'Node authorizer' : 'bypasses authorization',
+          'authorizer',
+        );
         edge(from, authId, undefined);
         edge(authId, secretId, label, dashed);
         continue;
@@ -55,7 +75,12 @@ export function whoCanGraph(rows: readonly WhoCanRow[], secret: SecretRef): WhoC
   return {
     title: `who can read ${secret.namespace}/${secret.name}`,
     nodes: [...nodes.values()],
-    edges: [...edges.values()].map((e) => ({ from: e.from, to: e.to, ...(e.labels.size > 0 ? { label: [...e.labels].join(', ') } : {}), ...(e.dashed ? { dashed: true } : {}) })),
+    edges: [...edges.values()].map((e) => ({
+      from: e.from,
+      to: e.to,
+      ...(e.labels.size > 0 ? { label: [...e.labels].join(', ') } : {}),
+      ...(e.dashed ? { dashed: true } : {}),
+    })),
   };
 }
 
@@ -64,5 +89,6 @@ function stepLabel(row: WhoCanRow, step: ChainStep): string {
   return `${row.path}: ${step.action ?? step.verbs.join(',')}`;
 }
 
-const roleKey = (r: RoleId, b: BindingId): string => `${r.kind}/${r.kind === 'Role' ? (r.namespace ?? b.namespace ?? '') : ''}/${r.name}`;
+const roleKey = (r: RoleId, b: BindingId): string =>
+  `${r.kind}/${r.kind === 'Role' ? (r.namespace ?? b.namespace ?? '') : ''}/${r.name}`;
 const roleLabel = (r: RoleId): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;

@@ -8,7 +8,15 @@ import { ANY_NAMESPACE, bindingKey, type Grant, type RbacIndex, type RoleId } fr
 import type { ChainStep, PathKind, TargetRef } from './report.js';
 import type { RowCollector, ServiceAccountDirectory } from './rows.js';
 import { resourceNameMatches } from './rules.js';
-import { identityKey, identityOfSubject, isEveryoneGroup, NODES_GROUP, isNodeUser, serviceAccountGroupScope, type Identity } from './subjects.js';
+import {
+  identityKey,
+  identityOfSubject,
+  isEveryoneGroup,
+  NODES_GROUP,
+  isNodeUser,
+  serviceAccountGroupScope,
+  type Identity,
+} from './subjects.js';
 import type { RequestAttributes } from './types.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -60,7 +68,8 @@ function addTargeted(
   const merged = new Map<string, { grant: Grant; verbs: Set<string>; targets: TargetRef[] | undefined }>();
   for (const verb of verbs) {
     for (const grant of input.index.grantsForAnyName({ ...shape, verb })) {
-      const hit = targets === undefined ? undefined : targets.filter((t) => resourceNameMatches(grant.rule.rule, t.name));
+      const hit =
+        targets === undefined ? undefined : targets.filter((t) => resourceNameMatches(grant.rule.rule, t.name));
       if (hit === undefined ? !resourceNameMatches(grant.rule.rule, undefined) : hit.length === 0) continue;
       const key = grantKey(grant);
       const entry = merged.get(key);
@@ -69,7 +78,17 @@ function addTargeted(
     }
   }
   for (const { grant, verbs: allowed, targets: hit } of merged.values()) {
-    input.rows.addGrant(grant, path, { ...step, verbs: [...allowed], action: `${[...allowed].join('/')} ${step.action}`, ...(hit ? { targets: hit } : {}) }, skip);
+    input.rows.addGrant(
+      grant,
+      path,
+      {
+        ...step,
+        verbs: [...allowed],
+        action: `${[...allowed].join('/')} ${step.action}`,
+        ...(hit ? { targets: hit } : {}),
+      },
+      skip,
+    );
   }
 }
 
@@ -83,10 +102,17 @@ const resourceLabel = (apiGroup: string, resource: string, subresource?: string)
 export function addPodCreators(input: IndirectInput): void {
   const ns = input.secret.namespace;
   for (const t of POD_CREATORS) {
-    addTargeted(input, 'create-workload', ['create'], { apiGroup: t.apiGroup, resource: t.resource, namespace: ns }, undefined, {
-      action: resourceLabel(t.apiGroup, t.resource),
-      note: 'a new pod in the namespace can mount the Secret or load it into env',
-    });
+    addTargeted(
+      input,
+      'create-workload',
+      ['create'],
+      { apiGroup: t.apiGroup, resource: t.resource, namespace: ns },
+      undefined,
+      {
+        action: resourceLabel(t.apiGroup, t.resource),
+        note: 'a new pod in the namespace can mount the Secret or load it into env',
+      },
+    );
   }
   // A pod runs as any ServiceAccount of its namespace: creating pods where a
   // reader ServiceAccount lives hands out its token (in the Secret's own
@@ -94,15 +120,25 @@ export function addPodCreators(input: IndirectInput): void {
   for (const [saNamespace, sas] of serviceAccountReadersByNamespace(input)) {
     if (saNamespace === ns) continue;
     for (const t of POD_CREATORS) {
-      const grants = input.index.grants({ verb: 'create', apiGroup: t.apiGroup, resource: t.resource, namespace: saNamespace });
+      const grants = input.index.grants({
+        verb: 'create',
+        apiGroup: t.apiGroup,
+        resource: t.resource,
+        namespace: saNamespace,
+      });
       for (const grant of grants) {
-        input.rows.addGrant(grant, 'create-workload', {
-          verbs: ['create'],
-          action: `create ${resourceLabel(t.apiGroup, t.resource)} in namespace ${saNamespace}`,
-          targets: sas,
-          actsAs: true,
-          note: 'a pod running as a ServiceAccount that can read the Secret gets its token',
-        }, input.skip);
+        input.rows.addGrant(
+          grant,
+          'create-workload',
+          {
+            verbs: ['create'],
+            action: `create ${resourceLabel(t.apiGroup, t.resource)} in namespace ${saNamespace}`,
+            targets: sas,
+            actsAs: true,
+            note: 'a pod running as a ServiceAccount that can read the Secret gets its token',
+          },
+          input.skip,
+        );
       }
     }
   }
@@ -119,31 +155,62 @@ export function addWorkloadModifiers(input: IndirectInput): void {
     if (t.kind === 'Pod') continue;
     const existing = input.workloads
       .filter((w) => w.kind === t.kind)
-      .map((w): TargetRef => ({ kind: t.kind, name: w.metadata.name ?? '', ...(consuming.has(`${t.kind}/${w.metadata.name}`) ? { consumer: true } : {}) }))
+      .map((w): TargetRef => ({
+        kind: t.kind,
+        name: w.metadata.name ?? '',
+        ...(consuming.has(`${t.kind}/${w.metadata.name}`) ? { consumer: true } : {}),
+      }))
       .sort((a, b) => Number(b.consumer === true) - Number(a.consumer === true));
     if (existing.length === 0) continue;
-    addTargeted(input, 'modify-workload', ['patch', 'update'], { apiGroup: t.apiGroup, resource: t.resource, namespace: ns }, existing, {
-      action: resourceLabel(t.apiGroup, t.resource),
-      note: 'a changed pod template can load the Secret (consumers already do: change their command)',
-    });
+    addTargeted(
+      input,
+      'modify-workload',
+      ['patch', 'update'],
+      { apiGroup: t.apiGroup, resource: t.resource, namespace: ns },
+      existing,
+      {
+        action: resourceLabel(t.apiGroup, t.resource),
+        note: 'a changed pod template can load the Secret (consumers already do: change their command)',
+      },
+    );
   }
   const pods = input.pods.map((p): TargetRef => ({ kind: 'Pod', name: p.metadata.name ?? '' }));
   if (pods.length > 0) {
-    addTargeted(input, 'modify-workload', ['patch', 'update'], { apiGroup: '', resource: 'pods', subresource: 'ephemeralcontainers', namespace: ns }, pods, {
-      action: 'pods/ephemeralcontainers',
-      note: 'an ephemeral container can load the Secret into its env',
-    });
+    addTargeted(
+      input,
+      'modify-workload',
+      ['patch', 'update'],
+      { apiGroup: '', resource: 'pods', subresource: 'ephemeralcontainers', namespace: ns },
+      pods,
+      {
+        action: 'pods/ephemeralcontainers',
+        note: 'an ephemeral container can load the Secret into its env',
+      },
+    );
   }
 }
 
 /** Exec or attach into a pod that loads the Secret. */
 export function addExecutors(input: IndirectInput): void {
   const ns = input.secret.namespace;
-  const pods = input.consumers.pods.map((p): TargetRef => ({ kind: 'Pod', name: p.metadata.name ?? '', consumer: true }));
+  const pods = input.consumers.pods.map((p): TargetRef => ({
+    kind: 'Pod',
+    name: p.metadata.name ?? '',
+    consumer: true,
+  }));
   if (pods.length === 0) return;
   const execVerbs = input.execAllowsGet ? ['create', 'get'] : ['create'];
-  addTargeted(input, 'exec', execVerbs, { apiGroup: '', resource: 'pods', subresource: 'exec', namespace: ns }, pods, { action: 'pods/exec' });
-  addTargeted(input, 'exec', ['create'], { apiGroup: '', resource: 'pods', subresource: 'attach', namespace: ns }, pods, { action: 'pods/attach' });
+  addTargeted(input, 'exec', execVerbs, { apiGroup: '', resource: 'pods', subresource: 'exec', namespace: ns }, pods, {
+    action: 'pods/exec',
+  });
+  addTargeted(
+    input,
+    'exec',
+    ['create'],
+    { apiGroup: '', resource: 'pods', subresource: 'attach', namespace: ns },
+    pods,
+    { action: 'pods/attach' },
+  );
 }
 
 /**
@@ -154,33 +221,76 @@ export function addExecutors(input: IndirectInput): void {
  */
 export function addImpersonators(input: IndirectInput): void {
   const users = input.readers.filter((r) => r.kind === 'User').map((r): TargetRef => ({ kind: 'User', name: r.name }));
-  const groups = input.readers.filter((r) => r.kind === 'Group' && !isEveryoneGroup(r)).map((r): TargetRef => ({ kind: 'Group', name: r.name }));
-  const shape = (resource: string, namespace?: string): Shape => ({ apiGroup: '', resource, ...(namespace ? { namespace } : {}) });
-  const someUser = holders(input, ['impersonate'], shape('users'), undefined).concat(holders(input, ['impersonate'], shape('serviceaccounts', ANY_NAMESPACE), undefined));
+  const groups = input.readers
+    .filter((r) => r.kind === 'Group' && !isEveryoneGroup(r))
+    .map((r): TargetRef => ({ kind: 'Group', name: r.name }));
+  const shape = (resource: string, namespace?: string): Shape => ({
+    apiGroup: '',
+    resource,
+    ...(namespace ? { namespace } : {}),
+  });
+  const someUser = holders(input, ['impersonate'], shape('users'), undefined).concat(
+    holders(input, ['impersonate'], shape('serviceaccounts', ANY_NAMESPACE), undefined),
+  );
   const someUserKeys = new Set(someUser.map(identityKey));
   const nodesGroup = new Set(holders(input, ['impersonate'], shape('groups'), NODES_GROUP).map(identityKey));
 
   const plainUsers = users.filter((u) => !isNodeUser(u.name));
   const nodeUsers = users.filter((u) => isNodeUser(u.name));
-  const step = (what: string) => ({ action: what, actsAs: true, note: 'impersonating a subject that can read the Secret' });
-  if (plainUsers.length > 0) addTargeted(input, 'impersonate', ['impersonate'], shape('users'), plainUsers, step('users'));
+  const step = (what: string) => ({
+    action: what,
+    actsAs: true,
+    note: 'impersonating a subject that can read the Secret',
+  });
+  if (plainUsers.length > 0)
+    addTargeted(input, 'impersonate', ['impersonate'], shape('users'), plainUsers, step('users'));
   if (nodeUsers.length > 0) {
-    addTargeted(input, 'impersonate', ['impersonate'], shape('users'), nodeUsers, { ...step('users'), note: `also impersonates group ${NODES_GROUP}` }, (id) => input.skip(id) || !nodesGroup.has(identityKey(id)));
+    addTargeted(
+      input,
+      'impersonate',
+      ['impersonate'],
+      shape('users'),
+      nodeUsers,
+      { ...step('users'), note: `also impersonates group ${NODES_GROUP}` },
+      (id) => input.skip(id) || !nodesGroup.has(identityKey(id)),
+    );
   }
   if (groups.length > 0) {
-    addTargeted(input, 'impersonate', ['impersonate'], shape('groups'), groups, { ...step('groups'), note: 'with any user it may impersonate' }, (id) => input.skip(id) || !someUserKeys.has(identityKey(id)));
+    addTargeted(
+      input,
+      'impersonate',
+      ['impersonate'],
+      shape('groups'),
+      groups,
+      { ...step('groups'), note: 'with any user it may impersonate' },
+      (id) => input.skip(id) || !someUserKeys.has(identityKey(id)),
+    );
   }
   for (const [namespace, sas] of serviceAccountReadersByNamespace(input)) {
-    addTargeted(input, 'impersonate', ['impersonate'], shape('serviceaccounts', namespace), sas, step('serviceaccounts'));
+    addTargeted(
+      input,
+      'impersonate',
+      ['impersonate'],
+      shape('serviceaccounts', namespace),
+      sas,
+      step('serviceaccounts'),
+    );
   }
 }
 
 /** Mint a token for a reader ServiceAccount (TokenRequest). */
 export function addTokenMinters(input: IndirectInput): void {
   for (const [namespace, sas] of serviceAccountReadersByNamespace(input)) {
-    addTargeted(input, 'sa-token', ['create'], { apiGroup: '', resource: 'serviceaccounts', subresource: 'token', namespace }, sas, {
-      action: 'serviceaccounts/token',
-    });
+    addTargeted(
+      input,
+      'sa-token',
+      ['create'],
+      { apiGroup: '', resource: 'serviceaccounts', subresource: 'token', namespace },
+      sas,
+      {
+        action: 'serviceaccounts/token',
+      },
+    );
   }
 }
 
@@ -190,31 +300,65 @@ export function addTokenMinters(input: IndirectInput): void {
  */
 export function addRbacEscalators(input: IndirectInput): void {
   const ns = input.secret.namespace;
-  const rbac = (resource: string, namespace?: string): Shape => ({ apiGroup: RBAC_GROUP, resource, ...(namespace ? { namespace } : {}) });
+  const rbac = (resource: string, namespace?: string): Shape => ({
+    apiGroup: RBAC_GROUP,
+    resource,
+    ...(namespace ? { namespace } : {}),
+  });
   const reads = ['get', 'list', 'watch'].map((verb) => readRequest(input.secret, verb, true));
   const readsIt = (role: RoleId): boolean => reads.some((req) => input.index.roleAllows(role, req));
   const names = input.index.roleNames(ns);
-  const roles = names.roles.filter((name) => readsIt({ kind: 'Role', name, namespace: ns })).map((name): TargetRef => ({ kind: 'Role', name, namespace: ns }));
-  const clusterRoles = names.clusterRoles.filter((name) => readsIt({ kind: 'ClusterRole', name })).map((name): TargetRef => ({ kind: 'ClusterRole', name }));
+  const roles = names.roles
+    .filter((name) => readsIt({ kind: 'Role', name, namespace: ns }))
+    .map((name): TargetRef => ({ kind: 'Role', name, namespace: ns }));
+  const clusterRoles = names.clusterRoles
+    .filter((name) => readsIt({ kind: 'ClusterRole', name }))
+    .map((name): TargetRef => ({ kind: 'ClusterRole', name }));
   // A RoleBinding in the namespace is authorized with `bind` in that namespace, even for a ClusterRole.
-  if (roles.length > 0) addTargeted(input, 'rbac-escalation', ['bind'], rbac('roles', ns), roles, { action: 'roles', note: 'can bind a role that reads the Secret (with create rolebindings)' });
+  if (roles.length > 0)
+    addTargeted(input, 'rbac-escalation', ['bind'], rbac('roles', ns), roles, {
+      action: 'roles',
+      note: 'can bind a role that reads the Secret (with create rolebindings)',
+    });
   if (clusterRoles.length > 0) {
-    addTargeted(input, 'rbac-escalation', ['bind'], rbac('clusterroles', ns), clusterRoles, { action: 'clusterroles', note: 'can bind a ClusterRole that reads the Secret (with create rolebindings)' });
+    addTargeted(input, 'rbac-escalation', ['bind'], rbac('clusterroles', ns), clusterRoles, {
+      action: 'clusterroles',
+      note: 'can bind a ClusterRole that reads the Secret (with create rolebindings)',
+    });
   }
-  addTargeted(input, 'rbac-escalation', ['escalate'], rbac('roles', ns), undefined, { action: 'roles', note: 'can give a role permissions it does not hold (with create/update roles)' });
-  addTargeted(input, 'rbac-escalation', ['escalate'], rbac('clusterroles'), undefined, { action: 'clusterroles', note: 'can give a ClusterRole permissions it does not hold (with create/update clusterroles)' });
-  addTargeted(input, 'rbac-escalation', ['create'], rbac('rolebindings', ns), undefined, { action: 'rolebindings', note: 'with bind on a role that reads the Secret, or holding its permissions' });
-  addTargeted(input, 'rbac-escalation', ['create'], rbac('clusterrolebindings'), undefined, { action: 'clusterrolebindings', note: 'with bind on a ClusterRole that reads the Secret, or holding its permissions' });
+  addTargeted(input, 'rbac-escalation', ['escalate'], rbac('roles', ns), undefined, {
+    action: 'roles',
+    note: 'can give a role permissions it does not hold (with create/update roles)',
+  });
+  addTargeted(input, 'rbac-escalation', ['escalate'], rbac('clusterroles'), undefined, {
+    action: 'clusterroles',
+    note: 'can give a ClusterRole permissions it does not hold (with create/update clusterroles)',
+  });
+  addTargeted(input, 'rbac-escalation', ['create'], rbac('rolebindings', ns), undefined, {
+    action: 'rolebindings',
+    note: 'with bind on a role that reads the Secret, or holding its permissions',
+  });
+  addTargeted(input, 'rbac-escalation', ['create'], rbac('clusterrolebindings'), undefined, {
+    action: 'clusterrolebindings',
+    note: 'with bind on a ClusterRole that reads the Secret, or holding its permissions',
+  });
 }
 
 /** The kubelet API (nodes/proxy) of a node running a pod that loads the Secret: exec into it there. */
 export function addNodeProxies(input: IndirectInput): void {
   const nodes = [...input.consumers.nodes.keys()].map((name): TargetRef => ({ kind: 'Node', name }));
   if (nodes.length === 0) return;
-  addTargeted(input, 'nodes-proxy', ['get', 'create'], { apiGroup: '', resource: 'nodes', subresource: 'proxy' }, nodes, {
-    action: 'nodes/proxy',
-    note: "the kubelet API runs commands in the node's pods",
-  });
+  addTargeted(
+    input,
+    'nodes-proxy',
+    ['get', 'create'],
+    { apiGroup: '', resource: 'nodes', subresource: 'proxy' },
+    nodes,
+    {
+      action: 'nodes/proxy',
+      note: "the kubelet API runs commands in the node's pods",
+    },
+  );
 }
 
 function serviceAccountReadersByNamespace(input: IndirectInput): Map<string, TargetRef[]> {

@@ -84,7 +84,10 @@ export class RbacIndex {
   constructor(snapshot: RbacSnapshot) {
     this.clusterRoles = effectiveClusterRoles(snapshot.clusterRoles);
     for (const role of snapshot.roles) {
-      this.roles.set(`${role.metadata.namespace ?? ''}/${role.metadata.name ?? ''}`, (role.rules ?? []).map((rule, index) => ({ rule, index })));
+      this.roles.set(
+        `${role.metadata.namespace ?? ''}/${role.metadata.name ?? ''}`,
+        (role.rules ?? []).map((rule, index) => ({ rule, index })),
+      );
     }
     this.clusterBindings = snapshot.clusterRoleBindings.map((b) => this.resolve(b, 'ClusterRoleBinding', undefined));
     for (const b of snapshot.roleBindings) {
@@ -97,7 +100,13 @@ export class RbacIndex {
       for (const b of bindings) {
         if (!b.rules || b.subjects.length === 0) continue;
         for (const rule of b.rules) {
-          into.add({ binding: b.id, role: b.role, rule, subjects: b.subjects, ...(b.namespace === undefined ? {} : { bindingNamespace: b.namespace }) });
+          into.add({
+            binding: b.id,
+            role: b.role,
+            rule,
+            subjects: b.subjects,
+            ...(b.namespace === undefined ? {} : { bindingNamespace: b.namespace }),
+          });
         }
       }
     };
@@ -110,7 +119,10 @@ export class RbacIndex {
   }
 
   private resolve(b: Binding, kind: BindingId['kind'], namespace: string | undefined): ResolvedBinding {
-    const id: BindingId = namespace === undefined ? { kind, name: b.metadata.name ?? '' } : { kind, name: b.metadata.name ?? '', namespace };
+    const id: BindingId =
+      namespace === undefined
+        ? { kind, name: b.metadata.name ?? '' }
+        : { kind, name: b.metadata.name ?? '', namespace };
     const subjects = b.subjects ?? [];
     // A ClusterRoleBinding can only reference a ClusterRole; a RoleBinding either.
     if (b.roleRef.kind === 'Role' && namespace !== undefined) {
@@ -119,9 +131,21 @@ export class RbacIndex {
     }
     if (b.roleRef.kind === 'ClusterRole') {
       const role: RoleId = { kind: 'ClusterRole', name: b.roleRef.name };
-      return { id, role, rules: this.clusterRoles.get(b.roleRef.name)?.rules, subjects, ...(namespace === undefined ? {} : { namespace }) };
+      return {
+        id,
+        role,
+        rules: this.clusterRoles.get(b.roleRef.name)?.rules,
+        subjects,
+        ...(namespace === undefined ? {} : { namespace }),
+      };
     }
-    return { id, role: { kind: 'Role', name: b.roleRef.name }, rules: undefined, subjects, ...(namespace === undefined ? {} : { namespace }) };
+    return {
+      id,
+      role: { kind: 'Role', name: b.roleRef.name },
+      rules: undefined,
+      subjects,
+      ...(namespace === undefined ? {} : { namespace }),
+    };
   }
 
   /** Bindings that apply to requests in `namespace` (undefined: cluster-scoped requests; '*': any namespace). */
@@ -166,13 +190,22 @@ export class RbacIndex {
 
   /** Aggregated ClusterRoles referenced by bindings applying in `namespace` whose stored rules lag behind. */
   unreconciledInUse(namespace: string | undefined): EffectiveClusterRole[] {
-    const names = new Set(this.applicable(namespace).filter((b) => b.role.kind === 'ClusterRole').map((b) => b.role.name));
-    return [...names].map((n) => this.clusterRoles.get(n)).filter((cr): cr is EffectiveClusterRole => cr?.unreconciled === true);
+    const names = new Set(
+      this.applicable(namespace)
+        .filter((b) => b.role.kind === 'ClusterRole')
+        .map((b) => b.role.name),
+    );
+    return [...names]
+      .map((n) => this.clusterRoles.get(n))
+      .filter((cr): cr is EffectiveClusterRole => cr?.unreconciled === true);
   }
 
   /** Whether a role (by kind and name, Roles in `namespace`) has a rule allowing the request. */
   roleAllows(role: RoleId, req: RequestAttributes): boolean {
-    const rules = role.kind === 'ClusterRole' ? this.clusterRoles.get(role.name)?.rules : this.roles.get(`${role.namespace ?? ''}/${role.name}`);
+    const rules =
+      role.kind === 'ClusterRole'
+        ? this.clusterRoles.get(role.name)?.rules
+        : this.roles.get(`${role.namespace ?? ''}/${role.name}`);
     return (rules ?? []).some((r) => ruleAllows(r.rule, req));
   }
 

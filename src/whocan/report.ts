@@ -85,5 +85,7 @@ export interface WhoCanRow {
 }
 
 export function rowIdentity(row: WhoCanRow): Identity {
-  return row.kind === 'ServiceAccount' ? { kind: row.kind, name: row.subject, namespace: row.namespace } : { kind: row.kind, name: row.subject };
+  return row.kind === 'ServiceAccount'
+    ? { kind: row.kind, name: row.subject, namespace: row.namespace }
+    : { kind: row.kind, name: row.subject };
 }

@@ -27,7 +27,9 @@ export class ServiceAccountDirectory {
   /** Members of a ServiceAccount group (`*` for all namespaces). */
   members(scope: string): Identity[] {
     const namespaces = scope === '*' ? [...this.byNamespace.keys()] : [scope];
-    return namespaces.flatMap((ns) => (this.byNamespace.get(ns) ?? []).map((name): Identity => ({ kind: 'ServiceAccount', name, namespace: ns })));
+    return namespaces.flatMap((ns) =>
+      (this.byNamespace.get(ns) ?? []).map((name): Identity => ({ kind: 'ServiceAccount', name, namespace: ns })),
+    );
   }
 
   has(namespace: string, name: string): boolean {
@@ -71,14 +73,23 @@ export class RowCollector {
    * Adds a step for every subject of the grant's binding, and for each member
    * of a ServiceAccount group among them.
    */
-  addGrant(grant: Grant, path: PathKind, base: Omit<ChainStep, 'authorizer' | 'binding' | 'role'>, skip?: (id: Identity) => boolean): void {
+  addGrant(
+    grant: Grant,
+    path: PathKind,
+    base: Omit<ChainStep, 'authorizer' | 'binding' | 'role'>,
+    skip?: (id: Identity) => boolean,
+  ): void {
     for (const subject of grant.subjects) {
       const identity = identityOfSubject(subject, grant.bindingNamespace);
       if (!identity) continue;
       const expands = identity.kind === 'Group' && serviceAccountGroupScope(identity.name) !== undefined;
       if (!expands && skip?.(identity)) continue;
       const step = grantStep(grant, base);
-      if (subject.kind !== identity.kind || (identity.kind === 'ServiceAccount' && subject.namespace !== identity.namespace)) step.boundAs = subject;
+      if (
+        subject.kind !== identity.kind ||
+        (identity.kind === 'ServiceAccount' && subject.namespace !== identity.namespace)
+      )
+        step.boundAs = subject;
       this.addExpanded(identity, path, step, skip);
     }
   }
@@ -195,7 +206,9 @@ export function stepText(step: ChainStep, rules?: string[]): string {
     case 'RBAC': {
       const b = step.binding!;
       const r = step.role!;
-      parts.push(`${b.kind.toLowerCase()}/${b.name} → ${r.kind.toLowerCase()}/${r.name} rules[${(rules ?? [ruleLabel(step)]).join(', ')}]`);
+      parts.push(
+        `${b.kind.toLowerCase()}/${b.name} → ${r.kind.toLowerCase()}/${r.name} rules[${(rules ?? [ruleLabel(step)]).join(', ')}]`,
+      );
     }
   }
   return parts.join(' ');

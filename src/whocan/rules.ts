@@ -46,7 +46,11 @@ export function ruleAllows(rule: PolicyRule, req: RequestAttributes): boolean {
 
 /** Like ruleAllows, but for any name: used to ask "on which names?" afterwards. */
 export function ruleAllowsSomeName(rule: PolicyRule, req: Omit<RequestAttributes, 'name'>): boolean {
-  return verbMatches(rule, req.verb) && apiGroupMatches(rule, req.apiGroup) && resourceMatches(rule, req.resource, req.subresource);
+  return (
+    verbMatches(rule, req.verb) &&
+    apiGroupMatches(rule, req.apiGroup) &&
+    resourceMatches(rule, req.resource, req.subresource)
+  );
 }
 
 /** The rule as kubectl describe shows it: `get,list secrets [db] (apiGroups: "")`. */

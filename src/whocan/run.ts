@@ -35,7 +35,11 @@ export interface WhoCanResult {
   disputes: string[];
 }
 
-export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { verify: boolean }, deps: WhoCanDeps): Promise<WhoCanResult> {
+export async function runWhoCan(
+  secret: SecretRef,
+  options: WhoCanOptions & { verify: boolean },
+  deps: WhoCanDeps,
+): Promise<WhoCanResult> {
   const snapshot = await deps.load();
   const answer = whoCan(
     {
@@ -62,7 +66,12 @@ export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { ve
   const metadata: WhoCanMetadata = {
     secret: { namespace: secret.namespace, name: secret.name, exists: snapshot.secretExists ?? null },
     server: { version: snapshot.serverVersion ?? null },
-    question: { verbs: [...options.verbs], indirect: options.indirect, allPaths: options.allPaths, subjectKinds: [...(options.subjectKinds ?? [])] },
+    question: {
+      verbs: [...options.verbs],
+      indirect: options.indirect,
+      allPaths: options.allPaths,
+      subjectKinds: [...(options.subjectKinds ?? [])],
+    },
     complete: gaps.length === 0,
     warnings,
     consumers: answer.consumers,
@@ -78,7 +87,9 @@ export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { ve
     if (verdicts === undefined) {
       for (const row of rows) row.verified = 'unverified';
       metadata.complete = false;
-      metadata.warnings.push('cannot create subjectaccessreviews.authorization.k8s.io (forbidden): --verify could not ask the API server, no row is verified');
+      metadata.warnings.push(
+        'cannot create subjectaccessreviews.authorization.k8s.io (forbidden): --verify could not ask the API server, no row is verified',
+      );
       return { metadata, rows, disputes };
     }
     let k = 0;
@@ -93,7 +104,10 @@ export async function runWhoCan(secret: SecretRef, options: WhoCanOptions & { ve
 function existenceWarnings(secret: SecretRef, exists: boolean | undefined): string[] {
   const ref = `secret ${secret.namespace}/${secret.name}`;
   if (exists === false) return [`${ref} does not exist: showing who could read it if it existed`];
-  if (exists === undefined) return [`cannot tell whether ${ref} exists (listing secrets in namespace ${secret.namespace} is forbidden): showing who could read it`];
+  if (exists === undefined)
+    return [
+      `cannot tell whether ${ref} exists (listing secrets in namespace ${secret.namespace} is forbidden): showing who could read it`,
+    ];
   return [];
 }
 

@@ -5,7 +5,10 @@ import type { LabelSelector } from './types.js';
  * selector matches everything, an unknown operator makes the selector invalid
  * (matches nothing, as the aggregation controller then skips it).
  */
-export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>> | null | undefined): boolean {
+export function selectorMatches(
+  selector: LabelSelector,
+  labels: Readonly<Record<string, string>> | null | undefined,
+): boolean {
   const have = labels ?? {};
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (!Object.hasOwn(have, key) || have[key] !== value) return false;

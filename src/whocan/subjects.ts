@@ -25,7 +25,10 @@ const NODE_USER_PREFIX = 'system:node:';
 export const identityKey = (id: Identity): string => `${id.kind}/${id.namespace ?? ''}/${id.name}`;
 
 export const serviceAccountUser = (namespace: string, name: string): string => `${SA_USER_PREFIX}${namespace}:${name}`;
-export const serviceAccountGroups = (namespace: string): string[] => [ALL_SERVICE_ACCOUNTS_GROUP, `${SA_GROUP_PREFIX}${namespace}`];
+export const serviceAccountGroups = (namespace: string): string[] => [
+  ALL_SERVICE_ACCOUNTS_GROUP,
+  `${SA_GROUP_PREFIX}${namespace}`,
+];
 export const nodeUser = (node: string): string => `${NODE_USER_PREFIX}${node}`;
 
 /** `system:serviceaccount:NS:NAME` → {namespace, name}. */
@@ -43,13 +46,17 @@ export function isNodeUser(user: string): boolean {
 /** The namespace whose ServiceAccounts a group names: `system:serviceaccounts:NS` → NS; all SAs → '*'. */
 export function serviceAccountGroupScope(group: string): string | undefined {
   if (group === ALL_SERVICE_ACCOUNTS_GROUP) return '*';
-  if (group.startsWith(SA_GROUP_PREFIX) && group.length > SA_GROUP_PREFIX.length) return group.slice(SA_GROUP_PREFIX.length);
+  if (group.startsWith(SA_GROUP_PREFIX) && group.length > SA_GROUP_PREFIX.length)
+    return group.slice(SA_GROUP_PREFIX.length);
   return undefined;
 }
 
 /** Groups that stand for everyone who can send a request. */
 export function isEveryoneGroup(id: Identity): boolean {
-  return (id.kind === 'Group' && (id.name === AUTHENTICATED_GROUP || id.name === UNAUTHENTICATED_GROUP)) || (id.kind === 'User' && id.name === ANONYMOUS_USER);
+  return (
+    (id.kind === 'Group' && (id.name === AUTHENTICATED_GROUP || id.name === UNAUTHENTICATED_GROUP)) ||
+    (id.kind === 'User' && id.name === ANONYMOUS_USER)
+  );
 }
 
 /**
@@ -81,7 +88,10 @@ export function userInfoOf(id: Identity): { user?: string; groups: string[] } {
     case 'Group':
       return { groups: [id.name] };
     case 'ServiceAccount':
-      return { user: serviceAccountUser(id.namespace ?? '', id.name), groups: serviceAccountGroups(id.namespace ?? '') };
+      return {
+        user: serviceAccountUser(id.namespace ?? '', id.name),
+        groups: serviceAccountGroups(id.namespace ?? ''),
+      };
     case 'User':
       return isNodeUser(id.name) ? { user: id.name, groups: [NODES_GROUP] } : { user: id.name, groups: [] };
   }
@@ -100,7 +110,9 @@ export function impliedGroups(id: Identity): string[] {
 
 /** `-o name` form: user/alice, group/x, serviceaccount/ns/name. */
 export function identityName(id: Identity): string {
-  return id.kind === 'ServiceAccount' ? `serviceaccount/${id.namespace}/${id.name}` : `${id.kind.toLowerCase()}/${id.name}`;
+  return id.kind === 'ServiceAccount'
+    ? `serviceaccount/${id.namespace}/${id.name}`
+    : `${id.kind.toLowerCase()}/${id.name}`;
 }
 
 /** How a subject reads in messages: User alice, Group dev, ServiceAccount ns/name. */
@@ -134,9 +146,15 @@ export function parseIdentity(text: string): Identity | { error: string } {
   if (sa) return { kind: 'ServiceAccount', ...sa };
   const slash = /^([A-Za-z]+)\/(.+)$/.exec(value);
   const colon = /^([A-Za-z]+):(.+)$/.exec(value);
-  const match = slash && parseSubjectKind(slash[1]!) ? { kind: parseSubjectKind(slash[1]!)!, rest: slash[2]!, sep: '/' } : colon && parseSubjectKind(colon[1]!) ? { kind: parseSubjectKind(colon[1]!)!, rest: colon[2]!, sep: ':' } : undefined;
+  const match =
+    slash && parseSubjectKind(slash[1]!)
+      ? { kind: parseSubjectKind(slash[1]!)!, rest: slash[2]!, sep: '/' }
+      : colon && parseSubjectKind(colon[1]!)
+        ? { kind: parseSubjectKind(colon[1]!)!, rest: colon[2]!, sep: ':' }
+        : undefined;
   if (!match) {
-    if (value.includes('/')) return { error: `cannot parse subject "${value}": use user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME` };
+    if (value.includes('/'))
+      return { error: `cannot parse subject "${value}": use user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME` };
     return { kind: 'User', name: value };
   }
   if (match.kind !== 'ServiceAccount') {

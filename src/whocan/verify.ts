@@ -36,7 +36,13 @@ export function verificationQuestions(rows: readonly WhoCanRow[], secret: Secret
             question: {
               ...(user === undefined ? {} : { user }),
               groups,
-              attributes: { namespace: secret.namespace, verb, group: '', resource: 'secrets', ...(named ? { name: secret.name } : {}) },
+              attributes: {
+                namespace: secret.namespace,
+                verb,
+                group: '',
+                resource: 'secrets',
+                ...(named ? { name: secret.name } : {}),
+              },
             },
           };
         }),
@@ -45,15 +51,23 @@ export function verificationQuestions(rows: readonly WhoCanRow[], secret: Secret
 }
 
 /** Marks each row confirmed or disputed; returns one message per dispute. */
-export function applyVerdicts(plan: readonly RowQuestions[], allowed: ReadonlyArray<readonly boolean[]>, secret: SecretRef): string[] {
+export function applyVerdicts(
+  plan: readonly RowQuestions[],
+  allowed: ReadonlyArray<readonly boolean[]>,
+  secret: SecretRef,
+): string[] {
   const disputes: string[] = [];
   plan.forEach(({ row, questions }, i) => {
     const denied = questions.filter((_, j) => allowed[i]?.[j] !== true).map((q) => q.verb);
     row.verified = denied.length === 0 ? 'confirmed' : 'disputed';
     if (denied.length > 0) {
       row.disputedVerbs = denied;
-      const how = denied.map((v) => (v !== 'get' && !row.fieldSelectedOnly.includes(v) ? v : `${v} (name ${secret.name})`)).join(', ');
-      disputes.push(`disputed: ${identityLabel(rowIdentity(row))}: the API server denies ${how} on secrets in namespace ${secret.namespace} (via ${row.via})`);
+      const how = denied
+        .map((v) => (v !== 'get' && !row.fieldSelectedOnly.includes(v) ? v : `${v} (name ${secret.name})`))
+        .join(', ');
+      disputes.push(
+        `disputed: ${identityLabel(rowIdentity(row))}: the API server denies ${how} on secrets in namespace ${secret.namespace} (via ${row.via})`,
+      );
     }
   });
   return disputes;

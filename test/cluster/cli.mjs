@@ -45,7 +45,9 @@ async function main() {
     }
   } else if (command === 'env') {
     const cluster = await pick(rest[0]);
-    console.log(`export KUBECONFIG=${cluster.kubeconfig} KUBECTL_SECRETS_TEST_CLUSTER=${cluster.dir} PATH=${cluster.binDir}:$PATH`);
+    console.log(
+      `export KUBECONFIG=${cluster.kubeconfig} KUBECTL_SECRETS_TEST_CLUSTER=${cluster.dir} PATH=${cluster.binDir}:$PATH`,
+    );
   } else if (command === 'list') {
     for (const c of await listClusters()) console.log(`${isRunning(c) ? 'running' : 'stopped'}\t${c.dir}`);
   } else {

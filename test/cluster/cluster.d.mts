@@ -61,7 +61,10 @@ export declare function isRunning(cluster: Cluster): boolean;
 /** Stops kube-apiserver and starts it again with the same command line; resolves once /readyz answers. */
 export declare function restartApiserver(dirOrCluster: string | Cluster, options?: { downMs?: number }): Promise<void>;
 export declare function listClusters(): Promise<Cluster[]>;
-export declare function makeUserKubeconfig(cluster: Cluster, identity: { user: string; groups?: string[] }): Promise<string>;
+export declare function makeUserKubeconfig(
+  cluster: Cluster,
+  identity: { user: string; groups?: string[] },
+): Promise<string>;
 export declare function serviceAccountKubeconfig(
   cluster: Cluster,
   namespace: string,

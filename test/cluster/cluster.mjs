@@ -44,7 +44,10 @@ export function buildBinaries({ log = () => {}, timeoutMs = 60 * 60 * 1000 } = {
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => {
       stderr += c;
-      String(c).trimEnd().split('\n').forEach((l) => log(l));
+      String(c)
+        .trimEnd()
+        .split('\n')
+        .forEach((l) => log(l));
     });
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.on('error', (e) => reject(new ClusterError('build binaries', e.message)));
@@ -65,11 +68,15 @@ export function buildBinaries({ log = () => {}, timeoutMs = 60 * 60 * 1000 } = {
 /** Free loopback TCP ports, found by binding port 0 (all held until all are known). */
 async function freePorts(count) {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise((res, rej) => {
-      const s = createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => res(s));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((res, rej) => {
+          const s = createServer();
+          s.once('error', rej);
+          s.listen(0, '127.0.0.1', () => res(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => s.address().port);
   await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
@@ -194,7 +201,15 @@ export async function up(options = {}) {
 }
 
 /** @param {UpOptions & {binDir: string, log: (line: string) => void}} options */
-async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = true, log, binDir, dir, ports: fixed = {} }) {
+async function upOnce({
+  name = 'kubectl-secrets',
+  workers = 2,
+  controllers = true,
+  log,
+  binDir,
+  dir,
+  ports: fixed = {},
+}) {
   const started = Date.now();
   const step = (what) => log(`${what} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   dir = resolve(dir ?? join(stateRoot(), `${name}-${randomBytes(3).toString('hex')}`));
@@ -205,14 +220,22 @@ async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = tru
   const logs = join(dir, 'logs');
   await Promise.all([pki, logs, join(dir, 'users'), join(dir, 'kwok')].map((d) => mkdir(d, { recursive: true })));
   const [etcdPort, etcdPeerPort, apiserverPort] = await freePorts(3);
-  const ports = { etcd: fixed.etcd ?? etcdPort, etcdPeer: fixed.etcdPeer ?? etcdPeerPort, apiserver: fixed.apiserver ?? apiserverPort };
+  const ports = {
+    etcd: fixed.etcd ?? etcdPort,
+    etcdPeer: fixed.etcdPeer ?? etcdPeerPort,
+    apiserver: fixed.apiserver ?? apiserverPort,
+  };
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const kubeLocal = join(binDir, 'kube-local');
   const logOf = (c) => join(logs, `${c}.log`);
 
   /** @type {Cluster} */
   const cluster = {
-    name, dir, server, binDir, ports,
+    name,
+    dir,
+    server,
+    binDir,
+    ports,
     kubeconfig: join(dir, 'admin.kubeconfig'),
     auditLog: join(dir, 'audit.log'),
     caCert: join(pki, 'ca.crt'),
@@ -226,7 +249,7 @@ async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = tru
     ready: false,
     startupSeconds: 0,
   };
-  const save = () => writeFile(join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
+  const save = () => writeFile(join(dir, 'cluster.json'), `${JSON.stringify(cluster, null, 2)}\n`);
   await save();
   /** @type {ReturnType<typeof startComponent>[]} */
   const running = [];
@@ -253,8 +276,18 @@ async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = tru
     const client = (n, commonName, organizations = []) => makeCert(pki, ca, { name: n, commonName, organizations });
     const [serving, admin, cm, sched, kwokCert, sa] = await Promise.all([
       makeCert(pki, ca, {
-        name: 'apiserver', commonName: 'kube-apiserver',
-        server: { dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], ips: ['127.0.0.1', '10.96.0.1'] },
+        name: 'apiserver',
+        commonName: 'kube-apiserver',
+        server: {
+          dns: [
+            'localhost',
+            'kubernetes',
+            'kubernetes.default',
+            'kubernetes.default.svc',
+            'kubernetes.default.svc.cluster.local',
+          ],
+          ips: ['127.0.0.1', '10.96.0.1'],
+        },
       }),
       client('admin', 'kubernetes-admin', ['system:masters']),
       client('controller-manager', 'system:kube-controller-manager'),
@@ -278,84 +311,145 @@ async function upOnce({ name = 'kubectl-secrets', workers = 2, controllers = tru
     const etcdUrl = `http://127.0.0.1:${ports.etcd}`;
     const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
     const etcd = await start('etcd', kubeLocal, [
-      'etcd', '--name=local', `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=local=${peerUrl}`, '--unsafe-no-fsync', '--log-level=warn',
+      'etcd',
+      '--name=local',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=local=${peerUrl}`,
+      '--unsafe-no-fsync',
+      '--log-level=warn',
     ]);
-    await waitUntil('etcd /health', async () => (await (await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(3000) })).json()).health === 'true', {
-      timeoutMs: 30000, log: etcd.log, watch: [etcd],
-    });
+    await waitUntil(
+      'etcd /health',
+      async () =>
+        (await (await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(3000) })).json()).health === 'true',
+      {
+        timeoutMs: 30000,
+        log: etcd.log,
+        watch: [etcd],
+      },
+    );
     step('etcd healthy');
 
     const apiserver = await start('apiserver', kubeLocal, [
       'kube-apiserver',
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${ports.apiserver}`,
       // With a loopback advertise address the default lease reconciler refuses to start.
       '--endpoint-reconciler-type=none',
-      `--tls-cert-file=${serving.cert}`, `--tls-private-key-file=${serving.key}`, `--cert-dir=${join(dir, 'apiserver-certs')}`,
+      `--tls-cert-file=${serving.cert}`,
+      `--tls-private-key-file=${serving.key}`,
+      `--cert-dir=${join(dir, 'apiserver-certs')}`,
       `--client-ca-file=${ca.cert}`,
       '--authorization-mode=Node,RBAC',
       '--enable-admission-plugins=NodeRestriction',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-signing-key-file=${sa.key}`, `--service-account-key-file=${sa.pub}`,
+      `--service-account-signing-key-file=${sa.key}`,
+      `--service-account-key-file=${sa.pub}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${cluster.auditLog}`,
-      '--audit-log-maxsize=100', '--audit-log-maxbackup=3',
+      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${cluster.auditLog}`,
+      '--audit-log-maxsize=100',
+      '--audit-log-maxbackup=3',
     ]);
-    const admin200 = async (path) => (await apiRequest(cluster.kubeconfig, 'GET', path, { timeoutMs: 5000 })).status === 200;
+    const admin200 = async (path) =>
+      (await apiRequest(cluster.kubeconfig, 'GET', path, { timeoutMs: 5000 })).status === 200;
     await waitUntil('kube-apiserver /readyz', () => admin200('/readyz'), {
-      timeoutMs: 120000, log: apiserver.log, watch: [etcd, apiserver],
+      timeoutMs: 120000,
+      log: apiserver.log,
+      watch: [etcd, apiserver],
     });
     step('kube-apiserver ready');
-    await waitUntil('default RBAC bootstrap', async () =>
-      (await admin200('/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin')) &&
-      (await admin200('/apis/rbac.authorization.k8s.io/v1/clusterroles/system:node')), {
-      timeoutMs: 30000, log: apiserver.log, watch: [etcd, apiserver],
-    });
+    await waitUntil(
+      'default RBAC bootstrap',
+      async () =>
+        (await admin200('/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin')) &&
+        (await admin200('/apis/rbac.authorization.k8s.io/v1/clusterroles/system:node')),
+      {
+        timeoutMs: 30000,
+        log: apiserver.log,
+        watch: [etcd, apiserver],
+      },
+    );
     cluster.version = (await apiRequest(cluster.kubeconfig, 'GET', '/version')).body.gitVersion;
 
     if (controllers) {
       for (const node of cluster.nodes) {
-        const { status, body } = await apiRequest(cluster.kubeconfig, 'POST', '/api/v1/nodes', { body: fakeNode(node) });
-        if (status !== 201) throw new ClusterError('create fake nodes', `POST node ${node}: HTTP ${status} ${body?.message ?? ''}`, apiserver.log);
+        const { status, body } = await apiRequest(cluster.kubeconfig, 'POST', '/api/v1/nodes', {
+          body: fakeNode(node),
+        });
+        if (status !== 201)
+          throw new ClusterError(
+            'create fake nodes',
+            `POST node ${node}: HTTP ${status} ${body?.message ?? ''}`,
+            apiserver.log,
+          );
       }
       const controllerManager = await start('controllerManager', kubeLocal, [
         'kube-controller-manager',
         `--kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`,
-        '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
-        `--service-account-private-key-file=${sa.key}`, `--root-ca-file=${ca.cert}`,
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        '--secure-port=0',
+        `--service-account-private-key-file=${sa.key}`,
+        `--root-ca-file=${ca.cert}`,
         '--use-service-account-credentials=true',
-        `--cluster-signing-cert-file=${ca.cert}`, `--cluster-signing-key-file=${ca.key}`,
+        `--cluster-signing-cert-file=${ca.cert}`,
+        `--cluster-signing-key-file=${ca.key}`,
         // Loaded CI machines must not see fake nodes flap to NotReady.
         '--node-monitor-grace-period=3m',
       ]);
       const schedulerConfig = join(dir, 'scheduler.yaml');
-      await writeFile(schedulerConfig, yaml.dump({
-        apiVersion: 'kubescheduler.config.k8s.io/v1',
-        kind: 'KubeSchedulerConfiguration',
-        clientConnection: { kubeconfig: join(dir, 'scheduler.kubeconfig') },
-        leaderElection: { leaderElect: false },
-      }));
+      await writeFile(
+        schedulerConfig,
+        yaml.dump({
+          apiVersion: 'kubescheduler.config.k8s.io/v1',
+          kind: 'KubeSchedulerConfiguration',
+          clientConnection: { kubeconfig: join(dir, 'scheduler.kubeconfig') },
+          leaderElection: { leaderElect: false },
+        }),
+      );
       const scheduler = await start('scheduler', kubeLocal, [
-        'kube-scheduler', `--config=${schedulerConfig}`, '--bind-address=127.0.0.1', '--secure-port=0',
+        'kube-scheduler',
+        `--config=${schedulerConfig}`,
+        '--bind-address=127.0.0.1',
+        '--secure-port=0',
       ]);
       await writeFile(join(dir, 'kwok.yaml'), await kwokConfig(binDir));
-      const kwok = await start('kwok', join(binDir, 'kwok'), [
-        `--kubeconfig=${join(dir, 'kwok.kubeconfig')}`, `--config=${join(dir, 'kwok.yaml')}`,
-        '--manage-all-nodes=true',
-        // Without it v0.7.0 picks the 10-minute heartbeat stage and nodes go Unknown.
-        '--node-lease-duration-seconds=40',
-        `--node-ip=${NODE_IP}`, `--cidr=${POD_CIDR}`,
-      ], { ...process.env, HOME: dir, KWOK_WORKDIR: join(dir, 'kwok') });
+      const kwok = await start(
+        'kwok',
+        join(binDir, 'kwok'),
+        [
+          `--kubeconfig=${join(dir, 'kwok.kubeconfig')}`,
+          `--config=${join(dir, 'kwok.yaml')}`,
+          '--manage-all-nodes=true',
+          // Without it v0.7.0 picks the 10-minute heartbeat stage and nodes go Unknown.
+          '--node-lease-duration-seconds=40',
+          `--node-ip=${NODE_IP}`,
+          `--cidr=${POD_CIDR}`,
+        ],
+        { ...process.env, HOME: dir, KWOK_WORKDIR: join(dir, 'kwok') },
+      );
       const all = [etcd, apiserver, controllerManager, scheduler, kwok];
-      await waitUntil('default ServiceAccount (controller-manager)', () => admin200('/api/v1/namespaces/default/serviceaccounts/default'), {
-        timeoutMs: 60000, log: controllerManager.log, watch: all,
-      });
+      await waitUntil(
+        'default ServiceAccount (controller-manager)',
+        () => admin200('/api/v1/namespaces/default/serviceaccounts/default'),
+        {
+          timeoutMs: 60000,
+          log: controllerManager.log,
+          watch: all,
+        },
+      );
       step('controller-manager created the default ServiceAccount');
       await waitUntil('KWOK nodes Ready and untainted', () => nodesReady(cluster.kubeconfig, workers), {
-        timeoutMs: 90000, log: kwok.log, watch: all,
+        timeoutMs: 90000,
+        log: kwok.log,
+        watch: all,
       });
       step(`${workers} KWOK nodes ready`);
     }
@@ -414,16 +508,23 @@ export async function restartApiserver(dirOrCluster, { downMs = 0 } = {}) {
   const dir = resolve(typeof dirOrCluster === 'string' ? dirOrCluster : dirOrCluster.dir);
   const cluster = await loadCluster(dir);
   const pid = cluster.pids.apiserver;
-  if (!pid || !isOurs(pid, dir)) throw new ClusterError('restart kube-apiserver', `process ${pid} is not this cluster's kube-apiserver`);
+  if (!pid || !isOurs(pid, dir))
+    throw new ClusterError('restart kube-apiserver', `process ${pid} is not this cluster's kube-apiserver`);
   const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   await stopProcess(pid, dir);
   if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
   const apiserver = startComponent('apiserver', argv[0], argv.slice(1), { log: cluster.logs.apiserver, cwd: dir });
   cluster.pids.apiserver = apiserver.pid;
-  await writeFile(join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
-  await waitUntil('kube-apiserver /readyz after a restart', async () => (await apiRequest(cluster.kubeconfig, 'GET', '/readyz', { timeoutMs: 5000 })).status === 200, {
-    timeoutMs: 120000, log: apiserver.log, watch: [apiserver],
-  });
+  await writeFile(join(dir, 'cluster.json'), `${JSON.stringify(cluster, null, 2)}\n`);
+  await waitUntil(
+    'kube-apiserver /readyz after a restart',
+    async () => (await apiRequest(cluster.kubeconfig, 'GET', '/readyz', { timeoutMs: 5000 })).status === 200,
+    {
+      timeoutMs: 120000,
+      log: apiserver.log,
+      watch: [apiserver],
+    },
+  );
 }
 
 /** Clusters under stateRoot() with cluster.json, newest first. @returns {Promise<Cluster[]>} */
@@ -448,17 +549,32 @@ const fileSafe = (s) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
  * @returns {Promise<string>} absolute path of the kubeconfig
  */
 export function makeUserKubeconfig(cluster, { user, groups = [] }) {
-  const id = createHash('sha256').update(JSON.stringify([user, groups])).digest('hex').slice(0, 8);
+  const id = createHash('sha256')
+    .update(JSON.stringify([user, groups]))
+    .digest('hex')
+    .slice(0, 8);
   const name = `${fileSafe(user)}-${id}`;
   const path = join(cluster.dir, 'users', `${name}.kubeconfig`);
   if (existsSync(path)) return Promise.resolve(path);
   // Concurrent calls for one identity share one key and certificate.
   let pending = userKubeconfigs.get(path);
   if (!pending) {
-    pending = makeCert(join(cluster.dir, 'users'), { cert: cluster.caCert, key: cluster.caKey }, {
-      name, commonName: user, organizations: groups,
-    }).then((cert) =>
-      writeKubeconfig(path, { server: cluster.server, caCert: cluster.caCert, user, clientCert: cert.cert, clientKey: cert.key }),
+    pending = makeCert(
+      join(cluster.dir, 'users'),
+      { cert: cluster.caCert, key: cluster.caKey },
+      {
+        name,
+        commonName: user,
+        organizations: groups,
+      },
+    ).then((cert) =>
+      writeKubeconfig(path, {
+        server: cluster.server,
+        caCert: cluster.caCert,
+        user,
+        clientCert: cert.cert,
+        clientKey: cert.key,
+      }),
     );
     userKubeconfigs.set(path, pending);
     pending.finally(() => userKubeconfigs.delete(path)).catch(() => {});
@@ -481,10 +597,15 @@ export async function serviceAccountKubeconfig(cluster, namespace, serviceAccoun
   const { status, body } = await apiRequest(cluster.kubeconfig, 'POST', path, {
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
   });
-  if (status !== 201) throw new Error(`cluster: TokenRequest for ${namespace}/${serviceAccount} failed: HTTP ${status} ${body?.message ?? ''}`);
+  if (status !== 201)
+    throw new Error(
+      `cluster: TokenRequest for ${namespace}/${serviceAccount} failed: HTTP ${status} ${body?.message ?? ''}`,
+    );
   const file = join(cluster.dir, 'users', `sa-${fileSafe(namespace)}-${fileSafe(serviceAccount)}.kubeconfig`);
   return writeKubeconfig(file, {
-    server: cluster.server, caCert: cluster.caCert,
-    user: `system:serviceaccount:${namespace}:${serviceAccount}`, token: body.status.token,
+    server: cluster.server,
+    caCert: cluster.caCert,
+    user: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    token: body.status.token,
   });
 }

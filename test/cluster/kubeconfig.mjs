@@ -19,7 +19,7 @@ export async function writeKubeconfig(path, { server, caCert, user, clientCert, 
     contexts: [{ name: user, context: { cluster: 'local', user } }],
     'current-context': user,
   };
-  await writeFile(path, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   return path;
 }
 
@@ -51,7 +51,12 @@ function credentialsOf(kubeconfigPath) {
  * @param {{body?: unknown, contentType?: string, timeoutMs?: number, headers?: Record<string, string>}} [options]
  * @returns {Promise<{status: number, body: any}>} body parsed as JSON when it is JSON
  */
-export function apiRequest(kubeconfig, method, path, { body, contentType = 'application/json', timeoutMs = 15000, headers = {} } = {}) {
+export function apiRequest(
+  kubeconfig,
+  method,
+  path,
+  { body, contentType = 'application/json', timeoutMs = 15000, headers = {} } = {},
+) {
   const { url, tls, token } = credentialsOf(kubeconfig);
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {

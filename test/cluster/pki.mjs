@@ -26,9 +26,24 @@ async function openssl(args, input) {
 export async function makeCA(dir, commonName) {
   const cert = join(dir, 'ca.crt');
   const key = join(dir, 'ca.key');
-  await openssl(['req', '-x509', '-new', ...EC, '-keyout', key, '-out', cert, '-subj', `/CN=${commonName}`,
-    '-days', DAYS, '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await openssl([
+    'req',
+    '-x509',
+    '-new',
+    ...EC,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    `/CN=${commonName}`,
+    '-days',
+    DAYS,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   return { cert, key };
 }
 
@@ -45,17 +60,36 @@ export async function makeCert(dir, ca, { name, commonName, organizations = [], 
   const lines = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment'];
   if (server) {
     lines.push('extendedKeyUsage=serverAuth');
-    lines.push(`subjectAltName=${[...server.dns.map((d) => `DNS:${d}`), ...server.ips.map((i) => `IP:${i}`)].join(',')}`);
+    lines.push(
+      `subjectAltName=${[...server.dns.map((d) => `DNS:${d}`), ...server.ips.map((i) => `IP:${i}`)].join(',')}`,
+    );
   } else {
     lines.push('extendedKeyUsage=clientAuth');
   }
-  await writeFile(ext, lines.join('\n') + '\n');
+  await writeFile(ext, `${lines.join('\n')}\n`);
   // Subject fields are escaped because user and group names may contain '/'.
   const esc = (s) => s.replace(/[\\/+=,]/g, (c) => `\\${c}`);
-  const subject = organizations.map((o) => `/O=${esc(o)}`).join('') + `/CN=${esc(commonName)}`;
+  const subject = `${organizations.map((o) => `/O=${esc(o)}`).join('')}/CN=${esc(commonName)}`;
   const csr = await openssl(['req', '-new', ...EC, '-keyout', key, '-subj', subject]);
-  await openssl(['x509', '-req', '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', `0x${randomBytes(16).toString('hex')}`,
-    '-days', DAYS, '-extfile', ext, '-out', cert], csr);
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
+      '-days',
+      DAYS,
+      '-extfile',
+      ext,
+      '-out',
+      cert,
+    ],
+    csr,
+  );
   return { cert, key };
 }
 

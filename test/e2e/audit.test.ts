@@ -6,7 +6,18 @@
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
-import { api, applyYaml, asServiceAccount, asUser, deleteNamespace, freshNamespace, podBoundKubeconfig, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
+import {
+  api,
+  applyYaml,
+  asServiceAccount,
+  asUser,
+  deleteNamespace,
+  freshNamespace,
+  podBoundKubeconfig,
+  readAuditLog,
+  useCluster,
+  waitFor,
+} from '../harness/cluster.js';
 import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 
@@ -75,10 +86,13 @@ spec:
 `,
     ns,
   );
-  const pod = await waitFor(async () => {
-    const { body } = await api('GET', `/api/v1/namespaces/${ns}/pods/web-0`);
-    return body?.spec?.nodeName ? body : undefined;
-  }, { timeout: 60_000, what: 'pod web-0 scheduled' });
+  const pod = await waitFor(
+    async () => {
+      const { body } = await api('GET', `/api/v1/namespaces/${ns}/pods/web-0`);
+      return body?.spec?.nodeName ? body : undefined;
+    },
+    { timeout: 60_000, what: 'pod web-0 scheduled' },
+  );
   node = pod.spec.nodeName;
 
   const admin = useCluster().kubeconfig;
@@ -92,7 +106,11 @@ spec:
 
   started = new Date();
   const statuses = {
-    alice: [await read(alice, `${secrets}/db`), await read(alice, `${secrets}/db`), await read(alice, `${secrets}/api-token`)],
+    alice: [
+      await read(alice, `${secrets}/db`),
+      await read(alice, `${secrets}/db`),
+      await read(alice, `${secrets}/api-token`),
+    ],
     carol: [
       await read(carol, secrets),
       await read(carol, `${secrets}?fieldSelector=metadata.name%3Ddb`),
@@ -102,7 +120,12 @@ spec:
     malloryImpersonated: [await read(admin, `${secrets}/db`, { 'Impersonate-User': user('mallory') })],
     web: [await read(web, `${secrets}/db`)],
     robot: [await read(robot, `${secrets}/api-token`)],
-    mallory: [await read(mallory, `${secrets}/db`), await read(mallory, `${secrets}/db`), await read(mallory, secrets), await read(mallory, '/api/v1/secrets')],
+    mallory: [
+      await read(mallory, `${secrets}/db`),
+      await read(mallory, `${secrets}/db`),
+      await read(mallory, secrets),
+      await read(mallory, '/api/v1/secrets'),
+    ],
   };
   finished = new Date();
   expect(statuses).toEqual({
@@ -118,7 +141,10 @@ spec:
   await waitFor(
     async () =>
       (await readAuditLog()).filter(
-        (e) => e.stage === 'ResponseComplete' && e.objectRef?.resource === 'secrets' && (isOurs(e.user.username) || isOurs(e.impersonatedUser?.username)),
+        (e) =>
+          e.stage === 'ResponseComplete' &&
+          e.objectRef?.resource === 'secrets' &&
+          (isOurs(e.user.username) || isOurs(e.impersonatedUser?.username)),
       ).length >= 14,
     { what: '14 requests in the audit log' },
   );
@@ -146,11 +172,22 @@ describe('audit on the API server audit log', () => {
   it('-n NS: one row per identity, counted once whatever stages were logged, with verbs, scopes, targets, pods and nodes', async () => {
     const { doc } = await json(['-n', ns]);
     // Other test files' cluster-wide reads (*/*) reach every namespace; only ours touch this one.
-    const ours = doc.items.filter((r: any) => r.system === undefined && r.secrets.some((s: string) => s.startsWith(`${ns}/`)));
+    const ours = doc.items.filter(
+      (r: any) => r.system === undefined && r.secrets.some((s: string) => s.startsWith(`${ns}/`)),
+    );
     const others = doc.items.filter((r: any) => r.system === undefined && !ours.includes(r));
     for (const r of others) expect(r.secrets, r.key).toEqual(['*/*']);
     expect(
-      ours.map((r: any) => ({ key: r.key, count: r.count, denied: r.denied, verbs: r.verbs, scopes: r.scopes, secrets: r.secrets, pods: r.pods, nodes: r.nodes })),
+      ours.map((r: any) => ({
+        key: r.key,
+        count: r.count,
+        denied: r.denied,
+        verbs: r.verbs,
+        scopes: r.scopes,
+        secrets: r.secrets,
+        pods: r.pods,
+        nodes: r.nodes,
+      })),
     ).toEqual([
       {
         key: user('mallory'),
@@ -162,15 +199,69 @@ describe('audit on the API server audit log', () => {
         pods: [],
         nodes: [],
       },
-      { key: user('alice'), count: 3, denied: 0, verbs: ['get'], scopes: ['named'], secrets: [`${ns}/api-token`, `${ns}/db`], pods: [], nodes: [] },
+      {
+        key: user('alice'),
+        count: 3,
+        denied: 0,
+        verbs: ['get'],
+        scopes: ['named'],
+        secrets: [`${ns}/api-token`, `${ns}/db`],
+        pods: [],
+        nodes: [],
+      },
       // the watch logged RequestReceived, ResponseStarted and ResponseComplete: one request
-      { key: user('carol'), count: 3, denied: 0, verbs: ['list', 'watch'], scopes: ['field-selected', 'namespace-wide'], secrets: [`${ns}/*`, `${ns}/db`], pods: [], nodes: [] },
-      { key: `kubernetes-admin as ${user('bob')}`, count: 1, denied: 0, verbs: ['get'], scopes: ['named'], secrets: [`${ns}/db`], pods: [], nodes: [] },
-      { key: `kubernetes-admin as ${user('mallory')}`, count: 1, denied: 1, verbs: ['get'], scopes: ['named'], secrets: [`${ns}/db`], pods: [], nodes: [] },
+      {
+        key: user('carol'),
+        count: 3,
+        denied: 0,
+        verbs: ['list', 'watch'],
+        scopes: ['field-selected', 'namespace-wide'],
+        secrets: [`${ns}/*`, `${ns}/db`],
+        pods: [],
+        nodes: [],
+      },
+      {
+        key: `kubernetes-admin as ${user('bob')}`,
+        count: 1,
+        denied: 0,
+        verbs: ['get'],
+        scopes: ['named'],
+        secrets: [`${ns}/db`],
+        pods: [],
+        nodes: [],
+      },
+      {
+        key: `kubernetes-admin as ${user('mallory')}`,
+        count: 1,
+        denied: 1,
+        verbs: ['get'],
+        scopes: ['named'],
+        secrets: [`${ns}/db`],
+        pods: [],
+        nodes: [],
+      },
       // a TokenRequest token without a bound object carries no pod or node in user.extra
-      { key: `system:serviceaccount:${ns}:robot`, count: 1, denied: 0, verbs: ['get'], scopes: ['named'], secrets: [`${ns}/api-token`], pods: [], nodes: [] },
+      {
+        key: `system:serviceaccount:${ns}:robot`,
+        count: 1,
+        denied: 0,
+        verbs: ['get'],
+        scopes: ['named'],
+        secrets: [`${ns}/api-token`],
+        pods: [],
+        nodes: [],
+      },
       // a token bound to pod web-0 names the pod and the node it was scheduled on
-      { key: `system:serviceaccount:${ns}:web`, count: 1, denied: 0, verbs: ['get'], scopes: ['named'], secrets: [`${ns}/db`], pods: [`${ns}/web-0`], nodes: [node] },
+      {
+        key: `system:serviceaccount:${ns}:web`,
+        count: 1,
+        denied: 0,
+        verbs: ['get'],
+        scopes: ['named'],
+        secrets: [`${ns}/db`],
+        pods: [`${ns}/web-0`],
+        nodes: [node],
+      },
     ]);
     const impersonated = ours.find((r: any) => r.key === `kubernetes-admin as ${user('bob')}`);
     expect(impersonated.subject).toEqual({ user: 'kubernetes-admin', impersonatedUser: user('bob'), kind: 'user' });
@@ -190,14 +281,26 @@ describe('audit on the API server audit log', () => {
       [`system:serviceaccount:${ns}:web`, 1, 0],
     ]);
     // The log holds 29 stages of our 14 requests: RequestReceived + ResponseComplete each, the watch also ResponseStarted.
-    const events = (await readAuditLog()).filter((e) => e.objectRef?.resource === 'secrets' && ['get', 'list', 'watch'].includes(e.verb));
-    const ids = new Set(events.filter((e) => isOurs(e.user.username) || isOurs(e.impersonatedUser?.username)).map((e) => e.auditID));
+    const events = (await readAuditLog()).filter(
+      (e) => e.objectRef?.resource === 'secrets' && ['get', 'list', 'watch'].includes(e.verb),
+    );
+    const ids = new Set(
+      events.filter((e) => isOurs(e.user.username) || isOurs(e.impersonatedUser?.username)).map((e) => e.auditID),
+    );
     expect(ids.size).toBe(14);
     expect(events.filter((e) => ids.has(e.auditID)).length).toBe(29);
     // The RequestReceived stage of an impersonated request names only the impersonator (the API server resolves
     // impersonation later); --user, which matches the impersonated user, is judged once a request's stages are
     // merged, so those 2 stages count in `events` too: all 29.
-    expect(doc.metadata.totals).toMatchObject({ requests: 14, reads: 9, denied: 5, failed: 0, noResponse: 0, system: 0, events: 29 });
+    expect(doc.metadata.totals).toMatchObject({
+      requests: 14,
+      reads: 9,
+      denied: 5,
+      failed: 0,
+      noResponse: 0,
+      system: 0,
+      events: 29,
+    });
     expect(doc.metadata.complete).toBe(true);
     expect(stderr).toBe('5 denied attempts by 2 subjects\n');
     const from = started.getTime() - 1000;
@@ -261,18 +364,43 @@ describe('audit on the API server audit log', () => {
 
   it('--since/--until bound the window; a glob finds the live log and any rotated one', async () => {
     const log = join(dirname(useCluster().auditLog), 'audit*.log');
-    const within = await runCli(['audit', '--log', log, '-n', ns, '--user', P, '--since', new Date(started.getTime() - 1000).toISOString(), '-o', 'json']);
+    const within = await runCli([
+      'audit',
+      '--log',
+      log,
+      '-n',
+      ns,
+      '--user',
+      P,
+      '--since',
+      new Date(started.getTime() - 1000).toISOString(),
+      '-o',
+      'json',
+    ]);
     expect(within.code, within.stderr).toBe(0);
     expect(JSON.parse(within.stdout).metadata.totals.requests).toBe(14);
-    const before = await runCli(['audit', '--log', log, '-n', ns, '--user', P, '--until', new Date(started.getTime() - 1000).toISOString()]);
+    const before = await runCli([
+      'audit',
+      '--log',
+      log,
+      '-n',
+      ns,
+      '--user',
+      P,
+      '--until',
+      new Date(started.getTime() - 1000).toISOString(),
+    ]);
     expect(before.code, before.stderr).toBe(0);
     expect(before.stdout).toBe('');
-    expect(before.stderr).toMatch(/^No reads of secrets in namespace audit-\w+ found in \d+ inputs? \([\d,]+ lines\)\.\n$/);
+    expect(before.stderr).toMatch(
+      /^No reads of secrets in namespace audit-\w+ found in \d+ inputs? \([\d,]+ lines\)\.\n$/,
+    );
   });
 
   it('never prints a Secret value, in any format or grouping', async () => {
     for (const output of ['table', 'wide', 'json', 'yaml', 'name']) {
-      for (const by of ['subject', 'secret', 'verb', 'source', 'user-agent']) await audit(['-n', ns, '-o', output, '--by', by, '--include-system']);
+      for (const by of ['subject', 'secret', 'verb', 'source', 'user-agent'])
+        await audit(['-n', ns, '-o', output, '--by', by, '--include-system']);
     }
   });
 
@@ -281,8 +409,23 @@ describe('audit on the API server audit log', () => {
     const r = await runBuilt(['audit', 'db', '-n', ns, '--user', P, '--log', useCluster().auditLog, '-o', 'wide']);
     expect(r.code, r.stderr).toBe(0);
     assertNoLeak([canary], r);
-    const rows = r.stdout.trimEnd().split('\n').map((l) => l.split(/\s{3,}/));
-    expect(rows[0]).toEqual(['SUBJECT', 'VERBS', 'SECRETS', 'COUNT', 'DENIED', 'FIRST SEEN', 'LAST SEEN', 'SCOPES', 'SOURCE IPS', 'USER AGENTS', 'PODS/NODES']);
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/\s{3,}/));
+    expect(rows[0]).toEqual([
+      'SUBJECT',
+      'VERBS',
+      'SECRETS',
+      'COUNT',
+      'DENIED',
+      'FIRST SEEN',
+      'LAST SEEN',
+      'SCOPES',
+      'SOURCE IPS',
+      'USER AGENTS',
+      'PODS/NODES',
+    ]);
     expect(rows.slice(1).map((c) => [c[0], c[3], c[4]])).toEqual([
       [user('mallory'), '4', '4'],
       [user('carol'), '3', '0'],

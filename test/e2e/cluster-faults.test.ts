@@ -60,7 +60,9 @@ describe('cluster up faults', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stale-cluster-'));
     writeFileSync(join(dir, 'cluster.json'), '{}');
     const err = await upFails({ dir });
-    expect(err.message).toBe(`cluster up: prepare state dir failed: ${dir} already exists and is not empty (stale? remove it first)`);
+    expect(err.message).toBe(
+      `cluster up: prepare state dir failed: ${dir} already exists and is not empty (stale? remove it first)`,
+    );
   });
 
   it('missing binaries are named', async () => {
@@ -77,7 +79,10 @@ describe('cluster build faults', () => {
       const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
       symlinkSync(found, join(bin, 'bin', tool));
     }
-    const r = spawnSync(join(bin, 'bin', 'bash'), [join(REPO, 'test/cluster/build.sh')], { env: { PATH: join(bin, 'bin'), HOME: bin }, encoding: 'utf8' });
+    const r = spawnSync(join(bin, 'bin', 'bash'), [join(REPO, 'test/cluster/build.sh')], {
+      env: { PATH: join(bin, 'bin'), HOME: bin },
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe('error: cluster build: no Go toolchain on PATH (install Go 1.26 or newer)');
   });

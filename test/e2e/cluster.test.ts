@@ -42,7 +42,7 @@ describe('local cluster', () => {
   let ns: string;
   beforeAll(async () => {
     ns = await freshNamespace('cluster');
-    await applyYaml(secret('db') + '---' + secretReader('User', 'alice'), ns);
+    await applyYaml(`${secret('db')}---${secretReader('User', 'alice')}`, ns);
   });
 
   it('serves the version it was built from', async () => {
@@ -56,7 +56,9 @@ describe('local cluster', () => {
     expect(await canI({ user: 'alice', verb: 'list', resource: 'secrets', namespace: ns })).toBe(false);
     expect(await canI({ user: 'alice', verb: 'get', resource: 'secrets', namespace: 'default' })).toBe(false);
     expect(await canI({ user: 'bob', verb: 'get', resource: 'secrets', namespace: ns })).toBe(false);
-    expect(await canI({ user: 'root', groups: ['system:masters'], verb: 'get', resource: 'secrets', namespace: ns })).toBe(true);
+    expect(
+      await canI({ user: 'root', groups: ['system:masters'], verb: 'get', resource: 'secrets', namespace: ns }),
+    ).toBe(true);
   });
 
   it('records reads and denials in the audit log with the real user', async () => {
@@ -66,7 +68,11 @@ describe('local cluster', () => {
     expect((await api('GET', `/api/v1/namespaces/${ns}/secrets/db`, { kubeconfig: bob })).status).toBe(403);
 
     const read = await waitForAuditEvent(
-      (e) => e.user.username === 'alice' && e.verb === 'get' && e.objectRef?.namespace === ns && e.stage === 'ResponseComplete',
+      (e) =>
+        e.user.username === 'alice' &&
+        e.verb === 'get' &&
+        e.objectRef?.namespace === ns &&
+        e.stage === 'ResponseComplete',
     );
     expect(read.objectRef).toMatchObject({ resource: 'secrets', name: 'db' });
     expect(read.user.groups).toEqual(expect.arrayContaining(['dev', 'system:authenticated']));
@@ -81,11 +87,15 @@ describe('local cluster', () => {
   });
 
   it('issues ServiceAccount tokens through TokenRequest', async () => {
-    await applyYaml(`apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: reader}\n---${secretReader('ServiceAccount', 'reader')}`, ns);
+    await applyYaml(
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: reader}\n---${secretReader('ServiceAccount', 'reader')}`,
+      ns,
+    );
     const reader = await asServiceAccount(ns, 'reader');
     expect((await api('GET', `/api/v1/namespaces/${ns}/secrets/db`, { kubeconfig: reader })).status).toBe(200);
     const event = await waitForAuditEvent(
-      (e) => e.user.username === `system:serviceaccount:${ns}:reader` && e.verb === 'get' && e.stage === 'ResponseComplete',
+      (e) =>
+        e.user.username === `system:serviceaccount:${ns}:reader` && e.verb === 'get' && e.stage === 'ResponseComplete',
     );
     expect(event.user.groups).toContain(`system:serviceaccounts:${ns}`);
     expect(event.user.extra?.['authentication.kubernetes.io/pod-name']).toBeUndefined();
@@ -124,7 +134,9 @@ spec:
     for (const pod of pods.items) expect(useCluster().nodes).toContain(pod.spec.nodeName);
 
     await kubectl(['rollout', 'restart', 'deployment/web', '-n', ns]);
-    const status = await kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=90s'], { timeout: 100_000 });
+    const status = await kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=90s'], {
+      timeout: 100_000,
+    });
     expect(status.stdout).toContain('successfully rolled out');
     const { body: web } = await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`);
     expect(web.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toBeTruthy();
@@ -144,7 +156,10 @@ spec:
     );
     const ready = async () => {
       const { body } = await api('GET', `/api/v1/namespaces/${ns}/pods/stuck`);
-      return { phase: body.status?.phase, ready: body.status?.conditions?.find((c: any) => c.type === 'Ready')?.status };
+      return {
+        phase: body.status?.phase,
+        ready: body.status?.conditions?.find((c: any) => c.type === 'Ready')?.status,
+      };
     };
     await waitFor(async () => (await ready()).phase === 'Running', { what: 'pod stuck Running' });
     await new Promise((r) => setTimeout(r, 3000));

@@ -4,7 +4,17 @@
 // and canary values that must never appear in any output.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, applyYaml, asUser, deleteNamespace, freshNamespace, kubectl, NEVER_READY_LABEL, useCluster, waitFor } from '../harness/cluster.js';
+import {
+  api,
+  applyYaml,
+  asUser,
+  deleteNamespace,
+  freshNamespace,
+  kubectl,
+  NEVER_READY_LABEL,
+  useCluster,
+  waitFor,
+} from '../harness/cluster.js';
 import { ensureBundle, runBuilt, runCli, type CliResult } from '../harness/runCli.js';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 
@@ -236,7 +246,10 @@ const outputs: Array<{ name: string; text: string }> = [];
 /** Runs the CLI in-process and keeps everything it printed for the canary check. */
 async function cli(args: string[], kubeconfig = admin): Promise<CliResult> {
   const result = await runCli(args, { kubeconfig });
-  outputs.push({ name: `${args.join(' ')} (stdout)`, text: result.stdout }, { name: `${args.join(' ')} (stderr)`, text: result.stderr });
+  outputs.push(
+    { name: `${args.join(' ')} (stdout)`, text: result.stdout },
+    { name: `${args.join(' ')} (stderr)`, text: result.stderr },
+  );
   return result;
 }
 
@@ -267,14 +280,33 @@ parameters:
   csi.storage.k8s.io/node-stage-secret-namespace: ${ns}
 `,
   );
-  await waitFor(async () => (await readyReplicas('deployments', 'api')) === 2, { timeout: 90_000, what: 'Deployment api 2/2' });
-  await waitFor(async () => (await readyReplicas('statefulsets', 'db')) === 1, { timeout: 90_000, what: 'StatefulSet db 1/1' });
-  await waitFor(async () => (await readyReplicas('daemonsets', 'agent', 'numberReady')) === useCluster().nodes.length, { timeout: 90_000, what: 'DaemonSet agent on every node' });
-  await waitFor(async () => (await readyReplicas('deployments', 'legacy')) === 1, { timeout: 90_000, what: 'Deployment legacy 1/1' });
+  await waitFor(async () => (await readyReplicas('deployments', 'api')) === 2, {
+    timeout: 90_000,
+    what: 'Deployment api 2/2',
+  });
+  await waitFor(async () => (await readyReplicas('statefulsets', 'db')) === 1, {
+    timeout: 90_000,
+    what: 'StatefulSet db 1/1',
+  });
+  await waitFor(async () => (await readyReplicas('daemonsets', 'agent', 'numberReady')) === useCluster().nodes.length, {
+    timeout: 90_000,
+    what: 'DaemonSet agent on every node',
+  });
+  await waitFor(async () => (await readyReplicas('deployments', 'legacy')) === 1, {
+    timeout: 90_000,
+    what: 'Deployment legacy 1/1',
+  });
   // New revision drops the Secret and never becomes Ready: the old pod keeps running.
   await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/legacy`, {
     contentType: 'application/strategic-merge-patch+json',
-    body: { spec: { template: { metadata: { labels: { [NEVER_READY_LABEL]: 'true' } }, spec: { containers: [{ name: 'legacy', env: [{ name: 'OLD_PASSWORD', $patch: 'delete' }] }] } } } },
+    body: {
+      spec: {
+        template: {
+          metadata: { labels: { [NEVER_READY_LABEL]: 'true' } },
+          spec: { containers: [{ name: 'legacy', env: [{ name: 'OLD_PASSWORD', $patch: 'delete' }] }] },
+        },
+      },
+    },
   });
   await waitFor(
     async () => {
@@ -286,7 +318,9 @@ parameters:
   await waitFor(
     async () => {
       const { body } = await api('GET', `/api/v1/namespaces/${ns}/pods`);
-      const running = new Set(body.items.filter((p: any) => p.status?.phase === 'Running').map((p: any) => p.metadata.name));
+      const running = new Set(
+        body.items.filter((p: any) => p.status?.phase === 'Running').map((p: any) => p.metadata.name),
+      );
       return running.has('debug') && running.has('orphan');
     },
     { timeout: 60_000, what: 'bare pods Running' },
@@ -304,17 +338,45 @@ afterAll(async () => {
 describe('exposure NAME', () => {
   it('finds every workload kind, pods on KWOK nodes, and every way of using the Secret', async () => {
     const doc = await json(['exposure', 'app-creds', '-n', ns]);
-    expect(doc).toMatchObject({ apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: 'ExposureReport', metadata: { complete: true, warnings: [], keysKnown: true } });
+    expect(doc).toMatchObject({
+      apiVersion: 'kubectl-secrets.dev/v1alpha1',
+      kind: 'ExposureReport',
+      metadata: { complete: true, warnings: [], keysKnown: true },
+    });
     expect(doc.metadata.secrets).toEqual([
-      expect.objectContaining({ name: 'app-creds', exists: true, type: 'Opaque', keys: [{ name: 'password', size: canary.password.length }, { name: 'token', size: canary.token.length }, { name: 'username', size: canary.username.length }] }),
+      expect.objectContaining({
+        name: 'app-creds',
+        exists: true,
+        type: 'Opaque',
+        keys: [
+          { name: 'password', size: canary.password.length },
+          { name: 'token', size: canary.token.length },
+          { name: 'username', size: canary.username.length },
+        ],
+      }),
     ]);
     const byName = Object.fromEntries(doc.items.map((c: any) => [`${c.kind}/${c.name}`, c]));
-    expect(Object.keys(byName)).toEqual(['Deployment/api', 'Deployment/idle', 'Deployment/legacy', 'StatefulSet/db', 'DaemonSet/agent', 'CronJob/backup', 'Pod/debug']);
+    expect(Object.keys(byName)).toEqual([
+      'Deployment/api',
+      'Deployment/idle',
+      'Deployment/legacy',
+      'StatefulSet/db',
+      'DaemonSet/agent',
+      'CronJob/backup',
+      'Pod/debug',
+    ]);
 
     const apiUses = byName['Deployment/api'];
     expect(apiUses.replicas).toEqual({ desired: 2, current: 2, ready: 2 });
     expect(apiUses.nodes.every((n: string) => useCluster().nodes.includes(n))).toBe(true);
-    const how = apiUses.uses.map((u: any) => [u.via, u.containerType, u.container, u.env ?? u.prefix ?? u.mountPath, u.keys.join(','), u.update.verdict]);
+    const how = apiUses.uses.map((u: any) => [
+      u.via,
+      u.containerType,
+      u.container,
+      u.env ?? u.prefix ?? u.mountPath,
+      u.keys.join(','),
+      u.update.verdict,
+    ]);
     expect(how).toEqual([
       ['env', 'initContainer', 'migrate', 'DB_TOKEN', 'token', 'restart'],
       ['env', 'container', 'api', 'DB_PASSWORD', 'password', 'restart'],
@@ -327,7 +389,10 @@ describe('exposure NAME', () => {
     const risksOf = (u: any) => u.risks.map((r: any) => `${r.severity}:${r.id}`);
     expect(risksOf(apiUses.uses[2])).toEqual(['low:missing-key', 'medium:env-var', 'low:token-automount']);
     expect(risksOf(apiUses.uses[4])).toEqual(['low:file-mode', 'low:token-automount']); // 0444 item
-    expect(apiUses.uses[4].files).toEqual([{ key: 'password', path: 'password' }, { key: 'username', path: 'username', mode: '0444' }]);
+    expect(apiUses.uses[4].files).toEqual([
+      { key: 'password', path: 'password' },
+      { key: 'username', path: 'username', mode: '0444' },
+    ]);
     expect(risksOf(apiUses.uses[5])).toEqual(['medium:subpath', 'low:token-automount']);
     expect(risksOf(apiUses.uses[6])).toEqual(['low:file-mode', 'low:token-automount']); // projected defaultMode unset: 0644
   });
@@ -340,7 +405,14 @@ describe('exposure NAME', () => {
     const legacy = byName['Deployment/legacy'];
     expect(legacy.oldRevision.pods).toBe(1);
     expect(legacy.oldRevision.from[0]).toMatch(/^ReplicaSet\/legacy-/);
-    expect(legacy.uses).toEqual([expect.objectContaining({ via: 'env', env: 'OLD_PASSWORD', revision: 'old', risks: expect.arrayContaining([expect.objectContaining({ id: 'old-revision' })]) })]);
+    expect(legacy.uses).toEqual([
+      expect.objectContaining({
+        via: 'env',
+        env: 'OLD_PASSWORD',
+        revision: 'old',
+        risks: expect.arrayContaining([expect.objectContaining({ id: 'old-revision' })]),
+      }),
+    ]);
   });
 
   // The test API server runs with --allow-privileged=false: privileged pods are covered by unit tests.
@@ -350,11 +422,20 @@ describe('exposure NAME', () => {
     const agent = byName['DaemonSet/agent'];
     expect(agent.replicas).toEqual({ desired: 2, current: 2, ready: 2 });
     expect(agent.nodes).toEqual([...useCluster().nodes].sort());
-    expect(agent.uses[0].risks.map((r: any) => r.id)).toEqual(['not-read-only', 'file-mode', 'host-pid', 'host-path', 'host-network', 'token-automount']);
+    expect(agent.uses[0].risks.map((r: any) => r.id)).toEqual([
+      'not-read-only',
+      'file-mode',
+      'host-pid',
+      'host-path',
+      'host-network',
+      'token-automount',
+    ]);
     expect(agent.worstRisk).toBe('high');
     expect(byName['StatefulSet/db']).toMatchObject({ replicas: { desired: 1, current: 1, ready: 1 } });
     expect(byName['CronJob/backup']).toMatchObject({ replicas: { desired: null, current: 0, ready: 0 } });
-    expect(byName['CronJob/backup'].uses[0].pointer).toBe('/spec/jobTemplate/spec/template/spec/containers/0/envFrom/0/secretRef/name');
+    expect(byName['CronJob/backup'].uses[0].pointer).toBe(
+      '/spec/jobTemplate/spec/template/spec/containers/0/envFrom/0/secretRef/name',
+    );
     expect(byName['Pod/debug']).toMatchObject({ replicas: { desired: 1, current: 1, ready: 1 } });
   });
 
@@ -362,10 +443,14 @@ describe('exposure NAME', () => {
     const table = await cli(['exposure', 'app-creds', '-n', ns]);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^CONSUMER\s+READY\s+CONTAINER\s+HOW\s+KEYS\s+UPDATES\s+RISK\s+FLAGS$/);
-    expect(table.stdout).toMatch(/Deployment\/api\s+2\/2\s+api\s+env DB_PASSWORD ← password\s+password\s+restart\s+medium\s+env-var/);
+    expect(table.stdout).toMatch(
+      /Deployment\/api\s+2\/2\s+api\s+env DB_PASSWORD ← password\s+password\s+restart\s+medium\s+env-var/,
+    );
     expect(table.stdout).toMatch(/Deployment\/idle\s+0\/0\s+idle\s+file \/creds \(0400, ro\)\s+all\s+live \(~1m\)\s+-/);
     expect(table.stdout).toMatch(/Deployment\/legacy\s+1\/1\s+legacy\s+env OLD_PASSWORD ← password \[old revision\]/);
-    expect(table.stderr).toMatch(/^Secret .*\/app-creds: Opaque, 3 keys \(password \d+B, token \d+B, username \d+B\); managed by hand/m);
+    expect(table.stderr).toMatch(
+      /^Secret .*\/app-creds: Opaque, 3 keys \(password \d+B, token \d+B, username \d+B\); managed by hand/m,
+    );
     const wide = await cli(['exposure', 'app-creds', '-n', ns, '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).toMatch(/NODES\s+SERVICE-ACCOUNT\s+REASONS$/);
     expect(wide.stdout).toMatch(/host-pid: hostPID: the pod sees every process on the node/);
@@ -416,7 +501,9 @@ describe('exposure NAME', () => {
     // kubectl apply left tls-cert's values in last-applied-configuration: value-in-metadata (high).
     const tls = await cli(['exposure', 'tls-cert', '-n', ns, '--fail-on', 'low']);
     expect(tls.code).toBe(3);
-    expect(tls.stderr).toMatch(/risk high value-in-metadata: annotation kubectl\.kubernetes\.io\/last-applied-configuration/);
+    expect(tls.stderr).toMatch(
+      /risk high value-in-metadata: annotation kubectl\.kubernetes\.io\/last-applied-configuration/,
+    );
     const help = await cli(['exposure', '--help']);
     expect(help.stdout).toMatch(/--fail-on\s+Exit 3 when a finding/);
   });
@@ -440,20 +527,52 @@ describe('exposure -A: the inventory', () => {
     const doc = await json(['exposure', '-A']);
     expect(doc.kind).toBe('SecretInventory');
     const mine = Object.fromEntries(doc.items.filter((r: any) => r.namespace === ns).map((r: any) => [r.name, r]));
-    expect(Object.keys(mine).sort()).toEqual(['app-creds', 'csi-creds', 'frozen', 'gone', 'regcred', 'tls-cert', 'unused-secret']);
-    expect(mine['app-creds']).toMatchObject({ status: 'in-use', exists: true, type: 'Opaque', keys: 3, consumers: 7, worstRisk: 'high', manager: 'none' });
-    expect(mine.gone).toMatchObject({ status: 'missing', exists: false, keys: null, consumerNames: ['Pod/orphan'], worstRisk: 'high', risks: ['missing-secret', 'env-var'] });
-    expect(mine['unused-secret']).toMatchObject({ status: 'unused', consumers: 0, manager: 'helm', managedBy: 'release shop' });
+    expect(Object.keys(mine).sort()).toEqual([
+      'app-creds',
+      'csi-creds',
+      'frozen',
+      'gone',
+      'regcred',
+      'tls-cert',
+      'unused-secret',
+    ]);
+    expect(mine['app-creds']).toMatchObject({
+      status: 'in-use',
+      exists: true,
+      type: 'Opaque',
+      keys: 3,
+      consumers: 7,
+      worstRisk: 'high',
+      manager: 'none',
+    });
+    expect(mine.gone).toMatchObject({
+      status: 'missing',
+      exists: false,
+      keys: null,
+      consumerNames: ['Pod/orphan'],
+      worstRisk: 'high',
+      risks: ['missing-secret', 'env-var'],
+    });
+    expect(mine['unused-secret']).toMatchObject({
+      status: 'unused',
+      consumers: 0,
+      manager: 'helm',
+      managedBy: 'release shop',
+    });
     expect(mine['csi-creds'].consumerNames).toEqual(['Pod/debug', `StorageClass/${STORAGE_CLASS}`]);
     expect(doc.metadata.counts.missing).toBeGreaterThanOrEqual(1);
   });
 
   it('prints the inventory of one namespace as a table', async () => {
     const result = await cli(['exposure', '-n', ns]);
-    expect(result.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+TYPE\s+KEYS\s+CONSUMERS\s+RISK\s+MANAGER\s+STATUS$/);
+    expect(result.stdout.split('\n')[0]).toMatch(
+      /^NAMESPACE\s+NAME\s+TYPE\s+KEYS\s+CONSUMERS\s+RISK\s+MANAGER\s+STATUS$/,
+    );
     expect(result.stdout).toMatch(new RegExp(`${ns}\\s+gone\\s+<missing>\\s+\\?\\s+1\\s+high\\s+\\?\\s+missing`));
     // Unused, but applied with kubectl apply: its value sits in last-applied-configuration (value-in-metadata, high).
-    expect(result.stdout).toMatch(new RegExp(`${ns}\\s+unused-secret\\s+Opaque\\s+1\\s+0\\s+high\\s+helm \\(release shop\\)\\s+unused`));
+    expect(result.stdout).toMatch(
+      new RegExp(`${ns}\\s+unused-secret\\s+Opaque\\s+1\\s+0\\s+high\\s+helm \\(release shop\\)\\s+unused`),
+    );
     const wide = await cli(['exposure', '-n', ns, '-o', 'wide']);
     expect(wide.stdout).toMatch(/app-creds .*password,token,username/);
     const names = await cli(['exposure', '-n', ns, '-o', 'name']);
@@ -477,13 +596,22 @@ const crd = (group: string, kind: string, plural: string) => ({
   metadata: {
     name: `${plural}.${group}`,
     // *.k8s.io groups need an approval link, as the real Gateway API CRDs carry.
-    ...(group.endsWith('.k8s.io') ? { annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/891' } } : {}),
+    ...(group.endsWith('.k8s.io')
+      ? { annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/891' } }
+      : {}),
   },
   spec: {
     group,
     scope: 'Namespaced',
     names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
   },
 });
 
@@ -498,11 +626,16 @@ describe('Gateway API and Secrets Store CSI, when their CRDs exist', () => {
     ] as const) {
       const name = `${plural}.${group}`;
       if ((await api('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)).status === 404) {
-        const { status, body } = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd(group, kind, plural) });
+        const { status, body } = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+          body: crd(group, kind, plural),
+        });
         if (status !== 201) throw new Error(`error: create CRD ${name}: HTTP ${status} ${body?.message ?? ''}`);
         installed.push(name);
       }
-      await waitFor(async () => (await api('GET', `/apis/${group}/v1`)).body?.resources?.some((r: any) => r.name === plural), { what: `${name} served` });
+      await waitFor(
+        async () => (await api('GET', `/apis/${group}/v1`)).body?.resources?.some((r: any) => r.name === plural),
+        { what: `${name} served` },
+      );
     }
     gatewayNs = await freshNamespace('exposure-gw');
     // Created with raw requests: client-node's object API drops the spec of custom resources.
@@ -518,7 +651,13 @@ describe('Gateway API and Secrets Store CSI, when their CRDs exist', () => {
         gatewayClassName: 'example',
         listeners: [
           { name: 'http', port: 80, protocol: 'HTTP' },
-          { name: 'https', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com', tls: { certificateRefs: [{ kind: 'Secret', name: 'tls-cert', namespace: ns }] } },
+          {
+            name: 'https',
+            port: 443,
+            protocol: 'HTTPS',
+            hostname: 'shop.example.com',
+            tls: { certificateRefs: [{ kind: 'Secret', name: 'tls-cert', namespace: ns }] },
+          },
         ],
       },
     });
@@ -526,7 +665,12 @@ describe('Gateway API and Secrets Store CSI, when their CRDs exist', () => {
       apiVersion: 'secrets-store.csi.x-k8s.io/v1',
       kind: 'SecretProviderClass',
       metadata: { name: 'vault' },
-      spec: { provider: 'vault', secretObjects: [{ secretName: 'synced-secret', type: 'Opaque', data: [{ objectName: 'db-password', key: 'password' }] }] },
+      spec: {
+        provider: 'vault',
+        secretObjects: [
+          { secretName: 'synced-secret', type: 'Opaque', data: [{ objectName: 'db-password', key: 'password' }] },
+        ],
+      },
     });
     await applyYaml(
       `apiVersion: apps/v1
@@ -549,15 +693,25 @@ spec:
 
   afterAll(async () => {
     if (gatewayNs) await deleteNamespace(gatewayNs);
-    for (const name of installed) await api('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+    for (const name of installed)
+      await api('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
   });
 
   it('finds a Gateway in another namespace that serves the certificate', async () => {
     const doc = await json(['exposure', 'tls-cert', '-n', ns]);
     const gw = doc.items.find((c: any) => c.kind === 'Gateway');
     expect(gw).toMatchObject({ namespace: gatewayNs, name: 'edge' });
-    expect(gw.uses[0]).toMatchObject({ via: 'gatewayCertificate', detail: 'listener https (shop.example.com)', update: { verdict: 'live' } });
-    expect(gw.uses[0].risks).toEqual([expect.objectContaining({ id: 'cross-namespace', reason: expect.stringContaining(`ReferenceGrant in namespace ${ns}`) })]);
+    expect(gw.uses[0]).toMatchObject({
+      via: 'gatewayCertificate',
+      detail: 'listener https (shop.example.com)',
+      update: { verdict: 'live' },
+    });
+    expect(gw.uses[0].risks).toEqual([
+      expect.objectContaining({
+        id: 'cross-namespace',
+        reason: expect.stringContaining(`ReferenceGrant in namespace ${ns}`),
+      }),
+    ]);
   });
 
   it('says a SecretProviderClass produces a Secret that does not exist yet', async () => {
@@ -571,9 +725,14 @@ spec:
     const missing = doc.items[0].uses[0].risks.find((r: any) => r.id === 'missing-secret');
     expect(missing.reason).toContain('SecretProviderClass/vault creates it');
     const table = await cli(['exposure', 'synced-secret', '-n', ns]);
-    expect(table.stdout).toMatch(/SecretProviderClass\/vault\s+-\s+-\s+produces it \(synced by the Secrets Store CSI driver \(vault\)\)\s+password\s+-\s+-/);
+    expect(table.stdout).toMatch(
+      /SecretProviderClass\/vault\s+-\s+-\s+produces it \(synced by the Secrets Store CSI driver \(vault\)\)\s+password\s+-\s+-/,
+    );
     const inventory = await json(['exposure', '-n', ns]);
-    expect(inventory.items.find((r: any) => r.name === 'synced-secret')).toMatchObject({ status: 'missing', producers: ['SecretProviderClass/vault'] });
+    expect(inventory.items.find((r: any) => r.name === 'synced-secret')).toMatchObject({
+      status: 'missing',
+      producers: ['SecretProviderClass/vault'],
+    });
   });
 });
 
@@ -616,7 +775,9 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${VIEWER}}]
     expect(doc.metadata).toMatchObject({
       complete: true,
       keysKnown: false,
-      warnings: [`cannot get secrets in namespace ${ns} (forbidden): key checks skipped, and whether the Secret exists is unknown`],
+      warnings: [
+        `cannot get secrets in namespace ${ns} (forbidden): key checks skipped, and whether the Secret exists is unknown`,
+      ],
     });
     expect(doc.metadata.secrets).toEqual([{ namespace: ns, name: 'app-creds', exists: null, keysKnown: false }]);
     expect(doc.items.map((c: any) => `${c.kind}/${c.name}`)).toContain('Deployment/api');
@@ -645,7 +806,10 @@ describe('the bundle', () => {
   it('answers like the in-process CLI, in every format, without leaking values', async () => {
     const inProcess = await json(['exposure', 'app-creds', '-n', ns]);
     const built = await runBuilt(['exposure', 'app-creds', '-n', ns, '-o', 'json'], { kubeconfig: admin });
-    outputs.push({ name: 'bundle json stdout', text: built.stdout }, { name: 'bundle json stderr', text: built.stderr });
+    outputs.push(
+      { name: 'bundle json stdout', text: built.stdout },
+      { name: 'bundle json stderr', text: built.stderr },
+    );
     expect(built.code).toBe(0);
     expect(JSON.parse(built.stdout).items.map((c: any) => c.name)).toEqual(inProcess.items.map((c: any) => c.name));
     for (const output of ['table', 'wide', 'yaml', 'name']) {
@@ -662,7 +826,12 @@ describe('the bundle', () => {
 describe('canary', () => {
   it('no value of any Secret appears in any output, in any format', async () => {
     for (const output of ['table', 'wide', 'json', 'yaml', 'name']) {
-      for (const args of [['exposure', 'app-creds', '-n', ns], ['exposure', 'regcred', '-n', ns, '--show-hashes'], ['exposure', '-n', ns], ['exposure', '-A']]) {
+      for (const args of [
+        ['exposure', 'app-creds', '-n', ns],
+        ['exposure', 'regcred', '-n', ns, '--show-hashes'],
+        ['exposure', '-n', ns],
+        ['exposure', '-A'],
+      ]) {
         await cli([...args, '-o', output]);
       }
     }

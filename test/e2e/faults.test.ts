@@ -42,7 +42,11 @@ interface ReadCase {
 const READS: ReadCase[] = [
   { name: 'who-can', args: ['who-can', 'db', '-o', 'json'], answer: (d) => d.items },
   { name: 'exposure', args: ['exposure', 'db', '-o', 'json'], answer: (d) => [d.items, d.metadata.secrets] },
-  { name: 'exposure -A', args: ['exposure', '-A', '-o', 'json'], answer: (d) => d.items.filter((i: { namespace: string }) => i.namespace === ns) },
+  {
+    name: 'exposure -A',
+    args: ['exposure', '-A', '-o', 'json'],
+    answer: (d) => d.items.filter((i: { namespace: string }) => i.namespace === ns),
+  },
 ];
 
 beforeAll(async () => {
@@ -70,7 +74,13 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
 
 afterAll(async () => {
   process.stderr.write(`[faults] ${faultPoints} fault points, ${proxy?.faults.length ?? 0} faults injected\n`);
-  assertNoLeak(canaries, outputs.flatMap((r, i) => [{ name: `run ${i} stdout`, text: r.stdout }, { name: `run ${i} stderr`, text: r.stderr }]));
+  assertNoLeak(
+    canaries,
+    outputs.flatMap((r, i) => [
+      { name: `run ${i} stdout`, text: r.stdout },
+      { name: `run ${i} stderr`, text: r.stderr },
+    ]),
+  );
   await proxy?.close();
   await spaces.cleanup();
 });
@@ -88,7 +98,14 @@ for (const read of READS) {
       const doc = JSON.parse(r.stdout);
       expect(doc.metadata.complete).toBe(true);
       baseline = read.answer(doc);
-      paths = [...new Set(proxy.requests.slice(from).filter((l) => l.startsWith('GET ')).map(pathOf))];
+      paths = [
+        ...new Set(
+          proxy.requests
+            .slice(from)
+            .filter((l) => l.startsWith('GET '))
+            .map(pathOf),
+        ),
+      ];
       expect(paths.length).toBeGreaterThan(3);
     }, 60_000);
 
@@ -135,14 +152,62 @@ for (const read of READS) {
 
 describe('rotate through the fault proxy', () => {
   const scenarios: Array<{ name: string; kind: FaultKind; match: RegExp; times: number; finishes: boolean }> = [
-    { name: '429 on creating the new version', kind: '429', match: /^POST \/api\/v1\/namespaces\/[^/]+\/secrets(\?|$)/, times: 1, finishes: true },
-    { name: '429 on repointing the Deployment', kind: '429', match: /^PATCH \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments\//, times: 1, finishes: true },
-    { name: '503 twice on reading the Deployment', kind: '503', match: /^GET \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments/, times: 2, finishes: true },
-    { name: 'a reset on listing pods', kind: 'reset', match: /^GET \/api\/v1\/namespaces\/[^/]+\/pods/, times: 1, finishes: true },
-    { name: 'a slow answer on reading the Secret', kind: 'slow', match: /^GET \/api\/v1\/namespaces\/[^/]+\/secrets\/r\d/, times: 1, finishes: true },
-    { name: '500 on every repoint', kind: '500', match: /^PATCH \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments\//, times: Infinity, finishes: false },
-    { name: 'resets on every create of a Secret', kind: 'reset', match: /^POST \/api\/v1\/namespaces\/[^/]+\/secrets(\?|$)/, times: Infinity, finishes: false },
-    { name: '503 on every write of the lock', kind: '503', match: /^(POST|PUT) \/apis\/coordination\.k8s\.io\//, times: Infinity, finishes: false },
+    {
+      name: '429 on creating the new version',
+      kind: '429',
+      match: /^POST \/api\/v1\/namespaces\/[^/]+\/secrets(\?|$)/,
+      times: 1,
+      finishes: true,
+    },
+    {
+      name: '429 on repointing the Deployment',
+      kind: '429',
+      match: /^PATCH \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments\//,
+      times: 1,
+      finishes: true,
+    },
+    {
+      name: '503 twice on reading the Deployment',
+      kind: '503',
+      match: /^GET \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments/,
+      times: 2,
+      finishes: true,
+    },
+    {
+      name: 'a reset on listing pods',
+      kind: 'reset',
+      match: /^GET \/api\/v1\/namespaces\/[^/]+\/pods/,
+      times: 1,
+      finishes: true,
+    },
+    {
+      name: 'a slow answer on reading the Secret',
+      kind: 'slow',
+      match: /^GET \/api\/v1\/namespaces\/[^/]+\/secrets\/r\d/,
+      times: 1,
+      finishes: true,
+    },
+    {
+      name: '500 on every repoint',
+      kind: '500',
+      match: /^PATCH \/apis\/apps\/v1\/namespaces\/[^/]+\/deployments\//,
+      times: Infinity,
+      finishes: false,
+    },
+    {
+      name: 'resets on every create of a Secret',
+      kind: 'reset',
+      match: /^POST \/api\/v1\/namespaces\/[^/]+\/secrets(\?|$)/,
+      times: Infinity,
+      finishes: false,
+    },
+    {
+      name: '503 on every write of the lock',
+      kind: '503',
+      match: /^(POST|PUT) \/apis\/coordination\.k8s\.io\//,
+      times: Infinity,
+      finishes: false,
+    },
   ];
 
   scenarios.forEach((s, i) => {
@@ -155,7 +220,17 @@ describe('rotate through the fault proxy', () => {
       canaries.push(value);
       const before = proxy.faults.length;
       proxy.set([{ ...s, delayMs: SLOW_MS }]);
-      const r = await run(['rotate', secret, '-n', ns, '--from-literal', `password=${value}`, '--yes', '--timeout', '60s']);
+      const r = await run([
+        'rotate',
+        secret,
+        '-n',
+        ns,
+        '--from-literal',
+        `password=${value}`,
+        '--yes',
+        '--timeout',
+        '60s',
+      ]);
       proxy.set([]);
       faultPoints++;
       expect(proxy.faults.length - before, s.name).toBeGreaterThan(0);
@@ -169,9 +244,13 @@ describe('rotate through the fault proxy', () => {
       // Nothing half-written: the consumer points at a Secret that exists.
       const refs = (await templateRefs(ns))[`Deployment/c${i}`] ?? [];
       expect(refs.length).toBeGreaterThan(0);
-      for (const ref of refs) expect((await api('GET', `/api/v1/namespaces/${ns}/secrets/${ref}`)).status, ref).toBe(200);
+      for (const ref of refs)
+        expect((await api('GET', `/api/v1/namespaces/${ns}/secrets/${ref}`)).status, ref).toBe(200);
       if (r.code !== 4) {
-        const lease = await api('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/kubectl-secrets-rotate-${secret}`);
+        const lease = await api(
+          'GET',
+          `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/kubectl-secrets-rotate-${secret}`,
+        );
         expect(lease.status, 'the lock is released').toBe(404);
       }
     }, 180_000);

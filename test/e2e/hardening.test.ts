@@ -14,7 +14,16 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, applyYaml, asUser, deleteNamespace, freshNamespace, kubectl, useCluster, waitForAuditEvent } from '../harness/cluster.js';
+import {
+  api,
+  applyYaml,
+  asUser,
+  deleteNamespace,
+  freshNamespace,
+  kubectl,
+  useCluster,
+  waitForAuditEvent,
+} from '../harness/cluster.js';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 import { runCli, type CliResult } from '../harness/runCli.js';
 import { CONTROL_CHARS } from '../harness/terminal.js';
@@ -54,7 +63,12 @@ function webMountingDbAt(mountPath: string): object {
     volumes: [{ name: 'creds', secret: { secretName: 'db' } }],
   };
   const labels = { app: 'web' };
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: pod } } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: pod } },
+  };
 }
 
 beforeAll(async () => {
@@ -88,9 +102,12 @@ ${JSON.stringify(webMountingDbAt(EVIL_MOUNT))}
   const mallory = await asUser({ user: EVIL_USER });
   const read = await api('GET', `/api/v1/namespaces/${ns}/secrets/db`, { kubeconfig: mallory });
   expect(read.status).toBe(200);
-  await waitForAuditEvent((e) => e.user.username === EVIL_USER && e.objectRef?.namespace === ns && e.stage === 'ResponseComplete', {
-    what: 'the audit event of the hostile user',
-  });
+  await waitForAuditEvent(
+    (e) => e.user.username === EVIL_USER && e.objectRef?.namespace === ns && e.stage === 'ResponseComplete',
+    {
+      what: 'the audit event of the hostile user',
+    },
+  );
   // kubectl apply: the values are copied into last-applied-configuration.
   await kubectl(['apply', '-n', ns, '-f', '-'], {
     input: `apiVersion: v1\nkind: Secret\nmetadata: {name: applied}\nstringData: {password: ${canary.applied}}\n`,
@@ -100,7 +117,13 @@ ${JSON.stringify(webMountingDbAt(EVIL_MOUNT))}
 
 afterAll(async () => {
   // Whatever ran, no value was printed.
-  assertNoLeak(CANARIES, outputs.flatMap((r, i) => [{ name: `run ${i} stdout`, text: r.stdout }, { name: `run ${i} stderr`, text: r.stderr }]));
+  assertNoLeak(
+    CANARIES,
+    outputs.flatMap((r, i) => [
+      { name: `run ${i} stdout`, text: r.stdout },
+      { name: `run ${i} stderr`, text: r.stderr },
+    ]),
+  );
   if (ns) await deleteNamespace(ns);
 });
 
@@ -143,7 +166,10 @@ describe('item 7: control characters from the cluster and its audit log', () => 
   for (const by of ['subject', 'user-agent', 'secret']) {
     it(`audit --by ${by} of the real audit log: the user name escaped`, async () => {
       for (const output of ['table', 'wide']) {
-        const r = await run(['audit', 'db', '-n', ns, '--log', useCluster().auditLog, '--by', by, '-o', output], onTerminal);
+        const r = await run(
+          ['audit', 'db', '-n', ns, '--log', useCluster().auditLog, '--by', by, '-o', output],
+          onTerminal,
+        );
         expect(r.code, r.stderr).toBe(0);
         expectInert(r);
         if (by === 'subject') expect(r.stdout).toContain('mallory^[[2J^[]0;owned^G');
@@ -154,7 +180,9 @@ describe('item 7: control characters from the cluster and its audit log', () => 
   it('-o json and -o yaml keep the strings exact', async () => {
     const who = await run(['who-can', 'db', '-n', ns, '-o', 'json']);
     expect(who.stdout).not.toMatch(CONTROL_CHARS);
-    expect(JSON.parse(who.stdout).items.map((i: { subject: string }) => i.subject)).toEqual(expect.arrayContaining([EVIL_USER, EVIL_SUBJECT]));
+    expect(JSON.parse(who.stdout).items.map((i: { subject: string }) => i.subject)).toEqual(
+      expect.arrayContaining([EVIL_USER, EVIL_SUBJECT]),
+    );
     const exposure = await run(['exposure', 'db', '-n', ns, '-o', 'yaml']);
     expect(exposure.stdout).not.toMatch(CONTROL_CHARS);
     const doc = yaml.load(exposure.stdout) as any;
@@ -174,7 +202,11 @@ describe('item 1: a Secret created with kubectl apply carries its values in an a
   it('exposure NAME: high risk value-in-metadata, without a consumer, and --fail-on=high fails', async () => {
     const r = await run(['exposure', 'applied', '-n', ns]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`risk high value-in-metadata: annotation ${LAST_APPLIED.replace(/\./g, '\\.')} holds a copy of the data`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `risk high value-in-metadata: annotation ${LAST_APPLIED.replace(/\./g, '\\.')} holds a copy of the data`,
+      ),
+    );
     const doc = JSON.parse((await run(['exposure', 'applied', '-n', ns, '-o', 'json'])).stdout);
     expect(doc.metadata.secrets[0].risks.map((x: { id: string }) => x.id)).toEqual(['value-in-metadata']);
     expect(doc.metadata.worstRisk).toBe('high');
@@ -212,7 +244,12 @@ describe('item 8: the real audit log, gzipped and cut short', () => {
     writeFileSync(file, cut);
     const r = await run(['audit', '--log', dir]);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(new RegExp(`^warning: ${file.replace(/\./g, '\\.')}: truncated gzip data at compressed byte ${cut.length} of ${cut.length}`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^warning: ${file.replace(/\./g, '\\.')}: truncated gzip data at compressed byte ${cut.length} of ${cut.length}`,
+        'm',
+      ),
+    );
     const doc = JSON.parse((await run(['audit', '--log', dir, '-o', 'json'])).stdout);
     expect(doc.metadata.complete).toBe(false);
     expect(doc.metadata.inputs[0].readError.compressedOffset).toBe(cut.length);

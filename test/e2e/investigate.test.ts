@@ -124,13 +124,19 @@ metadata: {name: ${impersonator}}
 roleRef: {apiGroup: ${rbac}, kind: ClusterRole, name: ${impersonator}}
 subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('frank')}"}]
 `);
-  clusterObjects.push(`/apis/${rbac}/v1/clusterrolebindings/${impersonator}`, `/apis/${rbac}/v1/clusterroles/${impersonator}`);
+  clusterObjects.push(
+    `/apis/${rbac}/v1/clusterrolebindings/${impersonator}`,
+    `/apis/${rbac}/v1/clusterroles/${impersonator}`,
+  );
 
-  const pods = await waitFor(async () => {
-    const { body } = await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
-    const items = (body?.items ?? []) as any[];
-    return items.length === 2 && items.every((p) => p.spec?.nodeName) ? items : undefined;
-  }, { timeout: 60_000, what: 'the two web pods scheduled on KWOK nodes' });
+  const pods = await waitFor(
+    async () => {
+      const { body } = await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
+      const items = (body?.items ?? []) as any[];
+      return items.length === 2 && items.every((p) => p.spec?.nodeName) ? items : undefined;
+    },
+    { timeout: 60_000, what: 'the two web pods scheduled on KWOK nodes' },
+  );
   webPod = { name: pods[0].metadata.name, node: pods[0].spec.nodeName };
 
   const [alice, carol, grace, mallory, frank, robot, web] = await Promise.all([
@@ -153,7 +159,15 @@ subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('frank')}"}]
     web: [await get(web, db)],
     carol: [await get(carol, db)],
   };
-  expect(statuses).toEqual({ alice: [200, 200], frankAsAlice: [200], grace: [200], mallory: [403, 403, 403], robot: [200], web: [200], carol: [200] });
+  expect(statuses).toEqual({
+    alice: [200, 200],
+    frankAsAlice: [200],
+    grace: [200],
+    mallory: [403, 403, 403],
+    robot: [200],
+    web: [200],
+    carol: [200],
+  });
   // carol's access is removed after her read
   expect((await api('DELETE', `/apis/${rbac}/v1/namespaces/${ns}/rolebindings/carol-temporary`)).status).toBe(200);
   await waitFor(async () => ourEvents(await readAuditLog()).length >= 10, { what: '10 requests in the audit log' });
@@ -227,10 +241,18 @@ describe('investigate on the local cluster', () => {
     }
     expect(fromLog.get(user('alice'))).toEqual({ reads: 3, denied: 0 }); // 2 own + 1 by frank
     const byName = (n: string) => ours.find((s: any) => userName(s) === n);
-    expect(byName(user('frank'))).toMatchObject({ canRead: true, impersonation: [`as ${user('alice')}`], paths: [expect.objectContaining({ path: 'impersonate' })] });
+    expect(byName(user('frank'))).toMatchObject({
+      canRead: true,
+      impersonation: [`as ${user('alice')}`],
+      paths: [expect.objectContaining({ path: 'impersonate' })],
+    });
     expect(byName(user('grace'))).toMatchObject({ verbs: ['list'], scopes: ['namespace-wide'] });
     const web = byName(`system:serviceaccount:${ns}:web`);
-    expect(web).toMatchObject({ pods: [`${ns}/${webPod.name}`], nodes: [webPod.node], expected: 'ServiceAccount of Deployment/web' });
+    expect(web).toMatchObject({
+      pods: [`${ns}/${webPod.name}`],
+      nodes: [webPod.node],
+      expected: 'ServiceAccount of Deployment/web',
+    });
     expect(web.credentialIds).toHaveLength(1);
     expect(web.credentialIds[0]).toMatch(/^JTI=/);
     // kubelets of the consumer's nodes are expected readers
@@ -238,35 +260,61 @@ describe('investigate on the local cluster', () => {
     expect(kubelets.length).toBeGreaterThan(0);
     for (const k of kubelets) expect(k.verdict).toBe('expected');
 
-    expect(doc.summary.secret).toMatchObject({ namespace: ns, name: 'db', exists: true, type: 'Opaque', keys: [{ name: 'password', size: canary.length }, { name: 'username', size: 3 }] });
+    expect(doc.summary.secret).toMatchObject({
+      namespace: ns,
+      name: 'db',
+      exists: true,
+      type: 'Opaque',
+      keys: [
+        { name: 'password', size: canary.length },
+        { name: 'username', size: 3 },
+      ],
+    });
     expect(doc.summary.secret.created).toMatch(/^\d{4}-/);
     expect(doc.summary.secret.lastChange).toMatchObject({ time: expect.any(String), manager: expect.any(String) });
     expect(doc.summary.mounted).toMatchObject({ workloads: 1, pods: 2 });
     expect(doc.summary.didRead).toMatchObject({ denied: 3 });
-    expect(doc.consumers).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', serviceAccount: 'web', uses: ['env'] })]);
+    expect(doc.consumers).toEqual([
+      expect.objectContaining({ kind: 'Deployment', name: 'web', serviceAccount: 'web', uses: ['env'] }),
+    ]);
 
     // the timeline holds every read and denial of ours, in order
     const timeline = doc.timeline.filter((t: any) => t.subject.includes(ns));
     expect(timeline).toHaveLength(ourEvents(await readAuditLog()).length);
     expect(timeline.map((t: any) => t.time)).toEqual([...timeline.map((t: any) => t.time)].sort());
-    expect(timeline.filter((t: any) => t.kind === 'denied').map((t: any) => t.subject)).toEqual([user('mallory'), user('mallory'), user('mallory')]);
+    expect(timeline.filter((t: any) => t.kind === 'denied').map((t: any) => t.subject)).toEqual([
+      user('mallory'),
+      user('mallory'),
+      user('mallory'),
+    ]);
 
     const commands = doc.nextSteps.map((s: any) => s.command);
     expect(commands).toContain(`kubectl secrets rotate db -n ${ns} --dry-run`);
     expect(commands).toContain(`kubectl describe rolebinding db-readers -n ${ns}`);
     expect(commands).toContain(`kubectl describe rolebinding listers -n ${ns}`);
     // bob and idle never read: exact JSON Patches that take each out of db-readers
-    expect(commands).toContain(`kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"${user('bob')}"},{"op":"remove","path":"/subjects/1"}]'`);
-    expect(commands).toContain(`kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/3/name","value":"idle"},{"op":"remove","path":"/subjects/3"}]'`);
+    expect(commands).toContain(
+      `kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"${user('bob')}"},{"op":"remove","path":"/subjects/1"}]'`,
+    );
+    expect(commands).toContain(
+      `kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/3/name","value":"idle"},{"op":"remove","path":"/subjects/3"}]'`,
+    );
     expect(doc.nextSteps.find((s: any) => s.kind === 'revoke')?.reason).toContain(user('carol'));
   });
 
   it('the suggested patch works: kubectl-style JSON Patch removes exactly bob, and SubjectAccessReview agrees', async () => {
-    const patch = [{ op: 'test', path: '/subjects/1/name', value: user('bob') }, { op: 'remove', path: '/subjects/1' }];
-    const { status, body } = await api('PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/db-readers?dryRun=All`, {
-      body: patch,
-      contentType: 'application/json-patch+json',
-    });
+    const patch = [
+      { op: 'test', path: '/subjects/1/name', value: user('bob') },
+      { op: 'remove', path: '/subjects/1' },
+    ];
+    const { status, body } = await api(
+      'PATCH',
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/db-readers?dryRun=All`,
+      {
+        body: patch,
+        contentType: 'application/json-patch+json',
+      },
+    );
     expect(status).toBe(200);
     expect(body.subjects.map((s: any) => s.name)).toEqual([user('alice'), 'robot', 'idle', 'web']);
   });
@@ -274,8 +322,11 @@ describe('investigate on the local cluster', () => {
   it('table: summary, subjects, consumers, timeline and next steps; no value anywhere', async () => {
     const { stdout } = await investigate([]);
     expect(stdout).toContain(`Secret ${ns}/db: Opaque, 2 keys (password ${canary.length}B, username 3B)`);
-    expect(stdout).toMatch(/could read: \d+ subjects \(\d+ direct, \d+ indirect\); did read: \d+ subjects in \d+ requests \(3 denied\); mounted in 1 workloads, 2 pods, \d nodes\./);
-    for (const section of ['SUBJECTS', 'CONSUMERS', 'TIMELINE', 'NEXT STEPS']) expect(stdout).toContain(`\n${section}\n`);
+    expect(stdout).toMatch(
+      /could read: \d+ subjects \(\d+ direct, \d+ indirect\); did read: \d+ subjects in \d+ requests \(3 denied\); mounted in 1 workloads, 2 pods, \d nodes\./,
+    );
+    for (const section of ['SUBJECTS', 'CONSUMERS', 'TIMELINE', 'NEXT STEPS'])
+      expect(stdout).toContain(`\n${section}\n`);
     expect(stdout).toMatch(new RegExp(`User\\s+${user('carol')}\\s+<none>\\s+not-authorised-now\\s+1\\s+0`));
     expect(stdout).toMatch(new RegExp(`User\\s+${user('mallory')}\\s+<none>\\s+denied\\s+0\\s+3`));
   });
@@ -315,23 +366,39 @@ describe('investigate on the local cluster', () => {
   });
 
   it('who-can --log: READS and LAST READ per row, unused marked', async () => {
-    const r = await runCli(['who-can', 'db', '-n', ns, '--log', useCluster().auditLog, '--since', started], { kubeconfig: useCluster().kubeconfig });
+    const r = await runCli(['who-can', 'db', '-n', ns, '--log', useCluster().auditLog, '--since', started], {
+      kubeconfig: useCluster().kubeconfig,
+    });
     expect(r.code, r.stderr).toBe(0);
     assertNoLeak([canary], r);
     expect(r.stdout.split('\n')[0]).toMatch(/READS\s+LAST READ/);
     expect(r.stdout).toMatch(new RegExp(`User\\s+${user('bob')}\\s.*\\s0\\s+unused`));
     expect(r.stdout).toMatch(new RegExp(`User\\s+${user('alice')}\\s.*\\s3\\s+\\d{4}-\\d\\d-\\d\\dT`));
-    const json = await runCli(['who-can', 'db', '-n', ns, '--log', useCluster().auditLog, '--since', started, '-o', 'json'], { kubeconfig: useCluster().kubeconfig });
+    const json = await runCli(
+      ['who-can', 'db', '-n', ns, '--log', useCluster().auditLog, '--since', started, '-o', 'json'],
+      { kubeconfig: useCluster().kubeconfig },
+    );
     const rows = JSON.parse(json.stdout).items;
-    expect(rows.find((row: any) => row.subject === user('bob'))).toMatchObject({ reads: 0, lastRead: null, unused: true });
+    expect(rows.find((row: any) => row.subject === user('bob'))).toMatchObject({
+      reads: 0,
+      lastRead: null,
+      unused: true,
+    });
     expect(rows.find((row: any) => row.subject === 'idle')).toMatchObject({ reads: 0, unused: true });
-    expect(rows.find((row: any) => row.subject === 'robot')).toMatchObject({ reads: 1, unused: false, lastRead: expect.any(String) });
+    expect(rows.find((row: any) => row.subject === 'robot')).toMatchObject({
+      reads: 1,
+      unused: false,
+      lastRead: expect.any(String),
+    });
   });
 });
 
 describe('investigate --value-from-file on the local cluster', () => {
   const locate = async (stdin: string, args: string[]) => {
-    const r = await runCli(['investigate', '--value-from-file', '-', '-n', ns, ...args], { kubeconfig: useCluster().kubeconfig, stdin });
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', ns, ...args], {
+      kubeconfig: useCluster().kubeconfig,
+      stdin,
+    });
     assertNoLeak([canary], r);
     return r;
   };
@@ -351,7 +418,9 @@ describe('investigate --value-from-file on the local cluster', () => {
     const db = doc.incidents.find((i: any) => i.metadata.secret.name === 'db');
     expect(db.consumers.map((c: any) => `${c.kind}/${c.name}`)).toEqual(['Deployment/web']);
     const names = await locate(canary, ['-o', 'name']);
-    expect(names.stdout.split('\n').filter(Boolean).sort()).toEqual(['db', 'dsn', 'encoded', 'registry'].map((n) => `secret/${n} -n ${ns}`));
+    expect(names.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ['db', 'dsn', 'encoded', 'registry'].map((n) => `secret/${n} -n ${ns}`),
+    );
   });
 
   it('the base64 text as kubectl get -o yaml shows it is found too', async () => {
@@ -368,14 +437,18 @@ describe('investigate --value-from-file on the local cluster', () => {
   it('an oversized stdin is refused before the cluster is asked', async () => {
     const r = await locate('x'.repeat(65 * 1024 + 1), []);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value');
+    expect(r.stderr.trim()).toBe(
+      'error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value',
+    );
   });
 
   it('without list secrets: a clear error', async () => {
     const mallory = await asUser({ user: user('mallory') });
     const r = await runCli(['investigate', '--value-from-file', '-', '-n', ns], { kubeconfig: mallory, stdin: canary });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`error: cannot list secrets in namespace ${ns} (forbidden): locating a leaked value needs permission to list secrets there`);
+    expect(r.stderr.trim()).toBe(
+      `error: cannot list secrets in namespace ${ns} (forbidden): locating a leaked value needs permission to list secrets there`,
+    );
     assertNoLeak([canary], r);
   });
 });

@@ -44,7 +44,8 @@ afterAll(async () => {
 const whoCan = (kubeconfig: string, extra: string[] = [], env: Record<string, string> = {}) =>
   runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'json', ...extra], { kubeconfig, env });
 
-const subjects = (stdout: string): string[] => (JSON.parse(stdout).items as Array<{ subject: string }>).map((r) => r.subject);
+const subjects = (stdout: string): string[] =>
+  (JSON.parse(stdout).items as Array<{ subject: string }>).map((r) => r.subject);
 
 describe('authentication', () => {
   it('client certificate (the admin kubeconfig)', async () => {
@@ -74,7 +75,14 @@ describe('authentication', () => {
       kubeconfig,
       JSON.stringify({
         ...base,
-        users: [{ name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } } }],
+        users: [
+          {
+            name: 'exec-user',
+            user: {
+              exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' },
+            },
+          },
+        ],
         contexts: [{ name: 'exec', context: { cluster: base.clusters[0].name, user: 'exec-user' } }],
         'current-context': 'exec',
       }),
@@ -91,9 +99,20 @@ describe('kubeconfig resolution on a real cluster', () => {
     const base = JSON.parse(readFileSync(admin(), 'utf8'));
     const first = join(dir, 'clusters.yaml');
     const second = join(dir, 'users.yaml');
-    writeFileSync(first, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: base.clusters, contexts: base.contexts, 'current-context': base['current-context'] }));
+    writeFileSync(
+      first,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: base.clusters,
+        contexts: base.contexts,
+        'current-context': base['current-context'],
+      }),
+    );
     writeFileSync(second, JSON.stringify({ apiVersion: 'v1', kind: 'Config', users: base.users }));
-    const r = await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'name'], { env: { KUBECONFIG: `${first}:${join(dir, 'missing.yaml')}:${second}` } });
+    const r = await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'name'], {
+      env: { KUBECONFIG: `${first}:${join(dir, 'missing.yaml')}:${second}` },
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('group/system:masters');
   });
@@ -102,7 +121,10 @@ describe('kubeconfig resolution on a real cluster', () => {
     const base = JSON.parse(readFileSync(admin(), 'utf8'));
     const sa = JSON.parse(readFileSync(await asServiceAccount(ns, 'auditor'), 'utf8'));
     const file = join(dir, 'two-users.yaml');
-    writeFileSync(file, JSON.stringify({ ...base, users: [...base.users, { name: 'auditor', user: sa.users[0].user }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...base, users: [...base.users, { name: 'auditor', user: sa.users[0].user }] }),
+    );
     expect((await whoCan(file, ['--user', 'auditor'])).code).toBe(0);
     const wrong = await whoCan(file, ['--context', 'nope']);
     expect(wrong.code).toBe(1);
@@ -114,12 +136,16 @@ describe('kubeconfig resolution on a real cluster', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.metadata.complete).toBe(false);
-    expect(r.stderr).toMatch(/^warning: cannot list rolebindings\.rbac\.authorization\.k8s\.io in namespace .* \(forbidden\)/m);
+    expect(r.stderr).toMatch(
+      /^warning: cannot list rolebindings\.rbac\.authorization\.k8s\.io in namespace .* \(forbidden\)/m,
+    );
   });
 
   it('an identity with no permission at all for a required request gets one error line', async () => {
     const nobody = await asUser({ user: `nobody-${ns}` });
-    const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=x', '--dry-run'], { kubeconfig: nobody });
+    const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=x', '--dry-run'], {
+      kubeconfig: nobody,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: .*forbidden/m);

@@ -95,7 +95,7 @@ interface Generated {
 
 let objects: K8sObject[] = [];
 let windowStart = '';
-let generated: Generated[] = [];
+const generated: Generated[] = [];
 const ours = (o: { metadata: { name: string; namespace?: string } }) =>
   (o.metadata.namespace ?? o.metadata.name).startsWith(P);
 

@@ -69,25 +69,31 @@ beforeAll(async () => {
     `apiVersion: ${RBAC}/v1\nkind: ClusterRole\nmetadata: {name: ${sharedRole()}}\nrules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]\n`,
   );
   await applyYaml(
-    secret('db') +
-      secret('api-token') +
-      secret('other') +
-      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {k: v}\n---\n` +
-      `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot}\n---\n` +
-      role('broad-reader', '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}]') +
-      role(
+    `${
+      secret('db') + secret('api-token') + secret('other')
+    }apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {k: v}\n---\n` +
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot}\n---\n${role(
+        'broad-reader',
+        '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}]',
+      )}${role(
         'robot-reader',
         '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch], resourceNames: [api-token]}]',
-      ) +
-      role('mixed', '[{apiGroups: [""], resources: [secrets, configmaps], verbs: [get, list]}]') +
-      role('db-only', '[{apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [db]}]') +
-      binding('alice-broad', 'Role', 'broad-reader', [subjectUser('alice')]) +
-      binding('nobody-uses', 'Role', 'broad-reader', [subjectUser('bob')]) +
-      binding('robot-reads', 'Role', 'robot-reader', ['{kind: ServiceAccount, name: robot}']) +
-      binding('carol-shared', 'ClusterRole', sharedRole(), [subjectUser('carol'), subjectUser('zed')]) +
-      binding('erin-mixed', 'Role', 'mixed', [subjectUser('erin')]) +
-      binding('frank-db', 'Role', 'db-only', [subjectUser('frank')]) +
-      binding('newbie-reads', 'Role', 'broad-reader', ['{kind: ServiceAccount, name: newbie}']),
+      )}${role('mixed', '[{apiGroups: [""], resources: [secrets, configmaps], verbs: [get, list]}]')}${role(
+        'db-only',
+        '[{apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [db]}]',
+      )}${binding('alice-broad', 'Role', 'broad-reader', [subjectUser('alice')])}${binding(
+        'nobody-uses',
+        'Role',
+        'broad-reader',
+        [subjectUser('bob')],
+      )}${binding('robot-reads', 'Role', 'robot-reader', ['{kind: ServiceAccount, name: robot}'])}${binding(
+        'carol-shared',
+        'ClusterRole',
+        sharedRole(),
+        [subjectUser('carol'), subjectUser('zed')],
+      )}${binding('erin-mixed', 'Role', 'mixed', [subjectUser('erin')])}${binding('frank-db', 'Role', 'db-only', [
+        subjectUser('frank'),
+      ])}${binding('newbie-reads', 'Role', 'broad-reader', ['{kind: ServiceAccount, name: newbie}'])}`,
     A,
   );
   await applyYaml(secret('ledger') + binding('dave-shared', 'ClusterRole', sharedRole(), [subjectUser('dave')]), B);
@@ -97,8 +103,12 @@ beforeAll(async () => {
   windowStart = new Date().toISOString();
   await sleep(1200);
   await applyYaml(
-    `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: newbie}\n---\n` +
-      binding('late-binding', 'Role', 'broad-reader', [subjectUser('yara')]),
+    `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: newbie}\n---\n${binding(
+      'late-binding',
+      'Role',
+      'broad-reader',
+      [subjectUser('yara')],
+    )}`,
     A,
   );
 

@@ -15,7 +15,8 @@ let prefix: string;
 let packed: string[];
 let ns: string;
 let dir: string;
-const npm = (args: string[], cwd = REPO) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd = REPO) =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 beforeAll(async () => {
   ensureBundle();
@@ -29,7 +30,16 @@ beforeAll(async () => {
   ns = await freshNamespace('npmpkg');
   // Made the way an operator would, with kubectl: a Secret and one user allowed to read it by name.
   await clusterKubectl(['-n', ns, 'create', 'secret', 'generic', 'db', '--from-literal=password=not-printed']);
-  await clusterKubectl(['-n', ns, 'create', 'role', 'db-reader', '--verb=get', '--resource=secrets', '--resource-name=db']);
+  await clusterKubectl([
+    '-n',
+    ns,
+    'create',
+    'role',
+    'db-reader',
+    '--verb=get',
+    '--resource=secrets',
+    '--resource-name=db',
+  ]);
   await clusterKubectl(['-n', ns, 'create', 'rolebinding', 'carol-reads-db', '--role=db-reader', '--user=carol']);
 }, 300_000);
 
@@ -41,17 +51,29 @@ afterAll(async () => {
 /** kubectl with only the installed package, the pinned Node.js and the system on PATH. */
 const kubectl = (args: string[]) =>
   runProcess(join(useCluster().binDir, 'kubectl'), args, {
-    env: { PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: prefix, KUBECONFIG: useCluster().kubeconfig },
+    env: {
+      PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: prefix,
+      KUBECONFIG: useCluster().kubeconfig,
+    },
   });
 
 describe('npm package', () => {
   it('packs the bundle, the completion helper, LICENSE and README only, with no dependencies to install', () => {
-    expect(packed).toEqual(['LICENSE', 'README.md', 'dist/kubectl-secrets.cjs', 'package.json', 'scripts/kubectl_complete-secrets']);
+    expect(packed).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/kubectl-secrets.cjs',
+      'package.json',
+      'scripts/kubectl_complete-secrets',
+    ]);
     const pkg = JSON.parse(readFileSync(join(prefix, 'lib/node_modules/kubectl-secrets/package.json'), 'utf8'));
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.engines.node).toBe('>=22');
     const installed = readFileSync(join(prefix, 'lib/node_modules/kubectl-secrets/dist/kubectl-secrets.cjs'));
-    expect(createHash('sha256').update(installed).digest('hex')).toBe(createHash('sha256').update(readFileSync(BUNDLE)).digest('hex'));
+    expect(createHash('sha256').update(installed).digest('hex')).toBe(
+      createHash('sha256').update(readFileSync(BUNDLE)).digest('hex'),
+    );
   });
 
   it('runs as `kubectl secrets --help` from the npm prefix, on Node.js >= 22', async () => {

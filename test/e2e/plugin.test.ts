@@ -23,7 +23,9 @@ beforeAll(() => {
 });
 
 const kubectl = (args: string[]) =>
-  runProcess(kubectlPath, args, { env: { PATH: `${pluginDir}:/usr/bin:/bin`, HOME: pluginDir, KUBECONFIG: useCluster().kubeconfig } });
+  runProcess(kubectlPath, args, {
+    env: { PATH: `${pluginDir}:/usr/bin:/bin`, HOME: pluginDir, KUBECONFIG: useCluster().kubeconfig },
+  });
 
 describe('kubectl plugin', () => {
   it('runs as `kubectl secrets --help`', async () => {

@@ -49,21 +49,32 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run release', () => {
-  it('lists all five platforms in plugin.yaml, with selectors, bin and the archives\' sha256s', () => {
-    expect(manifest).toMatchObject({ apiVersion: 'krew.googlecontainertools.github.com/v1alpha2', kind: 'Plugin', metadata: { name: 'secrets' } });
+  it("lists all five platforms in plugin.yaml, with selectors, bin and the archives' sha256s", () => {
+    expect(manifest).toMatchObject({
+      apiVersion: 'krew.googlecontainertools.github.com/v1alpha2',
+      kind: 'Plugin',
+      metadata: { name: 'secrets' },
+    });
     expect(manifest.spec.version).toBe(version);
     expect(manifest.spec.shortDescription.length).toBeLessThan(50);
-    for (const perm of ['rolebindings', 'clusterrolebindings', 'subjectaccessreviews', 'pods', 'leases']) expect(manifest.spec.caveats).toContain(perm);
+    for (const perm of ['rolebindings', 'clusterrolebindings', 'subjectaccessreviews', 'pods', 'leases'])
+      expect(manifest.spec.caveats).toContain(perm);
     const platforms = manifest.spec.platforms as any[];
     expect(platforms.map((p) => `${p.selector.matchLabels.os}/${p.selector.matchLabels.arch}`)).toEqual([
-      'linux/amd64', 'linux/arm64', 'darwin/amd64', 'darwin/arm64', 'windows/amd64',
+      'linux/amd64',
+      'linux/arm64',
+      'darwin/amd64',
+      'darwin/arm64',
+      'windows/amd64',
     ]);
     for (const p of platforms) {
       const id = `${p.selector.matchLabels.os}-${p.selector.matchLabels.arch}`;
       expect(p.sha256).toBe(sha256(archiveOf(id)));
       expect(p.uri).toMatch(new RegExp(`/releases/download/${version}/kubectl-secrets-${version}-${id}\\.tar\\.gz$`));
       expect(p.bin).toBe(id.startsWith('windows') ? 'kubectl-secrets.exe' : 'kubectl-secrets');
-      const listed = execFileSync('tar', ['-tzf', archiveOf(id)], { encoding: 'utf8' }).trim().split('\n');
+      const listed = execFileSync('tar', ['-tzf', archiveOf(id)], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
       for (const f of p.files) {
         expect(listed).toContain(f.from);
         expect(f.to).toBe('.');
@@ -72,15 +83,21 @@ describe('npm run release', () => {
     }
   });
 
-  it.each(TARGETS.map((t) => [`${t.os}-${t.arch}`, t] as const))('%s: archive holds the binary, LICENSE and the completion helper', (id, t) => {
-    const listed = execFileSync('tar', ['-tzf', archiveOf(id)], { encoding: 'utf8' }).trim().split('\n').sort();
-    const helper = t.os === 'windows' ? 'kubectl_complete-secrets.cmd' : 'kubectl_complete-secrets';
-    expect(listed).toEqual(['LICENSE', 'README.md', t.exe, helper].sort());
-    const bytes = readFileSync(join(unpacked.get(id)!, t.exe));
-    expect(binaryFormat(bytes)).toEqual({ format: t.format, arch: t.arch });
-    // The application is embedded: the bundle's own text is inside the binary.
-    expect(bytes.includes('kubectl-secrets.dev/v1alpha1')).toBe(true);
-  });
+  it.each(TARGETS.map((t) => [`${t.os}-${t.arch}`, t] as const))(
+    '%s: archive holds the binary, LICENSE and the completion helper',
+    (id, t) => {
+      const listed = execFileSync('tar', ['-tzf', archiveOf(id)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .sort();
+      const helper = t.os === 'windows' ? 'kubectl_complete-secrets.cmd' : 'kubectl_complete-secrets';
+      expect(listed).toEqual(['LICENSE', 'README.md', t.exe, helper].sort());
+      const bytes = readFileSync(join(unpacked.get(id)!, t.exe));
+      expect(binaryFormat(bytes)).toEqual({ format: t.format, arch: t.arch });
+      // The application is embedded: the bundle's own text is inside the binary.
+      expect(bytes.includes('kubectl-secrets.dev/v1alpha1')).toBe(true);
+    },
+  );
 
   it('linux/amd64 holds the very binary the e2e suite runs, reporting Node.js inside and the commit', async () => {
     const exe = join(unpacked.get('linux-amd64')!, 'kubectl-secrets');
@@ -89,7 +106,13 @@ describe('npm run release', () => {
     expect(r.code).toBe(0);
     const info = JSON.parse(r.stdout).items[0];
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    expect(info).toMatchObject({ version, gitCommit: head, nodeVersion: `v${NODE_VERSION}`, platform: 'linux/amd64', singleExecutable: true });
+    expect(info).toMatchObject({
+      version,
+      gitCommit: head,
+      nodeVersion: `v${NODE_VERSION}`,
+      platform: 'linux/amd64',
+      singleExecutable: true,
+    });
   });
 
   it('linux/arm64 runs --help and version under qemu-user', async () => {
@@ -99,7 +122,11 @@ describe('npm run release', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('kubectl secrets <command> [flags]');
     const v = await runProcess(qemu ?? exe, [...qemuArgs, ...(qemu ? [exe] : []), 'version', '-ojson']);
-    expect(JSON.parse(v.stdout).items[0]).toMatchObject({ nodeVersion: `v${NODE_VERSION}`, platform: 'linux/arm64', singleExecutable: true });
+    expect(JSON.parse(v.stdout).items[0]).toMatchObject({
+      nodeVersion: `v${NODE_VERSION}`,
+      platform: 'linux/arm64',
+      singleExecutable: true,
+    });
   }, 120_000);
 
   it.each(['darwin-amd64', 'darwin-arm64'])('%s: ad-hoc signed, every page hash valid', (id) => {

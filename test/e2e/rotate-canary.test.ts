@@ -10,7 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, applyYaml } from '../harness/cluster.js';
 import { assertNoLeak, findLeaks, makeCanary, type LeakSource } from '../harness/canary.js';
 import { runCli, type CliResult } from '../harness/runCli.js';
-import { consumerYaml, createSecret, decode, namespaces, neverReadyWith, quickDeadline, readSecret, rolloutsComplete, runBundle, useCluster } from './rotate-harness.js';
+import {
+  consumerYaml,
+  createSecret,
+  decode,
+  namespaces,
+  neverReadyWith,
+  quickDeadline,
+  readSecret,
+  rolloutsComplete,
+  runBundle,
+  useCluster,
+} from './rotate-harness.js';
 
 const canaries = {
   old: makeCanary('old'),
@@ -64,43 +75,98 @@ describe('rotate never leaks a value', () => {
   });
 
   it('through dry runs, rotations, failures, crashes, resumes, input errors and retire', async () => {
-    const inputs = ['--from-file', `password=${file('password', canaries.file)}`, '--from-env-file', file('api.env', `API_KEY=${canaries.envFile}\n`), '--from-literal', `token=${canaries.literal}`, '--from-file', 'cert=-'];
+    const inputs = [
+      '--from-file',
+      `password=${file('password', canaries.file)}`,
+      '--from-env-file',
+      file('api.env', `API_KEY=${canaries.envFile}\n`),
+      '--from-literal',
+      `token=${canaries.literal}`,
+      '--from-file',
+      'cert=-',
+    ];
 
-    const dry = await run('dry-run', ['db', '-n', ns, ...inputs, '--dry-run', '-o', 'yaml', '-v=6'], { stdin: canaries.stdin });
+    const dry = await run('dry-run', ['db', '-n', ns, ...inputs, '--dry-run', '-o', 'yaml', '-v=6'], {
+      stdin: canaries.stdin,
+    });
     expect(dry.code, dry.stderr).toBe(0);
 
-    const rotated = await run('blue/green', ['db', '-n', ns, ...inputs, '--yes', '--timeout', '60s', '-o', 'json', '-v=6'], { stdin: canaries.stdin });
+    const rotated = await run(
+      'blue/green',
+      ['db', '-n', ns, ...inputs, '--yes', '--timeout', '60s', '-o', 'json', '-v=6'],
+      { stdin: canaries.stdin },
+    );
     expect(rotated.code, rotated.stderr).toBe(0);
     const v2 = await readSecret(ns, 'db-v2');
-    expect([decode(v2, 'password'), decode(v2, 'API_KEY'), decode(v2, 'token'), decode(v2, 'cert'), decode(v2, 'user')]).toEqual([
-      canaries.file,
-      canaries.envFile,
-      canaries.literal,
-      canaries.stdin,
-      'app',
-    ]);
+    expect([
+      decode(v2, 'password'),
+      decode(v2, 'API_KEY'),
+      decode(v2, 'token'),
+      decode(v2, 'cert'),
+      decode(v2, 'user'),
+    ]).toEqual([canaries.file, canaries.envFile, canaries.literal, canaries.stdin, 'app']);
     // The detector itself works: the new version's data holds four canaries.
     for (const c of [canaries.file, canaries.envFile, canaries.literal, canaries.stdin]) {
       expect(findLeaks([c], [{ name: 'db-v2 with its data', text: JSON.stringify(v2) }])).not.toEqual([]);
     }
 
-    const inPlace = await run('in-place', ['cache', '-n', ns, '--in-place', '--from-literal', `password=${canaries.inPlace}`, '--yes', '--timeout', '60s', '-v=6']);
+    const inPlace = await run('in-place', [
+      'cache',
+      '-n',
+      ns,
+      '--in-place',
+      '--from-literal',
+      `password=${canaries.inPlace}`,
+      '--yes',
+      '--timeout',
+      '60s',
+      '-v=6',
+    ]);
     expect(inPlace.code, inPlace.stderr).toBe(0);
 
     await quickDeadline(ns, 'web');
     cleanups.push(await neverReadyWith(ns, 'db-v3'));
-    const failed = await run('failing', ['db', '-n', ns, '--from-literal', `password=${canaries.failing}`, '--yes', '--timeout', '20s', '-o', 'yaml', '-v=6']);
+    const failed = await run('failing', [
+      'db',
+      '-n',
+      ns,
+      '--from-literal',
+      `password=${canaries.failing}`,
+      '--yes',
+      '--timeout',
+      '20s',
+      '-o',
+      'yaml',
+      '-v=6',
+    ]);
     expect(failed.code, failed.stderr).toBe(3);
 
-    const crashed = await runBundle(['rotate', 'db', '-n', ns, '--from-literal', `password=${canaries.crashed}`, '--yes', '-v=6'], { env: { KUBECTL_SECRETS_CRASH_AT_STEP: '3' } });
+    const crashed = await runBundle(
+      ['rotate', 'db', '-n', ns, '--from-literal', `password=${canaries.crashed}`, '--yes', '-v=6'],
+      { env: { KUBECTL_SECRETS_CRASH_AT_STEP: '3' } },
+    );
     outputs.push({ name: 'crashed bundle', text: crashed.stdout + crashed.stderr });
     expect(crashed.code).toBe(137);
     const resumed = await run('resume', ['db', '-n', ns, '--resume', '-o', 'json', '-v=6']);
     expect(resumed.code, resumed.stderr).toBe(0);
 
-    const badEnv = await run('bad env file', ['db', '-n', ns, '--from-env-file', file('bad.env', `OK=1\n${canaries.badLine}\n`), '--yes']);
+    const badEnv = await run('bad env file', [
+      'db',
+      '-n',
+      ns,
+      '--from-env-file',
+      file('bad.env', `OK=1\n${canaries.badLine}\n`),
+      '--yes',
+    ]);
     expect(badEnv.stderr).toContain('line 2: expected KEY=VALUE');
-    const badKey = await run('bad env key', ['db', '-n', ns, '--from-env-file', file('bad-key.env', `${canaries.badLine}+/x=1\n`), '--yes']);
+    const badKey = await run('bad env key', [
+      'db',
+      '-n',
+      ns,
+      '--from-env-file',
+      file('bad-key.env', `${canaries.badLine}+/x=1\n`),
+      '--yes',
+    ]);
     expect(badKey.stderr).toContain('line 1: invalid key');
     const badLiteral = await run('bad literal', ['db', '-n', ns, '--from-literal', canaries.badLine, '--yes']);
     expect(badLiteral.stderr).toContain('error: --from-literal #1: expected KEY=VALUE');

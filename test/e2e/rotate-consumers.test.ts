@@ -5,7 +5,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, applyYaml } from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
-import { consumerYaml, createSecret, namespaces, rolloutsComplete, secretNames, templateRefs, useCluster } from './rotate-harness.js';
+import {
+  consumerYaml,
+  createSecret,
+  namespaces,
+  rolloutsComplete,
+  secretNames,
+  templateRefs,
+  useCluster,
+} from './rotate-harness.js';
 
 const spaces = namespaces();
 const storageClasses: string[] = [];
@@ -53,18 +61,41 @@ ${consumerYaml('Deployment', 'api', 'c', ['volume'])}`,
     const exposure = await cli(['exposure', 'c', '-n', ns, '-o', 'json']);
     expect(exposure.code, exposure.stderr).toBe(0);
     const exposed = JSON.parse(exposure.stdout).items.map((i: any) => `${i.kind}/${i.name}`);
-    expect(exposed).toEqual(expect.arrayContaining([`StorageClass/${sc}`, 'Ingress/web', 'ServiceAccount/puller', 'Deployment/api']));
+    expect(exposed).toEqual(
+      expect.arrayContaining([`StorageClass/${sc}`, 'Ingress/web', 'ServiceAccount/puller', 'Deployment/api']),
+    );
 
     const dry = await cli(['rotate', 'c', '-n', ns, '--from-literal', 'password=new-1', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).not.toMatch(/no workload uses it|No consumers/i);
-    expect(dry.stdout).toMatch(new RegExp(`StorageClass/${sc} +storageClassParameter +skip +skipped +StorageClass parameters cannot change: it keeps c \\(provisioner\\)`));
+    expect(dry.stdout).toMatch(
+      new RegExp(
+        `StorageClass/${sc} +storageClassParameter +skip +skipped +StorageClass parameters cannot change: it keeps c \\(provisioner\\)`,
+      ),
+    );
     expect(dry.stdout).toMatch(/Ingress\/web +ingressTLS +repoint +planned/);
 
-    const r = await cli(['rotate', 'c', '-n', ns, '--from-literal', 'password=new-1', '--yes', '--timeout', '60s', '-o', 'json']);
+    const r = await cli([
+      'rotate',
+      'c',
+      '-n',
+      ns,
+      '--from-literal',
+      'password=new-1',
+      '--yes',
+      '--timeout',
+      '60s',
+      '-o',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout).items.map((i: any) => `${i.kind}/${i.name} ${i.action} ${i.state}`);
-    expect(rows).toEqual(['Deployment/api repoint rolled-out', 'ServiceAccount/puller repoint updated', 'Ingress/web repoint updated', `StorageClass/${sc} skip skipped`]);
+    expect(rows).toEqual([
+      'Deployment/api repoint rolled-out',
+      'ServiceAccount/puller repoint updated',
+      'Ingress/web repoint updated',
+      `StorageClass/${sc} skip skipped`,
+    ]);
     expect(Object.values(await templateRefs(ns))).toEqual([['c-v2']]);
     const ingress = await api('GET', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`);
     expect(ingress.body.spec.tls[0].secretName).toBe('c-v2');
@@ -79,7 +110,19 @@ ${consumerYaml('Deployment', 'api', 'c', ['volume'])}`,
     expect(JSON.parse(retired.stdout).metadata).toMatchObject({ deleted: [], keptInUse: ['c'] });
 
     // Prune beyond --keep 1 never deletes c.
-    const again = await cli(['rotate', 'c', '-n', ns, '--from-literal', 'password=new-2', '--keep', '1', '--yes', '--timeout', '60s']);
+    const again = await cli([
+      'rotate',
+      'c',
+      '-n',
+      ns,
+      '--from-literal',
+      'password=new-2',
+      '--keep',
+      '1',
+      '--yes',
+      '--timeout',
+      '60s',
+    ]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`c: kept (version 1, still named by StorageClass/${sc})`);
     expect(await secretNames(ns)).toEqual(expect.arrayContaining(['c', 'c-v3']));

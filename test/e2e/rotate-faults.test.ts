@@ -24,15 +24,18 @@ import {
   namespaces,
 } from './rotate-harness.js';
 
-const rotate = (args: string[]): Promise<CliResult> => runCli(['rotate', ...args], { kubeconfig: useCluster().kubeconfig });
+const rotate = (args: string[]): Promise<CliResult> =>
+  runCli(['rotate', ...args], { kubeconfig: useCluster().kubeconfig });
 
 /**
  * web and pg mount the Secret as a volume (the never-ready policy keys on that): web fails first (its
  * progress deadline), pg is left with a pod stuck on the failed version; backup reads it as env.
  */
-const CONSUMERS = [consumerYaml('Deployment', 'web', 'db', ['volume', 'env'], 2), consumerYaml('StatefulSet', 'pg', 'db', ['envFrom', 'volume']), consumerYaml('CronJob', 'backup', 'db', ['env'])].join(
-  '---\n',
-);
+const CONSUMERS = [
+  consumerYaml('Deployment', 'web', 'db', ['volume', 'env'], 2),
+  consumerYaml('StatefulSet', 'pg', 'db', ['envFrom', 'volume']),
+  consumerYaml('CronJob', 'backup', 'db', ['env']),
+].join('---\n');
 
 const spaces = namespaces();
 
@@ -55,20 +58,37 @@ describe('a consumer that never becomes ready', () => {
     const ns = await setUp('rot-fail');
     await quickDeadline(ns, 'web');
     cleanups.push(await neverReadyWith(ns, 'db-v2'));
-    const r = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '30s', '-o', 'json']);
+    const r = await rotate([
+      'db',
+      '-n',
+      ns,
+      '--from-literal',
+      'password=new',
+      '--yes',
+      '--timeout',
+      '30s',
+      '-o',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(3);
     const doc = JSON.parse(r.stdout);
     expect(doc.metadata.result).toBe('rolled-back');
     expect(doc.metadata.failure.target).toBe('Deployment/web');
     // The Deployment's own verdict (progressDeadlineSeconds: 8) and the pod that is not ready.
-    expect(doc.metadata.failure.message).toMatch(/ReplicaSet "web-[a-z0-9]+" has timed out progressing\.; pod web-[a-z0-9]+-[a-z0-9]+: Running, not ready \(ContainersNotReady\)/);
+    expect(doc.metadata.failure.message).toMatch(
+      /ReplicaSet "web-[a-z0-9]+" has timed out progressing\.; pod web-[a-z0-9]+-[a-z0-9]+: Running, not ready \(ContainersNotReady\)/,
+    );
     expect(doc.items.find((i: any) => i.name === 'web')).toMatchObject({ state: 'failed' });
     expect(doc.items.find((i: any) => i.name === 'pg')).toMatchObject({ state: 'reverted' });
     expect(r.stderr).toMatch(/rolling back to db/);
     // Kubernetes' "forced rollback": a StatefulSet does not replace its pod stuck on the failed version.
     expect(r.stderr).toMatch(/StatefulSet\/pg: deleted pg-0, stuck on the failed version/);
 
-    expect(await templateRefs(ns)).toEqual({ 'Deployment/web': ['db'], 'StatefulSet/pg': ['db'], 'CronJob/backup': ['db'] });
+    expect(await templateRefs(ns)).toEqual({
+      'Deployment/web': ['db'],
+      'StatefulSet/pg': ['db'],
+      'CronJob/backup': ['db'],
+    });
     await rolloutsComplete(ns, '30s');
     await assertConsistent(ns, 'db');
     const failed = await readSecret(ns, 'db-v2');
@@ -82,11 +102,26 @@ describe('a consumer that never becomes ready', () => {
     const ns = await setUp('rot-keep');
     await quickDeadline(ns, 'web');
     cleanups.push(await neverReadyWith(ns, 'db-v2'));
-    const r = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20s', '--no-rollback']);
+    const r = await rotate([
+      'db',
+      '-n',
+      ns,
+      '--from-literal',
+      'password=new',
+      '--yes',
+      '--timeout',
+      '20s',
+      '--no-rollback',
+    ]);
     expect(r.code).toBe(4);
-    expect(r.stdout).toMatch(/rotation failed and was left as is for inspection \(Deployment\/web: .*\): "kubectl secrets rotate db -n .* --resume" checks again/);
+    expect(r.stdout).toMatch(
+      /rotation failed and was left as is for inspection \(Deployment\/web: .*\): "kubectl secrets rotate db -n .* --resume" checks again/,
+    );
     expect((await templateRefs(ns))['Deployment/web']).toEqual(['db-v2']);
-    expect(JSON.parse((await readSecret(ns, 'db-v2')).metadata.annotations[JOURNAL])).toMatchObject({ state: 'running', failure: { target: 'Deployment/web' } });
+    expect(JSON.parse((await readSecret(ns, 'db-v2')).metadata.annotations[JOURNAL])).toMatchObject({
+      state: 'running',
+      failure: { target: 'Deployment/web' },
+    });
     // Held for inspection: no new rotation may start.
     const other = await rotate(['db', '-n', ns, '--from-literal', 'password=other', '--yes']);
     expect(other.stderr).toMatch(/error: another rotation of db holds the lock/);
@@ -112,9 +147,12 @@ describe('the process killed right after each step', () => {
 
   it.each(STEPS)('--resume finishes a rotation killed after step %i', async (k) => {
     const ns = namespaces.get(k)!;
-    const crashed = await runBundle(['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '60s'], {
-      env: { KUBECTL_SECRETS_CRASH_AT_STEP: String(k) },
-    });
+    const crashed = await runBundle(
+      ['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '60s'],
+      {
+        env: { KUBECTL_SECRETS_CRASH_AT_STEP: String(k) },
+      },
+    );
     expect(crashed.code, crashed.stderr).toBe(137);
     // The last step deletes the lock, then records itself: after it there is nothing to resume.
     const last = k === STEPS.at(-1);
@@ -129,7 +167,11 @@ describe('the process killed right after each step', () => {
       expect(await secretNames(ns)).toEqual(['db']);
     } else {
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(resumed.stderr).toMatch(last ? /no interrupted rotation of db/ : /took over the lock from kubectl-secrets\/\d+@.* \(process \d+ on this machine is gone\)/);
+      expect(resumed.stderr).toMatch(
+        last
+          ? /no interrupted rotation of db/
+          : /took over the lock from kubectl-secrets\/\d+@.* \(process \d+ on this machine is gone\)/,
+      );
       await assertConsistent(ns, 'db-v2');
       const v2 = await readSecret(ns, 'db-v2');
       expect(decode(v2, 'password')).toBe('new');
@@ -147,11 +189,18 @@ describe('the process killed right after each step', () => {
     await quickDeadline(ns, 'web');
     cleanups.push(await neverReadyWith(ns, 'db-v2'));
     // 5 (wait) fails; the rollback appends 9-11 undo web, pg, backup, 12 wait-rollback, 13 mark-failed, 14 unlock.
-    const crashed = await runBundle(['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20s'], {
-      env: { KUBECTL_SECRETS_CRASH_AT_STEP: '10' },
-    });
+    const crashed = await runBundle(
+      ['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20s'],
+      {
+        env: { KUBECTL_SECRETS_CRASH_AT_STEP: '10' },
+      },
+    );
     expect(crashed.code, crashed.stderr).toBe(137);
-    expect(await templateRefs(ns)).toEqual({ 'Deployment/web': ['db'], 'StatefulSet/pg': ['db'], 'CronJob/backup': ['db-v2'] });
+    expect(await templateRefs(ns)).toEqual({
+      'Deployment/web': ['db'],
+      'StatefulSet/pg': ['db'],
+      'CronJob/backup': ['db-v2'],
+    });
     const resumed = await rotate(['db', '-n', ns, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(3);
     expect(resumed.stderr).toMatch(/resuming the rollback db → db-v2 at step 11 undo CronJob\/backup/);
@@ -165,9 +214,12 @@ describe('the process killed right after each step', () => {
     [4, 'finished', 0, 'new'],
   ])('--in-place killed after step %i is %s', async (k, _what, code, password) => {
     const ns = await setUp(`rot-ipk${k}`);
-    const crashed = await runBundle(['rotate', 'db', '-n', ns, '--in-place', '--from-literal', 'password=new', '--yes', '--timeout', '60s'], {
-      env: { KUBECTL_SECRETS_CRASH_AT_STEP: String(k) },
-    });
+    const crashed = await runBundle(
+      ['rotate', 'db', '-n', ns, '--in-place', '--from-literal', 'password=new', '--yes', '--timeout', '60s'],
+      {
+        env: { KUBECTL_SECRETS_CRASH_AT_STEP: String(k) },
+      },
+    );
     expect(crashed.code, crashed.stderr).toBe(137);
     const resumed = await rotate(['db', '-n', ns, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(code);

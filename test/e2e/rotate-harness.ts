@@ -35,9 +35,18 @@ export function rotateBundle(): Promise<string> {
 }
 
 /** Runs the bundle as users do: a child process with a minimal environment. */
-export async function runBundle(args: readonly string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
+export async function runBundle(
+  args: readonly string[],
+  opts: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<CliResult> {
   const file = await rotateBundle();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', KUBECONFIG: useCluster().kubeconfig, ...opts.env };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NO_COLOR: '1',
+    KUBECONFIG: useCluster().kubeconfig,
+    ...opts.env,
+  };
   return runProcess(process.execPath, [file, ...args], { env, stdin: opts.stdin });
 }
 
@@ -45,7 +54,11 @@ export async function runBundle(args: readonly string[], opts: { env?: Record<st
  * Fresh namespaces that `cleanup` deletes: the KWOK nodes hold 220 pods in
  * all, shared by every suite of a run.
  */
-export function namespaces(): { fresh(prefix: string): Promise<string>; defer(undo: () => Promise<void>): void; cleanup(): Promise<void> } {
+export function namespaces(): {
+  fresh(prefix: string): Promise<string>;
+  defer(undo: () => Promise<void>): void;
+  cleanup(): Promise<void>;
+} {
   const made: string[] = [];
   const deferred: Array<() => Promise<void>> = [];
   return {
@@ -68,8 +81,20 @@ export function namespaces(): { fresh(prefix: string): Promise<string>; defer(un
 export const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** Creates a Secret through the API with base64 data (no kubectl last-applied annotation). */
-export async function createSecret(ns: string, name: string, data: Record<string, string>, extra: Record<string, unknown> = {}): Promise<void> {
-  const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name, ...((extra.metadata as object) ?? {}) }, type: 'Opaque', ...extra, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) };
+export async function createSecret(
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, ...((extra.metadata as object) ?? {}) },
+    type: 'Opaque',
+    ...extra,
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+  };
   const r = await api('POST', `/api/v1/namespaces/${ns}/secrets`, { body });
   if (r.status !== 201) throw new Error(`error: create secret ${name}: HTTP ${r.status} ${r.body?.message ?? ''}`);
 }
@@ -84,7 +109,8 @@ export async function secretNames(ns: string): Promise<string[]> {
   return (r.body.items as any[]).map((s) => s.metadata.name as string).sort();
 }
 
-export const decode = (s: any, key: string): string | undefined => (s?.data?.[key] === undefined ? undefined : Buffer.from(s.data[key], 'base64').toString('utf8'));
+export const decode = (s: any, key: string): string | undefined =>
+  s?.data?.[key] === undefined ? undefined : Buffer.from(s.data[key], 'base64').toString('utf8');
 
 const PATHS: Record<string, string> = {
   Deployment: '/apis/apps/v1/namespaces/NS/deployments',
@@ -99,7 +125,9 @@ export async function templateRefs(ns: string): Promise<Record<string, string[]>
   for (const [kind, path] of Object.entries(PATHS)) {
     const r = await api('GET', path.replace('NS', ns));
     for (const w of r.body.items as any[]) {
-      out[`${kind}/${w.metadata.name}`] = [...new Set(secretRefsOfPodSpec(podSpecOf({ ...w, kind })).map((x) => x.secret))].sort();
+      out[`${kind}/${w.metadata.name}`] = [
+        ...new Set(secretRefsOfPodSpec(podSpecOf({ ...w, kind })).map((x) => x.secret)),
+      ].sort();
     }
   }
   return out;
@@ -126,8 +154,16 @@ export async function podRefs(ns: string): Promise<Record<string, string[]>> {
 }
 
 /** A Deployment, StatefulSet, DaemonSet or CronJob using `secret` as `how`. */
-export function consumerYaml(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob', name: string, secret: string, how: string[], replicas = 1): string {
-  const env = how.includes('env') ? `\n          env: [{name: PW, valueFrom: {secretKeyRef: {name: ${secret}, key: password}}}]` : '';
+export function consumerYaml(
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob',
+  name: string,
+  secret: string,
+  how: string[],
+  replicas = 1,
+): string {
+  const env = how.includes('env')
+    ? `\n          env: [{name: PW, valueFrom: {secretKeyRef: {name: ${secret}, key: password}}}]`
+    : '';
   const envFrom = how.includes('envFrom') ? `\n          envFrom: [{secretRef: {name: ${secret}}}]` : '';
   const mounts: string[] = [];
   const volumes: string[] = [];
@@ -190,7 +226,9 @@ export async function neverReadyWith(ns: string, secret: string): Promise<() => 
     kind: 'MutatingAdmissionPolicy',
     metadata: { name },
     spec: {
-      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
+      matchConstraints: {
+        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+      },
       matchConditions: [
         {
           name: 'mounts-the-secret',
@@ -199,17 +237,30 @@ export async function neverReadyWith(ns: string, secret: string): Promise<() => 
       ],
       failurePolicy: 'Fail',
       reinvocationPolicy: 'Never',
-      mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression: `Object{metadata: Object.metadata{labels: {"${NEVER_READY_LABEL}": "true"}}}` } }],
+      mutations: [
+        {
+          patchType: 'ApplyConfiguration',
+          applyConfiguration: {
+            expression: `Object{metadata: Object.metadata{labels: {"${NEVER_READY_LABEL}": "true"}}}`,
+          },
+        },
+      ],
     },
   };
   const binding = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingAdmissionPolicyBinding',
     metadata: { name },
-    spec: { policyName: name, matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } },
+    spec: {
+      policyName: name,
+      matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } },
+    },
   };
   const base = '/apis/admissionregistration.k8s.io/v1';
-  for (const [path, body] of [[`${base}/mutatingadmissionpolicies`, policy], [`${base}/mutatingadmissionpolicybindings`, binding]] as const) {
+  for (const [path, body] of [
+    [`${base}/mutatingadmissionpolicies`, policy],
+    [`${base}/mutatingadmissionpolicybindings`, binding],
+  ] as const) {
     const r = await api('POST', path, { body });
     if (r.status !== 201) throw new Error(`error: create ${body.kind}: HTTP ${r.status} ${r.body?.message ?? ''}`);
   }
@@ -242,7 +293,8 @@ export async function quickDeadline(ns: string, deployment: string, seconds = 8)
     body: { spec: { progressDeadlineSeconds: seconds } },
     contentType: 'application/merge-patch+json',
   });
-  if (r.status !== 200) throw new Error(`error: patch deployment ${deployment}: HTTP ${r.status} ${r.body?.message ?? ''}`);
+  if (r.status !== 200)
+    throw new Error(`error: patch deployment ${deployment}: HTTP ${r.status} ${r.body?.message ?? ''}`);
 }
 
 /** The Lease of rotations of `name`, if any. */
@@ -260,14 +312,16 @@ export async function assertConsistent(ns: string, expectOn: string): Promise<vo
   const refs = await templateRefs(ns);
   for (const [ref, secrets] of Object.entries(refs)) {
     for (const s of secrets) if (!names.has(s)) throw new Error(`${ref} references ${s}, which does not exist`);
-    if (!secrets.includes(expectOn) || secrets.length !== 1) throw new Error(`${ref} references ${secrets.join(', ')}, expected ${expectOn}`);
+    if (!secrets.includes(expectOn) || secrets.length !== 1)
+      throw new Error(`${ref} references ${secrets.join(', ')}, expected ${expectOn}`);
   }
   for (const [pod, secrets] of Object.entries(await podRefs(ns))) {
     for (const s of secrets) if (!names.has(s)) throw new Error(`pod ${pod} references ${s}, which does not exist`);
   }
   const r = await api('GET', `/api/v1/namespaces/${ns}/secrets`);
   for (const s of r.body.items as any[]) {
-    if (s.metadata.labels?.[STAGE] === 'pending') throw new Error(`${s.metadata.name} is a half-made version (staged pending)`);
+    if (s.metadata.labels?.[STAGE] === 'pending')
+      throw new Error(`${s.metadata.name} is a half-made version (staged pending)`);
   }
 }
 

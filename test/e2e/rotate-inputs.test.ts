@@ -21,8 +21,14 @@ describe('rotate value inputs above the Secret size limit', () => {
   });
 
   it.each([
-    [['--from-file', 'password=/dev/urandom'], /^error: --from-file password=\/dev\/urandom: more than 1048576 bytes; a Secret holds at most 1048576 bytes \(1 MiB\): not read$/],
-    [['--from-file', `password=PATH`], /^error: --from-file password=.*huge: 2147483648 bytes; a Secret holds at most 1048576 bytes \(1 MiB\): not read$/],
+    [
+      ['--from-file', 'password=/dev/urandom'],
+      /^error: --from-file password=\/dev\/urandom: more than 1048576 bytes; a Secret holds at most 1048576 bytes \(1 MiB\): not read$/,
+    ],
+    [
+      ['--from-file', `password=PATH`],
+      /^error: --from-file password=.*huge: 2147483648 bytes; a Secret holds at most 1048576 bytes \(1 MiB\): not read$/,
+    ],
     [['--from-env-file', 'PATH'], /^error: --from-env-file .*huge: 2147483648 bytes; a Secret holds at most/],
   ])('%j is refused at once, before any change', async (flags, message) => {
     const args = flags.map((f) => f.replace('PATH', sparse));

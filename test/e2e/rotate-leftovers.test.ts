@@ -31,7 +31,11 @@ async function appliedSecret(ns: string, old: string): Promise<void> {
       name: 'db',
       namespace: ns,
       labels: { app: 'shop', 'legacy-password': old },
-      annotations: { note: `rotated by hand from ${old}`, encoded: Buffer.from(old).toString('base64'), team: 'payments' },
+      annotations: {
+        note: `rotated by hand from ${old}`,
+        encoded: Buffer.from(old).toString('base64'),
+        team: 'payments',
+      },
     },
     type: 'Opaque',
     stringData: { password: old, user: 'app' },
@@ -52,9 +56,12 @@ async function rotateApplied(prefix: string, how: string, flags: string[]) {
   await appliedSecret(ns, old);
   await applyYaml(consumerYaml('Deployment', 'api', 'db', [how]), ns);
   await rolloutsComplete(ns);
-  const r = await runCli(['rotate', 'db', '-n', ns, ...flags, '--from-file', `password=${newValueFile()}`, '--yes', '--timeout', '60s'], {
-    kubeconfig: useCluster().kubeconfig,
-  });
+  const r = await runCli(
+    ['rotate', 'db', '-n', ns, ...flags, '--from-file', `password=${newValueFile()}`, '--yes', '--timeout', '60s'],
+    {
+      kubeconfig: useCluster().kubeconfig,
+    },
+  );
   expect(r.code, r.stderr).toBe(0);
   expect(findLeaks([old], [{ name: 'output', text: r.stdout + r.stderr }])).toEqual([]);
   return { ns, old, r };

@@ -35,7 +35,9 @@ afterAll(() => spaces.cleanup());
  * Requests `swallow` picks are sent on and applied, but their answer never
  * comes back: the client sees its --request-timeout.
  */
-async function swallowingProxy(swallow: (method: string, url: string) => boolean): Promise<{ kubeconfig: string; swallowed: string[] }> {
+async function swallowingProxy(
+  swallow: (method: string, url: string) => boolean,
+): Promise<{ kubeconfig: string; swallowed: string[] }> {
   const kc = new KubeConfig();
   kc.loadFromFile(useCluster().kubeconfig);
   const tls: https.RequestOptions = {};
@@ -48,16 +50,19 @@ async function swallowingProxy(swallow: (method: string, url: string) => boolean
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = { ...req.headers, host: upstream.host };
-      const up = https.request({ ...tls, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (answer) => {
-        if (swallow(req.method ?? '', req.url ?? '')) {
-          swallowed.push(`${req.method} ${req.url} → ${answer.statusCode}`);
-          answer.resume();
-          held.push(res);
-          return;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const up = https.request(
+        { ...tls, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+        (answer) => {
+          if (swallow(req.method ?? '', req.url ?? '')) {
+            swallowed.push(`${req.method} ${req.url} → ${answer.statusCode}`);
+            answer.resume();
+            held.push(res);
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       up.on('error', () => res.destroy());
       up.end(Buffer.concat(chunks));
     });
@@ -97,7 +102,12 @@ const once = (match: (method: string, url: string) => boolean) => {
 async function setUp(prefix: string): Promise<string> {
   const ns = await spaces.fresh(prefix);
   await createSecret(ns, 'db', { password: 'old-password' });
-  await applyYaml([consumerYaml('Deployment', 'api', 'db', ['env']), consumerYaml('Deployment', 'web', 'db', ['volume'])].join('---\n'), ns);
+  await applyYaml(
+    [consumerYaml('Deployment', 'api', 'db', ['env']), consumerYaml('Deployment', 'web', 'db', ['volume'])].join(
+      '---\n',
+    ),
+    ns,
+  );
   await rolloutsComplete(ns);
   return ns;
 }
@@ -105,10 +115,27 @@ async function setUp(prefix: string): Promise<string> {
 describe('a first write whose answer is lost after the server applied it', () => {
   it('blue/green: finds the new version it created and goes on', async () => {
     const ns = await setUp('rot-lost-bg');
-    const proxy = await swallowingProxy(once((m, u) => m === 'POST' && u.startsWith(`/api/v1/namespaces/${ns}/secrets`)));
-    const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '60s', '--request-timeout', '3s'], {
-      kubeconfig: proxy.kubeconfig,
-    });
+    const proxy = await swallowingProxy(
+      once((m, u) => m === 'POST' && u.startsWith(`/api/v1/namespaces/${ns}/secrets`)),
+    );
+    const r = await runCli(
+      [
+        'rotate',
+        'db',
+        '-n',
+        ns,
+        '--from-literal',
+        'password=new',
+        '--yes',
+        '--timeout',
+        '60s',
+        '--request-timeout',
+        '3s',
+      ],
+      {
+        kubeconfig: proxy.kubeconfig,
+      },
+    );
     expect(proxy.swallowed).toEqual([expect.stringMatching(/^POST .* → 201$/)]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/db-v2: the answer to its write was lost \(.*\), but the write landed: going on/);
@@ -119,10 +146,28 @@ describe('a first write whose answer is lost after the server applied it', () =>
 
   it('in place: finds its journal on the Secret and goes on', async () => {
     const ns = await setUp('rot-lost-ip');
-    const proxy = await swallowingProxy(once((m, u) => m === 'PATCH' && u.startsWith(`/api/v1/namespaces/${ns}/secrets/db`)));
-    const r = await runCli(['rotate', 'db', '-n', ns, '--in-place', '--from-literal', 'password=new', '--yes', '--timeout', '60s', '--request-timeout', '3s'], {
-      kubeconfig: proxy.kubeconfig,
-    });
+    const proxy = await swallowingProxy(
+      once((m, u) => m === 'PATCH' && u.startsWith(`/api/v1/namespaces/${ns}/secrets/db`)),
+    );
+    const r = await runCli(
+      [
+        'rotate',
+        'db',
+        '-n',
+        ns,
+        '--in-place',
+        '--from-literal',
+        'password=new',
+        '--yes',
+        '--timeout',
+        '60s',
+        '--request-timeout',
+        '3s',
+      ],
+      {
+        kubeconfig: proxy.kubeconfig,
+      },
+    );
     expect(proxy.swallowed).toEqual([expect.stringMatching(/^PATCH .* → 200$/)]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/db: the answer to its write was lost/);
@@ -138,7 +183,9 @@ describe('--resume when the journal is lost', () => {
   ])('%s: inspects the consumers, reports who uses which version, keeps the lock', async (what, value) => {
     const ns = await setUp(`rot-lost-j${what.slice(0, 3)}`);
     // Steps 2 and 3 switch Deployment/api and Deployment/web (one batch); the process dies once they are recorded.
-    const crashed = await runBundle(['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes'], { env: { KUBECTL_SECRETS_CRASH_AT_STEP: '2' } });
+    const crashed = await runBundle(['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes'], {
+      env: { KUBECTL_SECRETS_CRASH_AT_STEP: '2' },
+    });
     expect(crashed.code, crashed.stderr).toBe(137);
     expect(await templateRefs(ns)).toEqual({ 'Deployment/api': ['db-v2'], 'Deployment/web': ['db-v2'] });
     const patched = await api('PATCH', `/api/v1/namespaces/${ns}/secrets/db-v2`, {
@@ -150,9 +197,13 @@ describe('--resume when the journal is lost', () => {
     const r = await runCli(['rotate', 'db', '-n', ns, '--resume'], { kubeconfig: useCluster().kubeconfig });
     expect(r.code).toBe(4);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-    expect(errors).toEqual([expect.stringContaining(`the journal of the interrupted rotation of db on db-v2 is ${what}`)]);
+    expect(errors).toEqual([
+      expect.stringContaining(`the journal of the interrupted rotation of db on db-v2 is ${what}`),
+    ]);
     // Old pods may still be on db while the rollouts run: what matters is that the move to db-v2 is reported.
-    expect(errors[0]).toMatch(/found: db-v2 was written by this rotation; .*Deployment\/api, Deployment\/web use db-v2\./);
+    expect(errors[0]).toMatch(
+      /found: db-v2 was written by this rotation; .*Deployment\/api, Deployment\/web use db-v2\./,
+    );
     expect(errors[0]).toContain('the lock (Lease kubectl-secrets-rotate-db) is kept');
     expect(r.stderr).not.toMatch(/stopped before changing anything/);
     expect(await rotationLease(ns, 'db')).toBeDefined();

@@ -6,7 +6,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { api } from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
-import { createSecret, JOURNAL, namespaces, readSecret, rotationLease, templateRefs, useCluster } from './rotate-harness.js';
+import {
+  createSecret,
+  JOURNAL,
+  namespaces,
+  readSecret,
+  rotationLease,
+  templateRefs,
+  useCluster,
+} from './rotate-harness.js';
 
 const COUNT = Number(process.env.ROTATE_SCALE_DEPLOYMENTS ?? 1000);
 const REPLICAS = Number(process.env.ROTATE_SCALE_REPLICAS ?? 0);
@@ -22,7 +30,10 @@ const deployment = (name: string) => ({
     selector: { matchLabels: { app: name } },
     template: {
       metadata: { labels: { app: name } },
-      spec: { containers: [{ name: 'app', image: `example/${name}`, volumeMounts: [{ name: 'creds', mountPath: '/creds' }] }], volumes: [{ name: 'creds', secret: { secretName: 'db' } }] },
+      spec: {
+        containers: [{ name: 'app', image: `example/${name}`, volumeMounts: [{ name: 'creds', mountPath: '/creds' }] }],
+        volumes: [{ name: 'creds', secret: { secretName: 'db' } }],
+      },
     },
   },
 });
@@ -32,33 +43,42 @@ async function inBatches<T>(items: readonly T[], size: number, work: (item: T) =
 }
 
 describe(`rotate ${COUNT} Deployments`, () => {
-  it('records every consumer in a journal that fits the annotation limit, and switches them all', { timeout: 30 * 60_000 }, async () => {
-    const ns = await spaces.fresh('rot-scale');
-    await createSecret(ns, 'db', { password: 'old-password' });
-    const names = Array.from({ length: COUNT }, (_, i) => `app-${String(i).padStart(4, '0')}`);
-    await inBatches(names, 25, async (name) => {
-      const r = await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, { body: deployment(name) });
-      if (r.status !== 201) throw new Error(`error: create deployment ${name}: HTTP ${r.status}`);
-    });
+  it(
+    'records every consumer in a journal that fits the annotation limit, and switches them all',
+    { timeout: 30 * 60_000 },
+    async () => {
+      const ns = await spaces.fresh('rot-scale');
+      await createSecret(ns, 'db', { password: 'old-password' });
+      const names = Array.from({ length: COUNT }, (_, i) => `app-${String(i).padStart(4, '0')}`);
+      await inBatches(names, 25, async (name) => {
+        const r = await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, { body: deployment(name) });
+        if (r.status !== 201) throw new Error(`error: create deployment ${name}: HTTP ${r.status}`);
+      });
 
-    const started = Date.now();
-    const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20m', '-o', 'json'], {
-      kubeconfig: useCluster().kubeconfig,
-    });
-    const seconds = (Date.now() - started) / 1000;
-    expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.items).toHaveLength(COUNT);
-    expect(doc.items.every((i: any) => i.state === 'rolled-out')).toBe(true);
+      const started = Date.now();
+      const r = await runCli(
+        ['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20m', '-o', 'json'],
+        {
+          kubeconfig: useCluster().kubeconfig,
+        },
+      );
+      const seconds = (Date.now() - started) / 1000;
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.items).toHaveLength(COUNT);
+      expect(doc.items.every((i: any) => i.state === 'rolled-out')).toBe(true);
 
-    const v2 = await readSecret(ns, 'db-v2');
-    const annotations = JSON.stringify(v2.metadata.annotations);
-    expect(Buffer.byteLength(annotations)).toBeLessThan(256 * 1024);
-    expect(v2.metadata.annotations[JOURNAL]).toMatch(/^gz64:/);
-    const refs = Object.values(await templateRefs(ns));
-    expect(refs).toHaveLength(COUNT);
-    expect(refs.every((x) => x.length === 1 && x[0] === 'db-v2')).toBe(true);
-    expect(await rotationLease(ns, 'db')).toBeUndefined();
-    console.log(`rotated ${COUNT} Deployments (replicas ${REPLICAS}) in ${seconds.toFixed(1)}s; annotations ${Buffer.byteLength(annotations)} bytes`);
-  });
+      const v2 = await readSecret(ns, 'db-v2');
+      const annotations = JSON.stringify(v2.metadata.annotations);
+      expect(Buffer.byteLength(annotations)).toBeLessThan(256 * 1024);
+      expect(v2.metadata.annotations[JOURNAL]).toMatch(/^gz64:/);
+      const refs = Object.values(await templateRefs(ns));
+      expect(refs).toHaveLength(COUNT);
+      expect(refs.every((x) => x.length === 1 && x[0] === 'db-v2')).toBe(true);
+      expect(await rotationLease(ns, 'db')).toBeUndefined();
+      console.log(
+        `rotated ${COUNT} Deployments (replicas ${REPLICAS}) in ${seconds.toFixed(1)}s; annotations ${Buffer.byteLength(annotations)} bytes`,
+      );
+    },
+  );
 });

@@ -27,13 +27,23 @@ afterAll(() => spaces.cleanup());
 async function setUp(prefix: string): Promise<string> {
   const ns = await spaces.fresh(prefix);
   await createSecret(ns, 'db', { password: 'old-password' });
-  await applyYaml([consumerYaml('Deployment', 'web', 'db', ['volume'], 2), consumerYaml('StatefulSet', 'pg', 'db', ['volume'], 2)].join('---\n'), ns);
+  await applyYaml(
+    [
+      consumerYaml('Deployment', 'web', 'db', ['volume'], 2),
+      consumerYaml('StatefulSet', 'pg', 'db', ['volume'], 2),
+    ].join('---\n'),
+    ns,
+  );
   await rolloutsComplete(ns);
   return ns;
 }
 
 /** Runs the bundle and sends `signal` once a stderr line matches `when`. */
-async function rotateAndSignal(args: string[], when: RegExp, signal: NodeJS.Signals): Promise<CliResult & { signalled: boolean }> {
+async function rotateAndSignal(
+  args: string[],
+  when: RegExp,
+  signal: NodeJS.Signals,
+): Promise<CliResult & { signalled: boolean }> {
   const file = await rotateBundle();
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', KUBECONFIG: useCluster().kubeconfig };
   return new Promise((resolve, reject) => {
@@ -64,14 +74,20 @@ describe('rotate stopped by a signal', () => {
     ['SIGHUP', 'during the rollout wait', /: rolled out on db-v2/],
   ] as const)('%s %s: stops at a safe point, --resume finishes', async (signal, _where, when) => {
     const ns = await setUp(`rot-sig-${signal.slice(3).toLowerCase()}`);
-    const r = await rotateAndSignal(['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '90s'], when, signal);
+    const r = await rotateAndSignal(
+      ['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '90s'],
+      when,
+      signal,
+    );
     expect(r.signalled, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain(`${signal}: stopping at the next safe point`);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toEqual([
       expect.stringMatching(
-        new RegExp(`^error: interrupted by ${signal} before step \\d+ \\w+.*: the journal is saved and the lock left for --resume; run "kubectl secrets rotate db -n ${ns} --resume" to finish or roll it back$`),
+        new RegExp(
+          `^error: interrupted by ${signal} before step \\d+ \\w+.*: the journal is saved and the lock left for --resume; run "kubectl secrets rotate db -n ${ns} --resume" to finish or roll it back$`,
+        ),
       ),
     ]);
     expect(r.stdout).toBe('');
@@ -89,7 +105,11 @@ describe('rotate stopped by a signal', () => {
     const ns = await setUp('rot-sig-rb');
     await quickDeadline(ns, 'web');
     spaces.defer(await neverReadyWith(ns, 'db-v2'));
-    const r = await rotateAndSignal(['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '60s'], /rolling back to db/, 'SIGINT');
+    const r = await rotateAndSignal(
+      ['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '60s'],
+      /rolling back to db/,
+      'SIGINT',
+    );
     expect(r.signalled, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/error: interrupted by SIGINT before step \d+ (undo|wait-rollback|mark-failed)/);

@@ -49,7 +49,11 @@ spec:
 const spaces = namespaces();
 afterAll(() => spaces.cleanup());
 
-async function setUp(prefix: string, yaml: string, data: Record<string, string> = { password: 'old-password', user: 'app' }): Promise<string> {
+async function setUp(
+  prefix: string,
+  yaml: string,
+  data: Record<string, string> = { password: 'old-password', user: 'app' },
+): Promise<string> {
   const ns = await spaces.fresh(prefix);
   await createSecret(ns, 'db', data);
   await applyYaml(yaml, ns);
@@ -64,10 +68,25 @@ describe('rotate blue/green', () => {
   });
 
   it('repoints Deployments, StatefulSets, DaemonSets and CronJobs, waits for every rollout, promotes the new version', async () => {
-    const r = await rotate(['db', '-n', ns, '--from-file', `password=${file('pw1', 'new-password-1')}`, '--yes', '--timeout', '60s', '-o', 'json']);
+    const r = await rotate([
+      'db',
+      '-n',
+      ns,
+      '--from-file',
+      `password=${file('pw1', 'new-password-1')}`,
+      '--yes',
+      '--timeout',
+      '60s',
+      '-o',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: 'RotationReport', metadata: { result: 'rotated', from: 'db', to: 'db-v2', mode: 'blue-green' } });
+    expect(doc).toMatchObject({
+      apiVersion: 'kubectl-secrets.dev/v1alpha1',
+      kind: 'RotationReport',
+      metadata: { result: 'rotated', from: 'db', to: 'db-v2', mode: 'blue-green' },
+    });
     expect(doc.items.map((i: any) => `${i.kind}/${i.name} ${i.action} ${i.state}`)).toEqual([
       'Deployment/api repoint rolled-out',
       'StatefulSet/pg repoint rolled-out',
@@ -75,13 +94,24 @@ describe('rotate blue/green', () => {
       'CronJob/backup repoint updated',
       'Pod/debug skip skipped',
     ]);
-    expect(doc.metadata.keys).toEqual({ added: [], changed: ['password'], unchanged: [], carried: ['user'], removed: [] });
+    expect(doc.metadata.keys).toEqual({
+      added: [],
+      changed: ['password'],
+      unchanged: [],
+      carried: ['user'],
+      removed: [],
+    });
     // One progress line per consumer on stderr.
     expect(r.stderr).toMatch(/Deployment\/api: rolled out on db-v2/);
     expect(r.stderr).toMatch(/StatefulSet\/pg: rolled out on db-v2/);
 
     // The truth, from the API server and kubectl: every template on db-v2, every rollout complete.
-    expect(await templateRefs(ns)).toEqual({ 'Deployment/api': ['db-v2'], 'StatefulSet/pg': ['db-v2'], 'DaemonSet/agent': ['db-v2'], 'CronJob/backup': ['db-v2'] });
+    expect(await templateRefs(ns)).toEqual({
+      'Deployment/api': ['db-v2'],
+      'StatefulSet/pg': ['db-v2'],
+      'DaemonSet/agent': ['db-v2'],
+      'CronJob/backup': ['db-v2'],
+    });
     await rolloutsComplete(ns, '5s');
     const pods = await podRefs(ns);
     expect(pods.debug).toEqual(['db']);
@@ -92,7 +122,11 @@ describe('rotate blue/green', () => {
     expect(v2.type).toBe('Opaque');
     expect(decode(v2, 'password')).toBe('new-password-1');
     expect(decode(v2, 'user')).toBe('app');
-    expect(v2.metadata.labels).toMatchObject({ 'secrets.kubectl-secrets.dev/name': 'db', 'secrets.kubectl-secrets.dev/version': '2', [STAGE]: 'current' });
+    expect(v2.metadata.labels).toMatchObject({
+      'secrets.kubectl-secrets.dev/name': 'db',
+      'secrets.kubectl-secrets.dev/version': '2',
+      [STAGE]: 'current',
+    });
     expect(v2.metadata.annotations['secrets.kubectl-secrets.dev/predecessor']).toBe('db');
     expect(JSON.parse(v2.metadata.annotations[JOURNAL]).state).toBe('done');
     const v1 = await readSecret(ns, 'db');
@@ -103,7 +137,18 @@ describe('rotate blue/green', () => {
 
   it('rotates again from env files and literals, keeps --keep versions, and never deletes one in use', async () => {
     const env = file('db.env', '# rotated\npassword=new-password-2\n');
-    const r = await rotate(['db', '-n', ns, '--from-env-file', env, '--from-literal', 'port=5432', '--yes', '--timeout', '60s']);
+    const r = await rotate([
+      'db',
+      '-n',
+      ns,
+      '--from-env-file',
+      env,
+      '--from-literal',
+      'port=5432',
+      '--yes',
+      '--timeout',
+      '60s',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: --from-literal leaves the value in your shell history/);
     // The bare pod uses db, not db-v2: it is no consumer of this rotation.
@@ -122,7 +167,12 @@ describe('rotate blue/green', () => {
     await waitFor(async () => !(await podRefs(ns)).debug, { what: 'pod debug gone' });
     const r = await rotate(['db', '-n', ns, '--retire', '--yes', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).metadata).toMatchObject({ operation: 'retire', result: 'retired', current: 'db-v3', deleted: ['db-v2', 'db'] });
+    expect(JSON.parse(r.stdout).metadata).toMatchObject({
+      operation: 'retire',
+      result: 'retired',
+      current: 'db-v3',
+      deleted: ['db-v2', 'db'],
+    });
     expect(await secretNames(ns)).toEqual(['db-v3']);
   });
 
@@ -138,10 +188,26 @@ describe('rotate --in-place', () => {
   it('updates the Secret itself, restarts env/envFrom/subPath consumers only, keeps the old values for rollback', async () => {
     const ns = await setUp(
       'rot-ip',
-      [consumerYaml('Deployment', 'env-user', 'db', ['env']), consumerYaml('Deployment', 'file-user', 'db', ['volume']), consumerYaml('StatefulSet', 'sub-user', 'db', ['subPath'])].join('---\n'),
+      [
+        consumerYaml('Deployment', 'env-user', 'db', ['env']),
+        consumerYaml('Deployment', 'file-user', 'db', ['volume']),
+        consumerYaml('StatefulSet', 'sub-user', 'db', ['subPath']),
+      ].join('---\n'),
     );
     const before = await readSecret(ns, 'db');
-    const r = await rotate(['db', '-n', ns, '--in-place', '--from-file', `password=${file('pw-ip', 'in-place-new')}`, '--yes', '--timeout', '60s', '-o', 'yaml']);
+    const r = await rotate([
+      'db',
+      '-n',
+      ns,
+      '--in-place',
+      '--from-file',
+      `password=${file('pw-ip', 'in-place-new')}`,
+      '--yes',
+      '--timeout',
+      '60s',
+      '-o',
+      'yaml',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/result: rotated/);
     const after = await readSecret(ns, 'db');
@@ -149,7 +215,9 @@ describe('rotate --in-place', () => {
     expect(decode(after, 'password')).toBe('in-place-new');
     expect(decode(await readSecret(ns, 'db-previous'), 'password')).toBe('old-password');
     const restartedAt = async (kind: string, name: string) =>
-      (await api('GET', `/apis/apps/v1/namespaces/${ns}/${kind}/${name}`)).body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+      (await api('GET', `/apis/apps/v1/namespaces/${ns}/${kind}/${name}`)).body.spec.template.metadata.annotations?.[
+        'kubectl.kubernetes.io/restartedAt'
+      ];
     expect(await restartedAt('deployments', 'env-user')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(await restartedAt('statefulsets', 'sub-user')).toBeDefined();
     expect(await restartedAt('deployments', 'file-user')).toBeUndefined();
@@ -159,7 +227,9 @@ describe('rotate --in-place', () => {
     await createSecret(ns, 'frozen', { a: 'b' }, { immutable: true });
     const frozen = await rotate(['frozen', '-n', ns, '--in-place', '--from-literal', 'a=c', '--yes']);
     expect(frozen.code).toBe(1);
-    expect(frozen.stderr).toContain('error: frozen is immutable, so its values cannot change in place: rotate it blue/green (without --in-place)');
+    expect(frozen.stderr).toContain(
+      'error: frozen is immutable, so its values cannot change in place: rotate it blue/green (without --in-place)',
+    );
   });
 });
 
@@ -169,8 +239,12 @@ describe('rotate before any change', () => {
   beforeAll(async () => {
     ns = await setUp('rot-pre', consumerYaml('Deployment', 'api', 'db', ['env', 'volume']));
     snapshot = async () => {
-      const secrets = (await api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map((s: any) => `${s.metadata.name}@${s.metadata.resourceVersion}`);
-      const deploys = (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments`)).body.items.map((d: any) => `${d.metadata.name}@${d.metadata.generation}`);
+      const secrets = (await api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map(
+        (s: any) => `${s.metadata.name}@${s.metadata.resourceVersion}`,
+      );
+      const deploys = (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments`)).body.items.map(
+        (d: any) => `${d.metadata.name}@${d.metadata.generation}`,
+      );
       const leases = (await api('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`)).body.items.length;
       return JSON.stringify({ secrets, deploys, leases });
     };
@@ -187,22 +261,41 @@ describe('rotate before any change', () => {
 
   it.each([
     [['--from-file', '/nonexistent/pw'], 'error: --from-file /nonexistent/pw: no such file'],
-    [['--from-file', 'pass word=/etc/hostname'], 'error: --from-file pass word=/etc/hostname: invalid key "pass word": a key may only contain letters, digits, "-", "_" and "."'],
+    [
+      ['--from-file', 'pass word=/etc/hostname'],
+      'error: --from-file pass word=/etc/hostname: invalid key "pass word": a key may only contain letters, digits, "-", "_" and "."',
+    ],
     [['--from-file', '=/etc/hostname'], 'error: --from-file =/etc/hostname: empty key before "="'],
-    [['--from-literal', 'password=a', '--from-literal', 'password=b'], 'error: key "password" is given twice (--from-literal #1 and --from-literal #2)'],
+    [
+      ['--from-literal', 'password=a', '--from-literal', 'password=b'],
+      'error: key "password" is given twice (--from-literal #1 and --from-literal #2)',
+    ],
     [['--from-env-file', 'ENV'], /error: --from-env-file .*bad\.env line 2: expected KEY=VALUE/],
     [[], 'error: no new values: give --from-file, --from-env-file or --from-literal (stdin: --from-file KEY=-)'],
-    [['--from-literal', 'user=x', '--replace-all'], 'error: the rotation would break consumers: Deployment/api: env PW (container app) reads key "password", which the new data lacks'],
-    [['--from-literal', 'password=x', '--keep', '0'], 'error: invalid --keep 0: a whole number of versions, at least 1'],
+    [
+      ['--from-literal', 'user=x', '--replace-all'],
+      'error: the rotation would break consumers: Deployment/api: env PW (container app) reads key "password", which the new data lacks',
+    ],
+    [
+      ['--from-literal', 'password=x', '--keep', '0'],
+      'error: invalid --keep 0: a whole number of versions, at least 1',
+    ],
     [['--from-literal', 'password=x', '--restart-all'], 'error: --restart-all applies to --in-place rotations'],
   ] as Array<[string[], string | RegExp]>)('refuses %j with a clear error', async (args, message) => {
     const before = await snapshot();
-    const resolved = args.map((a) => (a === 'ENV' ? file('bad.env', 'password=ok\nthis line has no equals sign\n') : a));
+    const resolved = args.map((a) =>
+      a === 'ENV' ? file('bad.env', 'password=ok\nthis line has no equals sign\n') : a,
+    );
     const r = await rotate(['db', '-n', ns, ...resolved, '--yes']);
     expect(r.code).toBe(1);
     if (typeof message === 'string') expect(r.stderr).toContain(message);
     else expect(r.stderr).toMatch(message);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toHaveLength(1);
     expect(await snapshot()).toBe(before);
   });
 
@@ -210,25 +303,45 @@ describe('rotate before any change', () => {
     const before = await snapshot();
     const noTty = await rotate(['db', '-n', ns, '--from-literal', 'password=x']);
     expect(noTty.code).toBe(1);
-    expect(noTty.stderr).toContain('error: refusing to rotate without confirmation: not a terminal; add --yes (or --dry-run to see the plan)');
+    expect(noTty.stderr).toContain(
+      'error: refusing to rotate without confirmation: not a terminal; add --yes (or --dry-run to see the plan)',
+    );
     const fromStdin = await rotate(['db', '-n', ns, '--from-file', 'password=-'], { stdin: 'piped' });
-    expect(fromStdin.stderr).toContain('error: the new value came from stdin, so no confirmation can be read: add --yes');
+    expect(fromStdin.stderr).toContain(
+      'error: the new value came from stdin, so no confirmation can be read: add --yes',
+    );
     const declined = await rotate(['db', '-n', ns, '--from-literal', 'password=x'], { tty: true, stdin: 'n\n' });
     expect(declined.code).toBe(1);
     expect(declined.stderr).toContain('Rotation plan for Secret db');
     expect(declined.stderr).toContain('Rotate db? [y/N] ');
     expect(declined.stderr).toContain('error: not confirmed: nothing changed');
     expect(await snapshot()).toBe(before);
-    const accepted = await rotate(['db', '-n', ns, '--from-literal', 'password=x', '--timeout', '60s'], { tty: true, stdin: 'y\n' });
+    const accepted = await rotate(['db', '-n', ns, '--from-literal', 'password=x', '--timeout', '60s'], {
+      tty: true,
+      stdin: 'y\n',
+    });
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(await templateRefs(ns)).toEqual({ 'Deployment/api': ['db-v2'] });
   });
 
   it('refuses Secrets other tools manage, saying what to do instead, unless --force', async () => {
-    await createSecret(ns, 'chart-db', { password: 'p' }, { metadata: { name: 'chart-db', labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': 'shop' } } });
+    await createSecret(
+      ns,
+      'chart-db',
+      { password: 'p' },
+      {
+        metadata: {
+          name: 'chart-db',
+          labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+          annotations: { 'meta.helm.sh/release-name': 'shop' },
+        },
+      },
+    );
     const refused = await rotate(['chart-db', '-n', ns, '--from-literal', 'password=x', '--yes']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/error: chart-db is managed by Helm \(release shop\), which would undo a rotation here: .*helm upgrade.*\(--force rotates it anyway\)/);
+    expect(refused.stderr).toMatch(
+      /error: chart-db is managed by Helm \(release shop\), which would undo a rotation here: .*helm upgrade.*\(--force rotates it anyway\)/,
+    );
     const forced = await rotate(['chart-db', '-n', ns, '--from-literal', 'password=x', '--yes', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toMatch(/warning: chart-db is managed by Helm/);
@@ -237,7 +350,10 @@ describe('rotate before any change', () => {
 
     await api('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { body: { metadata: { name: 'builder' } } });
     await api('POST', `/api/v1/namespaces/${ns}/secrets`, {
-      body: { metadata: { name: 'builder-token', annotations: { 'kubernetes.io/service-account.name': 'builder' } }, type: 'kubernetes.io/service-account-token' },
+      body: {
+        metadata: { name: 'builder-token', annotations: { 'kubernetes.io/service-account.name': 'builder' } },
+        type: 'kubernetes.io/service-account-token',
+      },
     });
     const token = await rotate(['builder-token', '-n', ns, '--from-literal', 'token=x', '--yes']);
     expect(token.code).toBe(1);
@@ -265,14 +381,25 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${user}}]
 `,
       ns,
     );
-    await waitFor(() => canI({ user, verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: ns }), { what: 'the role binding in effect' });
+    await waitFor(() => canI({ user, verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: ns }), {
+      what: 'the role binding in effect',
+    });
     const before = await snapshot();
-    const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=x', '--yes'], { kubeconfig: await asUser({ user }) });
+    const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=x', '--yes'], {
+      kubeconfig: await asUser({ user }),
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toEqual([
       // Checked before the first write (src/kube/permissions.ts): every missing permission named at once
       // (a Role cannot grant the cluster-scoped StorageClasses the consumer scan lists).
-      expect.stringMatching(/^error: cannot rotate: missing permissions list storageclasses\.storage\.k8s\.io, create leases\.coordination\.k8s\.io in namespace \S+, update leases\.coordination\.k8s\.io in namespace \S+, delete leases\.coordination\.k8s\.io in namespace \S+ \(nothing changed/),
+      expect.stringMatching(
+        /^error: cannot rotate: missing permissions list storageclasses\.storage\.k8s\.io, create leases\.coordination\.k8s\.io in namespace \S+, update leases\.coordination\.k8s\.io in namespace \S+, delete leases\.coordination\.k8s\.io in namespace \S+ \(nothing changed/,
+      ),
     ]);
     expect(await snapshot()).toBe(before);
   });
@@ -292,7 +419,9 @@ describe('rotate concurrency', () => {
     await waitFor(() => rotationLease(ns, 'db'), { what: 'the rotation lock', interval: 50 });
     const second = await rotate(['db', '-n', ns, '--from-literal', 'password=second', '--yes']);
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/error: another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/\d+@.+ since .*\): wait for it, or if it died run "kubectl secrets rotate db -n .* --resume"/);
+    expect(second.stderr).toMatch(
+      /error: another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/\d+@.+ since .*\): wait for it, or if it died run "kubectl secrets rotate db -n .* --resume"/,
+    );
     const resume = await rotate(['db', '-n', ns, '--resume']);
     expect(resume.code).toBe(1);
     expect(resume.stderr).toMatch(/error: the rotation of db is still running/);
@@ -305,7 +434,9 @@ describe('rotate concurrency', () => {
 
 describe('rotate at scale', () => {
   it('rotates 20 consumers', async () => {
-    const yaml = Array.from({ length: 20 }, (_, i) => consumerYaml('Deployment', `svc-${i}`, 'db', i % 2 ? ['env'] : ['volume'])).join('---\n');
+    const yaml = Array.from({ length: 20 }, (_, i) =>
+      consumerYaml('Deployment', `svc-${i}`, 'db', i % 2 ? ['env'] : ['volume']),
+    ).join('---\n');
     const ns = await setUp('rot-20', yaml);
     const started = Date.now();
     const r = await rotate(['db', '-n', ns, '--from-literal', 'password=x', '--yes', '--timeout', '90s']);

@@ -16,7 +16,6 @@ const P = `whocan-diff-${randomBytes(3).toString('hex')}`;
 const SECRETS = ['s0', 's1', 's2', 's3'];
 const CONCURRENCY = 20;
 
-
 interface Identity {
   label: string;
   user?: string;
@@ -30,8 +29,8 @@ const clusterScoped: string[] = [];
 
 describe('who-can differential against SubjectAccessReview', () => {
   const rand = prng(SEED);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const some = <T,>(xs: readonly T[], max: number): T[] => {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const some = <T>(xs: readonly T[], max: number): T[] => {
     const n = 1 + Math.floor(rand() * max);
     return [...new Set(Array.from({ length: n }, () => pick(xs)))];
   };
@@ -66,11 +65,20 @@ describe('who-can differential against SubjectAccessReview', () => {
       if (r < 0.55) return JSON.stringify({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: pick(groups) });
       if (r < 0.62 && !inClusterBinding) {
         // ServiceAccount groups only in RoleBindings: they must not widen access outside these namespaces
-        return JSON.stringify({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: pick(['system:serviceaccounts', `system:serviceaccounts:${pick([a, b])}`]) });
+        return JSON.stringify({
+          kind: 'Group',
+          apiGroup: 'rbac.authorization.k8s.io',
+          name: pick(['system:serviceaccounts', `system:serviceaccounts:${pick([a, b])}`]),
+        });
       }
       const saNs = pick([a, b]);
       const name = pick(sas[saNs]!);
-      if (r < 0.68) return JSON.stringify({ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: `system:serviceaccount:${saNs}:${name}` });
+      if (r < 0.68)
+        return JSON.stringify({
+          kind: 'User',
+          apiGroup: 'rbac.authorization.k8s.io',
+          name: `system:serviceaccount:${saNs}:${name}`,
+        });
       if (!inClusterBinding && saNs === ns && chance(0.5)) return JSON.stringify({ kind: 'ServiceAccount', name });
       return JSON.stringify({ kind: 'ServiceAccount', name, namespace: saNs });
     };
@@ -78,12 +86,22 @@ describe('who-can differential against SubjectAccessReview', () => {
     // Cluster-wide: plain ClusterRoles, aggregated ones with labelled children (one nested), bindings.
     let cluster = '';
     const plain = Array.from({ length: 8 }, (_, i) => `${P}-cr${i}`);
-    for (const name of plain) cluster += doc('ClusterRole', name, rulesYaml(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomRule(true))));
+    for (const name of plain)
+      cluster += doc(
+        'ClusterRole',
+        name,
+        rulesYaml(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomRule(true))),
+      );
     for (let i = 0; i < 3; i++) {
       const name = `${P}-agg${i}`;
       aggregators.push(name);
       const label = `${P}/agg${i}`;
-      cluster += doc('ClusterRole', name, `aggregationRule: {clusterRoleSelectors: [{matchLabels: {"${label}": "true"}}]}\nrules: []`, i === 2 ? { [`${P}/agg0`]: 'true' } : undefined);
+      cluster += doc(
+        'ClusterRole',
+        name,
+        `aggregationRule: {clusterRoleSelectors: [{matchLabels: {"${label}": "true"}}]}\nrules: []`,
+        i === 2 ? { [`${P}/agg0`]: 'true' } : undefined,
+      );
       for (let c = 0; c < 2 + Math.floor(rand() * 2); c++) {
         cluster += doc('ClusterRole', `${P}-agg${i}-child${c}`, rulesYaml([randomRule(true)]), { [label]: 'true' });
       }
@@ -91,20 +109,46 @@ describe('who-can differential against SubjectAccessReview', () => {
     const roleNames = [...plain, ...aggregators, ...aggregators];
     for (let i = 0; i < 5; i++) {
       const role = chance(0.1) ? `${P}-missing` : pick(roleNames);
-      cluster += doc('ClusterRoleBinding', `${P}-crb${i}`, `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${role}"}\nsubjects: [${some([0, 1, 2], 3).map(() => subject('', true)).join(', ')}]`);
+      cluster += doc(
+        'ClusterRoleBinding',
+        `${P}-crb${i}`,
+        `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${role}"}\nsubjects: [${some(
+          [0, 1, 2],
+          3,
+        )
+          .map(() => subject('', true))
+          .join(', ')}]`,
+      );
     }
-    for (const m of cluster.matchAll(/kind: (ClusterRole(?:Binding)?)\nmetadata: \{"name":"([^"]+)"/g)) clusterScoped.push(`${m[1] === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings'}/${m[2]}`);
+    for (const m of cluster.matchAll(/kind: (ClusterRole(?:Binding)?)\nmetadata: \{"name":"([^"]+)"/g))
+      clusterScoped.push(`${m[1] === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings'}/${m[2]}`);
     await applyYaml(cluster);
 
     for (const ns of [a, b]) {
-      let text = SECRETS.map((s) => `apiVersion: v1\nkind: Secret\nmetadata: {name: ${s}}\nstringData: {k: differential}\n---\n`).join('');
+      let text = SECRETS.map(
+        (s) => `apiVersion: v1\nkind: Secret\nmetadata: {name: ${s}}\nstringData: {k: differential}\n---\n`,
+      ).join('');
       text += sas[ns]!.map((s) => `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ${s}}\n---\n`).join('');
       const roles = Array.from({ length: 6 }, (_, i) => `r${i}`);
-      for (const r of roles) text += doc('Role', r, rulesYaml(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomRule(false))));
+      for (const r of roles)
+        text += doc('Role', r, rulesYaml(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomRule(false))));
       for (let i = 0; i < 12; i++) {
         const toCluster = chance(0.45);
-        const roleRef = chance(0.08) ? { kind: toCluster ? 'ClusterRole' : 'Role', name: 'dangling' } : toCluster ? { kind: 'ClusterRole', name: pick(roleNames) } : { kind: 'Role', name: pick(roles) };
-        text += doc('RoleBinding', `rb${i}`, `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleRef.kind}, name: "${roleRef.name}"}\nsubjects: [${some([0, 1, 2, 3], 3).map(() => subject(ns, false)).join(', ')}]`);
+        const roleRef = chance(0.08)
+          ? { kind: toCluster ? 'ClusterRole' : 'Role', name: 'dangling' }
+          : toCluster
+            ? { kind: 'ClusterRole', name: pick(roleNames) }
+            : { kind: 'Role', name: pick(roles) };
+        text += doc(
+          'RoleBinding',
+          `rb${i}`,
+          `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleRef.kind}, name: "${roleRef.name}"}\nsubjects: [${some(
+            [0, 1, 2, 3],
+            3,
+          )
+            .map(() => subject(ns, false))
+            .join(', ')}]`,
+        );
       }
       await applyYaml(text, ns);
     }
@@ -126,7 +170,12 @@ describe('who-can differential against SubjectAccessReview', () => {
       ...Array.from({ length: 6 }, (_, i) => {
         const user = users[i]!;
         const gs = [groups[i % groups.length]!, ...(i % 2 ? [groups[(i + 1) % groups.length]!] : [])];
-        return { label: `User ${user} in ${gs.join(',')}`, user, groups: gs, rowKeys: [key('User', user), ...gs.map((g) => key('Group', g))] };
+        return {
+          label: `User ${user} in ${gs.join(',')}`,
+          user,
+          groups: gs,
+          rowKeys: [key('User', user), ...gs.map((g) => key('Group', g))],
+        };
       }),
     ];
 
@@ -172,9 +221,18 @@ describe('who-can differential against SubjectAccessReview', () => {
       return rows;
     };
     const decide = (rows: Awaited<ReturnType<typeof answer>>, identity: Identity, verb: string, named: boolean) =>
-      identity.rowKeys.flatMap((k) => rows.get(k) ?? []).some((row) => row.verbs.includes(verb) && (named || !row.fieldSelectedOnly.includes(verb)));
+      identity.rowKeys
+        .flatMap((k) => rows.get(k) ?? [])
+        .some((row) => row.verbs.includes(verb) && (named || !row.fieldSelectedOnly.includes(verb)));
     const ask = (c: Case) =>
-      canI({ user: c.identity.user ?? '', groups: c.identity.groups, verb: c.verb, resource: 'secrets', namespace: c.namespace, ...(c.named ? { name: c.secret } : {}) });
+      canI({
+        user: c.identity.user ?? '',
+        groups: c.identity.groups,
+        verb: c.verb,
+        resource: 'secrets',
+        namespace: c.namespace,
+        ...(c.named ? { name: c.secret } : {}),
+      });
 
     const cases: Case[] = [];
     for (const namespace of namespaces) {
@@ -211,9 +269,14 @@ describe('who-can differential against SubjectAccessReview', () => {
     }
     const disagreements = rechecked
       .filter(({ c, sar }) => c.whoCan !== sar)
-      .map(({ c, sar }) => `${c.identity.label} ${c.verb}${c.named ? ` ${c.secret}` : ' (unnamed)'} in ${c.namespace}/${c.secret}: who-can ${c.whoCan}, API server ${sar}`);
+      .map(
+        ({ c, sar }) =>
+          `${c.identity.label} ${c.verb}${c.named ? ` ${c.secret}` : ' (unnamed)'} in ${c.namespace}/${c.secret}: who-can ${c.whoCan}, API server ${sar}`,
+      );
     const allowed = verdicts.filter(Boolean).length;
-    process.stderr.write(`[who-can differential] seed ${SEED}: ${cases.length} cases (${allowed} allowed, ${cases.length - allowed} denied), ${suspects.length} rechecked, ${disagreements.length} disagreements\n`);
+    process.stderr.write(
+      `[who-can differential] seed ${SEED}: ${cases.length} cases (${allowed} allowed, ${cases.length - allowed} denied), ${suspects.length} rechecked, ${disagreements.length} disagreements\n`,
+    );
     expect(cases.length).toBeGreaterThanOrEqual(1000);
     expect(allowed).toBeGreaterThan(50);
     expect(disagreements, `seed ${SEED}`).toEqual([]);

@@ -5,7 +5,16 @@ import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
-import { api, applyYaml, asUser, deleteNamespace, freshNamespace, readAuditLog, useCluster, waitFor } from '../harness/cluster.js';
+import {
+  api,
+  applyYaml,
+  asUser,
+  deleteNamespace,
+  freshNamespace,
+  readAuditLog,
+  useCluster,
+  waitFor,
+} from '../harness/cluster.js';
 import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 
 const P = `whocan-e2e-${randomBytes(3).toString('hex')}`;
@@ -20,10 +29,18 @@ const rbac = (kind: string, name: string, body: string, labels = '') =>
 const u = (name: string) => `{kind: User, apiGroup: rbac.authorization.k8s.io, name: "${name}"}`;
 const g = (name: string) => `{kind: Group, apiGroup: rbac.authorization.k8s.io, name: "${name}"}`;
 const binding = (name: string, roleKind: string, role: string, subjects: string[]) =>
-  rbac('RoleBinding', name, `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleKind}, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`);
+  rbac(
+    'RoleBinding',
+    name,
+    `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleKind}, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`,
+  );
 const clusterBinding = (name: string, role: string, subjects: string[]) => {
   clusterScoped.push(`clusterrolebindings/${name}`);
-  return rbac('ClusterRoleBinding', name, `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`);
+  return rbac(
+    'ClusterRoleBinding',
+    name,
+    `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`,
+  );
 };
 const clusterRole = (name: string, body: string, labels = '') => {
   clusterScoped.push(`clusterroles/${name}`);
@@ -37,7 +54,8 @@ async function json(args: string[], kubeconfig = useCluster().kubeconfig) {
   return { doc: JSON.parse(r.stdout), stderr: r.stderr };
 }
 
-const key = (row: any) => `${row.path} ${row.kind} ${row.namespace ? `${row.namespace}/` : ''}${row.subject} ${row.verbs.map((v: string) => (row.fieldSelectedOnly.includes(v) ? `${v}(by-name)` : v)).join(',')}`;
+const key = (row: any) =>
+  `${row.path} ${row.kind} ${row.namespace ? `${row.namespace}/` : ''}${row.subject} ${row.verbs.map((v: string) => (row.fieldSelectedOnly.includes(v) ? `${v}(by-name)` : v)).join(',')}`;
 
 beforeAll(async () => {
   ns = await freshNamespace('whocan');
@@ -103,9 +121,15 @@ ${clusterBinding(`${P}-dangling`, `${P}-no-such-role`, [u(`${P}-ghost2`)])}
 `,
   );
   // The controller-manager fills aggregated ClusterRoles asynchronously.
-  await waitFor(async () => (await api('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${P}-agg`)).body.rules?.length > 0, { what: 'aggregation of the test ClusterRole' });
+  await waitFor(
+    async () => (await api('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${P}-agg`)).body.rules?.length > 0,
+    { what: 'aggregation of the test ClusterRole' },
+  );
   const pod = await waitFor(
-    async () => (await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`)).body.items.find((p: any) => p.spec.nodeName),
+    async () =>
+      (await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`)).body.items.find(
+        (p: any) => p.spec.nodeName,
+      ),
     { timeout: 60_000, what: 'pod web scheduled' },
   );
   node = pod.spec.nodeName;
@@ -135,23 +159,39 @@ describe('who-can: direct access', () => {
         `direct User system:node:${node} get,list(by-name),watch(by-name)`,
       ]),
     );
-    for (const nobody of ['status', 'other-name', 'ghost', 'ghost2', 'dev']) expect(rows.join('\n')).not.toContain(`${P}-${nobody} `);
+    for (const nobody of ['status', 'other-name', 'ghost', 'ghost2', 'dev'])
+      expect(rows.join('\n')).not.toContain(`${P}-${nobody} `);
     const agg = doc.items.find((r: any) => r.subject === `${P}-agg-user`);
-    expect(agg.chain[0]).toMatchObject({ role: { kind: 'ClusterRole', name: `${P}-agg` }, aggregatedFrom: `${P}-agg-child`, ruleIndex: 0 });
+    expect(agg.chain[0]).toMatchObject({
+      role: { kind: 'ClusterRole', name: `${P}-agg` },
+      aggregatedFrom: `${P}-agg-child`,
+      ruleIndex: 0,
+    });
     const robot = doc.items.find((r: any) => r.subject === 'robot');
-    expect(robot.chain.map((s: any) => s.memberOf ?? s.boundAs?.kind)).toEqual(['ServiceAccount', `system:serviceaccounts:${ns}`]);
-    expect(doc.metadata.danglingBindings.map((d: any) => d.binding.name)).toEqual(expect.arrayContaining(['ghost', `${P}-dangling`]));
-    expect(stderr).toContain(`warning: RoleBinding ${ns}/ghost references Role gone, which does not exist: it grants nothing (dangling)`);
+    expect(robot.chain.map((s: any) => s.memberOf ?? s.boundAs?.kind)).toEqual([
+      'ServiceAccount',
+      `system:serviceaccounts:${ns}`,
+    ]);
+    expect(doc.metadata.danglingBindings.map((d: any) => d.binding.name)).toEqual(
+      expect.arrayContaining(['ghost', `${P}-dangling`]),
+    );
+    expect(stderr).toContain(
+      `warning: RoleBinding ${ns}/ghost references Role gone, which does not exist: it grants nothing (dangling)`,
+    );
     expect(doc.metadata.consumers.nodes).toEqual([node]);
     expect(doc.metadata.complete).toBe(true);
   });
 
   it('--verify confirms every direct row with SubjectAccessReviews', async () => {
-    const r = await runCli(['who-can', 'db', '-n', ns, '--direct-only', '--verify'], { kubeconfig: useCluster().kubeconfig });
+    const r = await runCli(['who-can', 'db', '-n', ns, '--direct-only', '--verify'], {
+      kubeconfig: useCluster().kubeconfig,
+    });
     expect(r.stdout.split('\n')[0]).toMatch(/VERIFIED$/);
     // Other test files may add or remove cluster-wide bindings meanwhile: judge the rows this file made.
     const lines = r.stdout.trimEnd().split('\n').slice(1);
-    const ours = lines.filter((l) => l.includes(P) || l.includes(ns) || l.includes(node) || l.includes('system:masters'));
+    const ours = lines.filter(
+      (l) => l.includes(P) || l.includes(ns) || l.includes(node) || l.includes('system:masters'),
+    );
     expect(ours.length).toBeGreaterThanOrEqual(10);
     for (const line of ours) expect(line).toMatch(/ confirmed$/);
     const disputed = lines.filter((l) => !l.endsWith(' confirmed'));
@@ -163,12 +203,20 @@ describe('who-can: direct access', () => {
       `${rbac('Role', 'leak', 'rules: [{apiGroups: [""], resources: [secrets], resourceNames: [tomorrow], verbs: [get]}]')}${binding('leak', 'Role', 'leak', [g('system:authenticated')])}`,
       other,
     );
-    const r = await runCli(['who-can', 'tomorrow', '-n', other, '--direct-only'], { kubeconfig: useCluster().kubeconfig });
+    const r = await runCli(['who-can', 'tomorrow', '-n', other, '--direct-only'], {
+      kubeconfig: useCluster().kubeconfig,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Group\s+system:authenticated \(EVERYONE\)\s+<none>\s+get\s+direct/);
-    expect(r.stderr).toContain(`warning: secret ${other}/tomorrow does not exist: showing who could read it if it existed`);
-    expect(r.stderr).toContain(`warning: Group system:authenticated can read ${other}/tomorrow: that is EVERY authenticated user and ServiceAccount`);
-    const check = await runCli(['who-can', 'tomorrow', '-n', other, '--check', 'user:anyone'], { kubeconfig: useCluster().kubeconfig });
+    expect(r.stderr).toContain(
+      `warning: secret ${other}/tomorrow does not exist: showing who could read it if it existed`,
+    );
+    expect(r.stderr).toContain(
+      `warning: Group system:authenticated can read ${other}/tomorrow: that is EVERY authenticated user and ServiceAccount`,
+    );
+    const check = await runCli(['who-can', 'tomorrow', '-n', other, '--check', 'user:anyone'], {
+      kubeconfig: useCluster().kubeconfig,
+    });
     expect([check.code, check.stdout]).toEqual([0, 'yes\n']);
   });
 });
@@ -199,7 +247,9 @@ describe('who-can: indirect paths', () => {
     const yes = await runCli(['who-can', 'db', '-n', ns, '--check', `user:${P}-execer`], { kubeconfig });
     expect([yes.code, yes.stdout]).toEqual([0, 'yes\n']);
     expect(yes.stderr).toContain('exec: create via create pods/exec on pod/web-');
-    const no = await runCli(['who-can', 'db', '-n', ns, '--check', `user:${P}-execer`, '--direct-only'], { kubeconfig });
+    const no = await runCli(['who-can', 'db', '-n', ns, '--check', `user:${P}-execer`, '--direct-only'], {
+      kubeconfig,
+    });
     expect([no.code, no.stdout]).toEqual([1, 'no\n']);
   });
 });
@@ -227,11 +277,17 @@ describe('who-can: its own permissions', () => {
         `cannot tell whether secret ${ns}/db exists (listing secrets in namespace ${ns} is forbidden): showing who could read it`,
       ]),
     );
-    expect(r.stderr).toContain('warning: cannot list rolebindings.rbac.authorization.k8s.io in all namespaces (forbidden)');
+    expect(r.stderr).toContain(
+      'warning: cannot list rolebindings.rbac.authorization.k8s.io in all namespaces (forbidden)',
+    );
     // what it could see still answers
-    expect(doc.items.map(key)).toEqual(expect.arrayContaining([`direct User ${P}-alice get`, `direct User ${P}-carol watch`]));
+    expect(doc.items.map(key)).toEqual(
+      expect.arrayContaining([`direct User ${P}-alice get`, `direct User ${P}-carol watch`]),
+    );
     // the same through --as
-    const as = await runCli(['who-can', 'db', '-n', ns, '-o', 'json', '--as', user], { kubeconfig: useCluster().kubeconfig });
+    const as = await runCli(['who-can', 'db', '-n', ns, '-o', 'json', '--as', user], {
+      kubeconfig: useCluster().kubeconfig,
+    });
     expect(JSON.parse(as.stdout).metadata.warnings).toEqual(doc.metadata.warnings);
   });
 
@@ -245,13 +301,17 @@ describe('who-can: its own permissions', () => {
       const all = (await readAuditLog()).filter((e) => e.user.username === user && e.objectRef?.resource === 'secrets');
       return all.length > 0 ? all : undefined;
     });
-    expect([...new Set(events.map((e) => `${e.verb} ${e.requestURI.split('?')[0]}`))]).toEqual([`list /api/v1/namespaces/${ns}/secrets`]);
+    expect([...new Set(events.map((e) => `${e.verb} ${e.requestURI.split('?')[0]}`))]).toEqual([
+      `list /api/v1/namespaces/${ns}/secrets`,
+    ]);
   });
 
   it('rejects -A with a usage error', async () => {
     const r = await runCli(['who-can', 'db', '-A'], { kubeconfig: useCluster().kubeconfig });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('error: who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)',
+    );
   });
 });
 
@@ -259,9 +319,13 @@ describe('who-can: output', () => {
   it('never prints the value, in any format', async () => {
     for (const output of ['table', 'wide', 'json', 'yaml', 'name', 'dot', 'mermaid']) {
       for (const extra of [[], ['--verify', '--direct-only'], ['--all-paths']]) {
-        const r = await runCli(['who-can', 'db', '-n', ns, '-o', output, ...extra], { kubeconfig: useCluster().kubeconfig });
+        const r = await runCli(['who-can', 'db', '-n', ns, '-o', output, ...extra], {
+          kubeconfig: useCluster().kubeconfig,
+        });
         // --verify may meet another test file's binding mid-deletion (exit 2): not what this test is about
-        expect([0, ...(extra.includes('--verify') ? [2] : [])], `${output} ${extra.join(' ')}: ${r.stderr}`).toContain(r.code);
+        expect([0, ...(extra.includes('--verify') ? [2] : [])], `${output} ${extra.join(' ')}: ${r.stderr}`).toContain(
+          r.code,
+        );
         assertNoLeak([canary], r);
       }
     }
@@ -270,24 +334,41 @@ describe('who-can: output', () => {
   it('yaml, name, dot and mermaid carry the same answer', async () => {
     const kubeconfig = useCluster().kubeconfig;
     const { doc } = await json(['db', '-n', ns, '--direct-only']);
-    const y = yaml.load((await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'yaml'], { kubeconfig })).stdout) as any;
+    const y = yaml.load(
+      (await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'yaml'], { kubeconfig })).stdout,
+    ) as any;
     expect(y.items.map(key)).toEqual(doc.items.map(key));
-    const names = (await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'name'], { kubeconfig })).stdout.split('\n');
-    expect(names).toEqual(expect.arrayContaining([`user/${P}-alice`, `group/${P}-dbas`, `serviceaccount/${ns}/robot`, 'group/system:masters']));
+    const names = (
+      await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'name'], { kubeconfig })
+    ).stdout.split('\n');
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `user/${P}-alice`,
+        `group/${P}-dbas`,
+        `serviceaccount/${ns}/robot`,
+        'group/system:masters',
+      ]),
+    );
     const dot = (await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'dot'], { kubeconfig })).stdout;
     expect(dot).toContain(`"binding:RoleBinding/${ns}/alice" -> "role:Role/${ns}/reader"`);
-    const mermaid = (await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'mermaid'], { kubeconfig })).stdout;
+    const mermaid = (await runCli(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'mermaid'], { kubeconfig }))
+      .stdout;
     expect(mermaid).toContain(`("User ${P}-alice")`);
   });
 
   it('runs as the built bundle', async () => {
     ensureBundle();
-    const r = await runBuilt(['who-can', 'db', '-n', ns, '-o', 'json', '--verify'], { kubeconfig: useCluster().kubeconfig });
+    const r = await runBuilt(['who-can', 'db', '-n', ns, '-o', 'json', '--verify'], {
+      kubeconfig: useCluster().kubeconfig,
+    });
     expect([0, 2], r.stderr).toContain(r.code);
     assertNoLeak([canary], r);
     const doc = JSON.parse(r.stdout);
     expect(doc.kind).toBe('WhoCanReport');
     expect(doc.items.map(key)).toContain(`direct User ${P}-alice get`);
-    for (const row of doc.items.filter((i: any) => i.path === 'direct' && (i.subject.startsWith(P) || i.namespace === ns))) expect(row.verified).toBe('confirmed');
+    for (const row of doc.items.filter(
+      (i: any) => i.path === 'direct' && (i.subject.startsWith(P) || i.namespace === ns),
+    ))
+      expect(row.verified).toBe('confirmed');
   });
 });

@@ -17,7 +17,8 @@ export function binaryFormat(buf: Buffer): BinaryFormat {
     if (buf[4] !== 2) throw new Error('ELF: not 64-bit');
     return { format: 'ELF', arch: known(ELF_MACHINES, buf.readUInt16LE(18), 'ELF machine') };
   }
-  if (buf.readUInt32LE(0) === 0xfeedfacf) return { format: 'Mach-O', arch: known(MACHO_CPUS, buf.readUInt32LE(4), 'Mach-O cputype') };
+  if (buf.readUInt32LE(0) === 0xfeedfacf)
+    return { format: 'Mach-O', arch: known(MACHO_CPUS, buf.readUInt32LE(4), 'Mach-O cputype') };
   if (buf.toString('latin1', 0, 2) === 'MZ') {
     const pe = buf.readUInt32LE(0x3c);
     if (buf.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('MZ without a PE header');
@@ -37,7 +38,10 @@ export function peInfo(buf: Buffer): { subsystem: number; certificateTable: { of
   const optional = buf.readUInt32LE(0x3c) + 24;
   const directories = optional + (buf.readUInt16LE(optional) === 0x20b ? 112 : 96);
   const security = directories + 4 * 8;
-  return { subsystem: buf.readUInt16LE(optional + 68), certificateTable: { offset: buf.readUInt32LE(security), size: buf.readUInt32LE(security + 4) } };
+  return {
+    subsystem: buf.readUInt16LE(optional + 68),
+    certificateTable: { offset: buf.readUInt32LE(security), size: buf.readUInt32LE(security + 4) },
+  };
 }
 
 const LC_CODE_SIGNATURE = 0x1d;
@@ -70,7 +74,8 @@ export function machoSignature(buf: Buffer): CodeSignature | undefined {
 
 function readSignature(buf: Buffer, dataoff: number, datasize: number): CodeSignature {
   const blob = buf.subarray(dataoff, dataoff + datasize);
-  if (blob.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE) throw new Error('code signature: not an embedded signature superblob');
+  if (blob.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE)
+    throw new Error('code signature: not an embedded signature superblob');
   const count = blob.readUInt32BE(8);
   for (let i = 0; i < count; i++) {
     const type = blob.readUInt32BE(12 + i * 8);
@@ -90,7 +95,8 @@ function readCodeDirectory(buf: Buffer, cd: Buffer, dataoff: number): CodeSignat
   const hashSize = cd[36]!;
   const hashType = cd[37]!;
   const pageSize = 2 ** cd[39]!;
-  if (hashType !== HASH_SHA256 || hashSize !== 32) throw new Error(`code signature: hash type ${hashType} is not SHA-256`);
+  if (hashType !== HASH_SHA256 || hashSize !== 32)
+    throw new Error(`code signature: hash type ${hashType} is not SHA-256`);
   let badPages = 0;
   for (let i = 0; i < nCodeSlots; i++) {
     const page = buf.subarray(i * pageSize, Math.min((i + 1) * pageSize, codeLimit));

@@ -36,7 +36,8 @@ export function findLeaks(canaries: readonly string[], sources: readonly LeakSou
   for (const canary of canaries) {
     for (const pattern of leakPatterns(canary)) {
       for (const source of sources) {
-        if (source.text.includes(pattern)) found.push(`${source.name} contains ${pattern === canary ? 'the value' : 'the base64 of the value'}`);
+        if (source.text.includes(pattern))
+          found.push(`${source.name} contains ${pattern === canary ? 'the value' : 'the base64 of the value'}`);
       }
     }
   }
@@ -59,7 +60,10 @@ export function filesUnder(dir: string): LeakSource[] {
 }
 
 /** Throws when any canary shows up in the given output (stdout, stderr, files...). */
-export function assertNoLeak(canaries: readonly string[], sources: readonly LeakSource[] | { stdout: string; stderr: string }): void {
+export function assertNoLeak(
+  canaries: readonly string[],
+  sources: readonly LeakSource[] | { stdout: string; stderr: string },
+): void {
   const list = Array.isArray(sources)
     ? sources
     : [

@@ -63,7 +63,11 @@ export function startClusterRecorder(cluster: Cluster, runDir: string): ClusterR
 
   const watch = (path: string, resourceVersion?: string): void => {
     if (stopped) return;
-    const query = new URLSearchParams({ watch: '1', allowWatchBookmarks: 'true', ...(resourceVersion ? { resourceVersion } : {}) });
+    const query = new URLSearchParams({
+      watch: '1',
+      allowWatchBookmarks: 'true',
+      ...(resourceVersion ? { resourceVersion } : {}),
+    });
     let last = resourceVersion;
     let buffered = '';
     const req = request({ ...tls, method: 'GET', path: `${path}?${query}` }, (res) => {

@@ -50,7 +50,9 @@ export async function waitFor<T>(
       lastError = (e as Error).message;
     }
     if (Date.now() > deadline) {
-      throw new Error(`error: waiting for ${what} timed out after ${timeout / 1000}s${lastError ? `; last error: ${lastError}` : ''}`);
+      throw new Error(
+        `error: waiting for ${what} timed out after ${timeout / 1000}s${lastError ? `; last error: ${lastError}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, interval));
   }
@@ -62,7 +64,8 @@ export async function freshNamespace(prefix = 'test'): Promise<string> {
   const created = await api('POST', '/api/v1/namespaces', {
     body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [FRESH_NAMESPACE_LABEL]: 'true' } } },
   });
-  if (created.status !== 201) throw new Error(`error: create namespace ${name}: HTTP ${created.status} ${created.body?.message ?? ''}`);
+  if (created.status !== 201)
+    throw new Error(`error: create namespace ${name}: HTTP ${created.status} ${created.body?.message ?? ''}`);
   await waitFor(async () => (await api('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`)).status === 200, {
     what: `default ServiceAccount in namespace ${name}`,
   });
@@ -72,7 +75,8 @@ export async function freshNamespace(prefix = 'test'): Promise<string> {
 /** Deletes a namespace (does not wait for it to be gone). */
 export async function deleteNamespace(name: string): Promise<void> {
   const { status } = await api('DELETE', `/api/v1/namespaces/${name}`);
-  if (status !== 200 && status !== 202 && status !== 404) throw new Error(`error: delete namespace ${name}: HTTP ${status}`);
+  if (status !== 200 && status !== 202 && status !== 404)
+    throw new Error(`error: delete namespace ${name}: HTTP ${status}`);
 }
 
 function objectApi(kubeconfig: string, namespace?: string): KubernetesObjectApi {
@@ -125,12 +129,25 @@ export function asServiceAccount(namespace: string, name: string): Promise<strin
 }
 
 /** A kubeconfig holding a token from a TokenRequest bound to a pod (its claims carry pod, node and credential id). */
-export async function podBoundKubeconfig(namespace: string, serviceAccount: string, pod: { name: string; uid: string }): Promise<string> {
+export async function podBoundKubeconfig(
+  namespace: string,
+  serviceAccount: string,
+  pod: { name: string; uid: string },
+): Promise<string> {
   const cluster = useCluster();
-  const { status, body } = await api('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', ...pod } } },
-  });
-  if (status !== 201) throw new Error(`error: TokenRequest bound to pod ${pod.name}: HTTP ${status} ${body?.message ?? ''}`);
+  const { status, body } = await api(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', ...pod } },
+      },
+    },
+  );
+  if (status !== 201)
+    throw new Error(`error: TokenRequest bound to pod ${pod.name}: HTTP ${status} ${body?.message ?? ''}`);
   const file = join(cluster.dir, 'users', `sa-${namespace}-${serviceAccount}-${pod.name}.kubeconfig`);
   const config = {
     apiVersion: 'v1',
@@ -228,7 +245,11 @@ export async function kubectl(
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code, signal) =>
-      resolve({ stdout, stderr: signal ? `${stderr}killed by ${signal} (timeout ${timeout} ms)` : stderr, code: code ?? 1 }),
+      resolve({
+        stdout,
+        stderr: signal ? `${stderr}killed by ${signal} (timeout ${timeout} ms)` : stderr,
+        code: code ?? 1,
+      }),
     );
     child.stdin.end(input ?? '');
   });

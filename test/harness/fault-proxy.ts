@@ -42,11 +42,15 @@ interface AdminKubeconfig {
 
 export async function startFaultProxy(cluster: Cluster): Promise<FaultProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'fault-proxy-'));
-  const serving = await makeCert(dir, { cert: cluster.caCert, key: cluster.caKey }, {
-    name: 'proxy',
-    commonName: 'fault-proxy',
-    server: { dns: ['localhost'], ips: ['127.0.0.1'] },
-  });
+  const serving = await makeCert(
+    dir,
+    { cert: cluster.caCert, key: cluster.caKey },
+    {
+      name: 'proxy',
+      commonName: 'fault-proxy',
+      server: { dns: ['localhost'], ips: ['127.0.0.1'] },
+    },
+  );
   const admin = JSON.parse(readFileSync(cluster.kubeconfig, 'utf8')) as AdminKubeconfig;
   const upstream = new URL(admin.clusters[0]!.cluster.server);
   const tls = {
@@ -71,38 +75,48 @@ export async function startFaultProxy(cluster: Cluster): Promise<FaultProxy> {
     up.end(body);
   };
 
-  const server: Server = createServer({ cert: readFileSync(serving.cert), key: readFileSync(serving.key) }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const line = `${req.method} ${req.url}`;
-      requests.push(line);
-      const rule = rules.find((r) => r.times > 0 && r.match.test(line));
-      if (!rule) return forward(req, res, Buffer.concat(chunks));
-      rule.times--;
-      faults.push(`${rule.kind} ${line}`);
-      const status = (code: number, reason: string, extra: Record<string, string> = {}) => {
-        const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `injected ${code}`, reason, code });
-        res.writeHead(code, { 'Content-Type': 'application/json', ...extra });
-        res.end(body);
-      };
-      switch (rule.kind) {
-        case '429':
-          return status(429, 'TooManyRequests', { 'Retry-After': '1' });
-        case '500':
-          return status(500, 'InternalError');
-        case '503':
-          return status(503, 'ServiceUnavailable');
-        case 'reset':
-          return req.socket.destroy();
-        case 'slow': {
-          const timer = setTimeout(() => forward(req, res, Buffer.concat(chunks)), rule.delayMs ?? 5_000);
-          res.on('close', () => clearTimeout(timer));
-          return;
+  const server: Server = createServer(
+    { cert: readFileSync(serving.cert), key: readFileSync(serving.key) },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const line = `${req.method} ${req.url}`;
+        requests.push(line);
+        const rule = rules.find((r) => r.times > 0 && r.match.test(line));
+        if (!rule) return forward(req, res, Buffer.concat(chunks));
+        rule.times--;
+        faults.push(`${rule.kind} ${line}`);
+        const status = (code: number, reason: string, extra: Record<string, string> = {}) => {
+          const body = JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            message: `injected ${code}`,
+            reason,
+            code,
+          });
+          res.writeHead(code, { 'Content-Type': 'application/json', ...extra });
+          res.end(body);
+        };
+        switch (rule.kind) {
+          case '429':
+            return status(429, 'TooManyRequests', { 'Retry-After': '1' });
+          case '500':
+            return status(500, 'InternalError');
+          case '503':
+            return status(503, 'ServiceUnavailable');
+          case 'reset':
+            return req.socket.destroy();
+          case 'slow': {
+            const timer = setTimeout(() => forward(req, res, Buffer.concat(chunks)), rule.delayMs ?? 5_000);
+            res.on('close', () => clearTimeout(timer));
+            return;
+          }
         }
-      }
-    });
-  });
+      });
+    },
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const kubeconfig = await writeKubeconfig(join(dir, 'proxy.kubeconfig'), {

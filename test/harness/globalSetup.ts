@@ -26,7 +26,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   try {
     cluster = await up({ name: 'vitest', log: (line) => process.stderr.write(`[cluster] ${line}\n`) });
   } catch (e) {
-    throw new Error(e instanceof ClusterError ? e.format() : `error: cluster up: ${(e as Error).message}`, { cause: e });
+    throw new Error(e instanceof ClusterError ? e.format() : `error: cluster up: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   process.stderr.write(`[cluster] ready in ${cluster.startupSeconds}s: ${cluster.dir}\n`);
   project.provide('cluster', cluster);

@@ -23,7 +23,10 @@ export function recordOutput(result: { stdout: string; stderr: string }): void {
   const dir = runDir();
   if (!dir) return;
   mkdirSync(join(dir, 'outputs'), { recursive: true });
-  writeFileSync(join(dir, 'outputs', `${process.pid}-${++outputs}.txt`), `${result.stdout}\n--- stderr\n${result.stderr}`);
+  writeFileSync(
+    join(dir, 'outputs', `${process.pid}-${++outputs}.txt`),
+    `${result.stdout}\n--- stderr\n${result.stderr}`,
+  );
 }
 
 /** A directory the tool wrote files into: scanned at the end as it is then. */
@@ -43,7 +46,11 @@ export interface ScanResult {
 /** Looks for every recorded canary in everything recorded. */
 export function scanRun(dir: string): ScanResult {
   const read = (name: string): string[] =>
-    existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l !== '') : [];
+    existsSync(join(dir, name))
+      ? readFileSync(join(dir, name), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
   const canaries = [...new Set(read('canaries'))];
   const sources: LeakSource[] = [];
   const outputsDir = join(dir, 'outputs');
@@ -58,5 +65,11 @@ export function scanRun(dir: string): ScanResult {
   }
   const objects = read('cluster-objects.jsonl');
   objects.forEach((line, i) => sources.push({ name: `cluster object ${i}: ${line.slice(0, 120)}`, text: line }));
-  return { canaries: canaries.length, outputs: outputFiles.length, files, clusterObjects: objects.length, leaks: findLeaks(canaries, sources) };
+  return {
+    canaries: canaries.length,
+    outputs: outputFiles.length,
+    files,
+    clusterObjects: objects.length,
+    leaks: findLeaks(canaries, sources),
+  };
 }

@@ -11,7 +11,9 @@ import { recordOutput } from './run-record.js';
 
 /** The bundle, the binary, or kubectl running it as a plugin (not kubectl's own output of test fixtures). */
 const isTheTool = (cmd: string, args: readonly string[]): boolean =>
-  /kubectl-secrets(\.cjs)?$/.test(cmd) || /kubectl-secrets(\.cjs)?$/.test(args[0] ?? '') || (/kubectl$/.test(cmd) && args[0] === 'secrets');
+  /kubectl-secrets(\.cjs)?$/.test(cmd) ||
+  /kubectl-secrets(\.cjs)?$/.test(args[0] ?? '') ||
+  (/kubectl$/.test(cmd) && args[0] === 'secrets');
 
 export interface CliResult {
   code: number;
@@ -63,7 +65,9 @@ class Capture implements Writer {
 export async function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   const stdout = new Capture(opts.tty === true);
   const stderr = new Capture(opts.tty === true);
-  const stdin = Object.assign(Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin as string)]), { isTTY: opts.tty === true });
+  const stdin = Object.assign(Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin as string)]), {
+    isTTY: opts.tty === true,
+  });
   const io: IO = { stdout, stderr, stdin, env: environment(opts) };
   const code = await main(args, io, COMMANDS);
   recordOutput({ stdout: stdout.text, stderr: stderr.text });
@@ -76,19 +80,40 @@ export function runBuilt(
   opts: CliOptions & { binary?: boolean; cwd?: string; uid?: number; gid?: number } = {},
 ): Promise<CliResult> {
   const file = opts.binary ? BINARY : BUNDLE;
-  if (!existsSync(file)) throw new Error(`error: ${file} is missing: run npm run build${opts.binary ? ' && npm run package' : ''}`);
+  if (!existsSync(file))
+    throw new Error(`error: ${file} is missing: run npm run build${opts.binary ? ' && npm run package' : ''}`);
   const [cmd, argv] = opts.binary ? [file, [...args]] : [process.execPath, [file, ...args]];
-  return runProcess(cmd, argv, { env: environment(opts), stdin: opts.stdin, cwd: opts.cwd, uid: opts.uid, gid: opts.gid });
+  return runProcess(cmd, argv, {
+    env: environment(opts),
+    stdin: opts.stdin,
+    cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
+  });
 }
 
 export function runProcess(
   cmd: string,
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; stdin?: string | Buffer | undefined; cwd?: string | undefined; uid?: number | undefined; gid?: number | undefined } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    stdin?: string | Buffer | undefined;
+    cwd?: string | undefined;
+    uid?: number | undefined;
+    gid?: number | undefined;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const ids = { ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}) };
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
+    const ids = {
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    };
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd ?? REPO,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...ids,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -13,14 +13,17 @@ beforeAll(() => {
   ensureBundle();
   kubeconfig = join(mkdtempSync(join(tmpdir(), 'bundle-runtime-')), 'config');
   // Port 1 refuses at once: the command loads the client and fails with its own one-line error.
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
-    'users: [{name: u, user: {token: not-a-secret}}]',
-    'contexts: [{name: x, context: {cluster: c, user: u}}]',
-    'current-context: x',
-  ].join('\n'));
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: u, user: {token: not-a-secret}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u}}]',
+      'current-context: x',
+    ].join('\n'),
+  );
 }, 60_000);
 
 describe('bundle on the pinned Node.js', () => {

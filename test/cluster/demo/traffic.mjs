@@ -3,7 +3,14 @@
 // ServiceAccount read. Prints one line per request (never a Secret value).
 //   node test/cluster/demo/traffic.mjs [CLUSTER_DIR]
 // CLUSTER_DIR defaults to $KUBECTL_SECRETS_TEST_CLUSTER, else the only running cluster.
-import { apiRequest, isRunning, listClusters, loadCluster, makeUserKubeconfig, serviceAccountKubeconfig } from '../cluster.mjs';
+import {
+  apiRequest,
+  isRunning,
+  listClusters,
+  loadCluster,
+  makeUserKubeconfig,
+  serviceAccountKubeconfig,
+} from '../cluster.mjs';
 
 async function findCluster() {
   const dir = process.argv[2] ?? process.env.KUBECTL_SECRETS_TEST_CLUSTER;

@@ -44,7 +44,10 @@ function join(reads: SecretRead[]) {
   const answer = analyze(fixture, { includeSystem: true });
   const ledger = new AccessLedger();
   for (const r of reads) ledger.add(r);
-  const expected = { serviceAccounts: new Map([[`${NS}/web`, 'Deployment/web']]), nodes: new Map([['n1', ['Deployment/web']]]) };
+  const expected = {
+    serviceAccounts: new Map([[`${NS}/web`, 'Deployment/web']]),
+    nodes: new Map([['n1', ['Deployment/web']]]),
+  };
   return { subjects: joinAccess({ rows: answer.rows, ledger, expected }), ledger, rows: answer.rows };
 }
 
@@ -54,20 +57,31 @@ describe('joinAccess', () => {
   const reads = [
     req('alice'),
     req('alice', { verb: 'list', scope: 'namespace-wide', name: null }),
-    req('admin', { impersonatedUser: 'alice', impersonatedGroups: ['system:authenticated'], groups: ['system:masters'] }),
+    req('admin', {
+      impersonatedUser: 'alice',
+      impersonatedGroups: ['system:authenticated'],
+      groups: ['system:masters'],
+    }),
     req('frank', { impersonatedUser: 'alice' }),
     req('carol', { verb: 'list', scope: 'cluster-wide', namespace: null, name: null }),
     req('mallory', { code: 403, denied: true }),
     req('mallory', { code: 403, denied: true }),
     req('kubernetes-admin', { groups: ['system:masters', 'system:authenticated'] }),
-    req(`system:serviceaccount:${NS}:web`, { pod: 'web-0', node: 'n1', credentialId: 'JTI=abc', groups: ['system:serviceaccounts'] }),
+    req(`system:serviceaccount:${NS}:web`, {
+      pod: 'web-0',
+      node: 'n1',
+      credentialId: 'JTI=abc',
+      groups: ['system:serviceaccounts'],
+    }),
     req('system:node:n1', { verb: 'watch', scope: 'field-selected', groups: ['system:nodes'] }),
     req('system:kube-controller-manager', { verb: 'watch', scope: 'cluster-wide', namespace: null, name: null }),
   ];
 
   it('gives every subject its verdict', () => {
     const { subjects } = join(reads);
-    const verdicts = Object.fromEntries(subjects.map((s) => [s.kind === 'ServiceAccount' ? `${s.namespace}/${s.name}` : s.name, s.verdict]));
+    const verdicts = Object.fromEntries(
+      subjects.map((s) => [s.kind === 'ServiceAccount' ? `${s.namespace}/${s.name}` : s.name, s.verdict]),
+    );
     expect(verdicts).toMatchObject({
       alice: 'authorised',
       bob: 'unused',
@@ -89,32 +103,60 @@ describe('joinAccess', () => {
     expect(alice.reads).toBe(4);
     expect(alice.verbs).toEqual(['get', 'list']);
     expect(alice.impersonation).toEqual(['by admin', 'by frank']);
-    expect(pick(subjects, 'frank')).toMatchObject({ reads: 1, impersonation: ['as alice'], paths: [expect.objectContaining({ path: 'impersonate' })] });
+    expect(pick(subjects, 'frank')).toMatchObject({
+      reads: 1,
+      impersonation: ['as alice'],
+      paths: [expect.objectContaining({ path: 'impersonate' })],
+    });
     expect(pick(subjects, 'carol')).toMatchObject({ reads: 1, canRead: false, scopes: ['cluster-wide'] });
-    expect(pick(subjects, 'mallory')).toMatchObject({ reads: 0, denied: 2, firstRead: null, lastDenied: expect.any(String) });
+    expect(pick(subjects, 'mallory')).toMatchObject({
+      reads: 0,
+      denied: 2,
+      firstRead: null,
+      lastDenied: expect.any(String),
+    });
   });
 
   it('names the pod, node and credential of a ServiceAccount read', () => {
     const web = pick(join(reads).subjects, 'web');
-    expect(web).toMatchObject({ pods: [`${NS}/web-0`], nodes: ['n1'], credentialIds: ['JTI=abc'], expected: 'ServiceAccount of Deployment/web' });
+    expect(web).toMatchObject({
+      pods: [`${NS}/web-0`],
+      nodes: ['n1'],
+      credentialIds: ['JTI=abc'],
+      expected: 'ServiceAccount of Deployment/web',
+    });
   });
 
   it('judges users in system:masters by the groups the log gives', () => {
     const admin = pick(join(reads).subjects, 'kubernetes-admin');
-    expect(admin).toMatchObject({ canRead: true, direct: true, paths: [expect.objectContaining({ memberOf: 'system:masters' })] });
+    expect(admin).toMatchObject({
+      canRead: true,
+      direct: true,
+      paths: [expect.objectContaining({ memberOf: 'system:masters' })],
+    });
   });
 
   it('keeps the timeline in time order and marks control-plane requests', () => {
     const { ledger } = join([...reads].reverse());
     const times = ledger.timeline().map((t) => t.time);
     expect(times).toEqual([...times].sort());
-    expect(ledger.timeline().filter((t) => t.controlPlane).map((t) => t.subject)).toEqual(['system:kube-controller-manager']);
-    expect(ledger.timeline().find((t) => t.subject === 'frank as alice')).toMatchObject({ outcome: 'read', verb: 'get' });
+    expect(
+      ledger
+        .timeline()
+        .filter((t) => t.controlPlane)
+        .map((t) => t.subject),
+    ).toEqual(['system:kube-controller-manager']);
+    expect(ledger.timeline().find((t) => t.subject === 'frank as alice')).toMatchObject({
+      outcome: 'read',
+      verb: 'get',
+    });
   });
 
   it('marks who-can rows without reads unused (who-can --log)', () => {
     const { rows, ledger } = join(reads);
-    const byName = Object.fromEntries(rows.filter((r) => r.path === 'direct').map((r) => [r.subject, rowReads(r, ledger)]));
+    const byName = Object.fromEntries(
+      rows.filter((r) => r.path === 'direct').map((r) => [r.subject, rowReads(r, ledger)]),
+    );
     expect(byName['alice']).toMatchObject({ reads: 4, unused: false });
     expect(byName['bob']).toMatchObject({ reads: 0, unused: true, lastRead: null });
     expect(byName['system:masters']).toMatchObject({ reads: 1, unused: false });

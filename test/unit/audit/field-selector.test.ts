@@ -5,7 +5,9 @@ describe('fieldSelectedName', () => {
   it('reads metadata.name=NAME however it is encoded', () => {
     expect(fieldSelectedName('/api/v1/namespaces/a/secrets?fieldSelector=metadata.name%3Ddb&watch=true')).toBe('db');
     expect(fieldSelectedName('/api/v1/namespaces/a/secrets?limit=500&fieldSelector=metadata.name%3D%3Ddb')).toBe('db');
-    expect(fieldSelectedName('/api/v1/namespaces/a/secrets?fieldSelector=type%3DOpaque%2Cmetadata.name%3Ddb')).toBe('db');
+    expect(fieldSelectedName('/api/v1/namespaces/a/secrets?fieldSelector=type%3DOpaque%2Cmetadata.name%3Ddb')).toBe(
+      'db',
+    );
     expect(fieldSelectedName('/api/v1/namespaces/a/secrets?fieldSelector=metadata.name=db')).toBe('db');
   });
 

@@ -18,7 +18,13 @@ describe('FinishedRequests', () => {
     const table = new FinishedRequests();
     table.set('A0000001-0000-4000-8000-00000000000F', 1, 3);
     expect(table.get('a0000001-0000-4000-8000-00000000000f', 1)).toBe(3);
-    for (const id of ['abcde12345', 'k8s-nonmatch-0001', 'a0000001-0000-4000-8000-00000000000g', 'a0000001x0000-4000-8000-00000000000f', '']) {
+    for (const id of [
+      'abcde12345',
+      'k8s-nonmatch-0001',
+      'a0000001-0000-4000-8000-00000000000g',
+      'a0000001x0000-4000-8000-00000000000f',
+      '',
+    ]) {
       expect(table.get(id, 1)).toBe(-1);
       table.set(id, 1, 5);
       expect(table.get(id, 1)).toBe(5);

@@ -26,10 +26,14 @@ const SIZES = [1, 2, 5, 13, 4096];
 
 describe('JsonSplitter', () => {
   it('yields the elements of a top-level array, pretty-printed', () => {
-    const text = JSON.stringify([{ a: 1, s: 'x"}]{[\\' }, { b: 'secrets' }, [1, 2]], null, 2) + '\n';
+    const text = `${JSON.stringify([{ a: 1, s: 'x"}]{[\\' }, { b: 'secrets' }, [1, 2]], null, 2)}\n`;
     for (const size of SIZES) {
       const { events, lines } = split(text, size);
-      expect(events.map((e) => e.replace(/\s+/g, ''))).toEqual(['2:{"a":1,"s":"x\\"}]{[\\\\"}', '6*:{"b":"secrets"}', '9:[1,2]']);
+      expect(events.map((e) => e.replace(/\s+/g, ''))).toEqual([
+        '2:{"a":1,"s":"x\\"}]{[\\\\"}',
+        '6*:{"b":"secrets"}',
+        '9:[1,2]',
+      ]);
       expect(lines).toBe(text.split('\n').length - 1);
     }
   });

@@ -6,7 +6,9 @@ import { fixtureInput } from './memory-input.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const keys = async (options: Parameters<typeof runAudit>[1]) =>
-  (await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { now: NOW, ...options })).rows.map((r) => `${r.key}=${r.count}`);
+  (await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { now: NOW, ...options })).rows.map(
+    (r) => `${r.key}=${r.count}`,
+  );
 
 describe('time bounds', () => {
   it('takes durations back from now, RFC3339 times and dates', () => {
@@ -40,7 +42,10 @@ describe('filters', () => {
       'system:serviceaccount:prod:api=1',
     ]);
     // carol's list was field-selected to api-token: it never returned db-password
-    expect(await keys({ name: 'db-password', namespace: 'staging', includeSystem: true })).toEqual(['alice@example.com=1', 'system:kube-controller-manager=1']);
+    expect(await keys({ name: 'db-password', namespace: 'staging', includeSystem: true })).toEqual([
+      'alice@example.com=1',
+      'system:kube-controller-manager=1',
+    ]);
   });
 
   it('since/until keep requests received within the window (inclusive)', async () => {
@@ -53,12 +58,16 @@ describe('filters', () => {
   });
 
   it('user matches a case-insensitive part of the user or of the impersonated user', async () => {
-    expect(await keys({ user: 'SERVICEACCOUNT:PROD:API' })).toEqual(['kubernetes-admin as system:serviceaccount:prod:api=1', 'system:serviceaccount:prod:api=1']);
+    expect(await keys({ user: 'SERVICEACCOUNT:PROD:API' })).toEqual([
+      'kubernetes-admin as system:serviceaccount:prod:api=1',
+      'system:serviceaccount:prod:api=1',
+    ]);
     expect(await keys({ user: 'alice' })).toEqual(['alice@example.com=2']);
   });
 
   it('user is judged on the whole request: the RequestReceived stage of an impersonated request, naming only the impersonator, counts too', async () => {
-    const totals = async (user: string) => (await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { now: NOW, user })).totals;
+    const totals = async (user: string) =>
+      (await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { now: NOW, user })).totals;
     // "kubernetes-admin as system:serviceaccount:prod:api": logged at RequestReceived (no impersonatedUser yet) and ResponseComplete
     expect(await totals('kubernetes-admin')).toMatchObject({ requests: 1, events: 2 });
     // the same request found by its impersonated user, and the ServiceAccount's own list (one stage)
@@ -66,7 +75,11 @@ describe('filters', () => {
   });
 
   it('verbs and deniedOnly', async () => {
-    expect(await keys({ verbs: ['list'], includeSystem: true })).toEqual(['oidc:carol=1', 'system:kube-controller-manager=1', 'system:serviceaccount:prod:api=1']);
+    expect(await keys({ verbs: ['list'], includeSystem: true })).toEqual([
+      'oidc:carol=1',
+      'system:kube-controller-manager=1',
+      'system:serviceaccount:prod:api=1',
+    ]);
     expect(await keys({ deniedOnly: true })).toEqual(['bob@example.com=1']);
   });
 });
@@ -75,14 +88,23 @@ describe('groupings', () => {
   it('sums kubelets and control-plane components into one last row unless asked to list them', async () => {
     const report = await runAudit([fixtureInput('k8s-v1-multistage.jsonl')]);
     const last = report.rows.at(-1)!;
-    expect(last).toMatchObject({ key: '(system) 1 kubelet, 1 control-plane', count: 2, system: { kubelets: 1, controlPlane: 1 }, verbs: ['list', 'watch'] });
+    expect(last).toMatchObject({
+      key: '(system) 1 kubelet, 1 control-plane',
+      count: 2,
+      system: { kubelets: 1, controlPlane: 1 },
+      verbs: ['list', 'watch'],
+    });
     expect(report.rows.filter((r) => r.system)).toHaveLength(1);
     expect(report.totals.system).toBe(2);
   });
 
   it('by secret, verb, source and user agent', async () => {
     const by = async (groupBy: 'secret' | 'verb' | 'source' | 'user-agent') =>
-      (await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { groupBy, includeSystem: true })).rows.map((r) => [r.key, r.count, r.denied]);
+      (await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { groupBy, includeSystem: true })).rows.map((r) => [
+        r.key,
+        r.count,
+        r.denied,
+      ]);
     expect(await by('secret')).toEqual([
       ['prod/db-password', 4, 1],
       ['*/*', 1, 0],
@@ -100,12 +122,20 @@ describe('groupings', () => {
   });
 
   it('each row carries first and last seen, and the subjects, sources and agents behind it', async () => {
-    const report = await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], { groupBy: 'secret', includeSystem: true });
+    const report = await runAudit([fixtureInput('k8s-v1-multistage.jsonl')], {
+      groupBy: 'secret',
+      includeSystem: true,
+    });
     expect(report.rows[0]).toMatchObject({
       key: 'prod/db-password',
       firstSeen: '2025-06-01T10:00:00.000Z',
       lastSeen: '2025-06-01T10:05:00.000Z',
-      subjects: ['alice@example.com', 'bob@example.com', 'kubernetes-admin as system:serviceaccount:prod:api', 'system:node:node-1'],
+      subjects: [
+        'alice@example.com',
+        'bob@example.com',
+        'kubernetes-admin as system:serviceaccount:prod:api',
+        'system:node:node-1',
+      ],
       scopes: ['named', 'field-selected'],
       sourceIPs: ['10.0.0.5', '10.0.1.11', '203.0.113.10', '203.0.113.11'],
     });

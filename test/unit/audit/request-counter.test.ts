@@ -35,7 +35,11 @@ function count(reads: SecretRead[]) {
 
 describe('RequestCounter', () => {
   it('hands a request on once, at its final stage, with that stage’s outcome and the earliest time', () => {
-    const { handed } = count([read({ stageRank: 0, code: null, time: 900 }), read({ stageRank: 1, code: null }), read({ code: 403, denied: true, time: 1100 })]);
+    const { handed } = count([
+      read({ stageRank: 0, code: null, time: 900 }),
+      read({ stageRank: 1, code: null }),
+      read({ code: 403, denied: true, time: 1100 }),
+    ]);
     expect(handed).toEqual([[read({ code: 403, denied: true, time: 900 }), 0b111]]);
   });
 
@@ -51,7 +55,12 @@ describe('RequestCounter', () => {
   });
 
   it('keeps requests that share an auditID but not their verb, user or target apart', () => {
-    const { handed } = count([read({}), read({ user: 'other' }), read({ name: 'other' }), read({ verb: 'list', name: null, scope: 'namespace-wide' })]);
+    const { handed } = count([
+      read({}),
+      read({ user: 'other' }),
+      read({ name: 'other' }),
+      read({ verb: 'list', name: null, scope: 'namespace-wide' }),
+    ]);
     expect(handed).toHaveLength(4);
   });
 

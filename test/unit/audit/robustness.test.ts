@@ -25,13 +25,19 @@ describe('damaged input is skipped and counted, never fatal', () => {
     // cut after objectRef: enough to tell it may read a Secret
     const cut = (line: string) => line.slice(0, line.indexOf('"responseStatus"') + 5);
     const malformed = `${cut(read('id-2'))}}}`;
-    const nonUtf8 = Buffer.concat([Buffer.from(read('id-3').slice(0, 100)), Buffer.from([0xff, 0xfe]), Buffer.from(read('id-3').slice(100))]);
+    const nonUtf8 = Buffer.concat([
+      Buffer.from(read('id-3').slice(0, 100)),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(read('id-3').slice(100)),
+    ]);
     const huge = read('id-4', 'x'.repeat(3000));
     const unfinished = read('id-5').slice(0, 120);
     const content = Buffer.concat([
       Buffer.from(`${good}\n${malformed}\n`),
       nonUtf8,
-      Buffer.from(`\n{"kind":"Event","auditID":"not-about-anything"}\nthis line is not JSON and never mentions them\n${huge}\n${read('id-6')}\n${unfinished}`),
+      Buffer.from(
+        `\n{"kind":"Event","auditID":"not-about-anything"}\nthis line is not JSON and never mentions them\n${huge}\n${read('id-6')}\n${unfinished}`,
+      ),
     ]);
     for (const chunkBytes of [64, 333, 1 << 20]) {
       const report = await runAudit([memoryInput('damaged.log', content, chunkBytes)], { maxLineBytes: 2048 });
@@ -61,7 +67,11 @@ describe('damaged input is skipped and counted, never fatal', () => {
   });
 
   it('counts empty inputs (and blank ones) as empty files', async () => {
-    const report = await runAudit([memoryInput('empty.log', ''), memoryInput('blank.log', '\n\r\n\n'), memoryInput('ok.log', `${read('id-1')}\n`)]);
+    const report = await runAudit([
+      memoryInput('empty.log', ''),
+      memoryInput('blank.log', '\n\r\n\n'),
+      memoryInput('ok.log', `${read('id-1')}\n`),
+    ]);
     expect(report.skipped.emptyFiles).toBe(2);
     expect(report.inputs.map((i) => i.format)).toEqual(['empty', 'empty', 'k8s-v1']);
     expect(report.totals.requests).toBe(1);
@@ -75,7 +85,9 @@ describe('damaged input is skipped and counted, never fatal', () => {
 
   it('skips a line far over the cap without keeping it, then reads on', async () => {
     const big = `{"kind":"Event","note":"${'secrets '.repeat(300_000)}"}`;
-    const report = await runAudit([memoryInput('big.log', `${big}\n${read('id-1')}\n`, 64 * 1024)], { maxLineBytes: 1 << 20 });
+    const report = await runAudit([memoryInput('big.log', `${big}\n${read('id-1')}\n`, 64 * 1024)], {
+      maxLineBytes: 1 << 20,
+    });
     expect(report.skipped.huge).toBe(1);
     expect(report.skipped.firstLineNumbers).toEqual([{ file: 'big.log', line: 1, reason: 'huge' }]);
     expect(report.totals.requests).toBe(1);
@@ -92,7 +104,11 @@ describe('damaged input is skipped and counted, never fatal', () => {
     };
     const report = await runAudit([failing, memoryInput('ok.log', `${read('id-2')}\n`)]);
     expect(report.totals.requests).toBe(2);
-    expect(report.warnings).toEqual([expect.stringMatching(/^broken\.log\.gz: cannot read: unexpected end of file, at byte \d+; the rest of this file was not read$/)]);
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^broken\.log\.gz: cannot read: unexpected end of file, at byte \d+; the rest of this file was not read$/,
+      ),
+    ]);
     expect(report.inputs[0]!.readError).toMatchObject({ bytesRead: expect.any(Number), compressedOffset: null });
   });
 
@@ -106,11 +122,17 @@ describe('damaged input is skipped and counted, never fatal', () => {
 describe('fuzzed input never throws', () => {
   const random = (() => {
     let s = 12345;
-    return () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    return () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   })();
   const bases = [
     Buffer.from(`${read('f-1')}\n${read('f-2', 'x', 'bob')}\n`),
-    Buffer.from(JSON.stringify({ records: [{ category: 'kube-audit', properties: { log: read('f-4') } }, JSON.parse(read('f-5'))] }, null, 2)),
+    Buffer.from(
+      JSON.stringify(
+        { records: [{ category: 'kube-audit', properties: { log: read('f-4') } }, JSON.parse(read('f-5'))] },
+        null,
+        2,
+      ),
+    ),
   ];
   const odd = [null, 5, 'str', [], {}, [1, 'a'], { a: [null] }, true];
 
@@ -124,14 +146,46 @@ describe('fuzzed input never throws', () => {
 
   it('fields of unexpected types, in every envelope', async () => {
     const event = JSON.parse(read('f-3')) as Record<string, unknown>;
-    const paths = ['verb', 'auditID', 'stage', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'annotations', 'requestURI', 'requestReceivedTimestamp'];
+    const paths = [
+      'verb',
+      'auditID',
+      'stage',
+      'user',
+      'impersonatedUser',
+      'sourceIPs',
+      'userAgent',
+      'objectRef',
+      'responseStatus',
+      'annotations',
+      'requestURI',
+      'requestReceivedTimestamp',
+    ];
     const lines: string[] = [];
     for (const path of paths) {
       for (const value of odd) {
         const e = { ...event, [path]: value };
-        lines.push(JSON.stringify(e), JSON.stringify({ category: 'kube-audit', properties: { log: JSON.stringify(e) } }), JSON.stringify({ message: JSON.stringify(e) }));
-        lines.push(JSON.stringify({ protoPayload: { methodName: 'io.k8s.core.v1.secrets.get', resourceName: value, authenticationInfo: value, status: value, requestMetadata: value }, operation: value }));
-        lines.push(JSON.stringify({ records: value }), JSON.stringify({ properties: { log: value }, category: value }), JSON.stringify({ message: value, secrets: 1 }));
+        lines.push(
+          JSON.stringify(e),
+          JSON.stringify({ category: 'kube-audit', properties: { log: JSON.stringify(e) } }),
+          JSON.stringify({ message: JSON.stringify(e) }),
+        );
+        lines.push(
+          JSON.stringify({
+            protoPayload: {
+              methodName: 'io.k8s.core.v1.secrets.get',
+              resourceName: value,
+              authenticationInfo: value,
+              status: value,
+              requestMetadata: value,
+            },
+            operation: value,
+          }),
+        );
+        lines.push(
+          JSON.stringify({ records: value }),
+          JSON.stringify({ properties: { log: value }, category: value }),
+          JSON.stringify({ message: value, secrets: 1 }),
+        );
       }
     }
     const report = await runAudit([memoryInput('types.log', lines.join('\n'))], { includeSystem: true });

@@ -14,7 +14,6 @@ export interface TrickyLog {
   planted: { malformed: number; nonUtf8: number; huge: number; incompleteLastLine: number; emptyFiles: number };
 }
 
-
 const NAMES = ['db-password', 'api-token', 'tls'];
 const NAMESPACES = ['prod', 'staging'];
 
@@ -44,20 +43,32 @@ export function trickyLog(seed: number, requests: number, maxLineBytes: number):
           ? {
               username: `system:serviceaccount:${ns ?? 'prod'}:app`,
               groups: ['system:serviceaccounts'],
-              extra: { 'authentication.kubernetes.io/pod-name': [`app-${i}`], 'authentication.kubernetes.io/node-name': ['node-1'] },
+              extra: {
+                'authentication.kubernetes.io/pod-name': [`app-${i}`],
+                'authentication.kubernetes.io/node-name': ['node-1'],
+              },
             }
           : who === 2
             ? { username: 'system:kube-controller-manager', groups: [] }
             : { username: pick(['alice', 'bob', 'carol@example.com']), groups: ['system:authenticated'] };
-    const impersonated = who >= 3 && random() < 0.2 ? { username: pick(['dave', 'system:serviceaccount:prod:app']) } : undefined;
+    const impersonated =
+      who >= 3 && random() < 0.2 ? { username: pick(['dave', 'system:serviceaccount:prod:app']) } : undefined;
     const denied = random() < 0.15;
-    const uri =
-      `/api/v1/${ns ? `namespaces/${ns}/` : ''}${resource}` +
-      (verb === 'get' || verb === 'delete' ? `/${name}` : '') +
-      (selected ? `?fieldSelector=metadata.name%3D${selected}` : '') +
-      (verb === 'watch' ? `${selected ? '&' : '?'}watch=true` : '');
-    const objectRef = { resource, ...(ns ? { namespace: ns } : {}), ...(verb === 'get' || verb === 'delete' || selected ? { name: selected ?? name } : {}), apiVersion: 'v1' };
-    const stageNames = verb === 'watch' ? ['RequestReceived', 'ResponseStarted', 'ResponseComplete'] : ['RequestReceived', 'ResponseComplete'];
+    const uri = `/api/v1/${ns ? `namespaces/${ns}/` : ''}${resource}${
+      verb === 'get' || verb === 'delete' ? `/${name}` : ''
+    }${
+      selected ? `?fieldSelector=metadata.name%3D${selected}` : ''
+    }${verb === 'watch' ? `${selected ? '&' : '?'}watch=true` : ''}`;
+    const objectRef = {
+      resource,
+      ...(ns ? { namespace: ns } : {}),
+      ...(verb === 'get' || verb === 'delete' || selected ? { name: selected ?? name } : {}),
+      apiVersion: 'v1',
+    };
+    const stageNames =
+      verb === 'watch'
+        ? ['RequestReceived', 'ResponseStarted', 'ResponseComplete']
+        : ['RequestReceived', 'ResponseComplete'];
     const logged = stageNames.filter(() => random() < 0.7);
     if (logged.length === 0) logged.push(stageNames.at(-1)!);
     const format = pick(['native', 'native', 'native', 'native', 'aks', 'aks-object', 'eks', 'gke']);
@@ -105,8 +116,10 @@ export function trickyLog(seed: number, requests: number, maxLineBytes: number):
       event['stageTimestamp'] = ts;
       const text = JSON.stringify(event);
       if (format === 'native') lines.push({ text, read: secret });
-      else if (format === 'aks') lines.push({ text: JSON.stringify({ category: 'kube-audit', properties: { log: `${text}\n` } }), read: false });
-      else if (format === 'aks-object') lines.push({ text: JSON.stringify({ category: 'kube-audit', properties: { log: event } }), read: false });
+      else if (format === 'aks')
+        lines.push({ text: JSON.stringify({ category: 'kube-audit', properties: { log: `${text}\n` } }), read: false });
+      else if (format === 'aks-object')
+        lines.push({ text: JSON.stringify({ category: 'kube-audit', properties: { log: event } }), read: false });
       else lines.push({ text: JSON.stringify({ timestamp: clock, message: text }), read: false });
     }
   }
@@ -126,7 +139,8 @@ export function trickyLog(seed: number, requests: number, maxLineBytes: number):
       const cut = text.indexOf('kubectl');
       return Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from([0xc3, 0x28]), Buffer.from(text.slice(cut))]);
     }
-    if (kind === 2) return Buffer.from(text.replace('"userAgent":"kubectl"', `"userAgent":"${'k'.repeat(maxLineBytes)}"`));
+    if (kind === 2)
+      return Buffer.from(text.replace('"userAgent":"kubectl"', `"userAgent":"${'k'.repeat(maxLineBytes)}"`));
     return Buffer.from(text);
   });
 
@@ -145,7 +159,10 @@ export function trickyLog(seed: number, requests: number, maxLineBytes: number):
   const half = Buffer.from(lines[0]!.text.slice(0, 80));
   return {
     files: [
-      { name: 'audit-2025-06-01T01-00-00.000.log', content: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), joined[0]!]) },
+      {
+        name: 'audit-2025-06-01T01-00-00.000.log',
+        content: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), joined[0]!]),
+      },
       { name: 'audit-2025-06-01T02-00-00.000.log', content: joined[1]! },
       { name: 'audit.log', content: Buffer.concat([joined[2]!, half]) },
       { name: 'audit-2025-05-31T00-00-00.000.log', content: Buffer.alloc(0) },
@@ -165,7 +182,11 @@ export interface ReferenceCount {
  * Counts Secret reads the plain way: decode and parse every line, unwrap each format,
  * keep get/list/watch of core secrets, one per request, outcome from its last stage.
  */
-export function referenceCount(files: readonly TrickyFile[], maxLineBytes: number, onlySecret?: string): ReferenceCount {
+export function referenceCount(
+  files: readonly TrickyFile[],
+  maxLineBytes: number,
+  onlySecret?: string,
+): ReferenceCount {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const requests = new Map<string, { user: string; imp?: string; rank: number; denied: boolean }>();
   const rank = (stage: unknown) => (stage === 'RequestReceived' ? 0 : stage === 'ResponseStarted' ? 1 : 2);
@@ -204,16 +225,30 @@ export function referenceCount(files: readonly TrickyFile[], maxLineBytes: numbe
         continue;
       }
       let event = record;
-      if (record.properties) event = typeof record.properties.log === 'string' ? JSON.parse(record.properties.log) : record.properties.log;
+      if (record.properties)
+        event = typeof record.properties.log === 'string' ? JSON.parse(record.properties.log) : record.properties.log;
       else if (typeof record.message === 'string') event = JSON.parse(record.message);
       const ref = event.objectRef ?? {};
-      if (ref.resource !== 'secrets' || ref.apiGroup || ref.subresource || !['get', 'list', 'watch'].includes(event.verb)) continue;
+      if (
+        ref.resource !== 'secrets' ||
+        ref.apiGroup ||
+        ref.subresource ||
+        !['get', 'list', 'watch'].includes(event.verb)
+      )
+        continue;
       const fieldName = /fieldSelector=metadata\.name%3D([^&]+)/.exec(event.requestURI)?.[1];
       const name = ref.name ?? fieldName;
       if (!reaches(name)) continue;
       const user = event.user.username;
-      const denied = event.responseStatus?.code === 403 || event.annotations?.['authorization.k8s.io/decision'] === 'forbid';
-      note(`${event.auditID}|${user}|${event.verb}|${ref.namespace}|${name}`, user, event.impersonatedUser?.username, rank(event.stage), denied);
+      const denied =
+        event.responseStatus?.code === 403 || event.annotations?.['authorization.k8s.io/decision'] === 'forbid';
+      note(
+        `${event.auditID}|${user}|${event.verb}|${ref.namespace}|${name}`,
+        user,
+        event.impersonatedUser?.username,
+        rank(event.stage),
+        denied,
+      );
     }
   }
   const bySubject = new Map<string, [number, number]>();

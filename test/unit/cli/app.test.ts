@@ -11,7 +11,10 @@ import { fakeApiServer, kubeconfigFor, status } from '../kube/fake-apiserver.js'
 const probe = defineCommand({
   command: 'probe [name]',
   describe: 'test probe',
-  builder: (y) => withOutput(withConnection(y)).positional('name', { type: 'string' }).options({ call: { type: 'string' } }),
+  builder: (y) =>
+    withOutput(withConnection(y))
+      .positional('name', { type: 'string' })
+      .options({ call: { type: 'string' } }),
   handler: async (args, ctx) => {
     if (args.call) {
       await ctx.connect().get(args.call);
@@ -19,7 +22,16 @@ const probe = defineCommand({
     }
     const kube = args.kubeconfig || args.context ? ctx.connect().target : undefined;
     ctx.io.stdout.write(
-      JSON.stringify({ name: args.name, output: args.output, namespace: args.namespace, all: args.allNamespaces, v: ctx.verbosity, asGroup: repeated(args.asGroup), noHeaders: args.noHeaders, target: kube }),
+      JSON.stringify({
+        name: args.name,
+        output: args.output,
+        namespace: args.namespace,
+        all: args.allNamespaces,
+        v: ctx.verbosity,
+        asGroup: repeated(args.asGroup),
+        noHeaders: args.noHeaders,
+        target: kube,
+      }),
     );
     return 0;
   },
@@ -42,7 +54,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
 
 describe('kubectl-style flags', () => {
   it.each([
@@ -68,7 +79,9 @@ describe('kubectl-style flags', () => {
     expect(JSON.parse((await run(['probe', 'x', '--kubeconfig', withNs])).stdout).target.namespace).toBe('team');
     const without = kubeconfigFor('https://127.0.0.1:1');
     expect(JSON.parse((await run(['probe', 'x', '--kubeconfig', without])).stdout).target.namespace).toBe('default');
-    expect(JSON.parse((await run(['probe', 'x', '--kubeconfig', withNs, '-n', 'other'])).stdout).target.namespace).toBe('other');
+    expect(JSON.parse((await run(['probe', 'x', '--kubeconfig', withNs, '-n', 'other'])).stdout).target.namespace).toBe(
+      'other',
+    );
   });
 });
 
@@ -76,7 +89,8 @@ describe('help', () => {
   it('lists the four subcommands', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['who-can <name>', 'exposure [name]', 'rotate <name>', 'audit [name]', 'completion <shell>']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['who-can <name>', 'exposure [name]', 'rotate <name>', 'audit [name]', 'completion <shell>'])
+      expect(r.stdout).toContain(cmd);
     expect(r.stdout).not.toContain('__complete');
   });
 
@@ -102,10 +116,22 @@ describe('usage errors: one error line, a hint, exit 1', () => {
   it.each([
     [['nope'], 'error: unknown command "nope" for "kubectl secrets"', "See 'kubectl secrets --help' for usage."],
     [['probe', 'x', '--bogus'], 'error: unknown flag: --bogus', "See 'kubectl secrets probe --help' for usage."],
-    [['probe', 'x', '-o', 'xml'], 'error: invalid value "xml" for --output (one of table, wide, json, yaml, name)', "See 'kubectl secrets probe --help' for usage."],
-    [['who-can'], 'error: missing argument: usage is "kubectl secrets who-can <name>"', "See 'kubectl secrets who-can --help' for usage."],
+    [
+      ['probe', 'x', '-o', 'xml'],
+      'error: invalid value "xml" for --output (one of table, wide, json, yaml, name)',
+      "See 'kubectl secrets probe --help' for usage.",
+    ],
+    [
+      ['who-can'],
+      'error: missing argument: usage is "kubectl secrets who-can <name>"',
+      "See 'kubectl secrets who-can --help' for usage.",
+    ],
     [['audit'], 'error: missing required argument: log', "See 'kubectl secrets audit --help' for usage."],
-    [['probe', 'x', '--namespace'], 'error: not enough arguments following: namespace', "See 'kubectl secrets probe --help' for usage."],
+    [
+      ['probe', 'x', '--namespace'],
+      'error: not enough arguments following: namespace',
+      "See 'kubectl secrets probe --help' for usage.",
+    ],
   ])('%j', async (args, first, second) => {
     const r = await run(args);
     expect(r.code).toBe(1);
@@ -129,7 +155,9 @@ describe('connection errors', () => {
     const kc = kubeconfigFor(s.url);
     const quiet = await run(['probe', '--call', '/apis/rbac.authorization.k8s.io/v1/roles', '--kubeconfig', kc]);
     expect(quiet.code).toBe(1);
-    expect(quiet.stderr).toBe(`error: forbidden: roles is forbidden (${s.url} (context "test")); ask for that permission or run as someone who has it (--as)\n`);
+    expect(quiet.stderr).toBe(
+      `error: forbidden: roles is forbidden (${s.url} (context "test")); ask for that permission or run as someone who has it (--as)\n`,
+    );
     const loud = await run(['probe', '--call', '/apis/rbac.authorization.k8s.io/v1/roles', '--kubeconfig', kc, '-v']);
     expect(loud.stderr.split('\n')[0]).toBe(quiet.stderr.trim());
     expect(loud.stderr).toContain('GET /apis/rbac.authorization.k8s.io/v1/roles');
@@ -137,25 +165,52 @@ describe('connection errors', () => {
   });
 
   it('an invalid --request-timeout is a usage error', async () => {
-    const r = await run(['probe', '--call', '/x', '--kubeconfig', kubeconfigFor('https://127.0.0.1:1'), '--request-timeout', 'soon']);
+    const r = await run([
+      'probe',
+      '--call',
+      '/x',
+      '--kubeconfig',
+      kubeconfigFor('https://127.0.0.1:1'),
+      '--request-timeout',
+      'soon',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('error: invalid --request-timeout "soon": use a duration such as 30s or 2m (0 for none)');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: invalid --request-timeout "soon": use a duration such as 30s or 2m (0 for none)',
+    );
   });
 
   it('--as-group without --as is refused like kubectl', async () => {
-    const r = await run(['probe', '--call', '/x', '--kubeconfig', kubeconfigFor('https://127.0.0.1:1'), '--as-group', 'g']);
+    const r = await run([
+      'probe',
+      '--call',
+      '/x',
+      '--kubeconfig',
+      kubeconfigFor('https://127.0.0.1:1'),
+      '--as-group',
+      'g',
+    ]);
     expect(r.stderr.split('\n')[0]).toBe('error: --as-group requires --as (as in kubectl)');
   });
 });
 
 describe('__complete (cobra protocol for shells and kubectl_complete-secrets)', () => {
   it.each([
-    [[''], ['who-can', 'exposure', 'rotate', 'audit', 'investigate', 'least-privilege', 'completion', 'version', 'probe']],
+    [
+      [''],
+      ['who-can', 'exposure', 'rotate', 'audit', 'investigate', 'least-privilege', 'completion', 'version', 'probe'],
+    ],
     [['who'], ['who-can']],
     [['who-can', '--dir'], ['--direct-only']],
-    [['who-can', 'x', '-o', ''], ['table', 'wide', 'json', 'yaml', 'name', 'dot', 'mermaid']],
+    [
+      ['who-can', 'x', '-o', ''],
+      ['table', 'wide', 'json', 'yaml', 'name', 'dot', 'mermaid'],
+    ],
     [['who-can', 'x', '--output=j'], ['--output=json']],
-    [['completion', ''], ['bash', 'zsh', 'fish']],
+    [
+      ['completion', ''],
+      ['bash', 'zsh', 'fish'],
+    ],
     [['exposure', '--fail-on', 'h'], ['high']],
   ])('%j', async (words, candidates) => {
     const r = await run(['__complete', ...words]);

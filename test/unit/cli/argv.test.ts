@@ -7,16 +7,31 @@ describe('normalizeArgv', () => {
     [['-o=yaml'], ['-o', 'yaml']],
     [['-nprod'], ['-n', 'prod']],
     [['-n=prod'], ['-n', 'prod']],
-    [['-n', 'prod'], ['-n', 'prod']],
+    [
+      ['-n', 'prod'],
+      ['-n', 'prod'],
+    ],
     [['-v=6'], ['--v', '6']],
     [['--v=6'], ['--v', '6']],
     [['-v6'], ['--v', '6']],
-    [['-v', '8'], ['--v', '8']],
-    [['-v', 'mysecret'], ['--v', '1', 'mysecret']],
-    [['who-can', 'x', '-v'], ['who-can', 'x', '--v', '1']],
+    [
+      ['-v', '8'],
+      ['--v', '8'],
+    ],
+    [
+      ['-v', 'mysecret'],
+      ['--v', '1', 'mysecret'],
+    ],
+    [
+      ['who-can', 'x', '-v'],
+      ['who-can', 'x', '--v', '1'],
+    ],
     [['--namespace=prod'], ['--namespace=prod']],
     [['-A'], ['-A']],
-    [['--', '-ojson'], ['--', '-ojson']],
+    [
+      ['--', '-ojson'],
+      ['--', '-ojson'],
+    ],
   ])('%j → %j', (input, expected) => {
     expect(normalizeArgv(input)).toEqual(expected);
   });

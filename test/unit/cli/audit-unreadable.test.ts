@@ -13,7 +13,7 @@ const PARTIAL_INPUT_EXIT = 5;
 
 /** Many lines, so that a cut in the middle of the .gz still leaves whole events before it. */
 function logText(user: string, count: number): string {
-  return Array.from({ length: count }, (_, i) => auditEventLine({ id: `${user}-${i}`, user, second: i % 60 })).join('\n') + '\n';
+  return `${Array.from({ length: count }, (_, i) => auditEventLine({ id: `${user}-${i}`, user, second: i % 60 })).join('\n')}\n`;
 }
 
 function dirWith(files: Record<string, Buffer | string>): string {
@@ -29,11 +29,17 @@ describe('audit inputs that cannot be read to the end', () => {
   it('a truncated .gz: partial answer, warning with file and offset, exit 5', async () => {
     const gz = gzipSync(logText('bob', 2000));
     const cut = gz.subarray(0, Math.floor(gz.length / 2));
-    const dir = dirWith({ 'audit-2026-01-01T09-00-00.000.log': logText('alice', 3), 'audit-2026-01-01T10-00-00.000.log.gz': cut });
+    const dir = dirWith({
+      'audit-2026-01-01T09-00-00.000.log': logText('alice', 3),
+      'audit-2026-01-01T10-00-00.000.log.gz': cut,
+    });
     const table = await runCli(['audit', '--log', dir]);
     expect(table.code).toBe(PARTIAL_INPUT_EXIT);
     expect(table.stderr).toMatch(
-      new RegExp(`^warning: ${dir}/audit-2026-01-01T10-00-00\\.000\\.log\\.gz: truncated gzip data at compressed byte ${cut.length} of ${cut.length}.*`, 'm'),
+      new RegExp(
+        `^warning: ${dir}/audit-2026-01-01T10-00-00\\.000\\.log\\.gz: truncated gzip data at compressed byte ${cut.length} of ${cut.length}.*`,
+        'm',
+      ),
     );
     expect(table.stdout).toMatch(/^alice\s/m);
     expect(table.stdout).toMatch(/^bob\s/m); // what came before the cut still counts
@@ -43,7 +49,11 @@ describe('audit inputs that cannot be read to the end', () => {
     const doc = json(r.stdout);
     expect(doc.metadata.complete).toBe(false);
     const broken = doc.metadata.inputs.find((i: any) => i.path.endsWith('.gz'));
-    expect(broken.readError).toEqual({ reason: expect.stringMatching(/truncated/), compressedOffset: cut.length, bytesRead: broken.bytes });
+    expect(broken.readError).toEqual({
+      reason: expect.stringMatching(/truncated/),
+      compressedOffset: cut.length,
+      bytesRead: broken.bytes,
+    });
     expect(doc.metadata.inputs.find((i: any) => !i.path.endsWith('.gz')).readError).toBeNull();
   });
 
@@ -54,7 +64,9 @@ describe('audit inputs that cannot be read to the end', () => {
     const dir = dirWith({ 'broken.log.gz': gz });
     const r = await runCli(['audit', '--log', join(dir, 'broken.log.gz')]);
     expect(r.code).toBe(PARTIAL_INPUT_EXIT);
-    expect(r.stderr).toMatch(/^warning: .*broken\.log\.gz: corrupt gzip data at compressed byte \d+ of \d+ \(\d+ bytes read after decompression\): .*; the rest of this file was not read$/m);
+    expect(r.stderr).toMatch(
+      /^warning: .*broken\.log\.gz: corrupt gzip data at compressed byte \d+ of \d+ \(\d+ bytes read after decompression\): .*; the rest of this file was not read$/m,
+    );
     const offset = Number(/at compressed byte (\d+)/.exec(r.stderr)![1]);
     expect(offset).toBeGreaterThan(at - 70_000); // zlib reads ahead in 64 KiB blocks at most
     expect(offset).toBeLessThanOrEqual(gz.length);
@@ -97,7 +109,10 @@ describe('audit inputs that cannot be read to the end', () => {
     it('the same for a file a glob found', async () => {
       const dir = dirWith({ 'audit-1.log': logText('frank', 2), 'audit-2.log': logText('grace', 2) });
       chmodSync(join(dir, 'audit-2.log'), 0o000);
-      const r = await runBuilt(['audit', '--log', join(dir, 'audit-*.log')], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {});
+      const r = await runBuilt(
+        ['audit', '--log', join(dir, 'audit-*.log')],
+        process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {},
+      );
       expect(r.code, r.stderr).toBe(PARTIAL_INPUT_EXIT);
       expect(r.stderr).toMatch(/^warning: .*audit-2\.log: cannot read: permission denied, at byte 0$/m);
       expect(r.stdout).toMatch(/^frank\s/m);
@@ -106,7 +121,10 @@ describe('audit inputs that cannot be read to the end', () => {
     it('named on the command line, it is an error (exit 1), as before', async () => {
       const dir = dirWith({ 'b.log': logText('grace', 2) });
       chmodSync(join(dir, 'b.log'), 0o000);
-      const r = await runBuilt(['audit', '--log', join(dir, 'b.log')], process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {});
+      const r = await runBuilt(
+        ['audit', '--log', join(dir, 'b.log')],
+        process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {},
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error: .*permission denied/m);
     });

@@ -84,9 +84,26 @@ describe('audit: the summary by subject', () => {
     const r = await audit(['--log', MULTISTAGE, '-o', 'wide']);
     expect(r.code, r.stderr).toBe(0);
     const [header, ...rows] = r.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{3,}/)).toEqual(['SUBJECT', 'VERBS', 'SECRETS', 'COUNT', 'DENIED', 'FIRST SEEN', 'LAST SEEN', 'SCOPES', 'SOURCE IPS', 'USER AGENTS', 'PODS/NODES']);
+    expect(header!.split(/\s{3,}/)).toEqual([
+      'SUBJECT',
+      'VERBS',
+      'SECRETS',
+      'COUNT',
+      'DENIED',
+      'FIRST SEEN',
+      'LAST SEEN',
+      'SCOPES',
+      'SOURCE IPS',
+      'USER AGENTS',
+      'PODS/NODES',
+    ]);
     const sa = rows.find((l) => l.startsWith('system:serviceaccount:prod:api '))!;
-    expect(sa.split(/\s{3,}/).slice(7)).toEqual(['namespace-wide', '10.0.2.21', 'api/1.4.0', 'prod/api-7d9f8-xk2pq on node-2']);
+    expect(sa.split(/\s{3,}/).slice(7)).toEqual([
+      'namespace-wide',
+      '10.0.2.21',
+      'api/1.4.0',
+      'prod/api-7d9f8-xk2pq on node-2',
+    ]);
     expect(rows.find((l) => l.startsWith('oidc:carol'))!.split(/\s{3,}/)[7]).toBe('field-selected');
   });
 
@@ -101,13 +118,21 @@ describe('audit: the summary by subject', () => {
       ['system:node:node-1', 1, 0],
       ['system:serviceaccount:prod:api', 1, 0],
     ]);
-    expect(doc.items.find((r: any) => r.key === 'system:node:node-1').subject).toEqual({ user: 'system:node:node-1', impersonatedUser: null, kind: 'node' });
+    expect(doc.items.find((r: any) => r.key === 'system:node:node-1').subject).toEqual({
+      user: 'system:node:node-1',
+      impersonatedUser: null,
+      kind: 'node',
+    });
     expect(doc.metadata.query.includeSystem).toBe(true);
   });
 
   it('the system row says what it sums up, in JSON too', async () => {
     const { doc } = await json(['--log', MULTISTAGE]);
-    expect(doc.items.at(-1)).toMatchObject({ key: '(system) 1 kubelet, 1 control-plane', system: { kubelets: 1, controlPlane: 1 }, count: 2 });
+    expect(doc.items.at(-1)).toMatchObject({
+      key: '(system) 1 kubelet, 1 control-plane',
+      system: { kubelets: 1, controlPlane: 1 },
+      count: 2,
+    });
     expect(doc.items.find((r: any) => r.key.includes(' as '))).toMatchObject({
       subject: { user: 'kubernetes-admin', impersonatedUser: 'system:serviceaccount:prod:api', kind: 'serviceaccount' },
     });
@@ -164,7 +189,13 @@ describe('audit --by', () => {
   ])('%s', async (by, headers, rows, denied) => {
     const table = await audit(['--log', MULTISTAGE, '--by', by]);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout.split('\n')[0]!.split(/\s{3,}/)).toEqual([...headers, 'COUNT', 'DENIED', 'FIRST SEEN', 'LAST SEEN']);
+    expect(table.stdout.split('\n')[0]!.split(/\s{3,}/)).toEqual([
+      ...headers,
+      'COUNT',
+      'DENIED',
+      'FIRST SEEN',
+      'LAST SEEN',
+    ]);
     expect(table.stderr).toBe(denied);
     const { doc } = await json(['--log', MULTISTAGE, '--by', by]);
     expect(doc.metadata.groupBy).toBe(by);
@@ -175,15 +206,24 @@ describe('audit --by', () => {
   it('-o wide by source shows verbs, scopes and user agents; lists past three end in "+N more" unless wide', async () => {
     const r = await audit(['--log', FIXTURES, '--by', 'secret']);
     const row = r.stdout.split('\n').find((l) => l.startsWith('prod/db-password '))!;
-    expect(row).toMatch(/alice@example\.com,bob@example\.com,kubernetes-admin as system:serviceaccount:prod:api \+\d+ more/);
+    expect(row).toMatch(
+      /alice@example\.com,bob@example\.com,kubernetes-admin as system:serviceaccount:prod:api \+\d+ more/,
+    );
     const wide = await audit(['--log', MULTISTAGE, '--by', 'source', '-o', 'wide']);
-    expect(wide.stdout.split('\n')[0]!.split(/\s{3,}/).slice(7)).toEqual(['VERBS', 'SCOPES', 'USER AGENTS', 'PODS/NODES']);
+    expect(
+      wide.stdout
+        .split('\n')[0]!
+        .split(/\s{3,}/)
+        .slice(7),
+    ).toEqual(['VERBS', 'SCOPES', 'USER AGENTS', 'PODS/NODES']);
   });
 
   it('rejects an unknown grouping', async () => {
     const r = await audit(['--log', MULTISTAGE, '--by', 'team']);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe('error: invalid value "team" for --by (one of subject, secret, verb, source, user-agent)');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: invalid value "team" for --by (one of subject, secret, verb, source, user-agent)',
+    );
   });
 });
 
@@ -203,7 +243,12 @@ describe('audit filters', () => {
 
   it('NAME without -n matches the name in every namespace; secret/NAME is accepted', async () => {
     const { doc } = await json(['secret/db-password', '--log', MULTISTAGE, '--by', 'secret']);
-    expect(doc.items.map((r: any) => r.key)).toEqual(['prod/db-password', 'prod/*', 'staging/db-password', '(system) 1 kubelet, 1 control-plane']);
+    expect(doc.items.map((r: any) => r.key)).toEqual([
+      'prod/db-password',
+      'prod/*',
+      'staging/db-password',
+      '(system) 1 kubelet, 1 control-plane',
+    ]);
     const all = await json(['-A', '--log', MULTISTAGE]);
     expect(all.doc.metadata.totals.requests).toBe(8);
   });
@@ -219,7 +264,12 @@ describe('audit filters', () => {
 
   it('--verb, repeatable and comma-separated', async () => {
     const { doc } = await json(['--log', MULTISTAGE, '--verb', 'list', '--verb', 'WATCH', '--include-system']);
-    expect(doc.items.map((r: any) => r.key)).toEqual(['oidc:carol', 'system:kube-controller-manager', 'system:node:node-1', 'system:serviceaccount:prod:api']);
+    expect(doc.items.map((r: any) => r.key)).toEqual([
+      'oidc:carol',
+      'system:kube-controller-manager',
+      'system:node:node-1',
+      'system:serviceaccount:prod:api',
+    ]);
     expect(doc.metadata.query.verbs).toEqual(['list', 'watch']);
   });
 
@@ -230,7 +280,14 @@ describe('audit filters', () => {
   });
 
   it('--since and --until as RFC3339 times (inclusive), shown resolved in the document', async () => {
-    const { doc } = await json(['--log', MULTISTAGE, '--since', '2025-06-01T10:04:00Z', '--until', '2025-06-01T12:05:00+02:00']);
+    const { doc } = await json([
+      '--log',
+      MULTISTAGE,
+      '--since',
+      '2025-06-01T10:04:00Z',
+      '--until',
+      '2025-06-01T12:05:00+02:00',
+    ]);
     expect(counts(doc)).toEqual([
       ['bob@example.com', 1, 1],
       ['kubernetes-admin as system:serviceaccount:prod:api', 1, 0],
@@ -243,7 +300,7 @@ describe('audit filters', () => {
     const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
     writeFileSync(
       join(dir, 'audit.log'),
-      [event({ id: 'old', user: 'old-reader', name: 'db', time: ago(180) }), event({ id: 'new', user: 'new-reader', name: 'db', time: ago(30) })].join('\n') + '\n',
+      `${[event({ id: 'old', user: 'old-reader', name: 'db', time: ago(180) }), event({ id: 'new', user: 'new-reader', name: 'db', time: ago(30) })].join('\n')}\n`,
     );
     const { doc } = await json(['--log', join(dir, 'audit.log'), '--since', '2h']);
     expect(counts(doc)).toEqual([['new-reader', 1, 0]]);
@@ -255,11 +312,17 @@ describe('audit filters', () => {
 
   it.each([
     [['--verb', 'get,delete'], 'error: invalid --verb "delete": one of get, list, watch'],
-    [['--since', 'yesterday'], 'error: invalid --since "yesterday": use a duration such as 30m, 2h or 7d, or an RFC3339 time such as 2025-06-01T00:00:00Z'],
+    [
+      ['--since', 'yesterday'],
+      'error: invalid --since "yesterday": use a duration such as 30m, 2h or 7d, or an RFC3339 time such as 2025-06-01T00:00:00Z',
+    ],
     [['--since', '1h', '--until', '2h'], 'error: --since is after --until'],
     [['Not_A_Name'], 'error: invalid Secret name "Not_A_Name": use a lowercase DNS subdomain name such as db-creds'],
     [['-n', 'Prod'], 'error: invalid namespace "Prod": a lowercase DNS label such as prod'],
-    [['-n', 'prod', '-A'], 'error: --namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one'],
+    [
+      ['-n', 'prod', '-A'],
+      'error: --namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one',
+    ],
     [['--user', 'a', '--user', 'b'], 'error: --user takes one value: a part of the user name (case-insensitive)'],
     [['--since', '1h', '--since', '2h'], 'error: --since takes one value: a duration or an RFC3339 time'],
     [['--log'], 'error: not enough arguments following: log'],
@@ -281,7 +344,12 @@ describe('audit never talks to a cluster', () => {
   it('runs without any kubeconfig, and --user is the subject filter, not a kubeconfig user', async () => {
     const r = await audit(['--log', MULTISTAGE, '--user', 'alice'], { kubeconfig: '/nonexistent/kubeconfig' });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toEqual(['alice@example.com']);
+    expect(
+      r.stdout
+        .split('\n')
+        .slice(1, -1)
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['alice@example.com']);
   });
 });
 
@@ -291,13 +359,40 @@ describe('audit output formats', () => {
     expect(stderr).toBe('1 denied attempt by 1 subject\n');
     expect(doc.apiVersion).toBe('kubectl-secrets.dev/v1alpha1');
     expect(doc.kind).toBe('AuditReport');
-    expect(Object.keys(doc.metadata)).toEqual(['complete', 'warnings', 'query', 'groupBy', 'totals', 'skipped', 'inputs']);
+    expect(Object.keys(doc.metadata)).toEqual([
+      'complete',
+      'warnings',
+      'query',
+      'groupBy',
+      'totals',
+      'skipped',
+      'inputs',
+    ]);
     expect(doc.metadata).toMatchObject({
       complete: true,
       warnings: [],
-      query: { name: null, namespace: null, since: null, until: null, user: null, verbs: ['get', 'list', 'watch'], deniedOnly: false, includeSystem: false },
+      query: {
+        name: null,
+        namespace: null,
+        since: null,
+        until: null,
+        user: null,
+        verbs: ['get', 'list', 'watch'],
+        deniedOnly: false,
+        includeSystem: false,
+      },
       groupBy: 'subject',
-      totals: { requests: 8, reads: 7, denied: 1, failed: 1, noResponse: 0, system: 2, events: 14, truncatedRecovered: 0, lines: 20 },
+      totals: {
+        requests: 8,
+        reads: 7,
+        denied: 1,
+        failed: 1,
+        noResponse: 0,
+        system: 2,
+        events: 14,
+        truncatedRecovered: 0,
+        lines: 20,
+      },
       inputs: [{ path: MULTISTAGE, format: 'k8s-v1', lines: 20, compressed: false }],
     });
     expect(doc.items[0]).toEqual({
@@ -362,15 +457,21 @@ describe('audit output formats', () => {
     const t = '2025-06-01T10:00:00Z';
     writeFileSync(
       join(dir, 'audit.log'),
-      [
+      `${[
         event({ id: '1', user: 'mallory', name: 'db', code: 403, time: t }),
         event({ id: '2', user: 'mallory', name: 'db', code: 403, time: t }),
         event({ id: '3', user: 'system:node:n1', name: 'db', code: 403, time: t }),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
-    expect((await audit(['--log', join(dir, 'audit.log')])).stderr).toBe('3 denied attempts: 2 by 1 subject, 1 by kubelets or control-plane components\n');
-    expect((await audit(['--log', join(dir, 'audit.log'), '--user', 'node'])).stderr).toBe('1 denied attempt by kubelets or control-plane components\n');
-    expect((await audit(['--log', join(dir, 'audit.log'), '--include-system'])).stderr).toBe('3 denied attempts by 2 subjects\n');
+    expect((await audit(['--log', join(dir, 'audit.log')])).stderr).toBe(
+      '3 denied attempts: 2 by 1 subject, 1 by kubelets or control-plane components\n',
+    );
+    expect((await audit(['--log', join(dir, 'audit.log'), '--user', 'node'])).stderr).toBe(
+      '1 denied attempt by kubelets or control-plane components\n',
+    );
+    expect((await audit(['--log', join(dir, 'audit.log'), '--include-system'])).stderr).toBe(
+      '3 denied attempts by 2 subjects\n',
+    );
   });
 });
 
@@ -379,7 +480,9 @@ describe('audit inputs', () => {
     const text = `${event({ id: 'stdin-1', user: 'from-stdin', name: 'db', time: '2025-06-01T09:00:00Z' })}\n`;
     const { doc } = await json(['--log', '-'], { stdin: text });
     expect(counts(doc)).toEqual([['from-stdin', 1, 0]]);
-    expect(doc.metadata.inputs).toEqual([{ path: '-', format: 'k8s-v1', lines: 1, bytes: text.length, compressed: false, readError: null }]);
+    expect(doc.metadata.inputs).toEqual([
+      { path: '-', format: 'k8s-v1', lines: 1, bytes: text.length, compressed: false, readError: null },
+    ]);
     const both = await json(['--log', MULTISTAGE, '--log', '-', '--user', 'stdin']);
     expect(both.doc.items).toEqual([]);
   });
@@ -437,14 +540,31 @@ describe('audit inputs', () => {
     }
     let stdout = '';
     let stderr = '';
-    const terminal = { isTTY: true, columns: 100, cursorTo: () => true, moveCursor: () => true, clearLine: () => true, write: (s: string) => ((stderr += s), true) };
-    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: terminal, stdin: Readable.from(slowly()), env: {} };
+    const terminal = {
+      isTTY: true,
+      columns: 100,
+      cursorTo: () => true,
+      moveCursor: () => true,
+      clearLine: () => true,
+      write: (s: string) => ((stderr += s), true),
+    };
+    const io = {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: terminal,
+      stdin: Readable.from(slowly()),
+      env: {},
+    };
     expect(await main(['audit', '--log', '-', '--no-headers'], io, COMMANDS)).toBe(0);
     expect(stderr).toContain('reading stdin: 0 MB');
     expect(stdout).toMatch(/^slow-reader\s+get\s+prod\/db\s+8\s+0\s/);
     // off a terminal, nothing but the answer
     let quiet = '';
-    const pipe = { stdout: { write: () => true }, stderr: { write: (s: string) => ((quiet += s), true) }, stdin: Readable.from(slowly()), env: {} };
+    const pipe = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => ((quiet += s), true) },
+      stdin: Readable.from(slowly()),
+      env: {},
+    };
     expect(await main(['audit', '--log', '-'], pipe, COMMANDS)).toBe(0);
     expect(quiet).toBe('');
   });
@@ -456,7 +576,11 @@ describe('audit inputs', () => {
     expect(glob).toEqual({ code: 1, stdout: '', stderr: 'error: no such file: /nonexistent/audit-*.log\n' });
     const empty = tempDir();
     mkdirSync(join(empty, 'sub'));
-    expect(await audit(['--log', empty])).toEqual({ code: 1, stdout: '', stderr: `error: no files to read in ${empty}\n` });
+    expect(await audit(['--log', empty])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: no files to read in ${empty}\n`,
+    });
   });
 
   it('skipped lines: a warning with counts and the first locations; complete is false', async () => {
@@ -465,10 +589,14 @@ describe('audit inputs', () => {
     const lines = [
       good,
       '{"kind":"Event","verb":"get","objectRef":{"resource":"secrets","namespace":"prod"', // cut short
-      Buffer.concat([Buffer.from('{"verb":"get","objectRef":{"resource":"secrets","name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]).toString('latin1'),
+      Buffer.concat([
+        Buffer.from('{"verb":"get","objectRef":{"resource":"secrets","name":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}}'),
+      ]).toString('latin1'),
       ...Array.from({ length: 6 }, (_, i) => `{"verb":"list","objectRef":{"resource":"secrets"}, broken ${i}`),
     ];
-    writeFileSync(join(dir, 'audit.log'), Buffer.from(lines.join('\n') + '\n', 'latin1'));
+    writeFileSync(join(dir, 'audit.log'), Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
     writeFileSync(join(dir, 'empty.log'), '');
     const r = await audit(['--log', join(dir, 'audit.log'), '--log', join(dir, 'empty.log')]);
     expect(r.code, r.stderr).toBe(0);
@@ -489,7 +617,10 @@ describe('audit inputs', () => {
   it('a line longer than 16 MiB is skipped as too long', async () => {
     const dir = tempDir();
     const huge = `{"verb":"get","objectRef":{"resource":"secrets"},"pad":"${'x'.repeat(17 << 20)}"}`;
-    writeFileSync(join(dir, 'audit.log'), `${huge}\n${event({ id: 'ok', name: 'db', time: '2025-06-01T09:00:00Z' })}\n`);
+    writeFileSync(
+      join(dir, 'audit.log'),
+      `${huge}\n${event({ id: 'ok', name: 'db', time: '2025-06-01T09:00:00Z' })}\n`,
+    );
     const r = await audit(['--log', join(dir, 'audit.log')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(`warning: skipped 1 line that could not be read (1 too long): ${join(dir, 'audit.log')}:1\n`);
@@ -498,12 +629,24 @@ describe('audit inputs', () => {
   it('warns when AKS logs are the kube-audit-admin category', async () => {
     const r = await audit(['--log', join(FIXTURES, 'aks-kube-audit-admin.jsonl')]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^No reads of secrets found in 1 input \(\d+ lines\)\.\nwarning: .*aks-kube-audit-admin\.jsonl: AKS category kube-audit-admin leaves out get and list requests/);
+    expect(r.stderr).toMatch(
+      /^No reads of secrets found in 1 input \(\d+ lines\)\.\nwarning: .*aks-kube-audit-admin\.jsonl: AKS category kube-audit-admin leaves out get and list requests/,
+    );
   });
 
   it('reads every managed-cluster format of the fixtures at once', async () => {
     const { doc } = await json(['--log', FIXTURES]);
-    expect(doc.metadata.inputs.map((i: any) => i.format).sort()).toEqual(['aks', 'aks', 'aks', 'eks', 'eks', 'gke', 'gke', 'k8s-v1', 'k8s-v1beta1']);
+    expect(doc.metadata.inputs.map((i: any) => i.format).sort()).toEqual([
+      'aks',
+      'aks',
+      'aks',
+      'eks',
+      'eks',
+      'gke',
+      'gke',
+      'k8s-v1',
+      'k8s-v1beta1',
+    ]);
     expect(doc.metadata.complete).toBe(false); // the kube-audit-admin warning
   });
 });
@@ -512,20 +655,40 @@ describe('audit never prints a Secret value', () => {
   it('a value in a RequestResponse-level event body never appears, in any format or grouping', async () => {
     const canary = makeCanary('audit-cli');
     const b64 = Buffer.from(canary).toString('base64');
-    const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db', namespace: 'prod', annotations: { note: canary } }, data: { password: b64 }, stringData: { raw: canary } };
+    const secret = {
+      kind: 'Secret',
+      apiVersion: 'v1',
+      metadata: { name: 'db', namespace: 'prod', annotations: { note: canary } },
+      data: { password: b64 },
+      stringData: { raw: canary },
+    };
     const t = '2025-06-01T10:00:00.000000Z';
     const body = (id: string, verb: string, extra: object) =>
-      event({ id, verb, user: 'alice', name: verb === 'get' ? 'db' : undefined, time: t, extra: { level: 'RequestResponse', ...extra } });
+      event({
+        id,
+        verb,
+        user: 'alice',
+        name: verb === 'get' ? 'db' : undefined,
+        time: t,
+        extra: { level: 'RequestResponse', ...extra },
+      });
     const dir = tempDir();
     const file = join(dir, 'request-response.log');
     writeFileSync(
       file,
-      [
+      `${[
         body('c1', 'get', { responseObject: secret, requestObject: secret }),
         body('c2', 'list', { responseObject: { kind: 'SecretList', items: [secret] } }),
         body('c3', 'watch', { responseObject: secret }),
-        event({ id: 'c4', user: 'mallory', name: 'db', code: 403, time: t, extra: { level: 'RequestResponse', requestObject: secret } }),
-      ].join('\n') + '\n',
+        event({
+          id: 'c4',
+          user: 'mallory',
+          name: 'db',
+          code: 403,
+          time: t,
+          extra: { level: 'RequestResponse', requestObject: secret },
+        }),
+      ].join('\n')}\n`,
     );
     for (const output of ['table', 'wide', 'json', 'yaml', 'name']) {
       for (const by of ['subject', 'secret', 'verb', 'source', 'user-agent']) {
@@ -541,7 +704,10 @@ describe('audit never prints a Secret value', () => {
     const canary = makeCanary('audit-skip');
     const dir = tempDir();
     const file = join(dir, 'audit.log');
-    writeFileSync(file, `{"verb":"get","objectRef":{"resource":"secrets"},"responseObject":{"data":{"p":"${canary}"}}\n`);
+    writeFileSync(
+      file,
+      `{"verb":"get","objectRef":{"resource":"secrets"},"responseObject":{"data":{"p":"${canary}"}}\n`,
+    );
     const r = await audit(['--log', file, '-v', '1']);
     expect(r.stderr).toContain('skipped 1 line');
     assertNoLeak([canary], r);

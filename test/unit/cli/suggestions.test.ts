@@ -33,7 +33,9 @@ describe('typos', () => {
   it('says nothing more when nothing is close', async () => {
     const r = await runCli(['frobnicate']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: unknown command "frobnicate" for "kubectl secrets"\nSee 'kubectl secrets --help' for usage.\n`);
+    expect(r.stderr).toBe(
+      `error: unknown command "frobnicate" for "kubectl secrets"\nSee 'kubectl secrets --help' for usage.\n`,
+    );
     const f = await runCli(['who-can', 'db', '--zzzzzzzz']);
     expect(f.stderr).toBe(`error: unknown flag: --zzzzzzzz\nSee 'kubectl secrets who-can --help' for usage.\n`);
   });

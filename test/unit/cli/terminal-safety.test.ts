@@ -20,8 +20,8 @@ function evilLog(): string {
   const dir = mkdtempSync(join(tmpdir(), 'terminal-safety-'));
   // The file name carries an escape too: warnings name it.
   const file = join(dir, 'audit\u001b]0;t\u0007.log');
-  const good = auditEventLine({ id: "a1", user: EVIL_USER, agent: EVIL_AGENT });
-  writeFileSync(file, `${good}\n${good.replace("\"a1\"", "\"a2\"").slice(0, -60)}\n`);
+  const good = auditEventLine({ id: 'a1', user: EVIL_USER, agent: EVIL_AGENT });
+  writeFileSync(file, `${good}\n${good.replace('"a1"', '"a2"').slice(0, -60)}\n`);
   return file;
 }
 
@@ -31,13 +31,18 @@ describe('control characters from audit logs', () => {
   for (const by of ['subject', 'user-agent', 'source', 'secret', 'verb']) {
     for (const output of ['table', 'wide', 'name']) {
       it(`are escaped in --by ${by} -o ${output}, and in warning lines`, async () => {
-        const r = await runCli(['audit', '--log', file, '--by', by, '-o', output], { tty: true, env: { NO_COLOR: undefined } });
+        const r = await runCli(['audit', '--log', file, '--by', by, '-o', output], {
+          tty: true,
+          env: { NO_COLOR: undefined },
+        });
         expect(r.code).not.toBe(1);
         expect(r.stdout).not.toMatch(CONTROL_CHARS);
         expect(r.stderr).not.toMatch(CONTROL_CHARS);
         expect(r.stderr).toMatch(/^warning: .*audit\^\[\]0;t\^G\.log/m);
-        if (by === 'subject' && output !== 'name') expect(r.stdout).toContain('mallory^[[2J^[]0;owned^G\\r^H\\u009b31m');
-        if (by === 'user-agent' && output === 'wide') expect(r.stdout).toContain('curl^[]8;;https://evil.example/^[\\click');
+        if (by === 'subject' && output !== 'name')
+          expect(r.stdout).toContain('mallory^[[2J^[]0;owned^G\\r^H\\u009b31m');
+        if (by === 'user-agent' && output === 'wide')
+          expect(r.stdout).toContain('curl^[]8;;https://evil.example/^[\\click');
       });
     }
   }

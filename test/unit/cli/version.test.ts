@@ -35,9 +35,14 @@ describe('kubectl secrets version', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: 'Version' });
     expect(doc.items).toHaveLength(1);
-    expect(Object.keys(doc.items[0]).sort()).toEqual(
-      ['gitCommit', 'gitTreeState', 'nodeVersion', 'platform', 'singleExecutable', 'version'],
-    );
+    expect(Object.keys(doc.items[0]).sort()).toEqual([
+      'gitCommit',
+      'gitTreeState',
+      'nodeVersion',
+      'platform',
+      'singleExecutable',
+      'version',
+    ]);
     expect(doc.items[0]).toMatchObject({ nodeVersion: process.version, singleExecutable: false });
     const y = await runCli(['version', '-o', 'yaml']);
     expect(y.stdout).toContain('kind: Version\n');

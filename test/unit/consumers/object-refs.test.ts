@@ -26,7 +26,13 @@ const ingress: IngressLike = {
       'nginx.ingress.kubernetes.io/auth-tls-secret': 'certs/client-ca',
     },
   },
-  spec: { tls: [{ hosts: ['a.example.com', 'b.example.com'], secretName: 'web-tls' }, { secretName: 'fallback-tls' }, { hosts: ['x'] }] },
+  spec: {
+    tls: [
+      { hosts: ['a.example.com', 'b.example.com'], secretName: 'web-tls' },
+      { secretName: 'fallback-tls' },
+      { hosts: ['x'] },
+    ],
+  },
 };
 const gateway: GatewayLike = {
   kind: 'Gateway',
@@ -72,12 +78,20 @@ const spc: SecretProviderClassLike = {
   metadata: { name: 'azure-sync', namespace: 'default' },
   spec: {
     provider: 'azure',
-    secretObjects: [{ secretName: 'foosecret', type: 'Opaque', data: [{ objectName: 'secretalias', key: 'username' }] }],
+    secretObjects: [
+      { secretName: 'foosecret', type: 'Opaque', data: [{ objectName: 'secretalias', key: 'username' }] },
+    ],
   },
 };
 
 const summary = (obj: ReferencingObject) =>
-  secretRefsOfObject(obj).map((r) => [r.kind, `${r.namespace}/${r.secret}`, r.pointer, r.detail, ...(r.template ? [r.template] : [])]);
+  secretRefsOfObject(obj).map((r) => [
+    r.kind,
+    `${r.namespace}/${r.secret}`,
+    r.pointer,
+    r.detail,
+    ...(r.template ? [r.template] : []),
+  ]);
 
 describe('secretRefsOfObject', () => {
   it('ServiceAccount: secrets and imagePullSecrets', () => {
@@ -91,22 +105,52 @@ describe('secretRefsOfObject', () => {
     expect(summary(ingress)).toEqual([
       ['ingressTLS', 'prod/web-tls', '/spec/tls/0/secretName', 'hosts a.example.com,b.example.com'],
       ['ingressTLS', 'prod/fallback-tls', '/spec/tls/1/secretName', 'default host'],
-      ['ingressAnnotation', 'prod/basic-auth', '/metadata/annotations/nginx.ingress.kubernetes.io~1auth-secret', 'auth-secret'],
-      ['ingressAnnotation', 'certs/client-ca', '/metadata/annotations/nginx.ingress.kubernetes.io~1auth-tls-secret', 'auth-tls-secret'],
+      [
+        'ingressAnnotation',
+        'prod/basic-auth',
+        '/metadata/annotations/nginx.ingress.kubernetes.io~1auth-secret',
+        'auth-secret',
+      ],
+      [
+        'ingressAnnotation',
+        'certs/client-ca',
+        '/metadata/annotations/nginx.ingress.kubernetes.io~1auth-tls-secret',
+        'auth-tls-secret',
+      ],
     ]);
   });
 
   it('Gateway: certificateRefs of kind Secret (the default), across namespaces, and the backend client certificate', () => {
     expect(summary(gateway)).toEqual([
-      ['gatewayCertificate', 'infra/wildcard-tls', '/spec/listeners/1/tls/certificateRefs/0/name', 'listener https (*.example.com)'],
-      ['gatewayCertificate', 'certs/shared-tls', '/spec/listeners/1/tls/certificateRefs/1/name', 'listener https (*.example.com)'],
-      ['gatewayClientCertificate', 'infra/backend-client', '/spec/tls/backend/clientCertificateRef/name', 'backend client certificate'],
+      [
+        'gatewayCertificate',
+        'infra/wildcard-tls',
+        '/spec/listeners/1/tls/certificateRefs/0/name',
+        'listener https (*.example.com)',
+      ],
+      [
+        'gatewayCertificate',
+        'certs/shared-tls',
+        '/spec/listeners/1/tls/certificateRefs/1/name',
+        'listener https (*.example.com)',
+      ],
+      [
+        'gatewayClientCertificate',
+        'infra/backend-client',
+        '/spec/tls/backend/clientCertificateRef/name',
+        'backend client certificate',
+      ],
     ]);
   });
 
   it('StorageClass: CSI secret parameter pairs, deprecated and in-tree forms, templates', () => {
     expect(summary(storageClass)).toEqual([
-      ['storageClassParameter', 'ceph/csi-provisioner', '/parameters/csi.storage.k8s.io~1provisioner-secret-name', 'provisioner'],
+      [
+        'storageClassParameter',
+        'ceph/csi-provisioner',
+        '/parameters/csi.storage.k8s.io~1provisioner-secret-name',
+        'provisioner',
+      ],
       [
         'storageClassParameter',
         '/',
@@ -114,7 +158,13 @@ describe('secretRefsOfObject', () => {
         'node-stage',
         { name: '${pvc.name}-stage', namespace: '${pvc.namespace}' },
       ],
-      ['storageClassParameter', '/expand', '/parameters/csi.storage.k8s.io~1controller-expand-secret-name', 'controller-expand', { namespace: '${pvc.namespace}' }],
+      [
+        'storageClassParameter',
+        '/expand',
+        '/parameters/csi.storage.k8s.io~1controller-expand-secret-name',
+        'controller-expand',
+        { namespace: '${pvc.namespace}' },
+      ],
       ['storageClassParameter', 'ceph/legacy-publish', '/parameters/csiNodePublishSecretName', 'csiNodePublish'],
       ['storageClassParameter', 'kube-system/ceph-admin', '/parameters/adminSecretName', 'admin'],
     ]);
@@ -122,7 +172,13 @@ describe('secretRefsOfObject', () => {
 
   it('SecretProviderClass: secretObjects it produces, with their keys', () => {
     const [ref] = secretRefsOfObject(spc);
-    expect(ref).toMatchObject({ kind: 'secretProviderClassSync', secret: 'foosecret', namespace: 'default', keys: ['username'], pointer: '/spec/secretObjects/0/secretName' });
+    expect(ref).toMatchObject({
+      kind: 'secretProviderClassSync',
+      secret: 'foosecret',
+      namespace: 'default',
+      keys: ['username'],
+      pointer: '/spec/secretObjects/0/secretName',
+    });
   });
 
   it('matches templated StorageClass references by pattern', () => {

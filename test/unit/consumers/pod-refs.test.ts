@@ -12,7 +12,9 @@ interface PathCase {
   expect: Record<string, unknown>;
 }
 
-const cases = yaml.loadAll(readFileSync(resolve(import.meta.dirname, '../../fixtures/exposure/pod-spec-paths.yaml'), 'utf8')) as PathCase[];
+const cases = yaml.loadAll(
+  readFileSync(resolve(import.meta.dirname, '../../fixtures/exposure/pod-spec-paths.yaml'), 'utf8'),
+) as PathCase[];
 
 /** Follows a JSON Pointer (RFC 6901) into an object. */
 function at(obj: unknown, pointer: string): unknown {
@@ -26,9 +28,26 @@ function at(obj: unknown, pointer: string): unknown {
 describe('secretRefsOfPodSpec: every path of VisitPodSecretNames', () => {
   it('covers each volume plugin, container list and imagePullSecrets', () => {
     const kinds = new Set(cases.map((c) => c.expect.kind));
-    expect([...kinds].sort()).toEqual(['csi', 'env', 'envFrom', 'imagePullSecret', 'projected', 'volume', 'volumePlugin']);
+    expect([...kinds].sort()).toEqual([
+      'csi',
+      'env',
+      'envFrom',
+      'imagePullSecret',
+      'projected',
+      'volume',
+      'volumePlugin',
+    ]);
     const plugins = cases.filter((c) => c.expect.kind === 'volumePlugin').map((c) => c.expect.plugin);
-    expect(plugins.sort()).toEqual(['azureFile', 'cephfs', 'cinder', 'flexVolume', 'iscsi', 'rbd', 'scaleIO', 'storageos']);
+    expect(plugins.sort()).toEqual([
+      'azureFile',
+      'cephfs',
+      'cinder',
+      'flexVolume',
+      'iscsi',
+      'rbd',
+      'scaleIO',
+      'storageos',
+    ]);
   });
 
   it.each(cases.map((c) => [c.case, c] as const))('%s', (_name, c) => {
@@ -90,7 +109,14 @@ describe('secretRefsOfPodSpec: every path of VisitPodSecretNames', () => {
           ],
         },
       ],
-      volumes: [{ name: 'v', projected: { sources: [{ secret: { name: 's' } }, { secret: { name: 's', items: [{ key: 'ca', path: 'ca' }] } }] } }],
+      volumes: [
+        {
+          name: 'v',
+          projected: {
+            sources: [{ secret: { name: 's' } }, { secret: { name: 's', items: [{ key: 'ca', path: 'ca' }] } }],
+          },
+        },
+      ],
     };
     expect(secretRefsOfPodSpec(spec).map((r) => r.pointer)).toEqual([
       '/containers/0/env/0/valueFrom/secretKeyRef/name',

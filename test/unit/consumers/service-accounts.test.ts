@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { inheritedPullSecrets, serviceAccountNameOf, tokenAutomount } from '../../../src/consumers/service-accounts.js';
 import type { ServiceAccountLike } from '../../../src/consumers/object-refs.js';
 
-const sa = (extra: Partial<ServiceAccountLike> = {}): ServiceAccountLike => ({ kind: 'ServiceAccount', metadata: { name: 'sa', namespace: 'ns' }, ...extra });
+const sa = (extra: Partial<ServiceAccountLike> = {}): ServiceAccountLike => ({
+  kind: 'ServiceAccount',
+  metadata: { name: 'sa', namespace: 'ns' },
+  ...extra,
+});
 
 describe('ServiceAccount inheritance', () => {
   it('names the ServiceAccount (serviceAccount is the deprecated alias; default otherwise)', () => {
@@ -19,9 +23,27 @@ describe('ServiceAccount inheritance', () => {
   });
 
   it.each([
-    ['pod says false', { automountServiceAccountToken: false }, sa({ automountServiceAccountToken: true }), true, { mounted: false, source: 'pod' }],
-    ['pod says true', { automountServiceAccountToken: true }, sa({ automountServiceAccountToken: false }), true, { mounted: true, source: 'pod' }],
-    ['ServiceAccount says false', {}, sa({ automountServiceAccountToken: false }), true, { mounted: false, source: 'serviceAccount' }],
+    [
+      'pod says false',
+      { automountServiceAccountToken: false },
+      sa({ automountServiceAccountToken: true }),
+      true,
+      { mounted: false, source: 'pod' },
+    ],
+    [
+      'pod says true',
+      { automountServiceAccountToken: true },
+      sa({ automountServiceAccountToken: false }),
+      true,
+      { mounted: true, source: 'pod' },
+    ],
+    [
+      'ServiceAccount says false',
+      {},
+      sa({ automountServiceAccountToken: false }),
+      true,
+      { mounted: false, source: 'serviceAccount' },
+    ],
     ['nobody says: default true', {}, sa(), true, { mounted: true, source: 'default' }],
     ['ServiceAccounts not readable', {}, undefined, false, { mounted: undefined, source: 'unknown' }],
   ] as const)('token automount: %s', (_case, spec, account, known, expected) => {

@@ -7,7 +7,11 @@ import type { SecretFacts } from '../../../src/exposure/types.js';
 
 export const NS = 'prod';
 
-export const container = (name: string, extra: Partial<V1PodSpec['containers'][number]> = {}) => ({ name, image: 'app', ...extra });
+export const container = (name: string, extra: Partial<V1PodSpec['containers'][number]> = {}) => ({
+  name,
+  image: 'app',
+  ...extra,
+});
 export const envRef = (env: string, secret: string, key: string, optional?: boolean) => ({
   name: env,
   valueFrom: { secretKeyRef: { name: secret, key, ...(optional !== undefined ? { optional } : {}) } },
@@ -21,19 +25,35 @@ const owner = (kind: string, name: string) => ({
   controller: true,
 });
 
-export function workload(kind: string, name: string, spec: V1PodSpec, opts: { replicas?: number; owner?: [string, string]; status?: Record<string, unknown>; ns?: string } = {}): WorkloadLike {
+export function workload(
+  kind: string,
+  name: string,
+  spec: V1PodSpec,
+  opts: { replicas?: number; owner?: [string, string]; status?: Record<string, unknown>; ns?: string } = {},
+): WorkloadLike {
   const template = { metadata: { labels: { app: name } }, spec };
   const body: Record<string, unknown> =
-    kind === 'CronJob' ? { schedule: '@hourly', jobTemplate: { spec: { template } } } : { template, ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}) };
+    kind === 'CronJob'
+      ? { schedule: '@hourly', jobTemplate: { spec: { template } } }
+      : { template, ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}) };
   return {
     kind,
-    metadata: { name, namespace: opts.ns ?? NS, uid: `${kind}-${name}`, ...(opts.owner ? { ownerReferences: [owner(...opts.owner)] } : {}) },
+    metadata: {
+      name,
+      namespace: opts.ns ?? NS,
+      uid: `${kind}-${name}`,
+      ...(opts.owner ? { ownerReferences: [owner(...opts.owner)] } : {}),
+    },
     spec: body,
     status: opts.status ?? {},
   };
 }
 
-export function pod(name: string, spec: V1PodSpec, opts: { owner?: [string, string]; node?: string; ready?: boolean; phase?: string; ns?: string } = {}): PodLike {
+export function pod(
+  name: string,
+  spec: V1PodSpec,
+  opts: { owner?: [string, string]; node?: string; ready?: boolean; phase?: string; ns?: string } = {},
+): PodLike {
   return {
     kind: 'Pod',
     metadata: { name, namespace: opts.ns ?? NS, ...(opts.owner ? { ownerReferences: [owner(...opts.owner)] } : {}) },
@@ -51,7 +71,12 @@ export const serviceAccount = (name: string, extra: Partial<ServiceAccountLike> 
   ...extra,
 });
 
-export function facts(name: string, keys: string[] = ['password'], extra: Partial<SecretFacts> = {}, ns = NS): SecretFacts {
+export function facts(
+  name: string,
+  keys: string[] = ['password'],
+  extra: Partial<SecretFacts> = {},
+  ns = NS,
+): SecretFacts {
   return { namespace: ns, name, type: 'Opaque', keys: keys.map((k) => ({ name: k, size: 8 })), metadata: {}, ...extra };
 }
 

@@ -14,14 +14,28 @@ const ids = (cs: Consumer[]) => cs.map((c) => `${c.kind}/${c.name}`);
 describe('workloads and pods roll up to what a human edits', () => {
   it('counts a Deployment scaled to 0 from its template', () => {
     const [c] = consumersOf({ workloads: [workload('Deployment', 'api', usesDb, { replicas: 0 })] });
-    expect(c).toMatchObject({ kind: 'Deployment', name: 'api', replicas: { desired: 0, current: 0, ready: 0 }, nodes: [] });
-    expect(c!.uses[0]).toMatchObject({ via: 'env', container: 'app', env: 'DB_PASSWORD', keys: ['password'], revision: 'current' });
+    expect(c).toMatchObject({
+      kind: 'Deployment',
+      name: 'api',
+      replicas: { desired: 0, current: 0, ready: 0 },
+      nodes: [],
+    });
+    expect(c!.uses[0]).toMatchObject({
+      via: 'env',
+      container: 'app',
+      env: 'DB_PASSWORD',
+      keys: ['password'],
+      revision: 'current',
+    });
     expect(c!.uses[0]!.pointer).toBe('/spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef/name');
   });
 
   it('folds ReplicaSets and their pods into the Deployment: replicas, readiness, nodes', () => {
     const cs = consumersOf({
-      workloads: [workload('Deployment', 'api', usesDb, { replicas: 3 }), workload('ReplicaSet', 'api-1', usesDb, { owner: ['Deployment', 'api'] })],
+      workloads: [
+        workload('Deployment', 'api', usesDb, { replicas: 3 }),
+        workload('ReplicaSet', 'api-1', usesDb, { owner: ['Deployment', 'api'] }),
+      ],
       pods: [
         pod('api-1-a', usesDb, { owner: ['ReplicaSet', 'api-1'], node: 'n2' }),
         pod('api-1-b', usesDb, { owner: ['ReplicaSet', 'api-1'], node: 'n1', ready: false }),
@@ -56,7 +70,10 @@ describe('workloads and pods roll up to what a human edits', () => {
 
   it('ignores old ReplicaSets scaled to zero (no pods left)', () => {
     const cs = consumersOf({
-      workloads: [workload('Deployment', 'api', usesNothing), workload('ReplicaSet', 'api-old', usesDb, { owner: ['Deployment', 'api'], replicas: 0 })],
+      workloads: [
+        workload('Deployment', 'api', usesNothing),
+        workload('ReplicaSet', 'api-old', usesDb, { owner: ['Deployment', 'api'], replicas: 0 }),
+      ],
       pods: [],
     });
     expect(cs).toEqual([]);
@@ -77,12 +94,17 @@ describe('workloads and pods roll up to what a human edits', () => {
 
   it('rolls CronJob → Job → Pod up to the CronJob, whose desired count is not fixed', () => {
     const cs = consumersOf({
-      workloads: [workload('CronJob', 'backup', usesDb), workload('Job', 'backup-1', usesDb, { owner: ['CronJob', 'backup'] })],
+      workloads: [
+        workload('CronJob', 'backup', usesDb),
+        workload('Job', 'backup-1', usesDb, { owner: ['CronJob', 'backup'] }),
+      ],
       pods: [pod('backup-1-x', usesDb, { owner: ['Job', 'backup-1'], node: 'n1' })],
     });
     expect(ids(cs)).toEqual(['CronJob/backup']);
     expect(cs[0]).toMatchObject({ replicas: { desired: null, current: 1, ready: 1 }, nodes: ['n1'] });
-    expect(cs[0]!.uses[0]!.pointer).toBe('/spec/jobTemplate/spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef/name');
+    expect(cs[0]!.uses[0]!.pointer).toBe(
+      '/spec/jobTemplate/spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef/name',
+    );
   });
 
   it('reports StatefulSets, DaemonSets (desired from status) and ReplicationControllers', () => {
@@ -92,7 +114,10 @@ describe('workloads and pods roll up to what a human edits', () => {
         workload('DaemonSet', 'agent', usesDb, { status: { desiredNumberScheduled: 2 } }),
         workload('ReplicationController', 'legacy', usesDb, { replicas: 1 }),
       ],
-      pods: [pod('db-0', usesDb, { owner: ['StatefulSet', 'db'], node: 'n1' }), pod('agent-x', usesDb, { owner: ['DaemonSet', 'agent'], node: 'n2' })],
+      pods: [
+        pod('db-0', usesDb, { owner: ['StatefulSet', 'db'], node: 'n1' }),
+        pod('agent-x', usesDb, { owner: ['DaemonSet', 'agent'], node: 'n2' }),
+      ],
     });
     expect(cs.map((c) => [c.kind, c.replicas])).toEqual([
       ['StatefulSet', { desired: 3, current: 1, ready: 1 }],
@@ -103,7 +128,10 @@ describe('workloads and pods roll up to what a human edits', () => {
 
   it('reports bare pods as themselves, and pods of unknown controllers with their foreign owner', () => {
     const cs = consumersOf({
-      pods: [pod('debug', usesDb, { node: 'n1' }), pod('rollout-abc', usesDb, { owner: ['Rollout', 'web'], node: 'n2', ready: false })],
+      pods: [
+        pod('debug', usesDb, { node: 'n1' }),
+        pod('rollout-abc', usesDb, { owner: ['Rollout', 'web'], node: 'n2', ready: false }),
+      ],
     });
     expect(cs.map((c) => [c.kind, c.name, c.foreignOwner, c.replicas, c.nodes])).toEqual([
       ['Pod', 'debug', undefined, { desired: 1, current: 1, ready: 1 }, ['n1']],
@@ -111,7 +139,7 @@ describe('workloads and pods roll up to what a human edits', () => {
     ]);
   });
 
-  it('stays in the Secret\'s namespace', () => {
+  it("stays in the Secret's namespace", () => {
     const cs = consumersOf({ workloads: [workload('Deployment', 'api', usesDb, { ns: 'other' })] });
     expect(cs).toEqual([]);
   });
@@ -121,12 +149,21 @@ describe('ServiceAccounts and image pull secrets', () => {
   const pullSa = serviceAccount('builder', { imagePullSecrets: [{ name: 'regcred' }] });
   const runsAsBuilder = { serviceAccountName: 'builder', containers: [container('app')] };
 
-  it('workload templates inherit the ServiceAccount\'s imagePullSecrets; pods carry the admission copy', () => {
+  it("workload templates inherit the ServiceAccount's imagePullSecrets; pods carry the admission copy", () => {
     const cs = consumersOf(
       {
         serviceAccounts: [pullSa],
-        workloads: [workload('Deployment', 'api', runsAsBuilder), workload('ReplicaSet', 'api-1', runsAsBuilder, { owner: ['Deployment', 'api'] })],
-        pods: [pod('api-1-a', { ...runsAsBuilder, imagePullSecrets: [{ name: 'regcred' }] }, { owner: ['ReplicaSet', 'api-1'] })],
+        workloads: [
+          workload('Deployment', 'api', runsAsBuilder),
+          workload('ReplicaSet', 'api-1', runsAsBuilder, { owner: ['Deployment', 'api'] }),
+        ],
+        pods: [
+          pod(
+            'api-1-a',
+            { ...runsAsBuilder, imagePullSecrets: [{ name: 'regcred' }] },
+            { owner: ['ReplicaSet', 'api-1'] },
+          ),
+        ],
       },
       'regcred',
     );
@@ -134,11 +171,20 @@ describe('ServiceAccounts and image pull secrets', () => {
     expect(cs[0]!.oldRevision).toBeUndefined();
     expect(cs[0]!.uses[0]).toMatchObject({ via: 'inheritedPullSecret', inheritedFrom: 'ServiceAccount/builder' });
     expect(cs[0]!.uses[0]!.update.verdict).toBe('next-use');
-    expect(cs[1]!.uses[0]).toMatchObject({ via: 'serviceAccountPullSecret', detail: 'imagePullSecrets (inherited by 1 workload)' });
+    expect(cs[1]!.uses[0]).toMatchObject({
+      via: 'serviceAccountPullSecret',
+      detail: 'imagePullSecrets (inherited by 1 workload)',
+    });
   });
 
   it('does not inherit into pods that name their own pull secrets', () => {
-    const cs = consumersOf({ serviceAccounts: [pullSa], workloads: [workload('Deployment', 'api', { ...runsAsBuilder, imagePullSecrets: [{ name: 'own' }] })] }, 'regcred');
+    const cs = consumersOf(
+      {
+        serviceAccounts: [pullSa],
+        workloads: [workload('Deployment', 'api', { ...runsAsBuilder, imagePullSecrets: [{ name: 'own' }] })],
+      },
+      'regcred',
+    );
     expect(ids(cs)).toEqual(['ServiceAccount/builder']);
   });
 
@@ -154,7 +200,10 @@ describe('ServiceAccounts and image pull secrets', () => {
       type: 'kubernetes.io/service-account-token',
       metadata: { annotations: { 'kubernetes.io/service-account.name': 'builder' } },
     });
-    const cs = consumersOf({ secrets: [token], serviceAccounts: [serviceAccount('builder', { secrets: [{ name: 'builder-token' }] })] }, 'builder-token');
+    const cs = consumersOf(
+      { secrets: [token], serviceAccounts: [serviceAccount('builder', { secrets: [{ name: 'builder-token' }] })] },
+      'builder-token',
+    );
     expect(cs).toHaveLength(1);
     expect(cs[0]!.uses.map((u) => u.via)).toEqual(['serviceAccountSecret', 'serviceAccountToken']);
   });
@@ -165,10 +214,30 @@ describe('objects other than pods', () => {
     const parts = inputs({
       secrets: [facts('tls', ['tls.crt', 'tls.key'], { type: 'kubernetes.io/tls' })],
       objects: [
-        { kind: 'Ingress', metadata: { name: 'web', namespace: NS }, spec: { tls: [{ hosts: ['a.example.com'], secretName: 'tls' }] } },
-        { kind: 'Gateway', metadata: { name: 'gw', namespace: 'infra' }, spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'tls', namespace: NS }] } }] } },
-        { kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'x', parameters: { 'csi.storage.k8s.io/node-stage-secret-name': 'tls', 'csi.storage.k8s.io/node-stage-secret-namespace': NS } },
-        { kind: 'SecretProviderClass', metadata: { name: 'sync', namespace: NS }, spec: { secretObjects: [{ secretName: 'tls', data: [{ objectName: 'cert', key: 'tls.crt' }] }] } },
+        {
+          kind: 'Ingress',
+          metadata: { name: 'web', namespace: NS },
+          spec: { tls: [{ hosts: ['a.example.com'], secretName: 'tls' }] },
+        },
+        {
+          kind: 'Gateway',
+          metadata: { name: 'gw', namespace: 'infra' },
+          spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'tls', namespace: NS }] } }] },
+        },
+        {
+          kind: 'StorageClass',
+          metadata: { name: 'fast' },
+          provisioner: 'x',
+          parameters: {
+            'csi.storage.k8s.io/node-stage-secret-name': 'tls',
+            'csi.storage.k8s.io/node-stage-secret-namespace': NS,
+          },
+        },
+        {
+          kind: 'SecretProviderClass',
+          metadata: { name: 'sync', namespace: NS },
+          spec: { secretObjects: [{ secretName: 'tls', data: [{ objectName: 'cert', key: 'tls.crt' }] }] },
+        },
       ],
     });
     const cs = analyzeExposure(parts, { namespace: NS, name: 'tls' }).consumers.get(`${NS}/tls`)!;
@@ -179,12 +248,23 @@ describe('objects other than pods', () => {
       ['StorageClass', '', 'fast', 'consumes', 'storageClassParameter', 'next-use'],
     ]);
     const gw = cs.find((c) => c.kind === 'Gateway')!;
-    expect(gw.uses[0]!.risks).toEqual([expect.objectContaining({ id: 'cross-namespace', severity: 'low', reason: expect.stringContaining('ReferenceGrant') })]);
+    expect(gw.uses[0]!.risks).toEqual([
+      expect.objectContaining({
+        id: 'cross-namespace',
+        severity: 'low',
+        reason: expect.stringContaining('ReferenceGrant'),
+      }),
+    ]);
     expect(cs.find((c) => c.kind === 'SecretProviderClass')!.uses[0]!.risks).toEqual([]);
   });
 
   it('resolves templated StorageClass parameters against the Secret asked about', () => {
-    const sc = { kind: 'StorageClass' as const, metadata: { name: 'per-claim' }, provisioner: 'x', parameters: { 'csi.storage.k8s.io/node-publish-secret-name': '${pvc.name}-creds' } };
+    const sc = {
+      kind: 'StorageClass' as const,
+      metadata: { name: 'per-claim' },
+      provisioner: 'x',
+      parameters: { 'csi.storage.k8s.io/node-publish-secret-name': '${pvc.name}-creds' },
+    };
     expect(ids(consumersOf({ objects: [sc] }, 'data-creds'))).toEqual(['StorageClass/per-claim']);
     expect(ids(consumersOf({ objects: [sc] }, 'creds'))).toEqual([]);
   });
@@ -193,9 +273,18 @@ describe('objects other than pods', () => {
     const cs = consumersOf({
       secrets: [],
       workloads: [workload('Deployment', 'busybox', usesDb)],
-      objects: [{ kind: 'SecretProviderClass', metadata: { name: 'azure-sync', namespace: NS }, spec: { secretObjects: [{ secretName: 'db' }] } }],
+      objects: [
+        {
+          kind: 'SecretProviderClass',
+          metadata: { name: 'azure-sync', namespace: NS },
+          spec: { secretObjects: [{ secretName: 'db' }] },
+        },
+      ],
     });
     const missing = cs[0]!.uses[0]!.risks.find((r) => r.id === 'missing-secret')!;
-    expect(missing).toMatchObject({ severity: 'high', reason: expect.stringContaining('SecretProviderClass/azure-sync creates it') });
+    expect(missing).toMatchObject({
+      severity: 'high',
+      reason: expect.stringContaining('SecretProviderClass/azure-sync creates it'),
+    });
   });
 });

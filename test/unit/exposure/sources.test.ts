@@ -10,7 +10,14 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** A Kube that answers from a table of collection paths; anything else is 404. */
 class FakeKube implements Kube {
-  readonly target = { contextName: 'test', clusterName: 'test', userName: 'test', server: 'https://fake', namespace: 'prod', sources: [] };
+  readonly target = {
+    contextName: 'test',
+    clusterName: 'test',
+    userName: 'test',
+    server: 'https://fake',
+    namespace: 'prod',
+    sources: [],
+  };
   roundTrips = 0;
   readonly requests: string[] = [];
   constructor(private readonly answers: Record<string, unknown[] | number | object>) {}
@@ -18,7 +25,8 @@ class FakeKube implements Kube {
   private answer(path: string): unknown[] {
     this.roundTrips++;
     const a = this.answers[path];
-    if (a === undefined || a === 404) throw new KubeApiError(404, 'NotFound', 'the server could not find the requested resource', 'GET', path);
+    if (a === undefined || a === 404)
+      throw new KubeApiError(404, 'NotFound', 'the server could not find the requested resource', 'GET', path);
     if (a === 403) throw new KubeApiError(403, 'Forbidden', `forbidden: ${path}`, 'GET', path);
     return a as unknown[];
   }
@@ -90,7 +98,13 @@ const base = (ns = 'prod'): Record<string, unknown[] | number | object> => ({
   '/apis/storage.k8s.io/v1/storageclasses': [],
 });
 
-const scope = (extra: Partial<ExposureScope> = {}): ExposureScope => ({ namespace: 'prod', name: 'db', metadataOnly: false, showHashes: false, ...extra });
+const scope = (extra: Partial<ExposureScope> = {}): ExposureScope => ({
+  namespace: 'prod',
+  name: 'db',
+  metadataOnly: false,
+  showHashes: false,
+  ...extra,
+});
 
 describe('toFacts: the only place Secret data is touched', () => {
   it('keeps key names and decoded sizes, drops values and the last-applied annotation', () => {
@@ -129,7 +143,10 @@ describe('loadExposureSources', () => {
   });
 
   it('skips APIs the cluster does not serve quietly (Gateway, SecretProviderClass)', async () => {
-    const kube = new FakeKube({ ...base(), '/api/v1/namespaces/prod/secrets': [secret('db', { password: b64(VALUE) })] });
+    const kube = new FakeKube({
+      ...base(),
+      '/api/v1/namespaces/prod/secrets': [secret('db', { password: b64(VALUE) })],
+    });
     const loaded = await loadExposureSources(kube, scope());
     expect(loaded.gaps).toEqual([]);
     expect(loaded.secretsNote).toBeUndefined();
@@ -173,7 +190,10 @@ describe('loadExposureSources', () => {
   });
 
   it('uses a metadata-only list with --metadata-only', async () => {
-    const kube = new FakeKube({ ...base(), '/api/v1/namespaces/prod/secrets': [{ metadata: { name: 'db', namespace: 'prod' } }] });
+    const kube = new FakeKube({
+      ...base(),
+      '/api/v1/namespaces/prod/secrets': [{ metadata: { name: 'db', namespace: 'prod' } }],
+    });
     const loaded = await loadExposureSources(kube, scope({ metadataOnly: true }));
     expect(kube.requests).toContain('LIST /api/v1/namespaces/prod/secrets (metadata)');
     expect(loaded.inputs.secrets![0]!.keys).toBeUndefined();

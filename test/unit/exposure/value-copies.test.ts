@@ -17,7 +17,12 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const complete = { warnings: [], notes: [], complete: true };
 
 function applied(name: string, value: string, field: 'data' | 'stringData', extra: Record<string, string> = {}) {
-  const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, [field]: { password: field === 'data' ? b64(value) : value } };
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: NS },
+    [field]: { password: field === 'data' ? b64(value) : value },
+  };
   return {
     metadata: { name, namespace: NS, annotations: { [LAST_APPLIED]: `${JSON.stringify(body)}\n`, ...extra } },
     type: 'Opaque',
@@ -44,7 +49,11 @@ describe('annotations that copy the data', () => {
   it('any other annotation holding a value, plain or base64', () => {
     const value = makeCanary();
     const s = {
-      metadata: { name: 'db', namespace: NS, annotations: { note: `backup of ${value}`, 'x/b64': b64(value), fine: 'team-a' } },
+      metadata: {
+        name: 'db',
+        namespace: NS,
+        annotations: { note: `backup of ${value}`, 'x/b64': b64(value), fine: 'team-a' },
+      },
       type: 'Opaque',
       data: { password: b64(value), flag: b64('true') },
     };
@@ -56,8 +65,15 @@ describe('annotations that copy the data', () => {
 
   it('not flagged: last-applied without data (created with kubectl apply of an empty Secret), or short values found by chance', () => {
     const body = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, type: 'Opaque' });
-    expect(toFacts({ metadata: { name: 'db', annotations: { [LAST_APPLIED]: body } }, type: 'Opaque', data: {} }, false).valueCopies).toBeUndefined();
-    const s = { metadata: { name: 'db', annotations: { enabled: 'true' } }, type: 'Opaque', data: { flag: b64('true') } };
+    expect(
+      toFacts({ metadata: { name: 'db', annotations: { [LAST_APPLIED]: body } }, type: 'Opaque', data: {} }, false)
+        .valueCopies,
+    ).toBeUndefined();
+    const s = {
+      metadata: { name: 'db', annotations: { enabled: 'true' } },
+      type: 'Opaque',
+      data: { flag: b64('true') },
+    };
     expect(toFacts(s, false).valueCopies).toBeUndefined();
   });
 
@@ -65,7 +81,11 @@ describe('annotations that copy the data', () => {
     const secrets = [toFacts(applied('db', makeCanary(), 'stringData'), false)];
     const report = exposureReport(inputs({ secrets }), { namespace: NS, name: 'db' }, complete);
     expect(report.metadata.secrets[0]!.risks).toEqual([
-      { id: 'value-in-metadata', severity: 'high', reason: expect.stringContaining(`annotation ${LAST_APPLIED} holds a copy of the data`) },
+      {
+        id: 'value-in-metadata',
+        severity: 'high',
+        reason: expect.stringContaining(`annotation ${LAST_APPLIED} holds a copy of the data`),
+      },
     ]);
     expect(report.metadata.worstRisk).toBe('high');
     expect(findingsAtOrAbove(report.metadata.findings, 'high')).toBe(1);
@@ -80,7 +100,10 @@ describe("who-can's metadata-only list of the Secret", () => {
     const value = makeCanary();
     const held: unknown[] = [];
     class Recording extends FakeKube {
-      override async list<T>(path: string, options: ListOptions & { map?: (item: T) => unknown } = {}): Promise<ListResult<T>> {
+      override async list<T>(
+        path: string,
+        options: ListOptions & { map?: (item: T) => unknown } = {},
+      ): Promise<ListResult<T>> {
         const result = await super.list<T>(path, options);
         if (path.endsWith('/secrets')) held.push(...result.items);
         return result;

@@ -13,7 +13,9 @@ describe('canary scan', () => {
   });
 
   it('catches the plain value in stdout or stderr', () => {
-    expect(() => assertNoLeak([canary], { stdout: `password=${canary}\n`, stderr: '' })).toThrow(/stdout contains the value/);
+    expect(() => assertNoLeak([canary], { stdout: `password=${canary}\n`, stderr: '' })).toThrow(
+      /stdout contains the value/,
+    );
     expect(() => assertNoLeak([canary], { stdout: '', stderr: `oops ${canary}` })).toThrow(/stderr/);
   });
 
@@ -27,11 +29,15 @@ describe('canary scan', () => {
   it('catches the value in files the tool wrote', () => {
     const dir = mkdtempSync(join(tmpdir(), 'canary-'));
     writeFileSync(join(dir, 'journal.json'), JSON.stringify({ note: Buffer.from(canary).toString('base64') }));
-    expect(findLeaks([canary], filesUnder(dir))).toEqual([`${join(dir, 'journal.json')} contains the base64 of the value`]);
+    expect(findLeaks([canary], filesUnder(dir))).toEqual([
+      `${join(dir, 'journal.json')} contains the base64 of the value`,
+    ]);
   });
 
   it('passes clean output and does not flag unrelated base64', () => {
-    expect(() => assertNoLeak([canary], { stdout: 'KEYS: password (24 bytes)', stderr: Buffer.from('other').toString('base64') })).not.toThrow();
+    expect(() =>
+      assertNoLeak([canary], { stdout: 'KEYS: password (24 bytes)', stderr: Buffer.from('other').toString('base64') }),
+    ).not.toThrow();
     expect(leakPatterns(canary).length).toBeGreaterThanOrEqual(3);
   });
 });

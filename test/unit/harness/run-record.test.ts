@@ -43,7 +43,10 @@ describe('scanRun', () => {
 
   it('finds the base64 of a value in an object the tool wrote to the cluster (annotations included)', () => {
     const value = makeCanary();
-    const object = { kind: 'Secret', metadata: { name: 'db-v2', annotations: { journal: Buffer.from(`x${value}`).toString('base64') } } };
+    const object = {
+      kind: 'Secret',
+      metadata: { name: 'db-v2', annotations: { journal: Buffer.from(`x${value}`).toString('base64') } },
+    };
     writeFileSync(join(dir, 'cluster-objects.jsonl'), `${JSON.stringify(object)}\n`);
     const r = scanRun(dir);
     expect(r.clusterObjects).toBe(1);

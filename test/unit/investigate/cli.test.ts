@@ -1,5 +1,6 @@
 // investigate in-process against a fake API server and a written audit log: flags,
 // every -o format, verdicts, next steps, hostile log strings, Mermaid that parses.
+import type { ServerResponse } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,21 +15,45 @@ const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 const webPod = { ...pod('web-1', { secret: SECRET, node: 'n1', owner: { kind: 'ReplicaSet', name: 'web-7d9' } }) };
 (webPod.spec as any).serviceAccountName = 'web';
 const LISTS: Record<string, unknown[]> = {
-  [`${RBAC}/clusterroles`]: [clusterRole('reader', [readSecrets(['get'])]), clusterRole('imp', [rule(['impersonate'], ['users'])])],
+  [`${RBAC}/clusterroles`]: [
+    clusterRole('reader', [readSecrets(['get'])]),
+    clusterRole('imp', [rule(['impersonate'], ['users'])]),
+  ],
   [`${RBAC}/clusterrolebindings`]: [crb('frank-imp', 'imp', [user('frank')])],
   [`${RBAC}/roles`]: [],
-  [`${RBAC}/rolebindings`]: [rb('readers', { kind: 'ClusterRole', name: 'reader' }, [user('alice'), user('bob'), { kind: 'ServiceAccount', name: 'web' }])],
+  [`${RBAC}/rolebindings`]: [
+    rb('readers', { kind: 'ClusterRole', name: 'reader' }, [
+      user('alice'),
+      user('bob'),
+      { kind: 'ServiceAccount', name: 'web' },
+    ]),
+  ],
   '/api/v1/serviceaccounts': [{ metadata: { name: 'web', namespace: NS } }],
   [`/api/v1/namespaces/${NS}/pods`]: [webPod],
   [`/api/v1/namespaces/${NS}/secrets`]: [
-    { metadata: { name: SECRET, namespace: NS, creationTimestamp: '2026-11-01T00:00:00Z', managedFields: [{ manager: 'kubectl', operation: 'Update', time: '2026-11-20T00:00:00Z' }] } },
+    {
+      metadata: {
+        name: SECRET,
+        namespace: NS,
+        creationTimestamp: '2026-11-01T00:00:00Z',
+        managedFields: [{ manager: 'kubectl', operation: 'Update', time: '2026-11-20T00:00:00Z' }],
+      },
+    },
   ],
 };
-const SECRET_OBJECT = { metadata: { name: SECRET, namespace: NS }, type: 'Opaque', data: { password: Buffer.from('CANARY-unit-value-123').toString('base64') } };
+const SECRET_OBJECT = {
+  metadata: { name: SECRET, namespace: NS },
+  type: 'Opaque',
+  data: { password: Buffer.from('CANARY-unit-value-123').toString('base64') },
+};
 
-const DSN_OBJECT = { metadata: { name: 'dsn', namespace: NS }, type: 'Opaque', data: { url: Buffer.from('postgres://app:CANARY-unit-value-123@db:5432/x').toString('base64') } };
+const DSN_OBJECT = {
+  metadata: { name: 'dsn', namespace: NS },
+  type: 'Opaque',
+  data: { url: Buffer.from('postgres://app:CANARY-unit-value-123@db:5432/x').toString('base64') },
+};
 
-function forbid(res: import('node:http').ServerResponse): void {
+function forbid(res: ServerResponse): void {
   res.statusCode = 403;
   res.end(JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden', message: 'forbidden' }));
 }
@@ -36,7 +61,9 @@ function forbid(res: import('node:http').ServerResponse): void {
 function namespaced(path: string): unknown[] {
   const m = /^(.*)\/namespaces\/([^/]+)\/([^/]+)$/.exec(path);
   if (!m) return [];
-  return ((LISTS[`${m[1]}/${m[3]}`] ?? []) as Array<{ metadata?: { namespace?: string } }>).filter((i) => i.metadata?.namespace === m[2]);
+  return ((LISTS[`${m[1]}/${m[3]}`] ?? []) as Array<{ metadata?: { namespace?: string } }>).filter(
+    (i) => i.metadata?.namespace === m[2],
+  );
 }
 
 const event = (o: Record<string, unknown>) =>
@@ -63,13 +90,18 @@ beforeAll(async () => {
     const url = new URL(req.url!, 'http://x');
     res.setHeader('Content-Type', 'application/json');
     if (url.pathname === '/version') return void res.end(JSON.stringify({ gitVersion: 'v1.37.2' }));
-    if (url.pathname === `/api/v1/namespaces/${NS}/secrets/${SECRET}`) return void res.end(JSON.stringify(SECRET_OBJECT));
+    if (url.pathname === `/api/v1/namespaces/${NS}/secrets/${SECRET}`)
+      return void res.end(JSON.stringify(SECRET_OBJECT));
     // full Secret lists (locate): the cluster-wide list is forbidden, namespaces are listed, then each namespace
     const full = !(req.headers.accept ?? '').includes('PartialObjectMetadata');
     if (url.pathname === '/api/v1/secrets' && full) return void forbid(res);
-    if (url.pathname === '/api/v1/namespaces') return void res.end(JSON.stringify({ items: [{ metadata: { name: NS } }, { metadata: { name: 'locked' } }], metadata: {} }));
+    if (url.pathname === '/api/v1/namespaces')
+      return void res.end(
+        JSON.stringify({ items: [{ metadata: { name: NS } }, { metadata: { name: 'locked' } }], metadata: {} }),
+      );
     if (url.pathname === '/api/v1/namespaces/locked/secrets') return void forbid(res);
-    if (url.pathname === `/api/v1/namespaces/${NS}/secrets` && full) return void res.end(JSON.stringify({ items: [SECRET_OBJECT, DSN_OBJECT], metadata: {} }));
+    if (url.pathname === `/api/v1/namespaces/${NS}/secrets` && full)
+      return void res.end(JSON.stringify({ items: [SECRET_OBJECT, DSN_OBJECT], metadata: {} }));
     if (url.pathname.startsWith('/apis/') && url.pathname.split('/').length === 4 && !url.pathname.includes('rbac')) {
       res.statusCode = 404;
       return void res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
@@ -82,21 +114,56 @@ beforeAll(async () => {
   writeFileSync(
     log,
     [
-      event({ auditID: 'a1', user: { username: 'alice', groups: ['system:authenticated'] }, requestReceivedTimestamp: '2026-12-01T10:00:00Z' }),
-      event({ auditID: 'a2', user: { username: 'frank' }, impersonatedUser: { username: 'alice' }, requestReceivedTimestamp: '2026-12-01T11:00:00Z' }),
+      event({
+        auditID: 'a1',
+        user: { username: 'alice', groups: ['system:authenticated'] },
+        requestReceivedTimestamp: '2026-12-01T10:00:00Z',
+      }),
+      event({
+        auditID: 'a2',
+        user: { username: 'frank' },
+        impersonatedUser: { username: 'alice' },
+        requestReceivedTimestamp: '2026-12-01T11:00:00Z',
+      }),
       event({ auditID: 'a3', user: { username: 'carol' }, requestReceivedTimestamp: '2026-12-01T12:00:00Z' }),
-      event({ auditID: 'a4', user: { username: 'mallory' }, userAgent: 'evil\u001b[2J\u001b]0;pwned\u0007', responseStatus: { code: 403 }, requestReceivedTimestamp: '2026-12-01T12:30:00Z' }),
+      event({
+        auditID: 'a4',
+        user: { username: 'mallory' },
+        userAgent: 'evil\u001b[2J\u001b]0;pwned\u0007',
+        responseStatus: { code: 403 },
+        requestReceivedTimestamp: '2026-12-01T12:30:00Z',
+      }),
       event({
         auditID: 'a5',
-        user: { username: `system:serviceaccount:${NS}:web`, extra: { 'authentication.kubernetes.io/pod-name': ['web-1'], 'authentication.kubernetes.io/node-name': ['n1'], 'authentication.kubernetes.io/credential-id': ['JTI=1234'] } },
+        user: {
+          username: `system:serviceaccount:${NS}:web`,
+          extra: {
+            'authentication.kubernetes.io/pod-name': ['web-1'],
+            'authentication.kubernetes.io/node-name': ['n1'],
+            'authentication.kubernetes.io/credential-id': ['JTI=1234'],
+          },
+        },
         requestReceivedTimestamp: '2026-12-01T13:00:00Z',
       }),
       event({
         auditID: 'a7',
-        user: { username: `system:serviceaccount:${NS}:web`, extra: { 'authentication.kubernetes.io/pod-name': ['debug-0'], 'authentication.kubernetes.io/node-name': ['n9'] } },
+        user: {
+          username: `system:serviceaccount:${NS}:web`,
+          extra: {
+            'authentication.kubernetes.io/pod-name': ['debug-0'],
+            'authentication.kubernetes.io/node-name': ['n9'],
+          },
+        },
         requestReceivedTimestamp: '2026-12-01T13:30:00Z',
       }),
-      event({ auditID: 'a6', user: { username: 'grace' }, verb: 'list', requestURI: `/api/v1/namespaces/${NS}/secrets`, objectRef: { resource: 'secrets', namespace: NS }, requestReceivedTimestamp: '2026-12-01T14:00:00Z' }),
+      event({
+        auditID: 'a6',
+        user: { username: 'grace' },
+        verb: 'list',
+        requestURI: `/api/v1/namespaces/${NS}/secrets`,
+        objectRef: { resource: 'secrets', namespace: NS },
+        requestReceivedTimestamp: '2026-12-01T14:00:00Z',
+      }),
       '',
     ].join('\n'),
   );
@@ -108,7 +175,10 @@ const investigate = (...args: string[]) => runCli(['investigate', SECRET, ...arg
 describe('investigate', () => {
   it.each([
     [[], 'error: investigate needs a Secret name: kubectl secrets investigate NAME [-n NAMESPACE] [--log PATH]'],
-    [['x', '-A'], 'error: investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces'],
+    [
+      ['x', '-A'],
+      'error: investigate answers for one Secret, which lives in one namespace: use -n NAMESPACE, not --all-namespaces',
+    ],
     [['x', '--since', '2h'], 'error: --since and --until choose the window of the audit logs: give --log too'],
     [['x', '--log', '/nonexistent/audit.log'], 'error: no such file: /nonexistent/audit.log'],
   ])('refuses %j', async (args, message) => {
@@ -133,10 +203,27 @@ describe('investigate', () => {
       web: ['expected', 2, 0],
       'system:node:n1': ['expected', 0, 0],
     });
-    expect(doc.summary.secret).toMatchObject({ type: 'Opaque', keys: [{ name: 'password', size: 21 }], created: '2026-11-01T00:00:00Z', lastChange: { time: '2026-11-20T00:00:00Z', manager: 'kubectl' } });
+    expect(doc.summary.secret).toMatchObject({
+      type: 'Opaque',
+      keys: [{ name: 'password', size: 21 }],
+      created: '2026-11-01T00:00:00Z',
+      lastChange: { time: '2026-11-20T00:00:00Z', manager: 'kubectl' },
+    });
     expect(doc.summary.didRead).toEqual({ subjects: 5, requests: 7, reads: 6, denied: 1 });
-    expect(doc.timeline.map((t: any) => t.subject)).toEqual(['alice', 'frank as alice', 'carol', 'mallory', `system:serviceaccount:${NS}:web`, `system:serviceaccount:${NS}:web`, 'grace']);
-    expect(doc.subjects.find((s: any) => s.name === 'web')).toMatchObject({ pods: [`${NS}/debug-0`, `${NS}/web-1`], nodes: ['n1', 'n9'], credentialIds: ['JTI=1234'] });
+    expect(doc.timeline.map((t: any) => t.subject)).toEqual([
+      'alice',
+      'frank as alice',
+      'carol',
+      'mallory',
+      `system:serviceaccount:${NS}:web`,
+      `system:serviceaccount:${NS}:web`,
+      'grace',
+    ]);
+    expect(doc.subjects.find((s: any) => s.name === 'web')).toMatchObject({
+      pods: [`${NS}/debug-0`, `${NS}/web-1`],
+      nodes: ['n1', 'n9'],
+      credentialIds: ['JTI=1234'],
+    });
     const commands = doc.nextSteps.map((s: any) => s.command);
     expect(commands[0]).toBe(`kubectl secrets rotate ${SECRET} -n ${NS} --dry-run`);
     expect(commands).toContain(`kubectl describe rolebinding readers -n ${NS}`);
@@ -144,17 +231,26 @@ describe('investigate', () => {
     expect(commands).toContain(`kubectl label pod -n ${NS} debug-0 kubectl-secrets.dev/quarantine=true --overwrite`);
     expect(commands).toContain('kubectl cordon n9');
     expect(commands).not.toContain(`kubectl label pod -n ${NS} web-1 kubectl-secrets.dev/quarantine=true --overwrite`);
-    expect(commands.some((c: string | null) => c?.startsWith(`kubectl apply -n ${NS} -f - <<'EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy`))).toBe(true);
-    expect(commands).toContain(`kubectl patch rolebinding readers -n ${NS} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"bob"},{"op":"remove","path":"/subjects/1"}]'`);
+    expect(
+      commands.some((c: string | null) =>
+        c?.startsWith(`kubectl apply -n ${NS} -f - <<'EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy`),
+      ),
+    ).toBe(true);
+    expect(commands).toContain(
+      `kubectl patch rolebinding readers -n ${NS} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"bob"},{"op":"remove","path":"/subjects/1"}]'`,
+    );
   });
 
   it('table: hostile strings from the log cannot drive the terminal', async () => {
     const r = await investigate('--log', log, '-o', 'wide');
     expect(r.code, r.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(r.stdout).toContain('evil^[[2J^[]0;pwned^G');
     expect(r.stdout).toContain('could read: ');
-    expect(r.stdout).toMatch(/\nSUBJECTS\nKIND\s+SUBJECT\s+NAMESPACE\s+VERDICT\s+READS\s+DENIED\s+FIRST READ\s+LAST READ/);
+    expect(r.stdout).toMatch(
+      /\nSUBJECTS\nKIND\s+SUBJECT\s+NAMESPACE\s+VERDICT\s+READS\s+DENIED\s+FIRST READ\s+LAST READ/,
+    );
   });
 
   it('yaml is the same document', async () => {
@@ -193,7 +289,9 @@ describe('investigate --value-from-file', () => {
   };
 
   it('-o name: the Secrets holding the value, in the namespaces that may be listed', async () => {
-    const r = await runCli(['investigate', '--value-from-file', leaked('CANARY-unit-value-123'), '-o', 'name'], { kubeconfig });
+    const r = await runCli(['investigate', '--value-from-file', leaked('CANARY-unit-value-123'), '-o', 'name'], {
+      kubeconfig,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`secret/${SECRET} -n ${NS}\nsecret/dsn -n ${NS}\n`);
     expect(r.stderr).toContain('2 Secrets hold the value (compared 2 Secrets in all namespaces you may list)');
@@ -202,7 +300,10 @@ describe('investigate --value-from-file', () => {
   });
 
   it('-o json: each match says which key and how, then an incident report per Secret', async () => {
-    const r = await runCli(['investigate', '--value-from-file', '-', '-n', NS, '-o', 'json'], { kubeconfig, stdin: 'CANARY-unit-value-123\n' });
+    const r = await runCli(['investigate', '--value-from-file', '-', '-n', NS, '-o', 'json'], {
+      kubeconfig,
+      stdin: 'CANARY-unit-value-123\n',
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('CANARY-unit-value');
     const doc = JSON.parse(r.stdout);
@@ -217,7 +318,9 @@ describe('investigate --value-from-file', () => {
   it('refuses an oversized stdin, an empty value, and a value with a name', async () => {
     const big = await runCli(['investigate', '--value-from-file', '-'], { kubeconfig, stdin: 'x'.repeat(70_000) });
     expect(big.code).toBe(1);
-    expect(big.stderr.trim()).toBe('error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value');
+    expect(big.stderr.trim()).toBe(
+      'error: --value-from-file -: more than 64 KiB; give a file holding only the leaked value',
+    );
     const empty = await runCli(['investigate', '--value-from-file', '-'], { kubeconfig, stdin: '\n' });
     expect(empty.stderr.trim()).toBe('error: --value-from-file -: empty; it must hold the leaked value');
     const both = await runCli(['investigate', 'db', '--value-from-file', '-'], { kubeconfig, stdin: 'x' });
@@ -225,9 +328,13 @@ describe('investigate --value-from-file', () => {
   });
 
   it('says clearly when secrets cannot be listed', async () => {
-    const r = await runCli(['investigate', '--value-from-file', leaked('whatever-value'), '-n', 'locked'], { kubeconfig });
+    const r = await runCli(['investigate', '--value-from-file', leaked('whatever-value'), '-n', 'locked'], {
+      kubeconfig,
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('error: cannot list secrets in namespace locked (forbidden): locating a leaked value needs permission to list secrets there');
+    expect(r.stderr.trim()).toBe(
+      'error: cannot list secrets in namespace locked (forbidden): locating a leaked value needs permission to list secrets there',
+    );
   });
 });
 
@@ -240,7 +347,10 @@ describe('who-can --log (the same join)', () => {
     expect(lines.find((l) => /^User\s+alice\s/.test(l))).toMatch(/\s2\s+2026-12-01T11:00:00\.000Z$/);
     expect(lines.find((l) => /^User\s+bob\s/.test(l))).toMatch(/\s0\s+unused$/);
     expect(lines.find((l) => /^ServiceAccount\s+web\s/.test(l))).toMatch(/\s2\s+2026-12-01T13:30:00\.000Z$/);
-    const doc = JSON.parse((await runCli(['who-can', SECRET, '--log', log, '--since', '2026-12-01T10:30:00Z', '-o', 'json'], { kubeconfig })).stdout);
+    const doc = JSON.parse(
+      (await runCli(['who-can', SECRET, '--log', log, '--since', '2026-12-01T10:30:00Z', '-o', 'json'], { kubeconfig }))
+        .stdout,
+    );
     const alice = doc.items.find((i: any) => i.subject === 'alice');
     expect(alice).toMatchObject({ reads: 1, denied: 0, lastRead: '2026-12-01T11:00:00.000Z', unused: false });
     expect(doc.items.find((i: any) => i.subject === 'bob')).toMatchObject({ reads: 0, lastRead: null, unused: true });
@@ -251,6 +361,8 @@ describe('who-can --log (the same join)', () => {
     const r = await runCli(['who-can', SECRET], { kubeconfig });
     expect(r.stdout.split('\n')[0]).not.toContain('READS');
     const bad = await runCli(['who-can', SECRET, '--since', '2h'], { kubeconfig });
-    expect(bad.stderr.split('\n')[0]).toBe('error: --since and --until choose the window of the audit logs: give --log too');
+    expect(bad.stderr.split('\n')[0]).toBe(
+      'error: --since and --until choose the window of the audit logs: give --log too',
+    );
   });
 });

@@ -33,7 +33,12 @@ describe('KubeClient', () => {
     const s = await serve((req, res) => {
       seen.push({ url: req.url!, auth: req.headers.authorization, imp: req.headers['impersonate-group'] });
       const page2 = req.url!.includes('continue=t2');
-      res.end(JSON.stringify({ items: page2 ? [{ n: 3 }] : [{ n: 1 }, { n: 2 }], metadata: { continue: page2 ? '' : 't2', resourceVersion: '7' } }));
+      res.end(
+        JSON.stringify({
+          items: page2 ? [{ n: 3 }] : [{ n: 1 }, { n: 2 }],
+          metadata: { continue: page2 ? '' : 't2', resourceVersion: '7' },
+        }),
+      );
     });
     const client = clientFor(s.url);
     const { items, resourceVersion } = await client.list<{ n: number }>('/api/v1/pods', { limit: 2 });
@@ -48,7 +53,17 @@ describe('KubeClient', () => {
   it('maps each page as it arrives, keeping only what the map returns', async () => {
     const s = await serve((req, res) => {
       const page2 = req.url!.includes('continue=t2');
-      res.end(JSON.stringify({ items: page2 ? [{ n: 3, data: 'x' }] : [{ n: 1, data: 'x' }, { n: 2, data: 'x' }], metadata: { continue: page2 ? '' : 't2' } }));
+      res.end(
+        JSON.stringify({
+          items: page2
+            ? [{ n: 3, data: 'x' }]
+            : [
+                { n: 1, data: 'x' },
+                { n: 2, data: 'x' },
+              ],
+          metadata: { continue: page2 ? '' : 't2' },
+        }),
+      );
     });
     const client = clientFor(s.url);
     const seen: number[] = [];
@@ -112,12 +127,18 @@ describe('API and network errors become one error line', () => {
   it('403 Forbidden keeps the server message', async () => {
     const msg = 'pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"';
     const s = await serve((_req, res) => status(res, 403, 'Forbidden', msg));
-    expect(await firstLineOf(s.url)).toBe(`forbidden: ${msg} (${s.url} (context "test")); ask for that permission or run as someone who has it (--as)`);
+    expect(await firstLineOf(s.url)).toBe(
+      `forbidden: ${msg} (${s.url} (context "test")); ask for that permission or run as someone who has it (--as)`,
+    );
   });
 
   it('404 Not Found', async () => {
-    const s = await serve((_req, res) => status(res, 404, 'NotFound', 'the server could not find the requested resource'));
-    expect(await firstLineOf(s.url)).toBe(`not found: the server could not find the requested resource (${s.url} (context "test"))`);
+    const s = await serve((_req, res) =>
+      status(res, 404, 'NotFound', 'the server could not find the requested resource'),
+    );
+    expect(await firstLineOf(s.url)).toBe(
+      `not found: the server could not find the requested resource (${s.url} (context "test"))`,
+    );
   });
 
   it('500 with a body that is not a Status: the body is never quoted', async () => {
@@ -135,7 +156,9 @@ describe('API and network errors become one error line', () => {
     const client = clientFor(s.url);
     const err = (await client.get('/api/v1/namespaces/a/secrets/b').catch((e: unknown) => e)) as Error;
     client.close();
-    expect(err.message).toBe('the API server\'s answer to GET /api/v1/namespaces/a/secrets/b is not valid JSON (53 bytes)');
+    expect(err.message).toBe(
+      "the API server's answer to GET /api/v1/namespaces/a/secrets/b is not valid JSON (53 bytes)",
+    );
     expect(String(err.stack)).not.toContain('c2VjcmV0');
   });
 

@@ -10,7 +10,9 @@ import type { ResolvedKubeconfig } from '../../../src/kube/kubeconfig.js';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-export async function fakeApiServer(handler: Handler): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+export async function fakeApiServer(
+  handler: Handler,
+): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
@@ -31,7 +33,14 @@ export async function fakeApiServer(handler: Handler): Promise<{ url: string; re
 
 export function resolvedFor(server: string): ResolvedKubeconfig {
   return {
-    target: { contextName: 'test', clusterName: 'test', userName: 'tester', server, namespace: 'default', sources: ['/tmp/kubeconfig'] },
+    target: {
+      contextName: 'test',
+      clusterName: 'test',
+      userName: 'tester',
+      server,
+      namespace: 'default',
+      sources: ['/tmp/kubeconfig'],
+    },
     cluster: { name: 'test', cluster: { server } },
     user: { name: 'tester', user: { token: 'unit-test-token' } },
     inCluster: false,

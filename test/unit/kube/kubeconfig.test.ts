@@ -30,7 +30,12 @@ ${extra}`;
 describe('resolveKubeconfig', () => {
   it('reads ~/.kube/config and defaults the namespace to "default"', () => {
     const r = resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', 'https://dev:6443') }));
-    expect(r.target).toMatchObject({ contextName: 'dev', server: 'https://dev:6443', namespace: 'default', userName: 'dev-user' });
+    expect(r.target).toMatchObject({
+      contextName: 'dev',
+      server: 'https://dev:6443',
+      namespace: 'default',
+      userName: 'dev-user',
+    });
   });
 
   it('resolves relative paths against the file that holds them', () => {
@@ -43,7 +48,7 @@ describe('resolveKubeconfig', () => {
   it('merges several KUBECONFIG files: the first to define a name or current-context wins', () => {
     const files = {
       '/a/one.yaml': config('one', 'https://one:6443'),
-      '/b/two.yaml': config('two', 'https://two:6443') + '\n',
+      '/b/two.yaml': `${config('two', 'https://two:6443')}\n`,
       '/c/dup.yaml': config('one', 'https://evil:6443'),
     };
     const env = { KUBECONFIG: '/a/one.yaml:/missing.yaml:/b/two.yaml:/c/dup.yaml' };
@@ -56,7 +61,10 @@ describe('resolveKubeconfig', () => {
   });
 
   it('takes the namespace from the context, and -n over it', () => {
-    const text = config('dev', 'https://dev:6443').replace('    user: dev-user', '    user: dev-user\n    namespace: team');
+    const text = config('dev', 'https://dev:6443').replace(
+      '    user: dev-user',
+      '    user: dev-user\n    namespace: team',
+    );
     const files = { '/home/u/.kube/config': text };
     expect(resolveKubeconfig({}, host(files)).target.namespace).toBe('team');
     expect(resolveKubeconfig({ namespace: 'prod' }, host(files)).target.namespace).toBe('prod');
@@ -68,11 +76,19 @@ describe('resolveKubeconfig', () => {
       '/x/b': config('prod', 'https://prod:6443'),
     };
     const r = resolveKubeconfig({ cluster: 'prod', user: 'prod-user' }, host(files, { KUBECONFIG: '/x/a:/x/b' }));
-    expect(r.target).toMatchObject({ contextName: 'dev', clusterName: 'prod', userName: 'prod-user', server: 'https://prod:6443' });
+    expect(r.target).toMatchObject({
+      contextName: 'dev',
+      clusterName: 'prod',
+      userName: 'prod-user',
+      server: 'https://prod:6443',
+    });
   });
 
   it('uses --kubeconfig alone, ignoring KUBECONFIG', () => {
-    const files = { '/k/flag.yaml': config('flag', 'https://flag:6443'), '/k/env.yaml': config('env', 'https://env:6443') };
+    const files = {
+      '/k/flag.yaml': config('flag', 'https://flag:6443'),
+      '/k/env.yaml': config('env', 'https://env:6443'),
+    };
     const r = resolveKubeconfig({ kubeconfig: '/k/flag.yaml' }, host(files, { KUBECONFIG: '/k/env.yaml' }));
     expect(r.target.contextName).toBe('flag');
   });
@@ -82,20 +98,63 @@ describe('resolveKubeconfig', () => {
       '/var/run/secrets/kubernetes.io/serviceaccount/token': 'tok',
       '/var/run/secrets/kubernetes.io/serviceaccount/namespace': 'app\n',
     };
-    const r = resolveKubeconfig({}, host(files, { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }));
+    const r = resolveKubeconfig(
+      {},
+      host(files, { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }),
+    );
     expect(r.inCluster).toBe(true);
     expect(r.target).toMatchObject({ server: 'https://10.0.0.1:443', namespace: 'app', contextName: 'in-cluster' });
   });
 
   const failures: Array<[string, () => unknown, RegExp]> = [
-    ['no kubeconfig at all', () => resolveKubeconfig({}, host({})), /^no kubeconfig found \(looked in \/home\/u\/\.kube\/config and the in-cluster service account\)/],
-    ['KUBECONFIG naming only missing files', () => resolveKubeconfig({}, host({}, { KUBECONFIG: '/nope/a:/nope/b' })), /^no kubeconfig found \(looked in KUBECONFIG=\/nope\/a:\/nope\/b/],
-    ['--kubeconfig missing', () => resolveKubeconfig({ kubeconfig: '/nope.yaml' }, host({})), /^kubeconfig \/nope\.yaml \(from --kubeconfig\) does not exist/],
-    ['broken YAML', () => resolveKubeconfig({}, host({ '/home/u/.kube/config': 'clusters: [\n  - name: x\n   bad' })), /^kubeconfig \/home\/u\/\.kube\/config is not valid YAML at line \d+/],
-    ['not a mapping', () => resolveKubeconfig({}, host({ '/home/u/.kube/config': '- 1\n- 2\n' })), /is not a kubeconfig/],
-    ['unknown context', () => resolveKubeconfig({ context: 'nope' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })), /^context "nope" not found in kubeconfig \/home\/u\/\.kube\/config$/],
-    ['no current-context', () => resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', 'https://dev').replace('current-context: dev', '') })), /has no current-context; pass --context/],
-    ['context pointing at a missing cluster', () => resolveKubeconfig({ cluster: 'ghost', user: 'x' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })), /^cluster "ghost" not found/],
+    [
+      'no kubeconfig at all',
+      () => resolveKubeconfig({}, host({})),
+      /^no kubeconfig found \(looked in \/home\/u\/\.kube\/config and the in-cluster service account\)/,
+    ],
+    [
+      'KUBECONFIG naming only missing files',
+      () => resolveKubeconfig({}, host({}, { KUBECONFIG: '/nope/a:/nope/b' })),
+      /^no kubeconfig found \(looked in KUBECONFIG=\/nope\/a:\/nope\/b/,
+    ],
+    [
+      '--kubeconfig missing',
+      () => resolveKubeconfig({ kubeconfig: '/nope.yaml' }, host({})),
+      /^kubeconfig \/nope\.yaml \(from --kubeconfig\) does not exist/,
+    ],
+    [
+      'broken YAML',
+      () => resolveKubeconfig({}, host({ '/home/u/.kube/config': 'clusters: [\n  - name: x\n   bad' })),
+      /^kubeconfig \/home\/u\/\.kube\/config is not valid YAML at line \d+/,
+    ],
+    [
+      'not a mapping',
+      () => resolveKubeconfig({}, host({ '/home/u/.kube/config': '- 1\n- 2\n' })),
+      /is not a kubeconfig/,
+    ],
+    [
+      'unknown context',
+      () => resolveKubeconfig({ context: 'nope' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })),
+      /^context "nope" not found in kubeconfig \/home\/u\/\.kube\/config$/,
+    ],
+    [
+      'no current-context',
+      () =>
+        resolveKubeconfig(
+          {},
+          host({ '/home/u/.kube/config': config('dev', 'https://dev').replace('current-context: dev', '') }),
+        ),
+      /has no current-context; pass --context/,
+    ],
+    [
+      'context pointing at a missing cluster',
+      () =>
+        resolveKubeconfig(
+          { cluster: 'ghost', user: 'x' },
+          host({ '/home/u/.kube/config': config('dev', 'https://dev') }),
+        ),
+      /^cluster "ghost" not found/,
+    ],
   ];
   it.each(failures)('%s gives a one-line CliError', (_name, run, message) => {
     let caught: unknown;

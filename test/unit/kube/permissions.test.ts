@@ -10,16 +10,36 @@ describe('permission table', () => {
   it('the README shows exactly COMMAND_PERMISSIONS (re-render with permissionTable() after a change)', () => {
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
     const between = /<!-- permissions:begin -->\n([\s\S]*?)\n<!-- permissions:end -->/.exec(readme);
-    expect(between, 'README.md needs the <!-- permissions:begin --> ... <!-- permissions:end --> markers').not.toBeNull();
+    expect(
+      between,
+      'README.md needs the <!-- permissions:begin --> ... <!-- permissions:end --> markers',
+    ).not.toBeNull();
     expect(between![1]).toBe(permissionTable());
   });
 
   it("rotate's row has what issue 14 found missing: list secrets, the workload lists, delete leases", () => {
     const rotate = grantsOf('rotate').map((g) => `${g.verb} ${g.resource}`);
-    expect(rotate).toEqual(expect.arrayContaining(['list secrets', 'list deployments', 'list statefulsets', 'list daemonsets', 'list cronjobs', 'delete leases']));
+    expect(rotate).toEqual(
+      expect.arrayContaining([
+        'list secrets',
+        'list deployments',
+        'list statefulsets',
+        'list daemonsets',
+        'list cronjobs',
+        'delete leases',
+      ]),
+    );
   });
 
   it('covers every command', () => {
-    expect(Object.keys(COMMAND_PERMISSIONS).sort()).toEqual(['audit', 'exposure', 'exposure -A', 'investigate', 'least-privilege', 'rotate', 'who-can']);
+    expect(Object.keys(COMMAND_PERMISSIONS).sort()).toEqual([
+      'audit',
+      'exposure',
+      'exposure -A',
+      'investigate',
+      'least-privilege',
+      'rotate',
+      'who-can',
+    ]);
   });
 });

@@ -22,12 +22,16 @@ describe('matchSecret', () => {
   });
 
   it('recognises a leak of the base64 text kubectl get -o yaml shows', () => {
-    expect(matchSecret(Buffer.from(b64(leak)), { password: b64(leak) })).toEqual([{ key: 'password', how: 'base64', detail: 'the leak is the base64 text of the value' }]);
+    expect(matchSecret(Buffer.from(b64(leak)), { password: b64(leak) })).toEqual([
+      { key: 'password', how: 'base64', detail: 'the leak is the base64 text of the value' },
+    ]);
   });
 
   it('matches nothing else, and short values only exactly', () => {
     expect(matchSecret(Buffer.from('not-the-value-at-all'), data)).toEqual([]);
-    expect(matchSecret(Buffer.from('app'), { user: b64('app'), dsn: b64('postgres://app:x@h') })).toEqual([{ key: 'user', how: 'exact' }]);
+    expect(matchSecret(Buffer.from('app'), { user: b64('app'), dsn: b64('postgres://app:x@h') })).toEqual([
+      { key: 'user', how: 'exact' },
+    ]);
     expect(matchSecret(Buffer.from(leak), null)).toEqual([]);
   });
 });

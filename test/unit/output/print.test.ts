@@ -31,8 +31,22 @@ const report: Report<Row> = {
 };
 
 function capture(tty = false, env: NodeJS.ProcessEnv = {}) {
-  const out = { text: '', isTTY: tty, write(s: string) { this.text += s; return true; } };
-  const err = { text: '', isTTY: tty, write(s: string) { this.text += s; return true; } };
+  const out = {
+    text: '',
+    isTTY: tty,
+    write(s: string) {
+      this.text += s;
+      return true;
+    },
+  };
+  const err = {
+    text: '',
+    isTTY: tty,
+    write(s: string) {
+      this.text += s;
+      return true;
+    },
+  };
   const io = { stdout: out, stderr: err, stdin: process.stdin, env } as unknown as IO;
   return { io, out, err };
 }
@@ -87,7 +101,16 @@ describe('printReport', () => {
   it('prints the same document as YAML', () => {
     const { io, out } = capture();
     printReport(report, view, { output: 'yaml', noHeaders: false }, io);
-    expect(yaml.load(out.text)).toEqual(JSON.parse(JSON.stringify({ apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: 'TestReport', metadata: report.metadata, items: report.items })));
+    expect(yaml.load(out.text)).toEqual(
+      JSON.parse(
+        JSON.stringify({
+          apiVersion: 'kubectl-secrets.dev/v1alpha1',
+          kind: 'TestReport',
+          metadata: report.metadata,
+          items: report.items,
+        }),
+      ),
+    );
     expect(out.text.startsWith('apiVersion: kubectl-secrets.dev/v1alpha1\nkind: TestReport\n')).toBe(true);
   });
 
@@ -99,7 +122,12 @@ describe('printReport', () => {
 
   it('prints each name once with -o name, in first-seen order', () => {
     const { io, out } = capture();
-    printReport({ ...report, items: [...report.items, { kind: 'User', name: 'alice', rule: 'list secrets' }] }, view, { output: 'name', noHeaders: false }, io);
+    printReport(
+      { ...report, items: [...report.items, { kind: 'User', name: 'alice', rule: 'list secrets' }] },
+      view,
+      { output: 'name', noHeaders: false },
+      io,
+    );
     expect(out.text).toBe('user/alice\ngroup/system:masters\n');
   });
 
@@ -125,7 +153,11 @@ describe('printReport', () => {
 
 describe('renderTable', () => {
   it('keeps every cell on one line', () => {
-    const text = renderTable([{ header: 'a', value: (r: { a: string }) => r.a }], [{ a: 'one\ntwo' }], { wide: false, noHeaders: true, color: false });
+    const text = renderTable([{ header: 'a', value: (r: { a: string }) => r.a }], [{ a: 'one\ntwo' }], {
+      wide: false,
+      noHeaders: true,
+      color: false,
+    });
     expect(text).toBe('one two\n');
   });
 });

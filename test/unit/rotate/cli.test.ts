@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../harness/runCli.js';
 
-const rotate = (args: string[], stdin?: string) => runCli(['rotate', ...args], { env: { KUBECONFIG: '/nonexistent/kubeconfig' }, ...(stdin === undefined ? {} : { stdin }) });
+const rotate = (args: string[], stdin?: string) =>
+  runCli(['rotate', ...args], {
+    env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+    ...(stdin === undefined ? {} : { stdin }),
+  });
 
 describe('rotate command line', () => {
   it.each([
@@ -11,9 +15,18 @@ describe('rotate command line', () => {
     [['db', '--resume', '--from-literal', 'a=b'], 'error: --resume takes no new values and no rotation flags'],
     [['db', '--retire', '--in-place'], 'error: --retire takes no new values and no rotation flags'],
     [['db', '--resume', '--dry-run'], 'error: --dry-run cannot be combined with --resume'],
-    [['db', '--mutable', '--in-place', '--from-literal', 'a=b'], 'error: --mutable applies to new versions (blue/green), not to --in-place'],
-    [['db', '--timeout', 'soon', '--from-literal', 'a=b'], 'error: invalid --timeout "soon": use a duration such as 90s or 5m'],
-    [['db', '--keep', '1.5', '--from-literal', 'a=b'], 'error: invalid --keep 1.5: a whole number of versions, at least 1'],
+    [
+      ['db', '--mutable', '--in-place', '--from-literal', 'a=b'],
+      'error: --mutable applies to new versions (blue/green), not to --in-place',
+    ],
+    [
+      ['db', '--timeout', 'soon', '--from-literal', 'a=b'],
+      'error: invalid --timeout "soon": use a duration such as 90s or 5m',
+    ],
+    [
+      ['db', '--keep', '1.5', '--from-literal', 'a=b'],
+      'error: invalid --keep 1.5: a whole number of versions, at least 1',
+    ],
     [['db', '-A', '--from-literal', 'a=b'], 'error: rotate works in one namespace: use -n instead of -A'],
     [['db', '--from-file', '/nonexistent/value'], 'error: --from-file /nonexistent/value: no such file'],
     [['db', '--from-literal', 'novalue'], 'error: --from-literal #1: expected KEY=VALUE'],

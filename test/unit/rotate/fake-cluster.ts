@@ -27,11 +27,17 @@ export class FakeCluster implements RotationCluster {
   private rv = 100;
 
   addSecret(s: SecretObject): void {
-    this.secrets.set(s.metadata.name!, { ...clone(s), metadata: { ...clone(s.metadata), resourceVersion: String(this.rv++), uid: `uid-${s.metadata.name}` } });
+    this.secrets.set(s.metadata.name!, {
+      ...clone(s),
+      metadata: { ...clone(s.metadata), resourceVersion: String(this.rv++), uid: `uid-${s.metadata.name}` },
+    });
   }
 
   addWorkload(w: WorkloadLike): void {
-    this.workloads.set(`${w.kind}/${w.metadata.name}`, { ...clone(w), metadata: { ...clone(w.metadata), resourceVersion: String(this.rv++) } });
+    this.workloads.set(`${w.kind}/${w.metadata.name}`, {
+      ...clone(w),
+      metadata: { ...clone(w.metadata), resourceVersion: String(this.rv++) },
+    });
   }
 
   async getSecret(name: string): Promise<SecretObject | undefined> {
@@ -57,9 +63,13 @@ export class FakeCluster implements RotationCluster {
     const name = secret.metadata.name!;
     const live = this.secrets.get(name);
     if (!live) throw new RejectedError(`secrets "${name}" not found`, 404);
-    if (secret.metadata.resourceVersion !== live.metadata.resourceVersion) throw new ConflictError('the object has been modified');
+    if (secret.metadata.resourceVersion !== live.metadata.resourceVersion)
+      throw new ConflictError('the object has been modified');
     this.written.push(JSON.stringify({ ...secret, data: undefined }));
-    const next = { ...clone(secret), metadata: { ...clone(secret.metadata), resourceVersion: String(this.rv++), uid: live.metadata.uid } };
+    const next = {
+      ...clone(secret),
+      metadata: { ...clone(secret.metadata), resourceVersion: String(this.rv++), uid: live.metadata.uid },
+    };
     this.secrets.set(name, next);
     return clone(next);
   }
@@ -71,7 +81,8 @@ export class FakeCluster implements RotationCluster {
   ): Promise<SecretObject> {
     const live = this.secrets.get(name);
     if (!live) throw new RejectedError(`secrets "${name}" not found`, 404);
-    if (resourceVersion && resourceVersion !== live.metadata.resourceVersion) throw new ConflictError('the object has been modified');
+    if (resourceVersion && resourceVersion !== live.metadata.resourceVersion)
+      throw new ConflictError('the object has been modified');
     this.written.push(JSON.stringify(change));
     live.metadata.labels = applyMap(live.metadata.labels, change.labels);
     live.metadata.annotations = applyMap(live.metadata.annotations, change.annotations);
@@ -134,7 +145,8 @@ export class FakeCluster implements RotationCluster {
     const w = this.workloads.get(`${kind}/${name}`);
     if (!w) throw new RejectedError('not found', 404);
     const precondition = (patch as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
-    if (precondition !== undefined && precondition !== w.metadata.resourceVersion) throw new ConflictError('the object has been modified');
+    if (precondition !== undefined && precondition !== w.metadata.resourceVersion)
+      throw new ConflictError('the object has been modified');
     this.written.push(JSON.stringify(patch));
     const updated = merge(clone(w), patch) as WorkloadLike;
     updated.metadata.generation = (updated.metadata.generation ?? 1) + 1;
@@ -164,15 +176,34 @@ export class FakeCluster implements RotationCluster {
       Object.assign(
         status,
         w.kind === 'Deployment' ? { replicas: 1, updatedReplicas: 1, availableReplicas: ok ? 1 : 0 } : {},
-        w.kind === 'StatefulSet' ? { readyReplicas: ok ? 1 : 0, updatedReplicas: 1, currentRevision: ok ? `r${g}` : 'old', updateRevision: `r${g}` } : {},
-        w.kind === 'DaemonSet' ? { desiredNumberScheduled: 1, updatedNumberScheduled: 1, numberAvailable: ok ? 1 : 0 } : {},
+        w.kind === 'StatefulSet'
+          ? {
+              readyReplicas: ok ? 1 : 0,
+              updatedReplicas: 1,
+              currentRevision: ok ? `r${g}` : 'old',
+              updateRevision: `r${g}`,
+            }
+          : {},
+        w.kind === 'DaemonSet'
+          ? { desiredNumberScheduled: 1, updatedNumberScheduled: 1, numberAvailable: ok ? 1 : 0 }
+          : {},
       );
       workloads.push({ ...clone(w), status });
       if (w.kind === 'CronJob') continue;
       let owner = { kind: w.kind, name: w.metadata.name! };
       if (w.kind === 'Deployment') {
         const rs = `${w.metadata.name}-g${g}`;
-        workloads.push({ kind: 'ReplicaSet', metadata: { name: rs, namespace: NS, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.metadata.name!, uid: 'u', controller: true }] }, spec: { replicas: 1, template: (w.spec as { template: unknown }).template } });
+        workloads.push({
+          kind: 'ReplicaSet',
+          metadata: {
+            name: rs,
+            namespace: NS,
+            ownerReferences: [
+              { apiVersion: 'apps/v1', kind: 'Deployment', name: w.metadata.name!, uid: 'u', controller: true },
+            ],
+          },
+          spec: { replicas: 1, template: (w.spec as { template: unknown }).template },
+        });
         owner = { kind: 'ReplicaSet', name: rs };
       }
       const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template;
@@ -186,7 +217,10 @@ export class FakeCluster implements RotationCluster {
           ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: 'u', controller: true }],
         },
         spec: clone(podSpecOf(w)!),
-        status: { phase: 'Running', conditions: [{ type: 'Ready', status: ok ? 'True' : 'False', reason: ok ? undefined : 'ContainersNotReady' }] },
+        status: {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: ok ? 'True' : 'False', reason: ok ? undefined : 'ContainersNotReady' }],
+        },
       });
     }
     return { workloads, pods };
@@ -201,7 +235,10 @@ export class FakeCluster implements RotationCluster {
     const name = lease.metadata.name!;
     if (this.leases.has(name)) throw new ConflictError(`leases "${name}" already exists`);
     this.written.push(JSON.stringify(lease));
-    this.leases.set(name, { ...clone(lease), metadata: { ...clone(lease.metadata), uid: `uid-lease-${this.rv}`, resourceVersion: String(this.rv++) } });
+    this.leases.set(name, {
+      ...clone(lease),
+      metadata: { ...clone(lease.metadata), uid: `uid-lease-${this.rv}`, resourceVersion: String(this.rv++) },
+    });
     return clone(this.leases.get(name)!);
   }
 
@@ -209,9 +246,13 @@ export class FakeCluster implements RotationCluster {
     const name = lease.metadata.name!;
     const live = this.leases.get(name);
     if (!live) throw new RejectedError('not found', 404);
-    if (lease.metadata.resourceVersion !== live.metadata.resourceVersion) throw new ConflictError('the object has been modified');
+    if (lease.metadata.resourceVersion !== live.metadata.resourceVersion)
+      throw new ConflictError('the object has been modified');
     this.written.push(JSON.stringify(lease));
-    this.leases.set(name, { ...clone(lease), metadata: { ...clone(lease.metadata), resourceVersion: String(this.rv++) } });
+    this.leases.set(name, {
+      ...clone(lease),
+      metadata: { ...clone(lease.metadata), resourceVersion: String(this.rv++) },
+    });
     return clone(this.leases.get(name)!);
   }
 
@@ -219,7 +260,8 @@ export class FakeCluster implements RotationCluster {
     const live = this.leases.get(name);
     if (!live) return false;
     if (pre?.uid && pre.uid !== live.metadata.uid) throw new ConflictError('uid precondition failed');
-    if (pre?.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) throw new ConflictError('resourceVersion precondition failed');
+    if (pre?.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion)
+      throw new ConflictError('resourceVersion precondition failed');
     this.leases.delete(name);
     return true;
   }
@@ -227,12 +269,16 @@ export class FakeCluster implements RotationCluster {
   /** Names of the Secrets each workload template references now. */
   references(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const [key, w] of this.workloads) out[key] = [...new Set(JSON.stringify(podSpecOf(w)).match(/"(db[-\w]*)"/g) ?? [])].map((s) => s.slice(1, -1));
+    for (const [key, w] of this.workloads)
+      out[key] = [...new Set(JSON.stringify(podSpecOf(w)).match(/"(db[-\w]*)"/g) ?? [])].map((s) => s.slice(1, -1));
     return out;
   }
 }
 
-function applyMap(base: Record<string, string> | undefined, change: Record<string, string | null> | undefined): Record<string, string> | undefined {
+function applyMap(
+  base: Record<string, string> | undefined,
+  change: Record<string, string | null> | undefined,
+): Record<string, string> | undefined {
   if (!change) return base;
   const out = { ...base };
   for (const [k, v] of Object.entries(change)) {
@@ -244,7 +290,8 @@ function applyMap(base: Record<string, string> | undefined, change: Record<strin
 
 function merge(target: unknown, patch: unknown): unknown {
   if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === 'object' ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    target && typeof target === 'object' ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch)) out[k] = v === null ? undefined : merge(out[k], v);
   return out;
 }
@@ -253,7 +300,10 @@ function merge(target: unknown, patch: unknown): unknown {
 function applyOps<T>(obj: T, ops: readonly JsonPatchOp[]): T {
   const next = clone(obj) as unknown as Record<string, unknown>;
   for (const op of ops) {
-    const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = op.path
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop()!;
     const parent = parts.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, next);
     if (op.op === 'test' && parent[last] !== op.value) throw new ConflictError(`testing value ${op.path} failed`);

@@ -6,7 +6,12 @@ import { pod, podSpec, workload } from './builders.js';
 const since = new Date('2030-01-01T00:00:10Z');
 const at = (seconds: number): Date => new Date(since.getTime() + seconds * 1000);
 
-function withStatus(kind: string, status: Record<string, unknown>, spec: Record<string, unknown> = {}, generation = 2): WorkloadLike {
+function withStatus(
+  kind: string,
+  status: Record<string, unknown>,
+  spec: Record<string, unknown> = {},
+  generation = 2,
+): WorkloadLike {
   const w = workload(kind, 'w', podSpec('db-v2'), { spec: { replicas: 2, ...spec } });
   return { ...w, metadata: { ...w.metadata, generation }, status };
 }
@@ -14,11 +19,23 @@ function withStatus(kind: string, status: Record<string, unknown>, spec: Record<
 describe('workloadRolloutStatus (kubectl rollout status semantics)', () => {
   it('Deployment: waits for the controller, new replicas, old ones gone, availability', () => {
     const d = (s: Record<string, unknown>) => workloadRolloutStatus(withStatus('Deployment', s), since);
-    expect(d({ observedGeneration: 1 })).toMatchObject({ phase: 'progressing', message: 'waiting for the controller to see the change' });
-    expect(d({ observedGeneration: 2, updatedReplicas: 1, replicas: 3 })).toMatchObject({ phase: 'progressing', message: '1 of 2 new replicas have been updated' });
-    expect(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 3 })).toMatchObject({ message: '1 old replicas are pending termination' });
-    expect(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 1 })).toMatchObject({ message: '1 of 2 updated replicas are available' });
-    expect(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 2 })).toMatchObject({ phase: 'complete' });
+    expect(d({ observedGeneration: 1 })).toMatchObject({
+      phase: 'progressing',
+      message: 'waiting for the controller to see the change',
+    });
+    expect(d({ observedGeneration: 2, updatedReplicas: 1, replicas: 3 })).toMatchObject({
+      phase: 'progressing',
+      message: '1 of 2 new replicas have been updated',
+    });
+    expect(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 3 })).toMatchObject({
+      message: '1 old replicas are pending termination',
+    });
+    expect(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 1 })).toMatchObject({
+      message: '1 of 2 updated replicas are available',
+    });
+    expect(d({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 2 })).toMatchObject({
+      phase: 'complete',
+    });
   });
 
   it('Deployment: ProgressDeadlineExceeded fails, unless it predates the change', () => {
@@ -26,47 +43,95 @@ describe('workloadRolloutStatus (kubectl rollout status semantics)', () => {
       observedGeneration: 2,
       updatedReplicas: 1,
       replicas: 3,
-      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "w-1" has timed out progressing.', lastUpdateTime: time }],
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: 'ReplicaSet "w-1" has timed out progressing.',
+          lastUpdateTime: time,
+        },
+      ],
     });
-    expect(workloadRolloutStatus(withStatus('Deployment', cond('2030-01-01T00:00:30Z')), since)).toEqual({ phase: 'failed', message: 'ReplicaSet "w-1" has timed out progressing.' });
-    expect(workloadRolloutStatus(withStatus('Deployment', cond('2030-01-01T00:00:05Z')), since).phase).toBe('progressing');
+    expect(workloadRolloutStatus(withStatus('Deployment', cond('2030-01-01T00:00:30Z')), since)).toEqual({
+      phase: 'failed',
+      message: 'ReplicaSet "w-1" has timed out progressing.',
+    });
+    expect(workloadRolloutStatus(withStatus('Deployment', cond('2030-01-01T00:00:05Z')), since).phase).toBe(
+      'progressing',
+    );
   });
 
   it('StatefulSet: ready replicas, then the update revision becomes current', () => {
-    const s = (st: Record<string, unknown>, spec: Record<string, unknown> = {}) => workloadRolloutStatus(withStatus('StatefulSet', st, spec), since);
+    const s = (st: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
+      workloadRolloutStatus(withStatus('StatefulSet', st, spec), since);
     expect(s({ observedGeneration: 2, readyReplicas: 1 })).toMatchObject({ message: '1 of 2 pods are ready' });
-    expect(s({ observedGeneration: 2, readyReplicas: 2, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' })).toMatchObject({ message: '1 of 2 pods at the new revision' });
-    expect(s({ observedGeneration: 2, readyReplicas: 2, updatedReplicas: 2, currentRevision: 'b', updateRevision: 'b' }).phase).toBe('complete');
-    expect(s({ observedGeneration: 2, readyReplicas: 2, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' }, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } }).phase).toBe('complete');
+    expect(
+      s({ observedGeneration: 2, readyReplicas: 2, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' }),
+    ).toMatchObject({ message: '1 of 2 pods at the new revision' });
+    expect(
+      s({ observedGeneration: 2, readyReplicas: 2, updatedReplicas: 2, currentRevision: 'b', updateRevision: 'b' })
+        .phase,
+    ).toBe('complete');
+    expect(
+      s(
+        { observedGeneration: 2, readyReplicas: 2, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' },
+        { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } },
+      ).phase,
+    ).toBe('complete');
   });
 
   it('DaemonSet: updated and available on every node; CronJob: no rollout', () => {
     const ds = (st: Record<string, unknown>) => workloadRolloutStatus(withStatus('DaemonSet', st), since);
-    expect(ds({ observedGeneration: 2, desiredNumberScheduled: 3, updatedNumberScheduled: 2 })).toMatchObject({ message: '2 of 3 updated pods scheduled' });
-    expect(ds({ observedGeneration: 2, desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 2 })).toMatchObject({ message: '2 of 3 updated pods are available' });
-    expect(ds({ observedGeneration: 2, desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 3 }).phase).toBe('complete');
+    expect(ds({ observedGeneration: 2, desiredNumberScheduled: 3, updatedNumberScheduled: 2 })).toMatchObject({
+      message: '2 of 3 updated pods scheduled',
+    });
+    expect(
+      ds({ observedGeneration: 2, desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 2 }),
+    ).toMatchObject({ message: '2 of 3 updated pods are available' });
+    expect(
+      ds({ observedGeneration: 2, desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 3 }).phase,
+    ).toBe('complete');
     expect(workloadRolloutStatus(withStatus('CronJob', {}), since).phase).toBe('complete');
   });
 });
 
 describe('health gate', () => {
-  const progressing = withStatus('Deployment', { observedGeneration: 2, updatedReplicas: 2, replicas: 2, availableReplicas: 1 });
+  const progressing = withStatus('Deployment', {
+    observedGeneration: 2,
+    updatedReplicas: 2,
+    replicas: 2,
+    availableReplicas: 1,
+  });
 
   it('fails at once on a crash loop or a config error, naming pod, container and reason', () => {
     const p = pod('w-1', podSpec('db-v2'), undefined, false);
-    p.status!.containerStatuses = [{ name: 'app', image: 'x', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } } }];
+    p.status!.containerStatuses = [
+      {
+        name: 'app',
+        image: 'x',
+        imageID: '',
+        ready: false,
+        restartCount: 3,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
+      },
+    ];
     expect(evaluateRollout({ workload: progressing, pods: [p], since, now: at(1), timeoutMs: 60_000 })).toEqual({
       phase: 'failed',
-      message: '1 of 2 updated replicas are available; pod w-1: container app CrashLoopBackOff (back-off 40s restarting failed container)',
+      message:
+        '1 of 2 updated replicas are available; pod w-1: container app CrashLoopBackOff (back-off 40s restarting failed container)',
     });
   });
 
   it('fails NotReady pods only after the timeout', () => {
     const p = pod('w-1', podSpec('db-v2'), undefined, false);
-    expect(evaluateRollout({ workload: progressing, pods: [p], since, now: at(5), timeoutMs: 20_000 }).phase).toBe('progressing');
+    expect(evaluateRollout({ workload: progressing, pods: [p], since, now: at(5), timeoutMs: 20_000 }).phase).toBe(
+      'progressing',
+    );
     expect(evaluateRollout({ workload: progressing, pods: [p], since, now: at(20), timeoutMs: 20_000 })).toEqual({
       phase: 'failed',
-      message: 'not complete after 20s: 1 of 2 updated replicas are available; pod w-1: Running, not ready (ContainersNotReady)',
+      message:
+        'not complete after 20s: 1 of 2 updated replicas are available; pod w-1: Running, not ready (ContainersNotReady)',
     });
   });
 
@@ -76,19 +141,36 @@ describe('health gate', () => {
 
   it('describes unscheduled pods and ignores terminating ones', () => {
     const pending = pod('w-2', podSpec('db-v2'), undefined, false);
-    pending.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available' }] };
+    pending.status = {
+      phase: 'Pending',
+      conditions: [
+        { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available' },
+      ],
+    };
     const leaving = pod('w-3', podSpec('db-v2'), undefined, false);
     leaving.metadata.deletionTimestamp = new Date();
-    expect(podProblems([pending, leaving])).toEqual({ fatal: [], notReady: ['pod w-2: not scheduled (Unschedulable: 0/2 nodes are available)'] });
+    expect(podProblems([pending, leaving])).toEqual({
+      fatal: [],
+      notReady: ['pod w-2: not scheduled (Unschedulable: 0/2 nodes are available)'],
+    });
   });
 
-  it('finds a Deployment\'s pods through its ReplicaSets', () => {
+  it("finds a Deployment's pods through its ReplicaSets", () => {
     const deploy = workload('Deployment', 'api', podSpec('db-v2'));
-    const rs = workload('ReplicaSet', 'api-1', podSpec('db-v2'), { meta: { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: 'u', controller: true }] } });
+    const rs = workload('ReplicaSet', 'api-1', podSpec('db-v2'), {
+      meta: {
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: 'u', controller: true }],
+      },
+    });
     const mine = pod('api-1-a', podSpec('db-v2'), { kind: 'ReplicaSet', name: 'api-1' });
     const old = pod('api-0-a', podSpec('db'), { kind: 'ReplicaSet', name: 'api-1' });
     const other = pod('web-1-a', podSpec('db-v2'), { kind: 'ReplicaSet', name: 'web-1' });
-    const found = rolloutPods(deploy, indexWorkloads([deploy, rs]), [mine, old, other], (p) => p.spec?.containers[0]?.env?.[0]?.valueFrom?.secretKeyRef?.name === 'db-v2');
+    const found = rolloutPods(
+      deploy,
+      indexWorkloads([deploy, rs]),
+      [mine, old, other],
+      (p) => p.spec?.containers[0]?.env?.[0]?.valueFrom?.secretKeyRef?.name === 'db-v2',
+    );
     expect(found.map((p) => p.metadata.name)).toEqual(['api-1-a']);
   });
 });

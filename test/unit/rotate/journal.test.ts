@@ -24,14 +24,21 @@ const plan = (mode: Plan['mode']): Plan => ({
   from: mode === 'blue-green' ? 'db-v1' : 'db',
   to: mode === 'blue-green' ? 'db-v2' : 'db',
   consumers: [
-    { kind: 'Deployment', name: 'api', uses: ['env'], action: mode === 'blue-green' ? 'repoint' : 'restart', wait: true },
+    {
+      kind: 'Deployment',
+      name: 'api',
+      uses: ['env'],
+      action: mode === 'blue-green' ? 'repoint' : 'restart',
+      wait: true,
+    },
     { kind: 'CronJob', name: 'backup', uses: ['env'], action: mode === 'blue-green' ? 'repoint' : 'none', wait: false },
   ],
   unrotatable: [],
   problems: [],
 });
 
-const journal = (mode: Plan['mode']): Journal => newJournal(plan(mode), { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+const journal = (mode: Plan['mode']): Journal =>
+  newJournal(plan(mode), { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
 const actions = (j: Journal) => j.steps.map((s) => `${s.n}:${s.action}${s.target ? ` ${s.target}` : ''}:${s.status}`);
 
 function runAll(j: Journal): Journal {
@@ -54,9 +61,19 @@ describe('journal', () => {
 
   it('plans the in-place steps, with one restart stamp for the rotation', () => {
     const j = journal('in-place');
-    expect(actions(j)).toEqual(['1:begin:pending', '2:backup:pending', '3:update-values:pending', '4:restart Deployment/api:pending', '5:wait:pending', '6:unlock:pending']);
+    expect(actions(j)).toEqual([
+      '1:begin:pending',
+      '2:backup:pending',
+      '3:update-values:pending',
+      '4:restart Deployment/api:pending',
+      '5:wait:pending',
+      '6:unlock:pending',
+    ]);
     expect(j.stamp).toBe('2030-01-01T00:00:00Z');
-    expect(j.consumers.find((c) => c.name === 'backup')).toMatchObject({ state: 'unchanged', message: 'the next Job reads the new values' });
+    expect(j.consumers.find((c) => c.name === 'backup')).toMatchObject({
+      state: 'unchanged',
+      message: 'the next Job reads the new values',
+    });
   });
 
   it('runs to done, the state changing at unlock', () => {
@@ -103,7 +120,12 @@ describe('journal', () => {
     let j = journal('in-place');
     for (const n of [1, 2, 3, 4]) j = stepDone(j, n, later(n));
     j = beginRollback(j, later(10), { target: 'Deployment/api', message: 'crash loop' });
-    expect(actions(j).slice(6)).toEqual(['7:restore-values:pending', '8:undo Deployment/api:pending', '9:wait-rollback:pending', '10:unlock:pending']);
+    expect(actions(j).slice(6)).toEqual([
+      '7:restore-values:pending',
+      '8:undo Deployment/api:pending',
+      '9:wait-rollback:pending',
+      '10:unlock:pending',
+    ]);
     expect(j.rollbackStamp).toBe('2030-01-01T00:00:10Z');
   });
 
@@ -132,7 +154,25 @@ describe('journal', () => {
   it('never holds a value: only names, states and times', () => {
     const text = serializeJournal(runAll(journal('blue-green')));
     expect(Object.keys(JSON.parse(text)).sort()).toEqual(
-      ['consumers', 'from', 'holder', 'id', 'keep', 'keys', 'logical', 'mode', 'namespace', 'startedAt', 'state', 'steps', 'timeoutSeconds', 'to', 'updatedAt', 'v', 'version'].sort(),
+      [
+        'consumers',
+        'from',
+        'holder',
+        'id',
+        'keep',
+        'keys',
+        'logical',
+        'mode',
+        'namespace',
+        'startedAt',
+        'state',
+        'steps',
+        'timeoutSeconds',
+        'to',
+        'updatedAt',
+        'v',
+        'version',
+      ].sort(),
     );
   });
 });
@@ -146,9 +186,14 @@ describe('journal size', () => {
       action: 'repoint' as const,
       wait: true,
     }));
-    let j = newJournal({ ...plan('blue-green'), consumers }, { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
-    for (let s = nextStep(j); s; s = nextStep(j)) j = stepDone(j, s.n, later(s.n), s.target ? 'switched to db-v2 (2 references)' : undefined);
-    for (const c of consumers) j = setConsumer(j, `Deployment/${c.name}`, 'rolled-out', '3 of 3 updated replicas available');
+    let j = newJournal(
+      { ...plan('blue-green'), consumers },
+      { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 },
+    );
+    for (let s = nextStep(j); s; s = nextStep(j))
+      j = stepDone(j, s.n, later(s.n), s.target ? 'switched to db-v2 (2 references)' : undefined);
+    for (const c of consumers)
+      j = setConsumer(j, `Deployment/${c.name}`, 'rolled-out', '3 of 3 updated replicas available');
     const text = serializeJournal(j);
     expect(JSON.stringify(j).length).toBeGreaterThan(256 * 1024);
     expect(Buffer.byteLength(text)).toBeLessThan(64 * 1024);

@@ -19,13 +19,20 @@ interface Seen {
   body: string;
 }
 
-async function cluster(handler: (req: Seen, res: http.ServerResponse) => void): Promise<{ c: KubeRotationCluster; seen: Seen[] }> {
+async function cluster(
+  handler: (req: Seen, res: http.ServerResponse) => void,
+): Promise<{ c: KubeRotationCluster; seen: Seen[] }> {
   const seen: Seen[] = [];
   const s = await fakeApiServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      const r: Seen = { method: req.method!, url: req.url!, body, ...(req.headers['content-type'] ? { type: req.headers['content-type'] } : {}) };
+      const r: Seen = {
+        method: req.method!,
+        url: req.url!,
+        body,
+        ...(req.headers['content-type'] ? { type: req.headers['content-type'] } : {}),
+      };
       seen.push(r);
       handler(r, res);
     });
@@ -37,25 +44,40 @@ async function cluster(handler: (req: Seen, res: http.ServerResponse) => void): 
 
 describe('KubeRotationCluster', () => {
   it('sends DELETE preconditions as a body the server reads whole, then keeps talking on the same connection', async () => {
-    const { c, seen } = await cluster((req, res) => res.end(req.method === 'GET' ? '{"metadata":{"name":"db"}}' : '{}'));
+    const { c, seen } = await cluster((req, res) =>
+      res.end(req.method === 'GET' ? '{"metadata":{"name":"db"}}' : '{}'),
+    );
     expect(await c.deleteSecret('db-v1', { uid: 'u-1' })).toBe(true);
     await c.getSecret('db');
-    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /api/v1/namespaces/shop/secrets/db-v1', 'GET /api/v1/namespaces/shop/secrets/db']);
-    expect(JSON.parse(seen[0]!.body)).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'u-1' } });
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'DELETE /api/v1/namespaces/shop/secrets/db-v1',
+      'GET /api/v1/namespaces/shop/secrets/db',
+    ]);
+    expect(JSON.parse(seen[0]!.body)).toEqual({
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: { uid: 'u-1' },
+    });
   });
 
   it('makes metadata patches conditional on a resourceVersion, and maps 409 to ConflictError', async () => {
     const { c, seen } = await cluster((_req, res) => status(res, 409, 'Conflict', 'the object has been modified'));
-    await expect(c.patchSecretMetadata('db-v2', '42', { annotations: { a: 'b' } })).rejects.toBeInstanceOf(ConflictError);
+    await expect(c.patchSecretMetadata('db-v2', '42', { annotations: { a: 'b' } })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     expect(seen[0]).toMatchObject({ method: 'PATCH', type: 'application/merge-patch+json' });
     expect(JSON.parse(seen[0]!.body)).toEqual({ metadata: { resourceVersion: '42', annotations: { a: 'b' } } });
   });
 
   it('treats a rejected JSON Patch (a failed test) as a conflict, other refusals as RejectedError', async () => {
     const { c } = await cluster((req, res) =>
-      req.method === 'PATCH' ? status(res, 422, 'Invalid', 'the server rejected our request due to an error in our request') : status(res, 403, 'Forbidden', 'no'),
+      req.method === 'PATCH'
+        ? status(res, 422, 'Invalid', 'the server rejected our request due to an error in our request')
+        : status(res, 403, 'Forbidden', 'no'),
     );
-    await expect(c.jsonPatchWorkload('Deployment', 'api', [{ op: 'test', path: '/x', value: 'db' }])).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      c.jsonPatchWorkload('Deployment', 'api', [{ op: 'test', path: '/x', value: 'db' }]),
+    ).rejects.toBeInstanceOf(ConflictError);
     const conflict = await c.jsonPatchWorkload('Deployment', 'api', []).catch((e: unknown) => e);
     expect((conflict as ConflictError).cause).toBeInstanceOf(KubeApiError);
     const err = await c.createSecret({ metadata: { name: 'db-v2' } }).catch((e: unknown) => e);
@@ -74,7 +96,14 @@ describe('KubeRotationCluster', () => {
 
   it('lists versions as metadata only, by label and by name', async () => {
     const { c, seen } = await cluster((req, res) =>
-      res.end(JSON.stringify({ items: req.url.includes('fieldSelector') ? [{ metadata: { name: 'db' } }] : [{ metadata: { name: 'db-v2' } }, { metadata: { name: 'db' } }], metadata: {} })),
+      res.end(
+        JSON.stringify({
+          items: req.url.includes('fieldSelector')
+            ? [{ metadata: { name: 'db' } }]
+            : [{ metadata: { name: 'db-v2' } }, { metadata: { name: 'db' } }],
+          metadata: {},
+        }),
+      ),
     );
     expect((await c.listVersions('db')).map((s) => s.metadata.name).sort()).toEqual(['db', 'db-v2']);
     expect(seen.map((r) => decodeURIComponent(r.url))).toEqual([

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { KubeConnectionError } from '../../../src/kube/errors.js';
-import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError, StoppedError } from '../../../src/rotate/errors.js';
+import {
+  ConflictError,
+  EXIT,
+  InterruptedError,
+  RejectedError,
+  RotateError,
+  StoppedError,
+} from '../../../src/rotate/errors.js';
 import { endingError, exitCodeOf, StepFailure, stepErrorOutcome, StopRequest } from '../../../src/rotate/outcome.js';
 import type { Step } from '../../../src/rotate/journal.js';
 
@@ -20,16 +27,34 @@ describe('error → outcome → exit code, in one table', () => {
     expect(stepErrorOutcome(err, step).outcome).toBe(outcome);
   });
 
-  it('a conflict or refusal is blamed on the step\'s target', () => {
+  it("a conflict or refusal is blamed on the step's target", () => {
     const r = stepErrorOutcome(new ConflictError('test failed'), step);
     expect(r).toMatchObject({ outcome: 'rollback', failure: { message: 'test failed', target: 'Deployment/api' } });
   });
 
   it.each([
-    ['a signal', new StopRequest('SIGTERM', step), StoppedError, EXIT.interrupted, /^interrupted by SIGTERM before step 3 repoint Deployment\/api: .*--resume" to finish or roll it back$/],
+    [
+      'a signal',
+      new StopRequest('SIGTERM', step),
+      StoppedError,
+      EXIT.interrupted,
+      /^interrupted by SIGTERM before step 3 repoint Deployment\/api: .*--resume" to finish or roll it back$/,
+    ],
     ['a rotation error, as it is', new RotateError('refused', EXIT.refused), RotateError, EXIT.refused, /^refused$/],
-    ['lost lock', new RotateError('lost the lock', EXIT.needsAttention), RotateError, EXIT.needsAttention, /^lost the lock$/],
-    ['an outage', new KubeConnectionError('ECONNREFUSED', 'connection refused', 'https://x'), InterruptedError, EXIT.needsAttention, /at step 3 repoint Deployment\/api; the rotation is interrupted: run/],
+    [
+      'lost lock',
+      new RotateError('lost the lock', EXIT.needsAttention),
+      RotateError,
+      EXIT.needsAttention,
+      /^lost the lock$/,
+    ],
+    [
+      'an outage',
+      new KubeConnectionError('ECONNREFUSED', 'connection refused', 'https://x'),
+      InterruptedError,
+      EXIT.needsAttention,
+      /at step 3 repoint Deployment\/api; the rotation is interrupted: run/,
+    ],
   ])('a run ended by %s', (_what, err, type, code, message) => {
     const e = endingError(err, step, hint);
     expect(e).toBeInstanceOf(type);

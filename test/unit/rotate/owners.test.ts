@@ -8,10 +8,38 @@ describe('rotationBlocker', () => {
   });
 
   it.each([
-    ['ExternalSecret owner', { ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'db', uid: 'u', controller: true }] }, /External Secrets Operator \(ExternalSecret\/db\)/, /force-sync/],
-    ['SealedSecret owner', { ownerReferences: [{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', name: 'db', uid: 'u', controller: true }] }, /Sealed Secrets/, /kubeseal/],
-    ['cert-manager', { annotations: { 'cert-manager.io/certificate-name': 'web' } }, /cert-manager \(Certificate\/web\)/, /cmctl renew web/],
-    ['Helm', { annotations: { 'meta.helm.sh/release-name': 'shop' }, labels: { 'app.kubernetes.io/managed-by': 'Helm' } }, /Helm \(release shop\)/, /helm upgrade/],
+    [
+      'ExternalSecret owner',
+      {
+        ownerReferences: [
+          { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'db', uid: 'u', controller: true },
+        ],
+      },
+      /External Secrets Operator \(ExternalSecret\/db\)/,
+      /force-sync/,
+    ],
+    [
+      'SealedSecret owner',
+      {
+        ownerReferences: [
+          { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', name: 'db', uid: 'u', controller: true },
+        ],
+      },
+      /Sealed Secrets/,
+      /kubeseal/,
+    ],
+    [
+      'cert-manager',
+      { annotations: { 'cert-manager.io/certificate-name': 'web' } },
+      /cert-manager \(Certificate\/web\)/,
+      /cmctl renew web/,
+    ],
+    [
+      'Helm',
+      { annotations: { 'meta.helm.sh/release-name': 'shop' }, labels: { 'app.kubernetes.io/managed-by': 'Helm' } },
+      /Helm \(release shop\)/,
+      /helm upgrade/,
+    ],
   ])('refuses a Secret managed by %s and says what to do instead', (_what, meta, manager, instead) => {
     const blocker = rotationBlocker(secret('db', meta as never));
     expect(blocker?.manager).toMatch(manager);
@@ -19,7 +47,10 @@ describe('rotationBlocker', () => {
   });
 
   it('refuses service-account tokens', () => {
-    const token = { ...secret('sa-token', { annotations: { 'kubernetes.io/service-account.name': 'builder' } }), type: 'kubernetes.io/service-account-token' };
+    const token = {
+      ...secret('sa-token', { annotations: { 'kubernetes.io/service-account.name': 'builder' } }),
+      type: 'kubernetes.io/service-account-token',
+    };
     expect(rotationBlocker(token)?.manager).toMatch(/service-account token controller/);
   });
 
@@ -34,7 +65,9 @@ describe('workloadManager', () => {
   it('detects Helm, Argo CD, Flux and other managers', () => {
     expect(workloadManager({ annotations: { 'meta.helm.sh/release-name': 'shop' } })).toBe('Helm (release shop)');
     expect(workloadManager({ labels: { 'argocd.argoproj.io/instance': 'shop' } })).toBe('Argo CD');
-    expect(workloadManager({ annotations: { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:x/y' } })).toBe('Argo CD');
+    expect(workloadManager({ annotations: { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:x/y' } })).toBe(
+      'Argo CD',
+    );
     expect(workloadManager({ labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps' } })).toBe('Flux');
     expect(workloadManager({ labels: { 'app.kubernetes.io/managed-by': 'pulumi' } })).toBe('pulumi');
     expect(workloadManager({ labels: { app: 'x' } })).toBeUndefined();

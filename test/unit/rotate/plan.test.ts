@@ -43,8 +43,15 @@ describe('planRotation, blue/green', () => {
     const plan = planRotation(
       base({
         workloads: [
-          workload('Deployment', 'helm-api', podSpec('db'), { meta: { labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': 'shop' } } }),
-          workload('Deployment', 'argo-api', podSpec('db'), { meta: { labels: { 'argocd.argoproj.io/instance': 'shop' } } }),
+          workload('Deployment', 'helm-api', podSpec('db'), {
+            meta: {
+              labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+              annotations: { 'meta.helm.sh/release-name': 'shop' },
+            },
+          }),
+          workload('Deployment', 'argo-api', podSpec('db'), {
+            meta: { labels: { 'argocd.argoproj.io/instance': 'shop' } },
+          }),
           workload('Deployment', 'paused', podSpec('db'), { spec: { paused: true } }),
           workload('StatefulSet', 'manual', podSpec('db'), { spec: { updateStrategy: { type: 'OnDelete' } } }),
           workload('Job', 'migrate', podSpec('db')),
@@ -73,26 +80,63 @@ describe('planRotation, blue/green', () => {
   });
 
   it('repoints managed workloads with --force', () => {
-    const plan = planRotation(base({ force: true, workloads: [workload('Deployment', 'helm-api', podSpec('db'), { meta: { annotations: { 'meta.helm.sh/release-name': 'shop' } } })] }));
+    const plan = planRotation(
+      base({
+        force: true,
+        workloads: [
+          workload('Deployment', 'helm-api', podSpec('db'), {
+            meta: { annotations: { 'meta.helm.sh/release-name': 'shop' } },
+          }),
+        ],
+      }),
+    );
     expect(plan.consumers.map((c) => c.name)).toEqual(['helm-api']);
   });
 
   it('leaves owned ReplicaSets, Jobs and pods to their owner', () => {
     const deploy = workload('Deployment', 'api', podSpec('db'));
-    const rs = workload('ReplicaSet', 'api-abc', podSpec('db'), { meta: { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: 'u', controller: true }] } });
+    const rs = workload('ReplicaSet', 'api-abc', podSpec('db'), {
+      meta: {
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: 'u', controller: true }],
+      },
+    });
     const cron = workload('CronJob', 'backup', podSpec('db'));
-    const job = workload('Job', 'backup-1', podSpec('db'), { meta: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'backup', uid: 'u', controller: true }] } });
-    const plan = planRotation(base({ workloads: [deploy, rs, cron, job], pods: [pod('api-abc-1', podSpec('db'), { kind: 'ReplicaSet', name: 'api-abc' })] }));
+    const job = workload('Job', 'backup-1', podSpec('db'), {
+      meta: {
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'backup', uid: 'u', controller: true }],
+      },
+    });
+    const plan = planRotation(
+      base({
+        workloads: [deploy, rs, cron, job],
+        pods: [pod('api-abc-1', podSpec('db'), { kind: 'ReplicaSet', name: 'api-abc' })],
+      }),
+    );
     expect(plan.consumers.map((c) => `${c.kind}/${c.name}`)).toEqual(['Deployment/api', 'CronJob/backup']);
     expect(plan.unrotatable).toEqual([]);
   });
 
   it('switches ServiceAccounts, Ingresses and Gateways of the namespace; keeps StorageClasses and says why', () => {
     const objects = [
-      { kind: 'Ingress', metadata: { name: 'web', namespace: NS }, spec: { tls: [{ hosts: ['a.example'], secretName: 'db' }] } },
+      {
+        kind: 'Ingress',
+        metadata: { name: 'web', namespace: NS },
+        spec: { tls: [{ hosts: ['a.example'], secretName: 'db' }] },
+      },
       { kind: 'ServiceAccount', metadata: { name: 'puller', namespace: NS }, imagePullSecrets: [{ name: 'db' }] },
-      { kind: 'Gateway', metadata: { name: 'edge', namespace: 'other' }, spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'db', namespace: NS }] } }] } },
-      { kind: 'StorageClass', metadata: { name: 'fast' }, parameters: { 'csi.storage.k8s.io/provisioner-secret-name': 'db', 'csi.storage.k8s.io/provisioner-secret-namespace': NS } },
+      {
+        kind: 'Gateway',
+        metadata: { name: 'edge', namespace: 'other' },
+        spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'db', namespace: NS }] } }] },
+      },
+      {
+        kind: 'StorageClass',
+        metadata: { name: 'fast' },
+        parameters: {
+          'csi.storage.k8s.io/provisioner-secret-name': 'db',
+          'csi.storage.k8s.io/provisioner-secret-namespace': NS,
+        },
+      },
     ] as ReferencingObject[];
     const plan = planRotation(base({ objects }));
     expect(plan.consumers).toEqual([
@@ -100,12 +144,18 @@ describe('planRotation, blue/green', () => {
       { kind: 'Ingress', name: 'web', uses: ['ingressTLS'], action: 'repoint', wait: false },
     ]);
     expect(plan.unrotatable).toEqual([
-      { kind: 'Gateway', name: 'edge', uses: ['gatewayCertificate'], reason: 'names db in namespace other (listener https): point it at db-v2 by hand' },
+      {
+        kind: 'Gateway',
+        name: 'edge',
+        uses: ['gatewayCertificate'],
+        reason: 'names db in namespace other (listener https): point it at db-v2 by hand',
+      },
       {
         kind: 'StorageClass',
         name: 'fast',
         uses: ['storageClassParameter'],
-        reason: 'StorageClass parameters cannot change: it keeps db (provisioner), which is kept while it names it; create a StorageClass that names db-v2 for new volumes',
+        reason:
+          'StorageClass parameters cannot change: it keeps db (provisioner), which is kept while it names it; create a StorageClass that names db-v2 for new volumes',
       },
     ]);
     const inPlace = planRotation(base({ objects, mode: 'in-place', to: 'db' }));
@@ -123,10 +173,15 @@ describe('planRotation, blue/green', () => {
     const plan = planRotation(
       base({
         newKeys: new Set(['password']),
-        workloads: [workload('Deployment', 'api', podSpec('db', 'env', 'user')), workload('Deployment', 'opt', optional)],
+        workloads: [
+          workload('Deployment', 'api', podSpec('db', 'env', 'user')),
+          workload('Deployment', 'opt', optional),
+        ],
       }),
     );
-    expect(plan.problems).toEqual(['Deployment/api: env PW (container app) reads key "user", which the new data lacks']);
+    expect(plan.problems).toEqual([
+      'Deployment/api: env PW (container app) reads key "user", which the new data lacks',
+    ]);
   });
 });
 
@@ -141,7 +196,9 @@ describe('planRotation, in place', () => {
           workload('Deployment', 'files', podSpec('db', 'volume')),
           workload('StatefulSet', 'sub', podSpec('db', 'subPath')),
           workload('CronJob', 'backup', podSpec('db', 'env')),
-          workload('Deployment', 'helm', podSpec('db', 'env'), { meta: { labels: { 'app.kubernetes.io/managed-by': 'Helm' } } }),
+          workload('Deployment', 'helm', podSpec('db', 'env'), {
+            meta: { labels: { 'app.kubernetes.io/managed-by': 'Helm' } },
+          }),
         ],
         pods: [pod('mounts', podSpec('db', 'volume')), pod('loads', podSpec('db', 'env'))],
       }),
@@ -157,7 +214,14 @@ describe('planRotation, in place', () => {
   });
 
   it('restarts file-mount consumers too with --restart-all', () => {
-    const plan = planRotation(base({ mode: 'in-place', to: 'db', restartAll: true, workloads: [workload('Deployment', 'files', podSpec('db', 'volume'))] }));
+    const plan = planRotation(
+      base({
+        mode: 'in-place',
+        to: 'db',
+        restartAll: true,
+        workloads: [workload('Deployment', 'files', podSpec('db', 'volume'))],
+      }),
+    );
     expect(plan.consumers[0]?.action).toBe('restart');
   });
 });

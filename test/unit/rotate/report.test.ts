@@ -17,12 +17,20 @@ const plan: Plan = {
   problems: [],
 };
 const keys = { added: [], changed: ['password'], unchanged: [], carried: [], removed: [] };
-const journal = (): Journal => newJournal(plan, { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+const journal = (): Journal =>
+  newJournal(plan, { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
 
 describe('rotation report', () => {
   it('rows: planned consumers and skipped ones for a plan', () => {
     expect(rotationRows(undefined, plan)).toEqual([
-      { kind: 'Deployment', name: 'api', uses: ['env'], action: 'repoint', state: 'planned', message: 'waits for its rollout' },
+      {
+        kind: 'Deployment',
+        name: 'api',
+        uses: ['env'],
+        action: 'repoint',
+        state: 'planned',
+        message: 'waits for its rollout',
+      },
       { kind: 'Pod', name: 'debug', uses: ['envFrom'], action: 'skip', state: 'skipped', message: 'bare pod' },
     ]);
   });
@@ -38,8 +46,16 @@ describe('rotation report', () => {
   it('summarises the outcome in one line', () => {
     let j = journal();
     for (const s of j.steps) j = stepDone(j, s.n, now);
-    expect(outcomeLine(j, plan)).toBe('rotated db: db → db-v2 (1 consumer switched; 1 not rotated automatically (see SKIP rows))');
-    expect(summaryOf(j, false)).toMatchObject({ result: 'rotated', from: 'db', to: 'db-v2', keys, steps: expect.arrayContaining([{ n: 1, action: 'create-version', status: 'done' }]) });
+    expect(outcomeLine(j, plan)).toBe(
+      'rotated db: db → db-v2 (1 consumer switched; 1 not rotated automatically (see SKIP rows))',
+    );
+    expect(summaryOf(j, false)).toMatchObject({
+      result: 'rotated',
+      from: 'db',
+      to: 'db-v2',
+      keys,
+      steps: expect.arrayContaining([{ n: 1, action: 'create-version', status: 'done' }]),
+    });
     expect(summaryOf(journal(), true)).not.toHaveProperty('steps');
   });
 });
@@ -47,25 +63,66 @@ describe('rotation report', () => {
 describe('secretsInUse', () => {
   it('counts pods, templates and other objects, not ReplicaSets a Deployment scaled to zero', () => {
     const oldRs = workload('ReplicaSet', 'api-old', podSpec('db-v1'), {
-      meta: { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: 'u', controller: true }] },
+      meta: {
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: 'u', controller: true }],
+      },
       spec: { replicas: 0 },
     });
-    const used = secretsInUse({
-      workloads: [workload('Deployment', 'api', podSpec('db-v2')), oldRs, workload('CronJob', 'backup', podSpec('db-v0', 'envFrom'))],
-      pods: [pod('debug', podSpec('db-legacy', 'pull'))],
-      objects: [{ kind: 'Ingress', metadata: { name: 'web', namespace: 'shop' }, spec: { tls: [{ secretName: 'tls-db' }] } } as never],
-    }, 'shop');
+    const used = secretsInUse(
+      {
+        workloads: [
+          workload('Deployment', 'api', podSpec('db-v2')),
+          oldRs,
+          workload('CronJob', 'backup', podSpec('db-v0', 'envFrom')),
+        ],
+        pods: [pod('debug', podSpec('db-legacy', 'pull'))],
+        objects: [
+          {
+            kind: 'Ingress',
+            metadata: { name: 'web', namespace: 'shop' },
+            spec: { tls: [{ secretName: 'tls-db' }] },
+          } as never,
+        ],
+      },
+      'shop',
+    );
     expect([...used].sort()).toEqual(['db-legacy', 'db-v0', 'db-v2', 'tls-db']);
   });
 
   it('counts StorageClasses and Gateways naming a Secret of this namespace, templates matched against the candidates', () => {
     const objects = [
-      { kind: 'StorageClass', metadata: { name: 'fast' }, parameters: { 'csi.storage.k8s.io/provisioner-secret-name': 'c', 'csi.storage.k8s.io/provisioner-secret-namespace': 'shop' } },
-      { kind: 'StorageClass', metadata: { name: 'other' }, parameters: { 'csi.storage.k8s.io/provisioner-secret-name': 'd', 'csi.storage.k8s.io/provisioner-secret-namespace': 'elsewhere' } },
-      { kind: 'StorageClass', metadata: { name: 'per-claim' }, parameters: { 'csi.storage.k8s.io/node-stage-secret-name': '${pvc.name}-v1' } },
-      { kind: 'Gateway', metadata: { name: 'gw', namespace: 'edge' }, spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'tls', namespace: 'shop' }] } }] } },
+      {
+        kind: 'StorageClass',
+        metadata: { name: 'fast' },
+        parameters: {
+          'csi.storage.k8s.io/provisioner-secret-name': 'c',
+          'csi.storage.k8s.io/provisioner-secret-namespace': 'shop',
+        },
+      },
+      {
+        kind: 'StorageClass',
+        metadata: { name: 'other' },
+        parameters: {
+          'csi.storage.k8s.io/provisioner-secret-name': 'd',
+          'csi.storage.k8s.io/provisioner-secret-namespace': 'elsewhere',
+        },
+      },
+      {
+        kind: 'StorageClass',
+        metadata: { name: 'per-claim' },
+        parameters: { 'csi.storage.k8s.io/node-stage-secret-name': '${pvc.name}-v1' },
+      },
+      {
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'edge' },
+        spec: { listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'tls', namespace: 'shop' }] } }] },
+      },
     ] as never[];
     const users = secretUsers({ workloads: [], pods: [], objects }, 'shop', ['c', 'd', 'data-v1', 'tls']);
-    expect(Object.fromEntries(users)).toEqual({ c: ['StorageClass/fast'], 'data-v1': ['StorageClass/per-claim'], tls: ['Gateway/gw'] });
+    expect(Object.fromEntries(users)).toEqual({
+      c: ['StorageClass/fast'],
+      'data-v1': ['StorageClass/per-claim'],
+      tls: ['Gateway/gw'],
+    });
   });
 });

@@ -3,7 +3,16 @@ import { ANNOTATION_JOURNAL, LABEL_STAGE, leaseName, RESTARTED_AT } from '../../
 import { RotateError } from '../../../src/rotate/errors.js';
 import { parseJournal, type Journal } from '../../../src/rotate/journal.js';
 import { inspect, prepare } from '../../../src/rotate/run-inspect.js';
-import { exitCodeOf, lockedNow, planRetire, proposeRotation, resumeRotation, retire, startRotation, type RotateDeps } from '../../../src/rotate/run.js';
+import {
+  exitCodeOf,
+  lockedNow,
+  planRetire,
+  proposeRotation,
+  resumeRotation,
+  retire,
+  startRotation,
+  type RotateDeps,
+} from '../../../src/rotate/run.js';
 import type { RotationMode } from '../../../src/rotate/constants.js';
 import type { NewValue } from '../../../src/rotate/values.js';
 import { b64, pod, podSpec, secret, workload } from './builders.js';
@@ -24,7 +33,10 @@ function scenario(): FakeCluster {
   return c;
 }
 
-function deps(cluster: FakeCluster, opts: { crashAt?: number; holder?: string; alive?: boolean } = {}): RotateDeps & { lines: string[] } {
+function deps(
+  cluster: FakeCluster,
+  opts: { crashAt?: number; holder?: string; alive?: boolean } = {},
+): RotateDeps & { lines: string[] } {
   let t = Date.parse('2030-01-01T00:00:00Z');
   const lines: string[] = [];
   return {
@@ -38,13 +50,21 @@ function deps(cluster: FakeCluster, opts: { crashAt?: number; holder?: string; a
         if (step.n === opts.crashAt) throw new Crash(`crash after step ${step.n}`);
       },
     },
-    identity: { holder: opts.holder ?? 'kubectl-secrets/1@host#a1', host: 'host', machine: 'a1', isAlive: () => opts.alive ?? false },
+    identity: {
+      holder: opts.holder ?? 'kubectl-secrets/1@host#a1',
+      host: 'host',
+      machine: 'a1',
+      isAlive: () => opts.alive ?? false,
+    },
     newId: () => 'r1',
     pollMs: 1000,
   };
 }
 
-async function start(cluster: FakeCluster, opts: { crashAt?: number; alive?: boolean; mode?: RotationMode; rollback?: boolean } = {}): Promise<Journal> {
+async function start(
+  cluster: FakeCluster,
+  opts: { crashAt?: number; alive?: boolean; mode?: RotationMode; rollback?: boolean } = {},
+): Promise<Journal> {
   const d = deps(cluster, opts);
   const ins = await inspect(cluster, 'db');
   const prepared = prepare(ins, values, {
@@ -63,14 +83,20 @@ async function start(cluster: FakeCluster, opts: { crashAt?: number; alive?: boo
 }
 
 /** Starts, expecting the simulated crash, then resumes as another process. */
-async function crashThenResume(cluster: FakeCluster, crashAt: number, mode: RotationMode = 'blue-green'): Promise<Journal | undefined> {
+async function crashThenResume(
+  cluster: FakeCluster,
+  crashAt: number,
+  mode: RotationMode = 'blue-green',
+): Promise<Journal | undefined> {
   await expect(start(cluster, { crashAt, mode })).rejects.toThrow(/crash after step/);
   const result = await resumeRotation('db', deps(cluster, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
   return result.journal;
 }
 
-const journalOf = (c: FakeCluster, name: string): Journal | undefined => parseJournal(c.secrets.get(name)?.metadata.annotations?.[ANNOTATION_JOURNAL]);
-const allOn = (c: FakeCluster, name: string): boolean => Object.values(c.references()).every((refs) => refs.length === 1 && refs[0] === name);
+const journalOf = (c: FakeCluster, name: string): Journal | undefined =>
+  parseJournal(c.secrets.get(name)?.metadata.annotations?.[ANNOTATION_JOURNAL]);
+const allOn = (c: FakeCluster, name: string): boolean =>
+  Object.values(c.references()).every((refs) => refs.length === 1 && refs[0] === name);
 const leaked = (c: FakeCluster): boolean => c.written.some((w) => w.includes(CANARY) || w.includes(b64(CANARY)));
 
 describe('blue/green rotation', () => {
@@ -108,7 +134,12 @@ describe('blue/green rotation', () => {
     const j = await start(c);
     expect(j.state).toBe('rolled-back');
     expect(exitCodeOf(j)).toBe(3);
-    expect(j.failure).toEqual({ target: 'Deployment/api', message: expect.stringMatching(/^not complete after 20s: 0 of 1 updated replicas are available; pod api-g2-0: Running, not ready/) });
+    expect(j.failure).toEqual({
+      target: 'Deployment/api',
+      message: expect.stringMatching(
+        /^not complete after 20s: 0 of 1 updated replicas are available; pod api-g2-0: Running, not ready/,
+      ),
+    });
     expect(allOn(c, 'db')).toBe(true);
     expect(c.secrets.get('db-v2')!.metadata.labels?.[LABEL_STAGE]).toBe('failed');
     expect(c.leases.size).toBe(0);
@@ -121,12 +152,25 @@ describe('blue/green rotation', () => {
     c.healthy = (w) => !(w.kind === 'StatefulSet' && JSON.stringify(w.spec).includes('db-v2'));
     const d = deps(c);
     const ins = await inspect(c, 'db');
-    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
+    const prepared = prepare(ins, values, {
+      mode: 'blue-green',
+      replaceAll: false,
+      mutable: false,
+      force: false,
+      restartAll: false,
+      keep: 2,
+      timeoutMs: 20_000,
+      id: 'r1',
+      holder: d.identity.holder,
+      now: d.clock.now(),
+    });
     const j = await startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
     expect(j.state).toBe('rolled-back');
     expect(j.failure?.target).toBe('StatefulSet/pg');
     expect(c.deletedPods).toEqual(['pg-1']);
-    expect(d.lines).toContain('StatefulSet/pg: deleted pg-1, stuck on the failed version (StatefulSets do not replace them by themselves)');
+    expect(d.lines).toContain(
+      'StatefulSet/pg: deleted pg-1, stuck on the failed version (StatefulSets do not replace them by themselves)',
+    );
   });
 
   it('with --no-rollback leaves it for inspection; --resume checks again and finishes', async () => {
@@ -140,7 +184,9 @@ describe('blue/green rotation', () => {
     expect(c.leases.get(leaseName('db'))?.spec?.holderIdentity).toBeUndefined();
     await expect(start(scenarioLike(c))).rejects.toThrow(/holds the lock/);
     c.healthy = () => true;
-    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/9@other', alive: true }), { rollback: true });
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/9@other', alive: true }), {
+      rollback: true,
+    });
     expect(resumed.journal?.state).toBe('done');
     expect(resumed.journal?.failure).toBeUndefined();
   });
@@ -148,10 +194,14 @@ describe('blue/green rotation', () => {
   it('refuses a second rotation while the first holds the lock, and --resume while its holder lives', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
-    await expect(start(c, { alive: true })).rejects.toThrow(/another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since/);
+    await expect(start(c, { alive: true })).rejects.toThrow(
+      /another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since/,
+    );
     expect(await lockedNow(c, 'db')).toMatch(/^another rotation of db holds the lock/);
     expect(await lockedNow(c, 'other')).toBeUndefined();
-    await expect(resumeRotation('db', deps(c, { alive: true }), { rollback: true })).rejects.toThrow(/is still running .*renewed 0s ago/);
+    await expect(resumeRotation('db', deps(c, { alive: true }), { rollback: true })).rejects.toThrow(
+      /is still running .*renewed 0s ago/,
+    );
   });
 
   it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])('finishes after a crash right after step %i', async (k) => {
@@ -173,15 +223,18 @@ describe('blue/green rotation', () => {
   });
 
   // Steps 6 (wait) to 9 are never recorded done: the wait fails and the rollback appends steps 10 to 16.
-  it.each([1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16])('rolls back after a crash right after step %i of a failing rotation', async (k) => {
-    const c = scenario();
-    c.healthy = (w) => !(w.kind === 'StatefulSet' && JSON.stringify(w.spec).includes('db-v2'));
-    const j = (await crashThenResume(c, k)) ?? journalOf(c, 'db-v2');
-    expect(j?.state).toBe('rolled-back');
-    expect(allOn(c, 'db')).toBe(true);
-    expect(c.secrets.get('db-v2')!.metadata.labels?.[LABEL_STAGE]).toBe('failed');
-    expect(c.leases.size).toBe(0);
-  });
+  it.each([1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16])(
+    'rolls back after a crash right after step %i of a failing rotation',
+    async (k) => {
+      const c = scenario();
+      c.healthy = (w) => !(w.kind === 'StatefulSet' && JSON.stringify(w.spec).includes('db-v2'));
+      const j = (await crashThenResume(c, k)) ?? journalOf(c, 'db-v2');
+      expect(j?.state).toBe('rolled-back');
+      expect(allOn(c, 'db')).toBe(true);
+      expect(c.secrets.get('db-v2')!.metadata.labels?.[LABEL_STAGE]).toBe('failed');
+      expect(c.leases.size).toBe(0);
+    },
+  );
 
   it('resumes from the journal even when the lock is gone', async () => {
     const c = scenario();
@@ -203,8 +256,21 @@ describe('blue/green rotation', () => {
     c.addSecret(secret('db', { annotations: { 'meta.helm.sh/release-name': 'shop' } }));
     const ins = await inspect(c, 'db');
     expect(() =>
-      prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 1, id: 'x', holder: 'h', now: new Date() }),
-    ).toThrow(/db is managed by Helm \(release shop\), which would undo a rotation here: .*helm upgrade.* \(--force rotates it anyway\)/);
+      prepare(ins, values, {
+        mode: 'blue-green',
+        replaceAll: false,
+        mutable: false,
+        force: false,
+        restartAll: false,
+        keep: 2,
+        timeoutMs: 1,
+        id: 'x',
+        holder: 'h',
+        now: new Date(),
+      }),
+    ).toThrow(
+      /db is managed by Helm \(release shop\), which would undo a rotation here: .*helm upgrade.* \(--force rotates it anyway\)/,
+    );
   });
 
   it('rotates a version given by its own name under its logical name', async () => {
@@ -217,17 +283,29 @@ describe('blue/green rotation', () => {
 });
 
 describe('proposeRotation', () => {
-  const opts = { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000 } as const;
+  const opts = {
+    mode: 'blue-green',
+    replaceAll: false,
+    mutable: false,
+    force: false,
+    restartAll: false,
+    keep: 2,
+    timeoutMs: 20_000,
+  } as const;
 
   it('refuses while another rotation holds the lock; a dry run notes it and plans anyway', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
     const warned: string[] = [];
     const warn = (w: string): void => void warned.push(w);
-    await expect(proposeRotation(deps(c), 'db', values, opts, { dryRun: false, warn })).rejects.toThrow(/^another rotation of db holds the lock/);
+    await expect(proposeRotation(deps(c), 'db', values, opts, { dryRun: false, warn })).rejects.toThrow(
+      /^another rotation of db holds the lock/,
+    );
     expect(warned).toEqual([]);
     const p = await proposeRotation(deps(c), 'db', values, opts, { dryRun: true, warn });
-    expect(p.warnings).toEqual([expect.stringMatching(/^another rotation of db holds the lock .* \(this plan shows the cluster as it is now\)$/)]);
+    expect(p.warnings).toEqual([
+      expect.stringMatching(/^another rotation of db holds the lock .* \(this plan shows the cluster as it is now\)$/),
+    ]);
     expect(warned).toEqual(p.warnings);
     expect(p.complete).toBe(true);
     expect(p.prepared.plan.to).toBe('db-v3');
@@ -238,8 +316,17 @@ describe('proposeRotation', () => {
     c.addSecret(secret('db', { annotations: { 'meta.helm.sh/release-name': 'shop' } }));
     const warned: string[] = [];
     const same = [{ key: 'password', bytes: Buffer.from('old'), origin: '--from-literal #1' }];
-    const p = await proposeRotation(deps(c), 'db', same, { ...opts, force: true }, { dryRun: false, warn: (w) => void warned.push(w) });
-    expect(p.warnings).toEqual([expect.stringMatching(/^db is managed by Helm \(release shop\); rotating it anyway \(--force\): /), 'the new values are the same as the current ones']);
+    const p = await proposeRotation(
+      deps(c),
+      'db',
+      same,
+      { ...opts, force: true },
+      { dryRun: false, warn: (w) => void warned.push(w) },
+    );
+    expect(p.warnings).toEqual([
+      expect.stringMatching(/^db is managed by Helm \(release shop\); rotating it anyway \(--force\): /),
+      'the new values are the same as the current ones',
+    ]);
     expect(warned).toEqual(p.warnings);
     expect(p.prepared.journal.id).toBe('r1');
   });
@@ -252,7 +339,11 @@ describe('in-place rotation', () => {
     expect(j.state).toBe('done');
     expect(c.secrets.get('db')!.data).toEqual({ password: b64(CANARY), user: b64('app') });
     expect(c.secrets.get('db-previous')!.data).toEqual({ password: b64('old'), user: b64('app') });
-    const restarted = [...c.workloads.values()].filter((w) => (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata?.annotations?.[RESTARTED_AT]);
+    const restarted = [...c.workloads.values()].filter(
+      (w) =>
+        (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata
+          ?.annotations?.[RESTARTED_AT],
+    );
     expect(restarted.map((w) => w.metadata.name)).toEqual(['api']);
     expect(leaked(c)).toBe(false);
   });
@@ -262,13 +353,26 @@ describe('in-place rotation', () => {
     c.addSecret({ ...secret('db'), immutable: true });
     const ins = await inspect(c, 'db');
     expect(() =>
-      prepare(ins, values, { mode: 'in-place', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 1, id: 'x', holder: 'h', now: new Date() }),
+      prepare(ins, values, {
+        mode: 'in-place',
+        replaceAll: false,
+        mutable: false,
+        force: false,
+        restartAll: false,
+        keep: 2,
+        timeoutMs: 1,
+        id: 'x',
+        holder: 'h',
+        now: new Date(),
+      }),
     ).toThrow('db is immutable, so its values cannot change in place: rotate it blue/green (without --in-place)');
   });
 
   it('writes the old values back when a restarted consumer fails', async () => {
     const c = scenario();
-    c.healthy = (w) => (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata?.annotations?.[RESTARTED_AT] !== '2030-01-01T00:00:00Z';
+    c.healthy = (w) =>
+      (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata
+        ?.annotations?.[RESTARTED_AT] !== '2030-01-01T00:00:00Z';
     const j = await start(c, { mode: 'in-place' });
     expect(j.state).toBe('rolled-back');
     expect(c.secrets.get('db')!.data).toEqual({ password: b64('old'), user: b64('app') });
@@ -346,7 +450,9 @@ describe('lost answers and lost journals', () => {
       };
       throw new Error('request timed out after 2s');
     };
-    await expect(start(c)).rejects.toThrow(/whether db-v2 was written is unknown .*; the rotation is interrupted: run "kubectl secrets rotate db -n shop --resume"/);
+    await expect(start(c)).rejects.toThrow(
+      /whether db-v2 was written is unknown .*; the rotation is interrupted: run "kubectl secrets rotate db -n shop --resume"/,
+    );
     expect(c.leases.size).toBe(1);
     c.getSecret = FakeCluster.prototype.getSecret.bind(c);
     const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
@@ -378,7 +484,9 @@ describe('lost answers and lost journals', () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step 2/);
     delete c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL];
-    await expect(resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true })).rejects.toThrow(/on db-v2 is missing.*Deployment\/api, .* use db-v2/);
+    await expect(
+      resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true }),
+    ).rejects.toThrow(/on db-v2 is missing.*Deployment\/api, .* use db-v2/);
     expect(c.leases.size).toBe(1);
   });
 });
@@ -393,7 +501,11 @@ describe('fencing', () => {
         late = false;
         // While this patch was in flight: another process took the lock over and wrote the workload (its undo).
         const [lease] = [...c.leases.values()];
-        c.leases.set(lease!.metadata.name!, { ...lease!, metadata: { ...lease!.metadata, resourceVersion: 'taken' }, spec: { ...lease!.spec, holderIdentity: 'kubectl-secrets/9@other#zz' } });
+        c.leases.set(lease!.metadata.name!, {
+          ...lease!,
+          metadata: { ...lease!.metadata, resourceVersion: 'taken' },
+          spec: { ...lease!.spec, holderIdentity: 'kubectl-secrets/9@other#zz' },
+        });
         await c.mergePatchWorkload(kind, name, { metadata: { annotations: { undone: 'yes' } } });
       }
       return patch(kind, name, ops);
@@ -416,26 +528,48 @@ describe('fencing', () => {
 });
 
 describe('stop requests (signals)', () => {
-  it.each([1, 5])('stops before the step after %i (the four switches run as one batch), keeps the journal, leaves the lock to --resume, which finishes', async (after) => {
-    const c = scenario();
-    const d = deps(c);
-    let signal: string | undefined;
-    d.events.recorded = (step) => {
-      if (step.n === after) signal = 'SIGINT';
-    };
-    d.stopRequested = () => signal;
-    const ins = await inspect(c, 'db');
-    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
-    const stopped = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
-    await expect(stopped).rejects.toThrow(new RegExp(`^interrupted by SIGINT before step ${after + 1} .*: the journal is saved and the lock left for --resume; run "kubectl secrets rotate db -n shop --resume"`));
-    await expect(stopped).rejects.toMatchObject({ exitCode: 130 });
-    expect(journalOf(c, 'db-v2')?.steps.filter((s) => s.status === 'done').map((s) => s.n)).toEqual(Array.from({ length: after }, (_, i) => i + 1));
-    const lease = [...c.leases.values()][0]!;
-    expect(lease.spec?.holderIdentity).toBeUndefined();
-    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
-    expect(resumed.journal?.state).toBe('done');
-    expect(allOn(c, 'db-v2')).toBe(true);
-  });
+  it.each([1, 5])(
+    'stops before the step after %i (the four switches run as one batch), keeps the journal, leaves the lock to --resume, which finishes',
+    async (after) => {
+      const c = scenario();
+      const d = deps(c);
+      let signal: string | undefined;
+      d.events.recorded = (step) => {
+        if (step.n === after) signal = 'SIGINT';
+      };
+      d.stopRequested = () => signal;
+      const ins = await inspect(c, 'db');
+      const prepared = prepare(ins, values, {
+        mode: 'blue-green',
+        replaceAll: false,
+        mutable: false,
+        force: false,
+        restartAll: false,
+        keep: 2,
+        timeoutMs: 20_000,
+        id: 'r1',
+        holder: d.identity.holder,
+        now: d.clock.now(),
+      });
+      const stopped = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
+      await expect(stopped).rejects.toThrow(
+        new RegExp(
+          `^interrupted by SIGINT before step ${after + 1} .*: the journal is saved and the lock left for --resume; run "kubectl secrets rotate db -n shop --resume"`,
+        ),
+      );
+      await expect(stopped).rejects.toMatchObject({ exitCode: 130 });
+      expect(
+        journalOf(c, 'db-v2')
+          ?.steps.filter((s) => s.status === 'done')
+          .map((s) => s.n),
+      ).toEqual(Array.from({ length: after }, (_, i) => i + 1));
+      const lease = [...c.leases.values()][0]!;
+      expect(lease.spec?.holderIdentity).toBeUndefined();
+      const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
+      expect(resumed.journal?.state).toBe('done');
+      expect(allOn(c, 'db-v2')).toBe(true);
+    },
+  );
 });
 
 describe('switches in batches', () => {
@@ -448,7 +582,18 @@ describe('switches in batches', () => {
     const d = deps(c);
     d.events.recorded = (s) => void recorded.push(s.n);
     const ins = await inspect(c, 'db');
-    const prepared = prepare(ins, values, { mode: 'blue-green', replaceAll: false, mutable: false, force: false, restartAll: false, keep: 2, timeoutMs: 20_000, id: 'r1', holder: d.identity.holder, now: d.clock.now() });
+    const prepared = prepare(ins, values, {
+      mode: 'blue-green',
+      replaceAll: false,
+      mutable: false,
+      force: false,
+      restartAll: false,
+      keep: 2,
+      timeoutMs: 20_000,
+      id: 'r1',
+      holder: d.identity.holder,
+      now: d.clock.now(),
+    });
     const run = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
     const j = await run.finally(() => (forward = false));
     expect(j.state).toBe('rolled-back');

@@ -15,7 +15,12 @@ describe('valueCopies', () => {
 
   it('finds values in text, base64 and JSON-escaped form in annotations and labels', () => {
     const meta = {
-      annotations: { note: 'was s3cr3t-"quoted" before', enc: data.password, json: '{"pw":"s3cr3t-\\"quoted\\""}', team: 'app' },
+      annotations: {
+        note: 'was s3cr3t-"quoted" before',
+        enc: data.password,
+        json: '{"pw":"s3cr3t-\\"quoted\\""}',
+        team: 'app',
+      },
       labels: { app: 'app', copy: 's3cr3t-"quoted"' },
     };
     const c = valueCopies(meta, data);
@@ -25,6 +30,9 @@ describe('valueCopies', () => {
   });
 
   it('does not look for short values inside other strings', () => {
-    expect(valueCopies({ labels: { name: 'app' }, annotations: { a: 'application' } }, data)).toEqual({ annotations: [], labels: [] });
+    expect(valueCopies({ labels: { name: 'app' }, annotations: { a: 'application' } }, data)).toEqual({
+      annotations: [],
+      labels: [],
+    });
   });
 });

@@ -14,9 +14,13 @@ const file = (name: string, content: string | Buffer): string => {
 };
 const stdin = (text = ''): NodeJS.ReadableStream => Readable.from(text ? [Buffer.from(text)] : []);
 const read = (flags: { fromFile?: string[]; fromEnvFile?: string[]; fromLiteral?: string[] }, input = '') =>
-  readValueSources({ fromFile: flags.fromFile ?? [], fromEnvFile: flags.fromEnvFile ?? [], fromLiteral: flags.fromLiteral ?? [] }, stdin(input), {
-    maxBytes: 1024 * 1024,
-  });
+  readValueSources(
+    { fromFile: flags.fromFile ?? [], fromEnvFile: flags.fromEnvFile ?? [], fromLiteral: flags.fromLiteral ?? [] },
+    stdin(input),
+    {
+      maxBytes: 1024 * 1024,
+    },
+  );
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 async function failure(p: Promise<unknown>): Promise<string> {
@@ -37,21 +41,27 @@ describe('readValueSources', () => {
     expect(await failure(read({ fromFile: [`pw=${sparse}`] }))).toBe(
       `--from-file pw=${sparse}: 2147483648 bytes; a Secret holds at most 1048576 bytes (1 MiB): not read`,
     );
-    expect(await failure(read({ fromEnvFile: [sparse] }))).toMatch(/^--from-env-file .*: 2147483648 bytes; a Secret holds at most/);
+    expect(await failure(read({ fromEnvFile: [sparse] }))).toMatch(
+      /^--from-env-file .*: 2147483648 bytes; a Secret holds at most/,
+    );
     expect(await failure(read({ fromFile: ['pw=/dev/urandom'] }))).toBe(
       '--from-file pw=/dev/urandom: more than 1048576 bytes; a Secret holds at most 1048576 bytes (1 MiB): not read',
     );
-    expect(await failure(read({ fromFile: ['pw=-'] }, 'x'.repeat(1024 * 1024 + 1)))).toMatch(/^--from-file pw=-: more than 1048576 bytes/);
+    expect(await failure(read({ fromFile: ['pw=-'] }, 'x'.repeat(1024 * 1024 + 1)))).toMatch(
+      /^--from-file pw=-: more than 1048576 bytes/,
+    );
     const exact = file('exact', Buffer.alloc(1024 * 1024, 1));
     expect((await read({ fromFile: [`pw=${exact}`] })).values[0]!.bytes.length).toBe(1024 * 1024);
   });
-
 
   it('reads files (key from the name or given), env files, literals and stdin', async () => {
     const pw = file('password', 'p4ss\n');
     const tls = file('server.pem', 'PEM');
     const env = file('app.env', 'USER=app\n# comment\n\n  HOST=db=primary\r\n');
-    const out = await read({ fromFile: [pw, `tls.crt=${tls}`, 'token=-'], fromEnvFile: [env], fromLiteral: ['port=5432'] }, 'from-stdin');
+    const out = await read(
+      { fromFile: [pw, `tls.crt=${tls}`, 'token=-'], fromEnvFile: [env], fromLiteral: ['port=5432'] },
+      'from-stdin',
+    );
     expect(out.values.map((x) => [x.key, text(x.bytes)])).toEqual([
       ['password', 'p4ss\n'],
       ['tls.crt', 'PEM'],
@@ -75,8 +85,12 @@ describe('readValueSources', () => {
   });
 
   it('names the flag and path of a missing or unreadable file', async () => {
-    expect(await failure(read({ fromFile: [join(dir, 'nope')] }))).toBe(`--from-file ${join(dir, 'nope')}: no such file`);
-    expect(await failure(read({ fromEnvFile: [join(dir, 'nope.env')] }))).toBe(`--from-env-file ${join(dir, 'nope.env')}: no such file`);
+    expect(await failure(read({ fromFile: [join(dir, 'nope')] }))).toBe(
+      `--from-file ${join(dir, 'nope')}: no such file`,
+    );
+    expect(await failure(read({ fromEnvFile: [join(dir, 'nope.env')] }))).toBe(
+      `--from-env-file ${join(dir, 'nope.env')}: no such file`,
+    );
     if (process.getuid?.() !== 0) {
       const locked = file('locked', 'x');
       chmodSync(locked, 0);
@@ -98,7 +112,9 @@ describe('readValueSources', () => {
 describe('parseEnvFile', () => {
   it('reports the line of a syntax error, never its content', () => {
     const bytes = Buffer.from('A=1\nB=2\nthis-line-is-a-secret-value\n');
-    expect(() => parseEnvFile(bytes, '--from-env-file x.env')).toThrow('--from-env-file x.env line 3: expected KEY=VALUE');
+    expect(() => parseEnvFile(bytes, '--from-env-file x.env')).toThrow(
+      '--from-env-file x.env line 3: expected KEY=VALUE',
+    );
     try {
       parseEnvFile(bytes, 'x');
     } catch (err) {
@@ -108,7 +124,9 @@ describe('parseEnvFile', () => {
   });
 
   it('refuses invalid UTF-8 and an empty file', () => {
-    expect(() => parseEnvFile(Buffer.from([0x41, 0x3d, 0x31, 0x0a, 0x42, 0x3d, 0xff, 0x0a]), 'e')).toThrow('e: the file is not valid UTF-8 (line 2)');
+    expect(() => parseEnvFile(Buffer.from([0x41, 0x3d, 0x31, 0x0a, 0x42, 0x3d, 0xff, 0x0a]), 'e')).toThrow(
+      'e: the file is not valid UTF-8 (line 2)',
+    );
     expect(() => parseEnvFile(Buffer.from('# only a comment\n'), 'e')).toThrow('e: no KEY=VALUE lines');
   });
 

@@ -26,7 +26,13 @@ describe('mergeData', () => {
   it('carries over the keys not given and reports each key by name', () => {
     const merged = mergeData(current, [v('password', 'new'), v('port', '5432')], { replaceAll: false });
     expect(merged.data).toEqual({ password: b64('new'), port: b64('5432'), user: b64('app'), host: b64('db') });
-    expect(merged).toMatchObject({ added: ['port'], changed: ['password'], carried: ['host', 'user'], removed: [], unchanged: [] });
+    expect(merged).toMatchObject({
+      added: ['port'],
+      changed: ['password'],
+      carried: ['host', 'user'],
+      removed: [],
+      unchanged: [],
+    });
   });
 
   it('drops the keys not given with --replace-all', () => {
@@ -46,18 +52,26 @@ describe('mergeData', () => {
   });
 
   it('refuses an empty key, an invalid key and a duplicate key, naming the origins', () => {
-    expect(message(() => mergeData({}, [v('', 'x', '--from-literal #1')], { replaceAll: false }))).toBe('--from-literal #1: invalid key: the key is empty');
+    expect(message(() => mergeData({}, [v('', 'x', '--from-literal #1')], { replaceAll: false }))).toBe(
+      '--from-literal #1: invalid key: the key is empty',
+    );
     expect(message(() => mergeData({}, [v('a b', 'x', '--from-file a b')], { replaceAll: false }))).toBe(
       '--from-file a b: invalid key "a b": a key may only contain letters, digits, "-", "_" and "."',
     );
-    expect(message(() => mergeData({}, [v('pw', '1', '--from-file pw'), v('pw', '2', '--from-literal #1')], { replaceAll: false }))).toBe(
-      'key "pw" is given twice (--from-file pw and --from-literal #1)',
-    );
+    expect(
+      message(() =>
+        mergeData({}, [v('pw', '1', '--from-file pw'), v('pw', '2', '--from-literal #1')], { replaceAll: false }),
+      ),
+    ).toBe('key "pw" is given twice (--from-file pw and --from-literal #1)');
   });
 
   it('does not echo a key that may be part of a value', () => {
-    const text = message(() => mergeData({}, [v('s3cr3t+/x', 'y', '--from-env-file .env line 4', false)], { replaceAll: false }));
-    expect(text).toBe('--from-env-file .env line 4: invalid key: a key may only contain letters, digits, "-", "_" and "."');
+    const text = message(() =>
+      mergeData({}, [v('s3cr3t+/x', 'y', '--from-env-file .env line 4', false)], { replaceAll: false }),
+    );
+    expect(text).toBe(
+      '--from-env-file .env line 4: invalid key: a key may only contain letters, digits, "-", "_" and "."',
+    );
     expect(text).not.toContain('s3cr3t');
   });
 

@@ -4,7 +4,9 @@ import { currentVersion, nextVersion, versionsOf, versionsToPrune } from '../../
 import { secret } from './builders.js';
 
 const labelled = (name: string, version: number, stage?: string) =>
-  secret(name, { labels: { [LABEL_NAME]: 'db', [LABEL_VERSION]: String(version), ...(stage ? { [LABEL_STAGE]: stage } : {}) } });
+  secret(name, {
+    labels: { [LABEL_NAME]: 'db', [LABEL_VERSION]: String(version), ...(stage ? { [LABEL_STAGE]: stage } : {}) },
+  });
 
 describe('versions', () => {
   it('treats an unversioned Secret named like the logical name as version 1 and current', () => {
@@ -15,7 +17,12 @@ describe('versions', () => {
   });
 
   it('orders versions newest first and finds the one staged current', () => {
-    const versions = versionsOf('db', [labelled('db', 1, 'deprecated'), labelled('db-v3', 3, 'current'), labelled('db-v2', 2, 'previous'), labelled('db-v4', 4, 'failed')]);
+    const versions = versionsOf('db', [
+      labelled('db', 1, 'deprecated'),
+      labelled('db-v3', 3, 'current'),
+      labelled('db-v2', 2, 'previous'),
+      labelled('db-v4', 4, 'failed'),
+    ]);
     expect(versions.map((v) => v.name)).toEqual(['db-v4', 'db-v3', 'db-v2', 'db']);
     expect(currentVersion('db', versions)?.name).toBe('db-v3');
     // Numbers are never reused, not even a failed one's.
@@ -46,7 +53,11 @@ describe('versionsToPrune', () => {
   });
 
   it('never deletes a version in use, nor the current one', () => {
-    const { prune, keptInUse } = versionsToPrune(versions, { keep: 1, current: 'db-v5', inUse: new Set(['db', 'db-v5']) });
+    const { prune, keptInUse } = versionsToPrune(versions, {
+      keep: 1,
+      current: 'db-v5',
+      inUse: new Set(['db', 'db-v5']),
+    });
     expect(prune.map((v) => v.name)).toEqual(['db-v4', 'db-v3', 'db-v2']);
     expect(keptInUse.map((v) => v.name)).toEqual(['db']);
   });

@@ -19,7 +19,10 @@ describe('openAuditLogs + runAudit on a directory of rotated logs', () => {
       writeFileSync(join(dir, 'audit', gz ? `${file.name}.gz` : file.name), gz ? gzipSync(file.content) : file.content);
     }
     const expected = referenceCount(log.files, CAP);
-    const report = await runAudit(await openAuditLogs(['audit'], { cwd: dir, chunkBytes: 64 * 1024 }), { includeSystem: true, maxLineBytes: CAP });
+    const report = await runAudit(await openAuditLogs(['audit'], { cwd: dir, chunkBytes: 64 * 1024 }), {
+      includeSystem: true,
+      maxLineBytes: CAP,
+    });
     expect(report.inputs.map((i) => [i.path, i.format, i.compressed])).toEqual([
       ['audit/audit-2025-05-31T00-00-00.000.log', 'empty', false],
       ['audit/audit-2025-06-01T01-00-00.000.log', 'mixed', false],

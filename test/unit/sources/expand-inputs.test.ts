@@ -27,24 +27,44 @@ beforeAll(() => {
 describe('expandInputs', () => {
   it('reads a directory oldest first, rotated files by the time in their names, ending with the live log', async () => {
     const files = await expandInputs(['logs'], dir);
-    expect(names(files)).toEqual(['logs/audit-2025-06-01T10-00-00.000.log', 'logs/audit-2025-06-02T10-00-00.000.log.gz', 'logs/audit.log']);
+    expect(names(files)).toEqual([
+      'logs/audit-2025-06-01T10-00-00.000.log',
+      'logs/audit-2025-06-02T10-00-00.000.log.gz',
+      'logs/audit.log',
+    ]);
     expect(files[0]!.absolutePath).toBe(join(dir, 'logs/audit-2025-06-01T10-00-00.000.log'));
   });
 
   it('orders files from several arguments together, reads a file named twice once, and reads stdin first', async () => {
     const files = await expandInputs(['logs/audit.log', 'other.log', '-', 'logs', './other.log'], dir);
-    expect(names(files)).toEqual(['-', 'other.log', 'logs/audit-2025-06-01T10-00-00.000.log', 'logs/audit-2025-06-02T10-00-00.000.log.gz', 'logs/audit.log']);
+    expect(names(files)).toEqual([
+      '-',
+      'other.log',
+      'logs/audit-2025-06-01T10-00-00.000.log',
+      'logs/audit-2025-06-02T10-00-00.000.log.gz',
+      'logs/audit.log',
+    ]);
     expect(files[0]).toMatchObject({ stdin: true });
   });
 
   it('expands globs the shell left alone, ** included', async () => {
-    expect(names(await expandInputs(['logs/audit-*.log*'], dir))).toEqual(['logs/audit-2025-06-01T10-00-00.000.log', 'logs/audit-2025-06-02T10-00-00.000.log.gz']);
-    expect(names(await expandInputs(['**/*.log'], dir))).toEqual(['logs/nested/old.log', 'other.log', 'logs/audit-2025-06-01T10-00-00.000.log', 'logs/audit.log']);
+    expect(names(await expandInputs(['logs/audit-*.log*'], dir))).toEqual([
+      'logs/audit-2025-06-01T10-00-00.000.log',
+      'logs/audit-2025-06-02T10-00-00.000.log.gz',
+    ]);
+    expect(names(await expandInputs(['**/*.log'], dir))).toEqual([
+      'logs/nested/old.log',
+      'other.log',
+      'logs/audit-2025-06-01T10-00-00.000.log',
+      'logs/audit.log',
+    ]);
     expect(names(await expandInputs([join(dir, 'logs', 'audit.lo?')], '/'))).toEqual([join(dir, 'logs', 'audit.log')]);
   });
 
   it('fails with "no such file: PATH" for a missing file or a glob that matches nothing', async () => {
-    await expect(expandInputs(['logs/missing.log'], dir)).rejects.toThrow(new CliError('no such file: logs/missing.log'));
+    await expect(expandInputs(['logs/missing.log'], dir)).rejects.toThrow(
+      new CliError('no such file: logs/missing.log'),
+    );
     await expect(expandInputs(['nope/*.log'], dir)).rejects.toThrow('no such file: nope/*.log');
     await expect(expandInputs(['other.log/x'], dir)).rejects.toBeInstanceOf(CliError);
   });

@@ -8,7 +8,7 @@ import { readFileChunks, readMaybeGzipped, readStreamMaybeGzipped } from '../../
 import { auditInputsFor } from '../../../src/sources/audit-inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-read-'));
-const text = Array.from({ length: 2000 }, (_, i) => `{"line":${i},"pad":"${'p'.repeat(i % 50)}"}`).join('\n') + '\n';
+const text = `${Array.from({ length: 2000 }, (_, i) => `{"line":${i},"pad":"${'p'.repeat(i % 50)}"}`).join('\n')}\n`;
 
 async function collect(chunks: AsyncIterable<Buffer>): Promise<{ text: string; sizes: number[] }> {
   const parts: Buffer[] = [];

@@ -12,7 +12,9 @@ describe('parseDuration', () => {
     ['1.5s', 1500],
   ])('%s = %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', '5', 'abc', '5x', '1h junk', '-1s'])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '5', 'abc', '5x', '1h junk', '-1s'])('rejects %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 });
 
 describe('formatAge', () => {

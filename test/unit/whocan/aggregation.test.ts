@@ -3,7 +3,8 @@ import { effectiveClusterRoles } from '../../../src/whocan/aggregation.js';
 import { clusterRole, readSecrets, rule } from './fixtures.js';
 
 const toView = { matchLabels: { 'example.com/aggregate-to-reader': 'true' } };
-const child = (name: string, rules = [readSecrets(['get'])]) => clusterRole(name, rules, { labels: { 'example.com/aggregate-to-reader': 'true' } });
+const child = (name: string, rules = [readSecrets(['get'])]) =>
+  clusterRole(name, rules, { labels: { 'example.com/aggregate-to-reader': 'true' } });
 
 describe('effectiveClusterRoles', () => {
   it('keeps plain ClusterRoles as stored', () => {
@@ -12,14 +13,21 @@ describe('effectiveClusterRoles', () => {
   });
 
   it('attributes reconciled rules to the child they come from', () => {
-    const roles = effectiveClusterRoles([clusterRole('reader', [readSecrets(['get'])], { aggregate: [toView] }), child('reader-secrets')]);
+    const roles = effectiveClusterRoles([
+      clusterRole('reader', [readSecrets(['get'])], { aggregate: [toView] }),
+      child('reader-secrets'),
+    ]);
     const reader = roles.get('reader')!;
     expect(reader.unreconciled).toBe(false);
     expect(reader.rules).toEqual([{ rule: readSecrets(['get']), index: 0, aggregatedFrom: 'reader-secrets' }]);
   });
 
   it('computes an aggregation the controller has not stored yet, and says so', () => {
-    const roles = effectiveClusterRoles([clusterRole('reader', null, { aggregate: [toView] }), child('b-child', [rule(['list'], ['secrets'])]), child('a-child')]);
+    const roles = effectiveClusterRoles([
+      clusterRole('reader', null, { aggregate: [toView] }),
+      child('b-child', [rule(['list'], ['secrets'])]),
+      child('a-child'),
+    ]);
     const reader = roles.get('reader')!;
     expect(reader.unreconciled).toBe(true);
     // name order, like the controller; not stored: no index
@@ -30,7 +38,10 @@ describe('effectiveClusterRoles', () => {
   });
 
   it('keeps stale stored rules (they still grant until the controller removes them)', () => {
-    const roles = effectiveClusterRoles([clusterRole('reader', [rule(['watch'], ['secrets'])], { aggregate: [toView] }), child('a')]);
+    const roles = effectiveClusterRoles([
+      clusterRole('reader', [rule(['watch'], ['secrets'])], { aggregate: [toView] }),
+      child('a'),
+    ]);
     const reader = roles.get('reader')!;
     expect(reader.unreconciled).toBe(true);
     expect(reader.rules.map((r) => r.rule.verbs)).toEqual([['watch'], ['get']]);

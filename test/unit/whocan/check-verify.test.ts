@@ -4,7 +4,11 @@ import { applyVerdicts, verificationQuestions } from '../../../src/whocan/verify
 import { analyze, clusterRole, crb, group, rb, readSecrets, rule, sa, user, NS, SECRET } from './fixtures.js';
 
 const f = {
-  clusterRoles: [clusterRole('r', [readSecrets(['get'])]), clusterRole('named-list', [readSecrets(['list', 'watch'], [SECRET])]), clusterRole('pods', [rule(['create'], ['pods'])])],
+  clusterRoles: [
+    clusterRole('r', [readSecrets(['get'])]),
+    clusterRole('named-list', [readSecrets(['list', 'watch'], [SECRET])]),
+    clusterRole('pods', [rule(['create'], ['pods'])]),
+  ],
   roleBindings: [
     rb('a', { kind: 'ClusterRole', name: 'r' }, [user('alice'), sa('web')]),
     rb('b', { kind: 'ClusterRole', name: 'named-list' }, [group('dbas')]),
@@ -38,9 +42,20 @@ describe('verification questions', () => {
   const plan = verificationQuestions(rows, { namespace: NS, name: SECRET });
 
   it('asks as the subject itself, naming the Secret for get and by-name list/watch', () => {
-    const byRow = Object.fromEntries(plan.map((p) => [`${p.row.kind}/${p.row.subject}`, p.questions.map((q) => q.question)]));
-    expect(byRow['User/alice']).toEqual([{ user: 'alice', groups: [], attributes: { namespace: NS, verb: 'get', group: '', resource: 'secrets', name: SECRET } }]);
-    expect(byRow['ServiceAccount/web']![0]).toMatchObject({ user: `system:serviceaccount:${NS}:web`, groups: ['system:serviceaccounts', `system:serviceaccounts:${NS}`] });
+    const byRow = Object.fromEntries(
+      plan.map((p) => [`${p.row.kind}/${p.row.subject}`, p.questions.map((q) => q.question)]),
+    );
+    expect(byRow['User/alice']).toEqual([
+      {
+        user: 'alice',
+        groups: [],
+        attributes: { namespace: NS, verb: 'get', group: '', resource: 'secrets', name: SECRET },
+      },
+    ]);
+    expect(byRow['ServiceAccount/web']![0]).toMatchObject({
+      user: `system:serviceaccount:${NS}:web`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${NS}`],
+    });
     expect(byRow['Group/dbas']!.map((q) => [q.attributes.verb, q.attributes.name])).toEqual([
       ['list', SECRET],
       ['watch', SECRET],
@@ -59,6 +74,8 @@ describe('verification questions', () => {
     const dbas = rows.find((r) => r.subject === 'dbas')!;
     expect(dbas.verified).toBe('disputed');
     expect(dbas.disputedVerbs).toEqual(['list', 'watch']);
-    expect(disputes).toEqual([`disputed: Group dbas: the API server denies list (name ${SECRET}), watch (name ${SECRET}) on secrets in namespace ${NS} (via ${dbas.via})`]);
+    expect(disputes).toEqual([
+      `disputed: Group dbas: the API server denies list (name ${SECRET}), watch (name ${SECRET}) on secrets in namespace ${NS} (via ${dbas.via})`,
+    ]);
   });
 });

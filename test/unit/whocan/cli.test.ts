@@ -8,8 +8,15 @@ import { clusterRole, crb, group, pod, rb, readSecrets, rule, user, NS, SECRET }
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 const LISTS: Record<string, unknown[]> = {
-  [`${RBAC}/clusterroles`]: [clusterRole('reader', [readSecrets(['get'])]), clusterRole('named', [readSecrets(['list'], [SECRET])]), clusterRole('pods', [rule(['create'], ['pods'])])],
-  [`${RBAC}/clusterrolebindings`]: [crb('c', 'reader', [user('alice')]), crb('everyone', 'pods', [group('system:authenticated')])],
+  [`${RBAC}/clusterroles`]: [
+    clusterRole('reader', [readSecrets(['get'])]),
+    clusterRole('named', [readSecrets(['list'], [SECRET])]),
+    clusterRole('pods', [rule(['create'], ['pods'])]),
+  ],
+  [`${RBAC}/clusterrolebindings`]: [
+    crb('c', 'reader', [user('alice')]),
+    crb('everyone', 'pods', [group('system:authenticated')]),
+  ],
   [`${RBAC}/roles`]: [],
   [`${RBAC}/rolebindings`]: [rb('n', { kind: 'ClusterRole', name: 'named' }, [group('dbas')])],
   '/api/v1/serviceaccounts': [],
@@ -21,7 +28,9 @@ const LISTS: Record<string, unknown[]> = {
 function namespaced(path: string): unknown[] {
   const m = /^(.*)\/namespaces\/([^/]+)\/([^/]+)$/.exec(path);
   if (!m) return [];
-  return ((LISTS[`${m[1]}/${m[3]}`] ?? []) as Array<{ metadata?: { namespace?: string } }>).filter((i) => i.metadata?.namespace === m[2]);
+  return ((LISTS[`${m[1]}/${m[3]}`] ?? []) as Array<{ metadata?: { namespace?: string } }>).filter(
+    (i) => i.metadata?.namespace === m[2],
+  );
 }
 
 let server: Awaited<ReturnType<typeof fakeApiServer>>;
@@ -54,12 +63,21 @@ const whoCan = (...args: string[]) => runCli(['who-can', ...args], { kubeconfig 
 
 describe('who-can flags', () => {
   it.each([
-    [['db', '-A'], 'error: who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)'],
+    [
+      ['db', '-A'],
+      'error: who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)',
+    ],
     [['db', '--verb', 'get,delete'], 'error: invalid --verb "delete": one of get, list, watch'],
     [['db', '--subject-kind', 'robot'], 'error: invalid --subject-kind "robot": one of User, Group, ServiceAccount'],
-    [['db', '--check', 'pod/x'], 'error: cannot parse subject "pod/x": use user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME'],
+    [
+      ['db', '--check', 'pod/x'],
+      'error: cannot parse subject "pod/x": use user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME',
+    ],
     [['db', '--check', 'alice', '-o', 'json'], 'error: --check prints yes or no: it cannot be combined with --output'],
-    [['db', '--check', 'alice', '--verify'], 'error: --check cannot be combined with --verify: run --verify on its own to confirm the rows'],
+    [
+      ['db', '--check', 'alice', '--verify'],
+      'error: --check cannot be combined with --verify: run --verify on its own to confirm the rows',
+    ],
     [['Not_A_Name'], 'error: invalid Secret name "Not_A_Name": a lowercase DNS subdomain such as db-credentials'],
   ])('%j', async (args, message) => {
     const r = await whoCan(...args);
@@ -83,11 +101,17 @@ describe('who-can output', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^KIND\s+SUBJECT\s+NAMESPACE\s+VERBS\s+PATH\s+VIA$/);
-    expect(r.stdout).toMatch(/User\s+alice\s+<none>\s+get\s+direct\s+clusterrolebinding\/c → clusterrole\/reader rules\[0\]/);
+    expect(r.stdout).toMatch(
+      /User\s+alice\s+<none>\s+get\s+direct\s+clusterrolebinding\/c → clusterrole\/reader rules\[0\]/,
+    );
     expect(r.stdout).toMatch(/Group\s+dbas\s+<none>\s+list\(by-name\)\s+direct/);
-    expect(r.stdout).toMatch(/User\s+system:node:n1\s+<none>\s+get,list\(by-name\),watch\(by-name\)\s+direct\s+Node authorizer: node\/n1 runs pod\/web-1/);
+    expect(r.stdout).toMatch(
+      /User\s+system:node:n1\s+<none>\s+get,list\(by-name\),watch\(by-name\)\s+direct\s+Node authorizer: node\/n1 runs pod\/web-1/,
+    );
     expect(r.stdout).toMatch(/Group\s+system:authenticated \(EVERYONE\)\s+<none>\s+create\s+create-workload/);
-    expect(r.stderr).toContain('warning: Group system:authenticated has an indirect path (create-workload) to app/db: that is EVERY authenticated user and ServiceAccount');
+    expect(r.stderr).toContain(
+      'warning: Group system:authenticated has an indirect path (create-workload) to app/db: that is EVERY authenticated user and ServiceAccount',
+    );
   });
 
   it('wide adds the rule', async () => {
@@ -99,7 +123,11 @@ describe('who-can output', () => {
   it('json and yaml: a WhoCanReport with the full chain', async () => {
     const r = await whoCan(SECRET, '-o', 'json');
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: 'WhoCanReport', metadata: { secret: { namespace: NS, name: SECRET, exists: true }, complete: true } });
+    expect(doc).toMatchObject({
+      apiVersion: 'kubectl-secrets.dev/v1alpha1',
+      kind: 'WhoCanReport',
+      metadata: { secret: { namespace: NS, name: SECRET, exists: true }, complete: true },
+    });
     const alice = doc.items.find((i: any) => i.subject === 'alice');
     expect(alice.chain[0]).toEqual({
       authorizer: 'RBAC',
@@ -115,7 +143,13 @@ describe('who-can output', () => {
 
   it('name: unique subjects', async () => {
     const r = await whoCan(SECRET, '-o', 'name', '--subject-kind', 'User,Group');
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['user/alice', 'user/system:node:n1', 'group/dbas', 'group/system:masters', 'group/system:authenticated']);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'user/alice',
+      'user/system:node:n1',
+      'group/dbas',
+      'group/system:masters',
+      'group/system:authenticated',
+    ]);
   });
 
   it('dot and mermaid', async () => {
@@ -142,7 +176,12 @@ describe('who-can output', () => {
     expect(r.stdout.split('\n')[0]).toMatch(/VERIFIED$/);
     expect(r.stdout).toMatch(/alice .* confirmed/);
     expect(r.stdout).toMatch(/dbas .* disputed \(list\)/);
-    expect(r.stderr).toContain('disputed: Group dbas: the API server denies list (name db) on secrets in namespace app');
-    expect(reviews).toContainEqual({ groups: ['dbas'], resourceAttributes: { namespace: NS, verb: 'list', group: '', resource: 'secrets', name: SECRET } });
+    expect(r.stderr).toContain(
+      'disputed: Group dbas: the API server denies list (name db) on secrets in namespace app',
+    );
+    expect(reviews).toContainEqual({
+      groups: ['dbas'],
+      resourceAttributes: { namespace: NS, verb: 'list', group: '', resource: 'secrets', name: SECRET },
+    });
   });
 });

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, clusterRole, crb, find, group, pod, rb, readSecrets, role, rule, sa, summary, user, NS } from './fixtures.js';
+import {
+  analyze,
+  clusterRole,
+  crb,
+  find,
+  group,
+  pod,
+  rb,
+  readSecrets,
+  role,
+  rule,
+  sa,
+  summary,
+  user,
+  NS,
+} from './fixtures.js';
 
 const direct = { indirect: false };
 
@@ -8,8 +23,14 @@ describe('direct access: bindings and roles', () => {
     const a = analyze(
       {
         roles: [role('reader', [readSecrets(['get'])])],
-        clusterRoles: [clusterRole('lister', [readSecrets(['list'])]), clusterRole('watcher', [readSecrets(['watch'])])],
-        roleBindings: [rb('r1', { kind: 'Role', name: 'reader' }, [user('alice')]), rb('r2', { kind: 'ClusterRole', name: 'lister' }, [user('bob')])],
+        clusterRoles: [
+          clusterRole('lister', [readSecrets(['list'])]),
+          clusterRole('watcher', [readSecrets(['watch'])]),
+        ],
+        roleBindings: [
+          rb('r1', { kind: 'Role', name: 'reader' }, [user('alice')]),
+          rb('r2', { kind: 'ClusterRole', name: 'lister' }, [user('bob')]),
+        ],
         clusterRoleBindings: [crb('c1', 'watcher', [group('ops')])],
       },
       direct,
@@ -23,7 +44,10 @@ describe('direct access: bindings and roles', () => {
       {
         roles: [role('reader', [readSecrets()], 'other')],
         clusterRoles: [clusterRole('all', [readSecrets()])],
-        roleBindings: [rb('elsewhere', { kind: 'ClusterRole', name: 'all' }, [user('eve')], 'other'), rb('wrong-ns-role', { kind: 'Role', name: 'reader' }, [user('mallory')])],
+        roleBindings: [
+          rb('elsewhere', { kind: 'ClusterRole', name: 'all' }, [user('eve')], 'other'),
+          rb('wrong-ns-role', { kind: 'Role', name: 'reader' }, [user('mallory')]),
+        ],
       },
       direct,
     );
@@ -35,8 +59,14 @@ describe('direct access: bindings and roles', () => {
   it('honours resourceNames: get of the name; list/watch only field-selected to it', () => {
     const a = analyze(
       {
-        roles: [role('named', [readSecrets(['get', 'list', 'watch'], ['db'])]), role('other-name', [readSecrets(['get'], ['not-db'])])],
-        roleBindings: [rb('n', { kind: 'Role', name: 'named' }, [user('alice')]), rb('o', { kind: 'Role', name: 'other-name' }, [user('bob')])],
+        roles: [
+          role('named', [readSecrets(['get', 'list', 'watch'], ['db'])]),
+          role('other-name', [readSecrets(['get'], ['not-db'])]),
+        ],
+        roleBindings: [
+          rb('n', { kind: 'Role', name: 'named' }, [user('alice')]),
+          rb('o', { kind: 'Role', name: 'other-name' }, [user('bob')]),
+        ],
       },
       direct,
     );
@@ -47,7 +77,10 @@ describe('direct access: bindings and roles', () => {
     const a = analyze(
       {
         roles: [role('named', [readSecrets(['list'], ['db'])]), role('all', [readSecrets(['list'])])],
-        roleBindings: [rb('n', { kind: 'Role', name: 'named' }, [user('alice')]), rb('a', { kind: 'Role', name: 'all' }, [user('alice')])],
+        roleBindings: [
+          rb('n', { kind: 'Role', name: 'named' }, [user('alice')]),
+          rb('a', { kind: 'Role', name: 'all' }, [user('alice')]),
+        ],
       },
       direct,
     );
@@ -64,7 +97,12 @@ describe('direct access: bindings and roles', () => {
           clusterRole('urls', [{ verbs: ['get'], nonResourceURLs: ['*'] }]),
           clusterRole('apps-secrets', [rule(['get'], ['secrets'], ['apps'])]),
         ],
-        clusterRoleBindings: [crb('s', 'star', [user('root')]), crb('st', 'status', [user('a')]), crb('u', 'urls', [user('b')]), crb('x', 'apps-secrets', [user('c')])],
+        clusterRoleBindings: [
+          crb('s', 'star', [user('root')]),
+          crb('st', 'status', [user('a')]),
+          crb('u', 'urls', [user('b')]),
+          crb('x', 'apps-secrets', [user('c')]),
+        ],
       },
       direct,
     );
@@ -73,14 +111,16 @@ describe('direct access: bindings and roles', () => {
 
   it('reports bindings to missing roles as dangling, granting nothing', () => {
     const a = analyze(
-      { roleBindings: [rb('ghost', { kind: 'Role', name: 'gone' }, [user('alice')])], clusterRoleBindings: [crb('ghost-c', 'gone-too', [user('bob')])] },
+      {
+        roleBindings: [rb('ghost', { kind: 'Role', name: 'gone' }, [user('alice')])],
+        clusterRoleBindings: [crb('ghost-c', 'gone-too', [user('bob')])],
+      },
       direct,
     );
     expect(summary(a.rows)).toEqual([]);
-    expect(a.dangling.map((d) => `${d.binding.kind}/${d.binding.name} → ${d.role.kind}/${d.role.name}`).sort()).toEqual([
-      'ClusterRoleBinding/ghost-c → ClusterRole/gone-too',
-      'RoleBinding/ghost → Role/gone',
-    ]);
+    expect(a.dangling.map((d) => `${d.binding.kind}/${d.binding.name} → ${d.role.kind}/${d.role.name}`).sort()).toEqual(
+      ['ClusterRoleBinding/ghost-c → ClusterRole/gone-too', 'RoleBinding/ghost → Role/gone'],
+    );
   });
 
   it('filters verbs (--verb) and subject kinds (--subject-kind)', () => {
@@ -88,7 +128,10 @@ describe('direct access: bindings and roles', () => {
       clusterRoles: [clusterRole('r', [readSecrets(['get', 'list'])])],
       clusterRoleBindings: [crb('c', 'r', [user('alice'), group('ops')])],
     };
-    expect(summary(analyze(f, { ...direct, verbs: ['list'] }).rows)).toEqual(['direct User alice list', 'direct Group ops list']);
+    expect(summary(analyze(f, { ...direct, verbs: ['list'] }).rows)).toEqual([
+      'direct User alice list',
+      'direct Group ops list',
+    ]);
     expect(summary(analyze(f, { ...direct, verbs: ['watch'] }).rows)).toEqual([]);
     expect(summary(analyze(f, { ...direct, subjectKinds: ['Group'] }).rows)).toEqual(['direct Group ops get,list']);
   });
@@ -99,19 +142,27 @@ describe('direct access: aggregated ClusterRoles', () => {
   it('reads stored rules of a reconciled aggregation, naming the child', () => {
     const a = analyze(
       {
-        clusterRoles: [clusterRole('reader', [readSecrets(['get'])], { aggregate: [{ matchLabels: label }] }), clusterRole('child', [readSecrets(['get'])], { labels: label })],
+        clusterRoles: [
+          clusterRole('reader', [readSecrets(['get'])], { aggregate: [{ matchLabels: label }] }),
+          clusterRole('child', [readSecrets(['get'])], { labels: label }),
+        ],
         clusterRoleBindings: [crb('c', 'reader', [user('alice')])],
       },
       direct,
     );
-    expect(find(a.rows, 'User', 'alice')!.via).toBe('clusterrolebinding/c → clusterrole/reader rules[0 from clusterrole/child]');
+    expect(find(a.rows, 'User', 'alice')!.via).toBe(
+      'clusterrolebinding/c → clusterrole/reader rules[0 from clusterrole/child]',
+    );
     expect(a.warnings).toEqual([]);
   });
 
   it('computes an unreconciled aggregation itself, and warns', () => {
     const a = analyze(
       {
-        clusterRoles: [clusterRole('reader', [], { aggregate: [{ matchLabels: label }] }), clusterRole('child', [readSecrets(['list'])], { labels: label })],
+        clusterRoles: [
+          clusterRole('reader', [], { aggregate: [{ matchLabels: label }] }),
+          clusterRole('child', [readSecrets(['list'])], { labels: label }),
+        ],
         clusterRoleBindings: [crb('c', 'reader', [user('alice')])],
       },
       direct,
@@ -119,8 +170,12 @@ describe('direct access: aggregated ClusterRoles', () => {
     const alice = find(a.rows, 'User', 'alice')!;
     expect(alice.verbs).toEqual(['list']);
     expect(alice.chain[0]).toMatchObject({ pendingAggregation: true, aggregatedFrom: 'child' });
-    expect(alice.via).toBe('clusterrolebinding/c → clusterrole/reader rules[pending aggregation from clusterrole/child]');
-    expect(a.warnings).toEqual([expect.stringContaining('ClusterRole reader is aggregated but its stored rules differ')]);
+    expect(alice.via).toBe(
+      'clusterrolebinding/c → clusterrole/reader rules[pending aggregation from clusterrole/child]',
+    );
+    expect(a.warnings).toEqual([
+      expect.stringContaining('ClusterRole reader is aggregated but its stored rules differ'),
+    ]);
   });
 });
 
@@ -128,7 +183,12 @@ describe('direct access: well-known subjects', () => {
   it('always lists system:masters as bypassing authorization', () => {
     const a = analyze({}, direct);
     expect(a.rows).toHaveLength(1);
-    expect(a.rows[0]).toMatchObject({ kind: 'Group', subject: 'system:masters', path: 'direct', verbs: ['get', 'list', 'watch'] });
+    expect(a.rows[0]).toMatchObject({
+      kind: 'Group',
+      subject: 'system:masters',
+      path: 'direct',
+      verbs: ['get', 'list', 'watch'],
+    });
     expect(a.rows[0]!.chain[0]!.authorizer).toBe('superuser');
   });
 
@@ -136,12 +196,24 @@ describe('direct access: well-known subjects', () => {
     const a = analyze(
       {
         clusterRoles: [clusterRole('r', [readSecrets(['get'])])],
-        roleBindings: [rb('oops', { kind: 'ClusterRole', name: 'r' }, [group('system:authenticated'), group('system:unauthenticated'), user('system:anonymous')])],
+        roleBindings: [
+          rb('oops', { kind: 'ClusterRole', name: 'r' }, [
+            group('system:authenticated'),
+            group('system:unauthenticated'),
+            user('system:anonymous'),
+          ]),
+        ],
       },
       direct,
     );
-    expect(a.rows.filter((r) => r.everyone).map((r) => r.subject)).toEqual(['system:anonymous', 'system:authenticated', 'system:unauthenticated']);
-    expect(a.warnings.join('\n')).toMatch(/Group system:authenticated can read app\/db: that is EVERY authenticated user/);
+    expect(a.rows.filter((r) => r.everyone).map((r) => r.subject)).toEqual([
+      'system:anonymous',
+      'system:authenticated',
+      'system:unauthenticated',
+    ]);
+    expect(a.warnings.join('\n')).toMatch(
+      /Group system:authenticated can read app\/db: that is EVERY authenticated user/,
+    );
     expect(a.warnings).toHaveLength(3);
   });
 
@@ -158,8 +230,14 @@ describe('direct access: well-known subjects', () => {
       },
       direct,
     );
-    expect(summary(a.rows)).toEqual(['direct Group system:serviceaccounts:app get', 'direct ServiceAccount app/default get', 'direct ServiceAccount app/web get']);
-    expect(find(a.rows, 'ServiceAccount', 'web')!.via).toBe('group system:serviceaccounts:app: rolebinding/all-sa → clusterrole/r rules[0]');
+    expect(summary(a.rows)).toEqual([
+      'direct Group system:serviceaccounts:app get',
+      'direct ServiceAccount app/default get',
+      'direct ServiceAccount app/web get',
+    ]);
+    expect(find(a.rows, 'ServiceAccount', 'web')!.via).toBe(
+      'group system:serviceaccounts:app: rolebinding/all-sa → clusterrole/r rules[0]',
+    );
   });
 
   it('expands system:serviceaccounts to every ServiceAccount', () => {
@@ -174,30 +252,55 @@ describe('direct access: well-known subjects', () => {
       },
       direct,
     );
-    expect(summary(a.rows)).toEqual(['direct Group system:serviceaccounts get', 'direct ServiceAccount app/default get', 'direct ServiceAccount other/x get']);
+    expect(summary(a.rows)).toEqual([
+      'direct Group system:serviceaccounts get',
+      'direct ServiceAccount app/default get',
+      'direct ServiceAccount other/x get',
+    ]);
   });
 
   it('ServiceAccount subjects: RoleBinding namespace default, explicit namespace, none in a ClusterRoleBinding, User form', () => {
     const a = analyze(
       {
         clusterRoles: [clusterRole('r', [readSecrets(['get'])])],
-        roleBindings: [rb('b', { kind: 'ClusterRole', name: 'r' }, [sa('defaulted'), sa('foreign', 'other'), user('system:serviceaccount:third:as-user')])],
+        roleBindings: [
+          rb('b', { kind: 'ClusterRole', name: 'r' }, [
+            sa('defaulted'),
+            sa('foreign', 'other'),
+            user('system:serviceaccount:third:as-user'),
+          ]),
+        ],
         clusterRoleBindings: [crb('c', 'r', [sa('no-namespace')])],
       },
       direct,
     );
-    expect(summary(a.rows)).toEqual(['direct ServiceAccount app/defaulted get', 'direct ServiceAccount other/foreign get', 'direct ServiceAccount third/as-user get']);
-    expect(find(a.rows, 'ServiceAccount', 'as-user')!.chain[0]!.boundAs).toEqual(user('system:serviceaccount:third:as-user'));
+    expect(summary(a.rows)).toEqual([
+      'direct ServiceAccount app/defaulted get',
+      'direct ServiceAccount other/foreign get',
+      'direct ServiceAccount third/as-user get',
+    ]);
+    expect(find(a.rows, 'ServiceAccount', 'as-user')!.chain[0]!.boundAs).toEqual(
+      user('system:serviceaccount:third:as-user'),
+    );
     expect(find(a.rows, 'ServiceAccount', 'defaulted')!.chain[0]!.boundAs).toEqual(sa('defaulted'));
   });
 
   it('lists nodes running pods that use the Secret (Node authorizer): get, list/watch by name', () => {
     const a = analyze(
-      { pods: [pod('web-1', { secret: 'db', node: 'node-a' }), pod('web-2', { secret: 'db', node: 'node-a', env: true }), pod('other', { node: 'node-b' }), pod('pending', { secret: 'db' })] },
+      {
+        pods: [
+          pod('web-1', { secret: 'db', node: 'node-a' }),
+          pod('web-2', { secret: 'db', node: 'node-a', env: true }),
+          pod('other', { node: 'node-b' }),
+          pod('pending', { secret: 'db' }),
+        ],
+      },
       direct,
     );
     expect(summary(a.rows)).toEqual(['direct User system:node:node-a get,list(by-name),watch(by-name)']);
-    expect(find(a.rows, 'User', 'system:node:node-a')!.via).toBe('Node authorizer: node/node-a runs pod/web-1,pod/web-2');
+    expect(find(a.rows, 'User', 'system:node:node-a')!.via).toBe(
+      'Node authorizer: node/node-a runs pod/web-1,pod/web-2',
+    );
     expect(a.consumers).toEqual({ pods: ['web-1', 'web-2', 'pending'], workloads: [], nodes: ['node-a'] });
   });
 });

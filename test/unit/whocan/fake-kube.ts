@@ -3,7 +3,14 @@ import type { Kube, ListOptions, ListResult, Query } from '../../../src/kube/cli
 import { KubeApiError } from '../../../src/kube/errors.js';
 
 export class FakeKube implements Kube {
-  readonly target = { contextName: 'test', clusterName: 'test', userName: 'tester', server: 'https://fake', namespace: 'app', sources: [] };
+  readonly target = {
+    contextName: 'test',
+    clusterName: 'test',
+    userName: 'tester',
+    server: 'https://fake',
+    namespace: 'app',
+    sources: [],
+  };
   roundTrips = 0;
   readonly requests: string[] = [];
   readonly created: Array<{ path: string; body: any }> = [];

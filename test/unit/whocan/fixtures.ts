@@ -2,21 +2,38 @@
 import type { PodLike, WorkloadLike } from '../../../src/consumers/rollup.js';
 import { DEFAULT_OPTIONS, whoCan, type WhoCanInput, type WhoCanOptions } from '../../../src/whocan/analyze.js';
 import type { WhoCanRow } from '../../../src/whocan/report.js';
-import type { Binding, ClusterRole, LabelSelector, PolicyRule, RbacSnapshot, Role, Subject } from '../../../src/whocan/types.js';
+import type {
+  Binding,
+  ClusterRole,
+  LabelSelector,
+  PolicyRule,
+  RbacSnapshot,
+  Role,
+  Subject,
+} from '../../../src/whocan/types.js';
 
 export const NS = 'app';
 export const SECRET = 'db';
 
-export const rule = (verbs: string[], resources: string[], apiGroups: string[] = [''], resourceNames?: string[]): PolicyRule => ({
+export const rule = (
+  verbs: string[],
+  resources: string[],
+  apiGroups: string[] = [''],
+  resourceNames?: string[],
+): PolicyRule => ({
   verbs,
   resources,
   apiGroups,
   ...(resourceNames ? { resourceNames } : {}),
 });
 
-export const readSecrets = (verbs = ['get', 'list', 'watch'], resourceNames?: string[]): PolicyRule => rule(verbs, ['secrets'], [''], resourceNames);
+export const readSecrets = (verbs = ['get', 'list', 'watch'], resourceNames?: string[]): PolicyRule =>
+  rule(verbs, ['secrets'], [''], resourceNames);
 
-export const role = (name: string, rules: PolicyRule[], namespace = NS): Role => ({ metadata: { name, namespace }, rules });
+export const role = (name: string, rules: PolicyRule[], namespace = NS): Role => ({
+  metadata: { name, namespace },
+  rules,
+});
 
 export const clusterRole = (
   name: string,
@@ -30,9 +47,18 @@ export const clusterRole = (
 
 export const user = (name: string): Subject => ({ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' });
 export const group = (name: string): Subject => ({ kind: 'Group', name, apiGroup: 'rbac.authorization.k8s.io' });
-export const sa = (name: string, namespace?: string): Subject => ({ kind: 'ServiceAccount', name, ...(namespace ? { namespace } : {}) });
+export const sa = (name: string, namespace?: string): Subject => ({
+  kind: 'ServiceAccount',
+  name,
+  ...(namespace ? { namespace } : {}),
+});
 
-export const rb = (name: string, roleRef: { kind: 'Role' | 'ClusterRole'; name: string }, subjects: Subject[], namespace = NS): Binding => ({
+export const rb = (
+  name: string,
+  roleRef: { kind: 'Role' | 'ClusterRole'; name: string },
+  subjects: Subject[],
+  namespace = NS,
+): Binding => ({
   metadata: { name, namespace },
   roleRef: { ...roleRef, apiGroup: 'rbac.authorization.k8s.io' },
   subjects,
@@ -44,19 +70,30 @@ export const crb = (name: string, roleName: string, subjects: Subject[]): Bindin
   subjects,
 });
 
-export const pod = (name: string, opts: { secret?: string; node?: string; owner?: { kind: string; name: string }; env?: boolean } = {}): PodLike => ({
+export const pod = (
+  name: string,
+  opts: { secret?: string; node?: string; owner?: { kind: string; name: string }; env?: boolean } = {},
+): PodLike => ({
   kind: 'Pod',
   metadata: {
     name,
     namespace: NS,
-    ...(opts.owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: opts.owner.kind, name: opts.owner.name, uid: 'u', controller: true }] } : {}),
+    ...(opts.owner
+      ? {
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: opts.owner.kind, name: opts.owner.name, uid: 'u', controller: true },
+          ],
+        }
+      : {}),
   },
   spec: {
     ...(opts.node ? { nodeName: opts.node } : {}),
     containers: [
       {
         name: 'app',
-        ...(opts.secret && opts.env ? { env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: opts.secret, key: 'pw' } } }] } : {}),
+        ...(opts.secret && opts.env
+          ? { env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: opts.secret, key: 'pw' } } }] }
+          : {}),
       },
     ],
     ...(opts.secret && !opts.env ? { volumes: [{ name: 'creds', secret: { secretName: opts.secret } }] } : {}),
@@ -85,7 +122,12 @@ export interface Fixture extends Partial<RbacSnapshot> {
 export function input(f: Fixture): WhoCanInput {
   return {
     secret: { namespace: NS, name: SECRET },
-    rbac: { roles: f.roles ?? [], clusterRoles: f.clusterRoles ?? [], roleBindings: f.roleBindings ?? [], clusterRoleBindings: f.clusterRoleBindings ?? [] },
+    rbac: {
+      roles: f.roles ?? [],
+      clusterRoles: f.clusterRoles ?? [],
+      roleBindings: f.roleBindings ?? [],
+      clusterRoleBindings: f.clusterRoleBindings ?? [],
+    },
     serviceAccounts: f.serviceAccounts ?? [],
     pods: f.pods ?? [],
     workloads: f.workloads ?? [],
@@ -108,6 +150,11 @@ export function summary(rows: readonly WhoCanRow[]): string[] {
     });
 }
 
-export function find(rows: readonly WhoCanRow[], kind: string, subject: string, path = 'direct'): WhoCanRow | undefined {
+export function find(
+  rows: readonly WhoCanRow[],
+  kind: string,
+  subject: string,
+  path = 'direct',
+): WhoCanRow | undefined {
   return rows.find((r) => r.kind === kind && r.subject === subject && r.path === path);
 }

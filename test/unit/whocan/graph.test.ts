@@ -17,7 +17,9 @@ const graph = whoCanGraph(rows, { namespace: NS, name: SECRET });
 describe('who-can graph', () => {
   it('draws subject → (group) → binding → role → Secret, indirect dashed', () => {
     const label = (id: string) => graph.nodes.find((n) => n.id === id)?.label;
-    const edges = graph.edges.map((e) => `${label(e.from)} -> ${label(e.to)}${e.label ? ` [${e.label}]` : ''}${e.dashed ? ' dashed' : ''}`);
+    const edges = graph.edges.map(
+      (e) => `${label(e.from)} -> ${label(e.to)}${e.label ? ` [${e.label}]` : ''}${e.dashed ? ' dashed' : ''}`,
+    );
     expect(edges).toContain('User alice "the admin" -> RoleBinding app/a');
     expect(edges).toContain('RoleBinding app/a -> ClusterRole r');
     expect(edges).toContain(`ClusterRole r -> Secret ${NS}/${SECRET} [get]`);
@@ -29,7 +31,7 @@ describe('who-can graph', () => {
 
   it('renders valid-looking dot with escaped quotes', () => {
     const dot = renderDot(graph);
-    expect(dot).toMatch(/^digraph "who can read app\/db" \{\n  rankdir=LR;/);
+    expect(dot).toMatch(/^digraph "who can read app\/db" \{\n {2}rankdir=LR;/);
     expect(dot).toContain('[label="User alice \\"the admin\\"", shape=box');
     expect(dot).toContain('style=dashed');
     expect(dot.trimEnd().endsWith('}')).toBe(true);

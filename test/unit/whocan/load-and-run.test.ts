@@ -22,27 +22,54 @@ const cluster = (extra: Record<string, unknown[]> = {}) => ({
 });
 
 const run = (kube: FakeKube, options = {}) =>
-  runWhoCan({ namespace: NS, name: SECRET }, { ...DEFAULT_OPTIONS, verify: false, ...options }, {
-    load: () => loadClusterSnapshot(kube, NS, SECRET, { indirect: (options as { indirect?: boolean }).indirect ?? true }),
-    review: async (qs) => (await subjectAccessReviews(kube, qs.map((q) => ({ subject: { user: q.user, groups: q.groups }, attributes: { resourceAttributes: q.attributes } })))).map((a) => a.allowed),
-  });
+  runWhoCan(
+    { namespace: NS, name: SECRET },
+    { ...DEFAULT_OPTIONS, verify: false, ...options },
+    {
+      load: () =>
+        loadClusterSnapshot(kube, NS, SECRET, { indirect: (options as { indirect?: boolean }).indirect ?? true }),
+      review: async (qs) =>
+        (
+          await subjectAccessReviews(
+            kube,
+            qs.map((q) => ({
+              subject: { user: q.user, groups: q.groups },
+              attributes: { resourceAttributes: q.attributes },
+            })),
+          )
+        ).map((a) => a.allowed),
+    },
+  );
 
 describe('loadClusterSnapshot + runWhoCan', () => {
   it('loads everything in a fixed set of lists, never gets a Secret', async () => {
     const kube = new FakeKube(cluster(), [], { version: 'v1.37.2' });
     const result = await run(kube);
     expect(result.metadata.complete).toBe(true);
-    expect(result.rows.map((r) => `${r.kind}/${r.subject}`)).toEqual(['User/alice', 'User/system:node:n1', 'Group/system:masters', 'ServiceAccount/web']);
-    expect(kube.requests.filter((r) => r.includes('/secrets'))).toEqual([`LIST /api/v1/namespaces/${NS}/secrets?fieldSelector=metadata.name=${SECRET} (metadata)`]);
+    expect(result.rows.map((r) => `${r.kind}/${r.subject}`)).toEqual([
+      'User/alice',
+      'User/system:node:n1',
+      'Group/system:masters',
+      'ServiceAccount/web',
+    ]);
+    expect(kube.requests.filter((r) => r.includes('/secrets'))).toEqual([
+      `LIST /api/v1/namespaces/${NS}/secrets?fieldSelector=metadata.name=${SECRET} (metadata)`,
+    ]);
     expect(kube.requests.some((r) => r.startsWith('GET') && r.includes('secrets'))).toBe(false);
     expect(kube.roundTrips).toBe(15); // version, secret, 4 RBAC, serviceaccounts, pods + 7 workload types
     expect(result.metadata.secret.exists).toBe(true);
-    expect(result.metadata.warnings).toEqual(['ClusterRoleBinding ghost references ClusterRole missing, which does not exist: it grants nothing (dangling)']);
+    expect(result.metadata.warnings).toEqual([
+      'ClusterRoleBinding ghost references ClusterRole missing, which does not exist: it grants nothing (dangling)',
+    ]);
     expect(result.metadata.danglingBindings).toHaveLength(1);
   });
 
   it('falls back to the namespace when cluster-wide lists are forbidden, and says the answer is partial', async () => {
-    const kube = new FakeKube(cluster(), [`${RBAC}/rolebindings`, `${RBAC}/roles`, '/api/v1/serviceaccounts', `/apis/apps/v1/namespaces/${NS}/daemonsets`], { version: 'v1.37.2' });
+    const kube = new FakeKube(
+      cluster(),
+      [`${RBAC}/rolebindings`, `${RBAC}/roles`, '/api/v1/serviceaccounts', `/apis/apps/v1/namespaces/${NS}/daemonsets`],
+      { version: 'v1.37.2' },
+    );
     const result = await run(kube);
     expect(result.metadata.complete).toBe(false);
     expect(result.rows.map((r) => `${r.kind}/${r.subject}`)).toContain('ServiceAccount/web');
@@ -69,13 +96,19 @@ describe('loadClusterSnapshot + runWhoCan', () => {
     const result = await run(kube);
     expect(result.metadata.complete).toBe(false);
     expect(result.metadata.danglingBindings).toEqual([]);
-    expect(result.metadata.warnings[0]).toBe('cannot list clusterroles.rbac.authorization.k8s.io (forbidden): the answer may be incomplete');
+    expect(result.metadata.warnings[0]).toBe(
+      'cannot list clusterroles.rbac.authorization.k8s.io (forbidden): the answer may be incomplete',
+    );
   });
 
   it('a missing Secret still gets an answer, with a warning; unknown existence when listing secrets is forbidden', async () => {
-    const missing = await run(new FakeKube(cluster({ [`/api/v1/namespaces/${NS}/secrets`]: [] }), [], { version: 'v1.37.2' }));
+    const missing = await run(
+      new FakeKube(cluster({ [`/api/v1/namespaces/${NS}/secrets`]: [] }), [], { version: 'v1.37.2' }),
+    );
     expect(missing.metadata.secret.exists).toBe(false);
-    expect(missing.metadata.warnings[0]).toBe(`secret ${NS}/${SECRET} does not exist: showing who could read it if it existed`);
+    expect(missing.metadata.warnings[0]).toBe(
+      `secret ${NS}/${SECRET} does not exist: showing who could read it if it existed`,
+    );
     expect(missing.rows.length).toBeGreaterThan(0);
     const unknown = await run(new FakeKube(cluster(), [`/api/v1/namespaces/${NS}/secrets`], { version: 'v1.37.2' }));
     expect(unknown.metadata.secret.exists).toBeNull();
@@ -86,7 +119,11 @@ describe('loadClusterSnapshot + runWhoCan', () => {
     const kube = new FakeKube(cluster(), [], { version: 'v1.37.2', review: (body) => body.spec.user !== 'alice' });
     const result = await run(kube, { verify: true, indirect: false });
     const reviews = kube.created.map((c) => c.body.spec);
-    expect(reviews).toContainEqual({ user: 'alice', groups: [], resourceAttributes: { namespace: NS, verb: 'get', group: '', resource: 'secrets', name: SECRET } });
+    expect(reviews).toContainEqual({
+      user: 'alice',
+      groups: [],
+      resourceAttributes: { namespace: NS, verb: 'get', group: '', resource: 'secrets', name: SECRET },
+    });
     expect(result.rows.find((r) => r.subject === 'alice')!.verified).toBe('disputed');
     expect(result.rows.find((r) => r.subject === 'web')!.verified).toBe('confirmed');
     expect(result.disputes).toHaveLength(1);
@@ -100,7 +137,9 @@ describe('control-plane components', () => {
       [`${RBAC}/clusterrolebindings`]: [
         crb('c', 'reader', [user('alice')]),
         crb('system:kube-controller-manager', 'edit', [user('system:kube-controller-manager')]),
-        crb('system:controller:namespace-controller', 'edit', [{ kind: 'ServiceAccount', name: 'namespace-controller', namespace: 'kube-system' }]),
+        crb('system:controller:namespace-controller', 'edit', [
+          { kind: 'ServiceAccount', name: 'namespace-controller', namespace: 'kube-system' },
+        ]),
         crb('tiller', 'edit', [{ kind: 'ServiceAccount', name: 'tiller', namespace: 'kube-system' }]),
       ],
     });
@@ -112,7 +151,10 @@ describe('control-plane components', () => {
     expect(shown).toContain('ServiceAccount/kube-system/tiller'); // an add-on, not the control plane: stays visible
     expect(shown).not.toContain('User//system:kube-controller-manager');
     expect(shown).not.toContain('ServiceAccount/kube-system/namespace-controller');
-    expect(result.metadata.hiddenControlPlane).toEqual({ rows: 2, subjects: ['system:kube-controller-manager', 'namespace-controller'] });
+    expect(result.metadata.hiddenControlPlane).toEqual({
+      rows: 2,
+      subjects: ['system:kube-controller-manager', 'namespace-controller'],
+    });
   });
 
   it('are listed, marked, with includeSystem', async () => {

@@ -19,7 +19,12 @@ describe('ruleAllows (RBAC evaluation helpers)', () => {
     ['resourceNames with the name', rule(['get'], ['secrets'], [''], ['db']), getSecret, true],
     ['resourceNames without it', rule(['get'], ['secrets'], [''], ['other']), getSecret, false],
     ['resourceNames never match an unnamed list', rule(['list'], ['secrets'], [''], ['db']), listSecrets, false],
-    ['resourceNames match a field-selected list', rule(['list'], ['secrets'], [''], ['db']), { ...listSecrets, name: 'db' }, true],
+    [
+      'resourceNames match a field-selected list',
+      rule(['list'], ['secrets'], [''], ['db']),
+      { ...listSecrets, name: 'db' },
+      true,
+    ],
     ['a subresource rule does not grant the resource', rule(['get'], ['secrets/status']), getSecret, false],
     ['secrets/* does not grant secrets', rule(['get'], ['secrets/*']), getSecret, false],
     ['*/status does not grant secrets', rule(['get'], ['*/status']), getSecret, false],
@@ -29,7 +34,14 @@ describe('ruleAllows (RBAC evaluation helpers)', () => {
   });
 
   it('matches subresources exactly, or with */sub, and * covers them', () => {
-    const exec: RequestAttributes = { verb: 'create', apiGroup: '', resource: 'pods', subresource: 'exec', namespace: 'app', name: 'web' };
+    const exec: RequestAttributes = {
+      verb: 'create',
+      apiGroup: '',
+      resource: 'pods',
+      subresource: 'exec',
+      namespace: 'app',
+      name: 'web',
+    };
     expect(ruleAllows(rule(['create'], ['pods/exec']), exec)).toBe(true);
     expect(ruleAllows(rule(['create'], ['*/exec']), exec)).toBe(true);
     expect(ruleAllows(rule(['create'], ['*']), exec)).toBe(true);

@@ -13,7 +13,11 @@ describe('selectorMatches', () => {
     ['Exists', { matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, true],
     ['DoesNotExist', { matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, false],
     ['unknown operator', { matchExpressions: [{ key: 'tier', operator: 'Gt', values: ['1'] }] }, false],
-    ['requirements are ANDed', { matchLabels: { tier: 'gold' }, matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, false],
+    [
+      'requirements are ANDed',
+      { matchLabels: { tier: 'gold' }, matchExpressions: [{ key: 'zone', operator: 'Exists' }] },
+      false,
+    ],
   ])('%s', (_name, selector, expected) => {
     expect(selectorMatches(selector, labels)).toBe(expected);
   });

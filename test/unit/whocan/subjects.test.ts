@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { identityName, identityOfSubject, impliedGroups, parseIdentity, userInfoOf } from '../../../src/whocan/subjects.js';
+import {
+  identityName,
+  identityOfSubject,
+  impliedGroups,
+  parseIdentity,
+  userInfoOf,
+} from '../../../src/whocan/subjects.js';
 
 describe('parseIdentity (--check)', () => {
   it.each([
@@ -24,23 +30,41 @@ describe('parseIdentity (--check)', () => {
 
 describe('identities', () => {
   it('matches binding subjects as the RBAC authorizer does', () => {
-    expect(identityOfSubject({ kind: 'ServiceAccount', name: 'a' }, 'ns')).toEqual({ kind: 'ServiceAccount', name: 'a', namespace: 'ns' });
+    expect(identityOfSubject({ kind: 'ServiceAccount', name: 'a' }, 'ns')).toEqual({
+      kind: 'ServiceAccount',
+      name: 'a',
+      namespace: 'ns',
+    });
     expect(identityOfSubject({ kind: 'ServiceAccount', name: 'a' }, undefined)).toBeUndefined();
-    expect(identityOfSubject({ kind: 'ServiceAccount', name: 'a', namespace: 'x' }, 'ns')).toEqual({ kind: 'ServiceAccount', name: 'a', namespace: 'x' });
+    expect(identityOfSubject({ kind: 'ServiceAccount', name: 'a', namespace: 'x' }, 'ns')).toEqual({
+      kind: 'ServiceAccount',
+      name: 'a',
+      namespace: 'x',
+    });
     expect(identityOfSubject({ kind: 'Robot', name: 'a' }, 'ns')).toBeUndefined();
   });
 
   it('names and user info', () => {
     expect(identityName({ kind: 'ServiceAccount', name: 'w', namespace: 'n' })).toBe('serviceaccount/n/w');
     expect(identityName({ kind: 'Group', name: 'x' })).toBe('group/x');
-    expect(userInfoOf({ kind: 'ServiceAccount', name: 'w', namespace: 'n' })).toEqual({ user: 'system:serviceaccount:n:w', groups: ['system:serviceaccounts', 'system:serviceaccounts:n'] });
-    expect(userInfoOf({ kind: 'User', name: 'system:node:n1' })).toEqual({ user: 'system:node:n1', groups: ['system:nodes'] });
+    expect(userInfoOf({ kind: 'ServiceAccount', name: 'w', namespace: 'n' })).toEqual({
+      user: 'system:serviceaccount:n:w',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:n'],
+    });
+    expect(userInfoOf({ kind: 'User', name: 'system:node:n1' })).toEqual({
+      user: 'system:node:n1',
+      groups: ['system:nodes'],
+    });
     expect(userInfoOf({ kind: 'Group', name: 'g' })).toEqual({ groups: ['g'] });
   });
 
   it('implied groups', () => {
     expect(impliedGroups({ kind: 'User', name: 'alice' })).toEqual(['system:authenticated']);
     expect(impliedGroups({ kind: 'User', name: 'system:anonymous' })).toEqual(['system:unauthenticated']);
-    expect(impliedGroups({ kind: 'ServiceAccount', name: 'w', namespace: 'n' })).toEqual(['system:serviceaccounts', 'system:serviceaccounts:n', 'system:authenticated']);
+    expect(impliedGroups({ kind: 'ServiceAccount', name: 'w', namespace: 'n' })).toEqual([
+      'system:serviceaccounts',
+      'system:serviceaccounts:n',
+      'system:authenticated',
+    ]);
   });
 });
