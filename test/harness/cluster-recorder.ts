@@ -3,7 +3,10 @@
 // was after each write, into the run directory: namespaces are deleted by the
 // tests, the record stays for the final canary scan. A Secret's data is left
 // out (a new version holds its new value by design); its metadata, annotations
-// and managedFields included, are kept.
+// and managedFields included, are kept. Annotations and labels that no
+// "kubectl-secrets" field manager owns were written by someone else (a test's
+// `kubectl apply` leaves its last-applied-configuration, value included, on
+// the Secret it rotates): they are left out too.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import type { ClientRequest } from 'node:http';
@@ -26,6 +29,28 @@ const WATCHED = [
   '/apis/batch/v1/cronjobs',
   '/apis/coordination.k8s.io/v1/leases',
 ];
+
+interface ManagedFields {
+  manager?: string;
+  fieldsV1?: { 'f:metadata'?: Record<string, Record<string, unknown> | undefined> };
+}
+
+/** The object with only the annotations and labels some of the tool's field managers own. */
+function withToolMetadataOnly(object: any, tool: ManagedFields[]): any {
+  const owned = (map: 'f:annotations' | 'f:labels', key: string): boolean =>
+    tool.some((f) => f.fieldsV1?.['f:metadata']?.[map]?.[`f:${key}`] !== undefined);
+  const keep = (values: Record<string, string> | undefined, map: 'f:annotations' | 'f:labels') =>
+    values && Object.fromEntries(Object.entries(values).filter(([key]) => owned(map, key)));
+  const metadata = object.metadata ?? {};
+  return {
+    ...object,
+    metadata: {
+      ...metadata,
+      annotations: keep(metadata.annotations, 'f:annotations'),
+      labels: keep(metadata.labels, 'f:labels'),
+    },
+  };
+}
 
 interface AdminKubeconfig {
   clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
@@ -54,10 +79,12 @@ export function startClusterRecorder(cluster: Cluster, runDir: string): ClusterR
   const open = new Set<ClientRequest>();
 
   const record = (object: any): void => {
-    const fields = (object?.metadata?.managedFields ?? []) as Array<{ manager?: string }>;
-    if (!fields.some((f) => TOOL_MANAGER.test(f.manager ?? ''))) return;
+    const fields = (object?.metadata?.managedFields ?? []) as ManagedFields[];
+    const tool = fields.filter((f) => TOOL_MANAGER.test(f.manager ?? ''));
+    if (tool.length === 0) return;
     const { data: _data, stringData: _stringData, ...metadataOnly } = object;
-    appendFileSync(file, `${JSON.stringify(isSecret(object) ? metadataOnly : object)}\n`);
+    const written = withToolMetadataOnly(isSecret(object) ? metadataOnly : object, tool);
+    appendFileSync(file, `${JSON.stringify(written)}\n`);
     recorded++;
   };
 
