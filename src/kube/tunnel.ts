@@ -125,7 +125,9 @@ function httpConnect(
   }
   const secureProxy = proxy.protocol === 'https:';
   // An https proxy is verified like the API server, against the system roots and the kubeconfig's CA.
-  const proxyTls = secureProxy ? { ca: withSystemRoots(options.tls.ca), servername: host } : {};
+  // SNI never carries an IP address (Node 22+ refuses one): '' keeps Node from taking the CONNECT's Host
+  // header for it, and the certificate is then checked against the proxy's address.
+  const proxyTls = secureProxy ? { ca: withSystemRoots(options.tls.ca), servername: net.isIP(host) ? '' : host } : {};
   return new Promise((resolve, reject) => {
     const req = (secureProxy ? https : http).request({
       host,
