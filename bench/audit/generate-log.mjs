@@ -32,7 +32,7 @@ export function benchDir() {
 
 const VERSION = 'v1.30.2';
 const KUBE_UA = (component) => `${component}/${VERSION} (linux/amd64) kubernetes/39683505`;
-const NAMESPACES = [
+export const NAMESPACES = [
   'prod',
   'staging',
   'payments',
@@ -45,7 +45,7 @@ const NAMESPACES = [
   'team-a',
   'team-b',
 ];
-const SECRETS = [
+export const SECRETS = [
   'db-password',
   'api-token',
   'tls-cert',
@@ -69,7 +69,7 @@ const CONTROLLERS = [
   'resourcequota-controller',
   'pvc-protection-controller',
 ];
-const WORKLOAD_SAS = [
+export const WORKLOAD_SAS = [
   ['prod', 'api'],
   ['prod', 'worker'],
   ['payments', 'ledger'],

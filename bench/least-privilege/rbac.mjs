@@ -2,42 +2,10 @@
 // bindings of its namespaces, to its ServiceAccounts, humans and groups (who do read
 // Secrets in the log) and to many made-up users and ServiceAccounts (who never do).
 import { mulberry32 as prng } from '../../test/harness/prng.mjs';
+import { NAMESPACES, SECRETS, WORKLOAD_SAS } from '../audit/generate-log.mjs';
 
-export const NAMESPACES = [
-  'prod',
-  'staging',
-  'payments',
-  'monitoring',
-  'argocd',
-  'cert-manager',
-  'ingress-nginx',
-  'kube-system',
-  'default',
-  'team-a',
-  'team-b',
-];
-const SECRETS = [
-  'db-password',
-  'api-token',
-  'tls-cert',
-  'registry-creds',
-  'oauth-client',
-  'redis-auth',
-  'smtp',
-  'webhook-hmac',
-  'grafana-admin',
-];
-const WORKLOAD_SAS = [
-  ['prod', 'api'],
-  ['prod', 'worker'],
-  ['payments', 'ledger'],
-  ['monitoring', 'prometheus'],
-  ['argocd', 'argocd-application-controller'],
-  ['cert-manager', 'cert-manager'],
-  ['ingress-nginx', 'ingress-nginx'],
-  ['team-a', 'batch'],
-  ['team-b', 'web'],
-];
+export { NAMESPACES };
+
 const HUMANS = [
   'alice@example.com',
   'bob@example.com',

@@ -51,15 +51,20 @@ const EXPOSURE: readonly Permission[] = [
   { verbs: ['get'], group: '', resources: ['secrets'], scope: 'namespace', optional: 'key names, sizes and types' },
 ];
 
+/** Every binding and role, and the ServiceAccounts that group subjects expand to. */
+const RBAC_LISTS: readonly Permission[] = [
+  {
+    verbs: ['list'],
+    group: 'rbac.authorization.k8s.io',
+    resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+    scope: 'cluster',
+  },
+  { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
+];
+
 export const COMMAND_PERMISSIONS = {
   'who-can': [
-    {
-      verbs: ['list'],
-      group: 'rbac.authorization.k8s.io',
-      resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
-      scope: 'cluster',
-    },
-    { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
+    ...RBAC_LISTS,
     RCS_PODS,
     WORKLOADS,
     BATCH,
@@ -135,25 +140,11 @@ export const COMMAND_PERMISSIONS = {
   audit: [],
   // Who-can's and exposure's lists (shared, so each is made once), then the Secret itself for its summary.
   investigate: [
-    {
-      verbs: ['list'],
-      group: 'rbac.authorization.k8s.io',
-      resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
-      scope: 'cluster',
-    },
-    { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
+    ...RBAC_LISTS,
     ...EXPOSURE.filter((p) => !p.resources.includes('serviceaccounts')),
     { verbs: ['list'], group: '', resources: ['secrets'], scope: 'cluster', flag: '--value-from-file' },
   ],
-  'least-privilege': [
-    {
-      verbs: ['list'],
-      group: 'rbac.authorization.k8s.io',
-      resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
-      scope: 'cluster',
-    },
-    { verbs: ['list'], group: '', resources: ['serviceaccounts'], scope: 'cluster' },
-  ],
+  'least-privilege': RBAC_LISTS,
 } satisfies Record<string, readonly Permission[]>;
 
 export type PermissionCommand = keyof typeof COMMAND_PERMISSIONS;
