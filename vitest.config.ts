@@ -5,9 +5,6 @@ import { defineConfig } from 'vitest/config';
 // e2e files are part of the run).
 export default defineConfig({
   test: {
-    // e2e files mostly wait on the API server and on rollouts (load stays near 1.5 on
-    // 2 cores with 2 workers): more files at once shorten the run.
-    maxWorkers: 4,
     projects: [
       {
         test: {
