@@ -2,7 +2,7 @@
 // `investigate` and `who-can --log`, so both read the cluster and the logs the same way.
 import type { IO } from './io.js';
 import { withProgress } from './audit-view.js';
-import { asCliError } from './audit.js';
+import { asLogError } from './audit-logs.js';
 import { gatherAccess, type AccessDeps } from '../access/run.js';
 import { incidentReport, type IncidentReport } from '../investigate/report.js';
 import { loadSecretHistory } from '../kube/secret-metadata.js';
@@ -67,7 +67,7 @@ export function accessWiring(
     deps.audit = (onRequest: (read: SecretRead) => void) =>
       withProgress(audit.io, audit.inputs.length, (onProgress) =>
         runAudit(audit.inputs, { ...query, onRequest, onProgress }),
-      ).catch(asCliError);
+      ).catch(asLogError);
   }
   return { deps, snapshot: () => snapshot };
 }

@@ -1,4 +1,4 @@
-// Audit log inputs for the commands that read them (audit, least-privilege):
+// Audit log inputs for the commands that read them (audit, who-can --log, investigate, least-privilege):
 // file system errors become one `error:` line; API errors pass through.
 import { CliError, errorMessage } from '../errors.js';
 import type { AuditInput } from '../audit/run.js';

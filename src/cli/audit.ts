@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
+import { asLogError, openLogs } from './audit-logs.js';
 import { commaList, repeated, withOutput } from './flags.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
 import { secretNameArg } from './secret-name.js';
-import { CliError, UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { auditDocument } from '../audit/document.js';
 import type { ResolvedQuery } from '../audit/query.js';
 import {
@@ -17,7 +18,6 @@ import {
   type AuditQuery,
   type AuditReport,
 } from '../audit/run.js';
-import { openAuditLogs } from '../sources/audit-inputs.js';
 import { printPainted, printReport, printWarnings } from '../output/print.js';
 
 const EPILOG = `audit reads API server audit logs and never talks to a cluster: it has no
@@ -134,23 +134,14 @@ export const auditCommand = defineCommand({
   handler: async (args, ctx) => {
     const plan = validate(args);
     // A missing file is an error before anything is read or printed.
-    const inputs = await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError);
-    if (inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
+    const inputs = await openLogs(plan.logs, ctx.io.stdin);
     const report = await withProgress(ctx.io, inputs.length, (onProgress) =>
       runAudit(inputs, { ...plan.query, onProgress }),
-    ).catch(asCliError);
+    ).catch(asLogError);
     print(report, plan, ctx);
     return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
   },
 });
-
-/** File system errors met while reading as one `error:` line (left to the app, they would be internal errors). */
-export function asCliError(err: unknown): never {
-  if (err instanceof CliError) throw err;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (typeof code === 'string') throw new CliError(`cannot read the audit logs: ${errorMessage(err)}`, { cause: err });
-  throw err;
-}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

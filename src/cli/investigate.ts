@@ -3,13 +3,13 @@ import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import { repeated, withConnection, withOutput } from './flags.js';
 import { investigateSecret } from './access-deps.js';
 import { locateAndInvestigate, type InvestigatePlan } from './investigate-locate.js';
-import { asCliError, single } from './audit.js';
+import { single } from './audit.js';
+import { openLogs } from './audit-logs.js';
 import { printIncident } from './investigate-view.js';
 import { secretNameArg } from './secret-name.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { resolveQuery } from '../audit/run.js';
 import { sharingLists } from '../kube/shared-lists.js';
-import { openAuditLogs } from '../sources/audit-inputs.js';
 import { readLeakedValue } from '../sources/value-files.js';
 
 const EPILOG = `One incident report for a Secret: who could read it (who-can), who did
@@ -85,9 +85,7 @@ export const investigateCommand = defineCommand({
     const plan = validate(args);
     // The leaked value (refused if too large) and the log inputs (a missing file is an error) before the cluster.
     const value = plan.valueFile !== undefined ? await readLeakedValue(plan.valueFile, ctx.io.stdin) : undefined;
-    const inputs =
-      plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
-    if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
+    const inputs = plan.logs.length > 0 ? await openLogs(plan.logs, ctx.io.stdin) : undefined;
     const kube = sharingLists(ctx.connect());
     if (value !== undefined)
       return locateAndInvestigate(

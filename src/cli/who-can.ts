@@ -2,13 +2,13 @@ import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import { commaList, repeated, withConnection, withOutput } from './flags.js';
 import { accessWiring, auditFacts } from './access-deps.js';
-import { asCliError, single } from './audit.js';
+import { single } from './audit.js';
+import { openLogs } from './audit-logs.js';
 import { rowReads, type RowReads } from '../access/join.js';
 import { gatherAccess } from '../access/run.js';
 import { resolveQuery, type AuditQuery } from '../audit/run.js';
-import { openAuditLogs } from '../sources/audit-inputs.js';
 import type { IO } from './io.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { subjectAccessReviews } from '../kube/access.js';
 import type { Kube } from '../kube/client.js';
 import { isForbidden } from '../kube/errors.js';
@@ -128,9 +128,7 @@ export const whoCanCommand = defineCommand({
   ],
   handler: async (args, ctx) => {
     const plan = validate(args);
-    const inputs =
-      plan.logs.length > 0 ? await openAuditLogs(plan.logs, { stdin: ctx.io.stdin }).catch(asCliError) : undefined;
-    if (inputs && inputs.length === 0) throw new CliError(`no files to read in ${plan.logs.join(', ')}`);
+    const inputs = plan.logs.length > 0 ? await openLogs(plan.logs, ctx.io.stdin) : undefined;
     // Complete: the namespace is -n, else the kubeconfig context's, else "default" (as kubectl).
     const kube = ctx.connect();
     const secret = { namespace: kube.target.namespace, name: args.name };
