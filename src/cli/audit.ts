@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
 import { asLogError, openLogs } from './audit-logs.js';
-import { commaList, repeated, withOutput } from './flags.js';
+import { commaList, repeated, single, withOutput } from './flags.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
 import { secretNameArg } from './secret-name.js';
 import { UsageError } from '../errors.js';
@@ -185,11 +185,6 @@ function validate(args: AuditArgs): AuditPlan {
 }
 
 /** A flag that may be given once (yargs makes an array of a repeated one). */
-export function single(flag: string, value: string | string[] | undefined, what: string): string | undefined {
-  const values = repeated(value);
-  if (values.length > 1) throw new UsageError(`--${flag} takes one value: ${what}`);
-  return values[0];
-}
 
 function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void {
   const { io } = ctx;

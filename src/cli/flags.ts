@@ -1,5 +1,6 @@
 import type { Argv, Options } from 'yargs';
 import { OUTPUT_FORMATS } from '../output/report.js';
+import { UsageError } from '../errors.js';
 
 const CONNECTION = 'Cluster connection (as in kubectl):';
 const OUTPUT = 'Output:';
@@ -103,4 +104,11 @@ export function commaList(value: string | string[] | undefined): string[] {
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
+}
+
+/** A flag given at most once (yargs collects repeats into an array). */
+export function single(flag: string, value: string | string[] | undefined, what: string): string | undefined {
+  const values = repeated(value);
+  if (values.length > 1) throw new UsageError(`--${flag} takes one value: ${what}`);
+  return values[0];
 }

@@ -3,12 +3,10 @@ import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import { repeated, withConnection, withOutput } from './flags.js';
 import { investigateSecret } from './access-deps.js';
 import { locateAndInvestigate, type InvestigatePlan } from './investigate-locate.js';
-import { single } from './audit.js';
-import { openLogs } from './audit-logs.js';
+import { logWindow, openLogs } from './audit-logs.js';
 import { printIncident } from './investigate-view.js';
 import { secretNameArg } from './secret-name.js';
 import { UsageError } from '../errors.js';
-import { resolveQuery } from '../audit/run.js';
 import { sharingLists } from '../kube/shared-lists.js';
 import { readLeakedValue } from '../sources/value-files.js';
 
@@ -128,17 +126,7 @@ function validate(args: InvestigateArgs): InvestigatePlan {
     throw new UsageError(
       '--log - cannot be combined with --value-from-file: each match reads the logs again; give the log files',
     );
-  const since = single('since', args.since, 'a duration or an RFC3339 time');
-  const until = single('until', args.until, 'a duration or an RFC3339 time');
-  if (logs.length === 0 && (since !== undefined || until !== undefined))
-    throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
-  const query = {
-    ...(since !== undefined ? { since } : {}),
-    ...(until !== undefined ? { until } : {}),
-    includeSystem: true,
-    now: new Date(),
-  };
-  resolveQuery(query); // a bad --since/--until is refused before anything is read
+  const { window: query } = logWindow(args);
   return {
     name,
     valueFile,

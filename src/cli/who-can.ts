@@ -2,11 +2,9 @@ import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import { commaList, repeated, withConnection, withOutput } from './flags.js';
 import { accessWiring, auditFacts } from './access-deps.js';
-import { single } from './audit.js';
-import { openLogs } from './audit-logs.js';
+import { logWindow, openLogs, type LogWindow } from './audit-logs.js';
 import { rowReads, type RowReads } from '../access/join.js';
 import { gatherAccess } from '../access/run.js';
-import { resolveQuery, type AuditQuery } from '../audit/run.js';
 import type { IO } from './io.js';
 import { UsageError } from '../errors.js';
 import { subjectAccessReviews } from '../kube/access.js';
@@ -47,7 +45,7 @@ interface WhoCanPlan extends WhoCanOptions {
   noHeaders: boolean;
   /** --log: audit inputs and the window, for the READS and LAST READ columns. */
   logs: string[];
-  window: Omit<AuditQuery, 'now'> & { now: Date };
+  window: LogWindow['window'];
 }
 
 const builder = (y: Argv<GlobalArgs>) =>
@@ -178,20 +176,9 @@ function validate(args: WhoCanArgs): WhoCanPlan {
     if (args.verify)
       throw new UsageError('--check cannot be combined with --verify: run --verify on its own to confirm the rows');
   }
-  const logs = repeated(args.log);
-  const since = single('since', args.since, 'a duration or an RFC3339 time');
-  const until = single('until', args.until, 'a duration or an RFC3339 time');
-  if (logs.length === 0 && (since !== undefined || until !== undefined))
-    throw new UsageError('--since and --until choose the window of the audit logs: give --log too');
+  const { logs, window } = logWindow(args);
   if (logs.length > 0 && check !== undefined)
     throw new UsageError('--check answers yes or no: it cannot be combined with --log');
-  const window = {
-    ...(since !== undefined ? { since } : {}),
-    ...(until !== undefined ? { until } : {}),
-    includeSystem: true,
-    now: new Date(),
-  };
-  resolveQuery(window); // a bad --since/--until is refused before anything is read
   return {
     logs,
     window,
