@@ -78,6 +78,11 @@ export function namespaces(): {
   };
 }
 
+/** Which cluster a helper talks to: the shared one unless a kubeconfig is given. */
+export interface On {
+  kubeconfig?: string;
+}
+
 export const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** Creates a Secret through the API with base64 data (no kubectl last-applied annotation). */
@@ -86,6 +91,7 @@ export async function createSecret(
   name: string,
   data: Record<string, string>,
   extra: Record<string, unknown> = {},
+  on: On = {},
 ): Promise<void> {
   const body = {
     apiVersion: 'v1',
@@ -95,12 +101,12 @@ export async function createSecret(
     ...extra,
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
   };
-  const r = await api('POST', `/api/v1/namespaces/${ns}/secrets`, { body });
+  const r = await api('POST', `/api/v1/namespaces/${ns}/secrets`, { ...on, body });
   if (r.status !== 201) throw new Error(`error: create secret ${name}: HTTP ${r.status} ${r.body?.message ?? ''}`);
 }
 
-export async function readSecret(ns: string, name: string): Promise<any | undefined> {
-  const r = await api('GET', `/api/v1/namespaces/${ns}/secrets/${name}`);
+export async function readSecret(ns: string, name: string, on: On = {}): Promise<any | undefined> {
+  const r = await api('GET', `/api/v1/namespaces/${ns}/secrets/${name}`, on);
   return r.status === 200 ? r.body : undefined;
 }
 
@@ -120,10 +126,10 @@ const PATHS: Record<string, string> = {
 };
 
 /** `Kind/name` → the Secret names its pod template references. */
-export async function templateRefs(ns: string): Promise<Record<string, string[]>> {
+export async function templateRefs(ns: string, on: On = {}): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const [kind, path] of Object.entries(PATHS)) {
-    const r = await api('GET', path.replace('NS', ns));
+    const r = await api('GET', path.replace('NS', ns), on);
     for (const w of r.body.items as any[]) {
       out[`${kind}/${w.metadata.name}`] = [
         ...new Set(secretRefsOfPodSpec(podSpecOf({ ...w, kind })).map((x) => x.secret)),
@@ -298,8 +304,8 @@ export async function quickDeadline(ns: string, deployment: string, seconds = 8)
 }
 
 /** The Lease of rotations of `name`, if any. */
-export async function rotationLease(ns: string, name: string): Promise<any | undefined> {
-  const r = await api('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/kubectl-secrets-rotate-${name}`);
+export async function rotationLease(ns: string, name: string, on: On = {}): Promise<any | undefined> {
+  const r = await api('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/kubectl-secrets-rotate-${name}`, on);
   return r.status === 200 ? r.body : undefined;
 }
 

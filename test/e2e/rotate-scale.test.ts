@@ -2,24 +2,26 @@
 // at most 256 KiB with all others) holds every consumer and step, and the
 // rotation finishes with every template on the new version.
 // ROTATE_SCALE_DEPLOYMENTS and ROTATE_SCALE_REPLICAS scale it (defaults 1000 and 0: a Deployment at 0 replicas
-// still rolls out through its controller, and 1,000 pods more would crowd the KWOK nodes other suites share).
-import { afterAll, describe, expect, it } from 'vitest';
+// still rolls out through its controller).
+// On a cluster of its own: 1,000 Deployments fill the deployment controller's queue, which would delay
+// the rollouts of the files running beside it on the shared cluster past their timeouts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { down, up, type Cluster } from '../cluster/cluster.mjs';
 import { api } from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
-import {
-  createSecret,
-  JOURNAL,
-  namespaces,
-  readSecret,
-  rotationLease,
-  templateRefs,
-  useCluster,
-} from './rotate-harness.js';
+import { createSecret, JOURNAL, readSecret, rotationLease, templateRefs, useCluster } from './rotate-harness.js';
 
 const COUNT = Number(process.env.ROTATE_SCALE_DEPLOYMENTS ?? 1000);
 const REPLICAS = Number(process.env.ROTATE_SCALE_REPLICAS ?? 0);
-const spaces = namespaces();
-afterAll(() => spaces.cleanup());
+
+let cluster: Cluster;
+beforeAll(async () => {
+  cluster = await up({ name: 'rotate-scale', workers: 1, binDir: useCluster().binDir });
+}, 300_000);
+afterAll(async () => {
+  if (cluster) await down(cluster);
+});
+const on = () => ({ kubeconfig: cluster.kubeconfig });
 
 const deployment = (name: string) => ({
   apiVersion: 'apps/v1',
@@ -47,20 +49,19 @@ describe(`rotate ${COUNT} Deployments`, () => {
     'records every consumer in a journal that fits the annotation limit, and switches them all',
     { timeout: 30 * 60_000 },
     async () => {
-      const ns = await spaces.fresh('rot-scale');
-      await createSecret(ns, 'db', { password: 'old-password' });
+      const ns = 'rot-scale';
+      expect((await api('POST', '/api/v1/namespaces', { ...on(), body: { metadata: { name: ns } } })).status).toBe(201);
+      await createSecret(ns, 'db', { password: 'old-password' }, {}, on());
       const names = Array.from({ length: COUNT }, (_, i) => `app-${String(i).padStart(4, '0')}`);
       await inBatches(names, 25, async (name) => {
-        const r = await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, { body: deployment(name) });
+        const r = await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, { ...on(), body: deployment(name) });
         if (r.status !== 201) throw new Error(`error: create deployment ${name}: HTTP ${r.status}`);
       });
 
       const started = Date.now();
       const r = await runCli(
         ['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20m', '-o', 'json'],
-        {
-          kubeconfig: useCluster().kubeconfig,
-        },
+        on(),
       );
       const seconds = (Date.now() - started) / 1000;
       expect(r.code, r.stderr.slice(-2000)).toBe(0);
@@ -68,14 +69,14 @@ describe(`rotate ${COUNT} Deployments`, () => {
       expect(doc.items).toHaveLength(COUNT);
       expect(doc.items.every((i: any) => i.state === 'rolled-out')).toBe(true);
 
-      const v2 = await readSecret(ns, 'db-v2');
+      const v2 = await readSecret(ns, 'db-v2', on());
       const annotations = JSON.stringify(v2.metadata.annotations);
       expect(Buffer.byteLength(annotations)).toBeLessThan(256 * 1024);
       expect(v2.metadata.annotations[JOURNAL]).toMatch(/^gz64:/);
-      const refs = Object.values(await templateRefs(ns));
+      const refs = Object.values(await templateRefs(ns, on()));
       expect(refs).toHaveLength(COUNT);
       expect(refs.every((x) => x.length === 1 && x[0] === 'db-v2')).toBe(true);
-      expect(await rotationLease(ns, 'db')).toBeUndefined();
+      expect(await rotationLease(ns, 'db', on())).toBeUndefined();
       console.log(
         `rotated ${COUNT} Deployments (replicas ${REPLICAS}) in ${seconds.toFixed(1)}s; annotations ${Buffer.byteLength(annotations)} bytes`,
       );
