@@ -7,7 +7,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteNamespace, freshNamespace, kubectl as clusterKubectl, useCluster } from '../harness/cluster.js';
+import {
+  deleteNamespace,
+  freshNamespace,
+  kubectl as clusterKubectl,
+  ownStderr,
+  useCluster,
+} from '../harness/cluster.js';
 import { BUNDLE, REPO, ensureBundle, runProcess } from '../harness/runCli.js';
 
 let tarball: string;
@@ -87,7 +93,7 @@ describe('npm package', () => {
 
   it('answers who-can against the cluster, and completes through kubectl', async () => {
     const r = await kubectl(['secrets', 'who-can', 'db', '-n', ns, '-o', 'json']);
-    expect(r.stderr).toBe('');
+    expect(ownStderr(r.stderr)).toEqual([]);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout).items as { kind: string; subject: string; path: string }[];
     expect(rows).toContainEqual(expect.objectContaining({ kind: 'User', subject: 'carol', path: 'direct' }));

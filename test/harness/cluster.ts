@@ -16,6 +16,14 @@ export const FRESH_NAMESPACE_LABEL = 'kubectl-secrets.test/fresh';
 /** Pods with this label set to "true" run but never become Ready (KWOK stage). */
 export const NEVER_READY_LABEL = 'kubectl-secrets.test/never-ready';
 
+// Files running beside each other create and delete ClusterRoleBindings, which who-can may see half-made.
+const othersDangling =
+  /^warning: ClusterRoleBinding \S+ references ClusterRole \S+, which does not exist: .*\(dangling\)$/;
+
+/** stderr's lines, without warnings about ClusterRoleBindings that other test files are making or removing. */
+export const ownStderr = (stderr: string): string[] =>
+  stderr.split('\n').filter((line) => line && !othersDangling.test(line));
+
 export function useCluster(): Cluster {
   const cluster = inject('cluster');
   if (!cluster) throw new Error('error: no cluster provided: run this test in the e2e project (vitest --project e2e)');
