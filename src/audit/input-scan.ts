@@ -9,6 +9,7 @@ import { unwrapRecord } from './unwrap-record.js';
 import { readFromAuditEvent } from './native-event.js';
 import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
+import { mayWrite, RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry, type ObjectWrite } from './write-event.js';
 
 export interface ScanLimits {
   /** Longer lines (or records of a JSON document) are skipped without being buffered whole. */
@@ -21,6 +22,8 @@ export const DEFAULT_LIMITS: ScanLimits = { maxLineBytes: 16 << 20, sampleRecord
 
 /** Where the reads found in an input go. */
 export type ReadSink = (read: SecretRead, recovered: boolean) => void;
+/** Where writes of Secrets and RBAC objects go, when asked for (write-event.ts). */
+export type WriteSink = (write: ObjectWrite) => void;
 
 export interface InputScanResult {
   summary: AuditInputSummary;
@@ -52,6 +55,7 @@ export class InputScan {
     private readonly sink: ReadSink,
     private readonly skips: SkipTally,
     private readonly limits: ScanLimits = DEFAULT_LIMITS,
+    private readonly writeSink?: WriteSink,
   ) {}
 
   push(chunk: Buffer): void {
@@ -115,7 +119,11 @@ export class InputScan {
           )
         : new LineScanner(
             { line: onRecord, huge },
-            { maxLineBytes: this.limits.maxLineBytes, sampleLines: this.limits.sampleRecords },
+            {
+              maxLineBytes: this.limits.maxLineBytes,
+              sampleLines: this.limits.sampleRecords,
+              ...(this.writeSink ? { extraNeedle: RBAC_NEEDLE } : {}),
+            },
           );
     this.scanner.push(head);
   }
@@ -123,7 +131,10 @@ export class InputScan {
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
     const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
     const sample = this.samples < this.limits.sampleRecords;
-    if (!candidate && !sample && !last) return;
+    // Writes are never reads: they go to their own sink, and leave the read counts alone.
+    const write = this.writeSink !== undefined && mayWrite(buf, s, e);
+    const forReads = candidate || sample || last;
+    if (!forReads && !write) return;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
     // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
@@ -149,15 +160,19 @@ export class InputScan {
           if (candidate) this.skips.add(this.path, line, item.reason);
           break;
         case 'gke': {
-          this.formats.add('gke');
+          if (forReads) this.formats.add('gke');
           const read = candidate ? readFromGkeEntry(item.entry) : null;
           if (read) this.sink(read, false);
+          const written = write ? writeFromGkeEntry(item.entry) : null;
+          if (written) this.writeSink!(written);
           break;
         }
         case 'event': {
-          this.formats.add(item.format);
+          if (forReads) this.formats.add(item.format);
           const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
           if (read) this.sink(read, item.recovered);
+          const written = write ? writeFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
+          if (written) this.writeSink!(written);
           break;
         }
         case 'unknown':
