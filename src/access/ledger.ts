@@ -233,9 +233,7 @@ function timelineRead(r: SecretRead): TimelineRead {
 }
 
 /** What a timeline entry says of any request, read or write: when, who, the response code, from where. */
-export function timelineFacts(
-  r: Omit<SecretRead, 'verb' | 'scope'>,
-): Omit<TimelineRead, 'verb' | 'scope' | 'outcome'> {
+export function timelineFacts(r: Omit<SecretRead, 'verb' | 'scope'>): Omit<TimelineRead, 'verb' | 'scope' | 'outcome'> {
   return {
     time: r.time === null ? null : new Date(r.time).toISOString(),
     subject: subjectLabel(r.user, r.impersonatedUser),

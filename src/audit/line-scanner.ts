@@ -5,8 +5,8 @@ export interface LineHandler {
   /**
    * A line [start, end) of buf, without its newline. Called for lines that may contain
    * NEEDLE (`hit`: it does not start before this index), for lines holding `extraNeedle` and for the
-   * first `sampleLines` non-empty lines (`hit` -1 when they lack NEEDLE). `last` is true for a final line with no newline after it,
-   * which is always handed on: it may be a line still being written.
+   * first `sampleLines` non-empty lines (`hit` -1 when they lack NEEDLE). `last` is true for a final line
+   * with no newline after it, which is always handed on: it may be a line still being written.
    * buf is only valid during the call.
    */
   line(buf: Buffer, start: number, end: number, hit: number, lineNo: number, last: boolean): void;

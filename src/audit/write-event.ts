@@ -87,7 +87,9 @@ export function writeFromAuditEvent(
   const resource = writtenResource(ref['resource'], nonEmpty(ref['apiGroup']));
   if (resource === null) return null;
   // The read parser takes the same event, posing as a get of Secrets, for the facts every request shares.
-  const facts = requestFacts(readFromAuditEvent({ ...event, verb: 'get', objectRef: { resource: 'secrets' } }, format, fallbackTime));
+  const facts = requestFacts(
+    readFromAuditEvent({ ...event, verb: 'get', objectRef: { resource: 'secrets' } }, format, fallbackTime),
+  );
   if (!facts) return null;
   return { ...facts, verb, resource, namespace: nonEmpty(ref['namespace']), name: nonEmpty(ref['name']) };
 }
@@ -108,7 +110,10 @@ export function writeFromGkeEntry(entry: JsonObject): ObjectWrite | null {
   const verb = method[method.length - 1];
   if (resource === null || !isWriteVerb(verb)) return null;
   const facts = requestFacts(
-    readFromGkeEntry({ ...entry, protoPayload: { ...proto, methodName: 'io.k8s.core.v1.secrets.get', resourceName: '' } }),
+    readFromGkeEntry({
+      ...entry,
+      protoPayload: { ...proto, methodName: 'io.k8s.core.v1.secrets.get', resourceName: '' },
+    }),
   );
   if (!facts) return null;
   const path = (asString(proto['resourceName']) ?? '').split('/');

@@ -4,7 +4,12 @@ import { describeSecret } from './exposure-view.js';
 import type { AccessSubject, Verdict } from '../access/join.js';
 import type { ManagerKind } from '../consumers/owner.js';
 import type { SecretSummary } from '../exposure/types.js';
-import { isChange, type IncidentConsumer, type IncidentReport, type IncidentTimelineEntry } from '../investigate/report.js';
+import {
+  isChange,
+  type IncidentConsumer,
+  type IncidentReport,
+  type IncidentTimelineEntry,
+} from '../investigate/report.js';
 import { changeOutcome, changeVerb } from '../output/incident-timeline.js';
 import { incidentMarkdown } from '../output/incident-markdown.js';
 import type { WhoCanRow } from '../whocan/report.js';

@@ -29,7 +29,7 @@ function fence(lang: string, body: string): string {
   return `${ticks}${lang}\n${safeText(body).replace(/\n$/, '')}\n${ticks}\n`;
 }
 
-/** Reads per hour (per day past 3 days; at most 48 bars), denied apart, as a Mermaid xychart-beta. Changes are no reads. */
+/** Reads per hour (per day past 3 days; at most 48 bars), denied apart, as a Mermaid xychart-beta (changes left out). */
 export function readsChart(timeline: readonly IncidentTimelineEntry[], title: string): string | null {
   const times = timeline
     .filter((t) => t.time !== null && !isChange(t))

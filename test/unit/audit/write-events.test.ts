@@ -87,14 +87,21 @@ describe('audit engine: writes of Secrets and RBAC objects', () => {
       verb: 'delete',
       user: { username: 'arn:aws:sts::1:assumed-role/Admin/erin', groups: ['system:authenticated'] },
       sourceIPs: ['52.0.0.9'],
-      objectRef: { resource: 'rolebindings', namespace: 'shop', name: 'readers', apiGroup: 'rbac.authorization.k8s.io' },
+      objectRef: {
+        resource: 'rolebindings',
+        namespace: 'shop',
+        name: 'readers',
+        apiGroup: 'rbac.authorization.k8s.io',
+      },
       responseStatus: { code: 200 },
       requestReceivedTimestamp: '2025-06-02T08:00:00.000000Z',
     };
     const eks = JSON.stringify({ timestamp: 1748851200000, message: JSON.stringify(native) });
     const aks = JSON.stringify({
       category: 'kube-audit',
-      properties: { log: JSON.stringify({ ...native, auditID: 'a0000000-0000-4000-8000-000000000002', verb: 'create' }) },
+      properties: {
+        log: JSON.stringify({ ...native, auditID: 'a0000000-0000-4000-8000-000000000002', verb: 'create' }),
+      },
     });
     const gke = (method: string, resourceName: string, id: string) =>
       JSON.stringify({
@@ -112,7 +119,11 @@ describe('audit engine: writes of Secrets and RBAC objects', () => {
     const lines = [
       eks,
       aks,
-      gke('io.k8s.authorization.rbac.v1.clusterrolebindings.create', 'rbac.authorization.k8s.io/v1/clusterrolebindings/x', 'g1'),
+      gke(
+        'io.k8s.authorization.rbac.v1.clusterrolebindings.create',
+        'rbac.authorization.k8s.io/v1/clusterrolebindings/x',
+        'g1',
+      ),
       gke('io.k8s.core.v1.secrets.update', 'core/v1/namespaces/shop/secrets/db', 'g2'),
       gke('io.k8s.core.v1.secrets.get', 'core/v1/namespaces/shop/secrets/db', 'g3'),
     ];

@@ -391,19 +391,33 @@ describe('investigate: changes of the Secret and of the RBAC that grants it', ()
         event({ auditID: 'r1', user: { username: 'alice' }, requestReceivedTimestamp: at(0) }),
         write({ auditID: 'w1', verb: 'patch', requestReceivedTimestamp: at(1) }, 'secrets', SECRET),
         write(
-          { auditID: 'w2', user: { username: 'mallory' }, responseStatus: { code: 403 }, requestReceivedTimestamp: at(2) },
+          {
+            auditID: 'w2',
+            user: { username: 'mallory' },
+            responseStatus: { code: 403 },
+            requestReceivedTimestamp: at(2),
+          },
           'secrets',
           SECRET,
         ),
         write({ auditID: 'w3', verb: 'delete', requestReceivedTimestamp: at(3) }, 'rolebindings', 'old-readers'),
         // a create: its RequestReceived stage has no name yet, its ResponseComplete stage has
-        write({ auditID: 'w4', verb: 'create', stage: 'RequestReceived', requestReceivedTimestamp: at(4) }, 'rolebindings', null),
+        write(
+          { auditID: 'w4', verb: 'create', stage: 'RequestReceived', requestReceivedTimestamp: at(4) },
+          'rolebindings',
+          null,
+        ),
         write(
           { auditID: 'w4', verb: 'create', responseStatus: { code: 201 }, requestReceivedTimestamp: at(4) },
           'rolebindings',
           'readers',
         ),
-        write({ auditID: 'w5', verb: 'create', requestReceivedTimestamp: at(5) }, 'clusterrolebindings', 'frank-imp', null),
+        write(
+          { auditID: 'w5', verb: 'create', requestReceivedTimestamp: at(5) },
+          'clusterrolebindings',
+          'frank-imp',
+          null,
+        ),
         write({ auditID: 'w6', verb: 'delete', requestReceivedTimestamp: at(6) }, 'clusterrolebindings', 'gone', null),
         write({ auditID: 'w7', requestReceivedTimestamp: at(7) }, 'clusterrolebindings', 'unrelated', null),
         write({ auditID: 'w8', verb: 'patch', requestReceivedTimestamp: at(8) }, 'clusterroles', 'reader', null),
