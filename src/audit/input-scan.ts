@@ -9,7 +9,8 @@ import { unwrapRecord } from './unwrap-record.js';
 import { readFromAuditEvent } from './native-event.js';
 import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
-import { mayWrite, RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry, type ObjectWrite } from './write-event.js';
+import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
+import type { WriteRequests } from './write-requests.js';
 
 export interface ScanLimits {
   /** Longer lines (or records of a JSON document) are skipped without being buffered whole. */
@@ -22,8 +23,6 @@ export const DEFAULT_LIMITS: ScanLimits = { maxLineBytes: 16 << 20, sampleRecord
 
 /** Where the reads found in an input go. */
 export type ReadSink = (read: SecretRead, recovered: boolean) => void;
-/** Where writes of Secrets and RBAC objects go, when asked for (write-event.ts). */
-export type WriteSink = (write: ObjectWrite) => void;
 
 export interface InputScanResult {
   summary: AuditInputSummary;
@@ -55,7 +54,8 @@ export class InputScan {
     private readonly sink: ReadSink,
     private readonly skips: SkipTally,
     private readonly limits: ScanLimits = DEFAULT_LIMITS,
-    private readonly writeSink?: WriteSink,
+    /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
+    private readonly writes?: WriteRequests,
   ) {}
 
   push(chunk: Buffer): void {
@@ -122,7 +122,7 @@ export class InputScan {
             {
               maxLineBytes: this.limits.maxLineBytes,
               sampleLines: this.limits.sampleRecords,
-              ...(this.writeSink ? { extraNeedle: RBAC_NEEDLE } : {}),
+              ...(this.writes ? { extraNeedle: RBAC_NEEDLE } : {}),
             },
           );
     this.scanner.push(head);
@@ -132,7 +132,7 @@ export class InputScan {
     const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
     const sample = this.samples < this.limits.sampleRecords;
     // Writes are never reads: they go to their own sink, and leave the read counts alone.
-    const write = this.writeSink !== undefined && mayWrite(buf, s, e);
+    const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
     const forReads = candidate || sample || last;
     if (!forReads && !write) return;
     if (sample) this.samples++;
@@ -164,7 +164,7 @@ export class InputScan {
           const read = candidate ? readFromGkeEntry(item.entry) : null;
           if (read) this.sink(read, false);
           const written = write ? writeFromGkeEntry(item.entry) : null;
-          if (written) this.writeSink!(written);
+          if (written) this.writes!.add(written);
           break;
         }
         case 'event': {
@@ -172,7 +172,7 @@ export class InputScan {
           const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
           if (read) this.sink(read, item.recovered);
           const written = write ? writeFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
-          if (written) this.writeSink!(written);
+          if (written) this.writes!.add(written);
           break;
         }
         case 'unknown':

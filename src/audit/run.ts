@@ -70,12 +70,11 @@ export async function runAudit(
     if (matchesQuery(read, query)) counter.add(read, recovered);
   };
   const writes = options.onWrite ? new WriteRequests(query, options.onWrite) : undefined;
-  const writeSink = writes ? (w: ObjectWrite) => writes.add(w) : undefined;
   const results: InputScanResult[] = [];
   const warnings: string[] = [];
 
   for await (const input of inputs) {
-    const scan = new InputScan(input.path, sink, skips, limits, writeSink);
+    const scan = new InputScan(input.path, sink, skips, limits, writes);
     let bytes = 0;
     let readError: InputReadFailure | null = null;
     try {

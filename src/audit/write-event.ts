@@ -32,18 +32,27 @@ export interface ObjectWrite extends Omit<SecretRead, 'verb' | 'scope'> {
 export const RBAC_NEEDLE = Buffer.from('rbac.authorization');
 const GKE_RBAC_METHOD = Buffer.from('.authorization.rbac.v1.');
 const WRITE_VERB_BYTES = WRITE_VERBS.map((v) => Buffer.from(v));
+const DELETECOLLECTION = Buffer.from('deletecollection');
 
 export function isWriteVerb(verb: unknown): verb is WriteVerb {
   return (WRITE_VERBS as readonly unknown[]).includes(verb);
 }
 
-/** Could the record in buf[start, end) be a write of a Secret or of an RBAC object? A superset test on bytes. */
-export function mayWrite(buf: Buffer, start: number, end: number): boolean {
+/**
+ * Could the record in buf[start, end) be a write of a Secret or of an RBAC object? A superset test on bytes.
+ * With `secretName`, Secret writes must mention it (objectRef.name, the URI, a GKE resourceName) or be a
+ * deletecollection: writes of other Secrets, common (Helm, cert-manager), are then never parsed.
+ */
+export function mayWrite(buf: Buffer, start: number, end: number, secretName: Uint8Array | null = null): boolean {
   const line = buf.subarray(start, end);
   if (line.indexOf(RBAC_NEEDLE) !== -1) return hasVerb(line, WRITE_VERB_BYTES) || hasGkeRbacWrite(line);
   for (let at = line.indexOf(NEEDLE); at !== -1; at = line.indexOf(NEEDLE, at + NEEDLE.length)) {
-    if (isGkeMethod(line, at, line.length, WRITE_VERB_BYTES)) return true;
-    if (isResourceValue(line, at, 0, line.length)) return hasVerb(line, WRITE_VERB_BYTES);
+    const secretWrite =
+      isGkeMethod(line, at, line.length, WRITE_VERB_BYTES) ||
+      (isResourceValue(line, at, 0, line.length) && hasVerb(line, WRITE_VERB_BYTES));
+    if (secretWrite)
+      return secretName === null || line.indexOf(secretName) !== -1 || line.indexOf(DELETECOLLECTION) !== -1;
+    if (isResourceValue(line, at, 0, line.length)) return false;
   }
   return false;
 }

@@ -1,6 +1,6 @@
 // Each write request once, its stages merged, if it touches what the query asks about.
 import type { ResolvedQuery } from './query.js';
-import type { ObjectWrite } from './write-event.js';
+import { mayWrite, type ObjectWrite } from './write-event.js';
 
 /**
  * Does a write reach the query's Secret, or RBAC that may grant it? The Secret itself (by
@@ -30,11 +30,19 @@ const FINAL_STAGE = 2;
 export class WriteRequests {
   private readonly pending = new Map<string, ObjectWrite>();
   private readonly done = new Set<string>();
+  private readonly secretName: Buffer | null;
 
   constructor(
     private readonly query: ResolvedQuery,
     private readonly emit: (write: ObjectWrite) => void,
-  ) {}
+  ) {
+    this.secretName = query.name === null ? null : Buffer.from(query.name);
+  }
+
+  /** The byte test for the records worth parsing for this query (write-event.ts mayWrite). */
+  mayWrite(buf: Buffer, start: number, end: number): boolean {
+    return mayWrite(buf, start, end, this.secretName);
+  }
 
   add(w: ObjectWrite): void {
     if (w.auditID === null) {

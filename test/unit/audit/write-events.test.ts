@@ -152,5 +152,13 @@ describe('audit engine: writes of Secrets and RBAC objects', () => {
     }
     const named = line('{"verb":"update","objectRef":{"resource":"configmaps","name":"app-secrets"}}');
     expect(mayWrite(named, 0, named.length)).toBe(false);
+    // asked about one Secret: writes of others are not parsed; a deletecollection of its namespace is
+    const db = Buffer.from('db');
+    const other = line('{"verb":"update","objectRef":{"resource":"secrets","name":"helm-release"}}');
+    const ours = line('{"verb":"update","objectRef":{"resource":"secrets","name":"db"}}');
+    const all = line('{"verb":"deletecollection","objectRef":{"resource":"secrets","namespace":"shop"}}');
+    const gke = line('{"methodName":"io.k8s.core.v1.secrets.patch","resourceName":"core/v1/namespaces/s/secrets/db"}');
+    expect([other, ours, all, gke].map((l) => mayWrite(l, 0, l.length, db))).toEqual([false, true, true, true]);
+    expect(mayWrite(rbac('delete'), 0, rbac('delete').length, db)).toBe(true);
   });
 });
