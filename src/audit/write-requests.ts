@@ -4,7 +4,7 @@ import { mayWrite, type ObjectWrite } from './write-event.js';
 
 /**
  * Does a write reach the query's Secret, or RBAC that may grant it? The Secret itself (by
- * name; a deletecollection of its namespace too), Roles and RoleBindings of its namespace,
+ * name; a deletecollection of its namespace too; never a write that does not name it), Roles and RoleBindings of its namespace,
  * and every ClusterRole and ClusterRoleBinding (callers narrow those: which ones grant the
  * Secret is RBAC's question, not the log's). The time window applies as to reads.
  */
@@ -16,7 +16,8 @@ export function matchesWrite(w: ObjectWrite, q: ResolvedQuery): boolean {
   }
   const clusterScoped = w.resource === 'clusterroles' || w.resource === 'clusterrolebindings';
   if (!clusterScoped && q.namespace !== null && w.namespace !== q.namespace) return false;
-  if (w.resource === 'secrets' && q.name !== null && w.name !== null && w.name !== q.name) return false;
+  // Without a name, only a deletecollection is known to reach it (a create's name may be missing: generateName).
+  if (w.resource === 'secrets' && q.name !== null && w.name !== q.name && w.verb !== 'deletecollection') return false;
   return true;
 }
 

@@ -76,6 +76,29 @@ describe('audit engine: writes of Secrets and RBAC objects', () => {
     expect(none).toEqual([]);
   });
 
+  it('a create that does not name the Secret (generateName, or another one) is not taken for it', async () => {
+    const stage = (stage: string, name?: string) =>
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        auditID: '0db00000-0000-4000-8000-000000000001', // holds the bytes "db"
+        stage,
+        verb: 'create',
+        requestURI: '/api/v1/namespaces/shop/secrets',
+        user: { username: 'helm' },
+        objectRef: { resource: 'secrets', namespace: 'shop', ...(name ? { name } : {}) },
+        ...(stage === 'ResponseComplete' ? { responseStatus: { code: 201 } } : {}),
+      });
+    for (const log of [
+      `${stage('RequestReceived')}\n${stage('ResponseComplete', 'other')}\n`,
+      `${stage('RequestReceived')}\n${stage('ResponseComplete')}\n`, // generateName: no stage names it
+    ])
+      expect(await writesOf([memoryInput('helm.log', log)], { namespace: 'shop', name: 'db' })).toEqual([]);
+    const mine = `${stage('RequestReceived')}\n${stage('ResponseComplete', 'db')}\n`;
+    const found = await writesOf([memoryInput('mine.log', mine)], { namespace: 'shop', name: 'db' });
+    expect(found.map((w) => [w.verb, w.name, w.code])).toEqual([['create', 'db', 201]]);
+  });
+
   it('EKS, AKS and GKE records, and a record split across chunks', async () => {
     const native = {
       kind: 'Event',
