@@ -138,7 +138,7 @@ class ActivityBuilder {
   }
 }
 
-function podOf(r: SecretRead): string {
+function podOf(r: Pick<SecretRead, 'user' | 'pod'>): string {
   const ns = serviceAccountNamespace(r.user);
   return ns === null ? r.pod! : `${ns}/${r.pod}`;
 }
@@ -209,8 +209,7 @@ export class AccessLedger {
 
   /** Requests in time order (those without a time last, in log order). */
   timeline(): TimelineRead[] {
-    const at = (t: TimelineRead): number => (t.time === null ? Number.POSITIVE_INFINITY : Date.parse(t.time));
-    return [...this.events].sort((a, b) => at(a) - at(b));
+    return inTimeOrder(this.events);
   }
 
   private builder(map: Map<string, ActivityBuilder>, identity: Identity): ActivityBuilder {
@@ -221,13 +220,23 @@ export class AccessLedger {
   }
 }
 
+/** Entries in time order (those without a time last, in the order given). */
+export function inTimeOrder<T extends { time: string | null }>(entries: readonly T[]): T[] {
+  const at = (t: T): number => (t.time === null ? Number.POSITIVE_INFINITY : Date.parse(t.time));
+  return [...entries].sort((a, b) => at(a) - at(b));
+}
+
 function timelineRead(r: SecretRead): TimelineRead {
+  const { time, subject, ...rest } = timelineFacts(r);
+  const outcome = r.denied ? 'denied' : r.code !== null && r.code >= 400 ? 'failed' : 'read';
+  return { time, subject, verb: r.verb, scope: r.scope, outcome, ...rest };
+}
+
+/** What a timeline entry says of any request, read or write: when, who, the response code, from where. */
+export function timelineFacts(r: Omit<SecretRead, 'verb' | 'scope'>): Omit<TimelineRead, 'verb' | 'scope' | 'outcome'> {
   return {
     time: r.time === null ? null : new Date(r.time).toISOString(),
     subject: subjectLabel(r.user, r.impersonatedUser),
-    verb: r.verb,
-    scope: r.scope,
-    outcome: r.denied ? 'denied' : r.code !== null && r.code >= 400 ? 'failed' : 'read',
     code: r.code,
     sourceIP: r.sourceIPs[0] ?? null,
     userAgent: r.userAgent,

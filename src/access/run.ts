@@ -1,7 +1,7 @@
 // Could read (who-can), mounted where (exposure) and did read (audit), gathered at
 // once: the cluster reads run while the logs are scanned. Through the functions it is
 // given; no I/O of its own.
-import type { AuditReport, SecretRead } from '../audit/run.js';
+import type { AuditReport, ObjectWrite, SecretRead } from '../audit/run.js';
 import type { ExposureReport } from '../exposure/report.js';
 import type { WhoCanResult } from '../whocan/run.js';
 import { joinAccess, type AccessSubject, type ExpectedReaders } from './join.js';
@@ -12,8 +12,13 @@ export interface AccessDeps {
   whoCan(): Promise<WhoCanResult>;
   /** Consumers of the Secret; undefined when not asked for. */
   exposure?: () => Promise<ExposureReport>;
-  /** Scans the audit logs for this Secret, handing on each request once; absent without --log. */
-  audit?: (onRequest: (read: SecretRead) => void) => Promise<AuditReport>;
+  /**
+   * Scans the audit logs for this Secret, handing on each request once; absent without --log.
+   * With onWrite, also each write of the Secret and of RBAC objects (for the timeline).
+   */
+  audit?: (onRequest: (read: SecretRead) => void, onWrite?: (write: ObjectWrite) => void) => Promise<AuditReport>;
+  /** Collect writes of the Secret and of RBAC objects too (investigate's timeline). */
+  writes?: boolean;
   timelineLimit?: number;
 }
 
@@ -22,18 +27,35 @@ export interface Access {
   exposure: ExposureReport | undefined;
   audit: AuditReport | undefined;
   ledger: AccessLedger;
+  /** Writes of the Secret and of RBAC objects in the window (empty unless asked for). */
+  writes: WriteLog;
   subjects: AccessSubject[];
+}
+
+/** The writes the scan handed on, in log order, up to a limit (the rest only counted). */
+export class WriteLog {
+  readonly writes: ObjectWrite[] = [];
+  dropped = 0;
+
+  constructor(private readonly limit = 10_000) {}
+
+  add(write: ObjectWrite): void {
+    if (this.writes.length < this.limit) this.writes.push(write);
+    else this.dropped++;
+  }
 }
 
 export async function gatherAccess(deps: AccessDeps): Promise<Access> {
   const ledger = new AccessLedger(deps.timelineLimit);
+  const writes = new WriteLog(deps.timelineLimit);
+  const onWrite = deps.writes ? (write: ObjectWrite) => writes.add(write) : undefined;
   const [whoCan, exposure, audit] = await Promise.all([
     deps.whoCan(),
     deps.exposure?.(),
-    deps.audit?.((read) => ledger.add(read)),
+    deps.audit?.((read) => ledger.add(read), onWrite),
   ]);
   const expected = expectedReaders(whoCan, exposure);
-  return { whoCan, exposure, audit, ledger, subjects: joinAccess({ rows: whoCan.rows, ledger, expected }) };
+  return { whoCan, exposure, audit, ledger, writes, subjects: joinAccess({ rows: whoCan.rows, ledger, expected }) };
 }
 
 /** The consumers' ServiceAccounts and the nodes that run them (from exposure, else who-can's own consumer scan). */

@@ -9,6 +9,8 @@ import { unwrapRecord } from './unwrap-record.js';
 import { readFromAuditEvent } from './native-event.js';
 import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
+import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
+import type { WriteRequests } from './write-requests.js';
 
 export interface ScanLimits {
   /** Longer lines (or records of a JSON document) are skipped without being buffered whole. */
@@ -52,6 +54,8 @@ export class InputScan {
     private readonly sink: ReadSink,
     private readonly skips: SkipTally,
     private readonly limits: ScanLimits = DEFAULT_LIMITS,
+    /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
+    private readonly writes?: WriteRequests,
   ) {}
 
   push(chunk: Buffer): void {
@@ -115,7 +119,11 @@ export class InputScan {
           )
         : new LineScanner(
             { line: onRecord, huge },
-            { maxLineBytes: this.limits.maxLineBytes, sampleLines: this.limits.sampleRecords },
+            {
+              maxLineBytes: this.limits.maxLineBytes,
+              sampleLines: this.limits.sampleRecords,
+              ...(this.writes ? { extraNeedle: RBAC_NEEDLE } : {}),
+            },
           );
     this.scanner.push(head);
   }
@@ -123,7 +131,10 @@ export class InputScan {
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
     const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
     const sample = this.samples < this.limits.sampleRecords;
-    if (!candidate && !sample && !last) return;
+    // Writes are never reads: they go to their own sink, and leave the read counts alone.
+    const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
+    const forReads = candidate || sample || last;
+    if (!forReads && !write) return;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
     // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
@@ -149,15 +160,19 @@ export class InputScan {
           if (candidate) this.skips.add(this.path, line, item.reason);
           break;
         case 'gke': {
-          this.formats.add('gke');
+          if (forReads) this.formats.add('gke');
           const read = candidate ? readFromGkeEntry(item.entry) : null;
           if (read) this.sink(read, false);
+          const written = write ? writeFromGkeEntry(item.entry) : null;
+          if (written) this.writes!.add(written);
           break;
         }
         case 'event': {
-          this.formats.add(item.format);
+          if (forReads) this.formats.add(item.format);
           const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
           if (read) this.sink(read, item.recovered);
+          const written = write ? writeFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
+          if (written) this.writes!.add(written);
           break;
         }
         case 'unknown':

@@ -4,9 +4,9 @@ import { CR, NEWLINE } from './bytes.js';
 export interface LineHandler {
   /**
    * A line [start, end) of buf, without its newline. Called for lines that may contain
-   * NEEDLE (`hit`: it does not start before this index) and for the first `sampleLines` non-empty lines
-   * (`hit` -1 when they lack it). `last` is true for a final line with no newline after it,
-   * which is always handed on: it may be a line still being written.
+   * NEEDLE (`hit`: it does not start before this index), for lines holding `extraNeedle` and for the
+   * first `sampleLines` non-empty lines (`hit` -1 when they lack NEEDLE). `last` is true for a final line
+   * with no newline after it, which is always handed on: it may be a line still being written.
    * buf is only valid during the call.
    */
   line(buf: Buffer, start: number, end: number, hit: number, lineNo: number, last: boolean): void;
@@ -17,6 +17,8 @@ export interface LineHandler {
 export interface LineScannerOptions {
   maxLineBytes: number;
   sampleLines: number;
+  /** A second pattern whose lines are handed on too (write-event.ts: RBAC writes); none by default. */
+  extraNeedle?: Buffer;
 }
 
 /**
@@ -86,27 +88,31 @@ export class LineScanner {
   /** Lines in buf[from, to), where to is just past a newline. */
   private scan(buf: Buffer, from: number, to: number): void {
     let hit = buf.indexOf(SCAN_NEEDLE, from);
+    const extraNeedle = this.options.extraNeedle;
+    let extra = extraNeedle ? buf.indexOf(extraNeedle, from) : -1;
     let s = from;
     while (s < to) {
       const nl = buf.indexOf(NEWLINE, s);
       const e = nl === -1 || nl >= to ? to : nl;
+      const extraHit = extra !== -1 && extra < e;
+      if (extraHit) extra = buf.indexOf(extraNeedle!, e + 1);
       if (hit !== -1 && hit < e) {
         this.consider(buf, s, e, Math.max(s, hit - SCAN_NEEDLE_OFFSET), false);
         hit = buf.indexOf(SCAN_NEEDLE, e + 1);
       } else {
-        this.consider(buf, s, e, -1, false);
+        this.consider(buf, s, e, -1, false, extraHit);
       }
       s = e + 1;
     }
   }
 
-  private consider(buf: Buffer, s: number, e: number, hit: number, last: boolean): void {
+  private consider(buf: Buffer, s: number, e: number, hit: number, last: boolean, extraHit = false): void {
     const lineNo = ++this.lineNo;
     const len = e - s;
     if (len === 0 || (len === 1 && buf[s] === CR)) return;
     this.nonEmpty++;
     if (len > this.options.maxLineBytes) this.handler.huge(lineNo);
-    else if (hit !== -1 || last || this.nonEmpty <= this.options.sampleLines)
+    else if (hit !== -1 || extraHit || last || this.nonEmpty <= this.options.sampleLines)
       this.handler.line(buf, s, e, hit, lineNo, last);
   }
 
@@ -130,6 +136,7 @@ export class LineScanner {
     this.carry = [];
     this.carryBytes = 0;
     const hit = line.indexOf(SCAN_NEEDLE);
-    this.consider(line, 0, line.length, hit === -1 ? -1 : Math.max(0, hit - SCAN_NEEDLE_OFFSET), last);
+    const extraHit = this.options.extraNeedle !== undefined && line.indexOf(this.options.extraNeedle) !== -1;
+    this.consider(line, 0, line.length, hit === -1 ? -1 : Math.max(0, hit - SCAN_NEEDLE_OFFSET), last, extraHit);
   }
 }

@@ -41,7 +41,7 @@ const VERB = Buffer.from('verb');
 const READ_VERB_BYTES = [Buffer.from('get'), Buffer.from('list'), Buffer.from('watch')];
 
 /** `secrets` at `at` is the value of a "resource" key: `"resource":"secrets"`, escaped or spaced. */
-function isResourceValue(buf: Uint8Array, at: number, start: number, end: number): boolean {
+export function isResourceValue(buf: Uint8Array, at: number, start: number, end: number): boolean {
   const after = at + NEEDLE.length;
   if (after >= end || (buf[after] !== QUOTE && buf[after] !== BACKSLASH)) return false;
   let i = skipNoiseBack(buf, at - 1, start);
@@ -50,11 +50,11 @@ function isResourceValue(buf: Uint8Array, at: number, start: number, end: number
   return endsWithAt(buf, i, start, RESOURCE);
 }
 
-/** `secrets` at `at` is inside a GKE method name such as `io.k8s.core.v1.secrets.watch"`. */
-function isGkeReadMethod(buf: Uint8Array, at: number, end: number): boolean {
+/** `secrets` at `at` is inside a GKE method name such as `io.k8s.core.v1.secrets.watch"`, of one of `verbs`. */
+export function isGkeMethod(buf: Uint8Array, at: number, end: number, verbs: readonly Uint8Array[]): boolean {
   const dot = at + NEEDLE.length;
   if (dot >= end || at === 0 || buf[dot] !== DOT || buf[at - 1] !== DOT) return false;
-  for (const verb of READ_VERB_BYTES) {
+  for (const verb of verbs) {
     const close = dot + 1 + verb.length;
     if (close < end && startsWithAt(buf, dot + 1, end, verb) && (buf[close] === QUOTE || buf[close] === BACKSLASH))
       return true;
@@ -62,14 +62,14 @@ function isGkeReadMethod(buf: Uint8Array, at: number, end: number): boolean {
   return false;
 }
 
-function startsWithAt(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+export function startsWithAt(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
   if (at + word.length > end) return false;
   for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
   return true;
 }
 
-/** Some `"verb"` key in the line has the value get, list or watch. */
-function hasReadVerb(line: Buffer): boolean {
+/** Some `"verb"` key in the line has one of these values (get, list or watch for reads). */
+export function hasVerb(line: Buffer, verbs: readonly Uint8Array[]): boolean {
   const end = line.length;
   for (let at = line.indexOf(VERB); at !== -1; at = line.indexOf(VERB, at + VERB.length)) {
     if (at === 0 || (line[at - 1] !== QUOTE && line[at - 1] !== BACKSLASH)) continue;
@@ -78,7 +78,7 @@ function hasReadVerb(line: Buffer): boolean {
     if (i >= end || line[i] !== COLON) continue;
     i++;
     while (i < end && (line[i] === QUOTE || line[i] === BACKSLASH || isSpace(line[i]!))) i++;
-    for (const verb of READ_VERB_BYTES) {
+    for (const verb of verbs) {
       const close = i + verb.length;
       if (close < end && startsWithAt(line, i, end, verb) && (line[close] === QUOTE || line[close] === BACKSLASH))
         return true;
@@ -101,8 +101,8 @@ export function mayReadSecret(buf: Buffer, start: number, end: number, from = st
     at !== -1;
     at = line.indexOf(NEEDLE, at + NEEDLE.length)
   ) {
-    if (isGkeReadMethod(line, at, line.length)) return true;
-    if (isResourceValue(line, at, 0, line.length)) return hasReadVerb(line);
+    if (isGkeMethod(line, at, line.length, READ_VERB_BYTES)) return true;
+    if (isResourceValue(line, at, 0, line.length)) return hasVerb(line, READ_VERB_BYTES);
   }
   return false;
 }

@@ -5,11 +5,14 @@ import { RequestCounter } from './request-counter.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
 import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
+import { WriteRequests } from './write-requests.js';
+import type { ObjectWrite } from './write-event.js';
 
 export type { AuditQuery } from './query.js';
 export { resolveQuery } from './query.js';
 export type * from './report-types.js';
 export type { SecretRead } from './secret-read.js';
+export type { ObjectWrite, WriteVerb, WrittenResource } from './write-event.js';
 export { GROUP_BY, READ_SCOPES, READ_VERBS } from './report-types.js';
 
 /** One input to read: a file, a decompressed .gz, or stdin. */
@@ -34,6 +37,12 @@ export interface AuditOptions extends AuditQuery {
   onProgress?: (progress: { path: string; bytes: number }) => void;
   /** Called once per request that matched the query, its stages merged (for joins that need every request). */
   onRequest?: (read: SecretRead) => void;
+  /**
+   * Called once per write (create, update, patch, delete, deletecollection) of the queried Secret,
+   * of Roles and RoleBindings of its namespace, and of any ClusterRole or ClusterRoleBinding, in
+   * the window. Writes are never counted as reads; without this option they are not even looked for.
+   */
+  onWrite?: (write: ObjectWrite) => void;
 }
 
 /**
@@ -60,11 +69,12 @@ export async function runAudit(
   const sink: ReadSink = (read, recovered) => {
     if (matchesQuery(read, query)) counter.add(read, recovered);
   };
+  const writes = options.onWrite ? new WriteRequests(query, options.onWrite) : undefined;
   const results: InputScanResult[] = [];
   const warnings: string[] = [];
 
   for await (const input of inputs) {
-    const scan = new InputScan(input.path, sink, skips, limits);
+    const scan = new InputScan(input.path, sink, skips, limits, writes);
     let bytes = 0;
     let readError: InputReadFailure | null = null;
     try {
@@ -84,6 +94,7 @@ export async function runAudit(
   }
 
   counter.finish();
+  writes?.finish();
   const totals = aggregator.totals;
   const inputsSummary = results.map((r) => r.summary);
   return {

@@ -14,6 +14,7 @@ import {
   type AuditInput,
   type AuditQuery,
   type AuditReport,
+  type ObjectWrite,
   type SecretRead,
 } from '../audit/run.js';
 import type { ExposureReport } from '../exposure/report.js';
@@ -64,9 +65,9 @@ export function accessWiring(
   const audit = options.audit;
   if (audit) {
     const query = { ...audit.query, name: secret.name, namespace: secret.namespace };
-    deps.audit = (onRequest: (read: SecretRead) => void) =>
+    deps.audit = (onRequest: (read: SecretRead) => void, onWrite?: (write: ObjectWrite) => void) =>
       withProgress(audit.io, audit.inputs.length, (onProgress) =>
-        runAudit(audit.inputs, { ...query, onRequest, onProgress }),
+        runAudit(audit.inputs, { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) }),
       ).catch(asLogError);
   }
   return { deps, snapshot: () => snapshot };
@@ -109,7 +110,7 @@ export async function investigateSecret(
     ...(inputs ? { audit: { inputs, query, io: options.io } } : {}),
   });
   const [access, history] = await Promise.all([
-    gatherAccess(wiring.deps),
+    gatherAccess({ ...wiring.deps, writes: true }),
     loadSecretHistory(kube, secret.namespace, secret.name),
   ]);
   const facts = access.audit ? auditFacts(access.audit, query, secret) : undefined;

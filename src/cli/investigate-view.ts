@@ -4,7 +4,13 @@ import { describeSecret } from './exposure-view.js';
 import type { AccessSubject, Verdict } from '../access/join.js';
 import type { ManagerKind } from '../consumers/owner.js';
 import type { SecretSummary } from '../exposure/types.js';
-import type { IncidentConsumer, IncidentReport, IncidentTimelineEntry } from '../investigate/report.js';
+import {
+  isChange,
+  type IncidentConsumer,
+  type IncidentReport,
+  type IncidentTimelineEntry,
+} from '../investigate/report.js';
+import { changeOutcome, changeVerb } from '../output/incident-timeline.js';
 import { incidentMarkdown } from '../output/incident-markdown.js';
 import type { WhoCanRow } from '../whocan/report.js';
 import { paint } from '../output/color.js';
@@ -66,12 +72,18 @@ const timelineColumns: Column<IncidentTimelineEntry>[] = [
   { header: 'subject', value: (t) => t.subject },
   {
     header: 'verb',
-    value: (t) => (t.scope === 'named' || t.scope === 'field-selected' ? t.verb : `${t.verb} (${t.scope})`),
+    value: (t) =>
+      isChange(t)
+        ? changeVerb(t)
+        : t.scope === 'named' || t.scope === 'field-selected'
+          ? t.verb
+          : `${t.verb} (${t.scope})`,
   },
   {
     header: 'outcome',
-    value: (t) => (t.code !== null && t.kind !== 'read' ? `${t.kind} (${t.code})` : t.kind),
-    color: (t) => (t.kind === 'denied' ? 'red' : undefined),
+    value: (t) =>
+      isChange(t) ? changeOutcome(t) : t.code !== null && t.kind !== 'read' ? `${t.kind} (${t.code})` : t.kind,
+    color: (t) => (t.outcome === 'denied' ? 'red' : isChange(t) ? 'yellow' : undefined),
   },
   { header: 'source ip', value: (t) => t.sourceIP ?? '' },
   { header: 'pod', value: (t) => t.pod ?? '' },
@@ -182,7 +194,7 @@ function incidentText(report: IncidentReport, table: { wide: boolean; noHeaders:
     const body =
       report.timeline.length > 0
         ? renderTable(timelineColumns, report.timeline, table)
-        : 'no reads or denials in the window\n';
+        : 'no reads, denials or changes in the window\n';
     section('TIMELINE', body);
     if (report.metadata.timelineDropped > 0)
       out.push(`(${report.metadata.timelineDropped} later requests not listed)\n`);

@@ -31,6 +31,10 @@ rules:
   # who read which Secret, when and from where; Metadata never logs values
   - level: Metadata
     resources: [{group: "", resources: [secrets]}]
+  # who changed the RBAC that grants them (the timeline's binding and role changes)
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+    resources: [{group: rbac.authorization.k8s.io, resources: [rolebindings, clusterrolebindings, roles, clusterroles]}]
   - level: None`;
 
 const QUARANTINE_LABEL = 'kubectl-secrets.dev/quarantine';

@@ -2,11 +2,12 @@
 // where × what to do now, from the gathered parts. Pure: the clock is passed in.
 import type { Access } from '../access/run.js';
 import type { AccessSubject } from '../access/join.js';
-import type { TimelineRead } from '../access/ledger.js';
+import { inTimeOrder, type TimelineRead } from '../access/ledger.js';
 import type { Consumer, SecretSummary } from '../exposure/types.js';
 import { LABEL_NAME, LABEL_STAGE, LABEL_VERSION } from '../rotate/constants.js';
 import type { Binding } from '../whocan/types.js';
 import { nextSteps, type NextStep } from './next-steps.js';
+import { changeEntries, type ChangeEntry } from './changes.js';
 
 /** What a Secret's metadata says about its history: never its data (PartialObjectMetadata). */
 export interface SecretHistory {
@@ -50,9 +51,14 @@ export interface IncidentConsumer {
   uses: string[];
 }
 
-export interface IncidentTimelineEntry extends TimelineRead {
+export interface ReadEntry extends TimelineRead {
   kind: 'read' | 'denied' | 'failed';
 }
+
+/** A read or denial of the Secret, or a change of the Secret or of RBAC that grants it (changes.ts). */
+export type IncidentTimelineEntry = ReadEntry | ChangeEntry;
+
+export const isChange = (t: IncidentTimelineEntry): t is ChangeEntry => 'object' in t;
 
 export interface IncidentReport {
   kind: 'IncidentReport';
@@ -65,7 +71,7 @@ export interface IncidentReport {
     logs: string[] | null;
     /** Control-plane subjects left out of `subjects` (see --include-system). */
     hiddenControlPlane: number;
-    /** Timeline entries left out once it reached its limit. */
+    /** Timeline entries left out once it reached its limit (of reads, and of changes). */
     timelineDropped: number;
   };
   summary: IncidentSummary;
@@ -97,10 +103,9 @@ export function incidentReport(input: IncidentInput): IncidentReport {
   const summary = summaryOf(input);
   const subjects = input.includeSystem ? access.subjects : access.subjects.filter((s) => !s.controlPlane);
   const consumers = (access.exposure?.items ?? []).filter((c) => c.role === 'consumes').map(consumerOf);
-  const timeline = access.ledger
-    .timeline()
-    .filter((t) => input.includeSystem || !t.controlPlane)
-    .map((t) => ({ ...t, kind: t.outcome }));
+  const reads: IncidentTimelineEntry[] = access.ledger.timeline().map((t) => ({ ...t, kind: t.outcome }));
+  const changes = changeEntries(access.writes.writes, access.whoCan.rows);
+  const timeline = inTimeOrder([...reads, ...changes]).filter((t) => input.includeSystem || !t.controlPlane);
   const warnings = [
     ...access.whoCan.metadata.warnings,
     ...(access.exposure?.metadata.warnings ?? []),
@@ -121,7 +126,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       window: input.window,
       logs: input.logs,
       hiddenControlPlane: access.subjects.length - subjects.length,
-      timelineDropped: access.ledger.timelineDropped,
+      timelineDropped: access.ledger.timelineDropped + access.writes.dropped,
     },
     summary,
     subjects,

@@ -1,6 +1,7 @@
 // -o markdown: the IncidentReport for a ticket, with two Mermaid pictures GitHub and
 // GitLab render: the access graph and reads over time. Pure.
-import type { IncidentReport, IncidentTimelineEntry } from '../investigate/report.js';
+import { isChange, type IncidentReport, type IncidentTimelineEntry } from '../investigate/report.js';
+import { changeOutcome, changeVerb } from './incident-timeline.js';
 import type { WhoCanRow } from '../whocan/report.js';
 import { whoCanGraph } from '../whocan/graph.js';
 import { renderMermaid } from './graph.js';
@@ -28,10 +29,10 @@ function fence(lang: string, body: string): string {
   return `${ticks}${lang}\n${safeText(body).replace(/\n$/, '')}\n${ticks}\n`;
 }
 
-/** Reads per hour (per day past 3 days; at most 48 bars), denied apart, as a Mermaid xychart-beta. */
+/** Reads per hour (per day past 3 days; at most 48 bars), denied apart, as a Mermaid xychart-beta (changes left out). */
 export function readsChart(timeline: readonly IncidentTimelineEntry[], title: string): string | null {
   const times = timeline
-    .filter((t) => t.time !== null)
+    .filter((t) => t.time !== null && !isChange(t))
     .map((t) => ({ at: Date.parse(t.time!), denied: t.kind === 'denied' }));
   if (times.length === 0) return null;
   const first = Math.min(...times.map((t) => t.at));
@@ -140,8 +141,8 @@ export function incidentMarkdown(
         report.timeline.map((t) => [
           t.time ?? '',
           t.subject,
-          t.scope === 'named' ? t.verb : `${t.verb} (${t.scope})`,
-          t.kind,
+          isChange(t) ? changeVerb(t) : t.scope === 'named' ? t.verb : `${t.verb} (${t.scope})`,
+          isChange(t) ? `**${changeOutcome(t)}**` : t.kind,
           t.sourceIP ?? '',
           t.pod ?? '',
           t.node ?? '',

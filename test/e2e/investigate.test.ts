@@ -1,8 +1,9 @@
 // investigate against the real API server and its own audit log: consumers on KWOK
 // nodes, people and ServiceAccounts with and without access, an impersonator, a
-// denied prober, a namespace-wide lister and a binding removed after a read. Every
-// request below goes through the API server as that identity; each subject's verdict
-// and counts are checked against the audit events the API server wrote.
+// denied prober, a namespace-wide lister and a binding removed after a read; then an
+// update of the Secret by an operator and a binding created. Every request below goes
+// through the API server as that identity; each subject's verdict and counts, and the
+// timeline's changes, are checked against the audit events the API server wrote.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 import {
@@ -105,6 +106,17 @@ roleRef: {apiGroup: ${rbac}, kind: Role, name: lister}
 subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('grace')}"}]
 ---
 apiVersion: ${rbac}/v1
+kind: Role
+metadata: {name: db-labeller}
+rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db], verbs: [patch]}]
+---
+apiVersion: ${rbac}/v1
+kind: RoleBinding
+metadata: {name: ops-labels}
+roleRef: {apiGroup: ${rbac}, kind: Role, name: db-labeller}
+subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('ops')}"}]
+---
+apiVersion: ${rbac}/v1
 kind: RoleBinding
 metadata: {name: carol-temporary}
 roleRef: {apiGroup: ${rbac}, kind: Role, name: db-reader}
@@ -139,7 +151,8 @@ subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('frank')}"}]
   );
   webPod = { name: pods[0].metadata.name, node: pods[0].spec.nodeName };
 
-  const [alice, carol, grace, mallory, frank, robot, web] = await Promise.all([
+  const [ops, alice, carol, grace, mallory, frank, robot, web] = await Promise.all([
+    asUser({ user: user('ops') }),
     asUser({ user: user('alice') }),
     asUser({ user: user('carol') }),
     asUser({ user: user('grace') }),
@@ -170,7 +183,30 @@ subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('frank')}"}]
   });
   // carol's access is removed after her read
   expect((await api('DELETE', `/apis/${rbac}/v1/namespaces/${ns}/rolebindings/carol-temporary`)).status).toBe(200);
+  // an operator changes the Secret (a label: no value in this test is ever sent twice)
+  const label = { metadata: { labels: { 'kubectl-secrets.test/checked': 'yes' } } };
+  const patched = await apiRequest(ops, 'PATCH', db, { body: label, contentType: 'application/merge-patch+json' });
+  expect(patched.status).toBe(200);
+  // and dave is given read access
+  const created = await api('POST', `/apis/${rbac}/v1/namespaces/${ns}/rolebindings`, {
+    body: {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'dave-reads' },
+      roleRef: { apiGroup: rbac, kind: 'Role', name: 'db-reader' },
+      subjects: [{ kind: 'User', apiGroup: rbac, name: user('dave') }],
+    },
+  });
+  expect(created.status).toBe(201);
   await waitFor(async () => ourEvents(await readAuditLog()).length >= 10, { what: '10 requests in the audit log' });
+  const logged = (events: AuditEvent[]) => ourChanges(events).map((e) => `${e.verb} ${e.objectRef?.name}`);
+  await waitFor(
+    async () => {
+      const changes = logged(await readAuditLog());
+      return ['delete carol-temporary', 'patch db', 'create dave-reads'].every((c) => changes.includes(c));
+    },
+    { what: 'the 3 changes in the audit log' },
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -183,12 +219,28 @@ function ourEvents(events: AuditEvent[]): AuditEvent[] {
   return events.filter(
     (e) =>
       e.stage === 'ResponseComplete' &&
+      ['get', 'list', 'watch'].includes(e.verb) &&
       e.objectRef?.resource === 'secrets' &&
       e.objectRef.namespace === ns &&
       (e.objectRef.name === 'db' || e.objectRef.name === undefined) &&
       (e.user.username.includes(ns) || (e.impersonatedUser?.username ?? '').includes(ns)),
   );
 }
+
+/** Writes of our Secret and of our namespace's bindings and roles since `started`, as the API server logged them. */
+function ourChanges(events: AuditEvent[]): AuditEvent[] {
+  return events.filter(
+    (e) =>
+      e.stage === 'ResponseComplete' &&
+      ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(e.verb) &&
+      e.objectRef?.namespace === ns &&
+      ((e.objectRef.resource === 'secrets' && e.objectRef.name === 'db') ||
+        ['rolebindings', 'roles'].includes(e.objectRef.resource ?? '')) &&
+      Date.parse((e as any).requestReceivedTimestamp) >= Date.parse(started),
+  );
+}
+
+const KIND: Record<string, string> = { secrets: 'Secret', rolebindings: 'RoleBinding', roles: 'Role' };
 
 /** What the audit log itself says each identity did: reads (not denied) and denials, impersonation counted for both. */
 function countsFromLog(events: AuditEvent[]): Map<string, { reads: number; denied: number }> {
@@ -229,6 +281,7 @@ describe('investigate on the local cluster', () => {
       [user('carol')]: 'not-authorised-now',
       [user('mallory')]: 'denied',
       [user('bob')]: 'unused',
+      [user('dave')]: 'unused',
       [`system:serviceaccount:${ns}:robot`]: 'authorised',
       [`system:serviceaccount:${ns}:idle`]: 'unused',
       [`system:serviceaccount:${ns}:web`]: 'expected',
@@ -279,7 +332,7 @@ describe('investigate on the local cluster', () => {
     ]);
 
     // the timeline holds every read and denial of ours, in order
-    const timeline = doc.timeline.filter((t: any) => t.subject.includes(ns));
+    const timeline = doc.timeline.filter((t: any) => t.subject.includes(ns) && !t.object);
     expect(timeline).toHaveLength(ourEvents(await readAuditLog()).length);
     expect(timeline.map((t: any) => t.time)).toEqual([...timeline.map((t: any) => t.time)].sort());
     expect(timeline.filter((t: any) => t.kind === 'denied').map((t: any) => t.subject)).toEqual([
@@ -300,6 +353,58 @@ describe('investigate on the local cluster', () => {
       `kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/3/name","value":"idle"},{"op":"remove","path":"/subjects/3"}]'`,
     );
     expect(doc.nextSteps.find((s: any) => s.kind === 'revoke')?.reason).toContain(user('carol'));
+  });
+
+  it('timeline: the Secret updated, a binding deleted after a read, one created; as the log has them', async () => {
+    const doc = JSON.parse((await investigate(['-o', 'json'])).stdout);
+    const order = (a: any, b: any) => a.time.localeCompare(b.time) || a.object.name.localeCompare(b.object.name);
+    // Cluster-scoped RBAC that other tests change at the same time may be listed too (on a path to every
+    // Secret, or deleted in the window): each of those must be in the log as well.
+    const events = await readAuditLog();
+    const clusterScoped = doc.timeline.filter((t: any) => t.object && t.object.namespace === null);
+    for (const t of clusterScoped)
+      expect(
+        events.some((e) => e.stage === 'ResponseComplete' && e.verb === t.verb && e.objectRef?.name === t.object.name),
+      ).toBe(true);
+    const changes = doc.timeline.filter((t: any) => t.object && t.object.namespace === ns).sort(order);
+    // (the scenario's own creates may fall in the window too: `started` is a second before the first read)
+    const fromLog = ourChanges(events).map((e) => ({
+      time: new Date((e as any).requestReceivedTimestamp).toISOString(),
+      subject: e.user.username,
+      verb: e.verb,
+      code: e.responseStatus?.code,
+      object: { kind: KIND[e.objectRef!.resource!], name: e.objectRef!.name },
+    }));
+    fromLog.sort(order);
+    expect(fromLog.map((c) => [c.verb, c.object.name])).toEqual(
+      expect.arrayContaining([
+        ['delete', 'carol-temporary'],
+        ['patch', 'db'],
+        ['create', 'dave-reads'],
+      ]),
+    );
+    expect(changes).toEqual(
+      fromLog.map((c) => expect.objectContaining({ ...c, object: expect.objectContaining(c.object), outcome: 'done' })),
+    );
+    const last = (name: string) => changes.filter((t: any) => t.object.name === name).at(-1);
+    expect(last('carol-temporary')).toMatchObject({ kind: 'binding-deleted', object: { grantsNow: false } });
+    expect(last('dave-reads')).toMatchObject({ kind: 'binding-created', object: { grantsNow: true } });
+    expect(last('db')).toMatchObject({ kind: 'secret-updated', subject: user('ops'), verb: 'patch', scope: 'named' });
+    expect(last('db').object.grantsNow).toBeUndefined();
+    expect(last('db').sourceIP).toEqual(expect.any(String));
+    // the whole timeline stays in time order
+    expect(doc.timeline.map((t: any) => t.time)).toEqual([...doc.timeline.map((t: any) => t.time)].sort());
+    // and every view shows the changes
+    const table = (await investigate([])).stdout;
+    expect(table).toMatch(new RegExp(`\\s${user('ops')}\\s+patch secret/db\\s+secret-updated\\s`));
+    expect(table).toMatch(/\sdelete rolebinding\/carol-temporary\s+binding-deleted\s/);
+    expect(table).toMatch(/\screate rolebinding\/dave-reads\s+binding-created\s/);
+    const wide = (await investigate(['-o', 'wide'])).stdout;
+    expect(wide).toMatch(/\screate rolebinding\/dave-reads\s+binding-created\s/);
+    const md = (await investigate(['-o', 'markdown'])).stdout;
+    expect(md).toMatch(new RegExp(`\\| ${user('ops')} \\| patch secret/db \\| \\*\\*secret-updated\\*\\* \\|`));
+    const yaml = (await investigate(['-o', 'yaml'])).stdout;
+    expect(yaml).toContain('kind: binding-deleted');
   });
 
   it('the suggested patch works: kubectl-style JSON Patch removes exactly bob, and SubjectAccessReview agrees', async () => {

@@ -366,3 +366,118 @@ describe('who-can --log (the same join)', () => {
     );
   });
 });
+
+describe('investigate: changes of the Secret and of the RBAC that grants it', () => {
+  let changes: string;
+  const write = (o: Record<string, unknown>, resource: string, name: string | null, ns: string | null = NS) =>
+    event({
+      verb: 'update',
+      requestURI: '/changed',
+      objectRef: {
+        resource,
+        ...(ns ? { namespace: ns } : {}),
+        ...(name ? { name } : {}),
+        ...(resource === 'secrets' ? {} : { apiGroup: 'rbac.authorization.k8s.io' }),
+      },
+      user: { username: 'ops' },
+      ...o,
+    });
+  beforeAll(() => {
+    const at = (m: number) => `2026-12-02T10:${String(m).padStart(2, '0')}:00Z`;
+    changes = join(mkdtempSync(join(tmpdir(), 'investigate-changes-')), 'audit.log');
+    writeFileSync(
+      changes,
+      [
+        event({ auditID: 'r1', user: { username: 'alice' }, requestReceivedTimestamp: at(0) }),
+        write({ auditID: 'w1', verb: 'patch', requestReceivedTimestamp: at(1) }, 'secrets', SECRET),
+        write(
+          {
+            auditID: 'w2',
+            user: { username: 'mallory' },
+            responseStatus: { code: 403 },
+            requestReceivedTimestamp: at(2),
+          },
+          'secrets',
+          SECRET,
+        ),
+        write({ auditID: 'w3', verb: 'delete', requestReceivedTimestamp: at(3) }, 'rolebindings', 'old-readers'),
+        // a create: its RequestReceived stage has no name yet, its ResponseComplete stage has
+        write(
+          { auditID: 'w4', verb: 'create', stage: 'RequestReceived', requestReceivedTimestamp: at(4) },
+          'rolebindings',
+          null,
+        ),
+        write(
+          { auditID: 'w4', verb: 'create', responseStatus: { code: 201 }, requestReceivedTimestamp: at(4) },
+          'rolebindings',
+          'readers',
+        ),
+        write(
+          { auditID: 'w5', verb: 'create', requestReceivedTimestamp: at(5) },
+          'clusterrolebindings',
+          'frank-imp',
+          null,
+        ),
+        write({ auditID: 'w6', verb: 'delete', requestReceivedTimestamp: at(6) }, 'clusterrolebindings', 'gone', null),
+        write({ auditID: 'w7', requestReceivedTimestamp: at(7) }, 'clusterrolebindings', 'unrelated', null),
+        write({ auditID: 'w8', verb: 'patch', requestReceivedTimestamp: at(8) }, 'clusterroles', 'reader', null),
+        write({ auditID: 'w9', requestReceivedTimestamp: at(9) }, 'rolebindings', 'elsewhere', 'other-ns'),
+        write({ auditID: 'w10', requestReceivedTimestamp: at(10) }, 'secrets', 'other-secret'),
+        write(
+          { auditID: 'w11', user: { username: 'system:kube-controller-manager' }, requestReceivedTimestamp: at(11) },
+          'secrets',
+          SECRET,
+        ),
+        '',
+      ].join('\n'),
+    );
+  });
+
+  const brief = (t: any) => [t.kind, t.subject, t.verb, t.object.kind, t.object.name, t.outcome, t.object.grantsNow];
+
+  it('-o json: each change once, in time order with the reads, with kind, actor, verb, code and object', async () => {
+    const r = await investigate('--log', changes, '-o', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.timeline.map((t: any) => t.kind)[0]).toBe('read');
+    expect(doc.timeline.filter((t: any) => t.object).map(brief)).toEqual([
+      ['secret-updated', 'ops', 'patch', 'Secret', SECRET, 'done', undefined],
+      ['secret-updated', 'mallory', 'update', 'Secret', SECRET, 'denied', undefined],
+      ['binding-deleted', 'ops', 'delete', 'RoleBinding', 'old-readers', 'done', false],
+      ['binding-created', 'ops', 'create', 'RoleBinding', 'readers', 'done', true],
+      ['binding-created', 'ops', 'create', 'ClusterRoleBinding', 'frank-imp', 'done', true],
+      ['binding-deleted', 'ops', 'delete', 'ClusterRoleBinding', 'gone', 'done', false],
+      ['role-updated', 'ops', 'patch', 'ClusterRole', 'reader', 'done', true],
+    ]);
+    expect(doc.timeline.find((t: any) => t.object?.name === 'readers')).toMatchObject({
+      time: '2026-12-02T10:04:00.000Z',
+      code: 201,
+      scope: 'named',
+      sourceIP: '10.1.2.3',
+      object: { kind: 'RoleBinding', namespace: NS, name: 'readers', grantsNow: true },
+    });
+    // changes are no reads: the counts are those of the one read
+    expect(doc.summary.didRead).toEqual({ subjects: 1, requests: 1, reads: 1, denied: 0 });
+    expect(doc.subjects.find((s: any) => s.name === 'mallory')).toBeUndefined();
+    // the control plane's write shows with --include-system only
+    const all = JSON.parse((await investigate('--log', changes, '-o', 'json', '--include-system')).stdout);
+    expect(all.timeline.filter((t: any) => t.object).map((t: any) => t.subject)).toContain(
+      'system:kube-controller-manager',
+    );
+  });
+
+  it('table, wide and markdown show them; the chart counts reads only', async () => {
+    const table = (await investigate('--log', changes)).stdout;
+    expect(table).toMatch(/\sops\s+delete rolebinding\/old-readers\s+binding-deleted\s/);
+    expect(table).toMatch(/\smallory\s+update secret\/db\s+secret-updated: denied \(403\)\s/);
+    expect(table).toMatch(/\sops\s+patch clusterrole\/reader\s+role-updated\s/);
+    const wide = (await investigate('--log', changes, '-o', 'wide')).stdout;
+    expect(wide).toMatch(/\sops\s+create clusterrolebinding\/frank-imp\s+binding-created\s.*kubectl\/v1\.37\.2/);
+    const md = (await investigate('--log', changes, '-o', 'markdown')).stdout;
+    expect(md).toContain('| 2026-12-02T10:03:00.000Z | ops | delete rolebinding/old-readers | **binding-deleted** |');
+    const chart = [...md.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1]!)[1]!;
+    expect(chart).toContain('bar [1]');
+    expect(chart).toContain('bar [0]');
+    expect(await parseMermaid(chart)).toBe('xychart');
+  });
+});
