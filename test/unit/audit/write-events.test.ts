@@ -8,7 +8,8 @@ import { mayWrite, WRITE_VERBS } from '../../../src/audit/write-event.js';
 import { mayReadSecret } from '../../../src/audit/prefilter.js';
 import { fixture, memoryInput } from './memory-input.js';
 
-const FIXTURE = 'writes-audit2rbac-falco.jsonl';
+// Apart from fixtures/audit: the tests that read that whole directory count its files.
+const FIXTURE = '../audit-writes/writes-audit2rbac-falco.jsonl';
 const RESOURCES = ['secrets', 'rolebindings', 'clusterrolebindings', 'roles', 'clusterroles'];
 
 async function writesOf(inputs: AuditInput[], query: AuditQuery = {}): Promise<ObjectWrite[]> {
