@@ -46,7 +46,7 @@ function deps(c: FakeCluster, events: string[], holder: string, run: Run): Rotat
       line: (s) => events.push(`line ${s}`),
       status: () => {},
       recorded: (step) => {
-        events.push(`recorded ${step.n} ${step.action}${'status' in step ? ` ${String(step.status)}` : ''}`);
+        events.push(`recorded ${step.n} ${step.action}`);
         if (step.n === run.crashAt) throw new Error(`crash after step ${step.n}`);
         if (step.n === run.stopAfter) signal = 'SIGINT';
       },
