@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  beginRollback,
-  isFinished,
-  newJournal,
-  nextStep,
-  parseJournal,
-  serializeJournal,
-  setConsumer,
-  stepDone,
-  stepFailed,
-  type Journal,
-} from '../../../src/rotate/journal.js';
+import { nextStep, parseJournal, serializeJournal, setConsumer, type Journal } from '../../../src/rotate/journal.js';
+import { isFinished, newJournal, transition, type JournalEvent } from '../../../src/rotate/lifecycle.js';
 import type { Plan } from '../../../src/rotate/plan.js';
 
 const now = new Date('2030-01-01T00:00:00.000Z');
@@ -40,6 +30,16 @@ const plan = (mode: Plan['mode']): Plan => ({
 const journal = (mode: Plan['mode']): Journal =>
   newJournal(plan(mode), { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
 const actions = (j: Journal) => j.steps.map((s) => `${s.n}:${s.action}${s.target ? ` ${s.target}` : ''}:${s.status}`);
+
+const stepDone = (j: Journal, n: number, at: Date, note?: string): Journal =>
+  transition(j, { type: 'step-done', n, ...(note !== undefined ? { note } : {}) }, at);
+const stepFailed = (j: Journal, n: number, at: Date, message: string, target?: string): Journal =>
+  transition(j, { type: 'step-failed', n, message, ...(target ? { target } : {}) }, at);
+const beginRollback = (
+  j: Journal,
+  at: Date,
+  failure: Extract<JournalEvent, { type: 'roll-back' }>['failure'],
+): Journal => transition(j, { type: 'roll-back', failure }, at);
 
 function runAll(j: Journal): Journal {
   for (let s = nextStep(j); s; s = nextStep(j)) j = stepDone(j, s.n, later(s.n));
@@ -100,7 +100,7 @@ describe('journal', () => {
       '11:mark-failed:pending',
       '12:unlock:pending',
     ]);
-    expect(beginRollback(j, later(6), { message: 'again' })).toBe(j);
+    expect(() => beginRollback(j, later(6), { message: 'again' })).toThrow(/roll-back while rolling-back/);
     // A rollback step that fails keeps the cause of the rollback as the failure.
     expect(stepFailed(j, 10, later(7), 'still not ready').failure?.message).toBe('ReplicaSet timed out');
     j = runAll(j);
