@@ -38,6 +38,7 @@ export type StepStatus = 'pending' | 'done' | 'failed' | 'skipped';
 
 /** The actions that act on one consumer: their steps name it. */
 export type TargetAction = 'repoint' | 'restart' | 'undo';
+const TARGET_ACTIONS: readonly string[] = ['repoint', 'restart', 'undo'] satisfies TargetAction[];
 
 interface StepRecord<A extends StepAction> {
   n: number;
@@ -186,8 +187,16 @@ export function parseJournal(text: string | undefined): Journal | undefined {
   if (!j || typeof j !== 'object' || j.v !== 1 || typeof j.id !== 'string') return undefined;
   if (j.mode !== 'blue-green' && j.mode !== 'in-place') return undefined;
   if (!STATES.includes(j.state as string) || !Array.isArray(j.steps) || !Array.isArray(j.consumers)) return undefined;
+  if (!j.steps.every(isStep)) return undefined;
   if (typeof j.from !== 'string' || typeof j.to !== 'string' || typeof j.logical !== 'string') return undefined;
   return j as Journal;
+}
+
+/** A step as the runner relies on it: numbered, and naming its consumer when its action has one. */
+function isStep(value: unknown): boolean {
+  const s = value as { n?: unknown; action?: unknown; target?: unknown } | null;
+  if (!s || typeof s !== 'object' || typeof s.n !== 'number' || typeof s.action !== 'string') return false;
+  return !TARGET_ACTIONS.includes(s.action) || typeof s.target === 'string';
 }
 
 function withMessage(c: ConsumerRecord, message: string | undefined): ConsumerRecord {

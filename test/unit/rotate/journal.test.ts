@@ -149,6 +149,10 @@ describe('journal', () => {
     expect(parseJournal('{not json')).toBeUndefined();
     expect(parseJournal('{"v":2,"id":"x"}')).toBeUndefined();
     expect(parseJournal(JSON.stringify({ ...journal('blue-green'), state: 'exploded' }))).toBeUndefined();
+    // A step that acts on a consumer must name it: the runner could not switch it back otherwise.
+    const j = journal('blue-green');
+    const noTarget = { ...j, steps: j.steps.map((s) => (s.action === 'repoint' ? { ...s, target: undefined } : s)) };
+    expect(parseJournal(JSON.stringify(noTarget))).toBeUndefined();
   });
 
   it('never holds a value: only names, states and times', () => {
