@@ -50,6 +50,19 @@ const only =
   (p: Plan) =>
     p.mode === mode ? [{ action } as StepSpec<A>] : [];
 const nothing = async (): Promise<StepResult> => ({});
+/** One step per consumer the plan changes. */
+const perConsumer =
+  <A extends 'repoint' | 'restart'>(mode: Plan['mode'], action: A) =>
+  (p: Plan): Array<StepSpec<A>> =>
+    p.mode === mode ? changed(p).map((c) => ({ action, target: workloadRef(c.kind, c.name) }) as StepSpec<A>) : [];
+/** A switched consumer is switched back (repointed, or restarted under the rollback's stamp). */
+const switchBack =
+  (restamps: boolean) =>
+  (step: StepOf<'repoint' | 'restart'>, j: Journal): Undo => ({
+    step: { action: 'undo', target: step.target },
+    waits: waitsFor(j, step.target),
+    restamps,
+  });
 
 export const ACTIONS: { readonly [A in StepAction]: Action<A> } = {
   /** blue/green: the new version is created, born with this journal. */
@@ -89,31 +102,19 @@ export const ACTIONS: { readonly [A in StepAction]: Action<A> } = {
   },
   /** blue/green: a consumer is switched to the new version. */
   repoint: {
-    plan: (p) =>
-      p.mode === 'blue-green'
-        ? changed(p).map((c) => ({ action: 'repoint', target: workloadRef(c.kind, c.name) }))
-        : [],
+    plan: perConsumer('blue-green', 'repoint'),
     run: switchConsumer,
     record: 'after',
     batch: true,
-    undo: (step, j) => ({
-      step: { action: 'undo', target: step.target },
-      waits: waitsFor(j, step.target),
-      restamps: false,
-    }),
+    undo: switchBack(false),
   },
   /** in-place: a consumer that loaded the values at start is restarted. */
   restart: {
-    plan: (p) =>
-      p.mode === 'in-place' ? changed(p).map((c) => ({ action: 'restart', target: workloadRef(c.kind, c.name) })) : [],
+    plan: perConsumer('in-place', 'restart'),
     run: restartConsumer,
     record: 'after',
     batch: true,
-    undo: (step, j) => ({
-      step: { action: 'undo', target: step.target },
-      waits: waitsFor(j, step.target),
-      restamps: true,
-    }),
+    undo: switchBack(true),
   },
   wait: { plan: (p) => (p.consumers.some((c) => c.wait) ? [{ action: 'wait' }] : []), run: waitStep, record: 'after' },
   /** blue/green: new version current, old one previous. Never undone: once promoted, the rotation has succeeded. */

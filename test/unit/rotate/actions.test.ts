@@ -1,34 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, type Undo } from '../../../src/rotate/actions.js';
 import type { Journal, Step, StepAction } from '../../../src/rotate/journal.js';
-import { newJournal, transition } from '../../../src/rotate/lifecycle.js';
+import { transition } from '../../../src/rotate/lifecycle.js';
+import { journalOf, now, planOf, switchOf } from './journal-fixtures.js';
 import type { Plan } from '../../../src/rotate/plan.js';
 
-const now = new Date('2030-01-01T00:00:00.000Z');
-const keys = { added: [], changed: ['password'], unchanged: [], carried: [], removed: [] };
-
-const plan = (mode: Plan['mode'], wait = true): Plan => ({
-  namespace: 'shop',
-  logical: 'db',
-  mode,
-  from: mode === 'blue-green' ? 'db-v1' : 'db',
-  to: mode === 'blue-green' ? 'db-v2' : 'db',
-  consumers: [
-    { kind: 'Deployment', name: 'api', uses: ['env'], action: mode === 'blue-green' ? 'repoint' : 'restart', wait },
-    {
-      kind: 'CronJob',
-      name: 'nightly',
-      uses: ['env'],
-      action: mode === 'blue-green' ? 'repoint' : 'none',
-      wait: false,
-    },
-    { kind: 'DaemonSet', name: 'agent', uses: ['volume'], action: mode === 'blue-green' ? 'repoint' : 'wait', wait },
-  ],
-  unrotatable: [],
-  problems: [],
-});
 const journal = (mode: Plan['mode'], wait = true): Journal =>
-  newJournal(plan(mode, wait), { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+  journalOf(
+    planOf(mode, [
+      { kind: 'Deployment', name: 'api', uses: ['env'], action: switchOf(mode), wait },
+      {
+        kind: 'CronJob',
+        name: 'nightly',
+        uses: ['env'],
+        action: mode === 'blue-green' ? 'repoint' : 'none',
+        wait: false,
+      },
+      { kind: 'DaemonSet', name: 'agent', uses: ['volume'], action: mode === 'blue-green' ? 'repoint' : 'wait', wait },
+    ]),
+  );
 const label = (s: Pick<Step, 'action' | 'target'>): string => `${s.action}${s.target ? ` ${s.target}` : ''}`;
 const undoOf = (step: Step, j: Journal): Undo | undefined =>
   (ACTIONS[step.action].undo as ((s: Step, j: Journal) => Undo | undefined) | undefined)?.(step, j);

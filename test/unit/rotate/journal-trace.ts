@@ -5,8 +5,9 @@ import type { NewValue } from '../../../src/rotate/values.js';
 import type { RotationMode } from '../../../src/rotate/constants.js';
 import { inspect, prepare } from '../../../src/rotate/run-inspect.js';
 import { resumeRotation, startRotation, type RotateDeps } from '../../../src/rotate/run.js';
-import { b64, pod, podSpec, secret, workload } from './builders.js';
-import { FakeCluster } from './fake-cluster.js';
+import { pod, podSpec } from './builders.js';
+import { prepareOptions, scenario } from './rotation-scenario.js';
+import { type FakeCluster } from './fake-cluster.js';
 
 const values: NewValue[] = [{ key: 'password', bytes: Buffer.from('trace-new'), origin: '--from-literal #1' }];
 
@@ -24,16 +25,6 @@ interface Run {
   /** Resume as another process once the first run ended (crashed, stopped or held). */
   resume?: boolean;
   setup?: (c: FakeCluster) => void;
-}
-
-function cluster(): FakeCluster {
-  const c = new FakeCluster();
-  c.addSecret(secret('db', {}, { password: b64('old'), user: b64('app') }));
-  c.addWorkload(workload('Deployment', 'api', podSpec('db', 'env')));
-  c.addWorkload(workload('StatefulSet', 'pg', podSpec('db', 'volume')));
-  c.addWorkload(workload('DaemonSet', 'agent', podSpec('db', 'pull')));
-  c.addWorkload(workload('CronJob', 'backup', podSpec('db', 'envFrom')));
-  return c;
 }
 
 function deps(c: FakeCluster, events: string[], holder: string, run: Run): RotateDeps {
@@ -59,7 +50,7 @@ function deps(c: FakeCluster, events: string[], holder: string, run: Run): Rotat
 }
 
 export async function trace(run: Run): Promise<Trace> {
-  const c = cluster();
+  const c = scenario();
   if (run.unhealthy) {
     const bad = run.unhealthy;
     c.healthy = (w) => !bad(JSON.stringify(w.spec));
@@ -68,18 +59,11 @@ export async function trace(run: Run): Promise<Trace> {
   const events: string[] = [];
   const first = deps(c, events, 'kubectl-secrets/1@host#a1', run);
   const ins = await inspect(c, 'db');
-  const prepared = prepare(ins, values, {
-    mode: run.mode ?? 'blue-green',
-    replaceAll: false,
-    mutable: false,
-    force: false,
-    restartAll: false,
-    keep: 2,
-    timeoutMs: 20_000,
-    id: 'r1',
-    holder: first.identity.holder,
-    now: first.clock.now(),
-  });
+  const prepared = prepare(
+    ins,
+    values,
+    prepareOptions(run.mode ?? 'blue-green', first.identity.holder, first.clock.now()),
+  );
   const ended = await startRotation(prepared, first, { timeoutMs: 20_000, rollback: run.rollback ?? true }).then(
     (j) => `ended ${j.state}`,
     (err: unknown) => `threw ${err instanceof Error ? err.message : String(err)}`,

@@ -1,34 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { nextStep, parseJournal, serializeJournal, setConsumer, type Journal } from '../../../src/rotate/journal.js';
 import { isFinished, newJournal, transition, type JournalEvent } from '../../../src/rotate/lifecycle.js';
+import { journalOf, keys, later, now, planOf, switchOf } from './journal-fixtures.js';
 import type { Plan } from '../../../src/rotate/plan.js';
 
-const now = new Date('2030-01-01T00:00:00.000Z');
-const later = (s: number) => new Date(now.getTime() + s * 1000);
-const keys = { added: [], changed: ['password'], unchanged: [], carried: ['user'], removed: [] };
-
-const plan = (mode: Plan['mode']): Plan => ({
-  namespace: 'shop',
-  logical: 'db',
-  mode,
-  from: mode === 'blue-green' ? 'db-v1' : 'db',
-  to: mode === 'blue-green' ? 'db-v2' : 'db',
-  consumers: [
-    {
-      kind: 'Deployment',
-      name: 'api',
-      uses: ['env'],
-      action: mode === 'blue-green' ? 'repoint' : 'restart',
-      wait: true,
-    },
+const plan = (mode: Plan['mode']): Plan =>
+  planOf(mode, [
+    { kind: 'Deployment', name: 'api', uses: ['env'], action: switchOf(mode), wait: true },
     { kind: 'CronJob', name: 'backup', uses: ['env'], action: mode === 'blue-green' ? 'repoint' : 'none', wait: false },
-  ],
-  unrotatable: [],
-  problems: [],
-});
-
-const journal = (mode: Plan['mode']): Journal =>
-  newJournal(plan(mode), { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+  ]);
+const journal = (mode: Plan['mode']): Journal => journalOf(plan(mode));
 const actions = (j: Journal) => j.steps.map((s) => `${s.n}:${s.action}${s.target ? ` ${s.target}` : ''}:${s.status}`);
 
 const stepDone = (j: Journal, n: number, at: Date, note?: string): Journal =>

@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Journal, JournalState } from '../../../src/rotate/journal.js';
-import { IllegalTransition, newJournal, transition, type JournalEvent } from '../../../src/rotate/lifecycle.js';
+import { IllegalTransition, transition, type JournalEvent } from '../../../src/rotate/lifecycle.js';
+import { journalOf, later, now, planOf, switchOf } from './journal-fixtures.js';
 import type { Plan } from '../../../src/rotate/plan.js';
 
-const now = new Date('2030-01-01T00:00:00.000Z');
-const at = (s: number): Date => new Date(now.getTime() + s * 1000);
-const keys = { added: [], changed: ['password'], unchanged: [], carried: [], removed: [] };
-
-const plan = (mode: Plan['mode']): Plan => ({
-  namespace: 'shop',
-  logical: 'db',
-  mode,
-  from: mode === 'blue-green' ? 'db-v1' : 'db',
-  to: mode === 'blue-green' ? 'db-v2' : 'db',
-  consumers: [
-    {
-      kind: 'Deployment',
-      name: 'api',
-      uses: ['env'],
-      action: mode === 'blue-green' ? 'repoint' : 'restart',
-      wait: true,
-    },
-  ],
-  unrotatable: [],
-  problems: [],
-});
-
+const at = later;
 const fresh = (mode: Plan['mode'] = 'blue-green'): Journal =>
-  newJournal(plan(mode), { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+  journalOf(planOf(mode, [{ kind: 'Deployment', name: 'api', uses: ['env'], action: switchOf(mode), wait: true }]));
 const apply = (j: Journal, ...events: JournalEvent[]): Journal =>
   events.reduce((acc, e, i) => transition(acc, e, at(i + 1)), j);
 const done = (n: number, note?: string): JournalEvent => ({ type: 'step-done', n, ...(note ? { note } : {}) });
