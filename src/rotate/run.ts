@@ -1,7 +1,7 @@
 // Orchestrates a rotation through an injected cluster port: propose it
-// (inspect, check, prepare), then lock, first (atomic) write of the journal,
-// then the Runner; resume from the journal; retire unused versions. No I/O of
-// its own.
+// (inspect, check, prepare), then lock and hand it to the Runner (which makes
+// the first, atomic write of the journal, then every other step); resume from
+// the journal; retire unused versions. No I/O of its own.
 import type { RotationMode } from './constants.js';
 import {
   ANNOTATION_JOURNAL,
