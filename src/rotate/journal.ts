@@ -4,7 +4,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RotationMode } from './constants.js';
 import type { MergedData } from './values.js';
-import type { ConsumerAction, Plan } from './plan.js';
+import type { ConsumerAction } from './plan.js';
 import { workloadRef, type ConsumerKind } from './types.js';
 
 export type StepAction =
@@ -36,15 +36,35 @@ export type StepAction =
 
 export type StepStatus = 'pending' | 'done' | 'failed' | 'skipped';
 
-export interface Step {
+/** The actions that act on one consumer: their steps name it. */
+export type TargetAction = 'repoint' | 'restart' | 'undo';
+const TARGET_ACTIONS: readonly string[] = ['repoint', 'restart', 'undo'] satisfies TargetAction[];
+
+interface StepRecord<A extends StepAction> {
   n: number;
-  action: StepAction;
-  /** Kind/name of the consumer for repoint, restart and undo. */
-  target?: string;
+  action: A;
   status: StepStatus;
   /** When the status was last set (RFC 3339). */
   at?: string;
   note?: string;
+}
+
+/** A step of an action, with the consumer (Kind/name) it acts on when the action has one. */
+export type StepOf<A extends StepAction> = A extends TargetAction
+  ? StepRecord<A> & { target: string }
+  : StepRecord<A> & { target?: never };
+
+/** One step of the journal: a union discriminated by `action`. */
+export type Step = StepOf<StepAction>;
+
+/** What a step is before it is numbered and run: its action, and its target when it has one. */
+export type StepSpec<A extends StepAction = StepAction> = A extends StepAction
+  ? Pick<StepOf<A>, 'action' | 'target'>
+  : never;
+
+export interface Failure {
+  target?: string;
+  message: string;
 }
 
 /** running → done; running → rolling-back → rolled-back; an in-place rotation interrupted before its values were written → aborted. */
@@ -84,7 +104,7 @@ export interface Journal {
   keys: Pick<MergedData, 'added' | 'changed' | 'unchanged' | 'carried' | 'removed'>;
   consumers: ConsumerRecord[];
   steps: Step[];
-  failure?: { target?: string; message: string };
+  failure?: Failure;
 }
 
 export interface JournalOptions {
@@ -95,56 +115,6 @@ export interface JournalOptions {
   timeoutSeconds: number;
   keys: Journal['keys'];
   version?: number;
-}
-
-/** The journal of a planned rotation: every forward step, pending. */
-export function newJournal(plan: Plan, opts: JournalOptions): Journal {
-  const at = opts.now.toISOString();
-  const actions: Array<{ action: StepAction; target?: string }> = [];
-  const changed = plan.consumers.filter((c) => c.action === 'repoint' || c.action === 'restart');
-  if (plan.mode === 'blue-green') {
-    actions.push({ action: 'create-version' });
-    for (const c of changed) actions.push({ action: 'repoint', target: workloadRef(c.kind, c.name) });
-  } else {
-    actions.push({ action: 'begin' }, { action: 'backup' }, { action: 'update-values' });
-    for (const c of changed) actions.push({ action: 'restart', target: workloadRef(c.kind, c.name) });
-  }
-  if (plan.consumers.some((c) => c.wait)) actions.push({ action: 'wait' });
-  if (plan.mode === 'blue-green') actions.push({ action: 'promote' }, { action: 'prune' });
-  actions.push({ action: 'unlock' });
-
-  return {
-    v: 1,
-    id: opts.id,
-    mode: plan.mode,
-    namespace: plan.namespace,
-    logical: plan.logical,
-    from: plan.from,
-    to: plan.to,
-    ...(opts.version !== undefined ? { version: opts.version } : {}),
-    keep: opts.keep,
-    timeoutSeconds: opts.timeoutSeconds,
-    ...(plan.mode === 'in-place' ? { stamp: rfc3339(opts.now) } : {}),
-    holder: opts.holder,
-    startedAt: at,
-    updatedAt: at,
-    state: 'running',
-    keys: opts.keys,
-    consumers: plan.consumers.map((c) =>
-      c.action === 'none'
-        ? {
-            kind: c.kind,
-            name: c.name,
-            action: c.action,
-            wait: c.wait,
-            uses: c.uses,
-            state: 'unchanged' as const,
-            message: unchangedMessage(c.kind),
-          }
-        : { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'planned' as const },
-    ),
-    steps: actions.map((a, i) => ({ n: i + 1, ...a, status: 'pending' })),
-  };
 }
 
 /** Why a consumer the rotation does not touch still gets the new values. */
@@ -165,35 +135,6 @@ export function nextStep(j: Journal): Step | undefined {
   return j.steps.find((s) => s.status === 'pending' || s.status === 'failed');
 }
 
-export const isFinished = (j: Journal): boolean =>
-  j.state === 'done' || j.state === 'rolled-back' || j.state === 'aborted';
-
-export function stepDone(j: Journal, n: number, now: Date, note?: string): Journal {
-  const at = now.toISOString();
-  const steps = j.steps.map((s) => (s.n === n ? withNote({ ...s, status: 'done' as const, at }, note) : s));
-  const step = steps.find((s) => s.n === n);
-  let state = j.state;
-  // A step retried after --no-rollback succeeded: the old failure is history.
-  const failure =
-    j.state === 'running' && j.steps.some((s) => s.n === n && s.status === 'failed') ? undefined : j.failure;
-  if (step?.action === 'unlock')
-    state = j.state === 'running' ? 'done' : steps.some((s) => s.action === 'discard') ? 'aborted' : 'rolled-back';
-  const { failure: _old, ...rest } = j;
-  return { ...rest, steps, state, updatedAt: at, ...(failure ? { failure } : {}) };
-}
-
-/** Marks a step failed. A rollback step's failure stays on the step: `failure` keeps what started the rollback. */
-export function stepFailed(j: Journal, n: number, now: Date, message: string, target?: string): Journal {
-  const at = now.toISOString();
-  const keep = j.state === 'rolling-back' && j.failure;
-  return {
-    ...j,
-    steps: j.steps.map((s) => (s.n === n ? { ...s, status: 'failed' as const, at, note: message } : s)),
-    failure: keep ? j.failure! : { ...(target ? { target } : {}), message },
-    updatedAt: at,
-  };
-}
-
 export function setConsumer(j: Journal, ref: string, state: ConsumerState, message?: string): Journal {
   return {
     ...j,
@@ -201,43 +142,6 @@ export function setConsumer(j: Journal, ref: string, state: ConsumerState, messa
       workloadRef(c.kind, c.name) === ref ? withMessage({ ...c, state }, message) : c,
     ),
   };
-}
-
-/**
- * Turns a failed rotation around: forward steps still to do are skipped and
- * the steps that undo what was done are appended. An in-place rotation that
- * never wrote its values has nothing to undo but its backup (aborted).
- */
-export function beginRollback(j: Journal, now: Date, failure: { target?: string; message: string }): Journal {
-  if (j.state === 'rolling-back') return j;
-  const at = now.toISOString();
-  const done = (action: StepAction) => j.steps.filter((s) => s.action === action && s.status === 'done');
-  const steps: Step[] = j.steps.map((s) =>
-    s.status === 'pending' || s.status === 'failed' ? { ...s, status: 'skipped' as const, at } : s,
-  );
-  const add = (action: StepAction, target?: string): void => {
-    steps.push({ n: steps.length + 1, action, ...(target ? { target } : {}), status: 'pending' });
-  };
-  const waitsFor = (target: string): boolean =>
-    j.consumers.some((c) => workloadRef(c.kind, c.name) === target && c.wait);
-  let rollbackStamp: string | undefined;
-
-  if (j.mode === 'blue-green') {
-    const repointed = done('repoint').map((s) => s.target!);
-    for (const t of repointed) add('undo', t);
-    if (repointed.some(waitsFor)) add('wait-rollback');
-    add('mark-failed');
-  } else if (done('update-values').length === 0) {
-    add('discard');
-  } else {
-    add('restore-values');
-    const restarted = done('restart').map((s) => s.target!);
-    for (const t of restarted) add('undo', t);
-    rollbackStamp = rfc3339(now);
-    if (j.consumers.some((c) => c.wait)) add('wait-rollback');
-  }
-  add('unlock');
-  return { ...j, steps, state: 'rolling-back', failure, updatedAt: at, ...(rollbackStamp ? { rollbackStamp } : {}) };
 }
 
 /**
@@ -283,13 +187,16 @@ export function parseJournal(text: string | undefined): Journal | undefined {
   if (!j || typeof j !== 'object' || j.v !== 1 || typeof j.id !== 'string') return undefined;
   if (j.mode !== 'blue-green' && j.mode !== 'in-place') return undefined;
   if (!STATES.includes(j.state as string) || !Array.isArray(j.steps) || !Array.isArray(j.consumers)) return undefined;
+  if (!j.steps.every(isStep)) return undefined;
   if (typeof j.from !== 'string' || typeof j.to !== 'string' || typeof j.logical !== 'string') return undefined;
   return j as Journal;
 }
 
-function withNote(s: Step, note: string | undefined): Step {
-  if (note === undefined) return s;
-  return { ...s, note };
+/** A step as the runner relies on it: numbered, and naming its consumer when its action has one. */
+function isStep(value: unknown): boolean {
+  const s = value as { n?: unknown; action?: unknown; target?: unknown } | null;
+  if (!s || typeof s !== 'object' || typeof s.n !== 'number' || typeof s.action !== 'string') return false;
+  return !TARGET_ACTIONS.includes(s.action) || typeof s.target === 'string';
 }
 
 function withMessage(c: ConsumerRecord, message: string | undefined): ConsumerRecord {

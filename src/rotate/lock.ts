@@ -36,9 +36,9 @@ export const holderIdentity = (host: string, pid: number, machine?: string): str
   `kubectl-secrets/${pid}@${host}${machine ? `#${machine}` : ''}`;
 
 export function parseHolder(identity: string | undefined): { pid: number; host: string; machine?: string } | undefined {
-  const m = /^kubectl-secrets\/(\d+)@([^#]+)(?:#([0-9a-z]+))?$/.exec(identity ?? '');
-  if (!m) return undefined;
-  return { pid: Number(m[1]), host: m[2]!, ...(m[3] ? { machine: m[3] } : {}) };
+  const [, pid, host, machine] = /^kubectl-secrets\/(\d+)@([^#]+)(?:#([0-9a-z]+))?$/.exec(identity ?? '') ?? [];
+  if (pid === undefined || host === undefined) return undefined;
+  return { pid: Number(pid), host, ...(machine ? { machine } : {}) };
 }
 
 /** Lease times are MicroTime: RFC 3339 with exactly six fraction digits. */

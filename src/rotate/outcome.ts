@@ -27,6 +27,25 @@ export class StopRequest extends Error {
   }
 }
 
+/** The first write's answer was lost and the cluster could not be asked whether it landed. */
+export class UnknownOutcome extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownOutcome';
+  }
+}
+
+/**
+ * What an error of the rotation's first write (the one that creates its
+ * journal) means: it may have landed (keep the lock, interrupted: --resume
+ * finds out), or it changed nothing (release the lock, report it as it is).
+ */
+export function firstWriteOutcome(err: unknown, resumeHint: string): { releaseLock: boolean; error: unknown } {
+  if (err instanceof UnknownOutcome)
+    return { releaseLock: false, error: new InterruptedError(err.message, resumeHint) };
+  return { releaseLock: true, error: err };
+}
+
 export type StepErrorOutcome =
   /** The step failed for good: roll back, or hold for --resume (--no-rollback, or already rolling back). */
   | { outcome: 'rollback'; failure: StepFailure }
@@ -36,7 +55,7 @@ export type StepErrorOutcome =
   | { outcome: 'end'; error: unknown };
 
 /** What an error thrown while running `step` means for the rotation. */
-export function stepErrorOutcome(err: unknown, step: Pick<Step, 'target'>): StepErrorOutcome {
+export function stepErrorOutcome(err: unknown, step: { target?: string }): StepErrorOutcome {
   if (err instanceof StepFailure) return { outcome: 'rollback', failure: err };
   // Someone else's write won, or the API refused ours for good: the step cannot be done as planned.
   if (err instanceof ConflictError || err instanceof RejectedError)
@@ -71,6 +90,6 @@ export function exitCodeOf(journal: Pick<Journal, 'state'>): number {
   }
 }
 
-export function describeStep(step: Pick<Step, 'n' | 'action' | 'target'>): string {
+export function describeStep(step: Pick<Step, 'n' | 'action'> & { target?: string }): string {
   return `step ${step.n} ${step.action}${step.target ? ` ${step.target}` : ''}`;
 }

@@ -54,9 +54,9 @@ export function rotationRows(journal: Journal | undefined, plan: Plan | undefine
   if (journal) {
     for (const c of journal.consumers) {
       // The consumer that failed the gate stays "failed" even once it is reverted with the others.
-      const culprit = journal.failure?.target === workloadRef(c.kind, c.name);
+      const culprit = journal.failure?.target === workloadRef(c.kind, c.name) ? journal.failure : undefined;
       const state = culprit ? 'failed' : c.state;
-      const message = culprit ? journal.failure!.message : c.message;
+      const message = culprit ? culprit.message : c.message;
       rows.push({ kind: c.kind, name: c.name, uses: c.uses, action: c.action, state, ...(message ? { message } : {}) });
     }
   } else if (plan) {

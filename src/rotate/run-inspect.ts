@@ -10,7 +10,8 @@ import {
   type RotationMode,
 } from './constants.js';
 import { RotateError } from './errors.js';
-import { newJournal, serializeJournal, stepDone, type Journal } from './journal.js';
+import { serializeJournal, type Journal } from './journal.js';
+import { newJournal, transition } from './lifecycle.js';
 import { rotationBlocker, rotationCaveat, type RotationBlocker } from './owners.js';
 import { planRotation, type Plan } from './plan.js';
 import type { ConsumerScan, RotationCluster } from './port.js';
@@ -158,11 +159,11 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     keys,
     ...(next ? { version: next.version } : {}),
   });
-  if (opts.mode === 'in-place')
+  if (!next)
     return { plan, merged, journal: journal0, record: currentName, readVersion: current.metadata.resourceVersion };
 
   // The new version is born with its journal, step 1 (its creation) done: one atomic write.
-  const journal = stepDone(journal0, 1, opts.now);
+  const journal = transition(journal0, { type: 'step-done', n: 1 }, opts.now);
   // Labels that hold a copy of a value are not carried over (annotations never are).
   const copies = valueCopies(current.metadata, current.data ?? {});
   const copied = Object.fromEntries(
@@ -179,7 +180,7 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
       labels: {
         ...copied,
         [LABEL_NAME]: ins.logical,
-        [LABEL_VERSION]: String(next!.version),
+        [LABEL_VERSION]: String(next.version),
         [LABEL_STAGE]: 'pending',
       },
       annotations: journalAnnotations(journal, currentName),

@@ -1,7 +1,7 @@
 // Orchestrates a rotation through an injected cluster port: propose it
-// (inspect, check, prepare), then lock, first (atomic) write of the journal,
-// then the Runner; resume from the journal; retire unused versions. No I/O of
-// its own.
+// (inspect, check, prepare), then lock and hand it to the Runner (which makes
+// the first, atomic write of the journal, then every other step); resume from
+// the journal; retire unused versions. No I/O of its own.
 import type { RotationMode } from './constants.js';
 import {
   ANNOTATION_JOURNAL,
@@ -12,8 +12,9 @@ import {
   LABEL_NAME,
   leaseName,
 } from './constants.js';
-import { ConflictError, EXIT, InterruptedError, RejectedError, RotateError } from './errors.js';
-import { isFinished, nextStep, parseJournal, serializeJournal, stepDone, type Journal } from './journal.js';
+import { ConflictError, EXIT, RotateError } from './errors.js';
+import { nextStep, parseJournal, type Journal } from './journal.js';
+import { isFinished } from './lifecycle.js';
 import {
   heldSince,
   judgeLease,
@@ -25,12 +26,11 @@ import {
 } from './lock.js';
 import type { RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
-import { Runner, type RunnerDeps } from './run-steps.js';
+import { releaseLock, Runner, type RunnerDeps } from './run-steps.js';
 import { describeStep, endingError } from './outcome.js';
 import { secretUsers } from './usage.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
-import type { SecretObject } from './types.js';
 import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
 export interface RotateDeps extends RunnerDeps {
@@ -107,9 +107,8 @@ export interface RunOptions {
 const resumeHint = (logical: string, namespace: string): string =>
   `run "kubectl secrets rotate ${logical} -n ${namespace} --resume" to finish or roll it back`;
 
-/** Takes the lock, writes the first step (creating the new version, or the journal in place), then runs the rest. */
+/** Takes the lock, then runs the rotation: its first write (creating the new version, or the journal in place), then the rest. */
 export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: RunOptions): Promise<Journal> {
-  const { cluster, events } = deps;
   const first = prepared.journal;
   const lease = await lock(deps, {
     logical: first.logical,
@@ -117,100 +116,24 @@ export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: 
     record: prepared.record,
     mode: first.mode,
   });
-  events.recorded?.({ n: 0, action: 'lock' });
-
-  const written = await firstWrite(prepared, deps).catch(async (err: unknown) => {
-    // Known to have changed nothing: let go of the lock before reporting. Otherwise --resume finds out.
-    if (!(err instanceof UnknownOutcome)) await release(cluster, lease);
-    throw err instanceof UnknownOutcome
-      ? new InterruptedError(err.message, resumeHint(first.logical, first.namespace))
-      : err;
-  });
-  const { journal, recordVersion } = written;
-  events.recorded?.(journal.steps[0]!);
-  const runner = new Runner(deps, journal, prepared.record, recordVersion, lease, {
+  deps.events.recorded?.({ n: 0, action: 'lock' });
+  const runner = new Runner(deps, first, prepared.record, undefined, lease, {
     ...opts,
     ...(prepared.newVersion ? {} : { newData: prepared.merged.data }),
   });
-  return runToEnd(runner, first.logical, first.namespace);
+  const hint = resumeHint(first.logical, first.namespace);
+  await runner.start(
+    { ...(prepared.newVersion ? { newVersion: prepared.newVersion } : {}), readVersion: prepared.readVersion },
+    hint,
+  );
+  return runToEnd(runner, hint);
 }
 
-/** The first write's answer was lost and the cluster could not be asked whether it landed: leave the lock to --resume. */
-class UnknownOutcome extends Error {}
-
-/**
- * Creates the new version (blue/green) or writes the journal on the Secret
- * (in place): the rotation's first change. When the answer is lost (a timeout,
- * a reset connection) the write may still have landed: look for it before
- * saying that nothing changed.
- */
-async function firstWrite(
-  prepared: Prepared,
-  deps: RotateDeps,
-): Promise<{ journal: Journal; recordVersion: string | undefined }> {
-  const { cluster, clock, events } = deps;
-  const first = prepared.journal;
-  const isOurs = (s: SecretObject | undefined): s is SecretObject =>
-    s?.metadata.annotations?.[ANNOTATION_ROTATION_ID] === first.id;
-  const landed = async (name: string, err: unknown): Promise<SecretObject | undefined> => {
-    let found: SecretObject | undefined;
-    try {
-      found = await cluster.getSecret(name);
-    } catch {
-      throw new UnknownOutcome(
-        `${errorText(err)}, and whether ${name} was written is unknown (the API server did not answer)`,
-      );
-    }
-    if (!isOurs(found)) return undefined;
-    events.line(`${name}: the answer to its write was lost (${errorText(err)}), but the write landed: going on`);
-    return found;
-  };
-
-  if (prepared.newVersion) {
-    const newVersion = prepared.newVersion;
-    let created: SecretObject;
-    try {
-      created = await cluster.createSecret(newVersion);
-    } catch (err) {
-      if (err instanceof RejectedError) throw new RotateError(`cannot create ${first.to}: ${err.message}`);
-      // A conflict may be our own create, retried after its answer was lost.
-      const found = await landed(first.to, err);
-      if (!found && err instanceof ConflictError)
-        throw new RotateError(
-          `${first.to} already exists but is not a version of ${first.logical}: rename or delete it`,
-        );
-      if (!found) throw err;
-      created = found;
-    }
-    const keys = Object.keys(newVersion.data ?? {}).length;
-    events.line(
-      `${first.to}: created (version ${first.version}, ${keys} key${keys === 1 ? '' : 's'}${newVersion.immutable ? ', immutable' : ''})`,
-    );
-    return { journal: first, recordVersion: created.metadata.resourceVersion };
-  }
-
-  const journal = stepDone(first, 1, clock.now());
-  const annotations = { [ANNOTATION_JOURNAL]: serializeJournal(journal), [ANNOTATION_ROTATION_ID]: first.id };
-  try {
-    const updated = await cluster.patchSecretMetadata(first.from, prepared.readVersion, { annotations });
-    return { journal, recordVersion: updated.metadata.resourceVersion };
-  } catch (err) {
-    if (err instanceof RejectedError) throw err;
-    const found = await landed(first.from, err);
-    if (!found && err instanceof ConflictError)
-      throw new RotateError(`${first.from} changed since it was read: run the rotation again`);
-    if (!found) throw err;
-    return { journal, recordVersion: found.metadata.resourceVersion };
-  }
-}
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-async function runToEnd(runner: Runner, logical: string, namespace: string): Promise<Journal> {
+async function runToEnd(runner: Runner, hint: string): Promise<Journal> {
   try {
     return await runner.run();
   } catch (err) {
-    throw endingError(err, nextStep(runner.current), resumeHint(logical, namespace));
+    throw endingError(err, nextStep(runner.current), hint);
   }
 }
 
@@ -225,13 +148,10 @@ async function lock(
     return await cluster.createLease(lease);
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    throw new RotateError(lockedMessage(req.logical, cluster.namespace, await cluster.getLease(lease.metadata.name!)));
+    throw new RotateError(
+      lockedMessage(req.logical, cluster.namespace, await cluster.getLease(leaseName(req.logical))),
+    );
   }
-}
-
-/** Lets go of a lock this process holds (best effort: a lock left behind is taken over by --resume once its holder is gone). */
-async function release(cluster: RotationCluster, lease: LeaseObject): Promise<void> {
-  await cluster.deleteLease(lease.metadata.name!, { uid: lease.metadata.uid! }).catch(() => undefined);
 }
 
 function lockedMessage(logical: string, namespace: string, lease: LeaseObject | undefined): string {
@@ -298,9 +218,9 @@ export async function resumeRotation(
     const holderSecret = await cluster.getSecret(record);
     journal = parseJournal(holderSecret?.metadata.annotations?.[ANNOTATION_JOURNAL]);
     recordVersion = holderSecret?.metadata.resourceVersion;
-    if (!journal || journal.id !== id || isFinished(journal)) {
-      const before = !journal || journal.id !== id;
-      if (before) {
+    const ours = journal?.id === id ? journal : undefined;
+    if (!ours || isFinished(ours)) {
+      if (!ours) {
         // No journal of this rotation: make sure it really changed nothing before saying so.
         const found = await tracesOf(cluster, logical, {
           id: id ?? '',
@@ -315,12 +235,13 @@ export async function resumeRotation(
           );
         }
       }
-      await cluster.deleteLease(name, { uid: lease.metadata.uid! });
+      await cluster.deleteLease(name, lease.metadata.uid ? { uid: lease.metadata.uid } : undefined);
       notes.push(
-        `released the lock: ${before ? 'it stopped before changing anything; run the rotation again' : `it had already ended (${journal!.state})`}`,
+        `released the lock: ${ours ? `it had already ended (${ours.state})` : 'it stopped before changing anything; run the rotation again'}`,
       );
-      return before ? { notes, nothing: true, abandoned: true } : { notes, nothing: true, journal: journal! };
+      return ours ? { notes, nothing: true, journal: ours } : { notes, nothing: true, abandoned: true };
     }
+    journal = ours;
   } else {
     const found = await unfinishedJournal(cluster, logical);
     if (!found) {
@@ -348,7 +269,7 @@ export async function resumeRotation(
     timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000,
     rollback: opts.rollback,
   });
-  return { journal: await runToEnd(runner, logical, cluster.namespace), notes, nothing: false };
+  return { journal: await runToEnd(runner, resumeHint(logical, cluster.namespace)), notes, nothing: false };
 }
 
 /** What a rotation whose journal is lost left in the cluster: the objects it wrote, and who uses which version now. */
@@ -408,7 +329,7 @@ async function unfinishedJournal(
   for (const s of await cluster.listVersions(logical)) {
     const journal = parseJournal(s.metadata.annotations?.[ANNOTATION_JOURNAL]);
     if (journal && journal.logical === logical && !isFinished(journal)) {
-      found.push({ journal, record: s.metadata.name!, recordVersion: s.metadata.resourceVersion });
+      found.push({ journal, record: s.metadata.name ?? logical, recordVersion: s.metadata.resourceVersion });
     }
   }
   found.sort((a, b) => b.journal.startedAt.localeCompare(a.journal.startedAt));
@@ -451,7 +372,12 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
     current: current.name,
     retire: others.filter((v) => !users.has(v.name)),
     inUse: others.filter((v) => users.has(v.name)),
-    usedBy: Object.fromEntries(others.flatMap((v) => (users.has(v.name) ? [[v.name, users.get(v.name)!]] : []))),
+    usedBy: Object.fromEntries(
+      others.flatMap((v) => {
+        const who = users.get(v.name);
+        return who ? [[v.name, who]] : [];
+      }),
+    ),
     gaps: scan.gaps,
   };
 }
@@ -485,6 +411,6 @@ export async function retire(confirmed: RetirePlan, deps: RotateDeps): Promise<s
     }
     return deleted;
   } finally {
-    await release(cluster, lease);
+    await releaseLock(cluster, lease);
   }
 }

@@ -1,45 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import {
-  beginRollback,
-  isFinished,
-  newJournal,
-  nextStep,
-  parseJournal,
-  serializeJournal,
-  setConsumer,
-  stepDone,
-  stepFailed,
-  type Journal,
-} from '../../../src/rotate/journal.js';
+import { nextStep, parseJournal, serializeJournal, setConsumer, type Journal } from '../../../src/rotate/journal.js';
+import { isFinished, newJournal, transition, type JournalEvent } from '../../../src/rotate/lifecycle.js';
+import { journalOf, keys, later, now, planOf, switchOf } from './journal-fixtures.js';
 import type { Plan } from '../../../src/rotate/plan.js';
 
-const now = new Date('2030-01-01T00:00:00.000Z');
-const later = (s: number) => new Date(now.getTime() + s * 1000);
-const keys = { added: [], changed: ['password'], unchanged: [], carried: ['user'], removed: [] };
-
-const plan = (mode: Plan['mode']): Plan => ({
-  namespace: 'shop',
-  logical: 'db',
-  mode,
-  from: mode === 'blue-green' ? 'db-v1' : 'db',
-  to: mode === 'blue-green' ? 'db-v2' : 'db',
-  consumers: [
-    {
-      kind: 'Deployment',
-      name: 'api',
-      uses: ['env'],
-      action: mode === 'blue-green' ? 'repoint' : 'restart',
-      wait: true,
-    },
+const plan = (mode: Plan['mode']): Plan =>
+  planOf(mode, [
+    { kind: 'Deployment', name: 'api', uses: ['env'], action: switchOf(mode), wait: true },
     { kind: 'CronJob', name: 'backup', uses: ['env'], action: mode === 'blue-green' ? 'repoint' : 'none', wait: false },
-  ],
-  unrotatable: [],
-  problems: [],
-});
-
-const journal = (mode: Plan['mode']): Journal =>
-  newJournal(plan(mode), { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
+  ]);
+const journal = (mode: Plan['mode']): Journal => journalOf(plan(mode));
 const actions = (j: Journal) => j.steps.map((s) => `${s.n}:${s.action}${s.target ? ` ${s.target}` : ''}:${s.status}`);
+
+const stepDone = (j: Journal, n: number, at: Date, note?: string): Journal =>
+  transition(j, { type: 'step-done', n, ...(note !== undefined ? { note } : {}) }, at);
+const stepFailed = (j: Journal, n: number, at: Date, message: string, target?: string): Journal =>
+  transition(j, { type: 'step-failed', n, message, ...(target ? { target } : {}) }, at);
+const beginRollback = (
+  j: Journal,
+  at: Date,
+  failure: Extract<JournalEvent, { type: 'roll-back' }>['failure'],
+): Journal => transition(j, { type: 'roll-back', failure }, at);
 
 function runAll(j: Journal): Journal {
   for (let s = nextStep(j); s; s = nextStep(j)) j = stepDone(j, s.n, later(s.n));
@@ -100,7 +81,7 @@ describe('journal', () => {
       '11:mark-failed:pending',
       '12:unlock:pending',
     ]);
-    expect(beginRollback(j, later(6), { message: 'again' })).toBe(j);
+    expect(() => beginRollback(j, later(6), { message: 'again' })).toThrow(/roll-back while rolling-back/);
     // A rollback step that fails keeps the cause of the rollback as the failure.
     expect(stepFailed(j, 10, later(7), 'still not ready').failure?.message).toBe('ReplicaSet timed out');
     j = runAll(j);
@@ -149,6 +130,10 @@ describe('journal', () => {
     expect(parseJournal('{not json')).toBeUndefined();
     expect(parseJournal('{"v":2,"id":"x"}')).toBeUndefined();
     expect(parseJournal(JSON.stringify({ ...journal('blue-green'), state: 'exploded' }))).toBeUndefined();
+    // A step that acts on a consumer must name it: the runner could not switch it back otherwise.
+    const j = journal('blue-green');
+    const noTarget = { ...j, steps: j.steps.map((s) => (s.action === 'repoint' ? { ...s, target: undefined } : s)) };
+    expect(parseJournal(JSON.stringify(noTarget))).toBeUndefined();
   });
 
   it('never holds a value: only names, states and times', () => {

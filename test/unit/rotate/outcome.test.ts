@@ -8,7 +8,15 @@ import {
   RotateError,
   StoppedError,
 } from '../../../src/rotate/errors.js';
-import { endingError, exitCodeOf, StepFailure, stepErrorOutcome, StopRequest } from '../../../src/rotate/outcome.js';
+import {
+  endingError,
+  exitCodeOf,
+  firstWriteOutcome,
+  StepFailure,
+  stepErrorOutcome,
+  StopRequest,
+  UnknownOutcome,
+} from '../../../src/rotate/outcome.js';
 import type { Step } from '../../../src/rotate/journal.js';
 
 const step: Step = { n: 3, action: 'repoint', target: 'Deployment/api', status: 'pending' };
@@ -60,6 +68,21 @@ describe('error → outcome → exit code, in one table', () => {
     expect(e).toBeInstanceOf(type);
     expect(e.exitCode).toBe(code);
     expect(e.message).toMatch(message);
+  });
+
+  it.each([
+    [
+      'lost, and whether it landed unknown: the lock stays for --resume',
+      new UnknownOutcome('timed out, and ...'),
+      false,
+    ],
+    ['refused (nothing changed): the lock is released', new RotateError('cannot create db-v2: forbidden'), true],
+    ['lost, and known not to have landed: the lock is released', new Error('request timed out'), true],
+  ])('the first write %s', (_what, err, releaseLock) => {
+    const r = firstWriteOutcome(err, hint);
+    expect(r.releaseLock).toBe(releaseLock);
+    if (releaseLock) expect(r.error).toBe(err);
+    else expect(r.error).toMatchObject({ exitCode: EXIT.needsAttention, message: expect.stringContaining(hint) });
   });
 
   it.each([

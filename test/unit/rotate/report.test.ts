@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { beginRollback, newJournal, stepDone, stepFailed, type Journal } from '../../../src/rotate/journal.js';
+import type { Journal } from '../../../src/rotate/journal.js';
+import { newJournal, transition } from '../../../src/rotate/lifecycle.js';
 import type { Plan } from '../../../src/rotate/plan.js';
 import { outcomeLine, resultOf, rotationRows, summaryOf } from '../../../src/rotate/report.js';
 import { secretsInUse, secretUsers } from '../../../src/rotate/usage.js';
@@ -17,6 +18,7 @@ const plan: Plan = {
   problems: [],
 };
 const keys = { added: [], changed: ['password'], unchanged: [], carried: [], removed: [] };
+const stepDone = (j: Journal, n: number): Journal => transition(j, { type: 'step-done', n }, now);
 const journal = (): Journal =>
   newJournal(plan, { id: 'r1', holder: 'h', now, keep: 2, timeoutSeconds: 60, keys, version: 2 });
 
@@ -36,16 +38,16 @@ describe('rotation report', () => {
   });
 
   it('marks the consumer that failed the gate, even once reverted', () => {
-    let j = stepDone(stepDone(journal(), 1, now), 2, now);
-    j = stepFailed(j, 3, now, 'timed out', 'Deployment/api');
-    j = beginRollback(j, now, { target: 'Deployment/api', message: 'timed out' });
+    let j = stepDone(stepDone(journal(), 1), 2);
+    j = transition(j, { type: 'step-failed', n: 3, message: 'timed out', target: 'Deployment/api' }, now);
+    j = transition(j, { type: 'roll-back', failure: { target: 'Deployment/api', message: 'timed out' } }, now);
     expect(rotationRows(j, undefined)[0]).toMatchObject({ state: 'failed', message: 'timed out' });
     expect(resultOf(j)).toBe('failed');
   });
 
   it('summarises the outcome in one line', () => {
     let j = journal();
-    for (const s of j.steps) j = stepDone(j, s.n, now);
+    for (const s of j.steps) j = stepDone(j, s.n);
     expect(outcomeLine(j, plan)).toBe(
       'rotated db: db → db-v2 (1 consumer switched; 1 not rotated automatically (see SKIP rows))',
     );

@@ -17,21 +17,12 @@ import type { RotationMode } from '../../../src/rotate/constants.js';
 import type { NewValue } from '../../../src/rotate/values.js';
 import { b64, pod, podSpec, secret, workload } from './builders.js';
 import { FakeCluster } from './fake-cluster.js';
+import { prepareOptions, ROTATE_OPTIONS, scenario } from './rotation-scenario.js';
 
 class Crash extends Error {}
 
 const CANARY = 'canary-value-7f3a9c1e';
 const values: NewValue[] = [{ key: 'password', bytes: Buffer.from(CANARY), origin: '--from-file password' }];
-
-function scenario(): FakeCluster {
-  const c = new FakeCluster();
-  c.addSecret(secret('db', {}, { password: b64('old'), user: b64('app') }));
-  c.addWorkload(workload('Deployment', 'api', podSpec('db', 'env')));
-  c.addWorkload(workload('StatefulSet', 'pg', podSpec('db', 'volume')));
-  c.addWorkload(workload('DaemonSet', 'agent', podSpec('db', 'pull')));
-  c.addWorkload(workload('CronJob', 'backup', podSpec('db', 'envFrom')));
-  return c;
-}
 
 function deps(
   cluster: FakeCluster,
@@ -67,18 +58,7 @@ async function start(
 ): Promise<Journal> {
   const d = deps(cluster, opts);
   const ins = await inspect(cluster, 'db');
-  const prepared = prepare(ins, values, {
-    mode: opts.mode ?? 'blue-green',
-    replaceAll: false,
-    mutable: false,
-    force: false,
-    restartAll: false,
-    keep: 2,
-    timeoutMs: 20_000,
-    id: 'r1',
-    holder: d.identity.holder,
-    now: d.clock.now(),
-  });
+  const prepared = prepare(ins, values, prepareOptions(opts.mode ?? 'blue-green', d.identity.holder, d.clock.now()));
   return startRotation(prepared, d, { timeoutMs: 20_000, rollback: opts.rollback ?? true });
 }
 
@@ -152,18 +132,7 @@ describe('blue/green rotation', () => {
     c.healthy = (w) => !(w.kind === 'StatefulSet' && JSON.stringify(w.spec).includes('db-v2'));
     const d = deps(c);
     const ins = await inspect(c, 'db');
-    const prepared = prepare(ins, values, {
-      mode: 'blue-green',
-      replaceAll: false,
-      mutable: false,
-      force: false,
-      restartAll: false,
-      keep: 2,
-      timeoutMs: 20_000,
-      id: 'r1',
-      holder: d.identity.holder,
-      now: d.clock.now(),
-    });
+    const prepared = prepare(ins, values, prepareOptions('blue-green', d.identity.holder, d.clock.now()));
     const j = await startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
     expect(j.state).toBe('rolled-back');
     expect(j.failure?.target).toBe('StatefulSet/pg');
@@ -283,15 +252,7 @@ describe('blue/green rotation', () => {
 });
 
 describe('proposeRotation', () => {
-  const opts = {
-    mode: 'blue-green',
-    replaceAll: false,
-    mutable: false,
-    force: false,
-    restartAll: false,
-    keep: 2,
-    timeoutMs: 20_000,
-  } as const;
+  const opts = { mode: 'blue-green', ...ROTATE_OPTIONS } as const;
 
   it('refuses while another rotation holds the lock; a dry run notes it and plans anyway', async () => {
     const c = scenario();
@@ -539,18 +500,7 @@ describe('stop requests (signals)', () => {
       };
       d.stopRequested = () => signal;
       const ins = await inspect(c, 'db');
-      const prepared = prepare(ins, values, {
-        mode: 'blue-green',
-        replaceAll: false,
-        mutable: false,
-        force: false,
-        restartAll: false,
-        keep: 2,
-        timeoutMs: 20_000,
-        id: 'r1',
-        holder: d.identity.holder,
-        now: d.clock.now(),
-      });
+      const prepared = prepare(ins, values, prepareOptions('blue-green', d.identity.holder, d.clock.now()));
       const stopped = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
       await expect(stopped).rejects.toThrow(
         new RegExp(
@@ -582,18 +532,7 @@ describe('switches in batches', () => {
     const d = deps(c);
     d.events.recorded = (s) => void recorded.push(s.n);
     const ins = await inspect(c, 'db');
-    const prepared = prepare(ins, values, {
-      mode: 'blue-green',
-      replaceAll: false,
-      mutable: false,
-      force: false,
-      restartAll: false,
-      keep: 2,
-      timeoutMs: 20_000,
-      id: 'r1',
-      holder: d.identity.holder,
-      now: d.clock.now(),
-    });
+    const prepared = prepare(ins, values, prepareOptions('blue-green', d.identity.holder, d.clock.now()));
     const run = startRotation(prepared, d, { timeoutMs: 20_000, rollback: true });
     const j = await run.finally(() => (forward = false));
     expect(j.state).toBe('rolled-back');
