@@ -26,8 +26,8 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 /**
  * `kubectl rollout status` for one object: Deployment, StatefulSet,
  * DaemonSet (CronJobs have no rollout: always complete). A
- * ProgressDeadlineExceeded condition only counts when it was written at or
- * after `since`: an older one belongs to a rollout before ours.
+ * ProgressDeadlineExceeded condition only counts when it was written in a
+ * second after `since`: an older one belongs to a rollout before ours.
  */
 export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStatus {
   const spec = (w.spec ?? {}) as Status;
@@ -96,10 +96,14 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
   }
 }
 
-/** Timestamps from the API have one-second resolution: compare at that grain. */
+/**
+ * Timestamps from the API have one-second resolution. A deadline of our rollout
+ * is stamped at least a second after it began (progressDeadlineSeconds ≥ 1), so
+ * one stamped in the second of `since` belongs to the rollout before ours.
+ */
 function notBefore(timestamp: string | undefined, since: Date): boolean {
   if (!timestamp) return true;
-  return Date.parse(timestamp) >= Math.floor(since.getTime() / 1000) * 1000;
+  return Date.parse(timestamp) >= Math.floor(since.getTime() / 1000) * 1000 + 1000;
 }
 
 export interface PodProblems {

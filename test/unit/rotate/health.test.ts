@@ -62,6 +62,20 @@ describe('workloadRolloutStatus (kubectl rollout status semantics)', () => {
     );
   });
 
+  it('Deployment: a ProgressDeadlineExceeded stamped in the second the change was made is the rollout before it', () => {
+    // Seen in e2e: a rollback repointed a Deployment in the very second its forward rollout timed out.
+    const midSecond = new Date('2030-01-01T00:00:10.400Z');
+    const cond = (time: string) =>
+      withStatus('Deployment', {
+        observedGeneration: 2,
+        updatedReplicas: 1,
+        replicas: 3,
+        conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded', lastUpdateTime: time }],
+      });
+    expect(workloadRolloutStatus(cond('2030-01-01T00:00:10Z'), midSecond).phase).toBe('progressing');
+    expect(workloadRolloutStatus(cond('2030-01-01T00:00:11Z'), midSecond).phase).toBe('failed');
+  });
+
   it('StatefulSet: ready replicas, then the update revision becomes current', () => {
     const s = (st: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
       workloadRolloutStatus(withStatus('StatefulSet', st, spec), since);
