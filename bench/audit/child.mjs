@@ -15,8 +15,11 @@ if (mode === 'zlib') {
     bytes += chunk.length;
   result = { bytes };
 } else {
-  const { runAudit, openAuditLogs } = await import(engine);
-  const report = await runAudit(await openAuditLogs(files), { includeSystem: true });
+  const { runAudit, openAuditLogs, auditWorkerPool } = await import(engine);
+  // KUBECTL_SECRETS_AUDIT_THREADS=0: everything on one thread (the engine before worker threads)
+  const pool = auditWorkerPool?.();
+  const report = await runAudit(await openAuditLogs(files), { includeSystem: true, pool });
+  await pool?.close();
   result = {
     bytes: report.totals.bytes,
     requests: report.totals.requests,

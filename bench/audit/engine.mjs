@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDir } from './generate-log.mjs';
+import { auditWorkerSource } from '../../scripts/audit-worker-source.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -15,6 +16,7 @@ export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'e
         "export { runAudit } from './src/audit/run.ts';",
         "export { openAuditLogs } from './src/sources/audit-inputs.ts';",
         ...exports,
+        "export { auditWorkerPool } from './src/sources/audit-workers.ts';",
       ].join('\n'),
       resolveDir: repo,
       loader: 'ts',
@@ -23,6 +25,7 @@ export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'e
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    define: { __AUDIT_WORKER_SOURCE__: JSON.stringify(await auditWorkerSource()) },
     outfile,
     logLevel: 'warning',
   });

@@ -1,13 +1,10 @@
-import { isUtf8 } from 'node:buffer';
 import type { AuditInputSummary, InputFormat, RecordFormat } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
 import { LineScanner } from './line-scanner.js';
 import { JsonSplitter } from './json-splitter.js';
-import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
-import { mayReadSecret } from './prefilter.js';
-import { unwrapRecord } from './unwrap-record.js';
-import { readFromAuditEvent } from './native-event.js';
-import { readFromGkeEntry } from './gke-entry.js';
+import { detectLayout, HEAD_LIMIT, type Layout } from './layout.js';
+import { LAST, readRecord, SAMPLE, type RecordOutput } from './record-reader.js';
+import { BatchBuilder, readBatch, replayBatch, type BatchResult, type RecordBatch } from './record-batch.js';
 import type { SkipTally } from './skip-tally.js';
 
 export interface ScanLimits {
@@ -15,9 +12,22 @@ export interface ScanLimits {
   maxLineBytes: number;
   /** Leading records parsed whatever they contain, to tell the input's format. */
   sampleRecords: number;
+  /** Bytes of candidate lines handed to a RecordPool at once. */
+  batchBytes: number;
 }
 
-export const DEFAULT_LIMITS: ScanLimits = { maxLineBytes: 16 << 20, sampleRecords: 5 };
+export const DEFAULT_LIMITS: ScanLimits = { maxLineBytes: 16 << 20, sampleRecords: 5, batchBytes: 1 << 20 };
+
+/**
+ * Reads batches of records, on other threads: the lines of a line-per-record input are
+ * then split here and read there. Results must come back whatever happens to a thread.
+ */
+export interface RecordPool {
+  read(batch: RecordBatch): Promise<BatchResult>;
+}
+
+/** Batches being read at once; more only holds more memory. */
+const IN_FLIGHT = 4;
 
 /** Where the reads found in an input go. */
 export type ReadSink = (read: SecretRead, recovered: boolean) => void;
@@ -46,12 +56,23 @@ export class InputScan {
   private parsed = 0;
   private readonly formats = new Set<RecordFormat>();
   private readonly categories = new Set<string>();
+  /** Lines for the pool (line-per-record inputs, when there is a pool). */
+  private batch: BatchBuilder | null = null;
+  private readonly inFlight: Array<Promise<BatchResult>> = [];
+  private dispatched = false;
+  private readonly output: RecordOutput = {
+    read: (read, recovered) => this.sink(read, recovered),
+    skip: (line, reason) => this.skips.add(this.path, line, reason),
+    format: (format) => this.formats.add(format),
+    category: (category) => this.categories.add(category),
+  };
 
   constructor(
     private readonly path: string,
     private readonly sink: ReadSink,
     private readonly skips: SkipTally,
     private readonly limits: ScanLimits = DEFAULT_LIMITS,
+    private readonly pool?: RecordPool,
   ) {}
 
   push(chunk: Buffer): void {
@@ -67,9 +88,20 @@ export class InputScan {
     this.decide(false);
   }
 
-  end(compressed: boolean): InputScanResult {
+  /** Waits until at most `max` batches are being read, taking in what the others held, in order. */
+  async settle(max = IN_FLIGHT): Promise<void> {
+    while (this.inFlight.length > max) this.parsed += replayBatch(await this.inFlight.shift()!, this.output);
+  }
+
+  async end(compressed: boolean): Promise<InputScanResult> {
     if (!this.scanner) this.decide(true);
     this.scanner?.end();
+    if (this.batch && this.batch.records > 0) {
+      // an input too small to fill one batch is read here: starting threads would cost more
+      if (this.dispatched) this.dispatch();
+      else this.parsed += replayBatch(readBatch(this.batch.take()), this.output);
+    }
+    await this.settle(0);
     const lines = this.scanner?.lines ?? 0;
     const empty =
       this.layout === 'empty' ||
@@ -101,7 +133,8 @@ export class InputScan {
     this.head = [];
     this.headBytes = 0;
     const onRecord = this.record.bind(this);
-    const huge = (line: number): void => this.skips.add(this.path, line, 'huge');
+    if (layout !== 'document' && this.pool) this.batch = new BatchBuilder(this.limits.batchBytes);
+    const huge = (line: number): void => (this.batch ? this.batch.addHuge(line) : this.skips.add(this.path, line, 'huge'));
     this.scanner =
       layout === 'document'
         ? new JsonSplitter(
@@ -121,49 +154,20 @@ export class InputScan {
   }
 
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
-    const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
     const sample = this.samples < this.limits.sampleRecords;
-    if (!candidate && !sample && !last) return;
     if (sample) this.samples++;
-    let text = buf.toString('utf8', s, e);
-    // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
-    if (text.includes('\ufffd') && !isUtf8(buf.subarray(s, e))) {
-      if (candidate) this.skips.add(this.path, line, 'non-utf8');
+    if (hit === -1 && !sample && !last) return;
+    if (this.batch) {
+      this.batch.add(buf, s, e, hit, line, (last ? LAST : 0) | (sample ? SAMPLE : 0));
+      if (this.batch.size >= this.limits.batchBytes) this.dispatch();
       return;
     }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const value = parseLine(text);
-    if (candidate) this.parsed++;
-    if (value === undefined) {
-      // Only lines that may read a Secret are judged, and the last line, which may be still being written.
-      if (last) this.skips.add(this.path, line, 'incomplete-last-line');
-      else if (candidate) this.skips.add(this.path, line, 'malformed');
-      return;
-    }
-    for (const item of unwrapRecord(value)) {
-      switch (item.kind) {
-        case 'category':
-          this.categories.add(item.category);
-          break;
-        case 'skip':
-          if (candidate) this.skips.add(this.path, line, item.reason);
-          break;
-        case 'gke': {
-          this.formats.add('gke');
-          const read = candidate ? readFromGkeEntry(item.entry) : null;
-          if (read) this.sink(read, false);
-          break;
-        }
-        case 'event': {
-          this.formats.add(item.format);
-          const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
-          if (read) this.sink(read, item.recovered);
-          break;
-        }
-        case 'unknown':
-          break;
-      }
-    }
+    if (readRecord(buf, s, e, hit, line, (last ? LAST : 0) | (sample ? SAMPLE : 0), this.output)) this.parsed++;
+  }
+
+  private dispatch(): void {
+    this.inFlight.push(this.pool!.read(this.batch!.take()));
+    this.dispatched = true;
   }
 
   private format(): InputFormat {

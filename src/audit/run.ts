@@ -4,9 +4,10 @@ import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './q
 import { RequestCounter } from './request-counter.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
-import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
+import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink, type RecordPool } from './input-scan.js';
 
 export type { AuditQuery } from './query.js';
+export type { RecordPool } from './input-scan.js';
 export { resolveQuery } from './query.js';
 export type * from './report-types.js';
 export type { SecretRead } from './secret-read.js';
@@ -34,6 +35,10 @@ export interface AuditOptions extends AuditQuery {
   onProgress?: (progress: { path: string; bytes: number }) => void;
   /** Called once per request that matched the query, its stages merged (for joins that need every request). */
   onRequest?: (read: SecretRead) => void;
+  /** Bytes of candidate lines sent to the pool at once. Default 1 MiB. */
+  batchBytes?: number;
+  /** Threads to read records on; without it everything is read on this one. */
+  pool?: RecordPool;
 }
 
 /**
@@ -56,7 +61,11 @@ export async function runAudit(
     return true;
   });
   const skips = new SkipTally(options.skippedLinesShown ?? 10);
-  const limits = { ...DEFAULT_LIMITS, maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes };
+  const limits = {
+    ...DEFAULT_LIMITS,
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes,
+    batchBytes: options.batchBytes ?? DEFAULT_LIMITS.batchBytes,
+  };
   const sink: ReadSink = (read, recovered) => {
     if (matchesQuery(read, query)) counter.add(read, recovered);
   };
@@ -64,20 +73,21 @@ export async function runAudit(
   const warnings: string[] = [];
 
   for await (const input of inputs) {
-    const scan = new InputScan(input.path, sink, skips, limits);
+    const scan = new InputScan(input.path, sink, skips, limits, options.pool);
     let bytes = 0;
     let readError: InputReadFailure | null = null;
     try {
       for await (const chunk of input.chunks()) {
         scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         bytes += chunk.byteLength;
+        await scan.settle();
         options.onProgress?.({ path: input.path, bytes });
       }
     } catch (err) {
       readError = readFailure(err, bytes);
       warnings.push(`${input.path === '-' ? 'stdin' : input.path}: ${readError.reason}`);
     }
-    const result = scan.end(input.compressed);
+    const result = await scan.end(input.compressed);
     result.summary.readError = readError;
     results.push(result);
     warnings.push(...inputWarnings(result));

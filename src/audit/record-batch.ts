@@ -1,0 +1,259 @@
+/**
+ * Records handed to other threads in batches, and what they held coming back, as plain
+ * typed arrays and strings (cheap to transfer, unlike thousands of small objects).
+ * The thread that splits lines keeps everything that depends on order (line numbers,
+ * sample lines, skip order, request counting); readBatch, which may run anywhere, only
+ * does the per-record work.
+ */
+import type { ReadScope, ReadVerb, RecordFormat, SkipReason } from './report-types.js';
+import type { SecretRead } from './secret-read.js';
+import { readRecord, type RecordOutput } from './record-reader.js';
+
+/** A batch of records: their bytes, and META_WIDTH ints each (start, end, hit, line, flags). */
+export interface RecordBatch {
+  data: Uint8Array;
+  meta: Int32Array;
+  count: number;
+}
+
+/** What a batch held: reads (string-table indices), skips, formats, categories. */
+export interface BatchResult {
+  strings: string[];
+  reads: Int32Array;
+  /** code and time of each read; NaN for null. */
+  numbers: Float64Array;
+  readCount: number;
+  sourceIPs: Int32Array;
+  /** (line, reason index) pairs, in record order. */
+  skips: Int32Array;
+  formats: string[];
+  categories: string[];
+  parsed: number;
+}
+
+const META_WIDTH = 5;
+/** Not a record: a line skipped as huge by the splitter, kept here so skips stay in order. */
+export const HUGE = 4;
+
+const SKIP_REASONS: SkipReason[] = ['malformed', 'truncated', 'non-utf8', 'huge', 'incomplete-last-line'];
+
+/** Collects records into a batch; the bytes are copied, so the caller's buffer may be reused. */
+export class BatchBuilder {
+  private data: Buffer;
+  private meta: Int32Array;
+  private bytes = 0;
+  private count = 0;
+
+  constructor(private readonly capacity = 1 << 20) {
+    this.data = Buffer.allocUnsafe(capacity);
+    this.meta = new Int32Array(META_WIDTH * 1024);
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  get records(): number {
+    return this.count;
+  }
+
+  /** Whether a record of `length` bytes fits without growing. */
+  fits(length: number): boolean {
+    return this.bytes + length <= this.data.length;
+  }
+
+  add(buf: Buffer, s: number, e: number, hit: number, line: number, flags: number): void {
+    const length = e - s;
+    if (!this.fits(length)) this.grow(this.bytes + length);
+    buf.copy(this.data, this.bytes, s, e);
+    this.push(this.bytes, this.bytes + length, hit === -1 ? -1 : this.bytes + (hit - s), line, flags);
+    this.bytes += length;
+  }
+
+  addHuge(line: number): void {
+    this.push(this.bytes, this.bytes, -1, line, HUGE);
+  }
+
+  /** The batch so far (its memory is handed over), and a fresh one started. */
+  take(): RecordBatch {
+    const batch = { data: new Uint8Array(this.data.buffer, this.data.byteOffset, this.bytes), meta: this.meta.subarray(0, this.count * META_WIDTH), count: this.count };
+    this.data = Buffer.allocUnsafe(this.capacity);
+    this.meta = new Int32Array(META_WIDTH * 1024);
+    this.bytes = 0;
+    this.count = 0;
+    return batch;
+  }
+
+  private push(start: number, end: number, hit: number, line: number, flags: number): void {
+    if ((this.count + 1) * META_WIDTH > this.meta.length) {
+      const meta = new Int32Array(this.meta.length * 2);
+      meta.set(this.meta);
+      this.meta = meta;
+    }
+    const at = this.count * META_WIDTH;
+    this.meta[at] = start;
+    this.meta[at + 1] = end;
+    this.meta[at + 2] = hit;
+    this.meta[at + 3] = line;
+    this.meta[at + 4] = flags;
+    this.count++;
+  }
+
+  private grow(needed: number): void {
+    // allocUnsafe pools small buffers; a batch's memory is transferred whole, so it gets its own
+    const data = Buffer.allocUnsafeSlow(Math.max(needed, this.data.length * 2));
+    this.data.copy(data, 0, 0, this.bytes);
+    this.data = data;
+  }
+}
+
+/** Fields of a read as ints, in this order; strings are indices into the batch's string table (-1 for null). */
+const R_AUDIT_ID = 0;
+const R_STAGE = 1;
+const R_VERB = 2;
+const R_NAMESPACE = 3;
+const R_NAME = 4;
+const R_SCOPE = 5;
+const R_USER = 6;
+const R_IMPERSONATED = 7;
+const R_POD = 8;
+const R_NODE = 9;
+const R_USER_AGENT = 10;
+const R_FORMAT = 11;
+const R_FLAGS = 12;
+const R_IPS_START = 13;
+const R_IPS_COUNT = 14;
+const READ_WIDTH = 15;
+const DENIED = 1;
+const RECOVERED = 2;
+
+/** Encodes what readRecord hands out. */
+class ResultEncoder implements RecordOutput {
+  private readonly table = new Map<string, number>();
+  readonly strings: string[] = [];
+  reads = new Int32Array(READ_WIDTH * 256);
+  numbers = new Float64Array(2 * 256);
+  readCount = 0;
+  ips: number[] = [];
+  skips: number[] = [];
+  readonly formats = new Set<string>();
+  readonly categories = new Set<string>();
+
+  private index(text: string | null): number {
+    if (text === null) return -1;
+    let i = this.table.get(text);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(text);
+      this.table.set(text, i);
+    }
+    return i;
+  }
+
+  read(r: SecretRead, recovered: boolean): void {
+    if ((this.readCount + 1) * READ_WIDTH > this.reads.length) {
+      const reads = new Int32Array(this.reads.length * 2);
+      reads.set(this.reads);
+      this.reads = reads;
+      const numbers = new Float64Array(this.numbers.length * 2);
+      numbers.set(this.numbers);
+      this.numbers = numbers;
+    }
+    const at = this.readCount * READ_WIDTH;
+    const f = this.reads;
+    f[at + R_AUDIT_ID] = this.index(r.auditID);
+    f[at + R_STAGE] = r.stageRank;
+    f[at + R_VERB] = this.index(r.verb);
+    f[at + R_NAMESPACE] = this.index(r.namespace);
+    f[at + R_NAME] = this.index(r.name);
+    f[at + R_SCOPE] = this.index(r.scope);
+    f[at + R_USER] = this.index(r.user);
+    f[at + R_IMPERSONATED] = this.index(r.impersonatedUser);
+    f[at + R_POD] = this.index(r.pod);
+    f[at + R_NODE] = this.index(r.node);
+    f[at + R_USER_AGENT] = this.index(r.userAgent);
+    f[at + R_FORMAT] = this.index(r.format);
+    f[at + R_FLAGS] = (r.denied ? DENIED : 0) | (recovered ? RECOVERED : 0);
+    f[at + R_IPS_START] = this.ips.length;
+    f[at + R_IPS_COUNT] = r.sourceIPs.length;
+    for (const ip of r.sourceIPs) this.ips.push(this.index(ip));
+    this.numbers[this.readCount * 2] = r.code ?? NaN;
+    this.numbers[this.readCount * 2 + 1] = r.time ?? NaN;
+    this.readCount++;
+  }
+
+  skip(line: number, reason: SkipReason): void {
+    this.skips.push(line, SKIP_REASONS.indexOf(reason));
+  }
+
+  format(format: RecordFormat): void {
+    this.formats.add(format);
+  }
+
+  category(category: string): void {
+    this.categories.add(category);
+  }
+}
+
+/** Reads every record of a batch (what a worker thread does). */
+export function readBatch(batch: RecordBatch): BatchResult {
+  const out = new ResultEncoder();
+  const buf = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+  let parsed = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const at = i * META_WIDTH;
+    const flags = batch.meta[at + 4]!;
+    const line = batch.meta[at + 3]!;
+    if (flags === HUGE) out.skip(line, 'huge');
+    else if (readRecord(buf, batch.meta[at]!, batch.meta[at + 1]!, batch.meta[at + 2]!, line, flags, out)) parsed++;
+  }
+  return {
+    strings: out.strings,
+    reads: out.reads.subarray(0, out.readCount * READ_WIDTH),
+    numbers: out.numbers.subarray(0, out.readCount * 2),
+    readCount: out.readCount,
+    sourceIPs: Int32Array.from(out.ips),
+    skips: Int32Array.from(out.skips),
+    formats: [...out.formats],
+    categories: [...out.categories],
+    parsed,
+  };
+}
+
+/** Hands what a batch held to `out`, in the order readRecord gave it; returns the parsed count. */
+export function replayBatch(result: BatchResult, out: RecordOutput): number {
+  const { strings: s, reads: f, numbers, sourceIPs } = result;
+  const str = (i: number): string | null => (i === -1 ? null : s[i]!);
+  for (const format of result.formats) out.format(format as RecordFormat);
+  for (const category of result.categories) out.category(category);
+  for (let k = 0; k < result.skips.length; k += 2) out.skip(result.skips[k]!, SKIP_REASONS[result.skips[k + 1]!]!);
+  for (let i = 0; i < result.readCount; i++) {
+    const at = i * READ_WIDTH;
+    const ips: string[] = [];
+    for (let k = f[at + R_IPS_START]!, stop = k + f[at + R_IPS_COUNT]!; k < stop; k++) ips.push(s[sourceIPs[k]!]!);
+    const code = numbers[i * 2]!;
+    const time = numbers[i * 2 + 1]!;
+    const flags = f[at + R_FLAGS]!;
+    // the same shape as readFromAuditEvent's reads
+    const read: SecretRead = {
+      auditID: str(f[at + R_AUDIT_ID]!),
+      stageRank: f[at + R_STAGE]!,
+      verb: s[f[at + R_VERB]!] as ReadVerb,
+      namespace: str(f[at + R_NAMESPACE]!),
+      name: str(f[at + R_NAME]!),
+      scope: s[f[at + R_SCOPE]!] as ReadScope,
+      user: s[f[at + R_USER]!]!,
+      impersonatedUser: str(f[at + R_IMPERSONATED]!),
+      pod: str(f[at + R_POD]!),
+      node: str(f[at + R_NODE]!),
+      sourceIPs: ips,
+      userAgent: str(f[at + R_USER_AGENT]!),
+      code: Number.isNaN(code) ? null : code,
+      denied: (flags & DENIED) !== 0,
+      time: Number.isNaN(time) ? null : time,
+      format: s[f[at + R_FORMAT]!] as RecordFormat,
+    };
+    out.read(read, (flags & RECOVERED) !== 0);
+  }
+  return result.parsed;
+}

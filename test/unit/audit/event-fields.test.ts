@@ -1,0 +1,144 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { extractAuditEvent, type ExtractedEvent } from '../../../src/audit/event-fields.js';
+import { parseLine } from '../../../src/audit/layout.js';
+import { unwrapRecord } from '../../../src/audit/unwrap-record.js';
+import { readFromAuditEvent } from '../../../src/audit/native-event.js';
+import { generateLines } from '../../../bench/audit/generate-log.mjs';
+import { mulberry32 } from '../../harness/prng.mjs';
+import { FIXTURES } from './memory-input.js';
+
+/** Real logs gathered by others (see their SOURCES.md), read when this checkout sits next to them. */
+const REALDATA = process.env['KUBECTL_SECRETS_REALDATA'] ?? new URL('../../../../shared/realdata/audit/', import.meta.url).pathname;
+
+/** What the JSON.parse path makes of a line: undefined when it is not exactly one native event. */
+function reference(line: Buffer): ExtractedEvent | undefined {
+  const value = parseLine(line.toString('utf8'));
+  if (value === undefined) return undefined;
+  const items = [...unwrapRecord(value)];
+  const item = items[0];
+  if (items.length !== 1 || item?.kind !== 'event' || item.format === 'aks' || item.format === 'eks') return undefined;
+  return { format: item.format, read: readFromAuditEvent(item.event, item.format, item.fallbackTime) };
+}
+
+/** The extractor either gives up or agrees with JSON.parse; returns whether it answered. */
+function agrees(line: Buffer): boolean {
+  // inside a larger buffer, as lines are scanned
+  const padded = Buffer.concat([Buffer.from('{"x":1}\n'), line, Buffer.from('\n{"y":2}')]);
+  const fast = extractAuditEvent(padded, 8, 8 + line.length);
+  if (fast === undefined) return false;
+  expect(fast, line.toString('latin1')).toEqual(reference(line));
+  return true;
+}
+
+function generated(seed: number, count: number, secretShare: number): Buffer[] {
+  const lines: Buffer[] = [];
+  for (const line of generateLines(mulberry32(seed), secretShare)) {
+    lines.push(Buffer.from(line));
+    if (lines.length >= count) break;
+  }
+  return lines;
+}
+
+function linesOf(path: string): Buffer[] {
+  const text = readFileSync(path);
+  const lines: Buffer[] = [];
+  for (let s = 0; s < text.length; ) {
+    let e = text.indexOf(0x0a, s);
+    if (e === -1) e = text.length;
+    if (e > s) lines.push(text.subarray(s, e));
+    s = e + 1;
+  }
+  return lines;
+}
+
+/** One small change to a line: what a damaged, hand-edited or differently encoded log holds. */
+function mutate(line: string, random: () => number): string {
+  const at = Math.floor(random() * line.length);
+  const ch = line[at]!;
+  switch (Math.floor(random() * 12)) {
+    case 0:
+      return line.slice(0, at) + line.slice(at + 1); // a byte lost
+    case 1:
+      return line.slice(0, at) + '\t' + line.slice(at); // a raw control byte
+    case 2:
+      return line.slice(0, at) + `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` + line.slice(at + 1); // an escape
+    case 3:
+      return line.slice(0, at) + '\\' + line.slice(at); // a stray backslash
+    case 4:
+      return line.slice(0, at) + 'é' + line.slice(at); // beyond ASCII
+    case 5:
+      return line.slice(0, at) + ' ' + line.slice(at); // a space
+    case 6:
+      return line.slice(0, at); // cut short
+    case 7:
+      return `${line},`; // a trailing comma (arrays written one element per line)
+    case 8:
+      return line.replace(/"([a-zA-Z]+)":/, '"$1":"dup","$1":'); // a repeated key
+    case 9:
+      return line.replace('"code":200', `"code":${['200.0', '2e2', '-200', '0200', '"200"', 'null'][Math.floor(random() * 6)]}`);
+    case 10:
+      return line.replace(`"${['verb', 'objectRef', 'user', 'annotations', 'sourceIPs'][Math.floor(random() * 5)]}":`, '"other":');
+    default:
+      return line.replace(/"(namespace|name|username|decision|authorization\.k8s\.io\/decision)":"/, `"$1":"\\"x\\\\`);
+  }
+}
+
+describe('the audit event field extractor agrees with JSON.parse', () => {
+  it('on generated logs, where it reads nearly every Secret event itself', () => {
+    for (const [seed, share] of [[1, 1], [2, 0.3], [3, 0.02]] as const) {
+      const lines = generated(seed, 4000, share);
+      const answered = lines.filter(agrees).length;
+      // bodies (Request level: most events but Secret reads) are left to JSON.parse
+      if (share === 1) expect(answered / lines.length).toBeGreaterThan(0.95);
+    }
+  });
+
+  it('on the fixtures and the real logs gathered by others, line by line', () => {
+    const files = readdirSync(FIXTURES).map((f) => FIXTURES + f);
+    if (existsSync(REALDATA)) files.push(...readdirSync(REALDATA).filter((f) => !f.endsWith('.md')).map((f) => REALDATA + f));
+    let answered = 0;
+    let lines = 0;
+    for (const file of files) {
+      for (const line of linesOf(file)) {
+        lines++;
+        if (agrees(line)) answered++;
+      }
+    }
+    // most real lines are other resources, with bodies, or 2017 shapes (metadata, timestamp): parsed in full
+    expect(answered).toBeGreaterThan(0);
+    expect(lines).toBeGreaterThan(answered);
+  });
+
+  it('on damaged and re-encoded lines: it gives up or gives the same answer', () => {
+    const random = mulberry32(7);
+    const lines = generated(4, 1500, 0.5).map((l) => l.toString('latin1'));
+    let answered = 0;
+    for (const line of lines) {
+      for (let k = 0; k < 8; k++) {
+        let changed = line;
+        for (let n = 1 + Math.floor(random() * 2); n > 0; n--) changed = mutate(changed, random);
+        if (agrees(Buffer.from(changed))) answered++;
+      }
+    }
+    // some changes keep the shape (an escape in a value, a different code): those are still read here
+    expect(answered).toBeGreaterThan(100);
+  });
+
+  it('decodes escapes in request URIs, names and users as JSON.parse does', () => {
+    const line = (uri: string, name: string, user: string) =>
+      `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-1","stage":"ResponseComplete",` +
+      `"requestURI":"${uri}","verb":"list","user":{"username":"${user}"},"sourceIPs":["10.0.0.1","::1"],` +
+      `"objectRef":{"resource":"secrets","namespace":"prod","name":"${name}","apiVersion":"v1"},` +
+      `"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2025-06-01T10:00:00.123456Z",` +
+      `"stageTimestamp":"2025-06-01T10:00:00.223456Z"}`;
+    const cases = [
+      line('/api/v1/namespaces/prod/secrets?fieldSelector=metadata.name%3Ddb\\u0026limit=500', 'db', 'alice'),
+      line('/api/v1/namespaces/prod/secrets?fieldSelector=metadata.name%3Ddb\\\\u0026limit=500', 'db', 'alice'),
+      line('/api/v1/namespaces/prod/secrets?x=\\"y\\"\\u0026fieldSelector=metadata.name%3Ddb', 'd\\u0062', 'al\\/ice'),
+      line('/api/v1/namespaces/prod/secrets', '', ''),
+    ];
+    for (const c of cases) expect(agrees(Buffer.from(c)), c).toBe(true);
+    expect(extractAuditEvent(Buffer.from(cases[0]!), 0, cases[0]!.length)?.read?.name).toBe('db');
+  });
+});
