@@ -52,6 +52,8 @@ const EVENT = new RegExp(
     String.raw`,"auditID":"(${PLAIN})","stage":"(${PLAIN})","requestURI":"(${TEXT})","verb":"(${PLAIN})"`,
     String.raw`,"user":\{"username":"(${TEXT})"${USER_REST}(?:,"extra":(?:${TOKEN_EXTRA}|(${FLAT})))?\}`,
     String.raw`(?:,"impersonatedUser":\{"username":"(${TEXT})"${USER_REST}(?:,"extra":${FLAT})?\})?`,
+    // Kubernetes 1.37 with constrained impersonation
+    String.raw`(?:,"authenticationMetadata":${FLAT})?`,
     String.raw`(?:,"sourceIPs":(?:\["(${PLAIN})"\]|(${STRINGS})))?(?:,"userAgent":"(${TEXT})")?`,
     String.raw`(?:,"objectRef":(?:${OBJECT_REF}|(${FLAT})))?`,
     String.raw`(?:,"responseStatus":\{"metadata":\{\}(?:,"status":"${TEXT}")?(?:,"message":"${TEXT}")?(?:,"reason":"${TEXT}")?`,

@@ -125,7 +125,7 @@ describe('the audit event field extractor agrees with JSON.parse', () => {
     expect(answered).toBeGreaterThan(100);
   });
 
-  it('decodes escapes in request URIs, names and users as JSON.parse does', () => {
+  it('decodes escapes in request URIs, names and users as JSON.parse does, and reads what v1.37 writes', () => {
     const line = (uri: string, name: string, user: string) =>
       `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-1","stage":"ResponseComplete",` +
       `"requestURI":"${uri}","verb":"list","user":{"username":"${user}"},"sourceIPs":["10.0.0.1","::1"],` +
@@ -138,7 +138,23 @@ describe('the audit event field extractor agrees with JSON.parse', () => {
       line('/api/v1/namespaces/prod/secrets?x=\\"y\\"\\u0026fieldSelector=metadata.name%3Ddb', 'd\\u0062', 'al\\/ice'),
       line('/api/v1/namespaces/prod/secrets', '', ''),
     ];
+    // as kube-apiserver v1.37.2 writes an impersonated, denied read (from the e2e cluster's audit log)
+    cases.push(
+      '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"3074672e-2d09-44d9-befe-02166017fdd1",' +
+        '"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/audit-5b4e3e/secrets/db","verb":"get","user":{"username":' +
+        '"kubernetes-admin","groups":["system:masters","system:authenticated"],"extra":{"authentication.kubernetes.io/credential-id":' +
+        '["X509SHA256=07f14b7682ae5415a0b7fad5dec4057cf24017cebf76eaff6cf8469fcf336f05"]}},"impersonatedUser":{"username":' +
+        '"audit-5b4e3e-mallory","groups":["system:authenticated"]},"authenticationMetadata":{"impersonationConstraint":' +
+        '"impersonate:user-info"},"sourceIPs":["127.0.0.1"],"objectRef":{"resource":"secrets","namespace":"audit-5b4e3e","name":' +
+        '"db","apiVersion":"v1"},"responseStatus":{"metadata":{},"status":"Failure","message":"secrets \\"db\\" is forbidden: ' +
+        'User \\"audit-5b4e3e-mallory\\" cannot get resource \\"secrets\\" in API group \\"\\" in the namespace \\"audit-5b4e3e\\"",' +
+        '"reason":"Forbidden","details":{"name":"db","kind":"secrets"},"code":403},"requestReceivedTimestamp":' +
+        '"2026-12-04T19:02:35.190283Z","stageTimestamp":"2026-12-04T19:02:35.191120Z","annotations":' +
+        '{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}',
+    );
     for (const c of cases) expect(agrees(Buffer.from(c)), c).toBe(true);
+    const denied = extractAuditEvent(Buffer.from(cases[4]!), 0, Buffer.byteLength(cases[4]!))?.read;
+    expect([denied?.denied, denied?.impersonatedUser, denied?.code]).toEqual([true, 'audit-5b4e3e-mallory', 403]);
     expect(extractAuditEvent(Buffer.from(cases[0]!), 0, cases[0]!.length)?.read?.name).toBe('db');
   });
 });
