@@ -27,7 +27,7 @@ export interface RecordPool {
 }
 
 /** Batches being read at once; more only holds more memory. */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 2;
 
 /** Where the reads found in an input go. */
 export type ReadSink = (read: SecretRead, recovered: boolean) => void;
@@ -58,7 +58,7 @@ export class InputScan {
   private readonly categories = new Set<string>();
   /** Lines for the pool (line-per-record inputs, when there is a pool). */
   private batch: BatchBuilder | null = null;
-  private readonly inFlight: Array<Promise<BatchResult>> = [];
+  private readonly inFlight: Array<{ batch: RecordBatch; result: Promise<BatchResult> }> = [];
   private dispatched = false;
   private readonly output: RecordOutput = {
     read: (read, recovered) => this.sink(read, recovered),
@@ -90,7 +90,11 @@ export class InputScan {
 
   /** Waits until at most `max` batches are being read, taking in what the others held, in order. */
   async settle(max = IN_FLIGHT): Promise<void> {
-    while (this.inFlight.length > max) this.parsed += replayBatch(await this.inFlight.shift()!, this.output);
+    while (this.inFlight.length > max) {
+      const { batch, result } = this.inFlight.shift()!;
+      this.parsed += replayBatch(await result, this.output);
+      this.batch!.recycle(batch);
+    }
   }
 
   async end(compressed: boolean): Promise<InputScanResult> {
@@ -166,7 +170,8 @@ export class InputScan {
   }
 
   private dispatch(): void {
-    this.inFlight.push(this.pool!.read(this.batch!.take()));
+    const batch = this.batch!.take();
+    this.inFlight.push({ batch, result: this.pool!.read(batch) });
     this.dispatched = true;
   }
 

@@ -16,16 +16,20 @@ export interface RecordBatch {
   count: number;
 }
 
-/** What a batch held: reads (string-table indices), skips, formats, categories. */
+/**
+ * What a batch held: reads (string-table indices), skips, formats, categories. Plain
+ * arrays, not typed ones: they come back as ordinary garbage, which young-generation
+ * collections free at once, where received ArrayBuffers would pile up as external memory.
+ */
 export interface BatchResult {
   strings: string[];
-  reads: Int32Array;
+  reads: number[];
   /** code and time of each read; NaN for null. */
-  numbers: Float64Array;
+  numbers: number[];
   readCount: number;
-  sourceIPs: Int32Array;
+  sourceIPs: number[];
   /** (line, reason index) pairs, in record order. */
-  skips: Int32Array;
+  skips: number[];
   formats: string[];
   categories: string[];
   parsed: number;
@@ -37,16 +41,23 @@ export const HUGE = 4;
 
 const SKIP_REASONS: SkipReason[] = ['malformed', 'truncated', 'non-utf8', 'huge', 'incomplete-last-line'];
 
-/** Collects records into a batch; the bytes are copied, so the caller's buffer may be reused. */
+/**
+ * Collects records into a batch; the bytes are copied, so the caller's buffer may be reused.
+ * Batches live in SharedArrayBuffers, filled again once read: a thread reads them where
+ * they are (a copied batch would be a new buffer in the thread each time, freed only when
+ * its small heap happens to be collected), and they are still here if a thread fails.
+ */
 export class BatchBuilder {
   private data: Buffer;
   private meta: Int32Array;
   private bytes = 0;
   private count = 0;
+  /** Buffers of batches already read, to fill again: a run allocates only what is in flight. */
+  private readonly spare: Array<{ data: Buffer; meta: Int32Array }> = [];
 
   constructor(private readonly capacity = 1 << 20) {
-    this.data = Buffer.allocUnsafe(capacity);
-    this.meta = new Int32Array(META_WIDTH * 1024);
+    this.data = sharedBytes(capacity);
+    this.meta = sharedInts(META_WIDTH * 1024);
   }
 
   get size(): number {
@@ -77,16 +88,24 @@ export class BatchBuilder {
   /** The batch so far (its memory is handed over), and a fresh one started. */
   take(): RecordBatch {
     const batch = { data: new Uint8Array(this.data.buffer, this.data.byteOffset, this.bytes), meta: this.meta.subarray(0, this.count * META_WIDTH), count: this.count };
-    this.data = Buffer.allocUnsafe(this.capacity);
-    this.meta = new Int32Array(META_WIDTH * 1024);
+    const spare = this.spare.pop();
+    this.data = spare?.data ?? sharedBytes(this.capacity);
+    this.meta = spare?.meta ?? sharedInts(META_WIDTH * 1024);
     this.bytes = 0;
     this.count = 0;
     return batch;
   }
 
+  /** A batch that has been read (its bytes copied to a thread, or read here) gives its buffer back. */
+  recycle(batch: RecordBatch): void {
+    const { data, meta } = batch;
+    if (data.buffer.byteLength !== this.capacity || meta.buffer.byteLength !== META_WIDTH * 1024 * 4 || this.spare.length >= 8) return;
+    this.spare.push({ data: Buffer.from(data.buffer), meta: new Int32Array(meta.buffer) });
+  }
+
   private push(start: number, end: number, hit: number, line: number, flags: number): void {
     if ((this.count + 1) * META_WIDTH > this.meta.length) {
-      const meta = new Int32Array(this.meta.length * 2);
+      const meta = sharedInts(this.meta.length * 2);
       meta.set(this.meta);
       this.meta = meta;
     }
@@ -100,11 +119,18 @@ export class BatchBuilder {
   }
 
   private grow(needed: number): void {
-    // allocUnsafe pools small buffers; a batch's memory is transferred whole, so it gets its own
-    const data = Buffer.allocUnsafeSlow(Math.max(needed, this.data.length * 2));
+    const data = sharedBytes(Math.max(needed, this.data.length * 2));
     this.data.copy(data, 0, 0, this.bytes);
     this.data = data;
   }
+}
+
+function sharedBytes(length: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(length));
+}
+
+function sharedInts(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * 4));
 }
 
 /** Fields of a read as ints, in this order; strings are indices into the batch's string table (-1 for null). */
@@ -131,8 +157,8 @@ const RECOVERED = 2;
 class ResultEncoder implements RecordOutput {
   private readonly table = new Map<string, number>();
   readonly strings: string[] = [];
-  reads = new Int32Array(READ_WIDTH * 256);
-  numbers = new Float64Array(2 * 256);
+  readonly reads: number[] = [];
+  readonly numbers: number[] = [];
   readCount = 0;
   ips: number[] = [];
   skips: number[] = [];
@@ -151,34 +177,26 @@ class ResultEncoder implements RecordOutput {
   }
 
   read(r: SecretRead, recovered: boolean): void {
-    if ((this.readCount + 1) * READ_WIDTH > this.reads.length) {
-      const reads = new Int32Array(this.reads.length * 2);
-      reads.set(this.reads);
-      this.reads = reads;
-      const numbers = new Float64Array(this.numbers.length * 2);
-      numbers.set(this.numbers);
-      this.numbers = numbers;
-    }
-    const at = this.readCount * READ_WIDTH;
-    const f = this.reads;
-    f[at + R_AUDIT_ID] = this.index(r.auditID);
-    f[at + R_STAGE] = r.stageRank;
-    f[at + R_VERB] = this.index(r.verb);
-    f[at + R_NAMESPACE] = this.index(r.namespace);
-    f[at + R_NAME] = this.index(r.name);
-    f[at + R_SCOPE] = this.index(r.scope);
-    f[at + R_USER] = this.index(r.user);
-    f[at + R_IMPERSONATED] = this.index(r.impersonatedUser);
-    f[at + R_POD] = this.index(r.pod);
-    f[at + R_NODE] = this.index(r.node);
-    f[at + R_USER_AGENT] = this.index(r.userAgent);
-    f[at + R_FORMAT] = this.index(r.format);
-    f[at + R_FLAGS] = (r.denied ? DENIED : 0) | (recovered ? RECOVERED : 0);
-    f[at + R_IPS_START] = this.ips.length;
-    f[at + R_IPS_COUNT] = r.sourceIPs.length;
+    // in R_* order
+    this.reads.push(
+      this.index(r.auditID),
+      r.stageRank,
+      this.index(r.verb),
+      this.index(r.namespace),
+      this.index(r.name),
+      this.index(r.scope),
+      this.index(r.user),
+      this.index(r.impersonatedUser),
+      this.index(r.pod),
+      this.index(r.node),
+      this.index(r.userAgent),
+      this.index(r.format),
+      (r.denied ? DENIED : 0) | (recovered ? RECOVERED : 0),
+      this.ips.length,
+      r.sourceIPs.length,
+    );
     for (const ip of r.sourceIPs) this.ips.push(this.index(ip));
-    this.numbers[this.readCount * 2] = r.code ?? NaN;
-    this.numbers[this.readCount * 2 + 1] = r.time ?? NaN;
+    this.numbers.push(r.code ?? NaN, r.time ?? NaN);
     this.readCount++;
   }
 
@@ -209,11 +227,11 @@ export function readBatch(batch: RecordBatch): BatchResult {
   }
   return {
     strings: out.strings,
-    reads: out.reads.subarray(0, out.readCount * READ_WIDTH),
-    numbers: out.numbers.subarray(0, out.readCount * 2),
+    reads: out.reads,
+    numbers: out.numbers,
     readCount: out.readCount,
-    sourceIPs: Int32Array.from(out.ips),
-    skips: Int32Array.from(out.skips),
+    sourceIPs: out.ips,
+    skips: out.skips,
     formats: [...out.formats],
     categories: [...out.categories],
     parsed,

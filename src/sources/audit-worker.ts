@@ -4,7 +4,5 @@ import { parentPort } from 'node:worker_threads';
 import { readBatch, type RecordBatch } from '../audit/record-batch.js';
 
 parentPort?.on('message', (batch: RecordBatch) => {
-  const result = readBatch(batch);
-  const arrays = [result.reads, result.numbers, result.sourceIPs, result.skips];
-  parentPort!.postMessage(result, arrays.map((a) => a.buffer as ArrayBuffer));
+  parentPort!.postMessage(readBatch(batch));
 });

@@ -17,6 +17,8 @@ interface Job {
 
 interface Slot {
   worker: Worker | null;
+  /** A thread failed here: its batches, and later ones, are read on the calling thread. */
+  failed: boolean;
   jobs: Job[];
 }
 
@@ -29,19 +31,25 @@ interface Slot {
 export class AuditWorkerPool implements RecordPool {
   private readonly slots: Slot[];
   private next = 0;
+  /** Batches read by a thread (not here after a failure). */
+  threadBatches = 0;
 
   constructor(
     private readonly source: string,
     size = defaultPoolSize(),
   ) {
-    this.slots = Array.from({ length: Math.max(1, size) }, () => ({ worker: null, jobs: [] }));
+    this.slots = Array.from({ length: Math.max(1, size) }, () => ({ worker: null, failed: false, jobs: [] }));
+  }
+
+  get size(): number {
+    return this.slots.length;
   }
 
   read(batch: RecordBatch): Promise<BatchResult> {
     const slot = this.slots[this.next]!;
     this.next = (this.next + 1) % this.slots.length;
     return new Promise((resolve) => {
-      const worker = slot.worker ?? this.start(slot);
+      const worker = slot.worker ?? (slot.failed ? null : this.start(slot));
       if (!worker) {
         resolve(readBatch(batch));
         return;
@@ -54,24 +62,29 @@ export class AuditWorkerPool implements RecordPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((slot) => slot.worker?.terminate()));
+    const workers = this.slots.map((slot) => slot.worker);
+    for (const slot of this.slots) slot.worker = null;
+    await Promise.all(workers.map((worker) => worker?.terminate()));
   }
 
   private start(slot: Slot): Worker | null {
     let worker: Worker;
     try {
-      worker = new Worker(this.source, { eval: true });
+      worker = new Worker(this.source, { eval: true, resourceLimits: WORKER_LIMITS });
     } catch {
+      slot.failed = true;
       return null;
     }
     worker.unref();
     worker.on('message', (result: BatchResult) => {
+      this.threadBatches++;
       slot.jobs.shift()?.resolve(result);
       if (slot.jobs.length === 0) worker.unref();
     });
     const fail = (): void => {
-      // whatever the thread had is read here; the slot starts a new thread next time
+      // whatever the thread had is read here, and so is what would have gone to it
       if (slot.worker === worker) slot.worker = null;
+      slot.failed = true;
       for (const job of slot.jobs.splice(0)) job.resolve(readBatch(job.batch));
     };
     worker.on('error', fail);
@@ -81,11 +94,21 @@ export class AuditWorkerPool implements RecordPool {
   }
 }
 
-/** Threads for an audit run: one per core (the splitting thread mostly waits on them). */
+/**
+ * Small heaps: a thread keeps nothing between batches, and each thread's heap counts
+ * against the run's memory. A thread that runs out (a huge line) fails, and its batches
+ * are read on the calling thread.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+
+/**
+ * Threads for an audit run: one per core besides the calling thread, which splits lines
+ * and counts requests (KUBECTL_SECRETS_AUDIT_THREADS overrides; 0 reads everything there).
+ */
 export function defaultPoolSize(): number {
-  const fromEnv = Number(process.env['KUBECTL_SECRETS_AUDIT_THREADS']);
+  const fromEnv = Number(process.env['KUBECTL_SECRETS_AUDIT_THREADS'] || NaN);
   if (Number.isInteger(fromEnv) && fromEnv >= 0) return fromEnv;
-  return Math.min(availableParallelism(), 8);
+  return Math.max(1, Math.min(availableParallelism() - 1, 7));
 }
 
 /** A pool when the worker code is bundled and threads are wanted; otherwise records are read on the main thread. */

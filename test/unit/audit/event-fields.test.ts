@@ -84,7 +84,7 @@ function mutate(line: string, random: () => number): string {
   }
 }
 
-describe('the audit event field extractor agrees with JSON.parse', () => {
+describe('the audit event field extractor agrees with JSON.parse', { timeout: 60_000 }, () => {
   it('on generated logs, where it reads nearly every Secret event itself', () => {
     for (const [seed, share] of [[1, 1], [2, 0.3], [3, 0.02]] as const) {
       const lines = generated(seed, 4000, share);
