@@ -148,7 +148,9 @@ console.log(
     `${x(worstBefore.ms, worst.ms)} faster; on one thread ${rate(worstOne.ms)} (${x(worstBefore.ms, worstOne.ms)} faster)   target ≥ 600 MB/s and ≥ 6× jq`,
 );
 console.log(
-  `  secrets-only peak RSS: ${worstBeforeRun.maxRssMB.toFixed(0)} → ${worstRun.maxRssMB.toFixed(0)} MB (one thread ${worstOneRun.maxRssMB.toFixed(0)} MB); ` +
+  `  secrets-only CPU time (all threads, last run): ${worstBeforeRun.cpuMs.toFixed(0)} → ${worstRun.cpuMs.toFixed(0)} ms ` +
+    `(one thread ${worstOneRun.cpuMs.toFixed(0)} ms)\n` +
+    `  secrets-only peak RSS: ${worstBeforeRun.maxRssMB.toFixed(0)} → ${worstRun.maxRssMB.toFixed(0)} MB (one thread ${worstOneRun.maxRssMB.toFixed(0)} MB); ` +
     `requests ${worstBeforeRun.requests} → ${worstRun.requests} / ${worstOneRun.requests}`,
 );
 console.log(

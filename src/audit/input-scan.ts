@@ -80,6 +80,8 @@ export class InputScan {
     this.bytes += chunk.length;
     if (this.scanner) {
       this.scanner.push(chunk);
+      // the reader may reuse the chunk once we return
+      this.batch?.flush();
       return;
     }
     // Chunks may be reused by the reader once we return: keep a copy until the layout is known.

@@ -36,6 +36,9 @@ export interface BatchResult {
 }
 
 const META_WIDTH = 5;
+const META_RECORDS = 8192;
+/** Lines this close together in the caller's buffer are copied in one piece, with what lies between them. */
+const MAX_GAP = 1024;
 /** Not a record: a line skipped as huge by the splitter, kept here so skips stay in order. */
 export const HUGE = 4;
 
@@ -53,44 +56,59 @@ export class BatchBuilder {
   private bytes = 0;
   private count = 0;
   /** Buffers of batches already read, to fill again: a run allocates only what is in flight. */
-  private readonly spare: Array<{ data: Buffer; meta: Int32Array }> = [];
+  private readonly spareData: Buffer[] = [];
+  private readonly spareMeta: Int32Array[] = [];
+  /** Lines not copied yet: runBuf[runStart, runEnd) goes to data[runAt...]. */
+  private runBuf: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
+  private runAt = 0;
 
   constructor(private readonly capacity = 1 << 20) {
     this.data = sharedBytes(capacity);
-    this.meta = sharedInts(META_WIDTH * 1024);
+    this.meta = sharedInts(META_WIDTH * META_RECORDS);
   }
 
   get size(): number {
-    return this.bytes;
+    return this.runBuf ? this.runAt + (this.runEnd - this.runStart) : this.bytes;
   }
 
   get records(): number {
     return this.count;
   }
 
-  /** Whether a record of `length` bytes fits without growing. */
-  fits(length: number): boolean {
-    return this.bytes + length <= this.data.length;
-  }
-
+  /** A record; its bytes are copied by flush() at the latest, which must come before buf is reused. */
   add(buf: Buffer, s: number, e: number, hit: number, line: number, flags: number): void {
-    const length = e - s;
-    if (!this.fits(length)) this.grow(this.bytes + length);
-    buf.copy(this.data, this.bytes, s, e);
-    this.push(this.bytes, this.bytes + length, hit === -1 ? -1 : this.bytes + (hit - s), line, flags);
-    this.bytes += length;
+    if (buf !== this.runBuf || s < this.runEnd || s - this.runEnd > MAX_GAP || this.runAt + (e - this.runStart) > this.data.length) {
+      this.flush();
+      if (this.bytes + (e - s) > this.data.length) this.grow(this.bytes + (e - s));
+      this.runBuf = buf;
+      this.runStart = s;
+      this.runAt = this.bytes;
+    }
+    const at = this.runAt + (s - this.runStart);
+    this.push(at, at + (e - s), hit === -1 ? -1 : at + (hit - s), line, flags);
+    this.runEnd = e;
   }
 
   addHuge(line: number): void {
-    this.push(this.bytes, this.bytes, -1, line, HUGE);
+    this.push(this.size, this.size, -1, line, HUGE);
+  }
+
+  /** Copies the records added since the last flush (per run of nearby lines, not line by line). */
+  flush(): void {
+    if (!this.runBuf) return;
+    this.runBuf.copy(this.data, this.runAt, this.runStart, this.runEnd);
+    this.bytes = this.runAt + (this.runEnd - this.runStart);
+    this.runBuf = null;
   }
 
   /** The batch so far (its memory is handed over), and a fresh one started. */
   take(): RecordBatch {
+    this.flush();
     const batch = { data: new Uint8Array(this.data.buffer, this.data.byteOffset, this.bytes), meta: this.meta.subarray(0, this.count * META_WIDTH), count: this.count };
-    const spare = this.spare.pop();
-    this.data = spare?.data ?? sharedBytes(this.capacity);
-    this.meta = spare?.meta ?? sharedInts(META_WIDTH * 1024);
+    this.data = this.spareData.pop() ?? sharedBytes(this.capacity);
+    this.meta = this.spareMeta.pop() ?? sharedInts(META_WIDTH * META_RECORDS);
     this.bytes = 0;
     this.count = 0;
     return batch;
@@ -99,8 +117,8 @@ export class BatchBuilder {
   /** A batch that has been read (its bytes copied to a thread, or read here) gives its buffer back. */
   recycle(batch: RecordBatch): void {
     const { data, meta } = batch;
-    if (data.buffer.byteLength !== this.capacity || meta.buffer.byteLength !== META_WIDTH * 1024 * 4 || this.spare.length >= 8) return;
-    this.spare.push({ data: Buffer.from(data.buffer), meta: new Int32Array(meta.buffer) });
+    if (data.buffer.byteLength === this.capacity && this.spareData.length < 8) this.spareData.push(Buffer.from(data.buffer));
+    if (meta.buffer.byteLength === META_WIDTH * META_RECORDS * 4 && this.spareMeta.length < 8) this.spareMeta.push(new Int32Array(meta.buffer));
   }
 
   private push(start: number, end: number, hit: number, line: number, flags: number): void {
