@@ -139,7 +139,8 @@ export class InputScan {
     this.head = [];
     this.headBytes = 0;
     const onRecord = this.record.bind(this);
-    if (layout !== 'document' && this.pool) this.batch = new BatchBuilder(this.limits.batchBytes);
+    // room for twice a batch: a batch is sent once it is full, so a line never makes it grow unless it is that long
+    if (layout !== 'document' && this.pool) this.batch = new BatchBuilder(2 * this.limits.batchBytes);
     const huge = (line: number): void => (this.batch ? this.batch.addHuge(line) : this.skips.add(this.path, line, 'huge'));
     this.scanner =
       layout === 'document'
