@@ -24,7 +24,9 @@ export async function bundleEngine({ commit, exports = [], outfile } = {}) {
     mkdirSync(root, { recursive: true });
     execFileSync('sh', ['-c', `git -C '${repo}' archive '${commit}' src | tar -x -C '${root}'`]);
   }
-  const workers = !commit || execFileSync('git', ['-C', repo, 'ls-tree', '--name-only', commit, 'src/sources/audit-workers.ts']).length > 0;
+  const workers =
+    !commit ||
+    execFileSync('git', ['-C', repo, 'ls-tree', '--name-only', commit, 'src/sources/audit-workers.ts']).length > 0;
   await build({
     stdin: {
       contents: [

@@ -6,7 +6,7 @@
 //   - peak RSS of our engine on the full log and on a tenth of it (memory must not grow with size)
 //   - the worst case: a fifth-size log in which every request reads a Secret (a policy that logs only
 //     Secrets), engine vs jq
-//   - before and after: the engine as it was at AUDIT_BENCH_BASE (default b5925b2, before the field
+//   - before and after: the engine as it was at AUDIT_BENCH_BASE (default 506aee7, main before the field
 //     extractor and worker threads) on the same files, and this engine on one thread
 //     (KUBECTL_SECRETS_AUDIT_THREADS=0)
 //
@@ -39,7 +39,7 @@ if (!existsSync(gz) || statSync(gz).mtimeMs < statSync(log).mtimeMs) {
 }
 const size = statSync(log).size;
 const engine = await bundleEngine();
-const base = process.env.AUDIT_BENCH_BASE ?? 'b5925b2';
+const base = process.env.AUDIT_BENCH_BASE ?? '506aee7';
 const engineBefore = await bundleEngine({ commit: base });
 const oneThread = { env: { ...process.env, KUBECTL_SECRETS_AUDIT_THREADS: '0' } };
 
@@ -91,9 +91,20 @@ const jqFilter =
 const jq = timed('jq (same count)', 'sh', ['-c', `jq -r '${jqFilter}' '${log}' | sort -u | wc -l`], 1);
 const smallRun = JSON.parse(wall(node, [child, engine, 'scan', small]).stdout);
 const worst = timed('engine, secrets-only log', node, [child, engine, 'scan', secretsOnly]);
-const worstOne = timed('engine on one thread, secrets-only log', node, [child, engine, 'scan', secretsOnly], runs, oneThread);
+const worstOne = timed(
+  'engine on one thread, secrets-only log',
+  node,
+  [child, engine, 'scan', secretsOnly],
+  runs,
+  oneThread,
+);
 const worstBefore = timed(`engine at ${base}, secrets-only log`, node, [child, engineBefore, 'scan', secretsOnly]);
-const worstJq = timed('jq, secrets-only log', 'sh', ['-c', `jq -r '${jqFilter}' '${secretsOnly}' | sort -u | wc -l`], 1);
+const worstJq = timed(
+  'jq, secrets-only log',
+  'sh',
+  ['-c', `jq -r '${jqFilter}' '${secretsOnly}' | sort -u | wc -l`],
+  1,
+);
 
 const plain = JSON.parse(ours.last);
 const packed = JSON.parse(oursGz.last);
@@ -142,7 +153,9 @@ const worstOneRun = JSON.parse(worstOne.last);
 const worstBeforeRun = JSON.parse(worstBefore.last);
 const rate = (ms) => `${(worstMB / (ms / 1000)).toFixed(0)} MB/s`;
 console.log(`\nbefore (${base}) and after, same run:`);
-console.log(`  plain log:          ${mbps(oursBefore.ms).toFixed(0)} → ${mbps(ours.ms).toFixed(0)} MB/s, ${x(oursBefore.ms, ours.ms)} faster`);
+console.log(
+  `  plain log:          ${mbps(oursBefore.ms).toFixed(0)} → ${mbps(ours.ms).toFixed(0)} MB/s, ${x(oursBefore.ms, ours.ms)} faster`,
+);
 console.log(
   `  secrets-only log:   ${rate(worstBefore.ms)} (${x(worstJq.ms, worstBefore.ms)} jq) → ${rate(worst.ms)} (${x(worstJq.ms, worst.ms)} jq), ` +
     `${x(worstBefore.ms, worst.ms)} faster; on one thread ${rate(worstOne.ms)} (${x(worstBefore.ms, worstOne.ms)} faster)   target ≥ 600 MB/s and ≥ 6× jq`,

@@ -1,10 +1,12 @@
-import type { AuditInputSummary, InputFormat, RecordFormat } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
 import { LineScanner } from './line-scanner.js';
 import { JsonSplitter } from './json-splitter.js';
 import { detectLayout, HEAD_LIMIT, type Layout } from './layout.js';
+import type { AuditInputSummary, InputFormat, RecordFormat, SkipReason } from './report-types.js';
 import { LAST, readRecord, SAMPLE, type RecordOutput } from './record-reader.js';
-import { BatchBuilder, readBatch, replayBatch, type BatchResult, type RecordBatch } from './record-batch.js';
+import { BatchBuilder, replayBatch, type BatchResult, type RecordBatch } from './record-batch.js';
+import { partitionOf } from './audit-id-route.js';
+import type { BatchOwner, TallyRouter } from './tally-router.js';
 import type { SkipTally } from './skip-tally.js';
 
 export interface ScanLimits {
@@ -17,17 +19,6 @@ export interface ScanLimits {
 }
 
 export const DEFAULT_LIMITS: ScanLimits = { maxLineBytes: 16 << 20, sampleRecords: 5, batchBytes: 1 << 20 };
-
-/**
- * Reads batches of records, on other threads: the lines of a line-per-record input are
- * then split here and read there. Results must come back whatever happens to a thread.
- */
-export interface RecordPool {
-  read(batch: RecordBatch): Promise<BatchResult>;
-}
-
-/** Batches being read at once; more only holds more memory. */
-const IN_FLIGHT = 2;
 
 /** Where the reads found in an input go. */
 export type ReadSink = (read: SecretRead, recovered: boolean) => void;
@@ -43,10 +34,45 @@ export interface InputScanResult {
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
- * Scans one input, chunk by chunk: decides its layout from the first bytes, lets only
- * records that may read a Secret through to JSON.parse, and hands each read to the sink.
+ * Skipped lines of an input read on other threads, whose results come back out of
+ * order: counted at once, the first few listed in line order once the input is read.
  */
-export class InputScan {
+class OrderedSkips {
+  private lines: number[] = [];
+  private reasons: SkipReason[] = [];
+
+  constructor(private readonly tally: SkipTally) {}
+
+  add(line: number, reason: SkipReason): void {
+    this.tally.count(reason);
+    this.lines.push(line);
+    this.reasons.push(reason);
+    if (this.lines.length > 4 * this.tally.keep) this.trim();
+  }
+
+  /** Lists the first few, in order. */
+  note(file: string): void {
+    this.trim();
+    this.lines.forEach((line, i) => this.tally.note(file, line, this.reasons[i]!));
+  }
+
+  private trim(): void {
+    const order = this.lines.map((_, i) => i).sort((a, b) => this.lines[a]! - this.lines[b]!);
+    const kept = order.slice(0, this.tally.keep);
+    this.lines = kept.map((i) => this.lines[i]!);
+    this.reasons = kept.map((i) => this.reasons[i]!);
+  }
+}
+
+/** Where the records of an input go: read here into `sink`, or in batches through `router`. */
+export type ScanTarget = { sink: ReadSink; router?: undefined } | { router: TallyRouter; sink?: undefined };
+
+/**
+ * Scans one input, chunk by chunk: decides its layout from the first bytes, lets only
+ * records that may read a Secret through, and reads them here (handing each read to the
+ * sink) or sends them, in batches split by auditID, to the router's threads.
+ */
+export class InputScan implements BatchOwner {
   private head: Buffer[] = [];
   private headBytes = 0;
   private scanner: LineScanner | JsonSplitter | null = null;
@@ -56,24 +82,25 @@ export class InputScan {
   private parsed = 0;
   private readonly formats = new Set<RecordFormat>();
   private readonly categories = new Set<string>();
-  /** Lines for the pool (line-per-record inputs, when there is a pool). */
-  private batch: BatchBuilder | null = null;
-  private readonly inFlight: Array<{ batch: RecordBatch; result: Promise<BatchResult> }> = [];
-  private dispatched = false;
-  private readonly output: RecordOutput = {
-    read: (read, recovered) => this.sink(read, recovered),
-    skip: (line, reason) => this.skips.add(this.path, line, reason),
-    format: (format) => this.formats.add(format),
-    category: (category) => this.categories.add(category),
-  };
+  /** Records for the router, one builder per partition. */
+  private readonly batches: BatchBuilder[] = [];
+  private readonly orderedSkips: OrderedSkips | null;
+  private readonly output: RecordOutput;
 
   constructor(
     private readonly path: string,
-    private readonly sink: ReadSink,
+    private readonly target: ScanTarget,
     private readonly skips: SkipTally,
     private readonly limits: ScanLimits = DEFAULT_LIMITS,
-    private readonly pool?: RecordPool,
-  ) {}
+  ) {
+    this.orderedSkips = target.router ? new OrderedSkips(skips) : null;
+    this.output = {
+      read: (read, recovered) => target.sink!(read, recovered),
+      skip: (line, reason) => this.skip(line, reason),
+      format: (format) => this.formats.add(format),
+      category: (category) => this.categories.add(category),
+    };
+  }
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -81,7 +108,7 @@ export class InputScan {
     if (this.scanner) {
       this.scanner.push(chunk);
       // the reader may reuse the chunk once we return
-      this.batch?.flush();
+      for (const batch of this.batches) batch.flush();
       return;
     }
     // Chunks may be reused by the reader once we return: keep a copy until the layout is known.
@@ -90,24 +117,23 @@ export class InputScan {
     this.decide(false);
   }
 
-  /** Waits until at most `max` batches are being read, taking in what the others held, in order. */
-  async settle(max = IN_FLIGHT): Promise<void> {
-    while (this.inFlight.length > max) {
-      const { batch, result } = this.inFlight.shift()!;
-      this.parsed += replayBatch(await result, this.output);
-      this.batch!.recycle(batch);
-    }
+  /** Waits until the router has few batches in flight. */
+  async settle(): Promise<void> {
+    await this.target.router?.settle();
   }
 
-  async end(compressed: boolean): Promise<InputScanResult> {
+  /** The input has been read to its end (or to a read error). */
+  end(): void {
     if (!this.scanner) this.decide(true);
     this.scanner?.end();
-    if (this.batch && this.batch.records > 0) {
-      // an input too small to fill one batch is read here: starting threads would cost more
-      if (this.dispatched) this.dispatch();
-      else this.parsed += replayBatch(readBatch(this.batch.take()), this.output);
-    }
-    await this.settle(0);
+    this.batches.forEach((batch, partition) => {
+      if (batch.records > 0) this.target.router!.submit(partition, batch.take(), this, false);
+    });
+  }
+
+  /** What the input held; once the router (if any) has finished, so that every batch is read. */
+  result(compressed: boolean): InputScanResult {
+    this.orderedSkips?.note(this.path);
     const lines = this.scanner?.lines ?? 0;
     const empty =
       this.layout === 'empty' ||
@@ -128,6 +154,19 @@ export class InputScan {
     };
   }
 
+  absorb(result: BatchResult): void {
+    this.parsed += replayBatch(result, this.output);
+  }
+
+  recycle(partition: number, batch: RecordBatch): void {
+    this.batches[partition]?.recycle(batch);
+  }
+
+  private skip(line: number, reason: SkipReason): void {
+    if (this.orderedSkips) this.orderedSkips.add(line, reason);
+    else this.skips.add(this.path, line, reason);
+  }
+
   private decide(ended: boolean): void {
     let head = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head, this.headBytes);
     if (head.length < BOM.length && !ended && BOM.subarray(0, head.length).equals(head)) return;
@@ -139,17 +178,24 @@ export class InputScan {
     this.head = [];
     this.headBytes = 0;
     const onRecord = this.record.bind(this);
+    const router = this.target.router;
     // room for twice a batch: a batch is sent once it is full, so a line never makes it grow unless it is that long
-    if (layout !== 'document' && this.pool) this.batch = new BatchBuilder(2 * this.limits.batchBytes);
-    const huge = (line: number): void => (this.batch ? this.batch.addHuge(line) : this.skips.add(this.path, line, 'huge'));
+    for (let i = 0; router && i < router.partitions; i++)
+      this.batches.push(new BatchBuilder(2 * this.limits.batchBytes));
+    // a huge line is no record, but its skip stays in order with the records around it
+    const huge = (line: number): void => (router ? this.batches[0]!.addHuge(line) : this.skip(line, 'huge'));
     this.scanner =
       layout === 'document'
         ? new JsonSplitter(
             {
-              value: (buf, s, e, hit, line) => onRecord(buf, s, e, hit, line, false),
+              value: (buf, s, e, hit, line) => {
+                onRecord(buf, s, e, hit, line, false);
+                // the splitter may reuse a record's buffer before the chunk is done
+                for (const batch of this.batches) batch.flush();
+              },
               huge,
-              malformed: (line) => this.skips.add(this.path, line, 'malformed'),
-              incomplete: (line) => this.skips.add(this.path, line, 'incomplete-last-line'),
+              malformed: (line) => this.skip(line, 'malformed'),
+              incomplete: (line) => this.skip(line, 'incomplete-last-line'),
             },
             this.limits.maxLineBytes,
           )
@@ -164,18 +210,16 @@ export class InputScan {
     const sample = this.samples < this.limits.sampleRecords;
     if (sample) this.samples++;
     if (hit === -1 && !sample && !last) return;
-    if (this.batch) {
-      this.batch.add(buf, s, e, hit, line, (last ? LAST : 0) | (sample ? SAMPLE : 0));
-      if (this.batch.size >= this.limits.batchBytes) this.dispatch();
+    const flags = (last ? LAST : 0) | (sample ? SAMPLE : 0);
+    const router = this.target.router;
+    if (!router) {
+      if (readRecord(buf, s, e, hit, line, flags, this.output)) this.parsed++;
       return;
     }
-    if (readRecord(buf, s, e, hit, line, (last ? LAST : 0) | (sample ? SAMPLE : 0), this.output)) this.parsed++;
-  }
-
-  private dispatch(): void {
-    const batch = this.batch!.take();
-    this.inFlight.push({ batch, result: this.pool!.read(batch) });
-    this.dispatched = true;
+    const partition = partitionOf(buf, s, e, router.partitions);
+    const batch = this.batches[partition]!;
+    batch.add(buf, s, e, hit, line, flags);
+    if (batch.size >= this.limits.batchBytes) router.submit(partition, batch.take(), this, true);
   }
 
   private format(): InputFormat {

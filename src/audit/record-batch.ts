@@ -5,7 +5,7 @@
  * sample lines, skip order, request counting); readBatch, which may run anywhere, only
  * does the per-record work.
  */
-import type { ReadScope, ReadVerb, RecordFormat, SkipReason } from './report-types.js';
+import type { RecordFormat, SkipReason } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
 import { readRecord, type RecordOutput } from './record-reader.js';
 
@@ -17,17 +17,10 @@ export interface RecordBatch {
 }
 
 /**
- * What a batch held: reads (string-table indices), skips, formats, categories. Plain
- * arrays, not typed ones: they come back as ordinary garbage, which young-generation
- * collections free at once, where received ArrayBuffers would pile up as external memory.
+ * What a batch held besides its reads (which went to the reading thread's tally): skips,
+ * formats, categories. Plain arrays: they come back as ordinary garbage.
  */
 export interface BatchResult {
-  strings: string[];
-  reads: number[];
-  /** code and time of each read; NaN for null. */
-  numbers: number[];
-  readCount: number;
-  sourceIPs: number[];
   /** (line, reason index) pairs, in record order. */
   skips: number[];
   formats: string[];
@@ -79,7 +72,12 @@ export class BatchBuilder {
 
   /** A record; its bytes are copied by flush() at the latest, which must come before buf is reused. */
   add(buf: Buffer, s: number, e: number, hit: number, line: number, flags: number): void {
-    if (buf !== this.runBuf || s < this.runEnd || s - this.runEnd > MAX_GAP || this.runAt + (e - this.runStart) > this.data.length) {
+    if (
+      buf !== this.runBuf ||
+      s < this.runEnd ||
+      s - this.runEnd > MAX_GAP ||
+      this.runAt + (e - this.runStart) > this.data.length
+    ) {
       this.flush();
       if (this.bytes + (e - s) > this.data.length) this.grow(this.bytes + (e - s));
       this.runBuf = buf;
@@ -106,7 +104,11 @@ export class BatchBuilder {
   /** The batch so far (its memory is handed over), and a fresh one started. */
   take(): RecordBatch {
     this.flush();
-    const batch = { data: new Uint8Array(this.data.buffer, this.data.byteOffset, this.bytes), meta: this.meta.subarray(0, this.count * META_WIDTH), count: this.count };
+    const batch = {
+      data: new Uint8Array(this.data.buffer, this.data.byteOffset, this.bytes),
+      meta: this.meta.subarray(0, this.count * META_WIDTH),
+      count: this.count,
+    };
     this.data = this.spareData.pop() ?? sharedBytes(this.capacity);
     this.meta = this.spareMeta.pop() ?? sharedInts(META_WIDTH * META_RECORDS);
     this.bytes = 0;
@@ -117,8 +119,10 @@ export class BatchBuilder {
   /** A batch that has been read (its bytes copied to a thread, or read here) gives its buffer back. */
   recycle(batch: RecordBatch): void {
     const { data, meta } = batch;
-    if (data.buffer.byteLength === this.capacity && this.spareData.length < 8) this.spareData.push(Buffer.from(data.buffer));
-    if (meta.buffer.byteLength === META_WIDTH * META_RECORDS * 4 && this.spareMeta.length < 8) this.spareMeta.push(new Int32Array(meta.buffer));
+    if (data.buffer.byteLength === this.capacity && this.spareData.length < 8)
+      this.spareData.push(Buffer.from(data.buffer));
+    if (meta.buffer.byteLength === META_WIDTH * META_RECORDS * 4 && this.spareMeta.length < 8)
+      this.spareMeta.push(new Int32Array(meta.buffer));
   }
 
   private push(start: number, end: number, hit: number, line: number, flags: number): void {
@@ -151,89 +155,22 @@ function sharedInts(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(length * 4));
 }
 
-/** Fields of a read as ints, in this order; strings are indices into the batch's string table (-1 for null). */
-const R_AUDIT_ID = 0;
-const R_STAGE = 1;
-const R_VERB = 2;
-const R_NAMESPACE = 3;
-const R_NAME = 4;
-const R_SCOPE = 5;
-const R_USER = 6;
-const R_IMPERSONATED = 7;
-const R_POD = 8;
-const R_NODE = 9;
-const R_USER_AGENT = 10;
-const R_FORMAT = 11;
-const R_FLAGS = 12;
-const R_IPS_START = 13;
-const R_IPS_COUNT = 14;
-const READ_WIDTH = 15;
-const DENIED = 1;
-const RECOVERED = 2;
-
-/** Encodes what readRecord hands out. */
-class ResultEncoder implements RecordOutput {
-  private readonly table = new Map<string, number>();
-  readonly strings: string[] = [];
-  readonly reads: number[] = [];
-  readonly numbers: number[] = [];
-  readCount = 0;
-  ips: number[] = [];
-  skips: number[] = [];
-  readonly formats = new Set<string>();
-  readonly categories = new Set<string>();
-
-  private index(text: string | null): number {
-    if (text === null) return -1;
-    let i = this.table.get(text);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(text);
-      this.table.set(text, i);
-    }
-    return i;
-  }
-
-  read(r: SecretRead, recovered: boolean): void {
-    // in R_* order
-    this.reads.push(
-      this.index(r.auditID),
-      r.stageRank,
-      this.index(r.verb),
-      this.index(r.namespace),
-      this.index(r.name),
-      this.index(r.scope),
-      this.index(r.user),
-      this.index(r.impersonatedUser),
-      this.index(r.pod),
-      this.index(r.node),
-      this.index(r.userAgent),
-      this.index(r.format),
-      (r.denied ? DENIED : 0) | (recovered ? RECOVERED : 0),
-      this.ips.length,
-      r.sourceIPs.length,
-    );
-    for (const ip of r.sourceIPs) this.ips.push(this.index(ip));
-    this.numbers.push(r.code ?? NaN, r.time ?? NaN);
-    this.readCount++;
-  }
-
-  skip(line: number, reason: SkipReason): void {
-    this.skips.push(line, SKIP_REASONS.indexOf(reason));
-  }
-
-  format(format: RecordFormat): void {
-    this.formats.add(format);
-  }
-
-  category(category: string): void {
-    this.categories.add(category);
-  }
+/** Where a batch's reads go: the RequestTally of the thread that reads it. */
+export interface ReadTally {
+  add(read: SecretRead, recovered: boolean): void;
 }
 
-/** Reads every record of a batch (what a worker thread does). */
-export function readBatch(batch: RecordBatch): BatchResult {
-  const out = new ResultEncoder();
+/** Reads every record of a batch (what a worker thread does), its reads into `tally`. */
+export function readBatch(batch: RecordBatch, tally: ReadTally): BatchResult {
+  const skips: number[] = [];
+  const formats = new Set<string>();
+  const categories = new Set<string>();
+  const out: RecordOutput = {
+    read: (read, recovered) => tally.add(read, recovered),
+    skip: (line, reason) => skips.push(line, SKIP_REASONS.indexOf(reason)),
+    format: (format) => formats.add(format),
+    category: (category) => categories.add(category),
+  };
   const buf = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
   let parsed = 0;
   for (let i = 0; i < batch.count; i++) {
@@ -243,53 +180,22 @@ export function readBatch(batch: RecordBatch): BatchResult {
     if (flags === HUGE) out.skip(line, 'huge');
     else if (readRecord(buf, batch.meta[at]!, batch.meta[at + 1]!, batch.meta[at + 2]!, line, flags, out)) parsed++;
   }
-  return {
-    strings: out.strings,
-    reads: out.reads,
-    numbers: out.numbers,
-    readCount: out.readCount,
-    sourceIPs: out.ips,
-    skips: out.skips,
-    formats: [...out.formats],
-    categories: [...out.categories],
-    parsed,
-  };
+  return { skips, formats: [...formats], categories: [...categories], parsed };
 }
 
-/** Hands what a batch held to `out`, in the order readRecord gave it; returns the parsed count. */
-export function replayBatch(result: BatchResult, out: RecordOutput): number {
-  const { strings: s, reads: f, numbers, sourceIPs } = result;
-  const str = (i: number): string | null => (i === -1 ? null : s[i]!);
+/** Hands what a batch held (but its reads) to `out`; returns the parsed count. */
+export function replayBatch(result: BatchResult, out: Omit<RecordOutput, 'read'>): number {
   for (const format of result.formats) out.format(format as RecordFormat);
   for (const category of result.categories) out.category(category);
   for (let k = 0; k < result.skips.length; k += 2) out.skip(result.skips[k]!, SKIP_REASONS[result.skips[k + 1]!]!);
-  for (let i = 0; i < result.readCount; i++) {
-    const at = i * READ_WIDTH;
-    const ips: string[] = [];
-    for (let k = f[at + R_IPS_START]!, stop = k + f[at + R_IPS_COUNT]!; k < stop; k++) ips.push(s[sourceIPs[k]!]!);
-    const code = numbers[i * 2]!;
-    const time = numbers[i * 2 + 1]!;
-    const flags = f[at + R_FLAGS]!;
-    // the same shape as readFromAuditEvent's reads
-    const read: SecretRead = {
-      auditID: str(f[at + R_AUDIT_ID]!),
-      stageRank: f[at + R_STAGE]!,
-      verb: s[f[at + R_VERB]!] as ReadVerb,
-      namespace: str(f[at + R_NAMESPACE]!),
-      name: str(f[at + R_NAME]!),
-      scope: s[f[at + R_SCOPE]!] as ReadScope,
-      user: s[f[at + R_USER]!]!,
-      impersonatedUser: str(f[at + R_IMPERSONATED]!),
-      pod: str(f[at + R_POD]!),
-      node: str(f[at + R_NODE]!),
-      sourceIPs: ips,
-      userAgent: str(f[at + R_USER_AGENT]!),
-      code: Number.isNaN(code) ? null : code,
-      denied: (flags & DENIED) !== 0,
-      time: Number.isNaN(time) ? null : time,
-      format: s[f[at + R_FORMAT]!] as RecordFormat,
-    };
-    out.read(read, (flags & RECOVERED) !== 0);
-  }
   return result.parsed;
+}
+
+/** A batch in memory of its own size (one held back a while should not hold a whole buffer). */
+export function compactBatch(batch: RecordBatch): RecordBatch {
+  const data = new Uint8Array(new SharedArrayBuffer(batch.data.byteLength));
+  data.set(batch.data);
+  const meta = new Int32Array(new SharedArrayBuffer(batch.meta.byteLength));
+  meta.set(batch.meta);
+  return { data, meta, count: batch.count };
 }

@@ -31,10 +31,18 @@ export const SAMPLE = 2;
  * Candidates that are plain native events go through the field extractor; everything
  * else, and whatever the extractor is unsure of, through JSON.parse.
  */
-export function readRecord(buf: Buffer, s: number, e: number, hit: number, line: number, flags: number, out: RecordOutput): boolean {
-  const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
-  if (!candidate && flags === 0) return false;
-  if (candidate) {
+export function readRecord(
+  buf: Buffer,
+  s: number,
+  e: number,
+  hit: number,
+  line: number,
+  flags: number,
+  out: RecordOutput,
+): boolean {
+  if (hit !== -1) {
+    // a plain native event that reads Secrets is read by the field extractor (it is a candidate: the
+    // prefilter lets every Secret read through); anything else by the prefilter and JSON.parse
     const fast = extractAuditEvent(buf, s, e);
     if (fast !== undefined) {
       out.format(fast.format);
@@ -42,6 +50,8 @@ export function readRecord(buf: Buffer, s: number, e: number, hit: number, line:
       return true;
     }
   }
+  const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
+  if (!candidate && flags === 0) return false;
   let text = buf.toString('utf8', s, e);
   // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
   if (text.includes('\ufffd') && !isUtf8(buf.subarray(s, e))) {

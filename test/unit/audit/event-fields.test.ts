@@ -9,7 +9,8 @@ import { mulberry32 } from '../../harness/prng.mjs';
 import { FIXTURES } from './memory-input.js';
 
 /** Real logs gathered by others (see their SOURCES.md), read when this checkout sits next to them. */
-const REALDATA = process.env['KUBECTL_SECRETS_REALDATA'] ?? new URL('../../../../shared/realdata/audit/', import.meta.url).pathname;
+const REALDATA =
+  process.env['KUBECTL_SECRETS_REALDATA'] ?? new URL('../../../../shared/realdata/audit/', import.meta.url).pathname;
 
 /** What the JSON.parse path makes of a line: undefined when it is not exactly one native event. */
 function reference(line: Buffer): ExtractedEvent | undefined {
@@ -43,7 +44,7 @@ function generated(seed: number, count: number, secretShare: number): Buffer[] {
 function linesOf(path: string): Buffer[] {
   const text = readFileSync(path);
   const lines: Buffer[] = [];
-  for (let s = 0; s < text.length; ) {
+  for (let s = 0; s < text.length;) {
     let e = text.indexOf(0x0a, s);
     if (e === -1) e = text.length;
     if (e > s) lines.push(text.subarray(s, e));
@@ -76,9 +77,15 @@ function mutate(line: string, random: () => number): string {
     case 8:
       return line.replace(/"([a-zA-Z]+)":/, '"$1":"dup","$1":'); // a repeated key
     case 9:
-      return line.replace('"code":200', `"code":${['200.0', '2e2', '-200', '0200', '"200"', 'null'][Math.floor(random() * 6)]}`);
+      return line.replace(
+        '"code":200',
+        `"code":${['200.0', '2e2', '-200', '0200', '"200"', 'null'][Math.floor(random() * 6)]}`,
+      );
     case 10:
-      return line.replace(`"${['verb', 'objectRef', 'user', 'annotations', 'sourceIPs'][Math.floor(random() * 5)]}":`, '"other":');
+      return line.replace(
+        `"${['verb', 'objectRef', 'user', 'annotations', 'sourceIPs'][Math.floor(random() * 5)]}":`,
+        '"other":',
+      );
     default:
       return line.replace(/"(namespace|name|username|decision|authorization\.k8s\.io\/decision)":"/, `"$1":"\\"x\\\\`);
   }
@@ -86,7 +93,11 @@ function mutate(line: string, random: () => number): string {
 
 describe('the audit event field extractor agrees with JSON.parse', { timeout: 60_000 }, () => {
   it('on generated logs, where it reads nearly every Secret event itself', () => {
-    for (const [seed, share] of [[1, 1], [2, 0.3], [3, 0.02]] as const) {
+    for (const [seed, share] of [
+      [1, 1],
+      [2, 0.3],
+      [3, 0.02],
+    ] as const) {
       const lines = generated(seed, 4000, share);
       const answered = lines.filter(agrees).length;
       // bodies (Request level: most events but Secret reads) are left to JSON.parse
@@ -96,7 +107,12 @@ describe('the audit event field extractor agrees with JSON.parse', { timeout: 60
 
   it('on the fixtures and the real logs gathered by others, line by line', () => {
     const files = readdirSync(FIXTURES).map((f) => FIXTURES + f);
-    if (existsSync(REALDATA)) files.push(...readdirSync(REALDATA).filter((f) => !f.endsWith('.md')).map((f) => REALDATA + f));
+    if (existsSync(REALDATA))
+      files.push(
+        ...readdirSync(REALDATA)
+          .filter((f) => !f.endsWith('.md'))
+          .map((f) => REALDATA + f),
+      );
     let answered = 0;
     let lines = 0;
     for (const file of files) {
@@ -156,5 +172,35 @@ describe('the audit event field extractor agrees with JSON.parse', { timeout: 60
     const denied = extractAuditEvent(Buffer.from(cases[4]!), 0, Buffer.byteLength(cases[4]!))?.read;
     expect([denied?.denied, denied?.impersonatedUser, denied?.code]).toEqual([true, 'audit-5b4e3e-mallory', 403]);
     expect(extractAuditEvent(Buffer.from(cases[0]!), 0, cases[0]!.length)?.read?.name).toBe('db');
+  });
+
+  it('leaves writes, other resources and timestamps of other shapes to JSON.parse or agrees with it', () => {
+    const base =
+      '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"b-2","stage":"ResponseComplete",' +
+      '"requestURI":"/api/v1/namespaces/prod/secrets/db","verb":"get","user":{"username":"zoe"},' +
+      '"objectRef":{"resource":"secrets","namespace":"prod","name":"db","apiVersion":"v1"},' +
+      '"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2025-06-01T10:00:00.123456Z",' +
+      '"stageTimestamp":"2025-06-01T10:00:00.223456Z"}';
+    expect(agrees(Buffer.from(base))).toBe(true);
+    // bytes beyond ASCII are for JSON.parse to decode
+    expect(extractAuditEvent(Buffer.from(base.replace('zoe', 'zoë')), 0, Buffer.byteLength(base) + 1)).toBeUndefined();
+    // what investigate's timeline reads (writes, RBAC objects) is never decided here
+    for (const [from, to] of [
+      ['"verb":"get"', '"verb":"create"'],
+      ['"verb":"get"', '"verb":"delete"'],
+      ['"resource":"secrets"', '"resource":"rolebindings"'],
+      ['"apiVersion":"v1"}', '"apiVersion":"v1","subresource":"status"}'],
+      ['"namespace":"prod"', '"apiGroup":"example.com","namespace":"prod"'],
+    ] as const) {
+      const line = Buffer.from(base.replace(from, to));
+      expect(extractAuditEvent(line, 0, line.length), to).toBeUndefined();
+    }
+    for (const time of [
+      '2025-06-01T10:00:00Z',
+      '2025-06-01T10:00:00.1Z',
+      '2025-06-01T12:00:00.123456+02:00',
+      'x'.repeat(27),
+    ])
+      expect(agrees(Buffer.from(base.replace('2025-06-01T10:00:00.123456Z', time))), time).toBe(true);
   });
 });

@@ -1,0 +1,99 @@
+import type { ResolvedQuery } from './query.js';
+import { compactBatch, readBatch, type BatchResult, type RecordBatch } from './record-batch.js';
+import { RequestTally, type TallyPartial } from './request-tally.js';
+
+/**
+ * Threads that read batches of records and count what they read, each into its own
+ * RequestTally (one per partition): a thread counts and aggregates its share, and the
+ * run merges their small partials. Batches of one partition are read in the order sent.
+ */
+export interface RecordPool {
+  /** Partitions (threads) requests are split over. */
+  readonly size: number;
+  /** Starts a run: every partition's tally starts empty, for this query. */
+  start(query: ResolvedQuery): void;
+  read(partition: number, batch: RecordBatch): Promise<BatchResult>;
+  /** Ends the run: what each partition counted. */
+  finish(): Promise<TallyPartial[]>;
+}
+
+/** The scan a batch came from: it takes in what the batch held besides reads, and gets its buffer back. */
+export interface BatchOwner {
+  absorb(result: BatchResult): void;
+  recycle(partition: number, batch: RecordBatch): void;
+}
+
+interface Sent {
+  partition: number;
+  batch: RecordBatch;
+  owner: BatchOwner;
+  result?: Promise<BatchResult>;
+}
+
+/** Batches being read at once, per partition; more only holds more memory. */
+const IN_FLIGHT = 2;
+
+/**
+ * Sends the batches of every input of a run to the pool. Threads start only once there
+ * is a full batch: until then batches are held (copied to their own size), and a run
+ * that never fills one, a few small logs, reads them all here in one tally instead.
+ */
+export class TallyRouter {
+  private started = false;
+  private held: Sent[] = [];
+  private heldBytes = 0;
+  private readonly inFlight: Sent[] = [];
+
+  constructor(
+    private readonly query: ResolvedQuery,
+    private readonly pool: RecordPool,
+    /** Bytes held back at most before threads are started anyway. */
+    private readonly holdBytes: number,
+  ) {}
+
+  get partitions(): number {
+    return this.pool.size;
+  }
+
+  /** A batch of `partition`; `full` when its builder filled it (not an input's last, partial one). */
+  submit(partition: number, batch: RecordBatch, owner: BatchOwner, full: boolean): void {
+    if (!this.started) {
+      if (!full && this.heldBytes + batch.data.byteLength <= this.holdBytes) {
+        this.held.push({ partition, batch: compactBatch(batch), owner });
+        this.heldBytes += batch.data.byteLength;
+        owner.recycle(partition, batch);
+        return;
+      }
+      this.started = true;
+      this.pool.start(this.query);
+      for (const sent of this.held.splice(0)) this.send(sent);
+    }
+    this.send({ partition, batch, owner });
+  }
+
+  /** Waits until at most `max` batches per partition are being read, handing their results to their scans in order. */
+  async settle(max = IN_FLIGHT): Promise<void> {
+    while (this.inFlight.length > max * this.partitions) {
+      const { partition, batch, owner, result } = this.inFlight.shift()!;
+      owner.absorb(await result!);
+      owner.recycle(partition, batch);
+    }
+  }
+
+  /** What every tally counted, once every batch is read. */
+  async finish(): Promise<TallyPartial[]> {
+    await this.settle(0);
+    if (this.started) return this.pool.finish();
+    const tally = new RequestTally(this.query);
+    for (const { batch, owner } of this.held) owner.absorb(readBatch(batch, tally));
+    this.held = [];
+    return [tally.finish()];
+  }
+
+  private send(sent: Sent): void {
+    sent.result = this.pool.read(sent.partition, sent.batch);
+    // awaited in order by settle(); a failure is reported there, not as an unhandled rejection
+    sent.result.catch(() => undefined);
+    this.inFlight.push(sent);
+  }
+}
