@@ -48,7 +48,11 @@ describe('records read on worker threads give the same report', { timeout: 60_00
     for (const line of generateLines(mulberry32(5), 1)) if (lines.push(line) >= 6000) break;
     const content = Buffer.from(`${lines.join('\n')}\n`);
     for (const by of ['subject', 'secret', 'source'] as const) {
-      const { alone, threaded } = await both([{ name: 'secrets.log', content }], { groupBy: by, includeSystem: by === 'subject' }, pool(1));
+      const { alone, threaded } = await both(
+        [{ name: 'secrets.log', content }],
+        { groupBy: by, includeSystem: by === 'subject' },
+        pool(1),
+      );
       expect(threaded).toEqual(alone);
     }
   });
@@ -57,6 +61,51 @@ describe('records read on worker threads give the same report', { timeout: 60_00
     const files = readdirSync(FIXTURES).map((name) => ({ name, content: fixture(name) }));
     const { alone, threaded } = await both(files, { includeSystem: true }, pool());
     expect(threaded).toEqual(alone);
+  });
+
+  it('counts a request once when its stages land in different batches, threads and inputs, or it is logged twice', async () => {
+    const lines: string[] = [];
+    for (const line of generateLines(mulberry32(8), 1)) if (lines.push(line) >= 3000) break;
+    // every first stage, then every later one: a request's stages are far apart
+    const first = lines.filter((l) => l.includes('"stage":"RequestReceived"'));
+    const later = lines.filter((l) => !l.includes('"stage":"RequestReceived"'));
+    const files = [
+      { name: 'a.log', content: Buffer.from(`${first.join('\n')}\n`) },
+      { name: 'b.log', content: Buffer.from(`${later.join('\n')}\n`) },
+      // a rotated copy read again
+      { name: 'c.log', content: Buffer.from(`${later.slice(0, 500).join('\n')}\n`) },
+    ];
+    const threads = pool(2);
+    const { alone, threaded } = await both(files, { includeSystem: true }, threads);
+    expect(threaded).toEqual(alone);
+    expect(threads.threadBatches).toBeGreaterThan(20);
+    const once = await runAudit([memoryInput('all.log', `${lines.join('\n')}\n`)], { includeSystem: true });
+    expect(threaded.totals.requests).toBe(once.totals.requests);
+    expect(threaded.rows).toEqual(once.rows);
+  });
+
+  it('reads a few small logs here, without starting threads', async () => {
+    const threads = pool(2);
+    const files = [1, 2].map((n) => ({ name: `audit-${n}.log`, content: Buffer.from(`${trickyLine(n)}\n`) }));
+    const inputs = files.map((f) => memoryInput(f.name, f.content));
+    const report = await runAudit(inputs, { includeSystem: true, pool: threads });
+    expect(report.totals.requests).toBe(2);
+    expect(threads.threadBatches).toBe(0);
+  });
+
+  it('fails the run, with an error, when a thread that had counted part of it dies', async () => {
+    // answers the start, then dies on its first batch
+    const dying = new AuditWorkerPool(
+      'const { parentPort } = require("node:worker_threads"); let n = 0;' +
+        'parentPort.on("message", () => { if (n++ === 0) parentPort.postMessage(null); else process.exit(3); });',
+      2,
+    );
+    pools.push(dying);
+    const log = trickyLog(14, 800, CAP);
+    const inputs = log.files.map((f) => memoryInput(f.name, f.content, 7919));
+    await expect(
+      runAudit(inputs, { includeSystem: true, maxLineBytes: CAP, pool: dying, batchBytes: 2048 }),
+    ).rejects.toThrow(/an audit worker thread failed/);
   });
 
   it('when a thread fails, its batches are read on this one', async () => {
@@ -68,3 +117,13 @@ describe('records read on worker threads give the same report', { timeout: 60_00
     expect(broken.threadBatches).toBe(0);
   });
 });
+
+/** One Secret read, as the API server logs it, with its own auditID. */
+function trickyLine(n: number): string {
+  return (
+    `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"00000000-0000-4000-8000-00000000000${n}",` +
+    `"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/prod/secrets/db","verb":"get","user":{"username":"alice"},` +
+    `"objectRef":{"resource":"secrets","namespace":"prod","name":"db","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},` +
+    `"requestReceivedTimestamp":"2025-06-01T10:00:00.000000Z","stageTimestamp":"2025-06-01T10:00:00.100000Z"}`
+  );
+}
