@@ -42,7 +42,9 @@ export async function bundleEngine({ commit, exports = [], outfile } = {}) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    define: { __AUDIT_WORKER_SOURCE__: JSON.stringify(await auditWorkerSource()) },
+    define: {
+      __AUDIT_WORKER_SOURCE__: JSON.stringify(await auditWorkerSource({ minify: !process.env.AUDIT_BENCH_UNMINIFIED })),
+    },
     outfile,
     logLevel: 'warning',
   });

@@ -12,6 +12,10 @@
 //
 //   node bench/audit/run.mjs [SIZE]        SIZE like 1GB (default), 200MB; or AUDIT_BENCH_BYTES
 //   AUDIT_BENCH_RUNS=3                     timed runs per measurement (median); jq runs once
+//   AUDIT_BENCH_UNMINIFIED=1               worker code not minified (readable --cpu-prof profiles)
+//
+// Wall times on a shared machine say more about the load than about the engine: CPU time (all
+// threads, and the calling thread's share) is printed beside them.
 //
 // Logs are generated (bench/audit/generate-log.mjs) into the OS temp dir and kept for the next run.
 // Prints figures and ratios; never fails on a target (timings are no test).
@@ -152,6 +156,11 @@ console.log(
 const worstOneRun = JSON.parse(worstOne.last);
 const worstBeforeRun = JSON.parse(worstBefore.last);
 const rate = (ms) => `${(worstMB / (ms / 1000)).toFixed(0)} MB/s`;
+/** The calling thread's CPU and the rest (worker threads, GC and I/O helpers), when the runtime tells. */
+const cpuSplit = (run) =>
+  run.mainCpuMs === undefined
+    ? 'n/a'
+    : `${run.mainCpuMs.toFixed(0)} ms, other threads ${(run.cpuMs - run.mainCpuMs).toFixed(0)} ms`;
 console.log(`\nbefore (${base}) and after, same run:`);
 console.log(
   `  plain log:          ${mbps(oursBefore.ms).toFixed(0)} → ${mbps(ours.ms).toFixed(0)} MB/s, ${x(oursBefore.ms, ours.ms)} faster`,
@@ -162,7 +171,7 @@ console.log(
 );
 console.log(
   `  secrets-only CPU time (all threads, last run): ${worstBeforeRun.cpuMs.toFixed(0)} → ${worstRun.cpuMs.toFixed(0)} ms ` +
-    `(one thread ${worstOneRun.cpuMs.toFixed(0)} ms)\n` +
+    `(one thread ${worstOneRun.cpuMs.toFixed(0)} ms); after: calling thread ${cpuSplit(worstRun)}\n` +
     `  secrets-only peak RSS: ${worstBeforeRun.maxRssMB.toFixed(0)} → ${worstRun.maxRssMB.toFixed(0)} MB (one thread ${worstOneRun.maxRssMB.toFixed(0)} MB); ` +
     `requests ${worstBeforeRun.requests} → ${worstRun.requests} / ${worstOneRun.requests}`,
 );

@@ -105,6 +105,7 @@ export class InputScan implements BatchOwner {
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.bytes += chunk.length;
+    this.target.router?.scanned(chunk.length);
     if (this.scanner) {
       this.scanner.push(chunk);
       // the reader may reuse the chunk once we return

@@ -2,8 +2,9 @@
  * Records handed to other threads in batches, and what they held coming back, as plain
  * typed arrays and strings (cheap to transfer, unlike thousands of small objects).
  * The thread that splits lines keeps everything that depends on order (line numbers,
- * sample lines, skip order, request counting); readBatch, which may run anywhere, only
- * does the per-record work.
+ * sample lines, the first skipped lines); readBatch, which may run anywhere, does the
+ * per-record work and counts the reads into that thread's tally (every stage of a
+ * request is sent to the same thread, src/audit/audit-id-route.ts).
  */
 import type { RecordFormat, SkipReason } from './report-types.js';
 import type { SecretRead } from './secret-read.js';

@@ -2,6 +2,7 @@ import type { SecretRead } from './secret-read.js';
 import { matchesQuery, matchesRequest, type ResolvedQuery } from './query.js';
 import { RequestCounter } from './request-counter.js';
 import { Aggregator, type AggregatePartial } from './aggregate.js';
+import { readBatch, type BatchResult, type RecordBatch } from './record-batch.js';
 
 /** What a RequestTally counted, as plain data (it may come from another thread). */
 export interface TallyPartial extends AggregatePartial {
@@ -60,4 +61,28 @@ export function mergeTallies(query: ResolvedQuery, partials: TallyPartial[]) {
     truncatedRecovered += partial.truncatedRecovered;
   }
   return { rows: aggregator.result(), totals: aggregator.totals, lateStages, truncatedRecovered };
+}
+
+/** What a thread counting partitions of a run is told; each message gets one reply, in order. */
+export type TallyMessage =
+  | { kind: 'start'; query: ResolvedQuery; partitions: number[] }
+  | { kind: 'batch'; partition: number; batch: RecordBatch }
+  | { kind: 'finish' };
+
+/** The tallies of the partitions one thread counts (a worker's, or this thread's when none could start). */
+export class PartitionTallies {
+  private tallies = new Map<number, RequestTally>();
+
+  /** The reply to a message: null to start, a BatchResult to a batch, the partials (in partition order) to finish. */
+  answer(message: TallyMessage): BatchResult | TallyPartial[] | null {
+    switch (message.kind) {
+      case 'start':
+        this.tallies = new Map(message.partitions.map((p) => [p, new RequestTally(message.query)]));
+        return null;
+      case 'batch':
+        return readBatch(message.batch, this.tallies.get(message.partition)!);
+      case 'finish':
+        return [...this.tallies.values()].map((tally) => tally.finish());
+    }
+  }
 }

@@ -8,10 +8,10 @@ import { RequestTally, type TallyPartial } from './request-tally.js';
  * run merges their small partials. Batches of one partition are read in the order sent.
  */
 export interface RecordPool {
-  /** Partitions (threads) requests are split over. */
+  /** Partitions requests are split over: as many as the threads it may start. */
   readonly size: number;
-  /** Starts a run: every partition's tally starts empty, for this query. */
-  start(query: ResolvedQuery): void;
+  /** Starts a run on `threads` threads (at most size): every partition's tally starts empty, for this query. */
+  start(query: ResolvedQuery, threads: number): void;
   read(partition: number, batch: RecordBatch): Promise<BatchResult>;
   /** Ends the run: what each partition counted. */
   finish(): Promise<TallyPartial[]>;
@@ -32,6 +32,11 @@ interface Sent {
 
 /** Batches being read at once, per partition; more only holds more memory. */
 const IN_FLIGHT = 2;
+/**
+ * Below this share of the input in candidate records, one thread keeps up with the
+ * splitting: more would only cost memory (a Node thread is ~35 MB).
+ */
+const DENSE = 1 / 8;
 
 /**
  * Sends the batches of every input of a run to the pool. Threads start only once there
@@ -43,6 +48,8 @@ export class TallyRouter {
   private held: Sent[] = [];
   private heldBytes = 0;
   private readonly inFlight: Sent[] = [];
+  private scannedBytes = 0;
+  private candidateBytes = 0;
 
   constructor(
     private readonly query: ResolvedQuery,
@@ -55,8 +62,14 @@ export class TallyRouter {
     return this.pool.size;
   }
 
+  /** Bytes of input split so far (for the share of candidates). */
+  scanned(bytes: number): void {
+    this.scannedBytes += bytes;
+  }
+
   /** A batch of `partition`; `full` when its builder filled it (not an input's last, partial one). */
   submit(partition: number, batch: RecordBatch, owner: BatchOwner, full: boolean): void {
+    this.candidateBytes += batch.data.byteLength;
     if (!this.started) {
       if (!full && this.heldBytes + batch.data.byteLength <= this.holdBytes) {
         this.held.push({ partition, batch: compactBatch(batch), owner });
@@ -65,7 +78,8 @@ export class TallyRouter {
         return;
       }
       this.started = true;
-      this.pool.start(this.query);
+      const dense = this.candidateBytes >= DENSE * this.scannedBytes;
+      this.pool.start(this.query, dense ? this.pool.size : 1);
       for (const sent of this.held.splice(0)) this.send(sent);
     }
     this.send({ partition, batch, owner });

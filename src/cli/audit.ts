@@ -143,7 +143,7 @@ export const auditCommand = defineCommand({
       .catch(asLogError)
       .finally(() => pool?.close());
     if (pool && ctx.verbosity >= 4)
-      ctx.io.stderr.write(`audit: ${pool.threadBatches} batches read on ${pool.size} worker threads\n`);
+      ctx.io.stderr.write(`audit: ${pool.threadBatches} batches read on ${pool.threads} worker threads\n`);
     print(report, plan, ctx);
     return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
   },

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { readBatch, type BatchResult, type RecordBatch } from '../audit/record-batch.js';
-import { RequestTally, type TallyPartial } from '../audit/request-tally.js';
+import type { BatchResult, RecordBatch } from '../audit/record-batch.js';
+import { PartitionTallies, type TallyMessage, type TallyPartial } from '../audit/request-tally.js';
 import type { ResolvedQuery } from '../audit/query.js';
 import type { RecordPool } from '../audit/tally-router.js';
 
@@ -12,20 +12,16 @@ export function bundledWorkerSource(): string | undefined {
   return typeof __AUDIT_WORKER_SOURCE__ === 'string' ? __AUDIT_WORKER_SOURCE__ : undefined;
 }
 
-/** What the main thread sends an audit worker; each gets one reply, in order. */
-export type PoolMessage =
-  { kind: 'start'; query: ResolvedQuery } | { kind: 'batch'; batch: RecordBatch } | { kind: 'finish' };
-
 interface Job {
-  message: PoolMessage;
+  message: TallyMessage;
   resolve: (value: never) => void;
   reject: (err: Error) => void;
 }
 
 interface Slot {
   worker: Worker | null;
-  /** The partition's tally when it is counted on this thread (no thread could start). */
-  local: RequestTally | null;
+  /** The thread's partitions when they are counted on this one (no thread could start). */
+  local: PartitionTallies | null;
   jobs: Job[];
   /** Replies since the run started: a thread that fails after one took part of the count with it. */
   answered: number;
@@ -33,15 +29,18 @@ interface Slot {
 }
 
 /**
- * Audit worker threads, one per partition of a run's requests: each reads the batches of
- * its partition and counts them (src/audit/tally-router.ts). Each is started from code held
- * as text (`new Worker(code, { eval: true })`), so that it works from the bundle and from the
- * single executable alike, which have no file for a worker to load. A thread that cannot
- * start, or fails before it answered, is replaced by a tally on this thread; one that fails
- * later fails the run, with an error (what it had counted is gone).
+ * Audit worker threads, which read the batches of a run's partitions and count them
+ * (src/audit/tally-router.ts); partition p is counted by thread p mod the threads started.
+ * Each is started from code held as text (`new Worker(code, { eval: true })`), so that it
+ * works from the bundle and from the single executable alike, which have no file for a
+ * worker to load. A thread that cannot start, or fails before it answered, is replaced by
+ * tallies on this thread; one that fails later fails the run, with an error (what it had
+ * counted is gone).
  */
 export class AuditWorkerPool implements RecordPool {
   private readonly slots: Slot[];
+  /** Threads counting the current run. */
+  threads = 0;
   /** Batches read on threads (for -v=4). */
   threadBatches = 0;
 
@@ -62,28 +61,36 @@ export class AuditWorkerPool implements RecordPool {
     return this.slots.length;
   }
 
-  start(query: ResolvedQuery): void {
-    for (const slot of this.slots) {
+  start(query: ResolvedQuery, threads: number): void {
+    this.threads = Math.max(1, Math.min(threads, this.slots.length));
+    for (let i = 0; i < this.threads; i++) {
+      const slot = this.slots[i]!;
       slot.local = null;
       slot.answered = 0;
       slot.failure = null;
-      const worker = slot.worker ?? this.spawn(slot);
-      if (worker) this.post(slot, { kind: 'start', query }).catch(() => undefined);
-      else slot.local = new RequestTally(query);
+      const partitions = this.slots.map((_, p) => p).filter((p) => p % this.threads === i);
+      const message: TallyMessage = { kind: 'start', query, partitions };
+      if (slot.worker ?? this.spawn(slot)) {
+        this.post(slot, message).catch(() => undefined);
+      } else {
+        slot.local = new PartitionTallies();
+        slot.local.answer(message);
+      }
     }
   }
 
   read(partition: number, batch: RecordBatch): Promise<BatchResult> {
-    const slot = this.slots[partition]!;
-    if (slot.local) return Promise.resolve(readBatch(batch, slot.local));
-    return this.post<BatchResult>(slot, { kind: 'batch', batch }).then((result) => {
+    const slot = this.slots[partition % this.threads]!;
+    return this.post<BatchResult>(slot, { kind: 'batch', partition, batch }).then((result) => {
       if (!slot.local) this.threadBatches++;
       return result;
     });
   }
 
-  finish(): Promise<TallyPartial[]> {
-    return Promise.all(this.slots.map((slot) => this.post<TallyPartial>(slot, { kind: 'finish' })));
+  async finish(): Promise<TallyPartial[]> {
+    const used = this.slots.slice(0, this.threads);
+    const partials = await Promise.all(used.map((slot) => this.post<TallyPartial[]>(slot, { kind: 'finish' })));
+    return partials.flat();
   }
 
   async close(): Promise<void> {
@@ -92,8 +99,8 @@ export class AuditWorkerPool implements RecordPool {
     await Promise.all(workers.map((worker) => worker?.terminate()));
   }
 
-  private post<T>(slot: Slot, message: PoolMessage): Promise<T> {
-    if (slot.local) return Promise.resolve(answerHere(slot.local, message) as T);
+  private post<T>(slot: Slot, message: TallyMessage): Promise<T> {
+    if (slot.local) return Promise.resolve(slot.local.answer(message) as T);
     const worker = slot.worker;
     if (!worker) return Promise.reject(slot.failure ?? new Error('an audit worker thread is gone'));
     return new Promise<T>((resolve, reject) => {
@@ -121,11 +128,11 @@ export class AuditWorkerPool implements RecordPool {
       if (slot.worker !== worker) return;
       slot.worker = null;
       const jobs = slot.jobs.splice(0);
-      const first = jobs[0]?.message;
-      if (slot.answered === 0 && first?.kind === 'start') {
+      if (slot.answered === 0 && jobs[0]?.message.kind === 'start') {
         // nothing was counted there yet: count here instead
-        slot.local = new RequestTally(first.query);
-        for (const job of jobs) job.resolve(answerHere(slot.local, job.message) as never);
+        const local = new PartitionTallies();
+        slot.local = local;
+        for (const job of jobs) job.resolve(local.answer(job.message) as never);
         return;
       }
       slot.failure = new Error(`an audit worker thread failed: ${err instanceof Error ? err.message : 'it exited'}`);
@@ -138,19 +145,12 @@ export class AuditWorkerPool implements RecordPool {
   }
 }
 
-/** What a worker would answer, from a tally on this thread. */
-function answerHere(tally: RequestTally, message: PoolMessage): unknown {
-  if (message.kind === 'batch') return readBatch(message.batch, tally);
-  if (message.kind === 'finish') return tally.finish();
-  return null;
-}
-
 /**
  * A thread keeps its partition's count (20 bytes a finished request, rows) and reads lines
  * of up to 16 MiB: its heap may grow as the calling thread's would. A small young
  * generation keeps each thread's memory small.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 1024 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 };
 
 /**
  * Threads for an audit run: one per core; the calling thread only splits lines, and mostly

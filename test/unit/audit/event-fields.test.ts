@@ -61,15 +61,15 @@ function mutate(line: string, random: () => number): string {
     case 0:
       return line.slice(0, at) + line.slice(at + 1); // a byte lost
     case 1:
-      return line.slice(0, at) + '\t' + line.slice(at); // a raw control byte
+      return `${line.slice(0, at)}\t${line.slice(at)}`; // a raw control byte
     case 2:
-      return line.slice(0, at) + `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` + line.slice(at + 1); // an escape
+      return `${line.slice(0, at)}\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}${line.slice(at + 1)}`; // an escape
     case 3:
-      return line.slice(0, at) + '\\' + line.slice(at); // a stray backslash
+      return `${line.slice(0, at)}\\${line.slice(at)}`; // a stray backslash
     case 4:
-      return line.slice(0, at) + 'é' + line.slice(at); // beyond ASCII
+      return `${line.slice(0, at)}é${line.slice(at)}`; // beyond ASCII
     case 5:
-      return line.slice(0, at) + ' ' + line.slice(at); // a space
+      return `${line.slice(0, at)} ${line.slice(at)}`; // a space
     case 6:
       return line.slice(0, at); // cut short
     case 7:

@@ -84,6 +84,23 @@ describe('records read on worker threads give the same report', { timeout: 60_00
     expect(threaded.rows).toEqual(once.rows);
   });
 
+  it('starts one thread for a log where Secret reads are rare, one per partition where they are most lines', async () => {
+    for (const [share, threads] of [
+      [0.02, 1],
+      [1, 2],
+    ] as const) {
+      const lines: string[] = [];
+      for (const line of generateLines(mulberry32(9), share)) if (lines.push(line) >= 6000) break;
+      const content = Buffer.from(`${lines.join('\n')}\n`);
+      const p = pool(2);
+      // batches big enough that the share is measured over many lines, not the first few
+      const options = { includeSystem: true, batchBytes: 16384 };
+      const threaded = await runAudit([memoryInput('audit.log', content, 65536)], { ...options, pool: p });
+      expect(threaded).toEqual(await runAudit([memoryInput('audit.log', content)], options));
+      expect(p.threads).toBe(threads);
+    }
+  });
+
   it('reads a few small logs here, without starting threads', async () => {
     const threads = pool(2);
     const files = [1, 2].map((n) => ({ name: `audit-${n}.log`, content: Buffer.from(`${trickyLine(n)}\n`) }));
