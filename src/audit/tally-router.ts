@@ -33,18 +33,23 @@ interface Sent {
 /** Batches being read at once, per partition; more only holds more memory. */
 const IN_FLIGHT = 2;
 /**
- * Below this share of the input in candidate records, one thread keeps up with the
- * splitting: more would only cost memory (a Node thread is ~35 MB).
+ * Below this share of the input in candidate records, the splitting is the work and reading
+ * the candidates a small part of it: they are read and counted here, as threads would only
+ * add memory (a Node thread is ~35 MB) and hand-offs that cost most on a busy machine.
  */
 const DENSE = 1 / 8;
 
 /**
- * Sends the batches of every input of a run to the pool. Threads start only once there
- * is a full batch: until then batches are held (copied to their own size), and a run
- * that never fills one, a few small logs, reads them all here in one tally instead.
+ * Sends the batches of every input of a run to the pool, or reads them here. The choice
+ * is made at the first full batch: until then batches are held (copied to their own
+ * size). Threads start when candidates are a large share of what was split (a log of
+ * Secret reads); otherwise, and for a run that never fills a batch (a few small logs),
+ * every batch is read here, in one tally.
  */
 export class TallyRouter {
   private started = false;
+  /** The run's one tally, when it is counted here (sparse candidates, or never a full batch). */
+  private here: RequestTally | null = null;
   private held: Sent[] = [];
   private heldBytes = 0;
   private readonly inFlight: Sent[] = [];
@@ -78,8 +83,8 @@ export class TallyRouter {
         return;
       }
       this.started = true;
-      const dense = this.candidateBytes >= DENSE * this.scannedBytes;
-      this.pool.start(this.query, dense ? this.pool.size : 1);
+      if (this.candidateBytes < DENSE * this.scannedBytes) this.here = new RequestTally(this.query);
+      else this.pool.start(this.query, this.pool.size);
       for (const sent of this.held.splice(0)) this.send(sent);
     }
     this.send({ partition, batch, owner });
@@ -97,14 +102,18 @@ export class TallyRouter {
   /** What every tally counted, once every batch is read. */
   async finish(): Promise<TallyPartial[]> {
     await this.settle(0);
-    if (this.started) return this.pool.finish();
-    const tally = new RequestTally(this.query);
-    for (const { batch, owner } of this.held) owner.absorb(readBatch(batch, tally));
-    this.held = [];
-    return [tally.finish()];
+    if (this.started && !this.here) return this.pool.finish();
+    this.here ??= new RequestTally(this.query);
+    for (const sent of this.held.splice(0)) this.send(sent);
+    return [this.here.finish()];
   }
 
   private send(sent: Sent): void {
+    if (this.here) {
+      sent.owner.absorb(readBatch(sent.batch, this.here));
+      sent.owner.recycle(sent.partition, sent.batch);
+      return;
+    }
     sent.result = this.pool.read(sent.partition, sent.batch);
     // awaited in order by settle(); a failure is reported there, not as an unhandled rejection
     sent.result.catch(() => undefined);
