@@ -40,9 +40,11 @@ export function readRecord(
   flags: number,
   out: RecordOutput,
 ): boolean {
-  if (hit !== -1) {
-    // a plain native event that reads Secrets is read by the field extractor (it is a candidate: the
-    // prefilter lets every Secret read through); anything else by the prefilter and JSON.parse
+  // the prefilter first: in most logs most lines that mention secrets are no read, and it refuses them cheaply
+  const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
+  if (!candidate && flags === 0) return false;
+  if (candidate) {
+    // a plain native event is read by the field extractor; anything else by JSON.parse
     const fast = extractAuditEvent(buf, s, e);
     if (fast !== undefined) {
       out.format(fast.format);
@@ -50,8 +52,6 @@ export function readRecord(
       return true;
     }
   }
-  const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
-  if (!candidate && flags === 0) return false;
   let text = buf.toString('utf8', s, e);
   // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
   if (text.includes('\ufffd') && !isUtf8(buf.subarray(s, e))) {
