@@ -75,6 +75,23 @@ function timed(label, cmd, args, n = runs, options = {}) {
   return { ms, last: samples.at(-1).stdout };
 }
 
+/**
+ * Like timed() for several commands whose ratio matters, run in turns (A B C, A B C, ...)
+ * rather than one after the other: on a shared machine the load drifts, and whichever ran
+ * last would be favoured.
+ */
+function timedInTurns(specs) {
+  for (const { cmd, args, options = {} } of specs) wall(cmd, args, options);
+  const samples = specs.map(() => []);
+  for (let i = 0; i < runs; i++)
+    specs.forEach(({ cmd, args, options = {} }, k) => samples[k].push(wall(cmd, args, options)));
+  return specs.map(({ label }, k) => {
+    const ms = median(samples[k].map((s) => s.ms));
+    process.stderr.write(`  ${label} ... ${(ms / 1000).toFixed(2)} s\n`);
+    return { ms, last: samples[k].at(-1).stdout };
+  });
+}
+
 const node = process.execPath;
 const child = join(here, 'child.mjs');
 const mbps = (ms) => size / 1e6 / (ms / 1000);
@@ -84,8 +101,10 @@ console.error(
 );
 wall('cat', [log], { stdio: 'ignore' });
 
-const ours = timed('engine, plain', node, [child, engine, 'scan', log]);
-const oursBefore = timed(`engine at ${base}, plain`, node, [child, engineBefore, 'scan', log]);
+const [ours, oursBefore] = timedInTurns([
+  { label: 'engine, plain', cmd: node, args: [child, engine, 'scan', log] },
+  { label: `engine at ${base}, plain`, cmd: node, args: [child, engineBefore, 'scan', log] },
+]);
 const oursGz = timed('engine, .gz', node, [child, engine, 'scan', gz]);
 const grep = timed(`grep -cF '"secrets"'`, 'grep', ['-cF', '"secrets"', log]);
 const gunzip = timed('gunzip -c > /dev/null', 'sh', ['-c', `gunzip -c '${gz}' > /dev/null`]);
@@ -94,15 +113,16 @@ const jqFilter =
   'select(.objectRef.resource=="secrets" and .objectRef.subresource==null and (.verb=="get" or .verb=="list" or .verb=="watch")) | .auditID';
 const jq = timed('jq (same count)', 'sh', ['-c', `jq -r '${jqFilter}' '${log}' | sort -u | wc -l`], 1);
 const smallRun = JSON.parse(wall(node, [child, engine, 'scan', small]).stdout);
-const worst = timed('engine, secrets-only log', node, [child, engine, 'scan', secretsOnly]);
-const worstOne = timed(
-  'engine on one thread, secrets-only log',
-  node,
-  [child, engine, 'scan', secretsOnly],
-  runs,
-  oneThread,
-);
-const worstBefore = timed(`engine at ${base}, secrets-only log`, node, [child, engineBefore, 'scan', secretsOnly]);
+const [worst, worstOne, worstBefore] = timedInTurns([
+  { label: 'engine, secrets-only log', cmd: node, args: [child, engine, 'scan', secretsOnly] },
+  {
+    label: 'engine on one thread, secrets-only log',
+    cmd: node,
+    args: [child, engine, 'scan', secretsOnly],
+    options: oneThread,
+  },
+  { label: `engine at ${base}, secrets-only log`, cmd: node, args: [child, engineBefore, 'scan', secretsOnly] },
+]);
 const worstJq = timed(
   'jq, secrets-only log',
   'sh',
