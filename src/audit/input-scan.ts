@@ -95,7 +95,7 @@ export class InputScan implements BatchOwner {
   ) {
     this.orderedSkips = target.router ? new OrderedSkips(skips) : null;
     this.output = {
-      read: (read, recovered) => target.sink!(read, recovered),
+      read: (read, recovered) => (target.sink ? target.sink(read, recovered) : target.router.add(read, recovered)),
       skip: (line, reason) => this.skip(line, reason),
       format: (format) => this.formats.add(format),
       category: (category) => this.categories.add(category),
@@ -127,9 +127,7 @@ export class InputScan implements BatchOwner {
   end(): void {
     if (!this.scanner) this.decide(true);
     this.scanner?.end();
-    this.batches.forEach((batch, partition) => {
-      if (batch.records > 0) this.target.router!.submit(partition, batch.take(), this, false);
-    });
+    this.submitBatches();
   }
 
   /** What the input held; once the router (if any) has finished, so that every batch is read. */
@@ -213,14 +211,23 @@ export class InputScan implements BatchOwner {
     if (hit === -1 && !sample && !last) return;
     const flags = (last ? LAST : 0) | (sample ? SAMPLE : 0);
     const router = this.target.router;
-    if (!router) {
+    if (!router || router.countingHere) {
       if (readRecord(buf, s, e, hit, line, flags, this.output)) this.parsed++;
       return;
     }
     const partition = partitionOf(buf, s, e, router.partitions);
     const batch = this.batches[partition]!;
     batch.add(buf, s, e, hit, line, flags);
-    if (batch.size >= this.limits.batchBytes) router.submit(partition, batch.take(), this, true);
+    if (batch.size < this.limits.batchBytes) return;
+    router.submit(partition, batch.take(), this, true);
+    // counted here from now on: what the other batches hold goes first, so that a request's stages stay in order
+    if (router.countingHere) this.submitBatches();
+  }
+
+  private submitBatches(): void {
+    this.batches.forEach((batch, partition) => {
+      if (batch.records > 0) this.target.router!.submit(partition, batch.take(), this, false);
+    });
   }
 
   private format(): InputFormat {

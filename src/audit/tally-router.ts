@@ -1,4 +1,5 @@
 import type { ResolvedQuery } from './query.js';
+import type { SecretRead } from './secret-read.js';
 import { compactBatch, readBatch, type BatchResult, type RecordBatch } from './record-batch.js';
 import { RequestTally, type TallyPartial } from './request-tally.js';
 
@@ -65,6 +66,16 @@ export class TallyRouter {
 
   get partitions(): number {
     return this.pool.size;
+  }
+
+  /** Whether the run is counted here: records are then best read at once, not batched. */
+  get countingHere(): boolean {
+    return this.here !== null;
+  }
+
+  /** A read found here, once countingHere. */
+  add(read: SecretRead, recovered: boolean): void {
+    this.here!.add(read, recovered);
   }
 
   /** Bytes of input split so far (for the share of candidates). */
