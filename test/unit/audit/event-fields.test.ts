@@ -9,8 +9,8 @@ import { mulberry32 } from '../../harness/prng.mjs';
 import { FIXTURES } from './memory-input.js';
 
 /** Real logs gathered by others (see their SOURCES.md), read when this checkout sits next to them. */
-const REALDATA =
-  process.env['KUBECTL_SECRETS_REALDATA'] ?? new URL('../../../../shared/realdata/audit/', import.meta.url).pathname;
+// Where the other realdata tests find them too: beside the checkout's path would miss them from a clone elsewhere.
+const REALDATA = process.env['KUBECTL_SECRETS_REALDATA_AUDIT'] ?? '/work/shared/realdata/audit/';
 
 /** What the JSON.parse path makes of a line: undefined when it is not exactly one native event. */
 function reference(line: Buffer): ExtractedEvent | undefined {
