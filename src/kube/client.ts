@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type https from 'node:https';
+import tls from 'node:tls';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
@@ -70,6 +71,11 @@ export interface ClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+interface Credentials {
+  agent: http.Agent;
+  headers: Record<string, string | string[]>;
+}
+
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 const MAX_ATTEMPTS = 3;
@@ -82,8 +88,9 @@ export class KubeClient implements Kube {
   private readonly plainHttp: boolean;
   private readonly proxy: ProxyRoute | undefined;
   private readonly tlsServerName: string | undefined;
-  private agent: http.Agent | undefined;
-  private headers: Record<string, string | string[]> | undefined;
+  /** The credentials being fetched or in use: parallel first requests share one fetch (one exec plugin run, one agent). */
+  private creds: Promise<Credentials> | undefined;
+  private current: Credentials | undefined;
 
   constructor(
     private readonly resolved: ResolvedKubeconfig,
@@ -172,7 +179,7 @@ export class KubeClient implements Kube {
     const url = new URL(this.target.server.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries({ ...query, watch: 1, allowWatchBookmarks: true }))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const { agent, headers } = await this.credentials(false);
+    const { agent, headers } = await this.credentials();
     this.roundTrips++;
     this.trace(`WATCH ${url.href}`);
     return streamLines(
@@ -214,7 +221,8 @@ export class KubeClient implements Kube {
   ): Promise<HttpResponse> {
     const idempotent = method === 'GET';
     for (let attempt = 1; ; attempt++) {
-      const { agent, headers } = await this.credentials(false);
+      const used = await this.credentials();
+      const { agent, headers } = used;
       const started = Date.now();
       let res: HttpResponse;
       try {
@@ -237,7 +245,7 @@ export class KubeClient implements Kube {
       this.trace(`${method} ${url.href} ${res.status} in ${Date.now() - started} ms`);
       if (res.status === 401 && attempt === 1) {
         // Exec plugins and token files hand out short-lived tokens: fetch a fresh one once.
-        await this.credentials(true);
+        await this.refresh(used);
         continue;
       }
       if (RETRYABLE_STATUS.has(res.status) && attempt < MAX_ATTEMPTS && (idempotent || res.status === 429)) {
@@ -251,35 +259,53 @@ export class KubeClient implements Kube {
     }
   }
 
-  private async credentials(
-    refresh: boolean,
-  ): Promise<{ agent: http.Agent; headers: Record<string, string | string[]> }> {
-    if (!this.agent || !this.headers || refresh) {
-      const opts: https.RequestOptions = { headers: {} };
-      await (await this.kubeConfig()).applyToHTTPSOptions(opts);
-      const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
-      for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-      if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-      if (this.tokenFile) headers.Authorization = `Bearer ${fs.readFileSync(this.tokenFile, 'utf8').trim()}`;
-      const { user, groups } = this.options.impersonate ?? {};
-      if (user) headers['Impersonate-User'] = user;
-      if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
-      this.agent?.destroy();
-      this.agent = createAgent({
-        secure: !this.plainHttp,
-        tls: {
-          ca: opts.ca,
-          cert: opts.cert,
-          key: opts.key,
-          rejectUnauthorized: opts.rejectUnauthorized,
-          servername: this.tlsServerName ?? opts.servername,
-        },
-        proxy: this.proxy,
-        timeoutMs: this.options.timeoutMs,
-      });
-      this.headers = headers;
+  private credentials(): Promise<Credentials> {
+    this.creds ??= this.fetchCredentials().catch((err: unknown) => {
+      this.creds = undefined;
+      throw err;
+    });
+    return this.creds;
+  }
+
+  /** After a 401: the first request to get it fetches new credentials, the others wait for those. */
+  private refresh(used: Credentials): Promise<Credentials> {
+    if (this.current === used) {
+      this.current = undefined;
+      this.creds = undefined;
     }
-    return { agent: this.agent, headers: this.headers };
+    return this.credentials();
+  }
+
+  private async fetchCredentials(): Promise<Credentials> {
+    const opts: https.RequestOptions = { headers: {} };
+    await (await this.kubeConfig()).applyToHTTPSOptions(opts);
+    const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    if (this.tokenFile) headers.Authorization = `Bearer ${fs.readFileSync(this.tokenFile, 'utf8').trim()}`;
+    const { user, groups } = this.options.impersonate ?? {};
+    if (user) headers['Impersonate-User'] = user;
+    if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
+    const agent = createAgent({
+      secure: !this.plainHttp,
+      tls: {
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        // one context for every socket: given ca/cert/key alone, each new socket (parallel lists open
+        // several) would parse the CA, the certificate and the key again
+        secureContext: this.plainHttp
+          ? undefined
+          : tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key }),
+        rejectUnauthorized: opts.rejectUnauthorized,
+        servername: this.tlsServerName ?? opts.servername,
+      },
+      proxy: this.proxy,
+      timeoutMs: this.options.timeoutMs,
+    });
+    this.current?.agent.destroy();
+    this.current = { agent, headers };
+    return this.current;
   }
 
   private trace(line: string): void {
@@ -288,7 +314,7 @@ export class KubeClient implements Kube {
 
   /** Lets the process exit without waiting for idle keep-alive sockets. */
   close(): void {
-    this.agent?.destroy();
+    this.current?.agent.destroy();
   }
 }
 
