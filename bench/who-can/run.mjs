@@ -8,7 +8,7 @@
 //     and vs a baseline measured in the same run (kubectl listing all RBAC),
 //     as ratios; and every subject on which the two tools disagree.
 //
-//   node bench/who-can/run.mjs [--cluster DIR] [--steps 1000,10000] [--roles 2000] [--runs 3] [--keep]
+//   node bench/who-can/run.mjs [--cluster DIR] [--steps 1000,10000] [--roles 2000] [--runs 3] [--keep] [--before COMMIT]
 //
 // Without --cluster (or $KUBECTL_SECRETS_TEST_CLUSTER) it starts its own
 // cluster with test/cluster and stops it at the end. No timed assertions: it
@@ -38,6 +38,8 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     keep: { type: 'boolean', default: false },
     'kubectl-who-can': { type: 'string', default: '' },
+    // the CLI as it was at this commit, timed in the same run: the "before" of before/after
+    before: { type: 'string', default: '506aee7' },
   },
 });
 const STEPS = opts.steps.split(',').map(Number);
@@ -368,6 +370,21 @@ try {
     minify: true,
     define: { __KUBECTL_SECRETS_VERSION__: '"bench"' },
   });
+  // the CLI at --before, from its sources as committed (dependencies from this checkout)
+  const beforeSrc = join(work, 'before');
+  mkdirSync(beforeSrc, { recursive: true });
+  spawnSync('sh', ['-c', `git -C '${repo}' archive '${opts.before}' src | tar -x -C '${beforeSrc}'`], {
+    stdio: 'inherit',
+  });
+  const cliBefore = join(work, 'kubectl-secrets-before.cjs');
+  await build({
+    ...common,
+    entryPoints: [join(beforeSrc, 'src/main.ts')],
+    outfile: cliBefore,
+    minify: true,
+    nodePaths: [join(repo, 'node_modules')],
+    define: { __KUBECTL_SECRETS_VERSION__: '"bench-before"' },
+  });
   const kwc = buildKubectlWhoCan();
   if (kwc.reason) log(`kubectl-who-can unavailable: ${kwc.reason}`);
 
@@ -464,14 +481,16 @@ try {
       if (r.code !== 0) throw new Error(`probe failed: ${r.stderr}`);
       return { ...JSON.parse(r.stdout), ms: r.ms, rssMiB: r.rssMiB };
     };
-    const cliRun = (extra) => async () => {
-      const r = await timed(process.execPath, [cli, 'who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
-        ...process.env,
-        KUBECONFIG: kubeconfig,
-      });
-      if (r.code !== 0) throw new Error(`who-can failed: ${r.stderr}`);
-      return r;
-    };
+    const cliRun =
+      (extra, file = cli) =>
+      async () => {
+        const r = await timed(process.execPath, [file, 'who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
+          ...process.env,
+          KUBECONFIG: kubeconfig,
+        });
+        if (r.code !== 0) throw new Error(`who-can failed: ${r.stderr}`);
+        return r;
+      };
     const baseline = await medianOf(RUNS, () =>
       timed(kubectl, [
         'get',
@@ -487,6 +506,8 @@ try {
     const full = await medianOf(RUNS, probeRun('full'));
     const cliDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get']));
     const cliFull = await medianOf(RUNS, cliRun([]));
+    const beforeDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get'], cliBefore));
+    const beforeFull = await medianOf(RUNS, cliRun([], cliBefore));
     let kwcRun;
     const disagreements = [];
     if (kwc.path) {
@@ -535,6 +556,8 @@ try {
       full,
       cliDirect,
       cliFull,
+      beforeDirect,
+      beforeFull,
       kwcRun,
       disagreements,
       beyond,
@@ -562,6 +585,16 @@ try {
   for (const r of results) {
     out(
       `| ${r.bindings} | ${Math.round(r.createMs)} ms | ${r.direct.roundTrips} / ${r.full.roundTrips} | ${r.full.loadMs} ms | ${r.direct.resolveMs} / ${r.full.resolveMs} ms | ${r.direct.resolveCpuMs} / ${r.full.resolveCpuMs} ms | ${r.full.rssMiB ?? r.full.maxRssMiB} MiB | ${both(r.cliDirect)} | ${both(r.cliFull)} | ${r.kwcRun ? `${both(r.kwcRun)}, ${r.kwcRun.rssMiB ?? '?'} MiB` : 'n/a'} | ${both(r.baseline)} | ${r.kwcRun ? `${ratio(r.cliDirect.ms, r.kwcRun.ms)} (${ratio(r.cliDirect.cpuMs, r.kwcRun.cpuMs)})` : 'n/a'} | ${ratio(r.cliDirect.ms, r.baseline.ms)} (${ratio(r.cliDirect.cpuMs, r.baseline.cpuMs)}) |`,
+    );
+  }
+  out();
+  out(`Before (${opts.before}) and after, same run (medians; wall, CPU in brackets):`);
+  for (const r of results) {
+    const vsKwc = (run) => (r.kwcRun ? `${ratio(run.ms, r.kwcRun.ms)} kubectl-who-can` : 'kubectl-who-can n/a');
+    out(
+      `- ${r.bindings} bindings: direct ${both(r.beforeDirect)} → ${both(r.cliDirect)} (${vsKwc(r.beforeDirect)} → ${vsKwc(r.cliDirect)}, target ≤ 1.5x); ` +
+        `full ${both(r.beforeFull)} → ${both(r.cliFull)} (${vsKwc(r.beforeFull)} → ${vsKwc(r.cliFull)}, target ≤ 2.5x); ` +
+        `after/before wall ${ratio(r.cliDirect.ms, r.beforeDirect.ms)} / ${ratio(r.cliFull.ms, r.beforeFull.ms)}, CPU ${ratio(r.cliDirect.cpuMs, r.beforeDirect.cpuMs)} / ${ratio(r.cliFull.cpuMs, r.beforeFull.cpuMs)}`,
     );
   }
   out();
