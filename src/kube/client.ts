@@ -7,6 +7,7 @@ import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStr
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
+import { staticAuthOptions } from './static-auth.js';
 import { createAgent } from './tunnel.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -26,6 +27,8 @@ export interface ListOptions {
   /** Page size (the API server's `limit`); the client follows `continue` tokens. */
   limit?: number;
   metadataOnly?: boolean;
+  /** Called as each page arrives, with the number of items so far (progress). */
+  onPage?: (items: number) => void;
 }
 
 /** A list whose items are turned into something else as each page arrives. */
@@ -108,7 +111,14 @@ export class KubeClient implements Kube {
     if (this.proxy) this.trace(`using proxy ${redactedProxy(this.proxy.url)} (from ${this.proxy.source})`);
   }
 
-  /** client-node (auth: exec plugins, certificates, tokens) loads on first use: `--help` never pays for it. */
+  /** Exec plugins and auth-providers: client-node runs them. */
+  private async pluginAuthOptions(): Promise<https.RequestOptions> {
+    const opts: https.RequestOptions = { headers: {} };
+    await (await this.kubeConfig()).applyToHTTPSOptions(opts);
+    return opts;
+  }
+
+  /** client-node (auth: exec plugins, auth-providers) loads only for users that need it (staticAuthOptions). */
   private async kubeConfig(): Promise<KubeConfig> {
     if (this.config) return this.config;
     const [{ KubeConfig }, { newClusters, newUsers }] = await Promise.all([
@@ -142,20 +152,31 @@ export class KubeClient implements Kube {
   async list<T, U>(path: string, options: ListOptions & { map?: (item: T) => U } = {}): Promise<ListResult<T | U>> {
     const items: Array<T | U> = [];
     let resourceVersion = '';
-    let continueToken: string | undefined;
-    do {
-      const page = await this.json<{ items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } }>(
-        'GET',
-        path,
-        {
-          query: { ...options.query, limit: options.limit ?? 500, continue: continueToken },
-          accept: options.metadataOnly ? METADATA_ONLY : undefined,
-        },
-      );
+    const fetchPage = (continueToken: string | undefined): Promise<HttpResponse> => {
+      const url = this.url(path, { ...options.query, limit: options.limit ?? 500, continue: continueToken });
+      const sent = this.exchange('GET', url, undefined, {
+        Accept: options.metadataOnly ? METADATA_ONLY : 'application/json',
+      });
+      sent.catch(() => undefined); // awaited below; a page asked for ahead must not fail unobserved meanwhile
+      return sent;
+    };
+    let next: Promise<HttpResponse> | undefined = fetchPage(undefined);
+    while (next) {
+      const res = await next;
+      if (res.status < 200 || res.status >= 300) throw apiError(res, 'GET', path);
+      // The next page is asked for before this one is parsed: the server lists it while we parse.
+      const ahead = continueOf(res.body);
+      next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;
+      if (next) await new Promise((r) => setImmediate(r)); // lets the request out before the parse holds the thread
+      const page = parseJson(res.body) as
+        { items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } } | undefined;
+      if (page === undefined)
+        throw new Error(`the API server's answer to GET ${path} is not valid JSON (${res.body.length} bytes)`);
       for (const item of page.items ?? []) items.push(options.map ? options.map(item) : item);
+      options.onPage?.(items.length);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      continueToken = page.metadata?.continue || undefined;
-    } while (continueToken);
+      if (ahead === undefined && page.metadata?.continue) next = fetchPage(page.metadata.continue);
+    }
     return { items, resourceVersion };
   }
 
@@ -193,13 +214,18 @@ export class KubeClient implements Kube {
     );
   }
 
+  private url(path: string, query: Query | undefined): URL {
+    const url = new URL(this.target.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
   private async json<T>(
     method: string,
     path: string,
     opts: { query?: Query | undefined; body?: unknown; contentType?: string | undefined; accept?: string | undefined },
   ): Promise<T> {
-    const url = new URL(this.target.server.replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const url = this.url(path, opts.query);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const res = await this.exchange(method, url, body, {
       Accept: opts.accept ?? 'application/json',
@@ -277,8 +303,7 @@ export class KubeClient implements Kube {
   }
 
   private async fetchCredentials(): Promise<Credentials> {
-    const opts: https.RequestOptions = { headers: {} };
-    await (await this.kubeConfig()).applyToHTTPSOptions(opts);
+    const opts = staticAuthOptions(this.resolved) ?? (await this.pluginAuthOptions());
     const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
     for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
@@ -315,6 +340,23 @@ export class KubeClient implements Kube {
   /** Lets the process exit without waiting for idle keep-alive sockets. */
   close(): void {
     this.current?.agent.destroy();
+  }
+}
+
+/**
+ * The `continue` token of a list page, read from the list's own metadata, which the API server writes
+ * before the items: '' when there is none, undefined when the head is not as expected (parse it all).
+ */
+export function continueOf(body: Buffer): string | undefined {
+  const head = body.toString('utf8', 0, Math.min(body.length, 4096));
+  const end = head.indexOf(',"items":');
+  if (end < 0) return undefined;
+  try {
+    const parsed = JSON.parse(`${head.slice(0, end)}}`) as { metadata?: { continue?: unknown } };
+    const token = parsed.metadata?.continue;
+    return typeof token === 'string' ? token : '';
+  } catch {
+    return undefined;
   }
 }
 
