@@ -24,6 +24,8 @@ import { parseArgs } from 'node:util';
 import https from 'node:https';
 import { build } from 'esbuild';
 import { bundleOptions } from '../../scripts/bundle-options.mjs';
+import { pinnedNode } from '../../scripts/node-runtime.mjs';
+import { buildSea } from '../../scripts/sea.mjs';
 import { down, loadCluster, up } from '../../test/cluster/cluster.mjs';
 import { mulberry32 as prng } from '../../test/harness/prng.mjs';
 
@@ -385,6 +387,9 @@ try {
     nodePaths: [join(repo, 'node_modules')],
     define: { __KUBECTL_SECRETS_VERSION__: '"bench-before"' },
   });
+  // the single binary as shipped (scripts/package.mjs): the bundle with a V8 code cache, so no compile at start
+  const sea = join(work, 'kubectl-secrets-sea');
+  buildSea({ bundle: cli, executable: pinnedNode(), output: sea, codeCache: true });
   const kwc = buildKubectlWhoCan();
   if (kwc.reason) log(`kubectl-who-can unavailable: ${kwc.reason}`);
 
@@ -508,6 +513,16 @@ try {
     const cliFull = await medianOf(RUNS, cliRun([]));
     const beforeDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get'], cliBefore));
     const beforeFull = await medianOf(RUNS, cliRun([], cliBefore));
+    const seaRun = (extra) => async () => {
+      const r = await timed(sea, ['who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+      });
+      if (r.code !== 0) throw new Error(`who-can (single binary) failed: ${r.stderr}`);
+      return r;
+    };
+    const seaDirect = await medianOf(RUNS, seaRun(['--direct-only', '--verb', 'get']));
+    const seaFull = await medianOf(RUNS, seaRun([]));
     let kwcRun;
     const disagreements = [];
     if (kwc.path) {
@@ -558,6 +573,8 @@ try {
       cliFull,
       beforeDirect,
       beforeFull,
+      seaDirect,
+      seaFull,
       kwcRun,
       disagreements,
       beyond,
@@ -595,6 +612,10 @@ try {
       `- ${r.bindings} bindings: direct ${both(r.beforeDirect)} → ${both(r.cliDirect)} (${vsKwc(r.beforeDirect)} → ${vsKwc(r.cliDirect)}, target ≤ 1.5x); ` +
         `full ${both(r.beforeFull)} → ${both(r.cliFull)} (${vsKwc(r.beforeFull)} → ${vsKwc(r.cliFull)}, target ≤ 2.5x); ` +
         `after/before wall ${ratio(r.cliDirect.ms, r.beforeDirect.ms)} / ${ratio(r.cliFull.ms, r.beforeFull.ms)}, CPU ${ratio(r.cliDirect.cpuMs, r.beforeDirect.cpuMs)} / ${ratio(r.cliFull.cpuMs, r.beforeFull.cpuMs)}`,
+    );
+    out(
+      `  single binary (after): direct ${both(r.seaDirect)} (${vsKwc(r.seaDirect)}, CPU ${ratio(r.seaDirect.cpuMs, r.kwcRun?.cpuMs)}); ` +
+        `full ${both(r.seaFull)} (${vsKwc(r.seaFull)}, CPU ${ratio(r.seaFull.cpuMs, r.kwcRun?.cpuMs)}); peak RSS ${r.seaDirect.rssMiB} / ${r.seaFull.rssMiB} MiB`,
     );
   }
   out();
