@@ -10,7 +10,13 @@ export function sharingLists(kube: Kube): Kube {
   const lists = new Map<string, Promise<ListResult<unknown>>>();
   return withList(kube, (path: string, options?: ListOptions & { map?: unknown }) => {
     if (options?.map !== undefined) return kube.list(path, options as never);
-    const key = JSON.stringify([path, options?.query ?? {}, options?.limit ?? null, options?.metadataOnly ?? false]);
+    const key = JSON.stringify([
+      path,
+      options?.query ?? {},
+      options?.limit ?? null,
+      options?.metadataOnly ?? false,
+      options?.withoutManagedFields ?? false,
+    ]);
     let found = lists.get(key);
     if (!found) {
       found = kube.list(path, options);
