@@ -56,6 +56,19 @@ describe('KubeClient.list', () => {
     expect(client.roundTrips).toBe(3);
   });
 
+  it('lets go of managedFields when asked, and only then', async () => {
+    const item = { metadata: { name: 'p', managedFields: [{ manager: 'kubectl' }] }, spec: { nodeName: 'n' } };
+    const s = await fakeApiServer((_req, res) => res.end(page([item], '')));
+    cleanups.push(s.close);
+    const client = clientFor(s.url);
+    const slim = await client.list<typeof item>('/api/v1/pods', { withoutManagedFields: true });
+    const whole = await client.list<typeof item>('/api/v1/pods');
+    client.close();
+    expect(slim.items[0]!.metadata.managedFields).toBeUndefined();
+    expect(slim.items[0]!.spec.nodeName).toBe('n');
+    expect(whole.items[0]!.metadata.managedFields).toEqual([{ manager: 'kubectl' }]);
+  });
+
   it('fails with the API error of a page asked for ahead (an expired continue token)', async () => {
     const s = await fakeApiServer((req, res) => {
       if (req.url!.includes('continue=')) {
