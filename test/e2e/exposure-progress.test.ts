@@ -8,6 +8,15 @@ import { applyYaml, deleteNamespace, freshNamespace, useCluster } from '../harne
 
 let ns = '';
 
+const pod = (name: string, node: string) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  nodeName: ${node}
+  containers: [{name: app, image: registry.k8s.io/pause:3.10, envFrom: [{secretRef: {name: db}}]}]
+`;
+
 beforeAll(async () => {
   ns = await freshNamespace('exposure-progress');
   const node = useCluster().nodes[0]!;
@@ -17,21 +26,7 @@ apiVersion: v1
 kind: Secret
 metadata: {name: db}
 stringData: {password: not-a-real-value-1234}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: app-0}
-spec:
-  nodeName: ${node}
-  containers: [{name: app, image: registry.k8s.io/pause:3.10, envFrom: [{secretRef: {name: db}}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: app-1}
-spec:
-  nodeName: ${node}
-  containers: [{name: app, image: registry.k8s.io/pause:3.10, envFrom: [{secretRef: {name: db}}]}]
-`,
+${[0, 1].map((i) => pod(`app-${i}`, node)).join('')}`,
     ns,
   );
 }, 60_000);

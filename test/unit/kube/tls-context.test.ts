@@ -23,41 +23,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tls-ctx-'));
   const ext = join(dir, 'san.ext');
   writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\n');
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=test-ca',
-    '-days',
-    '2',
-  ]);
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(['req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=test-ca', '-days', '2']);
   for (const [name, cn] of [
     ['server', '127.0.0.1'],
     ['client', 'alice'],
   ] as const) {
-    openssl([
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-    ]);
+    openssl(['req', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
     openssl([
       'x509',
       '-req',
