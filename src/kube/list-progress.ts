@@ -32,5 +32,6 @@ export function countsText(counts: ListCounts): string {
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1])
     .map(([resource, n]) => `${n.toLocaleString('en-US')} ${resource}`);
-  return `${parts.join(', ')} (${counts.roundTrips} round trip${counts.roundTrips === 1 ? '' : 's'})`;
+  const trips = `(${counts.roundTrips} round trip${counts.roundTrips === 1 ? '' : 's'})`;
+  return parts.length > 0 ? `${parts.join(', ')} ${trips}` : trips;
 }
