@@ -6,7 +6,9 @@
 //   - peak memory (max RSS) of a who-can process
 //   - wall time of who-can vs kubectl-who-can v0.4.0 (built from its Go module)
 //     and vs a baseline measured in the same run (kubectl listing all RBAC),
-//     as ratios; and every subject on which the two tools disagree.
+//     as ratios; and every subject on which the two tools disagree;
+//   - the same CLI at --before (default 506aee7) and as the single binary
+//     (the bundle with a V8 code cache, as shipped), timed in the same run.
 //
 //   node bench/who-can/run.mjs [--cluster DIR] [--steps 1000,10000] [--roles 2000] [--runs 3] [--keep] [--before COMMIT]
 //
