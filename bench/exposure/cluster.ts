@@ -15,6 +15,7 @@ import { loadExposureSources } from '../../src/kube/exposure-sources.js';
 import { main } from '../../src/cli/app.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { generate } from './generate.js';
+import { seed } from './seed.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const keep = process.argv.includes('--keep');
@@ -37,123 +38,20 @@ const client = () =>
   });
 const kube = client();
 
-async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
-const strip = (o: any) => {
-  const {
-    uid: _u,
-    resourceVersion: _r,
-    creationTimestamp: _c,
-    managedFields: _m,
-    ownerReferences: _o,
-    ...metadata
-  } = o.metadata;
-  return metadata;
-};
-
 const generated = generate({ pods: PODS, workloads: WORKLOADS, namespaces: NAMESPACES, secretsPerNamespace: 20 });
 const rename = (ns: string) => `bench-exposure-${ns}`;
 const namespaces = generated.namespaces.map(rename);
 
-async function seed(): Promise<void> {
-  const g = generated;
+async function seedAll(): Promise<void> {
   const nodes = ((await kube.get<{ items: Array<{ metadata: { name: string } }> }>('/api/v1/nodes')).items ?? []).map(
     (n) => n.metadata.name,
   );
-  // A previous run's namespaces may still be terminating.
-  for (const ns of namespaces) {
-    for (let i = 0; ; i++) {
-      try {
-        await kube.get(`/api/v1/namespaces/${ns}`);
-      } catch {
-        break;
-      }
-      if (i === 300) throw new Error(`error: namespace ${ns} is still terminating`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  const started = Date.now();
-  for (const ns of g.namespaces)
-    await kube.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: rename(ns) } });
-  await pool(g.secrets, 16, async (s) => {
-    const ns = rename(s.metadata.namespace);
-    await kube.create(`/api/v1/namespaces/${ns}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      ...s,
-      metadata: { ...strip(s), namespace: ns },
-    });
-  });
-  await pool(
-    g.serviceAccounts.filter((s) => s.metadata.name !== 'default'),
-    8,
-    async (s) => {
-      const ns = rename(s.metadata.namespace);
-      await kube.create(`/api/v1/namespaces/${ns}/serviceaccounts`, {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        ...s,
-        metadata: { ...strip(s), namespace: ns },
-      });
-    },
-  );
-  // Pods need their namespace's default ServiceAccount.
-  for (const ns of g.namespaces) {
-    for (let i = 0; i < 100; i++) {
-      try {
-        await kube.get(`/api/v1/namespaces/${rename(ns)}/serviceaccounts/default`);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  }
-  const seeded = Date.now();
-  const tops = g.workloads.filter((w) => !w.metadata.ownerReferences);
-  await pool(tops, 16, async (w) => {
-    const ns = rename(w.metadata.namespace);
-    const path =
-      w.kind === 'CronJob'
-        ? `/apis/batch/v1/namespaces/${ns}/cronjobs`
-        : `/apis/apps/v1/namespaces/${ns}/${w.kind.toLowerCase()}s`;
-    const cronTemplate = (t: any) => ({ ...t, spec: { ...t.spec, restartPolicy: 'OnFailure' } });
-    const spec =
-      w.kind === 'CronJob'
-        ? {
-            ...w.spec,
-            suspend: true,
-            jobTemplate: { spec: { template: cronTemplate(w.spec.jobTemplate.spec.template) } },
-          }
-        : { ...w.spec, replicas: 0, ...(w.kind === 'StatefulSet' ? { serviceName: w.metadata.name } : {}) };
-    if (w.kind === 'DaemonSet') {
-      delete spec.replicas;
-      spec.template = { ...spec.template, spec: { ...spec.template.spec, nodeSelector: { 'bench-exposure': 'none' } } }; // runs nowhere
-    }
-    await kube.create(path, { apiVersion: w.apiVersion, kind: w.kind, metadata: { ...strip(w), namespace: ns }, spec });
-  });
-  const workloadsDone = Date.now();
-  await pool(g.pods, 16, async (p) => {
-    const ns = rename(p.metadata.namespace);
-    const { status: _s, ...rest } = p;
-    // Bare pods whose labels match no selector: controllers would adopt and delete them.
-    const metadata = { ...strip(p), namespace: ns, labels: { 'bench-exposure': p.metadata.labels.app } };
-    await kube.create(`/api/v1/namespaces/${ns}/pods`, {
-      ...rest,
-      metadata,
-      spec: { ...p.spec, nodeName: nodes[Math.floor(Math.random() * nodes.length)] },
-    });
-  });
-  const done = Date.now();
+  const g = generated;
+  const t = await seed(kube, g, { rename, nodes });
+  const s = (ms: number) => (ms / 1000).toFixed(1);
   console.log(
-    `seeded ${g.secrets.length} Secrets, ${tops.length} workloads and ${g.pods.length} pods in ${((done - started) / 1000).toFixed(1)} s ` +
-      `(Secrets ${((seeded - started) / 1000).toFixed(1)} s, workloads ${((workloadsDone - seeded) / 1000).toFixed(1)} s, pods ${((done - workloadsDone) / 1000).toFixed(1)} s: ${(g.pods.length / ((done - workloadsDone) / 1000)).toFixed(0)} pods/s)`,
+    `seeded ${g.secrets.length} Secrets, ${t.workloads} workloads and ${g.pods.length} pods in ${s(t.secretsMs + t.workloadsMs + t.podsMs)} s ` +
+      `(Secrets ${s(t.secretsMs)} s, workloads ${s(t.workloadsMs)} s, pods ${s(t.podsMs)} s: ${(g.pods.length / (t.podsMs / 1000)).toFixed(0)} pods/s)`,
   );
 }
 
@@ -183,7 +81,7 @@ async function cli(argv: string[]): Promise<{ ms: number; code: number; bytes: n
 }
 
 try {
-  await seed();
+  await seedAll();
   // Let KWOK report the pods Running, as a live cluster would.
   await new Promise((r) => setTimeout(r, 5000));
   const kubectl = kubectlBin();

@@ -6,9 +6,11 @@
 //   - peak memory (max RSS) of a who-can process
 //   - wall time of who-can vs kubectl-who-can v0.4.0 (built from its Go module)
 //     and vs a baseline measured in the same run (kubectl listing all RBAC),
-//     as ratios; and every subject on which the two tools disagree.
+//     as ratios; and every subject on which the two tools disagree;
+//   - the same CLI at --before (default 506aee7) and as the single binary
+//     (the bundle with a V8 code cache, as shipped), timed in the same run.
 //
-//   node bench/who-can/run.mjs [--cluster DIR] [--steps 1000,10000] [--roles 2000] [--runs 3] [--keep]
+//   node bench/who-can/run.mjs [--cluster DIR] [--steps 1000,10000] [--roles 2000] [--runs 3] [--keep] [--before COMMIT]
 //
 // Without --cluster (or $KUBECTL_SECRETS_TEST_CLUSTER) it starts its own
 // cluster with test/cluster and stops it at the end. No timed assertions: it
@@ -24,6 +26,8 @@ import { parseArgs } from 'node:util';
 import https from 'node:https';
 import { build } from 'esbuild';
 import { bundleOptions } from '../../scripts/bundle-options.mjs';
+import { pinnedNode } from '../../scripts/node-runtime.mjs';
+import { buildSea } from '../../scripts/sea.mjs';
 import { down, loadCluster, up } from '../../test/cluster/cluster.mjs';
 import { mulberry32 as prng } from '../../test/harness/prng.mjs';
 
@@ -38,6 +42,8 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     keep: { type: 'boolean', default: false },
     'kubectl-who-can': { type: 'string', default: '' },
+    // the CLI as it was at this commit, timed in the same run: the "before" of before/after
+    before: { type: 'string', default: '506aee7' },
   },
 });
 const STEPS = opts.steps.split(',').map(Number);
@@ -368,6 +374,24 @@ try {
     minify: true,
     define: { __KUBECTL_SECRETS_VERSION__: '"bench"' },
   });
+  // the CLI at --before, from its sources as committed (dependencies from this checkout)
+  const beforeSrc = join(work, 'before');
+  mkdirSync(beforeSrc, { recursive: true });
+  spawnSync('sh', ['-c', `git -C '${repo}' archive '${opts.before}' src | tar -x -C '${beforeSrc}'`], {
+    stdio: 'inherit',
+  });
+  const cliBefore = join(work, 'kubectl-secrets-before.cjs');
+  await build({
+    ...common,
+    entryPoints: [join(beforeSrc, 'src/main.ts')],
+    outfile: cliBefore,
+    minify: true,
+    nodePaths: [join(repo, 'node_modules')],
+    define: { __KUBECTL_SECRETS_VERSION__: '"bench-before"' },
+  });
+  // the single binary as shipped (scripts/package.mjs): the bundle with a V8 code cache, so no compile at start
+  const sea = join(work, 'kubectl-secrets-sea');
+  buildSea({ bundle: cli, executable: pinnedNode(), output: sea, codeCache: true });
   const kwc = buildKubectlWhoCan();
   if (kwc.reason) log(`kubectl-who-can unavailable: ${kwc.reason}`);
 
@@ -464,14 +488,16 @@ try {
       if (r.code !== 0) throw new Error(`probe failed: ${r.stderr}`);
       return { ...JSON.parse(r.stdout), ms: r.ms, rssMiB: r.rssMiB };
     };
-    const cliRun = (extra) => async () => {
-      const r = await timed(process.execPath, [cli, 'who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
-        ...process.env,
-        KUBECONFIG: kubeconfig,
-      });
-      if (r.code !== 0) throw new Error(`who-can failed: ${r.stderr}`);
-      return r;
-    };
+    const cliRun =
+      (extra, file = cli) =>
+      async () => {
+        const r = await timed(process.execPath, [file, 'who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
+          ...process.env,
+          KUBECONFIG: kubeconfig,
+        });
+        if (r.code !== 0) throw new Error(`who-can failed: ${r.stderr}`);
+        return r;
+      };
     const baseline = await medianOf(RUNS, () =>
       timed(kubectl, [
         'get',
@@ -487,6 +513,18 @@ try {
     const full = await medianOf(RUNS, probeRun('full'));
     const cliDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get']));
     const cliFull = await medianOf(RUNS, cliRun([]));
+    const beforeDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get'], cliBefore));
+    const beforeFull = await medianOf(RUNS, cliRun([], cliBefore));
+    const seaRun = (extra) => async () => {
+      const r = await timed(sea, ['who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+      });
+      if (r.code !== 0) throw new Error(`who-can (single binary) failed: ${r.stderr}`);
+      return r;
+    };
+    const seaDirect = await medianOf(RUNS, seaRun(['--direct-only', '--verb', 'get']));
+    const seaFull = await medianOf(RUNS, seaRun([]));
     let kwcRun;
     const disagreements = [];
     if (kwc.path) {
@@ -535,6 +573,10 @@ try {
       full,
       cliDirect,
       cliFull,
+      beforeDirect,
+      beforeFull,
+      seaDirect,
+      seaFull,
       kwcRun,
       disagreements,
       beyond,
@@ -562,6 +604,20 @@ try {
   for (const r of results) {
     out(
       `| ${r.bindings} | ${Math.round(r.createMs)} ms | ${r.direct.roundTrips} / ${r.full.roundTrips} | ${r.full.loadMs} ms | ${r.direct.resolveMs} / ${r.full.resolveMs} ms | ${r.direct.resolveCpuMs} / ${r.full.resolveCpuMs} ms | ${r.full.rssMiB ?? r.full.maxRssMiB} MiB | ${both(r.cliDirect)} | ${both(r.cliFull)} | ${r.kwcRun ? `${both(r.kwcRun)}, ${r.kwcRun.rssMiB ?? '?'} MiB` : 'n/a'} | ${both(r.baseline)} | ${r.kwcRun ? `${ratio(r.cliDirect.ms, r.kwcRun.ms)} (${ratio(r.cliDirect.cpuMs, r.kwcRun.cpuMs)})` : 'n/a'} | ${ratio(r.cliDirect.ms, r.baseline.ms)} (${ratio(r.cliDirect.cpuMs, r.baseline.cpuMs)}) |`,
+    );
+  }
+  out();
+  out(`Before (${opts.before}) and after, same run (medians; wall, CPU in brackets):`);
+  for (const r of results) {
+    const vsKwc = (run) => (r.kwcRun ? `${ratio(run.ms, r.kwcRun.ms)} kubectl-who-can` : 'kubectl-who-can n/a');
+    out(
+      `- ${r.bindings} bindings: direct ${both(r.beforeDirect)} → ${both(r.cliDirect)} (${vsKwc(r.beforeDirect)} → ${vsKwc(r.cliDirect)}, target ≤ 1.5x); ` +
+        `full ${both(r.beforeFull)} → ${both(r.cliFull)} (${vsKwc(r.beforeFull)} → ${vsKwc(r.cliFull)}, target ≤ 2.5x); ` +
+        `after/before wall ${ratio(r.cliDirect.ms, r.beforeDirect.ms)} / ${ratio(r.cliFull.ms, r.beforeFull.ms)}, CPU ${ratio(r.cliDirect.cpuMs, r.beforeDirect.cpuMs)} / ${ratio(r.cliFull.cpuMs, r.beforeFull.cpuMs)}`,
+    );
+    out(
+      `  single binary (after): direct ${both(r.seaDirect)} (${vsKwc(r.seaDirect)}, CPU ${ratio(r.seaDirect.cpuMs, r.kwcRun?.cpuMs)}); ` +
+        `full ${both(r.seaFull)} (${vsKwc(r.seaFull)}, CPU ${ratio(r.seaFull.cpuMs, r.kwcRun?.cpuMs)}); peak RSS ${r.seaDirect.rssMiB} / ${r.seaFull.rssMiB} MiB`,
     );
   }
   out();

@@ -1,7 +1,7 @@
 // Could read × did read: who-can's rows joined with the audit ledger, one subject per
 // identity, each with a verdict. Shared by `investigate` and `who-can --log`.
 import { isControlPlaneUser } from '../util/control-plane.js';
-import { checkSubject } from '../whocan/check.js';
+import { checkIndexed, indexRows } from '../whocan/check.js';
 import type { BindingId } from '../whocan/policy.js';
 import { rowIdentity, type PathKind, type WhoCanRow } from '../whocan/report.js';
 import { identityKey, isNodeUser, type Identity, type SubjectKind } from '../whocan/subjects.js';
@@ -71,14 +71,15 @@ export function joinAccess({ rows, ledger, expected }: JoinInput): AccessSubject
   }
   const seen = new Map(ledger.subjects().map((s) => [identityKey(s.identity), s]));
   const subjects: AccessSubject[] = [];
+  const index = indexRows(rows);
   for (const [key, { identity, rows: own }] of byKey) {
     const logged = seen.get(key);
-    const through = identity.kind === 'Group' ? own : checkSubject(rows, identity, logged?.groups ?? []).rows;
+    const through = identity.kind === 'Group' ? own : checkIndexed(index, identity, logged?.groups ?? []).rows;
     subjects.push(subjectOf(identity, through, ledger.of(identity), expected));
   }
   for (const [key, logged] of seen) {
     if (byKey.has(key)) continue;
-    const through = checkSubject(rows, logged.identity, logged.groups).rows;
+    const through = checkIndexed(index, logged.identity, logged.groups).rows;
     subjects.push(subjectOf(logged.identity, through, logged.activity, expected));
   }
   return subjects.sort(compareSubjects);

@@ -59,6 +59,8 @@ export async function main(
       throw new ParseFailure();
     });
 
+  skipHelpCache(parser);
+
   for (const spec of commands) {
     parser.command({
       command: spec.command,
@@ -109,6 +111,17 @@ export async function main(
   } finally {
     context?.close();
   }
+}
+
+/**
+ * yargs renders a command's whole help text as its handler starts, in case the handler asks for it later
+ * (tens of ms of CPU in every run). Ours never do: --help is answered before any handler runs, and a
+ * handler's errors are printed by reportError. Help asked for is still rendered, on demand.
+ */
+function skipHelpCache(parser: unknown): void {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (parser as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /** Rewrites yargs' validation messages into kubectl-like one-liners, with kubectl's "Did you mean this?" after typos. */

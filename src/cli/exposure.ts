@@ -5,7 +5,10 @@ import { withConnection, withOutput } from './flags.js';
 import { consumerView, describeSecret, exposureView, inventoryView, useRows } from './exposure-view.js';
 import { secretNameArg } from './secret-name.js';
 import { CliError, UsageError } from '../errors.js';
+import type { Kube } from '../kube/client.js';
 import { loadExposureSources } from '../kube/exposure-sources.js';
+import { countingLists, countsText, type ListCounts } from '../kube/list-progress.js';
+import { startProgress } from '../output/progress.js';
 import { runExposure, type ExposureResult, type ExposureScope } from '../exposure/run.js';
 import { findingsAtOrAbove } from '../exposure/report.js';
 import { SEVERITIES } from '../exposure/types.js';
@@ -87,7 +90,9 @@ export const exposureCommand = defineCommand({
       showHashes: args.showHashes === true,
       limit: chunk,
     };
-    const result = await runExposure((s) => loadExposureSources(kube, s), scope);
+    const result = await withListProgress(ctx, kube, (counted) =>
+      runExposure((s) => loadExposureSources(counted, s), scope),
+    );
     refuseUnknownSecret(result, scope);
     print(
       result,
@@ -105,6 +110,24 @@ export const exposureCommand = defineCommand({
     return 0;
   },
 });
+
+/** On a terminal, a spinner with the items listed so far; then one line with the totals and round trips. */
+async function withListProgress<T>(ctx: CommandContext, kube: Kube, run: (counted: Kube) => Promise<T>): Promise<T> {
+  const progress = await startProgress(ctx.io, { quiet: true });
+  const started = Date.now();
+  let last: ListCounts | undefined;
+  const counted = countingLists(kube, (counts) => {
+    last = counts;
+    progress.step(`listing ${countsText(counts)}`);
+  });
+  try {
+    const result = await run(counted);
+    if (last) progress.done(`listed ${countsText(last)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return result;
+  } finally {
+    progress.stop();
+  }
+}
 
 /** A Secret that is absent and referenced by nothing is most likely a typo. */
 function refuseUnknownSecret(result: ExposureResult, scope: ExposureScope): void {

@@ -1,11 +1,13 @@
 import type http from 'node:http';
 import type https from 'node:https';
+import tls from 'node:tls';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
+import { staticAuthOptions } from './static-auth.js';
 import { createAgent } from './tunnel.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -25,6 +27,10 @@ export interface ListOptions {
   /** Page size (the API server's `limit`); the client follows `continue` tokens. */
   limit?: number;
   metadataOnly?: boolean;
+  /** Called as each page arrives, with the number of items so far (progress). */
+  onPage?: (items: number) => void;
+  /** Let go of each item's metadata.managedFields as its page arrives (half of a pod's JSON, often). */
+  withoutManagedFields?: boolean;
 }
 
 /** A list whose items are turned into something else as each page arrives. */
@@ -70,6 +76,11 @@ export interface ClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+interface Credentials {
+  agent: http.Agent;
+  headers: Record<string, string | string[]>;
+}
+
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 const MAX_ATTEMPTS = 3;
@@ -82,8 +93,9 @@ export class KubeClient implements Kube {
   private readonly plainHttp: boolean;
   private readonly proxy: ProxyRoute | undefined;
   private readonly tlsServerName: string | undefined;
-  private agent: http.Agent | undefined;
-  private headers: Record<string, string | string[]> | undefined;
+  /** The credentials being fetched or in use: parallel first requests share one fetch (one exec plugin run, one agent). */
+  private creds: Promise<Credentials> | undefined;
+  private current: Credentials | undefined;
 
   constructor(
     private readonly resolved: ResolvedKubeconfig,
@@ -101,7 +113,14 @@ export class KubeClient implements Kube {
     if (this.proxy) this.trace(`using proxy ${redactedProxy(this.proxy.url)} (from ${this.proxy.source})`);
   }
 
-  /** client-node (auth: exec plugins, certificates, tokens) loads on first use: `--help` never pays for it. */
+  /** Exec plugins and auth-providers: client-node runs them. */
+  private async pluginAuthOptions(): Promise<https.RequestOptions> {
+    const opts: https.RequestOptions = { headers: {} };
+    await (await this.kubeConfig()).applyToHTTPSOptions(opts);
+    return opts;
+  }
+
+  /** client-node (auth: exec plugins, auth-providers) loads only for users that need it (staticAuthOptions). */
   private async kubeConfig(): Promise<KubeConfig> {
     if (this.config) return this.config;
     const [{ KubeConfig }, { newClusters, newUsers }] = await Promise.all([
@@ -135,20 +154,32 @@ export class KubeClient implements Kube {
   async list<T, U>(path: string, options: ListOptions & { map?: (item: T) => U } = {}): Promise<ListResult<T | U>> {
     const items: Array<T | U> = [];
     let resourceVersion = '';
-    let continueToken: string | undefined;
-    do {
-      const page = await this.json<{ items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } }>(
-        'GET',
-        path,
-        {
-          query: { ...options.query, limit: options.limit ?? 500, continue: continueToken },
-          accept: options.metadataOnly ? METADATA_ONLY : undefined,
-        },
-      );
+    const fetchPage = (continueToken: string | undefined): Promise<HttpResponse> => {
+      const url = this.url(path, { ...options.query, limit: options.limit ?? 500, continue: continueToken });
+      const sent = this.exchange('GET', url, undefined, {
+        Accept: options.metadataOnly ? METADATA_ONLY : 'application/json',
+      });
+      sent.catch(() => undefined); // awaited below; a page asked for ahead must not fail unobserved meanwhile
+      return sent;
+    };
+    let next: Promise<HttpResponse> | undefined = fetchPage(undefined);
+    while (next) {
+      const res = await next;
+      if (res.status < 200 || res.status >= 300) throw apiError(res, 'GET', path);
+      // The next page is asked for before this one is parsed: the server lists it while we parse.
+      const ahead = continueOf(res.body);
+      next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;
+      if (next) await new Promise((r) => setImmediate(r)); // lets the request out before the parse holds the thread
+      const page = parseJson(res.body) as
+        { items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } } | undefined;
+      if (page === undefined)
+        throw new Error(`the API server's answer to GET ${path} is not valid JSON (${res.body.length} bytes)`);
+      if (options.withoutManagedFields) for (const item of page.items ?? []) forgetManagedFields(item);
       for (const item of page.items ?? []) items.push(options.map ? options.map(item) : item);
+      options.onPage?.(items.length);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      continueToken = page.metadata?.continue || undefined;
-    } while (continueToken);
+      if (ahead === undefined && page.metadata?.continue) next = fetchPage(page.metadata.continue);
+    }
     return { items, resourceVersion };
   }
 
@@ -172,7 +203,7 @@ export class KubeClient implements Kube {
     const url = new URL(this.target.server.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries({ ...query, watch: 1, allowWatchBookmarks: true }))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const { agent, headers } = await this.credentials(false);
+    const { agent, headers } = await this.credentials();
     this.roundTrips++;
     this.trace(`WATCH ${url.href}`);
     return streamLines(
@@ -186,13 +217,18 @@ export class KubeClient implements Kube {
     );
   }
 
+  private url(path: string, query: Query | undefined): URL {
+    const url = new URL(this.target.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
   private async json<T>(
     method: string,
     path: string,
     opts: { query?: Query | undefined; body?: unknown; contentType?: string | undefined; accept?: string | undefined },
   ): Promise<T> {
-    const url = new URL(this.target.server.replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const url = this.url(path, opts.query);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const res = await this.exchange(method, url, body, {
       Accept: opts.accept ?? 'application/json',
@@ -214,7 +250,8 @@ export class KubeClient implements Kube {
   ): Promise<HttpResponse> {
     const idempotent = method === 'GET';
     for (let attempt = 1; ; attempt++) {
-      const { agent, headers } = await this.credentials(false);
+      const used = await this.credentials();
+      const { agent, headers } = used;
       const started = Date.now();
       let res: HttpResponse;
       try {
@@ -237,7 +274,7 @@ export class KubeClient implements Kube {
       this.trace(`${method} ${url.href} ${res.status} in ${Date.now() - started} ms`);
       if (res.status === 401 && attempt === 1) {
         // Exec plugins and token files hand out short-lived tokens: fetch a fresh one once.
-        await this.credentials(true);
+        await this.refresh(used);
         continue;
       }
       if (RETRYABLE_STATUS.has(res.status) && attempt < MAX_ATTEMPTS && (idempotent || res.status === 429)) {
@@ -251,35 +288,52 @@ export class KubeClient implements Kube {
     }
   }
 
-  private async credentials(
-    refresh: boolean,
-  ): Promise<{ agent: http.Agent; headers: Record<string, string | string[]> }> {
-    if (!this.agent || !this.headers || refresh) {
-      const opts: https.RequestOptions = { headers: {} };
-      await (await this.kubeConfig()).applyToHTTPSOptions(opts);
-      const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
-      for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-      if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-      if (this.tokenFile) headers.Authorization = `Bearer ${fs.readFileSync(this.tokenFile, 'utf8').trim()}`;
-      const { user, groups } = this.options.impersonate ?? {};
-      if (user) headers['Impersonate-User'] = user;
-      if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
-      this.agent?.destroy();
-      this.agent = createAgent({
-        secure: !this.plainHttp,
-        tls: {
-          ca: opts.ca,
-          cert: opts.cert,
-          key: opts.key,
-          rejectUnauthorized: opts.rejectUnauthorized,
-          servername: this.tlsServerName ?? opts.servername,
-        },
-        proxy: this.proxy,
-        timeoutMs: this.options.timeoutMs,
-      });
-      this.headers = headers;
+  private credentials(): Promise<Credentials> {
+    this.creds ??= this.fetchCredentials().catch((err: unknown) => {
+      this.creds = undefined;
+      throw err;
+    });
+    return this.creds;
+  }
+
+  /** After a 401: the first request to get it fetches new credentials, the others wait for those. */
+  private refresh(used: Credentials): Promise<Credentials> {
+    if (this.current === used) {
+      this.current = undefined;
+      this.creds = undefined;
     }
-    return { agent: this.agent, headers: this.headers };
+    return this.credentials();
+  }
+
+  private async fetchCredentials(): Promise<Credentials> {
+    const opts = staticAuthOptions(this.resolved) ?? (await this.pluginAuthOptions());
+    const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    if (this.tokenFile) headers.Authorization = `Bearer ${fs.readFileSync(this.tokenFile, 'utf8').trim()}`;
+    const { user, groups } = this.options.impersonate ?? {};
+    if (user) headers['Impersonate-User'] = user;
+    if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
+    const agent = createAgent({
+      secure: !this.plainHttp,
+      tls: {
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        // one context for every socket: given ca/cert/key alone, each new socket (parallel lists open
+        // several) would parse the CA, the certificate and the key again
+        secureContext: this.plainHttp
+          ? undefined
+          : tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key }),
+        rejectUnauthorized: opts.rejectUnauthorized,
+        servername: this.tlsServerName ?? opts.servername,
+      },
+      proxy: this.proxy,
+      timeoutMs: this.options.timeoutMs,
+    });
+    this.current?.agent.destroy();
+    this.current = { agent, headers };
+    return this.current;
   }
 
   private trace(line: string): void {
@@ -288,7 +342,30 @@ export class KubeClient implements Kube {
 
   /** Lets the process exit without waiting for idle keep-alive sockets. */
   close(): void {
-    this.agent?.destroy();
+    this.current?.agent.destroy();
+  }
+}
+
+function forgetManagedFields(item: unknown): void {
+  const metadata = (item as { metadata?: { managedFields?: unknown } } | null)?.metadata;
+  // undefined rather than delete: the object keeps its shape (and its fast properties)
+  if (metadata?.managedFields !== undefined) metadata.managedFields = undefined;
+}
+
+/**
+ * The `continue` token of a list page, read from the list's own metadata, which the API server writes
+ * before the items: '' when there is none, undefined when the head is not as expected (parse it all).
+ */
+export function continueOf(body: Buffer): string | undefined {
+  const head = body.toString('utf8', 0, Math.min(body.length, 4096));
+  const end = head.indexOf(',"items":');
+  if (end < 0) return undefined;
+  try {
+    const parsed = JSON.parse(`${head.slice(0, end)}}`) as { metadata?: { continue?: unknown } };
+    const token = parsed.metadata?.continue;
+    return typeof token === 'string' ? token : '';
+  } catch {
+    return undefined;
   }
 }
 

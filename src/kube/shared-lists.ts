@@ -8,7 +8,30 @@ import type { Kube, ListOptions, ListResult } from './client.js';
  */
 export function sharingLists(kube: Kube): Kube {
   const lists = new Map<string, Promise<ListResult<unknown>>>();
-  const shared = {
+  return withList(kube, (path: string, options?: ListOptions & { map?: unknown }) => {
+    if (options?.map !== undefined) return kube.list(path, options as never);
+    const key = JSON.stringify([
+      path,
+      options?.query ?? {},
+      options?.limit ?? null,
+      options?.metadataOnly ?? false,
+      options?.withoutManagedFields ?? false,
+    ]);
+    let found = lists.get(key);
+    if (!found) {
+      found = kube.list(path, options);
+      lists.set(key, found);
+    }
+    return found;
+  });
+}
+
+/** `kube` with another `list` (no watch): the decorators' common shape. */
+export function withList(
+  kube: Kube,
+  list: (path: string, options?: ListOptions) => Promise<ListResult<unknown>>,
+): Kube {
+  return {
     get target() {
       return kube.target;
     },
@@ -20,16 +43,6 @@ export function sharingLists(kube: Kube): Kube {
     replace: kube.replace.bind(kube),
     patch: kube.patch.bind(kube),
     delete: kube.delete.bind(kube),
-    list(path: string, options?: ListOptions & { map?: unknown }) {
-      if (options?.map !== undefined) return kube.list(path, options as never);
-      const key = JSON.stringify([path, options?.query ?? {}, options?.limit ?? null, options?.metadataOnly ?? false]);
-      let found = lists.get(key);
-      if (!found) {
-        found = kube.list(path, options);
-        lists.set(key, found);
-      }
-      return found;
-    },
-  };
-  return shared as Kube;
+    list,
+  } as Kube;
 }

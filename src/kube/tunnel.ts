@@ -9,7 +9,7 @@ import { PROXY_DEFAULT_PORTS, redactedProxy, type ProxyRoute } from './proxy.js'
 export interface AgentOptions {
   /** The API server speaks TLS (https://). */
   secure: boolean;
-  tls: Pick<tls.ConnectionOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+  tls: Pick<tls.ConnectionOptions, 'ca' | 'cert' | 'key' | 'secureContext' | 'rejectUnauthorized' | 'servername'>;
   proxy?: ProxyRoute | undefined;
   /** Bounds the proxy handshake (the request timeout only starts once a socket exists). */
   timeoutMs: number;

@@ -12,9 +12,10 @@ export interface Progress {
   stop(): void;
 }
 
-export async function startProgress(io: IO): Promise<Progress> {
+export async function startProgress(io: IO, { quiet = false }: { quiet?: boolean } = {}): Promise<Progress> {
   if (!canAnimate(io)) {
-    return { step: () => {}, done: (text) => io.stderr.write(`${text}\n`), stop: () => {} };
+    // quiet: nothing at all off a terminal, not even the lasting lines
+    return { step: () => {}, done: (text) => quiet || io.stderr.write(`${text}\n`), stop: () => {} };
   }
   const { default: ora } = await import('ora');
   const spinner = ora({

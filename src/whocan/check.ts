@@ -22,8 +22,31 @@ export function checkSubject(
   subject: Identity,
   groups: readonly string[] = [],
 ): CheckAnswer {
+  return checkIndexed(indexRows(rows), subject, groups);
+}
+
+/** Rows by identity key (with their positions), so that checking many subjects costs one pass over the rows. */
+export interface RowIndex {
+  rows: readonly WhoCanRow[];
+  byKey: Map<string, number[]>;
+}
+
+export function indexRows(rows: readonly WhoCanRow[]): RowIndex {
+  const byKey = new Map<string, number[]>();
+  rows.forEach((row, i) => {
+    const key = identityKey(rowIdentity(row));
+    const at = byKey.get(key);
+    if (at) at.push(i);
+    else byKey.set(key, [i]);
+  });
+  return { rows, byKey };
+}
+
+/** checkSubject on an index: the matching rows in their original order. */
+export function checkIndexed(index: RowIndex, subject: Identity, groups: readonly string[] = []): CheckAnswer {
   const allGroups = [...new Set([...impliedGroups(subject), ...groups])];
   const keys = new Set([identityKey(subject), ...allGroups.map((name) => identityKey({ kind: 'Group', name }))]);
-  const matching = rows.filter((r) => keys.has(identityKey(rowIdentity(r))));
+  const positions = [...keys].flatMap((key) => index.byKey.get(key) ?? []).sort((a, b) => a - b);
+  const matching = positions.map((i) => index.rows[i]!);
   return { allowed: matching.length > 0, rows: matching, groups: allGroups };
 }
