@@ -15,11 +15,8 @@ if (mode === 'zlib') {
     bytes += chunk.length;
   result = { bytes };
 } else {
-  const { runAudit, openAuditLogs, auditWorkerPool } = await import(engine);
-  // KUBECTL_SECRETS_AUDIT_THREADS=0: everything on one thread (the engine before worker threads)
-  const pool = auditWorkerPool?.();
-  const report = await runAudit(await openAuditLogs(files), { includeSystem: true, pool });
-  await pool?.close();
+  const { runAudit, openAuditLogs } = await import(engine);
+  const report = await runAudit(await openAuditLogs(files), { includeSystem: true });
   result = {
     bytes: report.totals.bytes,
     requests: report.totals.requests,
@@ -29,11 +26,5 @@ if (mode === 'zlib') {
   };
 }
 result.ms = performance.now() - started;
-// CPU time of every thread: a figure less disturbed than wall time when the machine is shared
-const cpu = process.cpuUsage();
-result.cpuMs = (cpu.user + cpu.system) / 1000;
-// the calling thread's share (Node >= 23.9); the rest is the worker threads'
-const main = process.threadCpuUsage?.();
-if (main) result.mainCpuMs = (main.user + main.system) / 1000;
 result.maxRssMB = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify(result));

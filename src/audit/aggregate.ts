@@ -19,31 +19,6 @@ export function targetOf(r: { namespace: string | null; name: string | null; sco
   return `${r.namespace ?? '*'}/${r.name}`;
 }
 
-/** What a RowBuilder holds, as plain data: another thread's rows, merged here. */
-export interface RowState {
-  key: string;
-  subject?: AuditRow['subject'];
-  count: number;
-  denied: number;
-  first: number | null;
-  last: number | null;
-  sets: string[][];
-}
-
-/** The sets of a RowBuilder, in RowState.sets order. */
-const SETS = [
-  'verbs',
-  'scopes',
-  'subjects',
-  'secrets',
-  'sourceIPs',
-  'userAgents',
-  'pods',
-  'nodes',
-  'kubelets',
-  'controlPlane',
-] as const;
-
 class RowBuilder {
   count = 0;
   denied = 0;
@@ -85,24 +60,6 @@ class RowBuilder {
     if (r.node !== null) this.nodes.add(r.node);
     if (kind === 'node') this.kubelets.add(r.user);
     if (kind === 'control-plane') this.controlPlane.add(r.user);
-  }
-
-  state(): RowState {
-    const { key, subject, count, denied, first, last } = this;
-    const state: RowState = { key, count, denied, first, last, sets: SETS.map((name) => [...this[name]]) };
-    if (subject) state.subject = subject;
-    return state;
-  }
-
-  absorb(state: RowState): void {
-    this.count += state.count;
-    this.denied += state.denied;
-    if (state.first !== null && (this.first === null || state.first < this.first)) this.first = state.first;
-    if (state.last !== null && (this.last === null || state.last > this.last)) this.last = state.last;
-    SETS.forEach((name, i) => {
-      const set = this[name] as Set<string>;
-      for (const value of state.sets[i]!) set.add(value);
-    });
   }
 
   build(system: boolean): AuditRow {
@@ -154,21 +111,6 @@ function bitCount(bits: number): number {
   return n;
 }
 
-export interface AggregateTotals {
-  requests: number;
-  denied: number;
-  failed: number;
-  noResponse: number;
-  system: number;
-  events: number;
-}
-
-export interface AggregatePartial {
-  rows: RowState[];
-  system: RowState;
-  totals: AggregateTotals;
-}
-
 /**
  * Builds the report's rows one request at a time: one row per value of the grouping,
  * biggest count first; kubelets and control-plane components go into one last row
@@ -177,7 +119,7 @@ export interface AggregatePartial {
 export class Aggregator {
   private readonly rows = new Map<string, RowBuilder>();
   private readonly system = new RowBuilder('(system)');
-  readonly totals: AggregateTotals = { requests: 0, denied: 0, failed: 0, noResponse: 0, system: 0, events: 0 };
+  readonly totals = { requests: 0, denied: 0, failed: 0, noResponse: 0, system: 0, events: 0 };
 
   constructor(private readonly q: ResolvedQuery) {}
 
@@ -208,29 +150,6 @@ export class Aggregator {
       this.rows.set(key, row);
     }
     row.add(r, kind, label);
-  }
-
-  /** What was counted so far, as plain data (to be merged into another Aggregator). */
-  partial(): AggregatePartial {
-    return {
-      rows: [...this.rows.values()].map((row) => row.state()),
-      system: this.system.state(),
-      totals: { ...this.totals },
-    };
-  }
-
-  /** Adds what another Aggregator of the same query counted (requests it alone saw). */
-  merge(partial: AggregatePartial): void {
-    for (const state of partial.rows) {
-      let row = this.rows.get(state.key);
-      if (!row) {
-        row = new RowBuilder(state.key, state.subject);
-        this.rows.set(state.key, row);
-      }
-      row.absorb(state);
-    }
-    this.system.absorb(partial.system);
-    for (const key of Object.keys(this.totals) as (keyof AggregateTotals)[]) this.totals[key] += partial.totals[key];
   }
 
   result(): AuditRow[] {

@@ -15,20 +15,6 @@ export function fieldSelectedName(requestURI: string | undefined): string | null
   const valueStart = at + 'fieldSelector='.length;
   const amp = requestURI.indexOf('&', valueStart);
   const raw = requestURI.slice(valueStart, amp === -1 ? undefined : amp);
-  // the same few selectors come again and again (kubelets watch the Secrets their pods mount)
-  let name = recent.get(raw);
-  if (name === undefined) {
-    if (recent.size >= RECENT) recent.clear();
-    name = selectedName(raw);
-    recent.set(raw, name);
-  }
-  return name;
-}
-
-const RECENT = 4096;
-const recent = new Map<string, string | null>();
-
-function selectedName(raw: string): string | null {
   const selector = raw.includes('%') || raw.includes('+') ? decode(raw) : raw;
   if (selector === null) return null;
   for (const term of selector.split(',')) {

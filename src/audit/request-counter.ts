@@ -20,7 +20,6 @@ function fingerprint(read: SecretRead): number {
 interface Pending {
   read: SecretRead;
   stages: number;
-  fingerprint: number;
 }
 
 /**
@@ -36,9 +35,7 @@ interface Pending {
  */
 export class RequestCounter {
   private readonly finished = new FinishedRequests();
-  /** Requests not finished yet, by auditID; another one with the same auditID (other fingerprint) in `pendingOthers`. */
   private readonly pending = new Map<string, Pending>();
-  private readonly pendingOthers = new Map<string, Pending>();
   recovered = 0;
   /** Stages of counted requests that arrived after they were handed on. */
   lateStages = 0;
@@ -61,32 +58,22 @@ export class RequestCounter {
       }
       return;
     }
-    // keyed by the auditID alone (no string to build per stage) unless another request shares it
-    const id = read.auditID;
-    const first = this.pending.get(id);
-    const own =
-      first === undefined
-        ? this.pendingOthers.size === 0 || !this.pendingOthers.has(`${id}/${fp}`)
-        : first.fingerprint === fp;
-    const key = own ? id : `${id}/${fp}`;
-    const map = own ? this.pending : this.pendingOthers;
-    const known = own ? first : this.pendingOthers.get(key);
-    const current = known ? merge(known, read, bit) : { read, stages: bit, fingerprint: fp };
+    const key = `${read.auditID}/${fp}`;
+    const known = this.pending.get(key);
+    const current = known ? merge(known, read, bit) : { read, stages: bit };
     if (read.stageRank < 2) {
-      map.set(key, current);
+      this.pending.set(key, current);
       return;
     }
-    if (known) map.delete(key);
+    if (known) this.pending.delete(key);
     const counted = this.handle(current.read, current.stages);
     this.finished.set(read.auditID, fp, current.stages | (counted ? COUNTED : 0));
   }
 
   /** Hands on the requests whose final stage was never logged. */
   finish(): void {
-    for (const map of [this.pending, this.pendingOthers]) {
-      for (const { read, stages } of map.values()) this.handle(read, stages);
-      map.clear();
-    }
+    for (const { read, stages } of this.pending.values()) this.handle(read, stages);
+    this.pending.clear();
   }
 }
 
@@ -103,6 +90,5 @@ function merge(known: Pending, read: SecretRead, bit: number): Pending {
   return {
     read: time === later.time && impersonatedUser === later.impersonatedUser ? later : merged,
     stages: known.stages | bit,
-    fingerprint: known.fingerprint,
   };
 }

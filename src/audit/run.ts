@@ -1,15 +1,14 @@
 import type { AuditReport, InputReadFailure } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
-import { resolveQuery, type AuditQuery } from './query.js';
+import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './query.js';
+import { RequestCounter } from './request-counter.js';
+import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
-import { DEFAULT_LIMITS, InputScan, type InputScanResult } from './input-scan.js';
-import { mergeTallies, RequestTally } from './request-tally.js';
-import { TallyRouter, type RecordPool } from './tally-router.js';
+import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
 import { WriteRequests } from './write-requests.js';
 import type { ObjectWrite } from './write-event.js';
 
 export type { AuditQuery } from './query.js';
-export type { RecordPool } from './tally-router.js';
 export { resolveQuery } from './query.js';
 export type * from './report-types.js';
 export type { SecretRead } from './secret-read.js';
@@ -44,10 +43,6 @@ export interface AuditOptions extends AuditQuery {
    * the window. Writes are never counted as reads; without this option they are not even looked for.
    */
   onWrite?: (write: ObjectWrite) => void;
-  /** Bytes of candidate lines sent to the pool at once. Default 1 MiB. */
-  batchBytes?: number;
-  /** Threads to read and count records on; without it (or with onRequest) everything is done on this one. */
-  pool?: RecordPool;
 }
 
 /**
@@ -61,60 +56,50 @@ export async function runAudit(
   options: AuditOptions = {},
 ): Promise<AuditReport> {
   const query = resolveQuery(options);
+  const aggregator = new Aggregator(query);
+  // Stages are filtered on what they all share, requests once their stages are merged.
+  const counter = new RequestCounter((read, stages) => {
+    if (!matchesRequest(read, query)) return false;
+    aggregator.add(read, stages);
+    options.onRequest?.(read);
+    return true;
+  });
   const skips = new SkipTally(options.skippedLinesShown ?? 10);
-  const limits = {
-    ...DEFAULT_LIMITS,
-    maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes,
-    batchBytes: options.batchBytes ?? DEFAULT_LIMITS.batchBytes,
+  const limits = { ...DEFAULT_LIMITS, maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes };
+  const sink: ReadSink = (read, recovered) => {
+    if (matchesQuery(read, query)) counter.add(read, recovered);
   };
-  // onRequest wants every request on this thread
-  const pool = options.onRequest ? undefined : options.pool;
-  const router = pool ? new TallyRouter(query, pool, 2 * limits.batchBytes) : undefined;
-  const tally = router ? undefined : new RequestTally(query, options.onRequest);
   const writes = options.onWrite ? new WriteRequests(query, options.onWrite) : undefined;
-  const scans: Array<{ scan: InputScan; compressed: boolean; readError: InputReadFailure | null }> = [];
+  const results: InputScanResult[] = [];
+  const warnings: string[] = [];
 
   for await (const input of inputs) {
-    const scan = new InputScan(
-      input.path,
-      router ? { router } : { sink: (read, recovered) => tally!.add(read, recovered) },
-      skips,
-      limits,
-      writes,
-    );
+    const scan = new InputScan(input.path, sink, skips, limits, writes);
     let bytes = 0;
     let readError: InputReadFailure | null = null;
     try {
       for await (const chunk of input.chunks()) {
         scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         bytes += chunk.byteLength;
-        await scan.settle();
         options.onProgress?.({ path: input.path, bytes });
       }
     } catch (err) {
       readError = readFailure(err, bytes);
+      warnings.push(`${input.path === '-' ? 'stdin' : input.path}: ${readError.reason}`);
     }
-    scan.end();
-    scans.push({ scan, compressed: input.compressed, readError });
-  }
-
-  const partials = router ? await router.finish() : [tally!.finish()];
-  const counted = mergeTallies(query, partials);
-  writes?.finish();
-  const results: InputScanResult[] = [];
-  const warnings: string[] = [];
-  for (const { scan, compressed, readError } of scans) {
-    const result = scan.result(compressed);
+    const result = scan.end(input.compressed);
     result.summary.readError = readError;
-    if (readError) warnings.push(`${result.summary.path === '-' ? 'stdin' : result.summary.path}: ${readError.reason}`);
     results.push(result);
     warnings.push(...inputWarnings(result));
   }
-  const totals = counted.totals;
+
+  counter.finish();
+  writes?.finish();
+  const totals = aggregator.totals;
   const inputsSummary = results.map((r) => r.summary);
   return {
     groupBy: query.groupBy,
-    rows: counted.rows,
+    rows: aggregator.result(),
     totals: {
       requests: totals.requests,
       reads: totals.requests - totals.denied,
@@ -122,8 +107,8 @@ export async function runAudit(
       failed: totals.failed,
       noResponse: totals.noResponse,
       system: totals.system,
-      events: totals.events + counted.lateStages,
-      truncatedRecovered: counted.truncatedRecovered,
+      events: totals.events + counter.lateStages,
+      truncatedRecovered: counter.recovered,
       parsedLines: results.reduce((n, r) => n + r.parsed, 0),
       lines: inputsSummary.reduce((n, s) => n + s.lines, 0),
       bytes: inputsSummary.reduce((n, s) => n + s.bytes, 0),

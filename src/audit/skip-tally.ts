@@ -20,20 +20,10 @@ export class SkipTally {
     firstLineNumbers: [],
   };
 
-  constructor(readonly keep = 10) {}
+  constructor(private readonly keep = 10) {}
 
   add(file: string, line: number, reason: SkipReason): void {
-    this.count(reason);
-    this.note(file, line, reason);
-  }
-
-  /** Counts a skipped line without listing it (its number is noted later, in order). */
-  count(reason: SkipReason): void {
     this.skipped[FIELD[reason]]++;
-  }
-
-  /** Lists a skipped line, if there is still room. */
-  note(file: string, line: number, reason: SkipReason): void {
     if (this.skipped.firstLineNumbers.length < this.keep) this.skipped.firstLineNumbers.push({ file, line, reason });
   }
 }

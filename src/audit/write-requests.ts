@@ -1,8 +1,6 @@
 // Each write request once, its stages merged, if it touches what the query asks about.
 import type { ResolvedQuery } from './query.js';
-import { parseLine } from './layout.js';
-import { unwrapRecord } from './unwrap-record.js';
-import { mayWrite, writeFromAuditEvent, writeFromGkeEntry, type ObjectWrite } from './write-event.js';
+import { mayWrite, type ObjectWrite } from './write-event.js';
 
 /**
  * Does a write reach the query's Secret, or RBAC that may grant it? The Secret itself (by
@@ -45,23 +43,6 @@ export class WriteRequests {
   /** The byte test for the records worth parsing for this query (write-event.ts mayWrite). */
   mayWrite(buf: Buffer, start: number, end: number): boolean {
     return mayWrite(buf, start, end, this.secretName);
-  }
-
-  /** A record that mayWrite let through: the writes it holds, if it parses (a damaged one is left to the read path). */
-  read(buf: Buffer, start: number, end: number): void {
-    let text = buf.toString('utf8', start, end);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const value = parseLine(text);
-    if (value === undefined) return;
-    for (const item of unwrapRecord(value)) {
-      const written =
-        item.kind === 'gke'
-          ? writeFromGkeEntry(item.entry)
-          : item.kind === 'event'
-            ? writeFromAuditEvent(item.event, item.format, item.fallbackTime)
-            : null;
-      if (written) this.add(written);
-    }
   }
 
   add(w: ObjectWrite): void {

@@ -19,7 +19,6 @@ import {
   type AuditReport,
 } from '../audit/run.js';
 import { printPainted, printReport, printWarnings } from '../output/print.js';
-import { auditWorkerPool } from '../sources/audit-workers.js';
 
 const EPILOG = `audit reads API server audit logs and never talks to a cluster: it has no
 connection flags, -n filters the logs, and --user filters subjects.
@@ -136,14 +135,9 @@ export const auditCommand = defineCommand({
     const plan = validate(args);
     // A missing file is an error before anything is read or printed.
     const inputs = await openLogs(plan.logs, ctx.io.stdin);
-    const pool = auditWorkerPool();
     const report = await withProgress(ctx.io, inputs.length, (onProgress) =>
-      runAudit(inputs, { ...plan.query, onProgress, pool }),
-    )
-      .catch(asLogError)
-      .finally(() => pool?.close());
-    if (pool && ctx.verbosity >= 4)
-      ctx.io.stderr.write(`audit: ${pool.threadBatches} batches read on ${pool.threads} worker threads\n`);
+      runAudit(inputs, { ...plan.query, onProgress }),
+    ).catch(asLogError);
     print(report, plan, ctx);
     return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
   },

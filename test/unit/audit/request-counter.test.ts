@@ -64,23 +64,6 @@ describe('RequestCounter', () => {
     expect(handed).toHaveLength(4);
   });
 
-  it('merges the stages of requests that share an auditID, interleaved, each with its own', () => {
-    const { handed } = count([
-      read({ stageRank: 0, code: null, time: 900 }),
-      read({ user: 'other', stageRank: 0, code: null, time: 800 }),
-      read({ user: 'third', stageRank: 0, code: null, time: 700 }),
-      read({ time: 1100 }),
-      read({ user: 'other', stageRank: 1, code: null, time: 1200 }),
-      read({ user: 'other', code: 404, time: 1300 }),
-      read({ user: 'third', code: 403, denied: true, time: 1400 }),
-    ]);
-    expect(handed.map(([r, stages]) => [r.user, r.time, r.code, stages])).toEqual([
-      ['admin', 900, 200, 0b101],
-      ['other', 800, 404, 0b111],
-      ['third', 700, 403, 0b101],
-    ]);
-  });
-
   it('hands on requests never seen to finish when asked, and requests without an auditID at once', () => {
     const { handed } = count([read({ stageRank: 0, code: null }), read({ auditID: null }), read({ auditID: null })]);
     expect(handed.map(([r, stages]) => [r.auditID, stages])).toEqual([

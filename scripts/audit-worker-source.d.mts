@@ -1,1 +1,0 @@
-export function auditWorkerSource(options?: { minify?: boolean }): Promise<string>;
