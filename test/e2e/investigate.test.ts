@@ -19,7 +19,10 @@ import {
   waitFor,
   type AuditEvent,
 } from '../harness/cluster.js';
-import { runCli } from '../harness/runCli.js';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 import { parseMermaid } from '../harness/mermaid.js';
 
@@ -495,6 +498,38 @@ describe('investigate on the local cluster', () => {
       unused: false,
       lastRead: expect.any(String),
     });
+  });
+  it('as users run it (the bundle): the logs are read on a worker thread, with the same answers as on one thread', async () => {
+    ensureBundle();
+    // a copy: the live log grows with every command run, this one's own reads included
+    const log = join(mkdtempSync(join(tmpdir(), 'investigate-thread-')), 'audit.log');
+    copyFileSync(useCluster().auditLog, log);
+    const logArgs = ['-n', ns, '--log', log, '--since', started, '-o', 'json', '-v=4'];
+    const docs: any[] = [];
+    for (const args of [
+      ['investigate', 'db', ...logArgs],
+      ['who-can', 'db', ...logArgs],
+    ]) {
+      const kubeconfig = useCluster().kubeconfig;
+      const threaded = await runBuilt(args, { kubeconfig });
+      const alone = await runBuilt(args, { kubeconfig, env: { KUBECTL_SECRETS_AUDIT_THREADS: '0' } });
+      expect(threaded.code, threaded.stderr).toBe(0);
+      expect(alone.code, alone.stderr).toBe(0);
+      assertNoLeak([canary], threaded);
+      expect(threaded.stderr).toContain('audit: logs read on a worker thread');
+      expect(alone.stderr).not.toContain('worker thread');
+      const doc = (text: string) => {
+        const parsed = JSON.parse(text);
+        delete parsed.metadata.generatedAt;
+        return parsed;
+      };
+      expect(doc(threaded.stdout)).toEqual(doc(alone.stdout));
+      docs.push(doc(threaded.stdout));
+    }
+    const report = docs[0]!;
+    expect(report.subjects.find((s: any) => s.name === user('alice'))).toMatchObject({ reads: 3 });
+    // the writes of the timeline came from the thread too
+    expect(report.timeline.some((t: any) => t.object)).toBe(true);
   });
 });
 
