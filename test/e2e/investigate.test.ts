@@ -19,10 +19,11 @@ import {
   waitFor,
   type AuditEvent,
 } from '../harness/cluster.js';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
+import { BINARY, BUNDLE, ensureBundle, REPO, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 import { parseMermaid } from '../harness/mermaid.js';
 
@@ -499,20 +500,23 @@ describe('investigate on the local cluster', () => {
       lastRead: expect.any(String),
     });
   });
-  it('as users run it (the bundle): the logs are read on a worker thread, with the same answers as on one thread', async () => {
+  it('as users run it (bundle and single executable): the logs are read on a worker thread, with the same answers as on one thread', async () => {
     ensureBundle();
+    if (!existsSync(BINARY) || statSync(BINARY).mtimeMs < statSync(BUNDLE).mtimeMs)
+      execFileSync(process.execPath, ['scripts/package.mjs'], { cwd: REPO, stdio: 'pipe' });
     // a copy: the live log grows with every command run, this one's own reads included
     const log = join(mkdtempSync(join(tmpdir(), 'investigate-thread-')), 'audit.log');
     copyFileSync(useCluster().auditLog, log);
     const logArgs = ['-n', ns, '--log', log, '--since', started, '-o', 'json', '-v=4'];
     const docs: any[] = [];
-    for (const args of [
-      ['investigate', 'db', ...logArgs],
-      ['who-can', 'db', ...logArgs],
-    ]) {
+    for (const [args, binary] of [
+      [['investigate', 'db', ...logArgs], false],
+      [['who-can', 'db', ...logArgs], false],
+      [['investigate', 'db', ...logArgs], true],
+    ] as const) {
       const kubeconfig = useCluster().kubeconfig;
-      const threaded = await runBuilt(args, { kubeconfig });
-      const alone = await runBuilt(args, { kubeconfig, env: { KUBECTL_SECRETS_AUDIT_THREADS: '0' } });
+      const threaded = await runBuilt(args, { kubeconfig, binary });
+      const alone = await runBuilt(args, { kubeconfig, binary, env: { KUBECTL_SECRETS_AUDIT_THREADS: '0' } });
       expect(threaded.code, threaded.stderr).toBe(0);
       expect(alone.code, alone.stderr).toBe(0);
       assertNoLeak([canary], threaded);
@@ -530,7 +534,7 @@ describe('investigate on the local cluster', () => {
     expect(report.subjects.find((s: any) => s.name === user('alice'))).toMatchObject({ reads: 3 });
     // the writes of the timeline came from the thread too
     expect(report.timeline.some((t: any) => t.object)).toBe(true);
-  });
+  }, 180_000);
 });
 
 describe('investigate --value-from-file on the local cluster', () => {
