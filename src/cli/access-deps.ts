@@ -69,8 +69,11 @@ export function accessWiring(
       withProgress(audit.io, audit.inputs.length, (onProgress) =>
         // on a worker thread where it can: this one analyses the cluster meanwhile
         runAuditScan(audit.inputs, { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) }),
-      ).then(({ report, onThread }) => {
-        if (onThread && (audit.verbosity ?? 0) >= 4) audit.io.stderr.write('audit: logs read on a worker thread\n');
+      ).then(({ report, onThread, threadCpuMs }) => {
+        if (onThread && (audit.verbosity ?? 0) >= 4)
+          audit.io.stderr.write(
+            `audit: logs read on a worker thread${threadCpuMs != null ? ` (${threadCpuMs} ms CPU there)` : ''}\n`,
+          );
         return report;
       }, asLogError);
   }

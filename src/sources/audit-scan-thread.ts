@@ -9,6 +9,8 @@ export interface ScanOutcome {
   report: AuditReport;
   /** Whether the logs were read on a worker thread (for -v=4). */
   onThread: boolean;
+  /** CPU milliseconds the thread spent, where Node can tell. */
+  threadCpuMs?: number | null;
 }
 
 /**
@@ -27,12 +29,18 @@ export async function runAuditScan(
   const files = inputs.map(openedFileOf);
   if (source === undefined || defaultPoolSize() === 0 || !files.every((f): f is OpenedFile => f !== undefined))
     return { report: await runAudit(inputs, options), onThread: false };
-  const onThread = await scanOnThread(files, options, source);
-  return onThread ? { report: onThread, onThread: true } : { report: await runAudit(inputs, options), onThread: false };
+  const done = await scanOnThread(files, options, source);
+  return done
+    ? { report: done.report, onThread: true, threadCpuMs: done.cpuMs }
+    : { report: await runAudit(inputs, options), onThread: false };
 }
 
-/** The report, or null when the thread failed before it started (nothing was handed on). */
-function scanOnThread(files: OpenedFile[], options: AuditOptions, source: string): Promise<AuditReport | null> {
+/** The thread's answer, or null when it failed before it started (nothing was handed on). */
+function scanOnThread(
+  files: OpenedFile[],
+  options: AuditOptions,
+  source: string,
+): Promise<{ report: AuditReport; cpuMs: number | null } | null> {
   const job: ScanJob = {
     role: 'scan',
     files,
@@ -70,7 +78,7 @@ function scanOnThread(files: OpenedFile[], options: AuditOptions, source: string
             options.onProgress?.({ path: message.path, bytes: message.bytes });
             break;
           case 'done':
-            settle(() => resolve(message.report));
+            settle(() => resolve({ report: message.report, cpuMs: message.cpuMs }));
             break;
           case 'failed':
             settle(() => reject(rebuilt(message.error)));
