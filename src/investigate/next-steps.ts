@@ -69,12 +69,13 @@ export function nextSteps(input: StepsInput): NextStep[] {
       reason: `plan the rotation (${who}); then run it with --from-file and --yes`,
     });
   }
+  const bindings = bindingIndex(input.bindings);
   for (const s of input.subjects) {
     // system:masters has no binding to change (a certificate's O field puts one in it).
     if (s.kind === 'Group' && s.name === MASTERS_GROUP) continue;
     if (s.verdict === 'not-authorised-now') steps.push(revoke(s));
-    if (s.verdict === 'authorised') steps.push(...bindingSteps(s, input.bindings, 'review'));
-    if (s.verdict === 'unused') steps.push(...bindingSteps(s, input.bindings, 'remove'));
+    if (s.verdict === 'authorised') steps.push(...bindingSteps(s, bindings, 'review'));
+    if (s.verdict === 'unused') steps.push(...bindingSteps(s, bindings, 'remove'));
   }
   steps.push(...isolation(input));
   if (!input.auditLogs) {
@@ -111,8 +112,23 @@ function revoke(s: AccessSubject): NextStep {
   };
 }
 
+/** Bindings by namespace (none for ClusterRoleBindings) and name: thousands of unused readers each look one up. */
+type BindingIndex = ReadonlyMap<string, Binding>;
+
+const bindingKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
+function bindingIndex(bindings: readonly Binding[]): BindingIndex {
+  const index = new Map<string, Binding>();
+  for (const b of bindings) {
+    if (b.metadata.name === undefined) continue;
+    const key = bindingKey(b.metadata.namespace, b.metadata.name);
+    if (!index.has(key)) index.set(key, b);
+  }
+  return index;
+}
+
 /** Direct RBAC bindings of the subject itself: review them (it read) or take it out of them (it never did). */
-function bindingSteps(s: AccessSubject, bindings: readonly Binding[], what: 'review' | 'remove'): NextStep[] {
+function bindingSteps(s: AccessSubject, bindings: BindingIndex, what: 'review' | 'remove'): NextStep[] {
   const steps: NextStep[] = [];
   const me: Identity = { kind: s.kind, name: s.name, ...(s.namespace !== undefined ? { namespace: s.namespace } : {}) };
   for (const path of s.paths) {
@@ -139,17 +155,8 @@ function bindingSteps(s: AccessSubject, bindings: readonly Binding[], what: 'rev
 }
 
 /** The exact command that takes one subject out of a binding (guarded by a JSON Patch test), or deletes a binding it alone is in. */
-function removeSubject(
-  me: Identity,
-  id: BindingId,
-  bindings: readonly Binding[],
-  resource: string,
-): NextStep | undefined {
-  const binding = bindings.find(
-    (b) =>
-      b.metadata.name === id.name &&
-      (id.kind === 'ClusterRoleBinding' ? b.metadata.namespace === undefined : b.metadata.namespace === id.namespace),
-  );
+function removeSubject(me: Identity, id: BindingId, bindings: BindingIndex, resource: string): NextStep | undefined {
+  const binding = bindings.get(bindingKey(id.kind === 'ClusterRoleBinding' ? undefined : id.namespace, id.name));
   const subjects = binding?.subjects ?? [];
   const index = subjects.findIndex((sub) => {
     const who = identityOfSubject(sub, id.namespace);
