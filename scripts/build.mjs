@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { bundleOptions } from './bundle-options.mjs';
+import { auditWorkerSource } from './audit-worker-source.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -52,6 +53,8 @@ const result = await build({
     __KUBECTL_SECRETS_VERSION__: JSON.stringify(pkg.version),
     __KUBECTL_SECRETS_COMMIT__: JSON.stringify(commit),
     __KUBECTL_SECRETS_TREE_STATE__: JSON.stringify(treeState),
+    // the audit scan thread starts from this text: the single executable has no file to load it from
+    __AUDIT_WORKER_SOURCE__: JSON.stringify(await auditWorkerSource()),
   },
   metafile: true,
   logLevel: 'warning',

@@ -4,7 +4,8 @@
 // memory of `investigate` and of the three parts alone (who-can, exposure, audit), and
 // prints the ratios: investigate runs the cluster reads while it scans the log, so its
 // wall time should stay close to the slowest part, and its memory near audit's plus
-// who-can's. No timed assertions anywhere: it prints numbers.
+// who-can's. It also runs investigate with the logs scanned on its main thread
+// (KUBECTL_SECRETS_AUDIT_THREADS=0), as before the scan thread. No timed assertions anywhere: it prints numbers.
 //
 //   node bench/investigate/run.mjs [--bindings 1000] [--pods 1000] [--log 50MB] [--runs 3]
 //   node bench/investigate/run.mjs --bindings 10000 --pods 10000 --log 1GB --runs 3     # the issue's size
@@ -65,15 +66,17 @@ contexts: [{name: bench, context: {cluster: bench, user: bench, namespace: ${NAM
 );
 
 /** One run of a command: wall and CPU seconds and peak RSS (MB), as /usr/bin/time sees them. */
-function once(args) {
+function once(args, env = {}) {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, bundle, ...args], {
-    env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
+    env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1', ...env },
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
   const [wall, user, sys, rssKb] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  return { wall, cpu: user + sys, rss: rssKb / 1024 };
+  // -v=4: the CPU of investigate's scan thread, so that the busier thread (the critical path) can be told
+  const thread = Number(/worker thread \((\d+) ms CPU there\)/.exec(r.stderr)?.[1] ?? 0) / 1000;
+  return { wall, cpu: user + sys, rss: rssKb / 1024, busiest: Math.max(thread, user + sys - thread) };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -81,11 +84,18 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Rounds of every command in turn, so that a change in the machine's load hits all of them alike; medians. */
 function measureAll(commands) {
   const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (let i = 0; i < RUNS; i++) for (const [name, args] of Object.entries(commands)) samples[name].push(once(args));
+  for (let i = 0; i < RUNS; i++)
+    for (const [name, args] of Object.entries(commands))
+      samples[name].push(Array.isArray(args) ? once(args) : once(args.args, args.env));
   return Object.fromEntries(
     Object.entries(samples).map(([name, xs]) => [
       name,
-      { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), rss: median(xs.map((x) => x.rss)) },
+      {
+        wall: median(xs.map((x) => x.wall)),
+        cpu: median(xs.map((x) => x.cpu)),
+        rss: median(xs.map((x) => x.rss)),
+        busiest: median(xs.map((x) => x.busiest)),
+      },
     ]),
   );
 }
@@ -95,11 +105,16 @@ try {
     'who-can': ['who-can', SECRET],
     exposure: ['exposure', SECRET],
     audit: ['audit', SECRET, '-n', NAMESPACE, '--log', log],
-    investigate: ['investigate', SECRET, '--log', log, '-o', 'json'],
+    investigate: ['investigate', SECRET, '--log', log, '-o', 'json', '-v=4'],
+    // the logs scanned on the main thread, with the cluster's analysis (before the scan thread)
+    'one thread': {
+      args: ['investigate', SECRET, '--log', log, '-o', 'json'],
+      env: { KUBECTL_SECRETS_AUDIT_THREADS: '0' },
+    },
   });
-  const { investigate, ...parts } = all;
+  const { investigate, 'one thread': oneThread, ...parts } = all;
   const slowest = Object.entries(parts).sort((a, b) => b[1].wall - a[1].wall)[0];
-  const rows = [...Object.entries(parts), ['investigate', investigate]];
+  const rows = [...Object.entries(parts), ['investigate', investigate], ['  one thread', oneThread]];
   console.log(
     `investigate bench: ${opts.bindings} bindings, ${opts.pods} pods, ${(parseSize(opts.log) / 1e9).toFixed(2)} GB log, median of ${RUNS} interleaved rounds; load average ${loadavg()
       .map((l) => l.toFixed(1))
@@ -114,6 +129,14 @@ try {
       investigate.wall,
       rows.slice(0, 3).reduce((n, [, m]) => n + m.wall, 0),
     )}`,
+  );
+  const slowestCpu = Math.max(...Object.values(parts).map((m) => m.cpu));
+  console.log(
+    `  CPU: investigate / slowest part = ${ratio(investigate.cpu, slowestCpu)} (one thread: ${ratio(oneThread.cpu, slowestCpu)}); wall: one thread / slowest part = ${ratio(oneThread.wall, slowest[1].wall)}`,
+  );
+  // what the wall time is on an idle machine with a core per thread: the busier of investigate's two threads
+  console.log(
+    `  busiest thread's CPU: investigate ${investigate.busiest.toFixed(2)} s = ${ratio(investigate.busiest, slowestCpu)} the slowest part's CPU (one thread: ${ratio(oneThread.busiest, slowestCpu)})`,
   );
   const budget = parts.audit.rss + parts['who-can'].rss;
   console.log(

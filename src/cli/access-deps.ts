@@ -8,9 +8,9 @@ import { incidentReport, type IncidentReport } from '../investigate/report.js';
 import { loadSecretHistory } from '../kube/secret-metadata.js';
 import { READ_VERBS, type WhoCanRow } from '../whocan/report.js';
 import { auditDocument } from '../audit/document.js';
+import { runAuditScan } from '../sources/audit-scan-thread.js';
 import {
   resolveQuery,
-  runAudit,
   type AuditInput,
   type AuditQuery,
   type AuditReport,
@@ -38,7 +38,7 @@ export interface WiringOptions {
   review?: WhoCanDeps['review'];
   exposure: boolean;
   /** Audit inputs and the query (name and namespace are set here); absent without --log. */
-  audit?: { inputs: AuditInput[]; query: AuditQuery; io: IO };
+  audit?: { inputs: AuditInput[]; query: AuditQuery; io: IO; verbosity?: number };
 }
 
 export function accessWiring(
@@ -67,8 +67,15 @@ export function accessWiring(
     const query = { ...audit.query, name: secret.name, namespace: secret.namespace };
     deps.audit = (onRequest: (read: SecretRead) => void, onWrite?: (write: ObjectWrite) => void) =>
       withProgress(audit.io, audit.inputs.length, (onProgress) =>
-        runAudit(audit.inputs, { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) }),
-      ).catch(asLogError);
+        // on a worker thread where it can: this one analyses the cluster meanwhile
+        runAuditScan(audit.inputs, { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) }),
+      ).then(({ report, onThread, threadCpuMs }) => {
+        if (onThread && (audit.verbosity ?? 0) >= 4)
+          audit.io.stderr.write(
+            `audit: logs read on a worker thread${threadCpuMs != null ? ` (${threadCpuMs} ms CPU there)` : ''}\n`,
+          );
+        return report;
+      }, asLogError);
   }
   return { deps, snapshot: () => snapshot };
 }
@@ -101,13 +108,19 @@ export interface Investigation {
 export async function investigateSecret(
   kube: Kube,
   secret: { namespace: string; name: string },
-  options: { inputs: AuditInput[] | undefined; query: AuditQuery & { now: Date }; includeSystem: boolean; io: IO },
+  options: {
+    inputs: AuditInput[] | undefined;
+    query: AuditQuery & { now: Date };
+    includeSystem: boolean;
+    io: IO;
+    verbosity?: number;
+  },
 ): Promise<Investigation> {
   const { inputs, query } = options;
   const wiring = accessWiring(kube, secret, {
     whoCan: { verbs: READ_VERBS, indirect: true, allPaths: false, includeSystem: true },
     exposure: true,
-    ...(inputs ? { audit: { inputs, query, io: options.io } } : {}),
+    ...(inputs ? { audit: { inputs, query, io: options.io, verbosity: options.verbosity ?? 0 } } : {}),
   });
   const [access, history] = await Promise.all([
     gatherAccess({ ...wiring.deps, writes: true }),

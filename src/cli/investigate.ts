@@ -98,6 +98,7 @@ export const investigateCommand = defineCommand({
       query: plan.query,
       includeSystem: plan.includeSystem,
       io: ctx.io,
+      verbosity: ctx.verbosity,
     });
     printIncident(report, rows, { output: plan.output, noHeaders: plan.noHeaders }, ctx.io);
     return 0;

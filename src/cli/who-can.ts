@@ -134,7 +134,7 @@ export const whoCanCommand = defineCommand({
       whoCan: plan,
       review: (questions) => review(kube, questions),
       exposure: false,
-      ...(inputs ? { audit: { inputs, query: plan.window, io: ctx.io } } : {}),
+      ...(inputs ? { audit: { inputs, query: plan.window, io: ctx.io, verbosity: ctx.verbosity } } : {}),
     });
     const access = await gatherAccess(wiring.deps);
     const result = access.whoCan;

@@ -15,6 +15,40 @@ export interface AuditInputOptions {
   chunkBytes?: number;
 }
 
+/**
+ * A file input once opened, as plain data: what another thread needs to read it the same way
+ * (src/sources/audit-scan-thread.ts). `failure` is why a file found in a directory cannot be read.
+ */
+export interface OpenedFile {
+  path: string;
+  absolutePath: string;
+  compressed: boolean;
+  failure?: string;
+  chunkBytes: number;
+}
+
+/** The opened file behind each input read from a file (stdin has none). */
+const openedFiles = new WeakMap<AuditInput, OpenedFile>();
+
+export function openedFileOf(input: AuditInput): OpenedFile | undefined {
+  return openedFiles.get(input);
+}
+
+/** The engine's input for an opened file: read in large chunks, gunzipped when it is gzip. */
+export function inputOfFile(file: OpenedFile): AuditInput {
+  const failure = file.failure;
+  const input: AuditInput = {
+    path: file.path,
+    compressed: file.compressed,
+    chunks: () =>
+      failure !== undefined
+        ? failing(new InputReadError(failure))
+        : fileChunks(file.absolutePath, file.compressed, file.chunkBytes),
+  };
+  openedFiles.set(input, file);
+  return input;
+}
+
 /** The engine's view of expanded files: each read in large chunks, gunzipped when it is gzip. */
 export async function auditInputsFor(
   files: readonly InputFile[],
@@ -33,21 +67,17 @@ export async function auditInputsFor(
       };
       inputs.push(input);
     } else {
-      let compressed: boolean;
+      const opened = { path: file.path, absolutePath: file.absolutePath, compressed: false, chunkBytes };
       try {
         if (file.unreadable !== undefined) throw file.unreadable;
-        compressed = await startsWithGzipMagic(file.absolutePath);
+        opened.compressed = await startsWithGzipMagic(file.absolutePath);
       } catch (err) {
         if (!file.inDirectory) throw err;
         // Read in its turn, it fails at once: the engine warns about it and reads the others.
-        inputs.push({
-          path: file.path,
-          compressed: false,
-          chunks: () => failing(new InputReadError(fileErrorWords(err))),
-        });
+        inputs.push(inputOfFile({ ...opened, failure: fileErrorWords(err) }));
         continue;
       }
-      inputs.push({ path: file.path, compressed, chunks: () => fileChunks(file.absolutePath, compressed, chunkBytes) });
+      inputs.push(inputOfFile(opened));
     }
   }
   return inputs;

@@ -19,7 +19,11 @@ import {
   waitFor,
   type AuditEvent,
 } from '../harness/cluster.js';
-import { runCli } from '../harness/runCli.js';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BINARY, BUNDLE, ensureBundle, REPO, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 import { parseMermaid } from '../harness/mermaid.js';
 
@@ -496,6 +500,55 @@ describe('investigate on the local cluster', () => {
       lastRead: expect.any(String),
     });
   });
+  /**
+   * What the logs decide, and the subjects, bindings and steps of this scenario: other test files
+   * change cluster-wide RBAC while this one runs (and the timeline tells whether a change still grants), so
+   * the rest may differ between two runs.
+   */
+  function answer(command: string, text: string) {
+    const doc = JSON.parse(text);
+    const ours = (entries: unknown[]) => entries.filter((e) => JSON.stringify(e).includes(ns));
+    if (command === 'who-can') return { items: ours(doc.items), window: doc.metadata.window, logs: doc.metadata.logs };
+    return {
+      didRead: doc.summary.didRead,
+      subjects: ours(doc.subjects),
+      consumers: doc.consumers,
+      timeline: ours(doc.timeline),
+      nextSteps: ours(doc.nextSteps),
+      warnings: ours(doc.metadata.warnings),
+    };
+  }
+
+  it('as users run it (bundle and single executable): the logs are read on a worker thread, with the same answers as on one thread', async () => {
+    ensureBundle();
+    if (!existsSync(BINARY) || statSync(BINARY).mtimeMs < statSync(BUNDLE).mtimeMs)
+      execFileSync(process.execPath, ['scripts/package.mjs'], { cwd: REPO, stdio: 'pipe' });
+    // a copy: the live log grows with every command run, this one's own reads included
+    const log = join(mkdtempSync(join(tmpdir(), 'investigate-thread-')), 'audit.log');
+    copyFileSync(useCluster().auditLog, log);
+    const logArgs = ['-n', ns, '--log', log, '--since', started, '-o', 'json', '-v=4'];
+    const docs: any[] = [];
+    for (const [args, binary] of [
+      [['investigate', 'db', ...logArgs], false],
+      [['who-can', 'db', ...logArgs], false],
+      [['investigate', 'db', ...logArgs], true],
+    ] as const) {
+      const kubeconfig = useCluster().kubeconfig;
+      const threaded = await runBuilt(args, { kubeconfig, binary });
+      const alone = await runBuilt(args, { kubeconfig, binary, env: { KUBECTL_SECRETS_AUDIT_THREADS: '0' } });
+      expect(threaded.code, threaded.stderr).toBe(0);
+      expect(alone.code, alone.stderr).toBe(0);
+      assertNoLeak([canary], threaded);
+      expect(threaded.stderr).toContain('audit: logs read on a worker thread');
+      expect(alone.stderr).not.toContain('worker thread');
+      expect(answer(args[0], threaded.stdout)).toEqual(answer(args[0], alone.stdout));
+      docs.push(JSON.parse(threaded.stdout));
+    }
+    const report = docs[0]!;
+    expect(report.subjects.find((s: any) => s.name === user('alice'))).toMatchObject({ reads: 3 });
+    // the writes of the timeline came from the thread too
+    expect(report.timeline.some((t: any) => t.object)).toBe(true);
+  }, 180_000);
 });
 
 describe('investigate --value-from-file on the local cluster', () => {

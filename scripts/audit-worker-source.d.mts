@@ -1,0 +1,1 @@
+export function auditWorkerSource(options?: { minify?: boolean }): Promise<string>;
