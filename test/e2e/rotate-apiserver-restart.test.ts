@@ -5,23 +5,16 @@
 // no consumer is ever left on a Secret that does not exist. On a cluster of
 // its own: the shared one serves the other suites meanwhile.
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, restartApiserver, up, type Cluster } from '../cluster/cluster.mjs';
-import { api, applyYaml, useCluster } from '../harness/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { restartApiserver } from '../cluster/cluster.mjs';
+import { api, applyYaml, ownCluster } from '../harness/cluster.js';
 import { runCli, type CliResult } from '../harness/runCli.js';
 import { secretRefsOfPodSpec } from '../../src/consumers/pod-refs.js';
 import { podSpecOf } from '../../src/consumers/workloads.js';
 import { b64, consumerYaml, rotateBundle } from './rotate-harness.js';
 
-let cluster: Cluster;
-beforeAll(async () => {
-  cluster = await up({ name: 'rotate-restart', workers: 1, binDir: useCluster().binDir });
-}, 300_000);
-afterAll(async () => {
-  if (cluster) await down(cluster);
-});
-
-const as = () => ({ kubeconfig: cluster.kubeconfig });
+const cluster = ownCluster('rotate-restart');
+const as = () => ({ kubeconfig: cluster().kubeconfig });
 let n = 0;
 
 async function setUp(): Promise<string> {
@@ -90,7 +83,7 @@ async function rotateThroughRestart(
   downMs: number,
 ): Promise<CliResult & { restarted: Promise<void> | undefined }> {
   const file = await rotateBundle();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', KUBECONFIG: cluster.kubeconfig };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', KUBECONFIG: cluster().kubeconfig };
   let restarted: Promise<void> | undefined;
   const result = await new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, [file, 'rotate', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -99,7 +92,7 @@ async function rotateThroughRestart(
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (!restarted && when.test(stderr)) restarted = restartApiserver(cluster, { downMs });
+      if (!restarted && when.test(stderr)) restarted = restartApiserver(cluster(), { downMs });
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));

@@ -5,23 +5,16 @@
 // still rolls out through its controller).
 // On a cluster of its own: 1,000 Deployments fill the deployment controller's queue, which would delay
 // the rollouts of the files running beside it on the shared cluster past their timeouts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, up, type Cluster } from '../cluster/cluster.mjs';
-import { api } from '../harness/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { api, ownCluster } from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
-import { createSecret, JOURNAL, readSecret, rotationLease, templateRefs, useCluster } from './rotate-harness.js';
+import { createSecret, JOURNAL, readSecret, rotationLease, templateRefs } from './rotate-harness.js';
 
 const COUNT = Number(process.env.ROTATE_SCALE_DEPLOYMENTS ?? 1000);
 const REPLICAS = Number(process.env.ROTATE_SCALE_REPLICAS ?? 0);
 
-let cluster: Cluster;
-beforeAll(async () => {
-  cluster = await up({ name: 'rotate-scale', workers: 1, binDir: useCluster().binDir });
-}, 300_000);
-afterAll(async () => {
-  if (cluster) await down(cluster);
-});
-const on = () => ({ kubeconfig: cluster.kubeconfig });
+const cluster = ownCluster('rotate-scale');
+const on = () => ({ kubeconfig: cluster().kubeconfig });
 
 const deployment = (name: string) => ({
   apiVersion: 'apps/v1',

@@ -6,8 +6,15 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { inject } from 'vitest';
-import { apiRequest, makeUserKubeconfig, serviceAccountKubeconfig, type Cluster } from '../cluster/cluster.mjs';
+import { afterAll, beforeAll, inject } from 'vitest';
+import {
+  apiRequest,
+  down,
+  makeUserKubeconfig,
+  serviceAccountKubeconfig,
+  up,
+  type Cluster,
+} from '../cluster/cluster.mjs';
 
 export type { Cluster };
 
@@ -28,6 +35,24 @@ export function useCluster(): Cluster {
   const cluster = inject('cluster');
   if (!cluster) throw new Error('error: no cluster provided: run this test in the e2e project (vitest --project e2e)');
   return cluster;
+}
+
+/**
+ * A cluster of the test file's own (one KWOK node), up before its tests and down after them: for a file
+ * that would disturb the files sharing the run's cluster. Returns its getter.
+ */
+export function ownCluster(name: string): () => Cluster {
+  let cluster: Cluster | undefined;
+  beforeAll(async () => {
+    cluster = await up({ name, workers: 1, binDir: useCluster().binDir });
+  }, 300_000);
+  afterAll(async () => {
+    if (cluster) await down(cluster);
+  });
+  return () => {
+    if (!cluster) throw new Error('error: the cluster of this file is not up');
+    return cluster;
+  };
 }
 
 /** One raw API request, as admin unless `kubeconfig` names another identity. */
