@@ -159,8 +159,10 @@ export interface RolloutCheck {
   workload: WorkloadLike | undefined;
   /** The pods of the rollout being checked (see rolloutPods). */
   pods: readonly PodLike[];
-  /** When the change was applied. */
+  /** When the wait began: the timeout counts from here. */
   since: Date;
+  /** When this workload's template was changed, if known (else `since`): older deadlines are another rollout's. */
+  changedAt?: Date;
   now: Date;
   timeoutMs: number;
 }
@@ -172,7 +174,7 @@ export interface RolloutCheck {
  */
 export function evaluateRollout(check: RolloutCheck): RolloutStatus {
   if (!check.workload) return { phase: 'failed', message: 'it was deleted during the rotation' };
-  const status = workloadRolloutStatus(check.workload, check.since);
+  const status = workloadRolloutStatus(check.workload, check.changedAt ?? check.since);
   const problems = podProblems(check.pods);
   if (status.phase === 'failed')
     return { phase: 'failed', message: withPods(status.message, [...problems.fatal, ...problems.notReady]) };

@@ -15,6 +15,8 @@ export interface WaitOptions {
   onDone(consumer: ConsumerRecord, message: string): void;
   /** Called once per poll (keeps the lock alive). */
   tick(): Promise<void>;
+  /** When a consumer's template was changed (its step's time), if it was. */
+  changedAt?: (consumer: ConsumerRecord) => Date | undefined;
 }
 
 /**
@@ -68,7 +70,15 @@ async function gate(
     for (const [ref, c] of pending) {
       const workload = workloads.find((w) => w.kind === c.kind && w.metadata.name === c.name);
       const own = workload ? rolloutPods(workload, known, pods, (pod) => isNew(c, pod)) : [];
-      const status = evaluateRollout({ workload, pods: own, since, now, timeoutMs: opts.timeoutMs });
+      const changedAt = opts.changedAt?.(c);
+      const status = evaluateRollout({
+        workload,
+        pods: own,
+        since,
+        now,
+        timeoutMs: opts.timeoutMs,
+        ...(changedAt ? { changedAt } : {}),
+      });
       if (status.phase === 'failed') return { failed: { target: ref, message: status.message } };
       if (status.phase === 'complete') {
         pending.delete(ref);

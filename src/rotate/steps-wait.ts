@@ -14,9 +14,11 @@ export async function waitStep(ctx: StepContext, step: StepOf<'wait' | 'wait-rol
   const rollback = step.action === 'wait-rollback';
   const j = ctx.journal;
   const switched = rollback ? 'undo' : j.mode === 'blue-green' ? 'repoint' : 'restart';
-  const changed = new Set(
-    j.steps.flatMap((s) => (s.action === switched && s.status === 'done' && s.target ? [s.target] : [])),
+  // Kind/name → when its template was changed (the step's time), for what was changed.
+  const changedAt = new Map(
+    j.steps.flatMap((s) => (s.action === switched && s.status === 'done' && s.target ? [[s.target, s.at]] : [])),
   );
+  const changed = new Set(changedAt.keys());
   // blue/green waits for what it switched; in-place for every consumer, since mounted files change too.
   const targets = j.consumers.filter(
     (c) => c.wait && (j.mode === 'in-place' || changed.has(workloadRef(c.kind, c.name))),
@@ -43,6 +45,10 @@ export async function waitStep(ctx: StepContext, step: StepOf<'wait' | 'wait-rol
       ctx.events.line(`${ref}: ${rollback ? 'back on' : 'rolled out on'} ${target} (${message})`);
     },
     tick: () => ctx.checkpoint(step),
+    changedAt: (c) => {
+      const at = changedAt.get(workloadRef(c.kind, c.name));
+      return at ? new Date(at) : undefined;
+    },
   });
   if (result.failed) {
     ctx.setConsumer(result.failed.target, 'failed', result.failed.message);

@@ -76,6 +76,24 @@ describe('workloadRolloutStatus (kubectl rollout status semantics)', () => {
     expect(workloadRolloutStatus(cond('2030-01-01T00:00:11Z'), midSecond).phase).toBe('failed');
   });
 
+  it('the health gate judges a deadline against when the change was made, not when the wait began', () => {
+    // Restarted at 10.2 s with progressDeadlineSeconds 1; the wait began at 11.3 s (after a batch of others).
+    const timedOut = withStatus('Deployment', {
+      observedGeneration: 2,
+      updatedReplicas: 1,
+      replicas: 3,
+      conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded', lastUpdateTime: '2030-01-01T00:00:11Z' }],
+    });
+    const check = {
+      workload: timedOut,
+      pods: [],
+      since: new Date('2030-01-01T00:00:11.300Z'),
+      now: new Date('2030-01-01T00:00:12Z'),
+      timeoutMs: 60_000,
+    };
+    expect(evaluateRollout({ ...check, changedAt: new Date('2030-01-01T00:00:10.200Z') }).phase).toBe('failed');
+  });
+
   it('StatefulSet: ready replicas, then the update revision becomes current', () => {
     const s = (st: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
       workloadRolloutStatus(withStatus('StatefulSet', st, spec), since);
