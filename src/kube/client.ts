@@ -1,13 +1,13 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import tls from 'node:tls';
-import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
-import { staticAuthOptions } from './static-auth.js';
+import { readKubeconfigFile, staticAuthOptions } from './static-auth.js';
+import { CliError, errorMessage } from '../errors.js';
 import { createAgent } from './tunnel.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -308,9 +308,11 @@ export class KubeClient implements Kube {
   private async fetchCredentials(): Promise<Credentials> {
     const opts = staticAuthOptions(this.resolved) ?? (await this.pluginAuthOptions());
     const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+    for (const [k, v] of Object.entries(opts.headers ?? {}))
+      if (typeof v === 'string' || Array.isArray(v)) headers[k] = v;
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    if (this.tokenFile) headers.Authorization = `Bearer ${fs.readFileSync(this.tokenFile, 'utf8').trim()}`;
+    if (this.tokenFile)
+      headers.Authorization = `Bearer ${readKubeconfigFile('tokenFile', this.tokenFile, this.resolved.user.name).toString('utf8').trim()}`;
     const { user, groups } = this.options.impersonate ?? {};
     if (user) headers['Impersonate-User'] = user;
     if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
@@ -322,9 +324,7 @@ export class KubeClient implements Kube {
         key: opts.key,
         // one context for every socket: given ca/cert/key alone, each new socket (parallel lists open
         // several) would parse the CA, the certificate and the key again
-        secureContext: this.plainHttp
-          ? undefined
-          : tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key }),
+        secureContext: this.plainHttp ? undefined : this.secureContext(opts),
         rejectUnauthorized: opts.rejectUnauthorized,
         servername: this.tlsServerName ?? opts.servername,
       },
@@ -334,6 +334,18 @@ export class KubeClient implements Kube {
     this.current?.agent.destroy();
     this.current = { agent, headers };
     return this.current;
+  }
+
+  /** One TLS context for every socket, or an error that names the kubeconfig user (OpenSSL's reason, never the PEM). */
+  private secureContext(opts: https.RequestOptions): tls.SecureContext {
+    try {
+      return tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
+    } catch (err) {
+      throw new CliError(
+        `the client certificate, key or CA of user "${this.resolved.user.name}" in the kubeconfig cannot be used: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
   }
 
   private trace(line: string): void {

@@ -9,6 +9,7 @@ import { newClusters, newUsers } from '@kubernetes/client-node/dist/config_types
 import { describe, expect, it } from 'vitest';
 import type { ResolvedKubeconfig } from '../../../src/kube/kubeconfig.js';
 import { staticAuthOptions } from '../../../src/kube/static-auth.js';
+import { CliError } from '../../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'static-auth-'));
 const file = (name: string, content: string) => {
@@ -56,7 +57,7 @@ const CASES: Array<[string, Record<string, unknown>, Record<string, unknown>]> =
     { 'insecure-skip-tls-verify': true, 'tls-server-name': 'api.example' },
     { token: 'abc' },
   ],
-  ['a token file', {}, { 'token-file': file('token', 'from-file\n') }],
+  ['a token file', {}, { 'token-file': file('token', 'from-file') }],
   ['basic auth and as', {}, { username: 'alice', password: 'pw', as: 'bob' }],
   ['nothing', {}, {}],
 ];
@@ -80,6 +81,36 @@ describe('staticAuthOptions', () => {
       expect(pick(actual!)).toEqual(pick(expected));
     });
   }
+
+  it('a file it cannot read is an error that names the field, the file and the user', () => {
+    const missing = join(dir, 'missing.crt');
+    const r = resolved({}, { 'client-certificate': missing, 'client-key': file('k.key', 'KEY') });
+    expect(() => staticAuthOptions(r)).toThrow(CliError);
+    expect(() => staticAuthOptions(r)).toThrow(
+      `cannot read client-certificate ${missing} of user "u" in the kubeconfig: no such file or directory`,
+    );
+  });
+
+  it('as kubectl: a password may be empty, tokens are trimmed, as-groups, as-uid and as-user-extra impersonate', () => {
+    expect(staticAuthOptions(resolved({}, { username: 'alice' }))!.auth).toBe('alice:');
+    expect(staticAuthOptions(resolved({}, { token: 'abc\n' }))!.headers).toEqual({ Authorization: 'Bearer abc' });
+    const tokenFile = file('token-nl', 'from-file\n');
+    expect(staticAuthOptions(resolved({}, { 'token-file': tokenFile }))!.headers).toEqual({
+      Authorization: 'Bearer from-file',
+    });
+    const user = {
+      as: 'bob',
+      'as-groups': ['readers', 'ops'],
+      'as-uid': '42',
+      'as-user-extra': { scopes: ['a', 'b'] },
+    };
+    expect(staticAuthOptions(resolved({}, user))!.headers).toEqual({
+      'Impersonate-User': 'bob',
+      'Impersonate-Group': ['readers', 'ops'],
+      'Impersonate-Uid': '42',
+      'Impersonate-Extra-scopes': ['a', 'b'],
+    });
+  });
 
   it('leaves exec plugins and auth-providers to client-node', () => {
     expect(

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CliError } from '../../../src/errors.js';
 import { KubeClient } from '../../../src/kube/client.js';
 
 let dir = '';
@@ -102,6 +103,32 @@ describe('TLS with client certificates', () => {
       expect(contexts).toHaveBeenCalledTimes(1);
     } finally {
       contexts.mockRestore();
+      client.close();
+    }
+  });
+
+  it('a client certificate that is not PEM is an error that names the user, not an internal error', async () => {
+    const client = new KubeClient(
+      {
+        target: {
+          contextName: 't',
+          clusterName: 't',
+          userName: 'alice',
+          server: url,
+          namespace: 'default',
+          sources: [],
+        },
+        cluster: { name: 't', cluster: { server: url } },
+        user: { name: 'alice', user: { 'client-certificate-data': 'Zm9v', 'client-key-data': 'YmFy' } },
+        inCluster: false,
+      },
+      { timeoutMs: 5000, verbosity: 0, log: () => undefined },
+    );
+    try {
+      const err = await client.list('/api/v1/pods').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CliError);
+      expect((err as Error).message).toMatch(/^the client certificate, key or CA of user "alice" in the kubeconfig/);
+    } finally {
       client.close();
     }
   });
