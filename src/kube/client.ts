@@ -166,8 +166,9 @@ export class KubeClient implements Kube {
     while (next) {
       const res = await next;
       if (res.status < 200 || res.status >= 300) throw apiError(res, 'GET', path);
-      // The next page is asked for before this one is parsed: the server lists it while we parse.
-      const ahead = continueOf(res.body);
+      // The next page is asked for before this one is parsed: the server lists it while we parse. Not for a
+      // mapped list: its raw pages (a Secret's data, say) are let go one at a time.
+      const ahead = options.map ? undefined : continueOf(res.body);
       next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;
       if (next) await new Promise((r) => setImmediate(r)); // lets the request out before the parse holds the thread
       const page = parseJson(res.body) as
