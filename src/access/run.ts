@@ -16,7 +16,12 @@ export interface AccessDeps {
    * Scans the audit logs for this Secret, handing on each request once; absent without --log.
    * With onWrite, also each write of the Secret and of RBAC objects (for the timeline).
    */
-  audit?: (onRequest: (read: SecretRead) => void, onWrite?: (write: ObjectWrite) => void) => Promise<AuditReport>;
+  audit?: (
+    onRequest: (read: SecretRead) => void,
+    onWrite?: (write: ObjectWrite) => void,
+    /** Aborted when the cluster side failed: the scan may stop. */
+    signal?: AbortSignal,
+  ) => Promise<AuditReport>;
   /** Collect writes of the Secret and of RBAC objects too (investigate's timeline). */
   writes?: boolean;
   timelineLimit?: number;
@@ -49,10 +54,17 @@ export async function gatherAccess(deps: AccessDeps): Promise<Access> {
   const ledger = new AccessLedger(deps.timelineLimit);
   const writes = new WriteLog(deps.timelineLimit);
   const onWrite = deps.writes ? (write: ObjectWrite) => writes.add(write) : undefined;
+  // A failed cluster read fails the answer: the scan need not go on reading (gigabytes, maybe).
+  const stop = new AbortController();
+  const stopScanOnFailure = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((err: unknown) => {
+      stop.abort(err);
+      throw err;
+    });
   const [whoCan, exposure, audit] = await Promise.all([
-    deps.whoCan(),
-    deps.exposure?.(),
-    deps.audit?.((read) => ledger.add(read), onWrite),
+    stopScanOnFailure(deps.whoCan()),
+    deps.exposure ? stopScanOnFailure(deps.exposure()) : undefined,
+    deps.audit?.((read) => ledger.add(read), onWrite, stop.signal),
   ]);
   const expected = expectedReaders(whoCan, exposure);
   return { whoCan, exposure, audit, ledger, writes, subjects: joinAccess({ rows: whoCan.rows, ledger, expected }) };

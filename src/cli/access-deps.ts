@@ -9,14 +9,7 @@ import { loadSecretHistory } from '../kube/secret-metadata.js';
 import { READ_VERBS, type WhoCanRow } from '../whocan/report.js';
 import { auditDocument } from '../audit/document.js';
 import { runAuditScan } from '../sources/audit-scan-thread.js';
-import {
-  resolveQuery,
-  type AuditInput,
-  type AuditQuery,
-  type AuditReport,
-  type ObjectWrite,
-  type SecretRead,
-} from '../audit/run.js';
+import { resolveQuery, type AuditInput, type AuditQuery, type AuditReport } from '../audit/run.js';
 import type { ExposureReport } from '../exposure/report.js';
 import { runExposure } from '../exposure/run.js';
 import type { Kube } from '../kube/client.js';
@@ -65,10 +58,15 @@ export function accessWiring(
   const audit = options.audit;
   if (audit) {
     const query = { ...audit.query, name: secret.name, namespace: secret.namespace };
-    deps.audit = (onRequest: (read: SecretRead) => void, onWrite?: (write: ObjectWrite) => void) =>
+    deps.audit = (onRequest, onWrite, signal) =>
       withProgress(audit.io, audit.inputs.length, (onProgress) =>
         // on a worker thread where it can: this one analyses the cluster meanwhile
-        runAuditScan(audit.inputs, { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) }),
+        runAuditScan(
+          audit.inputs,
+          { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) },
+          undefined,
+          signal,
+        ),
       ).then(({ report, onThread, threadCpuMs }) => {
         if (onThread && (audit.verbosity ?? 0) >= 4)
           audit.io.stderr.write(

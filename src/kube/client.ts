@@ -164,11 +164,11 @@ export class KubeClient implements Kube {
     };
     let next: Promise<HttpResponse> | undefined = fetchPage(undefined);
     while (next) {
-      const res = await next;
+      const res: HttpResponse = await next;
       if (res.status < 200 || res.status >= 300) throw apiError(res, 'GET', path);
       // The next page is asked for before this one is parsed: the server lists it while we parse. Not for a
       // mapped list: its raw pages (a Secret's data, say) are let go one at a time.
-      const ahead = options.map ? undefined : continueOf(res.body);
+      const ahead: string | undefined = options.map ? undefined : continueOf(res.body);
       next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;
       if (next) await new Promise((r) => setImmediate(r)); // lets the request out before the parse holds the thread
       const page = parseJson(res.body) as

@@ -25,11 +25,13 @@ export async function runAuditScan(
   inputs: readonly AuditInput[],
   options: AuditOptions,
   source = bundledWorkerSource(),
+  /** Stops the thread (the caller's other work failed): the scan rejects with the signal's reason. */
+  signal?: AbortSignal,
 ): Promise<ScanOutcome> {
   const files = inputs.map(openedFileOf);
   if (source === undefined || !threadsAllowed() || !files.every((f): f is OpenedFile => f !== undefined))
     return { report: await runAudit(inputs, options), onThread: false };
-  const done = await scanOnThread(files, options, source);
+  const done = await scanOnThread(files, options, source, signal);
   return done
     ? { report: done.report, onThread: true, threadCpuMs: done.cpuMs }
     : { report: await runAudit(inputs, options), onThread: false };
@@ -40,6 +42,7 @@ function scanOnThread(
   files: OpenedFile[],
   options: AuditOptions,
   source: string,
+  signal: AbortSignal | undefined,
 ): Promise<{ report: AuditReport; cpuMs: number | null } | null> {
   const job: ScanJob = {
     role: 'scan',
@@ -96,6 +99,13 @@ function scanOnThread(
       );
     worker.on('error', fail);
     worker.on('exit', () => fail());
+    const giveUp = (): void => {
+      settle(() => reject(signal?.reason instanceof Error ? signal.reason : new Error('the audit scan was stopped')));
+      void worker.terminate();
+    };
+    if (signal?.aborted) giveUp();
+    else signal?.addEventListener('abort', giveUp, { once: true });
+    worker.once('exit', () => signal?.removeEventListener('abort', giveUp));
   });
 }
 

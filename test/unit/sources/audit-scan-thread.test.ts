@@ -173,6 +173,18 @@ describe('the audit scan on a worker thread', { timeout: 60_000 }, () => {
     await expect(runAuditScan(inputs, options, source)).rejects.toThrow('the ledger is full');
   });
 
+  it('stops the thread and rejects with the reason when its caller gives up (who-can failed meanwhile)', async () => {
+    const stop = new AbortController();
+    let found = 0;
+    const options = { ...INVESTIGATED, onRequest: () => void found++ };
+    const scanning = runAuditScan(await openAuditLogs(LOGS()), options, source, stop.signal);
+    stop.abort(new Error('cannot list rolebindings'));
+    await expect(scanning).rejects.toThrow('cannot list rolebindings');
+    const after = found;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(found).toBe(after); // nothing handed on once stopped
+  });
+
   it('reads here when stdin is among the inputs, threads are turned off, or the thread cannot start', async () => {
     const here = await scan(LOGS(), INVESTIGATED, false);
     process.env['KUBECTL_SECRETS_AUDIT_THREADS'] = '0';
