@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { runAudit, type AuditInput, type AuditOptions, type AuditReport } from '../audit/run.js';
 import { openedFileOf, type OpenedFile } from './audit-inputs.js';
 import type { ScanJob, ScanMessage, ScanOptions, ThrownError } from './audit-scan-worker.js';
@@ -95,7 +95,9 @@ function scanOnThread(
     });
     const fail = (err?: Error): void =>
       settle(() =>
-        started ? reject(new Error(`the audit scan thread failed: ${err?.message ?? 'it exited'}`)) : resolve(null),
+        started
+          ? reject(new CliError(`the audit scan thread failed: ${err?.message ?? 'it exited'}`, { cause: err }))
+          : resolve(null),
       );
     worker.on('error', fail);
     worker.on('exit', () => fail());
@@ -118,7 +120,8 @@ function scanOptions(options: AuditOptions): ScanOptions {
 
 /** The thread's error as the calling thread would have thrown it, so that callers map it the same way. */
 function rebuilt(error: ThrownError): Error {
-  if (error.name === 'CliError' || error.name === 'UsageError')
+  if (error.name === 'UsageError') return new UsageError(error.message);
+  if (error.name === 'CliError')
     return new CliError(error.message, error.exitCode !== undefined ? { exitCode: error.exitCode } : {});
   const err = new Error(error.message) as Error & { code?: string };
   err.name = error.name;
