@@ -193,9 +193,29 @@ export function parseJournal(text: string | undefined): Journal | undefined {
 }
 
 /** A step as the runner relies on it: numbered, and naming its consumer when its action has one. */
+/** Every action this version can run (a Record, so that a new action cannot be left out). */
+const KNOWN_ACTIONS: Readonly<Record<StepAction, true>> = {
+  'create-version': true,
+  begin: true,
+  backup: true,
+  'update-values': true,
+  repoint: true,
+  restart: true,
+  wait: true,
+  promote: true,
+  prune: true,
+  undo: true,
+  'restore-values': true,
+  'wait-rollback': true,
+  'mark-failed': true,
+  discard: true,
+  unlock: true,
+};
+
 function isStep(value: unknown): boolean {
   const s = value as { n?: unknown; action?: unknown; target?: unknown } | null;
   if (!s || typeof s !== 'object' || typeof s.n !== 'number' || typeof s.action !== 'string') return false;
+  if (!Object.hasOwn(KNOWN_ACTIONS, s.action)) return false;
   return !TARGET_ACTIONS.includes(s.action) || typeof s.target === 'string';
 }
 

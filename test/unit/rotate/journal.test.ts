@@ -134,6 +134,9 @@ describe('journal', () => {
     const j = journal('blue-green');
     const noTarget = { ...j, steps: j.steps.map((s) => (s.action === 'repoint' ? { ...s, target: undefined } : s)) };
     expect(parseJournal(JSON.stringify(noTarget))).toBeUndefined();
+    // A step of an action this version does not know (a newer writer): unreadable, not an internal error later.
+    const unknown = { ...j, steps: j.steps.map((s) => (s.action === 'promote' ? { ...s, action: 'teleport' } : s)) };
+    expect(parseJournal(JSON.stringify(unknown))).toBeUndefined();
   });
 
   it('never holds a value: only names, states and times', () => {
