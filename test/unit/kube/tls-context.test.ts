@@ -75,26 +75,24 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
+/** A client of the test server as user alice, with these kubeconfig cluster and user fields. */
+function clientOfAlice(cluster: Record<string, unknown>, user: Record<string, unknown>): KubeClient {
+  return new KubeClient(
+    {
+      target: { contextName: 't', clusterName: 't', userName: 'alice', server: url, namespace: 'default', sources: [] },
+      cluster: { name: 't', cluster: { server: url, ...cluster } },
+      user: { name: 'alice', user },
+      inCluster: false,
+    },
+    { timeoutMs: 5000, verbosity: 0, log: () => undefined },
+  );
+}
+
 describe('TLS with client certificates', () => {
   it('parallel requests open several sockets but build one secure context, and present the client certificate', async () => {
-    const client = new KubeClient(
-      {
-        target: {
-          contextName: 't',
-          clusterName: 't',
-          userName: 'alice',
-          server: url,
-          namespace: 'default',
-          sources: ['/tmp/kubeconfig'],
-        },
-        cluster: { name: 't', cluster: { server: url, 'certificate-authority': join(dir, 'ca.crt') } },
-        user: {
-          name: 'alice',
-          user: { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') },
-        },
-        inCluster: false,
-      },
-      { timeoutMs: 5000, verbosity: 0, log: () => undefined },
+    const client = clientOfAlice(
+      { 'certificate-authority': join(dir, 'ca.crt') },
+      { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') },
     );
     const contexts = vi.spyOn(tls, 'createSecureContext');
     try {
@@ -108,22 +106,7 @@ describe('TLS with client certificates', () => {
   });
 
   it('a client certificate that is not PEM is an error that names the user, not an internal error', async () => {
-    const client = new KubeClient(
-      {
-        target: {
-          contextName: 't',
-          clusterName: 't',
-          userName: 'alice',
-          server: url,
-          namespace: 'default',
-          sources: [],
-        },
-        cluster: { name: 't', cluster: { server: url } },
-        user: { name: 'alice', user: { 'client-certificate-data': 'Zm9v', 'client-key-data': 'YmFy' } },
-        inCluster: false,
-      },
-      { timeoutMs: 5000, verbosity: 0, log: () => undefined },
-    );
+    const client = clientOfAlice({}, { 'client-certificate-data': 'Zm9v', 'client-key-data': 'YmFy' });
     try {
       const err = await client.list('/api/v1/pods').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CliError);
