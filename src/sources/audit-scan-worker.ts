@@ -8,7 +8,7 @@ import { inputOfFile, type OpenedFile } from './audit-inputs.js';
 export interface ScanJob {
   role: 'scan';
   files: OpenedFile[];
-  /** runAudit's options but for the callbacks and the pool, which stay on the calling thread. */
+  /** runAudit's options but for the callbacks, which stay on the calling thread. */
   options: ScanOptions;
   /** Hand on writes too (onWrite). */
   writes: boolean;
