@@ -28,6 +28,11 @@ export function staticAuthOptions(resolved: ResolvedKubeconfig): https.RequestOp
   const key = fileOrData(user, 'client-key', read);
   if (key) opts.key = key;
   Object.assign(headers, impersonation(user, resolved.user.name));
+  const hasToken = Boolean(text(user.token) ?? text(user['token-file']) ?? text(user.tokenFile));
+  if (hasToken && (text(user.username) || text(user.password)))
+    throw new CliError(
+      `user "${resolved.user.name}" in the kubeconfig has more than one authentication method (token, basic auth): only one is allowed`,
+    );
   const tokenFile = text(user['token-file']);
   const token = text(user.token) ?? (tokenFile ? read('token-file', tokenFile).toString('utf8') : undefined);
   if (token?.trim()) headers.Authorization = `Bearer ${token.trim()}`;

@@ -112,6 +112,12 @@ describe('staticAuthOptions', () => {
     });
   });
 
+  it('a token and a username in one user is refused, as kubectl refuses it', () => {
+    expect(() => staticAuthOptions(resolved({}, { token: 'abc', username: 'alice', password: 'pw' }))).toThrow(
+      'user "u" in the kubeconfig has more than one authentication method (token, basic auth): only one is allowed',
+    );
+  });
+
   it('leaves exec plugins and auth-providers to client-node', () => {
     expect(
       staticAuthOptions(resolved({}, { exec: { command: 'x', apiVersion: 'client.authentication.k8s.io/v1' } })),
