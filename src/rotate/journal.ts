@@ -7,32 +7,35 @@ import type { MergedData } from './values.js';
 import type { ConsumerAction } from './plan.js';
 import { workloadRef, type ConsumerKind } from './types.js';
 
-export type StepAction =
+/** Every action a journal step may have; a journal naming another one is unreadable. */
+export const STEP_ACTIONS = [
   /** blue/green: the new version is created, born with this journal. */
-  | 'create-version'
+  'create-version',
   /** in-place: the journal is written on the Secret (precondition: the values we read). */
-  | 'begin'
+  'begin',
   /** in-place: the old values are copied to NAME-previous, for rollback. */
-  | 'backup'
+  'backup',
   /** in-place: the new values are written (together with the journal). */
-  | 'update-values'
-  | 'repoint'
-  | 'restart'
-  | 'wait'
+  'update-values',
+  'repoint',
+  'restart',
+  'wait',
   /** blue/green: new version current, old one previous. */
-  | 'promote'
+  'promote',
   /** blue/green: versions beyond --keep that nobody uses are deleted. */
-  | 'prune'
+  'prune',
   /** rollback: a changed consumer is switched back (repoint back, or restarted again). */
-  | 'undo'
+  'undo',
   /** in-place rollback: the old values are written back. */
-  | 'restore-values'
-  | 'wait-rollback'
+  'restore-values',
+  'wait-rollback',
   /** blue/green rollback: the new version is staged failed (kept for inspection). */
-  | 'mark-failed'
+  'mark-failed',
   /** in-place, interrupted before the values were written: the backup is deleted. */
-  | 'discard'
-  | 'unlock';
+  'discard',
+  'unlock',
+] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
 
 export type StepStatus = 'pending' | 'done' | 'failed' | 'skipped';
 
@@ -193,29 +196,11 @@ export function parseJournal(text: string | undefined): Journal | undefined {
 }
 
 /** A step as the runner relies on it: numbered, and naming its consumer when its action has one. */
-/** Every action this version can run (a Record, so that a new action cannot be left out). */
-const KNOWN_ACTIONS: Readonly<Record<StepAction, true>> = {
-  'create-version': true,
-  begin: true,
-  backup: true,
-  'update-values': true,
-  repoint: true,
-  restart: true,
-  wait: true,
-  promote: true,
-  prune: true,
-  undo: true,
-  'restore-values': true,
-  'wait-rollback': true,
-  'mark-failed': true,
-  discard: true,
-  unlock: true,
-};
 
 function isStep(value: unknown): boolean {
   const s = value as { n?: unknown; action?: unknown; target?: unknown } | null;
   if (!s || typeof s !== 'object' || typeof s.n !== 'number' || typeof s.action !== 'string') return false;
-  if (!Object.hasOwn(KNOWN_ACTIONS, s.action)) return false;
+  if (!(STEP_ACTIONS as readonly string[]).includes(s.action)) return false;
   return !TARGET_ACTIONS.includes(s.action) || typeof s.target === 'string';
 }
 
