@@ -1,7 +1,9 @@
 // Runs in its own process so that its peak RSS is the engine's alone.
 //   node child.mjs ENGINE_BUNDLE scan FILE...   -> the audit engine over the files
 //   node child.mjs ENGINE_BUNDLE zlib FILE.gz   -> Node's gunzip alone, nothing scanned
-import { createReadStream } from 'node:fs';
+//   node child.mjs ENGINE_BUNDLE count WORKER FILE... -> as `audit` counts: on threads where it pays (WORKER: the worker code)
+//   node child.mjs ENGINE_BUNDLE parse FILE     -> JSON.parse of every line alone: the ceiling of one thread that parses
+import { createReadStream, readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 
 const [engine, mode, ...files] = process.argv.slice(2);
@@ -14,6 +16,30 @@ if (mode === 'zlib') {
   ))
     bytes += chunk.length;
   result = { bytes };
+} else if (mode === 'parse') {
+  const text = readFileSync(files[0]);
+  const parsing = performance.now();
+  let lines = 0;
+  for (let s = 0; s < text.length;) {
+    const nl = text.indexOf(10, s);
+    const end = nl === -1 ? text.length : nl;
+    if (end > s) JSON.parse(text.toString('utf8', s, end));
+    lines++;
+    s = end + 1;
+  }
+  result = { bytes: text.length, lines, parseMs: performance.now() - parsing };
+} else if (mode === 'count') {
+  const { runAuditCount, openAuditLogs } = await import(engine);
+  const [worker, ...logs] = files;
+  const counted = await runAuditCount(
+    await openAuditLogs(logs),
+    { includeSystem: true },
+    {
+      source: readFileSync(worker, 'utf8'),
+    },
+  );
+  const report = counted.report;
+  result = { bytes: report.totals.bytes, requests: report.totals.requests, threads: counted.threads };
 } else {
   const { runAudit, openAuditLogs } = await import(engine);
   const report = await runAudit(await openAuditLogs(files), { includeSystem: true });

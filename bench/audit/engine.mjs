@@ -14,6 +14,7 @@ export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'e
       contents: [
         "export { runAudit } from './src/audit/run.ts';",
         "export { openAuditLogs } from './src/sources/audit-inputs.ts';",
+        "export { runAuditCount } from './src/sources/audit-count-threads.ts';",
         ...exports,
       ].join('\n'),
       resolveDir: repo,

@@ -19,7 +19,47 @@ export function targetOf(r: { namespace: string | null; name: string | null; sco
   return `${r.namespace ?? '*'}/${r.name}`;
 }
 
-class RowBuilder {
+/** One row being built, as plain data: what a counting thread hands back (structured clone keeps the Sets). */
+export interface RowState {
+  readonly key: string;
+  readonly subject?: AuditRow['subject'];
+  count: number;
+  denied: number;
+  first: number | null;
+  last: number | null;
+  readonly verbs: Set<ReadVerb>;
+  readonly scopes: Set<ReadScope>;
+  readonly subjects: Set<string>;
+  readonly secrets: Set<string>;
+  readonly sourceIPs: Set<string>;
+  readonly userAgents: Set<string>;
+  readonly pods: Set<string>;
+  readonly nodes: Set<string>;
+  readonly kubelets: Set<string>;
+  readonly controlPlane: Set<string>;
+}
+
+const ROW_SETS = [
+  'verbs',
+  'scopes',
+  'subjects',
+  'secrets',
+  'sourceIPs',
+  'userAgents',
+  'pods',
+  'nodes',
+  'kubelets',
+  'controlPlane',
+] as const satisfies readonly (keyof RowState)[];
+
+/** Everything an Aggregator has counted, as plain data. */
+export interface AggregatorState {
+  rows: RowState[];
+  system: RowState;
+  totals: Aggregator['totals'];
+}
+
+class RowBuilder implements RowState {
   count = 0;
   denied = 0;
   first: number | null = null;
@@ -60,6 +100,15 @@ class RowBuilder {
     if (r.node !== null) this.nodes.add(r.node);
     if (kind === 'node') this.kubelets.add(r.user);
     if (kind === 'control-plane') this.controlPlane.add(r.user);
+  }
+
+  /** Adds another thread's counts of the same row (their requests are not these: each was counted by one thread). */
+  merge(other: RowState): void {
+    this.count += other.count;
+    this.denied += other.denied;
+    if (other.first !== null && (this.first === null || other.first < this.first)) this.first = other.first;
+    if (other.last !== null && (this.last === null || other.last > this.last)) this.last = other.last;
+    for (const set of ROW_SETS) for (const value of other[set] as Set<string>) (this[set] as Set<string>).add(value);
   }
 
   build(system: boolean): AuditRow {
@@ -150,6 +199,25 @@ export class Aggregator {
       this.rows.set(key, row);
     }
     row.add(r, kind, label);
+  }
+
+  state(): AggregatorState {
+    return { rows: [...this.rows.values()], system: this.system, totals: this.totals };
+  }
+
+  /** Adds what another Aggregator of the same query counted. */
+  merge(other: AggregatorState): void {
+    for (const [key, value] of Object.entries(other.totals) as [keyof Aggregator['totals'], number][])
+      this.totals[key] += value;
+    this.system.merge(other.system);
+    for (const theirs of other.rows) {
+      let row = this.rows.get(theirs.key);
+      if (!row) {
+        row = new RowBuilder(theirs.key, theirs.subject);
+        this.rows.set(theirs.key, row);
+      }
+      row.merge(theirs);
+    }
   }
 
   result(): AuditRow[] {

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { AuditInputSummary, InputFormat, RecordFormat } from './report-types.js';
+import type { AuditInputSummary, InputFormat, RecordFormat, SkipReason } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
 import { LineScanner } from './line-scanner.js';
 import { JsonSplitter } from './json-splitter.js';
@@ -11,6 +11,7 @@ import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
 import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
 import type { WriteRequests } from './write-requests.js';
+import type { AuditShare } from './share.js';
 
 export interface ScanLimits {
   /** Longer lines (or records of a JSON document) are skipped without being buffered whole. */
@@ -28,8 +29,16 @@ export interface InputScanResult {
   summary: AuditInputSummary;
   /** AKS diagnostic categories seen (kube-audit, kube-audit-admin). */
   categories: Set<string>;
+  /** The formats of the records seen; summary.format sums them up. */
+  formats: Set<RecordFormat>;
   /** Lines or records handed to JSON.parse because they may read a Secret. */
   parsed: number;
+}
+
+/** What else a scan does besides reads: writes (write-event.ts), or only one share of the requests (share.ts). */
+export interface ScanExtras {
+  writes?: WriteRequests | undefined;
+  share?: AuditShare | undefined;
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -54,12 +63,22 @@ export class InputScan {
     private readonly sink: ReadSink,
     private readonly skips: SkipTally,
     private readonly limits: ScanLimits = DEFAULT_LIMITS,
-    /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
-    private readonly writes?: WriteRequests,
-  ) {}
+    extras: ScanExtras = {},
+  ) {
+    this.writes = extras.writes;
+    this.share = extras.share;
+    this.tallies = this.share === undefined || this.share.index === 0;
+  }
+
+  /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
+  private readonly writes: WriteRequests | undefined;
+  private readonly share: AuditShare | undefined;
+  /** Whether what belongs to no request (huge or malformed records of a document, empty files) is tallied here: by share 0. */
+  private readonly tallies: boolean;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.share?.newChunk();
     this.bytes += chunk.length;
     if (this.scanner) {
       this.scanner.push(chunk);
@@ -79,17 +98,18 @@ export class InputScan {
       this.layout === 'empty' ||
       this.bytes === 0 ||
       (this.scanner instanceof LineScanner && this.scanner.nonEmptyLines === 0);
-    if (empty) this.skips.skipped.emptyFiles++;
+    if (empty && this.tallies) this.skips.skipped.emptyFiles++;
     return {
       summary: {
         path: this.path,
-        format: empty ? 'empty' : this.format(),
+        format: empty ? 'empty' : inputFormat(this.formats),
         lines,
         bytes: this.bytes,
         compressed,
         readError: null,
       },
       categories: this.categories,
+      formats: this.formats,
       parsed: this.parsed,
     };
   }
@@ -105,15 +125,18 @@ export class InputScan {
     this.head = [];
     this.headBytes = 0;
     const onRecord = this.record.bind(this);
-    const huge = (line: number): void => this.skips.add(this.path, line, 'huge');
+    const tally = (reason: SkipReason) => (line: number) => {
+      if (this.tallies) this.skips.add(this.path, line, reason);
+    };
+    const huge = tally('huge');
     this.scanner =
       layout === 'document'
         ? new JsonSplitter(
             {
               value: (buf, s, e, hit, line) => onRecord(buf, s, e, hit, line, false),
               huge,
-              malformed: (line) => this.skips.add(this.path, line, 'malformed'),
-              incomplete: (line) => this.skips.add(this.path, line, 'incomplete-last-line'),
+              malformed: tally('malformed'),
+              incomplete: tally('incomplete-last-line'),
             },
             this.limits.maxLineBytes,
           )
@@ -129,11 +152,14 @@ export class InputScan {
   }
 
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
-    const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
+    // Another share's record is left to its thread (samples are still parsed here, for the format).
+    const mine = this.share === undefined || this.share.ownerOfRecord(buf, s, e) === this.share.index;
+    const candidate = hit !== -1 && mine && mayReadSecret(buf, s, e, hit);
+    const lastHere = last && mine;
     const sample = this.samples < this.limits.sampleRecords;
     // Writes are never reads: they go to their own sink, and leave the read counts alone.
     const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
-    const forReads = candidate || sample || last;
+    const forReads = candidate || sample || lastHere;
     if (!forReads && !write) return;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
@@ -147,7 +173,7 @@ export class InputScan {
     if (candidate) this.parsed++;
     if (value === undefined) {
       // Only lines that may read a Secret are judged, and the last line, which may be still being written.
-      if (last) this.skips.add(this.path, line, 'incomplete-last-line');
+      if (lastHere) this.skips.add(this.path, line, 'incomplete-last-line');
       else if (candidate) this.skips.add(this.path, line, 'malformed');
       return;
     }
@@ -180,10 +206,11 @@ export class InputScan {
       }
     }
   }
+}
 
-  private format(): InputFormat {
-    if (this.formats.size === 0) return 'unknown';
-    if (this.formats.size > 1) return 'mixed';
-    return this.formats.values().next().value!;
-  }
+/** An input's format from the formats of its records. */
+export function inputFormat(formats: ReadonlySet<RecordFormat>): InputFormat {
+  if (formats.size === 0) return 'unknown';
+  if (formats.size > 1) return 'mixed';
+  return formats.values().next().value!;
 }

@@ -4,7 +4,9 @@ import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './q
 import { RequestCounter } from './request-counter.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
-import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
+import { DEFAULT_LIMITS, InputScan, type ReadSink } from './input-scan.js';
+import type { AuditShare } from './share.js';
+import { mergedInputs, mergedSkips, type AuditCount, type ScannedInput } from './audit-count.js';
 import { WriteRequests } from './write-requests.js';
 import type { ObjectWrite } from './write-event.js';
 
@@ -55,6 +57,31 @@ export async function runAudit(
   inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>,
   options: AuditOptions = {},
 ): Promise<AuditReport> {
+  const counted = await countAudit(inputs, options);
+  if (counted === MISROUTED) throw new Error('a scan of every request cannot be misrouted');
+  return auditReport([counted], options);
+}
+
+/** countAudit's answer when a share's split of the requests cannot be trusted (share.ts): count on one thread. */
+export const MISROUTED = 'misrouted';
+
+/** What counting threads add to a scan: the share counted here, and a signal that another share's count failed. */
+export interface ShareOptions {
+  share?: AuditShare;
+  stop?: AbortSignal;
+}
+
+/**
+ * Reads the inputs and counts their requests, or only one share of them (`share`, for
+ * counting threads; share.ts), as plain data for auditReport. Stops at once with
+ * MISROUTED when a share meets a read it does not own, or when `stop` is aborted.
+ */
+export async function countAudit(
+  inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>,
+  options: AuditOptions & ShareOptions,
+): Promise<AuditCount | typeof MISROUTED> {
+  const { share, stop } = options;
+  if (share && options.onWrite) throw new Error('writes are looked for on one thread');
   const query = resolveQuery(options);
   const aggregator = new Aggregator(query);
   // Stages are filtered on what they all share, requests once their stages are merged.
@@ -66,37 +93,54 @@ export async function runAudit(
   });
   const skips = new SkipTally(options.skippedLinesShown ?? 10);
   const limits = { ...DEFAULT_LIMITS, maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes };
+  let misrouted = false;
   const sink: ReadSink = (read, recovered) => {
-    if (matchesQuery(read, query)) counter.add(read, recovered);
+    if (share && !share.owns(read.auditID)) misrouted = true;
+    else if (matchesQuery(read, query)) counter.add(read, recovered);
   };
   const writes = options.onWrite ? new WriteRequests(query, options.onWrite) : undefined;
-  const results: InputScanResult[] = [];
-  const warnings: string[] = [];
+  const results: ScannedInput[] = [];
 
   for await (const input of inputs) {
-    const scan = new InputScan(input.path, sink, skips, limits, writes);
+    const scan = new InputScan(input.path, sink, skips, limits, { writes, share });
     let bytes = 0;
     let readError: InputReadFailure | null = null;
     try {
       for await (const chunk of input.chunks()) {
         scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if (misrouted || stop?.aborted) return MISROUTED;
         bytes += chunk.byteLength;
         options.onProgress?.({ path: input.path, bytes });
       }
     } catch (err) {
       readError = readFailure(err, bytes);
-      warnings.push(`${input.path === '-' ? 'stdin' : input.path}: ${readError.reason}`);
     }
     const result = scan.end(input.compressed);
+    if (misrouted) return MISROUTED;
     result.summary.readError = readError;
     results.push(result);
-    warnings.push(...inputWarnings(result));
   }
 
   counter.finish();
   writes?.finish();
+  return {
+    counted: aggregator.state(),
+    lateStages: counter.lateStages,
+    recovered: counter.recovered,
+    skipped: skips.skipped,
+    inputs: results,
+  };
+}
+
+/** The report of what one or more countAudit calls counted, for the same inputs and query (shares of it). */
+export function auditReport(counts: readonly AuditCount[], options: AuditOptions = {}): AuditReport {
+  const query = resolveQuery(options);
+  const aggregator = new Aggregator(query);
+  for (const count of counts) aggregator.merge(count.counted);
+  const inputs = mergedInputs(counts);
+  const lateStages = counts.reduce((n, c) => n + c.lateStages, 0);
   const totals = aggregator.totals;
-  const inputsSummary = results.map((r) => r.summary);
+  const inputsSummary = inputs.map((r) => r.summary);
   return {
     groupBy: query.groupBy,
     rows: aggregator.result(),
@@ -107,15 +151,15 @@ export async function runAudit(
       failed: totals.failed,
       noResponse: totals.noResponse,
       system: totals.system,
-      events: totals.events + counter.lateStages,
-      truncatedRecovered: counter.recovered,
-      parsedLines: results.reduce((n, r) => n + r.parsed, 0),
+      events: totals.events + lateStages,
+      truncatedRecovered: counts.reduce((n, c) => n + c.recovered, 0),
+      parsedLines: inputs.reduce((n, r) => n + r.parsed, 0),
       lines: inputsSummary.reduce((n, s) => n + s.lines, 0),
       bytes: inputsSummary.reduce((n, s) => n + s.bytes, 0),
     },
-    skipped: skips.skipped,
+    skipped: mergedSkips(counts, options.skippedLinesShown ?? 10),
     inputs: inputsSummary,
-    warnings,
+    warnings: inputs.flatMap(inputWarnings),
   };
 }
 
@@ -153,9 +197,10 @@ export function anyInputUnread(report: AuditReport): boolean {
   return report.inputs.some((i) => i.readError !== null);
 }
 
-function inputWarnings(result: InputScanResult): string[] {
+function inputWarnings(result: ScannedInput): string[] {
   const { summary, categories } = result;
   const warnings: string[] = [];
+  if (summary.readError) warnings.push(`${summary.path === '-' ? 'stdin' : summary.path}: ${summary.readError.reason}`);
   if (categories.has('kube-audit-admin') && !categories.has('kube-audit')) {
     warnings.push(
       `${summary.path}: AKS category kube-audit-admin leaves out get and list requests, so most Secret reads are missing; export the kube-audit category`,

@@ -5,6 +5,7 @@ import { asLogError, openLogs } from './audit-logs.js';
 import { commaList, repeated, single, withOutput } from './flags.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
 import { secretNameArg } from './secret-name.js';
+import { runAuditCount } from '../sources/audit-count-threads.js';
 import { UsageError } from '../errors.js';
 import { auditDocument } from '../audit/document.js';
 import type { ResolvedQuery } from '../audit/query.js';
@@ -13,7 +14,6 @@ import {
   READ_VERBS,
   anyInputUnread,
   resolveQuery,
-  runAudit,
   type AuditGroupBy,
   type AuditQuery,
   type AuditReport,
@@ -135,9 +135,15 @@ export const auditCommand = defineCommand({
     const plan = validate(args);
     // A missing file is an error before anything is read or printed.
     const inputs = await openLogs(plan.logs, ctx.io.stdin);
-    const report = await withProgress(ctx.io, inputs.length, (onProgress) =>
-      runAudit(inputs, { ...plan.query, onProgress }),
+    const { report, threads, recounted } = await withProgress(ctx.io, inputs.length, (onProgress) =>
+      runAuditCount(inputs, { ...plan.query, onProgress }),
     ).catch(asLogError);
+    if (ctx.verbosity >= 4 && (threads > 1 || recounted))
+      ctx.io.stderr.write(
+        recounted
+          ? 'audit: the requests could not be split between threads; counted again on one thread\n'
+          : `audit: requests counted on ${threads} threads\n`,
+      );
     print(report, plan, ctx);
     return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
   },

@@ -74,7 +74,7 @@ export async function scanForParent(job: ScanJob, port: MessagePort): Promise<vo
   }
 }
 
-function thrown(err: unknown): ThrownError {
+export function thrown(err: unknown): ThrownError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
   const { code, exitCode } = err as Error & { code?: unknown; exitCode?: unknown };
   return {
@@ -87,7 +87,7 @@ function thrown(err: unknown): ThrownError {
 }
 
 /** CPU time of this thread alone (Node 23.9 and later), for -v=4 and the bench. */
-function threadCpuMs(): number | null {
+export function threadCpuMs(): number | null {
   const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.();
   return usage ? Math.round((usage.user + usage.system) / 1000) : null;
 }

@@ -1,7 +1,10 @@
-// The entry of the audit scan thread: it reads whole logs for one query and posts what it finds
-// (src/sources/audit-scan-worker.ts). Bundled on its own (scripts/audit-worker-source.mjs) and
+// The entry of the audit worker thread: it reads whole logs for one query and posts what it finds
+// (src/sources/audit-scan-worker.ts), or counts one share of their requests
+// (src/sources/audit-count-worker.ts). Bundled on its own (scripts/audit-worker-source.mjs) and
 // embedded in the CLI bundle as text.
 import { parentPort, workerData } from 'node:worker_threads';
 import { isScanJob, scanForParent } from './audit-scan-worker.js';
+import { countForParent, isCountJob } from './audit-count-worker.js';
 
 if (isScanJob(workerData) && parentPort) void scanForParent(workerData, parentPort);
+if (isCountJob(workerData) && parentPort) void countForParent(workerData, parentPort);

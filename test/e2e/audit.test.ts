@@ -3,6 +3,8 @@
 // impersonating admin and a user without RBAC, then exact summaries of them.
 // Every identity's name contains the fresh namespace, so --user <namespace>
 // leaves out whatever other test files do meanwhile.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
@@ -18,7 +20,7 @@ import {
   useCluster,
   waitFor,
 } from '../harness/cluster.js';
-import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
+import { ensureBinary, ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 
 const canary = makeCanary('audit');
@@ -439,4 +441,34 @@ describe('audit on the API server audit log', () => {
     expect(web.at(-1)).toBe(`${ns}/web-0 on ${node}`);
     expect(r.stderr).toBe('5 denied attempts by 2 subjects\n');
   });
+
+  it('counts a big secrets-only log on every core, bundle and single executable, with the answer of one thread', async () => {
+    ensureBinary();
+    // The live log's Secret events (as a policy that logs only Secrets writes them) many times over:
+    // every request is logged many times and counted once, so the answer is the live log's.
+    const live = readFileSync(useCluster().auditLog, 'utf8').split('\n').slice(0, -1);
+    const secrets = Buffer.from(`${live.filter((l) => l.includes('"resource":"secrets"')).join('\n')}\n`);
+    const log = join(mkdtempSync(join(tmpdir(), 'audit-threads-')), 'audit.log');
+    writeFileSync(log, Buffer.concat(Array.from({ length: Math.ceil((40 << 20) / secrets.length) }, () => secrets)));
+    const args = ['audit', '-n', ns, '--user', P, '--log', log, '-o', 'json', '-v=4'];
+    const threads = Math.min(availableParallelism(), 4);
+    for (const binary of [false, true]) {
+      const threaded = await runBuilt(args, { binary });
+      const alone = await runBuilt(args, { binary, env: { KUBECTL_SECRETS_AUDIT_THREADS: '0' } });
+      expect(threaded.code, threaded.stderr).toBe(0);
+      expect(alone.code, alone.stderr).toBe(0);
+      assertNoLeak([canary], threaded);
+      if (threads > 1) expect(threaded.stderr).toContain(`audit: requests counted on ${threads} threads`);
+      expect(alone.stderr).not.toContain('threads');
+      const doc = JSON.parse(threaded.stdout);
+      expect(doc.items).toEqual(JSON.parse(alone.stdout).items);
+      expect(doc.items.map((r: { key: string; count: number; denied: number }) => [r.key, r.count, r.denied])).toEqual(
+        expect.arrayContaining([
+          [user('mallory'), 4, 4],
+          [user('carol'), 3, 0],
+          [`kubernetes-admin as ${user('bob')}`, 1, 0],
+        ]),
+      );
+    }
+  }, 180_000);
 });

@@ -19,11 +19,10 @@ import {
   waitFor,
   type AuditEvent,
 } from '../harness/cluster.js';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BINARY, BUNDLE, ensureBundle, REPO, runBuilt, runCli } from '../harness/runCli.js';
+import { ensureBinary, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 import { parseMermaid } from '../harness/mermaid.js';
 
@@ -520,9 +519,7 @@ describe('investigate on the local cluster', () => {
   }
 
   it('as users run it (bundle and single executable): the logs are read on a worker thread, with the same answers as on one thread', async () => {
-    ensureBundle();
-    if (!existsSync(BINARY) || statSync(BINARY).mtimeMs < statSync(BUNDLE).mtimeMs)
-      execFileSync(process.execPath, ['scripts/package.mjs'], { cwd: REPO, stdio: 'pipe' });
+    ensureBinary();
     // a copy: the live log grows with every command run, this one's own reads included
     const log = join(mkdtempSync(join(tmpdir(), 'investigate-thread-')), 'audit.log');
     copyFileSync(useCluster().auditLog, log);

@@ -46,6 +46,13 @@ export function ensureBundle(): void {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'pipe' });
 }
 
+/** Builds the bundle, then the single executable when it is missing or older than the bundle. */
+export function ensureBinary(): void {
+  ensureBundle();
+  if (!existsSync(BINARY) || statSync(BINARY).mtimeMs < statSync(BUNDLE).mtimeMs)
+    execFileSync(process.execPath, ['scripts/package.mjs'], { cwd: REPO, stdio: 'pipe' });
+}
+
 function environment(opts: CliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
   if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;

@@ -1,0 +1,63 @@
+import { BACKSLASH, COLON, QUOTE, isSpace } from './bytes.js';
+
+const AUDIT_ID = Buffer.from('auditID');
+/** Longer IDs are hashed on their first bytes: UUIDs are 36. */
+const ID_BYTES = 64;
+
+/**
+ * The part of the requests one of several counting threads counts: those whose auditID
+ * hashes to `index` of `of`. Each thread reads every line, but parses only its own: the
+ * line's auditID is found in its bytes (the first `auditID` key, escaped or not, as in
+ * native, EKS and AKS records) before any JSON is parsed. Lines without one go to share 0.
+ *
+ * A request's stages must all reach the thread that counts it. The bytes found are checked
+ * against the parsed auditID of every read counted (`owns`); when they disagree (a GKE entry,
+ * whose ID is not an auditID key; an odd log), the split cannot be trusted and the caller
+ * counts on one thread instead.
+ */
+export class AuditShare {
+  /** The next `auditID` in the last buffer searched, at or after the last record's start (-1: none left there). */
+  private searched: Buffer | undefined;
+  private next = -1;
+
+  constructor(
+    readonly index: number,
+    readonly of: number,
+  ) {
+    if (!Number.isInteger(of) || of < 1 || !Number.isInteger(index) || index < 0 || index >= of)
+      throw new Error(`invalid audit share ${index} of ${of}`);
+  }
+
+  /** Called before each chunk: a reader may reuse a buffer for the next chunk, so the last search says nothing of it. */
+  newChunk(): void {
+    this.searched = undefined;
+  }
+
+  /** The share whose thread handles the record buf[start, end). Records of a chunk come in order. */
+  ownerOfRecord(buf: Buffer, start: number, end: number): number {
+    // Records come in order: one search of the buffer serves every record up to the match.
+    if (buf !== this.searched || (this.next !== -1 && this.next < start)) {
+      this.searched = buf;
+      this.next = buf.indexOf(AUDIT_ID, start);
+    }
+    const at = this.next;
+    if (at === -1 || at >= end) return 0;
+    let i = at + AUDIT_ID.length;
+    while (i < end && (buf[i] === QUOTE || buf[i] === BACKSLASH || buf[i] === COLON || isSpace(buf[i]!))) i++;
+    let h = FNV_OFFSET;
+    for (const stop = Math.min(end, i + ID_BYTES); i < stop && buf[i] !== QUOTE && buf[i] !== BACKSLASH; i++)
+      h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+    return (h >>> 0) % this.of;
+  }
+
+  /** Whether a read with this (parsed) auditID belongs here: reads without one are counted wherever they are. */
+  owns(auditID: string | null): boolean {
+    if (auditID === null) return true;
+    let h = FNV_OFFSET;
+    for (let i = 0; i < Math.min(auditID.length, ID_BYTES); i++) h = Math.imul(h ^ auditID.charCodeAt(i), FNV_PRIME);
+    return (h >>> 0) % this.of === this.index;
+  }
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
