@@ -2,7 +2,7 @@
 // the requests in whole logs (src/audit/share.ts) and posts the count; the calling thread counts
 // another share meanwhile and adds them up (src/sources/audit-count-threads.ts).
 import type { MessagePort } from 'node:worker_threads';
-import { countAudit, MISROUTED } from '../audit/run.js';
+import { countAudit, type MISROUTED } from '../audit/run.js';
 import type { AuditCount } from '../audit/audit-count.js';
 import { AuditShare } from '../audit/share.js';
 import { inputOfFile, type OpenedFile } from './audit-inputs.js';
