@@ -39,7 +39,12 @@ if (mode === 'zlib') {
     },
   );
   const report = counted.report;
-  result = { bytes: report.totals.bytes, requests: report.totals.requests, threads: counted.threads };
+  result = {
+    bytes: report.totals.bytes,
+    requests: report.totals.requests,
+    threads: counted.threads,
+    threadCpuMs: counted.threadCpuMs ?? [],
+  };
 } else {
   const { runAudit, openAuditLogs } = await import(engine);
   const report = await runAudit(await openAuditLogs(files), { includeSystem: true });
@@ -52,5 +57,9 @@ if (mode === 'zlib') {
   };
 }
 result.ms = performance.now() - started;
+const usage = process.resourceUsage();
+result.cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+const main = process.threadCpuUsage?.();
+result.mainThreadCpuMs = main ? (main.user + main.system) / 1000 : null;
 result.maxRssMB = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify(result));

@@ -135,19 +135,23 @@ export const auditCommand = defineCommand({
     const plan = validate(args);
     // A missing file is an error before anything is read or printed.
     const inputs = await openLogs(plan.logs, ctx.io.stdin);
-    const { report, threads, recounted } = await withProgress(ctx.io, inputs.length, (onProgress) =>
+    const { report, threads, recounted, threadCpuMs } = await withProgress(ctx.io, inputs.length, (onProgress) =>
       runAuditCount(inputs, { ...plan.query, onProgress }),
     ).catch(asLogError);
     if (ctx.verbosity >= 4 && (threads > 1 || recounted))
       ctx.io.stderr.write(
         recounted
           ? 'audit: the requests could not be split between threads; counted again on one thread\n'
-          : `audit: requests counted on ${threads} threads\n`,
+          : `audit: requests counted on ${threads} threads${cpuNote(threadCpuMs)}\n`,
       );
     print(report, plan, ctx);
     return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
   },
 });
+
+function cpuNote(cpuMs: (number | null)[] | undefined): string {
+  return cpuMs?.every((ms) => ms !== null) ? ` (${cpuMs.map((ms) => `${Math.round(ms)} ms`).join(', ')} of CPU)` : '';
+}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

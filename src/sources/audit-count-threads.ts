@@ -8,6 +8,7 @@ import { AuditShare } from '../audit/share.js';
 import { NEEDLE } from '../audit/prefilter.js';
 import { openedFileOf, type OpenedFile } from './audit-inputs.js';
 import type { CountJob, CountMessage } from './audit-count-worker.js';
+import { threadCpuMs } from './audit-scan-worker.js';
 import { bundledWorkerSource, threadsAllowed } from './audit-workers.js';
 
 export interface CountOutcome {
@@ -16,6 +17,8 @@ export interface CountOutcome {
   threads: number;
   /** Threads started, but one thread counted again: a share's count could not be trusted or a thread failed. */
   recounted: boolean;
+  /** CPU milliseconds each counting thread spent, this one first, where Node can tell (for -v=4 and the bench). */
+  threadCpuMs?: (number | null)[];
 }
 
 /** The options `audit` passes: no callbacks but progress, which this thread reports. */
@@ -51,9 +54,9 @@ export async function runAuditCount(
     source !== undefined && threadsAllowed() && files.every((f): f is OpenedFile => f !== undefined && !f.compressed)
       ? await threadsFor(files, minBytes)
       : 1;
-  const counts = threads > 1 ? await countOnThreads(inputs, files as OpenedFile[], options, source!, threads) : null;
-  return counts
-    ? { report: auditReport(counts, options), threads, recounted: false }
+  const counted = threads > 1 ? await countOnThreads(inputs, files as OpenedFile[], options, source!, threads) : null;
+  return counted
+    ? { report: auditReport(counted.counts, options), threads, recounted: false, threadCpuMs: counted.cpuMs }
     : { report: await runAudit(inputs, options), threads: 1, recounted: threads > 1 };
 }
 
@@ -105,14 +108,15 @@ function secretLines(window: Buffer, startsMidLine: boolean): { lines: number; h
   return { lines, hits };
 }
 
-/** Every share's count, or null when one failed or cannot be trusted. */
+/** Every share's count and each thread's CPU time, or null when one failed or cannot be trusted. */
 async function countOnThreads(
   inputs: readonly AuditInput[],
   files: readonly OpenedFile[],
   options: CountOptions,
   source: string,
   threads: number,
-): Promise<AuditCount[] | null> {
+): Promise<{ counts: AuditCount[]; cpuMs: (number | null)[] } | null> {
+  const started = threadCpuMs();
   const stop = new AbortController();
   const { onProgress, ...sent } = options;
   void onProgress;
@@ -120,21 +124,28 @@ async function countOnThreads(
     countOnWorker(source, { role: 'count', files: [...files], options: sent, share: { index: i + 1, of: threads } }),
   );
   // One that fails stops the others: this thread then counts alone.
-  for (const worker of workers) void worker.count.then((count) => count === null && stop.abort());
+  for (const worker of workers) void worker.count.then((counted) => counted === null && stop.abort());
   try {
     const mine = await countAudit(inputs, { ...options, share: new AuditShare(0, threads), stop: stop.signal });
     if (mine === MISROUTED) return null;
+    const mineMs = started === null ? null : threadCpuMs()! - started;
     const theirs = await Promise.all(workers.map((w) => w.count));
-    const counts = [mine, ...theirs];
-    return counts.every((c): c is AuditCount => c !== null) && sameInputs(counts) ? counts : null;
+    const counts = [mine, ...theirs.map((t) => t?.count ?? null)];
+    if (!counts.every((c): c is AuditCount => c !== null) || !sameInputs(counts)) return null;
+    return { counts, cpuMs: [mineMs, ...theirs.map((t) => t?.cpuMs ?? null)] };
   } finally {
     for (const worker of workers) worker.stop();
   }
 }
 
-function countOnWorker(source: string, job: CountJob): { count: Promise<AuditCount | null>; stop(): void } {
+interface WorkerCount {
+  count: AuditCount;
+  cpuMs: number | null;
+}
+
+function countOnWorker(source: string, job: CountJob): { count: Promise<WorkerCount | null>; stop(): void } {
   let worker: Worker | undefined;
-  const count = new Promise<AuditCount | null>((resolve) => {
+  const count = new Promise<WorkerCount | null>((resolve) => {
     try {
       worker = new Worker(source, { eval: true, workerData: job, resourceLimits: COUNT_LIMITS });
     } catch {
@@ -142,7 +153,9 @@ function countOnWorker(source: string, job: CountJob): { count: Promise<AuditCou
       return;
     }
     worker.on('message', (message: CountMessage) =>
-      resolve(message.kind === 'done' && message.count !== MISROUTED ? message.count : null),
+      resolve(
+        message.kind === 'done' && message.count !== MISROUTED ? { count: message.count, cpuMs: message.cpuMs } : null,
+      ),
     );
     worker.on('error', () => resolve(null));
     worker.on('exit', () => resolve(null));
