@@ -29,7 +29,7 @@ const MAX_THREADS = 4;
 /** Smaller logs are read faster than a thread starts. */
 const MIN_BYTES = 32 << 20;
 /** Below this share of lines that mention Secrets, the logs are bound by reading them, which threads only repeat. */
-const MIN_SECRET_LINES = 0.25;
+const MIN_SECRET_LINES = 0.4;
 /** Windows of the logs sampled to measure that share. */
 const SAMPLES = 8;
 const SAMPLE_BYTES = 128 << 10;
