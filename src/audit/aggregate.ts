@@ -77,11 +77,13 @@ class RowBuilder implements RowState {
 
   constructor(
     readonly key: string,
-    readonly subject?: AuditRow['subject'],
+    public subject?: AuditRow['subject'],
   ) {}
 
   add(r: SecretRead, kind: SubjectKind, label: string): void {
     this.count++;
+    if (this.subject && (r.user !== this.subject.user || r.impersonatedUser !== this.subject.impersonatedUser))
+      this.offer({ user: r.user, impersonatedUser: r.impersonatedUser, kind });
     if (r.denied) this.denied++;
     if (r.time !== null) {
       if (this.first === null || r.time < this.first) this.first = r.time;
@@ -104,11 +106,22 @@ class RowBuilder implements RowState {
 
   /** Adds another thread's counts of the same row (their requests are not these: each was counted by one thread). */
   merge(other: RowState): void {
+    if (other.subject && this.subject) this.offer(other.subject);
     this.count += other.count;
     this.denied += other.denied;
     if (other.first !== null && (this.first === null || other.first < this.first)) this.first = other.first;
     if (other.last !== null && (this.last === null || other.last > this.last)) this.last = other.last;
     for (const set of ROW_SETS) for (const value of other[set] as Set<string>) (this[set] as Set<string>).add(value);
+  }
+
+  /**
+   * Two subjects may share a label (the user "a as b", and a impersonating b): the row names the
+   * smaller, so that it does not depend on which came first, or on which thread counted it.
+   */
+  private offer(subject: NonNullable<AuditRow['subject']>): void {
+    const current = this.subject!;
+    const order = (s: typeof subject): string => `${s.user}\n${s.impersonatedUser ?? ''}`;
+    if (order(subject) < order(current)) this.subject = subject;
   }
 
   build(system: boolean): AuditRow {

@@ -4,8 +4,6 @@ import type { AggregatorState } from './aggregate.js';
 import { inputFormat, type InputScanResult } from './input-scan.js';
 import type { AuditSkipped, RecordFormat } from './report-types.js';
 
-export type ScannedInput = InputScanResult;
-
 export interface AuditCount {
   counted: AggregatorState;
   /** Stages of counted requests that arrived after they were counted. */
@@ -14,7 +12,7 @@ export interface AuditCount {
   recovered: number;
   skipped: AuditSkipped;
   /** One per input, in the order read. */
-  inputs: ScannedInput[];
+  inputs: InputScanResult[];
 }
 
 /**
@@ -42,7 +40,7 @@ export function sameInputs(counts: readonly AuditCount[]): boolean {
 }
 
 /** The inputs as one scan of them all would have seen them: their records' formats and categories together. */
-export function mergedInputs(counts: readonly AuditCount[]): ScannedInput[] {
+export function mergedInputs(counts: readonly AuditCount[]): InputScanResult[] {
   if (counts.length === 1) return counts[0]!.inputs;
   return (counts[0]?.inputs ?? []).map((input, i) => {
     const formats = new Set<RecordFormat>();
@@ -57,34 +55,4 @@ export function mergedInputs(counts: readonly AuditCount[]): ScannedInput[] {
     const format = input.summary.format === 'empty' ? 'empty' : inputFormat(formats);
     return { summary: { ...input.summary, format }, formats, categories, parsed };
   });
-}
-
-/** Skipped lines of every share: each line is judged by one share; the first `keep` in input order are listed. */
-export function mergedSkips(counts: readonly AuditCount[], keep: number): AuditSkipped {
-  if (counts.length === 1) return counts[0]!.skipped;
-  const order = new Map<string, number>();
-  for (const [i, input] of (counts[0]?.inputs ?? []).entries())
-    if (!order.has(input.summary.path)) order.set(input.summary.path, i);
-  const merged: AuditSkipped = {
-    malformed: 0,
-    truncated: 0,
-    nonUtf8: 0,
-    huge: 0,
-    incompleteLastLine: 0,
-    emptyFiles: 0,
-    firstLineNumbers: [],
-  };
-  for (const { skipped } of counts) {
-    merged.malformed += skipped.malformed;
-    merged.truncated += skipped.truncated;
-    merged.nonUtf8 += skipped.nonUtf8;
-    merged.huge += skipped.huge;
-    merged.incompleteLastLine += skipped.incompleteLastLine;
-    merged.emptyFiles += skipped.emptyFiles;
-    merged.firstLineNumbers.push(...skipped.firstLineNumbers);
-  }
-  merged.firstLineNumbers = merged.firstLineNumbers
-    .sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line)
-    .slice(0, keep);
-  return merged;
 }

@@ -73,8 +73,13 @@ export class InputScan {
   /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
   private readonly writes: WriteRequests | undefined;
   private readonly share: AuditShare | undefined;
-  /** Whether what belongs to no request (huge or malformed records of a document, empty files) is tallied here: by share 0. */
+  /** Whether what belongs to no request (huge lines, a document's broken records, empty files) is tallied here: by share 0. */
   private readonly tallies: boolean;
+  /**
+   * A share met a document (a JSON array, a pretty-printed object): several records can share a line
+   * there, so shares could not list their skipped records in order. One thread reads it.
+   */
+  unsplittable = false;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -122,6 +127,7 @@ export class InputScan {
     if (layout === undefined) return;
     if (layout === 'empty' && !ended) layout = 'lines';
     this.layout = layout;
+    if (layout === 'document' && this.share) this.unsplittable = true;
     this.head = [];
     this.headBytes = 0;
     const onRecord = this.record.bind(this);

@@ -4,9 +4,9 @@ import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './q
 import { RequestCounter } from './request-counter.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
-import { DEFAULT_LIMITS, InputScan, type ReadSink } from './input-scan.js';
+import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
 import type { AuditShare } from './share.js';
-import { mergedInputs, mergedSkips, type AuditCount, type ScannedInput } from './audit-count.js';
+import { mergedInputs, type AuditCount } from './audit-count.js';
 import { WriteRequests } from './write-requests.js';
 import type { ObjectWrite } from './write-event.js';
 
@@ -58,12 +58,12 @@ export async function runAudit(
   options: AuditOptions = {},
 ): Promise<AuditReport> {
   const counted = await countAudit(inputs, options);
-  if (counted === MISROUTED) throw new Error('a scan of every request cannot be misrouted');
+  if (counted === ABANDONED) throw new Error('a scan of every request is never abandoned');
   return auditReport([counted], options);
 }
 
-/** countAudit's answer when a share's split of the requests cannot be trusted (share.ts): count on one thread. */
-export const MISROUTED = 'misrouted';
+/** countAudit's answer when a share stops: it met a read it does not own (share.ts), or another share's count failed. The caller counts on one thread. */
+export const ABANDONED = 'abandoned';
 
 /** What counting threads add to a scan: the share counted here, and a signal that another share's count failed. */
 export interface ShareOptions {
@@ -74,12 +74,13 @@ export interface ShareOptions {
 /**
  * Reads the inputs and counts their requests, or only one share of them (`share`, for
  * counting threads; share.ts), as plain data for auditReport. Stops at once with
- * MISROUTED when a share meets a read it does not own, or when `stop` is aborted.
+ * ABANDONED when a share meets a read it does not own or a document (whose records are not lines, so
+ * shares could list their skipped records out of order), or when `stop` is aborted.
  */
 export async function countAudit(
   inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>,
   options: AuditOptions & ShareOptions,
-): Promise<AuditCount | typeof MISROUTED> {
+): Promise<AuditCount | typeof ABANDONED> {
   const { share, stop } = options;
   if (share && options.onWrite) throw new Error('writes are looked for on one thread');
   const query = resolveQuery(options);
@@ -99,7 +100,7 @@ export async function countAudit(
     else if (matchesQuery(read, query)) counter.add(read, recovered);
   };
   const writes = options.onWrite ? new WriteRequests(query, options.onWrite) : undefined;
-  const results: ScannedInput[] = [];
+  const results: InputScanResult[] = [];
 
   for await (const input of inputs) {
     const scan = new InputScan(input.path, sink, skips, limits, { writes, share });
@@ -108,7 +109,7 @@ export async function countAudit(
     try {
       for await (const chunk of input.chunks()) {
         scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if (misrouted || stop?.aborted) return MISROUTED;
+        if (misrouted || scan.unsplittable || stop?.aborted) return ABANDONED;
         bytes += chunk.byteLength;
         options.onProgress?.({ path: input.path, bytes });
       }
@@ -116,7 +117,7 @@ export async function countAudit(
       readError = readFailure(err, bytes);
     }
     const result = scan.end(input.compressed);
-    if (misrouted) return MISROUTED;
+    if (misrouted || scan.unsplittable) return ABANDONED;
     result.summary.readError = readError;
     results.push(result);
   }
@@ -157,7 +158,14 @@ export function auditReport(counts: readonly AuditCount[], options: AuditOptions
       lines: inputsSummary.reduce((n, s) => n + s.lines, 0),
       bytes: inputsSummary.reduce((n, s) => n + s.bytes, 0),
     },
-    skipped: mergedSkips(counts, options.skippedLinesShown ?? 10),
+    skipped:
+      counts.length === 1
+        ? counts[0]!.skipped
+        : SkipTally.merged(
+            counts.map((c) => c.skipped),
+            options.skippedLinesShown ?? 10,
+            inputs.map((i) => i.summary.path),
+          ),
     inputs: inputsSummary,
     warnings: inputs.flatMap(inputWarnings),
   };
@@ -197,7 +205,7 @@ export function anyInputUnread(report: AuditReport): boolean {
   return report.inputs.some((i) => i.readError !== null);
 }
 
-function inputWarnings(result: ScannedInput): string[] {
+function inputWarnings(result: InputScanResult): string[] {
   const { summary, categories } = result;
   const warnings: string[] = [];
   if (summary.readError) warnings.push(`${summary.path === '-' ? 'stdin' : summary.path}: ${summary.readError.reason}`);

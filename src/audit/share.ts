@@ -42,22 +42,25 @@ export class AuditShare {
     }
     const at = this.next;
     if (at === -1 || at >= end) return 0;
-    let i = at + AUDIT_ID.length;
-    while (i < end && (buf[i] === QUOTE || buf[i] === BACKSLASH || buf[i] === COLON || isSpace(buf[i]!))) i++;
-    let h = FNV_OFFSET;
-    for (const stop = Math.min(end, i + ID_BYTES); i < stop && buf[i] !== QUOTE && buf[i] !== BACKSLASH; i++)
-      h = Math.imul(h ^ buf[i]!, FNV_PRIME);
-    return (h >>> 0) % this.of;
+    let from = at + AUDIT_ID.length;
+    while (from < end && (buf[from] === QUOTE || buf[from] === BACKSLASH || buf[from] === COLON || isSpace(buf[from]!)))
+      from++;
+    let to = from;
+    while (to < end && buf[to] !== QUOTE && buf[to] !== BACKSLASH) to++;
+    return idHash(buf, from, to) % this.of;
   }
 
   /** Whether a read with this (parsed) auditID belongs here: reads without one are counted wherever they are. */
   owns(auditID: string | null): boolean {
     if (auditID === null) return true;
-    let h = FNV_OFFSET;
-    for (let i = 0; i < Math.min(auditID.length, ID_BYTES); i++) h = Math.imul(h ^ auditID.charCodeAt(i), FNV_PRIME);
-    return (h >>> 0) % this.of === this.index;
+    const bytes = Buffer.from(auditID);
+    return idHash(bytes, 0, bytes.length) % this.of === this.index;
   }
 }
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+/** FNV-1a of an ID's UTF-8 bytes (the first ID_BYTES of them), as the line holds them unescaped. */
+function idHash(bytes: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < Math.min(to, from + ID_BYTES); i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}

@@ -8,6 +8,8 @@ const FIELD: Record<SkipReason, 'malformed' | 'truncated' | 'nonUtf8' | 'huge' |
   'incomplete-last-line': 'incompleteLastLine',
 };
 
+const COUNTS = [...Object.values(FIELD), 'emptyFiles'] as const;
+
 /** Counts skipped lines and keeps the first few, in input order. */
 export class SkipTally {
   readonly skipped: AuditSkipped = {
@@ -21,6 +23,21 @@ export class SkipTally {
   };
 
   constructor(private readonly keep = 10) {}
+
+  /**
+   * What several shares of one scan skipped (each line judged by one share), the first `keep` listed in
+   * the order of `paths` (the inputs) and of their lines.
+   */
+  static merged(tallies: readonly AuditSkipped[], keep: number, paths: readonly string[]): AuditSkipped {
+    const { skipped } = new SkipTally(keep);
+    for (const theirs of tallies) for (const count of COUNTS) skipped[count] += theirs[count];
+    const order = (file: string): number => paths.indexOf(file);
+    skipped.firstLineNumbers = tallies
+      .flatMap((t) => t.firstLineNumbers)
+      .sort((a, b) => order(a.file) - order(b.file) || a.line - b.line)
+      .slice(0, keep);
+    return skipped;
+  }
 
   add(file: string, line: number, reason: SkipReason): void {
     this.skipped[FIELD[reason]]++;

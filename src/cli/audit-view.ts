@@ -137,24 +137,19 @@ const SPINNER_EVERY_MS = 100;
 /** Runs the scan with a spinner on a terminal ("reading audit.log (2 of 3): 812 MB"). */
 export async function withProgress<T>(
   io: IO,
-  inputs: number,
+  /** The inputs' paths, in the order read: an input is numbered by its place (a recount reads them again). */
+  paths: readonly string[],
   run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>,
 ): Promise<T> {
   const progress = await startProgress(io);
   const started = Date.now();
   let shownAt = 0;
-  let path: string | undefined;
-  let index = 0;
   try {
     return await run((p) => {
-      if (p.path !== path) {
-        path = p.path;
-        index++;
-      }
       const now = Date.now();
       if (now - started < SPINNER_AFTER_MS || now - shownAt < SPINNER_EVERY_MS) return;
       shownAt = now;
-      const which = inputs > 1 ? ` (${index} of ${inputs})` : '';
+      const which = paths.length > 1 ? ` (${paths.indexOf(p.path) + 1} of ${paths.length})` : '';
       progress.step(
         `reading ${p.path === '-' ? 'stdin' : p.path}${which}: ${Math.round(p.bytes / 1e6).toLocaleString('en-US')} MB`,
       );

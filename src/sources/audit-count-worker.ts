@@ -2,11 +2,11 @@
 // the requests in whole logs (src/audit/share.ts) and posts the count; the calling thread counts
 // another share meanwhile and adds them up (src/sources/audit-count-threads.ts).
 import type { MessagePort } from 'node:worker_threads';
-import { countAudit, type MISROUTED } from '../audit/run.js';
+import { countAudit, type ABANDONED } from '../audit/run.js';
 import type { AuditCount } from '../audit/audit-count.js';
 import { AuditShare } from '../audit/share.js';
 import { inputOfFile, type OpenedFile } from './audit-inputs.js';
-import { thrown, threadCpuMs, type ScanOptions, type ThrownError } from './audit-scan-worker.js';
+import { thrown, threadCpuMs, type ScanOptions, type ThrownError } from './audit-workers.js';
 
 export interface CountJob {
   role: 'count';
@@ -16,7 +16,7 @@ export interface CountJob {
 }
 
 export type CountMessage =
-  { kind: 'done'; count: AuditCount | typeof MISROUTED; cpuMs: number | null } | { kind: 'failed'; error: ThrownError };
+  { kind: 'done'; count: AuditCount | typeof ABANDONED; cpuMs: number | null } | { kind: 'failed'; error: ThrownError };
 
 export function isCountJob(data: unknown): data is CountJob {
   return typeof data === 'object' && data !== null && (data as CountJob).role === 'count';

@@ -25,6 +25,8 @@ export interface OpenedFile {
   compressed: boolean;
   failure?: string;
   chunkBytes: number;
+  /** Read only this many bytes of a plain file: threads counting shares of a log still being written read the same prefix. */
+  endAt?: number;
 }
 
 /** The opened file behind each input read from a file (stdin has none). */
@@ -43,7 +45,7 @@ export function inputOfFile(file: OpenedFile): AuditInput {
     chunks: () =>
       failure !== undefined
         ? failing(new InputReadError(failure))
-        : fileChunks(file.absolutePath, file.compressed, file.chunkBytes),
+        : fileChunks(file.absolutePath, file.compressed, file.chunkBytes, file.endAt),
   };
   openedFiles.set(input, file);
   return input;

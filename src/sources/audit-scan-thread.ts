@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { CliError, UsageError } from '../errors.js';
 import { runAudit, type AuditInput, type AuditOptions, type AuditReport } from '../audit/run.js';
 import { openedFileOf, type OpenedFile } from './audit-inputs.js';
-import type { ScanJob, ScanMessage, ScanOptions, ThrownError } from './audit-scan-worker.js';
-import { bundledWorkerSource, threadsAllowed } from './audit-workers.js';
+import type { ScanJob, ScanMessage } from './audit-scan-worker.js';
+import { bundledWorkerSource, threadsAllowed, withoutCallbacks, type ThrownError } from './audit-workers.js';
 
 export interface ScanOutcome {
   report: AuditReport;
@@ -47,7 +47,7 @@ function scanOnThread(
   const job: ScanJob = {
     role: 'scan',
     files,
-    options: scanOptions(options),
+    options: withoutCallbacks(options),
     writes: options.onWrite !== undefined,
   };
   return new Promise((resolve, reject) => {
@@ -109,13 +109,6 @@ function scanOnThread(
     else signal?.addEventListener('abort', giveUp, { once: true });
     worker.once('exit', () => signal?.removeEventListener('abort', giveUp));
   });
-}
-
-/** What the thread can be sent: callbacks stay on this one. */
-function scanOptions(options: AuditOptions): ScanOptions {
-  const { onProgress, onRequest, onWrite, ...rest } = options;
-  void [onProgress, onRequest, onWrite];
-  return rest;
 }
 
 /** The thread's error as the calling thread would have thrown it, so that callers map it the same way. */

@@ -2,8 +2,9 @@
 // one query, as runAudit does on the calling thread, and posts what it finds as it goes; the
 // calling thread replays it (src/sources/audit-scan-thread.ts).
 import type { MessagePort } from 'node:worker_threads';
-import { runAudit, type AuditOptions, type AuditReport, type ObjectWrite, type SecretRead } from '../audit/run.js';
+import { runAudit, type AuditReport, type ObjectWrite, type SecretRead } from '../audit/run.js';
 import { inputOfFile, type OpenedFile } from './audit-inputs.js';
+import { thrown, threadCpuMs, type ScanOptions, type ThrownError } from './audit-workers.js';
 
 export interface ScanJob {
   role: 'scan';
@@ -12,16 +13,6 @@ export interface ScanJob {
   options: ScanOptions;
   /** Hand on writes too (onWrite). */
   writes: boolean;
-}
-
-export type ScanOptions = Omit<AuditOptions, 'onProgress' | 'onRequest' | 'onWrite'>;
-
-export interface ThrownError {
-  name: string;
-  message: string;
-  code?: string;
-  exitCode?: number;
-  stack?: string;
 }
 
 export type ScanMessage =
@@ -72,22 +63,4 @@ export async function scanForParent(job: ScanJob, port: MessagePort): Promise<vo
   } catch (err) {
     post({ kind: 'failed', error: thrown(err) });
   }
-}
-
-export function thrown(err: unknown): ThrownError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
-  const { code, exitCode } = err as Error & { code?: unknown; exitCode?: unknown };
-  return {
-    name: err.name,
-    message: err.message,
-    ...(typeof code === 'string' ? { code } : {}),
-    ...(typeof exitCode === 'number' ? { exitCode } : {}),
-    ...(err.stack !== undefined ? { stack: err.stack } : {}),
-  };
-}
-
-/** CPU time of this thread alone (Node 23.9 and later), for -v=4 and the bench. */
-export function threadCpuMs(): number | null {
-  const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.();
-  return usage ? Math.round((usage.user + usage.system) / 1000) : null;
 }

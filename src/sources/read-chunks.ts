@@ -48,14 +48,20 @@ export function isGzip(head: Uint8Array): boolean {
  * read runs in the thread pool while the caller scans the chunk it was given. A chunk
  * is valid until the next one is asked for (its buffer is then refilled).
  */
-export async function* readFileChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+export async function* readFileChunks(
+  path: string,
+  chunkBytes = CHUNK_BYTES,
+  /** Stop there: the end of the file as it was (threads counting shares of a growing log read the same bytes). */
+  endAt = Infinity,
+): AsyncGenerator<Buffer> {
   const file = await open(path, 'r').catch((err: unknown) => {
     throw new InputReadError(fileErrorWords(err));
   });
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   let turn = 0;
   let position = 0;
-  let pending = file.read(buffers[0]!, 0, chunkBytes, position);
+  const next = (buffer: Buffer) => file.read(buffer, 0, Math.max(0, Math.min(chunkBytes, endAt - position)), position);
+  let pending = next(buffers[0]!);
   try {
     for (;;) {
       const { bytesRead, buffer } = await pending.catch((err: unknown) => {
@@ -64,7 +70,7 @@ export async function* readFileChunks(path: string, chunkBytes = CHUNK_BYTES): A
       if (bytesRead === 0) return;
       position += bytesRead;
       turn ^= 1;
-      pending = file.read(buffers[turn]!, 0, chunkBytes, position);
+      pending = next(buffers[turn]!);
       yield bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
@@ -116,8 +122,13 @@ export async function* readMaybeGzipped(path: string, chunkBytes = CHUNK_BYTES):
 }
 
 /** A file's bytes, decompressed when `gzip` (as startsWithGzipMagic found). */
-export async function* fileChunks(path: string, gzip: boolean, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
-  if (!gzip) return yield* readFileChunks(path, chunkBytes);
+export async function* fileChunks(
+  path: string,
+  gzip: boolean,
+  chunkBytes = CHUNK_BYTES,
+  endAt?: number,
+): AsyncGenerator<Buffer> {
+  if (!gzip) return yield* readFileChunks(path, chunkBytes, endAt);
   const size = (await stat(path)).size;
   yield* gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes, size);
 }

@@ -1,13 +1,13 @@
 // Counting threads (src/audit/share.ts): each counts one share of the requests, and the shares'
 // counts added up (auditReport) are the report of one thread over the same logs, or a share says
-// the split cannot be trusted (MISROUTED) and the caller counts on one thread.
+// the split cannot be trusted (ABANDONED) and the caller counts on one thread.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   auditReport,
   countAudit,
-  MISROUTED,
+  ABANDONED,
   runAudit,
   type AuditInput,
   type AuditOptions,
@@ -26,13 +26,13 @@ interface File {
   content: Buffer;
 }
 
-/** The shares' counts, or MISROUTED when one of them says so. */
-async function shares(files: File[], of: number, options: AuditOptions): Promise<AuditCount[] | typeof MISROUTED> {
+/** The shares' counts, or ABANDONED when one of them says so. */
+async function shares(files: File[], of: number, options: AuditOptions): Promise<AuditCount[] | typeof ABANDONED> {
   const counts: AuditCount[] = [];
   for (let index = 0; index < of; index++) {
     const inputs = files.map((f) => reusingInput(f.name, f.content, 4096 + index * 97));
     const count = await countAudit(inputs, { ...options, share: new AuditShare(index, of) });
-    if (count === MISROUTED) return MISROUTED;
+    if (count === ABANDONED) return ABANDONED;
     counts.push(count);
   }
   return counts;
@@ -74,7 +74,7 @@ describe('counting in shares', () => {
       expect(expected.totals.requests).toBeGreaterThan(10);
       for (const of of [2, 3]) {
         const counts = await shares(files, of, options);
-        expect(counts, JSON.stringify(options)).not.toBe(MISROUTED);
+        expect(counts, JSON.stringify(options)).not.toBe(ABANDONED);
         const counted = counts as AuditCount[];
         // the work is split: no share parses every candidate line
         for (const count of counted) expect(count.inputs[0]!.parsed).toBeLessThan(expected.totals.parsedLines);
@@ -92,7 +92,7 @@ describe('counting in shares', () => {
       expect(expected.skipped.firstLineNumbers.length).toBe(10);
       expect(expected.skipped.huge + expected.skipped.malformed + expected.skipped.nonUtf8).toBeGreaterThan(5);
       const counts = await shares(files, 2, options);
-      expect(counts).not.toBe(MISROUTED);
+      expect(counts).not.toBe(ABANDONED);
       expect(auditReport(counts as AuditCount[], options)).toEqual(expected);
     }
   });
@@ -109,13 +109,47 @@ describe('counting in shares', () => {
     for (const file of files) {
       const expected = await oneThread([file], { includeSystem: true });
       const counts = await shares([file], 2, { includeSystem: true });
-      if (counts === MISROUTED) continue;
+      if (counts === ABANDONED) continue;
       split.push(file.name);
       expect(auditReport(counts, { includeSystem: true }), file.name).toEqual(expected);
     }
     // native, EKS and AKS line logs are split; GKE entries (no auditID key) are not
     expect(split).toEqual(expect.arrayContaining(['k8s-v1-multistage.jsonl', 'eks-cloudwatch.jsonl']));
     expect(split).not.toContain('gke-data-access.jsonl');
+  });
+
+  it('names a row the same way whichever share counted its requests, when two subjects share a label', async () => {
+    // the user "alice as bob", and alice impersonating bob: both are shown as "alice as bob"
+    const lines: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const impersonating = i % 2 === 0;
+      const user = impersonating ? 'alice' : 'alice as bob';
+      lines.push(
+        JSON.stringify({
+          kind: 'Event',
+          apiVersion: 'audit.k8s.io/v1',
+          level: 'Metadata',
+          auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          stage: 'ResponseComplete',
+          requestURI: '/api/v1/namespaces/prod/secrets/db',
+          verb: 'get',
+          user: { username: user, groups: ['system:authenticated'] },
+          ...(impersonating ? { impersonatedUser: { username: 'bob' } } : {}),
+          sourceIPs: ['10.0.0.1'],
+          objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
+          responseStatus: { code: 200 },
+          requestReceivedTimestamp: new Date(Date.UTC(2025, 5, 1, 0, 0, 60 - i)).toISOString(),
+        }),
+      );
+    }
+    const files = [{ name: 'clash.log', content: Buffer.from(`${lines.join('\n')}\n`) }];
+    const expected = await oneThread(files, {});
+    expect(expected.rows).toHaveLength(1);
+    for (const of of [2, 3, 4]) {
+      const counts = await shares(files, of, {});
+      expect(counts).not.toBe(ABANDONED);
+      expect(auditReport(counts as AuditCount[], {})).toEqual(expected);
+    }
   });
 
   it('refuses writes: they are looked for on one thread', async () => {

@@ -2,7 +2,7 @@
 // read a Secret, threads each count a share of the requests, and the report is the one-thread
 // report; anywhere else, or when a share cannot be trusted or a thread fails, one thread counts.
 // The threads start from the worker code the build embeds (scripts/audit-worker-source.mjs).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -35,6 +35,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'secrets-only.log.gz'), gzipSync(readFileSync(join(dir, 'secrets-only.log'))));
   // GKE entries carry no auditID key: their split cannot be trusted
   const gke = readFileSync(join(FIXTURES, 'gke-data-access.jsonl'), 'utf8').trim().split('\n');
+  const secretsOnly = readFileSync(join(dir, 'secrets-only.log'), 'utf8').trim().split('\n');
+  const pairs = secretsOnly.flatMap((line, i) => (i % 2 === 0 ? [`${line}, ${secretsOnly[i + 1] ?? '{}'}`] : []));
+  writeFileSync(join(dir, 'array.json'), `[\n${pairs.join(',\n')}\n]\n`);
   writeFileSync(join(dir, 'gke.jsonl'), `${Array.from({ length: 200 }, (_, i) => gke[i % gke.length]).join('\n')}\n`);
 }, 60_000);
 
@@ -69,22 +72,55 @@ describe('audit counting on threads', () => {
   });
 
   it('counts on one thread where threads would only read the logs again, or cannot be used', async () => {
-    expect(await both([join(dir, 'realistic.log')])).toMatchObject({ threads: 1, recounted: false });
+    expect(await both([join(dir, 'realistic.log')])).toEqual(
+      expect.not.objectContaining({ recounted: expect.anything() }),
+    );
+    expect((await both([join(dir, 'realistic.log')])).threads).toBe(1);
     expect((await both([join(dir, 'secrets-only.log')], { minBytes: 1 << 30 })).threads).toBe(1);
     expect((await both([join(dir, 'secrets-only.log.gz')])).threads).toBe(1);
     expect((await both([join(dir, 'secrets-only.log'), '-'], {}, '')).threads).toBe(1);
     expect((await both([join(dir, 'secrets-only.log')], { source: undefined })).threads).toBe(1);
     process.env['KUBECTL_SECRETS_AUDIT_THREADS'] = '0';
     expect((await both([join(dir, 'secrets-only.log')])).threads).toBe(1);
-  });
+  }, 30_000);
+
+  it('counts a log still being written as it was when the count began, on every core', async () => {
+    const path = join(dir, 'growing.log');
+    copyFileSync(join(dir, 'secrets-only.log'), path);
+    const before = readFileSync(path);
+    const lines = before.subarray(0, before.lastIndexOf(0x0a, 64 << 10) + 1);
+    const writer = setInterval(() => appendFileSync(path, lines), 2);
+    try {
+      const counted = await runAuditCount(await openAuditLogs([path]), QUERY, { source, minBytes: 0 });
+      expect(counted).toMatchObject({ threads: THREADS });
+      expect(counted.recounted).toBeUndefined();
+      expect(counted.report.totals.bytes).toBeGreaterThanOrEqual(before.length);
+      // what was there when it began, up to the last whole line then
+      const prefix = join(dir, 'prefix.log');
+      writeFileSync(prefix, readFileSync(path).subarray(0, counted.report.totals.bytes));
+      const expected = await runAudit(await openAuditLogs([prefix]), QUERY);
+      expect({ ...counted.report, inputs: [] }).toEqual({ ...expected, inputs: [] });
+      expect(counted.report.skipped.incompleteLastLine).toBe(0);
+    } finally {
+      clearInterval(writer);
+    }
+  }, 30_000);
 
   it('counts again on one thread when a share cannot be trusted or a thread fails', async () => {
     const gke = await both([join(dir, 'gke.jsonl')]);
-    expect(gke).toMatchObject({ threads: 1, recounted: true });
+    expect(gke).toMatchObject({ threads: 1, recounted: 'the requests could not be split between threads' });
     expect(gke.report).toEqual(gke.expected);
     expect(gke.expected.totals.requests).toBeGreaterThan(0);
     const failing = await both([join(dir, 'secrets-only.log')], { source: 'throw new Error("no")' });
-    expect(failing).toMatchObject({ threads: 1, recounted: true });
+    expect(failing).toMatchObject({ threads: 1, recounted: expect.stringMatching(/^a counting thread failed: no/) });
+    // a thread that dies halfway: the others are stopped, and this thread counts alone
+    const dying = await both([join(dir, 'secrets-only.log')], { source: 'setTimeout(() => process.exit(3), 20)' });
+    expect(dying).toMatchObject({ threads: 1, recounted: 'a counting thread exited (3)' });
+    expect(dying.report).toEqual(dying.expected);
+    // a document (a JSON array, two records a line): several records can share a line, so one thread reads it
+    const array = await both([join(dir, 'array.json')]);
+    expect(array).toMatchObject({ threads: 1, recounted: 'the requests could not be split between threads' });
+    expect(array.report).toEqual(array.expected);
     expect(failing.report).toEqual(failing.expected);
   });
 });
