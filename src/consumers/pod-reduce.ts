@@ -17,23 +17,15 @@ import type {
   V1Volume,
   V1VolumeProjection,
 } from '@kubernetes/client-node';
+import { PLUGIN_SECRET_FIELDS } from './pod-refs.js';
 import type { PodLike } from './rollup.js';
 
 /** Volume sources that may name a Secret (pod-refs.ts). */
-const SECRET_VOLUME_SOURCES = [
-  'secret',
-  'csi',
-  'azureFile',
-  'cephfs',
-  'cinder',
-  'flexVolume',
-  'iscsi',
-  'rbd',
-  'scaleIO',
-  'storageos',
-] as const;
+const SECRET_VOLUME_SOURCES = ['secret', 'csi', ...PLUGIN_SECRET_FIELDS.map(([plugin]) => plugin)] as Array<
+  keyof V1Volume
+>;
 /** Those, and hostPath (a risk of the pod: pod-context.ts). */
-const KEPT_VOLUME_SOURCES = [...SECRET_VOLUME_SOURCES, 'hostPath'] as const;
+const KEPT_VOLUME_SOURCES: Array<keyof V1Volume> = [...SECRET_VOLUME_SOURCES, 'hostPath'];
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 const SPEC_SCALARS = [
   'nodeName',
