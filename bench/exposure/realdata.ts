@@ -4,66 +4,14 @@
 // hand with the expectations in SOURCES.md. Not part of the test suite: the
 // data lives outside the repository.
 //   node bench/exposure/run-ts.mjs bench/exposure/realdata.ts [manifests-dir]
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
 import { exposureReport, secretInventory } from '../../src/exposure/report.js';
-import type { ExposureInputs } from '../../src/exposure/collect.js';
-import { toFacts } from '../../src/kube/exposure-sources.js';
 import { describeUse } from '../../src/cli/exposure-view.js';
+import { loadRealdataInputs } from '../../test/harness/realdata-inputs.js';
 
 const dir = process.argv[2] ?? '/work/shared/realdata/manifests';
-// Install namespaces assumed by SOURCES.md for objects without one.
-const DEFAULT_NS: Record<string, string> = {
-  'argo-cd': 'argocd',
-  'argo-workflows': 'argo',
-  'opentelemetry-demo': 'otel-demo',
-};
-const WORKLOADS = new Set([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'CronJob',
-  'ReplicationController',
-]);
-const CLUSTER_SCOPED = new Set([
-  'StorageClass',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'Namespace',
-  'CustomResourceDefinition',
-]);
-
-const inputs: ExposureInputs = {
-  pods: [],
-  workloads: [],
-  serviceAccounts: [],
-  objects: [],
-  secrets: [],
-  podsKnown: true,
-  serviceAccountsKnown: true,
-};
-for (const file of readdirSync(dir)
-  .filter((f) => f.endsWith('.yaml'))
-  .sort()) {
-  const ns = Object.entries(DEFAULT_NS).find(([prefix]) => file.startsWith(prefix))?.[1] ?? 'default';
-  const docs = yaml.loadAll(readFileSync(join(dir, file), 'utf8'), null, { json: true }) as any[];
-  const flat = docs.flatMap((d) => (d?.kind === 'List' ? (d.items ?? []) : [d])).filter(Boolean);
-  for (const o of flat) {
-    if (!CLUSTER_SCOPED.has(o.kind)) o.metadata = { ...o.metadata, namespace: o.metadata?.namespace ?? ns };
-    if (WORKLOADS.has(o.kind)) inputs.workloads.push(o);
-    else if (o.kind === 'Pod') inputs.pods.push(o);
-    else if (o.kind === 'ServiceAccount') inputs.serviceAccounts.push(o);
-    else if (['Ingress', 'Gateway', 'StorageClass', 'SecretProviderClass'].includes(o.kind)) inputs.objects.push(o);
-    else if (o.kind === 'Secret') {
-      const data = { ...(o.data ?? {}) };
-      for (const [k, v] of Object.entries(o.stringData ?? {})) data[k] = Buffer.from(String(v)).toString('base64');
-      inputs.secrets!.push(toFacts({ ...o, data }, false));
-    }
-  }
-}
+const inputs = loadRealdataInputs(dir);
 console.log(
   `loaded ${inputs.workloads.length} workloads, ${inputs.pods.length} pods, ${inputs.serviceAccounts.length} ServiceAccounts, ${inputs.objects.length} other objects, ${inputs.secrets!.length} Secrets\n`,
 );

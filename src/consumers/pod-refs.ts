@@ -8,7 +8,7 @@ const CONTAINER_LISTS: ReadonlyArray<[keyof PodSpec & string, ContainerType]> = 
 ];
 
 /** Volume plugins whose credentials come from a Secret, and the field naming it. */
-const PLUGIN_SECRET_FIELDS: ReadonlyArray<[string, string]> = [
+export const PLUGIN_SECRET_FIELDS: ReadonlyArray<[string, string]> = [
   ['azureFile', 'secretName'],
   ['cephfs', 'secretRef/name'],
   ['cinder', 'secretRef/name'],

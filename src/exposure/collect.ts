@@ -38,3 +38,28 @@ export function collectConsumers(inputs: ExposureInputs, selector: SecretSelecto
   collectObjects(scope, selector);
   return scope.index;
 }
+
+/**
+ * The inputs split by namespace, for an analysis one namespace at a time: pods, workloads,
+ * ServiceAccounts and Secrets go to their own namespace (they name Secrets of their own only);
+ * the other objects, which may name Secrets elsewhere (Gateways, StorageClasses), go to every
+ * part. A namespace where only such objects name a Secret has a part too.
+ */
+export function inputsByNamespace(inputs: ExposureInputs): Array<[string, ExposureInputs]> {
+  const parts = new Map<string, ExposureInputs>();
+  const part = (ns: string): ExposureInputs => {
+    let p = parts.get(ns);
+    if (!p) {
+      p = { ...inputs, pods: [], workloads: [], serviceAccounts: [], ...(inputs.secrets ? { secrets: [] } : {}) };
+      parts.set(ns, p);
+    }
+    return p;
+  };
+  for (const p of inputs.pods) part(p.metadata.namespace ?? '').pods.push(p);
+  for (const w of inputs.workloads) part(w.metadata.namespace ?? '').workloads.push(w);
+  for (const sa of inputs.serviceAccounts) part(sa.metadata?.namespace ?? '').serviceAccounts.push(sa);
+  for (const s of inputs.secrets ?? []) part(s.namespace).secrets!.push(s);
+  const byObjects = collectConsumers({ ...inputs, pods: [], workloads: [], serviceAccounts: [] }, {});
+  for (const key of byObjects.bySecret.keys()) part(key.slice(0, key.indexOf('/')));
+  return [...parts].sort(([a], [b]) => a.localeCompare(b));
+}

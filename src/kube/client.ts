@@ -37,6 +37,8 @@ export interface ListOptions {
 export interface MappedListOptions<T, U> extends ListOptions {
   /** Applied to every item of a page before the next is fetched: the raw item (a Secret's data, say) is not kept. */
   map: (item: T) => U;
+  /** Ask for the next page before this one is mapped, as unmapped lists do (items that hold no Secret data: pods). */
+  readAhead?: boolean;
 }
 
 export interface ListResult<T> {
@@ -151,7 +153,10 @@ export class KubeClient implements Kube {
 
   list<T>(path: string, options?: ListOptions): Promise<ListResult<T>>;
   list<T, U>(path: string, options: MappedListOptions<T, U>): Promise<ListResult<U>>;
-  async list<T, U>(path: string, options: ListOptions & { map?: (item: T) => U } = {}): Promise<ListResult<T | U>> {
+  async list<T, U>(
+    path: string,
+    options: ListOptions & { map?: (item: T) => U; readAhead?: boolean } = {},
+  ): Promise<ListResult<T | U>> {
     const items: Array<T | U> = [];
     let resourceVersion = '';
     const fetchPage = (continueToken: string | undefined): Promise<HttpResponse> => {
@@ -167,8 +172,8 @@ export class KubeClient implements Kube {
       const res: HttpResponse = await next;
       if (res.status < 200 || res.status >= 300) throw apiError(res, 'GET', path);
       // The next page is asked for before this one is parsed: the server lists it while we parse. Not for a
-      // mapped list: its raw pages (a Secret's data, say) are let go one at a time.
-      const ahead: string | undefined = options.map ? undefined : continueOf(res.body);
+      // mapped list unless it asks: its raw pages (a Secret's data, say) are let go one at a time.
+      const ahead: string | undefined = options.map && !options.readAhead ? undefined : continueOf(res.body);
       next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;
       if (next) await new Promise((r) => setImmediate(r)); // lets the request out before the parse holds the thread
       const page = parseJson(res.body) as

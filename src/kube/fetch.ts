@@ -1,4 +1,4 @@
-import type { Kube, ListOptions } from './client.js';
+import type { Kube, ListOptions, MappedListOptions } from './client.js';
 import { isForbidden, isNotFound } from './errors.js';
 import { resourcePath, type ResourceType } from './paths.js';
 
@@ -17,10 +17,10 @@ export async function tolerantList<T>(
   kube: Kube,
   type: ResourceType,
   namespace?: string,
-  options?: ListOptions,
+  options?: ListOptions | MappedListOptions<never, T>,
 ): Promise<Listing<T>> {
   try {
-    const { items } = await kube.list<T>(resourcePath(type, namespace), options);
+    const { items } = await kube.list<T>(resourcePath(type, namespace), options as ListOptions);
     return { items };
   } catch (err) {
     const scope = type.namespaced ? (namespace ? ` in namespace ${namespace}` : ' in all namespaces') : '';

@@ -4,12 +4,15 @@ import type { Kube, ListOptions, ListResult } from './client.js';
  * A Kube whose identical list requests, made while the first is in flight or after,
  * are sent once: commands that compose several loaders (who-can's and exposure's both
  * list pods and workloads) then cost one list per type. Mapped lists (which drop raw
- * items page by page, e.g. Secrets) are never shared. Callers must not mutate items.
+ * items page by page) are shared only with a list mapped by the same function (a module's
+ * reducer such as reducePod; a closure made per call, as for Secrets, is never shared).
+ * Callers must not mutate items.
  */
 export function sharingLists(kube: Kube): Kube {
-  const lists = new Map<string, Promise<ListResult<unknown>>>();
+  const byMap = new Map<unknown, Map<string, Promise<ListResult<unknown>>>>();
   return withList(kube, (path: string, options?: ListOptions & { map?: unknown }) => {
-    if (options?.map !== undefined) return kube.list(path, options as never);
+    let lists = byMap.get(options?.map);
+    if (!lists) byMap.set(options?.map, (lists = new Map()));
     const key = JSON.stringify([
       path,
       options?.query ?? {},
@@ -19,7 +22,7 @@ export function sharingLists(kube: Kube): Kube {
     ]);
     let found = lists.get(key);
     if (!found) {
-      found = kube.list(path, options);
+      found = kube.list(path, options as never);
       lists.set(key, found);
     }
     return found;

@@ -1,6 +1,7 @@
 import type { Kube, ListOptions } from './client.js';
 import { tolerantList } from './fetch.js';
 import { RESOURCES } from './paths.js';
+import { reducePod } from '../consumers/pod-reduce.js';
 import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
 
 export const WORKLOAD_RESOURCES = [
@@ -25,7 +26,8 @@ export interface PodsAndWorkloads {
 /**
  * Lists pods and every pod-template workload in a namespace (or all), in
  * parallel, tolerating forbidden lists. Items get their `kind` filled in,
- * since list items come without it.
+ * since list items come without it; pods are reduced to what the consumer
+ * scan reads (reducePod).
  */
 export async function loadPodsAndWorkloads(
   kube: Kube,
@@ -35,9 +37,12 @@ export async function loadPodsAndWorkloads(
 ): Promise<PodsAndWorkloads> {
   const types = [RESOURCES.pods, ...(withWorkloads ? WORKLOAD_RESOURCES : [])];
   const listings = await Promise.all(
-    // Nothing reads a pod's or workload's managedFields: at 50,000 pods they would be half the memory.
     types.map((t) =>
-      tolerantList<Record<string, unknown>>(kube, t, namespace, { ...options, withoutManagedFields: true }),
+      t === RESOURCES.pods
+        ? // 50,000 pods held whole would be a gigabyte: each page is reduced to what the scan reads, then let go.
+          tolerantList<PodLike>(kube, t, namespace, { ...options, map: reducePod, readAhead: true })
+        : // Nothing reads a workload's managedFields (half of its JSON, often).
+          tolerantList<Record<string, unknown>>(kube, t, namespace, { ...options, withoutManagedFields: true }),
     ),
   );
   const gaps: string[] = [];
@@ -48,11 +53,8 @@ export async function loadPodsAndWorkloads(
     const type = types[i]!;
     if (listing.missing) gaps.push(listing.missing.message);
     if (listing.missing && type === RESOURCES.pods) podsGap = listing.missing.message;
-    for (const item of listing.items) {
-      const withKind = { ...item, kind: type.kind };
-      if (type.kind === 'Pod') pods.push(withKind as unknown as PodLike);
-      else workloads.push(withKind as unknown as WorkloadLike);
-    }
+    if (type === RESOURCES.pods) for (const pod of listing.items as PodLike[]) pods.push(pod);
+    else for (const item of listing.items) workloads.push({ ...item, kind: type.kind } as unknown as WorkloadLike);
   });
   return { pods, workloads, gaps, ...(podsGap ? { podsGap } : {}) };
 }

@@ -69,7 +69,10 @@ describe('KubeClient.list', () => {
     expect(whole.items[0]!.metadata.managedFields).toEqual([{ manager: 'kubectl' }]);
   });
 
-  it('a mapped list (Secrets, say) maps each page before it asks for the next: no two raw pages at once', async () => {
+  it.each([
+    ['a mapped list (Secrets, say) maps each page before it asks for the next: no two raw pages at once', false],
+    ['a mapped list that asks to read ahead (pods) asks for the next page before it maps this one', true],
+  ])('%s', async (_name, readAhead) => {
     const events: string[] = [];
     const s = await fakeApiServer((req, res) => {
       const n = Number(/continue=p(\d)/.exec(req.url!)?.[1] ?? 0);
@@ -77,15 +80,21 @@ describe('KubeClient.list', () => {
     });
     cleanups.push(s.close);
     const client = clientFor(s.url);
-    await client.list<{ n: number }, number>('/api/v1/secrets', {
+    const { items } = await client.list<{ n: number }, number>('/api/v1/secrets', {
       limit: 1,
+      readAhead,
       map: (item) => {
         events.push(`map ${item.n} after ${client.roundTrips} requests`);
         return item.n;
       },
     });
     client.close();
-    expect(events).toEqual(['map 0 after 1 requests', 'map 1 after 2 requests', 'map 2 after 3 requests']);
+    expect(items).toEqual([0, 1, 2]);
+    expect(events).toEqual(
+      readAhead
+        ? ['map 0 after 2 requests', 'map 1 after 3 requests', 'map 2 after 3 requests']
+        : ['map 0 after 1 requests', 'map 1 after 2 requests', 'map 2 after 3 requests'],
+    );
   });
 
   it('fails with the API error of a page asked for ahead (an expired continue token)', async () => {
