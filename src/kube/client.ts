@@ -126,10 +126,7 @@ export class KubeClient implements Kube {
   /** client-node (auth: exec plugins, auth-providers) loads only for users that need it (staticAuthOptions). */
   private async kubeConfig(): Promise<KubeConfig> {
     if (this.config) return this.config;
-    const [{ KubeConfig }, { newClusters, newUsers }] = await Promise.all([
-      import('@kubernetes/client-node/dist/config.js'),
-      import('@kubernetes/client-node/dist/config_types.js'),
-    ]);
+    const { KubeConfig, newClusters, newUsers } = await import('./client-node-auth.js');
     // client-node refuses plain-HTTP servers (kubectl proxy) unless TLS checks are off; there is no TLS to check.
     const cluster = this.plainHttp
       ? {
