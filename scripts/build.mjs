@@ -40,8 +40,8 @@ const stubOptional = {
 };
 
 const result = await build({
-  plugins: [stubOptional],
   ...bundleOptions,
+  plugins: [stubOptional, ...bundleOptions.plugins],
   entryPoints: ['src/main.ts'],
   outfile: 'dist/kubectl-secrets.cjs',
   bundle: true,

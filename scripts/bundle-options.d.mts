@@ -1,1 +1,9 @@
-export declare const bundleOptions: { platform: 'node'; format: 'cjs'; target: string; alias: Record<string, string> };
+import type { Plugin } from 'esbuild';
+
+export declare const bundleOptions: {
+  platform: 'node';
+  format: 'cjs';
+  target: string;
+  alias: Record<string, string>;
+  plugins: Plugin[];
+};

@@ -9,6 +9,7 @@ import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
 import { readKubeconfigFile, staticAuthOptions } from './static-auth.js';
 import { CliError, errorMessage } from '../errors.js';
 import { createAgent } from './tunnel.js';
+import { H2Connection, http2Disabled } from './h2.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type PatchType = 'merge' | 'strategic' | 'json';
@@ -80,6 +81,8 @@ export interface ClientOptions {
 
 interface Credentials {
   agent: http.Agent;
+  /** HTTP/2 to the API server when it speaks it (TLS, no proxy); else the agent's HTTP/1.1. */
+  h2: H2Connection | undefined;
   headers: Record<string, string | string[]>;
 }
 
@@ -125,10 +128,7 @@ export class KubeClient implements Kube {
   /** client-node (auth: exec plugins, auth-providers) loads only for users that need it (staticAuthOptions). */
   private async kubeConfig(): Promise<KubeConfig> {
     if (this.config) return this.config;
-    const [{ KubeConfig }, { newClusters, newUsers }] = await Promise.all([
-      import('@kubernetes/client-node/dist/config.js'),
-      import('@kubernetes/client-node/dist/config_types.js'),
-    ]);
+    const { KubeConfig, newClusters, newUsers } = await import('./client-node-auth.js');
     // client-node refuses plain-HTTP servers (kubectl proxy) unless TLS checks are off; there is no TLS to check.
     const cluster = this.plainHttp
       ? {
@@ -257,18 +257,13 @@ export class KubeClient implements Kube {
     const idempotent = method === 'GET';
     for (let attempt = 1; ; attempt++) {
       const used = await this.credentials();
-      const { agent, headers } = used;
+      const { agent, h2, headers } = used;
       const started = Date.now();
       let res: HttpResponse;
       try {
         this.roundTrips++;
-        res = await send(agent, {
-          method,
-          url,
-          headers: { ...headers, ...extra },
-          body,
-          timeoutMs: this.options.timeoutMs,
-        });
+        const req = { method, url, headers: { ...headers, ...extra }, body, timeoutMs: this.options.timeoutMs };
+        res = (await h2?.send(req)) ?? (await send(agent, req));
       } catch (err) {
         const retry =
           idempotent && err instanceof KubeConnectionError && RETRYABLE_CODES.has(err.code) && attempt < MAX_ATTEMPTS;
@@ -322,6 +317,7 @@ export class KubeClient implements Kube {
     const { user, groups } = this.options.impersonate ?? {};
     if (user) headers['Impersonate-User'] = user;
     if (groups && groups.length > 0) headers['Impersonate-Group'] = groups;
+    const secureContext = this.plainHttp ? undefined : this.secureContext(opts);
     const agent = createAgent({
       secure: !this.plainHttp,
       tls: {
@@ -330,15 +326,28 @@ export class KubeClient implements Kube {
         key: opts.key,
         // one context for every socket: given ca/cert/key alone, each new socket (parallel lists open
         // several) would parse the CA, the certificate and the key again
-        secureContext: this.plainHttp ? undefined : this.secureContext(opts),
+        secureContext,
         rejectUnauthorized: opts.rejectUnauthorized,
         servername: this.tlsServerName ?? opts.servername,
       },
       proxy: this.proxy,
       timeoutMs: this.options.timeoutMs,
     });
+    const h2 =
+      secureContext && !this.proxy && !http2Disabled(this.options.env ?? {})
+        ? new H2Connection({
+            server: new URL(this.target.server),
+            tls: {
+              secureContext,
+              rejectUnauthorized: opts.rejectUnauthorized,
+              servername: this.tlsServerName ?? opts.servername,
+            },
+            timeoutMs: this.options.timeoutMs,
+          })
+        : undefined;
     this.current?.agent.destroy();
-    this.current = { agent, headers };
+    this.current?.h2?.close();
+    this.current = { agent, h2, headers };
     return this.current;
   }
 
@@ -361,6 +370,7 @@ export class KubeClient implements Kube {
   /** Lets the process exit without waiting for idle keep-alive sockets. */
   close(): void {
     this.current?.agent.destroy();
+    this.current?.h2?.close();
   }
 }
 

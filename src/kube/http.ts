@@ -49,7 +49,7 @@ function withLength(req: HttpRequest): Record<string, string | string[]> {
   return { ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body)) };
 }
 
-function connectionError(err: Error & { code?: string }, req: HttpRequest): KubeConnectionError {
+export function connectionError(err: Error & { code?: string }, req: HttpRequest): KubeConnectionError {
   const code = err.code ?? 'EUNKNOWN';
   const message = code === 'ECONNREFUSED' ? 'connection refused' : err.message;
   return new KubeConnectionError(code, message, req.url.origin);

@@ -47,28 +47,91 @@ interface ResolvedBinding {
   rules: EffectiveRule[] | undefined;
   subjects: Subject[];
   namespace?: string;
+  /** The grants of its rules, made when a question first needs them (one object per rule: callers compare them). */
+  grants?: Array<Grant | undefined>;
 }
 
+/** Positions of a role's rules by the resource each names (`secrets`, `pods/exec`, `*`, `*\/exec`). */
+type RulesByResource = Map<string, number[]>;
+
 /**
- * The grants of a set of bindings, bucketed by the resource each rule names
- * (`secrets`, `pods/exec`, `*`, `*\/exec`), so that a question only looks at
- * rules that can possibly match it.
+ * The bindings of one scope (the ClusterRoleBindings, or one namespace's RoleBindings) grouped by the rules of
+ * the role they reference: a question looks at the roles (a few thousand) that have a rule naming its resource,
+ * then at the bindings of those roles only, never at every binding (there may be 100,000).
  */
-class RuleBuckets {
-  private readonly byResource = new Map<string, Grant[]>();
+class ScopeBindings {
+  private readonly byRules = new Map<EffectiveRule[], number[]>();
+  /** More than any role's number of rules. */
+  private stride = 1;
 
-  add(grant: Grant): void {
-    for (const resource of new Set(grant.rule.rule.resources ?? [])) {
-      let list = this.byResource.get(resource);
-      if (!list) this.byResource.set(resource, (list = []));
-      list.push(grant);
+  constructor(readonly bindings: readonly ResolvedBinding[]) {
+    bindings.forEach((b, i) => {
+      if (!b.rules || b.subjects.length === 0) return;
+      this.stride = Math.max(this.stride, b.rules.length + 1);
+      let list = this.byRules.get(b.rules);
+      if (!list) this.byRules.set(b.rules, (list = []));
+      list.push(i);
+    });
+  }
+
+  /**
+   * Grants whose rule names one of `keys` and allows the request (for some name), ordered by the first key
+   * that matches, then by binding, then by rule: as if every (binding, rule) were scanned in that order.
+   */
+  select(keys: readonly string[], req: Omit<RequestAttributes, 'name'>, rulesByResource: RulesIndex): Grant[] {
+    const out: Grant[] = [];
+    const seen = new Set<Grant>();
+    for (const key of keys) {
+      // (binding, rule) pairs as one number, binding * stride + rule, so that sorting them is a numeric sort
+      const found: number[] = [];
+      const stride = this.stride;
+      for (const [rules, bindings] of this.byRules) {
+        const positions = rulesByResource(rules).get(key);
+        if (!positions) continue;
+        const allowed = positions.filter((p) => ruleAllowsSomeName(rules[p]!.rule, req));
+        for (const b of bindings) for (const p of allowed) found.push(b * stride + p);
+      }
+      found.sort((x, y) => x - y);
+      for (const pair of found) {
+        const grant = grantOf(this.bindings[Math.floor(pair / stride)]!, pair % stride);
+        if (!seen.has(grant)) {
+          seen.add(grant);
+          out.push(grant);
+        }
+      }
     }
+    return out;
   }
+}
 
-  candidates(resource: string, subresource: string | undefined, into: Set<Grant>): void {
-    const keys = subresource ? [`${resource}/${subresource}`, '*', `*/${subresource}`] : [resource, '*'];
-    for (const key of keys) for (const g of this.byResource.get(key) ?? []) into.add(g);
+type RulesIndex = (rules: EffectiveRule[]) => RulesByResource;
+
+function grantOf(b: ResolvedBinding, position: number): Grant {
+  b.grants ??= [];
+  let grant = b.grants[position];
+  if (!grant) {
+    grant = {
+      binding: b.id,
+      role: b.role,
+      rule: b.rules![position]!,
+      subjects: b.subjects,
+      ...(b.namespace === undefined ? {} : { bindingNamespace: b.namespace }),
+    };
+    b.grants[position] = grant;
   }
+  return grant;
+}
+
+function byResource(rules: readonly EffectiveRule[]): RulesByResource {
+  const out: RulesByResource = new Map();
+  rules.forEach((r, position) => {
+    for (const resource of new Set(r.rule.resources ?? [])) {
+      let list = out.get(resource);
+      if (!list) out.set(resource, (list = []));
+      list.push(position);
+    }
+  });
+  return out;
 }
 
 export class RbacIndex {
@@ -76,8 +139,9 @@ export class RbacIndex {
   private readonly roles = new Map<string, EffectiveRule[]>();
   private readonly clusterBindings: ResolvedBinding[];
   private readonly bindingsByNamespace = new Map<string, ResolvedBinding[]>();
-  private readonly clusterRules = new RuleBuckets();
-  private readonly namespaceRules = new Map<string, RuleBuckets>();
+  private readonly clusterScope: ScopeBindings;
+  private readonly namespaceScopes = new Map<string, ScopeBindings>();
+  private readonly rulesByResource = new Map<EffectiveRule[], RulesByResource>();
   private readonly cache = new Map<string, Grant[]>();
   private readonly clusterCache = new Map<string, Grant[]>();
 
@@ -96,26 +160,8 @@ export class RbacIndex {
       if (!list) this.bindingsByNamespace.set(ns, (list = []));
       list.push(this.resolve(b, 'RoleBinding', ns));
     }
-    const bucket = (bindings: ResolvedBinding[], into: RuleBuckets): void => {
-      for (const b of bindings) {
-        if (!b.rules || b.subjects.length === 0) continue;
-        for (const rule of b.rules) {
-          into.add({
-            binding: b.id,
-            role: b.role,
-            rule,
-            subjects: b.subjects,
-            ...(b.namespace === undefined ? {} : { bindingNamespace: b.namespace }),
-          });
-        }
-      }
-    };
-    bucket(this.clusterBindings, this.clusterRules);
-    for (const [ns, bindings] of this.bindingsByNamespace) {
-      const buckets = new RuleBuckets();
-      bucket(bindings, buckets);
-      this.namespaceRules.set(ns, buckets);
-    }
+    this.clusterScope = new ScopeBindings(this.clusterBindings);
+    for (const [ns, bindings] of this.bindingsByNamespace) this.namespaceScopes.set(ns, new ScopeBindings(bindings));
   }
 
   private resolve(b: Binding, kind: BindingId['kind'], namespace: string | undefined): ResolvedBinding {
@@ -165,18 +211,22 @@ export class RbacIndex {
     const key = JSON.stringify([req.verb, req.apiGroup, req.resource, req.subresource ?? '', req.namespace ?? null]);
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const select = (buckets: RuleBuckets | undefined): Grant[] => {
-      const candidates = new Set<Grant>();
-      buckets?.candidates(req.resource, req.subresource, candidates);
-      return [...candidates].filter((g) => ruleAllowsSomeName(g.rule.rule, req));
+    const keys = req.subresource
+      ? [`${req.resource}/${req.subresource}`, '*', `*/${req.subresource}`]
+      : [req.resource, '*'];
+    const rulesIndex: RulesIndex = (rules) => {
+      let found = this.rulesByResource.get(rules);
+      if (!found) this.rulesByResource.set(rules, (found = byResource(rules)));
+      return found;
     };
+    const select = (scope: ScopeBindings | undefined): Grant[] => scope?.select(keys, req, rulesIndex) ?? [];
     // ClusterRoleBindings answer the same for every namespace: select them once per shape.
     const clusterKey = JSON.stringify([req.verb, req.apiGroup, req.resource, req.subresource ?? '']);
     let cluster = this.clusterCache.get(clusterKey);
-    if (!cluster) this.clusterCache.set(clusterKey, (cluster = select(this.clusterRules)));
+    if (!cluster) this.clusterCache.set(clusterKey, (cluster = select(this.clusterScope)));
     let out = cluster;
-    if (req.namespace === ANY_NAMESPACE) out = [...cluster, ...[...this.namespaceRules.values()].flatMap(select)];
-    else if (req.namespace !== undefined) out = [...cluster, ...select(this.namespaceRules.get(req.namespace))];
+    if (req.namespace === ANY_NAMESPACE) out = [...cluster, ...[...this.namespaceScopes.values()].flatMap(select)];
+    else if (req.namespace !== undefined) out = [...cluster, ...select(this.namespaceScopes.get(req.namespace))];
     this.cache.set(key, out);
     return out;
   }

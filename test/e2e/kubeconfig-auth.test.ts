@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, applyYaml, asServiceAccount, asUser, freshNamespace, ownStderr, useCluster } from '../harness/cluster.js';
-import { runCli } from '../harness/runCli.js';
+import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 
 let ns: string;
 let dir: string;
@@ -61,16 +61,17 @@ describe('authentication', () => {
     expect(subjects(r.stdout)).toContain('auditor');
   });
 
-  it('an exec credential plugin', async () => {
+  /** A kubeconfig whose user gets the token of a real ServiceAccount from an exec credential plugin. */
+  async function execKubeconfig(name: string): Promise<string> {
     const token = JSON.parse(readFileSync(await asServiceAccount(ns, 'auditor'), 'utf8')).users[0].user.token as string;
-    const plugin = join(dir, 'credential-plugin.sh');
+    const plugin = join(dir, `${name}-plugin.sh`);
     writeFileSync(
       plugin,
       `#!/bin/sh\necho "$KUBERNETES_EXEC_INFO" > ${join(dir, 'exec-info.json')}\ncat <<'EOT'\n{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}\nEOT\n`,
     );
     chmodSync(plugin, 0o755);
     const base = JSON.parse(readFileSync(admin(), 'utf8'));
-    const kubeconfig = join(dir, 'exec.kubeconfig');
+    const kubeconfig = join(dir, `${name}.kubeconfig`);
     writeFileSync(
       kubeconfig,
       JSON.stringify({
@@ -87,7 +88,20 @@ describe('authentication', () => {
         'current-context': 'exec',
       }),
     );
-    const r = await whoCan(kubeconfig);
+    return kubeconfig;
+  }
+
+  it('an exec credential plugin', async () => {
+    const r = await whoCan(await execKubeconfig('exec'));
+    expect(ownStderr(r.stderr)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(subjects(r.stdout)).toContain('auditor');
+  });
+
+  it('an exec credential plugin with the bundle as shipped, where client-node is compiled only when needed', async () => {
+    ensureBundle();
+    const kubeconfig = await execKubeconfig('exec-bundle');
+    const r = await runBuilt(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'json'], { kubeconfig });
     expect(ownStderr(r.stderr)).toEqual([]);
     expect(r.code).toBe(0);
     expect(subjects(r.stdout)).toContain('auditor');

@@ -1,0 +1,171 @@
+// HTTP/2 to the API server, as client-go speaks it: every request of a command
+// on one TLS connection (who-can's 8 to 15 parallel lists would otherwise open
+// as many connections, each with its own TLS handshake). Offered through ALPN:
+// a server that answers with HTTP/1.1 (a proxy, kubectl proxy, a test server)
+// gets HTTP/1.1 from then on, through the agent as before.
+import http2 from 'node:http2';
+import net from 'node:net';
+import tls from 'node:tls';
+import { connectionError, type HttpRequest, type HttpResponse } from './http.js';
+
+/** What the HTTP/2 connection needs: the TLS settings the agent would use. */
+export interface H2Options {
+  server: URL;
+  tls: Pick<tls.ConnectionOptions, 'secureContext' | 'rejectUnauthorized' | 'servername'>;
+  timeoutMs: number;
+}
+
+/** Flow-control windows large enough that a list page of tens of MB streams without waiting for WINDOW_UPDATEs. */
+const STREAM_WINDOW = 16 * 1024 * 1024;
+const CONNECTION_WINDOW = 64 * 1024 * 1024;
+
+/** `DISABLE_HTTP2` (any value), as client-go reads it, keeps every request on HTTP/1.1. */
+export const http2Disabled = (env: NodeJS.ProcessEnv): boolean => Boolean(env.DISABLE_HTTP2);
+
+export class H2Connection {
+  /** The open session; 'http/1.1' once the server has said it does not speak h2. */
+  private session: Promise<http2.ClientHttp2Session | 'http/1.1'> | undefined;
+  private active = 0;
+  private closed = false;
+  /** Counts connections, so that one ending forgets only itself. */
+  private generation = 0;
+
+  constructor(private readonly options: H2Options) {}
+
+  /**
+   * Sends the request over HTTP/2, or answers undefined when the server speaks only HTTP/1.1 (the caller then
+   * sends it as before). Connection failures are KubeConnectionErrors, as with HTTP/1.1.
+   */
+  async send(req: HttpRequest): Promise<HttpResponse | undefined> {
+    const session = await this.open(req);
+    if (session === 'http/1.1') return undefined;
+    return this.exchange(session, req);
+  }
+
+  close(): void {
+    this.closed = true;
+    const session = this.session;
+    this.session = undefined;
+    void session?.then(
+      (s) => s !== 'http/1.1' && s.destroy(),
+      () => undefined,
+    );
+  }
+
+  private open(req: HttpRequest): Promise<http2.ClientHttp2Session | 'http/1.1'> {
+    if (this.closed) return Promise.resolve('http/1.1');
+    if (!this.session) {
+      const opening = this.connect(req);
+      this.session = opening;
+      // A failed connection is not kept: the next request (a retry) connects again.
+      opening.catch(() => {
+        if (this.session === opening) this.session = undefined;
+      });
+    }
+    return this.session;
+  }
+
+  private connect(req: HttpRequest): Promise<http2.ClientHttp2Session | 'http/1.1'> {
+    const generation = ++this.generation;
+    const { server, tls: tlsOptions, timeoutMs } = this.options;
+    const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
+    const servername = tlsOptions.servername ?? (net.isIP(host) ? undefined : host);
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({
+        ...tlsOptions,
+        host,
+        port: Number(server.port) || 443,
+        ...(servername ? { servername } : {}),
+        ALPNProtocols: ['h2', 'http/1.1'],
+      });
+      const fail = (err: Error & { code?: string }): void => {
+        socket.destroy();
+        reject(connectionError(err, req));
+      };
+      if (timeoutMs > 0)
+        socket.setTimeout(timeoutMs, () =>
+          fail(Object.assign(new Error(`request timed out after ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })),
+        );
+      socket.once('error', fail);
+      socket.once('secureConnect', () => {
+        socket.setTimeout(0);
+        socket.removeListener('error', fail);
+        if (socket.alpnProtocol !== 'h2') {
+          socket.destroy();
+          resolve('http/1.1');
+          return;
+        }
+        const session = http2.connect(server.origin, {
+          createConnection: () => socket,
+          settings: { initialWindowSize: STREAM_WINDOW },
+        });
+        session.setLocalWindowSize(CONNECTION_WINDOW);
+        // A connection that ends (GOAWAY, reset, idle close) is replaced by a new one for the next request.
+        const forget = (): void => {
+          if (this.generation === generation) this.session = undefined;
+        };
+        session.once('close', forget);
+        session.once('goaway', forget);
+        session.on('error', () => undefined); // each stream reports its own failure
+        session.unref();
+        resolve(session);
+      });
+    });
+  }
+
+  private exchange(session: http2.ClientHttp2Session, req: HttpRequest): Promise<HttpResponse> {
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': req.method,
+      ':path': `${req.url.pathname}${req.url.search}`,
+    };
+    for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = value;
+    if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+    if (this.active++ === 0) session.ref();
+    const done = (): void => {
+      if (--this.active === 0 && !session.destroyed) session.unref();
+    };
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session.request(headers, { endStream: req.body === undefined });
+      } catch (err) {
+        // The session closed between open() and now: a connection failure, retried as one.
+        this.session = undefined;
+        reject(connectionError(Object.assign(err as Error, { code: 'ECONNRESET' }), req));
+        return;
+      }
+      let status = 0;
+      let responseHeaders: http2.IncomingHttpHeaders = {};
+      const chunks: Buffer[] = [];
+      stream.on('response', (h) => {
+        status = Number(h[':status']) || 0;
+        responseHeaders = h;
+      });
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks) }));
+      // closed without an answer and without an error (the connection went away): as a reset on HTTP/1.1
+      stream.on('close', () =>
+        reject(
+          connectionError(
+            Object.assign(new Error('the connection closed before the answer'), { code: 'ECONNRESET' }),
+            req,
+          ),
+        ),
+      );
+      stream.on('error', (err: Error & { code?: string }) =>
+        // a stream or connection failure is what ECONNRESET is on HTTP/1.1: retried for idempotent requests
+        reject(
+          connectionError(err.code?.startsWith('ERR_HTTP2') ? Object.assign(err, { code: 'ECONNRESET' }) : err, req),
+        ),
+      );
+      if (req.timeoutMs > 0) {
+        stream.setTimeout(req.timeoutMs, () =>
+          stream.destroy(
+            Object.assign(new Error(`request timed out after ${req.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }),
+          ),
+        );
+      }
+      if (req.body !== undefined) stream.end(req.body);
+    }).finally(done);
+  }
+}

@@ -1,0 +1,163 @@
+// HTTP/2 as client-go speaks it: parallel requests share one TLS connection when the
+// server offers h2 (ALPN), and everything stays on HTTP/1.1 when it does not or when
+// DISABLE_HTTP2 is set. The real API server is the e2e proof (kubeconfig-auth, proxy,
+// faults, who-can); these servers count connections and protocols.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeCA, makeCert } from '../../cluster/pki.mjs';
+import { KubeClient } from '../../../src/kube/client.js';
+import { KubeConnectionError } from '../../../src/kube/errors.js';
+
+interface Served {
+  url: string;
+  connections: number;
+  protocols: string[];
+  headers: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+let ca: { cert: string; key: string };
+let serving: { cert: string; key: string };
+let client: { cert: string; key: string };
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h2-'));
+  ca = await makeCA(dir, 'test-ca');
+  serving = await makeCert(dir, ca, { name: 'server', commonName: 'server', server: { dns: [], ips: ['127.0.0.1'] } });
+  client = await makeCert(dir, ca, { name: 'alice', commonName: 'alice' });
+}, 30_000);
+
+/** A TLS server that requires a client certificate; h2 (with HTTP/1.1 for clients that ask for it) or HTTP/1.1 only. */
+async function serve(h2: boolean, answer: (path: string) => { status: number; body: string }): Promise<Served> {
+  const served: Served = { url: '', connections: 0, protocols: [], headers: [], close: async () => undefined };
+  const options = {
+    key: readFileSync(serving.key),
+    cert: readFileSync(serving.cert),
+    ca: readFileSync(ca.cert),
+    requestCert: true,
+    rejectUnauthorized: true,
+  };
+  const handler = (
+    req: http2.Http2ServerRequest | IncomingMessage,
+    res: http2.Http2ServerResponse | ServerResponse,
+  ): void => {
+    served.protocols.push(req.httpVersion);
+    served.headers.push({ ...req.headers });
+    const { status, body } = answer(req.url ?? '');
+    // answer slowly, so that HTTP/1.1 would need a socket per parallel request
+    setTimeout(() => {
+      (res as ServerResponse).writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    }, 30);
+  };
+  const server = h2
+    ? http2.createSecureServer({ ...options, allowHTTP1: true }, handler)
+    : https.createServer(options, handler);
+  server.on('secureConnection', () => served.connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  served.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served.close = () =>
+    new Promise<void>((r) => {
+      (server as https.Server).closeAllConnections?.();
+      server.close(() => r());
+    });
+  return served;
+}
+
+function clientOf(url: string, env: NodeJS.ProcessEnv = {}): KubeClient {
+  return new KubeClient(
+    {
+      target: { contextName: 't', clusterName: 't', userName: 'alice', server: url, namespace: 'default', sources: [] },
+      cluster: { name: 't', cluster: { server: url, 'certificate-authority': ca.cert } },
+      user: { name: 'alice', user: { 'client-certificate': client.cert, 'client-key': client.key } },
+      inCluster: false,
+    },
+    { timeoutMs: 5000, verbosity: 0, log: () => undefined, env, impersonate: { groups: ['g1', 'g2'] } },
+  );
+}
+
+const list = (items: unknown[]) => ({ status: 200, body: JSON.stringify({ kind: 'List', metadata: {}, items }) });
+
+describe('HTTP/2', () => {
+  it('sends parallel requests on one connection when the server speaks h2, with the same headers and answers', async () => {
+    const server = await serve(true, (path) => list([{ metadata: { name: path } }]));
+    const kube = clientOf(server.url);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => kube.list(`/api/v1/namespaces/n${i}/pods`)),
+      );
+      expect(answers.map((a) => (a.items[0] as { metadata: { name: string } }).metadata.name)).toEqual(
+        Array.from({ length: 8 }, (_, i) => `/api/v1/namespaces/n${i}/pods?limit=500`),
+      );
+      expect(server.connections).toBe(1);
+      expect(server.protocols).toEqual(Array(8).fill('2.0'));
+      expect(server.headers[0]).toMatchObject({ 'user-agent': 'kubectl-secrets', 'impersonate-group': 'g1, g2' });
+      // a later request reuses the connection
+      await kube.get('/version');
+      expect(server.connections).toBe(1);
+    } finally {
+      kube.close();
+      await server.close();
+    }
+  });
+
+  it('an API error over h2 is the same KubeApiError, with the Status message', async () => {
+    const server = await serve(true, () => ({
+      status: 403,
+      body: JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'pods is forbidden: User "alice"' }),
+    }));
+    const kube = clientOf(server.url);
+    try {
+      const err = await kube.list('/api/v1/pods').catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 403, reason: 'Forbidden', message: 'pods is forbidden: User "alice"' });
+    } finally {
+      kube.close();
+      await server.close();
+    }
+  });
+
+  it('stays on HTTP/1.1 with a server that does not offer h2', async () => {
+    const server = await serve(false, () => list([]));
+    const kube = clientOf(server.url);
+    try {
+      await Promise.all(Array.from({ length: 4 }, () => kube.list('/api/v1/pods')));
+      expect(server.protocols).toEqual(Array(4).fill('1.1'));
+      expect(server.headers[0]).toMatchObject({ 'impersonate-group': 'g1, g2' });
+    } finally {
+      kube.close();
+      await server.close();
+    }
+  });
+
+  it('DISABLE_HTTP2 keeps HTTP/1.1, as in client-go', async () => {
+    const server = await serve(true, () => list([]));
+    const kube = clientOf(server.url, { DISABLE_HTTP2: '1' });
+    try {
+      await Promise.all(Array.from({ length: 3 }, () => kube.list('/api/v1/pods')));
+      expect(server.protocols).toEqual(Array(3).fill('1.1'));
+    } finally {
+      kube.close();
+      await server.close();
+    }
+  });
+
+  it('a server that is gone is a connection error, as on HTTP/1.1', async () => {
+    const server = await serve(true, () => list([]));
+    const url = server.url;
+    await server.close();
+    const kube = clientOf(url);
+    try {
+      const err = await kube.get('/version').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KubeConnectionError);
+      expect((err as KubeConnectionError).code).toBe('ECONNREFUSED');
+    } finally {
+      kube.close();
+    }
+  });
+});
