@@ -14,6 +14,12 @@ export function threadsAllowed(): boolean {
   return process.env['KUBECTL_SECRETS_AUDIT_THREADS'] !== '0';
 }
 
+/** KUBECTL_SECRETS_AUDIT_THREADS=N (2 or more): `audit` counts on N threads wherever the logs allow it, however busy the machine. */
+export function threadsAsked(): number | undefined {
+  const asked = Number(process.env['KUBECTL_SECRETS_AUDIT_THREADS']);
+  return Number.isInteger(asked) && asked >= 2 ? asked : undefined;
+}
+
 /** runAudit's options but for the callbacks, which stay on the calling thread. */
 export type ScanOptions = Omit<AuditOptions, 'onProgress' | 'onRequest' | 'onWrite'>;
 

@@ -12,13 +12,14 @@ import { auditWorkerSource } from '../../../scripts/audit-worker-source.mjs';
 import { generateLines } from '../../../bench/audit/generate-log.mjs';
 import { runAudit, type AuditOptions } from '../../../src/audit/run.js';
 import { openAuditLogs } from '../../../src/sources/audit-inputs.js';
-import { runAuditCount } from '../../../src/sources/audit-count-threads.js';
+import { runAuditCount, threadsFree } from '../../../src/sources/audit-count-threads.js';
 import { mulberry32 } from '../../harness/prng.mjs';
 import { FIXTURES } from '../audit/memory-input.js';
 
 let source = '';
 let dir = '';
-const THREADS = Math.min(availableParallelism(), 4);
+// as many as this machine has cores (however busy the other test files keep them), at least 2
+const THREADS = Math.max(2, Math.min(availableParallelism(), 4));
 
 function log(name: string, secretShare: number, lines: number): string {
   const out: string[] = [];
@@ -47,13 +48,17 @@ afterEach(() => {
 
 const QUERY: AuditOptions = { includeSystem: true, groupBy: 'secret' };
 
-async function both(files: string[], options: { source?: string | undefined; minBytes?: number } = {}, stdin?: string) {
+async function both(
+  files: string[],
+  options: { source?: string | undefined; minBytes?: number; threads?: number } = {},
+  stdin?: string,
+) {
   const open = () => openAuditLogs(files, stdin === undefined ? {} : { stdin: Readable.from([stdin]) });
   const progress: number[] = [];
   const counted = await runAuditCount(
     await open(),
     { ...QUERY, onProgress: (p) => progress.push(p.bytes) },
-    { source, minBytes: 0, ...options },
+    { source, minBytes: 0, threads: THREADS, ...options },
   );
   return { ...counted, progress, expected: await runAudit(await open(), QUERY) };
 }
@@ -65,10 +70,19 @@ describe('audit counting on threads', () => {
       join(dir, 'realistic.log'),
     ]);
     expect(threads).toBe(THREADS);
-    expect(THREADS).toBeGreaterThan(1);
     expect(expected.totals.requests).toBeGreaterThan(2000);
     expect(report).toEqual(expected);
     expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('starts a thread more per free core, up to 4', () => {
+    expect(threadsFree(2, 0)).toBe(2);
+    expect(threadsFree(2, 1)).toBe(2);
+    expect(threadsFree(2, 1.5)).toBe(1);
+    expect(threadsFree(2, 7)).toBe(1);
+    expect(threadsFree(8, 2.5)).toBe(4);
+    expect(threadsFree(16, 13.2)).toBe(3);
+    expect(threadsFree(1, 0)).toBe(1);
   });
 
   it('counts on one thread where threads would only read the logs again, or cannot be used', async () => {
@@ -80,6 +94,7 @@ describe('audit counting on threads', () => {
     expect((await both([join(dir, 'secrets-only.log.gz')])).threads).toBe(1);
     expect((await both([join(dir, 'secrets-only.log'), '-'], {}, '')).threads).toBe(1);
     expect((await both([join(dir, 'secrets-only.log')], { source: undefined })).threads).toBe(1);
+    expect((await both([join(dir, 'secrets-only.log')], { threads: 1 })).threads).toBe(1);
     process.env['KUBECTL_SECRETS_AUDIT_THREADS'] = '0';
     expect((await both([join(dir, 'secrets-only.log')])).threads).toBe(1);
   }, 30_000);
@@ -91,7 +106,11 @@ describe('audit counting on threads', () => {
     const lines = before.subarray(0, before.lastIndexOf(0x0a, 64 << 10) + 1);
     const writer = setInterval(() => appendFileSync(path, lines), 2);
     try {
-      const counted = await runAuditCount(await openAuditLogs([path]), QUERY, { source, minBytes: 0 });
+      const counted = await runAuditCount(await openAuditLogs([path]), QUERY, {
+        source,
+        minBytes: 0,
+        threads: THREADS,
+      });
       expect(counted).toMatchObject({ threads: THREADS });
       expect(counted.recounted).toBeUndefined();
       expect(counted.report.totals.bytes).toBeGreaterThanOrEqual(before.length);
