@@ -25,7 +25,8 @@ export const http2Disabled = (env: NodeJS.ProcessEnv): boolean => Boolean(env.DI
 export class H2Connection {
   /** The open session; 'http/1.1' once the server has said it does not speak h2. */
   private session: Promise<http2.ClientHttp2Session | 'http/1.1'> | undefined;
-  private active = 0;
+  /** Streams in flight per session: a session holds the process open while it has one (a forgotten one may still). */
+  private readonly active = new WeakMap<http2.ClientHttp2Session, number>();
   private closed = false;
   /** Counts connections, so that one ending forgets only itself. */
   private generation = 0;
@@ -48,6 +49,17 @@ export class H2Connection {
     this.session = undefined;
     void session?.then(
       (s) => s !== 'http/1.1' && s.destroy(),
+      () => undefined,
+    );
+  }
+
+  /** The next request connects again, unless a newer session has replaced this one. */
+  private forget(session: http2.ClientHttp2Session): void {
+    const held = this.session;
+    void held?.then(
+      (current) => {
+        if (current === session && this.session === held) this.session = undefined;
+      },
       () => undefined,
     );
   }
@@ -120,17 +132,21 @@ export class H2Connection {
     };
     for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = value;
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
-    if (this.active++ === 0) session.ref();
+    const streams = this.active.get(session) ?? 0;
+    this.active.set(session, streams + 1);
+    if (streams === 0) session.ref();
     const done = (): void => {
-      if (--this.active === 0 && !session.destroyed) session.unref();
+      const left = (this.active.get(session) ?? 1) - 1;
+      this.active.set(session, left);
+      if (left === 0 && !session.destroyed) session.unref();
     };
     return new Promise<HttpResponse>((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
       try {
         stream = session.request(headers, { endStream: req.body === undefined });
       } catch (err) {
-        // The session closed between open() and now: a connection failure, retried as one.
-        this.session = undefined;
+        // The session closed between open() and now: a connection failure, retried as one. A newer session stays.
+        this.forget(session);
         reject(connectionError(Object.assign(err as Error, { code: 'ECONNRESET' }), req));
         return;
       }

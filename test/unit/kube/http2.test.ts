@@ -2,17 +2,19 @@
 // server offers h2 (ALPN), and everything stays on HTTP/1.1 when it does not or when
 // DISABLE_HTTP2 is set. The real API server is the e2e proof (kubeconfig-auth, proxy,
 // faults, who-can); these servers count connections and protocols.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeCA, makeCert } from '../../cluster/pki.mjs';
 import { KubeClient } from '../../../src/kube/client.js';
 import { KubeConnectionError } from '../../../src/kube/errors.js';
+import { REPO, runProcess } from '../../harness/runCli.js';
 
 interface Served {
   url: string;
@@ -146,6 +148,61 @@ describe('HTTP/2', () => {
       await server.close();
     }
   });
+
+  it('a request in flight on a new connection keeps the process alive after the old one went away (GOAWAY)', async () => {
+    // /a: the server sends GOAWAY while answering it; /b, asked meanwhile, goes on a new connection and
+    // is answered last. Only a process of its own shows it: nothing but that request keeps it alive.
+    const server = http2.createSecureServer({ key: readFileSync(serving.key), cert: readFileSync(serving.cert) });
+    server.on('stream', (stream, headers) => {
+      const answer = (): void => {
+        stream.respond({ ':status': 200, 'content-type': 'application/json' });
+        stream.end(JSON.stringify({ path: headers[':path'] }));
+      };
+      if (headers[':path'] === '/a') {
+        setTimeout(() => stream.session?.goaway(0, stream.id), 50);
+        setTimeout(answer, 300);
+      } else setTimeout(answer, 900);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dir = mkdtempSync(join(tmpdir(), 'h2-goaway-'));
+    writeFileSync(
+      join(dir, 'client.ts'),
+      `import { KubeClient } from ${JSON.stringify(join(REPO, 'src/kube/client.ts'))};
+const kube = new KubeClient(
+  {
+    target: { contextName: 't', clusterName: 't', userName: 'u', server: ${JSON.stringify(url)}, namespace: 'default', sources: [] },
+    cluster: { name: 't', cluster: { server: ${JSON.stringify(url)}, 'certificate-authority': ${JSON.stringify(ca.cert)} } },
+    user: { name: 'u', user: { token: 'x' } },
+    inCluster: false,
+  },
+  { timeoutMs: 5000, verbosity: 0, log: () => undefined, env: {} },
+);
+const a = kube.get('/a');
+await new Promise((r) => setTimeout(r, 150));
+const b = kube.get('/b');
+console.log(JSON.stringify([await a, await b]));
+kube.close();
+`,
+    );
+    await build({
+      entryPoints: [join(dir, 'client.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: join(dir, 'client.mjs'),
+      logLevel: 'silent',
+    });
+    try {
+      // not spawnSync: the server answers from this process
+      const run = await runProcess(process.execPath, [join(dir, 'client.mjs')]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual([{ path: '/a' }, { path: '/b' }]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }, 60_000);
 
   it('a server that is gone is a connection error, as on HTTP/1.1', async () => {
     const server = await serve(true, () => list([]));
