@@ -1,5 +1,6 @@
 import { indexWorkloads } from '../consumers/rollup.js';
 import { serviceAccountNameOf } from '../consumers/service-accounts.js';
+import { secretRefsOfObject } from '../consumers/object-refs.js';
 import { collectObjects } from './collect-objects.js';
 import { collectPods, collectTemplates, fillReplicas, oldRevisionsFromStatus } from './collect-pods.js';
 import { DraftIndex, objectKey, type CollectScope, type ExposureInputs, type SecretSelector } from './drafts.js';
@@ -42,15 +43,23 @@ export function collectConsumers(inputs: ExposureInputs, selector: SecretSelecto
 /**
  * The inputs split by namespace, for an analysis one namespace at a time: pods, workloads,
  * ServiceAccounts and Secrets go to their own namespace (they name Secrets of their own only);
- * the other objects, which may name Secrets elsewhere (Gateways, StorageClasses), go to every
- * part. A namespace where only such objects name a Secret has a part too.
+ * the other objects (Ingresses, Gateways, StorageClasses...) go to the namespaces of the Secrets
+ * they name, and to every part when a name is a template (StorageClass parameters). A namespace
+ * where only such objects name a Secret has a part too. Each object's references are read once.
  */
 export function inputsByNamespace(inputs: ExposureInputs): Array<[string, ExposureInputs]> {
   const parts = new Map<string, ExposureInputs>();
   const part = (ns: string): ExposureInputs => {
     let p = parts.get(ns);
     if (!p) {
-      p = { ...inputs, pods: [], workloads: [], serviceAccounts: [], ...(inputs.secrets ? { secrets: [] } : {}) };
+      p = {
+        ...inputs,
+        pods: [],
+        workloads: [],
+        serviceAccounts: [],
+        objects: [],
+        ...(inputs.secrets ? { secrets: [] } : {}),
+      };
       parts.set(ns, p);
     }
     return p;
@@ -59,7 +68,17 @@ export function inputsByNamespace(inputs: ExposureInputs): Array<[string, Exposu
   for (const w of inputs.workloads) part(w.metadata.namespace ?? '').workloads.push(w);
   for (const sa of inputs.serviceAccounts) part(sa.metadata?.namespace ?? '').serviceAccounts.push(sa);
   for (const s of inputs.secrets ?? []) part(s.namespace).secrets!.push(s);
-  const byObjects = collectConsumers({ ...inputs, pods: [], workloads: [], serviceAccounts: [] }, {});
-  for (const key of byObjects.bySecret.keys()) part(key.slice(0, key.indexOf('/')));
+  const targets = inputs.objects.map((obj) => {
+    const refs = secretRefsOfObject(obj);
+    if (refs.some((r) => r.template)) return 'every';
+    const namespaces = new Set(refs.map((r) => r.namespace));
+    for (const ns of namespaces) part(ns);
+    return namespaces;
+  });
+  // in their order, once every part exists: an object in every part is also in the parts made after it
+  inputs.objects.forEach((obj, i) => {
+    const to = targets[i]!;
+    for (const p of to === 'every' ? parts.values() : [...to].map(part)) p.objects.push(obj);
+  });
   return [...parts].sort(([a], [b]) => a.localeCompare(b));
 }

@@ -58,12 +58,25 @@ describe('the inventory of all namespaces', () => {
     ]);
   });
 
-  it('splits the inputs by namespace, with the objects that may point across in every part', () => {
+  it('splits the inputs by namespace; an object goes to the namespaces it names, or to every part when a name is a template', () => {
     const split = new Map(inputsByNamespace(parts));
     expect([...split.keys()]).toEqual(['a', 'b', 'c', 'prod', 'storage', 'web']);
     expect(split.get('b')!.pods.map((p) => p.metadata.name)).toEqual(['bare']);
-    expect(split.get('storage')!.objects).toHaveLength(2);
+    expect(split.get('storage')!.objects.map((o) => o.metadata?.name)).toEqual(['fast']);
+    expect(split.get('web')!.objects.map((o) => o.metadata?.name)).toEqual(['gw']);
+    expect(split.get('a')!.objects).toEqual([]);
     expect(split.get('c')!.secrets!.map((s) => s.name)).toEqual(['unused']);
+    const templated = {
+      kind: 'StorageClass' as const,
+      metadata: { name: 'per-claim' },
+      provisioner: 'x',
+      parameters: {
+        'csi.storage.k8s.io/node-stage-secret-name': 'stage-${pvc.name}',
+        'csi.storage.k8s.io/node-stage-secret-namespace': '${pvc.namespace}',
+      },
+    };
+    const withTemplate = new Map(inputsByNamespace({ ...parts, objects: [templated, ...parts.objects] }));
+    for (const [ns, part] of withTemplate) expect(part.objects[0]?.metadata?.name, ns).toBe('per-claim');
   });
 
   it.runIf(existsSync(REALDATA_MANIFESTS))('on the real install manifests (/work/shared/realdata)', () => {
