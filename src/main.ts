@@ -8,6 +8,16 @@ import { errorMessage } from './errors.js';
 const args = process.argv.slice(2);
 // A signal ends the process at once (nothing half-printed), unless the command takes over (rotate).
 const interrupts = listenForInterrupts(process, (code) => process.exit(code));
+// A reader that goes away (`| head`) ends the process quietly, as SIGPIPE ends kubectl (128 + 13); a
+// command that stops only at safe points (rotate) goes on without its output.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') {
+    if (!interrupts.takenOver) process.exit(141);
+    return;
+  }
+  process.stderr.write(`error: cannot write the output: ${errorMessage(err)}\n`);
+  process.exit(1);
+});
 main(args, processIO(), COMMANDS, interrupts).then(
   (code) => {
     interrupts.dispose();

@@ -46,7 +46,7 @@ export interface SignalSource {
 export function listenForInterrupts(
   source: SignalSource,
   exitNow: (code: number, signal: InterruptSignal) => void,
-): Interrupts & { dispose(): void } {
+): Interrupts & { dispose(): void; readonly takenOver: boolean } {
   const controller = new AbortController();
   let takenOver = false;
   const listeners = INTERRUPT_SIGNALS.map((name) => {
@@ -62,6 +62,9 @@ export function listenForInterrupts(
     signal: controller.signal,
     takeOver: () => {
       takenOver = true;
+    },
+    get takenOver() {
+      return takenOver;
     },
     dispose: () => {
       for (const { name, listener } of listeners) source.off(name, listener);

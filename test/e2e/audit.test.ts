@@ -3,6 +3,7 @@
 // impersonating admin and a user without RBAC, then exact summaries of them.
 // Every identity's name contains the fresh namespace, so --user <namespace>
 // leaves out whatever other test files do meanwhile.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,7 +21,7 @@ import {
   useCluster,
   waitFor,
 } from '../harness/cluster.js';
-import { ensureBinary, ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
+import { BUNDLE, ensureBinary, ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
 
 const canary = makeCanary('audit');
@@ -440,6 +441,20 @@ describe('audit on the API server audit log', () => {
     expect(web[5]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(web.at(-1)).toBe(`${ns}/web-0 on ${node}`);
     expect(r.stderr).toBe('5 denied attempts by 2 subjects\n');
+  });
+
+  it('ends quietly when the reader of its output goes away (`| head`), as kubectl does', async () => {
+    ensureBundle();
+    const child = spawn(process.execPath, [BUNDLE, 'audit', '--log', useCluster().auditLog, '-o', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the pipe is closed before the first write
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    // no stack trace (the summary line may come first: it is written before the pipe says it is closed)
+    expect(stderr).not.toMatch(/EPIPE|error|\bat /i);
+    expect(code).toBe(141); // 128 + SIGPIPE, what a shell reports for kubectl
   });
 
   it('counts a big secrets-only log on every core, bundle and single executable, with the answer of one thread', async () => {
