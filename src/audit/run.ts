@@ -158,14 +158,11 @@ export function auditReport(counts: readonly AuditCount[], options: AuditOptions
       lines: inputsSummary.reduce((n, s) => n + s.lines, 0),
       bytes: inputsSummary.reduce((n, s) => n + s.bytes, 0),
     },
-    skipped:
-      counts.length === 1
-        ? counts[0]!.skipped
-        : SkipTally.merged(
-            counts.map((c) => c.skipped),
-            options.skippedLinesShown ?? 10,
-            inputs.map((i) => i.summary.path),
-          ),
+    skipped: SkipTally.merged(
+      counts.map((c) => c.skipped),
+      options.skippedLinesShown ?? 10,
+      inputs.map((i) => i.summary.path),
+    ),
     inputs: inputsSummary,
     warnings: inputs.flatMap(inputWarnings),
   };

@@ -29,6 +29,7 @@ export class SkipTally {
    * the order of `paths` (the inputs) and of their lines.
    */
   static merged(tallies: readonly AuditSkipped[], keep: number, paths: readonly string[]): AuditSkipped {
+    if (tallies.length === 1) return tallies[0]!;
     const { skipped } = new SkipTally(keep);
     for (const theirs of tallies) for (const count of COUNTS) skipped[count] += theirs[count];
     const order = (file: string): number => paths.indexOf(file);

@@ -59,17 +59,14 @@ export function accessWiring(
   if (audit) {
     const query = { ...audit.query, name: secret.name, namespace: secret.namespace };
     deps.audit = (onRequest, onWrite, signal) =>
-      withProgress(
-        audit.io,
-        audit.inputs.map((i) => i.path),
-        (onProgress) =>
-          // on a worker thread where it can: this one analyses the cluster meanwhile
-          runAuditScan(
-            audit.inputs,
-            { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) },
-            undefined,
-            signal,
-          ),
+      withProgress(audit.io, audit.inputs, (onProgress) =>
+        // on a worker thread where it can: this one analyses the cluster meanwhile
+        runAuditScan(
+          audit.inputs,
+          { ...query, onRequest, onProgress, ...(onWrite ? { onWrite } : {}) },
+          undefined,
+          signal,
+        ),
       ).then(({ report, onThread, threadCpuMs }) => {
         if (onThread && (audit.verbosity ?? 0) >= 4)
           audit.io.stderr.write(

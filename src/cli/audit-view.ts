@@ -137,12 +137,13 @@ const SPINNER_EVERY_MS = 100;
 /** Runs the scan with a spinner on a terminal ("reading audit.log (2 of 3): 812 MB"). */
 export async function withProgress<T>(
   io: IO,
-  /** The inputs' paths, in the order read: an input is numbered by its place (a recount reads them again). */
-  paths: readonly string[],
+  /** The inputs, in the order read: an input is numbered by its place (a recount reads them again). */
+  inputs: readonly { path: string }[],
   run: (onProgress: (p: { path: string; bytes: number }) => void) => Promise<T>,
 ): Promise<T> {
   const progress = await startProgress(io);
   const started = Date.now();
+  const paths = inputs.map((i) => i.path);
   let shownAt = 0;
   try {
     return await run((p) => {

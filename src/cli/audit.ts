@@ -135,10 +135,8 @@ export const auditCommand = defineCommand({
     const plan = validate(args);
     // A missing file is an error before anything is read or printed.
     const inputs = await openLogs(plan.logs, ctx.io.stdin);
-    const { report, threads, recounted, threadCpuMs } = await withProgress(
-      ctx.io,
-      inputs.map((i) => i.path),
-      (onProgress) => runAuditCount(inputs, { ...plan.query, onProgress }),
+    const { report, threads, recounted, threadCpuMs } = await withProgress(ctx.io, inputs, (onProgress) =>
+      runAuditCount(inputs, { ...plan.query, onProgress }),
     ).catch(asLogError);
     if (ctx.verbosity >= 4 && (threads > 1 || recounted))
       ctx.io.stderr.write(

@@ -99,22 +99,19 @@ export const leastPrivilegeCommand = defineCommand({
     const inputs = await openLogs(plan.logs, ctx.io.stdin);
     const kube = ctx.connect();
     const namespace = args.allNamespaces ? undefined : kube.target.namespace;
-    const result = await withProgress(
-      ctx.io,
-      inputs.map((i) => i.path),
-      (onProgress) =>
-        runLeastPrivilege(
-          inputs,
-          {
-            namespace,
-            since: plan.since,
-            now: plan.now,
-            includeSystem: plan.includeSystem,
-            suggest: plan.mode === 'suggest',
-            onProgress,
-          },
-          { load: () => loadLeastPrivilegeSnapshot(kube, namespace) },
-        ),
+    const result = await withProgress(ctx.io, inputs, (onProgress) =>
+      runLeastPrivilege(
+        inputs,
+        {
+          namespace,
+          since: plan.since,
+          now: plan.now,
+          includeSystem: plan.includeSystem,
+          suggest: plan.mode === 'suggest',
+          onProgress,
+        },
+        { load: () => loadLeastPrivilegeSnapshot(kube, namespace) },
+      ),
     ).catch(asLogError);
     print(result, plan, args, ctx);
     return 0;
