@@ -5,14 +5,19 @@ import type { Kube, ListOptions, ListResult } from './client.js';
  * are sent once: commands that compose several loaders (who-can's and exposure's both
  * list pods and workloads) then cost one list per type. Mapped lists (which drop raw
  * items page by page) are shared only with a list mapped by the same function (a module's
- * reducer such as reducePod; a closure made per call, as for Secrets, is never shared).
+ * reducer such as reducePod; a closure made per call, as for Secrets, is never shared, and its
+ * lists are let go with it).
  * Callers must not mutate items.
  */
 export function sharingLists(kube: Kube): Kube {
-  const byMap = new Map<unknown, Map<string, Promise<ListResult<unknown>>>>();
-  return withList(kube, (path: string, options?: ListOptions & { map?: unknown }) => {
-    let lists = byMap.get(options?.map);
-    if (!lists) byMap.set(options?.map, (lists = new Map()));
+  type Lists = Map<string, Promise<ListResult<unknown>>>;
+  const unmapped: Lists = new Map();
+  // weakly: the lists of a map function made per call go with it
+  const byMap = new WeakMap<(item: never) => unknown, Lists>();
+  return withList(kube, (path: string, options?: ListOptions & { map?: (item: never) => unknown }) => {
+    const map = options?.map;
+    let lists = map ? byMap.get(map) : unmapped;
+    if (!lists) byMap.set(map!, (lists = new Map()));
     const key = JSON.stringify([
       path,
       options?.query ?? {},
