@@ -15,6 +15,19 @@ export function fieldSelectedName(requestURI: string | undefined): string | null
   const valueStart = at + 'fieldSelector='.length;
   const amp = requestURI.indexOf('&', valueStart);
   const raw = requestURI.slice(valueStart, amp === -1 ? undefined : amp);
+  // Kubelets watch each Secret they mount with the same selector, over and over.
+  const known = recent.get(raw);
+  if (known !== undefined) return known;
+  if (recent.size >= RECENT_MAX) recent.clear();
+  const name = nameOfSelector(raw);
+  recent.set(raw, name);
+  return name;
+}
+
+const RECENT_MAX = 4096;
+const recent = new Map<string, string | null>();
+
+function nameOfSelector(raw: string): string | null {
   const selector = raw.includes('%') || raw.includes('+') ? decode(raw) : raw;
   if (selector === null) return null;
   for (const term of selector.split(',')) {

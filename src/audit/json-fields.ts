@@ -1,3 +1,5 @@
+import { utcTimestamp } from './utc-timestamp.js';
+
 /** Narrowing helpers for values that came out of JSON.parse. */
 
 export type JsonObject = Record<string, unknown>;
@@ -33,6 +35,6 @@ export function stringArray(value: unknown): string[] {
 export function parseTimestamp(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value !== 'string') return null;
-  const ms = Date.parse(value);
+  const ms = utcTimestamp(value) ?? Date.parse(value);
   return Number.isNaN(ms) ? null : ms;
 }

@@ -20,4 +20,11 @@ describe('fieldSelectedName', () => {
     expect(fieldSelectedName('/api/v1/namespaces/a/secrets?x=fieldSelector=metadata.name%3Ddb')).toBeNull();
     expect(fieldSelectedName(undefined)).toBeNull();
   });
+
+  it('answers alike when asked again, past the number of selectors it remembers', () => {
+    const uri = (i: number) => `/api/v1/namespaces/a/secrets?fieldSelector=metadata.name%3Ds${i}&resourceVersion=${i}`;
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 5000; i++) expect(fieldSelectedName(uri(i))).toBe(`s${i}`);
+    expect(fieldSelectedName('/api/v1/namespaces/a/secrets?fieldSelector=metadata.name%21%3Ds1')).toBeNull();
+  });
 });
