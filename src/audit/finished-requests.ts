@@ -14,24 +14,39 @@ for (let i = 0; i < 6; i++) {
  * requests stays small. Other IDs go to a Map.
  */
 export class FinishedRequests {
-  private slots = new Uint32Array(1024 * WORDS);
+  private slots: Uint32Array;
   private used = 0;
   private readonly others = new Map<string, number>();
   private readonly key = new Uint32Array(4);
+  /** The slot get() found last: a request is set right after it is looked up. */
+  private lastId: string | null = null;
+  private lastFingerprint = 0;
+  private lastAt = 0;
+
+  /** `slots`: the table's first size (a power of 2); it doubles as it fills. A log's first 39,000 requests fit in the default. */
+  constructor(slots = 1 << 16) {
+    this.slots = new Uint32Array(slots * WORDS);
+  }
 
   /** Flags stored for the request, or -1. */
   get(id: string, fingerprint: number): number {
     if (!this.pack(id)) return this.others.get(`${id}/${fingerprint}`) ?? -1;
     const at = this.find(this.key, fingerprint);
+    this.lastId = id;
+    this.lastFingerprint = fingerprint;
+    this.lastAt = at;
     return this.slots[at + 4]! & USED ? this.slots[at + 4]! & 0x7f : -1;
   }
 
   set(id: string, fingerprint: number, flags: number): void {
-    if (!this.pack(id)) {
+    // get() remembers only UUIDs, whose packed key is still in this.key.
+    const remembered = id === this.lastId && fingerprint === this.lastFingerprint;
+    this.lastId = null;
+    if (!remembered && !this.pack(id)) {
       this.others.set(`${id}/${fingerprint}`, flags);
       return;
     }
-    let at = this.find(this.key, fingerprint);
+    let at = remembered ? this.lastAt : this.find(this.key, fingerprint);
     if ((this.slots[at + 4]! & USED) === 0) {
       if ((this.used + 1) * 10 > (this.slots.length / WORDS) * 6) {
         this.grow();

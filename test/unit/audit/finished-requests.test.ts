@@ -4,7 +4,7 @@ import { FinishedRequests } from '../../../src/audit/finished-requests.js';
 
 describe('FinishedRequests', () => {
   it('keeps flags by UUID and fingerprint through many growths', () => {
-    const table = new FinishedRequests();
+    const table = new FinishedRequests(1024);
     const ids = Array.from({ length: 20_000 }, () => randomUUID());
     ids.forEach((id, i) => table.set(id, i & 0xffffff, i % 16));
     ids.forEach((id, i) => expect(table.get(id, i & 0xffffff)).toBe(i % 16));
@@ -30,5 +30,17 @@ describe('FinishedRequests', () => {
       expect(table.get(id, 1)).toBe(5);
       expect(table.get(id, 2)).toBe(-1);
     }
+  });
+
+  it('sets what it just looked up, and only that, in the slot it found', () => {
+    const table = new FinishedRequests(16);
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    for (const [i, id] of ids.entries()) {
+      expect(table.get(id, i)).toBe(-1);
+      // another request between the look-up and the set: the set must not reuse the slot found for the first
+      if (i % 3 === 0) table.set(ids[Math.max(0, i - 1)]!, i - 1, 7);
+      table.set(id, i, i % 8);
+    }
+    for (const [i, id] of ids.entries()) expect(table.get(id, i)).toBe((i + 1) % 3 === 0 && i < 199 ? 7 : i % 8);
   });
 });
