@@ -1,0 +1,1 @@
+export function buildLauncher(opts: { main: string; outfile: string }): Promise<void>;
