@@ -64,7 +64,7 @@ const result = await build({
   logLevel: 'warning',
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-await buildLauncher({ main: MAIN, outfile: LAUNCHER });
+buildLauncher({ main: MAIN, outfile: LAUNCHER });
 console.log(
   `${MAIN} ${(bytes / 1024 / 1024).toFixed(2)} MiB, ${LAUNCHER} ${(statSync(LAUNCHER).size / 1024).toFixed(1)} KiB`,
 );

@@ -1,1 +1,2 @@
-export function buildLauncher(opts: { main: string; outfile: string }): Promise<void>;
+export function bundleName(main: string): string;
+export function buildLauncher(opts: { main: string; outfile: string }): void;

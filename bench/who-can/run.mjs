@@ -412,7 +412,7 @@ try {
     minify: true,
     define: { __KUBECTL_SECRETS_VERSION__: '"bench"' },
   });
-  await buildLauncher({ main: cliMain, outfile: cli });
+  buildLauncher({ main: cliMain, outfile: cli });
   // the CLI at --before, from its sources as committed (dependencies from this checkout)
   const beforeSrc = join(work, 'before');
   mkdirSync(beforeSrc, { recursive: true });

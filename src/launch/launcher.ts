@@ -1,9 +1,10 @@
-// The npm package's entry point (dist/kubectl-secrets.cjs): runs the bundle next to it (dist/kubectl-secrets-main.cjs)
-// from a V8 code cache of the same command's earlier run (./code-cache.ts), and writes that cache after a run that
-// ended well without one. Without a usable cache directory it runs the bundle exactly as `node bundle` would.
-// The single binary embeds the bundle itself, with a code cache made at build time: it does not use this file.
+// The entry point of the npm package (dist/kubectl-secrets.cjs, next to the bundle dist/kubectl-secrets-main.cjs) and
+// of the single binary (which embeds the bundle as an asset): runs the bundle from a V8 code cache of the same
+// command's earlier run (./code-cache.ts), and writes that cache after a run that ended well without one. Without a
+// usable cache directory it runs the bundle exactly as `node bundle` would.
 import fs from 'node:fs';
 import path from 'node:path';
+import { getAsset, isSea } from 'node:sea';
 import vm from 'node:vm';
 import {
   cacheFile,
@@ -20,20 +21,27 @@ import {
 declare const __MAIN_BUNDLE__: string;
 declare const __MAIN_BUILD_ID__: string;
 
+/** The bundle's source, its file name (for stack traces) and what tells its versions apart beyond the build id. */
+function loadBundle(): { source: string; filename: string; mtimeMs: number } {
+  if (isSea()) return { source: getAsset(__MAIN_BUNDLE__, 'utf8'), filename: process.execPath, mtimeMs: 0 };
+  const filename = path.join(__dirname, __MAIN_BUNDLE__);
+  return { source: fs.readFileSync(filename, 'utf8'), filename, mtimeMs: fs.statSync(filename).mtimeMs };
+}
+
 function launch(): void {
-  const main = path.join(__dirname, __MAIN_BUNDLE__);
-  let source: string;
-  let mtimeMs: number;
+  let bundle: ReturnType<typeof loadBundle>;
   try {
-    source = fs.readFileSync(main, 'utf8');
-    mtimeMs = fs.statSync(main).mtimeMs;
+    bundle = loadBundle();
   } catch (err) {
-    process.stderr.write(`error: cannot load ${main} (${(err as Error).message}): reinstall kubectl-secrets\n`);
+    process.stderr.write(
+      `error: cannot load the bundle ${__MAIN_BUNDLE__} (${(err as Error).message}): reinstall kubectl-secrets\n`,
+    );
     process.exitCode = 1;
     return;
   }
+  const { source, filename: main } = bundle;
   const dir = codeCacheDir(process.env, process.platform, homeDir());
-  const key = cacheKey(__MAIN_BUILD_ID__, mtimeMs, process.versions.v8, process.arch);
+  const key = cacheKey(__MAIN_BUILD_ID__, bundle.mtimeMs, process.versions.v8, process.arch);
   const { word, shape } = runShape(process.argv.slice(2));
   const file = dir === undefined ? undefined : cacheFile(dir, key, word);
   const cache = file === undefined ? undefined : readCodeCache(file);

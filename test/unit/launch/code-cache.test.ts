@@ -89,7 +89,7 @@ describe('reading and writing a cache', () => {
     writeFileSync(file, bytes.subarray(0, bytes.length - 10));
     expect(readCodeCache(file)).toBeUndefined();
     const flipped = Buffer.from(bytes);
-    flipped[flipped.length - 1] ^= 1;
+    flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 1, flipped.length - 1);
     writeFileSync(file, flipped);
     expect(readCodeCache(file)).toBeUndefined();
     writeFileSync(file, 'not a cache at all');

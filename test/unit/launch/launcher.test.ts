@@ -75,7 +75,7 @@ describe('the npm entry point', () => {
     const file = only(root);
     const good = readFileSync(file);
     const damaged = Buffer.from(good);
-    damaged[damaged.length - 100] ^= 0xff;
+    damaged.writeUInt8(damaged.readUInt8(damaged.length - 100) ^ 0xff, damaged.length - 100);
     writeFileSync(file, damaged);
     expect(await version(root)).toEqual({ code: 0, stdout: expected, stderr: '' });
     expect(readCodeCache(file)).toBeDefined();
