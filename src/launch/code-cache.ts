@@ -1,5 +1,5 @@
-// The V8 code cache of the npm bundle: what V8 compiled during one run of a command, kept on disk so that the next
-// run of that command starts from bytecode instead of parsing and compiling ~1.4 MB of JavaScript again.
+// The V8 code cache of the bundle (./launcher.ts): what V8 compiled during one run of a command, kept on disk so that
+// the next run of that command starts from bytecode instead of parsing and compiling ~1.4 MB of JavaScript again.
 // Node's own compile cache (module.enableCompileCache) saves only what is compiled before the bundle runs: the top
 // level, not the functions compiled lazily as they are first called, which are most of a command's code.
 // Every step is best-effort: a cache that cannot be read, written or trusted is simply not used.
@@ -67,13 +67,22 @@ export interface CodeCache {
   shapes: string[];
 }
 
-/** The cache in `file`, or undefined when it is missing, truncated or damaged. */
+/**
+ * The cache in `file`, or undefined when it is missing, truncated or damaged, or when someone else could have
+ * written it (another owner, writable by others): V8 runs its bytecode unchecked.
+ */
 export function readCodeCache(file: string): CodeCache | undefined {
   let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    bytes = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
+    const stat = fs.fstatSync(fd);
+    if (!ownFile(stat)) return undefined;
+    bytes = fs.readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   if (bytes.length <= HEADER_BYTES || bytes.readUInt32LE(0) !== MAGIC) return undefined;
   const body = bytes.subarray(HEADER_BYTES);
@@ -88,6 +97,11 @@ export function readCodeCache(file: string): CodeCache | undefined {
   } catch {
     return undefined;
   }
+}
+
+function ownFile(stat: fs.Stats): boolean {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return true;
+  return stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
 }
 
 /** Whether a run of `shape` should write its cache at the end: none yet, V8 refused it, or a new path of the command. */

@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +105,20 @@ describe('reading and writing a cache', () => {
     expect(readCodeCache(file)).toBeUndefined();
     writeFileSync(file, '');
     expect(readCodeCache(file)).toBeUndefined();
+  });
+
+  it('refuses a file others could have written: writable by group or others, or of another owner', () => {
+    const file = cacheFile(dir(), 'k1', 'version');
+    writeCodeCache(file, 'k1', { data, shapes: [''] });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    chmodSync(file, 0o620);
+    expect(readCodeCache(file)).toBeUndefined();
+    chmodSync(file, 0o600);
+    expect(readCodeCache(file)).toBeDefined();
+    if (process.getuid?.() === 0) {
+      chownSync(file, 65534, 65534);
+      expect(readCodeCache(file)).toBeUndefined();
+    }
   });
 
   it('does not write where it cannot (a file in the way), and says so', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCodeCache, writeCodeCache } from '../../../src/launch/code-cache.js';
-import { BUNDLE, ensureBundle, runBuilt, runProcess } from '../../harness/runCli.js';
+import { BUNDLE, ensureBinary, ensureBundle, runBuilt, runProcess } from '../../harness/runCli.js';
 
 const MAIN = join(BUNDLE, '..', 'kubectl-secrets-main.cjs');
 let expected: string;
@@ -100,5 +100,21 @@ describe('the npm entry point', () => {
     for (const r of runs) expect(r).toEqual({ code: 0, stdout: expected, stderr: '' });
     expect(readCodeCache(only(root))?.shapes).toEqual(['']);
     expect(await version(root)).toEqual({ code: 0, stdout: expected, stderr: '' });
+  });
+});
+
+describe('the single binary', () => {
+  beforeAll(() => ensureBinary(), 300_000);
+
+  it('runs its embedded bundle from the same kind of cache, written by its first run', async () => {
+    const root = cacheRoot();
+    const run = () => runBuilt(['version', '-o', 'json'], { binary: true, env: { KUBECTL_SECRETS_CACHE: root } });
+    const first = await run();
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).items[0].singleExecutable).toBe(true);
+    const file = only(root);
+    const written = readFileSync(file);
+    expect(await run()).toEqual(first);
+    expect(readFileSync(file).equals(written)).toBe(true);
   });
 });
