@@ -50,7 +50,7 @@ for (const [name, ms] of rows)
     `  ${name.padEnd(60)} ${fmt(ms).padStart(10)}  ${ratio(ms, node)} node -e 0  ${ratio(ms, rows[1][1])} kubectl`,
   );
 console.log(
-  `binary size ${(statSync(binary).size / 1024 / 1024).toFixed(1)} MiB, bundle ${(statSync(bundle).size / 1024).toFixed(0)} KiB`,
+  `binary size ${(statSync(binary).size / 1024 / 1024).toFixed(1)} MiB, bundle ${(statSync(main).size / 1024).toFixed(0)} KiB, entry point ${(statSync(bundle).size / 1024).toFixed(1)} KiB`,
 );
 const binaryRatio = rows[3][1] / node;
 console.log(
