@@ -1,11 +1,13 @@
-// Bundles the CLI into one CommonJS file: dist/kubectl-secrets.cjs.
-// One file starts faster than node_modules resolution (~0.15 s vs ~0.5 s) and
-// is what the single-executable binary embeds.
+// Bundles the CLI into one CommonJS file, dist/kubectl-secrets-main.cjs, and its
+// npm entry point dist/kubectl-secrets.cjs, which runs the bundle from a V8 code
+// cache (scripts/launcher-build.mjs). One file starts faster than node_modules
+// resolution (~0.15 s vs ~0.5 s); the bundle is what the single-executable binary embeds.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { bundleOptions } from './bundle-options.mjs';
 import { auditWorkerSource } from './audit-worker-source.mjs';
+import { buildLauncher } from './launcher-build.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -39,16 +41,18 @@ const stubOptional = {
   },
 };
 
+const MAIN = 'dist/kubectl-secrets-main.cjs';
+const LAUNCHER = 'dist/kubectl-secrets.cjs';
+
 const result = await build({
   ...bundleOptions,
   plugins: [stubOptional, ...bundleOptions.plugins],
   entryPoints: ['src/main.ts'],
-  outfile: 'dist/kubectl-secrets.cjs',
+  outfile: MAIN,
   bundle: true,
   minify: true,
   keepNames: false,
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
   define: {
     __KUBECTL_SECRETS_VERSION__: JSON.stringify(pkg.version),
     __KUBECTL_SECRETS_COMMIT__: JSON.stringify(commit),
@@ -60,4 +64,7 @@ const result = await build({
   logLevel: 'warning',
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`dist/kubectl-secrets.cjs ${(bytes / 1024 / 1024).toFixed(2)} MiB`);
+buildLauncher({ main: MAIN, outfile: LAUNCHER });
+console.log(
+  `${MAIN} ${(bytes / 1024 / 1024).toFixed(2)} MiB, ${LAUNCHER} ${(statSync(LAUNCHER).size / 1024).toFixed(1)} KiB`,
+);

@@ -2,6 +2,42 @@
 // shipped one (scripts/build.mjs, the e2e rotate harness, the benches).
 import { lazyModules } from './lazy-modules.mjs';
 
+// Every yargs() guesses a default version from the nearest package.json above the entry point
+// (escalade/sync: a readdir of each directory up to one holding it, or up to / from where the single binary
+// lies). The app sets its own version, so the search finds nothing, at once.
+const noPackageLookup = {
+  name: 'no-package-lookup',
+  setup(b) {
+    b.onResolve({ filter: /^escalade\/sync$/ }, (args) => ({ path: args.path, namespace: 'no-package-lookup' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-package-lookup' }, () => ({
+      contents: 'module.exports = () => undefined;',
+      loader: 'js',
+    }));
+  },
+};
+
+// The TLS stack (~18 ms of CPU to load: OpenSSL, and the extra CA certificates of NODE_EXTRA_CA_CERTS, read
+// at once) only for commands that talk to a cluster: in src/, these builtins load at their first use. The
+// module has a default export only, so a named import of one of them fails the build rather than loading early.
+const LAZY_BUILTINS = /^node:(tls|https|http2)$/;
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: LAZY_BUILTINS }, (args) =>
+      args.namespace === 'lazy-builtins' || !/[\\/]src[\\/]/.test(args.importer)
+        ? undefined
+        : { path: args.path, namespace: 'lazy-builtins' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtins' }, (args) => ({
+      contents: `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(args.path)}));
+export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });
+`,
+      loader: 'js',
+    }));
+  },
+};
+
 export const bundleOptions = {
   platform: 'node',
   format: 'cjs',
@@ -10,5 +46,5 @@ export const bundleOptions = {
   // about on stderr (DEP0040) when the caller is outside node_modules, as a bundle is: use the userland package.
   alias: { punycode: 'punycode/' },
   // client-node (exec plugins, auth-providers) and the SOCKS client are compiled only when imported
-  plugins: [lazyModules],
+  plugins: [lazyModules, noPackageLookup, lazyBuiltins],
 };

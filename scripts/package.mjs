@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { buildSea } from './sea.mjs';
 import { NODE_VERSION, pinnedNode } from './node-runtime.mjs';
 
-const bundle = 'dist/kubectl-secrets.cjs';
+const bundle = 'dist/kubectl-secrets-main.cjs';
 const binary = 'dist/kubectl-secrets';
 
 if (!existsSync(bundle)) {

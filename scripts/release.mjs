@@ -24,7 +24,7 @@ const version = `v${JSON.parse(readFileSync('package.json', 'utf8')).version}`;
 const outDir = path.resolve(process.env.RELEASE_DIR ?? 'dist/release');
 const wanted = process.env.RELEASE_TARGETS?.split(',').filter(Boolean);
 const targets = TARGETS.filter((t) => !wanted || wanted.includes(`${t.os}-${t.arch}`));
-const bundle = 'dist/kubectl-secrets.cjs';
+const bundle = 'dist/kubectl-secrets-main.cjs';
 const binary = 'dist/kubectl-secrets';
 const MiB = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 

@@ -7,8 +7,9 @@
 //   - wall time of who-can vs kubectl-who-can v0.4.0 (built from its Go module)
 //     and vs a baseline measured in the same run (kubectl listing all RBAC),
 //     as ratios; and every subject on which the two tools disagree;
-//   - the same CLI at --before (default 506aee7) and as the single binary
-//     (the bundle with a V8 code cache, as shipped), timed in the same run.
+//   - the same CLI at --before (default 506aee7), as npm ships it (dist/kubectl-secrets.cjs running the
+//     bundle from its V8 code cache, written by a first run) and without that cache, and as the single
+//     binary (the bundle with a V8 code cache, as shipped), timed in the same run.
 //
 //   node bench/who-can/run.mjs [--cluster DIR] [--steps 1000,10000] [--roles 2000] [--runs 3] [--keep] [--before COMMIT]
 //                              [--run-id ID]
@@ -34,6 +35,7 @@ import { build } from 'esbuild';
 import { bundleOptions } from '../../scripts/bundle-options.mjs';
 import { pinnedNode } from '../../scripts/node-runtime.mjs';
 import { buildSea } from '../../scripts/sea.mjs';
+import { buildLauncher } from '../../scripts/launcher-build.mjs';
 import { down, loadCluster, up } from '../../test/cluster/cluster.mjs';
 import { mulberry32 as prng } from '../../test/harness/prng.mjs';
 
@@ -376,6 +378,7 @@ function explain(via, onlyIn, verb) {
 
 // ---------- main ----------
 const work = mkdtempSync(join(tmpdir(), 'whocan-bench-'));
+const codeCache = join(work, 'cache');
 let cluster;
 let ownCluster = false;
 let api;
@@ -398,15 +401,18 @@ try {
     external: ['supports-color', 'encoding', 'bufferutil', 'utf-8-validate'],
   };
   const probe = join(work, 'probe.cjs');
+  // as npm ships it (scripts/build.mjs): the bundle, and the entry point that runs it from a V8 code cache
+  const cliMain = join(work, 'kubectl-secrets-main.cjs');
   const cli = join(work, 'kubectl-secrets.cjs');
   await build({ ...common, entryPoints: [join(here, 'probe.ts')], outfile: probe });
   await build({
     ...common,
     entryPoints: [join(repo, 'src/main.ts')],
-    outfile: cli,
+    outfile: cliMain,
     minify: true,
     define: { __KUBECTL_SECRETS_VERSION__: '"bench"' },
   });
+  buildLauncher({ main: cliMain, outfile: cli });
   // the CLI at --before, from its sources as committed (dependencies from this checkout)
   const beforeSrc = join(work, 'before');
   mkdirSync(beforeSrc, { recursive: true });
@@ -424,7 +430,7 @@ try {
   });
   // the single binary as shipped (scripts/package.mjs): the bundle with a V8 code cache, so no compile at start
   const sea = join(work, 'kubectl-secrets-sea');
-  buildSea({ bundle: cli, executable: pinnedNode(), output: sea, codeCache: true });
+  buildSea({ bundle: cliMain, executable: pinnedNode(), output: sea, codeCache: true });
   const kwc = buildKubectlWhoCan();
   if (kwc.reason) log(`kubectl-who-can unavailable: ${kwc.reason}`);
 
@@ -527,11 +533,13 @@ try {
       return { ...JSON.parse(r.stdout), ms: r.ms, rssMiB: r.rssMiB };
     };
     const cliRun =
-      (extra, file = cli) =>
+      (extra, file = cli, env = {}) =>
       async () => {
         const r = await timed(process.execPath, [file, 'who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
           ...process.env,
           KUBECONFIG: kubeconfig,
+          KUBECTL_SECRETS_CACHE: codeCache,
+          ...env,
         });
         if (r.code !== 0) throw new Error(`who-can failed: ${r.stderr}`);
         return r;
@@ -549,18 +557,27 @@ try {
     );
     const direct = await medianOf(RUNS, probeRun('direct'));
     const full = await medianOf(RUNS, probeRun('full'));
+    // a user's second run: the first of each kind of run writes the V8 code cache
+    await cliRun(['--direct-only', '--verb', 'get'])();
+    await cliRun([])();
     const cliDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get']));
     const cliFull = await medianOf(RUNS, cliRun([]));
+    const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
+    const uncachedDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get'], cli, noCache));
+    const uncachedFull = await medianOf(RUNS, cliRun([], cli, noCache));
     const beforeDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get'], cliBefore));
     const beforeFull = await medianOf(RUNS, cliRun([], cliBefore));
     const seaRun = (extra) => async () => {
       const r = await timed(sea, ['who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
         ...process.env,
         KUBECONFIG: kubeconfig,
+        KUBECTL_SECRETS_CACHE: codeCache,
       });
       if (r.code !== 0) throw new Error(`who-can (single binary) failed: ${r.stderr}`);
       return r;
     };
+    await seaRun(['--direct-only', '--verb', 'get'])();
+    await seaRun([])();
     const seaDirect = await medianOf(RUNS, seaRun(['--direct-only', '--verb', 'get']));
     const seaFull = await medianOf(RUNS, seaRun([]));
     let kwcRun;
@@ -611,6 +628,8 @@ try {
       full,
       cliDirect,
       cliFull,
+      uncachedDirect,
+      uncachedFull,
       beforeDirect,
       beforeFull,
       seaDirect,
@@ -652,6 +671,10 @@ try {
       `- ${r.bindings} bindings: direct ${both(r.beforeDirect)} → ${both(r.cliDirect)} (${vsKwc(r.beforeDirect)} → ${vsKwc(r.cliDirect)}, target ≤ 1.5x); ` +
         `full ${both(r.beforeFull)} → ${both(r.cliFull)} (${vsKwc(r.beforeFull)} → ${vsKwc(r.cliFull)}, target ≤ 2.5x); ` +
         `after/before wall ${ratio(r.cliDirect.ms, r.beforeDirect.ms)} / ${ratio(r.cliFull.ms, r.beforeFull.ms)}, CPU ${ratio(r.cliDirect.cpuMs, r.beforeDirect.cpuMs)} / ${ratio(r.cliFull.cpuMs, r.beforeFull.cpuMs)}`,
+    );
+    out(
+      `  without the code cache (NODE_DISABLE_COMPILE_CACHE=1): direct ${both(r.uncachedDirect)} (${vsKwc(r.uncachedDirect)}); ` +
+        `full ${both(r.uncachedFull)} (${vsKwc(r.uncachedFull)}); cached/uncached CPU ${ratio(r.cliDirect.cpuMs, r.uncachedDirect.cpuMs)} / ${ratio(r.cliFull.cpuMs, r.uncachedFull.cpuMs)}`,
     );
     out(
       `  single binary (after): direct ${both(r.seaDirect)} (${vsKwc(r.seaDirect)}, CPU ${ratio(r.seaDirect.cpuMs, r.kwcRun?.cpuMs)}); ` +

@@ -3,9 +3,9 @@
 // the pinned Node.js (>= 22) against the local cluster.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deleteNamespace,
@@ -69,6 +69,7 @@ describe('npm package', () => {
     expect(packed).toEqual([
       'LICENSE',
       'README.md',
+      'dist/kubectl-secrets-main.cjs',
       'dist/kubectl-secrets.cjs',
       'package.json',
       'scripts/kubectl_complete-secrets',
@@ -76,10 +77,12 @@ describe('npm package', () => {
     const pkg = JSON.parse(readFileSync(join(prefix, 'lib/node_modules/kubectl-secrets/package.json'), 'utf8'));
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.engines.node).toBe('>=22');
-    const installed = readFileSync(join(prefix, 'lib/node_modules/kubectl-secrets/dist/kubectl-secrets.cjs'));
-    expect(createHash('sha256').update(installed).digest('hex')).toBe(
-      createHash('sha256').update(readFileSync(BUNDLE)).digest('hex'),
-    );
+    for (const file of [BUNDLE, join(BUNDLE, '..', 'kubectl-secrets-main.cjs')]) {
+      const installed = readFileSync(join(prefix, 'lib/node_modules/kubectl-secrets/dist', basename(file)));
+      expect(createHash('sha256').update(installed).digest('hex')).toBe(
+        createHash('sha256').update(readFileSync(file)).digest('hex'),
+      );
+    }
   });
 
   it('runs as `kubectl secrets --help` from the npm prefix, on Node.js >= 22', async () => {
@@ -100,5 +103,18 @@ describe('npm package', () => {
     expect(r.stdout).not.toContain('not-printed');
     const completion = await kubectl(['__complete', 'secrets', 'who-can', '-n', ns, '']);
     expect(completion.stdout.split('\n')).toContain('db');
+  });
+
+  it("keeps a V8 code cache per command in the user's cache directory, and answers alike from it", async () => {
+    const cacheDir = join(prefix, '.cache', 'kubectl-secrets', 'code-cache');
+    const names = readdirSync(cacheDir);
+    for (const word of ['help', 'version', 'who-can', '__complete'])
+      expect(names.filter((n) => n.endsWith(`.${word}.cache`))).toHaveLength(1);
+    const again = await kubectl(['secrets', 'who-can', 'db', '-n', ns, '-o', 'json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).items).toContainEqual(
+      expect.objectContaining({ kind: 'User', subject: 'carol', path: 'direct' }),
+    );
+    expect(readdirSync(cacheDir).sort()).toEqual(names.sort());
   });
 });
