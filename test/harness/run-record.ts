@@ -35,6 +35,18 @@ export function recordFilesIn(path: string): void {
   if (dir) appendFileSync(join(dir, 'dirs'), `${path}\n`);
 }
 
+/**
+ * Where the tool run as a process keeps its caches during a test run (the bundle's V8 code cache,
+ * src/launch/code-cache.ts): scanned like any file it writes. Undefined outside a recorded run.
+ */
+export function toolCacheDir(): string | undefined {
+  const dir = runDir();
+  if (!dir) return undefined;
+  const cache = join(dir, 'tool-cache');
+  recordFilesIn(cache);
+  return cache;
+}
+
 export interface ScanResult {
   canaries: number;
   outputs: number;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { main } from '../../src/cli/app.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import type { IO, Writer } from '../../src/cli/io.js';
-import { recordOutput } from './run-record.js';
+import { recordOutput, toolCacheDir } from './run-record.js';
 
 /** The bundle, the binary, or kubectl running it as a plugin (not kubectl's own output of test fixtures). */
 const isTheTool = (cmd: string, args: readonly string[]): boolean =>
@@ -56,6 +56,8 @@ export function ensureBinary(): void {
 function environment(opts: CliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
   if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
+  const cache = env.KUBECTL_SECRETS_CACHE ?? toolCacheDir();
+  if (cache !== undefined) env.KUBECTL_SECRETS_CACHE = cache;
   return env;
 }
 
