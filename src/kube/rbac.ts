@@ -6,6 +6,7 @@ import { tolerantList, type Listing } from './fetch.js';
 import { isForbidden } from './errors.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
 import { loadPodsAndWorkloads } from './workloads.js';
+import { decodeBindingList, decodeClusterRoleList, decodeRoleList } from './rbac-protobuf.js';
 import type { ClusterSnapshot, Gap } from '../whocan/snapshot.js';
 import type { Binding, ClusterRole, Role } from '../whocan/types.js';
 
@@ -42,17 +43,20 @@ export async function loadClusterSnapshot(
 ): Promise<ClusterSnapshot> {
   // Nothing reads the managedFields of RBAC objects: at 100,000 bindings they would be a third of the memory.
   const page = { limit: RBAC_PAGE_SIZE, withoutManagedFields: true };
+  // As protobuf where the server speaks it: a third of JSON's bytes, and far cheaper to write and to read.
+  const rolePages = { ...page, protobuf: decodeRoleList };
+  const bindingPages = { ...page, protobuf: decodeBindingList };
   // Direct access only depends on the Secret's namespace; indirect paths reach other namespaces' ServiceAccounts:
   // those namespaces are listed once the direct readers are known, while pods and workloads still load.
   const rbacLists = Promise.all([
-    tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
-    tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, page),
+    tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, { ...page, protobuf: decodeClusterRoleList }),
+    tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, bindingPages),
     options.indirect && !options.scope
-      ? listAllOrNamespace<Role>(kube, RESOURCES.roles, namespace, page)
-      : listNamespace<Role>(kube, RESOURCES.roles, namespace, page),
+      ? listAllOrNamespace<Role>(kube, RESOURCES.roles, namespace, rolePages)
+      : listNamespace<Role>(kube, RESOURCES.roles, namespace, rolePages),
     options.indirect && !options.scope
-      ? listAllOrNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, page)
-      : listNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, page),
+      ? listAllOrNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, bindingPages)
+      : listNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, bindingPages),
     listAllOrNamespace<Named>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
   ]).then(async ([clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts]) => {
     const accounts = serviceAccounts.items.map((sa) => ({
@@ -72,7 +76,7 @@ export async function loadClusterSnapshot(
         : [];
     const wider =
       others === 'all' || others.length > 0
-        ? await listOtherNamespaces(kube, namespace, rbac, others, page)
+        ? await listOtherNamespaces(kube, namespace, rbac, others, { roles: rolePages, bindings: bindingPages })
         : undefined;
     return { clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, accounts, wider };
   });
@@ -132,13 +136,13 @@ async function listOtherNamespaces(
   namespace: string,
   mine: { roles: Role[]; roleBindings: Binding[] },
   others: readonly string[] | 'all',
-  page: ListOptions,
+  pages: { roles: ListOptions; bindings: ListOptions },
 ): Promise<{ roles: Role[]; roleBindings: Binding[]; gaps: Gap[] }> {
   const extra = others === 'all' ? [] : others.filter((ns) => ns !== namespace);
   if (others === 'all' || extra.length > MAX_NAMESPACE_LISTS) {
     const [roles, roleBindings] = await Promise.all([
-      listAllOrNamespace<Role>(kube, RESOURCES.roles, namespace, page),
-      listAllOrNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, page),
+      listAllOrNamespace<Role>(kube, RESOURCES.roles, namespace, pages.roles),
+      listAllOrNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, pages.bindings),
     ]);
     return { roles: roles.items, roleBindings: roleBindings.items, gaps: [...roles.gaps, ...roleBindings.gaps] };
   }
@@ -146,8 +150,8 @@ async function listOtherNamespaces(
   const listings = await Promise.all(
     extra.map((ns) =>
       Promise.all([
-        tolerantList<Role>(kube, RESOURCES.roles, ns, page),
-        tolerantList<Binding>(kube, RESOURCES.rolebindings, ns, page),
+        tolerantList<Role>(kube, RESOURCES.roles, ns, pages.roles),
+        tolerantList<Binding>(kube, RESOURCES.rolebindings, ns, pages.bindings),
       ]),
     ),
   );
