@@ -19,241 +19,254 @@ export type ProtobufListDecoder<T> = (body: Buffer) => ProtobufPage<T>;
 
 class Malformed extends Error {}
 
-/** A position in a protobuf message, up to `end`. */
-class Cursor {
-  constructor(
-    readonly buf: Buffer,
-    public pos: number,
-    readonly end: number,
-  ) {
-    if (end > buf.length) throw new Malformed();
-  }
+// The page being read and the position in it. Decoding is synchronous, one page at a time, and this is the
+// hot loop of who-can's biggest lists: plain functions over module state, no closures, no object per field.
+let buf: Buffer = Buffer.alloc(0);
+let pos = 0;
 
-  more(): boolean {
-    return this.pos < this.end;
-  }
-
-  varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (;;) {
-      if (this.pos >= this.end) throw new Malformed();
-      const b = this.buf[this.pos++]!;
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
-    }
-  }
-
-  /** The next field's number and wire type. */
-  tag(): { field: number; wire: number } {
-    const t = this.varint();
-    return { field: Math.floor(t / 8), wire: t & 7 };
-  }
-
-  string(): string {
-    const n = this.varint();
-    const start = this.pos;
-    this.pos += n;
-    if (this.pos > this.end) throw new Malformed();
-    return this.buf.toString('utf8', start, this.pos);
-  }
-
-  message(): Cursor {
-    const n = this.varint();
-    const sub = new Cursor(this.buf, this.pos, this.pos + n);
-    this.pos += n;
-    if (this.pos > this.end) throw new Malformed();
-    return sub;
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) {
-      const n = this.varint(); // (not `pos += varint()`: that adds to the position before the length was read)
-      this.pos += n;
-    } else if (wire === 5) this.pos += 4;
-    else throw new Malformed();
-    if (this.pos > this.end) throw new Malformed();
+function varint(end: number): number {
+  let result = 0;
+  let scale = 1;
+  for (;;) {
+    if (pos >= end) throw new Malformed();
+    const b = buf[pos++]!;
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) return result;
+    scale *= 128;
   }
 }
 
-/** Calls `on` for each length-delimited field of a message; others are skipped. */
-function eachField(c: Cursor, on: (field: number, c: Cursor) => void): void {
-  while (c.more()) {
-    const { field, wire } = c.tag();
-    if (wire === 2) on(field, c);
-    else c.skip(wire);
-  }
+/** Skips a field that is not length-delimited (varint, fixed64, fixed32). */
+function skipScalar(wire: number, end: number): void {
+  if (wire === 0) varint(end);
+  else if (wire === 1) pos += 8;
+  else if (wire === 5) pos += 4;
+  else throw new Malformed();
+  if (pos > end) throw new Malformed();
 }
 
-function objectMeta(c: Cursor): ObjectMeta {
+/**
+ * Reads the next field's tag and, for a length-delimited one, its length: returns the field number and leaves
+ * `fieldEnd` at the end of its bytes; 0 for a field that was skipped (not length-delimited).
+ */
+let fieldEnd = 0;
+function next(end: number): number {
+  const tag = varint(end);
+  const wire = tag & 7;
+  if (wire !== 2) {
+    skipScalar(wire, end);
+    return 0;
+  }
+  const n = varint(end);
+  fieldEnd = pos + n;
+  if (fieldEnd > end) throw new Malformed();
+  return tag >>> 3;
+}
+
+/** Buffer's own utf8Slice, without toString's argument handling around it (a call per string). */
+type Sliceable = Buffer & { utf8Slice?: (start: number, end: number) => string };
+const text = (end: number): string => (buf as Sliceable).utf8Slice?.(pos, end) ?? buf.toString('utf8', pos, end);
+
+function objectMeta(end: number): ObjectMeta {
   const meta: ObjectMeta = {};
-  let labels: Record<string, string> | undefined;
-  eachField(c, (field, c) => {
-    if (field === 1) meta.name = c.string();
-    else if (field === 3) meta.namespace = c.string();
-    else if (field === 11) {
-      const [k, v] = mapEntry(c.message());
-      (labels ??= {})[k] = v;
-    } else c.skip(2);
-  });
-  // as JSON reads: omitempty
-  if (meta.name === '') delete meta.name;
-  if (meta.namespace === '') delete meta.namespace;
-  if (labels) meta.labels = labels;
+  while (pos < end) {
+    const field = next(end);
+    const stop = fieldEnd;
+    if (field === 1) {
+      if (stop > pos) meta.name = text(stop); // omitempty, as JSON reads
+    } else if (field === 3) {
+      if (stop > pos) meta.namespace = text(stop);
+    } else if (field === 11) {
+      const [k, v] = mapEntry(stop);
+      (meta.labels ??= {})[k] = v;
+    }
+    if (field) pos = stop;
+  }
   return meta;
 }
 
-function mapEntry(c: Cursor): [string, string] {
+function mapEntry(end: number): [string, string] {
   let key = '';
   let value = '';
-  eachField(c, (field, c) => {
-    if (field === 1) key = c.string();
-    else if (field === 2) value = c.string();
-    else c.skip(2);
-  });
+  while (pos < end) {
+    const field = next(end);
+    const stop = fieldEnd;
+    if (field === 1) key = text(stop);
+    else if (field === 2) value = text(stop);
+    if (field) pos = stop;
+  }
   return [key, value];
 }
 
-function policyRule(c: Cursor): PolicyRule {
-  const lists: string[][] = [[], [], [], [], []];
-  eachField(c, (field, c) => {
-    if (field >= 1 && field <= 5) lists[field - 1]!.push(c.string());
-    else c.skip(2);
-  });
-  const [verbs, apiGroups, resources, resourceNames, nonResourceURLs] = lists as [
-    string[],
-    string[],
-    string[],
-    string[],
-    string[],
-  ];
+function policyRule(end: number): PolicyRule {
+  const verbs: string[] = [];
+  let apiGroups: string[] | undefined;
+  let resources: string[] | undefined;
+  let resourceNames: string[] | undefined;
+  let nonResourceURLs: string[] | undefined;
+  while (pos < end) {
+    const field = next(end);
+    const stop = fieldEnd;
+    if (field === 1) verbs.push(text(stop));
+    else if (field === 2) (apiGroups ??= []).push(text(stop));
+    else if (field === 3) (resources ??= []).push(text(stop));
+    else if (field === 4) (resourceNames ??= []).push(text(stop));
+    else if (field === 5) (nonResourceURLs ??= []).push(text(stop));
+    if (field) pos = stop;
+  }
+  // omitempty but verbs, as JSON reads
   return {
     verbs,
-    ...(apiGroups.length ? { apiGroups } : {}),
-    ...(resources.length ? { resources } : {}),
-    ...(resourceNames.length ? { resourceNames } : {}),
-    ...(nonResourceURLs.length ? { nonResourceURLs } : {}),
+    ...(apiGroups ? { apiGroups } : {}),
+    ...(resources ? { resources } : {}),
+    ...(resourceNames ? { resourceNames } : {}),
+    ...(nonResourceURLs ? { nonResourceURLs } : {}),
   };
 }
 
-function labelSelector(c: Cursor): LabelSelector {
+function labelSelector(end: number): LabelSelector {
   let matchLabels: Record<string, string> | undefined;
-  const matchExpressions: NonNullable<LabelSelector['matchExpressions']> = [];
-  eachField(c, (field, c) => {
+  let matchExpressions: NonNullable<LabelSelector['matchExpressions']> | undefined;
+  while (pos < end) {
+    const field = next(end);
+    const stop = fieldEnd;
     if (field === 1) {
-      const [k, v] = mapEntry(c.message());
+      const [k, v] = mapEntry(stop);
       (matchLabels ??= {})[k] = v;
     } else if (field === 2) {
-      const req = { key: '', operator: '', values: [] as string[] };
-      eachField(c.message(), (f, c) => {
-        if (f === 1) req.key = c.string();
-        else if (f === 2) req.operator = c.string();
-        else if (f === 3) req.values.push(c.string());
-        else c.skip(2);
-      });
-      matchExpressions.push({
-        key: req.key,
-        operator: req.operator,
-        ...(req.values.length ? { values: req.values } : {}),
-      });
-    } else c.skip(2);
-  });
-  return { ...(matchLabels ? { matchLabels } : {}), ...(matchExpressions.length ? { matchExpressions } : {}) };
+      let key = '';
+      let operator = '';
+      let values: string[] | undefined;
+      while (pos < stop) {
+        const f = next(stop);
+        const fStop = fieldEnd;
+        if (f === 1) key = text(fStop);
+        else if (f === 2) operator = text(fStop);
+        else if (f === 3) (values ??= []).push(text(fStop));
+        if (f) pos = fStop;
+      }
+      (matchExpressions ??= []).push({ key, operator, ...(values ? { values } : {}) });
+    }
+    if (field) pos = stop;
+  }
+  return { ...(matchLabels ? { matchLabels } : {}), ...(matchExpressions ? { matchExpressions } : {}) };
 }
 
 /** Role and ClusterRole: metadata 1, rules 2, aggregationRule 3 (ClusterRoles). */
-function role(c: Cursor): ClusterRole {
+function role(end: number): ClusterRole {
   let metadata: ObjectMeta = {};
-  const rules: PolicyRule[] = [];
+  let rules: PolicyRule[] | undefined;
   let selectors: LabelSelector[] | undefined;
-  eachField(c, (field, c) => {
-    if (field === 1) metadata = objectMeta(c.message());
-    else if (field === 2) rules.push(policyRule(c.message()));
+  while (pos < end) {
+    const field = next(end);
+    const stop = fieldEnd;
+    if (field === 1) metadata = objectMeta(stop);
+    else if (field === 2) (rules ??= []).push(policyRule(stop));
     else if (field === 3) {
       selectors = [];
-      eachField(c.message(), (f, c) => {
-        if (f === 1) selectors!.push(labelSelector(c.message()));
-        else c.skip(2);
-      });
-    } else c.skip(2);
-  });
+      while (pos < stop) {
+        const f = next(stop);
+        const fStop = fieldEnd;
+        if (f === 1) selectors.push(labelSelector(fStop));
+        if (f) pos = fStop;
+      }
+    }
+    if (field) pos = stop;
+  }
   return {
     metadata,
     // `rules` has no omitempty: JSON says null when there are none
-    rules: rules.length ? rules : null,
+    rules: rules ?? null,
     ...(selectors ? { aggregationRule: selectors.length ? { clusterRoleSelectors: selectors } : {} } : {}),
   };
 }
 
+function subject(end: number): Subject {
+  let kind = '';
+  let apiGroup = '';
+  let name = '';
+  let namespace = '';
+  while (pos < end) {
+    const field = next(end);
+    const stop = fieldEnd;
+    if (field === 1) kind = text(stop);
+    else if (field === 2) apiGroup = text(stop);
+    else if (field === 3) name = text(stop);
+    else if (field === 4) namespace = text(stop);
+    if (field) pos = stop;
+  }
+  return { kind, ...(apiGroup ? { apiGroup } : {}), name, ...(namespace ? { namespace } : {}) };
+}
+
 /** RoleBinding and ClusterRoleBinding: metadata 1, subjects 2, roleRef 3. */
-function binding(c: Cursor): Binding {
+function binding(end: number): Binding {
   let metadata: ObjectMeta = {};
-  const subjects: Subject[] = [];
+  let subjects: Subject[] | undefined;
   const roleRef = { apiGroup: '', kind: '', name: '' };
-  eachField(c, (field, c) => {
-    if (field === 1) metadata = objectMeta(c.message());
-    else if (field === 2) {
-      const s = { kind: '', apiGroup: '', name: '', namespace: '' };
-      eachField(c.message(), (f, c) => {
-        if (f === 1) s.kind = c.string();
-        else if (f === 2) s.apiGroup = c.string();
-        else if (f === 3) s.name = c.string();
-        else if (f === 4) s.namespace = c.string();
-        else c.skip(2);
-      });
-      subjects.push({
-        kind: s.kind,
-        ...(s.apiGroup ? { apiGroup: s.apiGroup } : {}),
-        name: s.name,
-        ...(s.namespace ? { namespace: s.namespace } : {}),
-      });
-    } else if (field === 3) {
-      eachField(c.message(), (f, c) => {
-        if (f === 1) roleRef.apiGroup = c.string();
-        else if (f === 2) roleRef.kind = c.string();
-        else if (f === 3) roleRef.name = c.string();
-        else c.skip(2);
-      });
-    } else c.skip(2);
-  });
-  return { metadata, ...(subjects.length ? { subjects } : {}), roleRef };
+  while (pos < end) {
+    const field = next(end);
+    const stop = fieldEnd;
+    if (field === 1) metadata = objectMeta(stop);
+    else if (field === 2) (subjects ??= []).push(subject(stop));
+    else if (field === 3) {
+      while (pos < stop) {
+        const f = next(stop);
+        const fStop = fieldEnd;
+        if (f === 1) roleRef.apiGroup = text(fStop);
+        else if (f === 2) roleRef.kind = text(fStop);
+        else if (f === 3) roleRef.name = text(fStop);
+        if (f) pos = fStop;
+      }
+    }
+    if (field) pos = stop;
+  }
+  return { metadata, ...(subjects ? { subjects } : {}), roleRef };
 }
 
 /**
  * A list page: the envelope (magic, then runtime.Unknown whose field 2 holds the list), the list's ListMeta
  * (field 1: resourceVersion 2, continue 3) and its items (field 2). Throws on anything else.
  */
-function listOf<T>(item: (c: Cursor) => T): ProtobufListDecoder<T> {
+function listOf<T>(item: (end: number) => T): ProtobufListDecoder<T> {
   return (body) => {
+    buf = body;
+    pos = MAGIC.length;
     try {
       if (body.length < MAGIC.length || MAGIC.some((b, i) => body[i] !== b)) throw new Malformed();
-      let list: Cursor | undefined;
+      let listStart = -1;
+      let listEnd = -1;
       let encoding = '';
-      eachField(new Cursor(body, MAGIC.length, body.length), (field, c) => {
-        if (field === 2) list = c.message();
-        else if (field === 3) encoding = c.string();
-        else c.skip(2);
-      });
-      if (!list || encoding !== '') throw new Malformed();
+      while (pos < body.length) {
+        const field = next(body.length);
+        const stop = fieldEnd;
+        if (field === 2) [listStart, listEnd] = [pos, stop];
+        else if (field === 3) encoding = text(stop);
+        if (field) pos = stop;
+      }
+      if (listStart < 0 || encoding !== '') throw new Malformed();
       const page: ProtobufPage<T> = { items: [], metadata: { resourceVersion: '', continue: '' } };
-      eachField(list, (field, c) => {
+      pos = listStart;
+      while (pos < listEnd) {
+        const field = next(listEnd);
+        const stop = fieldEnd;
         if (field === 1) {
-          eachField(c.message(), (f, c) => {
-            if (f === 2) page.metadata.resourceVersion = c.string();
-            else if (f === 3) page.metadata.continue = c.string();
-            else c.skip(2);
-          });
-        } else if (field === 2) page.items.push(item(c.message()));
-        else c.skip(2);
-      });
+          while (pos < stop) {
+            const f = next(stop);
+            const fStop = fieldEnd;
+            if (f === 2) page.metadata.resourceVersion = text(fStop);
+            else if (f === 3) page.metadata.continue = text(fStop);
+            if (f) pos = fStop;
+          }
+        } else if (field === 2) page.items.push(item(stop));
+        if (field) pos = stop;
+      }
       return page;
     } catch (err) {
       if (err instanceof Malformed || err instanceof RangeError)
         throw new Error(`the API server's protobuf answer could not be read (${body.length} bytes)`, { cause: err });
       throw err;
+    } finally {
+      buf = Buffer.alloc(0); // the page is not kept
     }
   };
 }

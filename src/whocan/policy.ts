@@ -63,6 +63,8 @@ class ScopeBindings {
   private readonly byRules = new Map<EffectiveRule[], number[]>();
   /** More than any role's number of rules. */
   private stride = 1;
+  /** Made by the first question: it then looks at the roles naming its resource only, not at every role. */
+  private resources: ScopeByResource | undefined;
 
   constructor(readonly bindings: readonly ResolvedBinding[]) {
     bindings.forEach((b, i) => {
@@ -74,6 +76,19 @@ class ScopeBindings {
     });
   }
 
+  private byResource(rulesByResource: RulesIndex): ScopeByResource {
+    if (this.resources) return this.resources;
+    const out: ScopeByResource = new Map();
+    for (const [rules, bindings] of this.byRules) {
+      for (const [resource, positions] of rulesByResource(rules)) {
+        let list = out.get(resource);
+        if (!list) out.set(resource, (list = []));
+        list.push({ rules, positions, bindings });
+      }
+    }
+    return (this.resources = out);
+  }
+
   /**
    * Grants whose rule names one of `keys` and allows the request (for some name), ordered by the first key
    * that matches, then by binding, then by rule: as if every (binding, rule) were scanned in that order.
@@ -81,13 +96,12 @@ class ScopeBindings {
   select(keys: readonly string[], req: Omit<RequestAttributes, 'name'>, rulesByResource: RulesIndex): Grant[] {
     const out: Grant[] = [];
     const seen = new Set<Grant>();
+    const byResource = this.byResource(rulesByResource);
     for (const key of keys) {
       // (binding, rule) pairs as one number, binding * stride + rule, so that sorting them is a numeric sort
       const found: number[] = [];
       const stride = this.stride;
-      for (const [rules, bindings] of this.byRules) {
-        const positions = rulesByResource(rules).get(key);
-        if (!positions) continue;
+      for (const { rules, positions, bindings } of byResource.get(key) ?? []) {
         const allowed = positions.filter((p) => ruleAllowsSomeName(rules[p]!.rule, req));
         for (const b of bindings) for (const p of allowed) found.push(b * stride + p);
       }
@@ -105,6 +119,9 @@ class ScopeBindings {
 }
 
 type RulesIndex = (rules: EffectiveRule[]) => RulesByResource;
+
+/** The roles of a scope that have rules naming a resource, with those rules and the bindings of each role. */
+type ScopeByResource = Map<string, Array<{ rules: EffectiveRule[]; positions: number[]; bindings: number[] }>>;
 
 function grantOf(b: ResolvedBinding, position: number): Grant {
   b.grants ??= [];
