@@ -138,15 +138,23 @@ async function listOtherNamespaces(
   others: readonly string[] | 'all',
   pages: { roles: ListOptions; bindings: ListOptions },
 ): Promise<{ roles: Role[]; roleBindings: Binding[]; gaps: Gap[] }> {
+  // The Secret's namespace's come first, the very objects listed before (the analysis goes on from them).
+  const out = { roles: [...mine.roles], roleBindings: [...mine.roleBindings], gaps: [] as Gap[] };
+  const add = ([roles, roleBindings]: [Listing<Role>, Listing<Binding>], gap: (message: string) => string): void => {
+    out.roles.push(...roles.items.filter((r) => r.metadata.namespace !== namespace));
+    out.roleBindings.push(...roleBindings.items.filter((b) => b.metadata.namespace !== namespace));
+    for (const l of [roles, roleBindings])
+      if (l.missing) out.gaps.push({ message: gap(l.missing.message), affects: 'indirect' });
+  };
   const extra = others === 'all' ? [] : others.filter((ns) => ns !== namespace);
   if (others === 'all' || extra.length > MAX_NAMESPACE_LISTS) {
-    const [roles, roleBindings] = await Promise.all([
-      listAllOrNamespace<Role>(kube, RESOURCES.roles, namespace, pages.roles),
-      listAllOrNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, pages.bindings),
+    const listed = await Promise.all([
+      tolerantList<Role>(kube, RESOURCES.roles, undefined, pages.roles),
+      tolerantList<Binding>(kube, RESOURCES.rolebindings, undefined, pages.bindings),
     ]);
-    return { roles: roles.items, roleBindings: roleBindings.items, gaps: [...roles.gaps, ...roleBindings.gaps] };
+    add(listed, (m) => `${m}: using namespace ${namespace} only (paths through other namespaces are missing)`);
+    return out;
   }
-  const out = { roles: [...mine.roles], roleBindings: [...mine.roleBindings], gaps: [] as Gap[] };
   const listings = await Promise.all(
     extra.map((ns) =>
       Promise.all([
@@ -155,17 +163,7 @@ async function listOtherNamespaces(
       ]),
     ),
   );
-  listings.forEach(([roles, roleBindings], i) => {
-    out.roles.push(...roles.items);
-    out.roleBindings.push(...roleBindings.items);
-    for (const l of [roles, roleBindings]) {
-      if (l.missing)
-        out.gaps.push({
-          message: `${l.missing.message}: paths through namespace ${extra[i]} are missing`,
-          affects: 'indirect',
-        });
-    }
-  });
+  listings.forEach((listed, i) => add(listed, (m) => `${m}: paths through namespace ${extra[i]} are missing`));
   return out;
 }
 

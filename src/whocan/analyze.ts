@@ -52,7 +52,8 @@ export interface WhoCanAnswer {
 export const DEFAULT_OPTIONS: WhoCanOptions = { verbs: READ_VERBS, indirect: true, allPaths: false };
 
 export function whoCan(input: WhoCanInput, options: WhoCanOptions = DEFAULT_OPTIONS): WhoCanAnswer {
-  const { index, serviceAccounts, rows } = directReaders(input, options.verbs);
+  const { index, serviceAccounts, rows } =
+    takeDirectReaders(input, options.verbs) ?? directReaders(input, options.verbs);
   const consumers = findConsumers(input.secret.name, input.pods, input.workloads);
   addNodeReaders(consumers, options.verbs, rows);
 
@@ -93,6 +94,13 @@ export function indirectNamespaces(
   options: Pick<WhoCanOptions, 'verbs' | 'allPaths'>,
 ): string[] | 'all' {
   const direct = directReaders(input, options.verbs);
+  worked.set(input.rbac.clusterRoleBindings, {
+    secret: input.secret,
+    verbs: options.verbs,
+    rbac: input.rbac,
+    serviceAccounts: input.serviceAccounts,
+    direct,
+  });
   // Node users read too, but the only path through them (impersonating them) is cluster-wide.
   const consumers: Consumers = { pods: [], workloads: [], nodes: new Map() };
   return namespacesRead(
@@ -101,6 +109,51 @@ export function indirectNamespaces(
 }
 
 type DirectReaders = { index: RbacIndex; serviceAccounts: ServiceAccountDirectory; rows: RowCollector };
+
+/**
+ * The direct readers indirectNamespaces worked out while the other namespaces loaded, by the ClusterRoleBindings
+ * they were read from: whoCan goes on from them (adding the other namespaces to the index) instead of starting
+ * over, when it is asked about the same Secret and verbs with those very lists. Used once.
+ */
+const worked = new WeakMap<
+  object,
+  {
+    secret: SecretRef;
+    verbs: readonly ReadVerb[];
+    rbac: RbacSnapshot;
+    serviceAccounts: WhoCanInput['serviceAccounts'];
+    direct: DirectReaders;
+  }
+>();
+
+function takeDirectReaders(input: WhoCanInput, verbs: readonly ReadVerb[]): DirectReaders | undefined {
+  const w = worked.get(input.rbac.clusterRoleBindings);
+  if (!w) return undefined;
+  worked.delete(input.rbac.clusterRoleBindings);
+  const ns = input.secret.namespace;
+  const same =
+    w.secret.namespace === ns &&
+    w.secret.name === input.secret.name &&
+    w.verbs.length === verbs.length &&
+    w.verbs.every((v, i) => v === verbs[i]) &&
+    w.rbac.clusterRoles === input.rbac.clusterRoles &&
+    w.serviceAccounts === input.serviceAccounts &&
+    sameItems(
+      w.rbac.roles,
+      input.rbac.roles.filter((r) => r.metadata.namespace === ns),
+    ) &&
+    sameItems(
+      w.rbac.roleBindings,
+      input.rbac.roleBindings.filter((b) => b.metadata.namespace === ns),
+    );
+  if (!same) return undefined;
+  w.direct.index.addNamespaces(input.rbac.roles, input.rbac.roleBindings, ns);
+  return w.direct;
+}
+
+/** The same objects (the Secret's namespace's, as indirectNamespaces had them), in the same order. */
+const sameItems = (a: readonly object[], b: readonly object[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** system:masters and RBAC's readers: everything indirect paths start from but the Node authorizer's. */
 function directReaders(input: Pick<WhoCanInput, 'secret' | 'rbac' | 'serviceAccounts'>, verbs: readonly ReadVerb[]) {

@@ -2,7 +2,7 @@
 // and which of their rules allow it (plugin/pkg/auth/authorizer/rbac).
 import { effectiveClusterRoles, type EffectiveClusterRole, type EffectiveRule } from './aggregation.js';
 import { resourceNameMatches, ruleAllows, ruleAllowsSomeName } from './rules.js';
-import type { Binding, RbacSnapshot, RequestAttributes, Subject } from './types.js';
+import type { Binding, RbacSnapshot, RequestAttributes, Role, Subject } from './types.js';
 
 export interface BindingId {
   kind: 'RoleBinding' | 'ClusterRoleBinding';
@@ -164,21 +164,34 @@ export class RbacIndex {
 
   constructor(snapshot: RbacSnapshot) {
     this.clusterRoles = effectiveClusterRoles(snapshot.clusterRoles);
-    for (const role of snapshot.roles) {
+    this.clusterBindings = snapshot.clusterRoleBindings.map((b) => this.resolve(b, 'ClusterRoleBinding', undefined));
+    this.clusterScope = new ScopeBindings(this.clusterBindings);
+    this.addNamespaces(snapshot.roles, snapshot.roleBindings);
+  }
+
+  /**
+   * Adds Roles and RoleBindings, but those of `except` (a namespace indexed already: the Secret's, when the
+   * other namespaces' arrive later). Questions answered before are forgotten.
+   */
+  addNamespaces(roles: readonly Role[], roleBindings: readonly Binding[], except?: string): void {
+    for (const role of roles) {
+      if (except !== undefined && role.metadata.namespace === except) continue;
       this.roles.set(
         `${role.metadata.namespace ?? ''}/${role.metadata.name ?? ''}`,
         (role.rules ?? []).map((rule, index) => ({ rule, index })),
       );
     }
-    this.clusterBindings = snapshot.clusterRoleBindings.map((b) => this.resolve(b, 'ClusterRoleBinding', undefined));
-    for (const b of snapshot.roleBindings) {
+    const added = new Set<string>();
+    for (const b of roleBindings) {
       const ns = b.metadata.namespace ?? '';
+      if (ns === except) continue;
       let list = this.bindingsByNamespace.get(ns);
       if (!list) this.bindingsByNamespace.set(ns, (list = []));
       list.push(this.resolve(b, 'RoleBinding', ns));
+      added.add(ns);
     }
-    this.clusterScope = new ScopeBindings(this.clusterBindings);
-    for (const [ns, bindings] of this.bindingsByNamespace) this.namespaceScopes.set(ns, new ScopeBindings(bindings));
+    for (const ns of added) this.namespaceScopes.set(ns, new ScopeBindings(this.bindingsByNamespace.get(ns)!));
+    this.cache.clear();
   }
 
   private resolve(b: Binding, kind: BindingId['kind'], namespace: string | undefined): ResolvedBinding {
