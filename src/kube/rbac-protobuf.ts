@@ -114,14 +114,13 @@ function policyRule(end: number): PolicyRule {
     else if (field === 5) (nonResourceURLs ??= []).push(text(stop));
     if (field) pos = stop;
   }
-  // omitempty but verbs, as JSON reads
-  return {
-    verbs,
-    ...(apiGroups ? { apiGroups } : {}),
-    ...(resources ? { resources } : {}),
-    ...(resourceNames ? { resourceNames } : {}),
-    ...(nonResourceURLs ? { nonResourceURLs } : {}),
-  };
+  // omitempty but verbs, as JSON reads, in JSON's order (set one by one: conditional spreads cost a copy each)
+  const rule: PolicyRule = { verbs };
+  if (apiGroups) rule.apiGroups = apiGroups;
+  if (resources) rule.resources = resources;
+  if (resourceNames) rule.resourceNames = resourceNames;
+  if (nonResourceURLs) rule.nonResourceURLs = nonResourceURLs;
+  return rule;
 }
 
 function labelSelector(end: number): LabelSelector {
@@ -195,7 +194,9 @@ function subject(end: number): Subject {
     else if (field === 4) namespace = text(stop);
     if (field) pos = stop;
   }
-  return { kind, ...(apiGroup ? { apiGroup } : {}), name, ...(namespace ? { namespace } : {}) };
+  const s: Subject = apiGroup ? { kind, apiGroup, name } : { kind, name };
+  if (namespace) s.namespace = namespace;
+  return s;
 }
 
 /** RoleBinding and ClusterRoleBinding: metadata 1, subjects 2, roleRef 3. */
@@ -220,7 +221,7 @@ function binding(end: number): Binding {
     }
     if (field) pos = stop;
   }
-  return { metadata, ...(subjects ? { subjects } : {}), roleRef };
+  return subjects ? { metadata, subjects, roleRef } : { metadata, roleRef };
 }
 
 /**
