@@ -14,6 +14,7 @@ import type { WhoCanRow } from '../../src/whocan/report.js';
 import { runWhoCan } from '../../src/whocan/run.js';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 import { api, applyYaml, asUser, deleteNamespace, freshNamespace, useCluster } from '../harness/cluster.js';
+import { binding, rbac, u } from '../harness/rbac-yaml.js';
 import { runCli } from '../harness/runCli.js';
 
 const P = `whocan-scope-${randomBytes(3).toString('hex')}`;
@@ -24,15 +25,6 @@ let b: string; // the reader ServiceAccount's
 let c: string; // nobody's who matters
 const clusterScoped: string[] = [];
 
-const doc = (kind: string, name: string, body: string) =>
-  `apiVersion: rbac.authorization.k8s.io/v1\nkind: ${kind}\nmetadata: {name: "${name}"}\n${body}\n---\n`;
-const u = (name: string) => `{kind: User, apiGroup: rbac.authorization.k8s.io, name: "${name}"}`;
-const bind = (name: string, roleKind: string, role: string, subjects: string[]) =>
-  doc(
-    'RoleBinding',
-    name,
-    `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleKind}, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`,
-  );
 const key = (r: WhoCanRow) => `${r.path} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.subject}`;
 /** This file's rows only (other files change the cluster's RBAC meanwhile), but its cluster-admin auditor's. */
 const ours = (rows: readonly WhoCanRow[]) =>
@@ -41,13 +33,12 @@ const ours = (rows: readonly WhoCanRow[]) =>
 beforeAll(async () => {
   [a, b, c] = [await freshNamespace('scope-a'), await freshNamespace('scope-b'), await freshNamespace('scope-c')];
   await applyYaml(
-    `apiVersion: v1
-kind: Secret
-metadata: {name: db}
-stringData: {password: ${canary}}
----
-${doc('Role', 'read-db', 'rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db], verbs: [get]}]')}
-${bind('reporter-reads', 'Role', 'read-db', [`{kind: ServiceAccount, name: reporter, namespace: ${b}}`])}`,
+    JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { v: canary } }),
+    a,
+  );
+  await applyYaml(
+    `${rbac('Role', 'read-db', 'rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db], verbs: [get]}]')}
+${binding('reporter-reads', 'Role', 'read-db', [`{kind: ServiceAccount, name: reporter, namespace: ${b}}`])}`,
     a,
   );
   await applyYaml(
@@ -55,17 +46,17 @@ ${bind('reporter-reads', 'Role', 'read-db', [`{kind: ServiceAccount, name: repor
 kind: ServiceAccount
 metadata: {name: reporter}
 ---
-${doc('Role', 'mint', 'rules: [{apiGroups: [""], resources: [serviceaccounts/token], resourceNames: [reporter], verbs: [create]}]')}
-${doc('Role', 'pods', 'rules: [{apiGroups: [""], resources: [pods], verbs: [create]}, {apiGroups: [batch], resources: [jobs], verbs: [create]}]')}
-${doc('Role', 'become', 'rules: [{apiGroups: [""], resources: [serviceaccounts], resourceNames: [reporter], verbs: [impersonate]}]')}
-${bind('mint', 'Role', 'mint', [u(`${P}-minter`)])}
-${bind('pods', 'Role', 'pods', [u(`${P}-podmaker`)])}
-${bind('become', 'Role', 'become', [u(`${P}-impersonator`)])}`,
+${rbac('Role', 'mint', 'rules: [{apiGroups: [""], resources: [serviceaccounts/token], resourceNames: [reporter], verbs: [create]}]')}
+${rbac('Role', 'pods', 'rules: [{apiGroups: [""], resources: [pods], verbs: [create]}, {apiGroups: [batch], resources: [jobs], verbs: [create]}]')}
+${rbac('Role', 'become', 'rules: [{apiGroups: [""], resources: [serviceaccounts], resourceNames: [reporter], verbs: [impersonate]}]')}
+${binding('mint', 'Role', 'mint', [u(`${P}-minter`)])}
+${binding('pods', 'Role', 'pods', [u(`${P}-podmaker`)])}
+${binding('become', 'Role', 'become', [u(`${P}-impersonator`)])}`,
     b,
   );
   // Pod creators in a namespace where no reader lives: no path.
   await applyYaml(
-    `${doc('Role', 'pods', 'rules: [{apiGroups: [""], resources: [pods], verbs: [create]}]')}${bind('pods', 'Role', 'pods', [u(`${P}-noise`)])}`,
+    `${rbac('Role', 'pods', 'rules: [{apiGroups: [""], resources: [pods], verbs: [create]}]')}${binding('pods', 'Role', 'pods', [u(`${P}-noise`)])}`,
     c,
   );
 });
@@ -172,11 +163,11 @@ describe('who-can: indirect paths through another namespace', () => {
     const user = `${P}-limited`;
     clusterScoped.push(`clusterroles/${user}`, `clusterrolebindings/${user}`);
     await applyYaml(
-      `${doc('ClusterRole', user, 'rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles, clusterrolebindings, roles], verbs: [list]}, {apiGroups: [""], resources: [serviceaccounts], verbs: [list]}]')}${doc('ClusterRoleBinding', user, `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${user}"}\nsubjects: [${u(user)}]`)}`,
+      `${rbac('ClusterRole', user, 'rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles, clusterrolebindings, roles], verbs: [list]}, {apiGroups: [""], resources: [serviceaccounts], verbs: [list]}]')}${rbac('ClusterRoleBinding', user, `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${user}"}\nsubjects: [${u(user)}]`)}`,
     );
     // RoleBindings: in A only
     await applyYaml(
-      `${doc('Role', 'limited', 'rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [list]}, {apiGroups: [""], resources: [pods, secrets], verbs: [list]}, {apiGroups: [apps, batch, ""], resources: ["*"], verbs: [list]}]')}${bind('limited', 'Role', 'limited', [u(user)])}`,
+      `${rbac('Role', 'limited', 'rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [list]}, {apiGroups: [""], resources: [pods, secrets], verbs: [list]}, {apiGroups: [apps, batch, ""], resources: ["*"], verbs: [list]}]')}${binding('limited', 'Role', 'limited', [u(user)])}`,
       a,
     );
     const r = await runCli(['who-can', 'db', '-n', a, '-o', 'json'], { kubeconfig: await asUser({ user }) });

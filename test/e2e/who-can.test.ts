@@ -15,6 +15,7 @@ import {
   useCluster,
   waitFor,
 } from '../harness/cluster.js';
+import { binding, g, rbac, u } from '../harness/rbac-yaml.js';
 import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 
 const P = `whocan-e2e-${randomBytes(3).toString('hex')}`;
@@ -24,16 +25,6 @@ let ns: string;
 let other: string;
 let node: string;
 
-const rbac = (kind: string, name: string, body: string, labels = '') =>
-  `apiVersion: rbac.authorization.k8s.io/v1\nkind: ${kind}\nmetadata: {name: "${name}"${labels ? `, labels: {${labels}}` : ''}}\n${body}\n---\n`;
-const u = (name: string) => `{kind: User, apiGroup: rbac.authorization.k8s.io, name: "${name}"}`;
-const g = (name: string) => `{kind: Group, apiGroup: rbac.authorization.k8s.io, name: "${name}"}`;
-const binding = (name: string, roleKind: string, role: string, subjects: string[]) =>
-  rbac(
-    'RoleBinding',
-    name,
-    `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleKind}, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`,
-  );
 const clusterBinding = (name: string, role: string, subjects: string[]) => {
   clusterScoped.push(`clusterrolebindings/${name}`);
   return rbac(
