@@ -272,6 +272,6 @@ function listOf<T>(item: (end: number) => T): ProtobufListDecoder<T> {
   };
 }
 
+/** Roles (ClusterRoles too: their aggregationRule is read). */
 export const decodeRoleList: ProtobufListDecoder<Role> = listOf(role);
-export const decodeClusterRoleList: ProtobufListDecoder<ClusterRole> = listOf(role);
 export const decodeBindingList: ProtobufListDecoder<Binding> = listOf(binding);

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.js';
 import { realKubeconfigEnv, resolveKubeconfig } from '../../src/kube/kubeconfig.js';
-import { decodeBindingList, decodeClusterRoleList, decodeRoleList } from '../../src/kube/rbac-protobuf.js';
+import { decodeBindingList, decodeRoleList } from '../../src/kube/rbac-protobuf.js';
 import { loadClusterSnapshot } from '../../src/kube/rbac.js';
 import { DEFAULT_OPTIONS, indirectNamespaces } from '../../src/whocan/analyze.js';
 import type { WhoCanRow } from '../../src/whocan/report.js';
@@ -206,7 +206,7 @@ describe('RBAC lists as protobuf', () => {
       ),
     });
     for (const [path, decode] of [
-      [`${RBAC}/clusterroles`, decodeClusterRoleList],
+      [`${RBAC}/clusterroles`, decodeRoleList],
       [`${RBAC}/clusterrolebindings`, decodeBindingList],
       [`${RBAC}/namespaces/${a}/roles`, decodeRoleList],
       [`${RBAC}/rolebindings`, decodeBindingList],

@@ -2,7 +2,7 @@
 // k8s.io/api/rbac/v1 and apimachinery's meta/v1 generated.proto). test/e2e/who-can-scope.test.ts compares it
 // with the real server's JSON.
 import { describe, expect, it } from 'vitest';
-import { decodeBindingList, decodeClusterRoleList, decodeRoleList } from '../../../src/kube/rbac-protobuf.js';
+import { decodeBindingList, decodeRoleList } from '../../../src/kube/rbac-protobuf.js';
 
 type Field = [number, string | Buffer | number];
 
@@ -92,7 +92,7 @@ describe('RBAC lists as protobuf', () => {
       [1, msg([1, 'rbac.example/aggregate-to-view'], [2, 'true'])],
       [2, msg([1, 'tier'], [2, 'In'], [3, 'a'], [3, 'b'])],
     );
-    const clusterRoles = decodeClusterRoleList(
+    const clusterRoles = decodeRoleList(
       envelope(
         'ClusterRoleList',
         msg(

@@ -143,6 +143,23 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     expect(scoped).toEqual(await answer(new FakeKube(lists(c), [], { version: 'v1.37.2' }), false));
   });
 
+  it('asks for the cluster-wide lists of a big cluster as protobuf, of a small one as JSON', async () => {
+    const c = crossNamespace();
+    c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
+    for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
+    const small = new FakeKube(lists(c), [], { version: 'v1.37.2' });
+    await answer(small, true);
+    expect(rbacLists(small)).toContain(`LIST ${RBAC}/rolebindings`);
+    // 200 RoleBindings in the Secret's namespace, 14 namespaces: about 2,800 in all
+    for (let i = 0; i < 200; i++) c.roleBindings.push(rb(`filler-${i}`, { kind: 'Role', name: 'none' }, [user('x')]));
+    const big = new FakeKube(lists(c), [], { version: 'v1.37.2' });
+    await answer(big, true);
+    expect(rbacLists(big)).toEqual(
+      expect.arrayContaining([`LIST ${RBAC}/rolebindings (protobuf)`, `LIST ${RBAC}/roles (protobuf)`]),
+    );
+    expect(rbacLists(big)).toContain(`LIST ${RBAC}/namespaces/${NS}/rolebindings`);
+  });
+
   it('lists cluster-wide when a group impersonator may impersonate a ServiceAccount only through a RoleBinding', async () => {
     const c = crossNamespace();
     c.clusterRoles.push(clusterRole('group-impersonator', [rule(['impersonate'], ['groups'])]));
