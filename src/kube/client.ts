@@ -10,7 +10,7 @@ import { readKubeconfigFile, staticAuthOptions } from './static-auth.js';
 import { CliError, errorMessage } from '../errors.js';
 import { createAgent } from './tunnel.js';
 import { H2Connection, http2Disabled } from './h2.js';
-import { PROTOBUF, type ProtobufListDecoder } from './rbac-protobuf.js';
+import { PROTOBUF, protobufStatus, type ProtobufListDecoder } from './rbac-protobuf.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type PatchType = 'merge' | 'strategic' | 'json';
@@ -177,10 +177,12 @@ export class KubeClient implements Kube {
     let next: Promise<HttpResponse> | undefined = fetchPage(undefined);
     while (next) {
       const res: HttpResponse = await next;
-      if (res.status < 200 || res.status >= 300) throw apiError(res, 'GET', path);
+      const protobuf = options.protobuf && String(res.headers['content-type'] ?? '').startsWith(PROTOBUF);
+      // asked for protobuf, the API server says why it refused in protobuf too
+      if (res.status < 200 || res.status >= 300)
+        throw apiError(res, 'GET', path, protobuf ? protobufStatus(res.body) : undefined);
       // The next page is asked for before this one is parsed: the server lists it while we parse. Not for a
       // mapped list unless it asks: its raw pages (a Secret's data, say) are let go one at a time.
-      const protobuf = options.protobuf && String(res.headers['content-type'] ?? '').startsWith(PROTOBUF);
       const ahead: string | undefined =
         (options.map && !options.readAhead) || protobuf ? undefined : continueOf(res.body);
       next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;

@@ -224,6 +224,54 @@ function binding(end: number): Binding {
   return subjects ? { metadata, subjects, roleRef } : { metadata, roleRef };
 }
 
+/** A Status (meta/v1: status 2, message 3, reason 4) in the envelope; undefined when it is not one. */
+export function protobufStatus(body: Buffer): { kind: 'Status'; reason?: string; message?: string } | undefined {
+  buf = body;
+  try {
+    const raw = envelope(body);
+    if (!raw) return undefined;
+    const status: { kind: 'Status'; reason?: string; message?: string } = { kind: 'Status' };
+    pos = raw.start;
+    while (pos < raw.end) {
+      const field = next(raw.end);
+      const stop = fieldEnd;
+      if (field === 3) status.message = text(stop);
+      else if (field === 4) status.reason = text(stop);
+      if (field) pos = stop;
+    }
+    return raw.kind === 'Status' ? status : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    buf = Buffer.alloc(0);
+  }
+}
+
+/** The magic, then runtime.Unknown: its kind (typeMeta 1: kind 2) and where its raw object (2) lies. */
+function envelope(body: Buffer): { kind: string; start: number; end: number } | undefined {
+  if (body.length < MAGIC.length || MAGIC.some((b, i) => body[i] !== b)) return undefined;
+  pos = MAGIC.length;
+  let kind = '';
+  let start = -1;
+  let end = -1;
+  let encoding = '';
+  while (pos < body.length) {
+    const field = next(body.length);
+    const stop = fieldEnd;
+    if (field === 1) {
+      while (pos < stop) {
+        const f = next(stop);
+        const fStop = fieldEnd;
+        if (f === 2) kind = text(fStop);
+        if (f) pos = fStop;
+      }
+    } else if (field === 2) [start, end] = [pos, stop];
+    else if (field === 3) encoding = text(stop);
+    if (field) pos = stop;
+  }
+  return start < 0 || encoding !== '' ? undefined : { kind, start, end };
+}
+
 /**
  * A list page: the envelope (magic, then runtime.Unknown whose field 2 holds the list), the list's ListMeta
  * (field 1: resourceVersion 2, continue 3) and its items (field 2). Throws on anything else.
@@ -231,20 +279,10 @@ function binding(end: number): Binding {
 function listOf<T>(item: (end: number) => T): ProtobufListDecoder<T> {
   return (body) => {
     buf = body;
-    pos = MAGIC.length;
     try {
-      if (body.length < MAGIC.length || MAGIC.some((b, i) => body[i] !== b)) throw new Malformed();
-      let listStart = -1;
-      let listEnd = -1;
-      let encoding = '';
-      while (pos < body.length) {
-        const field = next(body.length);
-        const stop = fieldEnd;
-        if (field === 2) [listStart, listEnd] = [pos, stop];
-        else if (field === 3) encoding = text(stop);
-        if (field) pos = stop;
-      }
-      if (listStart < 0 || encoding !== '') throw new Malformed();
+      const raw = envelope(body);
+      if (!raw) throw new Malformed();
+      const [listStart, listEnd] = [raw.start, raw.end];
       const page: ProtobufPage<T> = { items: [], metadata: { resourceVersion: '', continue: '' } };
       pos = listStart;
       while (pos < listEnd) {

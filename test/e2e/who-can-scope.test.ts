@@ -211,16 +211,17 @@ describe('RBAC lists as protobuf', () => {
       [`${RBAC}/namespaces/${a}/roles`, decodeRoleList],
       [`${RBAC}/rolebindings`, decodeBindingList],
     ] as const) {
-      // the same resourceVersion for both: what is compared is the encoding, not the cluster changing meanwhile
-      const json = await kube.list<any>(path, { limit: 500 });
+      // the same resourceVersion for both (one page: a resourceVersion cannot go with `continue`): what is
+      // compared is the encoding, not the cluster changing meanwhile
+      const json = await kube.list<any>(path, { limit: 10_000 });
       let decoded = 0;
       const protobuf = await kube.list<any>(path, {
-        limit: 500,
+        limit: 10_000,
         protobuf: (body) => (decoded++, decode(body)),
         query: { resourceVersion: json.resourceVersion, resourceVersionMatch: 'Exact' },
       });
       const exact = await kube.list<any>(path, {
-        limit: 500,
+        limit: 10_000,
         query: { resourceVersion: json.resourceVersion, resourceVersionMatch: 'Exact' },
       });
       expect(decoded, `${path}: answered as protobuf`).toBeGreaterThan(0);

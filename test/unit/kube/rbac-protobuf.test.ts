@@ -2,7 +2,7 @@
 // k8s.io/api/rbac/v1 and apimachinery's meta/v1 generated.proto). test/e2e/who-can-scope.test.ts compares it
 // with the real server's JSON.
 import { describe, expect, it } from 'vitest';
-import { decodeBindingList, decodeRoleList } from '../../../src/kube/rbac-protobuf.js';
+import { decodeBindingList, decodeRoleList, protobufStatus } from '../../../src/kube/rbac-protobuf.js';
 
 type Field = [number, string | Buffer | number];
 
@@ -117,6 +117,34 @@ describe('RBAC lists as protobuf', () => {
       },
       { metadata: { name: 'urls' }, rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] },
     ]);
+  });
+
+  it('a refusal comes as a protobuf Status: its reason and message are read', () => {
+    const status = Buffer.concat([
+      Buffer.from('k8s\0', 'latin1'),
+      msg(
+        [1, msg([1, 'v1'], [2, 'Status'])],
+        [
+          2,
+          msg(
+            [1, msg()],
+            [2, 'Failure'],
+            [3, 'rolebindings is forbidden: User "x" cannot list'],
+            [4, 'Forbidden'],
+            [6, 403],
+          ),
+        ],
+        [3, ''],
+        [4, ''],
+      ),
+    ]);
+    expect(protobufStatus(status)).toEqual({
+      kind: 'Status',
+      message: 'rolebindings is forbidden: User "x" cannot list',
+      reason: 'Forbidden',
+    });
+    expect(protobufStatus(Buffer.from('{"kind":"Status"}'))).toBeUndefined();
+    expect(protobufStatus(envelope('RoleBindingList', msg([1, listMeta('1')])))).toBeUndefined();
   });
 
   it('anything else is an error that quotes nothing', () => {
