@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { KubeClient } from '../../src/kube/client.js';
 import { realKubeconfigEnv, resolveKubeconfig } from '../../src/kube/kubeconfig.js';
 import { loadClusterSnapshot } from '../../src/kube/rbac.js';
-import { whoCan, DEFAULT_OPTIONS } from '../../src/whocan/analyze.js';
+import { indirectNamespaces, whoCan, DEFAULT_OPTIONS } from '../../src/whocan/analyze.js';
 import { parseServerVersion } from '../../src/whocan/snapshot.js';
 
 async function measure(
@@ -22,7 +22,10 @@ async function measure(
     log: () => {},
   });
   const t0 = performance.now();
-  const snapshot = await loadClusterSnapshot(kube, namespace, secret, { indirect });
+  const snapshot = await loadClusterSnapshot(kube, namespace, secret, {
+    indirect,
+    scope: (partial) => indirectNamespaces({ secret: { namespace, name: secret }, ...partial }, DEFAULT_OPTIONS),
+  });
   const t1 = performance.now();
   // For profiling the resolution offline: WHOCAN_PROBE_DUMP=file.json (no Secret data is in a snapshot).
   if (process.env.WHOCAN_PROBE_DUMP) writeFileSync(process.env.WHOCAN_PROBE_DUMP, JSON.stringify(snapshot));

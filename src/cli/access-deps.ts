@@ -15,7 +15,7 @@ import { runExposure } from '../exposure/run.js';
 import type { Kube } from '../kube/client.js';
 import { loadExposureSources } from '../kube/exposure-sources.js';
 import { loadClusterSnapshot } from '../kube/rbac.js';
-import type { WhoCanOptions } from '../whocan/analyze.js';
+import { indirectNamespaces, type WhoCanOptions } from '../whocan/analyze.js';
 import { runWhoCan, type WhoCanDeps } from '../whocan/run.js';
 import type { ClusterSnapshot } from '../whocan/snapshot.js';
 
@@ -49,6 +49,7 @@ export function accessWiring(
           load: async () =>
             (snapshot = await loadClusterSnapshot(kube, secret.namespace, secret.name, {
               indirect: options.whoCan.indirect,
+              scope: (partial) => indirectNamespaces({ secret, ...partial }, options.whoCan),
             })),
           review: options.review ?? (async () => []),
         },

@@ -10,6 +10,7 @@ import { readKubeconfigFile, staticAuthOptions } from './static-auth.js';
 import { CliError, errorMessage } from '../errors.js';
 import { createAgent } from './tunnel.js';
 import { H2Connection, http2Disabled } from './h2.js';
+import { PROTOBUF, protobufStatus, type ProtobufListDecoder } from './rbac-protobuf.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type PatchType = 'merge' | 'strategic' | 'json';
@@ -32,6 +33,8 @@ export interface ListOptions {
   onPage?: (items: number) => void;
   /** Let go of each item's metadata.managedFields as its page arrives (half of a pod's JSON, often). */
   withoutManagedFields?: boolean;
+  /** Ask for protobuf too, and read a protobuf answer with this (built-in types only; JSON answers still parse). */
+  protobuf?: ProtobufListDecoder<unknown>;
 }
 
 /** A list whose items are turned into something else as each page arrives. */
@@ -162,7 +165,11 @@ export class KubeClient implements Kube {
     const fetchPage = (continueToken: string | undefined): Promise<HttpResponse> => {
       const url = this.url(path, { ...options.query, limit: options.limit ?? 500, continue: continueToken });
       const sent = this.exchange('GET', url, undefined, {
-        Accept: options.metadataOnly ? METADATA_ONLY : 'application/json',
+        Accept: options.metadataOnly
+          ? METADATA_ONLY
+          : options.protobuf
+            ? `${PROTOBUF}, application/json`
+            : 'application/json',
       });
       sent.catch(() => undefined); // awaited below; a page asked for ahead must not fail unobserved meanwhile
       return sent;
@@ -170,13 +177,17 @@ export class KubeClient implements Kube {
     let next: Promise<HttpResponse> | undefined = fetchPage(undefined);
     while (next) {
       const res: HttpResponse = await next;
-      if (res.status < 200 || res.status >= 300) throw apiError(res, 'GET', path);
+      const protobuf = options.protobuf && String(res.headers['content-type'] ?? '').startsWith(PROTOBUF);
+      // asked for protobuf, the API server says why it refused in protobuf too
+      if (res.status < 200 || res.status >= 300)
+        throw apiError(res, 'GET', path, protobuf ? protobufStatus(res.body) : undefined);
       // The next page is asked for before this one is parsed: the server lists it while we parse. Not for a
       // mapped list unless it asks: its raw pages (a Secret's data, say) are let go one at a time.
-      const ahead: string | undefined = options.map && !options.readAhead ? undefined : continueOf(res.body);
+      const ahead: string | undefined =
+        (options.map && !options.readAhead) || protobuf ? undefined : continueOf(res.body);
       next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;
       if (next) await new Promise((r) => setImmediate(r)); // lets the request out before the parse holds the thread
-      const page = parseJson(res.body) as
+      const page = (protobuf ? options.protobuf!(res.body) : parseJson(res.body)) as
         { items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } } | undefined;
       if (page === undefined)
         throw new Error(`the API server's answer to GET ${path} is not valid JSON (${res.body.length} bytes)`);

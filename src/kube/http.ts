@@ -56,11 +56,17 @@ export function connectionError(err: Error & { code?: string }, req: HttpRequest
 }
 
 /** Builds the error for a non-2xx answer from the Status object the API server sends. */
-export function apiError(res: HttpResponse, method: string, path: string): KubeApiError {
+export function apiError(
+  res: HttpResponse,
+  method: string,
+  path: string,
+  /** The Status already read from a body that is not JSON (protobuf). */
+  decoded?: { kind: 'Status'; reason?: string; message?: string },
+): KubeApiError {
   let reason = http.STATUS_CODES[res.status] ?? 'Error';
   // A body that is not a Status is never quoted: it could hold anything, a Secret's data included.
   let message = `${reason} (a ${res.body.length}-byte ${res.headers['content-type'] ?? 'untyped'} body that is not a Kubernetes Status)`;
-  const status = parseJson(res.body) as { kind?: string; reason?: string; message?: string } | undefined;
+  const status = decoded ?? (parseJson(res.body) as { kind?: string; reason?: string; message?: string } | undefined);
   if (status?.kind === 'Status') {
     if (status.reason) reason = status.reason;
     if (status.message) message = status.message;

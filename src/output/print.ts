@@ -61,17 +61,21 @@ export function writeJson(doc: object, write: (text: string) => void): void {
   const head = JSON.stringify({ ...doc, items: [] }, null, 2); // ends with `"items": []\n}`
   const cut = head.lastIndexOf('[]');
   let chunk = `${head.slice(0, cut)}[\n`;
-  items.forEach((item, i) => {
-    // as an element of the items array: two levels deep; undefined and functions are null in an array
-    const text = (JSON.stringify(item, null, 2) as string | undefined) ?? 'null';
-    chunk += `    ${text.replace(/\n/g, '\n    ')}${i < items.length - 1 ? ',' : ''}\n`;
+  for (let i = 0; i < items.length; i += JSON_BATCH) {
+    // A batch as elements of the items array, two levels deep, as JSON.stringify writes them there (undefined
+    // and functions are null in an array): `[[a, b]]` is `[\n  [\n    a,\n    b\n  ]\n]`, whose middle is the text.
+    const nested = JSON.stringify([items.slice(i, i + JSON_BATCH)], null, 2);
+    chunk += `${nested.slice(6, -6)}${i + JSON_BATCH < items.length ? ',' : ''}\n`;
     if (chunk.length >= JSON_CHUNK) {
       write(chunk);
       chunk = '';
     }
-  });
+  }
   write(`${chunk}  ]${head.slice(cut + 2)}\n`);
 }
+
+/** Items made into text at once: few enough that a batch of large ones stays small beside JSON_CHUNK. */
+const JSON_BATCH = 32;
 
 /** Warnings and partial-answer notes go to stderr so that stdout stays machine-readable. */
 export function printWarnings(report: Report<unknown>, io: IO): void {

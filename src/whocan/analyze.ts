@@ -1,6 +1,6 @@
 // who-can's answer from plain data: direct readers, then the indirect paths.
 import type { PodLike, WorkloadLike } from '../consumers/rollup.js';
-import { findConsumers } from './consumers.js';
+import { findConsumers, type Consumers } from './consumers.js';
 import { addNodeReaders, addRbacReaders, addSuperusers, type SecretRef } from './direct.js';
 import {
   addExecutors,
@@ -10,6 +10,7 @@ import {
   addRbacEscalators,
   addTokenMinters,
   addWorkloadModifiers,
+  namespacesRead,
   type IndirectInput,
 } from './indirect.js';
 import { bindingLabel, RbacIndex, type DanglingBinding } from './policy.js';
@@ -51,30 +52,13 @@ export interface WhoCanAnswer {
 export const DEFAULT_OPTIONS: WhoCanOptions = { verbs: READ_VERBS, indirect: true, allPaths: false };
 
 export function whoCan(input: WhoCanInput, options: WhoCanOptions = DEFAULT_OPTIONS): WhoCanAnswer {
-  const index = new RbacIndex(input.rbac);
-  const serviceAccounts = new ServiceAccountDirectory(input.serviceAccounts);
+  const { index, serviceAccounts, rows } =
+    takeDirectReaders(input, options.verbs) ?? directReaders(input, options.verbs);
   const consumers = findConsumers(input.secret.name, input.pods, input.workloads);
-  const rows = new RowCollector(serviceAccounts);
-
-  addSuperusers(options.verbs, rows);
-  addRbacReaders(index, input.secret, options.verbs, rows);
   addNodeReaders(consumers, options.verbs, rows);
 
   if (options.indirect) {
-    const readers = rows.identities('direct');
-    const readerKeys = new Set(readers.map(identityKey));
-    const indirect: IndirectInput = {
-      index,
-      secret: input.secret,
-      pods: input.pods,
-      workloads: input.workloads,
-      consumers,
-      readers,
-      serviceAccounts,
-      execAllowsGet: execAllowsGet(input.serverVersion),
-      rows,
-      skip: options.allPaths ? () => false : (id: Identity) => readerKeys.has(identityKey(id)),
-    };
+    const indirect = indirectInput(input, options, { index, serviceAccounts, rows, consumers });
     addPodCreators(indirect);
     addWorkloadModifiers(indirect);
     addExecutors(indirect);
@@ -97,6 +81,108 @@ export function whoCan(input: WhoCanInput, options: WhoCanOptions = DEFAULT_OPTI
       workloads: consumers.workloads.map((w) => `${w.kind}/${w.metadata.name ?? ''}`),
       nodes: [...consumers.nodes.keys()],
     },
+  };
+}
+
+/**
+ * The namespaces besides the Secret's whose RoleBindings and Roles the indirect paths read, from a snapshot that
+ * holds the ClusterRoleBindings and the Secret's namespace's RoleBindings (all that direct readers depend on):
+ * the loader lists only those ('all': every namespace).
+ */
+export function indirectNamespaces(
+  input: Pick<WhoCanInput, 'secret' | 'rbac' | 'serviceAccounts'>,
+  options: Pick<WhoCanOptions, 'verbs' | 'allPaths'>,
+): string[] | 'all' {
+  const direct = directReaders(input, options.verbs);
+  worked.set(input.rbac.clusterRoleBindings, {
+    secret: input.secret,
+    verbs: options.verbs,
+    rbac: input.rbac,
+    serviceAccounts: input.serviceAccounts,
+    direct,
+  });
+  // Node users read too, but the only path through them (impersonating them) is cluster-wide.
+  const consumers: Consumers = { pods: [], workloads: [], nodes: new Map() };
+  return namespacesRead(
+    indirectInput({ ...input, pods: [], workloads: [] }, { ...options, indirect: true }, { ...direct, consumers }),
+  );
+}
+
+type DirectReaders = { index: RbacIndex; serviceAccounts: ServiceAccountDirectory; rows: RowCollector };
+
+/**
+ * The direct readers indirectNamespaces worked out while the other namespaces loaded, by the ClusterRoleBindings
+ * they were read from: whoCan goes on from them (adding the other namespaces to the index) instead of starting
+ * over, when it is asked about the same Secret and verbs with those very lists. Used once.
+ */
+const worked = new WeakMap<
+  object,
+  {
+    secret: SecretRef;
+    verbs: readonly ReadVerb[];
+    rbac: RbacSnapshot;
+    serviceAccounts: WhoCanInput['serviceAccounts'];
+    direct: DirectReaders;
+  }
+>();
+
+function takeDirectReaders(input: WhoCanInput, verbs: readonly ReadVerb[]): DirectReaders | undefined {
+  const w = worked.get(input.rbac.clusterRoleBindings);
+  if (!w) return undefined;
+  worked.delete(input.rbac.clusterRoleBindings);
+  const ns = input.secret.namespace;
+  const same =
+    w.secret.namespace === ns &&
+    w.secret.name === input.secret.name &&
+    w.verbs.length === verbs.length &&
+    w.verbs.every((v, i) => v === verbs[i]) &&
+    w.rbac.clusterRoles === input.rbac.clusterRoles &&
+    w.serviceAccounts === input.serviceAccounts &&
+    sameItems(
+      w.rbac.roles,
+      input.rbac.roles.filter((r) => r.metadata.namespace === ns),
+    ) &&
+    sameItems(
+      w.rbac.roleBindings,
+      input.rbac.roleBindings.filter((b) => b.metadata.namespace === ns),
+    );
+  if (!same) return undefined;
+  w.direct.index.addNamespaces(input.rbac.roles, input.rbac.roleBindings, ns);
+  return w.direct;
+}
+
+/** The same objects (the Secret's namespace's, as indirectNamespaces had them), in the same order. */
+const sameItems = (a: readonly object[], b: readonly object[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** system:masters and RBAC's readers: everything indirect paths start from but the Node authorizer's. */
+function directReaders(input: Pick<WhoCanInput, 'secret' | 'rbac' | 'serviceAccounts'>, verbs: readonly ReadVerb[]) {
+  const index = new RbacIndex(input.rbac);
+  const serviceAccounts = new ServiceAccountDirectory(input.serviceAccounts);
+  const rows = new RowCollector(serviceAccounts);
+  addSuperusers(verbs, rows);
+  addRbacReaders(index, input.secret, verbs, rows);
+  return { index, serviceAccounts, rows };
+}
+
+function indirectInput(
+  input: WhoCanInput,
+  options: WhoCanOptions,
+  { index, serviceAccounts, rows, consumers }: DirectReaders & { consumers: Consumers },
+): IndirectInput {
+  const readers = rows.identities('direct');
+  const readerKeys = new Set(readers.map(identityKey));
+  return {
+    index,
+    secret: input.secret,
+    pods: input.pods,
+    workloads: input.workloads,
+    consumers,
+    readers,
+    serviceAccounts,
+    execAllowsGet: execAllowsGet(input.serverVersion),
+    rows,
+    skip: options.allPaths ? () => false : (id: Identity) => readerKeys.has(identityKey(id)),
   };
 }
 

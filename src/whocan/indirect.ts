@@ -98,6 +98,13 @@ const grantKey = (g: Grant): string =>
 const resourceLabel = (apiGroup: string, resource: string, subresource?: string): string =>
   `${resource}${subresource ? `/${subresource}` : ''}${apiGroup ? `.${apiGroup}` : ''}`;
 
+/** An impersonation request: users and groups are cluster-wide, ServiceAccounts in their namespace. */
+const impersonation = (resource: string, namespace?: string): Shape => ({
+  apiGroup: '',
+  resource,
+  ...(namespace ? { namespace } : {}),
+});
+
 /** Create a pod (or a workload that makes pods) in the namespace: it can mount the Secret. */
 export function addPodCreators(input: IndirectInput): void {
   const ns = input.secret.namespace;
@@ -221,19 +228,12 @@ export function addExecutors(input: IndirectInput): void {
  */
 export function addImpersonators(input: IndirectInput): void {
   const users = input.readers.filter((r) => r.kind === 'User').map((r): TargetRef => ({ kind: 'User', name: r.name }));
-  const groups = input.readers
-    .filter((r) => r.kind === 'Group' && !isEveryoneGroup(r))
-    .map((r): TargetRef => ({ kind: 'Group', name: r.name }));
-  const shape = (resource: string, namespace?: string): Shape => ({
-    apiGroup: '',
-    resource,
-    ...(namespace ? { namespace } : {}),
-  });
-  const someUser = holders(input, ['impersonate'], shape('users'), undefined).concat(
-    holders(input, ['impersonate'], shape('serviceaccounts', ANY_NAMESPACE), undefined),
+  const groups = readerGroups(input);
+  const someUser = holders(input, ['impersonate'], impersonation('users'), undefined).concat(
+    holders(input, ['impersonate'], impersonation('serviceaccounts', ANY_NAMESPACE), undefined),
   );
   const someUserKeys = new Set(someUser.map(identityKey));
-  const nodesGroup = new Set(holders(input, ['impersonate'], shape('groups'), NODES_GROUP).map(identityKey));
+  const nodesGroup = new Set(holders(input, ['impersonate'], impersonation('groups'), NODES_GROUP).map(identityKey));
 
   const plainUsers = users.filter((u) => !isNodeUser(u.name));
   const nodeUsers = users.filter((u) => isNodeUser(u.name));
@@ -243,13 +243,13 @@ export function addImpersonators(input: IndirectInput): void {
     note: 'impersonating a subject that can read the Secret',
   });
   if (plainUsers.length > 0)
-    addTargeted(input, 'impersonate', ['impersonate'], shape('users'), plainUsers, step('users'));
+    addTargeted(input, 'impersonate', ['impersonate'], impersonation('users'), plainUsers, step('users'));
   if (nodeUsers.length > 0) {
     addTargeted(
       input,
       'impersonate',
       ['impersonate'],
-      shape('users'),
+      impersonation('users'),
       nodeUsers,
       { ...step('users'), note: `also impersonates group ${NODES_GROUP}` },
       (id) => input.skip(id) || !nodesGroup.has(identityKey(id)),
@@ -260,7 +260,7 @@ export function addImpersonators(input: IndirectInput): void {
       input,
       'impersonate',
       ['impersonate'],
-      shape('groups'),
+      impersonation('groups'),
       groups,
       { ...step('groups'), note: 'with any user it may impersonate' },
       (id) => input.skip(id) || !someUserKeys.has(identityKey(id)),
@@ -271,7 +271,7 @@ export function addImpersonators(input: IndirectInput): void {
       input,
       'impersonate',
       ['impersonate'],
-      shape('serviceaccounts', namespace),
+      impersonation('serviceaccounts', namespace),
       sas,
       step('serviceaccounts'),
     );
@@ -359,6 +359,34 @@ export function addNodeProxies(input: IndirectInput): void {
       note: "the kubelet API runs commands in the node's pods",
     },
   );
+}
+
+/**
+ * The namespaces besides the Secret's whose RoleBindings (and Roles) the paths above read, given the direct
+ * readers: those of reader ServiceAccounts (pods created there run as them, impersonating them, minting their
+ * tokens). 'all' when impersonating a reader group hinges on who may impersonate some ServiceAccount anywhere:
+ * a group impersonator that ClusterRoleBindings alone do not let impersonate a user.
+ */
+export function namespacesRead(input: IndirectInput): string[] | 'all' {
+  const groups = readerGroups(input);
+  if (groups.length > 0) {
+    const someUser = new Set(
+      holders(input, ['impersonate'], impersonation('users'), undefined)
+        .concat(holders(input, ['impersonate'], impersonation('serviceaccounts'), undefined))
+        .map(identityKey),
+    );
+    const impersonators = groups.flatMap((g) => holders(input, ['impersonate'], impersonation('groups'), g.name));
+    if (impersonators.some((id) => !someUser.has(identityKey(id)))) return 'all';
+  }
+  const namespaces = new Set(serviceAccountReadersByNamespace(input).keys());
+  namespaces.delete(input.secret.namespace);
+  return [...namespaces].sort();
+}
+
+function readerGroups(input: IndirectInput): TargetRef[] {
+  return input.readers
+    .filter((r) => r.kind === 'Group' && !isEveryoneGroup(r))
+    .map((r): TargetRef => ({ kind: 'Group', name: r.name }));
 }
 
 function serviceAccountReadersByNamespace(input: IndirectInput): Map<string, TargetRef[]> {

@@ -2,7 +2,7 @@
 // and which of their rules allow it (plugin/pkg/auth/authorizer/rbac).
 import { effectiveClusterRoles, type EffectiveClusterRole, type EffectiveRule } from './aggregation.js';
 import { resourceNameMatches, ruleAllows, ruleAllowsSomeName } from './rules.js';
-import type { Binding, RbacSnapshot, RequestAttributes, Subject } from './types.js';
+import type { Binding, RbacSnapshot, RequestAttributes, Role, Subject } from './types.js';
 
 export interface BindingId {
   kind: 'RoleBinding' | 'ClusterRoleBinding';
@@ -63,6 +63,8 @@ class ScopeBindings {
   private readonly byRules = new Map<EffectiveRule[], number[]>();
   /** More than any role's number of rules. */
   private stride = 1;
+  /** Made by the first question: it then looks at the roles naming its resource only, not at every role. */
+  private resources: ScopeByResource | undefined;
 
   constructor(readonly bindings: readonly ResolvedBinding[]) {
     bindings.forEach((b, i) => {
@@ -74,6 +76,19 @@ class ScopeBindings {
     });
   }
 
+  private byResource(rulesByResource: RulesIndex): ScopeByResource {
+    if (this.resources) return this.resources;
+    const out: ScopeByResource = new Map();
+    for (const [rules, bindings] of this.byRules) {
+      for (const [resource, positions] of rulesByResource(rules)) {
+        let list = out.get(resource);
+        if (!list) out.set(resource, (list = []));
+        list.push({ rules, positions, bindings });
+      }
+    }
+    return (this.resources = out);
+  }
+
   /**
    * Grants whose rule names one of `keys` and allows the request (for some name), ordered by the first key
    * that matches, then by binding, then by rule: as if every (binding, rule) were scanned in that order.
@@ -81,13 +96,12 @@ class ScopeBindings {
   select(keys: readonly string[], req: Omit<RequestAttributes, 'name'>, rulesByResource: RulesIndex): Grant[] {
     const out: Grant[] = [];
     const seen = new Set<Grant>();
+    const byResource = this.byResource(rulesByResource);
     for (const key of keys) {
       // (binding, rule) pairs as one number, binding * stride + rule, so that sorting them is a numeric sort
       const found: number[] = [];
       const stride = this.stride;
-      for (const [rules, bindings] of this.byRules) {
-        const positions = rulesByResource(rules).get(key);
-        if (!positions) continue;
+      for (const { rules, positions, bindings } of byResource.get(key) ?? []) {
         const allowed = positions.filter((p) => ruleAllowsSomeName(rules[p]!.rule, req));
         for (const b of bindings) for (const p of allowed) found.push(b * stride + p);
       }
@@ -105,6 +119,9 @@ class ScopeBindings {
 }
 
 type RulesIndex = (rules: EffectiveRule[]) => RulesByResource;
+
+/** The roles of a scope that have rules naming a resource, with those rules and the bindings of each role. */
+type ScopeByResource = Map<string, Array<{ rules: EffectiveRule[]; positions: number[]; bindings: number[] }>>;
 
 function grantOf(b: ResolvedBinding, position: number): Grant {
   b.grants ??= [];
@@ -147,21 +164,34 @@ export class RbacIndex {
 
   constructor(snapshot: RbacSnapshot) {
     this.clusterRoles = effectiveClusterRoles(snapshot.clusterRoles);
-    for (const role of snapshot.roles) {
+    this.clusterBindings = snapshot.clusterRoleBindings.map((b) => this.resolve(b, 'ClusterRoleBinding', undefined));
+    this.clusterScope = new ScopeBindings(this.clusterBindings);
+    this.addNamespaces(snapshot.roles, snapshot.roleBindings);
+  }
+
+  /**
+   * Adds Roles and RoleBindings, but those of `except` (a namespace indexed already: the Secret's, when the
+   * other namespaces' arrive later). Questions answered before are forgotten.
+   */
+  addNamespaces(roles: readonly Role[], roleBindings: readonly Binding[], except?: string): void {
+    for (const role of roles) {
+      if (except !== undefined && role.metadata.namespace === except) continue;
       this.roles.set(
         `${role.metadata.namespace ?? ''}/${role.metadata.name ?? ''}`,
         (role.rules ?? []).map((rule, index) => ({ rule, index })),
       );
     }
-    this.clusterBindings = snapshot.clusterRoleBindings.map((b) => this.resolve(b, 'ClusterRoleBinding', undefined));
-    for (const b of snapshot.roleBindings) {
+    const added = new Set<string>();
+    for (const b of roleBindings) {
       const ns = b.metadata.namespace ?? '';
+      if (ns === except) continue;
       let list = this.bindingsByNamespace.get(ns);
       if (!list) this.bindingsByNamespace.set(ns, (list = []));
       list.push(this.resolve(b, 'RoleBinding', ns));
+      added.add(ns);
     }
-    this.clusterScope = new ScopeBindings(this.clusterBindings);
-    for (const [ns, bindings] of this.bindingsByNamespace) this.namespaceScopes.set(ns, new ScopeBindings(bindings));
+    for (const ns of added) this.namespaceScopes.set(ns, new ScopeBindings(this.bindingsByNamespace.get(ns)!));
+    this.cache.clear();
   }
 
   private resolve(b: Binding, kind: BindingId['kind'], namespace: string | undefined): ResolvedBinding {

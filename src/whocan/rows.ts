@@ -1,6 +1,7 @@
 // Turns grants into one row per subject and path, expanding the
 // ServiceAccount groups to the ServiceAccounts that exist.
 import type { Grant } from './policy.js';
+import { compareText } from '../util/compare.js';
 import { isControlPlaneUser } from '../util/control-plane.js';
 import { PATH_KINDS, READ_VERBS, type ChainStep, type PathKind, type TargetRef, type WhoCanRow } from './report.js';
 import {
@@ -129,7 +130,7 @@ function toRow(p: Pending): WhoCanRow {
     const i = (READ_VERBS as readonly string[]).indexOf(v);
     return i < 0 ? READ_VERBS.length : i;
   };
-  const verbs = [...verbSet].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  const verbs = [...verbSet].sort((a, b) => order(a) - order(b) || compareText(a, b));
   const fieldSelectedOnly = p.path === 'direct' ? verbs.filter((v) => !fullVerbs.has(v)) : [];
   return {
     kind: p.identity.kind,
@@ -156,8 +157,8 @@ function compareRows(a: WhoCanRow, b: WhoCanRow): number {
   return (
     PATH_KINDS.indexOf(a.path) - PATH_KINDS.indexOf(b.path) ||
     KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
-    a.namespace.localeCompare(b.namespace) ||
-    a.subject.localeCompare(b.subject)
+    compareText(a.namespace, b.namespace) ||
+    compareText(a.subject, b.subject)
   );
 }
 

@@ -35,7 +35,9 @@ export class FakeKube implements Kube {
 
   async list<T>(path: string, options: ListOptions & { map?: (item: T) => unknown } = {}): Promise<ListResult<T>> {
     const q = options.query?.fieldSelector ? `?fieldSelector=${options.query.fieldSelector}` : '';
-    this.requests.push(`LIST ${path}${q}${options.metadataOnly ? ' (metadata)' : ''}`);
+    this.requests.push(
+      `LIST ${path}${q}${options.metadataOnly ? ' (metadata)' : ''}${options.protobuf ? ' (protobuf)' : ''}`,
+    );
     this.check(path);
     let items = (this.lists[path] ?? []) as T[];
     const selected = /^metadata\.name=(.*)$/.exec(String(options.query?.fieldSelector ?? ''));

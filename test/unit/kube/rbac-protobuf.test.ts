@@ -1,0 +1,163 @@
+// The protobuf reader of RBAC lists, on lists encoded here as the API server does (field numbers of
+// k8s.io/api/rbac/v1 and apimachinery's meta/v1 generated.proto). test/e2e/who-can-scope.test.ts compares it
+// with the real server's JSON.
+import { describe, expect, it } from 'vitest';
+import { decodeBindingList, decodeRoleList, protobufStatus } from '../../../src/kube/rbac-protobuf.js';
+
+type Field = [number, string | Buffer | number];
+
+const varint = (n: number): Buffer => {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Buffer.from(out);
+};
+/** A message from (field, value) pairs: strings and messages length-delimited, numbers as varints. */
+const msg = (...fields: Field[]): Buffer =>
+  Buffer.concat(
+    fields.map(([field, value]) => {
+      if (typeof value === 'number') return Buffer.concat([varint(field * 8), varint(value)]);
+      const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+      return Buffer.concat([varint(field * 8 + 2), varint(bytes.length), bytes]);
+    }),
+  );
+const envelope = (kind: string, list: Buffer): Buffer =>
+  Buffer.concat([
+    Buffer.from('k8s\0', 'latin1'),
+    msg([1, msg([1, 'rbac.authorization.k8s.io/v1'], [2, kind])], [2, list], [3, ''], [4, '']),
+  ]);
+const meta = (name: string, namespace = '', extra: Field[] = []) =>
+  msg([1, name], [2, ''], [3, namespace], [5, 'uid-1'], [6, '42'], [7, 3], [8, msg([1, 1764900000], [2, 0])], ...extra);
+const managedFields = msg([1, 'kubectl'], [2, 'Update'], [7, msg([1, '{"f:subjects":{}}'])]);
+const listMeta = (rv: string, cont = '') => msg([1, ''], [2, rv], [3, cont], [4, 7]);
+
+describe('RBAC lists as protobuf', () => {
+  it('RoleBindings: names, subjects and roleRef, the rest skipped, empty fields left out as JSON does', () => {
+    const body = envelope(
+      'RoleBindingList',
+      msg(
+        [1, listMeta('100', 'next-page')],
+        [
+          2,
+          msg(
+            [
+              1,
+              meta('ops', 'app', [
+                [11, msg([1, 'team'], [2, 'a'])],
+                [17, managedFields],
+              ]),
+            ],
+            [2, msg([1, 'User'], [2, 'rbac.authorization.k8s.io'], [3, 'alice'], [4, ''])],
+            [2, msg([1, 'ServiceAccount'], [2, ''], [3, 'robot'], [4, 'ci'])],
+            [3, msg([1, 'rbac.authorization.k8s.io'], [2, 'ClusterRole'], [3, 'edit'])],
+          ),
+        ],
+        [2, msg([1, meta('empty', 'app')], [3, msg([1, 'rbac.authorization.k8s.io'], [2, 'Role'], [3, 'r'])])],
+      ),
+    );
+    expect(decodeBindingList(body)).toEqual({
+      metadata: { resourceVersion: '100', continue: 'next-page' },
+      items: [
+        {
+          metadata: { name: 'ops', namespace: 'app', labels: { team: 'a' } },
+          subjects: [
+            { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' },
+            { kind: 'ServiceAccount', name: 'robot', namespace: 'ci' },
+          ],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+        },
+        {
+          metadata: { name: 'empty', namespace: 'app' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' },
+        },
+      ],
+    });
+  });
+
+  it('Roles and ClusterRoles: rules (null when none, as JSON) and aggregation selectors', () => {
+    const rule = msg([1, 'get'], [1, 'list'], [2, ''], [3, 'secrets'], [4, 'db']);
+    const roles = decodeRoleList(
+      envelope('RoleList', msg([1, listMeta('7')], [2, msg([1, meta('r', 'app')], [2, rule])])),
+    );
+    expect(roles.items).toEqual([
+      {
+        metadata: { name: 'r', namespace: 'app' },
+        rules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] }],
+      },
+    ]);
+    const selector = msg(
+      [1, msg([1, 'rbac.example/aggregate-to-view'], [2, 'true'])],
+      [2, msg([1, 'tier'], [2, 'In'], [3, 'a'], [3, 'b'])],
+    );
+    const clusterRoles = decodeRoleList(
+      envelope(
+        'ClusterRoleList',
+        msg(
+          [1, listMeta('8')],
+          [2, msg([1, meta('view')], [3, msg([1, selector])])],
+          [2, msg([1, meta('urls')], [2, msg([1, 'get'], [5, '/healthz'])])],
+        ),
+      ),
+    );
+    expect(clusterRoles.items).toEqual([
+      {
+        metadata: { name: 'view' },
+        rules: null,
+        aggregationRule: {
+          clusterRoleSelectors: [
+            {
+              matchLabels: { 'rbac.example/aggregate-to-view': 'true' },
+              matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }],
+            },
+          ],
+        },
+      },
+      { metadata: { name: 'urls' }, rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] },
+    ]);
+  });
+
+  it('a refusal comes as a protobuf Status: its reason and message are read', () => {
+    const status = Buffer.concat([
+      Buffer.from('k8s\0', 'latin1'),
+      msg(
+        [1, msg([1, 'v1'], [2, 'Status'])],
+        [
+          2,
+          msg(
+            [1, msg()],
+            [2, 'Failure'],
+            [3, 'rolebindings is forbidden: User "x" cannot list'],
+            [4, 'Forbidden'],
+            [6, 403],
+          ),
+        ],
+        [3, ''],
+        [4, ''],
+      ),
+    ]);
+    expect(protobufStatus(status)).toEqual({
+      kind: 'Status',
+      message: 'rolebindings is forbidden: User "x" cannot list',
+      reason: 'Forbidden',
+    });
+    expect(protobufStatus(Buffer.from('{"kind":"Status"}'))).toBeUndefined();
+    expect(protobufStatus(envelope('RoleBindingList', msg([1, listMeta('1')])))).toBeUndefined();
+  });
+
+  it('anything else is an error that quotes nothing', () => {
+    const good = envelope('RoleBindingList', msg([1, listMeta('1')], [2, msg([1, meta('x', 'app')])]));
+    for (const bad of [
+      Buffer.from('{"kind":"RoleBindingList"}'),
+      good.subarray(0, good.length - 3),
+      Buffer.concat([Buffer.from('k8s\0', 'latin1'), msg([2, msg([1, listMeta('1')])], [3, 'gzip'])]),
+      Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f])]),
+    ]) {
+      expect(() => decodeBindingList(bad)).toThrow(
+        `the API server's protobuf answer could not be read (${bad.length} bytes)`,
+      );
+    }
+  });
+});
