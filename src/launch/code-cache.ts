@@ -75,9 +75,11 @@ export function readCodeCache(file: string): CodeCache | undefined {
   let bytes: Buffer;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    if (!ownDirectory(path.dirname(file))) return undefined;
+    // O_NONBLOCK: a FIFO in its place must not hold the run (it is then refused as not a file)
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     const stat = fs.fstatSync(fd);
-    if (!ownFile(stat)) return undefined;
+    if (!stat.isFile() || !ownFile(stat)) return undefined;
     bytes = fs.readFileSync(fd);
   } catch {
     return undefined;
@@ -102,6 +104,15 @@ export function readCodeCache(file: string): CodeCache | undefined {
 function ownFile(stat: fs.Stats): boolean {
   if (process.platform === 'win32' || typeof process.getuid !== 'function') return true;
   return stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
+}
+
+/**
+ * Whether `dir` is a directory of the user's that no one else may write: elsewhere (KUBECTL_SECRETS_CACHE=/tmp/x)
+ * another user could plant links at the names the cache writes, or swap files.
+ */
+function ownDirectory(dir: string): boolean {
+  const stat = fs.lstatSync(dir);
+  return stat.isDirectory() && ownFile(stat);
 }
 
 /** Whether a run of `shape` should write its cache at the end: none yet, V8 refused it, or a new path of the command. */
@@ -131,11 +142,16 @@ export function writeCodeCache(file: string, key: string, cache: { data: Uint8Ar
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownDirectory(dir)) return false;
     if (!removeStale(dir, key, path.basename(file))) return false;
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);
     header.writeUInt32LE(sum, 4);
-    fs.writeFileSync(tmp, Buffer.concat([header, body]), { mode: 0o600 });
+    // A new file (O_EXCL: never through a link, nor into a file left there), whatever lies at its name is removed
+    try {
+      fs.unlinkSync(tmp);
+    } catch {}
+    fs.writeFileSync(tmp, Buffer.concat([header, body]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, file);
     return true;
   } catch {

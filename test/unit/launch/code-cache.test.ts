@@ -5,9 +5,11 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -119,6 +121,38 @@ describe('reading and writing a cache', () => {
       chownSync(file, 65534, 65534);
       expect(readCodeCache(file)).toBeUndefined();
     }
+  });
+
+  it('never writes through a link planted at its temporary file, nor in a directory others can write', () => {
+    const shared = dir();
+    chmodSync(shared, 0o777); // KUBECTL_SECRETS_CACHE=/tmp/shared, say: another user may create files there
+    const victim = join(dir(), 'victim');
+    writeFileSync(victim, 'precious');
+    const file = cacheFile(shared, 'k1', 'version');
+    symlinkSync(victim, `${file}.${process.pid}.tmp`);
+    expect(writeCodeCache(file, 'k1', { data, shapes: [''] })).toBe(false);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+
+    // in the user's own directory too, a link left at the temporary file's name is not followed
+    const own = dir();
+    const ownFile = cacheFile(own, 'k1', 'version');
+    symlinkSync(victim, `${ownFile}.${process.pid}.tmp`);
+    expect(writeCodeCache(ownFile, 'k1', { data, shapes: [''] })).toBe(true);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(readCodeCache(ownFile)).toBeDefined();
+  });
+
+  it('reads nothing from a directory others can write, and never waits on a FIFO', () => {
+    const shared = dir();
+    const file = cacheFile(shared, 'k1', 'version');
+    writeCodeCache(file, 'k1', { data, shapes: [''] });
+    chmodSync(shared, 0o777);
+    expect(readCodeCache(file)).toBeUndefined();
+    chmodSync(shared, 0o700);
+    expect(readCodeCache(file)).toBeDefined();
+    const fifo = cacheFile(shared, 'k1', 'who-can');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    expect(readCodeCache(fifo)).toBeUndefined(); // (would block for ever if it opened it)
   });
 
   it('does not write where it cannot (a file in the way), and says so', () => {
