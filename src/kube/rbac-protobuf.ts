@@ -27,8 +27,8 @@ let pos = 0;
 function varint(end: number): number {
   let result = 0;
   let scale = 1;
-  for (;;) {
-    if (pos >= end) throw new Malformed();
+  for (let bytes = 0; ; bytes++) {
+    if (pos >= end || bytes === 10) throw new Malformed(); // 10 bytes hold 64 bits
     const b = buf[pos++]!;
     result += (b & 0x7f) * scale;
     if (b < 0x80) return result;
@@ -52,6 +52,8 @@ function skipScalar(wire: number, end: number): void {
 let fieldEnd = 0;
 function next(end: number): number {
   const tag = varint(end);
+  // field numbers are 1 to 2^29 - 1: a tag of 0 to 7 or beyond 32 bits is no field (and >>> would wrap it)
+  if (tag < 8 || tag > 0xffffffff) throw new Malformed();
   const wire = tag & 7;
   if (wire !== 2) {
     skipScalar(wire, end);
@@ -276,12 +278,13 @@ function envelope(body: Buffer): { kind: string; start: number; end: number } | 
  * A list page: the envelope (magic, then runtime.Unknown whose field 2 holds the list), the list's ListMeta
  * (field 1: resourceVersion 2, continue 3) and its items (field 2). Throws on anything else.
  */
-function listOf<T>(item: (end: number) => T): ProtobufListDecoder<T> {
+function listOf<T>(item: (end: number) => T, kinds: readonly string[]): ProtobufListDecoder<T> {
   return (body) => {
     buf = body;
     try {
       const raw = envelope(body);
-      if (!raw) throw new Malformed();
+      // another kind's fields have other meanings under the same numbers
+      if (!raw || (raw.kind !== '' && !kinds.includes(raw.kind))) throw new Malformed();
       const [listStart, listEnd] = [raw.start, raw.end];
       const page: ProtobufPage<T> = { items: [], metadata: { resourceVersion: '', continue: '' } };
       pos = listStart;
@@ -311,5 +314,8 @@ function listOf<T>(item: (end: number) => T): ProtobufListDecoder<T> {
 }
 
 /** Roles (ClusterRoles too: their aggregationRule is read). */
-export const decodeRoleList: ProtobufListDecoder<Role> = listOf(role);
-export const decodeBindingList: ProtobufListDecoder<Binding> = listOf(binding);
+export const decodeRoleList: ProtobufListDecoder<Role> = listOf(role, ['RoleList', 'ClusterRoleList']);
+export const decodeBindingList: ProtobufListDecoder<Binding> = listOf(binding, [
+  'RoleBindingList',
+  'ClusterRoleBindingList',
+]);

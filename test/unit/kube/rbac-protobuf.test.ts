@@ -160,4 +160,27 @@ describe('RBAC lists as protobuf', () => {
       );
     }
   });
+
+  it('input no encoder writes is an error, never read as some other field', () => {
+    const item = msg([1, meta('planted', 'app')], [3, msg([2, 'ClusterRole'], [3, 'cluster-admin'])]);
+    const lengthOf = (b: Buffer) => Buffer.concat([varint(b.length), b]);
+    const list = (...extra: Buffer[]) =>
+      envelope('RoleBindingList', Buffer.concat([msg([1, listMeta('1')]), ...extra]));
+    for (const bad of [
+      // field 0 does not exist: its bytes were read as the list's own fields
+      list(Buffer.from([0x02]), lengthOf(msg([2, item]))),
+      // a tag beyond 32 bits (field number 2^29 + 2, above protobuf's largest) was read as field 2, an item
+      list(varint(2 ** 32 + 0x12), lengthOf(item)),
+      // a varint longer than 10 bytes
+      list(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x12]), lengthOf(item)),
+      // another kind's list, read with the field numbers of this one (a Role's rules as subjects)
+      envelope('RoleList', msg([1, listMeta('1')], [2, msg([1, meta('r', 'app')], [2, msg([1, 'get'])])])),
+    ]) {
+      expect(() => decodeBindingList(bad)).toThrow(
+        `the API server's protobuf answer could not be read (${bad.length} bytes)`,
+      );
+    }
+    expect(() => decodeRoleList(envelope('RoleBindingList', msg([1, listMeta('1')])))).toThrow();
+    expect(decodeRoleList(envelope('ClusterRoleList', msg([1, listMeta('1')]))).items).toEqual([]);
+  });
 });
