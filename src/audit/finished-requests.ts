@@ -30,6 +30,7 @@ export class FinishedRequests {
 
   /** Flags stored for the request, or -1. */
   get(id: string, fingerprint: number): number {
+    this.lastId = null; // pack() below overwrites this.key, even for an ID it then finds is not a UUID
     if (!this.pack(id)) return this.others.get(`${id}/${fingerprint}`) ?? -1;
     const at = this.find(this.key, fingerprint);
     this.lastId = id;

@@ -43,4 +43,14 @@ describe('FinishedRequests', () => {
     }
     for (const [i, id] of ids.entries()) expect(table.get(id, i)).toBe((i + 1) % 3 === 0 && i < 199 ? 7 : i % 8);
   });
+
+  it('a look-up of an ID that is not a UUID between the look-up and the set does not change what is set', () => {
+    const table = new FinishedRequests(16);
+    const id = randomUUID();
+    expect(table.get(id, 1)).toBe(-1);
+    // 36 characters, hexadecimal up to the last group: packed in part before it is found not to be a UUID
+    expect(table.get('ffffffff-ffff-ffff-ffff-fffffffffffz', 1)).toBe(-1);
+    table.set(id, 1, 5);
+    expect(table.get(id, 1)).toBe(5);
+  });
 });
