@@ -111,7 +111,9 @@ function ownFile(stat: fs.Stats): boolean {
  * another user could plant links at the names the cache writes, or swap files.
  */
 function ownDirectory(dir: string): boolean {
-  const stat = fs.statSync(dir); // (a link to a directory of the user's is the user's choice)
+  // not through a link: one swapped in by whoever may write its parent (sudo keeping the user's HOME, say) would
+  // have the cache written and old files removed in a directory of the user's chosen by someone else
+  const stat = fs.lstatSync(dir);
   return stat.isDirectory() && ownFile(stat);
 }
 

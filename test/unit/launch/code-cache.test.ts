@@ -153,6 +153,11 @@ describe('reading and writing a cache', () => {
     const fifo = cacheFile(shared, 'k1', 'who-can');
     execFileSync('mkfifo', ['-m', '600', fifo]);
     expect(readCodeCache(fifo)).toBeUndefined(); // (would block for ever if it opened it)
+    // nor through a link to a directory (one swapped in by whoever may write the parent)
+    const linked = join(dir(), 'code-cache');
+    symlinkSync(shared, linked);
+    expect(readCodeCache(cacheFile(linked, 'k1', 'version'))).toBeUndefined();
+    expect(writeCodeCache(cacheFile(linked, 'k1', 'version'), 'k1', { data, shapes: [''] })).toBe(false);
   });
 
   it('does not write where it cannot (a file in the way), and says so', () => {
