@@ -1,7 +1,7 @@
 // The local control plane fails loudly and fast: one `error: cluster up: <step> failed`
 // line naming the step and the log file, never a hang, and nothing left running.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,16 @@ async function upFails(options: Parameters<typeof up>[0]): Promise<ClusterError>
   return err as ClusterError;
 }
 
+/**
+ * A failed `up` keeps its state directory, whose logs its error names (the user reads them there); once the
+ * test has read the error, it removes the directory, or every run would leave two under the cache's run/.
+ */
+function removeStateDir(err: ClusterError): void {
+  const dir = /\(log: (.+)\/logs\/[^/]+\)$/.exec(err.message)?.[1];
+  expect(dir).toBeDefined();
+  rmSync(dir!, { recursive: true, force: true });
+}
+
 describe('cluster up faults', () => {
   it('a port in use: the component that cannot bind is named, with its log', async () => {
     const port = await holdPort();
@@ -46,6 +56,7 @@ describe('cluster up faults', () => {
     expect(err.message).toMatch(/kube-apiserver|apiserver/);
     expect(err.message).toMatch(/\(log: .*apiserver\.log\)$/);
     expect(err.tail).toMatch(/address already in use/);
+    removeStateDir(err);
   });
 
   it('a component that exits at start (etcd without its port) is reported with its log tail', async () => {
@@ -54,6 +65,7 @@ describe('cluster up faults', () => {
     expect(err.step).toMatch(/etcd/);
     expect(err.message).toMatch(/\(log: .*etcd\.log\)$/);
     expect(err.format().split('\n').length).toBeGreaterThan(1);
+    removeStateDir(err);
   });
 
   it('a stale, non-empty state directory is refused', async () => {
