@@ -66,6 +66,8 @@ export function startConnectProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
     res.writeHead(405, { 'Content-Type': 'text/plain' }).end('CONNECT only\n');
   });
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    // A client killed before it read our answer resets the connection: no error of the test process.
+    client.on('error', () => client.destroy());
     const expected = opts.auth && `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`;
     if (expected && req.headers['proxy-authorization'] !== expected) {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
