@@ -7,7 +7,14 @@ import { AuditShare } from '../audit/share.js';
 import { inputOfFile, openedFileOf, type OpenedFile } from './audit-inputs.js';
 import { countingPlan } from './audit-count-plan.js';
 import type { CountJob, CountMessage } from './audit-count-worker.js';
-import { bundledWorkerSource, threadCpuMs, threadsAllowed, threadsAsked, withoutCallbacks } from './audit-workers.js';
+import {
+  bundledWorkerSource,
+  threadCpuMs,
+  threadsAllowed,
+  threadsAsked,
+  withoutCallbacks,
+  WORKER_LIMITS,
+} from './audit-workers.js';
 
 export interface CountOutcome {
   report: AuditReport;
@@ -120,7 +127,7 @@ function countOnWorker(source: string, job: CountJob): { count: Promise<WorkerCo
   let worker: Worker | undefined;
   const count = new Promise<WorkerCount | string>((resolve) => {
     try {
-      worker = new Worker(source, { eval: true, workerData: job, resourceLimits: COUNT_LIMITS });
+      worker = new Worker(source, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
     } catch (err) {
       resolve(`a counting thread did not start: ${(err as Error).message}`);
       return;
@@ -134,6 +141,3 @@ function countOnWorker(source: string, job: CountJob): { count: Promise<WorkerCo
   });
   return { count, stop: () => void worker?.terminate() };
 }
-
-/** As for the scan thread (audit-scan-thread.ts): what a count makes dies young. */
-const COUNT_LIMITS = { maxYoungGenerationSizeMb: 16 };

@@ -3,7 +3,13 @@ import { CliError, UsageError } from '../errors.js';
 import { runAudit, type AuditInput, type AuditOptions, type AuditReport } from '../audit/run.js';
 import { openedFileOf, type OpenedFile } from './audit-inputs.js';
 import type { ScanJob, ScanMessage } from './audit-scan-worker.js';
-import { bundledWorkerSource, threadsAllowed, withoutCallbacks, type ThrownError } from './audit-workers.js';
+import {
+  bundledWorkerSource,
+  threadsAllowed,
+  withoutCallbacks,
+  WORKER_LIMITS,
+  type ThrownError,
+} from './audit-workers.js';
 
 export interface ScanOutcome {
   report: AuditReport;
@@ -53,7 +59,7 @@ function scanOnThread(
   return new Promise((resolve, reject) => {
     let worker: Worker;
     try {
-      worker = new Worker(source, { eval: true, workerData: job, resourceLimits: SCAN_LIMITS });
+      worker = new Worker(source, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
     } catch {
       resolve(null);
       return;
@@ -122,10 +128,3 @@ function rebuilt(error: ThrownError): Error {
   if (error.stack !== undefined) err.stack = error.stack;
   return err;
 }
-
-/**
- * Nearly everything a scan makes dies young (a line's text and fields): a small young
- * generation keeps the thread's memory near what the scan keeps. The old generation is
- * left as the calling thread's would be (a scan keeps its counts, as it would there).
- */
-const SCAN_LIMITS = { maxYoungGenerationSizeMb: 16 };

@@ -20,6 +20,13 @@ export function threadsAsked(): number | undefined {
   return Number.isInteger(asked) && asked >= 2 ? asked : undefined;
 }
 
+/**
+ * The audit threads' heap: nearly everything a scan or a count makes dies young (a line's text and
+ * fields), so a small young generation keeps a thread's memory near what it keeps. The old generation
+ * is left as the calling thread's would be (the counts are kept, as they would be there).
+ */
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
+
 /** runAudit's options but for the callbacks, which stay on the calling thread. */
 export type ScanOptions = Omit<AuditOptions, 'onProgress' | 'onRequest' | 'onWrite'>;
 
