@@ -4,9 +4,9 @@
 // a server that answers with HTTP/1.1 (a proxy, kubectl proxy, a test server)
 // gets HTTP/1.1 from then on, through the agent as before.
 import http2 from 'node:http2';
-import net from 'node:net';
 import tls from 'node:tls';
-import { connectionError, type HttpRequest, type HttpResponse } from './http.js';
+import { connectionError, timeoutError, type HttpRequest, type HttpResponse } from './http.js';
+import { sni, unbracketed } from './server-name.js';
 
 /** What the HTTP/2 connection needs: the TLS settings the agent would use. */
 export interface H2Options {
@@ -80,24 +80,19 @@ export class H2Connection {
   private connect(req: HttpRequest): Promise<http2.ClientHttp2Session | 'http/1.1'> {
     const generation = ++this.generation;
     const { server, tls: tlsOptions, timeoutMs } = this.options;
-    const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
-    const servername = tlsOptions.servername ?? (net.isIP(host) ? undefined : host);
+    const host = unbracketed(server.hostname);
     return new Promise((resolve, reject) => {
       const socket = tls.connect({
         ...tlsOptions,
-        host,
+        ...sni(host, tlsOptions.servername),
         port: Number(server.port) || 443,
-        ...(servername ? { servername } : {}),
         ALPNProtocols: ['h2', 'http/1.1'],
       });
       const fail = (err: Error & { code?: string }): void => {
         socket.destroy();
         reject(connectionError(err, req));
       };
-      if (timeoutMs > 0)
-        socket.setTimeout(timeoutMs, () =>
-          fail(Object.assign(new Error(`request timed out after ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })),
-        );
+      if (timeoutMs > 0) socket.setTimeout(timeoutMs, () => fail(timeoutError(timeoutMs)));
       socket.once('error', fail);
       socket.once('secureConnect', () => {
         socket.setTimeout(0);
@@ -175,11 +170,7 @@ export class H2Connection {
         ),
       );
       if (req.timeoutMs > 0) {
-        stream.setTimeout(req.timeoutMs, () =>
-          stream.destroy(
-            Object.assign(new Error(`request timed out after ${req.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }),
-          ),
-        );
+        stream.setTimeout(req.timeoutMs, () => stream.destroy(timeoutError(req.timeoutMs)));
       }
       if (req.body !== undefined) stream.end(req.body);
     }).finally(done);

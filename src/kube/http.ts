@@ -35,9 +35,7 @@ export function send(agent: http.Agent, req: HttpRequest): Promise<HttpResponse>
       },
     );
     if (req.timeoutMs > 0) {
-      r.setTimeout(req.timeoutMs, () =>
-        r.destroy(Object.assign(new Error(`request timed out after ${req.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })),
-      );
+      r.setTimeout(req.timeoutMs, () => r.destroy(timeoutError(req.timeoutMs)));
     }
     r.on('error', (e) => reject(connectionError(e, req)));
     r.end(req.body);
@@ -47,6 +45,11 @@ export function send(agent: http.Agent, req: HttpRequest): Promise<HttpResponse>
 function withLength(req: HttpRequest): Record<string, string | string[]> {
   if (req.body === undefined) return req.headers;
   return { ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body)) };
+}
+
+/** A request that took longer than its timeout, as connectionError reads it (ETIMEDOUT). */
+export function timeoutError(ms: number): Error & { code: string } {
+  return Object.assign(new Error(`request timed out after ${ms / 1000}s`), { code: 'ETIMEDOUT' });
 }
 
 export function connectionError(err: Error & { code?: string }, req: HttpRequest): KubeConnectionError {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { PROXY_DEFAULT_PORTS, redactedProxy, type ProxyRoute } from './proxy.js';
+import { sni, unbracketed } from './server-name.js';
 
 /** What the agents need to reach the API server: TLS settings, and the proxy if there is one. */
 export interface AgentOptions {
@@ -26,7 +27,12 @@ export function createAgent(options: AgentOptions): http.Agent {
   ): void => {
     openTunnel(route, target, options).then(
       (socket) =>
-        done(null, options.secure ? tls.connect({ ...options.tls, ...sni(target.host, options), socket }) : socket),
+        done(
+          null,
+          options.secure
+            ? tls.connect({ ...options.tls, ...sni(target.host, options.tls.servername), socket })
+            : socket,
+        ),
       (err: Error) => done(err),
     );
   };
@@ -49,14 +55,8 @@ export function createAgent(options: AgentOptions): http.Agent {
   })(base);
 }
 
-/** As Go does: SNI is tls-server-name, else the server's host name (never an IP); the certificate is checked against it. */
-function sni(host: string, options: AgentOptions): { host: string; servername?: string } {
-  const servername = options.tls.servername ?? (net.isIP(host) ? undefined : host);
-  return { host, ...(servername ? { servername } : {}) };
-}
-
 function targetOf(o: http.ClientRequestArgs): { host: string; port: number } {
-  const host = String(o.host ?? o.hostname ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
+  const host = unbracketed(String(o.host ?? o.hostname ?? 'localhost'));
   return { host, port: Number(o.port) || (o.protocol === 'http:' ? 80 : 443) };
 }
 
@@ -79,7 +79,7 @@ export async function openTunnel(
 ): Promise<net.Socket> {
   const proxy = route.url;
   const where = `proxy ${redactedProxy(proxy)} (${route.source})`;
-  const proxyHost = proxy.hostname.replace(/^\[(.*)\]$/, '$1');
+  const proxyHost = unbracketed(proxy.hostname);
   const proxyPort = Number(proxy.port) || PROXY_DEFAULT_PORTS[proxy.protocol]!;
   try {
     if (proxy.protocol === 'socks5:' || proxy.protocol === 'socks5h:') {
