@@ -53,15 +53,12 @@ export async function loadClusterSnapshot(
   const page = { limit: RBAC_PAGE_SIZE, withoutManagedFields: true };
   // Direct access only depends on the Secret's namespace; indirect paths reach other namespaces' ServiceAccounts:
   // those namespaces are listed once the direct readers are known, while pods and workloads still load.
+  const listRbac = options.indirect && !options.scope ? listAllOrNamespace : listNamespace;
   const rbacLists = Promise.all([
     tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
     tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, page),
-    options.indirect && !options.scope
-      ? listAllOrNamespace<Role>(kube, RESOURCES.roles, namespace, page)
-      : listNamespace<Role>(kube, RESOURCES.roles, namespace, page),
-    options.indirect && !options.scope
-      ? listAllOrNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, page)
-      : listNamespace<Binding>(kube, RESOURCES.rolebindings, namespace, page),
+    listRbac<Role>(kube, RESOURCES.roles, namespace, page),
+    listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page),
     listAllOrNamespace<Named>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
   ]).then(async ([clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts]) => {
     const accounts = serviceAccounts.items.map((sa) => ({
@@ -79,12 +76,12 @@ export async function loadClusterSnapshot(
       options.indirect && options.scope && roleBindings.scope === 'namespace'
         ? options.scope({ rbac, serviceAccounts: accounts })
         : [];
-    const namespaces = new Set(accounts.map((sa) => sa.namespace)).size; // each has its `default` ServiceAccount
+    const namespaces = (): number => new Set(accounts.map((sa) => sa.namespace)).size; // each has its `default` ServiceAccount
     const wider =
       others === 'all' || others.length > 0
         ? await listOtherNamespaces(kube, namespace, rbac, others, {
             page,
-            protobuf: roleBindings.items.length * namespaces >= PROTOBUF_FROM,
+            protobuf: roleBindings.items.length * namespaces() >= PROTOBUF_FROM,
           })
         : undefined;
     return { clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, accounts, wider };
