@@ -66,7 +66,11 @@ class ScopeBindings {
   /** Made by the first question: it then looks at the roles naming its resource only, not at every role. */
   private resources: ScopeByResource | undefined;
 
-  constructor(readonly bindings: readonly ResolvedBinding[]) {
+  constructor(
+    readonly bindings: readonly ResolvedBinding[],
+    /** Each role's rules by resource, shared by the scopes (a ClusterRole's rules serve many). */
+    private readonly rulesByResource: RulesByResourceCache,
+  ) {
     bindings.forEach((b, i) => {
       if (!b.rules || b.subjects.length === 0) return;
       this.stride = Math.max(this.stride, b.rules.length + 1);
@@ -76,11 +80,13 @@ class ScopeBindings {
     });
   }
 
-  private byResource(rulesByResource: RulesIndex): ScopeByResource {
+  private byResource(): ScopeByResource {
     if (this.resources) return this.resources;
     const out: ScopeByResource = new Map();
     for (const [rules, bindings] of this.byRules) {
-      for (const [resource, positions] of rulesByResource(rules)) {
+      let index = this.rulesByResource.get(rules);
+      if (!index) this.rulesByResource.set(rules, (index = byResource(rules)));
+      for (const [resource, positions] of index) {
         let list = out.get(resource);
         if (!list) out.set(resource, (list = []));
         list.push({ rules, positions, bindings });
@@ -93,10 +99,10 @@ class ScopeBindings {
    * Grants whose rule names one of `keys` and allows the request (for some name), ordered by the first key
    * that matches, then by binding, then by rule: as if every (binding, rule) were scanned in that order.
    */
-  select(keys: readonly string[], req: Omit<RequestAttributes, 'name'>, rulesByResource: RulesIndex): Grant[] {
+  select(keys: readonly string[], req: Omit<RequestAttributes, 'name'>): Grant[] {
     const out: Grant[] = [];
     const seen = new Set<Grant>();
-    const byResource = this.byResource(rulesByResource);
+    const byResource = this.byResource();
     for (const key of keys) {
       // (binding, rule) pairs as one number, binding * stride + rule, so that sorting them is a numeric sort
       const found: number[] = [];
@@ -118,7 +124,7 @@ class ScopeBindings {
   }
 }
 
-type RulesIndex = (rules: EffectiveRule[]) => RulesByResource;
+type RulesByResourceCache = Map<EffectiveRule[], RulesByResource>;
 
 /** The roles of a scope that have rules naming a resource, with those rules and the bindings of each role. */
 type ScopeByResource = Map<string, Array<{ rules: EffectiveRule[]; positions: number[]; bindings: number[] }>>;
@@ -158,14 +164,14 @@ export class RbacIndex {
   private readonly bindingsByNamespace = new Map<string, ResolvedBinding[]>();
   private readonly clusterScope: ScopeBindings;
   private readonly namespaceScopes = new Map<string, ScopeBindings>();
-  private readonly rulesByResource = new Map<EffectiveRule[], RulesByResource>();
+  private readonly rulesByResource: RulesByResourceCache = new Map();
   private readonly cache = new Map<string, Grant[]>();
   private readonly clusterCache = new Map<string, Grant[]>();
 
   constructor(snapshot: RbacSnapshot) {
     this.clusterRoles = effectiveClusterRoles(snapshot.clusterRoles);
     this.clusterBindings = snapshot.clusterRoleBindings.map((b) => this.resolve(b, 'ClusterRoleBinding', undefined));
-    this.clusterScope = new ScopeBindings(this.clusterBindings);
+    this.clusterScope = new ScopeBindings(this.clusterBindings, this.rulesByResource);
     this.addNamespaces(snapshot.roles, snapshot.roleBindings);
   }
 
@@ -190,7 +196,8 @@ export class RbacIndex {
       list.push(this.resolve(b, 'RoleBinding', ns));
       added.add(ns);
     }
-    for (const ns of added) this.namespaceScopes.set(ns, new ScopeBindings(this.bindingsByNamespace.get(ns)!));
+    for (const ns of added)
+      this.namespaceScopes.set(ns, new ScopeBindings(this.bindingsByNamespace.get(ns)!, this.rulesByResource));
     this.cache.clear();
   }
 
@@ -244,12 +251,7 @@ export class RbacIndex {
     const keys = req.subresource
       ? [`${req.resource}/${req.subresource}`, '*', `*/${req.subresource}`]
       : [req.resource, '*'];
-    const rulesIndex: RulesIndex = (rules) => {
-      let found = this.rulesByResource.get(rules);
-      if (!found) this.rulesByResource.set(rules, (found = byResource(rules)));
-      return found;
-    };
-    const select = (scope: ScopeBindings | undefined): Grant[] => scope?.select(keys, req, rulesIndex) ?? [];
+    const select = (scope: ScopeBindings | undefined): Grant[] => scope?.select(keys, req) ?? [];
     // ClusterRoleBindings answer the same for every namespace: select them once per shape.
     const clusterKey = JSON.stringify([req.verb, req.apiGroup, req.resource, req.subresource ?? '']);
     let cluster = this.clusterCache.get(clusterKey);
