@@ -6,7 +6,8 @@ import { JsonSplitter } from './json-splitter.js';
 import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
 import { unwrapRecord } from './unwrap-record.js';
-import { readFromAuditEvent } from './native-event.js';
+import { readFromAuditEvent, readFromFields } from './native-event.js';
+import { WasmEventReader } from './wasm-event.js';
 import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
 import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
@@ -39,7 +40,12 @@ export interface InputScanResult {
 export interface ScanExtras {
   writes?: WriteRequests | undefined;
   share?: AuditShare | undefined;
+  /** Every record through JSON.parse, none through the WebAssembly walk (wasm-event.ts): the reference its tests compare with. */
+  jsonOnly?: boolean | undefined;
 }
+
+/** One per thread, made on the first record that may read a Secret: records are read one at a time. */
+let wasmReader: WasmEventReader | undefined;
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -68,7 +74,10 @@ export class InputScan {
     this.writes = extras.writes;
     this.share = extras.share;
     this.tallies = this.share === undefined || this.share.index === 0;
+    this.jsonOnly = extras.jsonOnly === true;
   }
+
+  private readonly jsonOnly: boolean;
 
   /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
   private readonly writes: WriteRequests | undefined;
@@ -168,6 +177,17 @@ export class InputScan {
     const forReads = candidate || sample || lastHere;
     if (!forReads && !write) return;
     if (sample) this.samples++;
+    // The usual candidate, a native Event alone on its line, is read without JSON.parse.
+    if (candidate && !sample && !write && !lastHere && !this.jsonOnly && this.layout === 'lines') {
+      const event = (wasmReader ??= new WasmEventReader()).read(buf, s, e);
+      if (event !== undefined) {
+        this.parsed++;
+        this.formats.add(event.format);
+        const read = event.fields && readFromFields(event.fields, event.format);
+        if (read) this.sink(read, false);
+        return;
+      }
+    }
     let text = buf.toString('utf8', s, e);
     // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
     if (text.includes('\ufffd') && !isUtf8(buf.subarray(s, e))) {

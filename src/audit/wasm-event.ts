@@ -1,0 +1,313 @@
+import { RECORD_FIELDS_WASM } from './wasm/record-fields-wasm.js';
+import { CREDENTIAL_ID, DECISION, NODE_NAME, POD_NAME, type EventFields } from './native-event.js';
+import type { RecordFormat } from './report-types.js';
+import { parseTimestamp } from './json-fields.js';
+
+/** What the WebAssembly walk (wasm/record-fields.as.ts) records of a value: its slot's type. */
+const STRING = 1;
+const NUMBER = 2;
+const OBJECT = 3;
+const ARRAY = 4;
+const ESCAPED = 8;
+
+/** How a key's value is recorded. */
+const LEAF = 0;
+const CONTAINER = 1;
+const LIST = 2;
+const FIRST = 3;
+/** A key of another format's envelope (GKE, AKS, CloudWatch): unwrap-record.ts reads those. */
+const BAIL = 4;
+
+/** Objects whose keys are looked up: the record itself, and the objects its declared keys lead to. */
+const TOP = 1;
+const REF = 2;
+const USER = 3;
+const EXTRA = 4;
+const IMPERSONATED = 5;
+const STATUS = 6;
+const ANNOTATIONS = 7;
+const METADATA = 8;
+
+/** Slots, one per declared key. */
+let nextField = 0;
+const slot = () => nextField++;
+const F = {
+  kind: slot(),
+  apiVersion: slot(),
+  auditID: slot(),
+  stage: slot(),
+  requestURI: slot(),
+  verb: slot(),
+  userAgent: slot(),
+  requestReceivedTimestamp: slot(),
+  timestamp: slot(),
+  stageTimestamp: slot(),
+  sourceIPs: slot(),
+  objectRef: slot(),
+  resource: slot(),
+  subresource: slot(),
+  apiGroup: slot(),
+  namespace: slot(),
+  name: slot(),
+  user: slot(),
+  username: slot(),
+  groups: slot(),
+  extra: slot(),
+  pod: slot(),
+  node: slot(),
+  credentialId: slot(),
+  impersonatedUser: slot(),
+  impersonatedUsername: slot(),
+  impersonatedGroups: slot(),
+  responseStatus: slot(),
+  code: slot(),
+  annotations: slot(),
+  decision: slot(),
+  metadata: slot(),
+  creationTimestamp: slot(),
+  envelope: slot(),
+};
+
+/** Key flags: the value's string gets an id (it repeats across lines); the value is a timestamp. */
+const KEEP = 1;
+const TIME = 2;
+
+/** [context, key, field, kind, child context, flags] */
+const KEYS: [number, string, number, number, number, number?][] = [
+  [TOP, 'kind', F.kind, LEAF, 0, KEEP],
+  [TOP, 'apiVersion', F.apiVersion, LEAF, 0, KEEP],
+  [TOP, 'auditID', F.auditID, LEAF, 0],
+  [TOP, 'stage', F.stage, LEAF, 0, KEEP],
+  [TOP, 'requestURI', F.requestURI, LEAF, 0],
+  [TOP, 'verb', F.verb, LEAF, 0, KEEP],
+  [TOP, 'userAgent', F.userAgent, LEAF, 0, KEEP],
+  [TOP, 'requestReceivedTimestamp', F.requestReceivedTimestamp, LEAF, 0, TIME],
+  [TOP, 'timestamp', F.timestamp, LEAF, 0, TIME],
+  [TOP, 'stageTimestamp', F.stageTimestamp, LEAF, 0, TIME],
+  [TOP, 'sourceIPs', F.sourceIPs, LIST, 0, KEEP],
+  [TOP, 'objectRef', F.objectRef, CONTAINER, REF],
+  [TOP, 'user', F.user, CONTAINER, USER],
+  [TOP, 'impersonatedUser', F.impersonatedUser, CONTAINER, IMPERSONATED],
+  [TOP, 'responseStatus', F.responseStatus, CONTAINER, STATUS],
+  [TOP, 'annotations', F.annotations, CONTAINER, ANNOTATIONS],
+  [TOP, 'metadata', F.metadata, CONTAINER, METADATA],
+  [TOP, 'protoPayload', F.envelope, BAIL, 0],
+  [TOP, 'properties', F.envelope, BAIL, 0],
+  [TOP, 'message', F.envelope, BAIL, 0],
+  [REF, 'resource', F.resource, LEAF, 0, KEEP],
+  [REF, 'subresource', F.subresource, LEAF, 0, KEEP],
+  [REF, 'apiGroup', F.apiGroup, LEAF, 0, KEEP],
+  [REF, 'namespace', F.namespace, LEAF, 0, KEEP],
+  [REF, 'name', F.name, LEAF, 0, KEEP],
+  [USER, 'username', F.username, LEAF, 0, KEEP],
+  [USER, 'groups', F.groups, LIST, 0, KEEP],
+  [USER, 'extra', F.extra, CONTAINER, EXTRA],
+  [EXTRA, POD_NAME, F.pod, FIRST, 0, KEEP],
+  [EXTRA, NODE_NAME, F.node, FIRST, 0, KEEP],
+  [EXTRA, CREDENTIAL_ID, F.credentialId, FIRST, 0, KEEP],
+  [IMPERSONATED, 'username', F.impersonatedUsername, LEAF, 0, KEEP],
+  [IMPERSONATED, 'groups', F.impersonatedGroups, LIST, 0, KEEP],
+  [STATUS, 'code', F.code, LEAF, 0],
+  [ANNOTATIONS, DECISION, F.decision, LEAF, 0, KEEP],
+  [METADATA, 'creationTimestamp', F.creationTimestamp, LEAF, 0, TIME],
+];
+
+/** The little of WebAssembly used here (TypeScript's node types have no WebAssembly.Module). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WasmApi };
+
+interface Exports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  lineOffset(): number;
+  keysOffset(): number;
+  namesOffset(): number;
+  listOffset(): number;
+  setKeyCount(count: number): void;
+  extract(length: number): number;
+}
+
+const PAGE = 65536;
+/** i32 per field slot: type, start, end, first element's type, string id, (pad), epoch ms (f64). */
+const SLOT = 8;
+
+/** A native audit Event read by WasmEventReader: its format, and its fields when it may read Secrets. */
+export interface WasmEvent {
+  format: RecordFormat;
+  /** null when the event is no get, list or watch of Secrets (what readFromFields would answer null for). */
+  fields: EventFields | null;
+}
+
+/**
+ * Reads native audit Events (audit.k8s.io v1 or v1beta1, one JSON object per line) straight
+ * from their bytes: a WebAssembly walk checks the line is one valid JSON object and finds the
+ * fields' values, then only those values become strings. It answers exactly what JSON.parse
+ * and fieldsOfEvent (native-event.ts) would, and leaves every other line to them (undefined):
+ * invalid JSON, bytes outside ASCII, escaped keys, deep nesting, other formats' envelopes.
+ */
+export class WasmEventReader {
+  private readonly exports: Exports;
+  private readonly line: number;
+  private readonly list: number;
+  private bytes!: Buffer;
+  private slots!: Int32Array;
+  private times!: Float64Array;
+  /** The strings of the ids the walk gave, made on first use. */
+  private kept: string[] = [];
+  private buf: Buffer = Buffer.alloc(0);
+  private start = 0;
+
+  constructor() {
+    const module = new wasm.Module(Buffer.from(RECORD_FIELDS_WASM, 'base64'));
+    this.exports = new wasm.Instance(module, {}).exports as Exports;
+    this.line = this.exports.lineOffset();
+    this.list = this.exports.listOffset() / 4;
+    this.views();
+    const keys = new Int32Array(this.exports.memory.buffer, this.exports.keysOffset(), KEYS.length * 16);
+    let names = this.exports.namesOffset();
+    const nameBase = names;
+    KEYS.forEach(([context, key, field, kind, child, flags = 0], k) => {
+      const length = this.bytes.write(key, names, 'latin1');
+      keys.set([context, names - nameBase, length, field, kind, child, flags], k * 16);
+      names += length;
+    });
+    this.exports.setKeyCount(KEYS.length);
+  }
+
+  private views(): void {
+    this.bytes = Buffer.from(this.exports.memory.buffer);
+    this.slots = new Int32Array(this.exports.memory.buffer);
+    this.times = new Float64Array(this.exports.memory.buffer);
+  }
+
+  /** The event on buf[start, end), or undefined when the line must go to JSON.parse. */
+  read(buf: Buffer, start: number, end: number): WasmEvent | undefined {
+    const length = end - start;
+    const room = this.bytes.length - this.line;
+    if (length > room) {
+      this.exports.memory.grow(Math.ceil((length - room) / PAGE));
+      this.views();
+    }
+    buf.copy(this.bytes, this.line, start, end);
+    const answer = this.exports.extract(length);
+    if (answer & 2) this.kept = [];
+    if ((answer & 1) === 0) return undefined;
+    this.buf = buf;
+    this.start = start;
+    if (this.type(F.auditID) === 0 && this.string(F.kind) !== 'Event') return undefined;
+    const format: RecordFormat = this.string(F.apiVersion) === 'audit.k8s.io/v1beta1' ? 'k8s-v1beta1' : 'k8s-v1';
+    return { format, fields: this.fields() };
+  }
+
+  private fields(): EventFields | null {
+    const verb = this.string(F.verb);
+    if (verb !== 'get' && verb !== 'list' && verb !== 'watch') return null;
+    if (this.type(F.objectRef) !== OBJECT || this.string(F.resource) !== 'secrets') return null;
+    const subresource = this.nonEmpty(F.subresource);
+    const apiGroup = this.nonEmpty(F.apiGroup);
+    if (subresource !== null || apiGroup !== null) return null;
+    const user = this.type(F.user) === OBJECT;
+    const extra = user && this.type(F.extra) === OBJECT;
+    const impersonated = this.type(F.impersonatedUser) === OBJECT;
+    return {
+      auditID: this.nonEmpty(F.auditID),
+      stage: this.string(F.stage),
+      verb,
+      hasObjectRef: true,
+      resource: 'secrets',
+      subresource,
+      apiGroup,
+      namespace: this.nonEmpty(F.namespace),
+      name: this.nonEmpty(F.name),
+      requestURI: this.string(F.requestURI),
+      username: user ? this.string(F.username) : undefined,
+      impersonatedUsername: impersonated ? this.nonEmpty(F.impersonatedUsername) : null,
+      pod: extra ? this.first(F.pod) : null,
+      node: extra ? this.first(F.node) : null,
+      credentialId: extra ? this.first(F.credentialId) : null,
+      groups: user ? this.strings(F.groups) : [],
+      impersonatedGroups: impersonated ? this.strings(F.impersonatedGroups) : [],
+      sourceIPs: this.strings(F.sourceIPs),
+      userAgent: this.nonEmpty(F.userAgent),
+      code: this.type(F.responseStatus) === OBJECT ? this.number(F.code) : null,
+      forbidden: this.type(F.annotations) === OBJECT && this.string(F.decision) === 'forbid',
+      requestReceivedTimestamp: this.timestamp(F.requestReceivedTimestamp),
+      timestamp: this.timestamp(F.timestamp),
+      stageTimestamp: this.timestamp(F.stageTimestamp),
+      creationTimestamp: this.type(F.metadata) === OBJECT ? this.timestamp(F.creationTimestamp) : null,
+    };
+  }
+
+  private type(field: number): number {
+    return this.slots[field * SLOT]!;
+  }
+
+  /** The text of a string value of the line at [from, to), quotes included; id: its id from the walk, or -1. */
+  private text(type: number, from: number, to: number, id: number): string | undefined {
+    if (type === STRING) {
+      if (id >= 0) return (this.kept[id] ??= this.buf.toString('latin1', this.start + from + 1, this.start + to - 1));
+      return this.buf.toString('latin1', this.start + from + 1, this.start + to - 1);
+    }
+    if (type === ESCAPED) return JSON.parse(this.buf.toString('latin1', this.start + from, this.start + to)) as string;
+    return undefined;
+  }
+
+  private string(field: number): string | undefined {
+    const at = field * SLOT;
+    return this.text(this.slots[at]!, this.slots[at + 1]!, this.slots[at + 2]!, this.slots[at + 4]!);
+  }
+
+  private nonEmpty(field: number): string | null {
+    return this.string(field) || null;
+  }
+
+  /** json-fields firstString: a string, or an array's first element. */
+  private first(field: number): string | null {
+    const at = field * SLOT;
+    const type = this.slots[at]!;
+    return (
+      this.text(
+        type === ARRAY ? this.slots[at + 3]! : type,
+        this.slots[at + 1]!,
+        this.slots[at + 2]!,
+        this.slots[at + 4]!,
+      ) || null
+    );
+  }
+
+  /** json-fields stringArray: an array's string elements. */
+  private strings(field: number): string[] {
+    const at = field * SLOT;
+    if (this.slots[at] !== ARRAY) return [];
+    const out: string[] = [];
+    const first = this.list + this.slots[at + 1]! * 4;
+    for (let i = 0; i < this.slots[at + 2]!; i++) {
+      const element = first + i * 4;
+      out.push(
+        this.text(this.slots[element]!, this.slots[element + 1]!, this.slots[element + 2]!, this.slots[element + 3]!)!,
+      );
+    }
+    return out;
+  }
+
+  private number(field: number): number | null {
+    const at = field * SLOT;
+    if (this.slots[at] !== NUMBER) return null;
+    const value = Number(
+      this.buf.toString('latin1', this.start + this.slots[at + 1]!, this.start + this.slots[at + 2]!),
+    );
+    return Number.isFinite(value) ? value : null;
+  }
+
+  private timestamp(field: number): number | null {
+    const type = this.slots[field * SLOT]!;
+    if (type === NUMBER) return this.number(field);
+    if (type === STRING) {
+      const ms = this.times[field * (SLOT / 2) + 3]!;
+      if (!Number.isNaN(ms)) return ms;
+    }
+    return type === STRING || type === ESCAPED ? parseTimestamp(this.string(field)) : null;
+  }
+}

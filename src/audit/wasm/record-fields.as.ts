@@ -1,0 +1,505 @@
+// AssemblyScript, compiled to WebAssembly by scripts/build-wasm.mjs (not by tsc).
+//
+// Checks that one line of bytes is exactly one JSON object, as JSON.parse would accept it,
+// and records where the values of a few declared key paths are, without building anything.
+// The paths come from JavaScript (record-fields.ts writes them to the key table), so this
+// file knows no field names. Whatever it cannot vouch for makes extract() answer 0, and
+// the caller hands the line to JSON.parse: bytes outside ASCII (their UTF-8 is not checked
+// here), escaped keys where keys are looked up, nesting deeper than MAX_DEPTH, a declared
+// "bail" key (another format's envelope), too many array elements, and invalid JSON.
+
+/** Eight i32 per field: type, start, end, first element's type, string id, (pad), epoch ms as f64. */
+const SLOTS: usize = 0;
+const SLOT_BYTES: i32 = 32;
+const MAX_FIELDS: i32 = 64;
+/**
+ * Key table entries, sixteen i32 each: context, name offset, name length, field, kind, child
+ * context, flags, then (set by setKeyCount) the next entry (+1) of the same context and
+ * length, and the next entry (+1) of the same context.
+ */
+const KEYS: usize = 2048;
+const KEY_BYTES: i32 = 64;
+const MAX_KEYS: i32 = 64;
+/** Key names, as bytes. */
+const NAMES: usize = 6144;
+/** The first key table entry (+1) of each context and key length: 16 contexts of 64 lengths. */
+const INDEX: usize = 7168;
+const MAX_KEY_LENGTH: i32 = 63;
+/** The first key table entry (+1) of each of the 16 contexts. */
+const CONTEXTS: usize = 11264;
+/** String elements of list fields, four i32 each: type, start, end, string id. */
+const LIST: usize = 11328;
+const LIST_MAX: i32 = 1024;
+const MAX_DEPTH: i32 = 64;
+
+/** Distinct strings seen, so that JavaScript makes each one once: an open-addressing table of (hash, offset, length, id) and their bytes. */
+const TABLE_SLOTS: i32 = 1 << 14;
+/** Past the compiler's own data (the build puts it at 32 KiB, and it is a few bytes: see setKeyCount). */
+const TABLE: usize = 65536;
+const ARENA: usize = TABLE + <usize>(TABLE_SLOTS * 16);
+const ARENA_BYTES: i32 = 4 << 20;
+/** Longer strings are not kept: they are rarely repeated. */
+const MAX_KEPT: i32 = 256;
+/** Where the caller copies the line. */
+const LINE: usize = ARENA + <usize>ARENA_BYTES;
+
+const TYPE_STRING: i32 = 1;
+const TYPE_NUMBER: i32 = 2;
+const TYPE_OBJECT: i32 = 3;
+const TYPE_ARRAY: i32 = 4;
+const TYPE_TRUE: i32 = 5;
+const TYPE_FALSE: i32 = 6;
+const TYPE_NULL: i32 = 7;
+const TYPE_ESCAPED: i32 = 8;
+
+const KIND_LEAF: i32 = 0;
+const KIND_CONTAINER: i32 = 1;
+const KIND_LIST: i32 = 2;
+const KIND_FIRST: i32 = 3;
+const KIND_BAIL: i32 = 4;
+
+/** Key flags: the value's string gets an id; the value is a timestamp read to epoch milliseconds. */
+const FLAG_KEEP: i32 = 1;
+const FLAG_TIME: i32 = 2;
+
+/** The context of the object values no declared path leads into. */
+const UNTRACKED: i32 = 0;
+const TOP: i32 = 1;
+
+let keyCount: i32 = 0;
+let pos: i32 = 0;
+let end: i32 = 0;
+let listCount: i32 = 0;
+let kept: i32 = 0;
+let arenaUsed: i32 = 0;
+
+export function lineOffset(): usize {
+  return LINE;
+}
+export function keysOffset(): usize {
+  return KEYS;
+}
+export function namesOffset(): usize {
+  return NAMES;
+}
+export function listOffset(): usize {
+  return LIST;
+}
+
+/** Called once the key table is written: links each context's keys, and its keys of each length. */
+export function setKeyCount(count: i32): void {
+  if (__heap_base > TABLE) unreachable();
+  keyCount = count < MAX_KEYS ? count : MAX_KEYS;
+  memory.fill(INDEX, 0, 16 * 64 * 4);
+  memory.fill(CONTEXTS, 0, 16 * 4);
+  for (let k = keyCount - 1; k >= 0; k--) {
+    const context = keyField(k, 0) & 15;
+    const contextHead = CONTEXTS + <usize>(context * 4);
+    store<i32>(KEYS + <usize>(k * KEY_BYTES + 32), load<i32>(contextHead));
+    store<i32>(contextHead, k + 1);
+    const length = keyField(k, 2);
+    if (length > MAX_KEY_LENGTH) continue;
+    const head = INDEX + <usize>((context * 64 + length) * 4);
+    store<i32>(KEYS + <usize>(k * KEY_BYTES + 28), load<i32>(head));
+    store<i32>(head, k + 1);
+  }
+}
+
+@inline function byteAt(i: i32): u32 {
+  return <u32>load<u8>(LINE + <usize>i);
+}
+
+/** Whether `length` bytes at a and b are the same, eight at a time. */
+@inline function sameBytes(a: usize, b: usize, length: i32): bool {
+  let i = 0;
+  for (; i + 8 <= length; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
+  for (; i < length; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
+@inline function keyField(k: i32, word: i32): i32 {
+  return load<i32>(KEYS + <usize>(k * KEY_BYTES + word * 4));
+}
+
+@inline function setSlot(field: i32, word: i32, value: i32): void {
+  store<i32>(SLOTS + <usize>(field * SLOT_BYTES + word * 4), value);
+}
+
+/**
+ * Reads the line of `length` bytes at LINE. Returns 0 when JSON.parse must read it, else 1
+ * when it is one JSON object the slots describe, plus 2 when the string ids were forgotten
+ * before it (the table was full): ids start again from 0.
+ */
+export function extract(length: i32): i32 {
+  let forgot = 0;
+  if (kept >= TABLE_SLOTS / 2 || arenaUsed > ARENA_BYTES - length) {
+    memory.fill(TABLE, 0, <usize>(TABLE_SLOTS * 16));
+    kept = 0;
+    arenaUsed = 0;
+    forgot = 2;
+  }
+  for (let f = 0; f < MAX_FIELDS; f++) setSlot(f, 0, 0);
+  pos = 0;
+  end = length;
+  listCount = 0;
+  skipSpace();
+  if (pos >= end || byteAt(pos) != 0x7b) return forgot;
+  if (!object(TOP, 1)) return forgot;
+  skipSpace();
+  return pos == end ? 1 | forgot : forgot;
+}
+
+@inline function skipSpace(): void {
+  while (pos < end) {
+    const b = byteAt(pos);
+    if (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09) break;
+    pos++;
+  }
+}
+
+/** At a '{': the object's members, keys looked up in `context`. */
+function object(context: i32, depth: i32): bool {
+  pos++;
+  skipSpace();
+  if (pos < end && byteAt(pos) == 0x7d) {
+    pos++;
+    return true;
+  }
+  while (true) {
+    if (pos >= end || byteAt(pos) != 0x22) return false;
+    const keyStart = pos + 1;
+    const keyType = string();
+    if (keyType < 0) return false;
+    let k = -1;
+    if (context != UNTRACKED) {
+      if (keyType == TYPE_ESCAPED) return false;
+      k = lookup(context, keyStart, pos - 1);
+    }
+    skipSpace();
+    if (pos >= end || byteAt(pos) != 0x3a) return false;
+    pos++;
+    skipSpace();
+    if (!member(k, depth)) return false;
+    skipSpace();
+    if (pos >= end) return false;
+    const b = byteAt(pos);
+    pos++;
+    if (b == 0x7d) return true;
+    if (b != 0x2c) return false;
+    skipSpace();
+  }
+}
+
+/** The key table entry for the key at [start, end) of the line in `context`, or -1. */
+function lookup(context: i32, start: i32, stop: i32): i32 {
+  const length = stop - start;
+  if (length > MAX_KEY_LENGTH) return -1;
+  for (let next = load<i32>(INDEX + <usize>(((context & 15) * 64 + length) * 4)); next != 0; ) {
+    const k = next - 1;
+    if (sameBytes(NAMES + <usize>keyField(k, 1), LINE + <usize>start, length)) return k;
+    next = keyField(k, 7);
+  }
+  return -1;
+}
+
+/** Forgets what was recorded under `context`: a repeated key's last value wins whole, as in JSON.parse. */
+function clearContext(context: i32): void {
+  for (let next = load<i32>(CONTEXTS + <usize>((context & 15) * 4)); next != 0; ) {
+    const k = next - 1;
+    setSlot(keyField(k, 3), 0, 0);
+    if (keyField(k, 4) == KIND_CONTAINER) clearContext(keyField(k, 5));
+    next = keyField(k, 8);
+  }
+}
+
+/** A member's value; k is its key's table entry, or -1. */
+function member(k: i32, depth: i32): bool {
+  if (k < 0) return value(UNTRACKED, -1, KIND_LEAF, 0, depth) >= 0;
+  const kind = keyField(k, 4);
+  if (kind == KIND_BAIL) return false;
+  const field = keyField(k, 3);
+  let context = UNTRACKED;
+  if (kind == KIND_CONTAINER) {
+    context = keyField(k, 5);
+    clearContext(context);
+  }
+  const start = pos;
+  const flags = keyField(k, 6);
+  const type = value(context, field, kind, flags, depth);
+  if (type < 0) return false;
+  setSlot(field, 0, type);
+  if (type == TYPE_ARRAY && (kind == KIND_LIST || kind == KIND_FIRST)) return true;
+  setSlot(field, 1, start);
+  setSlot(field, 2, pos);
+  if (type == TYPE_STRING) noteString(field, flags, start, pos);
+  return true;
+}
+
+/** What a string value's slot gets besides its span: its id, its time. */
+function noteString(field: i32, flags: i32, start: i32, stop: i32): void {
+  setSlot(field, 4, flags & FLAG_KEEP ? keep(start + 1, stop - 1) : -1);
+  if (flags & FLAG_TIME) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), time(start + 1, stop - 1));
+}
+
+/** The id of the string at [start, stop) of the line: the same for the same bytes until the table is next forgotten; -1 when too long. */
+function keep(start: i32, stop: i32): i32 {
+  const length = stop - start;
+  if (length > MAX_KEPT) return -1;
+  const bytes = LINE + <usize>start;
+  let h: u32 = 0x811c9dc5 ^ <u32>length;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) h = rotl<u32>((h ^ load<u32>(bytes + <usize>i)) * 0x9e3779b1, 13);
+  for (; i < length; i++) h = (h ^ load<u8>(bytes + <usize>i)) * 0x01000193;
+  h ^= h >> 15;
+  if (h == 0) h = 1;
+  const mask = <u32>(TABLE_SLOTS - 1);
+  for (let at = h & mask; ; at = (at + 1) & mask) {
+    const slot = TABLE + <usize>(at * 16);
+    const hash = load<u32>(slot);
+    if (hash == 0) {
+      const offset = arenaUsed;
+      memory.copy(ARENA + <usize>offset, bytes, <usize>length);
+      arenaUsed += length;
+      store<u32>(slot, h);
+      store<i32>(slot + 4, offset);
+      store<i32>(slot + 8, length);
+      store<i32>(slot + 12, kept);
+      return kept++;
+    }
+    if (hash == h && load<i32>(slot + 8) == length && sameBytes(ARENA + <usize>load<i32>(slot + 4), bytes, length))
+      return load<i32>(slot + 12);
+  }
+  return -1;
+}
+
+/**
+ * Epoch milliseconds of the timestamps API servers write (2025-06-01T00:00:00.012480Z: UTC,
+ * 0 to 9 fraction digits, fraction cut), NaN for every other form, which the caller hands to
+ * utc-timestamp.ts and Date.parse: the same rules as utcTimestamp there.
+ */
+function time(start: i32, stop: i32): f64 {
+  const length = stop - start;
+  if (length < 20 || length > 30 || byteAt(stop - 1) != 0x5a) return NaN;
+  if (
+    byteAt(start + 4) != 0x2d ||
+    byteAt(start + 7) != 0x2d ||
+    byteAt(start + 10) != 0x54 ||
+    byteAt(start + 13) != 0x3a ||
+    byteAt(start + 16) != 0x3a
+  )
+    return NaN;
+  const year = decimal(start, 4);
+  const month = decimal(start + 5, 2);
+  const day = decimal(start + 8, 2);
+  const hour = decimal(start + 11, 2);
+  const minute = decimal(start + 14, 2);
+  const second = decimal(start + 17, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28) return NaN;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
+  let ms = 0;
+  if (length > 20) {
+    if (byteAt(start + 19) != 0x2e || length == 21) return NaN;
+    let place = 100;
+    for (let i = start + 20; i < stop - 1; i++) {
+      const b = byteAt(i);
+      if (!isDigit(b)) return NaN;
+      ms += <i32>(b - 0x30) * place;
+      place /= 10;
+    }
+  }
+  // Days since 1970-01-01 of a proleptic Gregorian date (years from 1000 on, so no era below 0).
+  const y = month <= 2 ? year - 1 : year;
+  const era = y / 400;
+  const yearOfEra = y - era * 400;
+  const dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+  const days = era * 146097 + dayOfEra - 719468;
+  return <f64>days * 86400000 + <f64>(((hour * 60 + minute) * 60 + second) * 1000 + ms);
+}
+
+/** The decimal number of `count` digits at `at`, or -1. */
+function decimal(at: i32, count: i32): i32 {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const b = byteAt(i);
+    if (!isDigit(b)) return -1;
+    n = n * 10 + <i32>(b - 0x30);
+  }
+  return n;
+}
+
+/** Any JSON value; returns its type or -1. `context` is used if it is an object, `field`, `kind` and `flags` if it is an array. */
+function value(context: i32, field: i32, kind: i32, flags: i32, depth: i32): i32 {
+  if (pos >= end) return -1;
+  const b = byteAt(pos);
+  if (b == 0x22) return string();
+  if (b == 0x7b) {
+    if (depth >= MAX_DEPTH) return -1;
+    return object(context, depth + 1) ? TYPE_OBJECT : -1;
+  }
+  if (b == 0x5b) {
+    if (depth >= MAX_DEPTH) return -1;
+    return array(field, kind, flags, depth + 1) ? TYPE_ARRAY : -1;
+  }
+  if (b == 0x74) return word(0x74727565, 4) ? TYPE_TRUE : -1;
+  if (b == 0x66) return word(0x616c7365, 5) ? TYPE_FALSE : -1;
+  if (b == 0x6e) return word(0x6e756c6c, 4) ? TYPE_NULL : -1;
+  return number() ? TYPE_NUMBER : -1;
+}
+
+/** true, false or null: `tail` holds the last four letters, big-endian. */
+function word(tail: u32, length: i32): bool {
+  if (pos + length > end) return false;
+  const at = pos + length - 4;
+  const got = (byteAt(at) << 24) | (byteAt(at + 1) << 16) | (byteAt(at + 2) << 8) | byteAt(at + 3);
+  if (got != tail) return false;
+  pos += length;
+  return true;
+}
+
+/**
+ * At a '[': its elements. For a list field, string elements go to LIST (slot start: first
+ * index, end: count); for a first-element field, the first element's type and span go to
+ * the slot (aux: type).
+ */
+function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
+  if (kind == KIND_LIST) {
+    setSlot(listField, 1, listCount);
+    setSlot(listField, 2, 0);
+  } else if (kind == KIND_FIRST) setSlot(listField, 3, 0);
+  pos++;
+  skipSpace();
+  if (pos < end && byteAt(pos) == 0x5d) {
+    pos++;
+    return true;
+  }
+  let index = 0;
+  while (true) {
+    const start = pos;
+    const type = value(UNTRACKED, -1, KIND_LEAF, 0, depth);
+    if (type < 0) return false;
+    if (kind == KIND_LIST && (type == TYPE_STRING || type == TYPE_ESCAPED)) {
+      if (listCount >= LIST_MAX) return false;
+      const at = LIST + <usize>(listCount * 16);
+      store<i32>(at, type);
+      store<i32>(at + 4, start);
+      store<i32>(at + 8, pos);
+      store<i32>(at + 12, type == TYPE_STRING && flags & FLAG_KEEP ? keep(start + 1, pos - 1) : -1);
+      listCount++;
+      const count = SLOTS + <usize>(listField * SLOT_BYTES + 8);
+      store<i32>(count, load<i32>(count) + 1);
+    } else if (kind == KIND_FIRST && index == 0) {
+      setSlot(listField, 3, type);
+      setSlot(listField, 1, start);
+      setSlot(listField, 2, pos);
+      if (type == TYPE_STRING) noteString(listField, flags, start, pos);
+    }
+    index++;
+    skipSpace();
+    if (pos >= end) return false;
+    const b = byteAt(pos);
+    pos++;
+    if (b == 0x5d) return true;
+    if (b != 0x2c) return false;
+    skipSpace();
+  }
+}
+
+/**
+ * At a '"': past the closing quote. TYPE_STRING when the contents are plain, TYPE_ESCAPED
+ * when they hold escapes, -1 for invalid JSON or a byte outside ASCII.
+ */
+function string(): i32 {
+  // Locals, not the globals: this loop is where most bytes go.
+  let p = pos + 1;
+  const stop = end;
+  let escaped = false;
+  const quote = i8x16.splat(0x22);
+  const backslash = i8x16.splat(0x5c);
+  const space = i8x16.splat(0x20);
+  while (true) {
+    // Sixteen bytes at a time to the next quote, backslash, control byte or non-ASCII byte
+    // (negative as signed bytes, so below the space).
+    while (p + 16 <= stop) {
+      const v = v128.load(LINE + <usize>p);
+      const special = v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)), i8x16.lt_s(v, space));
+      const mask = i8x16.bitmask(special);
+      if (mask != 0) {
+        p += ctz(mask);
+        break;
+      }
+      p += 16;
+    }
+    if (p >= stop) return -1;
+    const b = byteAt(p);
+    if (b == 0x22) {
+      pos = p + 1;
+      return escaped ? TYPE_ESCAPED : TYPE_STRING;
+    }
+    if (b == 0x5c) {
+      escaped = true;
+      if (p + 1 >= stop) return -1;
+      const c = byteAt(p + 1);
+      if (c == 0x75) {
+        if (p + 6 > stop) return -1;
+        for (let i = p + 2; i < p + 6; i++) if (!isHex(byteAt(i))) return -1;
+        p += 6;
+      } else if (
+        c == 0x22 ||
+        c == 0x5c ||
+        c == 0x2f ||
+        c == 0x62 ||
+        c == 0x66 ||
+        c == 0x6e ||
+        c == 0x72 ||
+        c == 0x74
+      )
+        p += 2;
+      else return -1;
+      continue;
+    }
+    if (b < 0x20 || b >= 0x80) return -1;
+    p++;
+  }
+  return -1;
+}
+
+@inline function isHex(b: u32): bool {
+  return (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66);
+}
+
+@inline function isDigit(b: u32): bool {
+  return b >= 0x30 && b <= 0x39;
+}
+
+/** A JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+function number(): bool {
+  if (pos < end && byteAt(pos) == 0x2d) pos++;
+  if (pos >= end) return false;
+  let b = byteAt(pos);
+  if (b == 0x30) pos++;
+  else if (b >= 0x31 && b <= 0x39) {
+    pos++;
+    while (pos < end && isDigit(byteAt(pos))) pos++;
+  } else return false;
+  if (pos < end && byteAt(pos) == 0x2e) {
+    pos++;
+    if (!digits()) return false;
+  }
+  if (pos < end) {
+    b = byteAt(pos);
+    if (b == 0x65 || b == 0x45) {
+      pos++;
+      if (pos < end && (byteAt(pos) == 0x2b || byteAt(pos) == 0x2d)) pos++;
+      if (!digits()) return false;
+    }
+  }
+  return true;
+}
+
+/** One or more digits. */
+function digits(): bool {
+  const start = pos;
+  while (pos < end && isDigit(byteAt(pos))) pos++;
+  return pos > start;
+}

@@ -1,0 +1,302 @@
+// The WebAssembly field walk (src/audit/wasm-event.ts) against JSON.parse: for every line it
+// takes, the same read as JSON.parse + readFromAuditEvent; every line JSON.parse refuses, left
+// to it. Over real logs by others, generated bench logs, crafted edge cases and random damage.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { WasmEventReader } from '../../../src/audit/wasm-event.js';
+import { readFromAuditEvent, readFromFields } from '../../../src/audit/native-event.js';
+import { unwrapRecord } from '../../../src/audit/unwrap-record.js';
+import { InputScan } from '../../../src/audit/input-scan.js';
+import { SkipTally } from '../../../src/audit/skip-tally.js';
+import type { SecretRead } from '../../../src/audit/secret-read.js';
+import { generateLines } from '../../../bench/audit/generate-log.mjs';
+import { mulberry32 } from '../../harness/prng.mjs';
+import { trickyLog } from './tricky-log.js';
+import { FIXTURES } from './memory-input.js';
+
+const REALDATA = '/work/shared/realdata/audit/';
+/** Real logs by others, and this repository's fixtures of each format. */
+const LOGS = [REALDATA, FIXTURES].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((name) => !name.endsWith('.md'))
+    .map((name) => dir + name),
+);
+const reader = new WasmEventReader();
+
+/** What JSON.parse makes of a line: undefined when it refuses it or it is no single native event. */
+function reference(line: string): { format: string; read: SecretRead | null } | undefined | 'refused' {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return 'refused';
+  }
+  const items = [...unwrapRecord(value)];
+  const item = items[0];
+  if (items.length !== 1 || item?.kind !== 'event') return undefined;
+  return { format: item.format, read: readFromAuditEvent(item.event, item.format, item.fallbackTime) };
+}
+
+/** Checks one line; returns whether the walk took it. */
+function check(line: string): boolean {
+  const bytes = Buffer.from(line);
+  // Somewhere inside a larger buffer, as lines are in a chunk.
+  const buf = Buffer.concat([Buffer.from('xx\n'), bytes, Buffer.from('\nyy')]);
+  const event = reader.read(buf, 3, 3 + bytes.length);
+  if (event === undefined) return false;
+  const expected = reference(line);
+  expect(expected, line).not.toBe('refused');
+  expect(expected, line).toBeDefined();
+  if (expected === undefined || expected === 'refused') return true;
+  expect(event.format, line).toBe(expected.format);
+  const read = event.fields && readFromFields(event.fields, event.format);
+  expect(read, line).toEqual(expected.read);
+  return true;
+}
+
+function realLines(): string[] {
+  const lines: string[] = [];
+  for (const path of LOGS)
+    for (const line of readFileSync(path, 'utf8').split('\n')) if (line.trim() !== '') lines.push(line);
+  return lines;
+}
+
+const BASE = {
+  kind: 'Event',
+  apiVersion: 'audit.k8s.io/v1',
+  level: 'Metadata',
+  auditID: '0b1b4a49-0a3e-4cbb-9d2a-6a0b8e0a0e01',
+  stage: 'ResponseComplete',
+  requestURI: '/api/v1/namespaces/prod/secrets?fieldSelector=metadata.name%3Ddb&limit=500',
+  verb: 'list',
+  user: {
+    username: 'system:serviceaccount:prod:app',
+    groups: ['system:serviceaccounts', 'system:authenticated'],
+    extra: {
+      'authentication.kubernetes.io/pod-name': ['app-7d9f'],
+      'authentication.kubernetes.io/node-name': ['node-1'],
+      'authentication.kubernetes.io/credential-id': ['JTI=abc'],
+    },
+  },
+  sourceIPs: ['10.0.0.1'],
+  userAgent: 'app/1.0',
+  objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
+  responseStatus: { metadata: {}, code: 200 },
+  requestReceivedTimestamp: '2025-06-01T00:00:00.123456Z',
+  stageTimestamp: '2025-06-01T00:00:00.223456Z',
+  annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
+};
+
+/** Variants of a native Secret read that each touch one rule of JSON or of the field narrowing. */
+function craftedLines(): string[] {
+  const json = JSON.stringify(BASE);
+  const variant = (patch: Record<string, unknown>) => JSON.stringify({ ...BASE, ...patch });
+  const lines = [
+    json,
+    // Go's encoder escapes & < > in strings; escapes in any field
+    json.replace('&limit', '\\u0026limit'),
+    json.replace('"prod"', '"pr\\u006fd"'),
+    json.replace('"app/1.0"', '"app\\/1.0\\t\\n\\"x\\\\"'),
+    json.replace('"system:authenticated"', '"system:auth\\u00e9nticated"'),
+    // an escaped key where keys are looked up, and where they are not
+    json.replace('"verb"', '"v\\u0065rb"'),
+    json.replace('"level"', '"l\\u0065vel"'),
+    json.replace('"authorization.k8s.io/reason"', '"authorization.k8s.io/re\\u0061son"'),
+    // repeated keys: the last value wins, whole
+    json.replace('"verb":"list"', '"verb":"delete","verb":"list"'),
+    json.replace('"verb":"list"', '"verb":"list","verb":"delete"'),
+    json.replace('"objectRef":{', '"objectRef":{"resource":"configmaps"},"objectRef":{'),
+    json.replace('"objectRef":{"resource":"secrets"', '"objectRef":{"resource":"pods","resource":"secrets"'),
+    json.replace('"user":{', '"user":{"username":"x","extra":{"authentication.kubernetes.io/pod-name":"p"}},"user":{'),
+    `${json.slice(0, -1)},"user":"someone"}`,
+    `${json.slice(0, -1)},"objectRef":null}`,
+    `${json.slice(0, -1)},"sourceIPs":[]}`,
+    // shapes the narrowing cares about
+    variant({ user: ['x'] }),
+    variant({ user: { username: 7, groups: 'g' } }),
+    variant({ user: { username: '', groups: ['a', 1, null, 'b', ['c'], { d: 'e' }] } }),
+    variant({ user: { username: 'u', extra: 'x' } }),
+    variant({ user: { username: 'u', extra: { 'authentication.kubernetes.io/pod-name': 'p' } } }),
+    variant({ user: { username: 'u', extra: { 'authentication.kubernetes.io/pod-name': [] } } }),
+    variant({ user: { username: 'u', extra: { 'authentication.kubernetes.io/pod-name': [''] } } }),
+    variant({ user: { username: 'u', extra: { 'authentication.kubernetes.io/pod-name': [3, 'p'] } } }),
+    variant({ user: { username: 'u', extra: { 'authentication.kubernetes.io/node-name': ['n\\u0031'] } } }),
+    variant({ impersonatedUser: { username: 'alice', groups: ['devs'] } }),
+    variant({ impersonatedUser: { username: '' } }),
+    variant({ impersonatedUser: 'alice' }),
+    variant({ objectRef: { resource: 'secrets', subresource: '', apiGroup: '' } }),
+    variant({ objectRef: { resource: 'secrets', subresource: 'status' } }),
+    variant({ objectRef: { resource: 'secrets', apiGroup: 'example.com' } }),
+    variant({ objectRef: { resource: 'secrets', namespace: '', name: '' } }),
+    variant({ objectRef: [{ resource: 'secrets' }] }),
+    variant({ objectRef: { resource: 'secrets' }, verb: 'get' }),
+    variant({ objectRef: { resource: 'secrets' }, verb: 'watch', requestURI: '/api/v1/watch/namespaces/a/secrets/b' }),
+    variant({ verb: 'create' }),
+    variant({ verb: 'GET' }),
+    variant({ verb: 1 }),
+    variant({ requestURI: 5 }),
+    variant({ stage: 'RequestReceived' }),
+    variant({ stage: 'Odd' }),
+    variant({ stage: null }),
+    variant({ auditID: '' }),
+    variant({ auditID: 12 }),
+    variant({ apiVersion: 'audit.k8s.io/v1beta1' }),
+    variant({ responseStatus: { code: 403 } }),
+    variant({ responseStatus: { code: 4.03e2 } }),
+    variant({ responseStatus: { code: '403' } }),
+    variant({ responseStatus: { code: -0.5e-3 } }),
+    variant({ responseStatus: 403 }),
+    variant({ annotations: { 'authorization.k8s.io/decision': 'forbid' } }),
+    variant({ annotations: [] }),
+    variant({ sourceIPs: 'x' }),
+    variant({ userAgent: '' }),
+    // timestamps: every form utcTimestamp reads and some it leaves to Date.parse
+    variant({ requestReceivedTimestamp: '2025-06-01T00:00:00Z' }),
+    variant({ requestReceivedTimestamp: '2025-06-01T23:59:59.9Z' }),
+    variant({ requestReceivedTimestamp: '2025-06-01T23:59:59.999999999Z' }),
+    variant({ requestReceivedTimestamp: '2024-02-29T12:00:00.5Z' }),
+    variant({ requestReceivedTimestamp: '2025-01-31T12:00:00.5Z' }),
+    variant({ requestReceivedTimestamp: '2025-12-31T12:00:00Z' }),
+    variant({ requestReceivedTimestamp: '1970-01-01T00:00:00Z' }),
+    variant({ requestReceivedTimestamp: '1000-03-01T00:00:00Z' }),
+    variant({ requestReceivedTimestamp: '0999-03-01T00:00:00Z' }),
+    variant({ requestReceivedTimestamp: '2025-06-01T00:00:00.Z' }),
+    variant({ requestReceivedTimestamp: '2025-06-01T00:00:00+02:00' }),
+    variant({ requestReceivedTimestamp: '2025-06-01 00:00:00Z' }),
+    variant({ requestReceivedTimestamp: 'yesterday' }),
+    variant({ requestReceivedTimestamp: 1748736000123 }),
+    variant({ requestReceivedTimestamp: null, stageTimestamp: null, timestamp: '2025-06-02T00:00:00Z' }),
+    variant({
+      requestReceivedTimestamp: null,
+      stageTimestamp: null,
+      metadata: { creationTimestamp: '2025-06-03T00:00:00Z' },
+    }),
+    variant({ requestReceivedTimestamp: '2025-06-01T24:00:00Z' }),
+    variant({ requestReceivedTimestamp: '2025-13-01T00:00:00Z' }),
+    // other formats' envelopes and wrappers: left to JSON.parse
+    JSON.stringify({ protoPayload: { methodName: 'io.k8s.core.v1.secrets.get' } }),
+    JSON.stringify({ category: 'kube-audit', properties: { log: json } }),
+    JSON.stringify({ message: json, timestamp: 1 }),
+    JSON.stringify({ records: [BASE] }),
+    JSON.stringify({ kind: 'EventList', items: [BASE] }),
+    JSON.stringify([BASE]),
+    JSON.stringify({ kind: 'Event', verb: 'get', objectRef: { resource: 'secrets' } }),
+    JSON.stringify({ kind: 'Other', verb: 'get', objectRef: { resource: 'secrets' } }),
+    // JSON's own rules
+    ` \t${json}\r `,
+    json.replace(/,/g, ' , ').replace(/:/g, ' :\n\t'),
+    json.replace('"code":200', '"code":200.5e+1'),
+    json.replace('"code":200', '"code":-0'),
+    json.replace('"code":200', '"code":true,"x":false,"y":null'),
+    json.replace('"metadata":{}', '"metadata":{"deep":[[[[{"a":[{}]}]]]]}'),
+    `${'['.repeat(70)}${']'.repeat(70)}`,
+    `{"kind":"Event","auditID":"a","x":${'['.repeat(70)}${']'.repeat(70)},"verb":"get","objectRef":{"resource":"secrets"}}`,
+    `{"a":"${'x'.repeat(100_000)}",${json.slice(1)}`,
+    `{"groups":1,${json.slice(1)}`,
+    `\ufeff${json}`,
+    `${json},`,
+    `2025-06-01T00:00:00Z ${json}`,
+  ];
+  // Damage JSON.parse refuses: each must be left to it.
+  const invalid = [
+    json.slice(0, -1),
+    `${json}}`,
+    `${json} x`,
+    json.replace('"code":200', '"code":01'),
+    json.replace('"code":200', '"code":1.'),
+    json.replace('"code":200', '"code":1e'),
+    json.replace('"code":200', '"code":+1'),
+    json.replace('"code":200', '"code":.5'),
+    json.replace('"code":200', '"code":NaN'),
+    json.replace('"code":200', '"code":tru'),
+    json.replace('"code":200', '"code":nul'),
+    json.replace('"code":200', '"code":True'),
+    json.replace('"app/1.0"', '"app\\x"'),
+    json.replace('"app/1.0"', '"app\\u12G4"'),
+    json.replace('"app/1.0"', '"app\ttab"'),
+    json.replace('"app/1.0"', "'app'"),
+    json.replace('"verb":"list",', '"verb":"list",,'),
+    json.replace('}', ',}'),
+    json.replace('["10.0.0.1"]', '["10.0.0.1",]'),
+    json.replace(':', ''),
+    `${json}\u0000`,
+    '{"a":1}{"b":2}',
+    '{',
+    '',
+    '   ',
+  ];
+  return [...lines, ...invalid];
+}
+
+describe('the WebAssembly field walk reads what JSON.parse reads', () => {
+  it('on real audit logs written by others', () => {
+    const lines = realLines();
+    const taken = lines.filter(check).length;
+    expect(lines.length).toBeGreaterThan(100);
+    // Most real lines are native events alone on a line.
+    expect(taken).toBeGreaterThan(lines.length / 3);
+  });
+
+  it('on generated bench logs (every kind of request, a tenth of them Secret reads)', () => {
+    let lines = 0;
+    let taken = 0;
+    for (const line of generateLines(mulberry32(7), 0.1)) {
+      if (check(line)) taken++;
+      if (++lines >= 20_000) break;
+    }
+    expect(taken).toBeGreaterThan(lines * 0.9);
+  });
+
+  it('on crafted cases: escapes, repeated keys, odd shapes, timestamps, envelopes, JSON grammar', () => {
+    const lines = craftedLines();
+    const taken = lines.filter(check).length;
+    expect(taken).toBeGreaterThan(60);
+  });
+
+  it('on random damage to valid lines', () => {
+    const random = mulberry32(11);
+    const samples = [JSON.stringify(BASE)];
+    for (const line of generateLines(mulberry32(3), 1)) if (samples.push(line) > 50) break;
+    const alphabet = '{}[]":,\\ \t\nu0aeE.-+1trfn\u00e9\u0001/';
+    let taken = 0;
+    for (let n = 0; n < 30_000; n++) {
+      const line = samples[Math.floor(random() * samples.length)]!;
+      const at = Math.floor(random() * line.length);
+      const cut = Math.floor(random() * 3);
+      const insert = random() < 0.7 ? alphabet[Math.floor(random() * alphabet.length)]! : '';
+      if (check(line.slice(0, at) + insert + line.slice(at + cut))) taken++;
+    }
+    expect(taken).toBeGreaterThan(1000);
+  });
+});
+
+describe('a scan with the walk gives what a scan with JSON.parse alone gives', () => {
+  function scan(content: Buffer, jsonOnly: boolean) {
+    const reads: [SecretRead, boolean][] = [];
+    const skips = new SkipTally(1000);
+    const input = new InputScan('log', (read, recovered) => reads.push([read, recovered]), skips, undefined, {
+      jsonOnly,
+    });
+    for (let at = 0; at < content.length; at += 4096) input.push(Buffer.from(content.subarray(at, at + 4096)));
+    const result = input.end(false);
+    return {
+      reads,
+      skips: skips.skipped,
+      summary: result.summary,
+      formats: [...result.formats],
+      parsed: result.parsed,
+    };
+  }
+
+  it.each(LOGS)('%s', (path) => {
+    const content = readFileSync(path);
+    expect(scan(content, false)).toEqual(scan(content, true));
+  });
+
+  it('a generated log with damaged, huge and non-UTF-8 lines', () => {
+    for (const file of trickyLog(5, 400, 4096).files) {
+      if (file.name.endsWith('.gz')) continue;
+      expect(scan(file.content, false)).toEqual(scan(file.content, true));
+    }
+  });
+});
