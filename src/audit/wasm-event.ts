@@ -71,6 +71,7 @@ const F = {
 /** Key flags: the value's string gets an id (it repeats across lines); the value is a timestamp. */
 const KEEP = 1;
 const TIME = 2;
+const INTEGER = 4;
 
 /** [context, key, field, kind, child context, flags] */
 const KEYS: [number, string, number, number, number, number?][] = [
@@ -81,9 +82,9 @@ const KEYS: [number, string, number, number, number, number?][] = [
   [TOP, 'requestURI', F.requestURI, LEAF, 0],
   [TOP, 'verb', F.verb, LEAF, 0, KEEP],
   [TOP, 'userAgent', F.userAgent, LEAF, 0, KEEP],
-  [TOP, 'requestReceivedTimestamp', F.requestReceivedTimestamp, LEAF, 0, TIME],
-  [TOP, 'timestamp', F.timestamp, LEAF, 0, TIME],
-  [TOP, 'stageTimestamp', F.stageTimestamp, LEAF, 0, TIME],
+  [TOP, 'requestReceivedTimestamp', F.requestReceivedTimestamp, LEAF, 0, TIME | INTEGER],
+  [TOP, 'timestamp', F.timestamp, LEAF, 0, TIME | INTEGER],
+  [TOP, 'stageTimestamp', F.stageTimestamp, LEAF, 0, TIME | INTEGER],
   [TOP, 'sourceIPs', F.sourceIPs, LIST, 0, KEEP],
   [TOP, 'objectRef', F.objectRef, CONTAINER, REF],
   [TOP, 'user', F.user, CONTAINER, USER],
@@ -107,9 +108,9 @@ const KEYS: [number, string, number, number, number, number?][] = [
   [EXTRA, CREDENTIAL_ID, F.credentialId, FIRST, 0, KEEP],
   [IMPERSONATED, 'username', F.impersonatedUsername, LEAF, 0, KEEP],
   [IMPERSONATED, 'groups', F.impersonatedGroups, LIST, 0, KEEP],
-  [STATUS, 'code', F.code, LEAF, 0],
+  [STATUS, 'code', F.code, LEAF, 0, INTEGER],
   [ANNOTATIONS, DECISION, F.decision, LEAF, 0, KEEP],
-  [METADATA, 'creationTimestamp', F.creationTimestamp, LEAF, 0, TIME],
+  [METADATA, 'creationTimestamp', F.creationTimestamp, LEAF, 0, TIME | INTEGER],
 ];
 
 /** The little of WebAssembly used here (TypeScript's node types have no WebAssembly.Module). */
@@ -125,11 +126,21 @@ interface Exports {
   keysOffset(): number;
   namesOffset(): number;
   listOffset(): number;
+  idsOffset(): number;
+  arenaOffset(): number;
+  keptCount(): number;
   setKeyCount(count: number): void;
   extract(length: number): number;
 }
 
 const PAGE = 65536;
+
+/** Buffer's latin1Slice, without toString's checks: the walk has checked the bytes are ASCII and the bounds are the line's. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string })
+  .latin1Slice;
+const latin1: (buf: Buffer, start: number, end: number) => string = latin1Slice
+  ? (buf, start, end) => latin1Slice.call(buf, start, end)
+  : (buf, start, end) => buf.toString('latin1', start, end);
 /** i32 per field slot: type, start, end, first element's type, string id, (pad), epoch ms (f64). */
 const SLOT = 8;
 
@@ -151,6 +162,8 @@ export class WasmEventReader {
   private readonly exports: Exports;
   private readonly line: number;
   private readonly list: number;
+  private readonly ids: number;
+  private readonly arena: number;
   private bytes!: Buffer;
   private slots!: Int32Array;
   private times!: Float64Array;
@@ -164,6 +177,8 @@ export class WasmEventReader {
     this.exports = new wasm.Instance(module, {}).exports as Exports;
     this.line = this.exports.lineOffset();
     this.list = this.exports.listOffset() / 4;
+    this.ids = this.exports.idsOffset() / 4;
+    this.arena = this.exports.arenaOffset();
     this.views();
     const keys = new Int32Array(this.exports.memory.buffer, this.exports.keysOffset(), KEYS.length * 16);
     let names = this.exports.namesOffset();
@@ -194,11 +209,21 @@ export class WasmEventReader {
     const answer = this.exports.extract(length);
     if (answer & 2) this.kept = [];
     if ((answer & 1) === 0) return undefined;
+    this.makeKept();
     this.buf = buf;
     this.start = start;
     if (this.type(F.auditID) === 0 && this.string(F.kind) !== 'Event') return undefined;
     const format: RecordFormat = this.string(F.apiVersion) === 'audit.k8s.io/v1beta1' ? 'k8s-v1beta1' : 'k8s-v1';
     return { format, fields: this.fields() };
+  }
+
+  /** The strings of the ids the walk gave since the last line, in order. */
+  private makeKept(): void {
+    const { kept, slots, bytes } = this;
+    for (let id = kept.length, count = this.exports.keptCount(); id < count; id++) {
+      const offset = this.arena + slots[this.ids + id * 2]!;
+      kept.push(latin1(bytes, offset, offset + slots[this.ids + id * 2 + 1]!));
+    }
   }
 
   private fields(): EventFields | null {
@@ -246,11 +271,8 @@ export class WasmEventReader {
 
   /** The text of a string value of the line at [from, to), quotes included; id: its id from the walk, or -1. */
   private text(type: number, from: number, to: number, id: number): string | undefined {
-    if (type === STRING) {
-      if (id >= 0) return (this.kept[id] ??= this.buf.toString('latin1', this.start + from + 1, this.start + to - 1));
-      return this.buf.toString('latin1', this.start + from + 1, this.start + to - 1);
-    }
-    if (type === ESCAPED) return JSON.parse(this.buf.toString('latin1', this.start + from, this.start + to)) as string;
+    if (type === STRING) return id >= 0 ? this.kept[id] : latin1(this.buf, this.start + from + 1, this.start + to - 1);
+    if (type === ESCAPED) return JSON.parse(latin1(this.buf, this.start + from, this.start + to)) as string;
     return undefined;
   }
 

@@ -36,7 +36,9 @@ const MAX_DEPTH: i32 = 64;
 const TABLE_SLOTS: i32 = 1 << 14;
 /** Past the compiler's own data (the build puts it at 32 KiB, and it is a few bytes: see setKeyCount). */
 const TABLE: usize = 65536;
-const ARENA: usize = TABLE + <usize>(TABLE_SLOTS * 16);
+/** Each id's (offset, length) in the arena, for JavaScript to make the strings of new ids. */
+const IDS: usize = TABLE + <usize>(TABLE_SLOTS * 16);
+const ARENA: usize = IDS + <usize>(TABLE_SLOTS / 2) * 8;
 const ARENA_BYTES: i32 = 4 << 20;
 /** Longer strings are not kept: they are rarely repeated. */
 const MAX_KEPT: i32 = 256;
@@ -58,9 +60,10 @@ const KIND_LIST: i32 = 2;
 const KIND_FIRST: i32 = 3;
 const KIND_BAIL: i32 = 4;
 
-/** Key flags: the value's string gets an id; the value is a timestamp read to epoch milliseconds. */
+/** Key flags: the value's string gets an id; the value is a timestamp read to epoch milliseconds; an integer read to a number. */
 const FLAG_KEEP: i32 = 1;
 const FLAG_TIME: i32 = 2;
+const FLAG_NUMBER: i32 = 4;
 
 /** The context of the object values no declared path leads into. */
 const UNTRACKED: i32 = 0;
@@ -84,6 +87,16 @@ export function namesOffset(): usize {
 }
 export function listOffset(): usize {
   return LIST;
+}
+export function idsOffset(): usize {
+  return IDS;
+}
+export function arenaOffset(): usize {
+  return ARENA;
+}
+/** Ids given since the table was last forgotten: 0 to keptCount() - 1. */
+export function keptCount(): i32 {
+  return kept;
 }
 
 /** Called once the key table is written: links each context's keys, and its keys of each length. */
@@ -232,7 +245,22 @@ function member(k: i32, depth: i32): bool {
   setSlot(field, 1, start);
   setSlot(field, 2, pos);
   if (type == TYPE_STRING) noteString(field, flags, start, pos);
+  else if (type == TYPE_NUMBER && flags & FLAG_NUMBER) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), integer(start, pos));
   return true;
+}
+
+/** The value of a JSON number at [start, stop) when it is an integer of up to 15 digits, else NaN (the caller reads the text). */
+function integer(start: i32, stop: i32): f64 {
+  const negative = byteAt(start) == 0x2d;
+  const first = negative ? start + 1 : start;
+  if (stop - first > 15) return NaN;
+  let n: i64 = 0;
+  for (let i = first; i < stop; i++) {
+    const b = byteAt(i);
+    if (!isDigit(b)) return NaN;
+    n = n * 10 + <i64>(b - 0x30);
+  }
+  return negative ? -(<f64>n) : <f64>n;
 }
 
 /** What a string value's slot gets besides its span: its id, its time. */
@@ -264,6 +292,8 @@ function keep(start: i32, stop: i32): i32 {
       store<i32>(slot + 4, offset);
       store<i32>(slot + 8, length);
       store<i32>(slot + 12, kept);
+      store<i32>(IDS + <usize>(kept * 8), offset);
+      store<i32>(IDS + <usize>(kept * 8 + 4), length);
       return kept++;
     }
     if (hash == h && load<i32>(slot + 8) == length && sameBytes(ARENA + <usize>load<i32>(slot + 4), bytes, length))
