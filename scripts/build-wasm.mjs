@@ -10,7 +10,7 @@ import asc from 'assemblyscript/asc';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE = 'src/audit/wasm/record-fields.as.ts';
 const MODULE = 'src/audit/wasm/record-fields-wasm.ts';
-// --memoryBase keeps the first 32 KiB for the walk's tables (record-fields.as.ts).
+// --memoryBase keeps the first 32 KiB for the walk's tables; 88 pages hold the string table and a line of 1 MiB (record-fields.as.ts).
 const FLAGS = [
   '-O3',
   '--runtime',

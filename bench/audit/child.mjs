@@ -48,8 +48,8 @@ if (mode === 'zlib') {
   }
   const quoteWalkMs = cpu() - walking;
   // What reads those lines now instead of JSON.parse: the WebAssembly field walk (src/audit/wasm-event.ts).
-  const { WasmEventReader } = await import(engine);
-  const reader = new WasmEventReader();
+  const { createWasmEventReader } = await import(engine);
+  const reader = createWasmEventReader();
   const reading = cpu();
   let taken = 0;
   for (let s = 0; s < text.length;) {

@@ -15,7 +15,7 @@ export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'e
         "export { runAudit } from './src/audit/run.ts';",
         "export { openAuditLogs } from './src/sources/audit-inputs.ts';",
         "export { runAuditCount } from './src/sources/audit-count-threads.ts';",
-        "export { WasmEventReader } from './src/audit/wasm-event.ts';",
+        "export { createWasmEventReader } from './src/audit/wasm-event.ts';",
         ...exports,
       ].join('\n'),
       resolveDir: repo,

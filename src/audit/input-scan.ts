@@ -7,7 +7,7 @@ import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
 import { unwrapRecord } from './unwrap-record.js';
 import { readFromAuditEvent, readFromFields } from './native-event.js';
-import { WasmEventReader } from './wasm-event.js';
+import { createWasmEventReader, type WasmEventReader } from './wasm-event.js';
 import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
 import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
@@ -44,8 +44,8 @@ export interface ScanExtras {
   jsonOnly?: boolean | undefined;
 }
 
-/** One per thread, made on the first record that may read a Secret: records are read one at a time. */
-let wasmReader: WasmEventReader | undefined;
+/** One per thread, made on the first record that may read a Secret (records are read one at a time); null where WebAssembly cannot run. */
+let wasmReader: WasmEventReader | null | undefined;
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -179,7 +179,8 @@ export class InputScan {
     if (sample) this.samples++;
     // The usual candidate, a native Event alone on its line, is read without JSON.parse.
     if (candidate && !sample && !write && !lastHere && !this.jsonOnly && this.layout === 'lines') {
-      const event = (wasmReader ??= new WasmEventReader()).read(buf, s, e);
+      if (wasmReader === undefined) wasmReader = createWasmEventReader();
+      const event = wasmReader?.read(buf, s, e);
       if (event !== undefined) {
         this.parsed++;
         this.formats.add(event.format);

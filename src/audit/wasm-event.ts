@@ -118,7 +118,6 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
-const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WasmApi };
 
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -133,8 +132,6 @@ interface Exports {
   extract(length: number): number;
 }
 
-const PAGE = 65536;
-
 /** Buffer's latin1Slice, without toString's checks: the walk has checked the bytes are ASCII and the bounds are the line's. */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string })
   .latin1Slice;
@@ -143,6 +140,19 @@ const latin1: (buf: Buffer, start: number, end: number) => string = latin1Slice
   : (buf, start, end) => buf.toString('latin1', start, end);
 /** i32 per field slot: type, start, end, first element's type, string id, (pad), epoch ms (f64). */
 const SLOT = 8;
+
+/**
+ * A reader, or null where WebAssembly cannot run (node --jitless, a policy that forbids it):
+ * every line then goes to JSON.parse, as before the walk.
+ */
+export function createWasmEventReader(): WasmEventReader | null {
+  const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly?: WasmApi };
+  try {
+    return wasm ? new WasmEventReader(wasm) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A native audit Event read by WasmEventReader: its format, and its fields when it may read Secrets. */
 export interface WasmEvent {
@@ -172,7 +182,7 @@ export class WasmEventReader {
   private buf: Buffer = Buffer.alloc(0);
   private start = 0;
 
-  constructor() {
+  constructor(wasm: WasmApi) {
     const module = new wasm.Module(Buffer.from(RECORD_FIELDS_WASM, 'base64'));
     this.exports = new wasm.Instance(module, {}).exports as Exports;
     this.line = this.exports.lineOffset();
@@ -200,11 +210,8 @@ export class WasmEventReader {
   /** The event on buf[start, end), or undefined when the line must go to JSON.parse. */
   read(buf: Buffer, start: number, end: number): WasmEvent | undefined {
     const length = end - start;
-    const room = this.bytes.length - this.line;
-    if (length > room) {
-      this.exports.memory.grow(Math.ceil((length - room) / PAGE));
-      this.views();
-    }
+    // Longer lines (past 1 MiB, rare) go to JSON.parse: the walk's memory stays as it is made.
+    if (length > this.bytes.length - this.line) return undefined;
     buf.copy(this.bytes, this.line, start, end);
     const answer = this.exports.extract(length);
     if (answer & 2) this.kept = [];
