@@ -166,29 +166,35 @@ export class InputScan {
     this.scanner.push(head);
   }
 
+  /** Reads a record with the WebAssembly walk (wasm-event.ts); false when JSON.parse must read it. */
+  private walked(buf: Buffer, s: number, e: number, hit: number): boolean {
+    if (wasmReader === undefined) wasmReader = createWasmEventReader();
+    const event = wasmReader?.read(buf, s, e);
+    if (event === undefined) return false;
+    const read = event.fields && readFromFields(event.fields, event.format);
+    // The prefilter passes every Secret read whose verb and resource are written plainly (prefilter.ts); any
+    // other record counts only where it passes it, as with JSON.parse.
+    if (!(read !== null && event.plain) && !mayReadSecret(buf, s, e, hit)) return true;
+    this.parsed++;
+    this.formats.add(event.format);
+    if (read) this.sink(read, false);
+    return true;
+  }
+
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
     // Another share's record is left to its thread (samples are still parsed here, for the format).
     const mine = this.share === undefined || this.share.ownerOfRecord(buf, s, e) === this.share.index;
-    const candidate = hit !== -1 && mine && mayReadSecret(buf, s, e, hit);
     const lastHere = last && mine;
     const sample = this.samples < this.limits.sampleRecords;
     // Writes are never reads: they go to their own sink, and leave the read counts alone.
     const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
+    // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.
+    const walkable = hit !== -1 && mine && !sample && !write && !lastHere && !this.jsonOnly && this.layout === 'lines';
+    if (walkable && this.walked(buf, s, e, hit)) return;
+    const candidate = hit !== -1 && mine && mayReadSecret(buf, s, e, hit);
     const forReads = candidate || sample || lastHere;
     if (!forReads && !write) return;
     if (sample) this.samples++;
-    // The usual candidate, a native Event alone on its line, is read without JSON.parse.
-    if (candidate && !sample && !write && !lastHere && !this.jsonOnly && this.layout === 'lines') {
-      if (wasmReader === undefined) wasmReader = createWasmEventReader();
-      const event = wasmReader?.read(buf, s, e);
-      if (event !== undefined) {
-        this.parsed++;
-        this.formats.add(event.format);
-        const read = event.fields && readFromFields(event.fields, event.format);
-        if (read) this.sink(read, false);
-        return;
-      }
-    }
     let text = buf.toString('utf8', s, e);
     // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
     if (text.includes('\ufffd') && !isUtf8(buf.subarray(s, e))) {

@@ -159,6 +159,8 @@ export interface WasmEvent {
   format: RecordFormat;
   /** null when the event is no get, list or watch of Secrets (what readFromFields would answer null for). */
   fields: EventFields | null;
+  /** Its verb and objectRef.resource are strings without escapes. */
+  plain: boolean;
 }
 
 /**
@@ -221,7 +223,7 @@ export class WasmEventReader {
     this.start = start;
     if (this.type(F.auditID) === 0 && this.string(F.kind) !== 'Event') return undefined;
     const format: RecordFormat = this.string(F.apiVersion) === 'audit.k8s.io/v1beta1' ? 'k8s-v1beta1' : 'k8s-v1';
-    return { format, fields: this.fields() };
+    return { format, fields: this.fields(), plain: this.type(F.verb) === STRING && this.type(F.resource) === STRING };
   }
 
   /** The strings of the ids the walk gave since the last line, in order. */

@@ -96,6 +96,9 @@ function craftedLines(): string[] {
     // Go's encoder escapes & < > in strings; escapes in any field
     json.replace('&limit', '\\u0026limit'),
     json.replace('"prod"', '"pr\\u006fd"'),
+    json.replace('"resource":"secrets"', '"resource":"secr\\u0065ts"'),
+    json.replace('"verb":"list"', '"verb":"l\\u0069st"'),
+    json.replace('"resource":"secrets"', '"resource" : "secrets"'),
     json.replace('"app/1.0"', '"app\\/1.0\\t\\n\\"x\\\\"'),
     json.replace('"system:authenticated"', '"system:auth\\u00e9nticated"'),
     // an escaped key where keys are looked up, and where they are not
@@ -306,6 +309,15 @@ describe('a scan with the walk gives what a scan with JSON.parse alone gives', (
   it.each(LOGS)('%s', (path) => {
     const content = readFileSync(path);
     expect(scan(content, false)).toEqual(scan(content, true));
+  });
+
+  it('a log of the crafted cases, after five sample lines (which JSON.parse reads)', () => {
+    const content = Buffer.from(
+      `${[...Array(5).fill(JSON.stringify({ ...BASE, verb: 'create' })), ...craftedLines()].join('\n')}\n`,
+    );
+    const walked = scan(content, false);
+    expect(walked.reads.length).toBeGreaterThan(40);
+    expect(walked).toEqual(scan(content, true));
   });
 
   it("a log with a line past the walk's 1 MiB", () => {
