@@ -13,10 +13,45 @@ import { isSystemKind, serviceAccountNamespace, subjectKind, subjectLabel } from
 import { plural } from './document.js';
 
 /** "ns/name" for named and field-selected reads, "ns/*" namespace-wide, "*\/*" cluster-wide. */
-export function targetOf(r: { namespace: string | null; name: string | null; scope: ReadScope }): string {
+export function targetOf(
+  r: { namespace: string | null; name: string | null; scope: ReadScope },
+  pairs?: { get(first: string, second: string): string },
+): string {
   if (r.scope === 'cluster-wide') return '*/*';
-  if (r.scope === 'namespace-wide' || r.name === null) return `${r.namespace ?? '*'}/*`;
-  return `${r.namespace ?? '*'}/${r.name}`;
+  const name = r.scope === 'namespace-wide' || r.name === null ? '*' : r.name;
+  return pairs ? pairs.get(r.namespace ?? '*', name) : `${r.namespace ?? '*'}/${name}`;
+}
+
+/**
+ * "a/b" strings made once for each pair: a request's target and pod repeat across requests, and a
+ * string made anew would be hashed anew by every Set it goes into.
+ */
+class PairTexts {
+  private readonly byFirst = new Map<string, Map<string, string>>();
+
+  get(first: string, second: string): string {
+    let bySecond = this.byFirst.get(first);
+    if (!bySecond) {
+      // Distinct pairs stay few in practice; a log of ever-new names only starts again.
+      if (this.byFirst.size >= 10_000) this.byFirst.clear();
+      bySecond = new Map();
+      this.byFirst.set(first, bySecond);
+    }
+    let text = bySecond.get(second);
+    if (text === undefined) {
+      text = `${first}/${second}`;
+      if (bySecond.size < 10_000) bySecond.set(second, text);
+    }
+    return text;
+  }
+}
+
+/** What a RowBuilder adds besides the read: its subject's kind and label, its target, and the strings shared between rows. */
+interface Counted {
+  kind: SubjectKind;
+  label: string;
+  target: string;
+  pairs: PairTexts;
 }
 
 /** One row being built, as plain data: what a counting thread hands back (structured clone keeps the Sets). */
@@ -80,7 +115,7 @@ class RowBuilder implements RowState {
     public subject?: AuditRow['subject'],
   ) {}
 
-  add(r: SecretRead, kind: SubjectKind, label: string): void {
+  add(r: SecretRead, { kind, label, target, pairs }: Counted): void {
     this.count++;
     if (this.subject && (r.user !== this.subject.user || r.impersonatedUser !== this.subject.impersonatedUser))
       this.offer({ user: r.user, impersonatedUser: r.impersonatedUser, kind });
@@ -92,12 +127,12 @@ class RowBuilder implements RowState {
     this.verbs.add(r.verb);
     this.scopes.add(r.scope);
     this.subjects.add(label);
-    this.secrets.add(targetOf(r));
+    this.secrets.add(target);
     for (const ip of r.sourceIPs) this.sourceIPs.add(ip);
     if (r.userAgent !== null) this.userAgents.add(r.userAgent);
     if (r.pod !== null) {
       const ns = serviceAccountNamespace(r.user);
-      this.pods.add(ns === null ? r.pod : `${ns}/${r.pod}`);
+      this.pods.add(ns === null ? r.pod : pairs.get(ns, r.pod));
     }
     if (r.node !== null) this.nodes.add(r.node);
     if (kind === 'node') this.kubelets.add(r.user);
@@ -152,12 +187,12 @@ function sorted(values: Set<string>): string[] {
   return [...values].sort();
 }
 
-function groupKey(r: SecretRead, label: string, groupBy: AuditGroupBy): string {
+function groupKey(r: SecretRead, label: string, target: string, groupBy: AuditGroupBy): string {
   switch (groupBy) {
     case 'subject':
       return label;
     case 'secret':
-      return targetOf(r);
+      return target;
     case 'verb':
       return r.verb;
     case 'source':
@@ -181,6 +216,7 @@ function bitCount(bits: number): number {
 export class Aggregator {
   private readonly rows = new Map<string, RowBuilder>();
   private readonly system = new RowBuilder('(system)');
+  private readonly pairs = new PairTexts();
   readonly totals = { requests: 0, denied: 0, failed: 0, noResponse: 0, system: 0, events: 0 };
 
   constructor(private readonly q: ResolvedQuery) {}
@@ -195,14 +231,17 @@ export class Aggregator {
     else if (r.code >= 400) totals.failed++;
     const kind = subjectKind(r.user, r.impersonatedUser);
     const label = subjectLabel(r.user, r.impersonatedUser);
+    const { pairs } = this;
+    const target = targetOf(r, pairs);
+    const counted = { kind, label, target, pairs };
     if (isSystemKind(kind)) {
       totals.system++;
       if (!q.includeSystem) {
-        this.system.add(r, kind, label);
+        this.system.add(r, counted);
         return;
       }
     }
-    const key = groupKey(r, label, q.groupBy);
+    const key = groupKey(r, label, target, q.groupBy);
     let row = this.rows.get(key);
     if (!row) {
       row = new RowBuilder(
@@ -211,7 +250,7 @@ export class Aggregator {
       );
       this.rows.set(key, row);
     }
-    row.add(r, kind, label);
+    row.add(r, counted);
   }
 
   state(): AggregatorState {

@@ -20,6 +20,9 @@ function fingerprint(read: SecretRead): number {
 interface Pending {
   read: SecretRead;
   stages: number;
+  readonly fingerprint: number;
+  /** Another pending request logged with the same auditID (sanitised fixtures reuse IDs). */
+  other: Pending | undefined;
 }
 
 /**
@@ -35,6 +38,7 @@ interface Pending {
  */
 export class RequestCounter {
   private readonly finished = new FinishedRequests();
+  /** Requests whose final stage has not come yet, by auditID (a map keyed by the ID alone costs no string per stage). */
   private readonly pending = new Map<string, Pending>();
   recovered = 0;
   /** Stages of counted requests that arrived after they were handed on. */
@@ -58,37 +62,56 @@ export class RequestCounter {
       }
       return;
     }
-    const key = `${read.auditID}/${fp}`;
-    const known = this.pending.get(key);
-    const current = known ? merge(known, read, bit) : { read, stages: bit };
+    const id = read.auditID;
+    const head = this.pending.get(id);
+    let known = head;
+    while (known !== undefined && known.fingerprint !== fp) known = known.other;
+    if (known) {
+      known.read = merged(known.read, read);
+      known.stages |= bit;
+    }
     if (read.stageRank < 2) {
-      this.pending.set(key, current);
+      if (known) return;
+      const entry: Pending = { read, stages: bit, fingerprint: fp, other: undefined };
+      if (head) {
+        entry.other = head.other;
+        head.other = entry;
+      } else this.pending.set(id, entry);
       return;
     }
-    if (known) this.pending.delete(key);
-    const counted = this.handle(current.read, current.stages);
-    this.finished.set(read.auditID, fp, current.stages | (counted ? COUNTED : 0));
+    if (known) this.unlink(id, head!, known);
+    const final = known ?? { read, stages: bit };
+    const counted = this.handle(final.read, final.stages);
+    this.finished.set(id, fp, final.stages | (counted ? COUNTED : 0));
+  }
+
+  private unlink(id: string, head: Pending, entry: Pending): void {
+    if (entry === head) {
+      if (head.other) this.pending.set(id, head.other);
+      else this.pending.delete(id);
+      return;
+    }
+    let before = head;
+    while (before.other !== entry) before = before.other!;
+    before.other = entry.other;
   }
 
   /** Hands on the requests whose final stage was never logged. */
   finish(): void {
-    for (const { read, stages } of this.pending.values()) this.handle(read, stages);
+    for (const head of this.pending.values())
+      for (let entry: Pending | undefined = head; entry; entry = entry.other) this.handle(entry.read, entry.stages);
     this.pending.clear();
   }
 }
 
 /** The later stage's outcome; the earliest time; an impersonated user from whichever stage has one. */
-function merge(known: Pending, read: SecretRead, bit: number): Pending {
-  const earlier = known.read;
+function merged(earlier: SecretRead, read: SecretRead): SecretRead {
   const later = read.stageRank > earlier.stageRank ? read : earlier;
   const time =
     earlier.time === null ? read.time : read.time === null ? earlier.time : Math.min(earlier.time, read.time);
   // The impersonated user's groups come with it, from the same stage.
   const impersonating = later.impersonatedUser !== null ? later : earlier.impersonatedUser !== null ? earlier : read;
   const { impersonatedUser, impersonatedGroups } = impersonating;
-  const merged = { ...later, time, impersonatedUser, ...(impersonatedGroups ? { impersonatedGroups } : {}) };
-  return {
-    read: time === later.time && impersonatedUser === later.impersonatedUser ? later : merged,
-    stages: known.stages | bit,
-  };
+  if (time === later.time && impersonatedUser === later.impersonatedUser) return later;
+  return { ...later, time, impersonatedUser, ...(impersonatedGroups ? { impersonatedGroups } : {}) };
 }

@@ -64,6 +64,27 @@ describe('RequestCounter', () => {
     expect(handed).toHaveLength(4);
   });
 
+  it('keeps pending requests that share an auditID apart, whichever finishes first', () => {
+    const a = { user: 'a' };
+    const b = { user: 'b' };
+    const c = { user: 'c' };
+    const { handed } = count([
+      read({ ...a, stageRank: 0, code: null, time: 1 }),
+      read({ ...b, stageRank: 0, code: null, time: 2 }),
+      read({ ...c, stageRank: 0, code: null, time: 3 }),
+      read({ ...b, time: 20 }),
+      read({ ...a, stageRank: 1, code: null }),
+      read({ ...a, time: 10 }),
+      read({ ...c, stageRank: 1, code: null }),
+      read({ ...b, stageRank: 0, code: null }),
+    ]);
+    expect(handed.map(([r, stages]) => [r.user, r.time, stages])).toEqual([
+      ['b', 2, 0b101],
+      ['a', 1, 0b111],
+      ['c', 3, 0b011],
+    ]);
+  });
+
   it('hands on requests never seen to finish when asked, and requests without an auditID at once', () => {
     const { handed } = count([read({ stageRank: 0, code: null }), read({ auditID: null }), read({ auditID: null })]);
     expect(handed.map(([r, stages]) => [r.auditID, stages])).toEqual([
