@@ -79,7 +79,7 @@ const KEYS: [number, string, number, number, number, number?][] = [
   [TOP, 'apiVersion', F.apiVersion, LEAF, 0, KEEP],
   [TOP, 'auditID', F.auditID, LEAF, 0],
   [TOP, 'stage', F.stage, LEAF, 0, KEEP],
-  [TOP, 'requestURI', F.requestURI, LEAF, 0],
+  [TOP, 'requestURI', F.requestURI, LEAF, 0, KEEP],
   [TOP, 'verb', F.verb, LEAF, 0, KEEP],
   [TOP, 'userAgent', F.userAgent, LEAF, 0, KEEP],
   [TOP, 'requestReceivedTimestamp', F.requestReceivedTimestamp, LEAF, 0, TIME | INTEGER],
