@@ -5,6 +5,18 @@
  */
 export function fieldSelectedName(requestURI: string | undefined): string | null {
   if (!requestURI) return null;
+  // The same URIs come again and again (the audit walk hands the same string each time: its hash is kept in it).
+  const known = byUri.get(requestURI);
+  if (known !== undefined) return known;
+  const name = selectedName(requestURI);
+  if (byUri.size >= RECENT_MAX) byUri.clear();
+  byUri.set(requestURI, name);
+  return name;
+}
+
+const byUri = new Map<string, string | null>();
+
+function selectedName(requestURI: string): string | null {
   const q = requestURI.indexOf('?');
   if (q === -1) return null;
   let at = requestURI.indexOf('fieldSelector=', q);
