@@ -1,1 +1,1 @@
-export function auditWorkerSource(options?: { minify?: boolean }): Promise<string>;
+export function auditWorkerSource(options?: { minify?: boolean; root?: string }): Promise<string>;

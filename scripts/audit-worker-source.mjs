@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
-export async function auditWorkerSource({ minify = true } = {}) {
+/** `root`: another checkout's sources (a bench's before), built with this checkout's dependencies. */
+export async function auditWorkerSource({ minify = true, root = repo } = {}) {
   const result = await build({
-    entryPoints: [`${repo}src/sources/audit-worker.ts`],
+    entryPoints: [`${root.endsWith('/') ? root : `${root}/`}src/sources/audit-worker.ts`],
+    nodePaths: [`${repo}node_modules`],
     bundle: true,
     write: false,
     platform: 'node',

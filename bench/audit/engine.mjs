@@ -7,18 +7,21 @@ import { benchDir } from './generate-log.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** `exports`: more export lines (other engines built on this one); `outfile`: where to write it. */
-export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'engine.mjs') } = {}) {
+/**
+ * `exports`: more export lines (other engines built on this one); `outfile`: where to write it; `root`: a
+ * checkout of other sources (the bench's --before), built with this checkout's dependencies.
+ */
+export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'engine.mjs'), root = repo } = {}) {
   await build({
     stdin: {
       contents: [
         "export { runAudit } from './src/audit/run.ts';",
         "export { openAuditLogs } from './src/sources/audit-inputs.ts';",
         "export { runAuditCount } from './src/sources/audit-count-threads.ts';",
-        "export { createWasmEventReader } from './src/audit/wasm-event.ts';",
+        ...(root === repo ? ["export { createWasmEventReader } from './src/audit/wasm-event.ts';"] : []),
         ...exports,
       ].join('\n'),
-      resolveDir: repo,
+      resolveDir: root,
       loader: 'ts',
     },
     bundle: true,
@@ -26,6 +29,7 @@ export async function bundleEngine({ exports = [], outfile = join(benchDir(), 'e
     format: 'esm',
     target: 'node20',
     outfile,
+    nodePaths: [join(repo, 'node_modules')],
     logLevel: 'warning',
   });
   return outfile;

@@ -8,13 +8,16 @@
 //     Secrets), engine vs jq; and there `audit`'s counting threads (src/sources/audit-count-threads.ts)
 //     vs one thread, and JSON.parse of every line alone (what bounds one thread that parses)
 //
-//   node bench/audit/run.mjs [SIZE]        SIZE like 1GB (default), 200MB; or AUDIT_BENCH_BYTES
+//   - before and after: the secrets-only log on one thread and on the counting threads, with the engine as it
+//     was at --before COMMIT (default 3b0c260), runs interleaved
+//
+//   node bench/audit/run.mjs [SIZE] [--before COMMIT]   SIZE like 1GB (default), 200MB; or AUDIT_BENCH_BYTES
 //   AUDIT_BENCH_RUNS=3                     timed runs per measurement (median); jq runs once
 //
 // Logs are generated (bench/audit/generate-log.mjs) into the OS temp dir and kept for the next run.
 // Prints figures and ratios; never fails on a target (timings are no test).
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +26,10 @@ import { auditWorkerSource } from '../../scripts/audit-worker-source.mjs';
 import { bundleEngine } from './engine.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bytesWanted = parseSize(process.argv[2] ?? process.env.AUDIT_BENCH_BYTES ?? '1GB');
+const args = process.argv.slice(2);
+const beforeAt = args.indexOf('--before');
+const before = beforeAt === -1 ? '3b0c260' : args.splice(beforeAt, 2)[1];
+const bytesWanted = parseSize(args[0] ?? process.env.AUDIT_BENCH_BYTES ?? '1GB');
 const runs = Number(process.env.AUDIT_BENCH_RUNS ?? 3);
 
 const log = ensureLog(bytesWanted);
@@ -41,6 +47,18 @@ const size = statSync(log).size;
 const engine = await bundleEngine();
 const workerCode = join(benchDir(), 'audit-worker.cjs');
 writeFileSync(workerCode, await auditWorkerSource());
+// The engine at --before, from its sources as committed (dependencies from this checkout).
+const repo = join(here, '..', '..');
+const beforeSrc = join(benchDir(), 'before-src');
+rmSync(beforeSrc, { recursive: true, force: true });
+mkdirSync(beforeSrc, { recursive: true });
+const archived = spawnSync('sh', ['-c', `git -C '${repo}' archive '${before}' src | tar -x -C '${beforeSrc}'`], {
+  stdio: 'inherit',
+});
+if (archived.status !== 0) throw new Error(`git archive ${before} failed`);
+const engineBefore = await bundleEngine({ root: beforeSrc, outfile: join(benchDir(), 'engine-before.mjs') });
+const workerBefore = join(benchDir(), 'audit-worker-before.cjs');
+writeFileSync(workerBefore, await auditWorkerSource({ root: beforeSrc }));
 
 function wall(cmd, args, options = {}) {
   const start = process.hrtime.bigint();
@@ -92,6 +110,23 @@ const worst = timed('engine, secrets-only log', node, [child, engine, 'scan', se
 const worstThreads = timed('engine on threads, secrets-only', node, [child, engine, 'count', workerCode, secretsOnly]);
 const plainThreads = timed('engine on threads, plain', node, [child, engine, 'count', workerCode, log]);
 const parseOnly = timed('JSON.parse alone, secrets-only', node, [child, engine, 'parse', secretsOnly]);
+// Before and after, interleaved: one thread's CPU and wall, and the counting threads' wall and CPU.
+process.stderr.write(`  before (${before}) and after, secrets-only, interleaved ...`);
+const pairs = { before: { one: [], two: [] }, after: { one: [], two: [] } };
+for (let i = 0; i < runs; i++)
+  for (const [name, bundle, worker] of [
+    ['before', engineBefore, workerBefore],
+    ['after', engine, workerCode],
+  ]) {
+    const one = wall(node, [child, bundle, 'scan', secretsOnly]);
+    pairs[name].one.push({ ms: one.ms, cpuMs: JSON.parse(one.stdout).mainThreadCpuMs });
+    const two = wall(node, [child, bundle, 'count', worker, secretsOnly]);
+    const counted = JSON.parse(two.stdout);
+    // One thread counted (a small log, no free core): its CPU is the main thread's.
+    const cpu = counted.threadCpuMs.length > 0 ? counted.threadCpuMs : [counted.mainThreadCpuMs];
+    pairs[name].two.push({ ms: two.ms, cpuMs: Math.max(...cpu) });
+  }
+process.stderr.write(' done\n');
 const worstJq = timed(
   'jq, secrets-only log',
   'sh',
@@ -164,6 +199,16 @@ console.log(
 );
 console.log(
   `  finding every quote of every line instead (the least a field extractor in JS does, before reading any field): ${(parsed.bytes / 1e6 / (parsed.quoteWalkMs / 1000)).toFixed(0)} MB/s, ${x(parsed.parseMs, parsed.quoteWalkMs)} JSON.parse's speed`,
+);
+const mid = (list, key) => median(list.map((m) => m[key]));
+const side = (name) => {
+  const { one, two } = pairs[name];
+  return `one thread ${(worstMB / (mid(one, 'ms') / 1000)).toFixed(0)} MB/s (${mid(one, 'cpuMs').toFixed(0)} ms CPU), threads ${(worstMB / (mid(two, 'ms') / 1000)).toFixed(0)} MB/s (busier thread ${mid(two, 'cpuMs').toFixed(0)} ms CPU)`;
+};
+console.log(`  before (${before}), secrets-only: ${side('before')}`);
+console.log(`  after,             secrets-only: ${side('after')}`);
+console.log(
+  `    after/before: one thread wall ${x(mid(pairs.after.one, 'ms'), mid(pairs.before.one, 'ms'))}, CPU ${x(mid(pairs.after.one, 'cpuMs'), mid(pairs.before.one, 'cpuMs'))}; threads wall ${x(mid(pairs.after.two, 'ms'), mid(pairs.before.two, 'ms'))}, busier thread's CPU ${x(mid(pairs.after.two, 'cpuMs'), mid(pairs.before.two, 'cpuMs'))}`,
 );
 console.log(
   `  peak RSS:                    ${plain.maxRssMB.toFixed(0)} MB on ${(size / 1e6).toFixed(0)} MB, ${smallRun.maxRssMB.toFixed(0)} MB on ${(smallRun.bytes / 1e6).toFixed(0)} MB, ${packed.maxRssMB.toFixed(0)} MB on .gz   target < 200 MB, flat`,
