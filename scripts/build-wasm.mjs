@@ -21,7 +21,7 @@ const FLAGS = [
   '--memoryBase',
   '32768',
   '--initialMemory',
-  '84',
+  '88',
 ];
 
 /** The TypeScript module holding the compiled walk. */

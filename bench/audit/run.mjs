@@ -29,6 +29,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
 const before = beforeAt === -1 ? '3b0c260' : args.splice(beforeAt, 2)[1];
+if (!/^[\w./-]+$/.test(before ?? '')) throw new Error(`--before: not a commit: ${before}`);
 const bytesWanted = parseSize(args[0] ?? process.env.AUDIT_BENCH_BYTES ?? '1GB');
 const runs = Number(process.env.AUDIT_BENCH_RUNS ?? 3);
 

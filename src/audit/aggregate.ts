@@ -28,23 +28,30 @@ export function targetOf(
  */
 class PairTexts {
   private readonly byFirst = new Map<string, Map<string, string>>();
+  private size = 0;
 
   get(first: string, second: string): string {
     let bySecond = this.byFirst.get(first);
+    let text = bySecond?.get(second);
+    if (text !== undefined) return text;
+    text = `${first}/${second}`;
+    // At most MAX_PAIRS strings are kept: a log of ever-new names starts again rather than grow.
+    if (this.size >= MAX_PAIRS) {
+      this.byFirst.clear();
+      this.size = 0;
+      bySecond = undefined;
+    }
     if (!bySecond) {
-      // Distinct pairs stay few in practice; a log of ever-new names only starts again.
-      if (this.byFirst.size >= 10_000) this.byFirst.clear();
       bySecond = new Map();
       this.byFirst.set(first, bySecond);
     }
-    let text = bySecond.get(second);
-    if (text === undefined) {
-      text = `${first}/${second}`;
-      if (bySecond.size < 10_000) bySecond.set(second, text);
-    }
+    bySecond.set(second, text);
+    this.size++;
     return text;
   }
 }
+
+const MAX_PAIRS = 50_000;
 
 /** What a RowBuilder adds besides the read: its subject's kind and label, its target, and the strings shared between rows. */
 interface Counted {

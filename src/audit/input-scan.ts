@@ -32,7 +32,7 @@ export interface InputScanResult {
   categories: Set<string>;
   /** The formats of the records seen; summary.format sums them up. */
   formats: Set<RecordFormat>;
-  /** Lines or records handed to JSON.parse because they may read a Secret. */
+  /** Lines or records read (by the WebAssembly walk or JSON.parse) because they may read a Secret. */
   parsed: number;
 }
 
@@ -51,7 +51,8 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * Scans one input, chunk by chunk: decides its layout from the first bytes, lets only
- * records that may read a Secret through to JSON.parse, and hands each read to the sink.
+ * records that may read a Secret through to the WebAssembly walk (wasm-event.ts) or
+ * JSON.parse, and hands each read to the sink.
  */
 export class InputScan {
   private head: Buffer[] = [];
@@ -77,11 +78,10 @@ export class InputScan {
     this.jsonOnly = extras.jsonOnly === true;
   }
 
-  private readonly jsonOnly: boolean;
-
   /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
   private readonly writes: WriteRequests | undefined;
   private readonly share: AuditShare | undefined;
+  private readonly jsonOnly: boolean;
   /** Whether what belongs to no request (huge lines, a document's broken records, empty files) is tallied here: by share 0. */
   private readonly tallies: boolean;
   /**

@@ -1,5 +1,5 @@
 import type { ReadScope, ReadVerb, RecordFormat } from './report-types.js';
-import { STAGE_RANK, type SecretRead } from './secret-read.js';
+import { stageRank, type SecretRead } from './secret-read.js';
 import { fieldSelectedName } from './field-selector.js';
 import {
   asNumber,
@@ -23,7 +23,7 @@ export function isReadVerb(verb: unknown): verb is ReadVerb {
 
 /**
  * What a read is made of, taken from an audit Event: by property from a parsed event
- * (fieldsOfEvent), or straight from a line's bytes (event-extract.ts). Each field is
+ * (fieldsOfEvent), or straight from a line's bytes by the WebAssembly walk (wasm-event.ts). Each field is
  * already narrowed the way readFromFields needs it.
  */
 export interface EventFields {
@@ -124,7 +124,7 @@ export function readFromFields(
   const name = fields.name ?? selected;
   return {
     auditID: fields.auditID,
-    stageRank: (stage !== undefined ? STAGE_RANK[stage] : undefined) ?? 2,
+    stageRank: stageRank(stage),
     verb,
     namespace,
     name,

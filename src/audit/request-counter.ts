@@ -39,8 +39,8 @@ interface Pending {
   read: SecretRead;
   stages: number;
   readonly fingerprint: number;
-  /** Another pending request logged with the same auditID (sanitised fixtures reuse IDs). */
-  other: Pending | undefined;
+  /** When its first stage came, among pending requests: finish() hands them on in that order. */
+  readonly arrival: number;
 }
 
 /**
@@ -56,8 +56,11 @@ interface Pending {
  */
 export class RequestCounter {
   private readonly finished = new FinishedRequests();
-  /** Requests whose final stage has not come yet, by auditID (a map keyed by the ID alone costs no string per stage). */
+  /** Requests whose final stage has not come yet, by auditID: a key that costs no new string per stage. */
   private readonly pending = new Map<string, Pending>();
+  /** Pending requests whose auditID another pending request held when they came (sanitised logs reuse IDs), by "ID/fingerprint". */
+  private readonly reused = new Map<string, Pending>();
+  private arrivals = 0;
   recovered = 0;
   /** Stages of counted requests that arrived after they were handed on. */
   lateStages = 0;
@@ -82,43 +85,39 @@ export class RequestCounter {
     }
     const id = read.auditID;
     const head = this.pending.get(id);
-    let known = head;
-    while (known !== undefined && known.fingerprint !== fp) known = known.other;
+    let known = head !== undefined && head.fingerprint === fp ? head : undefined;
+    let reusedKey: string | undefined;
+    if (known === undefined && this.reused.size > 0) {
+      reusedKey = `${id}/${fp}`;
+      known = this.reused.get(reusedKey);
+    }
     if (known) {
       known.read = merged(known.read, read);
       known.stages |= bit;
     }
     if (read.stageRank < 2) {
       if (known) return;
-      const entry: Pending = { read, stages: bit, fingerprint: fp, other: undefined };
-      if (head) {
-        entry.other = head.other;
-        head.other = entry;
-      } else this.pending.set(id, entry);
+      const entry: Pending = { read, stages: bit, fingerprint: fp, arrival: this.arrivals++ };
+      if (head === undefined) this.pending.set(id, entry);
+      else this.reused.set(reusedKey ?? `${id}/${fp}`, entry);
       return;
     }
-    if (known) this.unlink(id, head!, known);
+    if (known === head && head !== undefined) this.pending.delete(id);
+    else if (known) this.reused.delete(reusedKey!);
     const final = known ?? { read, stages: bit };
     const counted = this.handle(final.read, final.stages);
     this.finished.set(id, fp, final.stages | (counted ? COUNTED : 0));
   }
 
-  private unlink(id: string, head: Pending, entry: Pending): void {
-    if (entry === head) {
-      if (head.other) this.pending.set(id, head.other);
-      else this.pending.delete(id);
-      return;
-    }
-    let before = head;
-    while (before.other !== entry) before = before.other!;
-    before.other = entry.other;
-  }
-
   /** Hands on the requests whose final stage was never logged. */
   finish(): void {
-    for (const head of this.pending.values())
-      for (let entry: Pending | undefined = head; entry; entry = entry.other) this.handle(entry.read, entry.stages);
+    const left =
+      this.reused.size === 0
+        ? this.pending.values()
+        : [...this.pending.values(), ...this.reused.values()].sort((a, b) => a.arrival - b.arrival);
+    for (const { read, stages } of left) this.handle(read, stages);
     this.pending.clear();
+    this.reused.clear();
   }
 }
 

@@ -31,9 +31,14 @@ export interface SecretRead {
   format: RecordFormat;
 }
 
-export const STAGE_RANK: Readonly<Record<string, number>> = {
-  RequestReceived: 0,
-  ResponseStarted: 1,
-  ResponseComplete: 2,
-  Panic: 2,
-};
+const STAGE_RANKS = new Map([
+  ['RequestReceived', 0],
+  ['ResponseStarted', 1],
+  ['ResponseComplete', 2],
+  ['Panic', 2],
+]);
+
+/** A logged stage's rank; unknown stages (and none) rank as final: their outcome is the one there is. */
+export function stageRank(stage: string | undefined): number {
+  return (stage !== undefined ? STAGE_RANKS.get(stage) : undefined) ?? 2;
+}

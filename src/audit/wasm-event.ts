@@ -192,6 +192,9 @@ export class WasmEventReader {
     this.ids = this.exports.idsOffset() / 4;
     this.arena = this.exports.arenaOffset();
     this.views();
+    // The walk's tables hold 64 fields, 64 keys and 1 KiB of key names (record-fields.as.ts).
+    const nameBytes = KEYS.reduce((n, [, key]) => n + Buffer.byteLength(key), 0);
+    if (nextField > 64 || KEYS.length > 64 || nameBytes > 1024) throw new Error("the walk's key table is too small");
     const keys = new Int32Array(this.exports.memory.buffer, this.exports.keysOffset(), KEYS.length * 16);
     let names = this.exports.namesOffset();
     const nameBase = names;
@@ -212,7 +215,7 @@ export class WasmEventReader {
   /** The event on buf[start, end), or undefined when the line must go to JSON.parse. */
   read(buf: Buffer, start: number, end: number): WasmEvent | undefined {
     const length = end - start;
-    // Longer lines (past 1 MiB, rare) go to JSON.parse: the walk's memory stays as it is made.
+    // Longer lines (past 1 MiB and a bit, rare) go to JSON.parse: the walk's memory stays as it is made.
     if (length > this.bytes.length - this.line) return undefined;
     buf.copy(this.bytes, this.line, start, end);
     const answer = this.exports.extract(length);
@@ -326,9 +329,10 @@ export class WasmEventReader {
   private number(field: number): number | null {
     const at = field * SLOT;
     if (this.slots[at] !== NUMBER) return null;
-    const value = Number(
-      this.buf.toString('latin1', this.start + this.slots[at + 1]!, this.start + this.slots[at + 2]!),
-    );
+    // The walk reads integers of up to 15 digits (every status code); NaN leaves the text to Number().
+    const integer = this.times[field * (SLOT / 2) + 3]!;
+    if (!Number.isNaN(integer)) return integer;
+    const value = Number(latin1(this.buf, this.start + this.slots[at + 1]!, this.start + this.slots[at + 2]!));
     return Number.isFinite(value) ? value : null;
   }
 

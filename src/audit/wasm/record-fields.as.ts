@@ -2,7 +2,7 @@
 //
 // Checks that one line of bytes is exactly one JSON object, as JSON.parse would accept it,
 // and records where the values of a few declared key paths are, without building anything.
-// The paths come from JavaScript (record-fields.ts writes them to the key table), so this
+// The paths come from JavaScript (src/audit/wasm-event.ts writes them to the key table), so this
 // file knows no field names. Whatever it cannot vouch for makes extract() answer 0, and
 // the caller hands the line to JSON.parse: bytes outside ASCII (their UTF-8 is not checked
 // here), escaped keys where keys are looked up, nesting deeper than MAX_DEPTH, a declared
@@ -272,7 +272,8 @@ function noteString(field: i32, flags: i32, start: i32, stop: i32): void {
 /** The id of the string at [start, stop) of the line: the same for the same bytes until the table is next forgotten; -1 when too long. */
 function keep(start: i32, stop: i32): i32 {
   const length = stop - start;
-  if (length > MAX_KEPT) return -1;
+  // A line can hold more new strings than the table takes (a key repeated thousands of times): those get no id.
+  if (length > MAX_KEPT || kept >= TABLE_SLOTS / 2 || arenaUsed + length > ARENA_BYTES) return -1;
   const bytes = LINE + <usize>start;
   let h: u32 = 0x811c9dc5 ^ <u32>length;
   let i = 0;

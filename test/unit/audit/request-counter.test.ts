@@ -85,6 +85,27 @@ describe('RequestCounter', () => {
     ]);
   });
 
+  it('hands on unfinished requests in the order they came, whatever IDs they share', () => {
+    const { handed } = count([
+      read({ user: 'a', stageRank: 0, code: null }),
+      read({ auditID: 'id-2', stageRank: 0, code: null }),
+      read({ user: 'b', stageRank: 0, code: null }),
+      read({ user: 'c', stageRank: 0, code: null }),
+      read({ user: 'b', stageRank: 1, code: null }),
+      read({ user: 'a' }),
+      read({ user: 'd', stageRank: 0, code: null }),
+      read({ user: 'e', stageRank: 0, code: null }),
+    ]);
+    expect(handed.map(([r]) => `${r.auditID}:${r.user}`)).toEqual([
+      'id-1:a',
+      'id-2:admin',
+      'id-1:b',
+      'id-1:c',
+      'id-1:d',
+      'id-1:e',
+    ]);
+  });
+
   it('hands on requests never seen to finish when asked, and requests without an auditID at once', () => {
     const { handed } = count([read({ stageRank: 0, code: null }), read({ auditID: null }), read({ auditID: null })]);
     expect(handed.map(([r, stages]) => [r.auditID, stages])).toEqual([

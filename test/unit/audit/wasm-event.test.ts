@@ -37,20 +37,21 @@ function reference(line: string): { format: string; read: SecretRead | null } | 
   return { format: item.format, read: readFromAuditEvent(item.event, item.format, item.fallbackTime) };
 }
 
-/** Checks one line; returns whether the walk took it. */
+/** Checks one line; returns whether the walk took it. Failures name the line (its start, when it is long). */
 function check(line: string): boolean {
+  const label = line.length > 300 ? `${line.slice(0, 300)}… (${line.length} characters)` : line;
   const bytes = Buffer.from(line);
   // Somewhere inside a larger buffer, as lines are in a chunk.
   const buf = Buffer.concat([Buffer.from('xx\n'), bytes, Buffer.from('\nyy')]);
   const event = reader.read(buf, 3, 3 + bytes.length);
   if (event === undefined) return false;
   const expected = reference(line);
-  expect(expected, line).not.toBe('refused');
-  expect(expected, line).toBeDefined();
+  expect(expected, label).not.toBe('refused');
+  expect(expected, label).toBeDefined();
   if (expected === undefined || expected === 'refused') return true;
-  expect(event.format, line).toBe(expected.format);
+  expect(event.format, label).toBe(expected.format);
   const read = event.fields && readFromFields(event.fields, event.format);
-  expect(read, line).toEqual(expected.read);
+  expect(read, label).toEqual(expected.read);
   return true;
 }
 
@@ -141,6 +142,8 @@ function craftedLines(): string[] {
     variant({ stage: 'RequestReceived' }),
     variant({ stage: 'Odd' }),
     variant({ stage: null }),
+    variant({ stage: 'toString' }),
+    variant({ stage: '__proto__' }),
     variant({ auditID: '' }),
     variant({ auditID: 12 }),
     variant({ apiVersion: 'audit.k8s.io/v1beta1' }),
@@ -271,6 +274,37 @@ describe('the WebAssembly field walk reads what JSON.parse reads', () => {
     }
     expect(taken).toBeGreaterThan(1000);
   }, 60_000);
+});
+
+describe('the walk\'s table of strings', () => {
+  /** A Secret read with `count` distinct values of a repeated key before its real verb: JSON.parse keeps the last. */
+  function repeated(count: number, user = 'alice'): string {
+    const values = Array.from({ length: count }, (_, i) => `"verb":"v${i.toString(36)}"`).join(',');
+    return (
+      `{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a1","stage":"prod","userAgent":"${'u'.repeat(200)}",` +
+      `"objectRef":{"resource":"secrets","namespace":"prod","name":"db"},"user":{"username":"${user}"},${values},` +
+      `"verb":"get","requestURI":"/api/v1/namespaces/prod/secrets/db"}`
+    );
+  }
+
+  it('gives the same read when one line holds more new strings than the table takes', () => {
+    for (const count of [8_195, 9_000, 14_000, 17_000]) check(repeated(count));
+  });
+
+  it('gives the same reads when lines of ever-new strings make it start again, many times', () => {
+    const random = mulberry32(5);
+    for (let i = 0; i < 30_000; i++) {
+      const fresh = () => Math.floor(random() * 1e12).toString(36);
+      check(JSON.stringify({ ...BASE, user: { username: fresh(), groups: [fresh(), fresh()] }, userAgent: fresh() }));
+    }
+  }, 60_000);
+
+  it('takes a line of 1 MiB', () => {
+    const base = JSON.stringify(BASE);
+    const line = `{"padding":"${'x'.repeat((1 << 20) - base.length - 13)}",${base.slice(1)}`;
+    expect(Buffer.byteLength(line)).toBe(1 << 20);
+    expect(check(line)).toBe(true);
+  });
 });
 
 describe('where the walk does not go', () => {
