@@ -66,8 +66,19 @@ export async function gatherAccess(deps: AccessDeps): Promise<Access> {
     deps.exposure ? stopScanOnFailure(deps.exposure()) : undefined,
     deps.audit?.((read) => ledger.add(read), onWrite, stop.signal),
   ]);
-  const expected = expectedReaders(whoCan, exposure);
-  return { whoCan, exposure, audit, ledger, writes, subjects: joinAccess({ rows: whoCan.rows, ledger, expected }) };
+  const { rows } = whoCan; // as gathered, whatever a command does with the result's rows afterwards
+  let subjects: AccessSubject[] | undefined;
+  return {
+    whoCan,
+    exposure,
+    audit,
+    ledger,
+    writes,
+    // joined when first asked for: who-can prints its rows and never asks (~5,000 chain steps at 10,000 bindings)
+    get subjects() {
+      return (subjects ??= joinAccess({ rows, ledger, expected: expectedReaders(whoCan, exposure) }));
+    },
+  };
 }
 
 /** The consumers' ServiceAccounts and the nodes that run them (from exposure, else who-can's own consumer scan). */

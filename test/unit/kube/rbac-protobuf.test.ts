@@ -77,6 +77,32 @@ describe('RBAC lists as protobuf', () => {
     });
   });
 
+  it('short texts repeated over thousands of objects, and distinct ones alike: each reads as its own bytes', () => {
+    // names that differ in one byte, in length, in multi-byte and in invalid UTF-8 (read as U+FFFD, as toString)
+    const names = [
+      ...Array.from({ length: 3000 }, (_, i) => `user-${i % 1500}`),
+      'é',
+      'e\u0301',
+      Buffer.from([0x61, 0xff, 0x62]),
+      Buffer.from([0xc3]),
+      'x'.repeat(300),
+    ];
+    const text = (n: string | Buffer): string => (typeof n === 'string' ? n : n.toString('utf8'));
+    const items = names.map((name, i) =>
+      msg(
+        [1, meta(`b${i}`, `ns-${i % 7}`)],
+        [2, msg([1, 'User'], [2, 'rbac.authorization.k8s.io'], [3, name])],
+        [3, msg([1, 'rbac.authorization.k8s.io'], [2, 'ClusterRole'], [3, typeof name === 'string' ? name : 'r'])],
+      ),
+    );
+    const page = decodeBindingList(
+      envelope('RoleBindingList', msg([1, listMeta('1')], ...items.map((m): Field => [2, m]))),
+    );
+    expect(page.items.map((b) => [b.metadata.namespace, b.subjects?.[0]?.name, b.roleRef.name])).toEqual(
+      names.map((name, i) => [`ns-${i % 7}`, text(name), typeof name === 'string' ? name : 'r']),
+    );
+  });
+
   it('Roles and ClusterRoles: rules (null when none, as JSON) and aggregation selectors', () => {
     const rule = msg([1, 'get'], [1, 'list'], [2, ''], [3, 'secrets'], [4, 'db']);
     const roles = decodeRoleList(
