@@ -276,7 +276,7 @@ describe('the WebAssembly field walk reads what JSON.parse reads', () => {
   }, 60_000);
 });
 
-describe('the walk\'s table of strings', () => {
+describe("the walk's table of strings", () => {
   /** A Secret read with `count` distinct values of a repeated key before its real verb: JSON.parse keeps the last. */
   function repeated(count: number, user = 'alice'): string {
     const values = Array.from({ length: count }, (_, i) => `"verb":"v${i.toString(36)}"`).join(',');
