@@ -54,29 +54,12 @@ export async function loadClusterSnapshot(
   // Direct access only depends on the Secret's namespace; indirect paths reach other namespaces' ServiceAccounts:
   // those namespaces are listed once the direct readers are known, while pods and workloads still load.
   const listRbac = options.indirect && !options.scope ? listAllOrNamespace : listNamespace;
-  const secretNamespaceBindings = listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page);
-  const serviceAccountList = listAllOrNamespace<Named>(kube, RESOURCES.serviceaccounts, namespace, {
-    ...page,
-    metadataOnly: true,
-  });
-  // A big cluster: the cluster-wide lists are asked for once these two are in, while the ClusterRoleBindings still
-  // load and the scope is worked out, instead of a round trip after them.
-  const early =
-    options.indirect && options.scope
-      ? Promise.all([secretNamespaceBindings, serviceAccountList]).then(([roleBindings, serviceAccounts]) =>
-          expectedRoleBindings(roleBindings.items.length, serviceAccounts.items) >= PROTOBUF_FROM
-            ? listClusterWide(kube, page, true)
-            : undefined,
-        )
-      : undefined;
-  // (not needed when no other namespace is: its failure is then nobody's)
-  early?.catch(() => undefined);
   const rbacLists = Promise.all([
     tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
     tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, page),
     listRbac<Role>(kube, RESOURCES.roles, namespace, page),
-    secretNamespaceBindings,
-    serviceAccountList,
+    listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page),
+    listAllOrNamespace<Named>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
   ]).then(async ([clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts]) => {
     const accounts = serviceAccounts.items.map((sa) => ({
       namespace: sa.metadata?.namespace ?? '',
@@ -93,12 +76,12 @@ export async function loadClusterSnapshot(
       options.indirect && options.scope && roleBindings.scope === 'namespace'
         ? options.scope({ rbac, serviceAccounts: accounts })
         : [];
+    const namespaces = (): number => new Set(accounts.map((sa) => sa.namespace)).size; // each has its `default` ServiceAccount
     const wider =
       others === 'all' || others.length > 0
         ? await listOtherNamespaces(kube, namespace, rbac, others, {
             page,
-            early: await early,
-            protobuf: expectedRoleBindings(roleBindings.items.length, serviceAccounts.items) >= PROTOBUF_FROM,
+            protobuf: roleBindings.items.length * namespaces() >= PROTOBUF_FROM,
           })
         : undefined;
     return { clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, accounts, wider };
@@ -153,14 +136,13 @@ export async function loadClusterSnapshot(
  * Adds the Roles and RoleBindings of `others` to the Secret's namespace's: one list per namespace, all at once,
  * or the cluster-wide lists when there are many (or 'all'). A namespace that cannot be listed is a gap naming
  * it; so is a cluster-wide list that cannot be (the Secret's namespace is then all there is, as without scope).
- * `early`: the cluster-wide lists, already asked for (a big cluster); a few namespaces are then taken from them.
  */
 async function listOtherNamespaces(
   kube: Kube,
   namespace: string,
   mine: { roles: Role[]; roleBindings: Binding[] },
   others: readonly string[] | 'all',
-  { page, protobuf, early }: { page: ListOptions; protobuf: boolean; early: ClusterWide | undefined },
+  { page, protobuf }: { page: ListOptions; protobuf: boolean },
 ): Promise<{ roles: Role[]; roleBindings: Binding[]; gaps: Gap[] }> {
   // The Secret's namespace's come first, the very objects listed before (the analysis goes on from them).
   const out = { roles: [...mine.roles], roleBindings: [...mine.roleBindings], gaps: [] as Gap[] };
@@ -172,14 +154,16 @@ async function listOtherNamespaces(
   };
   const extra = others === 'all' ? [] : others.filter((ns) => ns !== namespace);
   if (others === 'all' || extra.length > MAX_NAMESPACE_LISTS) {
-    const listed = early ?? (await listClusterWide(kube, page, protobuf));
+    const listed = await Promise.all([
+      tolerantList<Role>(kube, RESOURCES.roles, undefined, protobuf ? { ...page, protobuf: decodeRoleList } : page),
+      tolerantList<Binding>(
+        kube,
+        RESOURCES.rolebindings,
+        undefined,
+        protobuf ? { ...page, protobuf: decodeBindingList } : page,
+      ),
+    ]);
     add(listed, (m) => `${m}: using namespace ${namespace} only (paths through other namespaces are missing)`);
-    return out;
-  }
-  if (early && !early[0].missing && !early[1].missing) {
-    // as those namespaces' own lists have them: namespace after namespace, each in the order listed
-    out.roles.push(...inNamespaces(early[0].items, extra));
-    out.roleBindings.push(...inNamespaces(early[1].items, extra));
     return out;
   }
   const listings = await Promise.all(
@@ -192,32 +176,6 @@ async function listOtherNamespaces(
   );
   listings.forEach((listed, i) => add(listed, (m) => `${m}: paths through namespace ${extra[i]} are missing`));
   return out;
-}
-
-type ClusterWide = [Listing<Role>, Listing<Binding>];
-
-/** Every namespace's Roles and RoleBindings, as protobuf when many are expected (see PROTOBUF_FROM). */
-function listClusterWide(kube: Kube, page: ListOptions, protobuf: boolean): Promise<ClusterWide> {
-  return Promise.all([
-    tolerantList<Role>(kube, RESOURCES.roles, undefined, protobuf ? { ...page, protobuf: decodeRoleList } : page),
-    tolerantList<Binding>(
-      kube,
-      RESOURCES.rolebindings,
-      undefined,
-      protobuf ? { ...page, protobuf: decodeBindingList } : page,
-    ),
-  ]);
-}
-
-/** RoleBindings in the cluster, guessed: the Secret's namespace's times the namespaces (each has its `default` ServiceAccount). */
-function expectedRoleBindings(inSecretNamespace: number, serviceAccounts: readonly Named[]): number {
-  return inSecretNamespace * new Set(serviceAccounts.map((sa) => sa.metadata?.namespace ?? '')).size;
-}
-
-function inNamespaces<T extends Named>(items: readonly T[], namespaces: readonly string[]): T[] {
-  const byNamespace = new Map<string, T[]>(namespaces.map((ns) => [ns, []]));
-  for (const item of items) byNamespace.get(item.metadata?.namespace ?? '')?.push(item);
-  return [...byNamespace.values()].flat();
 }
 
 interface ScopedListing<T> {
