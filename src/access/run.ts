@@ -34,7 +34,7 @@ export interface Access {
   ledger: AccessLedger;
   /** Writes of the Secret and of RBAC objects in the window (empty unless asked for). */
   writes: WriteLog;
-  subjects: AccessSubject[];
+  readonly subjects: AccessSubject[];
 }
 
 /** The writes the scan handed on, in log order, up to a limit (the rest only counted). */
@@ -66,7 +66,9 @@ export async function gatherAccess(deps: AccessDeps): Promise<Access> {
     deps.exposure ? stopScanOnFailure(deps.exposure()) : undefined,
     deps.audit?.((read) => ledger.add(read), onWrite, stop.signal),
   ]);
-  const { rows } = whoCan; // as gathered, whatever a command does with the result's rows afterwards
+  // as gathered, whatever a command does with the result afterwards
+  const { rows } = whoCan;
+  const expected = expectedReaders(whoCan, exposure);
   let subjects: AccessSubject[] | undefined;
   return {
     whoCan,
@@ -76,7 +78,7 @@ export async function gatherAccess(deps: AccessDeps): Promise<Access> {
     writes,
     // joined when first asked for: who-can prints its rows and never asks (~5,000 chain steps at 10,000 bindings)
     get subjects() {
-      return (subjects ??= joinAccess({ rows, ledger, expected: expectedReaders(whoCan, exposure) }));
+      return (subjects ??= joinAccess({ rows, ledger, expected }));
     },
   };
 }
