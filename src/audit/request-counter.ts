@@ -12,7 +12,10 @@ function fnv(h: number, text: string): number {
   return h;
 }
 
-/** FNV-1a of the strings seen: verbs, users, namespaces and names repeat, and a Map finds a string by the hash V8 keeps in it. */
+/**
+ * FNV-1a of the strings seen: verbs, users, namespaces and names repeat, and a Map finds a string by the hash V8 keeps in it.
+ * Four lookups a stage: written out rather than through util/bounded-memo, whose shared closure measured 4% slower here.
+ */
 const hashes = new Map<string, number>();
 
 function hashOf(text: string | null): number {
