@@ -1,5 +1,5 @@
 import { RECORD_FIELDS_WASM } from './wasm/record-fields-wasm.js';
-import { CREDENTIAL_ID, DECISION, NODE_NAME, POD_NAME, type EventFields } from './native-event.js';
+import { CREDENTIAL_ID, DECISION, isReadVerb, NODE_NAME, POD_NAME, type EventFields } from './native-event.js';
 import type { RecordFormat } from './report-types.js';
 import { parseTimestamp } from './json-fields.js';
 
@@ -120,7 +120,7 @@ interface WasmApi {
 }
 
 interface Exports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: { buffer: ArrayBuffer };
   lineOffset(): number;
   keysOffset(): number;
   namesOffset(): number;
@@ -176,9 +176,10 @@ export class WasmEventReader {
   private readonly list: number;
   private readonly ids: number;
   private readonly arena: number;
-  private bytes!: Buffer;
-  private slots!: Int32Array;
-  private times!: Float64Array;
+  /** Views of the walk's memory, which never grows: lines longer than its room go to JSON.parse. */
+  private readonly bytes: Buffer;
+  private readonly slots: Int32Array;
+  private readonly times: Float64Array;
   /** The strings of the ids the walk gave, made on first use. */
   private kept: string[] = [];
   private buf: Buffer = Buffer.alloc(0);
@@ -191,11 +192,14 @@ export class WasmEventReader {
     this.list = this.exports.listOffset() / 4;
     this.ids = this.exports.idsOffset() / 4;
     this.arena = this.exports.arenaOffset();
-    this.views();
+    const { buffer } = this.exports.memory;
+    this.bytes = Buffer.from(buffer);
+    this.slots = new Int32Array(buffer);
+    this.times = new Float64Array(buffer);
     // The walk's tables hold 64 fields, 64 keys and 1 KiB of key names (record-fields.as.ts).
     const nameBytes = KEYS.reduce((n, [, key]) => n + Buffer.byteLength(key), 0);
     if (nextField > 64 || KEYS.length > 64 || nameBytes > 1024) throw new Error("the walk's key table is too small");
-    const keys = new Int32Array(this.exports.memory.buffer, this.exports.keysOffset(), KEYS.length * 16);
+    const keys = new Int32Array(buffer, this.exports.keysOffset(), KEYS.length * 16);
     let names = this.exports.namesOffset();
     const nameBase = names;
     KEYS.forEach(([context, key, field, kind, child, flags = 0], k) => {
@@ -204,12 +208,6 @@ export class WasmEventReader {
       names += length;
     });
     this.exports.setKeyCount(KEYS.length);
-  }
-
-  private views(): void {
-    this.bytes = Buffer.from(this.exports.memory.buffer);
-    this.slots = new Int32Array(this.exports.memory.buffer);
-    this.times = new Float64Array(this.exports.memory.buffer);
   }
 
   /** The event on buf[start, end), or undefined when the line must go to JSON.parse. */
@@ -239,8 +237,9 @@ export class WasmEventReader {
   }
 
   private fields(): EventFields | null {
+    // readFromFields' own test, first, so that no string is made for a line that reads no Secret.
     const verb = this.string(F.verb);
-    if (verb !== 'get' && verb !== 'list' && verb !== 'watch') return null;
+    if (!isReadVerb(verb)) return null;
     if (this.type(F.objectRef) !== OBJECT || this.string(F.resource) !== 'secrets') return null;
     const subresource = this.nonEmpty(F.subresource);
     const apiGroup = this.nonEmpty(F.apiGroup);
