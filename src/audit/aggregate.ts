@@ -209,7 +209,8 @@ function groupKey(r: SecretRead, label: string, target: string, groupBy: AuditGr
   }
 }
 
-function bitCount(bits: number): number {
+/** The stages logged of a request, from its bits. */
+export function bitCount(bits: number): number {
   let n = 0;
   for (let b = bits; b !== 0; b &= b - 1) n++;
   return n;

@@ -7,16 +7,28 @@ for (let i = 0; i < 6; i++) {
   HEX[0x41 + i] = 10 + i;
 }
 
+/** A FinishedRequests as plain data, for another thread (structured clone). */
+export interface FinishedState {
+  slots: Uint32Array;
+  times: Float64Array | null;
+  used: number;
+  others: Map<string, number>;
+  otherTimes: Map<string, number> | null;
+}
+
 /**
  * The requests already counted, by auditID and a 24-bit fingerprint, each with 7 bits of
  * flags. UUIDs (what API servers use) are packed into a typed-array hash table: 20 bytes
  * a request and nothing for the garbage collector to walk, so a log of millions of
- * requests stays small. Other IDs go to a Map.
+ * requests stays small. Other IDs go to a Map. With `times` (a segment's table, segments.ts),
+ * each request also keeps a time: 8 bytes more.
  */
 export class FinishedRequests {
   private slots: Uint32Array;
+  private times: Float64Array | null;
   private used = 0;
-  private readonly others = new Map<string, number>();
+  private readonly others: Map<string, number>;
+  private readonly otherTimes: Map<string, number> | null;
   private readonly key = new Uint32Array(4);
   /** The slot get() found last: a request is set right after it is looked up. */
   private lastId: string | null = null;
@@ -24,8 +36,35 @@ export class FinishedRequests {
   private lastAt = 0;
 
   /** `slots`: the table's first size (a power of 2); it doubles as it fills. A log's first 39,000 requests fit in the default. */
-  constructor(slots = 1 << 16) {
-    this.slots = new Uint32Array(slots * WORDS);
+  constructor(slots = 1 << 16, { times = false, state }: { times?: boolean; state?: FinishedState } = {}) {
+    this.slots = state?.slots ?? new Uint32Array(slots * WORDS);
+    this.times = state ? state.times : times ? new Float64Array(slots).fill(NaN) : null;
+    this.used = state?.used ?? 0;
+    this.others = state?.others ?? new Map();
+    this.otherTimes = state ? state.otherTimes : times ? new Map() : null;
+  }
+
+  state(): FinishedState {
+    const { slots, times, used, others, otherTimes } = this;
+    return { slots, times, used, others, otherTimes };
+  }
+
+  /** The time kept with the request get() found last (NaN: none); for a table made with times. */
+  lastTime(id: string, fingerprint: number): number {
+    if (this.lastId === id && this.lastFingerprint === fingerprint) return this.times?.[this.lastAt / WORDS] ?? NaN;
+    return this.otherTimes?.get(`${id}/${fingerprint}`) ?? NaN;
+  }
+
+  /** Calls `found` with each request of this table that `other` holds too (its auditID and fingerprint). */
+  forEachShared(other: FinishedRequests, found: () => void): void {
+    const { slots } = this;
+    for (let at = 0; at < slots.length; at += WORDS) {
+      const tail = slots[at + 4]!;
+      if ((tail & USED) === 0) continue;
+      const theirs = other.find(slots.subarray(at, at + 4), tail >>> 8);
+      if (other.slots[theirs + 4]! & USED) found();
+    }
+    for (const key of this.others.keys()) if (other.others.has(key)) found();
   }
 
   /** Flags stored for the request, or -1. */
@@ -39,12 +78,14 @@ export class FinishedRequests {
     return this.slots[at + 4]! & USED ? this.slots[at + 4]! & 0x7f : -1;
   }
 
-  set(id: string, fingerprint: number, flags: number): void {
+  /** `time`: kept in a table made with times (left as it was when not given). */
+  set(id: string, fingerprint: number, flags: number, time?: number): void {
     // get() remembers only UUIDs, whose packed key is still in this.key.
     const remembered = id === this.lastId && fingerprint === this.lastFingerprint;
     this.lastId = null;
     if (!remembered && !this.pack(id)) {
       this.others.set(`${id}/${fingerprint}`, flags);
+      if (time !== undefined) this.otherTimes?.set(`${id}/${fingerprint}`, time);
       return;
     }
     let at = remembered ? this.lastAt : this.find(this.key, fingerprint);
@@ -57,6 +98,7 @@ export class FinishedRequests {
       this.slots.set(this.key, at);
     }
     this.slots[at + 4] = ((fingerprint & 0xffffff) << 8) | USED | (flags & 0x7f);
+    if (this.times && time !== undefined) this.times[at / WORDS] = time;
   }
 
   /** Packs a UUID into this.key; false for any other ID. */
@@ -108,11 +150,15 @@ export class FinishedRequests {
 
   private grow(): void {
     const old = this.slots;
+    const oldTimes = this.times;
     this.slots = new Uint32Array(old.length * 2);
+    if (oldTimes) this.times = new Float64Array(oldTimes.length * 2).fill(NaN);
     for (let at = 0; at < old.length; at += WORDS) {
       const tail = old[at + 4]!;
       if ((tail & USED) === 0) continue;
-      this.slots.set(old.subarray(at, at + WORDS), this.find(old.subarray(at, at + 4), tail >>> 8));
+      const to = this.find(old.subarray(at, at + 4), tail >>> 8);
+      this.slots.set(old.subarray(at, at + WORDS), to);
+      if (oldTimes) this.times![to / WORDS] = oldTimes[at / WORDS]!;
     }
   }
 }

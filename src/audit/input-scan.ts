@@ -12,7 +12,6 @@ import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
 import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
 import type { WriteRequests } from './write-requests.js';
-import type { AuditShare } from './share.js';
 
 export interface ScanLimits {
   /** Longer lines (or records of a JSON document) are skipped without being buffered whole. */
@@ -36,10 +35,18 @@ export interface InputScanResult {
   parsed: number;
 }
 
-/** What else a scan does besides reads: writes (write-event.ts), or only one share of the requests (share.ts). */
+/** Which part of its file a scan reads, when counting threads split the logs (segments.ts). */
+export interface FilePiece {
+  /** It starts at the file's start: its first records tell the format. */
+  first: boolean;
+  /** It is the whole file. */
+  whole: boolean;
+}
+
+/** What else a scan does besides reads: writes (write-event.ts), or only a piece of the file (segments.ts). */
 export interface ScanExtras {
   writes?: WriteRequests | undefined;
-  share?: AuditShare | undefined;
+  piece?: FilePiece | undefined;
   /** Every record through JSON.parse, none through the WebAssembly walk (wasm-event.ts): the reference its tests compare with. */
   jsonOnly?: boolean | undefined;
 }
@@ -73,26 +80,25 @@ export class InputScan {
     extras: ScanExtras = {},
   ) {
     this.writes = extras.writes;
-    this.share = extras.share;
-    this.tallies = this.share === undefined || this.share.index === 0;
+    this.piece = extras.piece;
+    this.sampleRecords = this.piece && !this.piece.first ? 0 : limits.sampleRecords;
     this.jsonOnly = extras.jsonOnly === true;
   }
 
   /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
   private readonly writes: WriteRequests | undefined;
-  private readonly share: AuditShare | undefined;
+  private readonly piece: FilePiece | undefined;
+  /** Leading records parsed whatever they contain, to tell the format: only at the file's start. */
+  private readonly sampleRecords: number;
   private readonly jsonOnly: boolean;
-  /** Whether what belongs to no request (huge lines, a document's broken records, empty files) is tallied here: by share 0. */
-  private readonly tallies: boolean;
   /**
-   * A share met a document (a JSON array, a pretty-printed object): several records can share a line
-   * there, so shares could not list their skipped records in order. One thread reads it.
+   * A piece is a document (a JSON array, a pretty-printed object), not lines: it cannot be read from
+   * the middle. One thread reads it.
    */
   unsplittable = false;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.share?.newChunk();
     this.bytes += chunk.length;
     if (this.scanner) {
       this.scanner.push(chunk);
@@ -112,7 +118,8 @@ export class InputScan {
       this.layout === 'empty' ||
       this.bytes === 0 ||
       (this.scanner instanceof LineScanner && this.scanner.nonEmptyLines === 0);
-    if (empty && this.tallies) this.skips.skipped.emptyFiles++;
+    // A piece cannot tell whether its file is empty: the join does (segments.ts).
+    if (empty && (this.piece === undefined || this.piece.whole)) this.skips.skipped.emptyFiles++;
     return {
       summary: {
         path: this.path,
@@ -136,12 +143,12 @@ export class InputScan {
     if (layout === undefined) return;
     if (layout === 'empty' && !ended) layout = 'lines';
     this.layout = layout;
-    if (layout === 'document' && this.share) this.unsplittable = true;
+    if (layout === 'document' && this.piece) this.unsplittable = true;
     this.head = [];
     this.headBytes = 0;
     const onRecord = this.record.bind(this);
     const tally = (reason: SkipReason) => (line: number) => {
-      if (this.tallies) this.skips.add(this.path, line, reason);
+      this.skips.add(this.path, line, reason);
     };
     const huge = tally('huge');
     this.scanner =
@@ -159,7 +166,7 @@ export class InputScan {
             { line: onRecord, huge },
             {
               maxLineBytes: this.limits.maxLineBytes,
-              sampleLines: this.limits.sampleRecords,
+              sampleLines: this.sampleRecords,
               ...(this.writes ? { extraNeedle: RBAC_NEEDLE } : {}),
             },
           );
@@ -182,17 +189,14 @@ export class InputScan {
   }
 
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
-    // Another share's record is left to its thread (samples are still parsed here, for the format).
-    const mine = this.share === undefined || this.share.ownerOfRecord(buf, s, e) === this.share.index;
-    const lastHere = last && mine;
-    const sample = this.samples < this.limits.sampleRecords;
+    const sample = this.samples < this.sampleRecords;
     // Writes are never reads: they go to their own sink, and leave the read counts alone.
     const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
     // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.
-    const walkable = hit !== -1 && mine && !sample && !write && !lastHere && !this.jsonOnly && this.layout === 'lines';
+    const walkable = hit !== -1 && !sample && !write && !last && !this.jsonOnly && this.layout === 'lines';
     if (walkable && this.walked(buf, s, e, hit)) return;
-    const candidate = hit !== -1 && mine && mayReadSecret(buf, s, e, hit);
-    const forReads = candidate || sample || lastHere;
+    const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
+    const forReads = candidate || sample || last;
     if (!forReads && !write) return;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
@@ -206,7 +210,7 @@ export class InputScan {
     if (candidate) this.parsed++;
     if (value === undefined) {
       // Only lines that may read a Secret are judged, and the last line, which may be still being written.
-      if (lastHere) this.skips.add(this.path, line, 'incomplete-last-line');
+      if (last) this.skips.add(this.path, line, 'incomplete-last-line');
       else if (candidate) this.skips.add(this.path, line, 'malformed');
       return;
     }

@@ -1,8 +1,11 @@
 import type { SecretRead } from './secret-read.js';
-import { FinishedRequests } from './finished-requests.js';
+import { FinishedRequests, type FinishedState } from './finished-requests.js';
 
 /** Flags of a finished request: one bit per stage rank seen, and whether it was counted. */
-const COUNTED = 1 << 3;
+export const STAGE_BITS = 0b111;
+export const COUNTED = 1 << 3;
+/** In a segment's table (segments.ts): the read it was handed on with names an impersonated user. */
+export const IMPERSONATING = 1 << 4;
 
 /** Called once per request, with its best-known read and the stages seen (1 << stageRank each). Returns whether it was counted. */
 export type RequestHandler = (read: SecretRead, stages: number) => boolean;
@@ -46,6 +49,20 @@ interface Pending {
   readonly arrival: number;
 }
 
+/** A request of a segment whose final stage it did not see: a later segment may have it. */
+export interface OpenRequest {
+  read: SecretRead;
+  stages: number;
+  fingerprint: number;
+}
+
+/** What a segment's counter knows of requests beyond what it counted, for the join (segments.ts). */
+export interface SegmentRequests {
+  finished: FinishedState;
+  /** In the order their first stage came. */
+  open: OpenRequest[];
+}
+
 /**
  * Counts each request once, whatever stages were logged and whichever input logged them
  * (rotated files overlap). A request is handed on when its final stage arrives, with
@@ -58,7 +75,7 @@ interface Pending {
  * is resolved and lacks it.
  */
 export class RequestCounter {
-  private readonly finished = new FinishedRequests();
+  private readonly finished: FinishedRequests;
   /** Requests whose final stage has not come yet, by auditID: a key that costs no new string per stage. */
   private readonly pending = new Map<string, Pending>();
   /** Pending requests whose auditID another pending request held when they came (sanitised logs reuse IDs), by "ID/fingerprint". */
@@ -68,7 +85,16 @@ export class RequestCounter {
   /** Stages of counted requests that arrived after they were handed on. */
   lateStages = 0;
 
-  constructor(private readonly handle: RequestHandler) {}
+  /**
+   * `segment`: the counter reads one segment of the logs (segments.ts): it keeps, for each request, what
+   * the join needs to tell whether another segment logged stages of it.
+   */
+  constructor(
+    private readonly handle: RequestHandler,
+    private readonly segment = false,
+  ) {
+    this.finished = new FinishedRequests(undefined, { times: segment });
+  }
 
   add(read: SecretRead, recovered = false): void {
     if (recovered) this.recovered++;
@@ -109,23 +135,43 @@ export class RequestCounter {
     else if (known) this.reused.delete(reusedKey!);
     const final = known ?? { read, stages: bit };
     const counted = this.handle(final.read, final.stages);
-    this.finished.set(id, fp, final.stages | (counted ? COUNTED : 0));
+    const flags = final.stages | (counted ? COUNTED : 0);
+    if (!this.segment) this.finished.set(id, fp, flags);
+    else {
+      // What the join needs to tell whether stages of it in an earlier segment would change what was counted.
+      const impersonating = final.read.impersonatedUser !== null ? IMPERSONATING : 0;
+      this.finished.set(id, fp, flags | impersonating, final.read.time ?? NaN);
+    }
   }
 
   /** Hands on the requests whose final stage was never logged. */
   finish(): void {
+    for (const { read, stages } of this.unfinished()) this.handle(read, stages);
+  }
+
+  /** A segment's counter, at its end: the requests it did not hand on, for the join. */
+  segmentRequests(): SegmentRequests {
+    const open = this.unfinished().map(({ read, stages, fingerprint }) => ({ read, stages, fingerprint }));
+    return { finished: this.finished.state(), open };
+  }
+
+  /** The requests whose final stage has not come, in the order their first stage came; none are left pending. */
+  private unfinished(): Pending[] {
     const left =
       this.reused.size === 0
-        ? this.pending.values()
+        ? [...this.pending.values()]
         : [...this.pending.values(), ...this.reused.values()].sort((a, b) => a.arrival - b.arrival);
-    for (const { read, stages } of left) this.handle(read, stages);
     this.pending.clear();
     this.reused.clear();
+    return left;
   }
 }
 
+/** The fingerprint a counter keys a request by, besides its auditID. */
+export { fingerprint as requestFingerprint };
+
 /** The later stage's outcome; the earliest time; an impersonated user from whichever stage has one. */
-function merged(earlier: SecretRead, read: SecretRead): SecretRead {
+export function merged(earlier: SecretRead, read: SecretRead): SecretRead {
   const later = read.stageRank > earlier.stageRank ? read : earlier;
   const time =
     earlier.time === null ? read.time : read.time === null ? earlier.time : Math.min(earlier.time, read.time);

@@ -4,9 +4,8 @@ import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './q
 import { RequestCounter } from './request-counter.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
-import { DEFAULT_LIMITS, InputScan, type InputScanResult, type ReadSink } from './input-scan.js';
-import type { AuditShare } from './share.js';
-import { mergedInputs, type AuditCount } from './audit-count.js';
+import { DEFAULT_LIMITS, InputScan, type FilePiece, type InputScanResult, type ReadSink } from './input-scan.js';
+import type { AuditCount } from './audit-count.js';
 import { WriteRequests } from './write-requests.js';
 import type { ObjectWrite } from './write-event.js';
 
@@ -59,30 +58,31 @@ export async function runAudit(
 ): Promise<AuditReport> {
   const counted = await countAudit(inputs, options);
   if (counted === ABANDONED) throw new Error('a scan of every request is never abandoned');
-  return auditReport([counted], options);
+  return auditReport(counted, options);
 }
 
-/** countAudit's answer when a share stops: it met a read it does not own (share.ts), or another share's count failed. The caller counts on one thread. */
+/** countAudit's answer when a segment stops: it met a document, or another segment's count failed. The caller counts on one thread. */
 export const ABANDONED = 'abandoned';
 
-/** What counting threads add to a scan: the share counted here, and a signal that another share's count failed. */
-export interface ShareOptions {
-  share?: AuditShare;
+/** What counting threads add to a scan: the segment of the logs counted here (segments.ts), and a signal that another one's count failed. */
+export interface SegmentOptions {
+  /** The part of each input this segment reads, in the order of the inputs. */
+  pieces?: readonly FilePiece[];
   stop?: AbortSignal;
 }
 
 /**
- * Reads the inputs and counts their requests, or only one share of them (`share`, for
- * counting threads; share.ts), as plain data for auditReport. Stops at once with
- * ABANDONED when a share meets a read it does not own or a document (whose records are not lines, so
- * shares could list their skipped records out of order), or when `stop` is aborted.
+ * Reads the inputs and counts their requests, or only those of one segment of the logs
+ * (`pieces`, for counting threads: segments.ts joins them), as plain data for auditReport.
+ * Stops at once with ABANDONED when a segment meets a document (whose records cannot be
+ * read from the middle), or when `stop` is aborted.
  */
 export async function countAudit(
   inputs: Iterable<AuditInput> | AsyncIterable<AuditInput>,
-  options: AuditOptions & ShareOptions,
+  options: AuditOptions & SegmentOptions,
 ): Promise<AuditCount | typeof ABANDONED> {
-  const { share, stop } = options;
-  if (share && options.onWrite) throw new Error('writes are looked for on one thread');
+  const { pieces, stop } = options;
+  if (pieces && options.onWrite) throw new Error('writes are looked for on one thread');
   const query = resolveQuery(options);
   const aggregator = new Aggregator(query);
   // Stages are filtered on what they all share, requests once their stages are merged.
@@ -91,25 +91,26 @@ export async function countAudit(
     aggregator.add(read, stages);
     options.onRequest?.(read);
     return true;
-  });
+  }, pieces !== undefined);
   const skips = new SkipTally(options.skippedLinesShown ?? 10);
   const limits = { ...DEFAULT_LIMITS, maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes };
-  let misrouted = false;
   const sink: ReadSink = (read, recovered) => {
-    if (share && !share.owns(read.auditID)) misrouted = true;
-    else if (matchesQuery(read, query)) counter.add(read, recovered);
+    if (matchesQuery(read, query)) counter.add(read, recovered);
   };
   const writes = options.onWrite ? new WriteRequests(query, options.onWrite) : undefined;
   const results: InputScanResult[] = [];
 
+  let index = 0;
   for await (const input of inputs) {
-    const scan = new InputScan(input.path, sink, skips, limits, { writes, share });
+    const piece = pieces?.[index++];
+    if (pieces && !piece) throw new Error('a segment has more inputs than pieces');
+    const scan = new InputScan(input.path, sink, skips, limits, { writes, piece });
     let bytes = 0;
     let readError: InputReadFailure | null = null;
     try {
       for await (const chunk of input.chunks()) {
         scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if (misrouted || scan.unsplittable || stop?.aborted) return ABANDONED;
+        if (scan.unsplittable || stop?.aborted) return ABANDONED;
         bytes += chunk.byteLength;
         options.onProgress?.({ path: input.path, bytes });
       }
@@ -117,12 +118,13 @@ export async function countAudit(
       readError = readFailure(err, bytes);
     }
     const result = scan.end(input.compressed);
-    if (misrouted || scan.unsplittable) return ABANDONED;
+    if (scan.unsplittable) return ABANDONED;
     result.summary.readError = readError;
     results.push(result);
   }
 
-  counter.finish();
+  const requests = pieces ? counter.segmentRequests() : undefined;
+  if (!pieces) counter.finish();
   writes?.finish();
   return {
     counted: aggregator.state(),
@@ -130,16 +132,16 @@ export async function countAudit(
     recovered: counter.recovered,
     skipped: skips.skipped,
     inputs: results,
+    ...(requests ? { requests } : {}),
   };
 }
 
-/** The report of what one or more countAudit calls counted, for the same inputs and query (shares of it). */
-export function auditReport(counts: readonly AuditCount[], options: AuditOptions = {}): AuditReport {
+/** The report of what countAudit counted (over all the logs, or their segments joined: segments.ts). */
+export function auditReport(count: AuditCount, options: AuditOptions = {}): AuditReport {
   const query = resolveQuery(options);
   const aggregator = new Aggregator(query);
-  for (const count of counts) aggregator.merge(count.counted);
-  const inputs = mergedInputs(counts);
-  const lateStages = counts.reduce((n, c) => n + c.lateStages, 0);
+  aggregator.merge(count.counted);
+  const { inputs, lateStages } = count;
   const totals = aggregator.totals;
   const inputsSummary = inputs.map((r) => r.summary);
   return {
@@ -153,16 +155,12 @@ export function auditReport(counts: readonly AuditCount[], options: AuditOptions
       noResponse: totals.noResponse,
       system: totals.system,
       events: totals.events + lateStages,
-      truncatedRecovered: counts.reduce((n, c) => n + c.recovered, 0),
+      truncatedRecovered: count.recovered,
       parsedLines: inputs.reduce((n, r) => n + r.parsed, 0),
       lines: inputsSummary.reduce((n, s) => n + s.lines, 0),
       bytes: inputsSummary.reduce((n, s) => n + s.bytes, 0),
     },
-    skipped: SkipTally.merged(
-      counts.map((c) => c.skipped),
-      options.skippedLinesShown ?? 10,
-      inputs.map((i) => i.summary.path),
-    ),
+    skipped: count.skipped,
     inputs: inputsSummary,
     warnings: inputs.flatMap(inputWarnings),
   };

@@ -25,7 +25,7 @@ export class SkipTally {
   constructor(private readonly keep = 10) {}
 
   /**
-   * What several shares of one scan skipped (each line judged by one share), the first `keep` listed in
+   * What several segments of one scan skipped (each line judged by one), the first `keep` listed in
    * the order of `paths` (the inputs) and of their lines.
    */
   static merged(tallies: readonly AuditSkipped[], keep: number, paths: readonly string[]): AuditSkipped {

@@ -1,8 +1,23 @@
 // Whether `audit` counts on threads (src/sources/audit-count-threads.ts): only where parsing JSON is
-// the bottleneck, that is where most lines may read a Secret. Decided from windows of the logs.
+// the bottleneck, that is where most lines may read a Secret. Decided from windows of the logs; and
+// where each thread's segment of the logs starts (src/audit/segments.ts).
 import { open, type FileHandle } from 'node:fs/promises';
 import { NEEDLE } from '../audit/prefilter.js';
+import { DEFAULT_LIMITS, type FilePiece } from '../audit/input-scan.js';
 import type { OpenedFile } from './audit-inputs.js';
+
+/** The part of one file a segment reads: bytes [startAt, endAt) of files[file]. */
+export interface PlannedPiece extends FilePiece {
+  file: number;
+  startAt: number;
+  endAt: number;
+}
+
+/** The files, each up to its last whole line when the count began, and the pieces of them each thread reads, in order. */
+export interface CountingPlan {
+  files: OpenedFile[];
+  segments: PlannedPiece[][];
+}
 
 /** Below this share of lines that mention Secrets, the logs are bound by reading them, which threads only repeat. */
 const MIN_SECRET_LINES = 0.4;
@@ -11,13 +26,18 @@ const SAMPLES = 8;
 const SAMPLE_BYTES = 128 << 10;
 
 /**
- * The files as every counting thread reads them (each up to the last whole line it has now, so that
- * threads reading a log still being written read the same bytes), or null when one thread should
- * count: the logs are smaller than `minBytes`, fewer than MIN_SECRET_LINES of their lines mention
- * Secrets, or one cannot be opened here.
+ * The files split into `threads` segments of about the same size, each starting at a line start (each file
+ * up to the last whole line it has now, so that threads reading a log still being written read what it
+ * was), or null when one thread should count: the logs are smaller than `minBytes`, fewer than
+ * MIN_SECRET_LINES of their lines mention Secrets, a file is given twice or one cannot be opened here.
  */
-export async function countingPlan(files: readonly OpenedFile[], minBytes: number): Promise<OpenedFile[] | null> {
+export async function countingPlan(
+  files: readonly OpenedFile[],
+  minBytes: number,
+  threads: number,
+): Promise<CountingPlan | null> {
   if (files.some((f) => f.compressed || f.failure !== undefined)) return null;
+  if (new Set(files.map((f) => f.path)).size !== files.length) return null;
   const handles: FileHandle[] = [];
   try {
     for (const file of files) handles.push(await open(file.absolutePath));
@@ -37,12 +57,82 @@ export async function countingPlan(files: readonly OpenedFile[], minBytes: numbe
       hits += tally.hits;
     }
     if (lines === 0 || hits / lines < MIN_SECRET_LINES) return null;
-    return files.map((file, i) => ({ ...file, endAt: sizes[i]! }));
+    const cuts: number[] = [0];
+    for (let k = 1; k < threads; k++)
+      cuts.push(Math.max(cuts[k - 1]!, await lineStartAfter(handles, sizes, (total * k) / threads)));
+    cuts.push(total);
+    return { files: files.map((file, i) => ({ ...file, endAt: sizes[i]! })), segments: segmentsOf(sizes, cuts) };
   } catch {
     return null;
   } finally {
     for (const handle of handles) await handle.close();
   }
+}
+
+/**
+ * The first line start at or after `at` bytes into the files one after the other, past the lines that
+ * tell a file's format (only a file's first piece reads them as such: input-scan.ts).
+ */
+async function lineStartAfter(handles: FileHandle[], sizes: readonly number[], at: number): Promise<number> {
+  let file = 0;
+  let offset = Math.floor(at);
+  while (file < sizes.length && offset >= sizes[file]!) offset -= sizes[file++]!;
+  const fileStart = Math.floor(at) - offset;
+  if (file === sizes.length || offset === 0) return Math.floor(at);
+  const handle = handles[file]!;
+  const size = sizes[file]!;
+  return fileStart + Math.max(await nextLineStart(handle, size, offset), await samplesEnd(handle, size));
+}
+
+/** The line start at or after `offset` in the file (its size when none). */
+async function nextLineStart(handle: FileHandle, size: number, offset: number): Promise<number> {
+  // The byte before `offset` on: the first newline there ends the line `offset` is in.
+  const window = Buffer.alloc(SAMPLE_BYTES);
+  for (let from = offset - 1; from < size; from += SAMPLE_BYTES) {
+    const { bytesRead } = await handle.read(window, 0, Math.min(SAMPLE_BYTES, size - from), from);
+    const nl = window.subarray(0, bytesRead).indexOf(0x0a);
+    if (nl !== -1) return from + nl + 1;
+    if (bytesRead === 0) break;
+  }
+  return size;
+}
+
+/** Where the file's lines read to tell its format end: after its first non-empty ones (its size when not in its head). */
+async function samplesEnd(handle: FileHandle, size: number): Promise<number> {
+  const head = Buffer.alloc(Math.min(size, SAMPLE_BYTES));
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  let nonEmpty = 0;
+  for (let start = 0; start < bytesRead;) {
+    const nl = head.indexOf(0x0a, start);
+    if (nl === -1 || nl >= bytesRead) break;
+    const length = nl - start;
+    if (length > 1 || (length === 1 && head[start] !== 0x0d)) nonEmpty++;
+    start = nl + 1;
+    if (nonEmpty === DEFAULT_LIMITS.sampleRecords) return start;
+  }
+  return size;
+}
+
+/** Each segment's pieces of files, segment k reading bytes [cuts[k], cuts[k + 1]) of the files one after the other. */
+function segmentsOf(sizes: readonly number[], cuts: readonly number[]): PlannedPiece[][] {
+  const segments: PlannedPiece[][] = cuts.slice(1).map(() => []);
+  let fileStart = 0;
+  sizes.forEach((size, file) => {
+    const fileEnd = fileStart + size;
+    for (let k = 0; k < segments.length; k++) {
+      const [from, to] = [cuts[k]!, cuts[k + 1]!];
+      const last = k === segments.length - 1;
+      // An empty file goes to the segment its place is in (the last one for places at the very end).
+      const holds = size === 0 ? fileStart >= from && (fileStart < to || last) : fileStart < to && fileEnd > from;
+      if (!holds) continue;
+      const startAt = Math.max(from, fileStart) - fileStart;
+      const endAt = Math.min(to, fileEnd) - fileStart;
+      segments[k]!.push({ file, startAt, endAt, first: startAt === 0, whole: startAt === 0 && endAt === size });
+      if (size === 0) break;
+    }
+    fileStart = fileEnd;
+  });
+  return segments;
 }
 
 /** The size up to the file's last newline now (all of it when its tail has none). */

@@ -1,12 +1,12 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { auditReport, countAudit, ABANDONED, runAudit, type AuditInput, type AuditOptions } from '../audit/run.js';
+import { auditReport, ABANDONED, runAudit, type AuditInput, type AuditOptions } from '../audit/run.js';
 import type { AuditReport } from '../audit/report-types.js';
-import { sameInputs, type AuditCount } from '../audit/audit-count.js';
-import { AuditShare } from '../audit/share.js';
-import { inputOfFile, openedFileOf, type OpenedFile } from './audit-inputs.js';
-import { countingPlan } from './audit-count-plan.js';
-import type { CountJob, CountMessage } from './audit-count-worker.js';
+import type { AuditCount } from '../audit/audit-count.js';
+import { joinSegments } from '../audit/segments.js';
+import { openedFileOf, type OpenedFile } from './audit-inputs.js';
+import { countingPlan, type CountingPlan } from './audit-count-plan.js';
+import { countSegment, type CountJob, type CountMessage } from './audit-count-worker.js';
 import {
   bundledWorkerSource,
   threadCpuMs,
@@ -29,20 +29,20 @@ export interface CountOutcome {
 /** The options `audit` passes: no callbacks but progress, which this thread reports. */
 export type CountOptions = Omit<AuditOptions, 'onRequest' | 'onWrite'>;
 
-/** Threads that count at most: each reads the whole logs, so more add little. */
+/** Threads that count at most. */
 const MAX_THREADS = 4;
 /** Smaller logs are read faster than a thread starts. */
 const MIN_BYTES = 32 << 20;
 
 /**
  * runAudit for `audit`. On a log where most lines may read a Secret (a policy that logs only
- * Secrets), the scan is bound by JSON parsing: there, threads each read the whole logs and
- * count one share of the requests (src/audit/share.ts), this one among them, and their counts
- * are added up (audit-count-plan.ts says where). On one thread when: the logs are small, few
- * lines mention Secrets, stdin or a .gz is among them (each thread would decompress it), no core is
- * free (threadsFree), no worker code (run from sources) or KUBECTL_SECRETS_AUDIT_THREADS=0. When a share's
- * count cannot be used (a log whose auditIDs are not where the split looks for them, a document, a
- * thread that failed), this thread counts again, alone.
+ * Secrets), the scan is bound by reading the records: there, each thread, this one among them,
+ * counts one segment of the logs (a byte range that starts at a line start), and their counts are
+ * joined (src/audit/segments.ts; audit-count-plan.ts says where). On one thread when: the logs are
+ * small, few lines mention Secrets, stdin or a .gz is among them (it cannot be read from the middle),
+ * no core is free (threadsFree), no worker code (run from sources) or KUBECTL_SECRETS_AUDIT_THREADS=0.
+ * When the segments' counts cannot be joined (a document, a request counted in two segments, a thread
+ * that failed), this thread counts again, alone.
  */
 export async function runAuditCount(
   inputs: readonly AuditInput[],
@@ -56,12 +56,20 @@ export async function runAuditCount(
   const files = inputs.map(openedFileOf);
   const plan =
     source !== undefined && threadsAllowed() && threads > 1 && files.every((f): f is OpenedFile => f !== undefined)
-      ? await countingPlan(files, minBytes)
+      ? await countingPlan(files, minBytes, threads)
       : null;
   if (!plan) return { report: await runAudit(inputs, options), threads: 1 };
-  const counted = await countOnThreads(plan, options, source!, threads);
-  if (typeof counted === 'string') return { report: await runAudit(inputs, options), threads: 1, recounted: counted };
-  return { report: auditReport(counted.counts, options), threads, threadCpuMs: counted.cpuMs };
+  const counted = await countOnThreads(plan, options, source!);
+  const joined =
+    typeof counted === 'string'
+      ? counted
+      : joinSegments(
+          counted.counts.map((count, k) => ({ count, files: plan.segments[k]!.map((p) => p.file) })),
+          plan.files.map((f) => f.path),
+          options,
+        );
+  if (typeof joined === 'string') return { report: await runAudit(inputs, options), threads: 1, recounted: joined };
+  return { report: auditReport(joined, options), threads, threadCpuMs: (counted as ThreadCounts).cpuMs };
 }
 
 /**
@@ -73,23 +81,22 @@ export function threadsFree(cores: number, load: number): number {
   return Math.max(1, Math.min(MAX_THREADS, cores, Math.floor(cores - load) + 1));
 }
 
-/** Every share's count and each thread's CPU time, or why they cannot be used. */
+interface ThreadCounts {
+  counts: AuditCount[];
+  cpuMs: (number | null)[];
+}
+
+/** Every segment's count and each thread's CPU time, or why they cannot be used. */
 async function countOnThreads(
-  files: OpenedFile[],
+  { files, segments }: CountingPlan,
   options: CountOptions,
   source: string,
-  threads: number,
-): Promise<{ counts: AuditCount[]; cpuMs: (number | null)[] } | string> {
+): Promise<ThreadCounts | string> {
   const started = threadCpuMs();
   const stop = new AbortController();
-  const workers = Array.from({ length: threads - 1 }, (_, i) =>
-    countOnWorker(source, {
-      role: 'count',
-      files,
-      options: withoutCallbacks(options),
-      share: { index: i + 1, of: threads },
-    }),
-  );
+  const workers = segments
+    .slice(1)
+    .map((pieces) => countOnWorker(source, { role: 'count', files, pieces, options: withoutCallbacks(options) }));
   // One that fails stops the others: this thread then counts alone.
   let failure: string | undefined;
   for (const worker of workers)
@@ -99,23 +106,49 @@ async function countOnThreads(
       stop.abort();
     });
   try {
-    const share = new AuditShare(0, threads);
-    const mine = await countAudit(files.map(inputOfFile), { ...options, share, stop: stop.signal });
-    if (mine === ABANDONED) return failure ?? UNTRUSTED;
+    const mine = await countSegment(files, segments[0]!, {
+      ...withoutCallbacks(options),
+      stop: stop.signal,
+      ...(options.onProgress ? { onProgress: progressOfAll(files, segments[0]!, options.onProgress) } : {}),
+    });
+    if (mine === ABANDONED) return failure ?? UNSPLITTABLE;
     const mineMs = started === null ? null : threadCpuMs()! - started;
     const theirs = await Promise.all(workers.map((w) => w.count));
     const failed = theirs.find((t): t is string => typeof t === 'string');
     if (failed !== undefined) return failed;
     const done = theirs as WorkerCount[];
-    const counts = [mine, ...done.map((t) => t.count)];
-    if (!sameInputs(counts)) return 'the threads did not read the logs alike';
-    return { counts, cpuMs: [mineMs, ...done.map((t) => t.cpuMs)] };
+    return { counts: [mine, ...done.map((t) => t.count)], cpuMs: [mineMs, ...done.map((t) => t.cpuMs)] };
   } finally {
     for (const worker of workers) worker.stop();
   }
 }
 
-const UNTRUSTED = 'the requests could not be split between threads';
+const UNSPLITTABLE = 'the logs could not be split between threads';
+
+/**
+ * This thread's progress through its segment as progress through all the logs (the threads read theirs
+ * at about the same pace): the file and the place in it that share of all the bytes reaches.
+ */
+function progressOfAll(
+  files: readonly OpenedFile[],
+  pieces: readonly { startAt: number; endAt: number }[],
+  report: (progress: { path: string; bytes: number }) => void,
+): (progress: { path: string; bytes: number }) => void {
+  const sizes = files.map((f) => f.endAt ?? 0);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const mine = pieces.reduce((n, p) => n + p.endAt - p.startAt, 0);
+  // Bytes read of each of this segment's pieces (one a file).
+  const read = new Map<string, number>();
+  return ({ path, bytes }) => {
+    read.set(path, bytes);
+    let done = 0;
+    for (const n of read.values()) done += n;
+    let at = mine === 0 ? total : (done / mine) * total;
+    let file = 0;
+    while (file < sizes.length - 1 && at >= sizes[file]!) at -= sizes[file++]!;
+    report({ path: files[file]!.path, bytes: Math.round(at) });
+  };
+}
 
 interface WorkerCount {
   count: AuditCount;
@@ -134,7 +167,7 @@ function countOnWorker(source: string, job: CountJob): { count: Promise<WorkerCo
     }
     worker.on('message', (message: CountMessage) => {
       if (message.kind === 'failed') resolve(`a counting thread failed: ${message.error.message}`);
-      else resolve(message.count === ABANDONED ? UNTRUSTED : { count: message.count, cpuMs: message.cpuMs });
+      else resolve(message.count === ABANDONED ? UNSPLITTABLE : { count: message.count, cpuMs: message.cpuMs });
     });
     worker.on('error', (err) => resolve(`a counting thread failed: ${err.message}`));
     worker.on('exit', (code) => resolve(`a counting thread exited (${code})`));

@@ -1,18 +1,18 @@
-// The count role of the audit worker thread (src/sources/audit-worker.ts): counts one share of
-// the requests in whole logs (src/audit/share.ts) and posts the count; the calling thread counts
-// another share meanwhile and adds them up (src/sources/audit-count-threads.ts).
+// The count role of the audit worker thread (src/sources/audit-worker.ts): counts one segment of the
+// logs (src/audit/segments.ts) and posts the count; the calling thread counts the first segment
+// meanwhile and joins them (src/sources/audit-count-threads.ts).
 import type { MessagePort } from 'node:worker_threads';
 import { countAudit, type ABANDONED } from '../audit/run.js';
 import type { AuditCount } from '../audit/audit-count.js';
-import { AuditShare } from '../audit/share.js';
 import { inputOfFile, type OpenedFile } from './audit-inputs.js';
+import type { PlannedPiece } from './audit-count-plan.js';
 import { thrown, threadCpuMs, type ScanOptions, type ThrownError } from './audit-workers.js';
 
 export interface CountJob {
   role: 'count';
   files: OpenedFile[];
+  pieces: PlannedPiece[];
   options: ScanOptions;
-  share: { index: number; of: number };
 }
 
 export type CountMessage =
@@ -22,10 +22,19 @@ export function isCountJob(data: unknown): data is CountJob {
   return typeof data === 'object' && data !== null && (data as CountJob).role === 'count';
 }
 
+/** Counts the pieces of the files a segment is made of. */
+export function countSegment(
+  files: readonly OpenedFile[],
+  pieces: readonly PlannedPiece[],
+  options: ScanOptions & { stop?: AbortSignal; onProgress?: (progress: { path: string; bytes: number }) => void },
+): Promise<AuditCount | typeof ABANDONED> {
+  const inputs = pieces.map((p) => inputOfFile({ ...files[p.file]!, startAt: p.startAt, endAt: p.endAt }));
+  return countAudit(inputs, { ...options, pieces });
+}
+
 export async function countForParent(job: CountJob, port: MessagePort): Promise<void> {
   try {
-    const share = new AuditShare(job.share.index, job.share.of);
-    const count = await countAudit(job.files.map(inputOfFile), { ...job.options, share });
+    const count = await countSegment(job.files, job.pieces, job.options);
     port.postMessage({ kind: 'done', count, cpuMs: threadCpuMs() } satisfies CountMessage);
   } catch (err) {
     port.postMessage({ kind: 'failed', error: thrown(err) } satisfies CountMessage);

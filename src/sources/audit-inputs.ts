@@ -25,8 +25,10 @@ export interface OpenedFile {
   compressed: boolean;
   failure?: string;
   chunkBytes: number;
-  /** Read only this many bytes of a plain file: threads counting shares of a log still being written read the same prefix. */
+  /** Read a plain file only up to there: a counting thread's piece of it, or the end it had when the count began. */
   endAt?: number;
+  /** Read a plain file from there on: a counting thread's piece of it. */
+  startAt?: number;
 }
 
 /** The opened file behind each input read from a file (stdin has none). */
@@ -45,7 +47,7 @@ export function inputOfFile(file: OpenedFile): AuditInput {
     chunks: () =>
       failure !== undefined
         ? failing(new InputReadError(failure))
-        : fileChunks(file.absolutePath, file.compressed, file.chunkBytes, file.endAt),
+        : fileChunks(file.absolutePath, file.compressed, file.chunkBytes, file.endAt, file.startAt),
   };
   openedFiles.set(input, file);
   return input;

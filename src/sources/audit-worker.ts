@@ -1,5 +1,5 @@
 // The entry of the audit worker thread: it reads whole logs for one query and posts what it finds
-// (src/sources/audit-scan-worker.ts), or counts one share of their requests
+// (src/sources/audit-scan-worker.ts), or counts one segment of them
 // (src/sources/audit-count-worker.ts). Bundled on its own (scripts/audit-worker-source.mjs) and
 // embedded in the CLI bundle as text.
 import { parentPort, workerData } from 'node:worker_threads';

@@ -51,15 +51,17 @@ export function isGzip(head: Uint8Array): boolean {
 export async function* readFileChunks(
   path: string,
   chunkBytes = CHUNK_BYTES,
-  /** Stop there: the end of the file as it was (threads counting shares of a growing log read the same bytes). */
+  /** Stop there: the end of the file as it was, or of a counting thread's piece of it. */
   endAt = Infinity,
+  /** Start there: a counting thread's piece of the file. */
+  startAt = 0,
 ): AsyncGenerator<Buffer> {
   const file = await open(path, 'r').catch((err: unknown) => {
     throw new InputReadError(fileErrorWords(err));
   });
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   let turn = 0;
-  let position = 0;
+  let position = startAt;
   const next = (buffer: Buffer) => file.read(buffer, 0, Math.max(0, Math.min(chunkBytes, endAt - position)), position);
   let pending = next(buffers[0]!);
   try {
@@ -127,8 +129,9 @@ export async function* fileChunks(
   gzip: boolean,
   chunkBytes = CHUNK_BYTES,
   endAt?: number,
+  startAt?: number,
 ): AsyncGenerator<Buffer> {
-  if (!gzip) return yield* readFileChunks(path, chunkBytes, endAt);
+  if (!gzip) return yield* readFileChunks(path, chunkBytes, endAt, startAt);
   const size = (await stat(path)).size;
   yield* gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes, size);
 }

@@ -1,6 +1,6 @@
 // `audit` counting on threads (src/sources/audit-count-threads.ts): on a log where most lines may
-// read a Secret, threads each count a share of the requests, and the report is the one-thread
-// report; anywhere else, or when a share cannot be trusted or a thread fails, one thread counts.
+// read a Secret, threads each count a segment of the logs, and the report is the one-thread
+// report; anywhere else, or when the segments cannot be joined or a thread fails, one thread counts.
 // The threads start from the worker code the build embeds (scripts/audit-worker-source.mjs).
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -21,9 +21,9 @@ let dir = '';
 // as many as this machine has cores (however busy the other test files keep them), at least 2
 const THREADS = Math.max(2, Math.min(availableParallelism(), 4));
 
-function log(name: string, secretShare: number, lines: number): string {
+function log(name: string, secretShare: number, lines: number, seed: number): string {
   const out: string[] = [];
-  for (const line of generateLines(mulberry32(lines), secretShare)) if (out.push(line) >= lines) break;
+  for (const line of generateLines(mulberry32(seed), secretShare)) if (out.push(line) >= lines) break;
   writeFileSync(join(dir, name), `${out.join('\n')}\n`);
   return join(dir, name);
 }
@@ -31,15 +31,16 @@ function log(name: string, secretShare: number, lines: number): string {
 beforeAll(async () => {
   source = await auditWorkerSource();
   dir = mkdtempSync(join(tmpdir(), 'audit-count-threads-'));
-  log('secrets-only.log', 1, 6000);
-  log('realistic.log', 0.02, 6000);
+  log('secrets-only.log', 1, 6000, 1);
+  log('realistic.log', 0.02, 6000, 2);
   writeFileSync(join(dir, 'secrets-only.log.gz'), gzipSync(readFileSync(join(dir, 'secrets-only.log'))));
-  // GKE entries carry no auditID key: their split cannot be trusted
   const gke = readFileSync(join(FIXTURES, 'gke-data-access.jsonl'), 'utf8').trim().split('\n');
   const secretsOnly = readFileSync(join(dir, 'secrets-only.log'), 'utf8').trim().split('\n');
   const pairs = secretsOnly.flatMap((line, i) => (i % 2 === 0 ? [`${line}, ${secretsOnly[i + 1] ?? '{}'}`] : []));
   writeFileSync(join(dir, 'array.json'), `[\n${pairs.join(',\n')}\n]\n`);
-  writeFileSync(join(dir, 'gke.jsonl'), `${Array.from({ length: 200 }, (_, i) => gke[i % gke.length]).join('\n')}\n`);
+  // each copy of the entries another request: its IDs (insertId, operation id) made its own
+  const copies = Array.from({ length: 200 }, (_, i) => gke[i % gke.length]!.replaceAll('"gke-', `"gke-${i}-`));
+  writeFileSync(join(dir, 'gke.jsonl'), `${copies.join('\n')}\n`);
 }, 60_000);
 
 afterEach(() => {
@@ -65,10 +66,11 @@ async function both(
 
 describe('audit counting on threads', () => {
   it('counts a secrets-only log on every core, with the one-thread report and progress', async () => {
-    const { report, threads, expected, progress } = await both([
+    const { report, threads, expected, progress, recounted } = await both([
       join(dir, 'secrets-only.log'),
       join(dir, 'realistic.log'),
     ]);
+    expect(recounted).toBeUndefined();
     expect(threads).toBe(THREADS);
     expect(expected.totals.requests).toBeGreaterThan(2000);
     expect(report).toEqual(expected);
@@ -103,8 +105,10 @@ describe('audit counting on threads', () => {
     const path = join(dir, 'growing.log');
     copyFileSync(join(dir, 'secrets-only.log'), path);
     const before = readFileSync(path);
-    const lines = before.subarray(0, before.lastIndexOf(0x0a, 64 << 10) + 1);
-    const writer = setInterval(() => appendFileSync(path, lines), 2);
+    // new requests keep coming, 50 lines at a time
+    const more = generateLines(mulberry32(99), 1)[Symbol.iterator]();
+    const next = () => Array.from({ length: 50 }, () => `${more.next().value}\n`).join('');
+    const writer = setInterval(() => appendFileSync(path, next()), 2);
     try {
       const counted = await runAuditCount(await openAuditLogs([path]), QUERY, {
         source,
@@ -125,11 +129,14 @@ describe('audit counting on threads', () => {
     }
   }, 30_000);
 
-  it('counts again on one thread when a share cannot be trusted or a thread fails', async () => {
+  it('counts GKE entries on threads too', async () => {
     const gke = await both([join(dir, 'gke.jsonl')]);
-    expect(gke).toMatchObject({ threads: 1, recounted: 'the requests could not be split between threads' });
+    expect(gke.threads).toBe(THREADS);
     expect(gke.report).toEqual(gke.expected);
     expect(gke.expected.totals.requests).toBeGreaterThan(0);
+  });
+
+  it('counts again on one thread when the segments cannot be joined or a thread fails', async () => {
     const failing = await both([join(dir, 'secrets-only.log')], { source: 'throw new Error("no")' });
     expect(failing).toMatchObject({ threads: 1, recounted: expect.stringMatching(/^a counting thread failed: no/) });
     // a thread that dies halfway: the others are stopped, and this thread counts alone
@@ -138,7 +145,7 @@ describe('audit counting on threads', () => {
     expect(dying.report).toEqual(dying.expected);
     // a document (a JSON array, two records a line): several records can share a line, so one thread reads it
     const array = await both([join(dir, 'array.json')]);
-    expect(array).toMatchObject({ threads: 1, recounted: 'the requests could not be split between threads' });
+    expect(array).toMatchObject({ threads: 1, recounted: 'the logs could not be split between threads' });
     expect(array.report).toEqual(array.expected);
     expect(failing.report).toEqual(failing.expected);
   });
