@@ -6,13 +6,8 @@ import { boundedMemo } from '../util/bounded-memo.js';
  * `metadata.name!=NAME` and other fields do not narrow the read to one Secret.
  */
 export function fieldSelectedName(requestURI: string | undefined): string | null {
-  return requestURI ? selectedByUri(requestURI) : null;
-}
-
-const RECENT_MAX = 4096;
-
-// The same URIs come again and again (the audit walk hands the same string each time: its hash is kept in it).
-const selectedByUri = boundedMemo(RECENT_MAX, (requestURI: string): string | null => {
+  if (!requestURI) return null;
+  // Not kept by URI: watches' URIs hold their resourceVersion, so most come once per request.
   const q = requestURI.indexOf('?');
   if (q === -1) return null;
   let at = requestURI.indexOf('fieldSelector=', q);
@@ -24,7 +19,9 @@ const selectedByUri = boundedMemo(RECENT_MAX, (requestURI: string): string | nul
   const amp = requestURI.indexOf('&', valueStart);
   // Kubelets watch each Secret they mount with the same selector, over and over.
   return nameOfSelector(requestURI.slice(valueStart, amp === -1 ? undefined : amp));
-});
+}
+
+const RECENT_MAX = 4096;
 
 const nameOfSelector = boundedMemo(RECENT_MAX, (raw: string): string | null => {
   const selector = raw.includes('%') || raw.includes('+') ? decode(raw) : raw;

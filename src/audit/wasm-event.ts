@@ -232,7 +232,9 @@ export class WasmEventReader {
     const { kept, slots, bytes } = this;
     for (let id = kept.length, count = this.exports.keptCount(); id < count; id++) {
       const offset = this.arena + slots[this.ids + id * 2]!;
-      kept.push(latin1(bytes, offset, offset + slots[this.ids + id * 2 + 1]!));
+      const written = latin1(bytes, offset, offset + slots[this.ids + id * 2 + 1]!);
+      // An escaped string's id is of its text as written (the walk checked it is valid JSON).
+      kept.push(written.includes('\\') ? (JSON.parse(`"${written}"`) as string) : written);
     }
   }
 
@@ -283,7 +285,8 @@ export class WasmEventReader {
   /** The text of a string value of the line at [from, to), quotes included; id: its id from the walk, or -1. */
   private text(type: number, from: number, to: number, id: number): string | undefined {
     if (type === STRING) return id >= 0 ? this.kept[id] : latin1(this.buf, this.start + from + 1, this.start + to - 1);
-    if (type === ESCAPED) return JSON.parse(latin1(this.buf, this.start + from, this.start + to)) as string;
+    if (type === ESCAPED)
+      return id >= 0 ? this.kept[id] : (JSON.parse(latin1(this.buf, this.start + from, this.start + to)) as string);
     return undefined;
   }
 

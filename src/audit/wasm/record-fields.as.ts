@@ -244,7 +244,7 @@ function member(k: i32, depth: i32): bool {
   if (type == TYPE_ARRAY && (kind == KIND_LIST || kind == KIND_FIRST)) return true;
   setSlot(field, 1, start);
   setSlot(field, 2, pos);
-  if (type == TYPE_STRING) noteString(field, flags, start, pos);
+  if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(field, type, flags, start, pos);
   else if (type == TYPE_NUMBER && flags & FLAG_NUMBER) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), integer(start, pos));
   return true;
 }
@@ -263,13 +263,19 @@ function integer(start: i32, stop: i32): f64 {
   return negative ? -(<f64>n) : <f64>n;
 }
 
-/** What a string value's slot gets besides its span: its id, its time. */
-function noteString(field: i32, flags: i32, start: i32, stop: i32): void {
+/**
+ * What a string value's slot gets besides its span: its id, and its time when plain. Escaped strings repeat
+ * too (Go writes every & of a request URI as \u0026): their id is of their bytes as written.
+ */
+function noteString(field: i32, type: i32, flags: i32, start: i32, stop: i32): void {
   setSlot(field, 4, flags & FLAG_KEEP ? keep(start + 1, stop - 1) : -1);
-  if (flags & FLAG_TIME) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), time(start + 1, stop - 1));
+  if (type == TYPE_STRING && flags & FLAG_TIME) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), time(start + 1, stop - 1));
 }
 
-/** The id of the string at [start, stop) of the line: the same for the same bytes until the table is next forgotten; -1 when too long. */
+/**
+ * The id of the string at [start, stop) of the line: the same for the same bytes until the table is next
+ * forgotten; -1 when too long. The bytes are the string as written: JavaScript decodes those with a backslash.
+ */
 function keep(start: i32, stop: i32): i32 {
   const length = stop - start;
   // A line can hold more new strings than the table takes (a key repeated thousands of times): those get no id.
@@ -423,7 +429,7 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
       setSlot(listField, 3, type);
       setSlot(listField, 1, start);
       setSlot(listField, 2, pos);
-      if (type == TYPE_STRING) noteString(listField, flags, start, pos);
+      if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(listField, type, flags, start, pos);
     }
     index++;
     skipSpace();
