@@ -9,7 +9,7 @@
 //     vs one thread, and JSON.parse of every line alone (what bounds one thread that parses)
 //
 //   - before and after: the secrets-only log on one thread and on the counting threads, with the engine as it
-//     was at --before COMMIT (default 3b0c260), runs interleaved
+//     was at --before COMMIT (default 32092ef), runs interleaved
 //
 //   node bench/audit/run.mjs [SIZE] [--before COMMIT]   SIZE like 1GB (default), 200MB; or AUDIT_BENCH_BYTES
 //   AUDIT_BENCH_RUNS=3                     timed runs per measurement (median); jq runs once
@@ -28,7 +28,7 @@ import { bundleEngine } from './engine.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
-const before = beforeAt === -1 ? '3b0c260' : args.splice(beforeAt, 2)[1];
+const before = beforeAt === -1 ? '32092ef' : args.splice(beforeAt, 2)[1];
 if (!/^[\w./-]+$/.test(before ?? '')) throw new Error(`--before: not a commit: ${before}`);
 const bytesWanted = parseSize(args[0] ?? process.env.AUDIT_BENCH_BYTES ?? '1GB');
 const runs = Number(process.env.AUDIT_BENCH_RUNS ?? 3);
