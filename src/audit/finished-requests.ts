@@ -2,9 +2,13 @@ const WORDS = 5; // 4 words of UUID, 1 of fingerprint (24 bits) and flags (8 bit
 const USED = 0x80;
 const HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
-for (let i = 0; i < 6; i++) {
-  HEX[0x61 + i] = 10 + i;
-  HEX[0x41 + i] = 10 + i;
+// Lower case only, as API servers write them: IDs are matched as written (the pending requests are keyed by
+// their text), so one in upper case is another ID, kept in the Map.
+for (let i = 0; i < 6; i++) HEX[0x61 + i] = 10 + i;
+
+/** A request's key where its auditID is no UUID (and in a counter's maps): the ID and the fingerprint of what its stages share. */
+export function requestKey(auditID: string, fingerprint: number): string {
+  return `${auditID}/${fingerprint}`;
 }
 
 /** A FinishedRequests as plain data, for another thread (structured clone). */
@@ -49,28 +53,32 @@ export class FinishedRequests {
     return { slots, times, used, others, otherTimes };
   }
 
-  /** The time kept with the request get() found last (NaN: none); for a table made with times. */
-  lastTime(id: string, fingerprint: number): number {
-    if (this.lastId === id && this.lastFingerprint === fingerprint) return this.times?.[this.lastAt / WORDS] ?? NaN;
-    return this.otherTimes?.get(`${id}/${fingerprint}`) ?? NaN;
+  /** The flags and time kept of a request (time: NaN when none), or undefined. */
+  entry(id: string, fingerprint: number): { flags: number; time: number } | undefined {
+    const flags = this.get(id, fingerprint);
+    if (flags === -1) return undefined;
+    const time =
+      this.lastId === id ? this.times?.[this.lastAt / WORDS] : this.otherTimes?.get(requestKey(id, fingerprint));
+    return { flags, time: time ?? NaN };
   }
 
-  /** Calls `found` with each request of this table that `other` holds too (its auditID and fingerprint). */
-  forEachShared(other: FinishedRequests, found: () => void): void {
+  /** Whether `other` holds a request of this table too (the same auditID and fingerprint). */
+  sharesAny(other: FinishedRequests): boolean {
     const { slots } = this;
     for (let at = 0; at < slots.length; at += WORDS) {
       const tail = slots[at + 4]!;
       if ((tail & USED) === 0) continue;
       const theirs = other.find(slots.subarray(at, at + 4), tail >>> 8);
-      if (other.slots[theirs + 4]! & USED) found();
+      if (other.slots[theirs + 4]! & USED) return true;
     }
-    for (const key of this.others.keys()) if (other.others.has(key)) found();
+    for (const key of this.others.keys()) if (other.others.has(key)) return true;
+    return false;
   }
 
   /** Flags stored for the request, or -1. */
   get(id: string, fingerprint: number): number {
     this.lastId = null; // pack() below overwrites this.key, even for an ID it then finds is not a UUID
-    if (!this.pack(id)) return this.others.get(`${id}/${fingerprint}`) ?? -1;
+    if (!this.pack(id)) return this.others.get(requestKey(id, fingerprint)) ?? -1;
     const at = this.find(this.key, fingerprint);
     this.lastId = id;
     this.lastFingerprint = fingerprint;
@@ -84,8 +92,8 @@ export class FinishedRequests {
     const remembered = id === this.lastId && fingerprint === this.lastFingerprint;
     this.lastId = null;
     if (!remembered && !this.pack(id)) {
-      this.others.set(`${id}/${fingerprint}`, flags);
-      if (time !== undefined) this.otherTimes?.set(`${id}/${fingerprint}`, time);
+      this.others.set(requestKey(id, fingerprint), flags);
+      if (time !== undefined) this.otherTimes?.set(requestKey(id, fingerprint), time);
       return;
     }
     let at = remembered ? this.lastAt : this.find(this.key, fingerprint);

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { AuditInputSummary, InputFormat, RecordFormat, SkipReason } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
-import { LineScanner } from './line-scanner.js';
+import { afterLines, LineScanner } from './line-scanner.js';
 import { JsonSplitter } from './json-splitter.js';
 import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
@@ -55,6 +55,17 @@ export interface ScanExtras {
 let wasmReader: WasmEventReader | null | undefined;
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Where the records a scan samples to tell a file's format end in a file of lines that starts with `head`
+ * (its first non-empty lines, past a byte-order mark): only a piece from the file's start may hold them
+ * (segments.ts). -1 when `head` does not hold them all.
+ */
+export function samplesEnd(head: Buffer, limits: ScanLimits = DEFAULT_LIMITS): number {
+  const bom = head.subarray(0, BOM.length).equals(BOM) ? BOM.length : 0;
+  const end = afterLines(head.subarray(bom), limits.sampleRecords);
+  return end === -1 ? -1 : bom + end;
+}
 
 /**
  * Scans one input, chunk by chunk: decides its layout from the first bytes, lets only
@@ -189,7 +200,11 @@ export class InputScan {
   }
 
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
-    const sample = this.samples < this.sampleRecords;
+    // A file of lines samples its first non-empty lines, huge ones included (samplesEnd); a document its first records.
+    const sample =
+      this.scanner instanceof LineScanner
+        ? this.scanner.nonEmptyLines <= this.sampleRecords
+        : this.samples < this.sampleRecords;
     // Writes are never reads: they go to their own sink, and leave the read counts alone.
     const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
     // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.

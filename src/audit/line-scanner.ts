@@ -21,6 +21,25 @@ export interface LineScannerOptions {
   extraNeedle?: Buffer;
 }
 
+/** A line with nothing, or only a carriage return. */
+export function isEmptyLine(buf: Uint8Array, start: number, end: number): boolean {
+  return end === start || (end === start + 1 && buf[start] === CR);
+}
+
+/**
+ * Where the first `count` non-empty lines of `bytes` end, past the newline of the last, counted as LineScanner
+ * counts them (a huge line is one); -1 when `bytes` hold fewer whole lines.
+ */
+export function afterLines(bytes: Uint8Array, count: number): number {
+  if (count <= 0) return 0;
+  let lines = 0;
+  for (let start = 0, nl = bytes.indexOf(NEWLINE); nl !== -1; start = nl + 1, nl = bytes.indexOf(NEWLINE, start)) {
+    if (!isEmptyLine(bytes, start, nl)) lines++;
+    if (lines >= count) return nl + 1;
+  }
+  return -1;
+}
+
 /**
  * Splits a stream of chunks into lines and hands on only the lines that may mention NEEDLE
  * (plus a few leading lines for format detection). Most lines are only passed over by
@@ -109,7 +128,7 @@ export class LineScanner {
   private consider(buf: Buffer, s: number, e: number, hit: number, last: boolean, extraHit = false): void {
     const lineNo = ++this.lineNo;
     const len = e - s;
-    if (len === 0 || (len === 1 && buf[s] === CR)) return;
+    if (isEmptyLine(buf, s, e)) return;
     this.nonEmpty++;
     if (len > this.options.maxLineBytes) this.handler.huge(lineNo);
     else if (hit !== -1 || extraHit || last || this.nonEmpty <= this.options.sampleLines)

@@ -1,10 +1,10 @@
 import type { SecretRead } from './secret-read.js';
-import { FinishedRequests, type FinishedState } from './finished-requests.js';
+import { FinishedRequests, requestKey, type FinishedState } from './finished-requests.js';
 
 /** Flags of a finished request: one bit per stage rank seen, and whether it was counted. */
 export const STAGE_BITS = 0b111;
 export const COUNTED = 1 << 3;
-/** In a segment's table (segments.ts): the read it was handed on with names an impersonated user. */
+/** In a segment's table (segments.ts): its final stage itself names an impersonated user. */
 export const IMPERSONATING = 1 << 4;
 
 /** Called once per request, with its best-known read and the stages seen (1 << stageRank each). Returns whether it was counted. */
@@ -117,7 +117,7 @@ export class RequestCounter {
     let known = head !== undefined && head.fingerprint === fp ? head : undefined;
     let reusedKey: string | undefined;
     if (known === undefined && this.reused.size > 0) {
-      reusedKey = `${id}/${fp}`;
+      reusedKey = requestKey(id, fp);
       known = this.reused.get(reusedKey);
     }
     if (known) {
@@ -128,7 +128,7 @@ export class RequestCounter {
       if (known) return;
       const entry: Pending = { read, stages: bit, fingerprint: fp, arrival: this.arrivals++ };
       if (head === undefined) this.pending.set(id, entry);
-      else this.reused.set(reusedKey ?? `${id}/${fp}`, entry);
+      else this.reused.set(reusedKey ?? requestKey(id, fp), entry);
       return;
     }
     if (known === head && head !== undefined) this.pending.delete(id);
@@ -138,8 +138,8 @@ export class RequestCounter {
     const flags = final.stages | (counted ? COUNTED : 0);
     if (!this.segment) this.finished.set(id, fp, flags);
     else {
-      // What the join needs to tell whether stages of it in an earlier segment would change what was counted.
-      const impersonating = final.read.impersonatedUser !== null ? IMPERSONATING : 0;
+      // What the join needs to tell whether stages of it in an earlier segment would change what was counted (unchanged()).
+      const impersonating = read.impersonatedUser !== null ? IMPERSONATING : 0;
       this.finished.set(id, fp, flags | impersonating, final.read.time ?? NaN);
     }
   }
@@ -167,8 +167,18 @@ export class RequestCounter {
   }
 }
 
-/** The fingerprint a counter keys a request by, besides its auditID. */
-export { fingerprint as requestFingerprint };
+/**
+ * Whether a request's earlier stages (`before`, open at the end of an earlier segment) would leave the read a
+ * later segment handed on unchanged, as merged() joins them (`flags` and `time`: what the later segment's table
+ * keeps of it): no stage in both, no earlier time, and no impersonated user they name that it would take. The
+ * later read's other fields are its final stage's either way.
+ */
+export function unchanged(before: OpenRequest, flags: number, time: number): boolean {
+  if (flags & STAGE_BITS & before.stages) return false;
+  if (before.read.time !== null && !(time <= before.read.time)) return false;
+  // A final stage that names an impersonated user is the one taken; otherwise the earliest stages' may be.
+  return (flags & IMPERSONATING) !== 0 || before.read.impersonatedUser === null;
+}
 
 /** The later stage's outcome; the earliest time; an impersonated user from whichever stage has one. */
 export function merged(earlier: SecretRead, read: SecretRead): SecretRead {

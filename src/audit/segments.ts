@@ -10,11 +10,11 @@
 // was counted) makes the join give up.
 import { Aggregator, bitCount } from './aggregate.js';
 import type { AuditCount } from './audit-count.js';
-import { FinishedRequests } from './finished-requests.js';
+import { FinishedRequests, requestKey } from './finished-requests.js';
 import { inputFormat, type InputScanResult } from './input-scan.js';
 import { matchesRequest, resolveQuery, type AuditQuery } from './query.js';
 import type { AuditSkipped, RecordFormat } from './report-types.js';
-import { COUNTED, IMPERSONATING, merged, STAGE_BITS, type OpenRequest } from './request-counter.js';
+import { COUNTED, merged, unchanged, type OpenRequest } from './request-counter.js';
 import { SkipTally } from './skip-tally.js';
 
 /** One segment's count, and for each of its inputs (pieces of files), the index of the file it is a piece of. */
@@ -43,18 +43,14 @@ export function joinSegments(
   for (const { count } of segments) {
     if (!count.requests) return 'a segment did not keep its requests';
     const table = new FinishedRequests(undefined, { state: count.requests.finished });
-    for (const earlier of tables) {
-      let shared = false;
-      table.forEachShared(earlier, () => (shared = true));
-      if (shared) return SPLIT_REQUEST;
-    }
+    if (tables.some((earlier) => table.sharesAny(earlier))) return SPLIT_REQUEST;
     const opens = new Map<string, OpenRequest>();
     for (const open of count.requests.open) opens.set(keyOf(open), open);
     for (const [key, before] of carried) {
-      const flags = table.get(before.auditID, before.fingerprint);
-      if (flags !== -1) {
-        if (!sameRead(before, flags, table.lastTime(before.auditID, before.fingerprint))) return SPLIT_REQUEST;
-        if (flags & COUNTED) events += bitCount(before.stages);
+      const finished = table.entry(before.auditID, before.fingerprint);
+      if (finished) {
+        if (!unchanged(before, finished.flags, finished.time)) return SPLIT_REQUEST;
+        if (finished.flags & COUNTED) events += bitCount(before.stages);
         carried.delete(key);
         continue;
       }
@@ -86,17 +82,7 @@ export function joinSegments(
 const SPLIT_REQUEST = 'a request was logged in two segments in a way only one thread can count';
 
 function keyOf(open: OpenRequest): string {
-  return `${open.read.auditID}/${open.fingerprint}`;
-}
-
-/**
- * Whether the read a later segment counted (its flags and time) is the one a counter would have counted
- * with the earlier stages before it: no stage twice, no earlier time, no impersonated user only they name.
- */
-function sameRead(before: OpenRequest, flags: number, time: number): boolean {
-  if (flags & STAGE_BITS & before.stages) return false;
-  if (before.read.time !== null && !(time <= before.read.time)) return false;
-  return (flags & IMPERSONATING) !== 0 || before.read.impersonatedUser === null;
+  return requestKey(open.read.auditID!, open.fingerprint);
 }
 
 /** Each file's scan results, from those of its pieces. */

@@ -3,7 +3,7 @@
 // where each thread's segment of the logs starts (src/audit/segments.ts).
 import { open, type FileHandle } from 'node:fs/promises';
 import { NEEDLE } from '../audit/prefilter.js';
-import { DEFAULT_LIMITS, type FilePiece } from '../audit/input-scan.js';
+import { samplesEnd, type FilePiece } from '../audit/input-scan.js';
 import type { OpenedFile } from './audit-inputs.js';
 
 /** The part of one file a segment reads: bytes [startAt, endAt) of files[file]. */
@@ -24,14 +24,16 @@ const MIN_SECRET_LINES = 0.4;
 /** Windows sampled to measure that share, spread over the logs: their start (a control plane's first minutes) is not like the rest. */
 const SAMPLES = 8;
 const SAMPLE_BYTES = 128 << 10;
+/** How far a file's head is read for the lines that tell its format: lines this long (RequestResponse bodies) are rare. */
+const MAX_SAMPLED_BYTES = 32 << 20;
 /** What the calling thread counts more than another, as a share of a segment: a worker thread takes 40–60 ms to start (2 cores, 100 MB). */
 const HEAD_START = 0.1;
 
 /**
- * The files split into `threads` segments of about the same size, each starting at a line start (each file
- * up to the last whole line it has now, so that threads reading a log still being written read what it
- * was), or null when one thread should count: the logs are smaller than `minBytes`, fewer than
- * MIN_SECRET_LINES of their lines mention Secrets, a file is given twice or one cannot be opened here.
+ * The files split into up to `threads` segments of about the same size, each starting at a line start (each
+ * file as it is now: a log still being written is read as one thread would read it now), or null when one
+ * thread should count: the logs are smaller than `minBytes`, fewer than MIN_SECRET_LINES of their lines
+ * mention Secrets, a file is given twice, they make one segment, or one cannot be opened here.
  */
 export async function countingPlan(
   files: readonly OpenedFile[],
@@ -39,11 +41,14 @@ export async function countingPlan(
   threads: number,
 ): Promise<CountingPlan | null> {
   if (files.some((f) => f.compressed || f.failure !== undefined)) return null;
-  if (new Set(files.map((f) => f.path)).size !== files.length) return null;
+  const named = (key: (f: OpenedFile) => string) => new Set(files.map(key)).size === files.length;
+  if (!named((f) => f.path) || !named((f) => f.absolutePath)) return null;
   const handles: FileHandle[] = [];
   try {
     for (const file of files) handles.push(await open(file.absolutePath));
-    const sizes = await Promise.all(handles.map(async (h) => wholeLines(h, (await h.stat()).size)));
+    // Each file as it is now (a log still being written, as one thread would read it now); a file rotated since is another.
+    const stats = await Promise.all(handles.map((h) => h.stat()));
+    const sizes = stats.map((s) => s.size);
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total === 0 || total < minBytes) return null;
     let lines = 0;
@@ -67,7 +72,10 @@ export async function countingPlan(
       cuts.push(Math.max(cuts[k - 1]!, await lineStartAfter(handles, sizes, at)));
     }
     cuts.push(total);
-    return { files: files.map((file, i) => ({ ...file, endAt: sizes[i]! })), segments: segmentsOf(sizes, cuts) };
+    const identity = (i: number) => ({ dev: stats[i]!.dev, ino: stats[i]!.ino });
+    const planned = files.map((file, i) => ({ ...file, endAt: sizes[i]!, identity: identity(i) }));
+    const segments = segmentsOf(sizes, cuts).filter((pieces) => pieces.length > 0);
+    return segments.length > 1 ? { files: planned, segments } : null;
   } catch {
     return null;
   } finally {
@@ -87,7 +95,7 @@ async function lineStartAfter(handles: FileHandle[], sizes: readonly number[], a
   if (file === sizes.length || offset === 0) return Math.floor(at);
   const handle = handles[file]!;
   const size = sizes[file]!;
-  return fileStart + Math.max(await nextLineStart(handle, size, offset), await samplesEnd(handle, size));
+  return fileStart + Math.max(await nextLineStart(handle, size, offset), await samplesEndOf(handle, size));
 }
 
 /** The line start at or after `offset` in the file (its size when none). */
@@ -103,20 +111,15 @@ async function nextLineStart(handle: FileHandle, size: number, offset: number): 
   return size;
 }
 
-/** Where the file's lines read to tell its format end: after its first non-empty ones (its size when not in its head). */
-async function samplesEnd(handle: FileHandle, size: number): Promise<number> {
-  const head = Buffer.alloc(Math.min(size, SAMPLE_BYTES));
-  const { bytesRead } = await handle.read(head, 0, head.length, 0);
-  let nonEmpty = 0;
-  for (let start = 0; start < bytesRead;) {
-    const nl = head.indexOf(0x0a, start);
-    if (nl === -1 || nl >= bytesRead) break;
-    const length = nl - start;
-    if (length > 1 || (length === 1 && head[start] !== 0x0d)) nonEmpty++;
-    start = nl + 1;
-    if (nonEmpty === DEFAULT_LIMITS.sampleRecords) return start;
+/** Where the lines a scan of the file samples to tell its format end (its size when they are not in its first MiBs). */
+async function samplesEndOf(handle: FileHandle, size: number): Promise<number> {
+  for (let length = SAMPLE_BYTES; ; length *= 4) {
+    const head = Buffer.alloc(Math.min(size, length));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const end = samplesEnd(head.subarray(0, bytesRead));
+    if (end !== -1) return end;
+    if (bytesRead < length || length >= MAX_SAMPLED_BYTES) return size;
   }
-  return size;
 }
 
 /** Each segment's pieces of files, segment k reading bytes [cuts[k], cuts[k + 1]) of the files one after the other. */
@@ -139,15 +142,6 @@ function segmentsOf(sizes: readonly number[], cuts: readonly number[]): PlannedP
     fileStart = fileEnd;
   });
   return segments;
-}
-
-/** The size up to the file's last newline now (all of it when its tail has none). */
-async function wholeLines(handle: FileHandle, size: number): Promise<number> {
-  const from = Math.max(0, size - SAMPLE_BYTES);
-  const tail = Buffer.alloc(size - from);
-  const { bytesRead } = await handle.read(tail, 0, tail.length, from);
-  const nl = tail.subarray(0, bytesRead).lastIndexOf(0x0a);
-  return nl === -1 ? size : from + nl + 1;
 }
 
 /** The whole lines of a window, and how many of them mention Secrets. */

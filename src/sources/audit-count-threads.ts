@@ -20,7 +20,7 @@ export interface CountOutcome {
   report: AuditReport;
   /** Threads that counted (for -v=4). */
   threads: number;
-  /** Why one thread counted again after threads started (for -v=4): a share met a read it does not own, a thread failed... */
+  /** Why one thread counted again after threads started (for -v=4): the segments could not be joined, a thread failed... */
   recounted?: string;
   /** CPU milliseconds each counting thread spent, this one first, where Node can tell (for -v=4 and the bench). */
   threadCpuMs?: (number | null)[];
@@ -59,17 +59,12 @@ export async function runAuditCount(
       ? await countingPlan(files, minBytes, threads)
       : null;
   if (!plan) return { report: await runAudit(inputs, options), threads: 1 };
+  const recount = async (why: string) => ({ report: await runAudit(inputs, options), threads: 1, recounted: why });
   const counted = await countOnThreads(plan, options, source!);
-  const joined =
-    typeof counted === 'string'
-      ? counted
-      : joinSegments(
-          counted.counts.map((count, k) => ({ count, files: plan.segments[k]!.map((p) => p.file) })),
-          plan.files.map((f) => f.path),
-          options,
-        );
-  if (typeof joined === 'string') return { report: await runAudit(inputs, options), threads: 1, recounted: joined };
-  return { report: auditReport(joined, options), threads, threadCpuMs: (counted as ThreadCounts).cpuMs };
+  if (typeof counted === 'string') return recount(counted);
+  const joined = joinCounts(plan, counted.counts, options);
+  if (typeof joined === 'string') return recount(joined);
+  return { report: auditReport(joined, options), threads: plan.segments.length, threadCpuMs: counted.cpuMs };
 }
 
 /**
@@ -79,6 +74,14 @@ export async function runAuditCount(
  */
 export function threadsFree(cores: number, load: number): number {
   return Math.max(1, Math.min(MAX_THREADS, cores, Math.floor(cores - load) + 1));
+}
+
+function joinCounts(plan: CountingPlan, counts: AuditCount[], options: CountOptions): AuditCount | string {
+  return joinSegments(
+    counts.map((count, k) => ({ count, files: plan.segments[k]!.map((p) => p.file) })),
+    plan.files.map((f) => f.path),
+    options,
+  );
 }
 
 interface ThreadCounts {

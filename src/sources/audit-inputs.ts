@@ -29,6 +29,8 @@ export interface OpenedFile {
   endAt?: number;
   /** Read a plain file from there on: a counting thread's piece of it. */
   startAt?: number;
+  /** The plain file's device and inode when the count began: threads read that file or none. */
+  identity?: { dev: number; ino: number };
 }
 
 /** The opened file behind each input read from a file (stdin has none). */
@@ -47,7 +49,18 @@ export function inputOfFile(file: OpenedFile): AuditInput {
     chunks: () =>
       failure !== undefined
         ? failing(new InputReadError(failure))
-        : fileChunks(file.absolutePath, file.compressed, file.chunkBytes, file.endAt, file.startAt),
+        : fileChunks(
+            file.absolutePath,
+            file.compressed,
+            file.chunkBytes,
+            file.endAt === undefined
+              ? undefined
+              : {
+                  startAt: file.startAt ?? 0,
+                  endAt: file.endAt,
+                  ...(file.identity ? { identity: file.identity } : {}),
+                },
+          ),
   };
   openedFiles.set(input, file);
   return input;

@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -43,6 +43,26 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
 }
 
+/** A counting thread's piece of a file: bytes [startAt, endAt) of the file it was when the count began. */
+export interface FilePart {
+  startAt: number;
+  endAt: number;
+  /** The file's device and inode then: a log rotated since (renamed, a new one begun) is another file. */
+  identity?: { dev: number; ino: number };
+}
+
+const CHANGED = 'the file changed while threads read it';
+
+/** The piece is still where it was: the same file, a line starting at its start. */
+async function checkPiece(file: FileHandle, { startAt, identity }: FilePart): Promise<void> {
+  const stat = await file.stat();
+  if (identity && (stat.dev !== identity.dev || stat.ino !== identity.ino)) throw new InputReadError(CHANGED);
+  if (startAt === 0) return;
+  const before = Buffer.alloc(1);
+  const { bytesRead } = await file.read(before, 0, 1, startAt - 1);
+  if (bytesRead !== 1 || before[0] !== 0x0a) throw new InputReadError(CHANGED);
+}
+
 /**
  * A file's bytes in chunks of `chunkBytes`, read into two buffers in turn: the next
  * read runs in the thread pool while the caller scans the chunk it was given. A chunk
@@ -51,25 +71,27 @@ export function isGzip(head: Uint8Array): boolean {
 export async function* readFileChunks(
   path: string,
   chunkBytes = CHUNK_BYTES,
-  /** Stop there: the end of the file as it was, or of a counting thread's piece of it. */
-  endAt = Infinity,
-  /** Start there: a counting thread's piece of the file. */
-  startAt = 0,
+  piece?: FilePart,
 ): AsyncGenerator<Buffer> {
   const file = await open(path, 'r').catch((err: unknown) => {
     throw new InputReadError(fileErrorWords(err));
   });
+  const { startAt = 0, endAt = Infinity } = piece ?? {};
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   let turn = 0;
   let position = startAt;
   const next = (buffer: Buffer) => file.read(buffer, 0, Math.max(0, Math.min(chunkBytes, endAt - position)), position);
   let pending = next(buffers[0]!);
   try {
+    if (piece) await checkPiece(file, piece);
     for (;;) {
       const { bytesRead, buffer } = await pending.catch((err: unknown) => {
         throw new InputReadError(fileErrorWords(err));
       });
-      if (bytesRead === 0) return;
+      if (bytesRead === 0) {
+        if (piece && position < endAt) throw new InputReadError(CHANGED);
+        return;
+      }
       position += bytesRead;
       turn ^= 1;
       pending = next(buffers[turn]!);
@@ -128,10 +150,9 @@ export async function* fileChunks(
   path: string,
   gzip: boolean,
   chunkBytes = CHUNK_BYTES,
-  endAt?: number,
-  startAt?: number,
+  piece?: FilePart,
 ): AsyncGenerator<Buffer> {
-  if (!gzip) return yield* readFileChunks(path, chunkBytes, endAt, startAt);
+  if (!gzip) return yield* readFileChunks(path, chunkBytes, piece);
   const size = (await stat(path)).size;
   yield* gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes, size);
 }

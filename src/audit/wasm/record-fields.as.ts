@@ -264,8 +264,9 @@ function integer(start: i32, stop: i32): f64 {
 }
 
 /**
- * What a string value's slot gets besides its span: its id, and its time when plain. Escaped strings repeat
- * too (Go writes every & of a request URI as \u0026): their id is of their bytes as written.
+ * What a string value's slot gets besides its span: its id, and its time when plain. Escaped values repeat
+ * too (Go writes every & of a request URI as \u0026): their id is of their bytes as written. (Escaped list
+ * elements get none: they are rare.)
  */
 function noteString(field: i32, type: i32, flags: i32, start: i32, stop: i32): void {
   setSlot(field, 4, flags & FLAG_KEEP ? keep(start + 1, stop - 1) : -1);

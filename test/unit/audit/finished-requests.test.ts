@@ -14,10 +14,11 @@ describe('FinishedRequests', () => {
     expect(table.get(ids[5]!, 5)).toBe(0x7f);
   });
 
-  it('treats upper- and lower-case UUIDs alike and other IDs as strings', () => {
+  it('matches IDs as written (a UUID in upper case is another ID, as for pending requests), other IDs as strings', () => {
     const table = new FinishedRequests();
     table.set('A0000001-0000-4000-8000-00000000000F', 1, 3);
-    expect(table.get('a0000001-0000-4000-8000-00000000000f', 1)).toBe(3);
+    expect(table.get('a0000001-0000-4000-8000-00000000000f', 1)).toBe(-1);
+    expect(table.get('A0000001-0000-4000-8000-00000000000F', 1)).toBe(3);
     for (const id of [
       'abcde12345',
       'k8s-nonmatch-0001',

@@ -13,7 +13,7 @@ import {
   type AuditOptions,
 } from '../../../src/audit/run.js';
 import type { AuditCount } from '../../../src/audit/audit-count.js';
-import type { FilePiece } from '../../../src/audit/input-scan.js';
+import { samplesEnd, type FilePiece } from '../../../src/audit/input-scan.js';
 import { joinSegments } from '../../../src/audit/segments.js';
 import { generateLines } from '../../../bench/audit/generate-log.mjs';
 import { mulberry32 } from '../../harness/prng.mjs';
@@ -21,6 +21,7 @@ import { FIXTURES, memoryInput } from './memory-input.js';
 import { trickyLog } from './tricky-log.js';
 
 const REALDATA = '/work/shared/realdata/audit';
+const SPLIT = 'a request was logged in two segments in a way only one thread can count';
 
 interface File {
   name: string;
@@ -29,18 +30,17 @@ interface File {
 
 /**
  * Where segments may start in the files one after the other, their ends included: at line starts, but
- * not among the first 5 non-empty lines of a file, which only its first piece reads to tell its format
- * (audit-count-plan.ts cuts there too).
+ * not among the lines a scan samples to tell a file's format, which only its first piece reads as such
+ * (samplesEnd; audit-count-plan.ts cuts there too).
  */
 function lineStarts(files: File[]): number[] {
   const starts: number[] = [0];
   let base = 0;
   for (const { content } of files) {
-    let nonEmpty = 0;
-    for (let s = 0, nl = content.indexOf(0x0a); nl !== -1; s = nl + 1, nl = content.indexOf(0x0a, s)) {
-      if (nl - s > 1 || (nl - s === 1 && content[s] !== 0x0d)) nonEmpty++;
-      if (nonEmpty >= 5) starts.push(base + nl + 1);
-    }
+    const from = samplesEnd(content);
+    if (from !== -1)
+      for (let nl = content.indexOf(0x0a, from - 1); nl !== -1; nl = content.indexOf(0x0a, nl + 1))
+        starts.push(base + nl + 1);
     base += content.length;
     starts.push(base);
   }
@@ -221,7 +221,7 @@ describe('counting in segments', () => {
       // between the two stages (the preamble before them)
       const cut = lineStarts([file])[2]!;
       const joined = await segmented([file], [cut], {});
-      expect(joined, what).toBe('a request was logged in two segments in a way only one thread can count');
+      expect(joined, what).toBe(SPLIT);
     }
   });
 
@@ -345,3 +345,113 @@ function reusingInput(path: string, content: Buffer, chunkBytes: number): AuditI
     },
   };
 }
+
+describe('counting in segments: what one thread counts otherwise', () => {
+  const event = (fields: object) =>
+    JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      requestURI: '/api/v1/namespaces/prod/secrets/db',
+      verb: 'get',
+      user: { username: 'alice' },
+      objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
+      requestReceivedTimestamp: '2025-06-01T00:00:00.000000Z',
+      ...fields,
+    });
+
+  it('an auditID in lower case in one segment and in upper case in the next is two requests, as on one thread', async () => {
+    // one thread: the RequestReceived (lower case) stays pending, the ResponseComplete (upper case) is
+    // another request (pending is keyed by the exact string): 2 requests. The join finds the upper-case
+    // ID in the later table (FinishedRequests packs UUID hex case-insensitively) and makes them one.
+    const id = 'abcdef01-2222-4333-8444-555555555555';
+    const file = fileOf('case.log', [
+      event({ auditID: id, stage: 'RequestReceived' }),
+      event({ auditID: id.toUpperCase(), stage: 'ResponseComplete', responseStatus: { code: 200 } }),
+    ]);
+    const cut = lineStarts([file])[2]!;
+    const expected = await oneThread([file], {});
+    expect(expected.totals).toMatchObject({ requests: 2, events: 2 });
+    const joined = await segmented([file], [cut], {});
+    expect(typeof joined === 'string' ? joined : auditReport(joined, {})).toEqual(expected);
+  });
+
+  it('an impersonated user named by a stage of each segment, not by the final one: one thread counts', async () => {
+    // stages out of order: ResponseStarted (as bob) in the first segment, RequestReceived (as carol) and
+    // ResponseComplete (no impersonatedUser) in the second. One thread merges RS then RR: RS ranks higher,
+    // so bob; the second segment alone picks carol, and sameRead only asks whether *some* user is named.
+    const id = '11111111-2222-4333-8444-555555555555';
+    const file = fileOf('imp.log', [
+      event({ auditID: id, stage: 'ResponseStarted', impersonatedUser: { username: 'bob' } }),
+      event({ auditID: id, stage: 'RequestReceived', impersonatedUser: { username: 'carol' } }),
+      event({ auditID: id, stage: 'ResponseComplete', responseStatus: { code: 200 } }),
+    ]);
+    const cut = lineStarts([file])[2]!;
+    const expected = await oneThread([file], {});
+    expect(expected.rows.map((r) => r.key)).toEqual(['alice as bob']);
+    expect(await segmented([file], [cut], {})).toBe(SPLIT);
+  });
+
+  it('a file whose first line is a byte-order mark alone: its samples are the next five lines, wherever the cut', async () => {
+    // the scanner strips the mark first, so the 6th physical line (v1beta1) is the 5th sample: its format counts
+    const beta = JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1beta1',
+      auditID: '00000000-0000-4000-8000-0000000000aa',
+      stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/prod/configmaps/app',
+      verb: 'get',
+      user: { username: 'carol' },
+      objectRef: { resource: 'configmaps', namespace: 'prod', name: 'app', apiVersion: 'v1' },
+    });
+    const reads = Array.from({ length: 4 }, (_, i) =>
+      event({ auditID: `22222222-2222-4333-8444-00000000000${i}`, stage: 'ResponseComplete' }),
+    );
+    const lines = ['\ufeff', ...PREAMBLE.slice(0, 4), beta, ...reads];
+    const file = { name: 'bom.log', content: Buffer.from(`${lines.join('\n')}\n`) };
+    const expected = await oneThread([file], {});
+    expect(expected.inputs[0]!.format).toBe('mixed');
+    const cuts = lineStarts([file]).slice(1, -1);
+    expect(file.content.subarray(cuts[0]!).toString().startsWith(beta)).toBe(false);
+    for (const cut of cuts)
+      expect(auditReport((await segmented([file], [cut], {})) as AuditCount, {})).toEqual(expected);
+  });
+
+  it('a huge line among the first five is one of the samples, wherever the cut', async () => {
+    const beta = JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1beta1',
+      auditID: '00000000-0000-4000-8000-0000000000aa',
+      stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/prod/configmaps/app',
+      verb: 'get',
+      user: { username: 'carol' },
+      objectRef: { resource: 'configmaps', namespace: 'prod', name: 'app', apiVersion: 'v1' },
+    });
+    const reads = Array.from({ length: 4 }, (_, i) =>
+      event({ auditID: `22222222-2222-4333-8444-00000000000${i}`, stage: 'ResponseComplete' }),
+    );
+    const huge = JSON.stringify({ pad: 'x'.repeat(5000) });
+    const lines = [huge, ...PREAMBLE.slice(0, 4), beta.replaceAll('configmaps', 'mysecrets'), ...reads];
+    const file = { name: 'huge.log', content: Buffer.from(`${lines.join('\n')}\n`) };
+    const options = { maxLineBytes: 4096 };
+    const expected = await oneThread([file], options);
+    // the 6th line (v1beta1) is no sample, and reads no Secret
+    expect(expected.inputs[0]!.format).toBe('k8s-v1');
+    for (const cut of lineStarts([file]).slice(1, -1))
+      expect(auditReport((await segmented([file], [cut], options)) as AuditCount, options)).toEqual(expected);
+  });
+
+  it('a GKE watch whose first entry is in one segment and last in the next: one thread counts', async () => {
+    const gke = readFileSync(join(FIXTURES, 'gke-data-access.jsonl'), 'utf8').trim().split('\n');
+    const others = [0, 1, 4, 5, 6].map((i) => gke[i]!);
+    const file = { name: 'gke.jsonl', content: Buffer.from(`${[...others, gke[2]!, gke[3]!].join('\n')}\n`) };
+    const cut = lineStarts([file])[2]!;
+    expect(file.content.subarray(cut).toString().startsWith(gke[3]!)).toBe(true);
+    const expected = await oneThread([file], {});
+    const joined = await segmented([file], [cut], {});
+    // its entries' times differ (GKE logs no time of receipt): one thread counts it at the first entry's time,
+    // which the later segment cannot know, so the join gives up and one thread counts the logs again
+    expect(expected.totals.requests).toBeGreaterThan(0);
+    expect(joined).toBe(SPLIT);
+  });
+});
