@@ -17,9 +17,10 @@ const noPackageLookup = {
 };
 
 // The TLS stack (~18 ms of CPU to load: OpenSSL, and the extra CA certificates of NODE_EXTRA_CA_CERTS, read
-// at once) only for commands that talk to a cluster: in src/, these builtins load at their first use. The
-// module has a default export only, so a named import of one of them fails the build rather than loading early.
-const LAZY_BUILTINS = /^node:(tls|https|http2)$/;
+// at once) only for commands that talk to a cluster: in src/, these builtins load at their first use. So do
+// those only some commands use (HTTP/1.1, hashes, gzip, worker threads, prompts: 1-3 ms each at every start).
+// The module has a default export only, so a named import of one of them fails the build rather than loading early.
+const LAZY_BUILTINS = /^node:(tls|https|http2|http|crypto|zlib|worker_threads|readline)$/;
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
