@@ -127,6 +127,7 @@ type RotateArgs = ArgsOf<typeof builder>;
 
 export const rotateCommand = defineCommand({
   command: 'rotate <name>',
+  cluster: true,
   describe: 'Rotate a Secret blue/green: new version, repoint consumers, wait for rollouts, roll back on failure',
   builder,
   examples: [
