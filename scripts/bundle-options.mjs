@@ -1,5 +1,6 @@
 // esbuild settings every bundle of src/main.ts needs to behave like the
 // shipped one (scripts/build.mjs, the e2e rotate harness, the benches).
+import { readFileSync } from 'node:fs';
 import { lazyModules } from './lazy-modules.mjs';
 
 // Every yargs() guesses a default version from the nearest package.json above the entry point
@@ -17,14 +18,20 @@ const noPackageLookup = {
 };
 
 // The TLS stack (~18 ms of CPU to load: OpenSSL, and the extra CA certificates of NODE_EXTRA_CA_CERTS, read
-// at once) only for commands that talk to a cluster: in src/, these builtins load at their first use. The
-// module has a default export only, so a named import of one of them fails the build rather than loading early.
-const LAZY_BUILTINS = /^node:(tls|https|http2)$/;
+// at once) only for commands that talk to a cluster: in src/, these builtins load at their first use. So do
+// those only some commands use (HTTP/1.1, hashes, gzip, worker threads, prompts: 1-3 ms each at every start).
+// The module has a default export only: a file that imports names from one of them (older sources, built by the
+// benches' --before) gets the builtin itself, loaded at start as before.
+const LAZY_BUILTINS = /^node:(tls|https|http2|http|crypto|zlib|worker_threads|readline)$/;
+const importsNames = (file, builtin) =>
+  new RegExp(`import\\s*\\{[^}]*\\}\\s*from\\s*['"]${builtin}['"]`).test(readFileSync(file, 'utf8'));
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     b.onResolve({ filter: LAZY_BUILTINS }, (args) =>
-      args.namespace === 'lazy-builtins' || !/[\\/]src[\\/]/.test(args.importer)
+      args.namespace === 'lazy-builtins' ||
+      !/[\\/]src[\\/]/.test(args.importer) ||
+      importsNames(args.importer, args.path)
         ? undefined
         : { path: args.path, namespace: 'lazy-builtins' },
     );

@@ -1,5 +1,6 @@
 import { main } from './cli/app.js';
 import { COMMANDS } from './cli/commands.js';
+import { exitWhenFlushed } from './cli/exit.js';
 import { listenForInterrupts } from './cli/interrupt.js';
 import { processIO } from './cli/io.js';
 import { errorMessage } from './errors.js';
@@ -18,14 +19,17 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.stderr.write(`error: cannot write the output: ${errorMessage(err)}\n`);
   process.exit(1);
 });
+// The command is over when main settles: the process ends once its output has left (./cli/exit.ts).
 main(args, processIO(), COMMANDS, interrupts).then(
   (code) => {
     interrupts.dispose();
     process.exitCode = code;
+    exitWhenFlushed(code, [process.stdout, process.stderr]);
   },
   (err: unknown) => {
     interrupts.dispose();
     process.stderr.write(`error: internal error: ${errorMessage(err)}\n`);
     process.exitCode = 1;
+    exitWhenFlushed(1, [process.stdout, process.stderr]);
   },
 );

@@ -9,7 +9,8 @@
 //     as ratios; and every subject on which the two tools disagree;
 //   - the same CLI at --before (default 506aee7), as npm ships it (dist/kubectl-secrets.cjs running the
 //     bundle from its V8 code cache, written by a first run) and without that cache, and as the single
-//     binary (the bundle with a V8 code cache, as shipped), timed in the same run.
+//     binary (the bundle with a V8 code cache, as shipped), timed in the same run: round after round, each
+//     round running each of them (and kubectl-who-can) once, so that the neighbours' load falls on all alike.
 //
 //   node bench/who-can/run.mjs [--cluster DIR] [--steps 1000,10000] [--roles 2000] [--runs 3] [--keep] [--before COMMIT]
 //                              [--run-id ID]
@@ -272,6 +273,22 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function medianOf(n, fn) {
   const results = [];
   for (let i = 0; i < n; i++) results.push(await fn());
+  return summarize(results);
+}
+/**
+ * Medians of several commands timed in the same rounds, each round starting at another of them: the neighbours'
+ * load (other benchmarks on these 2 cores) falls on all of them alike, so their ratios hold.
+ */
+async function interleavedMedians(n, fns) {
+  const names = Object.keys(fns);
+  const runs = Object.fromEntries(names.map((k) => [k, []]));
+  for (let i = 0; i < n; i++) {
+    const order = [...names.slice(i % names.length), ...names.slice(0, i % names.length)];
+    for (const k of order) runs[k].push(await fns[k]());
+  }
+  return Object.fromEntries(names.map((k) => [k, summarize(runs[k])]));
+}
+function summarize(results) {
   const ms = median(results.map((r) => r.ms));
   const cpuMs = results.every((r) => r.cpuMs !== undefined) ? median(results.map((r) => r.cpuMs)) : undefined;
   return { ...results.find((r) => r.ms === ms), ms, cpuMs, all: results.map((r) => Math.round(r.ms)) };
@@ -560,18 +577,7 @@ try {
     );
     const direct = await medianOf(RUNS, probeRun('direct'));
     const full = await medianOf(RUNS, probeRun('full'));
-    // a user's second run: the first of each kind of run writes the V8 code cache
-    await cliRun(['--direct-only', '--verb', 'get'])();
-    await cliRun([])();
-    const cliDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get']));
-    const cliFull = await medianOf(RUNS, cliRun([]));
     const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
-    const uncachedDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get'], cli, noCache));
-    const uncachedFull = await medianOf(RUNS, cliRun([], cli, noCache));
-    await cliRun(['--direct-only', '--verb', 'get'], cliBefore)();
-    await cliRun([], cliBefore)();
-    const beforeDirect = await medianOf(RUNS, cliRun(['--direct-only', '--verb', 'get'], cliBefore));
-    const beforeFull = await medianOf(RUNS, cliRun([], cliBefore));
     const seaRun = (extra) => async () => {
       const r = await timed(sea, ['who-can', TARGET, '-n', TARGET_NS, '-o', 'json', ...extra], {
         ...process.env,
@@ -581,18 +587,33 @@ try {
       if (r.code !== 0) throw new Error(`who-can (single binary) failed: ${r.stderr}`);
       return r;
     };
-    await seaRun(['--direct-only', '--verb', 'get'])();
+    const directOnly = ['--direct-only', '--verb', 'get'];
+    const cacheDir = join(work, 'kwc-cache');
+    const common = ['-n', TARGET_NS, '-o', 'json', '--kubeconfig', kubeconfig, '--cache-dir', cacheDir];
+    const kwcArgs = ['get', `secrets/${TARGET}`, ...common];
+    // a user's second run: the first of each kind of run writes the V8 code cache (kubectl-who-can's discovery cache)
+    for (const warm of [cliRun(directOnly), cliRun([]), cliRun(directOnly, cliBefore), cliRun([], cliBefore)])
+      await warm();
+    await seaRun(directOnly)();
     await seaRun([])();
-    const seaDirect = await medianOf(RUNS, seaRun(['--direct-only', '--verb', 'get']));
-    const seaFull = await medianOf(RUNS, seaRun([]));
-    let kwcRun;
+    if (kwc.path) await timed(kwc.path, kwcArgs);
+    // before, after, the single binary and kubectl-who-can in the same rounds
+    const timedRuns = await interleavedMedians(RUNS, {
+      cliDirect: cliRun(directOnly),
+      beforeDirect: cliRun(directOnly, cliBefore),
+      seaDirect: seaRun(directOnly),
+      ...(kwc.path ? { kwcRun: () => timed(kwc.path, kwcArgs) } : {}),
+      cliFull: cliRun([]),
+      beforeFull: cliRun([], cliBefore),
+      seaFull: seaRun([]),
+      uncachedDirect: cliRun(directOnly, cli, noCache),
+      uncachedFull: cliRun([], cli, noCache),
+    });
+    const { cliDirect, beforeDirect, seaDirect, cliFull, beforeFull, seaFull, uncachedDirect, uncachedFull } =
+      timedRuns;
+    const kwcRun = timedRuns.kwcRun;
     const disagreements = [];
     if (kwc.path) {
-      const cacheDir = join(work, 'kwc-cache');
-      const common = ['-n', TARGET_NS, '-o', 'json', '--kubeconfig', kubeconfig, '--cache-dir', cacheDir];
-      const args = ['get', `secrets/${TARGET}`, ...common];
-      await timed(kwc.path, args); // warm its discovery cache, as a user's would be
-      kwcRun = await medianOf(RUNS, () => timed(kwc.path, args));
       if (kwcRun.code !== 0) throw new Error(`kubectl-who-can failed: ${kwcRun.stderr}`);
       // Also compare an unnamed list of the namespace's Secrets (not timed).
       const kwcList = await timed(kwc.path, ['list', 'secrets', ...common]);
@@ -669,7 +690,7 @@ try {
     );
   }
   out();
-  out(`Before (${opts.before}) and after, same run (medians; wall, CPU in brackets):`);
+  out(`Before (${opts.before}) and after, same run, interleaved (medians; wall, CPU in brackets):`);
   for (const r of results) {
     const vsKwc = (run) => (r.kwcRun ? `${ratio(run.ms, r.kwcRun.ms)} kubectl-who-can` : 'kubectl-who-can n/a');
     out(

@@ -17,6 +17,7 @@ import { loadExposureSources } from '../kube/exposure-sources.js';
 import { loadClusterSnapshot } from '../kube/rbac.js';
 import { indirectNamespaces, type WhoCanOptions } from '../whocan/analyze.js';
 import { runWhoCan, type WhoCanDeps } from '../whocan/run.js';
+import { prepareTextComparison } from '../util/compare.js';
 import type { ClusterSnapshot } from '../whocan/snapshot.js';
 
 export interface AccessWiring {
@@ -50,6 +51,9 @@ export function accessWiring(
             (snapshot = await loadClusterSnapshot(kube, secret.namespace, secret.name, {
               indirect: options.whoCan.indirect,
               scope: (partial) => indirectNamespaces({ secret, ...partial }, options.whoCan),
+              // the rows are sorted by compareText: its collation (~7 ms of ICU) is set up while the API server
+              // writes the lists, not before the requests leave nor after the lists arrive
+              whileWaiting: prepareTextComparison,
             })),
           review: options.review ?? (async () => []),
         },

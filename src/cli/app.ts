@@ -11,6 +11,7 @@ import { noInterrupts, type Interrupts } from './interrupt.js';
 import { didYouMean, firstUnknownFlag, suggestionsFor } from './suggest.js';
 import { runComplete } from './completion.js';
 import { VERSION } from '../version.js';
+import { loadTlsEarly } from '../kube/client.js';
 import { escapeLine, terminalSafeIO } from '../output/terminal.js';
 
 export const PROGRAM = 'kubectl secrets';
@@ -34,6 +35,8 @@ export async function main(
   }
   const argv = normalizeArgv(rawArgv);
   if (argv.length === 0) argv.push('--help');
+  const spec = commands.find((c) => commandName(c) === argv[0]);
+  if (spec?.cluster && !argv.some((a) => a === '--help' || a === '-h')) loadTlsEarly();
   let running: Promise<number> | undefined;
   let context: CommandContext | undefined;
   let failure: string | undefined;

@@ -37,6 +37,8 @@ export interface CommandSpec<A = Record<string, unknown>> {
   handler: (args: ArgumentsCamelCase<A>, ctx: CommandContext) => Promise<number | void>;
   /** Shown in `--help` under Examples; every command has some (test/e2e/examples.test.ts checks). */
   examples?: readonly Example[];
+  /** Every run talks to a cluster: the app loads the TLS stack while it parses the command line (loadTlsEarly). */
+  cluster?: boolean;
 }
 
 export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {

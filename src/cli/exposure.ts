@@ -50,6 +50,7 @@ const builder = (y: Argv<GlobalArgs>) =>
 
 export const exposureCommand = defineCommand({
   command: 'exposure [name]',
+  cluster: true,
   describe: 'Where a Secret is consumed (pods, workloads, service accounts, ingresses) and how risky each use is',
   builder,
   examples: [

@@ -63,6 +63,7 @@ type InvestigateArgs = ArgsOf<typeof builder>;
 
 export const investigateCommand = defineCommand({
   command: 'investigate [name]',
+  cluster: true,
   describe: 'Incident report for a Secret: could read × did read × mounted where × what to do now',
   builder,
   examples: [

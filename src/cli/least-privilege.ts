@@ -78,6 +78,7 @@ type LeastPrivilegeArgs = ArgsOf<typeof builder>;
 
 export const leastPrivilegeCommand = defineCommand({
   command: 'least-privilege',
+  cluster: true,
   describe: 'Who can read Secrets but never did, and a tighter RBAC proven to keep every read',
   builder,
   examples: [

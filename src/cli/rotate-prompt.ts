@@ -1,10 +1,10 @@
-import { createInterface } from 'node:readline';
+import readline from 'node:readline';
 import type { IO } from './io.js';
 
 /** Asks a yes/no question on stderr and reads the answer from stdin (a terminal); default no. */
 export async function confirm(io: IO, question: string): Promise<boolean> {
   io.stderr.write(`${question} [y/N] `);
-  const rl = createInterface({ input: io.stdin, terminal: false });
+  const rl = readline.createInterface({ input: io.stdin, terminal: false });
   try {
     const answer = await new Promise<string>((resolve) => {
       rl.once('line', resolve);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import crypto from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { hostname } from 'node:os';
@@ -127,6 +127,7 @@ type RotateArgs = ArgsOf<typeof builder>;
 
 export const rotateCommand = defineCommand({
   command: 'rotate <name>',
+  cluster: true,
   describe: 'Rotate a Secret blue/green: new version, repoint consumers, wait for rollouts, roll back on failure',
   builder,
   examples: [
@@ -337,7 +338,7 @@ function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
     }),
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     identity: { holder: holderIdentity(host, process.pid, machine), host, ...(machine ? { machine } : {}), isAlive },
-    newId: () => randomBytes(6).toString('hex'),
+    newId: () => crypto.randomBytes(6).toString('hex'),
   };
 }
 
@@ -392,7 +393,7 @@ function machineIdentity(): string | undefined {
   try {
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     const pidNamespace = readlinkSync('/proc/self/ns/pid');
-    return createHash('sha256').update(`${boot}\n${pidNamespace}`).digest('hex').slice(0, 12);
+    return crypto.createHash('sha256').update(`${boot}\n${pidNamespace}`).digest('hex').slice(0, 12);
   } catch {
     return undefined;
   }

@@ -104,6 +104,7 @@ type WhoCanArgs = ArgsOf<typeof builder>;
 
 export const whoCanCommand = defineCommand({
   command: 'who-can <name>',
+  cluster: true,
   describe: 'Every subject that can read a Secret, and why (direct RBAC and indirect paths)',
   builder,
   examples: [

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { Kube } from './client.js';
 import { loadConsumerSources } from './consumer-sources.js';
 import { isForbidden } from './errors.js';
@@ -157,5 +157,5 @@ function decodedSize(b64: string): number {
 }
 
 function shortHash(b64: string): string {
-  return createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex').slice(0, 12);
+  return crypto.createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex').slice(0, 12);
 }

@@ -39,6 +39,11 @@ export interface LoadOptions {
    * indirectNamespaces). Without it, every namespace's are listed.
    */
   scope?: (partial: Pick<ClusterSnapshot, 'rbac' | 'serviceAccounts'>) => string[] | 'all';
+  /**
+   * Work that can wait for the lists (the caller's set-up for its answer): run once the first answer, /version,
+   * is back, when the connection is up and every request is on its way, while the API server writes the lists.
+   */
+  whileWaiting?: () => void;
 }
 
 type Named = { metadata?: { name?: string; namespace?: string } };
@@ -86,8 +91,11 @@ export async function loadClusterSnapshot(
         : undefined;
     return { clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, accounts, wider };
   });
+  const versionAnswer = serverVersion(kube);
+  const whileWaiting = options.whileWaiting;
+  if (whileWaiting) void versionAnswer.then(() => setImmediate(whileWaiting));
   const [version, secretExists, lists, podsAndWorkloads] = await Promise.all([
-    serverVersion(kube),
+    versionAnswer,
     secretExistence(kube, namespace, secretName),
     rbacLists,
     loadPodsAndWorkloads(kube, namespace, undefined, { workloads: options.indirect }),

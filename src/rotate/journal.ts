@@ -1,7 +1,7 @@
 // The rotation journal: every step of a rotation with its status, stored as
 // a JSON annotation in the cluster (never a value: names, states, times), so
 // that `rotate --resume` can finish or roll back from any machine. Pure.
-import { gunzipSync, gzipSync } from 'node:zlib';
+import zlib from 'node:zlib';
 import type { RotationMode } from './constants.js';
 import type { MergedData } from './values.js';
 import type { ConsumerAction } from './plan.js';
@@ -159,15 +159,17 @@ const GZ_PREFIX = 'gz64:';
 export function serializeJournal(j: Journal): string {
   const json = JSON.stringify(j);
   if (json.length <= COMPRESS_ABOVE) return json;
-  return GZ_PREFIX + gzipSync(json, { level: 6 }).toString('base64');
+  return GZ_PREFIX + zlib.gzipSync(json, { level: 6 }).toString('base64');
 }
 
 function journalText(text: string): string | undefined {
   if (!text.startsWith(GZ_PREFIX)) return text;
   try {
-    return gunzipSync(Buffer.from(text.slice(GZ_PREFIX.length), 'base64'), {
-      maxOutputLength: 64 * 1024 * 1024,
-    }).toString('utf8');
+    return zlib
+      .gunzipSync(Buffer.from(text.slice(GZ_PREFIX.length), 'base64'), {
+        maxOutputLength: 64 * 1024 * 1024,
+      })
+      .toString('utf8');
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import workerThreads, { type Worker } from 'node:worker_threads';
 import { auditReport, ABANDONED, runAudit, type AuditInput, type AuditOptions } from '../audit/run.js';
 import type { AuditReport } from '../audit/report-types.js';
 import type { AuditCount } from '../audit/audit-count.js';
@@ -163,7 +163,7 @@ function countOnWorker(source: string, job: CountJob): { count: Promise<WorkerCo
   let worker: Worker | undefined;
   const count = new Promise<WorkerCount | string>((resolve) => {
     try {
-      worker = new Worker(source, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
+      worker = new workerThreads.Worker(source, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
     } catch (err) {
       resolve(`a counting thread did not start: ${(err as Error).message}`);
       return;

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import workerThreads, { type Worker } from 'node:worker_threads';
 import { CliError, UsageError } from '../errors.js';
 import { runAudit, type AuditInput, type AuditOptions, type AuditReport } from '../audit/run.js';
 import { openedFileOf, type OpenedFile } from './audit-inputs.js';
@@ -59,7 +59,7 @@ function scanOnThread(
   return new Promise((resolve, reject) => {
     let worker: Worker;
     try {
-      worker = new Worker(source, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
+      worker = new workerThreads.Worker(source, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
     } catch {
       resolve(null);
       return;

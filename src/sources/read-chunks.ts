@@ -1,6 +1,6 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import zlib, { type ZlibOptions } from 'node:zlib';
 import { Readable } from 'node:stream';
 
 /**
@@ -117,7 +117,7 @@ export async function* gunzipChunks(
   compressedSize?: number,
 ): AsyncGenerator<Buffer> {
   // highWaterMark is a stream option zlib passes on; its type leaves it out
-  const gunzip = createGunzip({ chunkSize: chunkBytes, highWaterMark: chunkBytes } as ZlibOptions);
+  const gunzip = zlib.createGunzip({ chunkSize: chunkBytes, highWaterMark: chunkBytes } as ZlibOptions);
   let sourceError: unknown;
   // Bytes handed to zlib: where it stopped, to within one read of the source.
   let fed = 0;

@@ -1,6 +1,5 @@
 // who-can end to end, through the I/O it is given: load the cluster's RBAC,
 // answer, optionally verify with the API server.
-import { prepareTextComparison } from '../util/compare.js';
 import { danglingWarning, whoCan, type WhoCanOptions } from './analyze.js';
 import type { SecretRef } from './direct.js';
 import type { DanglingBinding } from './policy.js';
@@ -41,10 +40,7 @@ export async function runWhoCan(
   options: WhoCanOptions & { verify: boolean },
   deps: WhoCanDeps,
 ): Promise<WhoCanResult> {
-  const loading = deps.load();
-  // the rows are sorted by compareText: its collation is set up while the lists are on their way, not after them
-  setImmediate(prepareTextComparison);
-  const snapshot = await loading;
+  const snapshot = await deps.load();
   const answer = whoCan(
     {
       secret,

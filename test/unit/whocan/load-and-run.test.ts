@@ -165,3 +165,23 @@ describe('control-plane components', () => {
     expect(result.metadata.hiddenControlPlane.rows).toBe(0);
   });
 });
+
+describe('loadClusterSnapshot: work while the lists are on their way', () => {
+  it('runs whileWaiting once, after /version has answered and before the snapshot is made', async () => {
+    const kube = new FakeKube(cluster(), [], { version: 'v1.37.2' });
+    // the lists take a while to come, as from an API server; /version is back at once
+    const list = kube.list.bind(kube);
+    kube.list = (async (...args: Parameters<typeof list>) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return list(...args);
+    }) as typeof kube.list;
+    const events: string[] = [];
+    const loading = loadClusterSnapshot(kube, NS, SECRET, {
+      indirect: false,
+      whileWaiting: () => events.push(`ran after ${kube.requests.filter((r) => r.includes('/version')).length}`),
+    }).then(() => events.push('loaded'));
+    await loading;
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(['ran after 1', 'loaded']);
+  });
+});
