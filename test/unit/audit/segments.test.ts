@@ -358,6 +358,18 @@ describe('counting in segments: what one thread counts otherwise', () => {
       requestReceivedTimestamp: '2025-06-01T00:00:00.000000Z',
       ...fields,
     });
+  // a v1beta1 line that reads no Secret, and reads of one
+  const beta = event({
+    apiVersion: 'audit.k8s.io/v1beta1',
+    auditID: '00000000-0000-4000-8000-0000000000aa',
+    stage: 'ResponseComplete',
+    requestURI: '/api/v1/namespaces/prod/configmaps/app',
+    user: { username: 'carol' },
+    objectRef: { resource: 'configmaps', namespace: 'prod', name: 'app', apiVersion: 'v1' },
+  });
+  const reads = Array.from({ length: 4 }, (_, i) =>
+    event({ auditID: `22222222-2222-4333-8444-00000000000${i}`, stage: 'ResponseComplete' }),
+  );
 
   it('an auditID in lower case in one segment and in upper case in the next is two requests, as on one thread', async () => {
     // one thread: the RequestReceived (lower case) stays pending, the ResponseComplete (upper case) is
@@ -393,19 +405,6 @@ describe('counting in segments: what one thread counts otherwise', () => {
 
   it('a file whose first line is a byte-order mark alone: its samples are the next five lines, wherever the cut', async () => {
     // the scanner strips the mark first, so the 6th physical line (v1beta1) is the 5th sample: its format counts
-    const beta = JSON.stringify({
-      kind: 'Event',
-      apiVersion: 'audit.k8s.io/v1beta1',
-      auditID: '00000000-0000-4000-8000-0000000000aa',
-      stage: 'ResponseComplete',
-      requestURI: '/api/v1/namespaces/prod/configmaps/app',
-      verb: 'get',
-      user: { username: 'carol' },
-      objectRef: { resource: 'configmaps', namespace: 'prod', name: 'app', apiVersion: 'v1' },
-    });
-    const reads = Array.from({ length: 4 }, (_, i) =>
-      event({ auditID: `22222222-2222-4333-8444-00000000000${i}`, stage: 'ResponseComplete' }),
-    );
     const lines = ['\ufeff', ...PREAMBLE.slice(0, 4), beta, ...reads];
     const file = { name: 'bom.log', content: Buffer.from(`${lines.join('\n')}\n`) };
     const expected = await oneThread([file], {});
@@ -417,19 +416,6 @@ describe('counting in segments: what one thread counts otherwise', () => {
   });
 
   it('a huge line among the first five is one of the samples, wherever the cut', async () => {
-    const beta = JSON.stringify({
-      kind: 'Event',
-      apiVersion: 'audit.k8s.io/v1beta1',
-      auditID: '00000000-0000-4000-8000-0000000000aa',
-      stage: 'ResponseComplete',
-      requestURI: '/api/v1/namespaces/prod/configmaps/app',
-      verb: 'get',
-      user: { username: 'carol' },
-      objectRef: { resource: 'configmaps', namespace: 'prod', name: 'app', apiVersion: 'v1' },
-    });
-    const reads = Array.from({ length: 4 }, (_, i) =>
-      event({ auditID: `22222222-2222-4333-8444-00000000000${i}`, stage: 'ResponseComplete' }),
-    );
     const huge = JSON.stringify({ pad: 'x'.repeat(5000) });
     const lines = [huge, ...PREAMBLE.slice(0, 4), beta.replaceAll('configmaps', 'mysecrets'), ...reads];
     const file = { name: 'huge.log', content: Buffer.from(`${lines.join('\n')}\n`) };
