@@ -21,6 +21,8 @@ export interface CountingPlan {
 
 /** Below this share of lines that mention Secrets, the logs are bound by reading them, which threads only repeat. */
 const MIN_SECRET_LINES = 0.4;
+/** What a GKE Cloud Audit Logs entry holds. */
+const GKE_ENTRY = Buffer.from('"protoPayload"');
 /** Windows sampled to measure that share, spread over the logs: their start (a control plane's first minutes) is not like the rest. */
 const SAMPLES = 8;
 const SAMPLE_BYTES = 128 << 10;
@@ -33,7 +35,8 @@ const HEAD_START = 0.1;
  * The files split into up to `threads` segments of about the same size, each starting at a line start (each
  * file as it is now: a log still being written is read as one thread would read it now), or null when one
  * thread should count: the logs are smaller than `minBytes`, fewer than MIN_SECRET_LINES of their lines
- * mention Secrets, a file is given twice, they make one segment, or one cannot be opened here.
+ * mention Secrets, most of those are GKE entries, a file is given twice, they make one segment, or one cannot
+ * be opened here.
  */
 export async function countingPlan(
   files: readonly OpenedFile[],
@@ -53,6 +56,7 @@ export async function countingPlan(
     if (total === 0 || total < minBytes) return null;
     let lines = 0;
     let hits = 0;
+    let gke = 0;
     for (let w = 0; w < SAMPLES; w++) {
       let at = Math.floor((total * w) / SAMPLES);
       let i = 0;
@@ -62,8 +66,12 @@ export async function countingPlan(
       const tally = secretLines(window.subarray(0, bytesRead), at > 0);
       lines += tally.lines;
       hits += tally.hits;
+      gke += tally.gke;
     }
     if (lines === 0 || hits / lines < MIN_SECRET_LINES) return null;
+    // GKE logs no time of receipt: a watch's first and last entries differ in time, so one that falls in two
+    // segments makes the join give up (src/audit/segments.ts), and with many watches one nearly always does.
+    if (gke * 2 > hits) return null;
     // The calling thread counts the first segment, a little larger: it starts while the others are still starting.
     const weight = threads + HEAD_START;
     const cuts: number[] = [0];
@@ -145,19 +153,21 @@ function segmentsOf(sizes: readonly number[], cuts: readonly number[]): PlannedP
 }
 
 /** The whole lines of a window, and how many of them mention Secrets. */
-function secretLines(window: Buffer, startsMidLine: boolean): { lines: number; hits: number } {
+function secretLines(window: Buffer, startsMidLine: boolean): { lines: number; hits: number; gke: number } {
   let start = startsMidLine ? window.indexOf(0x0a) + 1 : 0;
-  if (startsMidLine && start === 0) return { lines: 0, hits: 0 };
+  if (startsMidLine && start === 0) return { lines: 0, hits: 0, gke: 0 };
   let lines = 0;
   let hits = 0;
+  let gke = 0;
   let hit = window.indexOf(NEEDLE, start);
   for (let nl = window.indexOf(0x0a, start); nl !== -1; nl = window.indexOf(0x0a, start)) {
     lines++;
     if (hit !== -1 && hit < nl) {
       hits++;
+      if (window.subarray(start, nl).includes(GKE_ENTRY)) gke++;
       hit = window.indexOf(NEEDLE, nl);
     }
     start = nl + 1;
   }
-  return { lines, hits };
+  return { lines, hits, gke };
 }
