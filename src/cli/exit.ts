@@ -1,6 +1,9 @@
 /** A stream the process wrote to: `write('', cb)` calls back once everything written before it has left. */
 export interface Flushable {
   write(chunk: string, callback: (err?: Error | null) => void): unknown;
+  readonly writableLength?: number;
+  readonly destroyed?: boolean;
+  readonly errored?: unknown;
 }
 
 /**
@@ -27,6 +30,11 @@ export function exitWhenFlushed(
       if (err) failed = true;
       if (--left === 0 && !failed) exit(code);
     };
+    // nothing queued: everything written has left (no zero-length write, which a closed socket or /dev/full refuse)
+    if (stream.writableLength === 0 && !stream.destroyed && !stream.errored) {
+      flushed();
+      continue;
+    }
     try {
       stream.write('', flushed);
     } catch (err) {

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type https from 'node:https';
+import { existsSync } from 'node:fs';
 import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
@@ -392,6 +393,9 @@ export class KubeClient implements Kube {
  * --direct-only waited 8-12 ms for it).
  */
 export function loadTlsEarly(): void {
+  // Node warns at once of a NODE_EXTRA_CA_CERTS it cannot read: then TLS loads when needed, after any usage error.
+  const extra = process.env['NODE_EXTRA_CA_CERTS'];
+  if (extra && !existsSync(extra)) return;
   void tls.DEFAULT_MIN_VERSION;
 }
 

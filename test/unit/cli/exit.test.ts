@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exitWhenFlushed, type Flushable } from '../../../src/cli/exit.js';
 import { BUNDLE, ensureBundle } from '../../harness/runCli.js';
+
+const ENV = { PATH: process.env['PATH'], HOME: process.env['HOME'], NODE_DISABLE_COMPILE_CACHE: '1' };
 
 /** A stream whose writes leave when `flush` is called, with `err` if given. */
 function pending(): Flushable & { flush(err?: Error): void } {
@@ -64,7 +66,7 @@ describe('the bundle ending at once after its command', () => {
     try {
       const r = spawnSync(process.execPath, [BUNDLE, 'version'], {
         stdio: ['ignore', full, 'pipe'],
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_DISABLE_COMPILE_CACHE: '1' },
+        env: ENV,
         encoding: 'utf8',
       });
       expect(r.status).toBe(1);
@@ -74,18 +76,59 @@ describe('the bundle ending at once after its command', () => {
     }
   });
 
-  it('prints the whole output before it ends (a pipe read slowly)', () => {
+  it('prints the whole output before it ends, when it outgrows the pipe and is read slowly', () => {
     ensureBundle();
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BUNDLE}" --help | (sleep 0.3; cat)`], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_DISABLE_COMPILE_CACHE: '1' },
+    const log = Array.from({ length: 600 }, (_, i) =>
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        stage: 'ResponseComplete',
+        auditID: `id-${i}`,
+        requestURI: `/api/v1/namespaces/ns/secrets/s${i}`,
+        verb: 'get',
+        user: { username: `user-${i}` },
+        objectRef: { resource: 'secrets', namespace: 'ns', name: `s${i}`, apiVersion: 'v1' },
+        responseStatus: { code: 200 },
+        requestReceivedTimestamp: '2026-12-01T10:00:00Z',
+      }),
+    ).join('\n');
+    const command = `"${process.execPath}" "${BUNDLE}" audit --log - -o json`;
+    const slow = spawnSync('sh', ['-c', `${command} | (sleep 0.5; wc -c)`], { env: ENV, encoding: 'utf8', input: log });
+    const whole = spawnSync('sh', ['-c', command], { env: ENV, encoding: 'utf8', input: log });
+    expect(whole.status).toBe(0);
+    expect(whole.stdout.length).toBeGreaterThan(64 << 10);
+    expect(Number(slow.stdout.trim())).toBe(Buffer.byteLength(whole.stdout));
+  });
+
+  it('ends with 0 when an output it did not write cannot be written (2>/dev/full, a closed stderr socket)', async () => {
+    ensureBundle();
+    if (existsSync('/dev/full')) {
+      const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BUNDLE}" version 2>/dev/full`], {
+        env: ENV,
+        encoding: 'utf8',
+      });
+      expect(r.stdout).toMatch(/^Version: /);
+      expect(r.status).toBe(0);
+    }
+    // a Node caller's pipes are socketpairs: a closed one refuses even an empty write
+    const child = spawn(process.execPath, [BUNDLE, 'version'], { stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+    child.stderr.destroy();
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(out).toMatch(/^Version: /);
+    expect(code).toBe(0);
+  });
+});
+
+describe('node:tls loaded while the command line is parsed', () => {
+  it('does not come before a usage error with a warning of its own (NODE_EXTRA_CA_CERTS not found)', () => {
+    ensureBundle();
+    const r = spawnSync(process.execPath, [BUNDLE, 'who-can'], {
+      env: { ...ENV, NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' },
       encoding: 'utf8',
     });
-    const whole = spawnSync(process.execPath, [BUNDLE, '--help'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_DISABLE_COMPILE_CACHE: '1' },
-      encoding: 'utf8',
-    });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^kubectl secrets <command>/);
-    expect(r.stdout).toBe(whole.stdout);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: missing argument/);
   });
 });
