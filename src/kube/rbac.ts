@@ -61,11 +61,14 @@ export async function loadClusterSnapshot(
   // namespace's (or many) are read from cluster-wide lists asked for with the first ones, dropped unread otherwise.
   const listRbac = options.indirect && !options.scope ? listAllOrNamespace : listNamespace;
   const early = options.indirect && options.scope ? new EarlyClusterWideLists() : undefined;
+  // With those, the bindings the direct readers come from are protobuf too: the reader is warm by then, and the
+  // API server writes them sooner (--direct-only keeps JSON: there, the cold reader costs more than JSON.parse).
+  const bindingPage = early ? { ...page, protobuf: decodeBindingList } : page;
   const rbacLists = Promise.all([
     tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
-    tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, page),
+    tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, bindingPage),
     listRbac<Role>(kube, RESOURCES.roles, namespace, page),
-    listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page),
+    listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, bindingPage),
     listAllOrNamespace<Named>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
   ]).then(async ([clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts]) => {
     const accounts = serviceAccounts.items.map((sa) => ({

@@ -106,7 +106,7 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     );
     expect(scoped.rows.some((r) => r.subject === 'noise')).toBe(false);
     expect(rbacLists(scopedKube)).toEqual([
-      `LIST ${RBAC}/namespaces/${NS}/rolebindings`,
+      `LIST ${RBAC}/namespaces/${NS}/rolebindings (protobuf)`,
       `LIST ${RBAC}/namespaces/${NS}/roles`,
       `LIST ${RBAC}/namespaces/ops/rolebindings`,
       `LIST ${RBAC}/namespaces/ops/roles`,
@@ -161,7 +161,7 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     const many = new FakeKube(lists(c), [], { version: 'v1.37.2' });
     await answer(many, true);
     expect(rbacLists(many)).toEqual([
-      `LIST ${RBAC}/namespaces/${NS}/rolebindings`,
+      `LIST ${RBAC}/namespaces/${NS}/rolebindings (protobuf)`,
       `LIST ${RBAC}/namespaces/${NS}/roles`,
       `LIST ${RBAC}/rolebindings (protobuf)`,
       `LIST ${RBAC}/roles (protobuf)`,
