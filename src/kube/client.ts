@@ -295,7 +295,8 @@ export class KubeClient implements Kube {
       } catch (err) {
         const retry =
           idempotent && err instanceof KubeConnectionError && RETRYABLE_CODES.has(err.code) && attempt < MAX_ATTEMPTS;
-        this.trace(`${method} ${url.href} failed after ${Date.now() - started} ms: ${(err as Error).message}`);
+        const why = signal?.aborted ? 'cancelled: no longer needed' : (err as Error).message;
+        this.trace(`${method} ${url.href} failed after ${Date.now() - started} ms: ${why}`);
         signal?.throwIfAborted();
         if (!retry) throw err;
         await sleep(backoffMs(attempt));
