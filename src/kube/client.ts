@@ -36,6 +36,13 @@ export interface ListOptions {
   withoutManagedFields?: boolean;
   /** Ask for protobuf too, and read a protobuf answer with this (built-in types only; JSON answers still parse). */
   protobuf?: ProtobufListDecoder<unknown>;
+  /** Abandons the list: its requests are cancelled, and the list rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * A list asked for before it is known to be wanted: each page waits for this before it is read (no decoding
+   * of an answer the caller may drop; aborting the signal settles it too).
+   */
+  readWhen?: Promise<unknown>;
 }
 
 /** A list whose items are turned into something else as each page arrives. */
@@ -165,19 +172,27 @@ export class KubeClient implements Kube {
     let resourceVersion = '';
     const fetchPage = (continueToken: string | undefined): Promise<HttpResponse> => {
       const url = this.url(path, { ...options.query, limit: options.limit ?? 500, continue: continueToken });
-      const sent = this.exchange('GET', url, undefined, {
-        Accept: options.metadataOnly
-          ? METADATA_ONLY
-          : options.protobuf
-            ? `${PROTOBUF}, application/json`
-            : 'application/json',
-      });
+      const sent = this.exchange(
+        'GET',
+        url,
+        undefined,
+        {
+          Accept: options.metadataOnly
+            ? METADATA_ONLY
+            : options.protobuf
+              ? `${PROTOBUF}, application/json`
+              : 'application/json',
+        },
+        options.signal,
+      );
       sent.catch(() => undefined); // awaited below; a page asked for ahead must not fail unobserved meanwhile
       return sent;
     };
     let next: Promise<HttpResponse> | undefined = fetchPage(undefined);
     while (next) {
       const res: HttpResponse = await next;
+      if (options.readWhen) await options.readWhen;
+      options.signal?.throwIfAborted();
       const protobuf = options.protobuf && String(res.headers['content-type'] ?? '').startsWith(PROTOBUF);
       // asked for protobuf, the API server says why it refused in protobuf too
       if (res.status < 200 || res.status >= 300)
@@ -265,21 +280,25 @@ export class KubeClient implements Kube {
     url: URL,
     body: string | undefined,
     extra: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<HttpResponse> {
     const idempotent = method === 'GET';
     for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
       const used = await this.credentials();
       const { agent, h2, headers } = used;
       const started = Date.now();
       let res: HttpResponse;
       try {
         this.roundTrips++;
-        const req = { method, url, headers: { ...headers, ...extra }, body, timeoutMs: this.options.timeoutMs };
+        const req = { method, url, headers: { ...headers, ...extra }, body, timeoutMs: this.options.timeoutMs, signal };
         res = (await h2?.send(req)) ?? (await send(agent, req));
       } catch (err) {
         const retry =
           idempotent && err instanceof KubeConnectionError && RETRYABLE_CODES.has(err.code) && attempt < MAX_ATTEMPTS;
-        this.trace(`${method} ${url.href} failed after ${Date.now() - started} ms: ${(err as Error).message}`);
+        const why = signal?.aborted ? 'cancelled: no longer needed' : (err as Error).message;
+        this.trace(`${method} ${url.href} failed after ${Date.now() - started} ms: ${why}`);
+        signal?.throwIfAborted();
         if (!retry) throw err;
         await sleep(backoffMs(attempt));
         continue;

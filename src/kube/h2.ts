@@ -130,7 +130,9 @@ export class H2Connection {
     const streams = this.active.get(session) ?? 0;
     this.active.set(session, streams + 1);
     if (streams === 0) session.ref();
+    let cancel: (() => void) | undefined;
     const done = (): void => {
+      if (cancel) req.signal?.removeEventListener('abort', cancel);
       const left = (this.active.get(session) ?? 1) - 1;
       this.active.set(session, left);
       if (left === 0 && !session.destroyed) session.unref();
@@ -171,6 +173,12 @@ export class H2Connection {
       );
       if (req.timeoutMs > 0) {
         stream.setTimeout(req.timeoutMs, () => stream.destroy(timeoutError(req.timeoutMs)));
+      }
+      if (req.signal) {
+        // an abandoned request: RST_STREAM(CANCEL) tells the API server to stop writing the answer
+        cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+        if (req.signal.aborted) cancel();
+        else req.signal.addEventListener('abort', cancel, { once: true });
       }
       if (req.body !== undefined) stream.end(req.body);
     }).finally(done);

@@ -8,6 +8,8 @@ export interface HttpRequest {
   headers: Record<string, string | string[]>;
   body?: string | undefined;
   timeoutMs: number;
+  /** Abandons the request (the answer is no longer wanted): HTTP/2 cancels the stream, HTTP/1.1 the socket. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface HttpResponse {
@@ -24,7 +26,7 @@ export function send(agent: http.Agent, req: HttpRequest): Promise<HttpResponse>
       req.url,
       // Content-Length always: Node sends a DELETE body without it (nor chunking), and the
       // server then reads that body as the start of the next request on the kept-alive socket.
-      { method: req.method, headers: withLength(req), agent },
+      { method: req.method, headers: withLength(req), agent, ...(req.signal ? { signal: req.signal } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

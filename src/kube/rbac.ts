@@ -57,13 +57,18 @@ export async function loadClusterSnapshot(
   // Nothing reads the managedFields of RBAC objects: at 100,000 bindings they would be a third of the memory.
   const page = { limit: RBAC_PAGE_SIZE, withoutManagedFields: true };
   // Direct access only depends on the Secret's namespace; indirect paths reach other namespaces' ServiceAccounts:
-  // those namespaces are listed once the direct readers are known, while pods and workloads still load.
+  // those namespaces are listed once the direct readers are known, while pods and workloads still load. Every
+  // namespace's (or many) are read from cluster-wide lists asked for with the first ones, dropped unread otherwise.
   const listRbac = options.indirect && !options.scope ? listAllOrNamespace : listNamespace;
+  const early = options.indirect && options.scope ? new EarlyClusterWideLists() : undefined;
+  // With those, the bindings the direct readers come from are protobuf too: the reader is warm by then, and the
+  // API server writes them sooner (--direct-only keeps JSON: there, the cold reader costs more than JSON.parse).
+  const bindingPage = early ? { ...page, protobuf: decodeBindingList } : page;
   const rbacLists = Promise.all([
     tolerantList<ClusterRole>(kube, RESOURCES.clusterroles, undefined, page),
-    tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, page),
+    tolerantList<Binding>(kube, RESOURCES.clusterrolebindings, undefined, bindingPage),
     listRbac<Role>(kube, RESOURCES.roles, namespace, page),
-    listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, page),
+    listRbac<Binding>(kube, RESOURCES.rolebindings, namespace, bindingPage),
     listAllOrNamespace<Named>(kube, RESOURCES.serviceaccounts, namespace, { ...page, metadataOnly: true }),
   ]).then(async ([clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts]) => {
     const accounts = serviceAccounts.items.map((sa) => ({
@@ -82,11 +87,13 @@ export async function loadClusterSnapshot(
         ? options.scope({ rbac, serviceAccounts: accounts })
         : [];
     const namespaces = (): number => new Set(accounts.map((sa) => sa.namespace)).size; // each has its `default` ServiceAccount
+    if (others !== 'all' && others.length === 0) early?.drop();
     const wider =
       others === 'all' || others.length > 0
         ? await listOtherNamespaces(kube, namespace, rbac, others, {
             page,
             protobuf: roleBindings.items.length * namespaces() >= PROTOBUF_FROM,
+            early,
           })
         : undefined;
     return { clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, accounts, wider };
@@ -94,12 +101,15 @@ export async function loadClusterSnapshot(
   const versionAnswer = serverVersion(kube);
   const whileWaiting = options.whileWaiting;
   if (whileWaiting) void versionAnswer.then(() => setImmediate(whileWaiting));
+  const podsAndWorkloadsLists = loadPodsAndWorkloads(kube, namespace, undefined, { workloads: options.indirect });
+  const existence = secretExistence(kube, namespace, secretName);
+  early?.start(kube, page); // after the others: the small lists leave first
   const [version, secretExists, lists, podsAndWorkloads] = await Promise.all([
     versionAnswer,
-    secretExistence(kube, namespace, secretName),
+    existence,
     rbacLists,
-    loadPodsAndWorkloads(kube, namespace, undefined, { workloads: options.indirect }),
-  ]);
+    podsAndWorkloadsLists,
+  ]).finally(() => early?.drop()); // (not taken, or a failure elsewhere: nothing waits for them)
   const { clusterRoles, clusterRoleBindings, roles, roleBindings, serviceAccounts, accounts, wider } = lists;
 
   const gaps: Gap[] = [];
@@ -150,7 +160,7 @@ async function listOtherNamespaces(
   namespace: string,
   mine: { roles: Role[]; roleBindings: Binding[] },
   others: readonly string[] | 'all',
-  { page, protobuf }: { page: ListOptions; protobuf: boolean },
+  { page, protobuf, early }: { page: ListOptions; protobuf: boolean; early: EarlyClusterWideLists | undefined },
 ): Promise<{ roles: Role[]; roleBindings: Binding[]; gaps: Gap[] }> {
   // The Secret's namespace's come first, the very objects listed before (the analysis goes on from them).
   const out = { roles: [...mine.roles], roleBindings: [...mine.roleBindings], gaps: [] as Gap[] };
@@ -162,18 +172,21 @@ async function listOtherNamespaces(
   };
   const extra = others === 'all' ? [] : others.filter((ns) => ns !== namespace);
   if (others === 'all' || extra.length > MAX_NAMESPACE_LISTS) {
-    const listed = await Promise.all([
-      tolerantList<Role>(kube, RESOURCES.roles, undefined, protobuf ? { ...page, protobuf: decodeRoleList } : page),
-      tolerantList<Binding>(
-        kube,
-        RESOURCES.rolebindings,
-        undefined,
-        protobuf ? { ...page, protobuf: decodeBindingList } : page,
-      ),
-    ]);
+    const listed =
+      (await early?.take()) ??
+      (await Promise.all([
+        tolerantList<Role>(kube, RESOURCES.roles, undefined, protobuf ? { ...page, protobuf: decodeRoleList } : page),
+        tolerantList<Binding>(
+          kube,
+          RESOURCES.rolebindings,
+          undefined,
+          protobuf ? { ...page, protobuf: decodeBindingList } : page,
+        ),
+      ]));
     add(listed, (m) => `${m}: using namespace ${namespace} only (paths through other namespaces are missing)`);
     return out;
   }
+  early?.drop();
   const listings = await Promise.all(
     extra.map((ns) =>
       Promise.all([
@@ -264,5 +277,41 @@ async function secretExistence(kube: Kube, namespace: string, name: string): Pro
   } catch (err) {
     if (isForbidden(err)) return undefined;
     throw err;
+  }
+}
+
+/**
+ * The cluster-wide Role and RoleBinding lists, asked for with the first lists rather than once the direct readers
+ * are known (a round trip and the API server's encoding later), in case the indirect paths need every namespace.
+ * Nothing is decoded until they are taken; dropped, their streams are cancelled. One that failed for any reason
+ * is as if never asked for: the caller lists again, as it did without them (same gaps, same errors).
+ */
+class EarlyClusterWideLists {
+  private readonly abort = new AbortController();
+  private taken = false;
+  private resolveTaken!: () => void;
+  private readonly wanted = new Promise<void>((resolve) => (this.resolveTaken = resolve));
+  private lists: Promise<[Listing<Role>, Listing<Binding>] | undefined> | undefined;
+
+  start(kube: Kube, page: ListOptions): void {
+    // protobuf whatever the size: the size is not known yet, and on a small list the difference is small
+    const options = { ...page, signal: this.abort.signal, readWhen: this.wanted };
+    this.lists = Promise.all([
+      tolerantList<Role>(kube, RESOURCES.roles, undefined, { ...options, protobuf: decodeRoleList }),
+      tolerantList<Binding>(kube, RESOURCES.rolebindings, undefined, { ...options, protobuf: decodeBindingList }),
+    ]).catch(() => undefined);
+  }
+
+  /** The lists, or undefined when they failed (or were never started). */
+  take(): Promise<[Listing<Role>, Listing<Binding>] | undefined> {
+    this.taken = true;
+    this.resolveTaken();
+    return this.lists ?? Promise.resolve(undefined);
+  }
+
+  drop(): void {
+    if (this.taken) return;
+    this.abort.abort();
+    this.resolveTaken();
   }
 }

@@ -124,6 +124,29 @@ describe('HTTP/2', () => {
     }
   });
 
+  it('an abandoned list (its signal aborted) is cancelled, not retried; the connection serves the next request', async () => {
+    for (const h2 of [true, false]) {
+      const abort = new AbortController();
+      // abandoned once the server has it (it answers 30 ms later)
+      const server = await serve(h2, (path) => {
+        if (path.includes('rolebindings')) setImmediate(() => abort.abort());
+        return list([]);
+      });
+      const kube = clientOf(server.url);
+      try {
+        const listed = kube.list('/apis/rbac.authorization.k8s.io/v1/rolebindings', { signal: abort.signal });
+        const err = await listed.catch((e: unknown) => e);
+        expect(err, `h2 ${h2}`).toMatchObject({ name: 'AbortError' });
+        await kube.get('/version');
+        expect(server.headers).toHaveLength(2); // the abandoned list was not sent again
+        if (h2) expect(server.connections).toBe(1);
+      } finally {
+        kube.close();
+        await server.close();
+      }
+    }
+  });
+
   it('stays on HTTP/1.1 with a server that does not offer h2', async () => {
     const server = await serve(false, () => list([]));
     const kube = clientOf(server.url);

@@ -18,12 +18,14 @@ export class FakeKube implements Kube {
   constructor(
     private readonly lists: Record<string, unknown[]>,
     private readonly forbidden: string[] = [],
-    private readonly answers: { version?: string; review?: (body: any) => boolean } = {},
+    private readonly answers: { version?: string; review?: (body: any) => boolean; failing?: string[] } = {},
   ) {}
 
   private check(path: string): void {
     this.roundTrips++;
     if (this.forbidden.includes(path)) throw new KubeApiError(403, 'Forbidden', `forbidden: ${path}`, 'GET', path);
+    if (this.answers.failing?.includes(path))
+      throw new KubeApiError(500, 'InternalError', `etcd went away: ${path}`, 'GET', path);
   }
 
   async get<T>(path: string): Promise<T> {
@@ -35,9 +37,15 @@ export class FakeKube implements Kube {
 
   async list<T>(path: string, options: ListOptions & { map?: (item: T) => unknown } = {}): Promise<ListResult<T>> {
     const q = options.query?.fieldSelector ? `?fieldSelector=${options.query.fieldSelector}` : '';
-    this.requests.push(
-      `LIST ${path}${q}${options.metadataOnly ? ' (metadata)' : ''}${options.protobuf ? ' (protobuf)' : ''}`,
-    );
+    const request = `LIST ${path}${q}${options.metadataOnly ? ' (metadata)' : ''}${options.protobuf ? ' (protobuf)' : ''}`;
+    const at = this.requests.push(request) - 1;
+    // asked for ahead (readWhen): its answer is read only once the caller wants it; an abandoned one is marked
+    if (options.readWhen) await options.readWhen;
+    if (options.signal?.aborted) {
+      this.requests[at] = `${request} (dropped)`;
+      this.roundTrips++;
+      throw options.signal.reason;
+    }
     this.check(path);
     let items = (this.lists[path] ?? []) as T[];
     const selected = /^metadata\.name=(.*)$/.exec(String(options.query?.fieldSelector ?? ''));

@@ -59,7 +59,9 @@ async function answer(kube: FakeKube, scoped: boolean, options: Partial<WhoCanOp
   );
 }
 
-const rbacLists = (kube: FakeKube) => kube.requests.filter((r) => /\/(roles|rolebindings)\b/.test(r)).sort();
+/** The RBAC lists read (lists asked for ahead and dropped unread are left out). */
+const rbacLists = (kube: FakeKube) =>
+  kube.requests.filter((r) => /\/(roles|rolebindings)\b/.test(r) && !r.endsWith('(dropped)')).sort();
 
 /** A reader ServiceAccount in `ops`; token minters and pod creators there; noise in `tools`. */
 const crossNamespace = (): Cluster => ({
@@ -104,7 +106,7 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     );
     expect(scoped.rows.some((r) => r.subject === 'noise')).toBe(false);
     expect(rbacLists(scopedKube)).toEqual([
-      `LIST ${RBAC}/namespaces/${NS}/rolebindings`,
+      `LIST ${RBAC}/namespaces/${NS}/rolebindings (protobuf)`,
       `LIST ${RBAC}/namespaces/${NS}/roles`,
       `LIST ${RBAC}/namespaces/ops/rolebindings`,
       `LIST ${RBAC}/namespaces/ops/roles`,
@@ -139,25 +141,60 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
     const kube = new FakeKube(lists(c), [], { version: 'v1.37.2' });
     const scoped = await answer(kube, true);
-    expect(rbacLists(kube)).toEqual(expect.arrayContaining([`LIST ${RBAC}/rolebindings`, `LIST ${RBAC}/roles`]));
+    expect(rbacLists(kube)).toEqual(
+      expect.arrayContaining([`LIST ${RBAC}/rolebindings (protobuf)`, `LIST ${RBAC}/roles (protobuf)`]),
+    );
     expect(scoped).toEqual(await answer(new FakeKube(lists(c), [], { version: 'v1.37.2' }), false));
   });
 
-  it('asks for the cluster-wide lists of a big cluster as protobuf, of a small one as JSON', async () => {
+  it('asks for the cluster-wide lists with the first lists, as protobuf; reads them only when many namespaces count', async () => {
+    const c = crossNamespace();
+    const few = new FakeKube(lists(c), [], { version: 'v1.37.2' });
+    await answer(few, true);
+    // asked for at once (the scope is not known yet), then dropped unread: one namespace besides the Secret's counts
+    expect(few.requests.filter((r) => r.endsWith('(dropped)')).sort()).toEqual([
+      `LIST ${RBAC}/rolebindings (protobuf) (dropped)`,
+      `LIST ${RBAC}/roles (protobuf) (dropped)`,
+    ]);
+    c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
+    for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
+    const many = new FakeKube(lists(c), [], { version: 'v1.37.2' });
+    await answer(many, true);
+    expect(rbacLists(many)).toEqual([
+      `LIST ${RBAC}/namespaces/${NS}/rolebindings (protobuf)`,
+      `LIST ${RBAC}/namespaces/${NS}/roles`,
+      `LIST ${RBAC}/rolebindings (protobuf)`,
+      `LIST ${RBAC}/roles (protobuf)`,
+    ]);
+    expect(many.requests.some((r) => r.endsWith('(dropped)'))).toBe(false);
+  });
+
+  it('cluster-wide lists asked for early: forbidden gives the same warning, a failure is listed again', async () => {
     const c = crossNamespace();
     c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
     for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
-    const small = new FakeKube(lists(c), [], { version: 'v1.37.2' });
-    await answer(small, true);
-    expect(rbacLists(small)).toContain(`LIST ${RBAC}/rolebindings`);
-    // 200 RoleBindings in the Secret's namespace, 14 namespaces: about 2,800 in all
-    for (let i = 0; i < 200; i++) c.roleBindings.push(rb(`filler-${i}`, { kind: 'Role', name: 'none' }, [user('x')]));
-    const big = new FakeKube(lists(c), [], { version: 'v1.37.2' });
-    await answer(big, true);
-    expect(rbacLists(big)).toEqual(
-      expect.arrayContaining([`LIST ${RBAC}/rolebindings (protobuf)`, `LIST ${RBAC}/roles (protobuf)`]),
+    const forbidden = new FakeKube(lists(c), [`${RBAC}/rolebindings`], { version: 'v1.37.2' });
+    const partial = await answer(forbidden, true);
+    expect(partial.metadata.complete).toBe(false);
+    expect(partial.metadata.warnings).toContain(
+      `cannot list rolebindings.rbac.authorization.k8s.io in all namespaces (forbidden): using namespace ${NS} only (paths through other namespaces are missing): the answer may be incomplete`,
     );
-    expect(rbacLists(big)).toContain(`LIST ${RBAC}/namespaces/${NS}/rolebindings`);
+    expect(partial.rows.some((r) => r.path === 'direct' && r.subject === 'deployer')).toBe(true);
+    // a failed early list (not a refusal) is as if never asked for: the lists are asked for again, the answer whole
+    let calls = 0;
+    const flaky = new (class extends FakeKube {
+      override async list<T>(path: string, options: Parameters<FakeKube['list']>[1] = {}) {
+        if (path === `${RBAC}/rolebindings` && calls++ === 0) {
+          this.requests.push(`LIST ${path} (failed)`);
+          throw new Error('stream reset');
+        }
+        return super.list<T>(path, options);
+      }
+    })(lists(c), [], { version: 'v1.37.2' });
+    const whole = await answer(flaky, true);
+    expect(flaky.requests).toContain(`LIST ${RBAC}/rolebindings (failed)`);
+    expect(whole.metadata.complete).toBe(true);
+    expect(whole).toEqual(await answer(new FakeKube(lists(c), [], { version: 'v1.37.2' }), false));
   });
 
   it('lists cluster-wide when a group impersonator may impersonate a ServiceAccount only through a RoleBinding', async () => {
@@ -171,7 +208,7 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     c.roleBindings.push(rb('eve-sas', { kind: 'Role', name: 'sa-impersonator' }, [user('eve')], 'tools'));
     const kube = new FakeKube(lists(c), [], { version: 'v1.37.2' });
     const scoped = await answer(kube, true);
-    expect(rbacLists(kube)).toContain(`LIST ${RBAC}/rolebindings`);
+    expect(rbacLists(kube)).toContain(`LIST ${RBAC}/rolebindings (protobuf)`);
     expect(scoped.rows.map((r) => `${r.path} ${r.subject}`)).toContain('impersonate eve');
     expect(scoped).toEqual(await answer(new FakeKube(lists(c), [], { version: 'v1.37.2' }), false));
   });
