@@ -300,7 +300,7 @@ export class KubeClient implements Kube {
         this.trace(`${method} ${url.href} failed after ${Date.now() - started} ms: ${why}`);
         signal?.throwIfAborted();
         if (!retry) throw err;
-        await sleep(backoffMs(attempt));
+        await sleep(backoffMs(attempt), signal);
         continue;
       }
       this.trace(`${method} ${url.href} ${res.status} in ${Date.now() - started} ms`);
@@ -313,6 +313,7 @@ export class KubeClient implements Kube {
         const retryAfter = Number(res.headers['retry-after']);
         await sleep(
           Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 10) * 1000 : backoffMs(attempt),
+          signal,
         );
         continue;
       }
@@ -442,4 +443,18 @@ export function continueOf(body: Buffer): string | undefined {
 }
 
 const backoffMs = (attempt: number): number => 200 * 2 ** (attempt - 1);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A wait before a retry; an abandoned request's ends at once, with the signal's reason. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const gaveUp = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', gaveUp);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', gaveUp, { once: true });
+  });
+}

@@ -175,8 +175,12 @@ export class H2Connection {
         stream.setTimeout(req.timeoutMs, () => stream.destroy(timeoutError(req.timeoutMs)));
       }
       if (req.signal) {
-        // an abandoned request: RST_STREAM(CANCEL) tells the API server to stop writing the answer
-        cancel = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+        // an abandoned request: RST_STREAM(CANCEL) tells the API server to stop writing the answer; it settles
+        // as abandoned, not with what had come (closing ends the stream as if the answer were whole)
+        cancel = () => {
+          reject(req.signal!.reason as Error);
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+        };
         if (req.signal.aborted) cancel();
         else req.signal.addEventListener('abort', cancel, { once: true });
       }

@@ -299,7 +299,11 @@ class EarlyClusterWideLists {
     this.lists = Promise.all([
       tolerantList<Role>(kube, RESOURCES.roles, undefined, { ...options, protobuf: decodeRoleList }),
       tolerantList<Binding>(kube, RESOURCES.rolebindings, undefined, { ...options, protobuf: decodeBindingList }),
-    ]).catch(() => undefined);
+    ]).catch(() => {
+      // both are listed again: the other is not read
+      this.abort.abort();
+      return undefined;
+    });
   }
 
   /** The lists, or undefined when they failed (or were never started). */

@@ -15,6 +15,8 @@ export function sharingLists(kube: Kube): Kube {
   // weakly: the lists of a map function made per call go with it
   const byMap = new WeakMap<(item: never) => unknown, Lists>();
   return withList(kube, (path: string, options?: ListOptions & { map?: (item: never) => unknown }) => {
+    // A list its caller may abandon, or asked for before it is wanted, is its caller's own: another must not get it.
+    if (options?.signal || options?.readWhen) return kube.list(path, options as never);
     const map = options?.map;
     let lists = map ? byMap.get(map) : unmapped;
     if (!lists) byMap.set(map!, (lists = new Map()));

@@ -197,6 +197,71 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     expect(whole).toEqual(await answer(new FakeKube(lists(c), [], { version: 'v1.37.2' }), false));
   });
 
+  it('one early list failed: the other is cancelled, not read in full and thrown away', async () => {
+    const c = crossNamespace();
+    c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
+    for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
+    let calls = 0;
+    const flaky = new (class extends FakeKube {
+      override async list<T>(path: string, options: Parameters<FakeKube['list']>[1] = {}) {
+        if (path === `${RBAC}/rolebindings` && calls++ === 0) {
+          this.requests.push(`LIST ${path} (failed)`);
+          throw new Error('stream reset');
+        }
+        return super.list<T>(path, options);
+      }
+    })(lists(c), [], { version: 'v1.37.2' });
+    await answer(flaky, true);
+    // the early cluster-wide Roles list is read (decoded) and dropped on the floor; the Roles are listed again
+    expect(flaky.requests.filter((r) => /\/v1\/roles\b/.test(r))).toEqual([
+      `LIST ${RBAC}/roles (protobuf) (dropped)`,
+      `LIST ${RBAC}/roles`,
+    ]);
+  });
+
+  it('through sharingLists (investigate), a list dropped for one Secret does not fail the next Secret', async () => {
+    const { sharingLists } = await import('../../../src/kube/shared-lists.js');
+    const c = crossNamespace();
+    const few = new FakeKube(lists(c), [], { version: 'v1.37.2' });
+    const shared = sharingLists(few);
+    const opts = { ...DEFAULT_OPTIONS };
+    const load = (kube: typeof shared, secret: { namespace: string; name: string }) =>
+      loadClusterSnapshot(kube, secret.namespace, secret.name, {
+        indirect: true,
+        scope: (partial) => indirectNamespaces({ secret, ...partial }, opts),
+      });
+    // a second Secret, in nsb, read by every ServiceAccount: its indirect paths need every namespace
+    c.roleBindings.push(
+      rb('all-sas', { kind: 'ClusterRole', name: 'secret-reader' }, [group('system:serviceaccounts')], 'nsb'),
+    );
+    for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
+    (few as unknown as { lists: unknown }).lists = lists(c);
+    await load(shared, { namespace: NS, name: SECRET }); // one namespace besides the Secret's: dropped
+    expect(few.requests.filter((r) => r.endsWith('(dropped)'))).toHaveLength(2);
+    const second = await load(shared, { namespace: 'nsb', name: 'other' }).catch((e: unknown) => e);
+    expect(second).not.toBeInstanceOf(Error);
+  });
+
+  it('through sharingLists (investigate), an early list that failed is listed again', async () => {
+    const { sharingLists } = await import('../../../src/kube/shared-lists.js');
+    const c = crossNamespace();
+    c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
+    for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
+    let calls = 0;
+    const flaky = new (class extends FakeKube {
+      override async list<T>(path: string, options: Parameters<FakeKube['list']>[1] = {}) {
+        if (path === `${RBAC}/rolebindings` && calls++ === 0) throw new Error('stream reset');
+        return super.list<T>(path, options);
+      }
+    })(lists(c), [], { version: 'v1.37.2' });
+    const secret = { namespace: NS, name: SECRET };
+    const snapshot = await loadClusterSnapshot(sharingLists(flaky), NS, SECRET, {
+      indirect: true,
+      scope: (partial) => indirectNamespaces({ secret, ...partial }, DEFAULT_OPTIONS),
+    }).catch((e: unknown) => e);
+    expect(snapshot).not.toBeInstanceOf(Error);
+  });
+
   it('lists cluster-wide when a group impersonator may impersonate a ServiceAccount only through a RoleBinding', async () => {
     const c = crossNamespace();
     c.clusterRoles.push(clusterRole('group-impersonator', [rule(['impersonate'], ['groups'])]));
