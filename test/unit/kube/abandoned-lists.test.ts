@@ -1,62 +1,26 @@
 // Lists abandoned by their caller (ListOptions.signal): settled at once, cancelled on the wire, said so at -v 6.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import http2 from 'node:http2';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeCA, makeCert } from '../../cluster/pki.mjs';
-import { KubeClient } from '../../../src/kube/client.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import { clientOf as tlsClientOf, serveTls, testPki, type TestPki, type TestResponse } from './tls-server.js';
 
-let ca: { cert: string; key: string };
-let serving: { cert: string; key: string };
-let client: { cert: string; key: string };
+let pki: TestPki;
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'r3-'));
-  ca = await makeCA(dir, 'test-ca');
-  serving = await makeCert(dir, ca, { name: 'server', commonName: 'server', server: { dns: [], ips: ['127.0.0.1'] } });
-  client = await makeCert(dir, ca, { name: 'alice', commonName: 'alice' });
+  pki = await testPki();
 }, 30_000);
 
-type Res = ServerResponse | http2.Http2ServerResponse;
-async function serve(h2: boolean, handler: (url: string, res: Res) => void) {
+async function serve(h2: boolean, handler: (url: string, res: TestResponse) => void) {
   const paths: string[] = [];
-  const options = {
-    key: readFileSync(serving.key),
-    cert: readFileSync(serving.cert),
-    ca: readFileSync(ca.cert),
-    requestCert: true,
-    rejectUnauthorized: true,
-  };
-  const h = (req: IncomingMessage | http2.Http2ServerRequest, res: Res) => {
+  const server = await serveTls(pki, h2, (req, res) => {
     paths.push(req.url ?? '');
     handler(req.url ?? '', res);
-  };
-  const server = h2 ? http2.createSecureServer({ ...options, allowHTTP1: true }, h) : https.createServer(options, h);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    paths,
-    close: () =>
-      new Promise<void>((r) => {
-        (server as https.Server).closeAllConnections?.();
-        server.close(() => r());
-      }),
-  };
+  });
+  return { url: server.url, paths, close: server.close };
 }
+
+/** A client that logs what -v 6 says. */
 function clientOf(url: string, log: string[] = []): KubeClient {
-  return new KubeClient(
-    {
-      target: { contextName: 't', clusterName: 't', userName: 'alice', server: url, namespace: 'default', sources: [] },
-      cluster: { name: 't', cluster: { server: url, 'certificate-authority': ca.cert } },
-      user: { name: 'alice', user: { 'client-certificate': client.cert, 'client-key': client.key } },
-      inCluster: false,
-    },
-    { timeoutMs: 20000, verbosity: 6, log: (l) => log.push(l), env: {} },
-  );
+  return tlsClientOf(pki, url, { timeoutMs: 20000, verbosity: 6, log: (l) => log.push(l) });
 }
 
 describe('abandoned lists', () => {
@@ -162,9 +126,9 @@ describe('abandoned lists', () => {
   }
 });
 
-describe('review3: trace of a cancel before the headers', () => {
+describe('a request abandoned before its answer began', () => {
   for (const h2 of [true, false]) {
-    it(`h2=${h2}`, async () => {
+    it(`h2=${h2}: -v 6 says it was cancelled`, async () => {
       const abort = new AbortController();
       const server = await serve(h2, () => setTimeout(() => abort.abort(), 30));
       const log: string[] = [];
@@ -172,7 +136,6 @@ describe('review3: trace of a cancel before the headers', () => {
       try {
         const err = await kube.list('/x', { signal: abort.signal }).catch((e: unknown) => e);
         expect(err).toMatchObject({ name: 'AbortError' });
-        console.log(`TRACE h2=${h2}: ${log.join(' | ')}`);
         expect(log.join('\n')).toContain('cancelled: no longer needed');
       } finally {
         kube.close();

@@ -4,15 +4,14 @@
 // faults, who-can); these servers count connections and protocols.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeCA, makeCert } from '../../cluster/pki.mjs';
-import { KubeClient } from '../../../src/kube/client.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import { clientOf as tlsClientOf, serveTls, testPki, type TestPki } from './tls-server.js';
 import { KubeConnectionError } from '../../../src/kube/errors.js';
 import { REPO, runProcess } from '../../harness/runCli.js';
 
@@ -24,64 +23,39 @@ interface Served {
   close(): Promise<void>;
 }
 
-let ca: { cert: string; key: string };
-let serving: { cert: string; key: string };
-let client: { cert: string; key: string };
+let pki: TestPki;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'h2-'));
-  ca = await makeCA(dir, 'test-ca');
-  serving = await makeCert(dir, ca, { name: 'server', commonName: 'server', server: { dns: [], ips: ['127.0.0.1'] } });
-  client = await makeCert(dir, ca, { name: 'alice', commonName: 'alice' });
+  pki = await testPki();
 }, 30_000);
 
 /** A TLS server that requires a client certificate; h2 (with HTTP/1.1 for clients that ask for it) or HTTP/1.1 only. */
 async function serve(h2: boolean, answer: (path: string) => { status: number; body: string }): Promise<Served> {
-  const served: Served = { url: '', connections: 0, protocols: [], headers: [], close: async () => undefined };
-  const options = {
-    key: readFileSync(serving.key),
-    cert: readFileSync(serving.cert),
-    ca: readFileSync(ca.cert),
-    requestCert: true,
-    rejectUnauthorized: true,
-  };
-  const handler = (
-    req: http2.Http2ServerRequest | IncomingMessage,
-    res: http2.Http2ServerResponse | ServerResponse,
-  ): void => {
-    served.protocols.push(req.httpVersion);
-    served.headers.push({ ...req.headers });
+  const protocols: string[] = [];
+  const headers: Array<Record<string, unknown>> = [];
+  const server = await serveTls(pki, h2, (req, res) => {
+    protocols.push(req.httpVersion);
+    headers.push({ ...req.headers });
     const { status, body } = answer(req.url ?? '');
     // answer slowly, so that HTTP/1.1 would need a socket per parallel request
     setTimeout(() => {
       (res as ServerResponse).writeHead(status, { 'content-type': 'application/json' });
       res.end(body);
     }, 30);
+  });
+  return {
+    url: server.url,
+    get connections() {
+      return server.connections();
+    },
+    protocols,
+    headers,
+    close: server.close,
   };
-  const server = h2
-    ? http2.createSecureServer({ ...options, allowHTTP1: true }, handler)
-    : https.createServer(options, handler);
-  server.on('secureConnection', () => served.connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  served.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  served.close = () =>
-    new Promise<void>((r) => {
-      (server as https.Server).closeAllConnections?.();
-      server.close(() => r());
-    });
-  return served;
 }
 
 function clientOf(url: string, env: NodeJS.ProcessEnv = {}): KubeClient {
-  return new KubeClient(
-    {
-      target: { contextName: 't', clusterName: 't', userName: 'alice', server: url, namespace: 'default', sources: [] },
-      cluster: { name: 't', cluster: { server: url, 'certificate-authority': ca.cert } },
-      user: { name: 'alice', user: { 'client-certificate': client.cert, 'client-key': client.key } },
-      inCluster: false,
-    },
-    { timeoutMs: 5000, verbosity: 0, log: () => undefined, env, impersonate: { groups: ['g1', 'g2'] } },
-  );
+  return tlsClientOf(pki, url, { env, impersonate: { groups: ['g1', 'g2'] } });
 }
 
 const list = (items: unknown[]) => ({ status: 200, body: JSON.stringify({ kind: 'List', metadata: {}, items }) });
@@ -175,7 +149,10 @@ describe('HTTP/2', () => {
   it('a request in flight on a new connection keeps the process alive after the old one went away (GOAWAY)', async () => {
     // /a: the server sends GOAWAY while answering it; /b, asked meanwhile, goes on a new connection and
     // is answered last. Only a process of its own shows it: nothing but that request keeps it alive.
-    const server = http2.createSecureServer({ key: readFileSync(serving.key), cert: readFileSync(serving.cert) });
+    const server = http2.createSecureServer({
+      key: readFileSync(pki.serving.key),
+      cert: readFileSync(pki.serving.cert),
+    });
     server.on('stream', (stream, headers) => {
       const answer = (): void => {
         stream.respond({ ':status': 200, 'content-type': 'application/json' });
@@ -195,7 +172,7 @@ describe('HTTP/2', () => {
 const kube = new KubeClient(
   {
     target: { contextName: 't', clusterName: 't', userName: 'u', server: ${JSON.stringify(url)}, namespace: 'default', sources: [] },
-    cluster: { name: 't', cluster: { server: ${JSON.stringify(url)}, 'certificate-authority': ${JSON.stringify(ca.cert)} } },
+    cluster: { name: 't', cluster: { server: ${JSON.stringify(url)}, 'certificate-authority': ${JSON.stringify(pki.ca.cert)} } },
     user: { name: 'u', user: { token: 'x' } },
     inCluster: false,
   },

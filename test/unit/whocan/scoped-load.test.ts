@@ -64,6 +64,20 @@ const rbacLists = (kube: FakeKube) =>
   kube.requests.filter((r) => /\/(roles|rolebindings)\b/.test(r) && !r.endsWith('(dropped)')).sort();
 
 /** A reader ServiceAccount in `ops`; token minters and pod creators there; noise in `tools`. */
+/** A cluster whose first list of `failing` fails (a stream reset, not a refusal): requests shows `(failed)`. */
+function failingOnce(c: Cluster, failing: string): FakeKube {
+  let calls = 0;
+  return new (class extends FakeKube {
+    override async list<T>(path: string, options: Parameters<FakeKube['list']>[1] = {}) {
+      if (path === failing && calls++ === 0) {
+        this.requests.push(`LIST ${path} (failed)`);
+        throw new Error('stream reset');
+      }
+      return super.list<T>(path, options);
+    }
+  })(lists(c), [], { version: 'v1.37.2' });
+}
+
 const crossNamespace = (): Cluster => ({
   clusterRoles: [
     clusterRole('secret-reader', [readSecrets()]),
@@ -181,16 +195,7 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     );
     expect(partial.rows.some((r) => r.path === 'direct' && r.subject === 'deployer')).toBe(true);
     // a failed early list (not a refusal) is as if never asked for: the lists are asked for again, the answer whole
-    let calls = 0;
-    const flaky = new (class extends FakeKube {
-      override async list<T>(path: string, options: Parameters<FakeKube['list']>[1] = {}) {
-        if (path === `${RBAC}/rolebindings` && calls++ === 0) {
-          this.requests.push(`LIST ${path} (failed)`);
-          throw new Error('stream reset');
-        }
-        return super.list<T>(path, options);
-      }
-    })(lists(c), [], { version: 'v1.37.2' });
+    const flaky = failingOnce(c, `${RBAC}/rolebindings`);
     const whole = await answer(flaky, true);
     expect(flaky.requests).toContain(`LIST ${RBAC}/rolebindings (failed)`);
     expect(whole.metadata.complete).toBe(true);
@@ -201,16 +206,7 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     const c = crossNamespace();
     c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
     for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
-    let calls = 0;
-    const flaky = new (class extends FakeKube {
-      override async list<T>(path: string, options: Parameters<FakeKube['list']>[1] = {}) {
-        if (path === `${RBAC}/rolebindings` && calls++ === 0) {
-          this.requests.push(`LIST ${path} (failed)`);
-          throw new Error('stream reset');
-        }
-        return super.list<T>(path, options);
-      }
-    })(lists(c), [], { version: 'v1.37.2' });
+    const flaky = failingOnce(c, `${RBAC}/rolebindings`);
     await answer(flaky, true);
     // the early cluster-wide Roles list is read (decoded) and dropped on the floor; the Roles are listed again
     expect(flaky.requests.filter((r) => /\/v1\/roles\b/.test(r))).toEqual([
@@ -247,13 +243,7 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     const c = crossNamespace();
     c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
     for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
-    let calls = 0;
-    const flaky = new (class extends FakeKube {
-      override async list<T>(path: string, options: Parameters<FakeKube['list']>[1] = {}) {
-        if (path === `${RBAC}/rolebindings` && calls++ === 0) throw new Error('stream reset');
-        return super.list<T>(path, options);
-      }
-    })(lists(c), [], { version: 'v1.37.2' });
+    const flaky = failingOnce(c, `${RBAC}/rolebindings`);
     const secret = { namespace: NS, name: SECRET };
     const snapshot = await loadClusterSnapshot(sharingLists(flaky), NS, SECRET, {
       indirect: true,
