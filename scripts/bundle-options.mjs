@@ -18,8 +18,9 @@ const noPackageLookup = {
 };
 
 // The TLS stack (~18 ms of CPU to load: OpenSSL, and the extra CA certificates of NODE_EXTRA_CA_CERTS, read
-// at once) only for commands that talk to a cluster: in our sources (not in dependencies, which get the builtin
-// itself), these builtins load at their first use. So do
+// at once) only for commands that talk to a cluster: in our sources (a src/ directory, this checkout's or an old one
+// the benches build; never in node_modules, whose dependencies get the builtin itself), these builtins load at their
+// first use. So do
 // those only some commands use (HTTP/1.1, hashes, gzip, worker threads, prompts: 1-3 ms each at every start).
 // The module has a default export only: a file that imports names from one of them (older sources, built by the
 // benches' --before) gets the builtin itself, loaded at start as before.
@@ -31,6 +32,7 @@ const lazyBuiltins = {
   setup(b) {
     b.onResolve({ filter: LAZY_BUILTINS }, (args) =>
       args.namespace === 'lazy-builtins' ||
+      !/[\\/]src[\\/]/.test(args.importer) ||
       /[\\/]node_modules[\\/]/.test(args.importer) ||
       importsNames(args.importer, args.path)
         ? undefined

@@ -15,8 +15,6 @@ export function sharingLists(kube: Kube): Kube {
   // weakly: the lists of a map function made per call go with it
   const byMap = new WeakMap<(item: never) => unknown, Lists>();
   return withList(kube, (path: string, options?: ListOptions & { map?: (item: never) => unknown }) => {
-    // A list its caller may abandon, or asked for before it is wanted, is its caller's own: another must not get it.
-    if (options?.signal || options?.readWhen) return kube.list(path, options as never);
     const map = options?.map;
     let lists = map ? byMap.get(map) : unmapped;
     if (!lists) byMap.set(map!, (lists = new Map()));
@@ -28,6 +26,16 @@ export function sharingLists(kube: Kube): Kube {
       options?.withoutManagedFields ?? false,
     ]);
     let found = lists.get(key);
+    if (!found && (options?.signal || options?.readWhen)) {
+      // A list its caller may abandon (or asked for before it is wanted) is shared only once it has come whole:
+      // another caller must not get one abandoned or failed.
+      const own = kube.list(path, options as never);
+      own.then(
+        () => void (lists.has(key) || lists.set(key, own)),
+        () => undefined,
+      );
+      return own;
+    }
     if (!found) {
       found = kube.list(path, options as never);
       lists.set(key, found);

@@ -252,6 +252,23 @@ describe('who-can lists only the namespaces that can change the answer', () => {
     expect(snapshot).not.toBeInstanceOf(Error);
   });
 
+  it('through sharingLists (investigate), the cluster-wide lists read for one Secret serve the next', async () => {
+    const { sharingLists } = await import('../../../src/kube/shared-lists.js');
+    const c = crossNamespace();
+    c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
+    for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
+    const fake = new FakeKube(lists(c), [], { version: 'v1.37.2' });
+    const shared = sharingLists(fake);
+    for (const name of [SECRET, 'other']) {
+      const secret = { namespace: NS, name };
+      await loadClusterSnapshot(shared, NS, name, {
+        indirect: true,
+        scope: (partial) => indirectNamespaces({ secret, ...partial }, DEFAULT_OPTIONS),
+      });
+    }
+    expect(fake.requests.filter((r) => r.startsWith(`LIST ${RBAC}/rolebindings`))).toHaveLength(1);
+  });
+
   it('lists cluster-wide when a group impersonator may impersonate a ServiceAccount only through a RoleBinding', async () => {
     const c = crossNamespace();
     c.clusterRoles.push(clusterRole('group-impersonator', [rule(['impersonate'], ['groups'])]));
