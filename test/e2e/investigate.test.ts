@@ -607,3 +607,61 @@ describe('investigate --value-from-file on the local cluster', () => {
     assertNoLeak([canary], r);
   });
 });
+
+describe('investigate --value-from-file over Secrets whose readers reach few namespaces and many', () => {
+  // The same value in two Secrets: nothing but system:masters reads the first, so who-can needs no other
+  // namespace and drops the cluster-wide RBAC lists it asked for early; every ServiceAccount reads the
+  // second, so it needs every namespace. investigate shares the lists between the two.
+  const value = makeCanary('two-scopes');
+  const namespaces: string[] = [];
+
+  beforeAll(async () => {
+    for (const prefix of ['inva', 'invz']) namespaces.push(await freshNamespace(prefix));
+    // more namespaces (each with its default ServiceAccount) than who-can lists one by one
+    for (let i = 0; i < 9; i++) namespaces.push(await freshNamespace('invn'));
+    const [few, many] = namespaces as [string, string];
+    await applyYaml(`{apiVersion: v1, kind: Secret, metadata: {name: a}, stringData: {token: ${value}}}`, few);
+    await applyYaml(
+      `apiVersion: v1
+kind: Secret
+metadata: {name: b}
+stringData: {token: ${value}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: read-b}
+rules: [{apiGroups: [""], resources: [secrets], resourceNames: [b], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: every-serviceaccount}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: read-b}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:serviceaccounts"}]`,
+      many,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const name of namespaces) await deleteNamespace(name);
+  });
+
+  it('investigates both, the second with its readers in every namespace', async () => {
+    const r = await runCli(['investigate', '--value-from-file', '-', '-A', '-o', 'json'], {
+      kubeconfig: useCluster().kubeconfig,
+      stdin: value,
+    });
+    assertNoLeak([value], r);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const [few, many] = namespaces as [string, string];
+    expect(doc.matches.map((m: any) => `${m.namespace}/${m.name}`)).toEqual([`${few}/a`, `${many}/b`]);
+    const readers = (ns: string) =>
+      doc.incidents
+        .find((i: any) => i.metadata.secret.namespace === ns)
+        .subjects.filter((x: any) => x.canRead)
+        .map((x: any) => `${x.kind}/${x.name}`);
+    // every ServiceAccount, through its group
+    expect(readers(many)).toContain('Group/system:serviceaccounts');
+    expect(readers(few)).not.toContain('Group/system:serviceaccounts');
+  }, 120_000);
+});
