@@ -80,8 +80,10 @@ export async function countingPlan(
       cuts.push(Math.max(cuts[k - 1]!, await lineStartAfter(handles, sizes, at)));
     }
     cuts.push(total);
-    const identity = (i: number) => ({ dev: stats[i]!.dev, ino: stats[i]!.ino });
-    const planned = files.map((file, i) => ({ ...file, endAt: sizes[i]!, identity: identity(i) }));
+    const planned = files.map((file, i) => {
+      const { dev, ino } = stats[i]!;
+      return { ...file, part: { startAt: 0, endAt: sizes[i]!, identity: { dev, ino } } };
+    });
     const segments = segmentsOf(sizes, cuts).filter((pieces) => pieces.length > 0);
     return segments.length > 1 ? { files: planned, segments } : null;
   } catch {

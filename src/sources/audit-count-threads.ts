@@ -137,7 +137,7 @@ function progressOfAll(
   pieces: readonly { startAt: number; endAt: number }[],
   report: (progress: { path: string; bytes: number }) => void,
 ): (progress: { path: string; bytes: number }) => void {
-  const sizes = files.map((f) => f.endAt ?? 0);
+  const sizes = files.map((f) => f.part?.endAt ?? 0);
   const total = sizes.reduce((a, b) => a + b, 0);
   const mine = pieces.reduce((n, p) => n + p.endAt - p.startAt, 0);
   // Bytes read of each of this segment's pieces (one a file).

@@ -28,7 +28,10 @@ export function countSegment(
   pieces: readonly PlannedPiece[],
   options: ScanOptions & { stop?: AbortSignal; onProgress?: (progress: { path: string; bytes: number }) => void },
 ): Promise<AuditCount | typeof ABANDONED> {
-  const inputs = pieces.map((p) => inputOfFile({ ...files[p.file]!, startAt: p.startAt, endAt: p.endAt }));
+  const inputs = pieces.map(({ file, startAt, endAt }) => {
+    const whole = files[file]!;
+    return inputOfFile({ ...whole, part: { ...whole.part, startAt, endAt } });
+  });
   return countAudit(inputs, { ...options, pieces });
 }
 

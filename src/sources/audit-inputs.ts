@@ -7,6 +7,7 @@ import {
   fileErrorWords,
   readStreamMaybeGzipped,
   startsWithGzipMagic,
+  type FilePart,
 } from './read-chunks.js';
 
 export interface AuditInputOptions {
@@ -25,12 +26,8 @@ export interface OpenedFile {
   compressed: boolean;
   failure?: string;
   chunkBytes: number;
-  /** Read a plain file only up to there: a counting thread's piece of it, or the end it had when the count began. */
-  endAt?: number;
-  /** Read a plain file from there on: a counting thread's piece of it. */
-  startAt?: number;
-  /** The plain file's device and inode when the count began: threads read that file or none. */
-  identity?: { dev: number; ino: number };
+  /** Read only this part of a plain file: the file as it was when threads began counting, or a thread's piece of it. */
+  part?: FilePart;
 }
 
 /** The opened file behind each input read from a file (stdin has none). */
@@ -49,18 +46,7 @@ export function inputOfFile(file: OpenedFile): AuditInput {
     chunks: () =>
       failure !== undefined
         ? failing(new InputReadError(failure))
-        : fileChunks(
-            file.absolutePath,
-            file.compressed,
-            file.chunkBytes,
-            file.endAt === undefined
-              ? undefined
-              : {
-                  startAt: file.startAt ?? 0,
-                  endAt: file.endAt,
-                  ...(file.identity ? { identity: file.identity } : {}),
-                },
-          ),
+        : fileChunks(file.absolutePath, file.compressed, file.chunkBytes, file.part),
   };
   openedFiles.set(input, file);
   return input;

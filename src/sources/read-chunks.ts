@@ -43,7 +43,7 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
 }
 
-/** A counting thread's piece of a file: bytes [startAt, endAt) of the file it was when the count began. */
+/** A part of a plain file: bytes [startAt, endAt) of the file it was when counting threads began (a piece of it, or all). */
 export interface FilePart {
   startAt: number;
   endAt: number;
