@@ -11,6 +11,7 @@ import type { ResolvedQuery } from './query.js';
 import type { SecretRead } from './secret-read.js';
 import { isSystemKind, serviceAccountNamespace, subjectKind, subjectLabel } from './subjects.js';
 import { plural } from './document.js';
+import { boundedMemo } from '../util/bounded-memo.js';
 
 /** "ns/name" for named and field-selected reads, "ns/*" namespace-wide, "*\/*" cluster-wide. */
 export function targetOf(
@@ -236,7 +237,7 @@ export class Aggregator {
   private readonly system = new RowBuilder('(system)');
   private readonly pairs = new PairTexts();
   /** By user, for reads without impersonation: the same few users make most reads. */
-  private readonly subjects = new Map<string, Subject>();
+  private readonly subjectOfUser = boundedMemo(MAX_PAIRS, (user: string) => subjectOf(user, null));
   readonly totals = { requests: 0, denied: 0, failed: 0, noResponse: 0, system: 0, events: 0 };
 
   constructor(private readonly q: ResolvedQuery) {}
@@ -273,15 +274,7 @@ export class Aggregator {
   }
 
   private subjectOf({ user, impersonatedUser }: SecretRead): Subject {
-    if (impersonatedUser !== null) return subjectOf(user, impersonatedUser);
-    let subject = this.subjects.get(user);
-    if (subject === undefined) {
-      subject = subjectOf(user, null);
-      // A log of ever-new users starts again rather than grow.
-      if (this.subjects.size >= MAX_PAIRS) this.subjects.clear();
-      this.subjects.set(user, subject);
-    }
-    return subject;
+    return impersonatedUser === null ? this.subjectOfUser(user) : subjectOf(user, impersonatedUser);
   }
 
   state(): AggregatorState {

@@ -151,8 +151,7 @@ export class RequestCounter {
 
   /** A segment's counter, at its end: the requests it did not hand on, for the join. */
   segmentRequests(): SegmentRequests {
-    const open = this.unfinished().map(({ read, stages, fingerprint }) => ({ read, stages, fingerprint }));
-    return { finished: this.finished.state(), open };
+    return { finished: this.finished.state(), open: this.unfinished() };
   }
 
   /** The requests whose final stage has not come, in the order their first stage came; none are left pending. */
