@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import { existsSync } from 'node:fs';
+import { setTimeout as wait } from 'node:timers/promises';
 import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
@@ -443,18 +444,5 @@ export function continueOf(body: Buffer): string | undefined {
 }
 
 const backoffMs = (attempt: number): number => 200 * 2 ** (attempt - 1);
-/** A wait before a retry; an abandoned request's ends at once, with the signal's reason. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const gaveUp = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', gaveUp);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', gaveUp, { once: true });
-  });
-}
+/** A wait before a retry; an abandoned request's ends at once (an AbortError). */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => wait(ms, undefined, signal ? { signal } : {});
