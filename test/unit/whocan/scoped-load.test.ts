@@ -1,7 +1,9 @@
 // Indirect paths list the RoleBindings of the namespaces that can change the answer only (the Secret's, and
 // those of ServiceAccounts that read it), not every namespace's: same rows as the cluster-wide lists.
 import { describe, expect, it } from 'vitest';
+import type { Kube } from '../../../src/kube/client.js';
 import { loadClusterSnapshot, MAX_NAMESPACE_LISTS } from '../../../src/kube/rbac.js';
+import { sharingLists } from '../../../src/kube/shared-lists.js';
 import { DEFAULT_OPTIONS, indirectNamespaces, type WhoCanOptions } from '../../../src/whocan/analyze.js';
 import { runWhoCan } from '../../../src/whocan/run.js';
 import type { Binding, ClusterRole, PolicyRule, Role, Subject } from '../../../src/whocan/types.js';
@@ -64,6 +66,14 @@ const rbacLists = (kube: FakeKube) =>
   kube.requests.filter((r) => /\/(roles|rolebindings)\b/.test(r) && !r.endsWith('(dropped)')).sort();
 
 /** A reader ServiceAccount in `ops`; token minters and pod creators there; noise in `tools`. */
+/** The snapshot who-can loads for one Secret in investigate: indirect paths, scoped to the namespaces they reach. */
+function loadAsInvestigate(kube: Kube, secret: { namespace: string; name: string }) {
+  return loadClusterSnapshot(kube, secret.namespace, secret.name, {
+    indirect: true,
+    scope: (partial) => indirectNamespaces({ secret, ...partial }, DEFAULT_OPTIONS),
+  });
+}
+
 /** A cluster whose first list of `failing` fails (a stream reset, not a refusal): requests shows `(failed)`. */
 function failingOnce(c: Cluster, failing: string): FakeKube {
   let calls = 0;
@@ -216,56 +226,39 @@ describe('who-can lists only the namespaces that can change the answer', () => {
   });
 
   it('through sharingLists (investigate), a list dropped for one Secret does not fail the next Secret', async () => {
-    const { sharingLists } = await import('../../../src/kube/shared-lists.js');
     const c = crossNamespace();
     const few = new FakeKube(lists(c), [], { version: 'v1.37.2' });
     const shared = sharingLists(few);
-    const opts = { ...DEFAULT_OPTIONS };
-    const load = (kube: typeof shared, secret: { namespace: string; name: string }) =>
-      loadClusterSnapshot(kube, secret.namespace, secret.name, {
-        indirect: true,
-        scope: (partial) => indirectNamespaces({ secret, ...partial }, opts),
-      });
     // a second Secret, in nsb, read by every ServiceAccount: its indirect paths need every namespace
     c.roleBindings.push(
       rb('all-sas', { kind: 'ClusterRole', name: 'secret-reader' }, [group('system:serviceaccounts')], 'nsb'),
     );
     for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
     (few as unknown as { lists: unknown }).lists = lists(c);
-    await load(shared, { namespace: NS, name: SECRET }); // one namespace besides the Secret's: dropped
+    await loadAsInvestigate(shared, { namespace: NS, name: SECRET }); // one namespace besides the Secret's: dropped
     expect(few.requests.filter((r) => r.endsWith('(dropped)'))).toHaveLength(2);
-    const second = await load(shared, { namespace: 'nsb', name: 'other' }).catch((e: unknown) => e);
+    const second = await loadAsInvestigate(shared, { namespace: 'nsb', name: 'other' }).catch((e: unknown) => e);
     expect(second).not.toBeInstanceOf(Error);
   });
 
   it('through sharingLists (investigate), an early list that failed is listed again', async () => {
-    const { sharingLists } = await import('../../../src/kube/shared-lists.js');
     const c = crossNamespace();
     c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
     for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
     const flaky = failingOnce(c, `${RBAC}/rolebindings`);
-    const secret = { namespace: NS, name: SECRET };
-    const snapshot = await loadClusterSnapshot(sharingLists(flaky), NS, SECRET, {
-      indirect: true,
-      scope: (partial) => indirectNamespaces({ secret, ...partial }, DEFAULT_OPTIONS),
-    }).catch((e: unknown) => e);
+    const snapshot = await loadAsInvestigate(sharingLists(flaky), { namespace: NS, name: SECRET }).catch(
+      (e: unknown) => e,
+    );
     expect(snapshot).not.toBeInstanceOf(Error);
   });
 
   it('through sharingLists (investigate), the cluster-wide lists read for one Secret serve the next', async () => {
-    const { sharingLists } = await import('../../../src/kube/shared-lists.js');
     const c = crossNamespace();
     c.clusterRoleBindings.push(crb('all-sas', 'secret-reader', [group('system:serviceaccounts')]));
     for (let i = 0; i <= MAX_NAMESPACE_LISTS; i++) c.serviceAccounts.push({ namespace: `team-${i}`, name: 'default' });
     const fake = new FakeKube(lists(c), [], { version: 'v1.37.2' });
     const shared = sharingLists(fake);
-    for (const name of [SECRET, 'other']) {
-      const secret = { namespace: NS, name };
-      await loadClusterSnapshot(shared, NS, name, {
-        indirect: true,
-        scope: (partial) => indirectNamespaces({ secret, ...partial }, DEFAULT_OPTIONS),
-      });
-    }
+    for (const name of [SECRET, 'other']) await loadAsInvestigate(shared, { namespace: NS, name });
     expect(fake.requests.filter((r) => r.startsWith(`LIST ${RBAC}/rolebindings`))).toHaveLength(1);
   });
 
