@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { AuditInputSummary, InputFormat, RecordFormat, SkipReason } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
-import { afterLines, LineScanner } from './line-scanner.js';
+import { afterLines, LineScanner, needleIn, UNSEARCHED } from './line-scanner.js';
 import { JsonSplitter } from './json-splitter.js';
 import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
@@ -18,6 +18,8 @@ export interface ScanLimits {
   maxLineBytes: number;
   /** Leading records parsed whatever they contain, to tell the input's format. */
   sampleRecords: number;
+  /** LineScannerOptions.denseAfter (its default when absent): tests set it to compare a scan that always searches. */
+  denseAfter?: number;
 }
 
 export const DEFAULT_LIMITS: ScanLimits = { maxLineBytes: 16 << 20, sampleRecords: 5 };
@@ -178,28 +180,37 @@ export class InputScan {
             {
               maxLineBytes: this.limits.maxLineBytes,
               sampleLines: this.sampleRecords,
+              ...(this.limits.denseAfter !== undefined ? { denseAfter: this.limits.denseAfter } : {}),
               ...(this.writes ? { extraNeedle: RBAC_NEEDLE } : {}),
             },
           );
     this.scanner.push(head);
   }
 
-  /** Reads a record with the WebAssembly walk (wasm-event.ts); false when JSON.parse must read it. */
-  private walked(buf: Buffer, s: number, e: number, hit: number): boolean {
+  /**
+   * Reads a record with the WebAssembly walk (wasm-event.ts): undefined when JSON.parse must read it, else
+   * whether it holds the needle (`hit` as LineHandler gives it).
+   */
+  private walked(buf: Buffer, s: number, e: number, hit: number): boolean | undefined {
     if (wasmReader === undefined) wasmReader = createWasmEventReader();
     const event = wasmReader?.read(buf, s, e);
-    if (event === undefined) return false;
+    if (event === undefined) return undefined;
     const read = event.fields && readFromFields(event.fields, event.format);
-    // The prefilter passes every Secret read whose verb and resource are written plainly (prefilter.ts); any
-    // other record counts only where it passes it, as with JSON.parse.
-    if (!(read !== null && event.plain) && !mayReadSecret(buf, s, e, hit)) return true;
+    // The prefilter passes every Secret read whose verb and resource are written plainly (prefilter.ts), and
+    // such a record holds the needle; any other record counts only where it passes it, as with JSON.parse.
+    if (!(read !== null && event.plain)) {
+      if (hit === UNSEARCHED) hit = needleIn(buf, s, e);
+      if (hit === -1) return false;
+      if (!mayReadSecret(buf, s, e, hit)) return true;
+    }
     this.parsed++;
     this.formats.add(event.format);
     if (read) this.sink(read, false);
     return true;
   }
 
-  private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): void {
+  /** A LineHandler's line, or a document's record: answers whether it holds the needle. */
+  private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): boolean {
     // A file of lines samples its first non-empty lines, huge ones included (samplesEnd); a document its first records.
     const sample =
       this.scanner instanceof LineScanner
@@ -209,16 +220,21 @@ export class InputScan {
     const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
     // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.
     const walkable = hit !== -1 && !sample && !write && !last && !this.jsonOnly && this.layout === 'lines';
-    if (walkable && this.walked(buf, s, e, hit)) return;
-    const candidate = hit !== -1 && mayReadSecret(buf, s, e, hit);
+    if (walkable) {
+      const walked = this.walked(buf, s, e, hit);
+      if (walked !== undefined) return walked;
+    }
+    if (hit === UNSEARCHED) hit = needleIn(buf, s, e);
+    const held = hit !== -1;
+    const candidate = held && mayReadSecret(buf, s, e, hit);
     const forReads = candidate || sample || last;
-    if (!forReads && !write) return;
+    if (!forReads && !write) return held;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
     // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
     if (text.includes('\ufffd') && !isUtf8(buf.subarray(s, e))) {
       if (candidate) this.skips.add(this.path, line, 'non-utf8');
-      return;
+      return held;
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const value = parseLine(text);
@@ -227,7 +243,7 @@ export class InputScan {
       // Only lines that may read a Secret are judged, and the last line, which may be still being written.
       if (last) this.skips.add(this.path, line, 'incomplete-last-line');
       else if (candidate) this.skips.add(this.path, line, 'malformed');
-      return;
+      return held;
     }
     for (const item of unwrapRecord(value)) {
       switch (item.kind) {
@@ -257,6 +273,7 @@ export class InputScan {
           break;
       }
     }
+    return held;
   }
 }
 

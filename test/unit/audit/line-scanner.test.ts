@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { LineScanner } from '../../../src/audit/line-scanner.js';
+import { DENSE_AFTER, LineScanner, needleIn, UNSEARCHED } from '../../../src/audit/line-scanner.js';
 
-function scan(content: Buffer, chunkBytes: number, maxLineBytes = 1 << 20, sampleLines = 0) {
+function scan(content: Buffer, chunkBytes: number, maxLineBytes = 1 << 20, sampleLines = 0, denseAfter = Infinity) {
   const seen: string[] = [];
+  /** Lines handed on without the needle searched for, and those of them that lacked it. */
+  const unsearched = { lines: 0, lacking: 0 };
   const scanner = new LineScanner(
     {
-      line: (buf, s, e, hit, lineNo, last) =>
-        seen.push(`${lineNo}${last ? '$' : ''}${hit === -1 ? '?' : ''}:${buf.toString('latin1', s, e)}`),
+      line: (buf, s, e, hit, lineNo, last) => {
+        const found = hit === UNSEARCHED ? needleIn(buf, s, e) : hit;
+        if (hit === UNSEARCHED) unsearched.lines++;
+        if (hit === UNSEARCHED && found === -1) unsearched.lacking++;
+        else
+          seen.push(
+            `${lineNo}${last ? '$' : ''}${found === -1 ? '?' : `@${found - s}`}:${buf.toString('latin1', s, e)}`,
+          );
+        return found !== -1;
+      },
       huge: (lineNo) => seen.push(`${lineNo}:HUGE`),
     },
-    { maxLineBytes, sampleLines },
+    { maxLineBytes, sampleLines, denseAfter },
   );
   for (let at = 0; at < content.length; at += chunkBytes) {
     const chunk = Buffer.from(content.subarray(at, at + chunkBytes));
@@ -17,7 +27,13 @@ function scan(content: Buffer, chunkBytes: number, maxLineBytes = 1 << 20, sampl
     chunk.fill(0); // the scanner must have copied what it keeps
   }
   scanner.end();
-  return { seen, lines: scanner.lines, nonEmpty: scanner.nonEmptyLines };
+  return { seen, lines: scanner.lines, nonEmpty: scanner.nonEmptyLines, unsearched };
+}
+
+/** What scan() says of lines, without the counts of unsearched lines. */
+function handed(content: Buffer, chunkBytes: number, denseAfter: number, maxLineBytes = 1 << 20) {
+  const { unsearched: _, ...rest } = scan(content, chunkBytes, maxLineBytes, 0, denseAfter);
+  return rest;
 }
 
 describe('LineScanner', () => {
@@ -35,30 +51,30 @@ describe('LineScanner', () => {
 
   it('hands on the lines that mention secrets, with their numbers, at any chunk size', () => {
     const expected = [
-      '2:{"resource":"secrets"}',
-      '5:two secrets secrets',
-      `7:${'x'.repeat(50)}secrets`,
-      '8$:tail secrets',
+      '2@13:{"resource":"secrets"}',
+      '5@4:two secrets secrets',
+      `7@50:${'x'.repeat(50)}secrets`,
+      '8$@5:tail secrets',
     ];
     for (const size of [1, 2, 3, 7, 16, 64, 1000]) {
-      expect(scan(content, size)).toEqual({ seen: expected, lines: 8, nonEmpty: 6 });
+      expect(handed(content, size, Infinity)).toEqual({ seen: expected, lines: 8, nonEmpty: 6 });
     }
   });
 
   it('samples the first non-empty lines whatever they hold', () => {
     expect(scan(content, 5, 1 << 20, 3).seen).toEqual([
       '1?:{"a":1}',
-      '2:{"resource":"secrets"}',
+      '2@13:{"resource":"secrets"}',
       '4?:plain',
-      '5:two secrets secrets',
-      `7:${'x'.repeat(50)}secrets`,
-      '8$:tail secrets',
+      '5@4:two secrets secrets',
+      `7@50:${'x'.repeat(50)}secrets`,
+      '8$@5:tail secrets',
     ]);
   });
 
   it('always hands on a last line without a newline (it may be half written)', () => {
-    expect(scan(Buffer.from('secrets\n{"half'), 4).seen).toEqual(['1:secrets', '2$?:{"half']);
-    expect(scan(Buffer.from('secrets\n'), 4).seen).toEqual(['1:secrets']);
+    expect(scan(Buffer.from('secrets\n{"half'), 4).seen).toEqual(['1@0:secrets', '2$?:{"half']);
+    expect(scan(Buffer.from('secrets\n'), 4).seen).toEqual(['1@0:secrets']);
   });
 
   it('reports lines over the cap as huge, keeping counting lines, whether or not they span chunks', () => {
@@ -66,11 +82,38 @@ describe('LineScanner', () => {
       `${['short secrets', `${'y'.repeat(40)}secrets`, 'after secrets', 'z'.repeat(100)].join('\n')}\n`,
     );
     for (const size of [3, 8, 1000]) {
-      expect(scan(text, size, 30)).toEqual({
-        seen: ['1:short secrets', '2:HUGE', '3:after secrets', '4:HUGE'],
+      expect(handed(text, size, Infinity, 30)).toEqual({
+        seen: ['1@6:short secrets', '2:HUGE', '3@6:after secrets', '4:HUGE'],
         lines: 4,
         nonEmpty: 4,
       });
     }
+  });
+
+  describe('after lines in a row that hold the needle, it stops searching until a line lacks it', () => {
+    // Runs of lines with the needle (where a search may start it), broken by lines without, empty lines and huge ones.
+    const rows: string[] = [];
+    for (let run = 0; run < 12; run++) {
+      for (let i = 0; i < run * 3; i++)
+        rows.push(i % 5 === 4 ? '' : `{"i":${i},"resource":"se${'c'.repeat(1 + (i % 2))}rets"}`);
+      rows.push(run % 4 === 0 ? '\r' : run % 4 === 1 ? 'z'.repeat(60) : run % 4 === 2 ? 'crets' : `plain ${run}`);
+    }
+    const text = Buffer.from(`${rows.join('\n')}\nlast secrets`);
+
+    it('hands on the same lines, with the same hits, at any chunk size', () => {
+      for (const size of [1, 5, 64, 4096]) {
+        const searched = handed(text, size, Infinity, 50);
+        expect(searched.seen.length).toBeGreaterThan(100);
+        for (const denseAfter of [1, 2, 5, DENSE_AFTER]) expect(handed(text, size, denseAfter, 50)).toEqual(searched);
+      }
+    });
+
+    it('hands on unsearched lines only in runs, and at most one that lacks the needle each time', () => {
+      const { unsearched } = scan(text, 4096, 50, 0, 2);
+      expect(unsearched.lines).toBeGreaterThan(50);
+      expect(unsearched.lacking).toBeGreaterThan(0);
+      expect(unsearched.lacking).toBeLessThanOrEqual(12);
+      expect(scan(text, 4096, 50, 0, Infinity).unsearched.lines).toBe(0);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createWasmEventReader } from '../../../src/audit/wasm-event.js';
 import { readFromAuditEvent, readFromFields } from '../../../src/audit/native-event.js';
 import { unwrapRecord } from '../../../src/audit/unwrap-record.js';
-import { InputScan } from '../../../src/audit/input-scan.js';
+import { DEFAULT_LIMITS, InputScan } from '../../../src/audit/input-scan.js';
 import { SkipTally } from '../../../src/audit/skip-tally.js';
 import type { SecretRead } from '../../../src/audit/secret-read.js';
 import { generateLines } from '../../../bench/audit/generate-log.mjs';
@@ -323,10 +323,12 @@ describe('where the walk does not go', () => {
 });
 
 describe('a scan with the walk gives what a scan with JSON.parse alone gives', () => {
-  function scan(content: Buffer, jsonOnly: boolean) {
+  /** denseAfter: LineScannerOptions.denseAfter (Infinity: every line searched for the needle). */
+  function scan(content: Buffer, jsonOnly: boolean, denseAfter?: number) {
     const reads: [SecretRead, boolean][] = [];
     const skips = new SkipTally(1000);
-    const input = new InputScan('log', (read, recovered) => reads.push([read, recovered]), skips, undefined, {
+    const limits = { ...DEFAULT_LIMITS, ...(denseAfter !== undefined ? { denseAfter } : {}) };
+    const input = new InputScan('log', (read, recovered) => reads.push([read, recovered]), skips, limits, {
       jsonOnly,
     });
     for (let at = 0; at < content.length; at += 4096) input.push(Buffer.from(content.subarray(at, at + 4096)));
@@ -352,6 +354,33 @@ describe('a scan with the walk gives what a scan with JSON.parse alone gives', (
     const walked = scan(content, false);
     expect(walked.reads.length).toBeGreaterThan(40);
     expect(walked).toEqual(scan(content, true));
+  });
+
+  describe('and lines not searched for the needle (after lines in a row that hold it) count as searched ones', () => {
+    // Runs of crafted lines broken by lines without the needle, malformed ones and other resources.
+    const crafted = craftedLines();
+    const breaks = [
+      'plain text',
+      JSON.stringify({ ...BASE, objectRef: { resource: 'configmaps', namespace: 'prod', name: 'x' } }),
+      '{"kind":"Event","half',
+      '',
+      `${JSON.stringify(BASE).slice(0, -1)},"note":"crets"}`,
+    ];
+    const rows: string[] = Array(5).fill(JSON.stringify({ ...BASE, verb: 'create' }));
+    crafted.forEach((line, i) => rows.push(line, ...(i % 3 === 2 ? [breaks[i % breaks.length]!] : [])));
+    const mixed = Buffer.from(`${rows.join('\n')}\n`);
+
+    it.each([1, 2, 7])('a log of crafted runs and breaks, unsearched after %i', (denseAfter) => {
+      const searched = scan(mixed, true, Infinity);
+      expect(searched.reads.length).toBeGreaterThan(40);
+      expect(scan(mixed, false, denseAfter)).toEqual(searched);
+      expect(scan(mixed, true, denseAfter)).toEqual(searched);
+    });
+
+    it.each(LOGS)('%s', (path) => {
+      const content = readFileSync(path);
+      expect(scan(content, false, 1)).toEqual(scan(content, true, Infinity));
+    });
   });
 
   it("a log with a line past the walk's 1 MiB", () => {
