@@ -33,8 +33,8 @@ export interface LineScannerOptions {
   extraNeedle?: Buffer;
   /**
    * After this many lines in a row that hold NEEDLE, lines are handed on UNSEARCHED until one lacks it: where
-   * nearly every line reads a Secret, the handler's own reading of the line tells, and a search a line costs
-   * about as much as reading it (Buffer.indexOf's set-up, ~0.5 µs). DENSE_AFTER by default.
+   * nearly every line reads a Secret, the handler's own reading of the line tells, and a search is a call into
+   * Buffer.indexOf a line (~0.2 µs, 2-3% of a secrets-only log's CPU). DENSE_AFTER by default.
    */
   denseAfter?: number;
 }
