@@ -159,7 +159,10 @@ function byResource(rules: readonly EffectiveRule[]): RulesByResource {
 
 export class RbacIndex {
   readonly clusterRoles: Map<string, EffectiveClusterRole>;
-  private readonly roles = new Map<string, EffectiveRule[]>();
+  /** Roles' rules by namespace, then name. */
+  private readonly roles = new Map<string, Map<string, EffectiveRule[]>>();
+  /** The RoleIds bindings reference, by namespace (undefined: ClusterRoles), then name: one for all of them. */
+  private readonly roleIds = new Map<string | undefined, Map<string, RoleId>>();
   private readonly clusterBindings: ResolvedBinding[];
   private readonly bindingsByNamespace = new Map<string, ResolvedBinding[]>();
   private readonly clusterScope: ScopeBindings;
@@ -182,8 +185,11 @@ export class RbacIndex {
   addNamespaces(roles: readonly Role[], roleBindings: readonly Binding[], except?: string): void {
     for (const role of roles) {
       if (except !== undefined && role.metadata.namespace === except) continue;
-      this.roles.set(
-        `${role.metadata.namespace ?? ''}/${role.metadata.name ?? ''}`,
+      const ns = role.metadata.namespace ?? '';
+      let byName = this.roles.get(ns);
+      if (!byName) this.roles.set(ns, (byName = new Map()));
+      byName.set(
+        role.metadata.name ?? '',
         (role.rules ?? []).map((rule, index) => ({ rule, index })),
       );
     }
@@ -209,14 +215,19 @@ export class RbacIndex {
     const subjects = b.subjects ?? [];
     // A ClusterRoleBinding can only reference a ClusterRole; a RoleBinding either.
     if (b.roleRef.kind === 'Role' && namespace !== undefined) {
-      const role: RoleId = { kind: 'Role', name: b.roleRef.name, namespace };
-      return { id, role, rules: this.roles.get(`${namespace}/${b.roleRef.name}`), subjects, namespace };
-    }
-    if (b.roleRef.kind === 'ClusterRole') {
-      const role: RoleId = { kind: 'ClusterRole', name: b.roleRef.name };
+      const name = b.roleRef.name;
       return {
         id,
-        role,
+        role: this.roleId(namespace, name),
+        rules: this.roles.get(namespace)?.get(name),
+        subjects,
+        namespace,
+      };
+    }
+    if (b.roleRef.kind === 'ClusterRole') {
+      return {
+        id,
+        role: this.roleId(undefined, b.roleRef.name),
         rules: this.clusterRoles.get(b.roleRef.name)?.rules,
         subjects,
         ...(namespace === undefined ? {} : { namespace }),
@@ -229,6 +240,19 @@ export class RbacIndex {
       subjects,
       ...(namespace === undefined ? {} : { namespace }),
     };
+  }
+
+  /** The Role `name` of `namespace` (undefined: the ClusterRole) as bindings reference it: one object for all. */
+  private roleId(namespace: string | undefined, name: string): RoleId {
+    let byName = this.roleIds.get(namespace);
+    if (!byName) this.roleIds.set(namespace, (byName = new Map()));
+    let id = byName.get(name);
+    if (!id)
+      byName.set(
+        name,
+        (id = namespace === undefined ? { kind: 'ClusterRole', name } : { kind: 'Role', name, namespace }),
+      );
+    return id;
   }
 
   /** Bindings that apply to requests in `namespace` (undefined: cluster-scoped requests; '*': any namespace). */
@@ -287,15 +311,14 @@ export class RbacIndex {
     const rules =
       role.kind === 'ClusterRole'
         ? this.clusterRoles.get(role.name)?.rules
-        : this.roles.get(`${role.namespace ?? ''}/${role.name}`);
+        : this.roles.get(role.namespace ?? '')?.get(role.name);
     return (rules ?? []).some((r) => ruleAllows(r.rule, req));
   }
 
   /** Names of Roles in a namespace and of all ClusterRoles. */
   roleNames(namespace: string): { roles: string[]; clusterRoles: string[] } {
-    const prefix = `${namespace}/`;
     return {
-      roles: [...this.roles.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)),
+      roles: [...(this.roles.get(namespace)?.keys() ?? [])],
       clusterRoles: [...this.clusterRoles.keys()],
     };
   }
