@@ -1,6 +1,6 @@
 // Turns grants into one row per subject and path, expanding the
 // ServiceAccount groups to the ServiceAccounts that exist.
-import type { Grant } from './policy.js';
+import type { BindingId, Grant, RoleId } from './policy.js';
 import { compareText } from '../util/compare.js';
 import { isControlPlaneUser } from '../util/control-plane.js';
 import { PATH_KINDS, READ_VERBS, type ChainStep, type PathKind, type TargetRef, type WhoCanRow } from './report.js';
@@ -191,34 +191,47 @@ function ruleLabel(step: ChainStep): string {
 
 /** One step in short; `rules` overrides the rule part with several rule labels. */
 export function stepText(step: ChainStep, rules?: string[]): string {
-  const parts: string[] = [];
-  if (step.memberOf) parts.push(`group ${step.memberOf}:`);
+  let text = step.memberOf ? `group ${step.memberOf}: ` : '';
   if (step.action) {
     const on = step.targets?.length ? ` ${step.actsAs ? 'as' : 'on'} ${targetsText(step.targets)}` : '';
-    parts.push(`${step.action}${on}:`);
+    text += `${step.action}${on}: `;
   }
   switch (step.authorizer) {
     case 'superuser':
-      parts.push('superuser group: bypasses authorization');
-      break;
+      return `${text}superuser group: bypasses authorization`;
     case 'Node':
-      parts.push(`Node authorizer: ${step.note ?? 'node'} runs ${targetsText(step.targets)}`);
-      break;
-    case 'RBAC': {
-      const b = step.binding!;
-      const r = step.role!;
-      parts.push(
-        `${b.kind.toLowerCase()}/${b.name} → ${r.kind.toLowerCase()}/${r.name} rules[${(rules ?? [ruleLabel(step)]).join(', ')}]`,
-      );
-    }
+      return `${text}Node authorizer: ${step.note ?? 'node'} runs ${targetsText(step.targets)}`;
+    case 'RBAC':
+      return `${text}${grantText(step.binding!, step.role!)} rules[${(rules ?? [ruleLabel(step)]).join(', ')}]`;
   }
-  return parts.join(' ');
+  return text.slice(0, -1); // (no authorizer: the parts above, space-separated)
 }
+
+/**
+ * `rolebinding/NAME → clusterrole/NAME`, made once per binding: the steps of a grant share its binding and role
+ * objects (thousands of steps at 10,000 bindings, a few hundred bindings).
+ */
+function grantText(b: BindingId, r: RoleId): string {
+  const known = grantTexts.get(b);
+  if (known !== undefined && known.role === r) return known.text;
+  const text = `${b.kind.toLowerCase()}/${b.name} → ${r.kind.toLowerCase()}/${r.name}`;
+  grantTexts.set(b, { role: r, text });
+  return text;
+}
+const grantTexts = new WeakMap<BindingId, { role: RoleId; text: string }>();
 
 const MAX_TARGETS = 2;
 
+/** Made once per list of targets: steps share them (a grant's hits, a namespace's reader ServiceAccounts). */
 function targetsText(targets: readonly TargetRef[] | undefined): string {
-  const names = (targets ?? []).map((t) => `${t.kind.toLowerCase()}/${t.name}`);
-  const shown = names.slice(0, MAX_TARGETS).join(',');
-  return names.length > MAX_TARGETS ? `${shown} (+${names.length - MAX_TARGETS})` : shown;
+  if (targets === undefined) return '';
+  let text = targetTexts.get(targets);
+  if (text === undefined) {
+    const names = targets.map((t) => `${t.kind.toLowerCase()}/${t.name}`);
+    const shown = names.slice(0, MAX_TARGETS).join(',');
+    text = names.length > MAX_TARGETS ? `${shown} (+${names.length - MAX_TARGETS})` : shown;
+    targetTexts.set(targets, text);
+  }
+  return text;
 }
+const targetTexts = new WeakMap<readonly TargetRef[], string>();
