@@ -133,13 +133,8 @@ function grantOf(b: ResolvedBinding, position: number): Grant {
   b.grants ??= [];
   let grant = b.grants[position];
   if (!grant) {
-    grant = {
-      binding: b.id,
-      role: b.role,
-      rule: b.rules![position]!,
-      subjects: b.subjects,
-      ...(b.namespace === undefined ? {} : { bindingNamespace: b.namespace }),
-    };
+    grant = { binding: b.id, role: b.role, rule: b.rules![position]!, subjects: b.subjects };
+    if (b.namespace !== undefined) grant.bindingNamespace = b.namespace;
     b.grants[position] = grant;
   }
   return grant;
@@ -148,10 +143,10 @@ function grantOf(b: ResolvedBinding, position: number): Grant {
 function byResource(rules: readonly EffectiveRule[]): RulesByResource {
   const out: RulesByResource = new Map();
   rules.forEach((r, position) => {
-    for (const resource of new Set(r.rule.resources ?? [])) {
+    for (const resource of r.rule.resources ?? []) {
       let list = out.get(resource);
       if (!list) out.set(resource, (list = []));
-      list.push(position);
+      if (list[list.length - 1] !== position) list.push(position); // once per rule, however often it names it
     }
   });
   return out;

@@ -41,15 +41,13 @@ export class ServiceAccountDirectory {
 /** A step built from a grant: the binding, role and rule that allow it. */
 export function grantStep(grant: Grant, base: Omit<ChainStep, 'authorizer' | 'binding' | 'role'>): ChainStep {
   const { rule } = grant;
-  return {
-    authorizer: 'RBAC',
-    ...base,
-    binding: grant.binding,
-    role: grant.role,
-    ...(rule.index === undefined ? { pendingAggregation: true } : { ruleIndex: rule.index }),
-    rule: rule.rule,
-    ...(rule.aggregatedFrom ? { aggregatedFrom: rule.aggregatedFrom } : {}),
-  };
+  // (set one by one, in this order: a conditional spread costs an object each, ~4,000 steps at 10,000 bindings)
+  const step: ChainStep = { authorizer: 'RBAC', ...base, binding: grant.binding, role: grant.role };
+  if (rule.index === undefined) step.pendingAggregation = true;
+  else step.ruleIndex = rule.index;
+  step.rule = rule.rule;
+  if (rule.aggregatedFrom) step.aggregatedFrom = rule.aggregatedFrom;
+  return step;
 }
 
 interface Pending {
