@@ -1,6 +1,7 @@
 // Turns grants into one row per subject and path, expanding the
 // ServiceAccount groups to the ServiceAccounts that exist.
 import type { BindingId, Grant, RoleId } from './policy.js';
+import type { Subject } from './types.js';
 import { compareText } from '../util/compare.js';
 import { isControlPlaneUser } from '../util/control-plane.js';
 import { PATH_KINDS, READ_VERBS, type ChainStep, type PathKind, type TargetRef, type WhoCanRow } from './report.js';
@@ -58,11 +59,33 @@ interface Pending {
 
 export class RowCollector {
   private readonly rows = new Map<string, Pending>();
+  /**
+   * The identity of each subject object that names its own namespace (or needs none), and each identity's key:
+   * a subject of many grants (the protobuf reader shares repeated ones) is made an identity and a key once.
+   */
+  private readonly identityBySubject = new WeakMap<Subject, Identity | null>();
+  private readonly keys = new WeakMap<Identity, string>();
 
   constructor(private readonly serviceAccounts: ServiceAccountDirectory) {}
 
+  /** identityKey, once per identity object. */
+  keyOf(identity: Identity): string {
+    let key = this.keys.get(identity);
+    if (key === undefined) this.keys.set(identity, (key = identityKey(identity)));
+    return key;
+  }
+
+  private identityOf(subject: Subject, bindingNamespace: string | undefined): Identity | undefined {
+    // a ServiceAccount without a namespace is in the binding's: another identity for each binding's namespace
+    if (subject.kind === 'ServiceAccount' && !subject.namespace) return identityOfSubject(subject, bindingNamespace);
+    let identity = this.identityBySubject.get(subject);
+    if (identity === undefined)
+      this.identityBySubject.set(subject, (identity = identityOfSubject(subject, bindingNamespace) ?? null));
+    return identity ?? undefined;
+  }
+
   add(identity: Identity, path: PathKind, step: ChainStep): void {
-    const key = `${path}|${identityKey(identity)}`;
+    const key = `${path}|${this.keyOf(identity)}`;
     let row = this.rows.get(key);
     if (!row) this.rows.set(key, (row = { identity, path, steps: [] }));
     row.steps.push(step);
@@ -79,7 +102,7 @@ export class RowCollector {
     skip?: (id: Identity) => boolean,
   ): void {
     for (const subject of grant.subjects) {
-      const identity = identityOfSubject(subject, grant.bindingNamespace);
+      const identity = this.identityOf(subject, grant.bindingNamespace);
       if (!identity) continue;
       const expands = identity.kind === 'Group' && serviceAccountGroupScope(identity.name) !== undefined;
       if (!expands && skip?.(identity)) continue;
