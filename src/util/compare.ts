@@ -53,12 +53,7 @@ for (let i = 0, weight = 0; i < ROOT_ASCII_ORDER.length; i++) {
  * lowercase first. Each such character is one collation element, so nothing else can decide.
  */
 export function compareAsciiAsRoot(a: string, b: string): number | undefined {
-  for (const text of [a, b]) {
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code >= 128 || PRIMARY[code] === 0) return undefined;
-    }
-  }
+  if (!printable(a) || !printable(b)) return undefined;
   const n = Math.min(a.length, b.length);
   let byCase = 0;
   for (let i = 0; i < n; i++) {
@@ -73,3 +68,20 @@ export function compareAsciiAsRoot(a: string, b: string): number | undefined {
   if (a.length !== b.length) return a.length < b.length ? -1 : 1;
   return byCase;
 }
+
+/** Whether a text is printable ASCII, remembered: a sort asks it of each text some log n times. */
+function printable(text: string): boolean {
+  let known = printableTexts.get(text);
+  if (known === undefined) {
+    known = true;
+    for (let i = 0; i < text.length && known; i++) {
+      const code = text.charCodeAt(i);
+      known = code < 128 && PRIMARY[code] !== 0;
+    }
+    if (printableTexts.size >= PRINTABLE_MEMO) printableTexts.clear();
+    printableTexts.set(text, known);
+  }
+  return known;
+}
+const printableTexts = new Map<string, boolean>();
+const PRINTABLE_MEMO = 50_000;
