@@ -192,7 +192,9 @@ const MAX_VIA = 3;
 export function viaText(steps: readonly ChainStep[]): string {
   const merged = new Map<string, { step: ChainStep; rules: Set<string> }>();
   for (const step of steps) {
-    const key = stepText(step, []);
+    // stepText(step, []), the same text object for a direct grant's steps (its hash is kept: one Map lookup each)
+    const plain = step.authorizer === 'RBAC' && !step.memberOf && !step.action;
+    const key = plain ? grantEntry(step.binding!, step.role!).unruled : stepText(step, []);
     let entry = merged.get(key);
     if (!entry) merged.set(key, (entry = { step, rules: new Set() }));
     if (step.authorizer === 'RBAC') entry.rules.add(ruleLabel(step));
@@ -233,13 +235,19 @@ export function stepText(step: ChainStep, rules?: string[]): string {
  * objects (thousands of steps at 10,000 bindings, a few hundred bindings).
  */
 function grantText(b: BindingId, r: RoleId): string {
-  const known = grantTexts.get(b);
-  if (known !== undefined && known.role === r) return known.text;
-  const text = `${b.kind.toLowerCase()}/${b.name} → ${r.kind.toLowerCase()}/${r.name}`;
-  grantTexts.set(b, { role: r, text });
-  return text;
+  return grantEntry(b, r).text;
 }
-const grantTexts = new WeakMap<BindingId, { role: RoleId; text: string }>();
+
+/** The text, and the step text of a plain step of the grant without its rule labels (`… rules[]`). */
+function grantEntry(b: BindingId, r: RoleId): { role: RoleId; text: string; unruled: string } {
+  const known = grantTexts.get(b);
+  if (known !== undefined && known.role === r) return known;
+  const text = `${b.kind.toLowerCase()}/${b.name} → ${r.kind.toLowerCase()}/${r.name}`;
+  const entry = { role: r, text, unruled: `${text} rules[]` };
+  grantTexts.set(b, entry);
+  return entry;
+}
+const grantTexts = new WeakMap<BindingId, { role: RoleId; text: string; unruled: string }>();
 
 const MAX_TARGETS = 2;
 
