@@ -113,20 +113,16 @@ describe('RBAC lists as protobuf', () => {
         ? { kind: 'ServiceAccount', name: `sa-${i % 5}`, namespace: `ns-${i % 4}` }
         : { kind: i % 3 === 1 ? 'User' : 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `who-${i % 5}` };
     const kinds = ['Role', 'ClusterRole'];
+    /** A list of n items, item(i) each. */
+    const listOfItems = (kind: string, n: number, item: (i: number) => Buffer): Buffer =>
+      envelope(kind, msg([1, listMeta('1')], ...Array.from({ length: n }, (_, i): Field => [2, item(i)])));
     const bindings = decodeBindingList(
-      envelope(
-        'RoleBindingList',
+      listOfItems('RoleBindingList', 3000, (i) =>
         msg(
-          [1, listMeta('1')],
-          ...Array.from({ length: 3000 }, (_, i): Field => [
-            2,
-            msg(
-              [1, meta(`b${i}`, 'app')],
-              [2, subjectOf(i)],
-              [2, subjectOf(i + 1)],
-              [3, msg([1, 'rbac.authorization.k8s.io'], [2, kinds[i % 2]!], [3, `r${i % 7}`])],
-            ),
-          ]),
+          [1, meta(`b${i}`, 'app')],
+          [2, subjectOf(i)],
+          [2, subjectOf(i + 1)],
+          [3, msg([1, 'rbac.authorization.k8s.io'], [2, kinds[i % 2]!], [3, `r${i % 7}`])],
         ),
       ),
     );
@@ -146,16 +142,7 @@ describe('RBAC lists as protobuf', () => {
         ? { verbs: ['get'], apiGroups: [''], resources: [i % 4 === 0 ? 'secrets' : 'pods'] }
         : { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: [`name-${i % 3}`] };
     const roles = decodeRoleList(
-      envelope(
-        'RoleList',
-        msg(
-          [1, listMeta('1')],
-          ...Array.from({ length: 2000 }, (_, i): Field => [
-            2,
-            msg([1, meta(`r${i}`, 'app')], [2, ruleOf(i)], [2, ruleOf(i + 3)]),
-          ]),
-        ),
-      ),
+      listOfItems('RoleList', 2000, (i) => msg([1, meta(`r${i}`, 'app')], [2, ruleOf(i)], [2, ruleOf(i + 3)])),
     );
     expect(roles.items).toEqual(
       Array.from({ length: 2000 }, (_, i) => ({
