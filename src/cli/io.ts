@@ -3,7 +3,8 @@ import { escapeLine } from '../output/terminal.js';
 /** The streams a command reads and writes. Passed in, never taken from
  * globals, so tests run whole commands in-process and read what they print. */
 export interface Writer {
-  write(chunk: string): unknown;
+  /** Text, or its UTF-8 bytes (a Buffer: what String() makes of it is the text). */
+  write(chunk: string | Buffer): unknown;
   isTTY?: boolean;
 }
 

@@ -70,35 +70,53 @@ type Sliceable = Buffer & { utf8Slice?: (start: number, end: number) => string }
 const text = (end: number): string => (buf as Sliceable).utf8Slice?.(pos, end) ?? buf.toString('utf8', pos, end);
 
 /**
- * A text that many objects repeat (namespaces, subject kinds and names, role names, verbs, resources): the
- * string read last time from the same bytes, if it is in the cache. At 100,000 bindings that is ~1,000,000 small
- * strings fewer, tens of MB of heap, and less for the young generation to copy.
+ * Texts and small messages that many objects repeat (namespaces, subject kinds and names, role names, verbs,
+ * resources; whole subjects, roleRefs and rules): what was read last time from the same bytes, if it is still in
+ * its cache. At 100,000 bindings that is ~1,000,000 small strings and objects fewer, tens of MB of heap, and less
+ * for the young generation to copy. A repeated message is one object for all who have it: nothing changes the
+ * objects read here.
  */
-function shared(end: number): string {
-  const n = end - pos;
-  if (n > SHARED_MAX) return text(end);
-  let hash = n;
-  for (let i = pos; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]!) | 0;
-  const slot = hash & (SHARED_SLOTS - 1);
-  const bytes = sharedBytes[slot];
-  if (bytes !== undefined && bytes.length === n) {
-    let i = 0;
-    while (i < n && bytes[i] === buf[pos + i]) i++;
-    if (i === n) return sharedText[slot]!;
+class ByBytes<T> {
+  // two arrays rather than an object per slot: a slot that changes hands allocates only its copy of the bytes
+  private readonly bytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SLOTS).fill(undefined);
+  private readonly values: Array<T | undefined> = new Array<T | undefined>(SLOTS).fill(undefined);
+  /** The slot the last find hashed to: where keep puts what was read. */
+  private slot = 0;
+
+  /** What was kept for the bytes pos..end, or undefined. */
+  find(end: number): T | undefined {
+    const n = end - pos;
+    let hash = n;
+    for (let i = pos; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]!) | 0;
+    const slot = (this.slot = hash & (SLOTS - 1));
+    const bytes = this.bytes[slot];
+    if (bytes === undefined || bytes.length !== n) return undefined;
+    for (let i = 0; i < n; i++) if (bytes[i] !== buf[pos + i]) return undefined;
+    return this.values[slot];
   }
-  const value = text(end);
-  const copy = new Uint8Array(n); // not a view: the page is let go
-  for (let i = 0; i < n; i++) copy[i] = buf[pos + i]!;
-  sharedBytes[slot] = copy;
-  sharedText[slot] = value;
-  return value;
+
+  /** Keeps what was read from the bytes from..end, the last ones find looked for. */
+  keep(from: number, end: number, value: T): T {
+    const copy = new Uint8Array(end - from); // not a view: the page is let go
+    for (let i = 0; i < copy.length; i++) copy[i] = buf[from + i]!;
+    this.bytes[this.slot] = copy;
+    this.values[this.slot] = value;
+    return value;
+  }
 }
-/** Longer texts are rarely repeated (and hashing them costs more than reading them). */
+/** Longer ones are rarely repeated (and hashing them costs more than reading them). */
 const SHARED_MAX = 64;
-const SHARED_SLOTS = 4096;
-// two arrays rather than an object per slot: a slot that changes hands allocates only its copy of the bytes
-const sharedBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SHARED_SLOTS).fill(undefined);
-const sharedText: Array<string | undefined> = new Array<string | undefined>(SHARED_SLOTS).fill(undefined);
+const MESSAGE_MAX = 256;
+const SLOTS = 4096;
+const texts = new ByBytes<string>();
+const subjects = new ByBytes<Subject>();
+const roleRefs = new ByBytes<Binding['roleRef']>();
+const rules = new ByBytes<PolicyRule>();
+
+function shared(end: number): string {
+  if (end - pos > SHARED_MAX) return text(end);
+  return texts.find(end) ?? texts.keep(pos, end, text(end));
+}
 
 function objectMeta(end: number): ObjectMeta {
   const meta: ObjectMeta = {};
@@ -109,16 +127,14 @@ function objectMeta(end: number): ObjectMeta {
       if (stop > pos) meta.name = text(stop); // omitempty, as JSON reads
     } else if (field === 3) {
       if (stop > pos) meta.namespace = shared(stop);
-    } else if (field === 11) {
-      const [k, v] = mapEntry(stop);
-      (meta.labels ??= {})[k] = v;
-    }
+    } else if (field === 11) mapEntry(stop, (meta.labels ??= {}));
     if (field) pos = stop;
   }
   return meta;
 }
 
-function mapEntry(end: number): [string, string] {
+/** A map<string, string> entry, into `into`. */
+function mapEntry(end: number, into: Record<string, string>): void {
   let key = '';
   let value = '';
   while (pos < end) {
@@ -128,10 +144,13 @@ function mapEntry(end: number): [string, string] {
     else if (field === 2) value = shared(stop);
     if (field) pos = stop;
   }
-  return [key, value];
+  into[key] = value;
 }
 
 function policyRule(end: number): PolicyRule {
+  const from = pos;
+  const known = end - from <= MESSAGE_MAX ? rules.find(end) : undefined;
+  if (known !== undefined) return known;
   const verbs: string[] = [];
   let apiGroups: string[] | undefined;
   let resources: string[] | undefined;
@@ -153,7 +172,7 @@ function policyRule(end: number): PolicyRule {
   if (resources) rule.resources = resources;
   if (resourceNames) rule.resourceNames = resourceNames;
   if (nonResourceURLs) rule.nonResourceURLs = nonResourceURLs;
-  return rule;
+  return end - from <= MESSAGE_MAX ? rules.keep(from, end, rule) : rule;
 }
 
 function labelSelector(end: number): LabelSelector {
@@ -162,10 +181,8 @@ function labelSelector(end: number): LabelSelector {
   while (pos < end) {
     const field = next(end);
     const stop = fieldEnd;
-    if (field === 1) {
-      const [k, v] = mapEntry(stop);
-      (matchLabels ??= {})[k] = v;
-    } else if (field === 2) {
+    if (field === 1) mapEntry(stop, (matchLabels ??= {}));
+    else if (field === 2) {
       let key = '';
       let operator = '';
       let values: string[] | undefined;
@@ -214,6 +231,9 @@ function role(end: number): ClusterRole {
 }
 
 function subject(end: number): Subject {
+  const from = pos;
+  const known = end - from <= MESSAGE_MAX ? subjects.find(end) : undefined;
+  if (known !== undefined) return known;
   let kind = '';
   let apiGroup = '';
   let name = '';
@@ -229,32 +249,40 @@ function subject(end: number): Subject {
   }
   const s: Subject = apiGroup ? { kind, apiGroup, name } : { kind, name };
   if (namespace) s.namespace = namespace;
-  return s;
+  return end - from <= MESSAGE_MAX ? subjects.keep(from, end, s) : s;
 }
 
 /** RoleBinding and ClusterRoleBinding: metadata 1, subjects 2, roleRef 3. */
 function binding(end: number): Binding {
   let metadata: ObjectMeta = {};
   let subjects: Subject[] | undefined;
-  const roleRef = { apiGroup: '', kind: '', name: '' };
+  let ref: Binding['roleRef'] | undefined;
   while (pos < end) {
     const field = next(end);
     const stop = fieldEnd;
     if (field === 1) metadata = objectMeta(stop);
     else if (field === 2) (subjects ??= []).push(subject(stop));
-    else if (field === 3) {
-      while (pos < stop) {
-        const f = next(stop);
-        const fStop = fieldEnd;
-        if (f === 1) roleRef.apiGroup = shared(fStop);
-        else if (f === 2) roleRef.kind = shared(fStop);
-        else if (f === 3) roleRef.name = shared(fStop);
-        if (f) pos = fStop;
-      }
-    }
+    else if (field === 3) ref = roleRef(stop);
     if (field) pos = stop;
   }
-  return subjects ? { metadata, subjects, roleRef } : { metadata, roleRef };
+  const roleRefOf = ref ?? { apiGroup: '', kind: '', name: '' };
+  return subjects ? { metadata, subjects, roleRef: roleRefOf } : { metadata, roleRef: roleRefOf };
+}
+
+function roleRef(end: number): Binding['roleRef'] {
+  const from = pos;
+  const known = end - from <= MESSAGE_MAX ? roleRefs.find(end) : undefined;
+  if (known !== undefined) return known;
+  const ref = { apiGroup: '', kind: '', name: '' };
+  while (pos < end) {
+    const f = next(end);
+    const stop = fieldEnd;
+    if (f === 1) ref.apiGroup = shared(stop);
+    else if (f === 2) ref.kind = shared(stop);
+    else if (f === 3) ref.name = shared(stop);
+    if (f) pos = stop;
+  }
+  return end - from <= MESSAGE_MAX ? roleRefs.keep(from, end, ref) : ref;
 }
 
 /** A Status (meta/v1: status 2, message 3, reason 4) in the envelope; undefined when it is not one. */

@@ -165,8 +165,9 @@ async function listOtherNamespaces(
   // The Secret's namespace's come first, the very objects listed before (the analysis goes on from them).
   const out = { roles: [...mine.roles], roleBindings: [...mine.roleBindings], gaps: [] as Gap[] };
   const add = ([roles, roleBindings]: [Listing<Role>, Listing<Binding>], gap: (message: string) => string): void => {
-    out.roles.push(...roles.items.filter((r) => r.metadata.namespace !== namespace));
-    out.roleBindings.push(...roleBindings.items.filter((b) => b.metadata.namespace !== namespace));
+    // one by one: push(...items) of 10,000 objects passes them all as arguments
+    for (const r of roles.items) if (r.metadata.namespace !== namespace) out.roles.push(r);
+    for (const b of roleBindings.items) if (b.metadata.namespace !== namespace) out.roleBindings.push(b);
     for (const l of [roles, roleBindings])
       if (l.missing) out.gaps.push({ message: gap(l.missing.message), affects: 'indirect' });
   };

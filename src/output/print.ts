@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { colorEnabled, warn, type IO } from '../cli/io.js';
+import { colorEnabled, warn, type IO, type Writer } from '../cli/io.js';
 import { renderTable } from './table.js';
 import { toDocument, type Color, type OutputFormat, type Report, type View } from './report.js';
 import { paint } from './color.js';
@@ -39,8 +39,29 @@ export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOpti
 
 /** A versioned document (apiVersion, kind, ...) as JSON or YAML on stdout. */
 export function printDocument(doc: object, format: 'json' | 'yaml', io: IO): void {
-  if (format === 'json') writeJson(doc, (text) => io.stdout.write(text));
+  if (format === 'json') writeJson(doc, (text) => writeJsonText(io.stdout, text));
   else io.stdout.write(yaml.dump(doc, { noRefs: true, lineWidth: -1, sortKeys: false }));
+}
+
+/**
+ * JSON text as its UTF-8 bytes, past the safe stream's scan of every character (~5 ms of who-can's 3.9 MB at
+ * 10,000 bindings) when none of them could drive a terminal: JSON.stringify writes C0 controls as escapes, so
+ * only DEL (0x7f) and C1 controls (0xc2 0x80..0x9f) could be there, which Buffer.indexOf finds at memchr's speed.
+ * Text with one goes through the safe stream as any other.
+ */
+function writeJsonText(stream: Writer, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  if (inert(bytes)) rawWriter(stream).write(bytes);
+  else stream.write(text);
+}
+
+function inert(bytes: Buffer): boolean {
+  if (bytes.indexOf(0x7f) !== -1) return false;
+  for (let i = bytes.indexOf(0xc2); i !== -1; i = bytes.indexOf(0xc2, i + 1)) {
+    const next = bytes[i + 1];
+    if (next !== undefined && next >= 0x80 && next <= 0x9f) return false;
+  }
+  return true;
 }
 
 /** Bytes of JSON text written at once. */

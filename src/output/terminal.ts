@@ -44,7 +44,7 @@ export function terminalSafeIO(io: IO): IO {
 function safeWriter(raw: Writer): Writer {
   if (RAW.has(raw)) return raw;
   const safe: Writer = {
-    write: (chunk: string) => raw.write(escapeTerminal(String(chunk))),
+    write: (chunk: string | Buffer) => raw.write(escapeTerminal(String(chunk))),
     get isTTY() {
       return raw.isTTY;
     },

@@ -182,7 +182,7 @@ function indirectInput(
     serviceAccounts,
     execAllowsGet: execAllowsGet(input.serverVersion),
     rows,
-    skip: options.allPaths ? () => false : (id: Identity) => readerKeys.has(identityKey(id)),
+    skip: options.allPaths ? () => false : (id: Identity) => readerKeys.has(rows.keyOf(id)),
   };
 }
 

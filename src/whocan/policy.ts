@@ -133,13 +133,8 @@ function grantOf(b: ResolvedBinding, position: number): Grant {
   b.grants ??= [];
   let grant = b.grants[position];
   if (!grant) {
-    grant = {
-      binding: b.id,
-      role: b.role,
-      rule: b.rules![position]!,
-      subjects: b.subjects,
-      ...(b.namespace === undefined ? {} : { bindingNamespace: b.namespace }),
-    };
+    grant = { binding: b.id, role: b.role, rule: b.rules![position]!, subjects: b.subjects };
+    if (b.namespace !== undefined) grant.bindingNamespace = b.namespace;
     b.grants[position] = grant;
   }
   return grant;
@@ -148,10 +143,10 @@ function grantOf(b: ResolvedBinding, position: number): Grant {
 function byResource(rules: readonly EffectiveRule[]): RulesByResource {
   const out: RulesByResource = new Map();
   rules.forEach((r, position) => {
-    for (const resource of new Set(r.rule.resources ?? [])) {
+    for (const resource of r.rule.resources ?? []) {
       let list = out.get(resource);
       if (!list) out.set(resource, (list = []));
-      list.push(position);
+      if (list[list.length - 1] !== position) list.push(position); // once per rule, however often it names it
     }
   });
   return out;
@@ -159,7 +154,10 @@ function byResource(rules: readonly EffectiveRule[]): RulesByResource {
 
 export class RbacIndex {
   readonly clusterRoles: Map<string, EffectiveClusterRole>;
-  private readonly roles = new Map<string, EffectiveRule[]>();
+  /** Roles' rules by namespace, then name. */
+  private readonly roles = new Map<string, Map<string, EffectiveRule[]>>();
+  /** The RoleIds bindings reference, by namespace (undefined: ClusterRoles), then name: one for all of them. */
+  private readonly roleIds = new Map<string | undefined, Map<string, RoleId>>();
   private readonly clusterBindings: ResolvedBinding[];
   private readonly bindingsByNamespace = new Map<string, ResolvedBinding[]>();
   private readonly clusterScope: ScopeBindings;
@@ -182,8 +180,11 @@ export class RbacIndex {
   addNamespaces(roles: readonly Role[], roleBindings: readonly Binding[], except?: string): void {
     for (const role of roles) {
       if (except !== undefined && role.metadata.namespace === except) continue;
-      this.roles.set(
-        `${role.metadata.namespace ?? ''}/${role.metadata.name ?? ''}`,
+      const ns = role.metadata.namespace ?? '';
+      let byName = this.roles.get(ns);
+      if (!byName) this.roles.set(ns, (byName = new Map()));
+      byName.set(
+        role.metadata.name ?? '',
         (role.rules ?? []).map((rule, index) => ({ rule, index })),
       );
     }
@@ -209,26 +210,40 @@ export class RbacIndex {
     const subjects = b.subjects ?? [];
     // A ClusterRoleBinding can only reference a ClusterRole; a RoleBinding either.
     if (b.roleRef.kind === 'Role' && namespace !== undefined) {
-      const role: RoleId = { kind: 'Role', name: b.roleRef.name, namespace };
-      return { id, role, rules: this.roles.get(`${namespace}/${b.roleRef.name}`), subjects, namespace };
-    }
-    if (b.roleRef.kind === 'ClusterRole') {
-      const role: RoleId = { kind: 'ClusterRole', name: b.roleRef.name };
+      const name = b.roleRef.name;
       return {
         id,
-        role,
-        rules: this.clusterRoles.get(b.roleRef.name)?.rules,
+        role: this.roleId(namespace, name),
+        rules: this.roles.get(namespace)?.get(name),
         subjects,
-        ...(namespace === undefined ? {} : { namespace }),
+        namespace,
       };
     }
-    return {
-      id,
-      role: { kind: 'Role', name: b.roleRef.name },
-      rules: undefined,
-      subjects,
-      ...(namespace === undefined ? {} : { namespace }),
-    };
+    // (the namespace set apart: a conditional spread costs an object for each of thousands of bindings)
+    const resolved: ResolvedBinding =
+      b.roleRef.kind === 'ClusterRole'
+        ? {
+            id,
+            role: this.roleId(undefined, b.roleRef.name),
+            rules: this.clusterRoles.get(b.roleRef.name)?.rules,
+            subjects,
+          }
+        : { id, role: { kind: 'Role', name: b.roleRef.name }, rules: undefined, subjects };
+    if (namespace !== undefined) resolved.namespace = namespace;
+    return resolved;
+  }
+
+  /** The Role `name` of `namespace` (undefined: the ClusterRole) as bindings reference it: one object for all. */
+  private roleId(namespace: string | undefined, name: string): RoleId {
+    let byName = this.roleIds.get(namespace);
+    if (!byName) this.roleIds.set(namespace, (byName = new Map()));
+    let id = byName.get(name);
+    if (!id)
+      byName.set(
+        name,
+        (id = namespace === undefined ? { kind: 'ClusterRole', name } : { kind: 'Role', name, namespace }),
+      );
+    return id;
   }
 
   /** Bindings that apply to requests in `namespace` (undefined: cluster-scoped requests; '*': any namespace). */
@@ -287,15 +302,14 @@ export class RbacIndex {
     const rules =
       role.kind === 'ClusterRole'
         ? this.clusterRoles.get(role.name)?.rules
-        : this.roles.get(`${role.namespace ?? ''}/${role.name}`);
+        : this.roles.get(role.namespace ?? '')?.get(role.name);
     return (rules ?? []).some((r) => ruleAllows(r.rule, req));
   }
 
   /** Names of Roles in a namespace and of all ClusterRoles. */
   roleNames(namespace: string): { roles: string[]; clusterRoles: string[] } {
-    const prefix = `${namespace}/`;
     return {
-      roles: [...this.roles.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)),
+      roles: [...(this.roles.get(namespace)?.keys() ?? [])],
       clusterRoles: [...this.clusterRoles.keys()],
     };
   }

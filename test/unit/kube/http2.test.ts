@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../../src/kube/client.js';
@@ -92,6 +93,40 @@ describe('HTTP/2', () => {
     try {
       const err = await kube.list('/api/v1/pods').catch((e: unknown) => e);
       expect(err).toMatchObject({ status: 403, reason: 'Forbidden', message: 'pods is forbidden: User "alice"' });
+    } finally {
+      kube.close();
+      await server.close();
+    }
+  });
+
+  it('asks for gzip, as client-go does, and reads a gzipped answer (or a broken one as a connection error)', async () => {
+    const items = Array.from({ length: 5000 }, (_, i) => ({ metadata: { name: `rb-${i}`, namespace: 'app' } }));
+    const plain = JSON.stringify({ kind: 'List', metadata: {}, items });
+    const seen: Array<string | undefined> = [];
+    const server = await serveTls(pki, true, (req, res) => {
+      const encoding = req.headers['accept-encoding'];
+      seen.push(Array.isArray(encoding) ? encoding.join(',') : encoding);
+      const r = res as ServerResponse;
+      if (req.url?.startsWith('/version')) {
+        r.writeHead(200, { 'content-type': 'application/json' });
+        r.end('{"gitVersion":"v1.37.2"}'); // small: the API server sends it plain
+      } else if (req.url?.startsWith('/broken')) {
+        r.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        r.end(gzipSync(plain).subarray(0, 200));
+      } else {
+        r.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        r.end(gzipSync(plain));
+      }
+    });
+    const kube = clientOf(server.url);
+    try {
+      const [listed, version] = await Promise.all([kube.list('/api/v1/pods', { limit: 10_000 }), kube.get('/version')]);
+      expect(listed.items).toEqual(items);
+      expect(version).toEqual({ gitVersion: 'v1.37.2' });
+      expect(seen.slice(0, 2)).toEqual(['gzip', 'gzip']);
+      const err = await kube.get('/broken').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KubeConnectionError);
+      expect((err as Error).message).toContain('the answer could not be inflated');
     } finally {
       kube.close();
       await server.close();

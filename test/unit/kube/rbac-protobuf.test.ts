@@ -103,6 +103,55 @@ describe('RBAC lists as protobuf', () => {
     );
   });
 
+  it('subjects, roleRefs and rules repeated over thousands of objects, and near copies of them: each reads as its own bytes', () => {
+    const subjectOf = (i: number): Buffer =>
+      i % 3 === 0
+        ? msg([1, 'ServiceAccount'], [2, ''], [3, `sa-${i % 5}`], [4, `ns-${i % 4}`])
+        : msg([1, i % 3 === 1 ? 'User' : 'Group'], [2, 'rbac.authorization.k8s.io'], [3, `who-${i % 5}`]);
+    const expectedSubject = (i: number) =>
+      i % 3 === 0
+        ? { kind: 'ServiceAccount', name: `sa-${i % 5}`, namespace: `ns-${i % 4}` }
+        : { kind: i % 3 === 1 ? 'User' : 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `who-${i % 5}` };
+    const kinds = ['Role', 'ClusterRole'];
+    /** A list of n items, item(i) each. */
+    const listOfItems = (kind: string, n: number, item: (i: number) => Buffer): Buffer =>
+      envelope(kind, msg([1, listMeta('1')], ...Array.from({ length: n }, (_, i): Field => [2, item(i)])));
+    const bindings = decodeBindingList(
+      listOfItems('RoleBindingList', 3000, (i) =>
+        msg(
+          [1, meta(`b${i}`, 'app')],
+          [2, subjectOf(i)],
+          [2, subjectOf(i + 1)],
+          [3, msg([1, 'rbac.authorization.k8s.io'], [2, kinds[i % 2]!], [3, `r${i % 7}`])],
+        ),
+      ),
+    );
+    expect(bindings.items).toEqual(
+      Array.from({ length: 3000 }, (_, i) => ({
+        metadata: { name: `b${i}`, namespace: 'app' },
+        subjects: [expectedSubject(i), expectedSubject(i + 1)],
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: kinds[i % 2], name: `r${i % 7}` },
+      })),
+    );
+    const ruleOf = (i: number): Buffer =>
+      i % 2 === 0
+        ? msg([1, 'get'], [2, ''], [3, i % 4 === 0 ? 'secrets' : 'pods'])
+        : msg([1, 'get'], [2, ''], [3, 'secrets'], [4, `name-${i % 3}`]);
+    const expectedRule = (i: number) =>
+      i % 2 === 0
+        ? { verbs: ['get'], apiGroups: [''], resources: [i % 4 === 0 ? 'secrets' : 'pods'] }
+        : { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: [`name-${i % 3}`] };
+    const roles = decodeRoleList(
+      listOfItems('RoleList', 2000, (i) => msg([1, meta(`r${i}`, 'app')], [2, ruleOf(i)], [2, ruleOf(i + 3)])),
+    );
+    expect(roles.items).toEqual(
+      Array.from({ length: 2000 }, (_, i) => ({
+        metadata: { name: `r${i}`, namespace: 'app' },
+        rules: [expectedRule(i), expectedRule(i + 3)],
+      })),
+    );
+  });
+
   it('Roles and ClusterRoles: rules (null when none, as JSON) and aggregation selectors', () => {
     const rule = msg([1, 'get'], [1, 'list'], [2, ''], [3, 'secrets'], [4, 'db']);
     const roles = decodeRoleList(

@@ -4,6 +4,7 @@ import { printReport, printWarnings } from '../../../src/output/print.js';
 import { renderTable } from '../../../src/output/table.js';
 import type { Report, View } from '../../../src/output/report.js';
 import type { IO } from '../../../src/cli/io.js';
+import { escapeTerminal, terminalSafeIO } from '../../../src/output/terminal.js';
 
 interface Row {
   kind: string;
@@ -96,6 +97,32 @@ describe('printReport', () => {
       metadata: report.metadata,
       items: report.items,
     });
+  });
+
+  it('writes JSON as the safe stream would: its bytes past the scan when inert, escaped text when not', () => {
+    const inert: Report<Row> = {
+      ...report,
+      items: [...report.items, { kind: 'User', name: 'zoë → ©', rule: 'tab\tand "quotes"\u0007' }],
+    };
+    const hostile: Report<Row> = {
+      ...report,
+      items: [{ kind: 'User', name: 'csi \u009b[2J del \u007f', rule: '' }],
+    };
+    for (const [r, raw] of [
+      [inert, true],
+      [hostile, false],
+    ] as const) {
+      const writes: Array<{ to: string; chunk: unknown }> = [];
+      const stream = (to: string) => ({ write: (chunk: unknown) => writes.push({ to, chunk }) });
+      const io = terminalSafeIO({ stdout: stream('stdout'), stderr: stream('stderr'), stdin: process.stdin, env: {} });
+      printReport(r, view, { output: 'json', noHeaders: false }, io);
+      const doc = { apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: r.kind, metadata: r.metadata, items: r.items };
+      const text = writes.map((w) => String(w.chunk)).join('');
+      expect(text).toBe(`${escapeTerminal(JSON.stringify(doc, null, 2))}\n`);
+      expect(text).not.toMatch(/[\u007f-\u009f]/);
+      expect(JSON.parse(text)).toEqual(doc);
+      expect(writes.every((w) => Buffer.isBuffer(w.chunk) === raw && w.to === 'stdout')).toBe(true);
+    }
   });
 
   it('prints the same document as YAML', () => {
