@@ -110,6 +110,8 @@ export class KubeClient implements Kube {
   private readonly plainHttp: boolean;
   private readonly proxy: ProxyRoute | undefined;
   private readonly tlsServerName: string | undefined;
+  /** The kubeconfig cluster's `disable-compression` (kubectl 1.26+): no gzip asked for, as client-go then asks none. */
+  private readonly compression: boolean;
   /** The credentials being fetched or in use: parallel first requests share one fetch (one exec plugin run, one agent). */
   private creds: Promise<Credentials> | undefined;
   private current: Credentials | undefined;
@@ -127,6 +129,7 @@ export class KubeClient implements Kube {
     this.proxy = proxyRoute(new URL(resolved.target.server), proxyUrl, options.env ?? {});
     const serverName = cluster['tls-server-name'];
     this.tlsServerName = typeof serverName === 'string' && serverName !== '' ? serverName : undefined;
+    this.compression = cluster['disable-compression'] !== true;
     if (this.proxy) this.trace(`using proxy ${redactedProxy(this.proxy.url)} (from ${this.proxy.source})`);
   }
 
@@ -376,6 +379,7 @@ export class KubeClient implements Kube {
               servername: this.tlsServerName ?? opts.servername,
             },
             timeoutMs: this.options.timeoutMs,
+            compression: this.compression,
           })
         : undefined;
     this.current?.agent.destroy();

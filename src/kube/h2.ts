@@ -14,6 +14,8 @@ export interface H2Options {
   server: URL;
   tls: Pick<tls.ConnectionOptions, 'secureContext' | 'rejectUnauthorized' | 'servername'>;
   timeoutMs: number;
+  /** Asks for gzip, as client-go does unless the kubeconfig cluster says `disable-compression: true`. */
+  compression: boolean;
 }
 
 /** Flow-control windows large enough that a list page of tens of MB streams without waiting for WINDOW_UPDATEs. */
@@ -133,7 +135,7 @@ export class H2Connection {
     // As client-go's transport asks: the API server gzips answers past 128 KiB. Its DATA frames carry 4 KiB each
     // (Go's handler buffer), each a turn of this thread (~20 µs): 10,000 RoleBindings as protobuf come in 939
     // frames, gzipped in 108 (a ninth of the bytes), inflated on the thread pool as they come.
-    headers['accept-encoding'] ??= 'gzip';
+    if (this.options.compression) headers['accept-encoding'] ??= 'gzip';
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
     const streams = this.active.get(session) ?? 0;
     this.active.set(session, streams + 1);
