@@ -258,4 +258,94 @@ describe('RBAC lists as protobuf', () => {
     expect(() => decodeRoleList(envelope('RoleBindingList', msg([1, listMeta('1')])))).toThrow();
     expect(decodeRoleList(envelope('ClusterRoleList', msg([1, listMeta('1')]))).items).toEqual([]);
   });
+
+  it('read as it arrives, in pieces of any size: the same page, or the same error, as the whole answer', () => {
+    const binding = (i: number) =>
+      msg(
+        [1, meta(`b${i}`, `ns-${i % 3}`, i % 5 === 0 ? [[17, managedFields]] : [])],
+        [2, msg([1, 'User'], [2, 'rbac.authorization.k8s.io'], [3, `u${i % 11}`])],
+        [3, msg([1, 'rbac.authorization.k8s.io'], [2, 'ClusterRole'], [3, `r${i % 4}`])],
+      );
+    const items = (n: number): Buffer[] => Array.from({ length: n }, (_, i) => msg([2, binding(i)]));
+    const good = envelope('RoleBindingList', Buffer.concat([msg([1, listMeta('9', 'more')]), ...items(300)]));
+    const head = Buffer.from('k8s\0', 'latin1');
+    const typeMeta = msg([1, 'rbac.authorization.k8s.io/v1'], [2, 'RoleBindingList']);
+    const list = Buffer.concat([msg([1, listMeta('1')]), ...items(3)]);
+    const cases: Array<[string, Buffer, (body: Buffer) => unknown]> = [
+      ['bindings', good, decodeBindingList],
+      ['empty list', envelope('RoleBindingList', msg([1, listMeta('1')])), decodeBindingList],
+      ['no kind', Buffer.concat([head, msg([2, list], [3, ''], [4, ''])]), decodeBindingList],
+      ['list before kind', Buffer.concat([head, msg([2, list], [1, typeMeta], [3, ''])]), decodeBindingList],
+      [
+        'a second list after',
+        Buffer.concat([head, msg([1, typeMeta], [2, list], [2, msg([1, listMeta('2')])])]),
+        decodeBindingList,
+      ],
+      ['an encoding', Buffer.concat([head, msg([1, typeMeta], [2, list], [3, 'gzip'])]), decodeBindingList],
+      [
+        'fields unknown after',
+        Buffer.concat([head, msg([1, typeMeta], [2, list], [4, 'x'], [9, 5])]),
+        decodeBindingList,
+      ],
+      ['cut short', good.subarray(0, good.length - 40), decodeBindingList],
+      ['cut in the envelope', good.subarray(0, 20), decodeBindingList],
+      ['not protobuf', Buffer.from('{"kind":"RoleBindingList","items":[]}'), decodeBindingList],
+      [
+        'another kind',
+        envelope('RoleList', msg([1, listMeta('1')], [2, msg([1, meta('r', 'app')])])),
+        decodeBindingList,
+      ],
+      [
+        'field 0 in the list',
+        envelope('RoleBindingList', Buffer.concat([msg([1, listMeta('1')]), Buffer.from([0x02, 0x01, 0x00])])),
+        decodeBindingList,
+      ],
+      [
+        'a varint past 10 bytes',
+        envelope(
+          'RoleBindingList',
+          Buffer.concat([msg([1, listMeta('1')]), Buffer.alloc(11, 0x80), msg([2, binding(1)])]),
+        ),
+        decodeBindingList,
+      ],
+      [
+        'an item past the list',
+        Buffer.concat([head, msg([1, typeMeta]), Buffer.from([0x12, 0x03, 0x12, 0x09, 0x0a])]),
+        decodeBindingList,
+      ],
+      [
+        'roles',
+        envelope(
+          'RoleList',
+          msg([1, listMeta('7')], [2, msg([1, meta('r', 'app')], [2, msg([1, 'get'], [3, 'secrets'])])]),
+        ),
+        decodeRoleList,
+      ],
+    ];
+    const outcome = (read: () => unknown): unknown => {
+      try {
+        return { page: read() };
+      } catch (err) {
+        return { error: (err as Error).message };
+      }
+    };
+    for (const [name, body, decode] of cases) {
+      const expected = outcome(() => decode(body));
+      for (const size of [1, 2, 3, 7, 64, 1000, body.length]) {
+        const stream = (decode as typeof decodeBindingList).stream!();
+        for (let at = 0; at < body.length; at += size) stream.write(body.subarray(at, at + size));
+        expect(
+          outcome(() => stream.end()),
+          `${name}, pieces of ${size}`,
+        ).toEqual(expected);
+      }
+    }
+    // the usual layout is read as it comes: every item before the envelope's last fields
+    const stream = decodeBindingList.stream!();
+    const last = good.length - 4;
+    for (let at = 0; at < last; at += 1000) stream.write(good.subarray(at, Math.min(at + 1000, last)));
+    expect(stream.itemsRead).toBe(300);
+    stream.write(good.subarray(last));
+    expect(stream.end().items).toHaveLength(300);
+  });
 });
