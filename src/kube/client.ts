@@ -4,15 +4,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as wait } from 'node:timers/promises';
 import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import {
-  apiError,
-  parseJson,
-  send,
-  streamLines,
-  type HttpRequest,
-  type HttpResponse,
-  type LineStream,
-} from './http.js';
+import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
 import { KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
@@ -20,7 +12,7 @@ import { readKubeconfigFile, staticAuthOptions } from './static-auth.js';
 import { CliError, errorMessage } from '../errors.js';
 import { createAgent } from './tunnel.js';
 import { H2Connection, http2Disabled } from './h2.js';
-import { PROTOBUF, protobufStatus, type ProtobufListDecoder, type ProtobufListStream } from './rbac-protobuf.js';
+import { PROTOBUF, protobufStatus, type ProtobufListDecoder } from './rbac-protobuf.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type PatchType = 'merge' | 'strategic' | 'json';
@@ -179,15 +171,6 @@ export class KubeClient implements Kube {
   ): Promise<ListResult<T | U>> {
     const items: Array<T | U> = [];
     let resourceVersion = '';
-    const stream = options.protobuf?.stream;
-    // Over HTTP/2 a protobuf answer is read as it arrives (once readWhen says it is wanted): the last items are read
-    // soon after the last bytes rather than all of them after.
-    const sink: HttpRequest['sink'] = stream
-      ? (status, headers) =>
-          status >= 200 && status < 300 && String(headers['content-type'] ?? '').startsWith(PROTOBUF)
-            ? readWhenWanted(stream(), options.readWhen, options.signal)
-            : undefined
-      : undefined;
     const fetchPage = (continueToken: string | undefined): Promise<HttpResponse> => {
       const url = this.url(path, { ...options.query, limit: options.limit ?? 500, continue: continueToken });
       const sent = this.exchange(
@@ -202,7 +185,6 @@ export class KubeClient implements Kube {
               : 'application/json',
         },
         options.signal,
-        sink,
       );
       sent.catch(() => undefined); // awaited below; a page asked for ahead must not fail unobserved meanwhile
       return sent;
@@ -222,13 +204,8 @@ export class KubeClient implements Kube {
         (options.map && !options.readAhead) || protobuf ? undefined : continueOf(res.body);
       next = ahead === undefined ? undefined : ahead ? fetchPage(ahead) : undefined;
       if (next) await new Promise((r) => setImmediate(r)); // lets the request out before the parse holds the thread
-      const page = (
-        res.sink
-          ? (res.sink as ProtobufListStream<unknown>).end()
-          : protobuf
-            ? options.protobuf!(res.body)
-            : parseJson(res.body)
-      ) as { items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } } | undefined;
+      const page = (protobuf ? options.protobuf!(res.body) : parseJson(res.body)) as
+        { items?: T[] | null; metadata?: { continue?: string; resourceVersion?: string } } | undefined;
       if (page === undefined)
         throw new Error(`the API server's answer to GET ${path} is not valid JSON (${res.body.length} bytes)`);
       if (options.withoutManagedFields) for (const item of page.items ?? []) forgetManagedFields(item);
@@ -305,7 +282,6 @@ export class KubeClient implements Kube {
     body: string | undefined,
     extra: Record<string, string>,
     signal?: AbortSignal,
-    sink?: HttpRequest['sink'],
   ): Promise<HttpResponse> {
     const idempotent = method === 'GET';
     for (let attempt = 1; ; attempt++) {
@@ -316,15 +292,7 @@ export class KubeClient implements Kube {
       let res: HttpResponse;
       try {
         this.roundTrips++;
-        const req = {
-          method,
-          url,
-          headers: { ...headers, ...extra },
-          body,
-          timeoutMs: this.options.timeoutMs,
-          signal,
-          sink,
-        };
+        const req = { method, url, headers: { ...headers, ...extra }, body, timeoutMs: this.options.timeoutMs, signal };
         res = (await h2?.send(req)) ?? (await send(agent, req));
       } catch (err) {
         const retry =
@@ -478,32 +446,3 @@ export function continueOf(body: Buffer): string | undefined {
 const backoffMs = (attempt: number): number => 200 * 2 ** (attempt - 1);
 /** A wait before a retry; an abandoned request's ends at once (an AbortError). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => wait(ms, undefined, signal ? { signal } : {});
-
-/**
- * A list answer read as it arrives, but only once it is wanted (`readWhen`): until then its pieces wait unread, and
- * a list dropped meanwhile (its signal aborted) is never read.
- */
-function readWhenWanted<T>(
-  stream: ProtobufListStream<T>,
-  readWhen: Promise<unknown> | undefined,
-  signal: AbortSignal | undefined,
-): ProtobufListStream<T> {
-  if (!readWhen) return stream;
-  let waiting: Buffer[] | undefined = [];
-  const release = (): void => {
-    const chunks = waiting ?? [];
-    waiting = undefined;
-    if (!signal?.aborted) for (const c of chunks) stream.write(c);
-  };
-  void readWhen.then(release);
-  return {
-    get itemsRead() {
-      return stream.itemsRead;
-    },
-    write: (chunk) => void (waiting ? waiting.push(chunk) : signal?.aborted || stream.write(chunk)),
-    end: () => {
-      release();
-      return stream.end();
-    },
-  };
-}

@@ -6,7 +6,7 @@
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
-import { connectionError, timeoutError, type BodySink, type HttpRequest, type HttpResponse } from './http.js';
+import { connectionError, timeoutError, type HttpRequest, type HttpResponse } from './http.js';
 import { sni, unbracketed } from './server-name.js';
 
 /** What the HTTP/2 connection needs: the TLS settings the agent would use. */
@@ -158,25 +158,18 @@ export class H2Connection {
       let status = 0;
       let responseHeaders: http2.IncomingHttpHeaders = {};
       const chunks: Buffer[] = [];
-      let sink: BodySink | undefined;
-      const take = (c: Buffer): void => void (sink ? sink.write(c) : chunks.push(c));
-      const answer = (): void =>
-        resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks), ...(sink ? { sink } : {}) });
+      const answer = (): void => resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks) });
       let gunzip: zlib.Gunzip | undefined;
       let ended = false;
       stream.on('response', (h) => {
         status = Number(h[':status']) || 0;
         responseHeaders = h;
-        if (String(h['content-encoding'] ?? '').toLowerCase() !== 'gzip') {
-          sink = req.sink?.(status, responseHeaders);
-          return;
-        }
+        if (String(h['content-encoding'] ?? '').toLowerCase() !== 'gzip') return;
         // the body as if it had come plain: callers read it, and its length, as before
         const { 'content-encoding': _gzip, 'content-length': _compressed, ...plain } = h;
         responseHeaders = plain;
-        sink = req.sink?.(status, responseHeaders);
         gunzip = zlib.createGunzip({ chunkSize: INFLATED_CHUNK });
-        gunzip.on('data', take);
+        gunzip.on('data', (c: Buffer) => chunks.push(c));
         gunzip.on('end', answer);
         // a broken gzip stream is a broken answer: retried as a reset would be
         gunzip.on('error', (err) =>
@@ -190,7 +183,7 @@ export class H2Connection {
       });
       let compressed = 0;
       stream.on('data', (c: Buffer) => {
-        if (!gunzip) take(c);
+        if (!gunzip) chunks.push(c);
         else {
           compressed += c.length;
           gunzip.write(c);

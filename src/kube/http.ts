@@ -10,23 +10,12 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Abandons the request (the answer is no longer wanted): HTTP/2 cancels the stream, HTTP/1.1 the socket. */
   signal?: AbortSignal | undefined;
-  /**
-   * Given the answer's status and headers, a sink for its body as it arrives (inflated), or undefined for the
-   * whole body in `body`. HTTP/2 only: over HTTP/1.1 the body always comes whole.
-   */
-  sink?: ((status: number, headers: http.IncomingHttpHeaders) => BodySink | undefined) | undefined;
-}
-
-export interface BodySink {
-  write(chunk: Buffer): void;
 }
 
 export interface HttpResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
-  /** The sink the body went to instead of `body` (see HttpRequest.sink). */
-  sink?: BodySink;
 }
 
 /** One HTTP exchange; connection-level failures become KubeConnectionError. */

@@ -15,16 +15,7 @@ export interface ProtobufPage<T> {
   metadata: { resourceVersion: string; continue: string };
 }
 
-/** Reads a whole answer; `stream` reads one as its bytes arrive. */
-export type ProtobufListDecoder<T> = ((body: Buffer) => ProtobufPage<T>) & { stream?: () => ProtobufListStream<T> };
-
-/** An answer read as its bytes arrive: `write` each piece in order, then `end` for the page (or its error). */
-export interface ProtobufListStream<T> {
-  write(chunk: Buffer): void;
-  /** Items read so far. */
-  readonly itemsRead: number;
-  end(): ProtobufPage<T>;
-}
+export type ProtobufListDecoder<T> = (body: Buffer) => ProtobufPage<T>;
 
 class Malformed extends Error {}
 
@@ -347,7 +338,7 @@ function envelope(body: Buffer): { kind: string; start: number; end: number } | 
  * (field 1: resourceVersion 2, continue 3) and its items (field 2). Throws on anything else.
  */
 function listOf<T>(item: (end: number) => T, kinds: readonly string[]): ProtobufListDecoder<T> {
-  const whole = (body: Buffer): ProtobufPage<T> => {
+  return (body) => {
     buf = body;
     try {
       const raw = envelope(body);
@@ -379,169 +370,6 @@ function listOf<T>(item: (end: number) => T, kinds: readonly string[]): Protobuf
       buf = Buffer.alloc(0); // the page is not kept
     }
   };
-  return Object.assign(whole, { stream: () => new ListStream(item, kinds, whole) });
-}
-
-/**
- * A list read as it arrives, item by item, while the API server still writes it (10,000 RoleBindings inflate for
- * ~20 ms on the thread pool: read as they come, they are ready soon after the last byte). It follows the layout
- * the API server writes: the magic, the envelope's typeMeta (1), then its raw list (2): the ListMeta (1) and the
- * items (2), each read once all its bytes are in; then the envelope's other fields (3, 4). Anything else (fields
- * in another order, a kind of another list, a malformed field, a list cut short) is left to the whole-answer
- * reader at the end, on all the bytes: the same page or the same error as without streaming.
- */
-class ListStream<T> implements ProtobufListStream<T> {
-  private readonly chunks: Buffer[] = [];
-  private length = 0;
-  /** Bytes not read yet, and their offset in the answer. */
-  private pending: Buffer = Buffer.alloc(0);
-  private base = 0;
-  private phase: 'envelope' | 'list' | 'trailer' | 'unusual' = 'envelope';
-  private kindSeen = false;
-  /** Where the raw list ends, as an offset in the answer. */
-  private listEnd = 0;
-  private readonly page: ProtobufPage<T> = { items: [], metadata: { resourceVersion: '', continue: '' } };
-
-  constructor(
-    private readonly item: (end: number) => T,
-    private readonly kinds: readonly string[],
-    private readonly whole: (body: Buffer) => ProtobufPage<T>,
-  ) {}
-
-  get itemsRead(): number {
-    return this.phase === 'unusual' ? 0 : this.page.items.length;
-  }
-
-  write(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-    if (this.phase === 'unusual') return;
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    if (this.phase === 'trailer') return;
-    buf = this.pending;
-    pos = 0;
-    try {
-      if (this.phase === 'envelope') this.readEnvelope();
-      if (this.phase === 'list') this.readList();
-    } catch {
-      this.phase = 'unusual';
-    } finally {
-      this.pending = this.pending.subarray(pos);
-      this.base += pos;
-      buf = Buffer.alloc(0);
-    }
-  }
-
-  end(): ProtobufPage<T> {
-    if (this.phase === 'trailer' && this.trailerIsUsual()) return this.page;
-    return this.whole(Buffer.concat(this.chunks, this.length));
-  }
-
-  /** The magic, the typeMeta (its kind checked), then the raw list's tag and length. */
-  private readEnvelope(): void {
-    if (this.base === 0) {
-      if (buf.length < MAGIC.length) return;
-      if (MAGIC.some((b, i) => buf[i] !== b)) throw new Malformed();
-      pos = MAGIC.length;
-    }
-    while (this.phase === 'envelope') {
-      const stopAt = fieldEndAt(buf.length);
-      if (stopAt < 0) return;
-      const from = pos;
-      const field = next(Number.MAX_SAFE_INTEGER);
-      if (field === 2 && this.kindSeen) {
-        this.listEnd = this.base + fieldEnd;
-        this.phase = 'list';
-      } else if (field !== 1 || this.kindSeen)
-        throw new Malformed(); // not the usual layout
-      else if (stopAt > buf.length) {
-        pos = from;
-        return;
-      } else {
-        const stop = fieldEnd;
-        let kind = '';
-        while (pos < stop) {
-          const f = next(stop);
-          const fStop = fieldEnd;
-          if (f === 2) kind = text(fStop);
-          if (f) pos = fStop;
-        }
-        if (kind !== '' && !this.kinds.includes(kind)) throw new Malformed();
-        this.kindSeen = true;
-      }
-    }
-  }
-
-  /** The list's fields whose bytes are all in, up to its end. */
-  private readList(): void {
-    const end = this.listEnd - this.base;
-    while (pos < end) {
-      const stopAt = fieldEndAt(buf.length < end ? buf.length : end);
-      if (stopAt < 0 || stopAt > buf.length) {
-        if (buf.length >= end) throw new Malformed();
-        return;
-      }
-      const field = next(end);
-      const stop = fieldEnd;
-      if (field === 1) {
-        while (pos < stop) {
-          const f = next(stop);
-          const fStop = fieldEnd;
-          if (f === 2) this.page.metadata.resourceVersion = text(fStop);
-          else if (f === 3) this.page.metadata.continue = text(fStop);
-          if (f) pos = fStop;
-        }
-      } else if (field === 2) this.page.items.push(this.item(stop));
-      if (field) pos = stop;
-    }
-    if (pos === end) this.phase = 'trailer';
-  }
-
-  /** The envelope's fields after the list hold nothing the whole reader would read otherwise (a kind, a list, an encoding). */
-  private trailerIsUsual(): boolean {
-    buf = this.pending;
-    pos = 0;
-    try {
-      while (pos < buf.length) {
-        const field = next(buf.length);
-        const stop = fieldEnd;
-        if (field === 1 || field === 2 || (field === 3 && stop > pos)) return false;
-        if (field) pos = stop;
-      }
-      return true;
-    } catch {
-      return false;
-    } finally {
-      buf = Buffer.alloc(0);
-    }
-  }
-}
-
-/**
- * Where the field at `pos` ends (its bytes may not all be in yet), or -1 when its tag or length is not all before
- * `avail` yet. Moves nothing: `pos` stays.
- */
-function fieldEndAt(avail: number): number {
-  let p = pos;
-  const varintDone = (): boolean => {
-    for (let bytes = 0; bytes < 10; bytes++) {
-      if (p >= avail) return false;
-      if (buf[p++]! < 0x80) return true;
-    }
-    throw new Malformed();
-  };
-  const tag = buf[p];
-  if (!varintDone()) return -1;
-  const wire = tag! & 7;
-  if (wire === 0) return varintDone() ? p : -1;
-  if (wire === 1) return p + 8;
-  if (wire === 5) return p + 4;
-  if (wire !== 2) throw new Malformed();
-  const lengthStart = p;
-  if (!varintDone()) return -1;
-  let n = 0;
-  for (let i = lengthStart, scale = 1; i < p; i++, scale *= 128) n += (buf[i]! & 0x7f) * scale;
-  return p + n;
 }
 
 /** Roles (ClusterRoles too: their aggregationRule is read). */
