@@ -23,15 +23,15 @@ export function prepareTextComparison(): void {
 
 /**
  * Whether the default locale's collation is the root collation (CLDR's, as ICU has it): English has no rules of
- * its own, nor has the C locale (`und`). Asked of Intl.PluralRules, which resolves the same default locale
- * without loading any collation (~0.3 ms), but drops collation keywords (`LANG=en-US-u-kn`: numbers by value,
- * `-u-kf-upper`): ICU reads the default locale from these variables at start, so one that names keywords
- * leaves the order to ICU (V8 ignores POSIX `@` keywords).
+ * its own (LANG=C, POSIX and none resolve to `en-US`), nor has `und` (an empty LC_ALL). Asked of
+ * Intl.PluralRules, which resolves the same default locale without loading any collation (~0.3 ms), but drops
+ * collation keywords (`LANG=en-US-u-kn` or `en_US_u_kn`: numbers by value; `-u-kf-upper`), so a locale that
+ * names keywords leaves the order to ICU. ICU takes the default locale from the first of LC_ALL, LC_MESSAGES
+ * and LANG that is set, in the process's own environment (not a command's injected env), at start.
  */
 function collatesAsRoot(): boolean {
-  const env = process.env;
-  if ([env.LC_ALL, env.LC_MESSAGES, env.LC_COLLATE, env.LANG].some((v) => v !== undefined && /-u-/i.test(v)))
-    return false;
+  const { LC_ALL, LC_MESSAGES, LANG } = process.env;
+  if (/[-_]u[-_]/i.test(LC_ALL ?? LC_MESSAGES ?? LANG ?? '')) return false;
   const locale = new Intl.PluralRules().resolvedOptions().locale;
   return locale === 'und' || /^en(-[A-Z]{2})?$/.test(locale);
 }
