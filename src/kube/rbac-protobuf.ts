@@ -262,14 +262,14 @@ function binding(end: number): Binding {
     const stop = fieldEnd;
     if (field === 1) metadata = objectMeta(stop);
     else if (field === 2) (subjects ??= []).push(subject(stop));
-    else if (field === 3) ref = roleRef(stop);
+    else if (field === 3) ref = readRoleRef(stop);
     if (field) pos = stop;
   }
-  const roleRefOf = ref ?? { apiGroup: '', kind: '', name: '' };
-  return subjects ? { metadata, subjects, roleRef: roleRefOf } : { metadata, roleRef: roleRefOf };
+  const roleRef = ref ?? { apiGroup: '', kind: '', name: '' };
+  return subjects ? { metadata, subjects, roleRef } : { metadata, roleRef };
 }
 
-function roleRef(end: number): Binding['roleRef'] {
+function readRoleRef(end: number): Binding['roleRef'] {
   const from = pos;
   const known = end - from <= MESSAGE_MAX ? roleRefs.find(end) : undefined;
   if (known !== undefined) return known;

@@ -232,13 +232,13 @@ export function stepText(step: ChainStep, rules?: string[]): string {
 
 /**
  * `rolebinding/NAME → clusterrole/NAME`, made once per binding: the steps of a grant share its binding and role
- * objects (thousands of steps at 10,000 bindings, a few hundred bindings).
+ * objects (at 10,000 bindings, thousands of steps come from a few hundred bindings).
  */
 function grantText(b: BindingId, r: RoleId): string {
   return grantEntry(b, r).text;
 }
 
-/** The text, and the step text of a plain step of the grant without its rule labels (`… rules[]`). */
+/** The text, and what stepText(step, []) makes of a plain step of the grant (`… rules[]`), made once. */
 function grantEntry(b: BindingId, r: RoleId): { role: RoleId; text: string; unruled: string } {
   const known = grantTexts.get(b);
   if (known !== undefined && known.role === r) return known;

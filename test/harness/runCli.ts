@@ -64,8 +64,8 @@ function environment(opts: CliOptions): NodeJS.ProcessEnv {
 class Capture implements Writer {
   text = '';
   constructor(readonly isTTY: boolean) {}
-  write(chunk: string): boolean {
-    this.text += chunk;
+  write(chunk: string | Buffer): boolean {
+    this.text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
     return true;
   }
 }
