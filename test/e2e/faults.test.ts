@@ -39,6 +39,13 @@ interface ReadCase {
   answer: (doc: any) => unknown;
 }
 
+/**
+ * who-can's Role and RoleBinding lists depend on which namespaces hold readers, which other test files running
+ * on the cluster change: the cluster-wide ones are asked for at the start and dropped before they leave when a
+ * few namespaces suffice, and a namespace's own are asked for only when it holds one.
+ */
+const SCOPED = /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/(namespaces\/[^/]+\/)?(roles|rolebindings)$/;
+
 const READS: ReadCase[] = [
   {
     name: 'who-can',
@@ -120,8 +127,16 @@ for (const read of READS) {
         const kinds: FaultKind[] = i < 2 ? ['429', '503', 'reset', 'slow'] : ['429', '503', 'reset'];
         for (const kind of kinds) {
           const before = proxy.faults.length;
-          proxy.set([{ kind, match: new RegExp(`^GET ${escape(path)}(\\?|$)`), times: 1, delayMs: SLOW_MS }]);
+          const match = new RegExp(`^GET ${escape(path)}(\\?|$)`);
+          proxy.set([{ kind, match, times: 1, delayMs: SLOW_MS }]);
+          const from = proxy.requests.length;
           const r = await run([...read.args, '-n', ns]);
+          if (SCOPED.test(path) && !proxy.requests.slice(from).some((l) => match.test(l))) {
+            // Not asked for this time (the namespaces it needs changed with other files' objects): still the same answer.
+            expect(r.code, `${path}: ${r.stderr}`).toBe(0);
+            expect(read.answer(JSON.parse(r.stdout)), path).toEqual(baseline);
+            continue;
+          }
           faultPoints++;
           expect(proxy.faults.length - before, `${kind} on ${path}`).toBe(1);
           expect(r.code, `${kind} on ${path}: ${r.stderr}`).toBe(0);
