@@ -77,14 +77,25 @@ const text = (end: number): string => (buf as Sliceable).utf8Slice?.(pos, end) ?
  * objects read here.
  */
 class ByBytes<T> {
+  /** `max`: longer ones are read each time (rarely repeated, and hashing them costs more than reading them). */
+  constructor(private readonly max: number) {}
+
   // two arrays rather than an object per slot: a slot that changes hands allocates only its copy of the bytes
   private readonly bytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SLOTS).fill(undefined);
   private readonly values: Array<T | undefined> = new Array<T | undefined>(SLOTS).fill(undefined);
   /** The slot the last find hashed to: where keep puts what was read. */
   private slot = 0;
 
+  /** What `decode` reads from the bytes pos..end: the value kept for the same bytes, else read and kept. */
+  read(end: number, decode: (end: number) => T): T {
+    const from = pos;
+    if (end - from > this.max) return decode(end);
+    const known = this.find(end);
+    return known !== undefined ? known : this.keep(from, end, decode(end));
+  }
+
   /** What was kept for the bytes pos..end, or undefined. */
-  find(end: number): T | undefined {
+  private find(end: number): T | undefined {
     const n = end - pos;
     let hash = n;
     for (let i = pos; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]!) | 0;
@@ -96,7 +107,7 @@ class ByBytes<T> {
   }
 
   /** Keeps what was read from the bytes from..end, the last ones find looked for. */
-  keep(from: number, end: number, value: T): T {
+  private keep(from: number, end: number, value: T): T {
     const copy = new Uint8Array(end - from); // not a view: the page is let go
     for (let i = 0; i < copy.length; i++) copy[i] = buf[from + i]!;
     this.bytes[this.slot] = copy;
@@ -104,18 +115,14 @@ class ByBytes<T> {
     return value;
   }
 }
-/** Longer ones are rarely repeated (and hashing them costs more than reading them). */
-const SHARED_MAX = 64;
-const MESSAGE_MAX = 256;
 const SLOTS = 4096;
-const texts = new ByBytes<string>();
-const subjects = new ByBytes<Subject>();
-const roleRefs = new ByBytes<Binding['roleRef']>();
-const rules = new ByBytes<PolicyRule>();
+const texts = new ByBytes<string>(64);
+const subjects = new ByBytes<Subject>(256);
+const roleRefs = new ByBytes<Binding['roleRef']>(256);
+const rules = new ByBytes<PolicyRule>(256);
 
 function shared(end: number): string {
-  if (end - pos > SHARED_MAX) return text(end);
-  return texts.find(end) ?? texts.keep(pos, end, text(end));
+  return texts.read(end, text);
 }
 
 function objectMeta(end: number): ObjectMeta {
@@ -148,9 +155,10 @@ function mapEntry(end: number, into: Record<string, string>): void {
 }
 
 function policyRule(end: number): PolicyRule {
-  const from = pos;
-  const known = end - from <= MESSAGE_MAX ? rules.find(end) : undefined;
-  if (known !== undefined) return known;
+  return rules.read(end, readPolicyRule);
+}
+
+function readPolicyRule(end: number): PolicyRule {
   const verbs: string[] = [];
   let apiGroups: string[] | undefined;
   let resources: string[] | undefined;
@@ -172,7 +180,7 @@ function policyRule(end: number): PolicyRule {
   if (resources) rule.resources = resources;
   if (resourceNames) rule.resourceNames = resourceNames;
   if (nonResourceURLs) rule.nonResourceURLs = nonResourceURLs;
-  return end - from <= MESSAGE_MAX ? rules.keep(from, end, rule) : rule;
+  return rule;
 }
 
 function labelSelector(end: number): LabelSelector {
@@ -231,9 +239,10 @@ function role(end: number): ClusterRole {
 }
 
 function subject(end: number): Subject {
-  const from = pos;
-  const known = end - from <= MESSAGE_MAX ? subjects.find(end) : undefined;
-  if (known !== undefined) return known;
+  return subjects.read(end, readSubject);
+}
+
+function readSubject(end: number): Subject {
   let kind = '';
   let apiGroup = '';
   let name = '';
@@ -249,7 +258,7 @@ function subject(end: number): Subject {
   }
   const s: Subject = apiGroup ? { kind, apiGroup, name } : { kind, name };
   if (namespace) s.namespace = namespace;
-  return end - from <= MESSAGE_MAX ? subjects.keep(from, end, s) : s;
+  return s;
 }
 
 /** RoleBinding and ClusterRoleBinding: metadata 1, subjects 2, roleRef 3. */
@@ -262,7 +271,7 @@ function binding(end: number): Binding {
     const stop = fieldEnd;
     if (field === 1) metadata = objectMeta(stop);
     else if (field === 2) (subjects ??= []).push(subject(stop));
-    else if (field === 3) ref = readRoleRef(stop);
+    else if (field === 3) ref = roleRefs.read(stop, readRoleRef);
     if (field) pos = stop;
   }
   const roleRef = ref ?? { apiGroup: '', kind: '', name: '' };
@@ -270,9 +279,6 @@ function binding(end: number): Binding {
 }
 
 function readRoleRef(end: number): Binding['roleRef'] {
-  const from = pos;
-  const known = end - from <= MESSAGE_MAX ? roleRefs.find(end) : undefined;
-  if (known !== undefined) return known;
   const ref = { apiGroup: '', kind: '', name: '' };
   while (pos < end) {
     const f = next(end);
@@ -282,7 +288,7 @@ function readRoleRef(end: number): Binding['roleRef'] {
     else if (f === 3) ref.name = shared(stop);
     if (f) pos = stop;
   }
-  return end - from <= MESSAGE_MAX ? roleRefs.keep(from, end, ref) : ref;
+  return ref;
 }
 
 /** A Status (meta/v1: status 2, message 3, reason 4) in the envelope; undefined when it is not one. */
