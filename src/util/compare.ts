@@ -4,6 +4,8 @@
 // command that will sort and has time to spare, waiting on the network (prepareTextComparison). Where the
 // default locale collates as the root collation does (English, or none), texts of printable ASCII, which is what
 // Kubernetes names, kinds and verbs are, are compared here without it, by the root collation's own rules.
+import { boundedMemo } from './bounded-memo.js';
+
 let collator: Intl.Collator | undefined;
 let rootOrder: boolean | undefined;
 
@@ -75,18 +77,10 @@ export function compareAsciiAsRoot(a: string, b: string): number | undefined {
 }
 
 /** Whether a text is printable ASCII, remembered: a sort asks it of each text some log n times. */
-function printable(text: string): boolean {
-  let known = printableTexts.get(text);
-  if (known === undefined) {
-    known = true;
-    for (let i = 0; i < text.length && known; i++) {
-      const code = text.charCodeAt(i);
-      known = code < 128 && PRIMARY[code] !== 0;
-    }
-    if (printableTexts.size >= PRINTABLE_MEMO) printableTexts.clear();
-    printableTexts.set(text, known);
+const printable = boundedMemo(50_000, (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || PRIMARY[code] === 0) return false;
   }
-  return known;
-}
-const printableTexts = new Map<string, boolean>();
-const PRINTABLE_MEMO = 50_000;
+  return true;
+});
