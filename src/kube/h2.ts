@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
 import { connectionError, timeoutError, type HttpRequest, type HttpResponse } from './http.js';
+import type { KubeConnectionError } from './errors.js';
 import { sni, unbracketed } from './server-name.js';
 
 /** What the HTTP/2 connection needs: the TLS settings the agent would use. */
@@ -154,7 +155,7 @@ export class H2Connection {
       } catch (err) {
         // The session closed between open() and now: a connection failure, retried as one. A newer session stays.
         this.forget(session);
-        reject(connectionError(Object.assign(err as Error, { code: 'ECONNRESET' }), req));
+        reject(asReset((err as Error).message, req));
         return;
       }
       let status = 0;
@@ -174,14 +175,7 @@ export class H2Connection {
         gunzip.on('data', (c: Buffer) => chunks.push(c));
         gunzip.on('end', answer);
         // a broken gzip stream is a broken answer: retried as a reset would be
-        gunzip.on('error', (err) =>
-          reject(
-            connectionError(
-              Object.assign(new Error(`the answer could not be inflated (${err.message})`), { code: 'ECONNRESET' }),
-              req,
-            ),
-          ),
-        );
+        gunzip.on('error', (err) => reject(asReset(`the answer could not be inflated (${err.message})`, req)));
       });
       let compressed = 0;
       stream.on('data', (c: Buffer) => {
@@ -200,19 +194,11 @@ export class H2Connection {
       });
       // closed without an answer and without an error (the connection went away): as a reset on HTTP/1.1
       stream.on('close', () => {
-        if (!ended)
-          reject(
-            connectionError(
-              Object.assign(new Error('the connection closed before the answer'), { code: 'ECONNRESET' }),
-              req,
-            ),
-          );
+        if (!ended) reject(asReset('the connection closed before the answer', req));
       });
       stream.on('error', (err: Error & { code?: string }) =>
         // a stream or connection failure is what ECONNRESET is on HTTP/1.1: retried for idempotent requests
-        reject(
-          connectionError(err.code?.startsWith('ERR_HTTP2') ? Object.assign(err, { code: 'ECONNRESET' }) : err, req),
-        ),
+        reject(err.code?.startsWith('ERR_HTTP2') ? asReset(err.message, req) : connectionError(err, req)),
       );
       if (req.timeoutMs > 0) {
         stream.setTimeout(req.timeoutMs, () => stream.destroy(timeoutError(req.timeoutMs)));
@@ -231,4 +217,9 @@ export class H2Connection {
       if (req.body !== undefined) stream.end(req.body);
     }).finally(done);
   }
+}
+
+/** A failure of the connection retried as a reset one is on HTTP/1.1 (ECONNRESET: idempotent requests are retried). */
+function asReset(message: string, req: HttpRequest): KubeConnectionError {
+  return connectionError(Object.assign(new Error(message), { code: 'ECONNRESET' }), req);
 }
