@@ -10,7 +10,8 @@ import asc from 'assemblyscript/asc';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE = 'src/audit/wasm/record-fields.as.ts';
 const MODULE = 'src/audit/wasm/record-fields-wasm.ts';
-// --memoryBase keeps the first 32 KiB for the walk's tables; 88 pages hold the string table and a line of 1 MiB (record-fields.as.ts).
+// --memoryBase keeps the first 32 KiB for the walk's tables; 88 pages hold the string table and a line of 1 MiB (record-fields.as.ts),
+// the 89th the request counter's settings (request-tally.as.ts, which grows the memory for its tables).
 const FLAGS = [
   '-O3',
   '--runtime',
@@ -21,7 +22,7 @@ const FLAGS = [
   '--memoryBase',
   '32768',
   '--initialMemory',
-  '88',
+  '89',
 ];
 
 /** The TypeScript module holding the compiled walk. */

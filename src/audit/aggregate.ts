@@ -75,6 +75,13 @@ interface Counted extends Subject {
   pairs: PairTexts;
 }
 
+/** What requests counted together name besides their read's own pod, node and source IPs (request-tally.ts). */
+export interface RequestMembers {
+  readonly pods: readonly string[];
+  readonly nodes: readonly string[];
+  readonly sourceIPs: readonly string[];
+}
+
 /** One row being built, as plain data: what a counting thread hands back (structured clone keeps the Sets). */
 export interface RowState {
   readonly key: string;
@@ -136,15 +143,21 @@ class RowBuilder implements RowState {
     public subject?: AuditRow['subject'],
   ) {}
 
-  add(r: SecretRead, { kind, label, namespace, target, pairs }: Counted): void {
-    this.count++;
+  /** `requests` alike, received from `first` to `last` (request-tally.ts counts them together). */
+  add(
+    r: SecretRead,
+    { kind, label, namespace, target, pairs }: Counted,
+    requests = 1,
+    first = r.time,
+    last = r.time,
+    members?: RequestMembers,
+  ): void {
+    this.count += requests;
     if (this.subject && (r.user !== this.subject.user || r.impersonatedUser !== this.subject.impersonatedUser))
       this.offer({ user: r.user, impersonatedUser: r.impersonatedUser, kind });
-    if (r.denied) this.denied++;
-    if (r.time !== null) {
-      if (this.first === null || r.time < this.first) this.first = r.time;
-      if (this.last === null || r.time > this.last) this.last = r.time;
-    }
+    if (r.denied) this.denied += requests;
+    if (first !== null && (this.first === null || first < this.first)) this.first = first;
+    if (last !== null && (this.last === null || last > this.last)) this.last = last;
     this.verbs.add(r.verb);
     this.scopes.add(r.scope);
     this.subjects.add(label);
@@ -155,6 +168,10 @@ class RowBuilder implements RowState {
     if (r.node !== null) this.nodes.add(r.node);
     if (kind === 'node') this.kubelets.add(r.user);
     if (kind === 'control-plane') this.controlPlane.add(r.user);
+    if (!members) return;
+    for (const ip of members.sourceIPs) this.sourceIPs.add(ip);
+    for (const pod of members.pods) this.pods.add(namespace === null ? pod : pairs.get(namespace, pod));
+    for (const node of members.nodes) this.nodes.add(node);
   }
 
   /** Adds another thread's counts of the same row (their requests are not these: each was counted by one thread). */
@@ -244,20 +261,35 @@ export class Aggregator {
 
   /** Counts one request that matched the query (its final stage's read; `stages` has a bit per stage logged). */
   add(r: SecretRead, stages: number): void {
+    this.addRequests(r, 1, bitCount(stages), r.time, r.time);
+  }
+
+  /**
+   * Counts `requests` that matched the query and that the report tells apart by nothing but their time and
+   * stages (request-tally.ts): `events` stages in all, received from `first` to `last`. r's time is not read.
+   */
+  addRequests(
+    r: SecretRead,
+    requests: number,
+    events: number,
+    first: number | null,
+    last: number | null,
+    members?: RequestMembers,
+  ): void {
     const { q, totals } = this;
-    totals.requests++;
-    totals.events += bitCount(stages);
-    if (r.denied) totals.denied++;
-    else if (r.code === null) totals.noResponse++;
-    else if (r.code >= 400) totals.failed++;
+    totals.requests += requests;
+    totals.events += events;
+    if (r.denied) totals.denied += requests;
+    else if (r.code === null) totals.noResponse += requests;
+    else if (r.code >= 400) totals.failed += requests;
     const { kind, label, namespace } = this.subjectOf(r);
     const { pairs } = this;
     const target = targetOf(r, pairs);
     const counted = { kind, label, namespace, target, pairs };
     if (isSystemKind(kind)) {
-      totals.system++;
+      totals.system += requests;
       if (!q.includeSystem) {
-        this.system.add(r, counted);
+        this.system.add(r, counted, requests, first, last, members);
         return;
       }
     }
@@ -270,7 +302,7 @@ export class Aggregator {
       );
       this.rows.set(key, row);
     }
-    row.add(r, counted);
+    row.add(r, counted, requests, first, last, members);
   }
 
   private subjectOf({ user, impersonatedUser }: SecretRead): Subject {

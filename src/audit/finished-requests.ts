@@ -11,6 +11,28 @@ export function requestKey(auditID: string, fingerprint: number): string {
   return `${auditID}/${fingerprint}`;
 }
 
+/** Packs a UUID (lower case, as API servers write them) into four words; false for any other ID. */
+export function packUuid(id: string, into: Uint32Array): boolean {
+  if (id.length !== 36) return false;
+  let word = 0;
+  let nibbles = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+      continue;
+    }
+    const v = c < 128 ? HEX[c]! : -1;
+    if (v < 0) return false;
+    word = (word << 4) | v;
+    if (++nibbles % 8 === 0) {
+      into[nibbles / 8 - 1] = word;
+      word = 0;
+    }
+  }
+  return true;
+}
+
 /** A FinishedRequests as plain data, for another thread (structured clone). */
 export interface FinishedState {
   slots: Uint32Array;
@@ -111,24 +133,19 @@ export class FinishedRequests {
 
   /** Packs a UUID into this.key; false for any other ID. */
   private pack(id: string): boolean {
-    if (id.length !== 36) return false;
-    let word = 0;
-    let nibbles = 0;
-    for (let i = 0; i < 36; i++) {
-      const c = id.charCodeAt(i);
-      if (i === 8 || i === 13 || i === 18 || i === 23) {
-        if (c !== 0x2d) return false;
-        continue;
-      }
-      const v = c < 128 ? HEX[c]! : -1;
-      if (v < 0) return false;
-      word = (word << 4) | v;
-      if (++nibbles % 8 === 0) {
-        this.key[nibbles / 8 - 1] = word;
-        word = 0;
-      }
-    }
-    return true;
+    return packUuid(id, this.key);
+  }
+
+  /**
+   * Takes over the UUIDs' table of a counter that kept it elsewhere (request-tally.ts: the same layout, hash and
+   * growth); this table's own must be empty.
+   */
+  adoptPacked(slots: Uint32Array, times: Float64Array | null, used: number): void {
+    if (this.used !== 0) throw new Error('a finished table is taken over only when empty');
+    this.slots = slots;
+    this.times = times;
+    this.used = used;
+    this.lastId = null;
   }
 
   /** The slot holding this key and fingerprint, or the empty slot where it would go. */

@@ -7,7 +7,8 @@ import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
 import { unwrapRecord } from './unwrap-record.js';
 import { readFromAuditEvent, readFromFields } from './native-event.js';
-import { createWasmEventReader, type WasmEventReader } from './wasm-event.js';
+import { threadWasmReader } from './wasm-event.js';
+import type { RequestTally } from './request-tally.js';
 import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
 import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
@@ -51,10 +52,9 @@ export interface ScanExtras {
   piece?: FilePiece | undefined;
   /** Every record through JSON.parse, none through the WebAssembly walk (wasm-event.ts): the reference its tests compare with. */
   jsonOnly?: boolean | undefined;
+  /** Counts in WebAssembly the lines the walk reads, while it counts (request-tally.ts). */
+  tally?: RequestTally | null | undefined;
 }
-
-/** One per thread, made on the first record that may read a Secret (records are read one at a time); null where WebAssembly cannot run. */
-let wasmReader: WasmEventReader | null | undefined;
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -96,6 +96,7 @@ export class InputScan {
     this.piece = extras.piece;
     this.sampleRecords = this.piece && !this.piece.first ? 0 : limits.sampleRecords;
     this.jsonOnly = extras.jsonOnly === true;
+    this.tally = extras.tally ?? null;
   }
 
   /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
@@ -104,6 +105,7 @@ export class InputScan {
   /** Leading records parsed whatever they contain, to tell the format: only at the file's start. */
   private readonly sampleRecords: number;
   private readonly jsonOnly: boolean;
+  private readonly tally: RequestTally | null;
   /**
    * A piece is a document (a JSON array, a pretty-printed object), not lines: it cannot be read from
    * the middle. One thread reads it.
@@ -191,9 +193,19 @@ export class InputScan {
    * Reads a record with the WebAssembly walk (wasm-event.ts): undefined when JSON.parse must read it, else
    * whether it holds the needle (`hit` as LineHandler gives it).
    */
-  private walked(buf: Buffer, s: number, e: number, hit: number): boolean | undefined {
-    if (wasmReader === undefined) wasmReader = createWasmEventReader();
-    const event = wasmReader?.read(buf, s, e);
+  private walked(buf: Buffer, s: number, e: number, hit: number, sample: boolean): boolean | undefined {
+    const reader = threadWasmReader();
+    if (!reader?.walk(buf, s, e)) return undefined;
+    const counted = this.tally?.counting ? this.tally.count(e - s) : null;
+    if (counted !== null) {
+      // A plainly written Secret read: it holds the needle (prefilter.ts).
+      this.parsed++;
+      this.formats.add(counted);
+      return true;
+    }
+    // A sampled line the tally leaves goes to JSON.parse, which tells every format.
+    if (sample) return undefined;
+    const event = reader.event();
     if (event === undefined) return undefined;
     const read = event.fields && readFromFields(event.fields, event.format);
     // The prefilter passes every Secret read whose verb and resource are written plainly (prefilter.ts), and
@@ -219,9 +231,9 @@ export class InputScan {
     // Writes are never reads: they go to their own sink, and leave the read counts alone.
     const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
     // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.
-    const walkable = hit !== -1 && !sample && !write && !last && !this.jsonOnly && this.layout === 'lines';
-    if (walkable) {
-      const walked = this.walked(buf, s, e, hit);
+    const walkable = hit !== -1 && !write && !last && !this.jsonOnly && this.layout === 'lines';
+    if (walkable && (!sample || this.tally?.counting)) {
+      const walked = this.walked(buf, s, e, hit, sample);
       if (walked !== undefined) return walked;
     }
     if (hit === UNSEARCHED) hit = needleIn(buf, s, e);

@@ -144,6 +144,25 @@ export class RequestCounter {
     }
   }
 
+  /**
+   * Takes over what a counter that kept its requests elsewhere knew (request-tally.ts): its pending requests,
+   * in the order their first stage came, its table of finished UUIDs, and its late stages.
+   */
+  adopt(
+    open: readonly OpenRequest[],
+    finished: { slots: Uint32Array; times: Float64Array | null; used: number },
+    late: number,
+  ): void {
+    this.finished.adoptPacked(finished.slots, finished.times, finished.used);
+    this.lateStages += late;
+    for (const { read, stages, fingerprint } of open) {
+      const id = read.auditID!;
+      const entry: Pending = { read, stages, fingerprint, arrival: this.arrivals++ };
+      if (!this.pending.has(id)) this.pending.set(id, entry);
+      else this.reused.set(requestKey(id, fingerprint), entry);
+    }
+  }
+
   /** Hands on the requests whose final stage was never logged. */
   finish(): void {
     for (const { read, stages } of this.unfinished()) this.handle(read, stages);

@@ -2,6 +2,7 @@ import type { AuditReport, InputReadFailure } from './report-types.js';
 import type { SecretRead } from './secret-read.js';
 import { resolveQuery, matchesQuery, matchesRequest, type AuditQuery } from './query.js';
 import { RequestCounter } from './request-counter.js';
+import { RequestTally } from './request-tally.js';
 import { Aggregator } from './aggregate.js';
 import { SkipTally } from './skip-tally.js';
 import { DEFAULT_LIMITS, InputScan, type FilePiece, type InputScanResult, type ReadSink } from './input-scan.js';
@@ -94,46 +95,59 @@ export async function countAudit(
   }, pieces !== undefined);
   const skips = new SkipTally(options.skippedLinesShown ?? 10);
   const limits = { ...DEFAULT_LIMITS, maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes };
+  // Without a caller that wants each request, the WebAssembly walk's lines are counted in WebAssembly too.
+  const tally = options.onRequest ? null : RequestTally.start(query, counter, aggregator, pieces !== undefined);
   const sink: ReadSink = (read, recovered) => {
-    if (matchesQuery(read, query)) counter.add(read, recovered);
+    if (!matchesQuery(read, query)) return;
+    tally?.beforeRead(read);
+    counter.add(read, recovered);
   };
   const writes = options.onWrite ? new WriteRequests(query, options.onWrite) : undefined;
   const results: InputScanResult[] = [];
 
-  let index = 0;
-  for await (const input of inputs) {
-    const piece = pieces?.[index++];
-    if (pieces && !piece) throw new Error('a segment has more inputs than pieces');
-    const scan = new InputScan(input.path, sink, skips, limits, { writes, piece });
-    let bytes = 0;
-    let readError: InputReadFailure | null = null;
-    try {
-      for await (const chunk of input.chunks()) {
-        scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if (scan.unsplittable || stop?.aborted) return ABANDONED;
-        bytes += chunk.byteLength;
-        options.onProgress?.({ path: input.path, bytes });
-      }
-    } catch (err) {
-      readError = readFailure(err, bytes);
-    }
-    const result = scan.end(input.compressed);
-    if (scan.unsplittable) return ABANDONED;
-    result.summary.readError = readError;
-    results.push(result);
+  try {
+    return await countInputs();
+  } finally {
+    tally?.release();
   }
 
-  const requests = pieces ? counter.segmentRequests() : undefined;
-  if (!pieces) counter.finish();
-  writes?.finish();
-  return {
-    counted: aggregator.state(),
-    lateStages: counter.lateStages,
-    recovered: counter.recovered,
-    skipped: skips.skipped,
-    inputs: results,
-    ...(requests ? { requests } : {}),
-  };
+  async function countInputs(): Promise<AuditCount | typeof ABANDONED> {
+    let index = 0;
+    for await (const input of inputs) {
+      const piece = pieces?.[index++];
+      if (pieces && !piece) throw new Error('a segment has more inputs than pieces');
+      const scan = new InputScan(input.path, sink, skips, limits, { writes, piece, tally });
+      let bytes = 0;
+      let readError: InputReadFailure | null = null;
+      try {
+        for await (const chunk of input.chunks()) {
+          scan.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if (scan.unsplittable || stop?.aborted) return ABANDONED;
+          bytes += chunk.byteLength;
+          options.onProgress?.({ path: input.path, bytes });
+        }
+      } catch (err) {
+        readError = readFailure(err, bytes);
+      }
+      const result = scan.end(input.compressed);
+      if (scan.unsplittable) return ABANDONED;
+      result.summary.readError = readError;
+      results.push(result);
+    }
+
+    tally?.handOver();
+    const requests = pieces ? counter.segmentRequests() : undefined;
+    if (!pieces) counter.finish();
+    writes?.finish();
+    return {
+      counted: aggregator.state(),
+      lateStages: counter.lateStages,
+      recovered: counter.recovered,
+      skipped: skips.skipped,
+      inputs: results,
+      ...(requests ? { requests } : {}),
+    };
+  }
 }
 
 /** The report of what countAudit counted (over all the logs, or their segments joined: segments.ts). */

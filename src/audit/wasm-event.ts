@@ -130,7 +130,68 @@ interface Exports {
   keptCount(): number;
   setKeyCount(count: number): void;
   extract(length: number): number;
+  /** The request counter's (wasm/request-tally.as.ts; request-tally.ts drives it). */
+  countLine(length: number): number;
+  counterReset(
+    segment: number,
+    deniedOnly: number,
+    verbs: number,
+    since: number,
+    until: number,
+    namespaceLength: number,
+    nameLength: number,
+  ): void;
+  counterConfigOffset(): number;
+  counterStringsOffset(): number;
+  counterStringCount(): number;
+  counterArenaOffset(): number;
+  pendingOffset(): number;
+  pendingCapacity(): number;
+  cellsOffset(): number;
+  cellsCapacity(): number;
+  cellsUsed(): number;
+  membersOffset(): number;
+  membersUsed(): number;
+  clearCells(): void;
+  finishedOffset(): number;
+  finishedCapacity(): number;
+  finishedUsed(): number;
+  finishedTimesOffset(): number;
+  lateStages(): number;
 }
+
+/** The fields the request counter reads, in its order (FIELD_* in wasm/request-tally.as.ts). */
+const TALLY_FIELDS = [
+  F.auditID,
+  F.stage,
+  F.verb,
+  F.requestURI,
+  F.userAgent,
+  F.requestReceivedTimestamp,
+  F.timestamp,
+  F.stageTimestamp,
+  F.sourceIPs,
+  F.objectRef,
+  F.resource,
+  F.subresource,
+  F.apiGroup,
+  F.namespace,
+  F.name,
+  F.user,
+  F.username,
+  F.extra,
+  F.pod,
+  F.node,
+  F.impersonatedUser,
+  F.impersonatedUsername,
+  F.responseStatus,
+  F.code,
+  F.annotations,
+  F.decision,
+  F.metadata,
+  F.creationTimestamp,
+  F.apiVersion,
+];
 
 /** Buffer's latin1Slice, without toString's checks: the walk has checked the bytes are ASCII and the bounds are the line's. */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string })
@@ -140,6 +201,14 @@ const latin1: (buf: Buffer, start: number, end: number) => string = latin1Slice
   : (buf, start, end) => buf.toString('latin1', start, end);
 /** i32 per field slot: type, start, end, first element's type, string id, (pad), epoch ms (f64). */
 const SLOT = 8;
+
+let threadReader: WasmEventReader | null | undefined;
+
+/** This thread's reader, made on first use (lines are read one at a time); null where WebAssembly cannot run. */
+export function threadWasmReader(): WasmEventReader | null {
+  if (threadReader === undefined) threadReader = createWasmEventReader();
+  return threadReader;
+}
 
 /**
  * A reader, or null where WebAssembly cannot run (node --jitless, a policy that forbids it):
@@ -171,15 +240,18 @@ export interface WasmEvent {
  * invalid JSON, bytes outside ASCII, escaped keys, deep nesting, other formats' envelopes.
  */
 export class WasmEventReader {
-  private readonly exports: Exports;
+  readonly exports: Exports;
   private readonly line: number;
+  /** The room for a line: past it, the request counter's tables. */
+  private readonly lineRoom: number;
   private readonly list: number;
   private readonly ids: number;
   private readonly arena: number;
-  /** Views of the walk's memory, which never grows: lines longer than its room go to JSON.parse. */
-  private readonly bytes: Buffer;
-  private readonly slots: Int32Array;
-  private readonly times: Float64Array;
+  /** Views of the walk's memory (made anew when the request counter grows it): lines longer than its room go to JSON.parse. */
+  private buffer: ArrayBuffer;
+  private bytes: Buffer;
+  private slots: Int32Array;
+  private times: Float64Array;
   /** The strings of the ids the walk gave, made on first use. */
   private kept: string[] = [];
   private buf: Buffer = Buffer.alloc(0);
@@ -192,7 +264,9 @@ export class WasmEventReader {
     this.list = this.exports.listOffset() / 4;
     this.ids = this.exports.idsOffset() / 4;
     this.arena = this.exports.arenaOffset();
+    this.lineRoom = this.exports.counterConfigOffset() - this.line;
     const { buffer } = this.exports.memory;
+    this.buffer = buffer;
     this.bytes = Buffer.from(buffer);
     this.slots = new Int32Array(buffer);
     this.times = new Float64Array(buffer);
@@ -208,20 +282,44 @@ export class WasmEventReader {
       names += length;
     });
     this.exports.setKeyCount(KEYS.length);
+    new Int32Array(buffer, this.exports.counterConfigOffset(), TALLY_FIELDS.length).set(TALLY_FIELDS);
+  }
+
+  /** The memory's current buffer: the request counter grows it. */
+  memory(): ArrayBuffer {
+    const { buffer } = this.exports.memory;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.bytes = Buffer.from(buffer);
+      this.slots = new Int32Array(buffer);
+      this.times = new Float64Array(buffer);
+    }
+    return buffer;
   }
 
   /** The event on buf[start, end), or undefined when the line must go to JSON.parse. */
   read(buf: Buffer, start: number, end: number): WasmEvent | undefined {
+    return this.walk(buf, start, end) ? this.event() : undefined;
+  }
+
+  /** Walks the line buf[start, end): false when it must go to JSON.parse. Until the next walk, event() reads it. */
+  walk(buf: Buffer, start: number, end: number): boolean {
     const length = end - start;
-    // Longer lines (past 1 MiB and a bit, rare) go to JSON.parse: the walk's memory stays as it is made.
-    if (length > this.bytes.length - this.line) return undefined;
+    // Longer lines (past 1 MiB and a bit, rare) go to JSON.parse.
+    if (length > this.lineRoom) return false;
+    this.memory();
     buf.copy(this.bytes, this.line, start, end);
     const answer = this.exports.extract(length);
     if (answer & 2) this.kept = [];
-    if ((answer & 1) === 0) return undefined;
-    this.makeKept();
     this.buf = buf;
     this.start = start;
+    return (answer & 1) !== 0;
+  }
+
+  /** The event walk() read, or undefined when the line must go to JSON.parse. */
+  event(): WasmEvent | undefined {
+    this.memory();
+    this.makeKept();
     if (this.type(F.auditID) === 0 && this.string(F.kind) !== 'Event') return undefined;
     const format: RecordFormat = this.string(F.apiVersion) === 'audit.k8s.io/v1beta1' ? 'k8s-v1beta1' : 'k8s-v1';
     return { format, fields: this.fields(), plain: this.type(F.verb) === STRING && this.type(F.resource) === STRING };

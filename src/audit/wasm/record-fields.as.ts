@@ -8,9 +8,47 @@
 // here), escaped keys where keys are looked up, nesting deeper than MAX_DEPTH, a declared
 // "bail" key (another format's envelope), too many array elements, and invalid JSON.
 
-/** Eight i32 per field: type, start, end, first element's type, string id, (pad), epoch ms as f64. */
-const SLOTS: usize = 0;
-const SLOT_BYTES: i32 = 32;
+import {
+  COUNTER_BASE,
+  LINE as LAYOUT_LINE,
+  LIST,
+  SLOTS,
+  SLOT_BYTES,
+  TYPE_ARRAY,
+  TYPE_ESCAPED,
+  TYPE_FALSE,
+  TYPE_NULL,
+  TYPE_NUMBER,
+  TYPE_OBJECT,
+  TYPE_STRING,
+  TYPE_TRUE,
+} from './layout.as';
+
+import { forgetWalkIds } from './request-tally.as';
+
+export {
+  countLine,
+  counterReset,
+  counterConfigOffset,
+  counterStringsOffset,
+  counterStringCount,
+  counterArenaOffset,
+  pendingOffset,
+  pendingCapacity,
+  cellsOffset,
+  cellsCapacity,
+  cellsUsed,
+  membersOffset,
+  membersUsed,
+  clearCells,
+  finishedOffset,
+  finishedCapacity,
+  finishedUsed,
+  finishedTimesOffset,
+  lateStages,
+} from './request-tally.as';
+
+/** Slots: eight i32 per field (layout.as.ts). */
 const MAX_FIELDS: i32 = 64;
 /**
  * Key table entries, sixteen i32 each: context, name offset, name length, field, kind, child
@@ -27,8 +65,7 @@ const INDEX: usize = 7168;
 const MAX_KEY_LENGTH: i32 = 63;
 /** The first key table entry (+1) of each of the 16 contexts. */
 const CONTEXTS: usize = 11264;
-/** String elements of list fields, four i32 each: type, start, end, string id. */
-const LIST: usize = 11328;
+/** String elements of list fields (layout.as.ts): LIST_MAX of them. */
 const LIST_MAX: i32 = 1024;
 const MAX_DEPTH: i32 = 64;
 
@@ -45,14 +82,6 @@ const MAX_KEPT: i32 = 256;
 /** Where the caller copies the line. */
 const LINE: usize = ARENA + <usize>ARENA_BYTES;
 
-const TYPE_STRING: i32 = 1;
-const TYPE_NUMBER: i32 = 2;
-const TYPE_OBJECT: i32 = 3;
-const TYPE_ARRAY: i32 = 4;
-const TYPE_TRUE: i32 = 5;
-const TYPE_FALSE: i32 = 6;
-const TYPE_NULL: i32 = 7;
-const TYPE_ESCAPED: i32 = 8;
 
 const KIND_LEAF: i32 = 0;
 const KIND_CONTAINER: i32 = 1;
@@ -101,7 +130,7 @@ export function keptCount(): i32 {
 
 /** Called once the key table is written: links each context's keys, and its keys of each length. */
 export function setKeyCount(count: i32): void {
-  if (__heap_base > TABLE) unreachable();
+  if (__heap_base > TABLE || LINE != LAYOUT_LINE || LINE + (1 << 20) > COUNTER_BASE) unreachable();
   keyCount = count < MAX_KEYS ? count : MAX_KEYS;
   memory.fill(INDEX, 0, 16 * 64 * 4);
   memory.fill(CONTEXTS, 0, 16 * 4);
@@ -150,6 +179,7 @@ export function extract(length: i32): i32 {
     kept = 0;
     arenaUsed = 0;
     forgot = 2;
+    forgetWalkIds();
   }
   for (let f = 0; f < MAX_FIELDS; f++) setSlot(f, 0, 0);
   pos = 0;

@@ -81,11 +81,15 @@ async function segmented(files: File[], cuts: number[], options: AuditOptions): 
   );
 }
 
+/**
+ * One thread's report. It is checked to be the same whether the lines the WebAssembly walk reads are counted in
+ * WebAssembly (request-tally.ts) or in JavaScript (where a caller wants each request), as segments are.
+ */
 async function oneThread(files: File[], options: AuditOptions) {
-  return runAudit(
-    files.map((f) => memoryInput(f.name, f.content)),
-    options,
-  );
+  const inputs = () => files.map((f) => memoryInput(f.name, f.content));
+  const reference = await runAudit(inputs(), { ...options, onRequest: () => {} });
+  expect(await runAudit(inputs(), options)).toEqual(reference);
+  return reference;
 }
 
 function generated(seed: number, secretShare: number, lines: number): File {

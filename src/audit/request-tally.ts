@@ -1,0 +1,277 @@
+import type { Aggregator } from './aggregate.js';
+import { packUuid } from './finished-requests.js';
+import type { ResolvedQuery } from './query.js';
+import { READ_SCOPES, READ_VERBS, type RecordFormat } from './report-types.js';
+import type { OpenRequest, RequestCounter } from './request-counter.js';
+import type { SecretRead } from './secret-read.js';
+import { threadWasmReader, type WasmEventReader } from './wasm-event.js';
+
+/** countLine's answers (wasm/request-tally.as.ts). */
+const COUNTED_LINE = 1;
+const V1BETA1 = 2;
+const HAND_OVER = 4;
+const CELLS_FULL = 8;
+
+/** Words of a read in the counter's memory (R_* there), of a pending entry (P_*) and of a cell (C_*). */
+const R = { user: 0, impersonated: 1, verb: 2, scope: 3, namespace: 4, name: 5, agent: 6, pod: 10, node: 11 } as const;
+const R_DENIED = 7;
+const R_OUTCOME = 8;
+const R_FIRST_IP = 9;
+const R_IPS = 12;
+const R_IP = 13;
+const R_CODE = 17;
+const R_HAS_CODE = 18;
+const R_FORMAT = 19;
+const NO_RESPONSE = 2;
+const PENDING_WORDS = 32;
+const CELL_WORDS = 18;
+/** A member's kind (MEMBER_* there): what a cell's requests name besides its key. */
+const MEMBER_KINDS = ['pods', 'nodes', 'sourceIPs'] as const;
+
+/** One count at a time on a thread: the counter's tables are the thread's WebAssembly memory. */
+let busy = false;
+
+/**
+ * Counts the Secret reads of the lines the WebAssembly walk reads in WebAssembly memory
+ * (wasm/request-tally.as.ts): no string or object is made in JavaScript for them, only for
+ * each distinct row at the end. It stands for a RequestCounter and its Aggregator, and hands
+ * its state over to them (handOver) before they see a request whose auditID it might hold,
+ * when a table of its is full, and at the end; it counts no more after that.
+ */
+export class RequestTally {
+  private active = true;
+  /** The counter's strings by id, made when the cells or pending requests are read. */
+  private strings: string[] = [];
+
+  private constructor(
+    private readonly reader: WasmEventReader,
+    private readonly counter: RequestCounter,
+    private readonly aggregator: Aggregator,
+  ) {}
+
+  /**
+   * A tally for this count, or null where it does not count as asked (no WebAssembly, another count on
+   * this thread, --user, whose match the counter leaves to JavaScript, a query too long for its room).
+   */
+  static start(
+    query: ResolvedQuery,
+    counter: RequestCounter,
+    aggregator: Aggregator,
+    segment: boolean,
+  ): RequestTally | null {
+    const reader = threadWasmReader();
+    if (!reader || busy || query.user !== null) return null;
+    const { exports } = reader;
+    const namespace = query.namespace === null ? null : Buffer.from(query.namespace);
+    const name = query.name === null ? null : Buffer.from(query.name);
+    if ((namespace?.length ?? 0) + (name?.length ?? 0) > 3072) return null;
+    const text = Buffer.from(reader.memory(), exports.counterConfigOffset() + 256, 3072);
+    namespace?.copy(text, 0);
+    name?.copy(text, namespace?.length ?? 0);
+    let verbs = 0;
+    READ_VERBS.forEach((verb, i) => {
+      if (query.verbs.has(verb)) verbs |= 1 << i;
+    });
+    exports.counterReset(
+      segment ? 1 : 0,
+      query.deniedOnly ? 1 : 0,
+      verbs,
+      query.sinceMs ?? NaN,
+      query.untilMs ?? NaN,
+      namespace?.length ?? -1,
+      name?.length ?? -1,
+    );
+    busy = true;
+    return new RequestTally(reader, counter, aggregator);
+  }
+
+  get counting(): boolean {
+    return this.active;
+  }
+
+  /**
+   * Counts the line the reader has just walked: its format once counted (or left out by the query), null
+   * when JavaScript must read it.
+   */
+  count(length: number): RecordFormat | null {
+    let answer = this.reader.exports.countLine(length);
+    if (answer === CELLS_FULL) {
+      this.takeCells();
+      answer = this.reader.exports.countLine(length);
+    }
+    if (answer & COUNTED_LINE) return answer & V1BETA1 ? 'k8s-v1beta1' : 'k8s-v1';
+    if (answer & HAND_OVER) {
+      this.handOver();
+    }
+    return null;
+  }
+
+  /** Before the RequestCounter counts a read of JSON.parse: one with a UUID may be a request the tally holds. */
+  beforeRead(read: SecretRead): void {
+    if (this.active && read.auditID !== null && packUuid(read.auditID, UUID)) {
+      this.handOver();
+    }
+  }
+
+  /** Lets another count use the thread's counter: for a count that ends without a result. */
+  release(): void {
+    if (this.active) busy = false;
+    this.active = false;
+  }
+
+  /** Hands everything over to the RequestCounter and the Aggregator, and counts no more. */
+  handOver(): void {
+    if (!this.active) return;
+    this.active = false;
+    busy = false;
+    this.takeCells();
+    const { exports } = this.reader;
+    const memory = this.reader.memory();
+    const slots = exports.finishedCapacity();
+    const timesAt = exports.finishedTimesOffset();
+    this.counter.adopt(
+      this.pending(),
+      {
+        slots: new Uint32Array(memory, exports.finishedOffset(), slots * 5).slice(),
+        times: timesAt === 0 ? null : new Float64Array(memory, timesAt, slots).slice(),
+        used: exports.finishedUsed(),
+      },
+      exports.lateStages(),
+    );
+  }
+
+  /** The counted cells, added to the Aggregator with their members. */
+  private takeCells(): void {
+    const { exports } = this.reader;
+    const cells = exports.cellsUsed();
+    if (cells === 0) return;
+    const memory = this.reader.memory();
+    const members: CellMembers[] = [];
+    const packed = new Uint32Array(memory, exports.membersOffset(), exports.membersUsed() * 2);
+    for (let i = 0; i < packed.length; i += 2) {
+      // Stored +1: (cell << 32 | kind << 30 | id) + 1, and ids are below 2^30.
+      const low = packed[i]! - 1;
+      const cell = packed[i + 1]!;
+      const of = (members[cell] ??= { pods: [], nodes: [], sourceIPs: [] });
+      of[MEMBER_KINDS[low >>> 30]!].push(this.string(low & 0x3fffffff)!);
+    }
+    const words = new Int32Array(memory, exports.cellsOffset(), cells * CELL_WORDS);
+    const times = new Float64Array(memory, exports.cellsOffset(), cells * (CELL_WORDS / 2));
+    for (let cell = 0, at = 0; cell < cells; cell++, at += CELL_WORDS) {
+      const code = words[at + 8 + R_OUTCOME] === NO_RESPONSE ? null : words[at + 3]!;
+      const read = this.keyRead(words, at + 8, code);
+      const first = times[at / 2 + 2]!;
+      const last = times[at / 2 + 3]!;
+      this.aggregator.addRequests(
+        read,
+        words[at + 1]!,
+        words[at + 2]!,
+        Number.isNaN(first) ? null : first,
+        Number.isNaN(last) ? null : last,
+        members[cell],
+      );
+    }
+    exports.clearCells();
+  }
+
+  /** The pending requests, in the order their first stage came. */
+  private pending(): OpenRequest[] {
+    const { exports } = this.reader;
+    const memory = this.reader.memory();
+    const words = new Int32Array(memory, exports.pendingOffset(), exports.pendingCapacity() * PENDING_WORDS);
+    const times = new Float64Array(memory, exports.pendingOffset(), exports.pendingCapacity() * (PENDING_WORDS / 2));
+    const open: (OpenRequest & { arrival: number })[] = [];
+    for (let at = 0; at < words.length; at += PENDING_WORDS) {
+      if (words[at + 5] === 0) continue;
+      const time = times[at / 2 + 5]!;
+      const read = this.read(
+        words,
+        at + 12,
+        Number.isNaN(time) ? null : time,
+        words[at + 12 + R_HAS_CODE] ? words[at + 12 + R_CODE]! : null,
+        words[at + 12 + R_FORMAT] ? 'k8s-v1beta1' : 'k8s-v1',
+      );
+      read.auditID = uuidText(words, at);
+      read.stageRank = words[at + 7]!;
+      open.push({ read, stages: words[at + 6]!, fingerprint: words[at + 4]! >>> 0, arrival: words[at + 8]! });
+    }
+    return open
+      .sort((a, b) => a.arrival - b.arrival)
+      .map(({ read, stages, fingerprint }) => ({ read, stages, fingerprint }));
+  }
+
+  /** A pending request's read from its words at `at` (R_*). */
+  private read(
+    words: Int32Array,
+    at: number,
+    time: number | null,
+    code: number | null,
+    format: RecordFormat,
+  ): SecretRead {
+    const sourceIPs: string[] = [];
+    for (let i = 0; i < words[at + R_IPS]!; i++) sourceIPs.push(this.string(words[at + R_IP + i]!)!);
+    return {
+      ...this.keyRead(words, at, code),
+      pod: this.string(words[at + R.pod]!),
+      node: this.string(words[at + R.node]!),
+      sourceIPs,
+      time,
+      format,
+    };
+  }
+
+  /** A cell's read from its key's words at `at`: what a report row is grouped by and counts; no pod, node or time. */
+  private keyRead(words: Int32Array, at: number, code: number | null): SecretRead {
+    const text = (word: number): string | null => this.string(words[at + word]!);
+    const firstIP = text(R_FIRST_IP);
+    return {
+      auditID: null,
+      stageRank: 2,
+      verb: READ_VERBS[words[at + R.verb]!]!,
+      namespace: text(R.namespace),
+      name: text(R.name),
+      scope: READ_SCOPES[words[at + R.scope]!]!,
+      user: text(R.user) ?? '',
+      impersonatedUser: text(R.impersonated),
+      pod: null,
+      node: null,
+      sourceIPs: firstIP === null ? [] : [firstIP],
+      userAgent: text(R.agent),
+      code,
+      denied: words[at + R_DENIED] === 1,
+      time: null,
+      format: 'k8s-v1',
+    };
+  }
+
+  private string(id: number): string | null {
+    if (id < 0) return null;
+    const { exports } = this.reader;
+    const count = exports.counterStringCount();
+    if (this.strings.length < count) {
+      const memory = this.reader.memory();
+      // Four words an id: offset, length, hash, (pad).
+      const ids = new Int32Array(memory, exports.counterStringsOffset(), count * 4);
+      const arena = Buffer.from(memory, exports.counterArenaOffset());
+      // Their bytes are ASCII: the walk reads no other line.
+      for (let i = this.strings.length; i < count; i++)
+        this.strings.push(arena.toString('latin1', ids[i * 4]!, ids[i * 4]! + ids[i * 4 + 1]!));
+    }
+    return this.strings[id]!;
+  }
+}
+
+const UUID = new Uint32Array(4);
+
+/** What the requests of a cell name besides its key (pods as named, not yet paired with a namespace). */
+export interface CellMembers {
+  pods: string[];
+  nodes: string[];
+  sourceIPs: string[];
+}
+
+/** A packed UUID's text, as API servers write it. */
+function uuidText(words: Int32Array, at: number): string {
+  const hex = [0, 1, 2, 3].map((i) => (words[at + i]! >>> 0).toString(16).padStart(8, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,33 @@
+// AssemblyScript: where the walk (record-fields.as.ts) leaves what it read of a line, for the request
+// counter (request-tally.as.ts) to read it in place.
+
+/** Eight i32 per field slot: type, start, end, first element's type, string id, (pad), epoch ms or integer as f64. */
+export const SLOTS: usize = 0;
+export const SLOT_BYTES: i32 = 32;
+/** String elements of list fields, four i32 each: type, start, end, string id. */
+export const LIST: usize = 11328;
+/** Where the caller copies the line. */
+export const LINE: usize = 4587520;
+/** The first byte past the line's room: the request counter's tables start here (88 pages). */
+export const COUNTER_BASE: usize = 5767168;
+
+export const TYPE_STRING: i32 = 1;
+export const TYPE_NUMBER: i32 = 2;
+export const TYPE_OBJECT: i32 = 3;
+export const TYPE_ARRAY: i32 = 4;
+export const TYPE_TRUE: i32 = 5;
+export const TYPE_FALSE: i32 = 6;
+export const TYPE_NULL: i32 = 7;
+export const TYPE_ESCAPED: i32 = 8;
+
+@inline export function slotWord(field: i32, word: i32): i32 {
+  return load<i32>(SLOTS + <usize>(field * SLOT_BYTES + word * 4));
+}
+
+@inline export function slotNumber(field: i32): f64 {
+  return load<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24));
+}
+
+@inline export function lineByte(i: i32): u32 {
+  return <u32>load<u8>(LINE + <usize>i);
+}
