@@ -81,6 +81,7 @@ export class RequestTally {
       namespace?.length ?? -1,
       name?.length ?? -1,
     );
+    exports.setCountedOnly(1);
     busy = true;
     return new RequestTally(reader, counter, aggregator);
   }
@@ -115,15 +116,19 @@ export class RequestTally {
 
   /** Lets another count use the thread's counter: for a count that ends without a result. */
   release(): void {
-    if (this.active) busy = false;
+    if (this.active) this.stop();
+  }
+
+  private stop(): void {
     this.active = false;
+    busy = false;
+    this.reader.exports.setCountedOnly(0);
   }
 
   /** Hands everything over to the RequestCounter and the Aggregator, and counts no more. */
   handOver(): void {
     if (!this.active) return;
-    this.active = false;
-    busy = false;
+    this.stop();
     this.takeCells();
     const { exports } = this.reader;
     const memory = this.reader.memory();

@@ -68,10 +68,14 @@ const F = {
   envelope: slot(),
 };
 
-/** Key flags: the value's string gets an id (it repeats across lines); the value is a timestamp. */
+/**
+ * Key flags: the value's string gets an id (it repeats across lines); the value is a timestamp; an integer; the
+ * request counter reads it by its id (while it counts, only those get ids).
+ */
 const KEEP = 1;
 const TIME = 2;
 const INTEGER = 4;
+const COUNTED = 8 | KEEP;
 
 /** [context, key, field, kind, child context, flags] */
 const KEYS: [number, string, number, number, number, number?][] = [
@@ -81,11 +85,11 @@ const KEYS: [number, string, number, number, number, number?][] = [
   [TOP, 'stage', F.stage, LEAF, 0, KEEP],
   [TOP, 'requestURI', F.requestURI, LEAF, 0, KEEP],
   [TOP, 'verb', F.verb, LEAF, 0, KEEP],
-  [TOP, 'userAgent', F.userAgent, LEAF, 0, KEEP],
+  [TOP, 'userAgent', F.userAgent, LEAF, 0, COUNTED],
   [TOP, 'requestReceivedTimestamp', F.requestReceivedTimestamp, LEAF, 0, TIME | INTEGER],
   [TOP, 'timestamp', F.timestamp, LEAF, 0, TIME | INTEGER],
   [TOP, 'stageTimestamp', F.stageTimestamp, LEAF, 0, TIME | INTEGER],
-  [TOP, 'sourceIPs', F.sourceIPs, LIST, 0, KEEP],
+  [TOP, 'sourceIPs', F.sourceIPs, LIST, 0, COUNTED],
   [TOP, 'objectRef', F.objectRef, CONTAINER, REF],
   [TOP, 'user', F.user, CONTAINER, USER],
   [TOP, 'impersonatedUser', F.impersonatedUser, CONTAINER, IMPERSONATED],
@@ -98,15 +102,15 @@ const KEYS: [number, string, number, number, number, number?][] = [
   [REF, 'resource', F.resource, LEAF, 0, KEEP],
   [REF, 'subresource', F.subresource, LEAF, 0, KEEP],
   [REF, 'apiGroup', F.apiGroup, LEAF, 0, KEEP],
-  [REF, 'namespace', F.namespace, LEAF, 0, KEEP],
-  [REF, 'name', F.name, LEAF, 0, KEEP],
-  [USER, 'username', F.username, LEAF, 0, KEEP],
+  [REF, 'namespace', F.namespace, LEAF, 0, COUNTED],
+  [REF, 'name', F.name, LEAF, 0, COUNTED],
+  [USER, 'username', F.username, LEAF, 0, COUNTED],
   [USER, 'groups', F.groups, LIST, 0, KEEP],
   [USER, 'extra', F.extra, CONTAINER, EXTRA],
-  [EXTRA, POD_NAME, F.pod, FIRST, 0, KEEP],
-  [EXTRA, NODE_NAME, F.node, FIRST, 0, KEEP],
+  [EXTRA, POD_NAME, F.pod, FIRST, 0, COUNTED],
+  [EXTRA, NODE_NAME, F.node, FIRST, 0, COUNTED],
   [EXTRA, CREDENTIAL_ID, F.credentialId, FIRST, 0, KEEP],
-  [IMPERSONATED, 'username', F.impersonatedUsername, LEAF, 0, KEEP],
+  [IMPERSONATED, 'username', F.impersonatedUsername, LEAF, 0, COUNTED],
   [IMPERSONATED, 'groups', F.impersonatedGroups, LIST, 0, KEEP],
   [STATUS, 'code', F.code, LEAF, 0, INTEGER],
   [ANNOTATIONS, DECISION, F.decision, LEAF, 0, KEEP],
@@ -129,6 +133,7 @@ interface Exports {
   arenaOffset(): number;
   keptCount(): number;
   setKeyCount(count: number): void;
+  setCountedOnly(on: number): void;
   extract(length: number): number;
   /** The request counter's (wasm/request-tally.as.ts; request-tally.ts drives it). */
   countLine(length: number): number;

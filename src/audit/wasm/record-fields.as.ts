@@ -89,10 +89,25 @@ const KIND_LIST: i32 = 2;
 const KIND_FIRST: i32 = 3;
 const KIND_BAIL: i32 = 4;
 
-/** Key flags: the value's string gets an id; the value is a timestamp read to epoch milliseconds; an integer read to a number. */
+/**
+ * Key flags: the value's string gets an id; the value is a timestamp read to epoch milliseconds; an integer read
+ * to a number; the request counter reads the value by its id (request-tally.as.ts).
+ */
 const FLAG_KEEP: i32 = 1;
 const FLAG_TIME: i32 = 2;
 const FLAG_NUMBER: i32 = 4;
+const FLAG_COUNTED: i32 = 8;
+
+/** While the request counter counts, only the strings it reads get ids: JavaScript makes the others from their bytes. */
+let countedOnly = false;
+
+export function setCountedOnly(on: i32): void {
+  countedOnly = on != 0;
+}
+
+@inline function keeps(flags: i32): bool {
+  return (flags & FLAG_KEEP) != 0 && (!countedOnly || (flags & FLAG_COUNTED) != 0);
+}
 
 /** The context of the object values no declared path leads into. */
 const UNTRACKED: i32 = 0;
@@ -299,7 +314,7 @@ function integer(start: i32, stop: i32): f64 {
  * elements get none: they are rare.)
  */
 function noteString(field: i32, type: i32, flags: i32, start: i32, stop: i32): void {
-  setSlot(field, 4, flags & FLAG_KEEP ? keep(start + 1, stop - 1) : -1);
+  setSlot(field, 4, keeps(flags) ? keep(start + 1, stop - 1) : -1);
   if (type == TYPE_STRING && flags & FLAG_TIME) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), time(start + 1, stop - 1));
 }
 
@@ -452,7 +467,7 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
       store<i32>(at, type);
       store<i32>(at + 4, start);
       store<i32>(at + 8, pos);
-      store<i32>(at + 12, type == TYPE_STRING && flags & FLAG_KEEP ? keep(start + 1, pos - 1) : -1);
+      store<i32>(at + 12, type == TYPE_STRING && keeps(flags) ? keep(start + 1, pos - 1) : -1);
       listCount++;
       const count = SLOTS + <usize>(listField * SLOT_BYTES + 8);
       store<i32>(count, load<i32>(count) + 1);

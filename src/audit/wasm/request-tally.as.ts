@@ -836,39 +836,59 @@ function stringId(field: i32): i32 {
  * NONE, or DECLINE where JavaScript must tell (an escape or a percent-encoded byte past ASCII).
  */
 function selectedName(): i32 {
-  const uri = decodedUri();
-  if (uri < 0) return DECLINE;
-  let q = 0;
-  while (q < uri && load<u8>(SCRATCH + <usize>q) != 0x3f) q++;
-  if (q == uri) return NONE;
-  let at = findSelector(q, uri);
-  while (at != -1 && load<u8>(SCRATCH + <usize>(at - 1)) != 0x3f && load<u8>(SCRATCH + <usize>(at - 1)) != 0x26)
-    at = findSelector(at + 1, uri);
-  if (at == -1) return NONE;
-  const start = at + 14;
-  let stop = start;
-  let encoded = false;
-  while (stop < uri && load<u8>(SCRATCH + <usize>stop) != 0x26) {
-    const b = load<u8>(SCRATCH + <usize>stop);
-    if (b == 0x25 || b == 0x2b) encoded = true;
-    stop++;
-  }
-  let length = stop - start;
-  // The selector after the URI, decoded as decodeURIComponent would (plus signs as spaces).
-  const selector = SCRATCH + <usize>uri;
-  if (encoded) {
-    length = percentDecoded(SCRATCH + <usize>start, stop - start, selector);
-    if (length == -1) return NONE;
+  const slot = config(FIELD_URI);
+  let uri = LINE + <usize>(slotWord(slot, 1) + 1);
+  let length = slotWord(slot, 2) - 1 - <i32>(uri - LINE);
+  if (length > SCRATCH_BYTES / 2) return DECLINE;
+  if (slotWord(slot, 0) == TYPE_ESCAPED) {
+    length = unescaped(uri, length);
     if (length < 0) return DECLINE;
-  } else memory.copy(selector, SCRATCH + <usize>start, <usize>length);
-  for (let term = 0; term <= length; ) {
-    let next = term;
-    while (next < length && load<u8>(selector + <usize>next) != 0x2c) next++;
+    uri = SCRATCH;
+  }
+  const q = indexOfByte(uri, 0, length, 0x3f);
+  if (q < 0) return NONE;
+  let at = q;
+  while (true) {
+    at = indexOfByte(uri, at + 1, length, 0x66);
+    if (at < 0) return NONE;
+    if (length - at >= 14 && literalAt(uri + <usize>at, 'fieldSelector=')) {
+      const before = load<u8>(uri + <usize>(at - 1));
+      if (before == 0x3f || before == 0x26) break;
+    }
+  }
+  const start = at + 14;
+  let stop = indexOfByte(uri, start, length, 0x26);
+  if (stop < 0) stop = length;
+  // The selector, decoded as decodeURIComponent would (plus signs as spaces) when it holds either.
+  let selector = uri + <usize>start;
+  let size = stop - start;
+  if (indexOfByte(selector, 0, size, 0x25) >= 0 || indexOfByte(selector, 0, size, 0x2b) >= 0) {
+    const out = SCRATCH + <usize>(SCRATCH_BYTES / 2);
+    size = percentDecoded(selector, size, out);
+    if (size == -1) return NONE;
+    if (size < 0) return DECLINE;
+    selector = out;
+  }
+  for (let term = 0; term <= size; ) {
+    let next = indexOfByte(selector, term, size, 0x2c);
+    if (next < 0) next = size;
     const name = termName(selector, term, next);
     if (name != NONE) return name;
     term = next + 1;
   }
   return NONE;
+}
+
+/** The first index of `byte` in text[from, stop), or -1; sixteen bytes at a time. */
+function indexOfByte(text: usize, from: i32, stop: i32, byte: u8): i32 {
+  let i = from;
+  const wanted = i8x16.splat(byte);
+  for (; i + 16 <= stop; i += 16) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(text + <usize>i), wanted));
+    if (mask != 0) return i + ctz(mask);
+  }
+  for (; i < stop; i++) if (load<u8>(text + <usize>i) == byte) return i;
+  return -1;
 }
 
 /** `metadata.name(=|==)NAME` with spaces about, as the selector's regular expression reads it. */
@@ -895,14 +915,6 @@ function skipSpaces(text: usize, i: i32, stop: i32): i32 {
 
 @inline function isSpace(b: u8): bool {
   return b == 0x20 || (b >= 0x09 && b <= 0x0d);
-}
-
-/** The index of "fieldSelector=" in SCRATCH[from, stop), or -1. */
-function findSelector(from: i32, stop: i32): i32 {
-  const needle = 'fieldSelector=';
-  for (let i = from; i + needle.length <= stop; i++)
-    if (load<u8>(SCRATCH + <usize>i) == 0x66 && literalAt(SCRATCH + <usize>i, needle)) return i;
-  return -1;
 }
 
 /** decodeURIComponent of text with '+' as ' ', to `out`: its length, -1 for a malformed escape, -2 for a byte past ASCII. */
@@ -933,39 +945,34 @@ function hexValue(b: u8): i32 {
   return -1;
 }
 
-/** The request URI's text in SCRATCH, its JSON escapes decoded: its length, or -1 when too long or past ASCII. */
-function decodedUri(): i32 {
-  const slot = config(FIELD_URI);
-  const start = slotWord(slot, 1) + 1;
-  const stop = slotWord(slot, 2) - 1;
-  // Room for the URI and its selector decoded after it.
-  if (2 * (stop - start) > SCRATCH_BYTES) return -1;
-  if (slotWord(slot, 0) == TYPE_STRING) {
-    memory.copy(SCRATCH, LINE + <usize>start, <usize>(stop - start));
-    return stop - start;
-  }
+/** A JSON string's contents at `text`, its escapes decoded, to SCRATCH: its length, or -1 for a character past ASCII. */
+function unescaped(text: usize, length: i32): i32 {
   let n = 0;
-  for (let i = start; i < stop; i++) {
-    let b = lineByte(i);
-    if (b == 0x5c) {
-      const c = lineByte(++i);
-      if (c == 0x75) {
-        let value = 0;
-        for (let k = 1; k <= 4; k++) value = (value << 4) | hexValue(<u8>lineByte(i + k));
-        if (value >= 0x80) return -1;
-        b = <u32>value;
-        i += 4;
-      } else if (c == 0x62) b = 0x08;
-      else if (c == 0x66) b = 0x0c;
-      else if (c == 0x6e) b = 0x0a;
-      else if (c == 0x72) b = 0x0d;
-      else if (c == 0x74) b = 0x09;
-      else b = c;
-    }
+  let i = 0;
+  while (true) {
+    const slash = indexOfByte(text, i, length, 0x5c);
+    const plain = (slash < 0 ? length : slash) - i;
+    memory.copy(SCRATCH + <usize>n, text + <usize>i, <usize>plain);
+    n += plain;
+    if (slash < 0) return n;
+    const c = load<u8>(text + <usize>(slash + 1));
+    let b: u32 = c;
+    i = slash + 2;
+    if (c == 0x75) {
+      let value = 0;
+      for (let k = 0; k < 4; k++) value = (value << 4) | hexValue(load<u8>(text + <usize>(i + k)));
+      if (value >= 0x80) return -1;
+      b = <u32>value;
+      i += 4;
+    } else if (c == 0x62) b = 0x08;
+    else if (c == 0x66) b = 0x0c;
+    else if (c == 0x6e) b = 0x0a;
+    else if (c == 0x72) b = 0x0d;
+    else if (c == 0x74) b = 0x09;
     store<u8>(SCRATCH + <usize>n, <u8>b);
     n++;
   }
-  return n;
+  return -1;
 }
 
 /** The id of the bytes at [at, at + length): the same for the same bytes until counterReset. */
