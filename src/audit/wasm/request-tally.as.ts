@@ -449,27 +449,37 @@ function merge(entry: usize, rank: i32, time: f64): void {
 // The request's auditID, packed as finished-requests.ts packs it.
 const KEY: usize = REC + 128;
 
+/** Packs the UUID at [start, stop) of the line to KEY as finished-requests.ts packs it: four words of eight hex digits. */
 function packUuid(start: i32, stop: i32): bool {
   if (stop - start != 36) return false;
-  let word: u32 = 0;
-  let nibbles = 0;
-  for (let i = 0; i < 36; i++) {
-    const c = lineByte(start + i);
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != 0x2d) return false;
-      continue;
-    }
-    let v: u32;
-    if (c >= 0x30 && c <= 0x39) v = c - 0x30;
-    else if (c >= 0x61 && c <= 0x66) v = c - 0x61 + 10;
-    else return false;
-    word = (word << 4) | v;
-    if (++nibbles % 8 == 0) {
-      store<u32>(KEY + <usize>((nibbles / 8 - 1) * 4), word);
-      word = 0;
-    }
-  }
+  const at = LINE + <usize>start;
+  if (load<u8>(at + 8) != 0x2d || load<u8>(at + 13) != 0x2d || load<u8>(at + 18) != 0x2d || load<u8>(at + 23) != 0x2d)
+    return false;
+  const head = v128.load(at);
+  const middle = v128.load(at + 16);
+  const tail = v128.load(at + 20);
+  // The 32 digits without their dashes, sixteen and sixteen.
+  const first = i8x16.shuffle(head, middle, 0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17);
+  const second = i8x16.shuffle(middle, tail, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 28, 29, 30, 31);
+  if (!lowerHex(first) || !lowerHex(second)) return false;
+  const bytes = i8x16.narrow_i16x8_u(digitPairs(first), digitPairs(second));
+  // Each word's first digit is its highest: the words' bytes in the other order.
+  v128.store(KEY, i8x16.shuffle(bytes, bytes, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
   return true;
+}
+
+/** Whether all sixteen bytes are 0-9 or a-f (API servers write UUIDs in lower case). */
+@inline function lowerHex(v: v128): bool {
+  const digit = i8x16.lt_u(i8x16.sub(v, i8x16.splat(0x30)), i8x16.splat(10));
+  const letter = i8x16.lt_u(i8x16.sub(v, i8x16.splat(0x61)), i8x16.splat(6));
+  return i8x16.all_true(v128.or(digit, letter));
+}
+
+/** Hex digits to their values, then each two to a byte (in the low byte of sixteen-bit lanes). */
+@inline function digitPairs(v: v128): v128 {
+  const letter = i8x16.shr_u(v, 6);
+  const values = i8x16.add(v128.and(v, i8x16.splat(0x0f)), i8x16.add(i8x16.shl(letter, 3), letter));
+  return v128.or(i16x8.shl(v128.and(values, i16x8.splat(0x00ff)), 4), i16x8.shr_u(values, 8));
 }
 
 /** finished-requests.ts find(): the slot of KEY and `fp`, or the empty one where it would go. */
