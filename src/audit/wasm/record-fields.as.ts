@@ -8,6 +8,7 @@
 // here), escaped keys where keys are looked up, nesting deeper than MAX_DEPTH, a declared
 // "bail" key (another format's envelope), too many array elements, and invalid JSON.
 
+import { epochMs } from './timestamp.as';
 import {
   COUNTER_BASE,
   LINE as LAYOUT_LINE,
@@ -315,7 +316,9 @@ function integer(start: i32, stop: i32): f64 {
  */
 function noteString(field: i32, type: i32, flags: i32, start: i32, stop: i32): void {
   setSlot(field, 4, keeps(flags) ? keep(start + 1, stop - 1) : -1);
-  if (type == TYPE_STRING && flags & FLAG_TIME) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), time(start + 1, stop - 1));
+  // While the request counter counts, it reads the one time it needs itself (JavaScript parses the text).
+  if (type == TYPE_STRING && flags & FLAG_TIME)
+    store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), countedOnly ? NaN : epochMs(start + 1, stop - 1));
 }
 
 /**
@@ -353,62 +356,6 @@ function keep(start: i32, stop: i32): i32 {
       return load<i32>(slot + 12);
   }
   return -1;
-}
-
-/**
- * Epoch milliseconds of the timestamps API servers write (2025-06-01T00:00:00.012480Z: UTC,
- * 0 to 9 fraction digits, fraction cut), NaN for every other form, which the caller hands to
- * utc-timestamp.ts and Date.parse: the same rules as utcTimestamp there.
- */
-function time(start: i32, stop: i32): f64 {
-  const length = stop - start;
-  if (length < 20 || length > 30 || byteAt(stop - 1) != 0x5a) return NaN;
-  if (
-    byteAt(start + 4) != 0x2d ||
-    byteAt(start + 7) != 0x2d ||
-    byteAt(start + 10) != 0x54 ||
-    byteAt(start + 13) != 0x3a ||
-    byteAt(start + 16) != 0x3a
-  )
-    return NaN;
-  const year = decimal(start, 4);
-  const month = decimal(start + 5, 2);
-  const day = decimal(start + 8, 2);
-  const hour = decimal(start + 11, 2);
-  const minute = decimal(start + 14, 2);
-  const second = decimal(start + 17, 2);
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28) return NaN;
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
-  let ms = 0;
-  if (length > 20) {
-    if (byteAt(start + 19) != 0x2e || length == 21) return NaN;
-    let place = 100;
-    for (let i = start + 20; i < stop - 1; i++) {
-      const b = byteAt(i);
-      if (!isDigit(b)) return NaN;
-      ms += <i32>(b - 0x30) * place;
-      place /= 10;
-    }
-  }
-  // Days since 1970-01-01 of a proleptic Gregorian date (years from 1000 on, so no era below 0).
-  const y = month <= 2 ? year - 1 : year;
-  const era = y / 400;
-  const yearOfEra = y - era * 400;
-  const dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
-  const days = era * 146097 + dayOfEra - 719468;
-  return <f64>days * 86400000 + <f64>(((hour * 60 + minute) * 60 + second) * 1000 + ms);
-}
-
-/** The decimal number of `count` digits at `at`, or -1. */
-function decimal(at: i32, count: i32): i32 {
-  let n = 0;
-  for (let i = at; i < at + count; i++) {
-    const b = byteAt(i);
-    if (!isDigit(b)) return -1;
-    n = n * 10 + <i32>(b - 0x30);
-  }
-  return n;
 }
 
 /** Any JSON value; returns its type or -1. `context` is used if it is an object, `field`, `kind` and `flags` if it is an array. */

@@ -28,6 +28,7 @@ import {
   slotNumber,
   slotWord,
 } from './layout.as';
+import { epochMs } from './timestamp.as';
 
 /** Slot indices of the walk's fields, written by JavaScript (FIELD_* order), then the query's namespace and name bytes. */
 const CONFIG: usize = COUNTER_BASE;
@@ -772,7 +773,7 @@ function readTime(): f64 {
     const field = config(k == 0 ? FIELD_RECEIVED : k == 1 ? FIELD_TIMESTAMP : k == 2 ? FIELD_STAGE_TIMESTAMP : FIELD_CREATED);
     const t = slotWord(field, 0);
     if (t == TYPE_STRING || t == TYPE_NUMBER) {
-      const value = slotNumber(field);
+      const value = t == TYPE_STRING ? epochMs(slotWord(field, 1) + 1, slotWord(field, 2) - 1) : slotNumber(field);
       return isNaN(value) ? -Infinity : value;
     }
     if (t == TYPE_ESCAPED) return -Infinity;
