@@ -7,7 +7,7 @@ import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
 import { unwrapRecord } from './unwrap-record.js';
 import { readFromAuditEvent, readFromFields } from './native-event.js';
-import { threadWasmReader } from './wasm-event.js';
+import { threadWasmReader, type CountedRun } from './wasm-event.js';
 import type { RequestTally } from './request-tally.js';
 import { readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
@@ -178,7 +178,7 @@ export class InputScan {
             this.limits.maxLineBytes,
           )
         : new LineScanner(
-            { line: onRecord, huge },
+            { line: onRecord, huge, run: this.run.bind(this) },
             {
               maxLineBytes: this.limits.maxLineBytes,
               sampleLines: this.sampleRecords,
@@ -187,6 +187,17 @@ export class InputScan {
             },
           );
     this.scanner.push(head);
+  }
+
+  /** LineHandler.run: lines counted together by the walk and the request tally, while it counts. */
+  private run(buf: Buffer, start: number, end: number, maxLine: number): CountedRun | null {
+    if (!this.tally?.counting || this.jsonOnly || this.writes !== undefined || this.layout !== 'lines') return null;
+    const run = threadWasmReader()?.countRun(buf, start, end, maxLine) ?? null;
+    if (run === null) return null;
+    this.parsed += run.nonEmpty;
+    if (run.formats & 1) this.formats.add('k8s-v1');
+    if (run.formats & 2) this.formats.add('k8s-v1beta1');
+    return run;
   }
 
   /**

@@ -24,6 +24,18 @@ export interface LineHandler {
   line(buf: Buffer, start: number, end: number, hit: number, lineNo: number, last: boolean): boolean;
   /** A line longer than the cap: skipped without being kept in memory. */
   huge(lineNo: number): void;
+  /**
+   * Lines handed on UNSEARCHED together (buf[start, end), whole lines), where the handler reads runs of them
+   * at once: it answers where it stopped (the start of the first line it leaves, to be handed on alone) and
+   * how many lines it read, all of them holding NEEDLE; null when it read none. Only past the sample lines,
+   * without an extra needle, and lines of at most `maxLine` bytes.
+   */
+  run?(
+    buf: Buffer,
+    start: number,
+    end: number,
+    maxLine: number,
+  ): { end: number; lines: number; nonEmpty: number } | null;
 }
 
 export interface LineScannerOptions {
@@ -141,8 +153,25 @@ export class LineScanner {
     let hit = this.streak >= this.denseAfter ? UNSEARCHED : buf.indexOf(SCAN_NEEDLE, from);
     const extraNeedle = this.options.extraNeedle;
     let extra = extraNeedle ? buf.indexOf(extraNeedle, from) : -1;
+    const runs =
+      this.handler.run !== undefined && extraNeedle === undefined
+        ? Math.min(UNSEARCHED_MAX_BYTES, this.options.maxLineBytes)
+        : 0;
     let s = from;
+    // After a run, the line it left is handed on alone before the next run.
+    let afterRun = false;
     while (s < to) {
+      if (hit === UNSEARCHED && runs > 0 && !afterRun && this.nonEmpty >= this.options.sampleLines) {
+        const run = this.handler.run!(buf, s, to, runs);
+        if (run !== null) {
+          this.lineNo += run.lines;
+          this.nonEmpty += run.nonEmpty;
+          s = run.end;
+          afterRun = true;
+          continue;
+        }
+      }
+      afterRun = false;
       const nl = buf.indexOf(NEWLINE, s);
       const e = nl === -1 || nl >= to ? to : nl;
       const extraHit = extra !== -1 && extra < e;

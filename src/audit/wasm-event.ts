@@ -135,6 +135,11 @@ interface Exports {
   setKeyCount(count: number): void;
   setCountedOnly(on: number): void;
   extract(length: number): number;
+  countRun(length: number, maxLine: number): number;
+  runLineCount(): number;
+  runNonEmptyCount(): number;
+  runFormatBits(): number;
+  runForgotIds(): number;
   /** The request counter's (wasm/request-tally.as.ts; request-tally.ts drives it). */
   countLine(length: number): number;
   counterReset(
@@ -228,6 +233,14 @@ export function createWasmEventReader(): WasmEventReader | null {
   }
 }
 
+/** Lines countRun counted: where they end, how many (and how many were not empty), and their formats (1: v1, 2: v1beta1). */
+export interface CountedRun {
+  end: number;
+  lines: number;
+  nonEmpty: number;
+  formats: number;
+}
+
 /** A native audit Event read by WasmEventReader: its format, and its fields when it may read Secrets. */
 export interface WasmEvent {
   format: RecordFormat;
@@ -319,6 +332,27 @@ export class WasmEventReader {
     this.buf = buf;
     this.start = start;
     return (answer & 1) !== 0;
+  }
+
+  /**
+   * Walks and counts, with the request counter (request-tally.ts), the lines of buf[start, end) one after the
+   * other up to the first it leaves to the caller (wasm/record-fields.as.ts countRun): as many as its room
+   * holds. Answers where that line starts (end when it counted them all), or null when it counted none.
+   */
+  countRun(buf: Buffer, start: number, end: number, maxLine: number): CountedRun | null {
+    const length = Math.min(end - start, this.lineRoom);
+    this.memory();
+    buf.copy(this.bytes, this.line, start, start + length);
+    const stop = this.exports.countRun(length, maxLine);
+    if (this.exports.runForgotIds()) this.kept = [];
+    const lines = this.exports.runLineCount();
+    if (lines === 0) return null;
+    return {
+      end: start + stop,
+      lines,
+      nonEmpty: this.exports.runNonEmptyCount(),
+      formats: this.exports.runFormatBits(),
+    };
   }
 
   /** The event walk() read, or undefined when the line must go to JSON.parse. */

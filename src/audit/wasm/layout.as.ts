@@ -31,3 +31,15 @@ export const TYPE_ESCAPED: i32 = 8;
 @inline export function lineByte(i: i32): u32 {
   return <u32>load<u8>(LINE + <usize>i);
 }
+
+/** The first index of `byte` in text[from, stop), or -1; sixteen bytes at a time. */
+export function indexOfByte(text: usize, from: i32, stop: i32, byte: u8): i32 {
+  let i = from;
+  const wanted = i8x16.splat(byte);
+  for (; i + 16 <= stop; i += 16) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(text + <usize>i), wanted));
+    if (mask != 0) return i + ctz(mask);
+  }
+  for (; i < stop; i++) if (load<u8>(text + <usize>i) == byte) return i;
+  return -1;
+}

@@ -11,6 +11,7 @@
 import { epochMs } from './timestamp.as';
 import {
   COUNTER_BASE,
+  indexOfByte,
   LINE as LAYOUT_LINE,
   LIST,
   SLOTS,
@@ -25,7 +26,8 @@ import {
   TYPE_TRUE,
 } from './layout.as';
 
-import { forgetWalkIds } from './request-tally.as';
+
+import { countLine, forgetWalkIds } from './request-tally.as';
 
 export {
   countLine,
@@ -115,6 +117,8 @@ const UNTRACKED: i32 = 0;
 const TOP: i32 = 1;
 
 let keyCount: i32 = 0;
+/** Fields the keys name: 0 to fieldCount - 1. */
+let fieldCount: i32 = 0;
 let pos: i32 = 0;
 let end: i32 = 0;
 let listCount: i32 = 0;
@@ -148,6 +152,8 @@ export function keptCount(): i32 {
 export function setKeyCount(count: i32): void {
   if (__heap_base > TABLE || LINE != LAYOUT_LINE || LINE + (1 << 20) > COUNTER_BASE) unreachable();
   keyCount = count < MAX_KEYS ? count : MAX_KEYS;
+  fieldCount = 0;
+  for (let k = 0; k < keyCount; k++) fieldCount = max(fieldCount, keyField(k, 3) + 1);
   memory.fill(INDEX, 0, 16 * 64 * 4);
   memory.fill(CONTEXTS, 0, 16 * 4);
   for (let k = keyCount - 1; k >= 0; k--) {
@@ -189,23 +195,79 @@ export function setKeyCount(count: i32): void {
  * before it (the table was full): ids start again from 0.
  */
 export function extract(length: i32): i32 {
+  return extractAt(0, length);
+}
+
+/** extract() of the line at [start, stop) of LINE: the slots tell where its values are in LINE. */
+function extractAt(start: i32, stop: i32): i32 {
   let forgot = 0;
-  if (kept >= TABLE_SLOTS / 2 || arenaUsed > ARENA_BYTES - length) {
+  if (kept >= TABLE_SLOTS / 2 || arenaUsed > ARENA_BYTES - (stop - start)) {
     memory.fill(TABLE, 0, <usize>(TABLE_SLOTS * 16));
     kept = 0;
     arenaUsed = 0;
     forgot = 2;
     forgetWalkIds();
   }
-  for (let f = 0; f < MAX_FIELDS; f++) setSlot(f, 0, 0);
-  pos = 0;
-  end = length;
+  for (let f = 0; f < fieldCount; f++) setSlot(f, 0, 0);
+  pos = start;
+  end = stop;
   listCount = 0;
   skipSpace();
   if (pos >= end || byteAt(pos) != 0x7b) return forgot;
   if (!object(TOP, 1)) return forgot;
   skipSpace();
   return pos == end ? 1 | forgot : forgot;
+}
+
+/** What countRun read: lines, the non-empty among them, formats (1: audit.k8s.io/v1, 2: v1beta1), and whether the string ids were forgotten (2). */
+let runLines = 0;
+let runNonEmpty = 0;
+let runFormats = 0;
+let runForgot = 0;
+
+export function runLineCount(): i32 {
+  return runLines;
+}
+export function runNonEmptyCount(): i32 {
+  return runNonEmpty;
+}
+export function runFormatBits(): i32 {
+  return runFormats;
+}
+export function runForgotIds(): i32 {
+  return runForgot;
+}
+
+/**
+ * Walks and counts (request-tally.as.ts countLine) the lines of the `length` bytes at LINE, one after the other,
+ * up to the first it cannot count itself: one past `maxLine` bytes, one the walk leaves to JSON.parse, one the
+ * counter leaves to JavaScript or has no room for, or a last line without its newline. Returns where that line
+ * starts (length when it counted them all); empty lines (or a carriage return alone) are passed over.
+ */
+export function countRun(length: i32, maxLine: i32): i32 {
+  runLines = 0;
+  runNonEmpty = 0;
+  runFormats = 0;
+  runForgot = 0;
+  let at = 0;
+  while (at < length) {
+    const newline = indexOfByte(LINE, at, length, 0x0a);
+    if (newline < 0) return at;
+    const size = newline - at;
+    if (size != 0 && !(size == 1 && byteAt(at) == 0x0d)) {
+      if (size > maxLine) return at;
+      const walked = extractAt(at, newline);
+      runForgot |= walked & 2;
+      if ((walked & 1) == 0) return at;
+      const counted = countLine(size);
+      if ((counted & 1) == 0) return at;
+      runFormats |= counted & 2 ? 2 : 1;
+      runNonEmpty++;
+    }
+    runLines++;
+    at = newline + 1;
+  }
+  return at;
 }
 
 @inline function skipSpace(): void {

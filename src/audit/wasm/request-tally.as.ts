@@ -24,6 +24,7 @@ import {
   TYPE_NUMBER,
   TYPE_OBJECT,
   TYPE_STRING,
+  indexOfByte,
   lineByte,
   slotNumber,
   slotWord,
@@ -888,18 +889,6 @@ function selectedName(): i32 {
     term = next + 1;
   }
   return NONE;
-}
-
-/** The first index of `byte` in text[from, stop), or -1; sixteen bytes at a time. */
-function indexOfByte(text: usize, from: i32, stop: i32, byte: u8): i32 {
-  let i = from;
-  const wanted = i8x16.splat(byte);
-  for (; i + 16 <= stop; i += 16) {
-    const mask = i8x16.bitmask(i8x16.eq(v128.load(text + <usize>i), wanted));
-    if (mask != 0) return i + ctz(mask);
-  }
-  for (; i < stop; i++) if (load<u8>(text + <usize>i) == byte) return i;
-  return -1;
 }
 
 /** `metadata.name(=|==)NAME` with spaces about, as the selector's regular expression reads it. */

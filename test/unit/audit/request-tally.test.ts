@@ -298,6 +298,12 @@ describe('the tally counts what JavaScript counts', () => {
     });
   });
 
+  it('lines ending in CRLF, and empty lines among runs of Secret reads', async () => {
+    const lines = variedLines(12, 400, true).flatMap((line, i) => (i % 37 === 36 ? [line, '', '\r'] : [line]));
+    await agrees([{ name: 'crlf.log', content: Buffer.from(`${lines.join('\r\n')}\r\n`) }], { includeSystem: true });
+    await agrees([file('blank.log', lines)], { includeSystem: true });
+  });
+
   it('generated logs with damaged, huge and non-UTF-8 lines', async () => {
     for (const seed of [5, 6])
       await agrees(trickyLog(seed, 400, 4096).files, { includeSystem: true, maxLineBytes: 4096 });
