@@ -101,17 +101,22 @@ export class RowCollector {
     base: Omit<ChainStep, 'authorizer' | 'binding' | 'role'>,
     skip?: (id: Identity) => boolean,
   ): void {
+    // Subjects bound as their identity share one step: nothing changes a step once made, and the rows' text
+    // (JSON, YAML without references) is the same. A binding of two subjects makes one step, not two.
+    let shared: ChainStep | undefined;
     for (const subject of grant.subjects) {
       const identity = this.identityOf(subject, grant.bindingNamespace);
       if (!identity) continue;
       const expands = identity.kind === 'Group' && serviceAccountGroupScope(identity.name) !== undefined;
       if (!expands && skip?.(identity)) continue;
-      const step = grantStep(grant, base);
+      let step: ChainStep;
       if (
         subject.kind !== identity.kind ||
         (identity.kind === 'ServiceAccount' && subject.namespace !== identity.namespace)
-      )
+      ) {
+        step = grantStep(grant, base);
         step.boundAs = subject;
+      } else step = shared ??= grantStep(grant, base);
       this.addExpanded(identity, path, step, skip);
     }
   }

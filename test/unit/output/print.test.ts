@@ -125,6 +125,25 @@ describe('printReport', () => {
     }
   });
 
+  it('writes a long JSON document in several buffers, its exact UTF-8 bytes, each buffer scanned on its own', () => {
+    const items: Row[] = Array.from({ length: 30_000 }, (_, i) => ({
+      kind: 'User',
+      name: `user-${i} → zoë 🔑 \ud800 "q" \\ \t`,
+      rule: i === 25_000 ? 'csi \u009b[2J del \u007f' : `rolebinding/b${i} → role/r`,
+    }));
+    const r: Report<Row> = { ...report, items };
+    const writes: unknown[] = [];
+    const stream = { write: (chunk: unknown) => writes.push(chunk) };
+    const io = terminalSafeIO({ stdout: stream, stderr: stream, stdin: process.stdin, env: {} });
+    printReport(r, view, { output: 'json', noHeaders: false }, io);
+    const doc = { apiVersion: 'kubectl-secrets.dev/v1alpha1', kind: r.kind, metadata: r.metadata, items };
+    const bytes = Buffer.concat(writes.map((w) => (Buffer.isBuffer(w) ? w : Buffer.from(String(w)))));
+    expect(bytes.equals(Buffer.from(`${escapeTerminal(JSON.stringify(doc, null, 2))}\n`))).toBe(true);
+    // the buffer with the hostile item went through the safe stream as text, the others as bytes
+    expect(writes.filter((w) => typeof w === 'string')).toHaveLength(1);
+    expect(writes.filter((w) => Buffer.isBuffer(w)).length).toBeGreaterThan(1);
+  });
+
   it('prints the same document as YAML', () => {
     const { io, out } = capture();
     printReport(report, view, { output: 'yaml', noHeaders: false }, io);

@@ -283,6 +283,8 @@ describe('direct access: well-known subjects', () => {
       user('system:serviceaccount:third:as-user'),
     );
     expect(find(a.rows, 'ServiceAccount', 'defaulted')!.chain[0]!.boundAs).toEqual(sa('defaulted'));
+    // subjects bound as themselves share their grant's step: the others' boundAs is not theirs
+    expect(find(a.rows, 'ServiceAccount', 'foreign')!.chain[0]!.boundAs).toBeUndefined();
   });
 
   it('lists nodes running pods that use the Secret (Node authorizer): get, list/watch by name', () => {
