@@ -2,7 +2,7 @@
 // logs (src/audit/segments.ts) and posts the count; the calling thread counts the first segment
 // meanwhile and joins them (src/sources/audit-count-threads.ts).
 import type { MessagePort } from 'node:worker_threads';
-import { countAudit, type ABANDONED } from '../audit/run.js';
+import { ABANDONED, countAudit } from '../audit/run.js';
 import type { AuditCount } from '../audit/audit-count.js';
 import { inputOfFile, type OpenedFile } from './audit-inputs.js';
 import type { PlannedPiece } from './audit-count-plan.js';
@@ -38,7 +38,10 @@ export function countSegment(
 export async function countForParent(job: CountJob, port: MessagePort): Promise<void> {
   try {
     const count = await countSegment(job.files, job.pieces, job.options);
-    port.postMessage({ kind: 'done', count, cpuMs: threadCpuMs() } satisfies CountMessage);
+    // The table of finished requests (a few MB) moves to the calling thread rather than being copied.
+    const finished = count === ABANDONED ? undefined : count.requests?.finished;
+    const tables = [finished?.slots.buffer, finished?.times?.buffer].filter((b): b is ArrayBuffer => b !== undefined);
+    port.postMessage({ kind: 'done', count, cpuMs: threadCpuMs() } satisfies CountMessage, tables);
   } catch (err) {
     port.postMessage({ kind: 'failed', error: thrown(err) } satisfies CountMessage);
   }
