@@ -1,7 +1,8 @@
 // Review of the WebAssembly request tally (src/audit/request-tally.ts, wasm/request-tally.as.ts): inputs where its
 // report differs from JavaScript's RequestCounter and Aggregator (the reference: a count with onRequest).
 import { describe, expect, it } from 'vitest';
-import { runAudit, type AuditOptions } from '../../../src/audit/run.js';
+import { ABANDONED, auditReport, countAudit, runAudit, type AuditOptions } from '../../../src/audit/run.js';
+import { joinSegments } from '../../../src/audit/segments.js';
 import { memoryInput } from './memory-input.js';
 
 const ID = '11111111-2222-4333-8444-555555555555';
@@ -46,5 +47,20 @@ describe('request tally review: the same report as JavaScript', () => {
     const reference = await agrees([event({ requestURI })]);
     expect(reference.rows[0]!.secrets).toEqual(['prod/*']);
     await agrees([event({ requestURI })], { groupBy: 'secret' });
+  });
+
+  it('a selected name with a line break inside, counted by a counting thread (segment mode)', async () => {
+    const lines = [event({ requestURI: '/api/v1/namespaces/prod/secrets?fieldSelector=metadata.name%3Da%0Ab' })];
+    const content = Buffer.from(`${lines.join('\n')}\n`);
+    const options: AuditOptions = { groupBy: 'secret' };
+    const reference = await runAudit([memoryInput('a.log', content)], { ...options, onRequest: () => {} });
+    const count = await countAudit([memoryInput('a.log', content)], {
+      ...options,
+      pieces: [{ first: true, whole: true }],
+    });
+    if (count === ABANDONED) throw new Error('abandoned');
+    const joined = joinSegments([{ count, files: [0] }], ['a.log'], options);
+    if (typeof joined === 'string') throw new Error(joined);
+    expect(auditReport(joined, options)).toEqual(reference);
   });
 });
