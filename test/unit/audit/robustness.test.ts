@@ -192,3 +192,27 @@ describe('fuzzed input never throws', () => {
     expect(report.totals.requests).toBeGreaterThan(0);
   });
 });
+
+describe('a numeric timestamp past what a date holds', () => {
+  it('is no time (the next field is), not a crash when the report is built', async () => {
+    const event = (id: string, time: unknown) =>
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        auditID: id,
+        stage: 'ResponseComplete',
+        requestURI: '/api/v1/namespaces/prod/secrets/db',
+        verb: 'get',
+        user: { username: 'alice' },
+        objectRef: { resource: 'secrets', namespace: 'prod', name: 'db' },
+        responseStatus: { code: 200 },
+        requestReceivedTimestamp: time,
+        stageTimestamp: '2025-06-01T00:00:01Z',
+      });
+    const log = `${event('11111111-2222-4333-8444-555555555555', 1e16)}\n${event('op-1', -9e15)}\n`;
+    for (const onRequest of [undefined, () => {}]) {
+      const report = await runAudit([memoryInput('a.log', log)], onRequest ? { onRequest } : {});
+      expect(report.rows[0]).toMatchObject({ count: 2, firstSeen: '2025-06-01T00:00:01.000Z' });
+    }
+  });
+});
