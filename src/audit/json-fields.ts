@@ -31,9 +31,12 @@ export function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** Epoch milliseconds of an RFC3339 timestamp (any number of fraction digits), or null. */
+/** The most milliseconds from the epoch a Date holds, either way. */
+const MAX_DATE_MS = 8.64e15;
+
+/** Epoch milliseconds of an RFC3339 timestamp (any number of fraction digits) or of a number a Date holds, or null. */
 export function parseTimestamp(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'number') return Math.abs(value) <= MAX_DATE_MS ? value : null;
   if (typeof value !== 'string') return null;
   const ms = utcTimestamp(value) ?? Date.parse(value);
   return Number.isNaN(ms) ? null : ms;

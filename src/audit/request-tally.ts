@@ -72,7 +72,7 @@ export class RequestTally {
     READ_VERBS.forEach((verb, i) => {
       if (query.verbs.has(verb)) verbs |= 1 << i;
     });
-    exports.counterReset(
+    const ready = exports.counterReset(
       segment ? 1 : 0,
       query.deniedOnly ? 1 : 0,
       verbs,
@@ -81,6 +81,7 @@ export class RequestTally {
       namespace?.length ?? -1,
       name?.length ?? -1,
     );
+    if (!ready) return null;
     exports.setCountedOnly(1);
     busy = true;
     return new RequestTally(reader, counter, aggregator);

@@ -142,6 +142,7 @@ interface Exports {
   runForgotIds(): number;
   /** The request counter's (wasm/request-tally.as.ts; request-tally.ts drives it). */
   countLine(length: number): number;
+  /** 0 where the memory cannot grow for its tables. */
   counterReset(
     segment: number,
     deniedOnly: number,
@@ -150,7 +151,7 @@ interface Exports {
     until: number,
     namespaceLength: number,
     nameLength: number,
-  ): void;
+  ): number;
   counterConfigOffset(): number;
   counterStringsOffset(): number;
   counterStringCount(): number;
@@ -158,7 +159,6 @@ interface Exports {
   pendingOffset(): number;
   pendingCapacity(): number;
   cellsOffset(): number;
-  cellsCapacity(): number;
   cellsUsed(): number;
   membersOffset(): number;
   membersUsed(): number;
@@ -477,7 +477,7 @@ export class WasmEventReader {
 
   private timestamp(field: number): number | null {
     const type = this.slots[field * SLOT]!;
-    if (type === NUMBER) return this.number(field);
+    if (type === NUMBER) return parseTimestamp(this.number(field));
     if (type === STRING) {
       const ms = this.times[field * (SLOT / 2) + 3]!;
       if (!Number.isNaN(ms)) return ms;

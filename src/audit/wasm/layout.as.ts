@@ -43,3 +43,21 @@ export function indexOfByte(text: usize, from: i32, stop: i32, byte: u8): i32 {
   for (; i < stop; i++) if (load<u8>(text + <usize>i) == byte) return i;
   return -1;
 }
+
+/** Whether `length` bytes at a and b are the same, eight at a time. */
+@inline export function sameBytes(a: usize, b: usize, length: i32): bool {
+  let i = 0;
+  for (; i + 8 <= length; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
+  for (; i < length; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
+/** The hash of `length` bytes at `at` both string tables use (record-fields.as.ts keep(), request-tally.as.ts intern()); never 0. */
+@inline export function bytesHash(at: usize, length: i32): u32 {
+  let h: u32 = 0x811c9dc5 ^ <u32>length;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) h = rotl<u32>((h ^ load<u32>(at + <usize>i)) * 0x9e3779b1, 13);
+  for (; i < length; i++) h = (h ^ load<u8>(at + <usize>i)) * 0x01000193;
+  h ^= h >> 15;
+  return h == 0 ? 1 : h;
+}

@@ -15,6 +15,8 @@ import {
   LINE as LAYOUT_LINE,
   LIST,
   SLOTS,
+  sameBytes,
+  bytesHash,
   SLOT_BYTES,
   TYPE_ARRAY,
   TYPE_ESCAPED,
@@ -39,7 +41,6 @@ export {
   pendingOffset,
   pendingCapacity,
   cellsOffset,
-  cellsCapacity,
   cellsUsed,
   membersOffset,
   membersUsed,
@@ -173,13 +174,6 @@ export function setKeyCount(count: i32): void {
   return <u32>load<u8>(LINE + <usize>i);
 }
 
-/** Whether `length` bytes at a and b are the same, eight at a time. */
-@inline function sameBytes(a: usize, b: usize, length: i32): bool {
-  let i = 0;
-  for (; i + 8 <= length; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
-  for (; i < length; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
-  return true;
-}
 
 @inline function keyField(k: i32, word: i32): i32 {
   return load<i32>(KEYS + <usize>(k * KEY_BYTES + word * 4));
@@ -392,12 +386,7 @@ function keep(start: i32, stop: i32): i32 {
   // A line can hold more new strings than the table takes (a key repeated thousands of times): those get no id.
   if (length > MAX_KEPT || kept >= TABLE_SLOTS / 2 || arenaUsed + length > ARENA_BYTES) return -1;
   const bytes = LINE + <usize>start;
-  let h: u32 = 0x811c9dc5 ^ <u32>length;
-  let i = 0;
-  for (; i + 4 <= length; i += 4) h = rotl<u32>((h ^ load<u32>(bytes + <usize>i)) * 0x9e3779b1, 13);
-  for (; i < length; i++) h = (h ^ load<u8>(bytes + <usize>i)) * 0x01000193;
-  h ^= h >> 15;
-  if (h == 0) h = 1;
+  const h = bytesHash(bytes, length);
   const mask = <u32>(TABLE_SLOTS - 1);
   for (let at = h & mask; ; at = (at + 1) & mask) {
     const slot = TABLE + <usize>(at * 16);

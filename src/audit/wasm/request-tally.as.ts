@@ -6,8 +6,9 @@
 // What it keeps:
 // - strings: each distinct user, namespace, name, user agent, pod, node and source IP, by id;
 // - pending: requests whose final stage has not come, by auditID (a UUID, packed) and fingerprint;
-// - cells: counted requests, by everything the report tells of one (its subject, target, verb, scope,
-//   outcome, sources, agent, pod, node): a count, stages, the first and last time;
+// - cells: counted requests, by all a report row may be grouped by (subject, Secret and scope, verb, first
+//   source IP, user agent) and their outcome: a count, stages, the first and last time; their pods, nodes
+//   and other source IPs are the cell's members;
 // - finished: requests handed on, in request-counter.ts's FinishedRequests layout, hash and growth,
 //   so that JavaScript takes the table over as it is.
 //
@@ -20,12 +21,13 @@ import {
   LIST,
   TYPE_ARRAY,
   TYPE_ESCAPED,
-  TYPE_NULL,
   TYPE_NUMBER,
   TYPE_OBJECT,
   TYPE_STRING,
   indexOfByte,
+  bytesHash,
   lineByte,
+  sameBytes,
   slotNumber,
   slotWord,
 } from './layout.as';
@@ -192,6 +194,8 @@ let finishedSlots = 0;
 let finishedCount = 0;
 let timesAt: usize = 0;
 let emptyId = 0;
+/** The memory could not grow for the finished table: JavaScript takes over (its table grows on its heap). */
+let outOfMemory = false;
 
 export function counterConfigOffset(): usize {
   return CONFIG;
@@ -214,9 +218,6 @@ export function pendingCapacity(): i32 {
 }
 export function cellsOffset(): usize {
   return CELLS;
-}
-export function cellsCapacity(): i32 {
-  return CELL_MAX;
 }
 export function cellsUsed(): i32 {
   return cellCount;
@@ -270,14 +271,15 @@ export function counterReset(
   to: f64,
   namespaceLength: i32,
   nameLength: i32,
-): void {
+): i32 {
   segment = isSegment != 0;
   deniedOnly = onlyDenied != 0;
   verbMask = verbs;
   since = from;
   until = to;
-  ensureMemory(FINISHED + finishedBytes(1 << 16));
+  if (!ensureMemory(FINISHED + finishedBytes(1 << 16))) return 0;
   finishedSlots = 1 << 16;
+  outOfMemory = false;
   if (strings > 0) memory.fill(STRING_TABLE, 0, <usize>(STRING_SLOTS * 16));
   if (pendingTop > 0) {
     memory.fill(PENDING, 0, <usize>(pendingTop * PENDING_BYTES));
@@ -299,15 +301,17 @@ export function counterReset(
   emptyId = intern(QUERY_TEXT, 0);
   queryNamespace = namespaceLength < 0 ? -2 : intern(QUERY_TEXT, namespaceLength);
   queryName = nameLength < 0 ? -2 : intern(QUERY_TEXT + <usize>max(namespaceLength, 0), nameLength);
+  return 1;
 }
 
 function finishedBytes(slots: i32): usize {
   return <usize>slots * (segment ? 28 : 20);
 }
 
-function ensureMemory(top: usize): void {
+/** Whether the memory reaches `top`, grown if need be. */
+function ensureMemory(top: usize): bool {
   const have = <usize>memory.size() << 16;
-  if (top > have && memory.grow(<i32>((top - have + 0xffff) >> 16)) < 0) unreachable();
+  return top <= have || memory.grow(<i32>((top - have + 0xffff) >> 16)) >= 0;
 }
 
 function fillNaN(at: usize, count: i32): void {
@@ -335,7 +339,7 @@ function fillNaN(at: usize, count: i32): void {
  */
 export function countLine(length: i32): i32 {
   if (cellCount >= CELL_MAX || memberCount + 2 + MAX_IPS > MEMBER_MAX) return CELLS_FULL;
-  if (pendingUsed >= PENDING_MAX || strings + 64 >= MAX_STRINGS || arenaUsed + 2 * length + 256 > ARENA_BYTES)
+  if (outOfMemory || pendingUsed >= PENDING_MAX || strings + 64 >= MAX_STRINGS || arenaUsed + 2 * length + 256 > ARENA_BYTES)
     return HAND_OVER;
   // Which requests: a Secret read with a UUID for its auditID.
   const auditID = config(FIELD_AUDIT_ID);
@@ -509,9 +513,10 @@ function findIn(table: usize, slots: i32, key: usize, fp: u32): usize {
 
 /** Keeps a request at `at`, where findFinished found no entry for it. */
 function setFinished(at: usize, fp: u32, flags: u32, time: f64): void {
-  if ((finishedCount + 1) * 10 > finishedSlots * 6) {
-    growFinished();
-    at = findFinished(fp);
+  if ((finishedCount + 1) * 10 > finishedSlots * 6 && !outOfMemory) {
+    // Past 60% full it doubles; where the memory cannot grow, this one still fits and the next line hands over.
+    if (growFinished()) at = findFinished(fp);
+    else outOfMemory = true;
   }
   finishedCount++;
   memory.copy(at, KEY, 16);
@@ -520,11 +525,11 @@ function setFinished(at: usize, fp: u32, flags: u32, time: f64): void {
 }
 
 /** Doubles the table as finished-requests.ts grow() does: the same slots, so JavaScript finds what it would have. */
-function growFinished(): void {
+function growFinished(): bool {
   const old = finishedSlots;
   const slots = old * 2;
   const from = FINISHED + finishedBytes(old);
-  ensureMemory(from + finishedBytes(slots));
+  if (!ensureMemory(from + finishedBytes(slots))) return false;
   memory.fill(from, 0, <usize>(slots * 20));
   const times = from + <usize>(slots * 20);
   if (segment) fillNaN(times, slots);
@@ -539,6 +544,7 @@ function growFinished(): void {
   memory.copy(FINISHED, from, finishedBytes(slots));
   finishedSlots = slots;
   timesAt = segment ? FINISHED + <usize>(slots * 20) : 0;
+  return true;
 }
 
 function pendingHash(fp: u32): u32 {
@@ -827,13 +833,6 @@ function stringId(field: i32): i32 {
   return id;
 }
 
-/** Whether `length` bytes at a and b are the same, eight at a time. */
-@inline function sameBytes(a: usize, b: usize, length: i32): bool {
-  let i = 0;
-  for (; i + 8 <= length; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
-  for (; i < length; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
-  return true;
-}
 
 /** Whether the line's bytes at `start` are those of the ASCII literal `text`. */
 @inline function literalAt(start: usize, text: string): bool {
@@ -903,6 +902,8 @@ function termName(text: usize, start: i32, stop: i32): i32 {
   i = skipSpaces(text, afterOperator, stop);
   let end = stop;
   while (end > i && isSpace(load<u8>(text + <usize>(end - 1)))) end--;
+  // The expression's `.` takes no line break, and its `$` is the text's end: a name with one inside is no match.
+  if (indexOfByte(text, i, end, 0x0a) >= 0 || indexOfByte(text, i, end, 0x0d) >= 0) return NONE;
   if (end > i) return intern(text + <usize>i, end - i);
   // Only spaces, or nothing after "==": the expression backtracks into them; JavaScript reads those.
   return stop > afterOperator || double ? DECLINE : NONE;
@@ -977,12 +978,7 @@ function unescaped(text: usize, length: i32): i32 {
 
 /** The id of the bytes at [at, at + length): the same for the same bytes until counterReset. */
 function intern(at: usize, length: i32): i32 {
-  let h: u32 = 0x811c9dc5 ^ <u32>length;
-  let i = 0;
-  for (; i + 4 <= length; i += 4) h = rotl<u32>((h ^ load<u32>(at + <usize>i)) * 0x9e3779b1, 13);
-  for (; i < length; i++) h = (h ^ load<u8>(at + <usize>i)) * 0x01000193;
-  h ^= h >> 15;
-  if (h == 0) h = 1;
+  const h = bytesHash(at, length);
   const mask = <u32>(STRING_SLOTS - 1);
   for (let s = h & mask; ; s = (s + 1) & mask) {
     const slot = STRING_TABLE + <usize>(s * 16);

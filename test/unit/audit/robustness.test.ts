@@ -209,10 +209,11 @@ describe('a numeric timestamp past what a date holds', () => {
         requestReceivedTimestamp: time,
         stageTimestamp: '2025-06-01T00:00:01Z',
       });
-    const log = `${event('11111111-2222-4333-8444-555555555555', 1e16)}\n${event('op-1', -9e15)}\n`;
+    // past the five sample lines (JSON.parse reads those), so that the WebAssembly walk reads the rest
+    const log = `${Array(5).fill('{}').join('\n')}\n${event('11111111-2222-4333-8444-555555555555', 1e16)}\n${event('op-1', -9e15)}\n${event('22222222-2222-4333-8444-555555555555', 1.5e16)}\n`;
     for (const onRequest of [undefined, () => {}]) {
       const report = await runAudit([memoryInput('a.log', log)], onRequest ? { onRequest } : {});
-      expect(report.rows[0]).toMatchObject({ count: 2, firstSeen: '2025-06-01T00:00:01.000Z' });
+      expect(report.rows[0]).toMatchObject({ count: 3, firstSeen: '2025-06-01T00:00:01.000Z' });
     }
   });
 });
