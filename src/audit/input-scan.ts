@@ -207,7 +207,7 @@ export class InputScan {
   private walked(buf: Buffer, s: number, e: number, hit: number, sample: boolean): boolean | undefined {
     const reader = threadWasmReader();
     if (!reader?.walk(buf, s, e)) return undefined;
-    const counted = this.tally?.counting ? this.tally.count(e - s) : null;
+    const counted = this.tally?.counting ? this.tally.countWalked(e - s) : null;
     if (counted !== null) {
       // A plainly written Secret read: it holds the needle (prefilter.ts).
       this.parsed++;

@@ -12,19 +12,46 @@ const V1BETA1 = 2;
 const HAND_OVER = 4;
 const CELLS_FULL = 8;
 
-/** Words of a read in the counter's memory (R_* there), of a pending entry (P_*) and of a cell (C_*). */
-const R = { user: 0, impersonated: 1, verb: 2, scope: 3, namespace: 4, name: 5, agent: 6, pod: 10, node: 11 } as const;
-const R_DENIED = 7;
-const R_OUTCOME = 8;
-const R_FIRST_IP = 9;
-const R_IPS = 12;
-const R_IP = 13;
-const R_CODE = 17;
-const R_HAS_CODE = 18;
-const R_FORMAT = 19;
-const NO_RESPONSE = 2;
-const PENDING_WORDS = 32;
-const CELL_WORDS = 18;
+/**
+ * The word indices of a read (R_* in wasm/request-tally.as.ts), a pending entry (P_*) and a cell (C_*), and the
+ * outcome of a request without a response, in the order the counter gives them (tallyWordsOffset).
+ */
+const LAYOUT = [
+  'user',
+  'impersonated',
+  'verb',
+  'scope',
+  'namespace',
+  'name',
+  'agent',
+  'denied',
+  'outcome',
+  'firstIP',
+  'pod',
+  'node',
+  'ips',
+  'ip',
+  'code',
+  'hasCode',
+  'format',
+  'pendingFingerprint',
+  'pendingUsed',
+  'pendingStages',
+  'pendingRank',
+  'pendingArrival',
+  'pendingTime',
+  'pendingRead',
+  'pendingWords',
+  'cellCount',
+  'cellEvents',
+  'cellCode',
+  'cellFirst',
+  'cellLast',
+  'cellKey',
+  'cellWords',
+  'noResponse',
+] as const;
+type Layout = Record<(typeof LAYOUT)[number], number>;
 /** A member's kind (MEMBER_* there): what a cell's requests name besides its key. */
 const MEMBER_KINDS = ['pods', 'nodes', 'sourceIPs'] as const;
 
@@ -43,11 +70,16 @@ export class RequestTally {
   /** The counter's strings by id, made when the cells or pending requests are read. */
   private strings: string[] = [];
 
+  private readonly w: Layout;
+
   private constructor(
     private readonly reader: WasmEventReader,
     private readonly counter: RequestCounter,
     private readonly aggregator: Aggregator,
-  ) {}
+  ) {
+    const words = new Int32Array(reader.memory(), reader.exports.tallyWordsOffset(), LAYOUT.length);
+    this.w = Object.fromEntries(LAYOUT.map((name, i) => [name, words[i]!])) as Layout;
+  }
 
   /**
    * A tally for this count, or null where it does not count as asked (no WebAssembly, another count on
@@ -95,7 +127,7 @@ export class RequestTally {
    * Counts the line the reader has just walked: its format once counted (or left out by the query), null
    * when JavaScript must read it.
    */
-  count(length: number): RecordFormat | null {
+  countWalked(length: number): RecordFormat | null {
     let answer = this.reader.exports.countLine(length);
     if (answer === CELLS_FULL) {
       this.takeCells();
@@ -161,17 +193,18 @@ export class RequestTally {
       const of = (members[cell] ??= { pods: [], nodes: [], sourceIPs: [] });
       of[MEMBER_KINDS[low >>> 30]!].push(this.string(low & 0x3fffffff)!);
     }
-    const words = new Int32Array(memory, exports.cellsOffset(), cells * CELL_WORDS);
-    const times = new Float64Array(memory, exports.cellsOffset(), cells * (CELL_WORDS / 2));
-    for (let cell = 0, at = 0; cell < cells; cell++, at += CELL_WORDS) {
-      const code = words[at + 8 + R_OUTCOME] === NO_RESPONSE ? null : words[at + 3]!;
-      const read = this.keyRead(words, at + 8, code);
-      const first = times[at / 2 + 2]!;
-      const last = times[at / 2 + 3]!;
+    const { w } = this;
+    const words = new Int32Array(memory, exports.cellsOffset(), cells * w.cellWords);
+    const times = new Float64Array(memory, exports.cellsOffset(), (cells * w.cellWords) / 2);
+    for (let cell = 0, at = 0; cell < cells; cell++, at += w.cellWords) {
+      const key = at + w.cellKey;
+      const code = words[key + w.outcome] === w.noResponse ? null : words[at + w.cellCode]!;
+      const first = times[(at + w.cellFirst) / 2]!;
+      const last = times[(at + w.cellLast) / 2]!;
       this.aggregator.addRequests(
-        read,
-        words[at + 1]!,
-        words[at + 2]!,
+        this.keyRead(words, key, code),
+        words[at + w.cellCount]!,
+        words[at + w.cellEvents]!,
         Number.isNaN(first) ? null : first,
         Number.isNaN(last) ? null : last,
         members[cell],
@@ -184,22 +217,30 @@ export class RequestTally {
   private pending(): OpenRequest[] {
     const { exports } = this.reader;
     const memory = this.reader.memory();
-    const words = new Int32Array(memory, exports.pendingOffset(), exports.pendingCapacity() * PENDING_WORDS);
-    const times = new Float64Array(memory, exports.pendingOffset(), exports.pendingCapacity() * (PENDING_WORDS / 2));
+    const { w } = this;
+    const words = new Int32Array(memory, exports.pendingOffset(), exports.pendingCapacity() * w.pendingWords);
+    const times = new Float64Array(memory, exports.pendingOffset(), (exports.pendingCapacity() * w.pendingWords) / 2);
     const open: (OpenRequest & { arrival: number })[] = [];
-    for (let at = 0; at < words.length; at += PENDING_WORDS) {
-      if (words[at + 5] === 0) continue;
-      const time = times[at / 2 + 5]!;
+    for (let at = 0; at < words.length; at += w.pendingWords) {
+      if (words[at + w.pendingUsed] === 0) continue;
+      const time = times[(at + w.pendingTime) / 2]!;
+      const key = at + w.pendingRead;
       const read = this.read(
         words,
-        at + 12,
+        key,
         Number.isNaN(time) ? null : time,
-        words[at + 12 + R_HAS_CODE] ? words[at + 12 + R_CODE]! : null,
-        words[at + 12 + R_FORMAT] ? 'k8s-v1beta1' : 'k8s-v1',
+        words[key + w.hasCode] ? words[key + w.code]! : null,
+        words[key + w.format] ? 'k8s-v1beta1' : 'k8s-v1',
       );
+      // The entry starts with the auditID, packed.
       read.auditID = uuidText(words, at);
-      read.stageRank = words[at + 7]!;
-      open.push({ read, stages: words[at + 6]!, fingerprint: words[at + 4]! >>> 0, arrival: words[at + 8]! });
+      read.stageRank = words[at + w.pendingRank]!;
+      open.push({
+        read,
+        stages: words[at + w.pendingStages]!,
+        fingerprint: words[at + w.pendingFingerprint]! >>> 0,
+        arrival: words[at + w.pendingArrival]!,
+      });
     }
     return open
       .sort((a, b) => a.arrival - b.arrival)
@@ -214,12 +255,13 @@ export class RequestTally {
     code: number | null,
     format: RecordFormat,
   ): SecretRead {
+    const { w } = this;
     const sourceIPs: string[] = [];
-    for (let i = 0; i < words[at + R_IPS]!; i++) sourceIPs.push(this.string(words[at + R_IP + i]!)!);
+    for (let i = 0; i < words[at + w.ips]!; i++) sourceIPs.push(this.string(words[at + w.ip + i]!)!);
     return {
       ...this.keyRead(words, at, code),
-      pod: this.string(words[at + R.pod]!),
-      node: this.string(words[at + R.node]!),
+      pod: this.string(words[at + w.pod]!),
+      node: this.string(words[at + w.node]!),
       sourceIPs,
       time,
       format,
@@ -228,23 +270,24 @@ export class RequestTally {
 
   /** A cell's read from its key's words at `at`: what a report row is grouped by and counts; no pod, node or time. */
   private keyRead(words: Int32Array, at: number, code: number | null): SecretRead {
+    const { w } = this;
     const text = (word: number): string | null => this.string(words[at + word]!);
-    const firstIP = text(R_FIRST_IP);
+    const firstIP = text(w.firstIP);
     return {
       auditID: null,
       stageRank: 2,
-      verb: READ_VERBS[words[at + R.verb]!]!,
-      namespace: text(R.namespace),
-      name: text(R.name),
-      scope: READ_SCOPES[words[at + R.scope]!]!,
-      user: text(R.user) ?? '',
-      impersonatedUser: text(R.impersonated),
+      verb: READ_VERBS[words[at + w.verb]!]!,
+      namespace: text(w.namespace),
+      name: text(w.name),
+      scope: READ_SCOPES[words[at + w.scope]!]!,
+      user: text(w.user) ?? '',
+      impersonatedUser: text(w.impersonated),
       pod: null,
       node: null,
       sourceIPs: firstIP === null ? [] : [firstIP],
-      userAgent: text(R.agent),
+      userAgent: text(w.agent),
       code,
-      denied: words[at + R_DENIED] === 1,
+      denied: words[at + w.denied] === 1,
       time: null,
       format: 'k8s-v1',
     };

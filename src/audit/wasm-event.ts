@@ -142,6 +142,7 @@ interface Exports {
   runForgotIds(): number;
   /** The request counter's (wasm/request-tally.as.ts; request-tally.ts drives it). */
   countLine(length: number): number;
+  tallyWordsOffset(): number;
   /** 0 where the memory cannot grow for its tables. */
   counterReset(
     segment: number,

@@ -32,6 +32,7 @@ import {
 import { countLine, forgetWalkIds } from './request-tally.as';
 
 export {
+  tallyWordsOffset,
   countLine,
   counterReset,
   counterConfigOffset,

@@ -101,6 +101,8 @@ const R_HAS_CODE = 18;
 const R_FORMAT = 19;
 const REC_WORDS = 20;
 const KEY_WORDS = 10;
+/** R_OUTCOME: 0 answered, 1 denied, 2 no response logged, 3 failed. */
+const OUTCOME_NO_RESPONSE = 2;
 /** Kinds of members. */
 const MEMBER_POD: u64 = 0;
 const MEMBER_NODE: u64 = 1;
@@ -196,6 +198,50 @@ let timesAt: usize = 0;
 let emptyId = 0;
 /** The memory could not grow for the finished table: JavaScript takes over (its table grows on its heap). */
 let outOfMemory = false;
+
+/**
+ * Where request-tally.ts finds the words of a read, a pending entry and a cell: word indices, in the order of
+ * its LAYOUT (and the outcome of a request without a response).
+ */
+const WORDS = memory.data<i32>([
+  R_USER,
+  R_IMPERSONATED,
+  R_VERB,
+  R_SCOPE,
+  R_NAMESPACE,
+  R_NAME,
+  R_AGENT,
+  R_DENIED,
+  R_OUTCOME,
+  R_FIRST_IP,
+  R_POD,
+  R_NODE,
+  R_IPS,
+  R_IP,
+  R_CODE,
+  R_HAS_CODE,
+  R_FORMAT,
+  P_FINGERPRINT,
+  P_USED,
+  P_STAGES,
+  P_RANK,
+  P_ARRIVAL,
+  P_TIME,
+  P_READ,
+  PENDING_BYTES / 4,
+  C_COUNT,
+  C_EVENTS,
+  C_CODE,
+  C_FIRST,
+  C_LAST,
+  C_KEY,
+  CELL_BYTES / 4,
+  OUTCOME_NO_RESPONSE,
+]);
+
+export function tallyWordsOffset(): usize {
+  return WORDS;
+}
 
 export function counterConfigOffset(): usize {
   return CONFIG;
@@ -740,7 +786,7 @@ function readOutcome(): bool {
   }
   const denied = (hasCode && code == 403) || forbidden;
   setRec(R_DENIED, denied ? 1 : 0);
-  setRec(R_OUTCOME, denied ? 1 : !hasCode ? 2 : code >= 400 ? 3 : 0);
+  setRec(R_OUTCOME, denied ? 1 : !hasCode ? OUTCOME_NO_RESPONSE : code >= 400 ? 3 : 0);
   setRec(R_CODE, code);
   setRec(R_HAS_CODE, hasCode ? 1 : 0);
   return true;
