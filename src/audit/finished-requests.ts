@@ -138,14 +138,25 @@ export class FinishedRequests {
 
   /**
    * Takes over the UUIDs' table of a counter that kept it elsewhere (request-tally.ts: the same layout, hash and
-   * growth); this table's own must be empty.
+   * growth), with this table's own UUIDs (of other requests) added to it.
    */
   adoptPacked(slots: Uint32Array, times: Float64Array | null, used: number): void {
-    if (this.used !== 0) throw new Error('a finished table is taken over only when empty');
+    const own = this.slots;
+    const ownTimes = this.times;
     this.slots = slots;
     this.times = times;
     this.used = used;
     this.lastId = null;
+    for (let at = 0; at < own.length; at += WORDS) {
+      const tail = own[at + 4]!;
+      if ((tail & USED) === 0) continue;
+      const key = own.subarray(at, at + 4);
+      if ((this.used + 1) * 10 > (this.slots.length / WORDS) * 6) this.grow();
+      const to = this.find(key, tail >>> 8);
+      if ((this.slots[to + 4]! & USED) === 0) this.used++;
+      this.slots.set(own.subarray(at, at + WORDS), to);
+      if (this.times && ownTimes) this.times[to / WORDS] = ownTimes[at / WORDS]!;
+    }
   }
 
   /** The slot holding this key and fingerprint, or the empty slot where it would go. */

@@ -32,8 +32,8 @@ function hashOf(text: string | null): number {
   return h;
 }
 
-/** A 24-bit hash of what every stage of one request shares. */
-function fingerprint(read: SecretRead): number {
+/** A 24-bit hash of what every stage of one request shares (request-tally.as.ts computes the same). */
+export function fingerprint(read: SecretRead): number {
   let h = Math.imul(hashOf(read.verb), 0x9e3779b1);
   h = Math.imul(h ^ hashOf(read.user), 0x85ebca77);
   h = Math.imul(h ^ hashOf(read.namespace), 0xc2b2ae3d);

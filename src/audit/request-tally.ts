@@ -2,7 +2,7 @@ import type { Aggregator } from './aggregate.js';
 import { packUuid } from './finished-requests.js';
 import type { ResolvedQuery } from './query.js';
 import { READ_SCOPES, READ_VERBS, type RecordFormat } from './report-types.js';
-import type { OpenRequest, RequestCounter } from './request-counter.js';
+import { fingerprint, type OpenRequest, type RequestCounter } from './request-counter.js';
 import type { SecretRead } from './secret-read.js';
 import { threadWasmReader, type WasmEventReader } from './wasm-event.js';
 
@@ -140,11 +140,17 @@ export class RequestTally {
     return null;
   }
 
-  /** Before the RequestCounter counts a read of JSON.parse: one with a UUID may be a request the tally holds. */
+  /**
+   * Before the RequestCounter counts a read of JSON.parse: one with a UUID may be a stage of a request the tally
+   * holds, which then hands everything over. Otherwise the request is JavaScript's: the tally leaves its later
+   * stages to it (and hands over when it has no room to note that).
+   */
   beforeRead(read: SecretRead): void {
-    if (this.active && read.auditID !== null && packUuid(read.auditID, UUID)) {
-      this.handOver();
-    }
+    if (!this.active || read.auditID === null || !packUuid(read.auditID, UUID)) return;
+    const { exports } = this.reader;
+    new Uint32Array(this.reader.memory(), exports.keyOffset(), 4).set(UUID);
+    const fp = fingerprint(read);
+    if (exports.tallyHolds(fp) || !exports.leaveToJavascript(fp)) this.handOver();
   }
 
   /** Lets another count use the thread's counter: for a count that ends without a result. */

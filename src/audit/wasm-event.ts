@@ -143,6 +143,9 @@ interface Exports {
   /** The request counter's (wasm/request-tally.as.ts; request-tally.ts drives it). */
   countLine(length: number): number;
   tallyWordsOffset(): number;
+  keyOffset(): number;
+  tallyHolds(fingerprint: number): number;
+  leaveToJavascript(fingerprint: number): number;
   /** 0 where the memory cannot grow for its tables. */
   counterReset(
     segment: number,

@@ -33,6 +33,9 @@ import { countLine, forgetWalkIds } from './request-tally.as';
 
 export {
   tallyWordsOffset,
+  keyOffset,
+  tallyHolds,
+  leaveToJavascript,
   countLine,
   counterReset,
   counterConfigOffset,

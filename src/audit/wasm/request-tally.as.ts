@@ -74,7 +74,14 @@ const MEMBER_MAX: i32 = 1 << 16;
 const MEMBERS: usize = CELL_INDEX + <usize>(CELL_SLOTS * 8);
 const MEMBER_INDEX: usize = MEMBERS + <usize>(MEMBER_MAX * 8);
 const MEMBER_SLOTS: i32 = MEMBER_MAX * 2;
-const FINISHED: usize = MEMBER_INDEX + <usize>(MEMBER_SLOTS * 8);
+/**
+ * Requests JavaScript counts (a stage of theirs it read first): their UUID and fingerprint, 20 bytes each, in a
+ * set twice their number. The counter leaves their stages to it.
+ */
+const JAVASCRIPT_MAX: i32 = 1 << 12;
+const JAVASCRIPT_SLOTS: i32 = JAVASCRIPT_MAX * 2;
+const JAVASCRIPT: usize = MEMBER_INDEX + <usize>(MEMBER_SLOTS * 8);
+const FINISHED: usize = JAVASCRIPT + <usize>(JAVASCRIPT_SLOTS * 20);
 
 /**
  * A read's words: ids are -1 for null. Words 0 to 9 are a cell's key: all a report row may be grouped by
@@ -190,6 +197,7 @@ let pendingTop = 0;
 let pendingFree = 0;
 let cellCount = 0;
 let memberCount = 0;
+let javascriptCount = 0;
 let arrivals = 0;
 let late = 0;
 let finishedSlots = 0;
@@ -332,6 +340,8 @@ export function counterReset(
     memory.fill(PENDING_INDEX, 0, <usize>(PENDING_SLOTS * 8));
   }
   if (cellCount > 0 || memberCount > 0) clearCells();
+  if (javascriptCount > 0) memory.fill(JAVASCRIPT, 0, <usize>(JAVASCRIPT_SLOTS * 20));
+  javascriptCount = 0;
   memory.fill(FINISHED, 0, <usize>(finishedSlots * 20));
   timesAt = segment ? FINISHED + <usize>(finishedSlots * 20) : 0;
   if (segment) fillNaN(timesAt, finishedSlots);
@@ -428,6 +438,8 @@ export function countLine(length: i32): i32 {
   const answer = COUNTED_LINE | (format == 1 ? V1BETA1 : 0);
   if (!matchesQuery(verb, scope, namespace, name, time)) return answer;
   const fp = fingerprint(verb, rec(R_USER), namespace, name);
+  // A request JavaScript counts (it read a stage first) keeps its stages there.
+  if (javascriptCount > 0 && load<u32>(findIn(JAVASCRIPT, JAVASCRIPT_SLOTS, KEY, fp) + 16) != 0) return 0;
   count(rank, fp, time);
   return answer;
 }
@@ -500,6 +512,28 @@ function merge(entry: usize, rank: i32, time: f64): void {
 
 // The request's auditID, packed as finished-requests.ts packs it.
 const KEY: usize = REC + 128;
+
+/** Where JavaScript writes a packed UUID for tallyHolds and leaveToJavascript. */
+export function keyOffset(): usize {
+  return KEY;
+}
+
+/** Whether the counter holds the request of KEY and `fp`: pending, or handed on. */
+export function tallyHolds(fp: u32): i32 {
+  if (load<u32>(findFinished(fp) + 16) & USED) return 1;
+  return load<u32>(findPending(fp)) != 0 ? 1 : 0;
+}
+
+/** Leaves the request of KEY and `fp` to JavaScript from now on; 0 when there is no room for it. */
+export function leaveToJavascript(fp: u32): i32 {
+  const slot = findIn(JAVASCRIPT, JAVASCRIPT_SLOTS, KEY, fp & 0xffffff);
+  if (load<u32>(slot + 16) != 0) return 1;
+  if (javascriptCount >= JAVASCRIPT_MAX) return 0;
+  memory.copy(slot, KEY, 16);
+  store<u32>(slot + 16, ((fp & 0xffffff) << 8) | USED);
+  javascriptCount++;
+  return 1;
+}
 
 /** Packs the UUID at [start, stop) of the line to KEY as finished-requests.ts packs it: four words of eight hex digits. */
 function packUuid(start: i32, stop: i32): bool {

@@ -281,14 +281,35 @@ describe('the tally counts what JavaScript counts', () => {
     }
   }, 60_000);
 
-  it('requests varied in every shape: where JavaScript must read one, the tally hands over', async () => {
-    const handOver = vi.spyOn(RequestTally.prototype, 'handOver');
-    try {
-      await agrees([file('a.log', variedLines(8, 300))], {});
-      expect(handOver).toHaveBeenCalledTimes(2);
-    } finally {
-      handOver.mockRestore();
+  describe('a stage JavaScript reads (an escaped name)', () => {
+    const stages = (id: string, escapedAt: 'first' | 'last' | 'none') =>
+      plainLines(1, () => ({ auditID: id })).map((line, i) =>
+        (escapedAt === 'first' && i === 0) || (escapedAt === 'last' && i === 1)
+          ? line.replace('"name":"db-password"', '"name":"\\u0064b-password"')
+          : line,
+      );
+    const ids = Array.from({ length: 5000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    async function handOvers(lines: string[]): Promise<number> {
+      const handOver = vi.spyOn(RequestTally.prototype, 'handOver');
+      try {
+        await agrees([file('a.log', [...plainLines(5), ...lines, ...plainLines(5)])], {});
+        return handOver.mock.calls.length;
+      } finally {
+        handOver.mockRestore();
+      }
     }
+
+    it('of a request the tally holds: it hands everything over then', async () => {
+      expect(await handOvers(stages(ids[0]!, 'last'))).toBe(2);
+    });
+
+    it("of a request it holds nothing of: the request is JavaScript's, and the tally counts on", async () => {
+      expect(await handOvers([...stages(ids[0]!, 'first'), ...stages(ids[1]!, 'none')])).toBe(1);
+    });
+
+    it('of more requests than it can leave to JavaScript (4,096): it hands over', async () => {
+      expect(await handOvers(ids.flatMap((id) => stages(id, 'first')))).toBe(2);
+    });
   });
 
   it('rotated files that overlap: a request in both is counted once, its late stages too', async () => {
