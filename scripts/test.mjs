@@ -5,7 +5,9 @@
 // control plane itself), then print one line `N passed, N failed`.
 // Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const results = '.test-results.json';
 const step = (what, cmd, args) => {
@@ -31,6 +33,9 @@ if (!args.some((a) => /\bunit\b/.test(a)) || args.some((a) => /\be2e\b/.test(a))
   step('release tools', process.execPath, ['scripts/release-tools.mjs']);
 }
 rmSync(results, { force: true });
+// The tests' temporary files (hundreds of directories a run) go to one directory, removed after a run that
+// passes and kept, with its path printed, after one that fails.
+const scratch = mkdtempSync(join(tmpdir(), 'kubectl-secrets-tests-'));
 const vitest = spawnSync(
   process.execPath,
   [
@@ -41,7 +46,7 @@ const vitest = spawnSync(
     `--outputFile=${results}`,
     ...process.argv.slice(2),
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, TMPDIR: scratch } },
 );
 
 if (!existsSync(results)) {
@@ -63,5 +68,7 @@ const failed =
   skipped +
   (vitest.status !== 0 && report.numFailedTests === 0 && brokenSuites === 0 ? 1 : 0);
 if (skipped > 0) console.error(`error: ${skipped} tests were skipped; CI counts them as failed`);
+if (failed === 0) rmSync(scratch, { recursive: true, force: true });
+else console.error(`the tests' temporary files are kept in ${scratch}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
