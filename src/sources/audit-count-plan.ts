@@ -45,6 +45,8 @@ export async function countingPlan(
   files: readonly OpenedFile[],
   minBytes: number,
   threads: number,
+  /** Called once the logs are known to be large enough, before they are sampled (workers can start meanwhile). */
+  onLargeEnough?: () => void,
 ): Promise<CountingPlan | null> {
   if (files.some((f) => f.compressed || f.failure !== undefined)) return null;
   const named = (key: (f: OpenedFile) => string) => new Set(files.map(key)).size === files.length;
@@ -57,6 +59,7 @@ export async function countingPlan(
     const sizes = stats.map((s) => s.size);
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total === 0 || total < minBytes) return null;
+    onLargeEnough?.();
     let lines = 0;
     let hits = 0;
     let gke = 0;

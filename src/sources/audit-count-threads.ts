@@ -6,7 +6,7 @@ import type { AuditCount } from '../audit/audit-count.js';
 import { joinSegments } from '../audit/segments.js';
 import { openedFileOf, type OpenedFile } from './audit-inputs.js';
 import { countingPlan, type CountingPlan } from './audit-count-plan.js';
-import { countSegment, type CountJob, type CountMessage } from './audit-count-worker.js';
+import { COUNT_JOB_FOLLOWS, countSegment, type CountJob, type CountMessage } from './audit-count-worker.js';
 import {
   bundledWorkerSource,
   threadCpuMs,
@@ -54,13 +54,20 @@ export async function runAuditCount(
   }: { source?: string | undefined; minBytes?: number; threads?: number } = {},
 ): Promise<CountOutcome> {
   const files = inputs.map(openedFileOf);
+  // Workers start while the segments are planned (a worker takes 40-60 ms to start on 2 cores).
+  let workers: CountWorker[] = [];
   const plan =
     source !== undefined && threadsAllowed() && threads > 1 && files.every((f): f is OpenedFile => f !== undefined)
-      ? await countingPlan(files, minBytes, threads)
+      ? await countingPlan(files, minBytes, threads, () => {
+          workers = Array.from({ length: threads - 1 }, () => startCountWorker(source));
+        })
       : null;
-  if (!plan) return { report: await runAudit(inputs, options), threads: 1 };
+  if (!plan) {
+    for (const worker of workers) worker.stop();
+    return { report: await runAudit(inputs, options), threads: 1 };
+  }
   const recount = async (why: string) => ({ report: await runAudit(inputs, options), threads: 1, recounted: why });
-  const counted = await countOnThreads(plan, options, source!);
+  const counted = await countOnThreads(plan, options, source!, workers);
   if (typeof counted === 'string') return recount(counted);
   const joined = joinCounts(plan, counted.counts, options);
   if (typeof joined === 'string') return recount(joined);
@@ -94,12 +101,17 @@ async function countOnThreads(
   { files, segments }: CountingPlan,
   options: CountOptions,
   source: string,
+  started: readonly CountWorker[],
 ): Promise<ThreadCounts | string> {
-  const started = threadCpuMs();
+  const cpuAtStart = threadCpuMs();
   const stop = new AbortController();
-  const workers = segments
-    .slice(1)
-    .map((pieces) => countOnWorker(source, { role: 'count', files, pieces, options: withoutCallbacks(options) }));
+  // A worker each for the segments after the first (started ones first), and none left idle.
+  for (const idle of started.slice(segments.length - 1)) idle.stop();
+  const workers = segments.slice(1).map((pieces, k) => {
+    const worker = started[k] ?? startCountWorker(source);
+    worker.send({ role: 'count', files, pieces, options: withoutCallbacks(options) });
+    return worker;
+  });
   // One that fails stops the others: this thread then counts alone.
   let failure: string | undefined;
   for (const worker of workers)
@@ -115,7 +127,7 @@ async function countOnThreads(
       ...(options.onProgress ? { onProgress: progressOfAll(files, segments[0]!, options.onProgress) } : {}),
     });
     if (mine === ABANDONED) return failure ?? UNSPLITTABLE;
-    const mineMs = started === null ? null : threadCpuMs()! - started;
+    const mineMs = cpuAtStart === null ? null : threadCpuMs()! - cpuAtStart;
     const theirs = await Promise.all(workers.map((w) => w.count));
     const failed = theirs.find((t): t is string => typeof t === 'string');
     if (failed !== undefined) return failed;
@@ -158,12 +170,22 @@ interface WorkerCount {
   cpuMs: number | null;
 }
 
-/** A worker's count, or why there is none. */
-function countOnWorker(source: string, job: CountJob): { count: Promise<WorkerCount | string>; stop(): void } {
+/** A counting worker, started before its job is known: its count, or why there is none. */
+interface CountWorker {
+  count: Promise<WorkerCount | string>;
+  send(job: CountJob): void;
+  stop(): void;
+}
+
+function startCountWorker(source: string): CountWorker {
   let worker: Worker | undefined;
   const count = new Promise<WorkerCount | string>((resolve) => {
     try {
-      worker = new workerThreads.Worker(source, { eval: true, workerData: job, resourceLimits: WORKER_LIMITS });
+      worker = new workerThreads.Worker(source, {
+        eval: true,
+        workerData: COUNT_JOB_FOLLOWS,
+        resourceLimits: WORKER_LIMITS,
+      });
     } catch (err) {
       resolve(`a counting thread did not start: ${(err as Error).message}`);
       return;
@@ -175,5 +197,5 @@ function countOnWorker(source: string, job: CountJob): { count: Promise<WorkerCo
     worker.on('error', (err) => resolve(`a counting thread failed: ${err.message}`));
     worker.on('exit', (code) => resolve(`a counting thread exited (${code})`));
   });
-  return { count, stop: () => void worker?.terminate() };
+  return { count, send: (job) => worker?.postMessage(job), stop: () => void worker?.terminate() };
 }

@@ -18,6 +18,9 @@ export interface CountJob {
 export type CountMessage =
   { kind: 'done'; count: AuditCount | typeof ABANDONED; cpuMs: number | null } | { kind: 'failed'; error: ThrownError };
 
+/** A counting worker's workerData when its job follows in a message. */
+export const COUNT_JOB_FOLLOWS = 'count job follows';
+
 export function isCountJob(data: unknown): data is CountJob {
   return typeof data === 'object' && data !== null && (data as CountJob).role === 'count';
 }
