@@ -38,11 +38,13 @@ const CONFIG: usize = COUNTER_BASE;
 const CONFIG_BYTES: usize = 4096;
 const QUERY_TEXT: usize = CONFIG + 256;
 
+/** The strings' set: (hash, id) pairs, in a table that starts small (in the cache) and doubles at half full. */
 const STRING_SLOTS: i32 = 1 << 18;
+const FIRST_STRING_SLOTS: i32 = 1 << 14;
 const MAX_STRINGS: i32 = STRING_SLOTS / 2;
 const STRING_TABLE: usize = CONFIG + CONFIG_BYTES;
-const STRING_IDS: usize = STRING_TABLE + <usize>(STRING_SLOTS * 16);
-/** Per id: offset, length, FNV-1a of the bytes (for fingerprints), (pad). */
+const STRING_IDS: usize = STRING_TABLE + <usize>(STRING_SLOTS * 8);
+/** Per id: offset, length, FNV-1a of the bytes (for fingerprints), the set's hash. */
 const STRING_ARENA: usize = STRING_IDS + <usize>(MAX_STRINGS * 16);
 const ARENA_BYTES: i32 = 8 << 20;
 /** A request URI decoded (JSON escapes, percent-encoding). */
@@ -190,6 +192,7 @@ let until: f64 = NaN;
 let queryNamespace = -2;
 let queryName = -2;
 let strings = 0;
+let stringSlots = FIRST_STRING_SLOTS;
 let arenaUsed = 0;
 let pendingUsed = 0;
 /** Entries ever used since counterReset, and how many of them are free (on PENDING_FREE). */
@@ -334,7 +337,8 @@ export function counterReset(
   if (!ensureMemory(FINISHED + finishedBytes(1 << 16))) return 0;
   finishedSlots = 1 << 16;
   outOfMemory = false;
-  if (strings > 0) memory.fill(STRING_TABLE, 0, <usize>(STRING_SLOTS * 16));
+  if (strings > 0) memory.fill(STRING_TABLE, 0, <usize>(stringSlots * 8));
+  stringSlots = FIRST_STRING_SLOTS;
   if (pendingTop > 0) {
     memory.fill(PENDING, 0, <usize>(pendingTop * PENDING_BYTES));
     memory.fill(PENDING_INDEX, 0, <usize>(PENDING_SLOTS * 8));
@@ -1059,27 +1063,48 @@ function unescaped(text: usize, length: i32): i32 {
 /** The id of the bytes at [at, at + length): the same for the same bytes until counterReset. */
 function intern(at: usize, length: i32): i32 {
   const h = bytesHash(at, length);
-  const mask = <u32>(STRING_SLOTS - 1);
+  const mask = <u32>(stringSlots - 1);
   for (let s = h & mask; ; s = (s + 1) & mask) {
-    const slot = STRING_TABLE + <usize>(s * 16);
+    const slot = STRING_TABLE + <usize>(s * 8);
     const hash = load<u32>(slot);
-    if (hash == 0) {
-      const offset = arenaUsed;
-      memory.copy(STRING_ARENA + <usize>offset, at, <usize>length);
-      arenaUsed += length;
-      store<u32>(slot, h);
-      store<i32>(slot + 4, offset);
-      store<i32>(slot + 8, length);
-      store<i32>(slot + 12, strings);
-      let fnv: u32 = 0x811c9dc5;
-      for (let k = 0; k < length; k++) fnv = (fnv ^ <u32>load<u8>(at + <usize>k)) * 0x01000193;
-      store<i32>(STRING_IDS + <usize>(strings * 16), offset);
-      store<i32>(STRING_IDS + <usize>(strings * 16 + 4), length);
-      store<u32>(STRING_IDS + <usize>(strings * 16 + 8), fnv);
-      return strings++;
-    }
-    if (hash == h && load<i32>(slot + 8) == length && sameBytes(STRING_ARENA + <usize>load<i32>(slot + 4), at, length))
-      return load<i32>(slot + 12);
+    if (hash == 0) return addString(slot, h, at, length);
+    if (hash != h) continue;
+    const id = load<i32>(slot + 4);
+    const entry = STRING_IDS + <usize>(id * 16);
+    if (load<i32>(entry + 4) == length && sameBytes(STRING_ARENA + <usize>load<i32>(entry), at, length)) return id;
   }
   return -1;
+}
+
+/** Keeps the bytes at [at, at + length) as the next id, at the empty `slot` of the set. */
+function addString(slot: usize, h: u32, at: usize, length: i32): i32 {
+  const id = strings++;
+  const offset = arenaUsed;
+  memory.copy(STRING_ARENA + <usize>offset, at, <usize>length);
+  arenaUsed += length;
+  let fnv: u32 = 0x811c9dc5;
+  for (let k = 0; k < length; k++) fnv = (fnv ^ <u32>load<u8>(at + <usize>k)) * 0x01000193;
+  const entry = STRING_IDS + <usize>(id * 16);
+  store<i32>(entry, offset);
+  store<i32>(entry + 4, length);
+  store<u32>(entry + 8, fnv);
+  store<u32>(entry + 12, h);
+  store<u32>(slot, h);
+  store<i32>(slot + 4, id);
+  if (strings * 2 > stringSlots && stringSlots < STRING_SLOTS) growStrings();
+  return id;
+}
+
+/** Doubles the strings' set, its pairs placed again from the ids' hashes. */
+function growStrings(): void {
+  stringSlots *= 2;
+  memory.fill(STRING_TABLE, 0, <usize>(stringSlots * 8));
+  const mask = <u32>(stringSlots - 1);
+  for (let id = 0; id < strings; id++) {
+    const h = load<u32>(STRING_IDS + <usize>(id * 16 + 12));
+    let s = h & mask;
+    while (load<u32>(STRING_TABLE + <usize>(s * 8)) != 0) s = (s + 1) & mask;
+    store<u32>(STRING_TABLE + <usize>(s * 8), h);
+    store<i32>(STRING_TABLE + <usize>(s * 8 + 4), id);
+  }
 }
