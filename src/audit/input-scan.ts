@@ -191,7 +191,8 @@ export class InputScan {
 
   /** LineHandler.run: lines counted together by the walk and the request tally, while it counts. */
   private run(buf: Buffer, start: number, end: number, maxLine: number): CountedRun | null {
-    if (!this.tally?.counting || this.jsonOnly || this.writes !== undefined || this.layout !== 'lines') return null;
+    // (LineScanner hands on no runs where writes are looked for too.)
+    if (!this.tally?.counting || this.jsonOnly || this.layout !== 'lines') return null;
     const run = threadWasmReader()?.countRun(buf, start, end, maxLine) ?? null;
     if (run === null) return null;
     this.parsed += run.nonEmpty;

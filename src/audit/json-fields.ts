@@ -34,9 +34,14 @@ export function stringArray(value: unknown): string[] {
 /** The most milliseconds from the epoch a Date holds, either way. */
 const MAX_DATE_MS = 8.64e15;
 
+/** Epoch milliseconds given as a number, when a Date holds them. */
+export function epochNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Math.abs(value) <= MAX_DATE_MS ? value : undefined;
+}
+
 /** Epoch milliseconds of an RFC3339 timestamp (any number of fraction digits) or of a number a Date holds, or null. */
 export function parseTimestamp(value: unknown): number | null {
-  if (typeof value === 'number') return Math.abs(value) <= MAX_DATE_MS ? value : null;
+  if (typeof value === 'number') return epochNumber(value) ?? null;
   if (typeof value !== 'string') return null;
   const ms = utcTimestamp(value) ?? Date.parse(value);
   return Number.isNaN(ms) ? null : ms;

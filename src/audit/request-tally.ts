@@ -17,6 +17,7 @@ const CELLS_FULL = 8;
  * outcome of a request without a response, in the order the counter gives them (tallyWordsOffset).
  */
 const LAYOUT = [
+  'pendingKey',
   'user',
   'impersonated',
   'verb',
@@ -141,7 +142,8 @@ export class RequestTally {
   }
 
   /**
-   * Before the RequestCounter counts a read of JSON.parse: one with a UUID may be a stage of a request the tally
+   * Before the RequestCounter counts a read made in JavaScript (by JSON.parse, or from the walk's fields of a line
+   * the tally left): one with a UUID may be a stage of a request the tally
    * holds, which then hands everything over. Otherwise the request is JavaScript's: the tally leaves its later
    * stages to it (and hands over when it has no room to note that).
    */
@@ -238,8 +240,7 @@ export class RequestTally {
         words[key + w.hasCode] ? words[key + w.code]! : null,
         words[key + w.format] ? 'k8s-v1beta1' : 'k8s-v1',
       );
-      // The entry starts with the auditID, packed.
-      read.auditID = uuidText(words, at);
+      read.auditID = uuidText(words, at + w.pendingKey);
       read.stageRank = words[at + w.pendingRank]!;
       open.push({
         read,

@@ -1,5 +1,5 @@
 import type { RecordFormat } from './report-types.js';
-import { asNumber, asObject, asString, type JsonObject } from './json-fields.js';
+import { asObject, asString, epochNumber, type JsonObject } from './json-fields.js';
 import { completeMembersOf, looksTruncated } from './truncated-json.js';
 
 /** What one parsed JSON record holds, once its exporter's envelope is taken off. */
@@ -43,7 +43,7 @@ export function* unwrapRecord(value: unknown, nesting = 0): Generator<Unwrapped>
   }
   const message = record['message'];
   if (typeof message === 'string' && record['auditID'] === undefined) {
-    yield* fromEmbedded(message, 'eks', asNumber(record['timestamp']) ?? null);
+    yield* fromEmbedded(message, 'eks', epochNumber(record['timestamp']) ?? null);
     return;
   }
   if (record['auditID'] !== undefined || record['kind'] === 'Event') {

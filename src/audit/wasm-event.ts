@@ -140,6 +140,7 @@ interface Exports {
   runNonEmptyCount(): number;
   runFormatBits(): number;
   runForgotIds(): number;
+  runReachedEnd(): number;
   /** The request counter's (wasm/request-tally.as.ts; request-tally.ts drives it). */
   countLine(length: number): number;
   tallyWordsOffset(): number;
@@ -213,6 +214,8 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: numb
 const latin1: (buf: Buffer, start: number, end: number) => string = latin1Slice
   ? (buf, start, end) => latin1Slice.call(buf, start, end)
   : (buf, start, end) => buf.toString('latin1', start, end);
+/** The fewest bytes of a run of lines copied at once. */
+const MIN_RUN_WINDOW = 16 << 10;
 /** i32 per field slot: type, start, end, first element's type, string id, (pad), epoch ms (f64). */
 const SLOT = 8;
 
@@ -277,6 +280,8 @@ export class WasmEventReader {
   /** The strings of the ids the walk gave, made on first use. */
   private kept: string[] = [];
   private buf: Buffer = Buffer.alloc(0);
+  /** What countRun copies first: twice what its last run counted. */
+  private runWindow = MIN_RUN_WINDOW;
   private start = 0;
 
   constructor(wasm: WasmApi) {
@@ -340,23 +345,27 @@ export class WasmEventReader {
 
   /**
    * Walks and counts, with the request counter (request-tally.ts), the lines of buf[start, end) one after the
-   * other up to the first it leaves to the caller (wasm/record-fields.as.ts countRun): as many as its room
-   * holds. Answers where that line starts (end when it counted them all), or null when it counted none.
+   * other up to the first it leaves to the caller (wasm/record-fields.as.ts countRun). They are copied into the
+   * walk's memory a window at a time: twice what the last run counted (at least 16 KiB; a run may end at its
+   * first lines), and twice as large each time a run goes on past it. Answers where it stopped (end when it
+   * counted them all), or null when it counted none.
    */
   countRun(buf: Buffer, start: number, end: number, maxLine: number): CountedRun | null {
-    const length = Math.min(end - start, this.lineRoom);
-    this.memory();
-    buf.copy(this.bytes, this.line, start, start + length);
-    const stop = this.exports.countRun(length, maxLine);
-    if (this.exports.runForgotIds()) this.kept = [];
-    const lines = this.exports.runLineCount();
-    if (lines === 0) return null;
-    return {
-      end: start + stop,
-      lines,
-      nonEmpty: this.exports.runNonEmptyCount(),
-      formats: this.exports.runFormatBits(),
-    };
+    const run: CountedRun = { end: start, lines: 0, nonEmpty: 0, formats: 0 };
+    const { exports } = this;
+    for (let window = this.runWindow; run.end < end; window = Math.min(window * 2, this.lineRoom)) {
+      const length = Math.min(end - run.end, window);
+      this.memory();
+      buf.copy(this.bytes, this.line, run.end, run.end + length);
+      run.end += exports.countRun(length, maxLine);
+      if (exports.runForgotIds()) this.kept = [];
+      run.lines += exports.runLineCount();
+      run.nonEmpty += exports.runNonEmptyCount();
+      run.formats |= exports.runFormatBits();
+      if (!exports.runReachedEnd()) break;
+    }
+    this.runWindow = Math.min(Math.max(MIN_RUN_WINDOW, 2 * (run.end - start)), this.lineRoom);
+    return run.lines === 0 ? null : run;
   }
 
   /** The event walk() read, or undefined when the line must go to JSON.parse. */

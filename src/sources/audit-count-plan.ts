@@ -78,8 +78,8 @@ export async function countingPlan(
     // GKE logs no time of receipt: a watch's first and last entries differ in time, so one that falls in two
     // segments makes the join give up (src/audit/segments.ts), and with many watches one nearly always does.
     if (gke * 2 > hits) return null;
-    // The calling thread counts the first segment, a little larger (at most half again): it starts while the
-    // others are still starting.
+    // The calling thread counts the first segment, larger by its head start (at most half a segment): it counts
+    // while the others are still starting.
     const head = Math.min(HEAD_START_BYTES, total / threads / 2);
     const cuts: number[] = [0];
     for (let k = 1; k < threads; k++) {

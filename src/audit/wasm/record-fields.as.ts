@@ -222,6 +222,7 @@ let runLines = 0;
 let runNonEmpty = 0;
 let runFormats = 0;
 let runForgot = 0;
+let runAtEnd = 0;
 
 export function runLineCount(): i32 {
   return runLines;
@@ -235,22 +236,30 @@ export function runFormatBits(): i32 {
 export function runForgotIds(): i32 {
   return runForgot;
 }
+/** Whether countRun stopped at the bytes' end (the last line, of at most maxLine bytes, may go on past them). */
+export function runReachedEnd(): i32 {
+  return runAtEnd;
+}
 
 /**
  * Walks and counts (request-tally.as.ts countLine) the lines of the `length` bytes at LINE, one after the other,
  * up to the first it cannot count itself: one past `maxLine` bytes, one the walk leaves to JSON.parse, one the
- * counter leaves to JavaScript or has no room for, or a last line without its newline. Returns where that line
- * starts (length when it counted them all); empty lines (or a carriage return alone) are passed over.
+ * counter leaves to JavaScript or has no room for, or the bytes' end (runReachedEnd: a line may go on after it).
+ * Returns where it stopped; empty lines (or a carriage return alone) are passed over.
  */
 export function countRun(length: i32, maxLine: i32): i32 {
   runLines = 0;
   runNonEmpty = 0;
   runFormats = 0;
   runForgot = 0;
+  runAtEnd = 0;
   let at = 0;
   while (at < length) {
     const newline = indexOfByte(LINE, at, length, 0x0a);
-    if (newline < 0) return at;
+    if (newline < 0) {
+      runAtEnd = length - at <= maxLine ? 1 : 0;
+      return at;
+    }
     const size = newline - at;
     if (size != 0 && !(size == 1 && byteAt(at) == 0x0d)) {
       if (size > maxLine) return at;
@@ -265,6 +274,7 @@ export function countRun(length: i32, maxLine: i32): i32 {
     runLines++;
     at = newline + 1;
   }
+  runAtEnd = 1;
   return at;
 }
 

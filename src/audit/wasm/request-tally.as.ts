@@ -117,7 +117,8 @@ const MEMBER_POD: u64 = 0;
 const MEMBER_NODE: u64 = 1;
 const MEMBER_IP: u64 = 2;
 
-/** Pending entry words: UUID (4), fingerprint, used, stages, rank, arrival, (pad), time (f64 at word 10), read at word 12. */
+/** Pending entry words: UUID (4, from P_KEY), fingerprint, used, stages, rank, arrival, (pad), time (f64 at word 10), read at word 12. */
+const P_KEY = 0;
 const P_FINGERPRINT = 4;
 const P_USED = 5;
 const P_STAGES = 6;
@@ -215,6 +216,7 @@ let outOfMemory = false;
  * its LAYOUT (and the outcome of a request without a response).
  */
 const WORDS = memory.data<i32>([
+  P_KEY,
   R_USER,
   R_IMPERSONATED,
   R_VERB,
@@ -646,7 +648,7 @@ function findPending(fp: u32): usize {
     if (held == 0) return slot;
     if (held != h) continue;
     const entry = PENDING + <usize>(load<i32>(slot + 4) * PENDING_BYTES);
-    if (load<u32>(entry + <usize>(P_FINGERPRINT * 4)) == fp && sameBytes(entry, KEY, 16)) return slot;
+    if (load<u32>(entry + <usize>(P_FINGERPRINT * 4)) == fp && sameBytes(entry + <usize>(P_KEY * 4), KEY, 16)) return slot;
   }
   return 0;
 }
@@ -655,7 +657,7 @@ function findPending(fp: u32): usize {
 function addPending(slot: usize, fp: u32, stages: i32, rank: i32, time: f64): void {
   const index = pendingFree > 0 ? load<i32>(PENDING_FREE + <usize>(--pendingFree * 4)) : pendingTop++;
   const entry = PENDING + <usize>(index * PENDING_BYTES);
-  memory.copy(entry, KEY, 16);
+  memory.copy(entry + <usize>(P_KEY * 4), KEY, 16);
   store<u32>(entry + <usize>(P_FINGERPRINT * 4), fp);
   store<i32>(entry + <usize>(P_USED * 4), 1);
   store<i32>(entry + <usize>(P_STAGES * 4), stages);

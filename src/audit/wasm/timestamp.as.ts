@@ -3,7 +3,7 @@ import { lineByte } from './layout.as';
 
 /**
  * Epoch milliseconds of the timestamps API servers write (2025-06-01T00:00:00.012480Z: UTC,
- * 0 to 9 fraction digits, fraction cut), NaN for every other form, which the caller hands to
+ * 0 to 9 fraction digits, fraction cut, a day past the month's end rolled over), NaN for every other form, which the caller hands to
  * utc-timestamp.ts and Date.parse: the same rules as utcTimestamp there.
  */
 export function epochMs(start: i32, stop: i32): f64 {
@@ -23,7 +23,7 @@ export function epochMs(start: i32, stop: i32): f64 {
   const hour = decimal(start + 11, 2);
   const minute = decimal(start + 14, 2);
   const second = decimal(start + 17, 2);
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28) return NaN;
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31) return NaN;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
   let ms = 0;
   if (length > 20) {
