@@ -320,6 +320,11 @@ export class Aggregator {
     this.system.merge(other.system);
     for (const theirs of other.rows) {
       let row = this.rows.get(theirs.key);
+      // A row this thread built (the first segment's, segments.ts) is taken as it is: its count is not used again.
+      if (!row && theirs instanceof RowBuilder) {
+        this.rows.set(theirs.key, theirs);
+        continue;
+      }
       if (!row) {
         row = new RowBuilder(theirs.key, theirs.subject);
         this.rows.set(theirs.key, row);

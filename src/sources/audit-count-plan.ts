@@ -63,13 +63,19 @@ export async function countingPlan(
     let lines = 0;
     let hits = 0;
     let gke = 0;
-    for (let w = 0; w < SAMPLES; w++) {
-      let at = Math.floor((total * w) / SAMPLES);
-      let i = 0;
-      while (at >= sizes[i]!) at -= sizes[i++]!;
-      const window = Buffer.alloc(SAMPLE_BYTES);
-      const { bytesRead } = await handles[i]!.read(window, 0, SAMPLE_BYTES, at);
-      const tally = secretLines(window.subarray(0, bytesRead), at > 0);
+    // The windows are read at once: one after the other, their reads were most of the plan's ~16 ms.
+    const windows = await Promise.all(
+      Array.from({ length: SAMPLES }, async (_, w) => {
+        let at = Math.floor((total * w) / SAMPLES);
+        let i = 0;
+        while (at >= sizes[i]!) at -= sizes[i++]!;
+        const window = Buffer.alloc(SAMPLE_BYTES);
+        const { bytesRead } = await handles[i]!.read(window, 0, SAMPLE_BYTES, at);
+        return { bytes: window.subarray(0, bytesRead), midLine: at > 0 };
+      }),
+    );
+    for (const { bytes, midLine } of windows) {
+      const tally = secretLines(bytes, midLine);
       lines += tally.lines;
       hits += tally.hits;
       gke += tally.gke;
@@ -112,7 +118,8 @@ async function lineStartAfter(handles: FileHandle[], sizes: readonly number[], a
   if (file === sizes.length || offset === 0) return Math.floor(at);
   const handle = handles[file]!;
   const size = sizes[file]!;
-  return fileStart + Math.max(await nextLineStart(handle, size, offset), await samplesEndOf(handle, size));
+  const [next, samples] = await Promise.all([nextLineStart(handle, size, offset), samplesEndOf(handle, size)]);
+  return fileStart + Math.max(next, samples);
 }
 
 /** The line start at or after `offset` in the file (its size when none). */
