@@ -194,26 +194,36 @@ describe('fuzzed input never throws', () => {
 });
 
 describe('a numeric timestamp past what a date holds', () => {
+  const event = (id: string, time: unknown) =>
+    JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      auditID: id,
+      stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/prod/secrets/db',
+      verb: 'get',
+      user: { username: 'alice' },
+      objectRef: { resource: 'secrets', namespace: 'prod', name: 'db' },
+      responseStatus: { code: 200 },
+      requestReceivedTimestamp: time,
+      stageTimestamp: '2025-06-01T00:00:01Z',
+    });
+
   it('is no time (the next field is), not a crash when the report is built', async () => {
-    const event = (id: string, time: unknown) =>
-      JSON.stringify({
-        kind: 'Event',
-        apiVersion: 'audit.k8s.io/v1',
-        auditID: id,
-        stage: 'ResponseComplete',
-        requestURI: '/api/v1/namespaces/prod/secrets/db',
-        verb: 'get',
-        user: { username: 'alice' },
-        objectRef: { resource: 'secrets', namespace: 'prod', name: 'db' },
-        responseStatus: { code: 200 },
-        requestReceivedTimestamp: time,
-        stageTimestamp: '2025-06-01T00:00:01Z',
-      });
     // past the five sample lines (JSON.parse reads those), so that the WebAssembly walk reads the rest
     const log = `${Array(5).fill('{}').join('\n')}\n${event('11111111-2222-4333-8444-555555555555', 1e16)}\n${event('op-1', -9e15)}\n${event('22222222-2222-4333-8444-555555555555', 1.5e16)}\n`;
     for (const onRequest of [undefined, () => {}]) {
       const report = await runAudit([memoryInput('a.log', log)], onRequest ? { onRequest } : {});
       expect(report.rows[0]).toMatchObject({ count: 3, firstSeen: '2025-06-01T00:00:01.000Z' });
+    }
+  });
+
+  // An EKS event that logs no time takes its CloudWatch record's (unwrap-record.ts fallbackTime): the same limit.
+  it("a CloudWatch record's timestamp past what a Date holds is no time either", async () => {
+    const log = `${JSON.stringify({ timestamp: 1e16, message: event('op-1', undefined).replace(/,"stageTimestamp":"[^"]*"/, '') })}\n`;
+    for (const onRequest of [undefined, () => {}]) {
+      const report = await runAudit([memoryInput('a.log', log)], onRequest ? { onRequest } : {});
+      expect(report.rows[0]).toMatchObject({ count: 1, firstSeen: null });
     }
   });
 });
