@@ -5,7 +5,7 @@
 // control plane itself), then print one line `N passed, N failed`.
 // Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,6 +36,8 @@ rmSync(results, { force: true });
 // The tests' temporary files (hundreds of directories a run) go to one directory, removed after a run that
 // passes and kept, with its path printed, after one that fails.
 const scratch = mkdtempSync(join(tmpdir(), 'kubectl-secrets-tests-'));
+// As /tmp is: some tests run the tool as another user (nobody), who must reach their files.
+chmodSync(scratch, 0o1777);
 const vitest = spawnSync(
   process.execPath,
   [
