@@ -137,25 +137,30 @@ export class FinishedRequests {
   }
 
   /**
-   * Takes over the UUIDs' table of a counter that kept it elsewhere (request-tally.ts: the same layout, hash and
-   * growth), with this table's own UUIDs (of other requests) added to it.
+   * Takes over the UUIDs' table of a counter that kept it elsewhere (request-tally.ts: the same layout and hash),
+   * but for its entries flagged `leftOut`, with this table's own UUIDs (of other requests) added to it.
    */
-  adoptPacked(slots: Uint32Array, times: Float64Array | null, used: number): void {
+  adoptPacked(slots: Uint32Array, times: Float64Array | null, leftOut: number): void {
     const own = this.slots;
     const ownTimes = this.times;
-    this.slots = slots;
-    this.times = times;
-    this.used = used;
+    this.slots = new Uint32Array(slots.length);
+    this.times = times ? new Float64Array(times.length).fill(NaN) : null;
+    this.used = 0;
     this.lastId = null;
-    for (let at = 0; at < own.length; at += WORDS) {
-      const tail = own[at + 4]!;
-      if ((tail & USED) === 0) continue;
-      const key = own.subarray(at, at + 4);
+    this.insertAll(slots, times, leftOut);
+    this.insertAll(own, ownTimes, 0);
+  }
+
+  /** The entries of another table of this layout (but for those flagged `leftOut`), with their times. */
+  private insertAll(slots: Uint32Array, times: Float64Array | null, leftOut: number): void {
+    for (let at = 0; at < slots.length; at += WORDS) {
+      const tail = slots[at + 4]!;
+      if ((tail & USED) === 0 || tail & leftOut) continue;
       if ((this.used + 1) * 10 > (this.slots.length / WORDS) * 6) this.grow();
-      const to = this.find(key, tail >>> 8);
+      const to = this.find(slots.subarray(at, at + 4), tail >>> 8);
       if ((this.slots[to + 4]! & USED) === 0) this.used++;
-      this.slots.set(own.subarray(at, at + WORDS), to);
-      if (this.times && ownTimes) this.times[to / WORDS] = ownTimes[at / WORDS]!;
+      this.slots.set(slots.subarray(at, at + WORDS), to);
+      if (this.times && times) this.times[to / WORDS] = times[at / WORDS]!;
     }
   }
 

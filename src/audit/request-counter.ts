@@ -146,14 +146,15 @@ export class RequestCounter {
 
   /**
    * Takes over what a counter that kept its requests elsewhere knew (request-tally.ts): its pending requests,
-   * in the order their first stage came, its table of finished UUIDs, and its late stages.
+   * in the order their first stage came, its table of finished UUIDs (but for the entries flagged `leftOut`),
+   * and its late stages.
    */
   adopt(
     open: readonly OpenRequest[],
-    finished: { slots: Uint32Array; times: Float64Array | null; used: number },
+    finished: { slots: Uint32Array; times: Float64Array | null; leftOut: number },
     late: number,
   ): void {
-    this.finished.adoptPacked(finished.slots, finished.times, finished.used);
+    this.finished.adoptPacked(finished.slots, finished.times, finished.leftOut);
     this.lateStages += late;
     for (const { read, stages, fingerprint } of open) {
       const id = read.auditID!;

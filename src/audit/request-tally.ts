@@ -51,6 +51,7 @@ const LAYOUT = [
   'cellKey',
   'cellWords',
   'noResponse',
+  'javascriptsFlag',
 ] as const;
 type Layout = Record<(typeof LAYOUT)[number], number>;
 /** A member's kind (MEMBER_* there): what a cell's requests name besides its key. */
@@ -144,8 +145,8 @@ export class RequestTally {
   /**
    * Before the RequestCounter counts a read made in JavaScript (by JSON.parse, or from the walk's fields of a line
    * the tally left): one with a UUID may be a stage of a request the tally
-   * holds, which then hands everything over. Otherwise the request is JavaScript's: the tally leaves its later
-   * stages to it (and hands over when it has no room to note that).
+   * holds, which then hands everything over. Otherwise the request is JavaScript's: the tally notes that, and
+   * leaves its later stages to it.
    */
   beforeRead(read: SecretRead): void {
     if (!this.active || read.auditID === null || !packUuid(read.auditID, UUID)) return;
@@ -178,9 +179,10 @@ export class RequestTally {
     this.counter.adopt(
       this.pending(),
       {
-        slots: new Uint32Array(memory, exports.finishedOffset(), slots * 5).slice(),
-        times: timesAt === 0 ? null : new Float64Array(memory, timesAt, slots).slice(),
-        used: exports.finishedUsed(),
+        slots: new Uint32Array(memory, exports.finishedOffset(), slots * 5),
+        times: timesAt === 0 ? null : new Float64Array(memory, timesAt, slots),
+        // The requests JavaScript counted are in it too, flagged: they are its own.
+        leftOut: this.w.javascriptsFlag,
       },
       exports.lateStages(),
     );

@@ -170,7 +170,6 @@ interface Exports {
   clearCells(): void;
   finishedOffset(): number;
   finishedCapacity(): number;
-  finishedUsed(): number;
   finishedTimesOffset(): number;
   lateStages(): number;
 }

@@ -51,7 +51,6 @@ export {
   clearCells,
   finishedOffset,
   finishedCapacity,
-  finishedUsed,
   finishedTimesOffset,
   lateStages,
 } from './request-tally.as';

@@ -76,14 +76,7 @@ const MEMBER_MAX: i32 = 1 << 16;
 const MEMBERS: usize = CELL_INDEX + <usize>(CELL_SLOTS * 8);
 const MEMBER_INDEX: usize = MEMBERS + <usize>(MEMBER_MAX * 8);
 const MEMBER_SLOTS: i32 = MEMBER_MAX * 2;
-/**
- * Requests JavaScript counts (a stage of theirs it read first): their UUID and fingerprint, 20 bytes each, in a
- * set twice their number. The counter leaves their stages to it.
- */
-const JAVASCRIPT_MAX: i32 = 1 << 12;
-const JAVASCRIPT_SLOTS: i32 = JAVASCRIPT_MAX * 2;
-const JAVASCRIPT: usize = MEMBER_INDEX + <usize>(MEMBER_SLOTS * 8);
-const FINISHED: usize = JAVASCRIPT + <usize>(JAVASCRIPT_SLOTS * 20);
+const FINISHED: usize = MEMBER_INDEX + <usize>(MEMBER_SLOTS * 8);
 
 /**
  * A read's words: ids are -1 for null. Words 0 to 9 are a cell's key: all a report row may be grouped by
@@ -169,6 +162,8 @@ const FIELD_API_VERSION = 28;
 /** request-counter.ts's flags. */
 const COUNTED: u32 = 1 << 3;
 const IMPERSONATING: u32 = 1 << 4;
+/** In the tally's table only: a request JavaScript counts, not handed on here (request-tally.ts leaves it out when it takes the table). */
+const JAVASCRIPTS: u32 = 1 << 5;
 const USED: u32 = 0x80;
 
 const SCOPE_NAMED = 0;
@@ -201,7 +196,6 @@ let pendingTop = 0;
 let pendingFree = 0;
 let cellCount = 0;
 let memberCount = 0;
-let javascriptCount = 0;
 let arrivals = 0;
 let late = 0;
 let finishedSlots = 0;
@@ -250,6 +244,7 @@ const WORDS = memory.data<i32>([
   C_KEY,
   CELL_BYTES / 4,
   OUTCOME_NO_RESPONSE,
+  JAVASCRIPTS,
 ]);
 
 export function tallyWordsOffset(): usize {
@@ -292,9 +287,6 @@ export function finishedOffset(): usize {
 }
 export function finishedCapacity(): i32 {
   return finishedSlots;
-}
-export function finishedUsed(): i32 {
-  return finishedCount;
 }
 /** 0 unless the table keeps times (a segment's). */
 export function finishedTimesOffset(): usize {
@@ -346,8 +338,6 @@ export function counterReset(
     memory.fill(PENDING_INDEX, 0, <usize>(PENDING_SLOTS * 8));
   }
   if (cellCount > 0 || memberCount > 0) clearCells();
-  if (javascriptCount > 0) memory.fill(JAVASCRIPT, 0, <usize>(JAVASCRIPT_SLOTS * 20));
-  javascriptCount = 0;
   memory.fill(FINISHED, 0, <usize>(finishedSlots * 20));
   timesAt = segment ? FINISHED + <usize>(finishedSlots * 20) : 0;
   if (segment) fillNaN(timesAt, finishedSlots);
@@ -444,10 +434,7 @@ export function countLine(length: i32): i32 {
   const answer = COUNTED_LINE | (format == 1 ? V1BETA1 : 0);
   if (!matchesQuery(verb, scope, namespace, name, time)) return answer;
   const fp = fingerprint(verb, rec(R_USER), namespace, name);
-  // A request JavaScript counts (it read a stage first) keeps its stages there.
-  if (javascriptCount > 0 && load<u32>(findIn(JAVASCRIPT, JAVASCRIPT_SLOTS, KEY, fp) + 16) != 0) return 0;
-  count(rank, fp, time);
-  return answer;
+  return count(rank, fp, time) ? answer : 0;
 }
 
 /** query.ts matchesQuery, on the line's read. */
@@ -463,17 +450,21 @@ function matchesQuery(verb: i32, scope: i32, namespace: i32, name: i32, time: f6
   return true;
 }
 
-/** RequestCounter.add, on the line's read (REC) whose auditID is packed at KEY. */
-function count(rank: i32, fp: u32, time: f64): void {
+/**
+ * RequestCounter.add, on the line's read (REC) whose auditID is packed at KEY; false for a request JavaScript
+ * counts (it read a stage first), whose stages it keeps.
+ */
+function count(rank: i32, fp: u32, time: f64): bool {
   const bit = 1 << rank;
   const at = findFinished(fp);
   const tail = load<u32>(at + 16);
   if (tail & USED) {
+    if (tail & JAVASCRIPTS) return false;
     if ((tail & <u32>bit) == 0) {
       store<u32>(at + 16, tail | <u32>bit);
       if (tail & COUNTED) late++;
     }
-    return;
+    return true;
   }
   const slot = findPending(fp);
   const known = load<u32>(slot) != 0;
@@ -484,7 +475,7 @@ function count(rank: i32, fp: u32, time: f64): void {
   }
   if (rank < 2) {
     if (!known) addPending(slot, fp, bit, rank, time);
-    return;
+    return true;
   }
   const impersonating = rec(R_IMPERSONATED) != NONE;
   let stages = bit;
@@ -500,6 +491,7 @@ function count(rank: i32, fp: u32, time: f64): void {
   let flags = <u32>stages | (counted ? COUNTED : 0);
   if (segment && impersonating) flags |= IMPERSONATING;
   setFinished(at, fp, flags, finalTime);
+  return true;
 }
 
 /** request-counter.ts merged(): the later stage's read, the earliest time, an impersonated user from whichever stage has one. */
@@ -526,19 +518,20 @@ export function keyOffset(): usize {
 
 /** Whether the counter holds the request of KEY and `fp`: pending, or handed on. */
 export function tallyHolds(fp: u32): i32 {
-  if (load<u32>(findFinished(fp) + 16) & USED) return 1;
+  const tail = load<u32>(findFinished(fp) + 16);
+  if (tail & USED) return tail & JAVASCRIPTS ? 0 : 1;
   return load<u32>(findPending(fp)) != 0 ? 1 : 0;
 }
 
-/** Leaves the request of KEY and `fp` to JavaScript from now on; 0 when there is no room for it. */
+/**
+ * Leaves the request of KEY and `fp` to JavaScript from now on: it is noted in the finished table, flagged;
+ * 0 when the memory could not grow for it (JavaScript then takes everything over).
+ */
 export function leaveToJavascript(fp: u32): i32 {
-  const slot = findIn(JAVASCRIPT, JAVASCRIPT_SLOTS, KEY, fp & 0xffffff);
-  if (load<u32>(slot + 16) != 0) return 1;
-  if (javascriptCount >= JAVASCRIPT_MAX) return 0;
-  memory.copy(slot, KEY, 16);
-  store<u32>(slot + 16, ((fp & 0xffffff) << 8) | USED);
-  javascriptCount++;
-  return 1;
+  const at = findFinished(fp);
+  if (load<u32>(at + 16) & USED) return 1;
+  setFinished(at, fp, JAVASCRIPTS, NaN);
+  return outOfMemory ? 0 : 1;
 }
 
 /** Packs the UUID at [start, stop) of the line to KEY as finished-requests.ts packs it: four words of eight hex digits. */

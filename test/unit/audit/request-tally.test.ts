@@ -299,6 +299,13 @@ describe('the tally counts what JavaScript counts', () => {
       }
     }
 
+    it("after a hand-over, a request that was JavaScript's takes its later stages as its own", async () => {
+      // X is JavaScript's (its first stage escaped); Y's second stage hands over; X's last stage comes after.
+      const [xFirst, xLast] = stages(ids[0]!, 'first');
+      const [yFirst, yLast] = stages(ids[1]!, 'last');
+      expect(await handOvers([xFirst!, yFirst!, yLast!, xLast!])).toBe(2);
+    });
+
     it('of a request the tally holds: it hands everything over then', async () => {
       expect(await handOvers(stages(ids[0]!, 'last'))).toBe(2);
     });
@@ -307,8 +314,13 @@ describe('the tally counts what JavaScript counts', () => {
       expect(await handOvers([...stages(ids[0]!, 'first'), ...stages(ids[1]!, 'none')])).toBe(1);
     });
 
-    it('of more requests than it can leave to JavaScript (4,096): it hands over', async () => {
-      expect(await handOvers(ids.flatMap((id) => stages(id, 'first')))).toBe(2);
+    it("of 5,000 requests it holds nothing of: they are all JavaScript's, and the tally counts on", async () => {
+      expect(
+        await handOvers([
+          ...ids.flatMap((id) => stages(id, 'first')),
+          ...stages(ids[0]!.replace('0000-4', '1111-4'), 'none'),
+        ]),
+      ).toBe(1);
     });
   });
 
