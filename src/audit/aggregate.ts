@@ -313,15 +313,17 @@ export class Aggregator {
     return { rows: [...this.rows.values()], system: this.system, totals: this.totals };
   }
 
-  /** Adds what another Aggregator of the same query counted. */
-  merge(other: AggregatorState): void {
+  /**
+   * Adds what another Aggregator of the same query counted. `spent`: the other's count is used no more (the
+   * report of it), so rows it built on this thread are taken as they are, not copied.
+   */
+  merge(other: AggregatorState, { spent = false }: { spent?: boolean } = {}): void {
     for (const [key, value] of Object.entries(other.totals) as [keyof Aggregator['totals'], number][])
       this.totals[key] += value;
     this.system.merge(other.system);
     for (const theirs of other.rows) {
       let row = this.rows.get(theirs.key);
-      // A row this thread built (the first segment's, segments.ts) is taken as it is: its count is not used again.
-      if (!row && theirs instanceof RowBuilder) {
+      if (!row && spent && theirs instanceof RowBuilder) {
         this.rows.set(theirs.key, theirs);
         continue;
       }

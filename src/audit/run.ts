@@ -154,7 +154,8 @@ export async function countAudit(
 export function auditReport(count: AuditCount, options: AuditOptions = {}): AuditReport {
   const query = resolveQuery(options);
   const aggregator = new Aggregator(query);
-  aggregator.merge(count.counted);
+  // The report is built once from what was counted: its rows are taken as they are.
+  aggregator.merge(count.counted, { spent: true });
   const { inputs, lateStages } = count;
   const totals = aggregator.totals;
   const inputsSummary = inputs.map((r) => r.summary);

@@ -45,8 +45,8 @@ export async function countingPlan(
   files: readonly OpenedFile[],
   minBytes: number,
   threads: number,
-  /** Called once the logs are known to be large enough, before they are sampled (workers can start meanwhile). */
-  onLargeEnough?: () => void,
+  /** Called once the logs are known to be worth threads, before they are cut (workers can start meanwhile). */
+  onWorthThreads?: () => void,
 ): Promise<CountingPlan | null> {
   if (files.some((f) => f.compressed || f.failure !== undefined)) return null;
   const named = (key: (f: OpenedFile) => string) => new Set(files.map(key)).size === files.length;
@@ -59,7 +59,6 @@ export async function countingPlan(
     const sizes = stats.map((s) => s.size);
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total === 0 || total < minBytes) return null;
-    onLargeEnough?.();
     let lines = 0;
     let hits = 0;
     let gke = 0;
@@ -84,6 +83,7 @@ export async function countingPlan(
     // GKE logs no time of receipt: a watch's first and last entries differ in time, so one that falls in two
     // segments makes the join give up (src/audit/segments.ts), and with many watches one nearly always does.
     if (gke * 2 > hits) return null;
+    onWorthThreads?.();
     // The calling thread counts the first segment, larger by its head start (at most half a segment): it counts
     // while the others are still starting.
     const head = Math.min(HEAD_START_BYTES, total / threads / 2);

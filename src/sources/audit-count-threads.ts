@@ -54,7 +54,7 @@ export async function runAuditCount(
   }: { source?: string | undefined; minBytes?: number; threads?: number } = {},
 ): Promise<CountOutcome> {
   const files = inputs.map(openedFileOf);
-  // Workers start while the segments are planned (a worker takes 40-60 ms to start on 2 cores).
+  // Workers start while the segments are cut (a worker takes 40-60 ms to start on 2 cores).
   let workers: CountWorker[] = [];
   const plan =
     source !== undefined && threadsAllowed() && threads > 1 && files.every((f): f is OpenedFile => f !== undefined)
