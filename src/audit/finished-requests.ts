@@ -151,7 +151,7 @@ export class FinishedRequests {
     this.insertAll(own, ownTimes, 0);
   }
 
-  /** The entries of another table of this layout (but for those flagged `leftOut`), with their times. */
+  /** The entries of a table of this layout (but for those flagged `leftOut`), with their times. */
   private insertAll(slots: Uint32Array, times: Float64Array | null, leftOut: number): void {
     for (let at = 0; at < slots.length; at += WORDS) {
       const tail = slots[at + 4]!;
@@ -194,12 +194,7 @@ export class FinishedRequests {
     const oldTimes = this.times;
     this.slots = new Uint32Array(old.length * 2);
     if (oldTimes) this.times = new Float64Array(oldTimes.length * 2).fill(NaN);
-    for (let at = 0; at < old.length; at += WORDS) {
-      const tail = old[at + 4]!;
-      if ((tail & USED) === 0) continue;
-      const to = this.find(old.subarray(at, at + 4), tail >>> 8);
-      this.slots.set(old.subarray(at, at + WORDS), to);
-      if (oldTimes) this.times![to / WORDS] = oldTimes[at / WORDS]!;
-    }
+    this.used = 0;
+    this.insertAll(old, oldTimes, 0);
   }
 }

@@ -27,8 +27,8 @@ export interface LineHandler {
   /**
    * Lines handed on UNSEARCHED together (buf[start, end), whole lines), where the handler reads runs of them
    * at once: it answers where it stopped (the start of the first line it leaves, to be handed on alone) and
-   * how many lines it read (empty ones among them; the others all hold NEEDLE); null when it read none. Only past the sample lines,
-   * without an extra needle, and lines of at most `maxLine` bytes.
+   * how many lines it read (empty ones among them; the others all hold NEEDLE); null when it read none. Only
+   * past the sample lines, without an extra needle, and lines of at most `maxLine` bytes.
    */
   run?(
     buf: Buffer,

@@ -64,8 +64,8 @@ let busy = false;
  * Counts the Secret reads of the lines the WebAssembly walk reads in WebAssembly memory
  * (wasm/request-tally.as.ts): no string or object is made in JavaScript for them, only for
  * each distinct row at the end. It stands for a RequestCounter and its Aggregator, and hands
- * its state over to them (handOver) before they see a request whose auditID it might hold,
- * when a table of its is full, and at the end; it counts no more after that.
+ * its state over to them (handOver) before they see a stage of a request it holds, when a
+ * table of its is full, and at the end; it counts no more after that.
  */
 export class RequestTally {
   private active = true;
@@ -136,17 +136,15 @@ export class RequestTally {
       answer = this.reader.exports.countLine(length);
     }
     if (answer & COUNTED_LINE) return answer & V1BETA1 ? 'k8s-v1beta1' : 'k8s-v1';
-    if (answer & HAND_OVER) {
-      this.handOver();
-    }
+    if (answer & HAND_OVER) this.handOver();
     return null;
   }
 
   /**
-   * Before the RequestCounter counts a read made in JavaScript (by JSON.parse, or from the walk's fields of a line
-   * the tally left): one with a UUID may be a stage of a request the tally
-   * holds, which then hands everything over. Otherwise the request is JavaScript's: the tally notes that, and
-   * leaves its later stages to it.
+   * Before the RequestCounter counts a read made in JavaScript (by JSON.parse, or from the walk's fields of a
+   * line the tally left): one with a UUID may be a stage of a request the tally holds, which then hands
+   * everything over. Otherwise the request is JavaScript's: the tally notes that, and leaves its later stages
+   * to it.
    */
   beforeRead(read: SecretRead): void {
     if (!this.active || read.auditID === null || !packUuid(read.auditID, UUID)) return;
@@ -308,7 +306,7 @@ export class RequestTally {
     const count = exports.counterStringCount();
     if (this.strings.length < count) {
       const memory = this.reader.memory();
-      // Four words an id: offset, length, hash, (pad).
+      // Four words an id: offset, length, and two hashes of its bytes.
       const ids = new Int32Array(memory, exports.counterStringsOffset(), count * 4);
       const arena = Buffer.from(memory, exports.counterArenaOffset());
       // Their bytes are ASCII: the walk reads no other line.

@@ -106,12 +106,6 @@ export async function countAudit(
   const results: InputScanResult[] = [];
 
   try {
-    return await countInputs();
-  } finally {
-    tally?.release();
-  }
-
-  async function countInputs(): Promise<AuditCount | typeof ABANDONED> {
     let index = 0;
     for await (const input of inputs) {
       const piece = pieces?.[index++];
@@ -147,6 +141,8 @@ export async function countAudit(
       inputs: results,
       ...(requests ? { requests } : {}),
     };
+  } finally {
+    tally?.release();
   }
 }
 

@@ -7,8 +7,7 @@ import { isScanJob, scanForParent } from './audit-scan-worker.js';
 import { countForParent, COUNT_JOB_FOLLOWS, isCountJob } from './audit-count-worker.js';
 
 if (isScanJob(workerData) && parentPort) void scanForParent(workerData, parentPort);
-if (isCountJob(workerData) && parentPort) void countForParent(workerData, parentPort);
-// Started before its job was known (while the calling thread plans the segments): the job comes as a message.
+// A counting worker starts before its job is known (while the calling thread cuts the segments): it comes as a message.
 if (workerData === COUNT_JOB_FOLLOWS && parentPort) {
   const port = parentPort;
   port.once('message', (job: unknown) => {

@@ -1,7 +1,8 @@
 // AssemblyScript: counts the Secret reads of lines the walk (record-fields.as.ts) has read, in place, as
 // request-counter.ts and aggregate.ts would count them, without a string or an object in JavaScript per line.
-// src/audit/request-tally.ts drives it and hands its state over to those JavaScript counters whenever
-// a line needs them (JSON.parse read a request with a UUID for its auditID, a table filled) and at the end.
+// src/audit/request-tally.ts drives it and hands its state over to those JavaScript counters when they
+// read a stage of a request it holds, when a table is full, and at the end. A request they read first is
+// theirs: it is noted in the finished table, flagged (JAVASCRIPTS), and its stages are left to them.
 //
 // What it keeps:
 // - strings: each distinct user, namespace, name, user agent, pod, node and source IP, by id;
@@ -10,7 +11,7 @@
 //   source IP, user agent) and their outcome: a count, stages, the first and last time; their pods, nodes
 //   and other source IPs are the cell's members;
 // - finished: requests handed on, in request-counter.ts's FinishedRequests layout, hash and growth,
-//   so that JavaScript takes the table over as it is.
+//   so that JavaScript takes the table over (but for the flagged entries) without hashing anew.
 //
 // countLine answers 0 for a line it leaves to JavaScript: anything past what it vouches for (an escape or
 // a byte outside ASCII in a field it reads, a value of another type, a timestamp in another form, a
