@@ -55,8 +55,7 @@ export {
   lateStages,
 } from './request-tally.as';
 
-/** Slots: eight i32 per field (layout.as.ts). */
-const MAX_FIELDS: i32 = 64;
+// Slots (layout.as.ts): eight i32 per field, room for 64 fields before KEYS (wasm-event.ts checks it has no more).
 /**
  * Key table entries, sixteen i32 each: context, name offset, name length, field, kind, child
  * context, flags, then (set by setKeyCount) the next entry (+1) of the same context and

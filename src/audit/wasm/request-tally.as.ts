@@ -180,14 +180,16 @@ const CELLS_FULL = 8;
 /** What a field reader answers besides an id: null, or "JavaScript must read the line". */
 const NONE = -1;
 const DECLINE = -2;
+/** queryNamespace and queryName when the query names none (no string has this id). */
+const NOT_ASKED = -2;
 
 let segment = false;
 let deniedOnly = false;
 let verbMask = 7;
 let since: f64 = NaN;
 let until: f64 = NaN;
-let queryNamespace = -2;
-let queryName = -2;
+let queryNamespace = NOT_ASKED;
+let queryName = NOT_ASKED;
 let strings = 0;
 let stringSlots = FIRST_STRING_SLOTS;
 let arenaUsed = 0;
@@ -352,8 +354,8 @@ export function counterReset(
   late = 0;
   finishedCount = 0;
   emptyId = intern(QUERY_TEXT, 0);
-  queryNamespace = namespaceLength < 0 ? -2 : intern(QUERY_TEXT, namespaceLength);
-  queryName = nameLength < 0 ? -2 : intern(QUERY_TEXT + <usize>max(namespaceLength, 0), nameLength);
+  queryNamespace = namespaceLength < 0 ? NOT_ASKED : intern(QUERY_TEXT, namespaceLength);
+  queryName = nameLength < 0 ? NOT_ASKED : intern(QUERY_TEXT + <usize>max(namespaceLength, 0), nameLength);
   return 1;
 }
 
@@ -400,8 +402,7 @@ export function countLine(length: i32): i32 {
   const verb = readVerb();
   if (verb < 0 || type(FIELD_OBJECT_REF) != TYPE_OBJECT || !isText(FIELD_RESOURCE, 'secrets')) return 0;
   if (nonEmpty(FIELD_SUBRESOURCE) != NONE || nonEmpty(FIELD_API_GROUP) != NONE) return 0;
-  const versionType = type(FIELD_API_VERSION);
-  if (versionType == TYPE_ESCAPED) return 0;
+  if (type(FIELD_API_VERSION) == TYPE_ESCAPED) return 0;
   const format = isText(FIELD_API_VERSION, 'audit.k8s.io/v1beta1') ? 1 : 0;
   const rank = stageRank();
   if (rank < 0) return 0;
@@ -441,8 +442,8 @@ export function countLine(length: i32): i32 {
 /** query.ts matchesQuery, on the line's read. */
 function matchesQuery(verb: i32, scope: i32, namespace: i32, name: i32, time: f64): bool {
   if ((verbMask & (1 << verb)) == 0) return false;
-  if (scope != SCOPE_CLUSTER && queryNamespace != -2 && namespace != queryNamespace) return false;
-  if (queryName != -2 && (scope == SCOPE_NAMED || scope == SCOPE_FIELD_SELECTED) && name != queryName) return false;
+  if (scope != SCOPE_CLUSTER && queryNamespace != NOT_ASKED && namespace != queryNamespace) return false;
+  if (queryName != NOT_ASKED && (scope == SCOPE_NAMED || scope == SCOPE_FIELD_SELECTED) && name != queryName) return false;
   if (!isNaN(since) || !isNaN(until)) {
     if (isNaN(time)) return false;
     if (!isNaN(since) && time < since) return false;
