@@ -75,11 +75,16 @@ interface Counted extends Subject {
   pairs: PairTexts;
 }
 
-/** What requests counted together name besides their read's own pod, node and source IPs (request-tally.ts). */
+/** What requests counted together name besides their read's own pod, node, source IPs, user agent, verb and Secret (request-tally.ts). */
 export interface RequestMembers {
   readonly pods: readonly string[];
   readonly nodes: readonly string[];
   readonly sourceIPs: readonly string[];
+  readonly userAgents: readonly string[];
+  readonly verbs: readonly ReadVerb[];
+  /** Their Secrets as targetOf names them, and their scopes. */
+  readonly secrets: readonly string[];
+  readonly scopes: readonly ReadScope[];
 }
 
 /** One row being built, as plain data: what a counting thread hands back (structured clone keeps the Sets). */
@@ -172,6 +177,10 @@ class RowBuilder implements RowState {
     for (const ip of members.sourceIPs) this.sourceIPs.add(ip);
     for (const pod of members.pods) this.pods.add(namespace === null ? pod : pairs.get(namespace, pod));
     for (const node of members.nodes) this.nodes.add(node);
+    for (const agent of members.userAgents) this.userAgents.add(agent);
+    for (const verb of members.verbs) this.verbs.add(verb);
+    for (const secret of members.secrets) this.secrets.add(secret);
+    for (const scope of members.scopes) this.scopes.add(scope);
   }
 
   /** Adds another thread's counts of the same row (their requests are not these: each was counted by one thread). */

@@ -56,6 +56,8 @@ export class FinishedRequests {
   private readonly others: Map<string, number>;
   private readonly otherTimes: Map<string, number> | null;
   private readonly key = new Uint32Array(4);
+  /** The key of an entry insertAll or sharesAny reads (this.key may hold one set() is about to place). */
+  private readonly entryKey = new Uint32Array(4);
   /** The slot get() found last: a request is set right after it is looked up. */
   private lastId: string | null = null;
   private lastFingerprint = 0;
@@ -87,10 +89,12 @@ export class FinishedRequests {
   /** Whether `other` holds a request of this table too (the same auditID and fingerprint). */
   sharesAny(other: FinishedRequests): boolean {
     const { slots } = this;
+    const key = this.entryKey;
     for (let at = 0; at < slots.length; at += WORDS) {
       const tail = slots[at + 4]!;
       if ((tail & USED) === 0) continue;
-      const theirs = other.find(slots.subarray(at, at + 4), tail >>> 8);
+      for (let w = 0; w < 4; w++) key[w] = slots[at + w]!;
+      const theirs = other.find(key, tail >>> 8);
       if (other.slots[theirs + 4]! & USED) return true;
     }
     for (const key of this.others.keys()) if (other.others.has(key)) return true;
@@ -141,6 +145,17 @@ export class FinishedRequests {
    * but for its entries flagged `leftOut`, with this table's own UUIDs (of other requests) added to it.
    */
   adoptPacked(slots: Uint32Array, times: Float64Array | null, leftOut: number): void {
+    if (this.used === 0 && (times === null) === (this.times === null)) {
+      const used = usedEntries(slots, leftOut);
+      // None left out: the table as it is, its entries where this table's hash puts them.
+      if (used !== -1) {
+        this.slots = slots.slice();
+        this.times = times?.slice() ?? null;
+        this.used = used;
+        this.lastId = null;
+        return;
+      }
+    }
     const own = this.slots;
     const ownTimes = this.times;
     this.slots = new Uint32Array(slots.length);
@@ -153,13 +168,16 @@ export class FinishedRequests {
 
   /** The entries of a table of this layout (but for those flagged `leftOut`), with their times. */
   private insertAll(slots: Uint32Array, times: Float64Array | null, leftOut: number): void {
+    const key = this.entryKey;
     for (let at = 0; at < slots.length; at += WORDS) {
       const tail = slots[at + 4]!;
       if ((tail & USED) === 0 || tail & leftOut) continue;
       if ((this.used + 1) * 10 > (this.slots.length / WORDS) * 6) this.grow();
-      const to = this.find(slots.subarray(at, at + 4), tail >>> 8);
+      for (let w = 0; w < 4; w++) key[w] = slots[at + w]!;
+      const to = this.find(key, tail >>> 8);
       if ((this.slots[to + 4]! & USED) === 0) this.used++;
-      this.slots.set(slots.subarray(at, at + WORDS), to);
+      this.slots.set(key, to);
+      this.slots[to + 4] = tail;
       if (this.times && times) this.times[to / WORDS] = times[at / WORDS]!;
     }
   }
@@ -197,4 +215,16 @@ export class FinishedRequests {
     this.used = 0;
     this.insertAll(old, oldTimes, 0);
   }
+}
+
+/** The entries of a table in use, or -1 when one of them is flagged `leftOut`. */
+function usedEntries(slots: Uint32Array, leftOut: number): number {
+  let used = 0;
+  for (let at = 4; at < slots.length; at += WORDS) {
+    const tail = slots[at]!;
+    if ((tail & USED) === 0) continue;
+    if (tail & leftOut) return -1;
+    used++;
+  }
+  return used;
 }

@@ -1,7 +1,7 @@
-import type { Aggregator } from './aggregate.js';
+import { targetOf, type Aggregator } from './aggregate.js';
 import { packUuid } from './finished-requests.js';
 import type { ResolvedQuery } from './query.js';
-import { READ_SCOPES, READ_VERBS, type RecordFormat } from './report-types.js';
+import { READ_SCOPES, READ_VERBS, type ReadScope, type ReadVerb, type RecordFormat } from './report-types.js';
 import { fingerprint, type OpenRequest, type RequestCounter } from './request-counter.js';
 import type { SecretRead } from './secret-read.js';
 import { threadWasmReader, type WasmEventReader } from './wasm-event.js';
@@ -55,7 +55,11 @@ const LAYOUT = [
 ] as const;
 type Layout = Record<(typeof LAYOUT)[number], number>;
 /** A member's kind (MEMBER_* there): what a cell's requests name besides its key. */
-const MEMBER_KINDS = ['pods', 'nodes', 'sourceIPs'] as const;
+const MEMBER_KINDS = ['pods', 'nodes', 'sourceIPs', 'userAgents', 'verbs', 'secrets'] as const;
+const VERB_MEMBERS = MEMBER_KINDS.indexOf('verbs');
+const SECRET_MEMBERS = MEMBER_KINDS.indexOf('secrets');
+/** counterReset's `keyed`: what the cells' keys hold besides the subject, for the rows' grouping. */
+const KEYED: Partial<Record<ResolvedQuery['groupBy'], number>> = { verb: 1, source: 2, 'user-agent': 4, secret: 8 };
 
 /** One count at a time on a thread: the counter's tables are the thread's WebAssembly memory. */
 let busy = false;
@@ -114,6 +118,7 @@ export class RequestTally {
       query.untilMs ?? NaN,
       namespace?.length ?? -1,
       name?.length ?? -1,
+      KEYED[query.groupBy] ?? 0,
     );
     if (!ready) return null;
     exports.setCountedOnly(1);
@@ -193,13 +198,36 @@ export class RequestTally {
     if (cells === 0) return;
     const memory = this.reader.memory();
     const members: CellMembers[] = [];
+    const targets = new Int32Array(memory, exports.targetsOffset());
+    const targetTexts: string[] = [];
     const packed = new Uint32Array(memory, exports.membersOffset(), exports.membersUsed() * 2);
     for (let i = 0; i < packed.length; i += 2) {
-      // Stored +1: (cell << 32 | kind << 30 | id) + 1, and ids are below 2^30.
+      // Stored +1: (cell << 32 | kind << 29 | id) + 1, and ids are below 2^29.
       const low = packed[i]! - 1;
       const cell = packed[i + 1]!;
-      const of = (members[cell] ??= { pods: [], nodes: [], sourceIPs: [] });
-      of[MEMBER_KINDS[low >>> 30]!].push(this.string(low & 0x3fffffff)!);
+      const of = (members[cell] ??= {
+        pods: [],
+        nodes: [],
+        sourceIPs: [],
+        userAgents: [],
+        verbs: [],
+        secrets: [],
+        scopes: [],
+      });
+      const kind = low >>> 29;
+      const id = low & 0x1fffffff;
+      if (kind === VERB_MEMBERS) of.verbs.push(READ_VERBS[id]!);
+      else if (kind === SECRET_MEMBERS) {
+        const scope = READ_SCOPES[targets[id * 3]!]!;
+        of.scopes.push(scope);
+        of.secrets.push(
+          (targetTexts[id] ??= targetOf({
+            scope,
+            namespace: this.string(targets[id * 3 + 1]!),
+            name: this.string(targets[id * 3 + 2]!),
+          })),
+        );
+      } else (of[MEMBER_KINDS[kind]!] as string[]).push(this.string(id)!);
     }
     const { w } = this;
     const words = new Int32Array(memory, exports.cellsOffset(), cells * w.cellWords);
@@ -324,6 +352,10 @@ export interface CellMembers {
   pods: string[];
   nodes: string[];
   sourceIPs: string[];
+  userAgents: string[];
+  verbs: ReadVerb[];
+  secrets: string[];
+  scopes: ReadScope[];
 }
 
 /** A packed UUID's text, as API servers write it. */

@@ -26,11 +26,15 @@ export interface SegmentCount {
 /** A segment's open request, by auditID and fingerprint. */
 type Carried = OpenRequest & { auditID: string };
 
-/** The count of one thread over the files (paths: theirs, in order), from their segments' counts in order; or why not. */
+/**
+ * The count of one thread over the files (paths: theirs, in order), from their segments' counts in order; or why
+ * not. `spent`: the segments' counts are used no more, so their rows may become the joined count's.
+ */
 export function joinSegments(
   segments: readonly SegmentCount[],
   paths: readonly string[],
   options: AuditQuery & { skippedLinesShown?: number },
+  { spent = false }: { spent?: boolean } = {},
 ): AuditCount | string {
   const inputs = joinedInputs(segments, paths.length);
   if (typeof inputs === 'string') return inputs;
@@ -65,7 +69,7 @@ export function joinSegments(
       carried.set(keyOf(open), { ...open, auditID: open.read.auditID! });
     }
     tables.push(table);
-    aggregator.merge(count.counted);
+    aggregator.merge(count.counted, { spent });
   }
   // Requests never seen to finish, as a counter hands them on at the end.
   for (const { read, stages } of carried.values()) if (matchesRequest(read, query)) aggregator.add(read, stages);

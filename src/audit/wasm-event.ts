@@ -156,8 +156,10 @@ interface Exports {
     until: number,
     namespaceLength: number,
     nameLength: number,
+    keyed: number,
   ): number;
   counterConfigOffset(): number;
+  targetsOffset(): number;
   counterStringsOffset(): number;
   counterStringCount(): number;
   counterArenaOffset(): number;

@@ -48,6 +48,7 @@ export {
   cellsUsed,
   membersOffset,
   membersUsed,
+  targetsOffset,
   clearCells,
   finishedOffset,
   finishedCapacity,

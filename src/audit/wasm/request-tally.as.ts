@@ -7,9 +7,10 @@
 // What it keeps:
 // - strings: each distinct user, namespace, name, user agent, pod, node and source IP, by id;
 // - pending: requests whose final stage has not come, by auditID (a UUID, packed) and fingerprint;
-// - cells: counted requests, by all a report row may be grouped by (subject, Secret and scope, verb, first
-//   source IP, user agent) and their outcome: a count, stages, the first and last time; their pods, nodes
-//   and other source IPs are the cell's members;
+// - cells: counted requests, by their subject and outcome, and by the Secret, verb, first source IP or user
+//   agent when the report's rows are grouped by it: a count, stages, the first and last time; their pods,
+//   nodes, and the Secrets, user agents, verbs and source IPs past the cell's first request's are its
+//   members (the report only gathers them);
 // - finished: requests handed on, in request-counter.ts's FinishedRequests layout, hash and growth,
 //   so that JavaScript takes the table over (but for the flagged entries) without hashing anew.
 //
@@ -72,17 +73,27 @@ const CELL_BYTES: i32 = 72;
 const CELLS: usize = PENDING_INDEX + <usize>(PENDING_SLOTS * 8);
 const CELL_INDEX: usize = CELLS + <usize>(CELL_MAX * CELL_BYTES);
 const CELL_SLOTS: i32 = CELL_MAX * 2;
-/** Members, each (cell << 32 | kind << 30 | string id) + 1, one after the other, and a set of them twice their number. */
+/** Members, each (cell << 32 | kind << 29 | id) + 1, one after the other, and a set of them twice their number. */
 const MEMBER_MAX: i32 = 1 << 16;
 const MEMBERS: usize = CELL_INDEX + <usize>(CELL_SLOTS * 8);
 const MEMBER_INDEX: usize = MEMBERS + <usize>(MEMBER_MAX * 8);
 const MEMBER_SLOTS: i32 = MEMBER_MAX * 2;
-const FINISHED: usize = MEMBER_INDEX + <usize>(MEMBER_SLOTS * 8);
+/**
+ * Secrets as a read names them (scope, namespace id, name id), for the members that name them: one after the
+ * other, found through an index of (hash, target) pairs twice their number.
+ */
+const TARGET_MAX: i32 = 1 << 14;
+const TARGET_BYTES: i32 = 12;
+const TARGETS: usize = MEMBER_INDEX + <usize>(MEMBER_SLOTS * 8);
+const TARGET_INDEX: usize = TARGETS + <usize>(TARGET_MAX * TARGET_BYTES);
+const TARGET_SLOTS: i32 = TARGET_MAX * 2;
+const FINISHED: usize = TARGET_INDEX + <usize>(TARGET_SLOTS * 8);
 
 /**
- * A read's words: ids are -1 for null. Words 0 to 9 are a cell's key: all a report row may be grouped by
- * (the subject, the Secret, the verb, the first source IP, the user agent) and what it counts of its outcome.
- * Its pod, node and further source IPs are the cell's members: the report only gathers them.
+ * A read's words: ids are -1 for null. Words 0 to 9 hold all a report row may be grouped by (the subject,
+ * the Secret, the verb, the first source IP, the user agent) and what it counts of its outcome: a cell's
+ * key is those of them in keyWords. Its pod, node and further source IPs are the cell's members, and so are
+ * its verb, first source IP and user agent where they are not in the key: the report only gathers them.
  */
 const R_USER = 0;
 const R_IMPERSONATED = 1;
@@ -106,10 +117,16 @@ const REC_WORDS = 20;
 const KEY_WORDS = 10;
 /** R_OUTCOME: 0 answered, 1 denied, 2 no response logged, 3 failed. */
 const OUTCOME_NO_RESPONSE = 2;
-/** Kinds of members. */
+/** Kinds of members: their ids are string ids, but a verb's (0 get, 1 list, 2 watch). */
 const MEMBER_POD: u64 = 0;
 const MEMBER_NODE: u64 = 1;
 const MEMBER_IP: u64 = 2;
+const MEMBER_AGENT: u64 = 3;
+const MEMBER_VERB: u64 = 4;
+/** Its id: a target's (TARGETS). */
+const MEMBER_SECRET: u64 = 5;
+/** A read's members at most: its pod, node, source IPs, user agent, verb and Secret. */
+const MEMBERS_OF_READ = 5 + MAX_IPS;
 
 /** Pending entry words: UUID (4, from P_KEY), fingerprint, used, stages, rank, arrival, (pad), time (f64 at word 10), read at word 12. */
 const P_KEY = 0;
@@ -198,6 +215,9 @@ let pendingUsed = 0;
 let pendingTop = 0;
 let pendingFree = 0;
 let cellCount = 0;
+let targetCount = 0;
+/** A bit for each word of a read (below KEY_WORDS) in a cell's key. */
+let keyWords = (1 << KEY_WORDS) - 1;
 let memberCount = 0;
 let arrivals = 0;
 let late = 0;
@@ -285,6 +305,10 @@ export function membersOffset(): usize {
 export function membersUsed(): i32 {
   return memberCount;
 }
+/** The Secrets members name: scope, namespace id and name id each. */
+export function targetsOffset(): usize {
+  return TARGETS;
+}
 export function finishedOffset(): usize {
   return FINISHED;
 }
@@ -311,11 +335,15 @@ export function clearCells(): void {
   cellCount = 0;
   if (memberCount > 0) memory.fill(MEMBER_INDEX, 0, <usize>(MEMBER_SLOTS * 8));
   memberCount = 0;
+  if (targetCount > 0) memory.fill(TARGET_INDEX, 0, <usize>(TARGET_SLOTS * 8));
+  targetCount = 0;
 }
 
 /**
  * Starts a count. The query's namespace and name (lengths -1 when not asked) are at QUERY_TEXT, one after
- * the other; `verbs`: a bit per verb asked (get, list, watch); since and until NaN when not asked.
+ * the other; `verbs`: a bit per verb asked (get, list, watch); since and until NaN when not asked;
+ * `keyed`: what the rows are grouped by besides the subject (1 the verb, 2 the first source IP, 4 the user
+ * agent, 8 the Secret), which the cells' keys then hold.
  */
 export function counterReset(
   isSegment: i32,
@@ -325,7 +353,13 @@ export function counterReset(
   to: f64,
   namespaceLength: i32,
   nameLength: i32,
+  keyed: i32,
 ): i32 {
+  keyWords = (1 << KEY_WORDS) - 1;
+  if ((keyed & 1) == 0) keyWords &= ~(1 << R_VERB);
+  if ((keyed & 2) == 0) keyWords &= ~(1 << R_FIRST_IP);
+  if ((keyed & 4) == 0) keyWords &= ~(1 << R_AGENT);
+  if ((keyed & 8) == 0) keyWords &= ~((1 << R_SCOPE) | (1 << R_NAMESPACE) | (1 << R_NAME));
   segment = isSegment != 0;
   deniedOnly = onlyDenied != 0;
   verbMask = verbs;
@@ -340,7 +374,7 @@ export function counterReset(
     memory.fill(PENDING, 0, <usize>(pendingTop * PENDING_BYTES));
     memory.fill(PENDING_INDEX, 0, <usize>(PENDING_SLOTS * 8));
   }
-  if (cellCount > 0 || memberCount > 0) clearCells();
+  if (cellCount > 0 || memberCount > 0 || targetCount > 0) clearCells();
   memory.fill(FINISHED, 0, <usize>(finishedSlots * 20));
   timesAt = segment ? FINISHED + <usize>(finishedSlots * 20) : 0;
   if (segment) fillNaN(timesAt, finishedSlots);
@@ -393,7 +427,7 @@ function fillNaN(at: usize, count: i32): void {
  * the cells, before it asks again.
  */
 export function countLine(length: i32): i32 {
-  if (cellCount >= CELL_MAX || memberCount + 2 + MAX_IPS > MEMBER_MAX) return CELLS_FULL;
+  if (cellCount >= CELL_MAX || targetCount >= TARGET_MAX || memberCount + MEMBERS_OF_READ > MEMBER_MAX) return CELLS_FULL;
   if (outOfMemory || pendingUsed >= PENDING_MAX || strings + 64 >= MAX_STRINGS || arenaUsed + 2 * length + 256 > ARENA_BYTES)
     return HAND_OVER;
   // Which requests: a Secret read with a UUID for its auditID.
@@ -691,7 +725,7 @@ function removePending(slot: usize): void {
 /** Adds the request read in REC to its cell. */
 function addToCell(stages: i32, time: f64): void {
   let h: u32 = 0x811c9dc5;
-  for (let w = 0; w < KEY_WORDS; w++) h = rotl<u32>((h ^ <u32>rec(w)) * 0x9e3779b1, 13);
+  for (let w = 0; w < KEY_WORDS; w++) if (keyWords & (1 << w)) h = rotl<u32>((h ^ <u32>rec(w)) * 0x9e3779b1, 13);
   h ^= h >> 15;
   const tag = h | 1;
   const mask = <u32>(CELL_SLOTS - 1);
@@ -714,20 +748,71 @@ function addToCell(stages: i32, time: f64): void {
     }
     if (held != tag) continue;
     at = CELLS + <usize>(load<i32>(slot + 4) * CELL_BYTES);
-    if (sameBytes(at + <usize>(C_KEY * 4), REC, KEY_WORDS * 4)) break;
+    if (sameKey(at + <usize>(C_KEY * 4))) break;
   }
   store<i32>(at + <usize>(C_COUNT * 4), load<i32>(at + <usize>(C_COUNT * 4)) + 1);
   store<i32>(at + <usize>(C_EVENTS * 4), load<i32>(at + <usize>(C_EVENTS * 4)) + <i32>popcnt<u32>(<u32>stages));
   const cell = <u64>((at - CELLS) / CELL_BYTES) << 32;
-  if (rec(R_POD) != NONE) addMember(cell | (MEMBER_POD << 30) | <u64>rec(R_POD));
-  if (rec(R_NODE) != NONE) addMember(cell | (MEMBER_NODE << 30) | <u64>rec(R_NODE));
-  for (let i = 1; i < rec(R_IPS); i++) addMember(cell | (MEMBER_IP << 30) | <u64>rec(R_IP + i));
+  if (rec(R_POD) != NONE) addMember(cell | (MEMBER_POD << 29) | <u64>rec(R_POD));
+  if (rec(R_NODE) != NONE) addMember(cell | (MEMBER_NODE << 29) | <u64>rec(R_NODE));
+  for (let i = 1; i < rec(R_IPS); i++) addMember(cell | (MEMBER_IP << 29) | <u64>rec(R_IP + i));
+  // The key's words the cell's first request gave: JavaScript reads them with its key.
+  const key = at + <usize>(C_KEY * 4);
+  if (rec(R_FIRST_IP) != NONE && rec(R_FIRST_IP) != load<i32>(key + <usize>(R_FIRST_IP * 4)))
+    addMember(cell | (MEMBER_IP << 29) | <u64>rec(R_FIRST_IP));
+  if (rec(R_AGENT) != NONE && rec(R_AGENT) != load<i32>(key + <usize>(R_AGENT * 4)))
+    addMember(cell | (MEMBER_AGENT << 29) | <u64>rec(R_AGENT));
+  if (rec(R_VERB) != load<i32>(key + <usize>(R_VERB * 4))) addMember(cell | (MEMBER_VERB << 29) | <u64>rec(R_VERB));
+  if (
+    rec(R_SCOPE) != load<i32>(key + <usize>(R_SCOPE * 4)) ||
+    rec(R_NAMESPACE) != load<i32>(key + <usize>(R_NAMESPACE * 4)) ||
+    rec(R_NAME) != load<i32>(key + <usize>(R_NAME * 4))
+  )
+    addMember(cell | (MEMBER_SECRET << 29) | <u64>targetOf());
   if (!isNaN(time)) {
     const first = load<f64>(at + <usize>(C_FIRST * 4));
     const last = load<f64>(at + <usize>(C_LAST * 4));
     if (isNaN(first) || time < first) store<f64>(at + <usize>(C_FIRST * 4), time);
     if (isNaN(last) || time > last) store<f64>(at + <usize>(C_LAST * 4), time);
   }
+}
+
+/** The index of the read's Secret and scope in TARGETS, added if new. */
+function targetOf(): i32 {
+  const scope = rec(R_SCOPE);
+  const namespace = rec(R_NAMESPACE);
+  const name = rec(R_NAME);
+  let h: u32 = rotl<u32>((0x811c9dc5 ^ <u32>scope) * 0x9e3779b1, 13);
+  h = rotl<u32>((h ^ <u32>namespace) * 0x9e3779b1, 13);
+  h = rotl<u32>((h ^ <u32>name) * 0x9e3779b1, 13);
+  h ^= h >> 15;
+  const tag = h | 1;
+  const mask = <u32>(TARGET_SLOTS - 1);
+  for (let i = h & mask; ; i = (i + 1) & mask) {
+    const slot = TARGET_INDEX + <usize>(i * 8);
+    const held = load<u32>(slot);
+    if (held == 0) {
+      const at = TARGETS + <usize>(targetCount * TARGET_BYTES);
+      store<i32>(at, scope);
+      store<i32>(at + 4, namespace);
+      store<i32>(at + 8, name);
+      store<u32>(slot, tag);
+      store<i32>(slot + 4, targetCount);
+      return targetCount++;
+    }
+    if (held != tag) continue;
+    const target = load<i32>(slot + 4);
+    const at = TARGETS + <usize>(target * TARGET_BYTES);
+    if (load<i32>(at) == scope && load<i32>(at + 4) == namespace && load<i32>(at + 8) == name) return target;
+  }
+  return 0;
+}
+
+/** Whether the words of a cell's key at `key` are the read's (REC) in every word of keyWords. */
+function sameKey(key: usize): bool {
+  for (let w = 0; w < KEY_WORDS; w++)
+    if (keyWords & (1 << w) && load<i32>(key + <usize>(w * 4)) != rec(w)) return false;
+  return true;
 }
 
 function addMember(member: u64): void {

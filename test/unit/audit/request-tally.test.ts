@@ -372,6 +372,28 @@ describe('the tally counts plain requests without JavaScript, and hands over whe
     expect(expected.rows[0]!.count).toBe(17_000);
   }, 60_000);
 
+  it('more Secrets than it keeps for its members (16,384), read with other verbs and user agents: it hands them over and counts on', async () => {
+    const lines = plainLines(17_000, (i) => ({
+      requestURI: `/api/v1/namespaces/ns-${i % 3}/secrets/secret-${i}`,
+      objectRef: { resource: 'secrets', namespace: `ns-${i % 3}`, name: `secret-${i}`, apiVersion: 'v1' },
+      verb: i % 5 === 0 ? 'get' : 'list',
+      userAgent: `agent-${i % 7}`,
+      sourceIPs: [`10.0.${i % 11}.1`],
+    }));
+    const expected = await agrees([file('a.log', lines)], {});
+    expect(expected.rows[0]!.secrets).toHaveLength(17_000);
+    expect(expected.rows[0]!.verbs).toEqual(['get', 'list']);
+    expect(expected.rows[0]!.userAgents).toHaveLength(7);
+    // Its Secrets are taken with its cells, and it counts on: JavaScript counts none of the requests.
+    const add = vi.spyOn(RequestCounter.prototype, 'add');
+    try {
+      await report([file('a.log', lines)], {});
+      expect(add).not.toHaveBeenCalled();
+    } finally {
+      add.mockRestore();
+    }
+  }, 60_000);
+
   it('more pods, nodes and source IPs than its members hold (65,536)', async () => {
     const lines = plainLines(14_000, (i) => ({
       sourceIPs: ['10.0.0.1', `10.1.${i >> 8}.${i & 255}`, `10.2.${i >> 8}.${i & 255}`, '10.0.0.9'],
