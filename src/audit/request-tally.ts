@@ -197,38 +197,7 @@ export class RequestTally {
     const cells = exports.cellsUsed();
     if (cells === 0) return;
     const memory = this.reader.memory();
-    const members: CellMembers[] = [];
-    const targets = new Int32Array(memory, exports.targetsOffset());
-    const targetTexts: string[] = [];
-    const packed = new Uint32Array(memory, exports.membersOffset(), exports.membersUsed() * 2);
-    for (let i = 0; i < packed.length; i += 2) {
-      // Stored +1: (cell << 32 | kind << 29 | id) + 1, and ids are below 2^29.
-      const low = packed[i]! - 1;
-      const cell = packed[i + 1]!;
-      const of = (members[cell] ??= {
-        pods: [],
-        nodes: [],
-        sourceIPs: [],
-        userAgents: [],
-        verbs: [],
-        secrets: [],
-        scopes: [],
-      });
-      const kind = low >>> 29;
-      const id = low & 0x1fffffff;
-      if (kind === VERB_MEMBERS) of.verbs.push(READ_VERBS[id]!);
-      else if (kind === SECRET_MEMBERS) {
-        const scope = READ_SCOPES[targets[id * 3]!]!;
-        of.scopes.push(scope);
-        of.secrets.push(
-          (targetTexts[id] ??= targetOf({
-            scope,
-            namespace: this.string(targets[id * 3 + 1]!),
-            name: this.string(targets[id * 3 + 2]!),
-          })),
-        );
-      } else (of[MEMBER_KINDS[kind]!] as string[]).push(this.string(id)!);
-    }
+    const members = this.members(memory);
     const { w } = this;
     const words = new Int32Array(memory, exports.cellsOffset(), cells * w.cellWords);
     const times = new Float64Array(memory, exports.cellsOffset(), (cells * w.cellWords) / 2);
@@ -247,6 +216,46 @@ export class RequestTally {
       );
     }
     exports.clearCells();
+  }
+
+  /** The members of each cell (request-tally.as.ts, addMember). */
+  private members(memory: ArrayBuffer): CellMembers[] {
+    const { exports } = this.reader;
+    const members: CellMembers[] = [];
+    const targets = new Int32Array(memory, exports.targetsOffset());
+    const targetTexts = new Map<number, string>();
+    const packed = new Uint32Array(memory, exports.membersOffset(), exports.membersUsed() * 2);
+    for (let i = 0; i < packed.length; i += 2) {
+      // Stored +1: (cell << 32 | kind << 29 | id) + 1, and ids are below 2^29.
+      const low = packed[i]! - 1;
+      const of = (members[packed[i + 1]!] ??= {
+        pods: [],
+        nodes: [],
+        sourceIPs: [],
+        userAgents: [],
+        verbs: [],
+        secrets: [],
+        scopes: [],
+      });
+      const kind = low >>> 29;
+      const id = low & 0x1fffffff;
+      if (kind === VERB_MEMBERS) of.verbs.push(READ_VERBS[id]!);
+      else if (kind === SECRET_MEMBERS) {
+        const scope = READ_SCOPES[targets[id * 3]!]!;
+        let text = targetTexts.get(id);
+        if (text === undefined) {
+          text = targetOf({
+            scope,
+            namespace: this.string(targets[id * 3 + 1]!),
+            name: this.string(targets[id * 3 + 2]!),
+          });
+          targetTexts.set(id, text);
+        }
+        of.scopes.push(scope);
+        of.secrets.push(text);
+      } else (of[MEMBER_KINDS[kind]!] as string[]).push(this.string(id)!);
+    }
+    return members;
   }
 
   /** The pending requests, in the order their first stage came. */
@@ -330,18 +339,25 @@ export class RequestTally {
 
   private string(id: number): string | null {
     if (id < 0) return null;
+    if (id >= this.strings.length) this.readStrings();
+    return this.strings[id]!;
+  }
+
+  /** The strings the counter has added since they were last read. */
+  private readStrings(): void {
     const { exports } = this.reader;
     const count = exports.counterStringCount();
-    if (this.strings.length < count) {
-      const memory = this.reader.memory();
-      // Four words an id: offset, length, and two hashes of its bytes.
-      const ids = new Int32Array(memory, exports.counterStringsOffset(), count * 4);
-      const arena = Buffer.from(memory, exports.counterArenaOffset());
-      // Their bytes are ASCII: the walk reads no other line.
-      for (let i = this.strings.length; i < count; i++)
-        this.strings.push(arena.toString('latin1', ids[i * 4]!, ids[i * 4]! + ids[i * 4 + 1]!));
-    }
-    return this.strings[id]!;
+    const memory = this.reader.memory();
+    // Four words an id: offset, length, and two hashes of its bytes.
+    const ids = new Int32Array(memory, exports.counterStringsOffset(), count * 4);
+    const from = this.strings.length;
+    if (from === count) return;
+    const start = ids[from * 4]!;
+    const end = ids[(count - 1) * 4]! + ids[(count - 1) * 4 + 1]!;
+    // Their bytes are ASCII (the walk reads no other line), one after the other: read at once, then cut.
+    const text = Buffer.from(memory, exports.counterArenaOffset() + start, end - start).toString('latin1');
+    for (let i = from; i < count; i++)
+      this.strings.push(text.slice(ids[i * 4]! - start, ids[i * 4]! - start + ids[i * 4 + 1]!));
   }
 }
 
