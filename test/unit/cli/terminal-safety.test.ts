@@ -83,6 +83,37 @@ describe('control characters from audit logs', () => {
   });
 });
 
+describe('invisible and reordering characters from audit logs', () => {
+  // A right-to-left override makes "kubectl" read as something else; zero-width characters and the byte-order
+  // mark make two different user agents or users look the same in a table.
+  const SPOOFED_AGENT = 'kubectl/v1.37 \u202egnp.exe\u202c\u200b\u200d\u2060\ufeff';
+  const SPOOFED_USER = 'alice\u200b';
+
+  function spoofedLog(): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'terminal-safety-')), 'audit.log');
+    writeFileSync(file, `${auditEventLine({ id: 'b1', user: SPOOFED_USER, agent: SPOOFED_AGENT })}\n`);
+    return file;
+  }
+
+  it('are shown escaped in tables', async () => {
+    const file = spoofedLog();
+    const wide = await runCli(['audit', '--log', file, '--by', 'user-agent', '-o', 'wide']);
+    expect(wide.stdout).toContain('kubectl/v1.37 \\u202egnp.exe\\u202c\\u200b\\u200d\\u2060\\ufeff');
+    const table = await runCli(['audit', '--log', file]);
+    expect(table.stdout).toContain('alice\\u200b');
+    expect(wide.stdout + table.stdout).not.toMatch(
+      /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/,
+    );
+  });
+
+  it('keep the exact strings in -o json', async () => {
+    const r = await runCli(['audit', '--log', spoofedLog(), '-o', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.items[0].subject.user).toBe(SPOOFED_USER);
+    expect(doc.items[0].userAgents).toEqual([SPOOFED_AGENT]);
+  });
+});
+
 describe('escapeTerminal', () => {
   it('keeps every JSON document parsing to the same strings', () => {
     const all = Array.from({ length: 0xa0 }, (_, i) => String.fromCharCode(i)).join('');
