@@ -133,6 +133,35 @@ describe('HTTP/2', () => {
     }
   });
 
+  it('an answer that cannot be inflated is cancelled: the server stops writing it', async () => {
+    const answers: { closed: boolean; timer: NodeJS.Timeout }[] = [];
+    const server = await serveTls(pki, true, (_req, res) => {
+      const r = res as ServerResponse;
+      r.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      r.write(Buffer.from('this is no gzip stream'));
+      // a long answer: it would keep coming for ten seconds
+      const answer = { closed: false, timer: setInterval(() => r.write(Buffer.alloc(1024, 'x')), 20) };
+      setTimeout(() => clearInterval(answer.timer), 10_000).unref();
+      r.on('close', () => {
+        answer.closed = true;
+        clearInterval(answer.timer);
+      });
+      answers.push(answer);
+    });
+    const kube = clientOf(server.url);
+    try {
+      const err = await kube.get('/api/v1/pods').catch((e: unknown) => e);
+      expect((err as Error).message).toContain('the answer could not be inflated');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answers.length).toBeGreaterThan(0);
+      expect(answers.map((a) => a.closed)).toEqual(answers.map(() => true));
+    } finally {
+      for (const a of answers) clearInterval(a.timer);
+      kube.close();
+      await server.close();
+    }
+  });
+
   it('an abandoned list (its signal aborted) is cancelled, not retried; the connection serves the next request', async () => {
     for (const h2 of [true, false]) {
       const abort = new AbortController();
