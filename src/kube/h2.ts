@@ -174,8 +174,11 @@ export class H2Connection {
         gunzip = zlib.createGunzip({ chunkSize: INFLATED_CHUNK });
         gunzip.on('data', (c: Buffer) => chunks.push(c));
         gunzip.on('end', answer);
-        // a broken gzip stream is a broken answer: retried as a reset would be
-        gunzip.on('error', (err) => reject(asReset(`the answer could not be inflated (${err.message})`, req)));
+        // a broken gzip stream is a broken answer: retried as a reset would be, and the API server told to stop writing it
+        gunzip.on('error', (err) => {
+          reject(asReset(`the answer could not be inflated (${err.message})`, req));
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+        });
       });
       let compressed = 0;
       stream.on('data', (c: Buffer) => {
