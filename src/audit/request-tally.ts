@@ -347,11 +347,11 @@ export class RequestTally {
   private readStrings(): void {
     const { exports } = this.reader;
     const count = exports.counterStringCount();
+    const from = this.strings.length;
+    if (from === count) return;
     const memory = this.reader.memory();
     // Four words an id: offset, length, and two hashes of its bytes.
     const ids = new Int32Array(memory, exports.counterStringsOffset(), count * 4);
-    const from = this.strings.length;
-    if (from === count) return;
     const start = ids[from * 4]!;
     const end = ids[(count - 1) * 4]! + ids[(count - 1) * 4 + 1]!;
     // Their bytes are ASCII (the walk reads no other line), one after the other: read at once, then cut.
