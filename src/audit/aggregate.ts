@@ -148,7 +148,10 @@ class RowBuilder implements RowState {
     public subject?: AuditRow['subject'],
   ) {}
 
-  /** `requests` alike, received from `first` to `last` (request-tally.ts counts them together). */
+  /**
+   * `requests` alike in the row's key and outcome, received from `first` to `last` (request-tally.ts counts them
+   * together): r is the first one's read, `members` what the others name besides.
+   */
   add(
     r: SecretRead,
     { kind, label, namespace, target, pairs }: Counted,
@@ -274,8 +277,9 @@ export class Aggregator {
   }
 
   /**
-   * Counts `requests` that matched the query and that the report tells apart by nothing but their time and
-   * stages (request-tally.ts): `events` stages in all, received from `first` to `last`. r's time is not read.
+   * Counts `requests` that matched the query, alike in their subject, outcome and what the rows are grouped by
+   * (request-tally.ts): `events` stages in all, received from `first` to `last`. r is the first one's read (its time
+   * is not read); `members`, the pods, nodes, source IPs, user agents, verbs and Secrets the others name besides.
    */
   addRequests(
     r: SecretRead,

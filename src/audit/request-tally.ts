@@ -54,7 +54,7 @@ const LAYOUT = [
   'javascriptsFlag',
 ] as const;
 type Layout = Record<(typeof LAYOUT)[number], number>;
-/** A member's kind (MEMBER_* there): what a cell's requests name besides its key. */
+/** A member's kind (MEMBER_* there): what a cell's requests name besides its first request's key words. */
 const MEMBER_KINDS = ['pods', 'nodes', 'sourceIPs', 'userAgents', 'verbs', 'secrets'] as const;
 const VERB_MEMBERS = MEMBER_KINDS.indexOf('verbs');
 const SECRET_MEMBERS = MEMBER_KINDS.indexOf('secrets');
@@ -312,7 +312,11 @@ export class RequestTally {
     };
   }
 
-  /** A cell's read from its key's words at `at`: what a report row is grouped by and counts; no pod, node or time. */
+  /**
+   * A cell's read from its key's words at `at`: its first request's subject, Secret, verb, first source IP, user
+   * agent and outcome (those the rows are not grouped by may differ in its other requests: its members); no pod,
+   * node or time.
+   */
   private keyRead(words: Int32Array, at: number, code: number | null): SecretRead {
     const { w } = this;
     const text = (word: number): string | null => this.string(words[at + word]!);
@@ -363,7 +367,7 @@ export class RequestTally {
 
 const UUID = new Uint32Array(4);
 
-/** What the requests of a cell name besides its key (pods as named, not yet paired with a namespace). */
+/** What a cell's requests name besides its first one's key words (pods as named, not paired with a namespace). */
 export interface CellMembers {
   pods: string[];
   nodes: string[];

@@ -92,8 +92,9 @@ const FINISHED: usize = TARGET_INDEX + <usize>(TARGET_SLOTS * 8);
 /**
  * A read's words: ids are -1 for null. Words 0 to 9 hold all a report row may be grouped by (the subject,
  * the Secret, the verb, the first source IP, the user agent) and what it counts of its outcome: a cell's
- * key is those of them in keyWords. Its pod, node and further source IPs are the cell's members, and so are
- * its verb, first source IP and user agent where they are not in the key: the report only gathers them.
+ * key is those of them in keyWords (the others are its first request's). Its pod, node and further source IPs
+ * are the cell's members, and so are its verb, Secret, first source IP and user agent where they differ from
+ * those of the cell's first request (never in the key's words): the report only gathers them.
  */
 const R_USER = 0;
 const R_IMPERSONATED = 1;
