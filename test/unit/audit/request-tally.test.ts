@@ -342,6 +342,47 @@ describe('the tally counts what JavaScript counts', () => {
       await agrees(trickyLog(seed, 400, 4096).files, { includeSystem: true, maxLineBytes: 4096 });
   });
 
+  it('requests of a few subjects that differ in all else, grouped every way with every query: what a cell gathers', async () => {
+    const random = mulberry32(31);
+    const some = <T>(values: readonly T[]): T => pick(random, values);
+    const lines = plainLines(1500, () => {
+      const [verb, namespace, name] = [
+        some(['get', 'list', 'watch']),
+        some(['prod', 'dev']),
+        some(['db-password', 'tls']),
+      ];
+      const listed = some([
+        `/api/v1/namespaces/${namespace}/secrets`,
+        `/api/v1/secrets?fieldSelector=metadata.name%3D${name}`,
+      ]);
+      const pod = { 'authentication.kubernetes.io/pod-name': [some(['app-1', 'app-2'])] };
+      return {
+        verb,
+        requestURI: verb === 'get' ? `/api/v1/namespaces/${namespace}/secrets/${name}` : listed,
+        objectRef: { resource: 'secrets', namespace, ...(verb === 'get' ? { name } : {}) },
+        // "a as b" and a impersonating b share a label.
+        user: {
+          username: some(['alice', 'a as b', 'a', 'system:serviceaccount:prod:app', 'system:node:n1']),
+          extra: pod,
+        },
+        ...(random() < 0.3 ? { impersonatedUser: { username: some(['b', 'system:serviceaccount:dev:x']) } } : {}),
+        sourceIPs: Array.from({ length: Math.floor(random() * 4) }, () => some(['10.0.0.1', '10.0.0.2', '10.0.0.3'])),
+        userAgent: some(['kubectl/v1.37.2', 'kubelet/v1.37.2', '']),
+        annotations: { 'authorization.k8s.io/decision': some(['allow', 'allow', 'forbid']) },
+      };
+    });
+    const add = vi.spyOn(RequestCounter.prototype, 'add');
+    try {
+      for (const groupBy of ['subject', 'secret', 'verb', 'source', 'user-agent'] as const)
+        for (const options of QUERIES) await agrees([file('a.log', lines)], { ...options, groupBy });
+      add.mockClear();
+      await report([file('a.log', lines)], {});
+      expect(add).not.toHaveBeenCalled();
+    } finally {
+      add.mockRestore();
+    }
+  }, 60_000);
+
   it('two counts at once on one thread: the second counts in JavaScript', async () => {
     const a = [file('a.log', variedLines(11, 300))];
     const b = [file('b.log', plainLines(300))];
