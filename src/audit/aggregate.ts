@@ -75,7 +75,10 @@ interface Counted extends Subject {
   pairs: PairTexts;
 }
 
-/** What requests counted together name besides their read's own pod, node, source IPs, user agent, verb and Secret (request-tally.ts). */
+/**
+ * What requests counted together name besides their read's own pod, node, source IPs, user agent, verb and Secret
+ * (request-tally.ts).
+ */
 export interface RequestMembers {
   readonly pods: readonly string[];
   readonly nodes: readonly string[];
