@@ -140,14 +140,17 @@ export class SecretAuthorizer {
       this.grantCache.set(key, bySubject);
     }
     // Only grants bound to the subject or to one of its groups can apply: who-can's rows and checkSubject decide among those.
-    const candidates = [
+    const candidates = new Set([
       identityKey(subject),
       ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name })),
-    ];
-    const relevant = new Set([...new Set(candidates)].flatMap((k) => bySubject.get(k) ?? []));
+    ]);
+    const relevant = new Set([...candidates].flatMap((k) => bySubject.get(k) ?? []));
     if (relevant.size === 0) return [];
     const rows = new RowCollector(this.serviceAccounts);
-    for (const grant of relevant) rows.addGrant(grant, 'direct', { verbs: [verb] });
+    // Rows for the bindings' other subjects (and a ServiceAccount group's other members) would only be built,
+    // sorted and indexed for checkSubject to leave them out.
+    const skip = (id: Identity) => !candidates.has(rows.keyOf(id));
+    for (const grant of relevant) rows.addGrant(grant, 'direct', { verbs: [verb] }, skip);
     const out = new Map<string, { step: ChainStep; subjectKey: string }>();
     for (const row of checkSubject(rows.build(), subject, groups).rows) {
       const rowKey = identityKey(rowIdentity(row));
