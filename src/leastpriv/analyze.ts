@@ -91,7 +91,7 @@ function isSystemIdentity(id: Identity): boolean {
 }
 
 export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: LeastPrivilegeOptions): Analysis {
-  const authorizer = new SecretAuthorizer(input.rbac, input.serviceAccounts);
+  const authorizer = new SecretAuthorizer(input.rbac);
   const granting = secretBindings(authorizer, options.namespace);
   const usage = new Map<string, BindingUsage>();
   const rbacReads: ObservedRead[] = [];

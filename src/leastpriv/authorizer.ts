@@ -4,10 +4,7 @@
 // RBAC with a suggestion applied).
 import type { ObservedRead } from '../audit/read-ledger.js';
 import { ruleKey } from '../whocan/aggregation.js';
-import { checkSubject } from '../whocan/check.js';
 import { bindingKey, RbacIndex, type BindingId, type Grant, type RoleId } from '../whocan/policy.js';
-import { rowIdentity, type ChainStep } from '../whocan/report.js';
-import { RowCollector, ServiceAccountDirectory } from '../whocan/rows.js';
 import { hasResourceNames, resourceNameMatches } from '../whocan/rules.js';
 import {
   identityKey,
@@ -71,38 +68,47 @@ export interface Reach {
   names: Set<string>;
 }
 
+/** A grant that applies to a subject, with the binding subject it applies through. */
+interface Match {
+  grant: Grant;
+  subjectKey: string;
+  ruleId: string;
+}
+
 export class SecretAuthorizer {
   readonly index: RbacIndex;
-  private readonly serviceAccounts: ServiceAccountDirectory;
   /** The grants of each request shape by the identity of their subjects: built once, asked for many subjects. */
   private readonly grantCache = new Map<string, Map<string, Grant[]>>();
-  private readonly actorSteps = new Map<string, Array<{ step: ChainStep; subjectKey: string }>>();
+  /** Per request shape, the matches of each identity (a subject or a group), shared by every actor in the group. */
+  private readonly matchCache = new Map<string, Map<string, Match[]>>();
+  private readonly actorSteps = new Map<string, Match[]>();
+  /** Grant objects are shared by every request shape they allow: their subjects' keys are worked out once. */
+  private readonly subjectKeys = new WeakMap<Grant, string[]>();
 
-  constructor(rbac: RbacSnapshot, serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>) {
+  constructor(rbac: RbacSnapshot) {
     this.index = new RbacIndex(rbac);
-    this.serviceAccounts = new ServiceAccountDirectory(serviceAccounts);
   }
 
   /** Every (binding, rule, subject) that lets the actor make the request; empty when RBAC does not. */
   uses(actor: Actor, request: RequestAttributes): RuleUse[] {
     const { name, ...anyName } = request;
     const key = JSON.stringify(['any-name', request.verb, request.namespace ?? null]);
-    // Steps for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
+    // Matches for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
     const actorKey = JSON.stringify([key, identityKey(actor.identity), actor.groups]);
     let all = this.actorSteps.get(actorKey);
     if (!all)
       this.actorSteps.set(
         actorKey,
-        (all = this.steps(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups, request.verb)),
+        (all = this.matches(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups)),
       );
     return all
-      .filter(({ step }) => resourceNameMatches(step.rule!, name))
-      .map(({ step, subjectKey }) => ({
-        binding: step.binding!,
-        role: step.role!,
+      .filter(({ grant }) => resourceNameMatches(grant.rule.rule, name))
+      .map(({ grant, subjectKey, ruleId }) => ({
+        binding: grant.binding,
+        role: grant.role,
         subjectKey,
-        ruleId: ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule! }),
-        rule: step.rule!,
+        ruleId,
+        rule: grant.rule.rule,
       }));
   }
 
@@ -115,23 +121,25 @@ export class SecretAuthorizer {
     const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
     const key = JSON.stringify(['any-name', verb, namespace ?? null]);
     const reach: Reach = { any: false, names: new Set() };
-    for (const { step } of this.steps(key, () => this.index.grantsForAnyName(request), subject, [], verb)) {
-      if (!hasResourceNames(step.rule!)) reach.any = true;
-      else for (const n of step.rule!.resourceNames!) reach.names.add(n);
+    for (const { grant } of this.matches(key, () => this.index.grantsForAnyName(request), subject, [])) {
+      const { rule } = grant.rule;
+      if (!hasResourceNames(rule)) reach.any = true;
+      else for (const n of rule.resourceNames!) reach.names.add(n);
     }
     return reach;
   }
 
-  /** The steps of who-can rows that apply to the subject, each with the binding subject that matched. */
-  private steps(key: string, grants: () => Grant[], subject: Identity, groups: string[], verb: string) {
+  /**
+   * The grants of a request shape that apply to the subject: those bound to it or to one of its groups (the ones
+   * it is in by its name, as the API server adds them, and those from the log), the test who-can's checkSubject
+   * makes on rows. Worked out once per shape and identity: the grants of a group are shared by all its members.
+   */
+  private matches(key: string, grants: () => Grant[], subject: Identity, groups: string[]): Match[] {
     let bySubject = this.grantCache.get(key);
     if (!bySubject) {
       bySubject = new Map();
       for (const grant of grants()) {
-        for (const s of grant.subjects) {
-          const id = identityOfSubject(s, grant.bindingNamespace);
-          if (!id) continue;
-          const k = identityKey(id);
+        for (const k of this.subjectKeysOf(grant)) {
           const list = bySubject.get(k);
           if (!list) bySubject.set(k, [grant]);
           else if (list[list.length - 1] !== grant) list.push(grant);
@@ -139,29 +147,48 @@ export class SecretAuthorizer {
       }
       this.grantCache.set(key, bySubject);
     }
-    // Only grants bound to the subject or to one of its groups can apply: who-can's rows and checkSubject decide among those.
-    const candidates = new Set([
+    let byIdentity = this.matchCache.get(key);
+    if (!byIdentity) this.matchCache.set(key, (byIdentity = new Map()));
+    const keys = new Set([
       identityKey(subject),
       ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name })),
     ]);
-    const relevant = new Set([...candidates].flatMap((k) => bySubject.get(k) ?? []));
-    if (relevant.size === 0) return [];
-    const rows = new RowCollector(this.serviceAccounts);
-    // Rows for the bindings' other subjects (and a ServiceAccount group's other members) would only be built,
-    // sorted and indexed for checkSubject to leave them out.
-    const skip = (id: Identity) => !candidates.has(rows.keyOf(id));
-    for (const grant of relevant) rows.addGrant(grant, 'direct', { verbs: [verb] }, skip);
-    const out = new Map<string, { step: ChainStep; subjectKey: string }>();
-    for (const row of checkSubject(rows.build(), subject, groups).rows) {
-      const rowKey = identityKey(rowIdentity(row));
-      for (const step of row.chain) {
-        if (step.authorizer !== 'RBAC' || !step.binding || !step.rule) continue;
-        // A ServiceAccount reached through its group was bound as the group.
-        const subjectKey = step.memberOf ? identityKey({ kind: 'Group', name: step.memberOf }) : rowKey;
-        const id = ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule });
-        out.set(`${bindingKey(step.binding)}#${id}#${subjectKey}`, { step, subjectKey });
-      }
+    const out: Match[] = [];
+    for (const k of keys) {
+      const granted = bySubject.get(k);
+      if (!granted) continue;
+      let matches = byIdentity.get(k);
+      if (!matches) byIdentity.set(k, (matches = matchesOf(k, granted)));
+      // (matches through different binding subjects are different uses: nothing to merge)
+      for (const m of matches) out.push(m);
     }
-    return [...out.values()];
+    return out;
   }
+
+  private subjectKeysOf(grant: Grant): string[] {
+    let keys = this.subjectKeys.get(grant);
+    if (!keys) {
+      keys = [];
+      for (const s of grant.subjects) {
+        const id = identityOfSubject(s, grant.bindingNamespace);
+        if (id) keys.push(identityKey(id));
+      }
+      this.subjectKeys.set(grant, keys);
+    }
+    return keys;
+  }
+}
+
+/** The grants bound to one identity, once per binding and rule. */
+function matchesOf(subjectKey: string, grants: readonly Grant[]): Match[] {
+  const seen = new Set<string>();
+  const out: Match[] = [];
+  for (const grant of grants) {
+    const id = ruleId(grant.rule);
+    const use = `${bindingKey(grant.binding)}#${id}`;
+    if (seen.has(use)) continue;
+    seen.add(use);
+    out.push({ grant, subjectKey, ruleId: id });
+  }
+  return out;
 }
