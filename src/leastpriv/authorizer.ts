@@ -68,6 +68,14 @@ export interface Reach {
   names: Set<string>;
 }
 
+interface GrantKeys {
+  /** Identity keys of the binding's subjects. */
+  subjects: string[];
+  ruleId: string;
+  /** Binding and rule. */
+  use: string;
+}
+
 /** A grant that applies to a subject, with the binding subject it applies through. */
 interface Match {
   grant: Grant;
@@ -82,8 +90,8 @@ export class SecretAuthorizer {
   /** Per request shape, the matches of each identity (a subject or a group), shared by every actor in the group. */
   private readonly matchCache = new Map<string, Map<string, Match[]>>();
   private readonly actorSteps = new Map<string, Match[]>();
-  /** Grant objects are shared by every request shape they allow: their subjects' keys are worked out once. */
-  private readonly subjectKeys = new WeakMap<Grant, string[]>();
+  /** Grant objects are shared by every request shape they allow: their keys are worked out once. */
+  private readonly grantKeys = new WeakMap<Grant, GrantKeys>();
 
   constructor(rbac: RbacSnapshot) {
     this.index = new RbacIndex(rbac);
@@ -139,7 +147,7 @@ export class SecretAuthorizer {
     if (!bySubject) {
       bySubject = new Map();
       for (const grant of grants()) {
-        for (const k of this.subjectKeysOf(grant)) {
+        for (const k of this.keysOf(grant).subjects) {
           const list = bySubject.get(k);
           if (!list) bySubject.set(k, [grant]);
           else if (list[list.length - 1] !== grant) list.push(grant);
@@ -158,37 +166,37 @@ export class SecretAuthorizer {
       const granted = bySubject.get(k);
       if (!granted) continue;
       let matches = byIdentity.get(k);
-      if (!matches) byIdentity.set(k, (matches = matchesOf(k, granted)));
+      if (!matches) byIdentity.set(k, (matches = this.matchesOf(k, granted)));
       // (matches through different binding subjects are different uses: nothing to merge)
       for (const m of matches) out.push(m);
     }
     return out;
   }
 
-  private subjectKeysOf(grant: Grant): string[] {
-    let keys = this.subjectKeys.get(grant);
+  /** The grants bound to one identity, once per binding and rule. */
+  private matchesOf(subjectKey: string, grants: readonly Grant[]): Match[] {
+    const seen = new Set<string>();
+    const out: Match[] = [];
+    for (const grant of grants) {
+      const { ruleId, use } = this.keysOf(grant);
+      if (seen.has(use)) continue;
+      seen.add(use);
+      out.push({ grant, subjectKey, ruleId });
+    }
+    return out;
+  }
+
+  private keysOf(grant: Grant): GrantKeys {
+    let keys = this.grantKeys.get(grant);
     if (!keys) {
-      keys = [];
+      const subjects: string[] = [];
       for (const s of grant.subjects) {
         const id = identityOfSubject(s, grant.bindingNamespace);
-        if (id) keys.push(identityKey(id));
+        if (id) subjects.push(identityKey(id));
       }
-      this.subjectKeys.set(grant, keys);
+      const rid = ruleId(grant.rule);
+      this.grantKeys.set(grant, (keys = { subjects, ruleId: rid, use: `${bindingKey(grant.binding)}#${rid}` }));
     }
     return keys;
   }
-}
-
-/** The grants bound to one identity, once per binding and rule. */
-function matchesOf(subjectKey: string, grants: readonly Grant[]): Match[] {
-  const seen = new Set<string>();
-  const out: Match[] = [];
-  for (const grant of grants) {
-    const id = ruleId(grant.rule);
-    const use = `${bindingKey(grant.binding)}#${id}`;
-    if (seen.has(use)) continue;
-    seen.add(use);
-    out.push({ grant, subjectKey, ruleId: id });
-  }
-  return out;
 }
