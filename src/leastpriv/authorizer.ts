@@ -1,7 +1,11 @@
 // Who-can's engine asked the questions least-privilege needs: through which
 // binding, rule and subject did RBAC let this actor make this read, and what
 // can a subject read at all. Works on any snapshot (the current RBAC or the
-// RBAC with a suggestion applied).
+// RBAC with a suggestion applied). Who-can's RbacIndex says which grants allow
+// a request; a grant applies to a subject bound by it, or to a member of a group
+// bound by it: who-can's identity keys and implied groups, the test its
+// checkSubject makes on rows (test/unit/leastpriv/authorizer.test.ts holds the
+// two to the same answers), asked once per identity, not once per row.
 import type { ObservedRead } from '../audit/read-ledger.js';
 import { ruleKey } from '../whocan/aggregation.js';
 import { bindingKey, RbacIndex, type BindingId, type Grant, type RoleId } from '../whocan/policy.js';
@@ -18,7 +22,7 @@ import type { PolicyRule, RbacSnapshot, RequestAttributes } from '../whocan/type
 /** Who made a request, as the authorizer saw them. */
 export interface Actor {
   identity: Identity;
-  /** Groups from the log (the implied ones are added by checkSubject). */
+  /** Groups from the log (the implied ones are added). */
   groups: string[];
 }
 
@@ -76,20 +80,13 @@ interface GrantKeys {
   use: string;
 }
 
-/** A grant that applies to a subject, with the binding subject it applies through. */
-interface Match {
-  grant: Grant;
-  subjectKey: string;
-  ruleId: string;
-}
-
 export class SecretAuthorizer {
   readonly index: RbacIndex;
   /** The grants of each request shape by the identity of their subjects: built once, asked for many subjects. */
   private readonly grantCache = new Map<string, Map<string, Grant[]>>();
   /** Per request shape, the matches of each identity (a subject or a group), shared by every actor in the group. */
-  private readonly matchCache = new Map<string, Map<string, Match[]>>();
-  private readonly actorSteps = new Map<string, Match[]>();
+  private readonly matchCache = new Map<string, Map<string, RuleUse[]>>();
+  private readonly actorUses = new Map<string, RuleUse[]>();
   /** Grant objects are shared by every request shape they allow: their keys are worked out once. */
   private readonly grantKeys = new WeakMap<Grant, GrantKeys>();
 
@@ -101,23 +98,15 @@ export class SecretAuthorizer {
   uses(actor: Actor, request: RequestAttributes): RuleUse[] {
     const { name, ...anyName } = request;
     const key = JSON.stringify(['any-name', request.verb, request.namespace ?? null]);
-    // Matches for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
+    // Uses for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
     const actorKey = JSON.stringify([key, identityKey(actor.identity), actor.groups]);
-    let all = this.actorSteps.get(actorKey);
+    let all = this.actorUses.get(actorKey);
     if (!all)
-      this.actorSteps.set(
+      this.actorUses.set(
         actorKey,
         (all = this.matches(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups)),
       );
-    return all
-      .filter(({ grant }) => resourceNameMatches(grant.rule.rule, name))
-      .map(({ grant, subjectKey, ruleId }) => ({
-        binding: grant.binding,
-        role: grant.role,
-        subjectKey,
-        ruleId,
-        rule: grant.rule.rule,
-      }));
+    return all.filter(({ rule }) => resourceNameMatches(rule, name));
   }
 
   allows(actor: Actor, request: RequestAttributes): boolean {
@@ -129,8 +118,7 @@ export class SecretAuthorizer {
     const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
     const key = JSON.stringify(['any-name', verb, namespace ?? null]);
     const reach: Reach = { any: false, names: new Set() };
-    for (const { grant } of this.matches(key, () => this.index.grantsForAnyName(request), subject, [])) {
-      const { rule } = grant.rule;
+    for (const { rule } of this.matches(key, () => this.index.grantsForAnyName(request), subject, [])) {
       if (!hasResourceNames(rule)) reach.any = true;
       else for (const n of rule.resourceNames!) reach.names.add(n);
     }
@@ -142,7 +130,7 @@ export class SecretAuthorizer {
    * it is in by its name, as the API server adds them, and those from the log), the test who-can's checkSubject
    * makes on rows. Worked out once per shape and identity: the grants of a group are shared by all its members.
    */
-  private matches(key: string, grants: () => Grant[], subject: Identity, groups: string[]): Match[] {
+  private matches(key: string, grants: () => Grant[], subject: Identity, groups: string[]): RuleUse[] {
     let bySubject = this.grantCache.get(key);
     if (!bySubject) {
       bySubject = new Map();
@@ -161,7 +149,7 @@ export class SecretAuthorizer {
       identityKey(subject),
       ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name })),
     ]);
-    const out: Match[] = [];
+    const out: RuleUse[] = [];
     for (const k of keys) {
       const granted = bySubject.get(k);
       if (!granted) continue;
@@ -174,14 +162,14 @@ export class SecretAuthorizer {
   }
 
   /** The grants bound to one identity, once per binding and rule. */
-  private matchesOf(subjectKey: string, grants: readonly Grant[]): Match[] {
+  private matchesOf(subjectKey: string, grants: readonly Grant[]): RuleUse[] {
     const seen = new Set<string>();
-    const out: Match[] = [];
+    const out: RuleUse[] = [];
     for (const grant of grants) {
       const { ruleId, use } = this.keysOf(grant);
       if (seen.has(use)) continue;
       seen.add(use);
-      out.push({ grant, subjectKey, ruleId });
+      out.push({ binding: grant.binding, role: grant.role, subjectKey, ruleId, rule: grant.rule.rule });
     }
     return out;
   }
