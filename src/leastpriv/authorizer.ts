@@ -80,12 +80,17 @@ interface GrantKeys {
   use: string;
 }
 
+interface Scope {
+  /** Grants by the identity keys of their binding's subjects. */
+  bySubject: Map<string, Grant[]>;
+  /** The grants of each identity (a subject or a group) as uses, once asked. */
+  matches: Map<string, RuleUse[]>;
+}
+
 export class SecretAuthorizer {
   readonly index: RbacIndex;
-  /** The grants of each request shape by the identity of their subjects: built once, asked for many subjects. */
-  private readonly grantCache = new Map<string, Map<string, Grant[]>>();
-  /** Per request shape, the matches of each identity (a subject or a group), shared by every actor in the group. */
-  private readonly matchCache = new Map<string, Map<string, RuleUse[]>>();
+  /** Per verb and scope (the cluster's bindings, or a namespace's), the grants and matches by identity. */
+  private readonly scopes = new Map<string, Scope>();
   private readonly actorUses = new Map<string, RuleUse[]>();
   /** Grant objects are shared by every request shape they allow: their keys are worked out once. */
   private readonly grantKeys = new WeakMap<Grant, GrantKeys>();
@@ -96,16 +101,11 @@ export class SecretAuthorizer {
 
   /** Every (binding, rule, subject) that lets the actor make the request; empty when RBAC does not. */
   uses(actor: Actor, request: RequestAttributes): RuleUse[] {
-    const { name, ...anyName } = request;
-    const key = JSON.stringify(['any-name', request.verb, request.namespace ?? null]);
+    const { verb, namespace, name } = request;
     // Uses for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
-    const actorKey = JSON.stringify([key, identityKey(actor.identity), actor.groups]);
+    const actorKey = JSON.stringify([verb, namespace ?? null, identityKey(actor.identity), actor.groups]);
     let all = this.actorUses.get(actorKey);
-    if (!all)
-      this.actorUses.set(
-        actorKey,
-        (all = this.matches(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups)),
-      );
+    if (!all) this.actorUses.set(actorKey, (all = this.matches(verb, namespace, actor.identity, actor.groups)));
     return all.filter(({ rule }) => resourceNameMatches(rule, name));
   }
 
@@ -115,10 +115,8 @@ export class SecretAuthorizer {
 
   /** What the subject (with the groups it always has) may `verb` in a namespace (undefined: cluster-wide). */
   reach(subject: Identity, verb: string, namespace: string | undefined): Reach {
-    const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
-    const key = JSON.stringify(['any-name', verb, namespace ?? null]);
     const reach: Reach = { any: false, names: new Set() };
-    for (const { rule } of this.matches(key, () => this.index.grantsForAnyName(request), subject, [])) {
+    for (const { rule } of this.matches(verb, namespace, subject, [])) {
       if (!hasResourceNames(rule)) reach.any = true;
       else for (const n of rule.resourceNames!) reach.names.add(n);
     }
@@ -126,39 +124,54 @@ export class SecretAuthorizer {
   }
 
   /**
-   * The grants of a request shape that apply to the subject: those bound to it or to one of its groups (the ones
-   * it is in by its name, as the API server adds them, and those from the log), the test who-can's checkSubject
-   * makes on rows. Worked out once per shape and identity: the grants of a group are shared by all its members.
+   * The grants that let the subject `verb` Secrets (for some name) in the namespace: those bound to it or to one of
+   * its groups (the ones it is in by its name, as the API server adds them, and those from the log), the test
+   * who-can's checkSubject makes on rows. Worked out once per scope and identity: a group's are shared by its members.
    */
-  private matches(key: string, grants: () => Grant[], subject: Identity, groups: string[]): RuleUse[] {
-    let bySubject = this.grantCache.get(key);
-    if (!bySubject) {
-      bySubject = new Map();
-      for (const grant of grants()) {
+  private matches(verb: string, namespace: string | undefined, subject: Identity, groups: string[]): RuleUse[] {
+    const scopes = [this.scope(verb, undefined)];
+    if (namespace !== undefined) scopes.push(this.scope(verb, namespace));
+    const keys = [identityKey(subject)];
+    for (const name of [...groups, ...impliedGroups(subject)]) {
+      const k = identityKey({ kind: 'Group', name });
+      if (!keys.includes(k)) keys.push(k);
+    }
+    const out: RuleUse[] = [];
+    for (const k of keys) {
+      for (const scope of scopes) {
+        const granted = scope.bySubject.get(k);
+        if (!granted) continue;
+        let matches = scope.matches.get(k);
+        if (!matches) scope.matches.set(k, (matches = this.matchesOf(k, granted)));
+        // (matches through different binding subjects or bindings are different uses: nothing to merge)
+        for (const m of matches) out.push(m);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The grants to `verb` Secrets by the identity keys of their subjects: with no namespace, those of
+   * ClusterRoleBindings (the same in every namespace: indexed once, not once per namespace); with one, those of its
+   * RoleBindings.
+   */
+  private scope(verb: string, namespace: string | undefined): Scope {
+    const key = JSON.stringify([verb, namespace ?? null]);
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
+      const bySubject = new Map<string, Grant[]>();
+      for (const grant of this.index.grantsForAnyName(request)) {
+        if (namespace !== undefined && grant.binding.kind !== 'RoleBinding') continue;
         for (const k of this.keysOf(grant).subjects) {
           const list = bySubject.get(k);
           if (!list) bySubject.set(k, [grant]);
           else if (list[list.length - 1] !== grant) list.push(grant);
         }
       }
-      this.grantCache.set(key, bySubject);
+      this.scopes.set(key, (scope = { bySubject, matches: new Map() }));
     }
-    let byIdentity = this.matchCache.get(key);
-    if (!byIdentity) this.matchCache.set(key, (byIdentity = new Map()));
-    const keys = new Set([
-      identityKey(subject),
-      ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name })),
-    ]);
-    const out: RuleUse[] = [];
-    for (const k of keys) {
-      const granted = bySubject.get(k);
-      if (!granted) continue;
-      let matches = byIdentity.get(k);
-      if (!matches) byIdentity.set(k, (matches = this.matchesOf(k, granted)));
-      // (matches through different binding subjects are different uses: nothing to merge)
-      for (const m of matches) out.push(m);
-    }
-    return out;
+    return scope;
   }
 
   /** The grants bound to one identity, once per binding and rule. */
