@@ -9,10 +9,11 @@
 //   node bench/least-privilege/run.mjs            LP_BENCH_BINDINGS=2000 LP_BENCH_BYTES=100MB (defaults)
 //   LP_BENCH_BINDINGS=10000 LP_BENCH_BYTES=1GB node bench/least-privilege/run.mjs
 //   LP_BENCH_RUNS=3                               timed runs per measurement (median)
+//   LP_BENCH_BEFORE=COMMIT                        also least-privilege as it was at COMMIT, runs interleaved
 //
 // The log is bench/audit/generate-log.mjs's (kept in the OS temp dir); prints numbers, asserts nothing.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEngine } from '../audit/engine.mjs';
@@ -23,30 +24,31 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bindings = Number(process.env.LP_BENCH_BINDINGS ?? 2000);
 const bytes = parseSize(process.env.LP_BENCH_BYTES ?? '100MB');
 const runs = Number(process.env.LP_BENCH_RUNS ?? 3);
+const before = process.env.LP_BENCH_BEFORE;
+if (before !== undefined && !/^[\w./-]+$/.test(before)) throw new Error(`LP_BENCH_BEFORE: not a commit: ${before}`);
 
 const dir = join(benchDir(), 'least-privilege');
 mkdirSync(dir, { recursive: true });
 const log = ensureLog(bytes);
 const rbacFile = join(dir, `rbac-${bindings}.json`);
 writeFileSync(rbacFile, JSON.stringify(generateRbac(bindings)));
-const engine = await bundleEngine({
-  outfile: join(dir, 'engine.mjs'),
-  exports: [
-    "export { runLeastPrivilege } from './src/leastpriv/run.ts';",
-    "export { whoCan } from './src/whocan/analyze.ts';",
-  ],
-});
+const exports = [
+  "export { runLeastPrivilege } from './src/leastpriv/run.ts';",
+  "export { whoCan } from './src/whocan/analyze.ts';",
+];
+const engine = await bundleEngine({ outfile: join(dir, 'engine.mjs'), exports });
+
+function run(mode, engineFile = engine) {
+  const r = spawnSync(process.execPath, [join(here, 'child.mjs'), engineFile, rbacFile, mode, log], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`${mode} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
 
 function measure(mode) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, [join(here, 'child.mjs'), engine, rbacFile, mode, log], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    if (r.status !== 0) throw new Error(`${mode} exited ${r.status}: ${r.stderr}`);
-    samples.push(JSON.parse(r.stdout));
-  }
+  const samples = Array.from({ length: runs }, () => run(mode));
   samples.sort((a, b) => a.ms - b.ms);
   const median = samples[Math.floor(samples.length / 2)];
   return { ...median, maxRssMB: Math.max(...samples.map((s) => s.maxRssMB)) };
@@ -71,3 +73,28 @@ console.log(
 console.log(
   `    ${lp.judged} bindings judged, ${lp.items} items ${JSON.stringify(lp.findings)}; ${lp.readsChecked} distinct reads proven kept; ${lp.removed} removed accesses; ${lp.objects} objects`,
 );
+
+if (before !== undefined) {
+  // The engine at LP_BENCH_BEFORE, from its sources as committed (dependencies from this checkout).
+  const repo = join(here, '..', '..');
+  const beforeSrc = join(dir, 'before-src');
+  rmSync(beforeSrc, { recursive: true, force: true });
+  mkdirSync(beforeSrc, { recursive: true });
+  const archived = spawnSync('sh', ['-c', `git -C '${repo}' archive '${before}' src | tar -x -C '${beforeSrc}'`]);
+  if (archived.status !== 0) throw new Error(`git archive ${before} failed: ${archived.stderr}`);
+  const engineBefore = await bundleEngine({ root: beforeSrc, outfile: join(dir, 'engine-before.mjs'), exports });
+  const pairs = { before: [], after: [] };
+  for (let i = 0; i < runs; i++) {
+    pairs.before.push(run('least-privilege', engineBefore).ms);
+    pairs.after.push(run('least-privilege').ms);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [b, a] = [median(pairs.before), median(pairs.after)];
+  const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`  before (${before}) and after, interleaved:`);
+  console.log(`    before: ${ms(b)} (${list(pairs.before)}); join, findings, suggestion and proof ${ms(b - audit.ms)}`);
+  console.log(`    after:  ${ms(a)} (${list(pairs.after)}); join, findings, suggestion and proof ${ms(a - audit.ms)}`);
+  console.log(
+    `    = ${(a / b).toFixed(2)}× before; beyond the audit engine alone ${((a - audit.ms) / (b - audit.ms)).toFixed(2)}×`,
+  );
+}

@@ -91,7 +91,7 @@ function isSystemIdentity(id: Identity): boolean {
 }
 
 export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: LeastPrivilegeOptions): Analysis {
-  const authorizer = new SecretAuthorizer(input.rbac, input.serviceAccounts);
+  const authorizer = new SecretAuthorizer(input.rbac);
   const granting = secretBindings(authorizer, options.namespace);
   const usage = new Map<string, BindingUsage>();
   const rbacReads: ObservedRead[] = [];
@@ -101,22 +101,24 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
     const uses = authorizer.uses(actorOf(read), requestOf(read));
     if (uses.length === 0) continue;
     rbacReads.push(read);
+    const target = targetOf(read);
     for (const use of uses) {
       const key = bindingKey(use.binding);
       if (!granting.has(key)) continue;
       let b = usage.get(key);
       if (!b) usage.set(key, (b = { subjects: new Map(), rules: new Map() }));
-      tally(getOr(b.subjects, use.subjectKey, newTally), read);
+      tally(getOr(b.subjects, use.subjectKey, newTally), read, target);
       const bySubject = getOr(b.rules, use.ruleId, () => new Map<string, Map<string, VerbTally>>());
       const byVerb = getOr(bySubject, use.subjectKey, () => new Map<string, VerbTally>());
       const v = getOr(byVerb, read.verb, () => ({ ...newTally(), unnamed: false, names: new Set<string>() }));
-      tally(v, read);
+      tally(v, read, target);
       if (read.name === null) v.unnamed = true;
       else v.names.add(read.name);
     }
   }
 
   const bindings = bindingObjects(input);
+  const roles = rolesByName(input);
   const saCreated = new Map(
     input.serviceAccounts.map((sa) => [`${sa.namespace}/${sa.name}`, sa.creationTimestamp ?? null]),
   );
@@ -132,7 +134,7 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
     }
     const binding = bindings.get(key);
     if (!binding) continue;
-    const rules = roleRules(authorizer, input, grant.role);
+    const rules = roleRules(authorizer, roles, grant.role);
     const secretRules = new Set(rules.filter((r) => secretReadVerbs(r.rule).length > 0).map(ruleId));
     const b = usage.get(key) ?? { subjects: new Map(), rules: new Map() };
     const created = binding.metadata.creationTimestamp ?? undefined;
@@ -236,12 +238,24 @@ function bindingObjects(input: LeastPrivilegeInput): Map<string, DatedBinding> {
 }
 
 /** The role's rules with their positions, aggregated ClusterRoles as the authorizer sees them. */
-export function roleRules(authorizer: SecretAuthorizer, input: LeastPrivilegeInput, role: RoleId): EffectiveRule[] {
+export function roleRules(authorizer: SecretAuthorizer, roles: RolesByName, role: RoleId): EffectiveRule[] {
   if (role.kind === 'ClusterRole') return authorizer.index.clusterRoles.get(role.name)?.rules ?? [];
-  const found = input.rbac.roles.find(
-    (r) => r.metadata.name === role.name && (r.metadata.namespace ?? '') === (role.namespace ?? ''),
-  );
+  const found = roles.get(roleName(role.namespace ?? '', role.name));
   return (found?.rules ?? []).map((rule, index) => ({ rule, index }));
+}
+
+type RolesByName = Map<string, LeastPrivilegeInput['rbac']['roles'][number]>;
+
+const roleName = (namespace: string, name: string | undefined) => JSON.stringify([namespace, name ?? null]);
+
+/** Roles by namespace and name, the first of each (looked up once per binding: 10,000 scans of the list otherwise). */
+function rolesByName(input: LeastPrivilegeInput): RolesByName {
+  const out: RolesByName = new Map();
+  for (const r of input.rbac.roles) {
+    const key = roleName(r.metadata.namespace ?? '', r.metadata.name);
+    if (!out.has(key)) out.set(key, r);
+  }
+  return out;
 }
 
 function itemsFor(j: BindingJudgement, b: BindingUsage, created: string | undefined): LeastPrivilegeItem[] {
@@ -375,10 +389,10 @@ function usageOf(bySubject: ReadonlyArray<Map<string, VerbTally>>): Usage {
 
 const newTally = (): Tally => ({ reads: 0, last: null, targets: new Set() });
 
-function tally(t: Tally, read: ObservedRead): void {
+function tally(t: Tally, read: ObservedRead, target: string): void {
   t.reads += read.count;
   if (read.lastSeen !== null && (t.last === null || read.lastSeen > t.last)) t.last = read.lastSeen;
-  t.targets.add(targetOf(read));
+  t.targets.add(target);
 }
 
 function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {

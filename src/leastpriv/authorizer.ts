@@ -1,13 +1,14 @@
 // Who-can's engine asked the questions least-privilege needs: through which
 // binding, rule and subject did RBAC let this actor make this read, and what
 // can a subject read at all. Works on any snapshot (the current RBAC or the
-// RBAC with a suggestion applied).
+// RBAC with a suggestion applied). Who-can's RbacIndex says which grants allow
+// a request; a grant applies to a subject bound by it, or to a member of a group
+// bound by it: who-can's identity keys and implied groups, the test its
+// checkSubject makes on rows (test/unit/leastpriv/authorizer.test.ts holds the
+// two to the same answers), asked once per identity, not once per row.
 import type { ObservedRead } from '../audit/read-ledger.js';
 import { ruleKey } from '../whocan/aggregation.js';
-import { checkSubject } from '../whocan/check.js';
 import { bindingKey, RbacIndex, type BindingId, type Grant, type RoleId } from '../whocan/policy.js';
-import { rowIdentity, type ChainStep } from '../whocan/report.js';
-import { RowCollector, ServiceAccountDirectory } from '../whocan/rows.js';
 import { hasResourceNames, resourceNameMatches } from '../whocan/rules.js';
 import {
   identityKey,
@@ -21,7 +22,7 @@ import type { PolicyRule, RbacSnapshot, RequestAttributes } from '../whocan/type
 /** Who made a request, as the authorizer saw them. */
 export interface Actor {
   identity: Identity;
-  /** Groups from the log (the implied ones are added by checkSubject). */
+  /** Groups from the log (the implied ones are added). */
   groups: string[];
 }
 
@@ -71,39 +72,41 @@ export interface Reach {
   names: Set<string>;
 }
 
+interface GrantKeys {
+  /** Identity keys of the binding's subjects. */
+  subjects: string[];
+  ruleId: string;
+  /** Binding and rule. */
+  use: string;
+}
+
+interface Scope {
+  /** Grants by the identity keys of their binding's subjects. */
+  bySubject: Map<string, Grant[]>;
+  /** The grants of each identity (a subject or a group) as uses, once asked. */
+  matches: Map<string, RuleUse[]>;
+}
+
 export class SecretAuthorizer {
   readonly index: RbacIndex;
-  private readonly serviceAccounts: ServiceAccountDirectory;
-  /** The grants of each request shape by the identity of their subjects: built once, asked for many subjects. */
-  private readonly grantCache = new Map<string, Map<string, Grant[]>>();
-  private readonly actorSteps = new Map<string, Array<{ step: ChainStep; subjectKey: string }>>();
+  /** Per verb and scope (the cluster's bindings, or a namespace's), the grants and matches by identity. */
+  private readonly scopes = new Map<string, Scope>();
+  private readonly actorUses = new Map<string, RuleUse[]>();
+  /** Grant objects are shared by every request shape they allow: their keys are worked out once. */
+  private readonly grantKeys = new WeakMap<Grant, GrantKeys>();
 
-  constructor(rbac: RbacSnapshot, serviceAccounts: ReadonlyArray<{ namespace: string; name: string }>) {
+  constructor(rbac: RbacSnapshot) {
     this.index = new RbacIndex(rbac);
-    this.serviceAccounts = new ServiceAccountDirectory(serviceAccounts);
   }
 
   /** Every (binding, rule, subject) that lets the actor make the request; empty when RBAC does not. */
   uses(actor: Actor, request: RequestAttributes): RuleUse[] {
-    const { name, ...anyName } = request;
-    const key = JSON.stringify(['any-name', request.verb, request.namespace ?? null]);
-    // Steps for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
-    const actorKey = JSON.stringify([key, identityKey(actor.identity), actor.groups]);
-    let all = this.actorSteps.get(actorKey);
-    if (!all)
-      this.actorSteps.set(
-        actorKey,
-        (all = this.steps(key, () => this.index.grantsForAnyName(anyName), actor.identity, actor.groups, request.verb)),
-      );
-    return all
-      .filter(({ step }) => resourceNameMatches(step.rule!, name))
-      .map(({ step, subjectKey }) => ({
-        binding: step.binding!,
-        role: step.role!,
-        subjectKey,
-        ruleId: ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule! }),
-        rule: step.rule!,
-      }));
+    const { verb, namespace, name } = request;
+    // Uses for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
+    const actorKey = JSON.stringify([verb, namespace ?? null, identityKey(actor.identity), actor.groups]);
+    let all = this.actorUses.get(actorKey);
+    if (!all) this.actorUses.set(actorKey, (all = this.matches(verb, namespace, actor.identity, actor.groups)));
+    return all.filter(({ rule }) => resourceNameMatches(rule, name));
   }
 
   allows(actor: Actor, request: RequestAttributes): boolean {
@@ -112,53 +115,89 @@ export class SecretAuthorizer {
 
   /** What the subject (with the groups it always has) may `verb` in a namespace (undefined: cluster-wide). */
   reach(subject: Identity, verb: string, namespace: string | undefined): Reach {
-    const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
-    const key = JSON.stringify(['any-name', verb, namespace ?? null]);
     const reach: Reach = { any: false, names: new Set() };
-    for (const { step } of this.steps(key, () => this.index.grantsForAnyName(request), subject, [], verb)) {
-      if (!hasResourceNames(step.rule!)) reach.any = true;
-      else for (const n of step.rule!.resourceNames!) reach.names.add(n);
+    for (const { rule } of this.matches(verb, namespace, subject, [])) {
+      if (!hasResourceNames(rule)) reach.any = true;
+      else for (const n of rule.resourceNames!) reach.names.add(n);
     }
     return reach;
   }
 
-  /** The steps of who-can rows that apply to the subject, each with the binding subject that matched. */
-  private steps(key: string, grants: () => Grant[], subject: Identity, groups: string[], verb: string) {
-    let bySubject = this.grantCache.get(key);
-    if (!bySubject) {
-      bySubject = new Map();
-      for (const grant of grants()) {
-        for (const s of grant.subjects) {
-          const id = identityOfSubject(s, grant.bindingNamespace);
-          if (!id) continue;
-          const k = identityKey(id);
+  /**
+   * The grants that let the subject `verb` Secrets (for some name) in the namespace: those bound to it or to one of
+   * its groups (the ones it is in by its name, as the API server adds them, and those from the log), the test
+   * who-can's checkSubject makes on rows. Worked out once per scope and identity: a group's are shared by its members.
+   */
+  private matches(verb: string, namespace: string | undefined, subject: Identity, groups: string[]): RuleUse[] {
+    const scopes = [this.scope(verb, undefined)];
+    if (namespace !== undefined) scopes.push(this.scope(verb, namespace));
+    const keys = [identityKey(subject)];
+    for (const name of [...groups, ...impliedGroups(subject)]) {
+      const k = identityKey({ kind: 'Group', name });
+      if (!keys.includes(k)) keys.push(k);
+    }
+    const out: RuleUse[] = [];
+    for (const k of keys) {
+      for (const scope of scopes) {
+        const granted = scope.bySubject.get(k);
+        if (!granted) continue;
+        let matches = scope.matches.get(k);
+        if (!matches) scope.matches.set(k, (matches = this.matchesOf(k, granted)));
+        // (matches through different binding subjects or bindings are different uses: nothing to merge)
+        for (const m of matches) out.push(m);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The grants to `verb` Secrets by the identity keys of their subjects: with no namespace, those of
+   * ClusterRoleBindings (the same in every namespace: indexed once, not once per namespace); with one, those of its
+   * RoleBindings.
+   */
+  private scope(verb: string, namespace: string | undefined): Scope {
+    const key = JSON.stringify([verb, namespace ?? null]);
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
+      const bySubject = new Map<string, Grant[]>();
+      for (const grant of this.index.grantsForAnyName(request)) {
+        if (namespace !== undefined && grant.binding.kind !== 'RoleBinding') continue;
+        for (const k of this.keysOf(grant).subjects) {
           const list = bySubject.get(k);
           if (!list) bySubject.set(k, [grant]);
           else if (list[list.length - 1] !== grant) list.push(grant);
         }
       }
-      this.grantCache.set(key, bySubject);
+      this.scopes.set(key, (scope = { bySubject, matches: new Map() }));
     }
-    // Only grants bound to the subject or to one of its groups can apply: who-can's rows and checkSubject decide among those.
-    const candidates = [
-      identityKey(subject),
-      ...[...groups, ...impliedGroups(subject)].map((name) => identityKey({ kind: 'Group', name })),
-    ];
-    const relevant = new Set([...new Set(candidates)].flatMap((k) => bySubject.get(k) ?? []));
-    if (relevant.size === 0) return [];
-    const rows = new RowCollector(this.serviceAccounts);
-    for (const grant of relevant) rows.addGrant(grant, 'direct', { verbs: [verb] });
-    const out = new Map<string, { step: ChainStep; subjectKey: string }>();
-    for (const row of checkSubject(rows.build(), subject, groups).rows) {
-      const rowKey = identityKey(rowIdentity(row));
-      for (const step of row.chain) {
-        if (step.authorizer !== 'RBAC' || !step.binding || !step.rule) continue;
-        // A ServiceAccount reached through its group was bound as the group.
-        const subjectKey = step.memberOf ? identityKey({ kind: 'Group', name: step.memberOf }) : rowKey;
-        const id = ruleId({ index: step.ruleIndex, aggregatedFrom: step.aggregatedFrom, rule: step.rule });
-        out.set(`${bindingKey(step.binding)}#${id}#${subjectKey}`, { step, subjectKey });
+    return scope;
+  }
+
+  /** The grants bound to one identity, once per binding and rule. */
+  private matchesOf(subjectKey: string, grants: readonly Grant[]): RuleUse[] {
+    const seen = new Set<string>();
+    const out: RuleUse[] = [];
+    for (const grant of grants) {
+      const { ruleId, use } = this.keysOf(grant);
+      if (seen.has(use)) continue;
+      seen.add(use);
+      out.push({ binding: grant.binding, role: grant.role, subjectKey, ruleId, rule: grant.rule.rule });
+    }
+    return out;
+  }
+
+  private keysOf(grant: Grant): GrantKeys {
+    let keys = this.grantKeys.get(grant);
+    if (!keys) {
+      const subjects: string[] = [];
+      for (const s of grant.subjects) {
+        const id = identityOfSubject(s, grant.bindingNamespace);
+        if (id) subjects.push(identityKey(id));
       }
+      const rid = ruleId(grant.rule);
+      this.grantKeys.set(grant, (keys = { subjects, ruleId: rid, use: `${bindingKey(grant.binding)}#${rid}` }));
     }
-    return [...out.values()];
+    return keys;
   }
 }

@@ -8,7 +8,7 @@ import { identityKey, identityLabel, identityOfSubject } from '../whocan/subject
 import type { Analysis } from './analyze.js';
 import { actorOf, requestOf, SecretAuthorizer } from './authorizer.js';
 import type { Suggestion } from './suggest.js';
-import type { LeastPrivilegeInput, RemovedAccess } from './types.js';
+import type { RemovedAccess } from './types.js';
 
 export interface Proof {
   /** Distinct (subject, Secret, verb) reads RBAC allowed in the window, asked again. */
@@ -18,8 +18,8 @@ export interface Proof {
   removed: RemovedAccess[];
 }
 
-export function prove(input: LeastPrivilegeInput, analysis: Analysis, suggestion: Suggestion): Proof {
-  const after = new SecretAuthorizer(suggestion.proposed, input.serviceAccounts);
+export function prove(analysis: Analysis, suggestion: Suggestion): Proof {
+  const after = new SecretAuthorizer(suggestion.proposed);
   const denied = analysis.rbacReads.filter((r) => !after.allows(actorOf(r), requestOf(r))).map(readText);
 
   const removed: RemovedAccess[] = [];

@@ -140,7 +140,7 @@ function proven(
   analysis: Analysis,
 ): { suggestion: Suggestion; summary: SuggestionSummary } | { refused: string } {
   const suggestion = suggest(input, analysis.judgements);
-  const proof = prove(input, analysis, suggestion);
+  const proof = prove(analysis, suggestion);
   if (proof.denied.length > 0) {
     const shown = proof.denied.slice(0, 5).join('; ');
     const more = proof.denied.length > 5 ? ` (+${proof.denied.length - 5} more)` : '';

@@ -124,7 +124,7 @@ describe('least-privilege analysis', () => {
     ]);
     expect(s.objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'nobody')!.subjects).toEqual([]);
     expect(s.emptied.map((b) => b.name)).toContain('nobody');
-    const proof = prove(input, analysis, s);
+    const proof = prove(analysis, s);
     expect(proof.denied).toEqual([]);
     expect(proof.checked).toBe(reads.length);
     const removed = proof.removed.map(removedText);

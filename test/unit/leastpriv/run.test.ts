@@ -149,7 +149,7 @@ describe('runLeastPrivilege', () => {
         roleBindings: s.proposed.roleBindings.filter((b) => !b.metadata.name?.endsWith('-least-privilege')),
       },
     };
-    expect(prove(lp, analysis, s).denied).toEqual([]);
-    expect(prove(lp, analysis, broken).denied).toEqual(['User bob get shop/db']);
+    expect(prove(analysis, s).denied).toEqual([]);
+    expect(prove(analysis, broken).denied).toEqual(['User bob get shop/db']);
   });
 });
