@@ -8,15 +8,10 @@
 // two to the same answers), asked once per identity, not once per row.
 import type { ObservedRead } from '../audit/read-ledger.js';
 import { ruleKey } from '../whocan/aggregation.js';
+import { subjectKeys } from '../whocan/check.js';
 import { bindingKey, RbacIndex, type BindingId, type Grant, type RoleId } from '../whocan/policy.js';
 import { hasResourceNames, resourceNameMatches } from '../whocan/rules.js';
-import {
-  identityKey,
-  identityOfSubject,
-  impliedGroups,
-  parseServiceAccountUser,
-  type Identity,
-} from '../whocan/subjects.js';
+import { identityKey, identityOfSubject, parseServiceAccountUser, type Identity } from '../whocan/subjects.js';
 import type { PolicyRule, RbacSnapshot, RequestAttributes } from '../whocan/types.js';
 
 /** Who made a request, as the authorizer saw them. */
@@ -131,11 +126,7 @@ export class SecretAuthorizer {
   private matches(verb: string, namespace: string | undefined, subject: Identity, groups: string[]): RuleUse[] {
     const scopes = [this.scope(verb, undefined)];
     if (namespace !== undefined) scopes.push(this.scope(verb, namespace));
-    const keys = [identityKey(subject)];
-    for (const name of [...groups, ...impliedGroups(subject)]) {
-      const k = identityKey({ kind: 'Group', name });
-      if (!keys.includes(k)) keys.push(k);
-    }
+    const { keys } = subjectKeys(subject, groups);
     const out: RuleUse[] = [];
     for (const k of keys) {
       for (const scope of scopes) {

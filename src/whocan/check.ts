@@ -42,11 +42,20 @@ export function indexRows(rows: readonly WhoCanRow[]): RowIndex {
   return { rows, byKey };
 }
 
-/** checkSubject on an index: the matching rows in their original order. */
-export function checkIndexed(index: RowIndex, subject: Identity, groups: readonly string[] = []): CheckAnswer {
+/**
+ * Who RBAC lets a subject act as: the identity keys of the subject and of every group it is in (those its
+ * requests always carry, and `groups`), and those groups.
+ */
+export function subjectKeys(subject: Identity, groups: readonly string[] = []): { keys: string[]; groups: string[] } {
   const allGroups = [...new Set([...impliedGroups(subject), ...groups])];
   const keys = new Set([identityKey(subject), ...allGroups.map((name) => identityKey({ kind: 'Group', name }))]);
-  const positions = [...keys].flatMap((key) => index.byKey.get(key) ?? []).sort((a, b) => a - b);
+  return { keys: [...keys], groups: allGroups };
+}
+
+/** checkSubject on an index: the matching rows in their original order. */
+export function checkIndexed(index: RowIndex, subject: Identity, groups: readonly string[] = []): CheckAnswer {
+  const { keys, groups: allGroups } = subjectKeys(subject, groups);
+  const positions = keys.flatMap((key) => index.byKey.get(key) ?? []).sort((a, b) => a - b);
   const matching = positions.map((i) => index.rows[i]!);
   return { allowed: matching.length > 0, rows: matching, groups: allGroups };
 }
