@@ -92,7 +92,11 @@ describe('local cluster', () => {
       ns,
     );
     const reader = await asServiceAccount(ns, 'reader');
-    expect((await api('GET', `/api/v1/namespaces/${ns}/secrets/db`, { kubeconfig: reader })).status).toBe(200);
+    // The API server's RBAC authorizer sees a new binding through its informer: a busy control plane takes a while.
+    await waitFor(
+      async () => (await api('GET', `/api/v1/namespaces/${ns}/secrets/db`, { kubeconfig: reader })).status === 200,
+      { what: `a read of Secret db by ServiceAccount ${ns}/reader allowed` },
+    );
     const event = await waitForAuditEvent(
       (e) =>
         e.user.username === `system:serviceaccount:${ns}:reader` && e.verb === 'get' && e.stage === 'ResponseComplete',
