@@ -151,4 +151,28 @@ describe('SecretAuthorizer agrees with the authorizer it replaced (who-can rows 
     }
     expect(compared).toBeGreaterThan(5000);
   });
+  it('on requests for other resources, API groups and subresources: the request as given, not a Secret read', () => {
+    const rbac = generate(5);
+    const now = new SecretAuthorizer(rbac);
+    const before = new RowsAuthorizer(rbac, SERVICE_ACCOUNTS);
+    const shapes = [
+      { apiGroup: '', resource: 'configmaps' },
+      { apiGroup: 'x.io', resource: 'secrets' },
+      { apiGroup: '', resource: 'secrets', subresource: 'status' },
+      { apiGroup: '', resource: 'pods' },
+    ];
+    let compared = 0;
+    for (const shape of shapes)
+      for (const user of USERS)
+        for (const namespace of [undefined, ...NAMESPACES]) {
+          const actor = actorOf({ user, groups: ['devs'] } as unknown as Parameters<typeof actorOf>[0]);
+          const request: RequestAttributes = { verb: 'get', ...shape, ...(namespace ? { namespace } : {}) };
+          const expected = before.uses(actor, request).map(useText).sort();
+          const context = JSON.stringify({ actor, request });
+          expect(now.uses(actor, request).map(useText).sort(), context).toEqual(expected);
+          expect(now.allows(actor, request), context).toBe(expected.length > 0);
+          compared += expected.length;
+        }
+    expect(compared).toBeGreaterThan(0);
+  });
 });
