@@ -67,6 +67,10 @@ export interface Reach {
   names: Set<string>;
 }
 
+/** A request without its name, as a key. */
+const shapeKey = (r: Omit<RequestAttributes, 'name'>): string =>
+  JSON.stringify([r.verb, r.apiGroup, r.resource, r.subresource ?? '', r.namespace ?? null]);
+
 interface GrantKeys {
   /** Identity keys of the binding's subjects. */
   subjects: string[];
@@ -84,7 +88,7 @@ interface Scope {
 
 export class SecretAuthorizer {
   readonly index: RbacIndex;
-  /** Per verb and scope (the cluster's bindings, or a namespace's), the grants and matches by identity. */
+  /** Per request shape and scope (the cluster's bindings, or a namespace's), the grants and matches by identity. */
   private readonly scopes = new Map<string, Scope>();
   private readonly actorUses = new Map<string, RuleUse[]>();
   /** Grant objects are shared by every request shape they allow: their keys are worked out once. */
@@ -96,11 +100,11 @@ export class SecretAuthorizer {
 
   /** Every (binding, rule, subject) that lets the actor make the request; empty when RBAC does not. */
   uses(actor: Actor, request: RequestAttributes): RuleUse[] {
-    const { verb, namespace, name } = request;
+    const { name, ...shape } = request;
     // Uses for any name, kept per actor (an actor reads many Secrets), then those whose rule allows this name.
-    const actorKey = JSON.stringify([verb, namespace ?? null, identityKey(actor.identity), actor.groups]);
+    const actorKey = JSON.stringify([shapeKey(shape), identityKey(actor.identity), actor.groups]);
     let all = this.actorUses.get(actorKey);
-    if (!all) this.actorUses.set(actorKey, (all = this.matches(verb, namespace, actor.identity, actor.groups)));
+    if (!all) this.actorUses.set(actorKey, (all = this.matches(shape, actor.identity, actor.groups)));
     return all.filter(({ rule }) => resourceNameMatches(rule, name));
   }
 
@@ -111,7 +115,8 @@ export class SecretAuthorizer {
   /** What the subject (with the groups it always has) may `verb` in a namespace (undefined: cluster-wide). */
   reach(subject: Identity, verb: string, namespace: string | undefined): Reach {
     const reach: Reach = { any: false, names: new Set() };
-    for (const { rule } of this.matches(verb, namespace, subject, [])) {
+    const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
+    for (const { rule } of this.matches(request, subject, [])) {
       if (!hasResourceNames(rule)) reach.any = true;
       else for (const n of rule.resourceNames!) reach.names.add(n);
     }
@@ -119,13 +124,14 @@ export class SecretAuthorizer {
   }
 
   /**
-   * The grants that let the subject `verb` Secrets (for some name) in the namespace: those bound to it or to one of
-   * its groups (the ones it is in by its name, as the API server adds them, and those from the log), the test
-   * who-can's checkSubject makes on rows. Worked out once per scope and identity: a group's are shared by its members.
+   * The grants that let the subject make the request (for some name): those bound to it or to one of its groups
+   * (the ones it is in by its name, as the API server adds them, and those from the log), the test who-can's
+   * checkSubject makes on rows. Worked out once per scope and identity: a group's are shared by its members.
    */
-  private matches(verb: string, namespace: string | undefined, subject: Identity, groups: string[]): RuleUse[] {
-    const scopes = [this.scope(verb, undefined)];
-    if (namespace !== undefined) scopes.push(this.scope(verb, namespace));
+  private matches(request: Omit<RequestAttributes, 'name'>, subject: Identity, groups: string[]): RuleUse[] {
+    const { namespace, ...clusterWide } = request;
+    const scopes = [this.scope(clusterWide)];
+    if (namespace !== undefined) scopes.push(this.scope(request));
     const { keys } = subjectKeys(subject, groups);
     const out: RuleUse[] = [];
     for (const k of keys) {
@@ -142,18 +148,17 @@ export class SecretAuthorizer {
   }
 
   /**
-   * The grants to `verb` Secrets by the identity keys of their subjects: with no namespace, those of
-   * ClusterRoleBindings (the same in every namespace: indexed once, not once per namespace); with one, those of its
-   * RoleBindings.
+   * The grants allowing the request (for some name) by the identity keys of their subjects: with no namespace,
+   * those of ClusterRoleBindings (the same in every namespace: indexed once, not once per namespace); with one,
+   * those of its RoleBindings.
    */
-  private scope(verb: string, namespace: string | undefined): Scope {
-    const key = JSON.stringify([verb, namespace ?? null]);
+  private scope(request: Omit<RequestAttributes, 'name'>): Scope {
+    const key = shapeKey(request);
     let scope = this.scopes.get(key);
     if (!scope) {
-      const request = { verb, apiGroup: '', resource: 'secrets', ...(namespace === undefined ? {} : { namespace }) };
       const bySubject = new Map<string, Grant[]>();
       for (const grant of this.index.grantsForAnyName(request)) {
-        if (namespace !== undefined && grant.binding.kind !== 'RoleBinding') continue;
+        if (request.namespace !== undefined && grant.binding.kind !== 'RoleBinding') continue;
         for (const k of this.keysOf(grant).subjects) {
           const list = bySubject.get(k);
           if (!list) bySubject.set(k, [grant]);
