@@ -3,7 +3,8 @@
 // does (ServiceAccount usernames, the anonymous user), log groups repeated and in any order, ServiceAccounts bound
 // as Users, without a namespace, through their groups; everyone groups, aggregated roles, wildcards and names.
 import { describe, expect, it } from 'vitest';
-import { actorOf, SecretAuthorizer, type RuleUse } from '../../../src/leastpriv/authorizer.js';
+import { actorOf, requestOf, SecretAuthorizer, type RuleUse } from '../../../src/leastpriv/authorizer.js';
+import type { ReadVerb } from '../../../src/whocan/report.js';
 import { ruleKey } from '../../../src/whocan/aggregation.js';
 import { bindingKey } from '../../../src/whocan/policy.js';
 import type { Identity } from '../../../src/whocan/subjects.js';
@@ -118,16 +119,11 @@ describe('SecretAuthorizer agrees with the authorizer it replaced (who-can rows 
       for (let i = 0; i < 150; i++) {
         const groups = Array.from({ length: Math.floor(rand() * 4) }, () => pick(LOG_GROUPS));
         const actor = actorOf({ user: pick(USERS), groups } as Parameters<typeof actorOf>[0]);
-        const verb = pick(['get', 'list', 'watch', 'delete']);
-        const namespace = rand() < 0.2 ? undefined : pick(NAMESPACES);
-        const name = rand() < 0.3 ? undefined : pick(['db', 'api', 'api-key', 'other']);
-        const request: RequestAttributes = {
-          verb,
-          apiGroup: '',
-          resource: 'secrets',
-          ...(namespace === undefined ? {} : { namespace }),
-          ...(name === undefined ? {} : { name }),
-        };
+        const request = requestOf({
+          verb: pick(['get', 'list', 'watch', 'delete']) as ReadVerb,
+          namespace: rand() < 0.2 ? null : pick(NAMESPACES),
+          name: rand() < 0.3 ? null : pick(['db', 'api', 'api-key', 'other']),
+        });
         const expected = before.uses(actor, request).map(useText).sort();
         const context = JSON.stringify({ seed, actor, request });
         expect(now.uses(actor, request).map(useText).sort(), context).toEqual(expected);
