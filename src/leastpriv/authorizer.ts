@@ -125,8 +125,8 @@ export class SecretAuthorizer {
 
   /**
    * The grants that let the subject make the request (for some name): those bound to it or to one of its groups
-   * (the ones it is in by its name, as the API server adds them, and those from the log), the test who-can's
-   * checkSubject makes on rows. Worked out once per scope and identity: a group's are shared by its members.
+   * (those the API server adds to its requests: system:authenticated, a ServiceAccount's by its name; and those
+   * from the log): subjectKeys, as who-can's checkSubject uses them on rows. Worked out once per scope and identity: a group's are shared by its members.
    */
   private matches(request: Omit<RequestAttributes, 'name'>, subject: Identity, groups: string[]): RuleUse[] {
     const { namespace, ...clusterWide } = request;
