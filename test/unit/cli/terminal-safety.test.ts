@@ -106,6 +106,20 @@ describe('invisible and reordering characters from audit logs', () => {
     );
   });
 
+  it('are shown escaped in tables whatever invisible character they are (every default-ignorable code point)', async () => {
+    // Tag characters (U+E0000 block: "ASCII smuggling"), the Mongolian vowel separator, the deprecated format
+    // controls, the combining grapheme joiner, a variation selector and a Hangul filler show as nothing too.
+    const hidden = 'alice\u{e0041}\u{e0062}\u180e\u206a\u034f\ufe0f\u3164';
+    const file = join(mkdtempSync(join(tmpdir(), 'terminal-safety-')), 'audit.log');
+    writeFileSync(file, `${auditEventLine({ id: 'c1', user: hidden, agent: `kubectl${hidden}` })}\n`);
+    const table = await runCli(['audit', '--log', file]);
+    const wide = await runCli(['audit', '--log', file, '--by', 'user-agent', '-o', 'wide']);
+    expect(table.stdout).toContain('alice\\u{e0041}\\u{e0062}\\u180e\\u206a\\u034f\\ufe0f\\u3164');
+    expect(table.stdout + wide.stdout).not.toMatch(/\p{Default_Ignorable_Code_Point}/u);
+    const json = JSON.parse((await runCli(['audit', '--log', file, '-o', 'json'])).stdout);
+    expect(json.items[0].subject.user).toBe(hidden);
+  });
+
   it('keep the exact strings in -o json', async () => {
     const r = await runCli(['audit', '--log', spoofedLog(), '-o', 'json']);
     const doc = JSON.parse(r.stdout);
