@@ -118,7 +118,6 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
   }
 
   const bindings = bindingObjects(input);
-  const roles = rolesByName(input);
   const saCreated = new Map(
     input.serviceAccounts.map((sa) => [`${sa.namespace}/${sa.name}`, sa.creationTimestamp ?? null]),
   );
@@ -134,7 +133,7 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
     }
     const binding = bindings.get(key);
     if (!binding) continue;
-    const rules = roleRules(authorizer, roles, grant.role);
+    const rules = authorizer.index.rulesOf(grant.role);
     const secretRules = new Set(rules.filter((r) => secretReadVerbs(r.rule).length > 0).map(ruleId));
     const b = usage.get(key) ?? { subjects: new Map(), rules: new Map() };
     const created = binding.metadata.creationTimestamp ?? undefined;
@@ -233,27 +232,6 @@ function bindingObjects(input: LeastPrivilegeInput): Map<string, DatedBinding> {
     out.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), b);
   for (const b of input.rbac.roleBindings) {
     out.set(bindingKey({ kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' }), b);
-  }
-  return out;
-}
-
-/** The role's rules with their positions, aggregated ClusterRoles as the authorizer sees them. */
-export function roleRules(authorizer: SecretAuthorizer, roles: RolesByName, role: RoleId): EffectiveRule[] {
-  if (role.kind === 'ClusterRole') return authorizer.index.clusterRoles.get(role.name)?.rules ?? [];
-  const found = roles.get(roleName(role.namespace ?? '', role.name));
-  return (found?.rules ?? []).map((rule, index) => ({ rule, index }));
-}
-
-type RolesByName = Map<string, LeastPrivilegeInput['rbac']['roles'][number]>;
-
-const roleName = (namespace: string, name: string | undefined) => JSON.stringify([namespace, name ?? null]);
-
-/** Roles by namespace and name, the first of each (looked up once per binding: 10,000 scans of the list otherwise). */
-function rolesByName(input: LeastPrivilegeInput): RolesByName {
-  const out: RolesByName = new Map();
-  for (const r of input.rbac.roles) {
-    const key = roleName(r.metadata.namespace ?? '', r.metadata.name);
-    if (!out.has(key)) out.set(key, r);
   }
   return out;
 }

@@ -297,13 +297,18 @@ export class RbacIndex {
       .filter((cr): cr is EffectiveClusterRole => cr?.unreconciled === true);
   }
 
-  /** Whether a role (by kind and name, Roles in `namespace`) has a rule allowing the request. */
-  roleAllows(role: RoleId, req: RequestAttributes): boolean {
+  /** A role's rules with their positions (a ClusterRole's aggregated), by kind and name (Roles in `namespace`). */
+  rulesOf(role: RoleId): EffectiveRule[] {
     const rules =
       role.kind === 'ClusterRole'
         ? this.clusterRoles.get(role.name)?.rules
         : this.roles.get(role.namespace ?? '')?.get(role.name);
-    return (rules ?? []).some((r) => ruleAllows(r.rule, req));
+    return rules ?? [];
+  }
+
+  /** Whether a role (by kind and name, Roles in `namespace`) has a rule allowing the request. */
+  roleAllows(role: RoleId, req: RequestAttributes): boolean {
+    return this.rulesOf(role).some((r) => ruleAllows(r.rule, req));
   }
 
   /** Names of Roles in a namespace and of all ClusterRoles. */
