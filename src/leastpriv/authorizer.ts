@@ -126,7 +126,8 @@ export class SecretAuthorizer {
   /**
    * The grants that let the subject make the request (for some name): those bound to it or to one of its groups
    * (those the API server adds to its requests: system:authenticated, a ServiceAccount's by its name; and those
-   * from the log): subjectKeys, as who-can's checkSubject uses them on rows. Worked out once per scope and identity: a group's are shared by its members.
+   * from the log): subjectKeys, as who-can's checkSubject uses them on rows. Worked out once per scope and
+   * identity: a group's are shared by its members.
    */
   private matches(request: Omit<RequestAttributes, 'name'>, subject: Identity, groups: string[]): RuleUse[] {
     const { namespace, ...clusterWide } = request;
