@@ -43,6 +43,10 @@ describe('local cluster', () => {
   beforeAll(async () => {
     ns = await freshNamespace('cluster');
     await applyYaml(`${secret('db')}---${secretReader('User', 'alice')}`, ns);
+    // The RBAC authorizer sees the new binding through its informer: the tests below read as alice at once.
+    await waitFor(() => canI({ user: 'alice', verb: 'get', resource: 'secrets', namespace: ns, name: 'db' }), {
+      what: `alice's RoleBinding in namespace ${ns} in force`,
+    });
   });
 
   it('serves the version it was built from', async () => {
