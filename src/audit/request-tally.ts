@@ -102,8 +102,9 @@ export class RequestTally {
     const { exports } = reader;
     const namespace = query.namespace === null ? null : Buffer.from(query.namespace);
     const name = query.name === null ? null : Buffer.from(query.name);
-    if ((namespace?.length ?? 0) + (name?.length ?? 0) > 3072) return null;
-    const text = Buffer.from(reader.memory(), exports.counterConfigOffset() + 256, 3072);
+    const room = exports.queryTextRoom();
+    if ((namespace?.length ?? 0) + (name?.length ?? 0) > room) return null;
+    const text = Buffer.from(reader.memory(), exports.queryTextOffset(), room);
     namespace?.copy(text, 0);
     name?.copy(text, namespace?.length ?? 0);
     let verbs = 0;

@@ -159,6 +159,8 @@ interface Exports {
     keyed: number,
   ): number;
   counterConfigOffset(): number;
+  queryTextOffset(): number;
+  queryTextRoom(): number;
   targetsOffset(): number;
   counterStringsOffset(): number;
   counterStringCount(): number;

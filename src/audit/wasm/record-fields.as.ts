@@ -39,6 +39,8 @@ export {
   countLine,
   counterReset,
   counterConfigOffset,
+  queryTextOffset,
+  queryTextRoom,
   counterStringsOffset,
   counterStringCount,
   counterArenaOffset,

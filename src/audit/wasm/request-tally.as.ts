@@ -39,6 +39,8 @@ import { epochMs } from './timestamp.as';
 const CONFIG: usize = COUNTER_BASE;
 const CONFIG_BYTES: usize = 4096;
 const QUERY_TEXT: usize = CONFIG + 256;
+/** Room for the query's namespace and name at QUERY_TEXT. */
+const QUERY_TEXT_BYTES: i32 = 3072;
 
 /** The strings' set: (hash, id) pairs, in a table that starts small (in the cache) and doubles at half full. */
 const STRING_SLOTS: i32 = 1 << 18;
@@ -277,6 +279,13 @@ export function tallyWordsOffset(): usize {
 
 export function counterConfigOffset(): usize {
   return CONFIG;
+}
+/** Where JavaScript writes the query's namespace and name for counterReset, and how many bytes of them fit. */
+export function queryTextOffset(): usize {
+  return QUERY_TEXT;
+}
+export function queryTextRoom(): i32 {
+  return QUERY_TEXT_BYTES;
 }
 export function counterStringsOffset(): usize {
   return STRING_IDS;
