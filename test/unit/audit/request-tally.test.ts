@@ -448,6 +448,18 @@ describe('the tally counts plain requests without JavaScript, and hands over whe
     expect(expected.totals.requests).toBe(34_000);
   }, 60_000);
 
+  it('a query longer than its room for the query text: JavaScript counts, with the same report', async () => {
+    const name = `db-${'x'.repeat(4000)}`;
+    const lines = plainLines(50, (i) => ({
+      requestURI: `/api/v1/namespaces/prod/secrets/${i % 2 ? name : 'db-password'}`,
+      objectRef: { resource: 'secrets', namespace: 'prod', name: i % 2 ? name : 'db-password', apiVersion: 'v1' },
+    }));
+    const expected = await agrees([file('a.log', lines)], { name });
+    expect(expected.totals.requests).toBe(25);
+    // both stages of each of the 25 requests asked for
+    expect(await countedInJavascript([file('a.log', lines)], { name })).toBe(50);
+  });
+
   it('more string bytes than its arena holds (8 MiB)', async () => {
     const lines = plainLines(2_200, (i) => ({ user: { username: `user-${i}-${'x'.repeat(4000)}` } }));
     const expected = await agrees([file('a.log', lines)], { groupBy: 'secret' });
