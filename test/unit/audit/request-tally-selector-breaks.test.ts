@@ -1,5 +1,5 @@
-// Review of the WebAssembly request tally (src/audit/request-tally.ts, wasm/request-tally.as.ts): inputs where its
-// report differs from JavaScript's RequestCounter and Aggregator (the reference: a count with onRequest).
+// The WebAssembly request tally (src/audit/request-tally.ts, wasm/request-tally.as.ts) on field-selected names
+// with a line break inside: its report is JavaScript's RequestCounter and Aggregator's (a count with onRequest).
 import { describe, expect, it } from 'vitest';
 import { ABANDONED, auditReport, countAudit, runAudit, type AuditOptions } from '../../../src/audit/run.js';
 import { joinSegments } from '../../../src/audit/segments.js';
@@ -35,7 +35,7 @@ async function agrees(lines: string[], options: AuditOptions = {}) {
   return reference;
 }
 
-describe('request tally review: the same report as JavaScript', () => {
+describe('the request tally on selected names with a line break: the same report as JavaScript', () => {
   // field-selector.ts reads the name with /^\s*metadata\.name\s*(==|=)\s*(.+?)\s*$/, whose `.` matches no line
   // terminator: a name with a CR or LF inside selects nothing there (the read is namespace-wide). termName in
   // wasm/request-tally.as.ts takes every byte between the trimmed ends, so the tally counts it field-selected.

@@ -1,5 +1,5 @@
-// Third review of the WebAssembly request tally: requests JavaScript counts first, noted flagged in the tally's
-// finished table (7bf53d7). A differential check: few UUIDs, stages in any order, escaped (JavaScript's) or not,
+// The WebAssembly request tally and requests JavaScript counts first, noted flagged in the tally's finished
+// table (7bf53d7). A differential check: few UUIDs, stages in any order, escaped (JavaScript's) or not,
 // the same UUID with another user (another fingerprint), lines repeated (rotated overlapping files).
 import { describe, expect, it, vi } from 'vitest';
 import { RequestTally } from '../../../src/audit/request-tally.js';
@@ -108,7 +108,7 @@ const OPTIONS: AuditOptions[] = [
   { groupBy: 'verb', namespace: 'prod', name: 'db' },
 ];
 
-describe('request tally review 3: requests JavaScript counts first, flagged in the finished table', () => {
+describe('the request tally: requests JavaScript counts first, flagged in the finished table', () => {
   it('the report with the tally is the one of JavaScript alone', async () => {
     for (let seed = 1; seed <= 60; seed++) {
       const lines = mixedLines(seed, 300);

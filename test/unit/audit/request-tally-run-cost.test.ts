@@ -1,7 +1,6 @@
-// Second review of the WebAssembly request tally (src/audit/request-tally.ts, wasm/request-tally.as.ts) and of the
-// runs of lines it counts a chunk at a time (countRun, LineScanner's LineHandler.run). Its reports equal
-// JavaScript's on every input tried; what fails here is what it costs: inputs where the count with the tally
-// does far more work than JavaScript alone (a count with onRequest), though the tally exists to do less.
+// What the WebAssembly request tally (src/audit/request-tally.ts, wasm/request-tally.as.ts) costs on the runs of
+// lines it counts a chunk at a time (countRun, LineScanner's LineHandler.run): never far more work than
+// JavaScript alone (a count with onRequest), though its reports are the same.
 import { describe, expect, it, vi } from 'vitest';
 import { runAudit, type AuditOptions } from '../../../src/audit/run.js';
 import { RequestCounter } from '../../../src/audit/request-counter.js';
@@ -40,7 +39,7 @@ async function agrees(content: Buffer, options: AuditOptions = {}) {
   return reference;
 }
 
-describe('request tally review 2: the tally does the work it saves JavaScript', () => {
+describe('the request tally does the work it saves JavaScript', () => {
   // wasm-event.ts countRun copies min(end - start, lineRoom) bytes, up to 1.1 MiB, of the rest of the chunk into
   // WebAssembly memory at every run it starts, however few lines the run then counts. A run ends at the first line
   // the tally does not count (a Secret write, a read it leaves to JavaScript, a line past 4 KiB...), and the next
