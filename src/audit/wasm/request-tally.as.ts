@@ -768,16 +768,10 @@ function addToCell(stages: i32, time: f64): void {
   for (let i = 1; i < rec(R_IPS); i++) addMember(cell | (MEMBER_IP << 29) | <u64>rec(R_IP + i));
   // The key's words the cell's first request gave: JavaScript reads them with its key.
   const key = at + <usize>(C_KEY * 4);
-  if (rec(R_FIRST_IP) != NONE && rec(R_FIRST_IP) != load<i32>(key + <usize>(R_FIRST_IP * 4)))
-    addMember(cell | (MEMBER_IP << 29) | <u64>rec(R_FIRST_IP));
-  if (rec(R_AGENT) != NONE && rec(R_AGENT) != load<i32>(key + <usize>(R_AGENT * 4)))
-    addMember(cell | (MEMBER_AGENT << 29) | <u64>rec(R_AGENT));
-  if (rec(R_VERB) != load<i32>(key + <usize>(R_VERB * 4))) addMember(cell | (MEMBER_VERB << 29) | <u64>rec(R_VERB));
-  if (
-    rec(R_SCOPE) != load<i32>(key + <usize>(R_SCOPE * 4)) ||
-    rec(R_NAMESPACE) != load<i32>(key + <usize>(R_NAMESPACE * 4)) ||
-    rec(R_NAME) != load<i32>(key + <usize>(R_NAME * 4))
-  )
+  if (rec(R_FIRST_IP) != NONE && differsFromFirst(key, R_FIRST_IP)) addMember(cell | (MEMBER_IP << 29) | <u64>rec(R_FIRST_IP));
+  if (rec(R_AGENT) != NONE && differsFromFirst(key, R_AGENT)) addMember(cell | (MEMBER_AGENT << 29) | <u64>rec(R_AGENT));
+  if (differsFromFirst(key, R_VERB)) addMember(cell | (MEMBER_VERB << 29) | <u64>rec(R_VERB));
+  if (differsFromFirst(key, R_SCOPE) || differsFromFirst(key, R_NAMESPACE) || differsFromFirst(key, R_NAME))
     addMember(cell | (MEMBER_SECRET << 29) | <u64>targetOf());
   if (!isNaN(time)) {
     const first = load<f64>(at + <usize>(C_FIRST * 4));
@@ -785,6 +779,11 @@ function addToCell(stages: i32, time: f64): void {
     if (isNaN(first) || time < first) store<f64>(at + <usize>(C_FIRST * 4), time);
     if (isNaN(last) || time > last) store<f64>(at + <usize>(C_LAST * 4), time);
   }
+}
+
+/** Whether the read's (REC) word differs from the one a cell's key words at `key` hold (its first request's). */
+@inline function differsFromFirst(key: usize, word: i32): bool {
+  return rec(word) != load<i32>(key + <usize>(word * 4));
 }
 
 /** The index of the read's Secret and scope in TARGETS, added if new. */
@@ -821,7 +820,7 @@ function targetOf(): i32 {
 /** Whether the words of a cell's key at `key` are the read's (REC) in every word of keyWords. */
 function sameKey(key: usize): bool {
   for (let w = 0; w < KEY_WORDS; w++)
-    if (keyWords & (1 << w) && load<i32>(key + <usize>(w * 4)) != rec(w)) return false;
+    if (keyWords & (1 << w) && differsFromFirst(key, w)) return false;
   return true;
 }
 
