@@ -218,6 +218,9 @@ let pendingUsed = 0;
 let pendingTop = 0;
 let pendingFree = 0;
 let cellCount = 0;
+/** A cell's count and stages are i32 words: once one reaches CELL_COUNT_LIMIT, the cells are taken before it could wrap. */
+const CELL_COUNT_LIMIT: i32 = 1 << 30;
+let cellAtLimit = false;
 let targetCount = 0;
 /** A bit for each word of a read (below KEY_WORDS) in a cell's key. */
 let keyWords = (1 << KEY_WORDS) - 1;
@@ -343,6 +346,7 @@ export function forgetWalkIds(): void {
 export function clearCells(): void {
   memory.fill(CELL_INDEX, 0, <usize>(CELL_SLOTS * 8));
   cellCount = 0;
+  cellAtLimit = false;
   if (memberCount > 0) memory.fill(MEMBER_INDEX, 0, <usize>(MEMBER_SLOTS * 8));
   memberCount = 0;
   if (targetCount > 0) memory.fill(TARGET_INDEX, 0, <usize>(TARGET_SLOTS * 8));
@@ -433,11 +437,11 @@ function fillNaN(at: usize, count: i32): void {
 /**
  * Counts the line the walk just read (`length` bytes at LINE): 0 when JavaScript must read it, else
  * COUNTED_LINE (| V1BETA1 for that format) once counted or left out by the query; HAND_OVER and CELLS_FULL
- * when a table is too full to take it: nothing was done, and the caller hands the state over, or takes
+ * when a table is too full to take it (CELLS_FULL too when a cell's count is at its limit): nothing was done, and the caller hands the state over, or takes
  * the cells, before it asks again.
  */
 export function countLine(length: i32): i32 {
-  if (cellCount >= CELL_MAX || targetCount >= TARGET_MAX || memberCount + MEMBERS_OF_READ > MEMBER_MAX) return CELLS_FULL;
+  if (cellAtLimit || cellCount >= CELL_MAX || targetCount >= TARGET_MAX || memberCount + MEMBERS_OF_READ > MEMBER_MAX) return CELLS_FULL;
   if (outOfMemory || pendingUsed >= PENDING_MAX || strings + 64 >= MAX_STRINGS || arenaUsed + 2 * length + 256 > ARENA_BYTES)
     return HAND_OVER;
   // Which requests: a Secret read with a UUID for its auditID.
@@ -760,8 +764,11 @@ function addToCell(stages: i32, time: f64): void {
     at = CELLS + <usize>(load<i32>(slot + 4) * CELL_BYTES);
     if (sameKey(at + <usize>(C_KEY * 4))) break;
   }
-  store<i32>(at + <usize>(C_COUNT * 4), load<i32>(at + <usize>(C_COUNT * 4)) + 1);
-  store<i32>(at + <usize>(C_EVENTS * 4), load<i32>(at + <usize>(C_EVENTS * 4)) + <i32>popcnt<u32>(<u32>stages));
+  const count = load<i32>(at + <usize>(C_COUNT * 4)) + 1;
+  const events = load<i32>(at + <usize>(C_EVENTS * 4)) + <i32>popcnt<u32>(<u32>stages);
+  store<i32>(at + <usize>(C_COUNT * 4), count);
+  store<i32>(at + <usize>(C_EVENTS * 4), events);
+  if (count >= CELL_COUNT_LIMIT || events >= CELL_COUNT_LIMIT) cellAtLimit = true;
   const cell = <u64>((at - CELLS) / CELL_BYTES) << 32;
   if (rec(R_POD) != NONE) addMember(cell | (MEMBER_POD << 29) | <u64>rec(R_POD));
   if (rec(R_NODE) != NONE) addMember(cell | (MEMBER_NODE << 29) | <u64>rec(R_NODE));

@@ -4,7 +4,15 @@
 // through JavaScript alone (a caller that wants each request gets them from RequestCounter): the reference.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { ABANDONED, auditReport, countAudit, runAudit, type AuditOptions } from '../../../src/audit/run.js';
+import {
+  ABANDONED,
+  auditReport,
+  countAudit,
+  runAudit,
+  type AuditInput,
+  type AuditOptions,
+} from '../../../src/audit/run.js';
+import { threadWasmReader } from '../../../src/audit/wasm-event.js';
 import type { AuditCount } from '../../../src/audit/audit-count.js';
 import { samplesEnd } from '../../../src/audit/input-scan.js';
 import { joinSegments } from '../../../src/audit/segments.js';
@@ -465,6 +473,33 @@ describe('the tally counts plain requests without JavaScript, and hands over whe
     const expected = await agrees([file('a.log', lines)], { groupBy: 'secret' });
     expect(expected.rows[0]!.count).toBe(2_200);
   }, 60_000);
+});
+
+describe('a cell counts past what its 32-bit words hold', () => {
+  it('its requests and stages go on as numbers, not wrapped', async () => {
+    const lines = plainLines(200);
+    const split = 20;
+    const more = 2 ** 31 - 100;
+    const input: AuditInput = {
+      path: 'a.log',
+      compressed: false,
+      async *chunks() {
+        yield Buffer.from(`${lines.slice(0, split).join('\n')}\n`);
+        // Alice's one cell, as if `more` of her requests and stages had been counted: C_COUNT and C_EVENTS are
+        // its second and third words (wasm/request-tally.as.ts). The next 190 requests take both past 2^31.
+        const reader = threadWasmReader()!;
+        expect(reader.exports.cellsUsed()).toBe(1);
+        const cell = new Int32Array(reader.memory(), reader.exports.cellsOffset(), 3);
+        cell[1]! += more;
+        cell[2]! += more;
+        yield Buffer.from(`${lines.slice(split).join('\n')}\n`);
+      },
+    };
+    const counted = await runAudit([input], {});
+    expect(counted.rows[0]!.count).toBe(200 + more);
+    expect(counted.totals.requests).toBe(200 + more);
+    expect(counted.totals.events).toBe(400 + more);
+  });
 });
 
 describe('the tally of counting threads', () => {
