@@ -119,7 +119,15 @@ export class InputScan {
       this.scanner.push(chunk);
       return;
     }
-    // Chunks may be reused by the reader once we return: keep a copy until the layout is known.
+    if (this.head.length === 0) {
+      // Most first chunks tell the layout: scanned as they are, not copied.
+      this.head = [chunk];
+      this.headBytes = chunk.length;
+      this.decide(false);
+      // Chunks may be reused by the reader once we return: keep a copy until the layout is known.
+      if (!this.scanner) this.head = [Buffer.from(chunk)];
+      return;
+    }
     this.head.push(Buffer.from(chunk));
     this.headBytes += chunk.length;
     this.decide(false);
