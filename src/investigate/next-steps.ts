@@ -4,6 +4,7 @@ import type { AccessSubject } from '../access/join.js';
 import type { BindingId } from '../whocan/policy.js';
 import { identityOfSubject, identityKey, MASTERS_GROUP, type Identity } from '../whocan/subjects.js';
 import type { Binding } from '../whocan/types.js';
+import { kubectlCommand } from '../util/shell.js';
 import type { IncidentConsumer } from './report.js';
 
 export type NextStepKind =
@@ -52,7 +53,6 @@ interface StepsInput {
 
 export function nextSteps(input: StepsInput): NextStep[] {
   const { secret } = input;
-  const ns = `-n ${secret.namespace}`;
   const steps: NextStep[] = [];
   const consumers = input.consumers.map((c) => `${c.kind}/${c.name}`);
   if (input.manager && input.manager.manager !== 'none') {
@@ -65,7 +65,7 @@ export function nextSteps(input: StepsInput): NextStep[] {
     const who = consumers.length > 0 ? `consumers to repoint: ${consumers.join(', ')}` : 'no consumers found';
     steps.push({
       kind: 'rotate',
-      command: `kubectl secrets rotate ${secret.name} ${ns} --dry-run`,
+      command: kubectlCommand(['secrets', 'rotate'], [secret.name], ['-n', secret.namespace, '--dry-run']),
       reason: `plan the rotation (${who}); then run it with --from-file and --yes`,
     });
   }
@@ -96,8 +96,8 @@ function label(s: AccessSubject): string {
 function revoke(s: AccessSubject): NextStep {
   const when = s.lastRead ? `last read ${s.lastRead}` : 'read';
   if (s.kind === 'ServiceAccount') {
-    const pods = s.pods.map((p) => p.split('/')[1]).filter(Boolean);
-    const command = pods.length > 0 ? `kubectl delete pod -n ${s.namespace} ${pods.join(' ')}` : null;
+    const pods = s.pods.map((p) => p.slice(p.indexOf('/') + 1)).filter(Boolean);
+    const command = pods.length > 0 ? kubectlCommand(['delete', 'pod'], pods, ['-n', s.namespace!]) : null;
     const tokens = s.credentialIds.length > 0 ? ` (credentials ${s.credentialIds.join(', ')})` : '';
     return {
       kind: 'revoke',
@@ -134,11 +134,16 @@ function bindingSteps(s: AccessSubject, bindings: BindingIndex, what: 'review' |
   for (const path of s.paths) {
     if (path.path !== 'direct' || path.memberOf !== undefined) continue;
     for (const id of path.bindings) {
-      const resource = `${id.kind.toLowerCase()} ${id.name}${id.namespace ? ` -n ${id.namespace}` : ''}`;
+      const resource: BindingCommand = (verb, flags = []) =>
+        kubectlCommand(
+          [verb, id.kind.toLowerCase()],
+          [id.name],
+          [...(id.namespace ? ['-n', id.namespace] : []), ...flags],
+        );
       if (what === 'review') {
         steps.push({
           kind: 'review-binding',
-          command: `kubectl describe ${resource}`,
+          command: resource('describe'),
           reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through ${id.kind}/${id.name} and is not a consumer: confirm it should`,
         });
         continue;
@@ -154,8 +159,16 @@ function bindingSteps(s: AccessSubject, bindings: BindingIndex, what: 'review' |
   return steps;
 }
 
+/** A kubectl command on one binding: its verb and the flags besides the binding's namespace. */
+type BindingCommand = (verb: string, flags?: string[]) => string;
+
 /** The exact command that takes one subject out of a binding (guarded by a JSON Patch test), or deletes a binding it alone is in. */
-function removeSubject(me: Identity, id: BindingId, bindings: BindingIndex, resource: string): NextStep | undefined {
+function removeSubject(
+  me: Identity,
+  id: BindingId,
+  bindings: BindingIndex,
+  resource: BindingCommand,
+): NextStep | undefined {
   const binding = bindings.get(bindingKey(id.kind === 'ClusterRoleBinding' ? undefined : id.namespace, id.name));
   const subjects = binding?.subjects ?? [];
   const index = subjects.findIndex((sub) => {
@@ -166,7 +179,7 @@ function removeSubject(me: Identity, id: BindingId, bindings: BindingIndex, reso
   if (subjects.length === 1)
     return {
       kind: 'remove-subject',
-      command: `kubectl delete ${resource}`,
+      command: resource('delete'),
       reason: "it is the binding's only subject, so delete the binding",
     };
   const patch = JSON.stringify([
@@ -175,7 +188,7 @@ function removeSubject(me: Identity, id: BindingId, bindings: BindingIndex, reso
   ]);
   return {
     kind: 'remove-subject',
-    command: `kubectl patch ${resource} --type=json -p '${patch}'`,
+    command: resource('patch', ['--type=json', '-p', patch]),
     reason: 'remove it from the binding (the test fails safely if the binding changed)',
   };
 }
@@ -192,12 +205,13 @@ function isolation(input: StepsInput): NextStep[] {
     // An expected reader is suspicious only from a pod that does not load the Secret (its token was copied).
     const pods = s.verdict === 'expected' ? s.pods.filter((p) => !consumerPods.has(p)) : s.pods;
     for (const pod of pods) {
-      const [namespace, name] = pod.split('/');
-      if (!namespace || !name) continue;
+      const slash = pod.indexOf('/');
+      const [namespace, name] = [pod.slice(0, slash), pod.slice(slash + 1)];
+      if (slash < 1 || !name) continue;
       namespaces.add(namespace);
       steps.push({
         kind: 'isolate-pod',
-        command: `kubectl label pod -n ${namespace} ${name} ${QUARANTINE_LABEL}=true --overwrite`,
+        command: kubectlCommand(['label', 'pod'], [name, `${QUARANTINE_LABEL}=true`], ['-n', namespace, '--overwrite']),
         reason: `pod ${pod} read it as ${label(s)} (${s.verdict === 'expected' ? "a consumer's token, from a pod that does not load the Secret" : s.verdict}): label it for the deny-all NetworkPolicy below, keep it for evidence`,
       });
     }
@@ -205,7 +219,7 @@ function isolation(input: StepsInput): NextStep[] {
       if (consumerNodes.has(node)) continue;
       steps.push({
         kind: 'cordon-node',
-        command: `kubectl cordon ${node}`,
+        command: kubectlCommand(['cordon'], [node]),
         reason: `node ${node} ran a pod that read it as ${label(s)} (${s.verdict}) and runs no consumer`,
       });
     }
@@ -213,7 +227,7 @@ function isolation(input: StepsInput): NextStep[] {
   for (const namespace of namespaces) {
     steps.push({
       kind: 'isolate-pod',
-      command: `kubectl apply -n ${namespace} -f - <<'EOF'\n${quarantinePolicy()}\nEOF`,
+      command: `${kubectlCommand(['apply'], [], ['-n', namespace, '-f', '-'])} <<'EOF'\n${quarantinePolicy()}\nEOF`,
       reason: `deny all traffic of pods labelled ${QUARANTINE_LABEL}=true in namespace ${namespace}`,
     });
   }

@@ -228,9 +228,9 @@ describe('investigate', () => {
     expect(commands[0]).toBe(`kubectl secrets rotate ${SECRET} -n ${NS} --dry-run`);
     expect(commands).toContain(`kubectl describe rolebinding readers -n ${NS}`);
     // the consumer's token used from a pod that does not load the Secret: isolate that pod and its node
-    expect(commands).toContain(`kubectl label pod -n ${NS} debug-0 kubectl-secrets.dev/quarantine=true --overwrite`);
+    expect(commands).toContain(`kubectl label pod debug-0 kubectl-secrets.dev/quarantine=true -n ${NS} --overwrite`);
     expect(commands).toContain('kubectl cordon n9');
-    expect(commands).not.toContain(`kubectl label pod -n ${NS} web-1 kubectl-secrets.dev/quarantine=true --overwrite`);
+    expect(commands).not.toContain(`kubectl label pod web-1 kubectl-secrets.dev/quarantine=true -n ${NS} --overwrite`);
     expect(
       commands.some((c: string | null) =>
         c?.startsWith(`kubectl apply -n ${NS} -f - <<'EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy`),
