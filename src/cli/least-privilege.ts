@@ -11,6 +11,7 @@ import { loadLeastPrivilegeSnapshot } from '../kube/least-privilege.js';
 import { runLeastPrivilege, type LeastPrivilegeResult } from '../leastpriv/run.js';
 import type { LeastPrivilegeItem } from '../leastpriv/types.js';
 import { renderManifests } from '../output/manifests.js';
+import { shellWord } from '../util/shell.js';
 import { printReport, printWarnings } from '../output/print.js';
 import type { Report } from '../output/report.js';
 
@@ -33,6 +34,8 @@ Schema of -o json|yaml: docs/output.md (LeastPrivilegeReport).`;
 interface Plan {
   logs: string[];
   since: string;
+  /** --since was given (else the default). */
+  sinceGiven: boolean;
   now: Date;
   includeSystem: boolean;
   mode: 'report' | 'suggest' | 'undo';
@@ -140,7 +143,16 @@ function validate(args: LeastPrivilegeArgs): Plan {
   const now = new Date();
   const bound = resolveQuery({ since, now }).sinceMs!; // throws UsageError on a bad --since
   if (bound >= now.getTime()) throw new UsageError(`--since ${since} is not in the past`);
-  return { logs, since, now, includeSystem: args.includeSystem, mode, output: args.output, noHeaders: args.noHeaders };
+  return {
+    logs,
+    since,
+    sinceGiven: sinces.length > 0,
+    now,
+    includeSystem: args.includeSystem,
+    mode,
+    output: args.output,
+    noHeaders: args.noHeaders,
+  };
 }
 
 function print(result: LeastPrivilegeResult, plan: Plan, args: LeastPrivilegeArgs, ctx: CommandContext): void {
@@ -174,8 +186,16 @@ function print(result: LeastPrivilegeResult, plan: Plan, args: LeastPrivilegeArg
     io.stderr.write('nothing to undo: no binding would change, and no earlier suggestion was applied\n');
 }
 
-function undoCommand(plan: Plan, args: LeastPrivilegeArgs): string {
-  const scope = args.allNamespaces ? '-A' : args.namespace ? `-n ${args.namespace}` : '';
-  const flags = [scope, ...plan.logs.map((l) => `--log ${l}`)].filter(Boolean).join(' ');
-  return `kubectl secrets least-privilege ${flags} --suggest-undo | kubectl apply -f -`;
+/** The command whose output undoes the suggestion: the same scope, logs, window and judgement, for the shell. */
+export function undoCommand(
+  plan: Pick<Plan, 'logs' | 'since' | 'sinceGiven' | 'includeSystem'>,
+  args: { namespace?: string | undefined; allNamespaces?: boolean | undefined },
+): string {
+  const words = [
+    ...(args.allNamespaces ? ['-A'] : args.namespace ? ['-n', args.namespace] : []),
+    ...plan.logs.flatMap((l) => ['--log', l]),
+    ...(plan.sinceGiven ? ['--since', plan.since] : []),
+    ...(plan.includeSystem ? ['--include-system'] : []),
+  ];
+  return `${['kubectl', 'secrets', 'least-privilege', ...words].map(shellWord).join(' ')} --suggest-undo | kubectl apply -f -`;
 }

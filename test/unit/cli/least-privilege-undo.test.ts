@@ -1,0 +1,27 @@
+// The undo line --suggest prints: run as printed, before or after applying, it gives the bindings the suggestion
+// changes, so it asks for the same window and scope, and the shell reads each path as one word.
+import { describe, expect, it } from 'vitest';
+import { undoCommand } from '../../../src/cli/least-privilege.js';
+
+const plan = { logs: ['audit.log'], since: '90d', sinceGiven: false, includeSystem: false };
+
+describe('least-privilege --suggest: its undo command', () => {
+  it('asks for the same window and judgement as the suggestion', () => {
+    expect(undoCommand({ ...plan, since: '30d', sinceGiven: true, includeSystem: true }, { namespace: 'shop' })).toBe(
+      'kubectl secrets least-privilege -n shop --log audit.log --since 30d --include-system --suggest-undo | kubectl apply -f -',
+    );
+  });
+
+  it('leaves out what was not given', () => {
+    expect(undoCommand(plan, { allNamespaces: true })).toBe(
+      'kubectl secrets least-privilege -A --log audit.log --suggest-undo | kubectl apply -f -',
+    );
+  });
+
+  it('quotes paths and times for the shell', () => {
+    const logs = ['my logs/a.log', "it's.log"];
+    expect(undoCommand({ ...plan, logs, since: '2026-12-01T00:00:00Z', sinceGiven: true }, {})).toBe(
+      `kubectl secrets least-privilege --log 'my logs/a.log' --log 'it'\\''s.log' --since 2026-12-01T00:00:00Z --suggest-undo | kubectl apply -f -`,
+    );
+  });
+});
