@@ -200,13 +200,8 @@ function incidentText(report: IncidentReport, table: { wide: boolean; noHeaders:
       out.push(`(${report.metadata.timelineDropped} later requests not listed)\n`);
   }
   const steps = report.nextSteps.map((step, i) => {
-    const command =
-      step.command === null
-        ? ''
-        : `${step.command
-            .split('\n')
-            .map((l, j) => (j === 0 ? l : `     ${l}`))
-            .join('\n')}\n`;
+    // A command's later lines (a heredoc) are printed as they are: indented, its terminator would not end it.
+    const command = step.command === null ? '' : `${step.command}\n`;
     const reason = step.reason
       .split('\n')
       .map((l) => `     # ${l}`)

@@ -253,6 +253,21 @@ describe('investigate', () => {
     );
   });
 
+  it('table: a next step of several lines runs as printed (its heredoc ends at a line of its own)', async () => {
+    const r = await investigate('--log', log);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const start = lines.findIndex((l) => l.endsWith(`kubectl apply -n ${NS} -f - <<'EOF'`));
+    expect(start).toBeGreaterThan(-1);
+    const end = lines.indexOf('EOF', start);
+    expect(end).toBeGreaterThan(start);
+    const policy = lines.slice(start + 1, end).join('\n');
+    expect(yaml.load(policy)).toMatchObject({
+      kind: 'NetworkPolicy',
+      metadata: { name: 'kubectl-secrets-quarantine' },
+    });
+  });
+
   it('yaml is the same document', async () => {
     const json = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
     const doc = yaml.load((await investigate('--log', log, '-o', 'yaml')).stdout) as any;
