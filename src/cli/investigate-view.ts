@@ -18,6 +18,7 @@ import type { Color, Column } from '../output/report.js';
 import { API_VERSION } from '../output/report.js';
 import { safeText } from '../output/safe-text.js';
 import { renderTable } from '../output/table.js';
+import { rawWriter } from '../output/terminal.js';
 import { printDocument } from '../output/print.js';
 import { identityName } from '../whocan/subjects.js';
 import { formatAge } from '../util/duration.js';
@@ -121,7 +122,9 @@ export function printIncident(
       io.stdout.write(incidentMarkdown(report, summaryLines(report), rows));
       break;
     default:
-      io.stdout.write(
+      // Every untrusted text in it is escaped (its cells by renderTable, the rest by safeText): only its colour codes
+      // reach the terminal as such.
+      rawWriter(io.stdout).write(
         incidentText(report, { wide: opts.output === 'wide', noHeaders: opts.noHeaders, color: colorEnabled(io) }),
       );
   }

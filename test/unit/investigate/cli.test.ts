@@ -268,6 +268,21 @@ describe('investigate', () => {
     });
   });
 
+  it('on a terminal, the table is coloured, and hostile strings from the log still cannot drive it', async () => {
+    const r = await runCli(['investigate', SECRET, '--log', log, '-o', 'wide'], {
+      kubeconfig,
+      tty: true,
+      env: { NO_COLOR: undefined },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('\u001b[1mSUBJECTS\u001b[22m');
+    expect(r.stdout).not.toMatch(/\^\[\[\d+m/);
+    expect(r.stdout).toContain('evil^[[2J^[]0;pwned^G');
+    // Nothing but colour codes: SGR sequences, then no escape or other control is left.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    expect(r.stdout.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
   it('yaml is the same document', async () => {
     const json = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
     const doc = yaml.load((await investigate('--log', log, '-o', 'yaml')).stdout) as any;
