@@ -2,6 +2,7 @@ import type { Color, View } from '../output/report.js';
 import type { InventoryRow } from '../exposure/report.js';
 import { worstOf, type Consumer, type SecretSummary, type Use, type Worst } from '../exposure/types.js';
 import { kubectlName } from '../output/names.js';
+import { safeText } from '../output/safe-text.js';
 
 /** One table row of an ExposureReport: a consumer and one of its uses. */
 export interface UseRow {
@@ -164,6 +165,7 @@ export function describeSecret(s: SecretSummary): string {
     !s.manager || s.manager.manager === 'none'
       ? 'managed by hand'
       : `managed by ${s.manager.manager}${s.manager.by ? ` (${s.manager.by})` : ''}`;
-  const risks = (s.risks ?? []).map((r) => `  risk ${r.severity} ${r.id}: ${r.reason}\n`).join('');
-  return `${id}: ${type}, ${keys}${immutable}; ${manager}${s.manager ? `: ${s.manager.hint.replace(/^managed by hand: /, '')}` : ''}.\n${risks}`;
+  const risks = (s.risks ?? []).map((r) => `  risk ${r.severity} ${r.id}: ${safeText(r.reason)}\n`).join('');
+  // The type and the manager's names are the cluster's text: anything may be in them.
+  return `${safeText(`${id}: ${type}, ${keys}${immutable}; ${manager}${s.manager ? `: ${s.manager.hint.replace(/^managed by hand: /, '')}` : ''}.`)}\n${risks}`;
 }

@@ -43,6 +43,7 @@ import type { RunEvents } from '../rotate/run-steps.js';
 import { readValueSources } from '../sources/value-files.js';
 import { MAX_SECRET_BYTES } from '../rotate/values.js';
 import { parseDuration } from '../util/duration.js';
+import { safeText } from '../output/safe-text.js';
 
 const DEFAULT_TIMEOUT = '5m';
 
@@ -411,8 +412,9 @@ function isAlive(pid: number): boolean {
 const isTable = (args: SharedArgs): boolean => args.output === 'table' || args.output === 'wide';
 const isStructured = (args: SharedArgs): boolean => args.output === 'json' || args.output === 'yaml';
 
+/** Lines of the plan and its notes: they quote the cluster's text (a Secret's type, key names), made inert. */
 function writeLines(stream: Writer, lines: readonly string[]): void {
-  for (const line of lines) stream.write(`${line}\n`);
+  for (const line of lines) stream.write(`${safeText(line)}\n`);
 }
 
 function printOutcome(

@@ -135,6 +135,24 @@ describe('item 7: control characters from the cluster and its audit log', () => 
     expect(d.body.spec.template.spec.containers[0].volumeMounts[0].mountPath).toBe(EVIL_MOUNT);
   });
 
+  it("a Secret's type with escapes and invisible characters: escaped in exposure's and rotate's summary lines", async () => {
+    const type = 'example.com/evil\u001b[31m\u202e\u200b';
+    const created = await api('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      body: { metadata: { name: 'typed' }, type, data: { password: Buffer.from(canary.other).toString('base64') } },
+    });
+    expect(created.status).toBe(201);
+    for (const args of [
+      ['exposure', 'typed', '-n', ns],
+      ['rotate', 'typed', '-n', ns, '--from-literal', 'password=x', '--dry-run'],
+    ]) {
+      const r = await run(args, onTerminal);
+      expect(r.code, r.stderr).toBe(0);
+      expectInert(r);
+      expect(r.stdout + r.stderr, args[0]).not.toMatch(/[\u202e\u200b]/);
+      expect(r.stdout + r.stderr, args[0]).toContain('example.com/evil^[[31m\\u202e\\u200b');
+    }
+  });
+
   for (const output of ['table', 'wide', 'name']) {
     it(`who-can -o ${output}: subjects escaped`, async () => {
       const r = await run(['who-can', 'db', '-n', ns, '-o', output], onTerminal);
