@@ -1,8 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { exitWhenFlushed, type Flushable } from '../../../src/cli/exit.js';
 import { BUNDLE, ensureBundle } from '../../harness/runCli.js';
+
+// The bundle is built once, before the tests that run it: a build on a busy machine outlasts a test's 5 s.
+beforeAll(() => ensureBundle(), 120_000);
 
 const ENV = { PATH: process.env['PATH'], HOME: process.env['HOME'], NODE_DISABLE_COMPILE_CACHE: '1' };
 
@@ -61,7 +64,6 @@ describe('exitWhenFlushed', () => {
 describe('the bundle ending at once after its command', () => {
   it('still reports an output it could not write (a full disk), with exit code 1', () => {
     if (!existsSync('/dev/full')) return;
-    ensureBundle();
     const full = openSync('/dev/full', 'w');
     try {
       const r = spawnSync(process.execPath, [BUNDLE, 'version'], {
@@ -77,7 +79,6 @@ describe('the bundle ending at once after its command', () => {
   });
 
   it('prints the whole output before it ends, when it outgrows the pipe and is read slowly', () => {
-    ensureBundle();
     const log = Array.from({ length: 600 }, (_, i) =>
       JSON.stringify({
         kind: 'Event',
@@ -101,7 +102,6 @@ describe('the bundle ending at once after its command', () => {
   });
 
   it('ends with 0 when an output it did not write cannot be written (2>/dev/full, a closed stderr socket)', async () => {
-    ensureBundle();
     if (existsSync('/dev/full')) {
       const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BUNDLE}" version 2>/dev/full`], {
         env: ENV,
@@ -123,7 +123,6 @@ describe('the bundle ending at once after its command', () => {
 
 describe('node:tls loaded while the command line is parsed', () => {
   it('does not come before a usage error with a warning of its own (NODE_EXTRA_CA_CERTS not found)', () => {
-    ensureBundle();
     const r = spawnSync(process.execPath, [BUNDLE, 'who-can'], {
       env: { ...ENV, NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' },
       encoding: 'utf8',
