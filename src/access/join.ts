@@ -11,10 +11,11 @@ import type { AccessLedger, Activity } from './ledger.js';
  * `expected`: a consumer's ServiceAccount, the kubelet of a node running a consumer, the control plane;
  * `authorised`: RBAC lets it get at the value, and it is not a consumer (review);
  * `not-authorised-now`: it read, but no path lets it now (access removed since: investigate);
+ * `unknown`: it read, and no path it may read lets it now, but who-can could not read all of RBAC (check);
  * `denied`: only denied attempts (probing);
  * `unused`: it could read, and never did in the window.
  */
-export const VERDICTS = ['not-authorised-now', 'denied', 'authorised', 'unused', 'expected'] as const;
+export const VERDICTS = ['not-authorised-now', 'unknown', 'denied', 'authorised', 'unused', 'expected'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface AccessPath {
@@ -58,10 +59,12 @@ export interface JoinInput {
   rows: readonly WhoCanRow[];
   ledger: AccessLedger;
   expected: ExpectedReaders;
+  /** who-can read all the RBAC it needs: else a reader with no path it found may have one it could not see. */
+  complete: boolean;
 }
 
 /** One subject per identity: every who-can subject and every identity the log saw. */
-export function joinAccess({ rows, ledger, expected }: JoinInput): AccessSubject[] {
+export function joinAccess({ rows, ledger, expected, complete }: JoinInput): AccessSubject[] {
   const byKey = new Map<string, { identity: Identity; rows: WhoCanRow[] }>();
   for (const row of rows) {
     const id = rowIdentity(row);
@@ -75,12 +78,12 @@ export function joinAccess({ rows, ledger, expected }: JoinInput): AccessSubject
   for (const [key, { identity, rows: own }] of byKey) {
     const logged = seen.get(key);
     const through = identity.kind === 'Group' ? own : checkIndexed(index, identity, logged?.groups ?? []).rows;
-    subjects.push(subjectOf(identity, through, ledger.of(identity), expected));
+    subjects.push(subjectOf(identity, through, ledger.of(identity), expected, complete));
   }
   for (const [key, logged] of seen) {
     if (byKey.has(key)) continue;
     const through = checkIndexed(index, logged.identity, logged.groups).rows;
-    subjects.push(subjectOf(logged.identity, through, logged.activity, expected));
+    subjects.push(subjectOf(logged.identity, through, logged.activity, expected, complete));
   }
   return subjects.sort(compareSubjects);
 }
@@ -90,6 +93,7 @@ function subjectOf(
   rows: readonly WhoCanRow[],
   activity: Activity,
   expected: ExpectedReaders,
+  complete: boolean,
 ): AccessSubject {
   const controlPlane =
     rows.some((r) => r.controlPlane) || (identity.kind !== 'Group' && isControlPlaneUser(userName(identity)));
@@ -105,14 +109,19 @@ function subjectOf(
     controlPlane,
     paths: rows.map((r) => pathOf(r, identity)),
     expected: why,
-    verdict: verdictOf(why !== null, canRead, activity),
+    verdict: verdictOf(why !== null, canRead, activity, complete),
     ...activity,
   };
 }
 
-export function verdictOf(expected: boolean, canRead: boolean, a: Pick<Activity, 'reads' | 'denied'>): Verdict {
+export function verdictOf(
+  expected: boolean,
+  canRead: boolean,
+  a: Pick<Activity, 'reads' | 'denied'>,
+  complete = true,
+): Verdict {
   if (expected) return 'expected';
-  if (a.reads > 0 && !canRead) return 'not-authorised-now';
+  if (a.reads > 0 && !canRead) return complete ? 'not-authorised-now' : 'unknown';
   if (a.reads === 0 && a.denied > 0) return 'denied';
   if (a.reads === 0) return 'unused';
   return 'authorised';

@@ -78,7 +78,7 @@ export async function gatherAccess(deps: AccessDeps): Promise<Access> {
     writes,
     // joined when first asked for: who-can prints its rows and never asks (~5,000 chain steps at 10,000 bindings)
     get subjects() {
-      return (subjects ??= joinAccess({ rows, ledger, expected }));
+      return (subjects ??= joinAccess({ rows, ledger, expected, complete: whoCan.metadata.complete }));
     },
   };
 }

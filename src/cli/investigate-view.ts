@@ -25,6 +25,7 @@ import { formatAge } from '../util/duration.js';
 
 const VERDICT_COLOR: Record<Verdict, Color | undefined> = {
   'not-authorised-now': 'red',
+  unknown: 'yellow',
   denied: 'red',
   authorised: 'yellow',
   unused: 'gray',

@@ -17,7 +17,8 @@ left out and the audit policy that records Secret reads is shown.
 
 Verdicts: expected (a consumer's ServiceAccount, the kubelet of its node, the
 control plane), authorised (RBAC allows it, not a consumer: review),
-not-authorised-now (it read, RBAC no longer allows it: investigate), denied
+not-authorised-now (it read, RBAC no longer allows it: investigate), unknown
+(the same, but not every role and binding could be listed: check), denied
 (only denied attempts), unused (could read, never did in the window).
 
 --value-from-file PATH (- for stdin) finds the Secrets and keys holding a

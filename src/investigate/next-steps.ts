@@ -11,6 +11,7 @@ export type NextStepKind =
   | 'rotate'
   | 'manager'
   | 'revoke'
+  | 'check-access'
   | 'review-binding'
   | 'remove-subject'
   | 'isolate-pod'
@@ -49,6 +50,8 @@ interface StepsInput {
   auditLogs: boolean;
   /** Pods that load the Secret ("ns/name"): a consumer's token used from any other pod was taken out of it. */
   consumerPods: readonly string[];
+  /** Every pod and workload could be listed: else "no consumers found" is not known. */
+  consumersKnown: boolean;
 }
 
 export function nextSteps(input: StepsInput): NextStep[] {
@@ -62,7 +65,12 @@ export function nextSteps(input: StepsInput): NextStep[] {
       reason: `rotate it where it is managed (${input.manager.manager}): ${input.manager.hint}`,
     });
   } else {
-    const who = consumers.length > 0 ? `consumers to repoint: ${consumers.join(', ')}` : 'no consumers found';
+    const who =
+      consumers.length > 0
+        ? `consumers to repoint: ${consumers.join(', ')}${input.consumersKnown ? '' : ', maybe more'}`
+        : input.consumersKnown
+          ? 'no consumers found'
+          : 'consumers unknown: not every pod and workload could be listed';
     steps.push({
       kind: 'rotate',
       command: kubectlCommand(['secrets', 'rotate'], [secret.name], ['-n', secret.namespace, '--dry-run']),
@@ -74,6 +82,7 @@ export function nextSteps(input: StepsInput): NextStep[] {
     // system:masters has no binding to change (a certificate's O field puts one in it).
     if (s.kind === 'Group' && s.name === MASTERS_GROUP) continue;
     if (s.verdict === 'not-authorised-now') steps.push(revoke(s));
+    if (s.verdict === 'unknown') steps.push(checkAccess(s, secret));
     if (s.verdict === 'authorised') steps.push(...bindingSteps(s, bindings, 'review'));
     if (s.verdict === 'unused') steps.push(...bindingSteps(s, bindings, 'remove'));
   }
@@ -109,6 +118,19 @@ function revoke(s: AccessSubject): NextStep {
     kind: 'revoke',
     command: null,
     reason: `${label(s)} ${when} but can no longer read it: its access was removed since; investigate, and revoke its credentials at their issuer`,
+  };
+}
+
+/** A reader who-can found no path for, with part of RBAC unreadable to it: whoever may, asks the API server. */
+function checkAccess(s: AccessSubject, secret: StepsInput['secret']): NextStep {
+  const as = s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.name;
+  return {
+    kind: 'check-access',
+    command:
+      s.kind === 'Group'
+        ? null
+        : kubectlCommand(['auth', 'can-i', 'get'], [`secret/${secret.name}`], ['-n', secret.namespace, '--as', as]),
+    reason: `${label(s)} read it, and no role or binding this tool could list lets it now: some it could not list may (see the warnings). Ask as someone who may impersonate it; "no" means its access was removed since: revoke its credentials`,
   };
 }
 

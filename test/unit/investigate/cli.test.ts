@@ -1,6 +1,6 @@
 // investigate in-process against a fake API server and a written audit log: flags,
 // every -o format, verdicts, next steps, hostile log strings, Mermaid that parses.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,10 +85,12 @@ let server: Awaited<ReturnType<typeof fakeApiServer>>;
 let kubeconfig: string;
 let log: string;
 
-beforeAll(async () => {
-  server = await fakeApiServer((req, res) => {
+/** The fake API server's answers; the paths in `forbidden` are refused (403). */
+function answers(forbidden: ReadonlySet<string> = new Set()) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url!, 'http://x');
     res.setHeader('Content-Type', 'application/json');
+    if (forbidden.has(url.pathname)) return void forbid(res);
     if (url.pathname === '/version') return void res.end(JSON.stringify({ gitVersion: 'v1.37.2' }));
     if (url.pathname === `/api/v1/namespaces/${NS}/secrets/${SECRET}`)
       return void res.end(JSON.stringify(SECRET_OBJECT));
@@ -107,7 +109,11 @@ beforeAll(async () => {
       return void res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
     }
     res.end(JSON.stringify({ items: LISTS[url.pathname] ?? namespaced(url.pathname), metadata: {} }));
-  });
+  };
+}
+
+beforeAll(async () => {
+  server = await fakeApiServer(answers());
   kubeconfig = kubeconfigFor(server.url, NS);
   const dir = mkdtempSync(join(tmpdir(), 'investigate-'));
   log = join(dir, 'audit.log');
@@ -281,6 +287,30 @@ describe('investigate', () => {
     // Nothing but colour codes: SGR sequences, then no escape or other control is left.
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
     expect(r.stdout.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
+  it('RBAC it may not list: who read and has no path it can see is unknown, not told to be revoked', async () => {
+    const partial = await fakeApiServer(
+      answers(new Set([`${RBAC}/namespaces/${NS}/rolebindings`, `${RBAC}/rolebindings`])),
+    );
+    try {
+      const r = await runCli(['investigate', SECRET, '--log', log, '-o', 'json'], {
+        kubeconfig: kubeconfigFor(partial.url, NS),
+      });
+      const doc = JSON.parse(r.stdout);
+      expect(doc.metadata.complete).toBe(false);
+      expect(doc.metadata.warnings.join('\n')).toMatch(/rolebindings/);
+      const verdict = (name: string) => doc.subjects.find((s: any) => s.name === name)?.verdict;
+      expect(verdict('alice')).toBe('unknown');
+      expect(verdict('grace')).toBe('unknown');
+      expect(doc.summary.verdicts).toMatchObject({ 'not-authorised-now': 0, unknown: 4 });
+      expect(doc.nextSteps.filter((s: any) => s.kind === 'revoke')).toEqual([]);
+      expect(doc.nextSteps.map((s: any) => s.command)).toContain(
+        `kubectl auth can-i get secret/${SECRET} -n ${NS} --as alice`,
+      );
+    } finally {
+      partial.close();
+    }
   });
 
   it('yaml is the same document', async () => {

@@ -92,6 +92,7 @@ function stepsFor(text: string): NextStep[] {
     manager: null,
     auditLogs: true,
     consumerPods: [],
+    consumersKnown: true,
   });
 }
 
@@ -144,6 +145,7 @@ describe('next steps run as the one command they say, whatever the names', () =>
       manager: { manager: 'helm', hint: 'helm upgrade' },
       auditLogs: true,
       consumerPods: [],
+      consumersKnown: true,
     }).filter((s) => s.kind === 'remove-subject');
     const words = asBashRunsIt(patch!.command!).calls[0]!;
     expect(words.slice(0, 3)).toEqual(['patch', 'clusterrolebinding', 'rb']);
