@@ -96,6 +96,19 @@ describe('applyYaml returns with its bindings in force', () => {
     await applyYaml(clusterRole(`${P}-late-role`, 'rules: [{apiGroups: [""], resources: [secrets], verbs: [get]}]'));
     expect(await get(kubeconfig, `/api/v1/namespaces/${ns}/secrets/db`)).toBe(200);
   });
+
+  it('a binding of a Role changed since an earlier applyYaml made it reads at once', async () => {
+    const user = `${P}-changed`;
+    const kubeconfig = await asUser({ user });
+    await applyYaml(rbac('Role', 'changes', 'rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]'), ns);
+    const path = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/changes`;
+    const rules = [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }];
+    expect((await api('PATCH', path, { body: { rules }, contentType: 'application/merge-patch+json' })).status).toBe(
+      200,
+    );
+    await applyYaml(binding('changes', 'Role', 'changes', [u(user)]), ns);
+    expect(await get(kubeconfig, `/api/v1/namespaces/${ns}/configmaps/settings`)).toBe(200);
+  });
 });
 
 describe('what the wait checks', () => {

@@ -13,6 +13,7 @@ import {
   isRole,
   roleOf,
   type AccessCheck,
+  type BindingCheck,
   type RbacObject,
 } from './rbac-checks.js';
 
@@ -26,6 +27,12 @@ export const RBAC_WAIT_LOG_ENV = 'KUBECTL_SECRETS_TEST_RBAC_WAIT_LOG';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 
 /**
+ * Roles as applyYaml created or read them, by kubeconfig and role: a binding of a role made by an earlier applyYaml
+ * needs no read of it (it is read again if the review it gives is denied). Not aggregated ones: the controller's.
+ */
+const knownRoles = new Map<string, RbacObject>();
+
+/**
  * Bindings whose role did not exist when they were created, by kubeconfig and role: checked when a later
  * applyYaml of the same test file creates that role.
  */
@@ -35,6 +42,11 @@ const awaitingRole = new Map<string, RbacObject[]>();
 export interface Pending {
   what: string;
   check: AccessCheck;
+  /**
+   * For a check made from a role read earlier, which may have changed since: the check from the role as it is now
+   * (undefined: nothing to check any more), asked for once, after the first denial.
+   */
+  recheck?: () => Promise<AccessCheck | undefined>;
 }
 
 /** The answer of one review: allowed, denied, or unknown (the review itself was refused: nothing to wait for). */
@@ -64,19 +76,27 @@ export async function untilAllowed(
   let reviews = 0;
   const one = async (p: Pending): Promise<void> => {
     let lastError = '';
+    let { check, recheck } = p;
     for (;;) {
       let answer: Answer = false;
       try {
         reviews++;
-        answer = await ask(p.check);
+        answer = await ask(check);
       } catch (e) {
         lastError = (e as Error).message;
       }
       if (answer !== false) return;
+      if (recheck) {
+        const now = await recheck().catch(() => check);
+        recheck = undefined;
+        if (!now) return;
+        check = now;
+        continue;
+      }
       if (Date.now() > deadline) {
         if (!(await stillExpected(p))) return;
         throw new Error(
-          `error: ${p.what} not in force after ${timeout / 1000}s: a SubjectAccessReview of ${describeCheck(p.check)} ` +
+          `error: ${p.what} not in force after ${timeout / 1000}s: a SubjectAccessReview of ${describeCheck(check)} ` +
             `is still denied (the API server's RBAC authorizer has not seen it)${lastError ? `; last error: ${lastError}` : ''}`,
         );
       }
@@ -111,23 +131,36 @@ export async function waitForBindings(
 ): Promise<RbacWaitReport> {
   const started = Date.now();
   const roles = new Map(created.filter(isRole).map((r) => [describeObject(r), r]));
+  for (const [roleKey, role] of roles) remember(kubeconfig, roleKey, role);
   // Bindings made before their role: still there?
   const earlier = takeAwaiting(kubeconfig, [...roles.keys()]);
   const stillThere = await Promise.all(earlier.map(async (b) => (await readObject(kubeconfig, b)) !== undefined));
   const bindings = [...created.filter(isBinding), ...earlier.filter((_, i) => stillThere[i])];
   if (bindings.length === 0) return { bindings: 0, checked: 0, skipped: [], reviews: 0, ms: 0 };
 
-  const reads = new Map<string, Promise<RbacObject | undefined | 'unreadable'>>();
+  const reads = new Map<string, Promise<RoleRead>>();
   const picks = await Promise.all(
-    bindings.map(async (binding) => {
+    bindings.map(async (binding): Promise<BindingCheck & { recheck?: Pending['recheck'] }> => {
       const roleKey = roleOf(binding);
       const createdRole = roles.get(roleKey);
-      if (!reads.has(roleKey))
-        reads.set(roleKey, createdRole ? Promise.resolve(createdRole) : readRole(kubeconfig, binding));
-      const role = await reads.get(roleKey)!;
-      if (role === 'unreadable') return { skip: `${roleKey} cannot be read` };
-      if (!role) awaitRole(kubeconfig, roleKey, binding);
-      return bindingCheck(binding, role, role === createdRole);
+      if (createdRole) return bindingCheck(binding, createdRole, true);
+      const fromApi = (role: RoleRead): BindingCheck => {
+        if (role === 'unreadable') return { skip: `${roleKey} cannot be read` };
+        remember(kubeconfig, roleKey, role);
+        if (!role) awaitRole(kubeconfig, roleKey, binding);
+        return bindingCheck(binding, role);
+      };
+      const known = knownRoles.get(`${kubeconfig}\n${roleKey}`);
+      const picked = known && bindingCheck(binding, known);
+      if (picked && 'check' in picked) {
+        const recheck = async () => {
+          const now = fromApi(await readRole(kubeconfig, binding));
+          return 'check' in now ? now.check : undefined;
+        };
+        return { ...picked, recheck };
+      }
+      if (!reads.has(roleKey)) reads.set(roleKey, readRole(kubeconfig, binding));
+      return fromApi(await reads.get(roleKey)!);
     }),
   );
   const pending: Pending[] = [];
@@ -135,7 +168,7 @@ export async function waitForBindings(
   picks.forEach((picked, i) => {
     const what = describeObject(bindings[i]!);
     if ('skip' in picked) skipped.push(`${what}: ${picked.skip}`);
-    else pending.push({ what, check: picked.check });
+    else pending.push({ what, ...picked });
   });
   const reviews = await untilAllowed(pending, (check) => review(kubeconfig, check), {
     timeout,
@@ -149,6 +182,14 @@ export async function waitForBindings(
   const log = process.env[RBAC_WAIT_LOG_ENV];
   if (log) appendFileSync(log, `${JSON.stringify({ file: expect.getState().testPath, ...report })}\n`);
   return report;
+}
+
+type RoleRead = RbacObject | undefined | 'unreadable';
+
+function remember(kubeconfig: string, roleKey: string, role: RbacObject | undefined): void {
+  const key = `${kubeconfig}\n${roleKey}`;
+  if (role && !role.aggregationRule) knownRoles.set(key, role);
+  else knownRoles.delete(key);
 }
 
 function awaitRole(kubeconfig: string, roleKey: string, binding: RbacObject): void {
@@ -166,13 +207,13 @@ function takeAwaiting(kubeconfig: string, roleKeys: string[]): RbacObject[] {
 }
 
 /** The role a binding references; undefined when it does not exist. */
-function readRole(kubeconfig: string, binding: RbacObject): Promise<RbacObject | undefined | 'unreadable'> {
+function readRole(kubeconfig: string, binding: RbacObject): Promise<RoleRead> {
   const { kind, name = '' } = binding.roleRef ?? {};
   const namespace = kind === 'Role' ? binding.metadata?.namespace : undefined;
   return readObject(kubeconfig, { kind, metadata: { name, namespace } });
 }
 
-async function readObject(kubeconfig: string, o: RbacObject): Promise<RbacObject | undefined | 'unreadable'> {
+async function readObject(kubeconfig: string, o: RbacObject): Promise<RoleRead> {
   const plural = `${o.kind!.toLowerCase()}s`;
   const namespace = o.metadata?.namespace;
   const path = `${RBAC}${namespace ? `/namespaces/${namespace}` : ''}/${plural}/${encodeURIComponent(o.metadata?.name ?? '')}`;

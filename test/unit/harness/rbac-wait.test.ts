@@ -76,6 +76,32 @@ describe("applyYaml's wait for bindings in force", () => {
     expect(seen.sort()).toEqual(['RoleBinding ns/b0', 'RoleBinding ns/b1']);
   });
 
+  it('asks once more, by the role as it is now, when a check made from a role read earlier is denied', async () => {
+    const changed: AccessCheck = { ...check, resourceAttributes: { ...check.resourceAttributes!, verb: 'list' } };
+    const asked: string[] = [];
+    const ask = async (c: AccessCheck) => {
+      asked.push(c.resourceAttributes!.verb);
+      return c === changed;
+    };
+    let rechecks = 0;
+    const recheck = async () => {
+      rechecks++;
+      return changed;
+    };
+    expect(await untilAllowed([{ what: 'RoleBinding ns/b', check, recheck }], ask, { interval: 1 })).toBe(2);
+    expect(asked).toEqual(['get', 'list']);
+    // denied again after the recheck: polls on, without reading the role again
+    let n = 0;
+    const lagging = async () => ++n > 3;
+    expect(await untilAllowed([{ what: 'RoleBinding ns/b', check, recheck }], lagging, { interval: 1 })).toBe(4);
+    expect(rechecks).toBe(2);
+  });
+
+  it('stops when the role as it is now has nothing to check', async () => {
+    const recheck = async () => undefined;
+    expect(await untilAllowed([{ what: 'RoleBinding ns/b', check, recheck }], async () => false)).toBe(1);
+  });
+
   it('asks nothing without bindings', async () => {
     expect(await untilAllowed([], laggingAuthorizer(0))).toBe(0);
   });
