@@ -12,7 +12,7 @@ import {
   freshNamespace,
   useCluster,
 } from '../harness/cluster.js';
-import { binding, g, rbac, u } from '../harness/rbac-yaml.js';
+import { binding, clusterRoleBinding, g, rbac, u } from '../harness/rbac-yaml.js';
 import { waitForBindings } from '../harness/rbac-wait.js';
 
 const P = `rbacwait-${randomBytes(3).toString('hex')}`;
@@ -26,11 +26,7 @@ const clusterRole = (name: string, body: string, labels = '') => {
 };
 const clusterBinding = (name: string, role: string, subjects: string[]) => {
   clusterScoped.push(`clusterrolebindings/${name}`);
-  return rbac(
-    'ClusterRoleBinding',
-    name,
-    `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`,
-  );
+  return clusterRoleBinding(name, role, subjects);
 };
 const get = async (kubeconfig: string, path: string) => (await api('GET', path, { kubeconfig })).status;
 
