@@ -41,6 +41,7 @@ beforeAll(async () => {
       'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: not-a-real-one}\n',
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {k: v}\n',
       ...serviceAccounts,
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: writer}\n',
     ].join('---\n'),
     ns,
   );
@@ -76,6 +77,19 @@ describe('applyYaml returns with its bindings in force', () => {
       statuses.push(`Group ${P}-group${i}: ${await get(members[i]!, '/api/v1/configmaps')}`);
     }
     expect(statuses.filter((s) => !s.endsWith(': 200'))).toEqual([]);
+  });
+
+  it('a ServiceAccount bound by applyYaml creates objects through applyYaml at once', async () => {
+    const writer = await asServiceAccount(ns, 'writer');
+    await applyYaml(
+      rbac('Role', 'write-cm', 'rules: [{apiGroups: [""], resources: [configmaps], verbs: [create]}]') +
+        binding('write-cm', 'Role', 'write-cm', ['{kind: ServiceAccount, name: writer}']),
+      ns,
+    );
+    const created = await applyYaml('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: by-writer}\n', ns, {
+      kubeconfig: writer,
+    });
+    expect(created.map((o) => o.metadata?.name)).toEqual(['by-writer']);
   });
 
   it('a User bound to an existing aggregated ClusterRole (view) reads at once', async () => {
