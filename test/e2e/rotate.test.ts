@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, applyYaml, asUser, canI, waitFor } from '../harness/cluster.js';
+import { api, applyYaml, asUser, waitFor } from '../harness/cluster.js';
 import { runCli, type CliResult } from '../harness/runCli.js';
 import {
   consumerYaml,
@@ -381,9 +381,6 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${user}}]
 `,
       ns,
     );
-    await waitFor(() => canI({ user, verb: 'get', resource: 'leases', group: 'coordination.k8s.io', namespace: ns }), {
-      what: 'the role binding in effect',
-    });
     const before = await snapshot();
     const r = await runCli(['rotate', 'db', '-n', ns, '--from-literal', 'password=x', '--yes'], {
       kubeconfig: await asUser({ user }),

@@ -15,7 +15,7 @@ import {
   useCluster,
   waitFor,
 } from '../harness/cluster.js';
-import { binding, g, rbac, u } from '../harness/rbac-yaml.js';
+import { binding, clusterRoleBinding, g, rbac, u } from '../harness/rbac-yaml.js';
 import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
 
 const P = `whocan-e2e-${randomBytes(3).toString('hex')}`;
@@ -27,11 +27,7 @@ let node: string;
 
 const clusterBinding = (name: string, role: string, subjects: string[]) => {
   clusterScoped.push(`clusterrolebindings/${name}`);
-  return rbac(
-    'ClusterRoleBinding',
-    name,
-    `roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "${role}"}\nsubjects: [${subjects.join(', ')}]`,
-  );
+  return clusterRoleBinding(name, role, subjects);
 };
 const clusterRole = (name: string, body: string, labels = '') => {
   clusterScoped.push(`clusterroles/${name}`);

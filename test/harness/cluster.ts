@@ -15,6 +15,8 @@ import {
   up,
   type Cluster,
 } from '../cluster/cluster.mjs';
+import type { RbacObject } from './rbac-checks.js';
+import { waitForBindings } from './rbac-wait.js';
 
 export type { Cluster };
 
@@ -129,11 +131,13 @@ function objectApi(kubeconfig: string, namespace?: string): KubernetesObjectApi 
 /**
  * Creates every object of a multi-document YAML text, in order. Namespaced
  * objects without a namespace go to `namespace` (default: "default").
+ * Returns once the RoleBindings and ClusterRoleBindings it created are in force (rbac-wait.ts), so that a test
+ * may act as their subjects at once; `waitForRbac: false` returns as soon as they are created.
  */
 export async function applyYaml(
   yamlText: string,
   namespace?: string,
-  { kubeconfig = useCluster().kubeconfig }: { kubeconfig?: string } = {},
+  { kubeconfig = useCluster().kubeconfig, waitForRbac = true }: { kubeconfig?: string; waitForRbac?: boolean } = {},
 ): Promise<KubernetesObject[]> {
   const client = objectApi(kubeconfig, namespace);
   const created: KubernetesObject[] = [];
@@ -148,6 +152,7 @@ export async function applyYaml(
       throw new Error(`error: create ${object.kind} ${object.metadata?.name}: ${message}`, { cause: e });
     }
   }
+  if (waitForRbac) await waitForBindings(created as RbacObject[], kubeconfig);
   return created;
 }
 
