@@ -58,12 +58,22 @@ export function outputOptions(extraFormats: readonly string[] = []) {
 
 export const verbosityOption = {
   v: {
-    type: 'number',
-    default: 0,
+    type: 'string',
+    default: '0',
+    coerce: logLevel,
     describe: 'Log level: 1 adds error details and stack traces, 6 logs API requests',
     requiresArg: true,
   },
 } as const satisfies Record<string, Options>;
+
+/** -v's value, as kubectl reads it: a whole number from 0 (the last one given). */
+function logLevel(value: string | string[]): number {
+  const text = String(Array.isArray(value) ? value[value.length - 1] : value);
+  const level = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(level))
+    throw new UsageError(`invalid argument "${text}" for "-v" flag: a log level is a whole number from 0`);
+  return level;
+}
 
 /** The parsed shared flags, as every command sees them. */
 export interface SharedArgs {

@@ -132,6 +132,16 @@ describe('usage errors: one error line, a hint, exit 1', () => {
       'error: not enough arguments following: namespace',
       "See 'kubectl secrets probe --help' for usage.",
     ],
+    [
+      ['probe', 'x', '-v=banana'],
+      'error: invalid argument "banana" for "-v" flag: a log level is a whole number from 0',
+      "See 'kubectl secrets probe --help' for usage.",
+    ],
+    [
+      ['probe', 'x', '-v=-3'],
+      'error: invalid argument "-3" for "-v" flag: a log level is a whole number from 0',
+      "See 'kubectl secrets probe --help' for usage.",
+    ],
   ])('%j', async (args, first, second) => {
     const r = await run(args);
     expect(r.code).toBe(1);
