@@ -54,7 +54,9 @@ export async function locateAndInvestigate(
   const where = plan.namespace === undefined ? 'all namespaces you may list' : `namespace ${plan.namespace}`;
   const warnings =
     scan.gaps.length > 0 ? [`cannot list secrets in namespaces ${scan.gaps.join(', ')} (forbidden): not searched`] : [];
-  const summary = `${rows.length === 0 ? 'no Secret holds' : `${scan.found.length} Secret${scan.found.length === 1 ? '' : 's'} hold`} the value (compared ${scan.compared} Secrets in ${where})`;
+  const found = scan.found.length;
+  const holders = found === 0 ? 'no Secret holds' : found === 1 ? '1 Secret holds' : `${found} Secrets hold`;
+  const summary = `${holders} the value (compared ${scan.compared} Secrets in ${where})`;
   if (plan.output === 'name') {
     for (const s of scan.found) io.stdout.write(`secret/${s.name} -n ${s.namespace}\n`);
     io.stderr.write(`${summary}\n`);
@@ -88,7 +90,8 @@ export async function locateAndInvestigate(
     for (const w of warnings) warn(io, w);
     return 0;
   }
-  io.stdout.write(`${summary}\n`);
+  // An empty answer goes to stderr, as kubectl's "No resources found".
+  (rows.length > 0 ? io.stdout : io.stderr).write(`${summary}\n`);
   if (rows.length > 0)
     io.stdout.write(
       renderTable(matchColumns, rows, { wide: false, noHeaders: plan.noHeaders, color: colorEnabled(io) }),

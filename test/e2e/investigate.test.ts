@@ -587,7 +587,8 @@ describe('investigate --value-from-file on the local cluster', () => {
   it('no match: nothing listed, and the count of Secrets compared', async () => {
     const r = await locate(makeCanary('absent'), []);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^no Secret holds the value \(compared \d+ Secrets in namespace /);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^no Secret holds the value \(compared \d+ Secrets in namespace /);
   });
 
   it('an oversized stdin is refused before the cluster is asked', async () => {

@@ -375,6 +375,25 @@ describe('investigate --value-from-file', () => {
     expect(doc.incidents.map((i: any) => i.kind)).toEqual(['IncidentReport', 'IncidentReport']);
   });
 
+  it('a table: one Secret "holds" it; none is an empty answer, on stderr as kubectl says "No resources found"', async () => {
+    const one = await runCli(
+      ['investigate', '--value-from-file', leaked('postgres://app:CANARY-unit-value-123@db:5432/x')],
+      {
+        kubeconfig,
+      },
+    );
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.split('\n')[0]).toBe(
+      '1 Secret holds the value (compared 2 Secrets in all namespaces you may list)',
+    );
+    const none = await runCli(['investigate', '--value-from-file', leaked('nothing-like-it'), '-n', NS], {
+      kubeconfig,
+    });
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toBe(`no Secret holds the value (compared 2 Secrets in namespace ${NS})\n`);
+  });
+
   it('refuses an oversized stdin, an empty value, and a value with a name', async () => {
     const big = await runCli(['investigate', '--value-from-file', '-'], { kubeconfig, stdin: 'x'.repeat(70_000) });
     expect(big.code).toBe(1);
