@@ -210,19 +210,25 @@ export class InputScan {
   }
 
   /**
-   * Reads a record with the WebAssembly walk (wasm-event.ts): undefined when JSON.parse must read it, else
-   * whether it holds the needle (`hit` as LineHandler gives it).
+   * Walks a record with the WebAssembly walk (wasm-event.ts), and has the tally count it (or pass over it) if it
+   * can: 'tallied', 'walked' (fromWalk reads it), or 'declined' when JSON.parse must read it.
    */
-  private walked(buf: Buffer, s: number, e: number, hit: number, sample: boolean): boolean | undefined {
-    const reader = threadWasmReader();
-    if (!reader?.walk(buf, s, e)) return undefined;
+  private walk(buf: Buffer, s: number, e: number): 'tallied' | 'walked' | 'declined' {
+    if (!threadWasmReader()?.walk(buf, s, e)) return 'declined';
     const counted = this.tally?.counting ? this.tally.countWalked(e - s) : null;
-    if (counted !== null) {
-      // A plainly written Secret read: it holds the needle (prefilter.ts).
-      this.parsed++;
-      this.formats.add(counted);
-      return true;
-    }
+    if (counted === null) return 'walked';
+    // A plainly written Secret read: it holds the needle (prefilter.ts).
+    this.parsed++;
+    this.formats.add(counted);
+    return 'tallied';
+  }
+
+  /**
+   * Reads the record just walked from the walk's fields: undefined when JSON.parse must read it, else whether
+   * it holds the needle (`hit` as LineHandler gives it).
+   */
+  private fromWalk(buf: Buffer, s: number, e: number, hit: number, sample: boolean): boolean | undefined {
+    const reader = threadWasmReader()!;
     // A sampled line the tally leaves goes to JSON.parse, which tells every format.
     if (sample) return undefined;
     const event = reader.event();
@@ -248,13 +254,16 @@ export class InputScan {
       this.scanner instanceof LineScanner
         ? this.scanner.nonEmptyLines <= this.sampleRecords
         : this.samples < this.sampleRecords;
-    // Writes are never reads: they go to their own sink, and leave the read counts alone.
-    const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
     // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.
-    const walkable = hit !== -1 && !write && !last && !this.jsonOnly && this.layout === 'lines';
-    if (walkable && (!sample || this.tally?.counting)) {
-      const walked = this.walked(buf, s, e, hit, sample);
-      if (walked !== undefined) return walked;
+    const walkable = hit !== -1 && !last && !this.jsonOnly && this.layout === 'lines';
+    const walked = walkable && (!sample || this.tally?.counting) ? this.walk(buf, s, e) : 'declined';
+    // A Secret read the tally took is no write. The others may be: they go to their own sink, and leave the read
+    // counts alone (JSON.parse reads them whole).
+    if (walked === 'tallied') return true;
+    const write = this.writes !== undefined && this.writes.mayWrite(buf, s, e);
+    if (walked === 'walked' && !write) {
+      const read = this.fromWalk(buf, s, e, hit, sample);
+      if (read !== undefined) return read;
     }
     if (hit === UNSEARCHED) hit = needleIn(buf, s, e);
     const held = hit !== -1;

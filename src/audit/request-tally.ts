@@ -82,6 +82,10 @@ export class RequestTally {
     private readonly reader: WasmEventReader,
     private readonly counter: RequestCounter,
     private readonly aggregator: Aggregator,
+    /** Starts the counter again (its tables emptied); false when it cannot. */
+    private readonly reset: () => boolean,
+    /** Counts nothing: only passes over the Secret reads the query leaves out (start's `filter`). */
+    private readonly filter: boolean,
   ) {
     const words = new Int32Array(reader.memory(), reader.exports.tallyWordsOffset(), LAYOUT.length);
     this.w = Object.fromEntries(LAYOUT.map((name, i) => [name, words[i]!])) as Layout;
@@ -90,12 +94,15 @@ export class RequestTally {
   /**
    * A tally for this count, or null where it does not count as asked (no WebAssembly, another count on
    * this thread, --user, whose match the counter leaves to JavaScript, a query too long for its room).
+   * `filter`: for a caller that wants each request, it counts none, and passes over the Secret reads the
+   * query leaves out, which JavaScript would read whole only to drop them.
    */
   static start(
     query: ResolvedQuery,
     counter: RequestCounter,
     aggregator: Aggregator,
     segment: boolean,
+    filter = false,
   ): RequestTally | null {
     const reader = threadWasmReader();
     if (!reader || busy || query.user !== null) return null;
@@ -111,20 +118,22 @@ export class RequestTally {
     READ_VERBS.forEach((verb, i) => {
       if (query.verbs.has(verb)) verbs |= 1 << i;
     });
-    const ready = exports.counterReset(
-      segment ? 1 : 0,
-      query.deniedOnly ? 1 : 0,
-      verbs,
-      query.sinceMs ?? NaN,
-      query.untilMs ?? NaN,
-      namespace?.length ?? -1,
-      name?.length ?? -1,
-      KEYED[query.groupBy] ?? 0,
-    );
-    if (!ready) return null;
+    const reset = (): boolean =>
+      exports.counterReset(
+        segment ? 1 : 0,
+        query.deniedOnly ? 1 : 0,
+        verbs,
+        query.sinceMs ?? NaN,
+        query.untilMs ?? NaN,
+        namespace?.length ?? -1,
+        name?.length ?? -1,
+        KEYED[query.groupBy] ?? 0,
+        filter ? 1 : 0,
+      ) === 1;
+    if (!reset()) return null;
     exports.setCountedOnly(1);
     busy = true;
-    return new RequestTally(reader, counter, aggregator);
+    return new RequestTally(reader, counter, aggregator, reset, filter);
   }
 
   get counting(): boolean {
@@ -141,6 +150,8 @@ export class RequestTally {
       this.takeCells();
       answer = this.reader.exports.countLine(length);
     }
+    // A filter holds nothing but strings: when their tables are full, it starts again.
+    if (answer & HAND_OVER && this.filter && this.reset()) answer = this.reader.exports.countLine(length);
     if (answer & COUNTED_LINE) return answer & V1BETA1 ? 'k8s-v1beta1' : 'k8s-v1';
     if (answer & HAND_OVER) this.handOver();
     return null;
@@ -153,7 +164,7 @@ export class RequestTally {
    * to it.
    */
   beforeRead(read: SecretRead): void {
-    if (!this.active || read.auditID === null || !packUuid(read.auditID, UUID)) return;
+    if (!this.active || this.filter || read.auditID === null || !packUuid(read.auditID, UUID)) return;
     const { exports } = this.reader;
     new Uint32Array(this.reader.memory(), exports.keyOffset(), 4).set(UUID);
     const fp = fingerprint(read);
@@ -175,6 +186,7 @@ export class RequestTally {
   handOver(): void {
     if (!this.active) return;
     this.stop();
+    if (this.filter) return;
     this.takeCells();
     const { exports } = this.reader;
     const memory = this.reader.memory();

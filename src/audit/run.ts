@@ -95,8 +95,9 @@ export async function countAudit(
   }, pieces !== undefined);
   const skips = new SkipTally(options.skippedLinesShown ?? 10);
   const limits = { ...DEFAULT_LIMITS, maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes };
-  // Without a caller that wants each request, the WebAssembly walk's lines are counted in WebAssembly too.
-  const tally = options.onRequest ? null : RequestTally.start(query, counter, aggregator, pieces !== undefined);
+  // Without a caller that wants each request, the WebAssembly walk's lines are counted in WebAssembly too; with
+  // one, the lines the query leaves out are only passed over there (JavaScript reads the others).
+  const tally = RequestTally.start(query, counter, aggregator, pieces !== undefined, options.onRequest !== undefined);
   const sink: ReadSink = (read, recovered) => {
     if (!matchesQuery(read, query)) return;
     tally?.beforeRead(read);

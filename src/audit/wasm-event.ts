@@ -157,6 +157,7 @@ interface Exports {
     namespaceLength: number,
     nameLength: number,
     keyed: number,
+    filter: number,
   ): number;
   counterConfigOffset(): number;
   queryTextOffset(): number;

@@ -218,6 +218,8 @@ let pendingUsed = 0;
 let pendingTop = 0;
 let pendingFree = 0;
 let cellCount = 0;
+/** Set by counterReset: the Secret reads the query asks for are all left to JavaScript. */
+let filterOnly = false;
 /** A cell's count and stages are i32 words: once one reaches CELL_COUNT_LIMIT, the cells are taken before it could wrap. */
 const CELL_COUNT_LIMIT: i32 = 1 << 30;
 let cellAtLimit = false;
@@ -357,7 +359,8 @@ export function clearCells(): void {
  * Starts a count. The query's namespace and name (lengths -1 when not asked) are at QUERY_TEXT, one after
  * the other; `verbs`: a bit per verb asked (get, list, watch); since and until NaN when not asked;
  * `keyed`: what the rows are grouped by besides the subject (1 the verb, 2 the first source IP, 4 the user
- * agent, 8 the Secret), which the cells' keys then hold.
+ * agent, 8 the Secret), which the cells' keys then hold. `filter`: count nothing, only tell the Secret reads
+ * the query leaves out (countLine), for a caller that wants each request it counts (JavaScript reads those).
  */
 export function counterReset(
   isSegment: i32,
@@ -368,7 +371,9 @@ export function counterReset(
   namespaceLength: i32,
   nameLength: i32,
   keyed: i32,
+  filter: i32,
 ): i32 {
+  filterOnly = filter != 0;
   keyWords = (1 << KEY_WORDS) - 1;
   if ((keyed & 1) == 0) keyWords &= ~(1 << R_VERB);
   if ((keyed & 2) == 0) keyWords &= ~(1 << R_FIRST_IP);
@@ -483,6 +488,7 @@ export function countLine(length: i32): i32 {
   setRec(R_NAME, name);
   const answer = COUNTED_LINE | (format == 1 ? V1BETA1 : 0);
   if (!matchesQuery(verb, scope, namespace, name, time)) return answer;
+  if (filterOnly) return 0;
   const fp = fingerprint(verb, rec(R_USER), namespace, name);
   return count(rank, fp, time) ? answer : 0;
 }

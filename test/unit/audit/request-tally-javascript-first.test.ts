@@ -8,6 +8,7 @@ import { joinSegments } from '../../../src/audit/segments.js';
 import { samplesEnd } from '../../../src/audit/input-scan.js';
 import { mulberry32 } from '../../harness/prng.mjs';
 import { memoryInput } from './memory-input.js';
+import { javascriptAlone, withoutTally } from './javascript-alone.js';
 
 const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'];
 
@@ -113,10 +114,7 @@ describe('the request tally: requests JavaScript counts first, flagged in the fi
     for (let seed = 1; seed <= 60; seed++) {
       const lines = mixedLines(seed, 300);
       for (const options of OPTIONS) {
-        const reference = await runAudit([memoryInput('a.log', content(lines), 4096)], {
-          ...options,
-          onRequest: () => {},
-        });
+        const reference = await javascriptAlone([memoryInput('a.log', content(lines), 4096)], options);
         const tallied = await runAudit([memoryInput('a.log', content(lines), 4096)], options);
         expect(tallied, `seed ${seed} ${JSON.stringify(options)}`).toEqual(reference);
       }
@@ -131,7 +129,7 @@ describe('the request tally: requests JavaScript counts first, flagged in the fi
         memoryInput('b.log', content(lines.slice(150)), 4096),
       ];
       for (const options of OPTIONS) {
-        const reference = await runAudit(files(), { ...options, onRequest: () => {} });
+        const reference = await javascriptAlone(files(), options);
         const tallied = await runAudit(files(), options);
         expect(tallied, `seed ${seed} ${JSON.stringify(options)}`).toEqual(reference);
       }
@@ -148,7 +146,7 @@ describe('the request tally: requests JavaScript counts first, flagged in the fi
           memoryInput('b.log', content(lines.slice(300)), 4096),
         ];
         for (const options of OPTIONS) {
-          const reference = await runAudit(files(), { ...options, onRequest: () => {} });
+          const reference = await javascriptAlone(files(), options);
           handOver.mockClear();
           const tallied = await runAudit(files(), options);
           // A query that leaves out some of a request's lines (a time window, denied only) may leave the tally
@@ -190,7 +188,7 @@ describe('the request tally: requests JavaScript counts first, flagged in the fi
     lines.push(lines[1]!, lines[2]!, lines[3]!);
     const handOver = vi.spyOn(RequestTally.prototype, 'handOver');
     try {
-      const reference = await runAudit([memoryInput('a.log', content(lines))], { onRequest: () => {} });
+      const reference = await javascriptAlone([memoryInput('a.log', content(lines))]);
       const tallied = await runAudit([memoryInput('a.log', content(lines))], {});
       expect(handOver).toHaveBeenCalledTimes(1);
       expect(tallied).toEqual(reference);
@@ -211,10 +209,10 @@ describe('the request tally: requests JavaScript counts first, flagged in the fi
         const joined = joinSegments(segments, ['a.log'], {});
         return typeof joined === 'string' ? joined : auditReport(joined, {});
       };
-      const joinedAlone = await join({ onRequest: () => {} });
+      const joinedAlone = await withoutTally(() => join({ onRequest: () => {} }));
       expect(typeof joinedAlone).not.toBe('string');
       expect(await join({})).toEqual(joinedAlone);
-      expect(joinedAlone).toEqual(await runAudit([memoryInput('a.log', content(lines))], { onRequest: () => {} }));
+      expect(joinedAlone).toEqual(await javascriptAlone([memoryInput('a.log', content(lines))]));
     } finally {
       handOver.mockRestore();
     }
@@ -244,11 +242,11 @@ describe('the request tally: requests JavaScript counts first, flagged in the fi
         const joined = joinSegments(segments, ['a.log'], options);
         return typeof joined === 'string' ? joined : auditReport(joined, options);
       };
-      const reference = await join({ onRequest: () => {} });
+      const reference = await withoutTally(() => join({ onRequest: () => {} }));
       expect(await join({}), `seed ${seed} cut ${cut}`).toEqual(reference);
       if (typeof reference !== 'string') joinedCount++;
       if (typeof reference !== 'string') {
-        const one = await runAudit([memoryInput('a.log', content(lines), 4096)], { ...options, onRequest: () => {} });
+        const one = await javascriptAlone([memoryInput('a.log', content(lines), 4096)], options);
         expect({ ...reference, metadata: undefined }, `seed ${seed} cut ${cut} first ${first}`).toEqual({
           ...one,
           metadata: undefined,

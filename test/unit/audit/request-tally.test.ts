@@ -22,6 +22,7 @@ import { generateLines } from '../../../bench/audit/generate-log.mjs';
 import { mulberry32 } from '../../harness/prng.mjs';
 import { FIXTURES, memoryInput } from './memory-input.js';
 import { trickyLog } from './tricky-log.js';
+import { withoutTally } from './javascript-alone.js';
 
 const REALDATA = '/work/shared/realdata/audit/';
 const LOGS = [REALDATA, FIXTURES].flatMap((dir) =>
@@ -64,7 +65,7 @@ async function countedInJavascript(files: Files, options: AuditOptions): Promise
 }
 
 async function agrees(files: Files, options: AuditOptions, chunkBytes?: number) {
-  const reference = await report(files, { ...options, onRequest: () => {} }, chunkBytes);
+  const reference = await withoutTally(() => report(files, { ...options, onRequest: () => {} }, chunkBytes));
   const tallied = await report(files, options, chunkBytes);
   expect(tallied, JSON.stringify(options)).toEqual(reference);
   return reference;
@@ -399,8 +400,8 @@ describe('the tally counts what JavaScript counts', () => {
     const a = [file('a.log', variedLines(11, 300))];
     const b = [file('b.log', plainLines(300))];
     const [first, second] = await Promise.all([report(a, {}, 97), report(b, {}, 97)]);
-    expect(first).toEqual(await report(a, { onRequest: () => {} }));
-    expect(second).toEqual(await report(b, { onRequest: () => {} }));
+    expect(first).toEqual(await withoutTally(() => report(a, { onRequest: () => {} })));
+    expect(second).toEqual(await withoutTally(() => report(b, { onRequest: () => {} })));
   });
 });
 
@@ -475,6 +476,65 @@ describe('the tally counts plain requests without JavaScript, and hands over whe
   }, 60_000);
 });
 
+/** The report, and the reads handed on one by one, of a count for a caller that wants each request. */
+async function eachRequest(files: Files, options: AuditOptions, chunkBytes?: number) {
+  const reads: unknown[] = [];
+  const counted = await report(files, { ...options, onRequest: (read) => reads.push(read) }, chunkBytes);
+  return { counted, reads };
+}
+
+describe('for a caller that wants each request, the tally only passes over what the query leaves out', () => {
+  const agreesEach = async (files: Files, options: AuditOptions, chunkBytes?: number) => {
+    const reference = await withoutTally(() => eachRequest(files, options, chunkBytes));
+    const filtered = await eachRequest(files, options, chunkBytes);
+    expect(filtered, JSON.stringify(options)).toEqual(reference);
+    return reference;
+  };
+  const ONE_SECRET: AuditOptions[] = [
+    { namespace: 'prod', name: 'db-password', includeSystem: true },
+    { namespace: 'kube-system', name: 'api-token', since: '2025-06-01T00:00:30Z' },
+    { namespace: 'prod', verbs: ['list', 'watch'] },
+  ];
+
+  it.each(LOGS)('%s', async (path) => {
+    const files = [{ name: 'log', content: readFileSync(path) }];
+    for (const options of [...QUERIES, ...ONE_SECRET]) await agreesEach(files, options);
+  });
+
+  it('generated and varied logs, the same reads in the same order', async () => {
+    const lines: string[] = [];
+    for (const line of generateLines(mulberry32(4), 1)) if (lines.push(line) >= 3000) break;
+    for (const options of [...QUERIES, ...ONE_SECRET]) {
+      const { reads } = await agreesEach([file('bench.log', lines)], options);
+      if (options === ONE_SECRET[0]) expect(reads.length).toBeGreaterThan(0);
+    }
+    for (const seed of [1, 2]) {
+      const files = [file('a.log', variedLines(seed, 600)), file('b.log', variedLines(seed + 10, 300))];
+      for (const options of [...QUERIES, ...ONE_SECRET]) await agreesEach(files, options, [97, 4096][seed % 2]);
+    }
+  }, 60_000);
+
+  it('lines of ever-new strings the query leaves out: it starts again when its tables fill, and counts none', async () => {
+    const lines = plainLines(3_000, (i) => ({
+      user: { username: `user-${i}-${'x'.repeat(3000)}` },
+      ...(i % 100 === 0
+        ? {}
+        : { objectRef: { resource: 'secrets', namespace: 'other', name: `s-${i}`, apiVersion: 'v1' } }),
+    }));
+    const options = { namespace: 'prod', name: 'db-password' };
+    const handOver = vi.spyOn(RequestTally.prototype, 'handOver');
+    try {
+      const { counted, reads } = await agreesEach([file('a.log', lines)], options);
+      expect(reads).toHaveLength(30);
+      expect(counted.totals.requests).toBe(30);
+      // Only the end's: a filter whose tables fill starts again, it does not hand over and stop.
+      expect(handOver).toHaveBeenCalledTimes(1);
+    } finally {
+      handOver.mockRestore();
+    }
+  }, 60_000);
+});
+
 describe('a cell counts past what its 32-bit words hold', () => {
   it('its requests and stages go on as numbers, not wrapped', async () => {
     const lines = plainLines(200);
@@ -531,7 +591,7 @@ describe('the tally of counting threads', () => {
       const first = lines.findIndex((_, i) => samplesEnd(Buffer.from(`${lines.slice(0, i).join('\n')}\n`)) !== -1);
       const random = mulberry32(seed);
       for (const options of [{ includeSystem: true }, { groupBy: 'secret' as const }]) {
-        const expected = await report([file('a.log', lines)], { ...options, onRequest: () => {} });
+        const expected = await withoutTally(() => report([file('a.log', lines)], { ...options, onRequest: () => {} }));
         for (let round = 0; round < 6; round++) {
           const cuts = Array.from(
             { length: 1 + (round % 3) },
@@ -554,7 +614,7 @@ describe('the tally of counting threads', () => {
     const [received, complete] = plainLines(1, () => ({ impersonatedUser: { username: 'bob' } }));
     const lines = [...plainLines(5), received!, complete!, ...plainLines(3)];
     const options = { includeSystem: true };
-    const expected = await report([file('a.log', lines)], { ...options, onRequest: () => {} });
+    const expected = await withoutTally(() => report([file('a.log', lines)], { ...options, onRequest: () => {} }));
     const joined = await segmented(lines, [11], options);
     expect(typeof joined).not.toBe('string');
     expect(auditReport(joined as AuditCount, options)).toEqual(expected);
