@@ -285,10 +285,16 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
   const candidates = plan.retire.map((v) => v.name);
   const locked = await lockedNow(deps.cluster, args.name);
   if (locked && !args.dryRun) throw new CliError(locked);
+  for (const gap of plan.gaps) warn(io, `${gap}: users there are not seen, so no version is deleted`);
   if (args.dryRun || candidates.length === 0) {
+    // Without --dry-run, a retire with nothing to delete is done: `retired`, deleting nothing.
     if (isStructured(args))
       printReport(
-        retireReport(namespace, plan, { dryRun: args.dryRun, deleted: candidates, result: 'planned' }),
+        retireReport(namespace, plan, {
+          dryRun: args.dryRun,
+          deleted: candidates,
+          result: args.dryRun ? 'planned' : 'retired',
+        }),
         ROTATION_VIEW,
         args,
         io,
