@@ -12,6 +12,7 @@ import {
   LABEL_NAME,
   leaseName,
 } from './constants.js';
+import { lastAppliedWarnings } from './applied-config.js';
 import { ConflictError, EXIT, RotateError } from './errors.js';
 import { nextStep, parseJournal, type Journal } from './journal.js';
 import { isFinished } from './lifecycle.js';
@@ -86,6 +87,7 @@ export async function proposeRotation(
     note('the new values are the same as the current ones');
   const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
   if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
+  lastAppliedWarnings(prepared.plan, ins.scan).forEach(note);
   for (const gap of ins.scan.gaps) note(`${gap}: consumers there are not seen`);
   return { prepared, warnings, complete: ins.scan.gaps.length === 0 };
 }

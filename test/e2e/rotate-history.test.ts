@@ -212,3 +212,29 @@ subjects: [{kind: User, apiGroup: ${rbac}, name: ${user}}]
     expect(await secretNames(ns)).toEqual(['db-v3']);
   });
 });
+
+describe('a consumer made with kubectl apply', () => {
+  it('is named in a warning: the next kubectl apply of its manifest would switch it back', async () => {
+    const ns = await spaces.fresh('rot-applied');
+    await createSecret(ns, 'db', { password: 'old-password' });
+    await kubectl(['apply', '-n', ns, '-f', '-'], { input: consumerYaml('Deployment', 'applied', 'db', ['volume']) });
+    await applyYaml(consumerYaml('Deployment', 'created', 'db', ['env']), ns);
+    await rolloutsComplete(ns);
+    const warning =
+      'warning: Deployment/applied: its kubectl.kubernetes.io/last-applied-configuration names db, so the next "kubectl apply" of its manifest switches it back to db: change db to db-v2 in the manifest\n';
+
+    const dry = await cli(['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(warning);
+    expect(dry.stderr).not.toContain('Deployment/created');
+    expect(dry.stderr).not.toContain('apiVersion');
+
+    const r = await rotateTo(ns, 'db', 'applied-new', ['-o', 'json']);
+    expect(r.stderr).toContain(warning);
+    expect(JSON.parse(r.stdout).metadata.warnings).toEqual([warning.replace(/^warning: |\n$/g, '')]);
+    // And it is so: kubectl apply of the same manifest puts the Deployment back on db.
+    await kubectl(['apply', '-n', ns, '-f', '-'], { input: consumerYaml('Deployment', 'applied', 'db', ['volume']) });
+    const back = await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/applied`);
+    expect(back.body.spec.template.spec.volumes[0].secret.secretName).toBe('db');
+  });
+});
