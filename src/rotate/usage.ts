@@ -129,9 +129,13 @@ export function describeHistoryUse(h: HistoryUse): string {
   return `${h.kind} ${h.name} (${which} of ${h.owner.kind} ${h.owner.name})`;
 }
 
-/** Why a version named by old revisions is kept, from their descriptions. */
+const UNDO_REASONS_SHOWN = 3;
+
+/** Why a version named by old revisions is kept, from their descriptions (the first few: there may be thousands). */
 export function undoReason(described: readonly string[]): string {
-  return `${described.join(', ')} reference${described.length === 1 ? 's' : ''} it; \`kubectl rollout undo\` would need it`;
+  const shown = described.slice(0, UNDO_REASONS_SHOWN).join(', ');
+  const more = described.length > UNDO_REASONS_SHOWN ? ` and ${described.length - UNDO_REASONS_SHOWN} more` : '';
+  return `${shown}${more} reference${described.length === 1 ? 's' : ''} it; \`kubectl rollout undo\` would need it`;
 }
 
 function revisionOf(h: WorkloadLike): number | undefined {

@@ -3,7 +3,7 @@
 // StatefulSets and DaemonSets, within each owner's revisionHistoryLimit.
 import { describe, expect, it } from 'vitest';
 import type { WorkloadLike } from '../../../src/consumers/rollup.js';
-import { describeHistoryUse, secretHistory, secretUsers } from '../../../src/rotate/usage.js';
+import { describeHistoryUse, secretHistory, secretUsers, undoReason } from '../../../src/rotate/usage.js';
 import { NS, podSpec, workload } from './builders.js';
 
 const owned = (kind: string, name: string) => ({
@@ -92,5 +92,16 @@ describe('secretHistory', () => {
       ],
       'within-limit': ['ControllerRevision agent-c2 (revision 2 of DaemonSet agent)'],
     });
+  });
+});
+
+describe('undoReason', () => {
+  it('names the first three old revisions, then how many more', () => {
+    expect(undoReason(['ReplicaSet a (revision 1 of Deployment a)'])).toBe(
+      'ReplicaSet a (revision 1 of Deployment a) references it; `kubectl rollout undo` would need it',
+    );
+    expect(undoReason(['w', 'x', 'y', 'z', 'zz'])).toBe(
+      'w, x, y and 2 more reference it; `kubectl rollout undo` would need it',
+    );
   });
 });
