@@ -3,9 +3,6 @@
 // to zero, a StatefulSet's ControllerRevision) is kept by --retire and by
 // pruning, so that `kubectl rollout undo` brings back pods whose Secret
 // exists; without the permission to see that history, nothing is deleted.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, applyYaml, asUser, canI, kubectl, waitFor } from '../harness/cluster.js';
 import { runCli, type CliResult } from '../harness/runCli.js';
@@ -19,12 +16,6 @@ import {
   useCluster,
 } from './rotate-harness.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rotate-history-'));
-const file = (name: string, content: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-};
 const cli = (args: string[], kubeconfig = useCluster().kubeconfig): Promise<CliResult> => runCli(args, { kubeconfig });
 
 const spaces = namespaces();
@@ -48,19 +39,10 @@ async function history(ns: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** A blue/green rotation to `value`, read from stdin. */
 async function rotateTo(ns: string, secret: string, value: string, extra: string[] = []): Promise<CliResult> {
-  const r = await cli([
-    'rotate',
-    secret,
-    '-n',
-    ns,
-    '--from-file',
-    `password=${file(value, value)}`,
-    '--yes',
-    '--timeout',
-    '60s',
-    ...extra,
-  ]);
+  const args = ['rotate', secret, '-n', ns, '--from-file', 'password=-', '--yes', '--timeout', '60s', ...extra];
+  const r = await runCli(args, { kubeconfig: useCluster().kubeconfig, stdin: value });
   expect(r.code, r.stderr).toBe(0);
   return r;
 }
