@@ -114,7 +114,11 @@ const builder = (y: Argv<GlobalArgs>) =>
       'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
       yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
       resume: { type: 'boolean', default: false, describe: 'Finish or roll back an interrupted rotation' },
-      retire: { type: 'boolean', default: false, describe: 'Delete versions no consumer uses (never the current one)' },
+      retire: {
+        type: 'boolean',
+        default: false,
+        describe: 'Delete versions no consumer uses (never the current one, nor one a rollout undo would need)',
+      },
       force: {
         type: 'boolean',
         default: false,
