@@ -4,6 +4,7 @@ import type { Journal } from '../rotate/journal.js';
 import type { Plan } from '../rotate/plan.js';
 import type { Prepared } from '../rotate/run-inspect.js';
 import type { Proposal, ResumeResult, RetirePlan } from '../rotate/run.js';
+import { undoReason } from '../rotate/usage.js';
 import { rotationRows, rowName, summaryOf, type RotationRow } from '../rotate/report.js';
 
 const STATE_COLORS: Record<string, 'green' | 'red' | 'yellow' | 'gray'> = {
@@ -75,13 +76,24 @@ export function planLines(prepared: Prepared): string[] {
 
 export function retireLines(plan: RetirePlan): string[] {
   const lines = [`current version: ${plan.current ?? '(none)'}`];
-  for (const v of plan.inUse) lines.push(`  keep ${v.name}: still in use (${(plan.usedBy[v.name] ?? []).join(', ')})`);
+  for (const v of plan.inUse) lines.push(`  keep ${v.name}: ${keptBecause(plan, v.name)}`);
   for (const v of plan.retire)
     lines.push(
       `  delete ${v.name}${v.version > 0 ? ` (version ${v.version}${v.stage ? `, ${v.stage}` : ''})` : ' (in-place backup)'}`,
     );
   if (plan.retire.length === 0) lines.push('  nothing to delete');
   return lines;
+}
+
+/** Why --retire keeps a version: its users, the old revisions that name it, or a scan it cannot trust. */
+function keptBecause(plan: RetirePlan, name: string): string {
+  const users = plan.usedBy[name] ?? [];
+  const undo = plan.undoNeeds[name] ?? [];
+  const why = [
+    ...(users.length ? [`still in use (${users.join(', ')})`] : []),
+    ...(undo.length ? [undoReason(undo)] : []),
+  ];
+  return why.length ? why.join('; ') : `cannot see every user (${plan.gaps.join('; ')})`;
 }
 
 export type RotationReport = Report<RotationRow>;
@@ -134,6 +146,7 @@ export function retireReport(
       current: plan.current,
       deleted,
       keptInUse: plan.inUse.map((v) => v.name),
+      keptForUndo: plan.undoNeeds,
       ...(plan.gaps.length ? { complete: false, warnings: plan.gaps } : {}),
     },
     items: [],

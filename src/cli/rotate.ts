@@ -115,7 +115,11 @@ const builder = (y: Argv<GlobalArgs>) =>
       'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
       yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
       resume: { type: 'boolean', default: false, describe: 'Finish or roll back an interrupted rotation' },
-      retire: { type: 'boolean', default: false, describe: 'Delete versions no consumer uses (never the current one)' },
+      retire: {
+        type: 'boolean',
+        default: false,
+        describe: 'Delete versions no consumer uses (never the current one, nor one a rollout undo would need)',
+      },
       force: {
         type: 'boolean',
         default: false,
@@ -286,10 +290,16 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
   const candidates = plan.retire.map((v) => v.name);
   const locked = await lockedNow(deps.cluster, args.name);
   if (locked && !args.dryRun) throw new CliError(locked);
+  for (const gap of plan.gaps) warn(io, `${gap}: users there are not seen, so no version is deleted`);
   if (args.dryRun || candidates.length === 0) {
+    // Without --dry-run, a retire with nothing to delete is done: `retired`, deleting nothing.
     if (isStructured(args))
       printReport(
-        retireReport(namespace, plan, { dryRun: args.dryRun, deleted: candidates, result: 'planned' }),
+        retireReport(namespace, plan, {
+          dryRun: args.dryRun,
+          deleted: candidates,
+          result: args.dryRun ? 'planned' : 'retired',
+        }),
         ROTATION_VIEW,
         args,
         io,

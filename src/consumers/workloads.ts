@@ -10,6 +10,8 @@ export const POD_TEMPLATE_POINTERS = {
   Job: '/spec/template/spec',
   ReplicationController: '/spec/template/spec',
   CronJob: '/spec/jobTemplate/spec/template/spec',
+  // A StatefulSet's or DaemonSet's revision history: what `kubectl rollout undo` restores.
+  ControllerRevision: '/data/spec/template/spec',
 } as const;
 
 export type WorkloadKind = keyof typeof POD_TEMPLATE_POINTERS;

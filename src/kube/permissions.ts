@@ -104,7 +104,8 @@ export const COMMAND_PERMISSIONS = {
       scope: 'namespace',
     },
     { verbs: ['get', 'list', 'patch'], group: 'batch', resources: ['cronjobs'], scope: 'namespace' },
-    { verbs: ['list'], group: 'apps', resources: ['replicasets'], scope: 'namespace' },
+    // Old ReplicaSets and ControllerRevisions: `kubectl rollout undo` needs the versions they name.
+    { verbs: ['list'], group: 'apps', resources: ['replicasets', 'controllerrevisions'], scope: 'namespace' },
     { verbs: ['list'], group: 'batch', resources: ['jobs'], scope: 'namespace' },
     {
       verbs: ['list'],

@@ -12,7 +12,7 @@ import type { RepointableKind, RolloutKind, SecretObject } from '../rotate/types
 import type { ReferencingObject } from '../consumers/object-refs.js';
 import type { Kube } from './client.js';
 import { KubeApiError } from './errors.js';
-import { getIfExists } from './fetch.js';
+import { getIfExists, tolerantList } from './fetch.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
 import { CONSUMER_RESOURCES, loadConsumerSources } from './consumer-sources.js';
 
@@ -87,12 +87,19 @@ export class KubeRotationCluster implements RotationCluster {
 
   /** The consumer scan exposure uses too: everything that may name a Secret of this namespace. */
   async scanConsumers(): Promise<ConsumerScan> {
-    const found = await loadConsumerSources(this.kube, this.namespace);
+    // ControllerRevisions only matter to rotate: the versions a StatefulSet's or DaemonSet's undo would need.
+    const [found, revisions] = await Promise.all([
+      loadConsumerSources(this.kube, this.namespace),
+      tolerantList<WorkloadLike>(this.kube, RESOURCES.controllerrevisions, this.namespace, {
+        withoutManagedFields: true,
+      }),
+    ]);
     return {
       workloads: found.workloads,
       pods: found.pods,
       objects: [...found.serviceAccounts, ...found.objects],
-      gaps: found.gaps,
+      revisions: revisions.items.map((r) => ({ ...r, kind: 'ControllerRevision' })),
+      gaps: revisions.missing ? [...found.gaps, revisions.missing.message] : found.gaps,
     };
   }
 

@@ -10,6 +10,8 @@ export interface ConsumerScan {
   pods: PodLike[];
   /** ServiceAccounts, Ingresses, Gateways, StorageClasses, SecretProviderClasses: they name Secrets outside pod templates. */
   objects: ReferencingObject[];
+  /** ControllerRevisions: the revision history of StatefulSets and DaemonSets (`kubectl rollout undo`). */
+  revisions?: WorkloadLike[];
   /** Lists we were not allowed: the scan may miss users. */
   gaps: string[];
 }

@@ -12,6 +12,7 @@ import {
   LABEL_NAME,
   leaseName,
 } from './constants.js';
+import { lastAppliedWarnings } from './applied-config.js';
 import { ConflictError, EXIT, RotateError } from './errors.js';
 import { nextStep, parseJournal, type Journal } from './journal.js';
 import { isFinished } from './lifecycle.js';
@@ -28,7 +29,7 @@ import type { RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
 import { releaseLock, Runner, type RunnerDeps } from './run-steps.js';
 import { describeStep, endingError } from './outcome.js';
-import { secretUsers } from './usage.js';
+import { describeHistoryUse, secretHistory, secretUsers } from './usage.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
 import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
@@ -86,6 +87,7 @@ export async function proposeRotation(
     note('the new values are the same as the current ones');
   const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
   if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
+  lastAppliedWarnings(prepared.plan, ins.scan).forEach(note);
   for (const gap of ins.scan.gaps) note(`${gap}: consumers there are not seen`);
   return { prepared, warnings, complete: ins.scan.gaps.length === 0 };
 }
@@ -261,9 +263,12 @@ export async function resumeRotation(
   }
 
   const step = nextStep(journal);
-  notes.push(
-    `resuming the ${journal.state === 'rolling-back' ? 'rollback' : 'rotation'} ${journal.from} → ${journal.to} at ${step ? describeStep(step) : 'its end'}`,
-  );
+  // A rollback goes back: from the new version to the one it replaced.
+  const [what, path] =
+    journal.state === 'rolling-back'
+      ? ['rollback', `${journal.to} → ${journal.from}`]
+      : ['rotation', `${journal.from} → ${journal.to}`];
+  notes.push(`resuming the ${what} ${path} at ${step ? describeStep(step) : 'its end'}`);
   for (const n of notes) events.line(n);
   const runner = new Runner(deps, { ...journal, holder: identity.holder }, record, recordVersion, lease, {
     timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000,
@@ -343,14 +348,16 @@ export interface RetirePlan {
   current: string | undefined;
   /** Unused versions (and the in-place backup) that would be deleted. */
   retire: SecretVersion[];
-  /** Versions kept because something uses them. */
+  /** Versions kept: something uses them, an old revision of a workload names them, or the scan has gaps. */
   inUse: SecretVersion[];
   /** Who uses each kept version (`Kind/name`). */
   usedBy: Record<string, string[]>;
+  /** The retained old revisions (`kubectl rollout undo` targets) that name each kept version. */
+  undoNeeds: Record<string, string[]>;
   gaps: string[];
 }
 
-/** Which versions nothing uses any more (never the current one). */
+/** Which versions nothing uses any more (never the current one); with gaps in the scan, none. */
 export async function planRetire(cluster: RotationCluster, logical: string): Promise<RetirePlan> {
   const listed = await cluster.listVersions(logical);
   const versions = versionsOf(logical, listed);
@@ -362,22 +369,20 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
     (s) => s.metadata.name === backupName(logical) && s.metadata.labels?.[LABEL_NAME] === logical,
   );
   if (backup) others.push({ name: backupName(logical), version: 0, stage: 'previous', unversioned: false });
-  const users = secretUsers(
-    scan,
-    cluster.namespace,
-    others.map((v) => v.name),
-  );
+  const names = others.map((v) => v.name);
+  const users = secretUsers(scan, cluster.namespace, names);
+  const history = secretHistory(scan, cluster.namespace);
+  // Never delete on an incomplete view: a list we may not read could hide a user.
+  const kept = (v: SecretVersion): boolean => scan.gaps.length > 0 || users.has(v.name) || history.has(v.name);
+  const pick = <T>(of: Map<string, T[]>, f: (t: T) => string): Record<string, string[]> =>
+    Object.fromEntries(names.flatMap((n) => (of.has(n) ? [[n, of.get(n)!.map(f)]] : [])));
   return {
     logical,
     current: current.name,
-    retire: others.filter((v) => !users.has(v.name)),
-    inUse: others.filter((v) => users.has(v.name)),
-    usedBy: Object.fromEntries(
-      others.flatMap((v) => {
-        const who = users.get(v.name);
-        return who ? [[v.name, who]] : [];
-      }),
-    ),
+    retire: others.filter((v) => !kept(v)),
+    inUse: others.filter(kept),
+    usedBy: pick(users, (u) => u),
+    undoNeeds: pick(history, describeHistoryUse),
     gaps: scan.gaps,
   };
 }

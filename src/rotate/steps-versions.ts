@@ -3,7 +3,7 @@
 import { LABEL_NAME, LABEL_STAGE, LABEL_VERSION } from './constants.js';
 import { ConflictError, RejectedError } from './errors.js';
 import type { StepContext, StepResult } from './step-context.js';
-import { secretUsers } from './usage.js';
+import { describeHistoryUse, secretHistory, secretUsers, undoReason } from './usage.js';
 import { versionsOf, versionsToPrune } from './versions.js';
 
 /** blue/green: the new version becomes current, the one it replaces previous, older ones deprecated. */
@@ -37,11 +37,17 @@ export async function prune(ctx: StepContext): Promise<StepResult> {
   const listed = await cluster.listVersions(j.logical);
   const names = listed.map((s) => s.metadata.name ?? '');
   const users = secretUsers(scan, j.namespace, names);
+  const history = secretHistory(scan, j.namespace);
   const { prune: toPrune, keptInUse } = versionsToPrune(versionsOf(j.logical, listed), {
     keep: j.keep,
     current: j.to,
-    inUse: new Set(users.keys()),
+    inUse: new Set([...users.keys(), ...history.keys()]),
   });
+  const why = (name: string): string =>
+    [
+      ...(users.has(name) ? [`still named by ${users.get(name)!.join(', ')}`] : []),
+      ...(history.has(name) ? [undoReason(history.get(name)!.map(describeHistoryUse))] : []),
+    ].join('; ');
   const deleted: string[] = [];
   const failed: string[] = [];
   for (const v of toPrune) {
@@ -59,12 +65,10 @@ export async function prune(ctx: StepContext): Promise<StepResult> {
     deleted.push(v.name);
     ctx.events.line(`${v.name}: deleted (version ${v.version}, unused, beyond --keep ${j.keep})`);
   }
-  for (const v of keptInUse)
-    ctx.events.line(`${v.name}: kept (version ${v.version}, still named by ${users.get(v.name)?.join(', ')})`);
+  for (const v of keptInUse) ctx.events.line(`${v.name}: kept (version ${v.version}, ${why(v.name)})`);
   const parts = [deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete'];
   if (failed.length > 0) parts.push(`could not delete ${failed.join(', ')}`);
-  if (keptInUse.length > 0)
-    parts.push(`kept in use: ${keptInUse.map((v) => `${v.name} (${users.get(v.name)?.join(', ')})`).join(', ')}`);
+  if (keptInUse.length > 0) parts.push(`kept in use: ${keptInUse.map((v) => `${v.name} (${why(v.name)})`).join(', ')}`);
   return { note: parts.join('; ') };
 }
 

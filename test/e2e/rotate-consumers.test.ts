@@ -57,6 +57,11 @@ ${consumerYaml('Deployment', 'api', 'c', ['volume'])}`,
       ns,
     );
     await rolloutsComplete(ns);
+    // Only the StorageClass keeps c: the Deployment keeps no revision history (rollout undo) that would.
+    await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/api`, {
+      body: { spec: { revisionHistoryLimit: 0 } },
+      contentType: 'application/merge-patch+json',
+    });
 
     const exposure = await cli(['exposure', 'c', '-n', ns, '-o', 'json']);
     expect(exposure.code, exposure.stderr).toBe(0);

@@ -203,7 +203,7 @@ describe('the process killed right after each step', () => {
     });
     const resumed = await rotate(['db', '-n', ns, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(3);
-    expect(resumed.stderr).toMatch(/resuming the rollback db → db-v2 at step 11 undo CronJob\/backup/);
+    expect(resumed.stderr).toMatch(/resuming the rollback db-v2 → db at step 11 undo CronJob\/backup/);
     await rolloutsComplete(ns, '30s');
     await assertConsistent(ns, 'db');
     expect((await readSecret(ns, 'db-v2')).metadata.labels[STAGE]).toBe('failed');

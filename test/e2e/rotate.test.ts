@@ -161,6 +161,18 @@ describe('rotate blue/green', () => {
   });
 
   it('retires the versions nothing uses any more, never the current one', async () => {
+    // The workloads' revision history (rollout undo) names db and db-v2: both kept.
+    const kept = await rotate(['db', '-n', ns, '--retire', '--dry-run']);
+    expect(kept.stdout).toMatch(/keep db-v2: ReplicaSet \S+ \(revision 2 of Deployment api\), .*reference it/);
+    expect(kept.stdout).toMatch(
+      /keep db: still in use \(Pod\/debug\); ReplicaSet \S+ \(revision 1 of Deployment api\)/,
+    );
+    expect(kept.stdout).toContain('nothing to delete');
+    for (const kind of ['deployments/api', 'statefulsets/pg', 'daemonsets/agent'])
+      await api('PATCH', `/apis/apps/v1/namespaces/${ns}/${kind}`, {
+        body: { spec: { revisionHistoryLimit: 0 } },
+        contentType: 'application/merge-patch+json',
+      });
     const dry = await rotate(['db', '-n', ns, '--retire', '--dry-run']);
     expect(dry.stdout).toMatch(/keep db: still in use \(Pod\/debug\)\n {2}delete db-v2 \(version 2, previous\)/);
     await api('DELETE', `/api/v1/namespaces/${ns}/pods/debug?gracePeriodSeconds=0`);
@@ -368,7 +380,7 @@ kind: Role
 metadata: {name: rotator-without-leases}
 rules:
   - {apiGroups: [''], resources: [secrets, pods, serviceaccounts, replicationcontrollers], verbs: [get, list, create, update, patch, delete]}
-  - {apiGroups: [apps], resources: [deployments, statefulsets, daemonsets, replicasets], verbs: [get, list, patch]}
+  - {apiGroups: [apps], resources: [deployments, statefulsets, daemonsets, replicasets, controllerrevisions], verbs: [get, list, patch]}
   - {apiGroups: [batch], resources: [cronjobs, jobs], verbs: [get, list, patch]}
   - {apiGroups: [networking.k8s.io], resources: [ingresses], verbs: [list]}
   - {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get]}
