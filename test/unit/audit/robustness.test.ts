@@ -60,6 +60,18 @@ describe('damaged input is skipped and counted, never fatal', () => {
     }
   });
 
+  it('a log of one bad line is malformed when the line ends with a newline, an incomplete last line when not', async () => {
+    const cut = read('id-1').slice(0, read('id-1').indexOf('"responseStatus"') + 5);
+    for (const chunkBytes of [7, 1 << 20]) {
+      const whole = await runAudit([memoryInput('one.log', `${cut}\n`, chunkBytes)]);
+      expect(whole.skipped).toMatchObject({ malformed: 1, incompleteLastLine: 0 });
+      expect(whole.skipped.firstLineNumbers).toEqual([{ file: 'one.log', line: 1, reason: 'malformed' }]);
+      expect(whole.inputs[0]).toMatchObject({ lines: 1 });
+      const unfinished = await runAudit([memoryInput('one.log', cut, chunkBytes)]);
+      expect(unfinished.skipped).toMatchObject({ malformed: 0, incompleteLastLine: 1 });
+    }
+  });
+
   it('accepts a complete last line without a final newline', async () => {
     const report = await runAudit([memoryInput('a.log', `${read('id-1')}\n${read('id-2')}`)]);
     expect(report.totals.requests).toBe(2);
