@@ -124,6 +124,28 @@ describe('damaged input is skipped and counted, never fatal', () => {
     expect(report.inputs[0]!.readError).toMatchObject({ bytesRead: expect.any(Number), compressedOffset: null });
   });
 
+  it("a wrong CRC at a gzip member's end: the lines before count, the warning says the damage lies in them", async () => {
+    const damaged = {
+      path: 'crc.log.gz',
+      compressed: true,
+      async *chunks() {
+        yield Buffer.from(`${read('id-1')}\n${read('id-2')}\n`);
+        throw Object.assign(new Error('incorrect data check'), {
+          gzip: 'corrupt',
+          compressedOffset: 992,
+          compressedSize: 1000,
+        });
+      },
+    };
+    const report = await runAudit([damaged]);
+    expect(report.totals.requests).toBe(2);
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^crc\.log\.gz: corrupt gzip data at compressed byte 992 of 1000 \(\d+ bytes read after decompression\): incorrect data check \(the damage lies in the data before it\); the rest of this file was not read$/,
+      ),
+    ]);
+  });
+
   it('warns about an input in which nothing is an audit event', async () => {
     const report = await runAudit([memoryInput('notes.txt', 'hello\nworld\n')]);
     expect(report.inputs[0]!.format).toBe('unknown');
