@@ -2,28 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectWrite, WrittenResource, WriteVerb } from '../../../src/audit/run.js';
 import { WriteLog } from '../../../src/access/write-log.js';
+import { secretRead } from './requests.js';
 
 let seq = 0;
 function write(verb: WriteVerb, resource: WrittenResource, name: string, over: Partial<ObjectWrite> = {}): ObjectWrite {
   seq++;
   const clusterScoped = resource === 'clusterroles' || resource === 'clusterrolebindings';
   return {
-    auditID: `w${seq}`,
-    stageRank: 2,
-    verb,
-    resource,
+    ...secretRead('ops', { auditID: `w${seq}`, time: Date.UTC(2026, 11, 1) + seq * 1000 }),
     namespace: clusterScoped ? null : 'shop',
     name,
-    user: 'ops',
-    impersonatedUser: null,
-    pod: null,
-    node: null,
-    sourceIPs: ['10.0.0.1'],
-    userAgent: 'kubectl/v1.37.2',
-    code: 200,
-    denied: false,
-    time: Date.UTC(2026, 11, 1) + seq * 1000,
-    format: 'k8s-v1',
+    verb,
+    resource,
     ...over,
   };
 }
