@@ -23,13 +23,11 @@ export function detectLayout(head: Buffer, ended: boolean): Layout | undefined {
   const structured = first === 0x7b || first === 0x5b;
   let tried = 0;
   let start = i;
-  let terminated = true;
   while (tried < LINES_TO_TRY && start < head.length) {
     let nl = head.indexOf(0x0a, start);
     if (nl === -1) {
       if (!ended) break;
       nl = head.length;
-      terminated = false;
     }
     if (nl > start) {
       const text = head.toString('utf8', start, nl).trim();
@@ -41,8 +39,6 @@ export function detectLayout(head: Buffer, ended: boolean): Layout | undefined {
     start = nl + 1;
   }
   if (tried < LINES_TO_TRY && !ended && head.length < HEAD_LIMIT) return undefined;
-  // A whole input of one line that ends with a newline is a line, complete, if malformed: not a document cut short.
-  if (tried === 1 && terminated && ended && head.length < HEAD_LIMIT) return 'lines';
   return structured ? 'document' : 'lines';
 }
 
