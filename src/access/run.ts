@@ -6,6 +6,7 @@ import type { ExposureReport } from '../exposure/report.js';
 import type { WhoCanResult } from '../whocan/run.js';
 import { joinAccess, type AccessSubject, type ExpectedReaders } from './join.js';
 import { AccessLedger } from './ledger.js';
+import { WriteLog } from './write-log.js';
 
 export interface AccessDeps {
   /** who-can with control-plane rows included (the join judges them `expected`). */
@@ -32,22 +33,9 @@ export interface Access {
   exposure: ExposureReport | undefined;
   audit: AuditReport | undefined;
   ledger: AccessLedger;
-  /** Writes of the Secret and of RBAC objects in the window (empty unless asked for). */
+  /** Writes of the Secret and of RBAC objects in the window (none unless asked for). */
   writes: WriteLog;
   readonly subjects: AccessSubject[];
-}
-
-/** The writes the scan handed on, in log order, up to a limit (the rest only counted). */
-export class WriteLog {
-  readonly writes: ObjectWrite[] = [];
-  dropped = 0;
-
-  constructor(private readonly limit = 10_000) {}
-
-  add(write: ObjectWrite): void {
-    if (this.writes.length < this.limit) this.writes.push(write);
-    else this.dropped++;
-  }
 }
 
 export async function gatherAccess(deps: AccessDeps): Promise<Access> {

@@ -61,7 +61,8 @@ export class JsonSplitter {
   /** Text lines seen so far. */
   get lines(): number {
     if (!this.sawContent) return 0;
-    return this.endsWithNewline ? this.lineNo - 1 : this.lineNo;
+    // (a final newline inside an open string, where the data is damaged, was not counted: it ends the last line)
+    return this.endsWithNewline && !this.inString ? this.lineNo - 1 : this.lineNo;
   }
 
   push(buf: Buffer): void {
@@ -154,7 +155,14 @@ export class JsonSplitter {
   }
 
   end(): void {
-    if (this.recordOpen) this.handler.incomplete(this.recordLine);
+    if (this.recordOpen) {
+      // Opened on the last line, which has its newline (a raw newline in a string is one too: JSON has none): a
+      // whole line that does not parse, as in a file of lines. One that spans lines, or whose line is unfinished,
+      // may be still being written.
+      const wholeLine = this.endsWithNewline && (this.inString || this.recordLine === this.lineNo - 1);
+      if (wholeLine) this.handler.malformed(this.recordLine);
+      else this.handler.incomplete(this.recordLine);
+    }
     this.dropRecord();
   }
 

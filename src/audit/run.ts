@@ -196,8 +196,10 @@ function readFailure(err: unknown, bytesRead: number): InputReadFailure {
   if (e.gzip) {
     const offset = e.compressedOffset ?? 0;
     const of = e.compressedSize !== undefined ? ` of ${e.compressedSize}` : '';
+    // zlib checks a member's CRC and length at its end: what was read before holds the damage
+    const checked = /incorrect (data|length) check/.test(e.message) ? ' (the damage lies in the data before it)' : '';
     return {
-      reason: `${e.gzip} gzip data at compressed byte ${offset}${of} (${bytesRead} bytes read after decompression): ${e.message}${
+      reason: `${e.gzip} gzip data at compressed byte ${offset}${of} (${bytesRead} bytes read after decompression): ${e.message}${checked}${
         e.gzip === 'corrupt' ? '; the rest of this file was not read' : ''
       }`,
       bytesRead,

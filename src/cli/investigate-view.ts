@@ -183,6 +183,18 @@ export function summaryLines(report: IncidentReport): string[] {
   return lines.map(safeText);
 }
 
+/** "3 later reads and 2 later changes": what the timeline left out past its limits. */
+function droppedWords(m: IncidentReport['metadata']): string | null {
+  const reads = m.timelineDropped - m.timelineDroppedChanges;
+  const parts = [
+    ...(reads > 0 ? [`${reads} later ${reads === 1 ? 'read' : 'reads'}`] : []),
+    ...(m.timelineDroppedChanges > 0
+      ? [`${m.timelineDroppedChanges} later ${m.timelineDroppedChanges === 1 ? 'change' : 'changes'}`]
+      : []),
+  ];
+  return parts.length > 0 ? parts.join(' and ') : null;
+}
+
 function incidentText(report: IncidentReport, table: { wide: boolean; noHeaders: boolean; color: boolean }): string {
   const out: string[] = [];
   const section = (title: string, body: string): void => {
@@ -200,8 +212,8 @@ function incidentText(report: IncidentReport, table: { wide: boolean; noHeaders:
         ? renderTable(timelineColumns, report.timeline, table)
         : 'no reads, denials or changes in the window\n';
     section('TIMELINE', body);
-    if (report.metadata.timelineDropped > 0)
-      out.push(`(${report.metadata.timelineDropped} later requests not listed)\n`);
+    const left = droppedWords(report.metadata);
+    if (left !== null) out.push(`(${left} not listed)\n`);
   }
   const steps = report.nextSteps.map((step, i) => {
     // A command's later lines (a heredoc) are printed as they are: indented, its terminator would not end it.

@@ -1,8 +1,8 @@
 // The timeline's changes: creates, updates and deletes of the Secret and of the RBAC that
-// grants it, from the writes the audit engine handed on. Pure: writes and who-can's rows in.
-import type { ObjectWrite, WrittenResource, WriteVerb } from '../audit/run.js';
+// grants it, from the writes src/access/write-log.ts lists. Pure.
+import type { ObjectWrite, WriteVerb } from '../audit/run.js';
 import { timelineFacts, type TimelineRead } from '../access/ledger.js';
-import type { WhoCanRow } from '../whocan/report.js';
+import { grantsNow, isClusterScoped, OBJECT_KIND, type ChangedKind } from '../access/write-log.js';
 
 export const CHANGE_KINDS = [
   'secret-created',
@@ -16,8 +16,6 @@ export const CHANGE_KINDS = [
   'role-deleted',
 ] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
-
-export type ChangedKind = 'Secret' | 'RoleBinding' | 'ClusterRoleBinding' | 'Role' | 'ClusterRole';
 
 /** A change in the timeline: a read entry's who, when and from where, plus what was written. */
 export interface ChangeEntry extends Omit<TimelineRead, 'verb' | 'outcome'> {
@@ -36,14 +34,6 @@ export interface ChangeEntry extends Omit<TimelineRead, 'verb' | 'outcome'> {
   };
 }
 
-const OBJECT_KIND: Record<WrittenResource, ChangedKind> = {
-  secrets: 'Secret',
-  rolebindings: 'RoleBinding',
-  clusterrolebindings: 'ClusterRoleBinding',
-  roles: 'Role',
-  clusterroles: 'ClusterRole',
-};
-
 const PREFIX: Record<ChangedKind, 'secret' | 'binding' | 'role'> = {
   Secret: 'secret',
   RoleBinding: 'binding',
@@ -60,48 +50,13 @@ const SUFFIX: Record<WriteVerb, 'created' | 'updated' | 'deleted'> = {
   deletecollection: 'deleted',
 };
 
-const objectKey = (kind: ChangedKind, namespace: string | null, name: string | null): string =>
-  `${kind}/${namespace ?? ''}/${name ?? ''}`;
-
-/** The bindings and roles on who-can's paths to the Secret now (aggregated ClusterRoles with their parts). */
-export function grantingObjects(rows: readonly WhoCanRow[]): Set<string> {
-  const keys = new Set<string>();
-  for (const row of rows)
-    for (const step of row.chain) {
-      if (step.binding) keys.add(objectKey(step.binding.kind, step.binding.namespace ?? null, step.binding.name));
-      if (step.role) keys.add(objectKey(step.role.kind, step.role.namespace ?? null, step.role.name));
-      if (step.aggregatedFrom) keys.add(objectKey('ClusterRole', null, step.aggregatedFrom));
-    }
-  return keys;
+/** The timeline's entries for the writes it lists (WriteLog.listed), with `grantsNow` on RBAC objects. */
+export function changeEntries(writes: readonly ObjectWrite[], granting: ReadonlySet<string>): ChangeEntry[] {
+  return writes.map((w) => changeEntry(w, OBJECT_KIND[w.resource], grantsNow(w, granting)));
 }
 
-/**
- * Which writes the timeline shows. The audit engine already kept the Secret's own writes, the
- * Roles and RoleBindings of its namespace (any of them can grant it, and a deleted one is no
- * longer there to ask) and every ClusterRole and ClusterRoleBinding. Of those cluster-wide
- * objects, the ones that matter: on a path to the Secret now, or deleted in the window (it may
- * have granted the Secret; Metadata-level logs do not say what it bound) — then with all of its
- * writes, to show its history.
- */
-export function changeEntries(writes: readonly ObjectWrite[], rows: readonly WhoCanRow[]): ChangeEntry[] {
-  const granting = grantingObjects(rows);
-  const deleted = new Set<string>();
-  for (const w of writes)
-    if (w.verb === 'delete' && !w.denied && (w.code === null || w.code < 400))
-      deleted.add(objectKey(OBJECT_KIND[w.resource], w.namespace, w.name));
-  const entries: ChangeEntry[] = [];
-  for (const w of writes) {
-    const kind = OBJECT_KIND[w.resource];
-    const key = objectKey(kind, w.namespace, w.name);
-    const clusterScoped = kind === 'ClusterRole' || kind === 'ClusterRoleBinding';
-    if (clusterScoped && !granting.has(key) && !deleted.has(key)) continue;
-    entries.push(changeEntry(w, kind, kind === 'Secret' ? undefined : granting.has(key)));
-  }
-  return entries;
-}
-
-function changeEntry(w: ObjectWrite, kind: ChangedKind, grantsNow: boolean | undefined): ChangeEntry {
-  const namespace = kind === 'ClusterRole' || kind === 'ClusterRoleBinding' ? null : w.namespace;
+function changeEntry(w: ObjectWrite, kind: ChangedKind, grants: boolean | undefined): ChangeEntry {
+  const namespace = isClusterScoped(kind) ? null : w.namespace;
   const { time, subject, ...rest } = timelineFacts(w);
   return {
     time,
@@ -111,6 +66,6 @@ function changeEntry(w: ObjectWrite, kind: ChangedKind, grantsNow: boolean | und
     outcome: w.denied ? 'denied' : w.code !== null && w.code >= 400 ? 'failed' : 'done',
     ...rest,
     kind: `${PREFIX[kind]}-${SUFFIX[w.verb]}`,
-    object: { kind, namespace, name: w.name, ...(grantsNow === undefined ? {} : { grantsNow }) },
+    object: { kind, namespace, name: w.name, ...(grants === undefined ? {} : { grantsNow: grants }) },
   };
 }

@@ -8,6 +8,7 @@ import { LABEL_NAME, LABEL_STAGE, LABEL_VERSION } from '../rotate/constants.js';
 import type { Binding } from '../whocan/types.js';
 import { nextSteps, type NextStep } from './next-steps.js';
 import { changeEntries, type ChangeEntry } from './changes.js';
+import { grantingObjects } from '../access/write-log.js';
 
 /** What a Secret's metadata says about its history: never its data (PartialObjectMetadata). */
 export interface SecretHistory {
@@ -73,6 +74,8 @@ export interface IncidentReport {
     hiddenControlPlane: number;
     /** Timeline entries left out once it reached its limit (of reads, and of changes). */
     timelineDropped: number;
+    /** Of those, changes (of the objects the timeline lists; the rest are reads). */
+    timelineDroppedChanges: number;
   };
   summary: IncidentSummary;
   subjects: AccessSubject[];
@@ -104,7 +107,9 @@ export function incidentReport(input: IncidentInput): IncidentReport {
   const subjects = input.includeSystem ? access.subjects : access.subjects.filter((s) => !s.controlPlane);
   const consumers = (access.exposure?.items ?? []).filter((c) => c.role === 'consumes').map(consumerOf);
   const reads: IncidentTimelineEntry[] = access.ledger.timeline().map((t) => ({ ...t, kind: t.outcome }));
-  const changes = changeEntries(access.writes.writes, access.whoCan.rows);
+  const granting = grantingObjects(access.whoCan.rows);
+  const listed = access.writes.listed(granting);
+  const changes = changeEntries(listed.writes, granting);
   const timeline = inTimeOrder([...reads, ...changes]).filter((t) => input.includeSystem || !t.controlPlane);
   const warnings = [
     ...access.whoCan.metadata.warnings,
@@ -126,7 +131,8 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       window: input.window,
       logs: input.logs,
       hiddenControlPlane: access.subjects.length - subjects.length,
-      timelineDropped: access.ledger.timelineDropped + access.writes.dropped,
+      timelineDropped: access.ledger.timelineDropped + listed.dropped,
+      timelineDroppedChanges: listed.dropped,
     },
     summary,
     subjects,

@@ -110,34 +110,109 @@ export async function* readFileChunks(
  * only moves on between turns of the event loop, so a chunk is as large as what the
  * caller scans at once, and one chunk is buffered ahead (a larger buffer would only be
  * handed over concatenated, that is copied).
+ *
+ * Damaged data: zlib drops what the failing call had inflated (up to a chunk) and what was
+ * buffered ahead. When the data can be read again (`reopen`: a file), the bytes up to the
+ * damage are handed on as gunzip writes them (damageTail) before the error is thrown.
  */
 export async function* gunzipChunks(
   compressed: Readable,
   chunkBytes = CHUNK_BYTES,
   compressedSize?: number,
+  reopen?: () => Readable,
 ): AsyncGenerator<Buffer> {
   // highWaterMark is a stream option zlib passes on; its type leaves it out
   const gunzip = zlib.createGunzip({ chunkSize: chunkBytes, highWaterMark: chunkBytes } as ZlibOptions);
   let sourceError: unknown;
   // Bytes handed to zlib: where it stopped, to within one read of the source.
   let fed = 0;
+  let delivered = 0;
   compressed.on('data', (chunk: Buffer) => (fed += chunk.length));
   compressed.on('error', (err) => {
     sourceError = err;
     gunzip.destroy(err);
   });
   compressed.pipe(gunzip);
+  let failure: unknown;
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of gunzip) {
+      delivered += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+    return;
   } catch (err) {
     if (sourceError !== undefined) throw new InputReadError(fileErrorWords(sourceError));
-    // zlib's Z_BUF_ERROR ("unexpected end of file") is data that stops early; anything else is damage.
-    const kind = (err as { code?: string }).code === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt';
-    throw new InputReadError((err as Error).message, kind, Math.max(fed, gunzip.bytesWritten), compressedSize);
+    failure = err;
   } finally {
     compressed.destroy();
     gunzip.destroy();
   }
+  // zlib's Z_BUF_ERROR ("unexpected end of file") is data that stops early; anything else is damage.
+  const kind = (failure as { code?: string }).code === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt';
+  // truncated: where the data ends; damage: where the pass that fed small pieces met it
+  let offset = Math.max(fed, gunzip.bytesWritten);
+  if (reopen) {
+    const reached = yield* damageTail(reopen(), gunzip.bytesWritten, delivered, compressedSize);
+    if (kind === 'corrupt') offset = reached;
+  }
+  throw new InputReadError((failure as Error).message, kind, offset, compressedSize);
+}
+
+/** Past the point the first pass reached, zlib is fed pieces this small: a failing call loses what one inflated. */
+const DAMAGE_PIECE = 256;
+/** How far past that point pieces stay small: the first pass's failing call read at most one read of the source. */
+const DAMAGE_SPAN = 2 << 20;
+const GZIP_TRAILER = 8;
+
+/**
+ * Inflates the data again and hands on its bytes past the `delivered` ones, up to the damage:
+ * the first `consumed` compressed bytes (what zlib's calls that succeeded took) as they come,
+ * then small pieces, the last 8 bytes alone (a member's CRC and length: at a wrong one, every
+ * byte before is handed on, as gunzip writes them). Returns the compressed offset it stopped at.
+ */
+async function* damageTail(
+  source: Readable,
+  consumed: number,
+  delivered: number,
+  size: number | undefined,
+): AsyncGenerator<Buffer, number> {
+  const trailerAt = size === undefined ? -1 : size - GZIP_TRAILER;
+  async function* pieces(): AsyncGenerator<Buffer> {
+    let at = 0;
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      let from = 0;
+      while (from < chunk.length) {
+        const pos = at + from;
+        let end = pos < consumed ? consumed : pos < consumed + DAMAGE_SPAN ? pos + DAMAGE_PIECE : Infinity;
+        if (pos < trailerAt && end > trailerAt) end = trailerAt;
+        const take = Math.min(chunk.length - from, end - pos);
+        yield chunk.subarray(from, from + take);
+        from += take;
+      }
+      at += chunk.length;
+    }
+  }
+  const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
+  const input = Readable.from(pieces(), { objectMode: false });
+  input.on('error', (err) => gunzip.destroy(err));
+  input.pipe(gunzip);
+  let skip = delivered;
+  try {
+    for await (const out of gunzip as AsyncIterable<Buffer>) {
+      if (skip >= out.length) {
+        skip -= out.length;
+        continue;
+      }
+      yield out.subarray(skip);
+      skip = 0;
+    }
+  } catch {
+    // the damage again (or the file cannot be read again): where it is, to within a piece
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+  return gunzip.bytesWritten;
 }
 
 /** A file's decompressed bytes when it starts with the gzip magic, whatever its name; else its bytes. */
@@ -154,7 +229,8 @@ export async function* fileChunks(
 ): AsyncGenerator<Buffer> {
   if (!gzip) return yield* readFileChunks(path, chunkBytes, piece);
   const size = (await stat(path)).size;
-  yield* gunzipChunks(createReadStream(path, { highWaterMark: 1 << 20 }), chunkBytes, size);
+  const open = () => createReadStream(path, { highWaterMark: 1 << 20 });
+  yield* gunzipChunks(open(), chunkBytes, size, open);
 }
 
 export async function startsWithGzipMagic(path: string): Promise<boolean> {

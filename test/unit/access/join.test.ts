@@ -4,31 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { joinAccess, rowReads, type AccessSubject } from '../../../src/access/join.js';
 import { AccessLedger } from '../../../src/access/ledger.js';
 import type { SecretRead } from '../../../src/audit/run.js';
+import { secretRead } from './requests.js';
 import { analyze, crb, clusterRole, NS, pod, rb, readSecrets, role, rule, SECRET, user } from '../whocan/fixtures.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 let seq = 0;
 function req(user: string, over: Partial<SecretRead> = {}): SecretRead {
-  return {
+  return secretRead(user, {
     auditID: `id-${seq++}`,
-    stageRank: 2,
-    verb: 'get',
     namespace: NS,
     name: SECRET,
-    scope: 'named',
-    user,
-    impersonatedUser: null,
-    pod: null,
-    node: null,
-    sourceIPs: ['10.0.0.1'],
-    userAgent: 'kubectl/v1.37.2',
-    code: 200,
-    denied: false,
     time: T0 + seq * 60_000,
-    format: 'k8s-v1',
     groups: ['system:authenticated'],
     ...over,
-  };
+  });
 }
 
 const fixture = {

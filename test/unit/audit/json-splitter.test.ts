@@ -66,4 +66,15 @@ describe('JsonSplitter', () => {
       expect(split(text, size, 50).events).toEqual(['1:HUGE', '1:{"b":1}', '2:MALFORMED', '3:INCOMPLETE']);
     }
   });
+
+  it('an unclosed record on a last line that has its newline is malformed; one that spans lines is unfinished', () => {
+    for (const size of SIZES) {
+      // a whole line: its records before the damage still count
+      expect(split('{"records":[{"a":1},{"b":"x\n', size)).toEqual({ events: ['1:{"a":1}', '1:MALFORMED'], lines: 1 });
+      expect(split('{"kind":"Event","a":{"b":1}\n', size).events).toEqual(['1:MALFORMED']);
+      // a pretty-printed document cut where a line ends, or a line cut short: may be still being written
+      expect(split('[\n  {\n    "a": 1,\n', size).events).toEqual(['2:INCOMPLETE']);
+      expect(split('{"kind":"Event","a":{"b":1}', size).events).toEqual(['1:INCOMPLETE']);
+    }
+  });
 });

@@ -60,6 +60,18 @@ describe('damaged input is skipped and counted, never fatal', () => {
     }
   });
 
+  it('a log of one bad line is malformed when the line ends with a newline, an incomplete last line when not', async () => {
+    const cut = read('id-1').slice(0, read('id-1').indexOf('"responseStatus"') + 5);
+    for (const chunkBytes of [7, 1 << 20]) {
+      const whole = await runAudit([memoryInput('one.log', `${cut}\n`, chunkBytes)]);
+      expect(whole.skipped).toMatchObject({ malformed: 1, incompleteLastLine: 0 });
+      expect(whole.skipped.firstLineNumbers).toEqual([{ file: 'one.log', line: 1, reason: 'malformed' }]);
+      expect(whole.inputs[0]).toMatchObject({ lines: 1 });
+      const unfinished = await runAudit([memoryInput('one.log', cut, chunkBytes)]);
+      expect(unfinished.skipped).toMatchObject({ malformed: 0, incompleteLastLine: 1 });
+    }
+  });
+
   it('accepts a complete last line without a final newline', async () => {
     const report = await runAudit([memoryInput('a.log', `${read('id-1')}\n${read('id-2')}`)]);
     expect(report.totals.requests).toBe(2);
@@ -110,6 +122,28 @@ describe('damaged input is skipped and counted, never fatal', () => {
       ),
     ]);
     expect(report.inputs[0]!.readError).toMatchObject({ bytesRead: expect.any(Number), compressedOffset: null });
+  });
+
+  it("a wrong CRC at a gzip member's end: the lines before count, the warning says the damage lies in them", async () => {
+    const damaged = {
+      path: 'crc.log.gz',
+      compressed: true,
+      async *chunks() {
+        yield Buffer.from(`${read('id-1')}\n${read('id-2')}\n`);
+        throw Object.assign(new Error('incorrect data check'), {
+          gzip: 'corrupt',
+          compressedOffset: 992,
+          compressedSize: 1000,
+        });
+      },
+    };
+    const report = await runAudit([damaged]);
+    expect(report.totals.requests).toBe(2);
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^crc\.log\.gz: corrupt gzip data at compressed byte 992 of 1000 \(\d+ bytes read after decompression\): incorrect data check \(the damage lies in the data before it\); the rest of this file was not read$/,
+      ),
+    ]);
   });
 
   it('warns about an input in which nothing is an audit event', async () => {

@@ -560,3 +560,53 @@ describe('investigate: changes of the Secret and of the RBAC that grants it', ()
     expect(await parseMermaid(chart)).toBe('xychart');
   });
 });
+
+describe('investigate: the timeline limit counts listed changes only', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 3, 10) + s * 1000).toISOString();
+  const rbac = (auditID: string, verb: string, resource: string, name: string, time: string, ns?: string) =>
+    event({
+      auditID,
+      verb,
+      requestURI: '/changed',
+      objectRef: { resource, ...(ns ? { namespace: ns } : {}), name, apiGroup: 'rbac.authorization.k8s.io' },
+      user: { username: 'ops' },
+      requestReceivedTimestamp: time,
+    });
+  // 10,100 ClusterRoleBindings no path to the Secret goes through, never deleted: not listed
+  const noise = Array.from({ length: 10_100 }, (_, i) =>
+    rbac(`n${i}`, 'create', 'clusterrolebindings', `noise-${String(i).padStart(5, '0')}`, at(10 + i / 1000)),
+  );
+  const logOf = (lines: string[]) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'investigate-cap-')), 'audit.log');
+    writeFileSync(path, [...lines, ''].join('\n'));
+    return path;
+  };
+
+  it('unrelated RBAC writes do not push out a relevant delete, nor count as left out', async () => {
+    const log = logOf([
+      rbac('c1', 'create', 'clusterrolebindings', 'late-binding', at(1)),
+      ...noise,
+      rbac('d1', 'delete', 'clusterrolebindings', 'late-binding', at(100)),
+    ]);
+    const r = await investigate('--log', log, '-o', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.timeline.filter((t: any) => t.object).map((t: any) => [t.kind, t.object.name])).toEqual([
+      ['binding-created', 'late-binding'],
+      ['binding-deleted', 'late-binding'],
+    ]);
+    expect(doc.metadata).toMatchObject({ timelineDropped: 0, timelineDroppedChanges: 0 });
+    expect((await investigate('--log', log)).stdout).not.toContain('not listed');
+  });
+
+  it('past 10,000 listed changes, the rest are counted and named as changes', async () => {
+    const patches = Array.from({ length: 10_005 }, (_, i) =>
+      rbac(`p${i}`, 'patch', 'rolebindings', 'readers', at(200 + i / 1000), NS),
+    );
+    const log = logOf([...noise, ...patches, rbac('d2', 'delete', 'clusterrolebindings', 'gone', at(300))]);
+    const doc = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
+    expect(doc.timeline.filter((t: any) => t.object)).toHaveLength(10_000);
+    expect(doc.metadata).toMatchObject({ timelineDropped: 6, timelineDroppedChanges: 6 });
+    expect((await investigate('--log', log)).stdout).toContain('(6 later changes not listed)');
+  });
+});

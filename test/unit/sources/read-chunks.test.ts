@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readFileChunks, readMaybeGzipped, readStreamMaybeGzipped } from '../../../src/sources/read-chunks.js';
 import { auditInputsFor } from '../../../src/sources/audit-inputs.js';
@@ -45,6 +45,80 @@ describe('reading inputs', () => {
       })(),
     ).rejects.toThrow(/unexpected end of file/);
     expect(Buffer.concat(seen).length).toBeGreaterThan(0);
+  });
+
+  describe('a damaged .gz hands on all it inflated before the damage, as gunzip does', () => {
+    // ~1.3 MB of audit-like lines, ~60 KB gzipped: less than one read, one inflate call, one chunk
+    const big = Array.from(
+      { length: 6000 },
+      (_, i) =>
+        `{"kind":"Event","auditID":"${((i * 2654435761) % 2 ** 32).toString(16)}","user":{"username":"u${i % 7}"},"n":${i * 7919}}`,
+    ).join('\n');
+    const gz = gzipSync(big);
+    /** What inflates before the first error: the longest prefix of the data that gunzips as far as it goes. */
+    const inflatable = (data: Buffer): Buffer => {
+      let [ok, bad] = [0, data.length + 1];
+      while (bad - ok > 1) {
+        const mid = (ok + bad) >> 1;
+        try {
+          gunzipSync(data.subarray(0, mid), { finishFlush: constants.Z_SYNC_FLUSH });
+          ok = mid;
+        } catch {
+          bad = mid;
+        }
+      }
+      return gunzipSync(data.subarray(0, ok), { finishFlush: constants.Z_SYNC_FLUSH });
+    };
+    const readDamaged = async (data: Buffer) => {
+      const path = join(dir, `damaged-${data.length}-${Math.random()}.gz`);
+      writeFileSync(path, data);
+      const seen: Buffer[] = [];
+      const error = await (async () => {
+        for await (const c of readMaybeGzipped(path)) seen.push(Buffer.from(c));
+      })().catch((err: unknown) => err as Record<string, unknown>);
+      return { out: Buffer.concat(seen), error };
+    };
+
+    it('a wrong CRC or length at the end: every byte, then the error with where it is', async () => {
+      for (const [at, message] of [
+        [gz.length - 8, /incorrect data check/],
+        [gz.length - 3, /incorrect length check/],
+      ] as const) {
+        const data = Buffer.from(gz);
+        data[at]! ^= 0xff;
+        const { out, error } = await readDamaged(data);
+        expect(out.toString()).toBe(big);
+        expect(error).toMatchObject({ gzip: 'corrupt', message: expect.stringMatching(message) });
+        expect(error!.compressedOffset).toBeGreaterThan(gz.length - 16);
+      }
+    });
+
+    it('damage in the middle: what inflated before it, to within a few KB', async () => {
+      const flipped = (at: number) => {
+        const data = Buffer.from(gz);
+        data[at]! ^= 0x55;
+        return data;
+      };
+      // most flips only garble bytes (a wrong CRC at the end); look for one that stops inflate midway
+      let midway = -1;
+      for (let at = Math.floor(gz.length * 0.3); at < gz.length * 0.7 && midway === -1; at++) {
+        try {
+          gunzipSync(flipped(at));
+        } catch (err) {
+          if (!/check/.test((err as Error).message)) midway = at;
+        }
+      }
+      expect(midway).toBeGreaterThan(0);
+      for (const at of [midway, Math.floor(gz.length / 2)]) {
+        const data = flipped(at);
+        const { out, error } = await readDamaged(data);
+        expect(error).toMatchObject({ gzip: 'corrupt' });
+        const before = inflatable(data);
+        expect(before.length).toBeGreaterThan(big.length / 4);
+        expect(before.subarray(0, out.length).equals(out)).toBe(true);
+        expect(out.length).toBeGreaterThan(before.length - 16_384);
+      }
+    });
   });
 
   it('reads stdin, plain or gzip, and says which', async () => {
