@@ -199,7 +199,7 @@ export class InputScan {
 
   /** LineHandler.run: lines counted together by the walk and the request tally, while it counts. */
   private run(buf: Buffer, start: number, end: number, maxLine: number): CountedRun | null {
-    // (LineScanner hands on no runs where writes are looked for too.)
+    // Where writes are looked for too: the walk counts (or passes over) Secret reads only, never a write.
     if (!this.tally?.counting || this.jsonOnly || this.layout !== 'lines') return null;
     const run = threadWasmReader()?.countRun(buf, start, end, maxLine) ?? null;
     if (run === null) return null;

@@ -28,7 +28,9 @@ export interface LineHandler {
    * Lines handed on UNSEARCHED together (buf[start, end), whole lines), where the handler reads runs of them
    * at once: it answers where it stopped (the start of the first line it leaves, to be handed on alone) and
    * how many lines it read (empty ones among them; the others all hold NEEDLE); null when it read none. Only
-   * past the sample lines, without an extra needle, and lines of at most `maxLine` bytes.
+   * past the sample lines, and lines of at most `maxLine` bytes. A line it reads is not handed on even when it
+   * holds `extraNeedle`: the handler reads it as it needs (input-scan.ts counts Secret reads in runs, and its
+   * extra needle is for writes).
    */
   run?(
     buf: Buffer,
@@ -152,11 +154,14 @@ export class LineScanner {
   private scan(buf: Buffer, from: number, to: number): void {
     let hit = this.streak >= this.denseAfter ? UNSEARCHED : buf.indexOf(SCAN_NEEDLE, from);
     const extraNeedle = this.options.extraNeedle;
-    let extra = extraNeedle ? buf.indexOf(extraNeedle, from) : -1;
-    const runs =
-      this.handler.run !== undefined && extraNeedle === undefined
-        ? Math.min(UNSEARCHED_MAX_BYTES, this.options.maxLineBytes)
-        : 0;
+    // Where extraNeedle is next, searched for only from a line that lacks NEEDLE: the others are handed on (or
+    // read by a run) anyway, and where nearly every line holds NEEDLE a search of the whole chunk is wasted.
+    let extra = extraNeedle ? -2 : -1;
+    const extraFrom = (at: number): number => {
+      if (extra !== -1 && extra < at) extra = buf.indexOf(extraNeedle!, at);
+      return extra;
+    };
+    const runs = this.handler.run !== undefined ? Math.min(UNSEARCHED_MAX_BYTES, this.options.maxLineBytes) : 0;
     let s = from;
     // After a run, the line it left is handed on alone before the next run.
     let afterRun = false;
@@ -174,11 +179,9 @@ export class LineScanner {
       afterRun = false;
       const nl = buf.indexOf(NEWLINE, s);
       const e = nl === -1 || nl >= to ? to : nl;
-      const extraHit = extra !== -1 && extra < e;
-      if (extraHit) extra = buf.indexOf(extraNeedle!, e + 1);
       if (hit === UNSEARCHED && e - s > UNSEARCHED_MAX_BYTES) hit = buf.indexOf(SCAN_NEEDLE, s);
       if (hit === UNSEARCHED) {
-        if (this.consider(buf, s, e, UNSEARCHED, false, extraHit) === false) {
+        if (this.consider(buf, s, e, UNSEARCHED, false) === false) {
           this.streak = 0;
           hit = buf.indexOf(SCAN_NEEDLE, e + 1);
         }
@@ -187,7 +190,8 @@ export class LineScanner {
         hit = ++this.streak >= this.denseAfter ? UNSEARCHED : buf.indexOf(SCAN_NEEDLE, e + 1);
       } else {
         if (!isEmptyLine(buf, s, e)) this.streak = 0;
-        this.consider(buf, s, e, -1, false, extraHit);
+        const at = extraFrom(s);
+        this.consider(buf, s, e, -1, false, at !== -1 && at < e);
       }
       s = e + 1;
     }

@@ -127,3 +127,66 @@ describe('LineScanner', () => {
     });
   });
 });
+
+describe('LineScanner with an extra needle (the RBAC writes investigate looks for)', () => {
+  const EXTRA = Buffer.from('rbac.authorization');
+  const KINDS = ['secrets read', 'rbac.authorization write', 'secrets with rbac.authorization', 'pods', ''] as const;
+
+  /** Random lines of each kind, dense stretches of Secret lines among them. */
+  function lines(seed: number): string[] {
+    let x = seed;
+    const random = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    return Array.from({ length: 400 }, (_, i) => {
+      const kind = random() < 0.7 ? KINDS[0] : KINDS[Math.floor(random() * KINDS.length)]!;
+      return kind === '' ? '' : `{"n":${i},"what":"${kind}","pad":"${'x'.repeat(Math.floor(random() * 60))}"}`;
+    });
+  }
+
+  it.each([1, 2, 3, 4, 5])(
+    'seed %i: every line with the extra needle and no NEEDLE is handed on, in runs or not',
+    (seed) => {
+      const text = lines(seed);
+      const content = Buffer.from(`${text.join('\n')}\n`);
+      for (const chunkBytes of [7, 100, 4096]) {
+        const handedOn = new Set<number>();
+        let runs = 0;
+        const scanner = new LineScanner(
+          {
+            line: (buf, s, e, hit, lineNo) => {
+              handedOn.add(lineNo);
+              return (hit === UNSEARCHED ? needleIn(buf, s, e) : hit) !== -1;
+            },
+            huge: () => {},
+            // As the tally reads runs: the Secret lines it can, up to the first other one.
+            run: (buf, start, end) => {
+              let at = start;
+              let read = 0;
+              while (at < end) {
+                const nl = buf.indexOf(0x0a, at);
+                if (needleIn(buf, at, nl) === -1) break;
+                read++;
+                at = nl + 1;
+              }
+              if (read > 0) runs++;
+              return read === 0 ? null : { end: at, lines: read, nonEmpty: read };
+            },
+          },
+          { maxLineBytes: 1 << 20, sampleLines: 0, denseAfter: 4, extraNeedle: EXTRA },
+        );
+        for (let at = 0; at < content.length; at += chunkBytes) {
+          const chunk = Buffer.from(content.subarray(at, at + chunkBytes));
+          scanner.push(chunk);
+          chunk.fill(0);
+        }
+        scanner.end();
+        expect(scanner.lines).toBe(text.length);
+        text.forEach((line, i) => {
+          if (line.includes('rbac.authorization') && !line.includes('secrets'))
+            expect(handedOn.has(i + 1), `seed ${seed} chunk ${chunkBytes} line ${i + 1}: ${line}`).toBe(true);
+        });
+        // Dense stretches are read in runs, though an extra needle is looked for.
+        if (chunkBytes === 4096) expect(runs).toBeGreaterThan(0);
+      }
+    },
+  );
+});
