@@ -170,6 +170,15 @@ function bindingSteps(s: AccessSubject, bindings: BindingIndex, what: 'review' |
         });
         continue;
       }
+      if (id.kind === 'ClusterRoleBinding') {
+        // It grants the Secrets of every namespace: one of them unread is no reason to take the subject out.
+        steps.push({
+          kind: 'review-binding',
+          command: resource('describe'),
+          reason: `${label(s)} can read it through ClusterRoleBinding/${id.name} and never did in the window, but that binding grants every namespace's: \`kubectl secrets least-privilege -A --log ...\` judges it on every read, and suggests a narrower one`,
+        });
+        continue;
+      }
       const step = removeSubject(me, id, bindings, resource);
       if (step)
         steps.push({

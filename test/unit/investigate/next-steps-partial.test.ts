@@ -27,3 +27,46 @@ describe('next steps on a partial view', () => {
     expect(rotate!.reason).toContain('consumers to repoint: Deployment/web, maybe more');
   });
 });
+
+describe('an unused reader through a ClusterRoleBinding', () => {
+  const crb = { kind: 'ClusterRoleBinding' as const, name: 'cert-manager-controller' };
+  const unused = {
+    kind: 'ServiceAccount' as const,
+    name: 'cert-manager',
+    namespace: 'cert-manager',
+    canRead: true,
+    direct: true,
+    everyone: false,
+    controlPlane: false,
+    paths: [{ path: 'direct' as const, verbs: ['get'], via: 'x', bindings: [crb] }],
+    expected: null,
+    verdict: 'unused' as const,
+    reads: 0,
+    denied: 0,
+    failed: 0,
+    firstRead: null,
+    lastRead: null,
+    lastDenied: null,
+    verbs: [],
+    scopes: [],
+    sourceIPs: [],
+    userAgents: [],
+    pods: [],
+    nodes: [],
+    credentialIds: [],
+    impersonation: [],
+  };
+  const binding = {
+    metadata: { name: crb.name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cert-manager-controller' },
+    subjects: [{ kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }],
+  };
+
+  it('is not told to delete or patch it: it grants every namespace, and one Secret unread says little', () => {
+    const steps = nextSteps({ ...input, consumersKnown: true, subjects: [unused], bindings: [binding] });
+    expect(steps.filter((s) => s.kind === 'remove-subject')).toEqual([]);
+    const review = steps.find((s) => s.kind === 'review-binding');
+    expect(review?.command).toBe('kubectl describe clusterrolebinding cert-manager-controller');
+    expect(review?.reason).toContain('kubectl secrets least-privilege');
+  });
+});

@@ -137,18 +137,25 @@ describe('next steps run as the one command they say, whatever the names', () =>
           name: text,
           verdict: 'unused',
           reads: 0,
-          paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [{ kind: 'ClusterRoleBinding', name: 'rb' }] }],
+          paths: [
+            {
+              path: 'direct',
+              verbs: ['get'],
+              via: 'x',
+              bindings: [{ kind: 'RoleBinding', name: 'rb', namespace: 'canary' }],
+            },
+          ],
         }),
       ],
       consumers: [],
-      bindings: [binding('ClusterRoleBinding', 'rb', ['other', text])],
+      bindings: [binding('RoleBinding', 'rb', ['other', text])],
       manager: { manager: 'helm', hint: 'helm upgrade' },
       auditLogs: true,
       consumerPods: [],
       consumersKnown: true,
     }).filter((s) => s.kind === 'remove-subject');
     const words = asBashRunsIt(patch!.command!).calls[0]!;
-    expect(words.slice(0, 3)).toEqual(['patch', 'clusterrolebinding', 'rb']);
+    expect(words.slice(0, 3)).toEqual(['patch', 'rolebinding', 'rb']);
     const json = JSON.parse(words[words.indexOf('-p') + 1]!) as unknown;
     expect(json).toEqual([
       { op: 'test', path: '/subjects/1/name', value: text },
