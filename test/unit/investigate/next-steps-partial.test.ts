@@ -1,6 +1,7 @@
 // Next steps on a partial view: what the tool could not list is not taken to be absent.
 import { describe, expect, it } from 'vitest';
 import { nextSteps } from '../../../src/investigate/next-steps.js';
+import { subject } from './subjects.js';
 
 const input = {
   secret: { namespace: 'shop', name: 'db' },
@@ -30,32 +31,14 @@ describe('next steps on a partial view', () => {
 
 describe('an unused reader through a ClusterRoleBinding', () => {
   const crb = { kind: 'ClusterRoleBinding' as const, name: 'cert-manager-controller' };
-  const unused = {
-    kind: 'ServiceAccount' as const,
+  const unused = subject({
+    kind: 'ServiceAccount',
     name: 'cert-manager',
     namespace: 'cert-manager',
-    canRead: true,
-    direct: true,
-    everyone: false,
-    controlPlane: false,
-    paths: [{ path: 'direct' as const, verbs: ['get'], via: 'x', bindings: [crb] }],
-    expected: null,
-    verdict: 'unused' as const,
+    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [crb] }],
+    verdict: 'unused',
     reads: 0,
-    denied: 0,
-    failed: 0,
-    firstRead: null,
-    lastRead: null,
-    lastDenied: null,
-    verbs: [],
-    scopes: [],
-    sourceIPs: [],
-    userAgents: [],
-    pods: [],
-    nodes: [],
-    credentialIds: [],
-    impersonation: [],
-  };
+  });
   const binding = {
     metadata: { name: crb.name },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cert-manager-controller' },

@@ -6,9 +6,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AccessSubject } from '../../../src/access/join.js';
 import { nextSteps, type NextStep } from '../../../src/investigate/next-steps.js';
 import type { Binding } from '../../../src/whocan/types.js';
+import { subject } from './subjects.js';
 
 const HOSTILE = [
   '--all -A #',
@@ -20,35 +20,6 @@ const HOSTILE = [
   'x\\y"z',
   '*',
 ];
-
-function subject(over: Partial<AccessSubject>): AccessSubject {
-  return {
-    kind: 'User',
-    name: 'alice',
-    canRead: true,
-    direct: true,
-    everyone: false,
-    controlPlane: false,
-    paths: [],
-    expected: null,
-    verdict: 'authorised',
-    reads: 1,
-    denied: 0,
-    failed: 0,
-    firstRead: '2026-12-01T00:00:00Z',
-    lastRead: '2026-12-01T00:00:00Z',
-    lastDenied: null,
-    verbs: ['get'],
-    scopes: ['named'],
-    sourceIPs: [],
-    userAgents: [],
-    pods: [],
-    nodes: [],
-    credentialIds: [],
-    impersonation: [],
-    ...over,
-  };
-}
 
 const binding = (kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, users: string[]): Binding => ({
   metadata: { name, ...(kind === 'RoleBinding' ? { namespace: 'canary' } : {}) },
