@@ -115,7 +115,7 @@ describe('rotate stopped by a signal', () => {
     expect(r.stderr).toMatch(/error: interrupted by SIGINT before step \d+ (undo|wait-rollback|mark-failed)/);
     const done = await resume(ns);
     expect(done.code, done.stderr).toBe(3);
-    expect(done.stderr).toMatch(/resuming the rollback db → db-v2/);
+    expect(done.stderr).toMatch(/resuming the rollback db-v2 → db /);
     await rolloutsComplete(ns, '60s');
     await assertConsistent(ns, 'db');
   });
