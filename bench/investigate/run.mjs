@@ -10,8 +10,10 @@
 //   node bench/investigate/run.mjs [--bindings 1000] [--pods 1000] [--log 50MB] [--runs 3]
 //   node bench/investigate/run.mjs --bindings 10000 --pods 10000 --log 1GB --runs 3     # the issue's size
 //   INVESTIGATE_BENCH_SCALE=full npm run bench -- investigate                          # the same
+//   ... --secret-share 1 --before REF   a log where every line is a Secret request (a policy that logs only Secrets),
+//                                       and investigate as built from commit REF, in the same rounds
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,8 @@ const { values: opts } = parseArgs({
     pods: { type: 'string', default: full ? '10000' : '1000' },
     log: { type: 'string', default: full ? '1GB' : '50MB' },
     runs: { type: 'string', default: '3' },
+    'secret-share': { type: 'string', default: '0.02' },
+    before: { type: 'string' },
   },
 });
 const NAMESPACE = 'prod';
@@ -40,8 +44,24 @@ const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repo, st
 if (built.status !== 0) process.exit(1);
 const bundle = join(repo, 'dist/kubectl-secrets.cjs');
 
-say(`audit log of ${opts.log}`);
-const log = ensureLog(parseSize(opts.log));
+const bundleBefore = opts.before === undefined ? undefined : buildAt(opts.before);
+say(`audit log of ${opts.log}, ${Number(opts['secret-share']) * 100}% Secret requests`);
+const log = ensureLog(parseSize(opts.log), { secretShare: Number(opts['secret-share']) });
+
+/** The CLI bundle as commit `ref` builds it (its tree, this repo's node_modules). */
+function buildAt(ref) {
+  if (!/^[\w./-]+$/.test(ref)) throw new Error(`--before: not a commit: ${ref}`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-investigate-before-'));
+  say(`building ${ref} in ${dir}`);
+  const archived = spawnSync('sh', ['-c', `git -C '${repo}' archive '${ref}' | tar -x -C '${dir}'`], {
+    stdio: 'inherit',
+  });
+  if (archived.status !== 0) throw new Error(`git archive ${ref} failed`);
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: dir, stdio: 'inherit' });
+  if (b.status !== 0) throw new Error(`the build of ${ref} failed`);
+  return join(dir, 'dist/kubectl-secrets.cjs');
+}
 
 const server = spawn(process.execPath, [join(here, 'server.mjs'), NAMESPACE, SECRET, opts.bindings, opts.pods], {
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -66,8 +86,8 @@ contexts: [{name: bench, context: {cluster: bench, user: bench, namespace: ${NAM
 );
 
 /** One run of a command: wall and CPU seconds and peak RSS (MB), as /usr/bin/time sees them. */
-function once(args, env = {}) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, bundle, ...args], {
+function once(args, env = {}, cli = bundle) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, cli, ...args], {
     env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1', ...env },
     encoding: 'utf8',
     maxBuffer: 1 << 28,
@@ -86,7 +106,7 @@ function measureAll(commands) {
   const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < RUNS; i++)
     for (const [name, args] of Object.entries(commands))
-      samples[name].push(Array.isArray(args) ? once(args) : once(args.args, args.env));
+      samples[name].push(Array.isArray(args) ? once(args) : once(args.args, args.env, args.cli));
   return Object.fromEntries(
     Object.entries(samples).map(([name, xs]) => [
       name,
@@ -111,10 +131,18 @@ try {
       args: ['investigate', SECRET, '--log', log, '-o', 'json'],
       env: { KUBECTL_SECRETS_AUDIT_THREADS: '0' },
     },
+    ...(bundleBefore
+      ? { before: { args: ['investigate', SECRET, '--log', log, '-o', 'json', '-v=4'], cli: bundleBefore } }
+      : {}),
   });
-  const { investigate, 'one thread': oneThread, ...parts } = all;
+  const { investigate, 'one thread': oneThread, before, ...parts } = all;
   const slowest = Object.entries(parts).sort((a, b) => b[1].wall - a[1].wall)[0];
-  const rows = [...Object.entries(parts), ['investigate', investigate], ['  one thread', oneThread]];
+  const rows = [
+    ...Object.entries(parts),
+    ['investigate', investigate],
+    ['  one thread', oneThread],
+    ...(before ? [[`  ${opts.before}`, before]] : []),
+  ];
   console.log(
     `investigate bench: ${opts.bindings} bindings, ${opts.pods} pods, ${(parseSize(opts.log) / 1e9).toFixed(2)} GB log, median of ${RUNS} interleaved rounds; load average ${loadavg()
       .map((l) => l.toFixed(1))
@@ -138,6 +166,10 @@ try {
   console.log(
     `  busiest thread's CPU: investigate ${investigate.busiest.toFixed(2)} s = ${ratio(investigate.busiest, slowestCpu)} the slowest part's CPU (one thread: ${ratio(oneThread.busiest, slowestCpu)})`,
   );
+  if (before)
+    console.log(
+      `  investigate after / before (${opts.before}): wall ${ratio(investigate.wall, before.wall)}, CPU ${ratio(investigate.cpu, before.cpu)}, busiest thread ${ratio(investigate.busiest, before.busiest)}`,
+    );
   const budget = parts.audit.rss + parts['who-can'].rss;
   console.log(
     `  memory: investigate ${investigate.rss.toFixed(0)} MB vs audit + who-can ${budget.toFixed(0)} MB = ${ratio(investigate.rss, budget)} (target ≤ 1×)`,
