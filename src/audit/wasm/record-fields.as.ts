@@ -62,7 +62,7 @@ export {
 /**
  * Key table entries, sixteen i32 each: context, name offset, name length, field, kind, child
  * context, flags, then (set by setKeyCount) the next entry (+1) of the same context and
- * length, and the next entry (+1) of the same context.
+ * length, the next entry (+1) of the same context, and the length of its pattern (PATTERNS).
  */
 const KEYS: usize = 2048;
 const KEY_BYTES: i32 = 64;
@@ -76,6 +76,18 @@ const MAX_KEY_LENGTH: i32 = 63;
 const CONTEXTS: usize = 11264;
 /** String elements of list fields (layout.as.ts): LIST_MAX of them. */
 const LIST_MAX: i32 = 1024;
+/**
+ * Each key's bytes as they are written when plain, `"name":`, padded to 32 bytes (its length in key word 9;
+ * 0: none, the name is too long or holds a byte a plain key cannot), matched sixteen bytes at a time.
+ */
+const PATTERNS: usize = 28672;
+const MAX_PATTERN: i32 = 32;
+/**
+ * The key expected next in each context, as a key table entry + 1 (0: none), after each key table entry
+ * (+ 1; 0: after the opening brace or a key not in the table): the key that came there last time.
+ */
+const PREDICTED: usize = PATTERNS + <usize>(MAX_KEYS * MAX_PATTERN);
+const PREDICTED_BYTES: usize = 16 * (MAX_KEYS + 1);
 const MAX_DEPTH: i32 = 64;
 
 /** Distinct strings seen, so that JavaScript makes each one once: an open-addressing table of (hash, offset, length, id) and their bytes. */
@@ -157,22 +169,62 @@ export function keptCount(): i32 {
 /** Called once the key table is written: links each context's keys, and its keys of each length. */
 export function setKeyCount(count: i32): void {
   if (__heap_base > TABLE || LINE != LAYOUT_LINE || LINE + (1 << 20) > COUNTER_BASE) unreachable();
+  if (LIST + <usize>(LIST_MAX * 16) > PATTERNS || PREDICTED + PREDICTED_BYTES > 32768) unreachable();
   keyCount = count < MAX_KEYS ? count : MAX_KEYS;
   fieldCount = 0;
   for (let k = 0; k < keyCount; k++) fieldCount = max(fieldCount, keyField(k, 3) + 1);
   memory.fill(INDEX, 0, 16 * 64 * 4);
   memory.fill(CONTEXTS, 0, 16 * 4);
+  memory.fill(PREDICTED, 0, PREDICTED_BYTES);
   for (let k = keyCount - 1; k >= 0; k--) {
     const context = keyField(k, 0) & 15;
     const contextHead = CONTEXTS + <usize>(context * 4);
     store<i32>(KEYS + <usize>(k * KEY_BYTES + 32), load<i32>(contextHead));
     store<i32>(contextHead, k + 1);
     const length = keyField(k, 2);
+    setPattern(k, length);
     if (length > MAX_KEY_LENGTH) continue;
     const head = INDEX + <usize>((context * 64 + length) * 4);
     store<i32>(KEYS + <usize>(k * KEY_BYTES + 28), load<i32>(head));
     store<i32>(head, k + 1);
   }
+}
+
+/** Key k's pattern (PATTERNS), when its name of `length` bytes is short enough and can be written plain. */
+function setPattern(k: i32, length: i32): void {
+  const at = PATTERNS + <usize>(k * MAX_PATTERN);
+  memory.fill(at, 0, <usize>MAX_PATTERN);
+  store<i32>(KEYS + <usize>(k * KEY_BYTES + 36), 0);
+  if (length + 3 > MAX_PATTERN) return;
+  const name = NAMES + <usize>keyField(k, 1);
+  for (let i = 0; i < length; i++) {
+    const b = load<u8>(name + <usize>i);
+    if (b < 0x20 || b >= 0x80 || b == 0x22 || b == 0x5c) return;
+    store<u8>(at + <usize>(i + 1), b);
+  }
+  store<u8>(at, 0x22);
+  store<u8>(at + <usize>(length + 1), 0x22);
+  store<u8>(at + <usize>(length + 2), 0x3a);
+  store<i32>(KEYS + <usize>(k * KEY_BYTES + 36), length + 3);
+}
+
+/**
+ * Past the colon when the line at p holds key k's pattern (k is a key table entry + 1; 0: none), else -1. What
+ * object() would read there: a plain key string of k's name, then a colon; and lookup() answers k for it, as it
+ * did when k was predicted.
+ */
+@inline function matchPattern(predicted: i32, p: i32, stop: i32): i32 {
+  if (predicted == 0) return -1;
+  const k = predicted - 1;
+  const length = keyField(k, 9);
+  if (length == 0 || p + length > stop) return -1;
+  const pattern = PATTERNS + <usize>(k * MAX_PATTERN);
+  const line = LINE + <usize>p;
+  const first = i8x16.bitmask(i8x16.eq(v128.load(line), v128.load(pattern)));
+  if (length <= 16) return (~first & ((1 << length) - 1)) == 0 ? p + length : -1;
+  if (first != 0xffff) return -1;
+  const second = i8x16.bitmask(i8x16.eq(v128.load(line + 16), v128.load(pattern + 16)));
+  return (~second & ((1 << (length - 16)) - 1)) == 0 ? p + length : -1;
 }
 
 @inline function byteAt(i: i32): u32 {
@@ -280,43 +332,76 @@ export function countRun(length: i32, maxLine: i32): i32 {
 }
 
 @inline function skipSpace(): void {
-  while (pos < end) {
-    const b = byteAt(pos);
-    if (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09) break;
-    pos++;
+  pos = spaceFrom(pos, end);
+}
+
+/** The first byte at or past p that is no JSON space (stop if none); bytes above the space are tested first: they are most. */
+@inline function spaceFrom(p: i32, stop: i32): i32 {
+  while (p < stop) {
+    const b = byteAt(p);
+    if (b > 0x20 || (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09)) break;
+    p++;
   }
+  return p;
 }
 
 /** At a '{': the object's members, keys looked up in `context`. */
 function object(context: i32, depth: i32): bool {
-  pos++;
-  skipSpace();
-  if (pos < end && byteAt(pos) == 0x7d) {
-    pos++;
+  // The position in a local, not the global pos, between members: the global is for member().
+  const stop = end;
+  let p = spaceFrom(pos + 1, stop);
+  if (p < stop && byteAt(p) == 0x7d) {
+    pos = p + 1;
     return true;
   }
+  // Where the key expected after the last one is (PREDICTED), the key table entry + 1 of the last one.
+  const predictions = PREDICTED + <usize>((context & 15) * (MAX_KEYS + 1));
+  let last = 0;
   while (true) {
-    if (pos >= end || byteAt(pos) != 0x22) return false;
-    const keyStart = pos + 1;
-    const keyType = string();
-    if (keyType < 0) return false;
+    if (p >= stop || byteAt(p) != 0x22) return false;
     let k = -1;
-    if (context != UNTRACKED) {
-      if (keyType == TYPE_ESCAPED) return false;
-      k = lookup(context, keyStart, pos - 1);
+    const predicted = context != UNTRACKED ? <i32>load<u8>(predictions + <usize>last) : 0;
+    const matched = matchPattern(predicted, p, stop);
+    if (matched >= 0) {
+      k = predicted - 1;
+      p = matched;
+    } else {
+      const keyStart = p + 1;
+      const scanned = stringEnd(p, stop);
+      if (scanned < 0) return false;
+      p = scanned & ~ESCAPED_BIT;
+      if (context != UNTRACKED) {
+        if (scanned & ESCAPED_BIT) return false;
+        k = lookup(context, keyStart, p - 1);
+        if (k >= 0) store<u8>(predictions + <usize>last, k + 1);
+      }
+      p = spaceFrom(p, stop);
+      if (p >= stop || byteAt(p) != 0x3a) return false;
+      p++;
     }
-    skipSpace();
-    if (pos >= end || byteAt(pos) != 0x3a) return false;
-    pos++;
-    skipSpace();
-    if (!member(k, depth)) return false;
-    skipSpace();
-    if (pos >= end) return false;
-    const b = byteAt(pos);
-    pos++;
-    if (b == 0x7d) return true;
+    last = k + 1;
+    p = spaceFrom(p, stop);
+    if (p < stop && byteAt(p) == 0x22) {
+      // Most values are strings: read here, without value()'s calls.
+      const valueEnd = stringEnd(p, stop);
+      if (valueEnd < 0) return false;
+      const after = valueEnd & ~ESCAPED_BIT;
+      if (k >= 0 && !stringMember(k, valueEnd & ESCAPED_BIT ? TYPE_ESCAPED : TYPE_STRING, p, after)) return false;
+      p = spaceFrom(after, stop);
+    } else {
+      pos = p;
+      if (!member(k, depth)) return false;
+      p = spaceFrom(pos, stop);
+    }
+    if (p >= stop) return false;
+    const b = byteAt(p);
+    p++;
+    if (b == 0x7d) {
+      pos = p;
+      return true;
+    }
     if (b != 0x2c) return false;
-    skipSpace();
+    p = spaceFrom(p, stop);
   }
 }
 
@@ -357,13 +442,27 @@ function member(k: i32, depth: i32): bool {
   const flags = keyField(k, 6);
   const type = value(context, field, kind, flags, depth);
   if (type < 0) return false;
-  setSlot(field, 0, type);
-  if (type == TYPE_ARRAY && (kind == KIND_LIST || kind == KIND_FIRST)) return true;
-  setSlot(field, 1, start);
-  setSlot(field, 2, pos);
-  if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(field, type, flags, start, pos);
-  else if (type == TYPE_NUMBER && flags & FLAG_NUMBER) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), integer(start, pos));
+  record(field, kind, flags, type, start, pos);
   return true;
+}
+
+/** member() of a string value at [start, stop) of the line, read already. */
+function stringMember(k: i32, type: i32, start: i32, stop: i32): bool {
+  const kind = keyField(k, 4);
+  if (kind == KIND_BAIL) return false;
+  if (kind == KIND_CONTAINER) clearContext(keyField(k, 5));
+  record(keyField(k, 3), kind, keyField(k, 6), type, start, stop);
+  return true;
+}
+
+/** What a member's slot gets of its value of `type` at [start, stop) of the line. */
+@inline function record(field: i32, kind: i32, flags: i32, type: i32, start: i32, stop: i32): void {
+  setSlot(field, 0, type);
+  if (type == TYPE_ARRAY && (kind == KIND_LIST || kind == KIND_FIRST)) return;
+  setSlot(field, 1, start);
+  setSlot(field, 2, stop);
+  if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(field, type, flags, start, stop);
+  else if (type == TYPE_NUMBER && flags & FLAG_NUMBER) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), integer(start, stop));
 }
 
 /** The value of a JSON number at [start, stop) when it is an integer of up to 15 digits, else NaN (the caller reads the text). */
@@ -463,16 +562,22 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
     setSlot(listField, 1, listCount);
     setSlot(listField, 2, 0);
   } else if (kind == KIND_FIRST) setSlot(listField, 3, 0);
-  pos++;
-  skipSpace();
-  if (pos < end && byteAt(pos) == 0x5d) {
+  const stop = end;
+  pos = spaceFrom(pos + 1, stop);
+  if (pos < stop && byteAt(pos) == 0x5d) {
     pos++;
     return true;
   }
   let index = 0;
   while (true) {
     const start = pos;
-    const type = value(UNTRACKED, -1, KIND_LEAF, 0, depth);
+    let type = TYPE_STRING;
+    if (start < stop && byteAt(start) == 0x22) {
+      const valueEnd = stringEnd(start, stop);
+      if (valueEnd < 0) return false;
+      if (valueEnd & ESCAPED_BIT) type = TYPE_ESCAPED;
+      pos = valueEnd & ~ESCAPED_BIT;
+    } else type = value(UNTRACKED, -1, KIND_LEAF, 0, depth);
     if (type < 0) return false;
     if (kind == KIND_LIST && (type == TYPE_STRING || type == TYPE_ESCAPED)) {
       if (listCount >= LIST_MAX) return false;
@@ -491,13 +596,16 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
       if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(listField, type, flags, start, pos);
     }
     index++;
-    skipSpace();
-    if (pos >= end) return false;
-    const b = byteAt(pos);
-    pos++;
-    if (b == 0x5d) return true;
+    let p = spaceFrom(pos, stop);
+    if (p >= stop) return false;
+    const b = byteAt(p);
+    p++;
+    if (b == 0x5d) {
+      pos = p;
+      return true;
+    }
     if (b != 0x2c) return false;
-    skipSpace();
+    pos = spaceFrom(p, stop);
   }
 }
 
@@ -506,9 +614,21 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
  * when they hold escapes, -1 for invalid JSON or a byte outside ASCII.
  */
 function string(): i32 {
-  // Locals, not the globals: this loop is where most bytes go.
-  let p = pos + 1;
-  const stop = end;
+  const scanned = stringEnd(pos, end);
+  if (scanned < 0) return -1;
+  pos = scanned & ~ESCAPED_BIT;
+  return scanned & ESCAPED_BIT ? TYPE_ESCAPED : TYPE_STRING;
+}
+
+/** Set in stringEnd's answer when the string holds escapes (lines are shorter than 2^30 bytes). */
+const ESCAPED_BIT: i32 = 1 << 30;
+
+/**
+ * The string at the '"' at p, of the line's bytes before stop: past its closing quote, plus ESCAPED_BIT when
+ * it holds escapes; -1 for invalid JSON or a byte outside ASCII.
+ */
+@inline function stringEnd(at: i32, stop: i32): i32 {
+  let p = at + 1;
   let escaped = false;
   const quote = i8x16.splat(0x22);
   const backslash = i8x16.splat(0x5c);
@@ -528,10 +648,7 @@ function string(): i32 {
     }
     if (p >= stop) return -1;
     const b = byteAt(p);
-    if (b == 0x22) {
-      pos = p + 1;
-      return escaped ? TYPE_ESCAPED : TYPE_STRING;
-    }
+    if (b == 0x22) return escaped ? (p + 1) | ESCAPED_BIT : p + 1;
     if (b == 0x5c) {
       escaped = true;
       if (p + 1 >= stop) return -1;
