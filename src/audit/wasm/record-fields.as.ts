@@ -62,7 +62,7 @@ export {
 /**
  * Key table entries, sixteen i32 each: context, name offset, name length, field, kind, child
  * context, flags, then (set by setKeyCount) the next entry (+1) of the same context and
- * length, the next entry (+1) of the same context, and the length of its pattern (PATTERNS).
+ * length, and the next entry (+1) of the same context.
  */
 const KEYS: usize = 2048;
 const KEY_BYTES: i32 = 64;
@@ -76,18 +76,6 @@ const MAX_KEY_LENGTH: i32 = 63;
 const CONTEXTS: usize = 11264;
 /** String elements of list fields (layout.as.ts): LIST_MAX of them. */
 const LIST_MAX: i32 = 1024;
-/**
- * Each key's bytes as they are written when plain, `"name":`, padded to 32 bytes (its length in key word 9;
- * 0: none, the name is too long or holds a byte a plain key cannot), matched sixteen bytes at a time.
- */
-const PATTERNS: usize = 28672;
-const MAX_PATTERN: i32 = 32;
-/**
- * The key expected next in each context, as a key table entry + 1 (0: none), after each key table entry
- * (+ 1; 0: after the opening brace or a key not in the table): the key that came there last time.
- */
-const PREDICTED: usize = PATTERNS + <usize>(MAX_KEYS * MAX_PATTERN);
-const PREDICTED_BYTES: usize = 16 * (MAX_KEYS + 1);
 const MAX_DEPTH: i32 = 64;
 
 /** Distinct strings seen, so that JavaScript makes each one once: an open-addressing table of (hash, offset, length, id) and their bytes. */
@@ -97,11 +85,23 @@ const TABLE: usize = 65536;
 /** Each id's (offset, length) in the arena, for JavaScript to make the strings of new ids. */
 const IDS: usize = TABLE + <usize>(TABLE_SLOTS * 16);
 const ARENA: usize = IDS + <usize>(TABLE_SLOTS / 2) * 8;
-const ARENA_BYTES: i32 = 4 << 20;
+/** The arena's 4 MiB hold EXPECTED too, at their end. */
+const EXPECTED_BYTES: usize = 80 << 10;
+const ARENA_BYTES: i32 = (4 << 20) - <i32>EXPECTED_BYTES;
 /** Longer strings are not kept: they are rarely repeated. */
 const MAX_KEPT: i32 = 256;
+/**
+ * The key expected in each context in each state: at the object's start (0), after key table entry k (k + 1), or
+ * after a key not in the table (EXPECTED_STATES - 1). Each is the key that came there last time, as it was written
+ * from its opening quote to the colon right after its closing one (up to EXPECTED_TEXT bytes, a plain string), and
+ * what lookup() answered for it: a header of its length (0: none) and key table entry + 1 (0: not in the table).
+ */
+const EXPECTED: usize = ARENA + <usize>ARENA_BYTES;
+const EXPECTED_STATES: i32 = MAX_KEYS + 2;
+const EXPECTED_TEXT: i32 = 64;
+const EXPECTED_HEADERS: usize = EXPECTED + <usize>(16 * EXPECTED_STATES * EXPECTED_TEXT);
 /** Where the caller copies the line. */
-const LINE: usize = ARENA + <usize>ARENA_BYTES;
+const LINE: usize = EXPECTED + EXPECTED_BYTES;
 
 
 const KIND_LEAF: i32 = 0;
@@ -169,20 +169,19 @@ export function keptCount(): i32 {
 /** Called once the key table is written: links each context's keys, and its keys of each length. */
 export function setKeyCount(count: i32): void {
   if (__heap_base > TABLE || LINE != LAYOUT_LINE || LINE + (1 << 20) > COUNTER_BASE) unreachable();
-  if (LIST + <usize>(LIST_MAX * 16) > PATTERNS || PREDICTED + PREDICTED_BYTES > 32768) unreachable();
+  if (EXPECTED_HEADERS + <usize>(16 * EXPECTED_STATES * 4) > LINE) unreachable();
   keyCount = count < MAX_KEYS ? count : MAX_KEYS;
   fieldCount = 0;
   for (let k = 0; k < keyCount; k++) fieldCount = max(fieldCount, keyField(k, 3) + 1);
   memory.fill(INDEX, 0, 16 * 64 * 4);
   memory.fill(CONTEXTS, 0, 16 * 4);
-  memory.fill(PREDICTED, 0, PREDICTED_BYTES);
+  memory.fill(EXPECTED_HEADERS, 0, <usize>(16 * EXPECTED_STATES * 4));
   for (let k = keyCount - 1; k >= 0; k--) {
     const context = keyField(k, 0) & 15;
     const contextHead = CONTEXTS + <usize>(context * 4);
     store<i32>(KEYS + <usize>(k * KEY_BYTES + 32), load<i32>(contextHead));
     store<i32>(contextHead, k + 1);
     const length = keyField(k, 2);
-    setPattern(k, length);
     if (length > MAX_KEY_LENGTH) continue;
     const head = INDEX + <usize>((context * 64 + length) * 4);
     store<i32>(KEYS + <usize>(k * KEY_BYTES + 28), load<i32>(head));
@@ -190,41 +189,28 @@ export function setKeyCount(count: i32): void {
   }
 }
 
-/** Key k's pattern (PATTERNS), when its name of `length` bytes is short enough and can be written plain. */
-function setPattern(k: i32, length: i32): void {
-  const at = PATTERNS + <usize>(k * MAX_PATTERN);
-  memory.fill(at, 0, <usize>MAX_PATTERN);
-  store<i32>(KEYS + <usize>(k * KEY_BYTES + 36), 0);
-  if (length + 3 > MAX_PATTERN) return;
-  const name = NAMES + <usize>keyField(k, 1);
-  for (let i = 0; i < length; i++) {
-    const b = load<u8>(name + <usize>i);
-    if (b < 0x20 || b >= 0x80 || b == 0x22 || b == 0x5c) return;
-    store<u8>(at + <usize>(i + 1), b);
-  }
-  store<u8>(at, 0x22);
-  store<u8>(at + <usize>(length + 1), 0x22);
-  store<u8>(at + <usize>(length + 2), 0x3a);
-  store<i32>(KEYS + <usize>(k * KEY_BYTES + 36), length + 3);
+/**
+ * Past the colon when the line at p holds the text of the key expected in `state` (EXPECTED), else -1. Then
+ * object() would read there that same plain key string, then a colon, and lookup() would answer what it did.
+ */
+@inline function matchExpected(state: i32, p: i32, stop: i32): i32 {
+  const length = load<i32>(EXPECTED_HEADERS + <usize>(state * 4)) & 0xff;
+  if (length == 0 || p + length > stop) return -1;
+  const text = EXPECTED + <usize>(state * EXPECTED_TEXT);
+  const line = LINE + <usize>p;
+  let i = 0;
+  for (; i + 16 < length; i += 16)
+    if (i8x16.bitmask(i8x16.eq(v128.load(line + <usize>i), v128.load(text + <usize>i))) != 0xffff) return -1;
+  const same = i8x16.bitmask(i8x16.eq(v128.load(line + <usize>i), v128.load(text + <usize>i)));
+  return (~same & ((1 << (length - i)) - 1)) == 0 ? p + length : -1;
 }
 
-/**
- * Past the colon when the line at p holds key k's pattern (k is a key table entry + 1; 0: none), else -1. What
- * object() would read there: a plain key string of k's name, then a colon; and lookup() answers k for it, as it
- * did when k was predicted.
- */
-@inline function matchPattern(predicted: i32, p: i32, stop: i32): i32 {
-  if (predicted == 0) return -1;
-  const k = predicted - 1;
-  const length = keyField(k, 9);
-  if (length == 0 || p + length > stop) return -1;
-  const pattern = PATTERNS + <usize>(k * MAX_PATTERN);
-  const line = LINE + <usize>p;
-  const first = i8x16.bitmask(i8x16.eq(v128.load(line), v128.load(pattern)));
-  if (length <= 16) return (~first & ((1 << length) - 1)) == 0 ? p + length : -1;
-  if (first != 0xffff) return -1;
-  const second = i8x16.bitmask(i8x16.eq(v128.load(line + 16), v128.load(pattern + 16)));
-  return (~second & ((1 << (length - 16)) - 1)) == 0 ? p + length : -1;
+/** The key at [at, colon] of the line (a plain string, then its colon) is what comes in `state`, lookup() answering k. */
+function expect(state: i32, at: i32, colon: i32, k: i32): void {
+  const length = colon + 1 - at;
+  if (length > EXPECTED_TEXT) return;
+  memory.copy(EXPECTED + <usize>(state * EXPECTED_TEXT), LINE + <usize>at, <usize>length);
+  store<i32>(EXPECTED_HEADERS + <usize>(state * 4), length | ((k + 1) << 8));
 }
 
 @inline function byteAt(i: i32): u32 {
@@ -354,16 +340,15 @@ function object(context: i32, depth: i32): bool {
     pos = p + 1;
     return true;
   }
-  // Where the key expected after the last one is (PREDICTED), the key table entry + 1 of the last one.
-  const predictions = PREDICTED + <usize>((context & 15) * (MAX_KEYS + 1));
-  let last = 0;
+  // Keys are looked up in the states of EXPECTED: the key expected in this one comes first.
+  const states = (context & 15) * EXPECTED_STATES;
+  let state = states;
   while (true) {
     if (p >= stop || byteAt(p) != 0x22) return false;
     let k = -1;
-    const predicted = context != UNTRACKED ? <i32>load<u8>(predictions + <usize>last) : 0;
-    const matched = matchPattern(predicted, p, stop);
+    const matched = context != UNTRACKED ? matchExpected(state, p, stop) : -1;
     if (matched >= 0) {
-      k = predicted - 1;
+      k = (load<i32>(EXPECTED_HEADERS + <usize>(state * 4)) >> 8) - 1;
       p = matched;
     } else {
       const keyStart = p + 1;
@@ -373,13 +358,13 @@ function object(context: i32, depth: i32): bool {
       if (context != UNTRACKED) {
         if (scanned & ESCAPED_BIT) return false;
         k = lookup(context, keyStart, p - 1);
-        if (k >= 0) store<u8>(predictions + <usize>last, k + 1);
+        if (p < stop && byteAt(p) == 0x3a) expect(state, keyStart - 1, p, k);
       }
       p = spaceFrom(p, stop);
       if (p >= stop || byteAt(p) != 0x3a) return false;
       p++;
     }
-    last = k + 1;
+    state = states + (k >= 0 ? k + 1 : EXPECTED_STATES - 1);
     p = spaceFrom(p, stop);
     if (p < stop && byteAt(p) == 0x22) {
       // Most values are strings: read here, without value()'s calls.
@@ -387,22 +372,34 @@ function object(context: i32, depth: i32): bool {
       if (valueEnd < 0) return false;
       const after = valueEnd & ~ESCAPED_BIT;
       if (k >= 0 && !stringMember(k, valueEnd & ESCAPED_BIT ? TYPE_ESCAPED : TYPE_STRING, p, after)) return false;
-      p = spaceFrom(after, stop);
+      p = after;
     } else {
       pos = p;
       if (!member(k, depth)) return false;
-      p = spaceFrom(pos, stop);
+      p = pos;
     }
-    if (p >= stop) return false;
-    const b = byteAt(p);
-    p++;
-    if (b == 0x7d) {
-      pos = p;
-      return true;
-    }
-    if (b != 0x2c) return false;
-    p = spaceFrom(p, stop);
+    const next = separator(p, stop, 0x7d);
+    if (next != MORE) return next == CLOSED;
+    p = pos;
   }
+}
+
+/** What comes after a member or element (separator()): more of them, the closing bracket, anything else. */
+const MORE = 1;
+const CLOSED = 2;
+
+/** After a member or element at p: MORE (pos past the comma and the spaces after it), CLOSED (pos past `close`), or 0. */
+@inline function separator(p: i32, stop: i32, close: u32): i32 {
+  p = spaceFrom(p, stop);
+  if (p >= stop) return 0;
+  const b = byteAt(p);
+  if (b == close) {
+    pos = p + 1;
+    return CLOSED;
+  }
+  if (b != 0x2c) return 0;
+  pos = spaceFrom(p + 1, stop);
+  return MORE;
 }
 
 /** The key table entry for the key at [start, end) of the line in `context`, or -1. */
@@ -596,16 +593,8 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
       if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(listField, type, flags, start, pos);
     }
     index++;
-    let p = spaceFrom(pos, stop);
-    if (p >= stop) return false;
-    const b = byteAt(p);
-    p++;
-    if (b == 0x5d) {
-      pos = p;
-      return true;
-    }
-    if (b != 0x2c) return false;
-    pos = spaceFrom(p, stop);
+    const next = separator(pos, stop, 0x5d);
+    if (next != MORE) return next == CLOSED;
   }
 }
 

@@ -445,9 +445,12 @@ describe('lines handed on unsearched after a run of Secret reads', () => {
   });
 });
 
-describe('the walk at its edges: keys read by the pattern of the key that came there last, strings sixteen bytes at a time', () => {
-  /** Keys the walk looks up (wasm-event.ts KEYS), among them names of 13, 14, 29 and 37 bytes around its 16- and 32-byte patterns. */
-  const DECLARED = [
+describe('the walk at its edges: keys matched whole against the key that came there last, strings sixteen bytes at a time', () => {
+  /**
+   * Keys of the lines: those the walk looks up (wasm-event.ts KEYS) and others, written 7 to 66 bytes long (around the
+   * 16-byte steps and the 64 bytes of the text of a key it expects).
+   */
+  const KEYS = [
     'kind',
     'apiVersion',
     'auditID',
@@ -475,6 +478,13 @@ describe('the walk at its edges: keys read by the pattern of the key that came t
     'creationTimestamp',
     'authorization.k8s.io/decision',
     'authentication.kubernetes.io/pod-name',
+    'authentication.kubernetes.io/node-uid',
+    'authorization.k8s.io/reason',
+    'level',
+    'uid',
+    'k'.repeat(60),
+    'k'.repeat(61),
+    'k'.repeat(62),
   ];
   /** A key as written, `"key":`, or one of its near misses: one byte more, less or changed, escaped, spaced, cut. */
   function nearMiss(key: string, random: () => number): string {
@@ -499,18 +509,25 @@ describe('the walk at its edges: keys read by the pattern of the key that came t
   it('keys that are near misses of the one expected, lines read twice (the second time it is expected)', () => {
     const random = mulberry32(21);
     const base = JSON.stringify(BASE);
+    const withLongKeys = JSON.stringify({
+      ...BASE,
+      [KEYS.at(-3)!]: 1,
+      [KEYS.at(-2)!]: { uid: 'x' },
+      [KEYS.at(-1)!]: 2,
+    });
     let taken = 0;
     for (let n = 0; n < 20_000; n++) {
-      let line = base;
+      let line = n % 2 ? base : withLongKeys;
       // A few keys changed; the rest stay what the last lines taught the walk to expect.
       for (let changes = 1 + Math.floor(random() * 3); changes > 0; changes--) {
-        const key = DECLARED[Math.floor(random() * DECLARED.length)]!;
+        const key = KEYS[Math.floor(random() * KEYS.length)]!;
         line = line.replace(`"${key}":`, nearMiss(key, random));
       }
-      if (random() < 0.3) line = line.replace(/"[a-zA-Z]+":\{/, (m) => `${m}"${DECLARED[n % DECLARED.length]}":1,`);
+      if (random() < 0.3) line = line.replace(/"[a-zA-Z]+":\{/, (m) => `${m}"${KEYS[n % KEYS.length]}":1,`);
       if (check(line)) taken++;
       check(line);
       check(base);
+      check(withLongKeys);
     }
     expect(taken).toBeGreaterThan(3000);
   }, 60_000);
