@@ -85,11 +85,23 @@ const TABLE: usize = 65536;
 /** Each id's (offset, length) in the arena, for JavaScript to make the strings of new ids. */
 const IDS: usize = TABLE + <usize>(TABLE_SLOTS * 16);
 const ARENA: usize = IDS + <usize>(TABLE_SLOTS / 2) * 8;
-const ARENA_BYTES: i32 = 4 << 20;
+/** The arena's 4 MiB hold EXPECTED too, at their end. */
+const EXPECTED_BYTES: usize = 80 << 10;
+const ARENA_BYTES: i32 = (4 << 20) - <i32>EXPECTED_BYTES;
 /** Longer strings are not kept: they are rarely repeated. */
 const MAX_KEPT: i32 = 256;
+/**
+ * The key expected in each context in each state: at the object's start (0), after key table entry k (k + 1), or
+ * after a key not in the table (EXPECTED_STATES - 1). Each is the key that came there last time, as it was written
+ * from its opening quote to the colon right after its closing one (up to EXPECTED_TEXT bytes, a plain string), and
+ * what lookup() answered for it: a header of its length (0: none) and key table entry + 1 (0: not in the table).
+ */
+const EXPECTED: usize = ARENA + <usize>ARENA_BYTES;
+const EXPECTED_STATES: i32 = MAX_KEYS + 2;
+const EXPECTED_TEXT: i32 = 64;
+const EXPECTED_HEADERS: usize = EXPECTED + <usize>(16 * EXPECTED_STATES * EXPECTED_TEXT);
 /** Where the caller copies the line. */
-const LINE: usize = ARENA + <usize>ARENA_BYTES;
+const LINE: usize = EXPECTED + EXPECTED_BYTES;
 
 
 const KIND_LEAF: i32 = 0;
@@ -157,11 +169,13 @@ export function keptCount(): i32 {
 /** Called once the key table is written: links each context's keys, and its keys of each length. */
 export function setKeyCount(count: i32): void {
   if (__heap_base > TABLE || LINE != LAYOUT_LINE || LINE + (1 << 20) > COUNTER_BASE) unreachable();
+  if (EXPECTED_HEADERS + <usize>(16 * EXPECTED_STATES * 4) > LINE) unreachable();
   keyCount = count < MAX_KEYS ? count : MAX_KEYS;
   fieldCount = 0;
   for (let k = 0; k < keyCount; k++) fieldCount = max(fieldCount, keyField(k, 3) + 1);
   memory.fill(INDEX, 0, 16 * 64 * 4);
   memory.fill(CONTEXTS, 0, 16 * 4);
+  memory.fill(EXPECTED_HEADERS, 0, <usize>(16 * EXPECTED_STATES * 4));
   for (let k = keyCount - 1; k >= 0; k--) {
     const context = keyField(k, 0) & 15;
     const contextHead = CONTEXTS + <usize>(context * 4);
@@ -173,6 +187,30 @@ export function setKeyCount(count: i32): void {
     store<i32>(KEYS + <usize>(k * KEY_BYTES + 28), load<i32>(head));
     store<i32>(head, k + 1);
   }
+}
+
+/**
+ * Past the colon when the line at p holds the text of the key expected in `state` (EXPECTED), else -1. Then
+ * object() would read there that same plain key string, then a colon, and lookup() would answer what it did.
+ */
+@inline function matchExpected(state: i32, p: i32, stop: i32): i32 {
+  const length = load<i32>(EXPECTED_HEADERS + <usize>(state * 4)) & 0xff;
+  if (length == 0 || p + length > stop) return -1;
+  const text = EXPECTED + <usize>(state * EXPECTED_TEXT);
+  const line = LINE + <usize>p;
+  let i = 0;
+  for (; i + 16 < length; i += 16)
+    if (i8x16.bitmask(i8x16.eq(v128.load(line + <usize>i), v128.load(text + <usize>i))) != 0xffff) return -1;
+  const same = i8x16.bitmask(i8x16.eq(v128.load(line + <usize>i), v128.load(text + <usize>i)));
+  return (~same & ((1 << (length - i)) - 1)) == 0 ? p + length : -1;
+}
+
+/** The key at [at, colon] of the line (a plain string, then its colon) is what comes in `state`, lookup() answering k. */
+function expect(state: i32, at: i32, colon: i32, k: i32): void {
+  const length = colon + 1 - at;
+  if (length > EXPECTED_TEXT) return;
+  memory.copy(EXPECTED + <usize>(state * EXPECTED_TEXT), LINE + <usize>at, <usize>length);
+  store<i32>(EXPECTED_HEADERS + <usize>(state * 4), length | ((k + 1) << 8));
 }
 
 @inline function byteAt(i: i32): u32 {
@@ -280,44 +318,88 @@ export function countRun(length: i32, maxLine: i32): i32 {
 }
 
 @inline function skipSpace(): void {
-  while (pos < end) {
-    const b = byteAt(pos);
-    if (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09) break;
-    pos++;
+  pos = spaceFrom(pos, end);
+}
+
+/** The first byte at or past p that is no JSON space (stop if none); bytes above the space are tested first: they are most. */
+@inline function spaceFrom(p: i32, stop: i32): i32 {
+  while (p < stop) {
+    const b = byteAt(p);
+    if (b > 0x20 || (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09)) break;
+    p++;
   }
+  return p;
 }
 
 /** At a '{': the object's members, keys looked up in `context`. */
 function object(context: i32, depth: i32): bool {
-  pos++;
-  skipSpace();
-  if (pos < end && byteAt(pos) == 0x7d) {
-    pos++;
+  // The position in a local, not the global pos, between members: the global is for member().
+  const stop = end;
+  let p = spaceFrom(pos + 1, stop);
+  if (p < stop && byteAt(p) == 0x7d) {
+    pos = p + 1;
     return true;
   }
+  // Keys are looked up in the states of EXPECTED: the key expected in this one comes first.
+  const states = (context & 15) * EXPECTED_STATES;
+  let state = states;
   while (true) {
-    if (pos >= end || byteAt(pos) != 0x22) return false;
-    const keyStart = pos + 1;
-    const keyType = string();
-    if (keyType < 0) return false;
+    if (p >= stop || byteAt(p) != 0x22) return false;
     let k = -1;
-    if (context != UNTRACKED) {
-      if (keyType == TYPE_ESCAPED) return false;
-      k = lookup(context, keyStart, pos - 1);
+    const matched = context != UNTRACKED ? matchExpected(state, p, stop) : -1;
+    if (matched >= 0) {
+      k = (load<i32>(EXPECTED_HEADERS + <usize>(state * 4)) >> 8) - 1;
+      p = matched;
+    } else {
+      const keyStart = p + 1;
+      const scanned = stringEnd(p, stop);
+      if (scanned < 0) return false;
+      p = scanned & ~ESCAPED_BIT;
+      if (context != UNTRACKED) {
+        if (scanned & ESCAPED_BIT) return false;
+        k = lookup(context, keyStart, p - 1);
+        if (p < stop && byteAt(p) == 0x3a) expect(state, keyStart - 1, p, k);
+      }
+      p = spaceFrom(p, stop);
+      if (p >= stop || byteAt(p) != 0x3a) return false;
+      p++;
     }
-    skipSpace();
-    if (pos >= end || byteAt(pos) != 0x3a) return false;
-    pos++;
-    skipSpace();
-    if (!member(k, depth)) return false;
-    skipSpace();
-    if (pos >= end) return false;
-    const b = byteAt(pos);
-    pos++;
-    if (b == 0x7d) return true;
-    if (b != 0x2c) return false;
-    skipSpace();
+    state = states + (k >= 0 ? k + 1 : EXPECTED_STATES - 1);
+    p = spaceFrom(p, stop);
+    if (p < stop && byteAt(p) == 0x22) {
+      // Most values are strings: read here, without value()'s calls.
+      const valueEnd = stringEnd(p, stop);
+      if (valueEnd < 0) return false;
+      const after = valueEnd & ~ESCAPED_BIT;
+      if (k >= 0 && !stringMember(k, valueEnd & ESCAPED_BIT ? TYPE_ESCAPED : TYPE_STRING, p, after)) return false;
+      p = after;
+    } else {
+      pos = p;
+      if (!member(k, depth)) return false;
+      p = pos;
+    }
+    const next = separator(p, stop, 0x7d);
+    if (next != MORE) return next == CLOSED;
+    p = pos;
   }
+}
+
+/** What comes after a member or element (separator()): more of them, the closing bracket, anything else. */
+const MORE = 1;
+const CLOSED = 2;
+
+/** After a member or element at p: MORE (pos past the comma and the spaces after it), CLOSED (pos past `close`), or 0. */
+@inline function separator(p: i32, stop: i32, close: u32): i32 {
+  p = spaceFrom(p, stop);
+  if (p >= stop) return 0;
+  const b = byteAt(p);
+  if (b == close) {
+    pos = p + 1;
+    return CLOSED;
+  }
+  if (b != 0x2c) return 0;
+  pos = spaceFrom(p + 1, stop);
+  return MORE;
 }
 
 /** The key table entry for the key at [start, end) of the line in `context`, or -1. */
@@ -357,13 +439,27 @@ function member(k: i32, depth: i32): bool {
   const flags = keyField(k, 6);
   const type = value(context, field, kind, flags, depth);
   if (type < 0) return false;
-  setSlot(field, 0, type);
-  if (type == TYPE_ARRAY && (kind == KIND_LIST || kind == KIND_FIRST)) return true;
-  setSlot(field, 1, start);
-  setSlot(field, 2, pos);
-  if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(field, type, flags, start, pos);
-  else if (type == TYPE_NUMBER && flags & FLAG_NUMBER) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), integer(start, pos));
+  record(field, kind, flags, type, start, pos);
   return true;
+}
+
+/** member() of a string value at [start, stop) of the line, read already. */
+function stringMember(k: i32, type: i32, start: i32, stop: i32): bool {
+  const kind = keyField(k, 4);
+  if (kind == KIND_BAIL) return false;
+  if (kind == KIND_CONTAINER) clearContext(keyField(k, 5));
+  record(keyField(k, 3), kind, keyField(k, 6), type, start, stop);
+  return true;
+}
+
+/** What a member's slot gets of its value of `type` at [start, stop) of the line. */
+@inline function record(field: i32, kind: i32, flags: i32, type: i32, start: i32, stop: i32): void {
+  setSlot(field, 0, type);
+  if (type == TYPE_ARRAY && (kind == KIND_LIST || kind == KIND_FIRST)) return;
+  setSlot(field, 1, start);
+  setSlot(field, 2, stop);
+  if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(field, type, flags, start, stop);
+  else if (type == TYPE_NUMBER && flags & FLAG_NUMBER) store<f64>(SLOTS + <usize>(field * SLOT_BYTES + 24), integer(start, stop));
 }
 
 /** The value of a JSON number at [start, stop) when it is an integer of up to 15 digits, else NaN (the caller reads the text). */
@@ -463,16 +559,22 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
     setSlot(listField, 1, listCount);
     setSlot(listField, 2, 0);
   } else if (kind == KIND_FIRST) setSlot(listField, 3, 0);
-  pos++;
-  skipSpace();
-  if (pos < end && byteAt(pos) == 0x5d) {
+  const stop = end;
+  pos = spaceFrom(pos + 1, stop);
+  if (pos < stop && byteAt(pos) == 0x5d) {
     pos++;
     return true;
   }
   let index = 0;
   while (true) {
     const start = pos;
-    const type = value(UNTRACKED, -1, KIND_LEAF, 0, depth);
+    let type = TYPE_STRING;
+    if (start < stop && byteAt(start) == 0x22) {
+      const valueEnd = stringEnd(start, stop);
+      if (valueEnd < 0) return false;
+      if (valueEnd & ESCAPED_BIT) type = TYPE_ESCAPED;
+      pos = valueEnd & ~ESCAPED_BIT;
+    } else type = value(UNTRACKED, -1, KIND_LEAF, 0, depth);
     if (type < 0) return false;
     if (kind == KIND_LIST && (type == TYPE_STRING || type == TYPE_ESCAPED)) {
       if (listCount >= LIST_MAX) return false;
@@ -491,13 +593,8 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
       if (type == TYPE_STRING || type == TYPE_ESCAPED) noteString(listField, type, flags, start, pos);
     }
     index++;
-    skipSpace();
-    if (pos >= end) return false;
-    const b = byteAt(pos);
-    pos++;
-    if (b == 0x5d) return true;
-    if (b != 0x2c) return false;
-    skipSpace();
+    const next = separator(pos, stop, 0x5d);
+    if (next != MORE) return next == CLOSED;
   }
 }
 
@@ -506,9 +603,21 @@ function array(listField: i32, kind: i32, flags: i32, depth: i32): bool {
  * when they hold escapes, -1 for invalid JSON or a byte outside ASCII.
  */
 function string(): i32 {
-  // Locals, not the globals: this loop is where most bytes go.
-  let p = pos + 1;
-  const stop = end;
+  const scanned = stringEnd(pos, end);
+  if (scanned < 0) return -1;
+  pos = scanned & ~ESCAPED_BIT;
+  return scanned & ESCAPED_BIT ? TYPE_ESCAPED : TYPE_STRING;
+}
+
+/** Set in stringEnd's answer when the string holds escapes (lines are shorter than 2^30 bytes). */
+const ESCAPED_BIT: i32 = 1 << 30;
+
+/**
+ * The string at the '"' at p, of the line's bytes before stop: past its closing quote, plus ESCAPED_BIT when
+ * it holds escapes; -1 for invalid JSON or a byte outside ASCII.
+ */
+@inline function stringEnd(at: i32, stop: i32): i32 {
+  let p = at + 1;
   let escaped = false;
   const quote = i8x16.splat(0x22);
   const backslash = i8x16.splat(0x5c);
@@ -528,10 +637,7 @@ function string(): i32 {
     }
     if (p >= stop) return -1;
     const b = byteAt(p);
-    if (b == 0x22) {
-      pos = p + 1;
-      return escaped ? TYPE_ESCAPED : TYPE_STRING;
-    }
+    if (b == 0x22) return escaped ? (p + 1) | ESCAPED_BIT : p + 1;
     if (b == 0x5c) {
       escaped = true;
       if (p + 1 >= stop) return -1;

@@ -444,3 +444,150 @@ describe('lines handed on unsearched after a run of Secret reads', () => {
     expect(walkedBig()).toBe(0);
   });
 });
+
+describe('the walk at its edges: keys matched whole against the key that came there last, strings sixteen bytes at a time', () => {
+  /**
+   * Keys of the lines: those the walk looks up (wasm-event.ts KEYS) and others, written 7 to 66 bytes long (around the
+   * 16-byte steps and the 64 bytes of the text of a key it expects).
+   */
+  const KEYS = [
+    'kind',
+    'apiVersion',
+    'auditID',
+    'stage',
+    'requestURI',
+    'verb',
+    'userAgent',
+    'requestReceivedTimestamp',
+    'timestamp',
+    'stageTimestamp',
+    'sourceIPs',
+    'objectRef',
+    'user',
+    'impersonatedUser',
+    'responseStatus',
+    'annotations',
+    'metadata',
+    'resource',
+    'namespace',
+    'name',
+    'username',
+    'groups',
+    'extra',
+    'code',
+    'creationTimestamp',
+    'authorization.k8s.io/decision',
+    'authentication.kubernetes.io/pod-name',
+    'authentication.kubernetes.io/node-uid',
+    'authorization.k8s.io/reason',
+    'level',
+    'uid',
+    'k'.repeat(60),
+    'k'.repeat(61),
+    'k'.repeat(62),
+  ];
+  /** A key as written, `"key":`, or one of its near misses: one byte more, less or changed, escaped, spaced, cut. */
+  function nearMiss(key: string, random: () => number): string {
+    const i = Math.floor(random() * key.length);
+    const forms = [
+      `"${key}x":`,
+      `"${key.slice(0, -1)}":`,
+      `"${key.slice(0, i)}${key[i] === 'a' ? 'b' : 'a'}${key.slice(i + 1)}":`,
+      `"${key.slice(0, i)}\\u${key.charCodeAt(i).toString(16).padStart(4, '0')}${key.slice(i + 1)}":`,
+      `"${key}" :`,
+      `"${key}"\t:`,
+      `"${key}":`,
+      `"${key}",`,
+      `"${key}"`,
+      `"${key}\\":`,
+      `"${key}\u0001":`,
+      `"${key}\u00e9":`,
+    ];
+    return forms[Math.floor(random() * forms.length)]!;
+  }
+
+  it('keys that are near misses of the one expected, lines read twice (the second time it is expected)', () => {
+    const random = mulberry32(21);
+    const base = JSON.stringify(BASE);
+    const withLongKeys = JSON.stringify({
+      ...BASE,
+      [KEYS.at(-3)!]: 1,
+      [KEYS.at(-2)!]: { uid: 'x' },
+      [KEYS.at(-1)!]: 2,
+    });
+    let taken = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let line = n % 2 ? base : withLongKeys;
+      // A few keys changed; the rest stay what the last lines taught the walk to expect.
+      for (let changes = 1 + Math.floor(random() * 3); changes > 0; changes--) {
+        const key = KEYS[Math.floor(random() * KEYS.length)]!;
+        line = line.replace(`"${key}":`, nearMiss(key, random));
+      }
+      if (random() < 0.3) line = line.replace(/"[a-zA-Z]+":\{/, (m) => `${m}"${KEYS[n % KEYS.length]}":1,`);
+      if (check(line)) taken++;
+      check(line);
+      check(base);
+      check(withLongKeys);
+    }
+    expect(taken).toBeGreaterThan(3000);
+  }, 60_000);
+
+  it('every cut of a line of up to 240 bytes, with its end just after a key, inside one or a string', () => {
+    const line = JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      verb: 'get',
+      objectRef: { resource: 'secrets', name: 'db' },
+      annotations: { 'authorization.k8s.io/decision': 'allow' },
+      user: { username: 'u', groups: ['g'] },
+      stage: 'ResponseComplete',
+    });
+    expect(line.length).toBeLessThan(240);
+    for (let length = 0; length <= line.length; length++) {
+      check(line);
+      check(line.slice(0, length));
+      check(`${line.slice(0, length)}}`);
+      check(`${line.slice(0, length)}"}`);
+    }
+    expect(check(line)).toBe(true);
+  });
+
+  it('strings with backslash runs, control bytes and non-ASCII at every place around 16 bytes', () => {
+    const random = mulberry32(22);
+    const pieces = [
+      '\\\\',
+      '\\"',
+      '\\',
+      '\\\\\\',
+      '\\u0041',
+      '\\u00',
+      '\\n',
+      '\\q',
+      '\u0001',
+      '\u001f',
+      '\u007f',
+      '\u00e9',
+      '"',
+    ];
+    let taken = 0;
+    for (let at = 0; at < 48; at++)
+      for (const piece of pieces) {
+        const value = `${'x'.repeat(at)}${piece}${'y'.repeat(Math.floor(random() * 20))}`;
+        for (const key of ['userAgent', 'level', 'verb']) {
+          const line = JSON.stringify(BASE).replace(`"${key}":"`, `"${key}":"${value}`);
+          if (check(line)) taken++;
+          if (check(line.replace(`"${key}":"`, `"${value}":"`))) taken++;
+        }
+      }
+    expect(taken).toBeGreaterThan(500);
+  });
+
+  it('nesting around the deepest the walk takes, under keys it looks up and keys it does not', () => {
+    for (let depth = 60; depth <= 68; depth++)
+      for (const key of ['metadata', 'user', 'level']) {
+        const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+        check(`{"kind":"Event","verb":"get","${key}":${nested},"objectRef":{"resource":"secrets"}}`);
+        check(`{"kind":"Event","verb":"get","${key}":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+      }
+  });
+});
