@@ -23,6 +23,10 @@ import {
 const rotate = (args: string[]): Promise<CliResult> =>
   runCli(['rotate', ...args], { kubeconfig: useCluster().kubeconfig });
 
+/** Rotates db in `ns` to a new password, with `extra` flags. */
+const rotateDb = (ns: string, ...extra: string[]): Promise<CliResult> =>
+  rotate(['db', '-n', ns, '--from-literal', 'password=new', ...extra]);
+
 const spaces = namespaces();
 afterAll(() => spaces.cleanup());
 
@@ -59,7 +63,7 @@ describe('a consumer that was not healthy before the rotation', () => {
   it('refuses before any change (exit 1), naming it and its readiness', async () => {
     const ns = await setUp('rot-unhealthy');
     const before = await templateRefs(ns);
-    const r = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20s']);
+    const r = await rotateDb(ns, '--yes', '--timeout', '20s');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(
       /^error: Deployment\/web is not healthy now \(0\/2 ready\): a rotation could not tell its own failure from this \(nor roll back to a healthy state\); fix it first, or pass --skip-unhealthy to leave it out \(--rotate-unhealthy rotates it anyway/m,
@@ -70,10 +74,10 @@ describe('a consumer that was not healthy before the rotation', () => {
     expect(await rotationLease(ns, 'db')).toBeUndefined();
 
     // The dry run shows the same refusal, and in place too.
-    const dry = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--dry-run']);
+    const dry = await rotateDb(ns, '--dry-run');
     expect(dry.code).toBe(1);
     expect(dry.stderr).toMatch(/error: Deployment\/web is not healthy now \(0\/2 ready\)/);
-    const inPlace = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--in-place', '--yes']);
+    const inPlace = await rotateDb(ns, '--in-place', '--yes');
     expect(inPlace.code).toBe(1);
     expect(inPlace.stderr).toMatch(/error: Deployment\/web is not healthy now \(0\/2 ready\)/);
     expect(await secretNames(ns)).toEqual(['db']);
@@ -81,23 +85,11 @@ describe('a consumer that was not healthy before the rotation', () => {
 
   it('with --skip-unhealthy rotates the others and lists it NOT ROTATED, on the old version', async () => {
     const ns = await setUp('rot-skipunh');
-    const dry = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--skip-unhealthy', '--dry-run']);
+    const dry = await rotateDb(ns, '--skip-unhealthy', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/web\s.*skip\s+skipped\s+not healthy now \(0\/2 ready\)/);
 
-    const r = await rotate([
-      'db',
-      '-n',
-      ns,
-      '--from-literal',
-      'password=new',
-      '--skip-unhealthy',
-      '--yes',
-      '--timeout',
-      '60s',
-      '-o',
-      'json',
-    ]);
+    const r = await rotateDb(ns, '--skip-unhealthy', '--yes', '--timeout', '60s', '-o', 'json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.metadata.result).toBe('rotated');
@@ -110,19 +102,7 @@ describe('a consumer that was not healthy before the rotation', () => {
 
   it('with --rotate-unhealthy rotates it; when that fails, the rollback restores it without waiting and ends (exit 3)', async () => {
     const ns = await setUp('rot-rotunh');
-    const r = await rotate([
-      'db',
-      '-n',
-      ns,
-      '--from-literal',
-      'password=new',
-      '--rotate-unhealthy',
-      '--yes',
-      '--timeout',
-      '10s',
-      '-o',
-      'json',
-    ]);
+    const r = await rotateDb(ns, '--rotate-unhealthy', '--yes', '--timeout', '10s', '-o', 'json');
     expect(r.code, r.stderr).toBe(3);
     const doc = JSON.parse(r.stdout);
     expect(doc.metadata.result).toBe('rolled-back');
@@ -142,9 +122,9 @@ describe('a consumer that was not healthy before the rotation', () => {
 
   it('with --rotate-unhealthy, when the new values are the fix, rotates it and it becomes healthy (exit 0)', async () => {
     const ns = await setUp('rot-fixunh', 'db');
-    const refused = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--yes']);
+    const refused = await rotateDb(ns, '--yes');
     expect(refused.code).toBe(1);
-    const r = await rotate(['db', '-n', ns, '--from-literal', 'password=new', '--rotate-unhealthy', '--yes']);
+    const r = await rotateDb(ns, '--rotate-unhealthy', '--yes');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Deployment\/web: rolled out on db-v2 \(2\/2 replicas updated and available\)/);
     await rolloutsComplete(ns, '30s');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexWorkloads, type WorkloadLike } from '../../../src/consumers/rollup.js';
+import { indexWorkloads, type PodLike, type WorkloadLike } from '../../../src/consumers/rollup.js';
 import {
   evaluateRollout,
   podProblems,
@@ -8,6 +8,16 @@ import {
   workloadRolloutStatus,
 } from '../../../src/rotate/health.js';
 import { pod, podSpec, workload } from './builders.js';
+
+/** A pod of `app` whose container is in CrashLoopBackOff. */
+function crashLooping(name: string, message?: string): PodLike {
+  const p = pod(name, podSpec('db-v2'), undefined, false);
+  const waiting = { reason: 'CrashLoopBackOff', ...(message ? { message } : {}) };
+  p.status!.containerStatuses = [
+    { name: 'app', image: 'x', imageID: '', ready: false, restartCount: 3, state: { waiting } },
+  ];
+  return p;
+}
 
 const since = new Date('2030-01-01T00:00:10Z');
 const at = (seconds: number): Date => new Date(since.getTime() + seconds * 1000);
@@ -143,17 +153,7 @@ describe('health gate', () => {
   });
 
   it('fails at once on a crash loop or a config error, naming pod, container and reason', () => {
-    const p = pod('w-1', podSpec('db-v2'), undefined, false);
-    p.status!.containerStatuses = [
-      {
-        name: 'app',
-        image: 'x',
-        imageID: '',
-        ready: false,
-        restartCount: 3,
-        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
-      },
-    ];
+    const p = crashLooping('w-1', 'back-off 40s restarting failed container');
     expect(evaluateRollout({ workload: progressing, pods: [p], since, now: at(1), timeoutMs: 60_000 })).toEqual({
       phase: 'failed',
       message:
@@ -251,17 +251,7 @@ describe('unhealthyNow (before the rotation)', () => {
       ],
     });
     expect(unhealthyNow(stuck, [])).toBe('2/2 ready; ReplicaSet "w-2" has timed out progressing.');
-    const crashing = pod('w-2-a', podSpec('db'), undefined, false);
-    crashing.status!.containerStatuses = [
-      {
-        name: 'app',
-        image: 'x',
-        imageID: '',
-        ready: false,
-        restartCount: 5,
-        state: { waiting: { reason: 'CrashLoopBackOff' } },
-      },
-    ];
+    const crashing = crashLooping('w-2-a');
     expect(unhealthyNow(deploy({ observedGeneration: 2, replicas: 3, availableReplicas: 2 }), [crashing])).toBe(
       '2/2 ready; pod w-2-a: container app CrashLoopBackOff',
     );
