@@ -61,7 +61,8 @@ an interrupted rotation is finished or rolled back, from any machine, with --res
 
 Exit codes:
   0  rotated (or: dry run, nothing to resume, versions retired)
-  1  refused or failed before anything changed (bad input, owner, lock held, not confirmed)
+  1  refused or failed before anything changed (bad input, owner, lock held, not confirmed,
+     a consumer not healthy before the rotation: --skip-unhealthy or --rotate-unhealthy)
   3  a rollout failed and every consumer is back on the previous version (or nothing changed)
   4  a rollout failed and was left as is (--no-rollback), the rollback failed, or the rotation
      was interrupted: run the same command with --resume
@@ -125,6 +126,16 @@ const builder = (y: Argv<GlobalArgs>) =>
         default: false,
         describe: 'Rotate a Secret another tool manages, and repoint workloads Helm/Argo CD/Flux manage',
       },
+      'skip-unhealthy': {
+        type: 'boolean',
+        default: false,
+        describe: 'Leave out (NOT ROTATED) consumers that are not healthy before the rotation, instead of refusing',
+      },
+      'rotate-unhealthy': {
+        type: 'boolean',
+        default: false,
+        describe: 'Rotate consumers that are not healthy before the rotation too (a rollback does not wait for them)',
+      },
     })
     .epilog(EPILOG);
 
@@ -174,11 +185,19 @@ function validate(args: RotateArgs): Validated {
   if (args.resume && args.retire) throw new UsageError('--resume and --retire cannot be combined');
   if (
     (args.resume || args.retire) &&
-    (values > 0 || args.inPlace || args.replaceAll || args.mutable || args.restartAll)
+    (values > 0 ||
+      args.inPlace ||
+      args.replaceAll ||
+      args.mutable ||
+      args.restartAll ||
+      args.skipUnhealthy ||
+      args.rotateUnhealthy)
   ) {
     throw new UsageError(`--${args.resume ? 'resume' : 'retire'} takes no new values and no rotation flags`);
   }
   if (args.resume && args.dryRun) throw new UsageError('--dry-run cannot be combined with --resume');
+  if (args.skipUnhealthy && args.rotateUnhealthy)
+    throw new UsageError('--skip-unhealthy and --rotate-unhealthy cannot be combined');
   if (args.restartAll && !args.inPlace) throw new UsageError('--restart-all applies to --in-place rotations');
   if (args.mutable && args.inPlace)
     throw new UsageError('--mutable applies to new versions (blue/green), not to --in-place');
@@ -223,6 +242,7 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
       mutable: args.mutable,
       force: args.force,
       restartAll: args.restartAll,
+      unhealthy: args.skipUnhealthy ? 'skip' : args.rotateUnhealthy ? 'rotate' : 'refuse',
       keep: args.keep,
       timeoutMs: rotationTimeout,
     },

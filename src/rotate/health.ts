@@ -209,3 +209,41 @@ export function rolloutPods(
     return owner.kind === workload.kind && owner.name === name && isNew(pod);
   });
 }
+
+/** How many replicas a workload wants, and how many of them count for the health gate (available, or ready for a StatefulSet). */
+function readiness(w: WorkloadLike): { ready: number; desired: number } | undefined {
+  const spec = (w.spec ?? {}) as Status;
+  const status = (w.status ?? {}) as Status;
+  const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+  switch (w.kind) {
+    case 'Deployment':
+      return { ready: num(status.availableReplicas), desired: replicas };
+    case 'StatefulSet':
+      return { ready: num(status.readyReplicas), desired: replicas };
+    case 'DaemonSet':
+      return { ready: num(status.numberAvailable), desired: num(status.desiredNumberScheduled) };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Why a workload is not healthy now, before any rotation touches it, or
+ * undefined: fewer replicas ready than it wants, a rollout already failed
+ * (its progress deadline exceeded) or a pod in a state that does not heal
+ * (`pods`: all of its pods). The health gate could not tell its own failure
+ * from this, and a rollback's wait could not succeed either. A workload whose
+ * controller has not seen its current generation yet is not judged.
+ */
+export function unhealthyNow(w: WorkloadLike, pods: readonly PodLike[]): string | undefined {
+  const count = readiness(w);
+  const status = (w.status ?? {}) as Status;
+  if (!count || typeof status.observedGeneration !== 'number') return undefined;
+  if (status.observedGeneration < (w.metadata.generation ?? 0)) return undefined;
+  const ready = `${count.ready}/${count.desired} ready`;
+  const rollout = workloadRolloutStatus(w, new Date(0));
+  if (rollout.phase === 'failed') return `${ready}; ${rollout.message}`;
+  const { fatal } = podProblems(pods);
+  if (fatal.length > 0) return withPods(ready, fatal);
+  return count.ready < count.desired ? ready : undefined;
+}

@@ -83,6 +83,8 @@ export interface ConsumerRecord {
   uses: string[];
   state: ConsumerState;
   message?: string;
+  /** Why it was not healthy before the rotation (--rotate-unhealthy): a rollback restores it without waiting for its health. */
+  unhealthy?: string;
 }
 
 export interface Journal {

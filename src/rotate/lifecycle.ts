@@ -70,7 +70,15 @@ export function newJournal(plan: Plan, opts: JournalOptions): Journal {
             state: 'unchanged' as const,
             message: unchangedMessage(c.kind),
           }
-        : { kind: c.kind, name: c.name, action: c.action, wait: c.wait, uses: c.uses, state: 'planned' as const },
+        : {
+            kind: c.kind,
+            name: c.name,
+            action: c.action,
+            wait: c.wait,
+            uses: c.uses,
+            state: 'planned' as const,
+            ...(c.unhealthy ? { unhealthy: c.unhealthy } : {}),
+          },
     ),
     steps: specs.map((s, i) => numbered(s, i + 1)),
   };

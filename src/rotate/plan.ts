@@ -4,6 +4,7 @@ import { objectRefMatches, secretRefsOfObject, type ReferencingObject } from '..
 import type { SecretRef } from '../consumers/types.js';
 import { podSpecOf } from '../consumers/workloads.js';
 import type { RotationMode } from './constants.js';
+import { rolloutPods, unhealthyNow } from './health.js';
 import { managedWorkloadAdvice, workloadManager } from './owners.js';
 import { isRepointableKind, isRolloutKind, ROLLOUT_KINDS, workloadRef, type ConsumerKind } from './types.js';
 
@@ -18,6 +19,23 @@ export interface PlannedConsumer {
   action: ConsumerAction;
   /** Whether the rotation waits for its rollout (CronJobs have none). */
   wait: boolean;
+  /** Why it was not healthy before the rotation (rotated anyway: --rotate-unhealthy). */
+  unhealthy?: string;
+}
+
+/**
+ * What to do with a consumer that is not healthy before the rotation: refuse
+ * the rotation (the default), leave it out (NOT ROTATED), or rotate it anyway
+ * (a rollback then restores it without waiting for a health it did not have).
+ */
+export type UnhealthyPolicy = 'refuse' | 'skip' | 'rotate';
+
+/** A consumer whose health the rotation could not judge, because it was not healthy before. */
+export interface Unhealthy {
+  kind: string;
+  name: string;
+  /** "0/2 ready", and why when known. */
+  why: string;
 }
 
 /** A user of the Secret the rotation cannot switch by itself, and what to do about it. */
@@ -41,6 +59,8 @@ export interface Plan {
   unrotatable: Unrotatable[];
   /** Reasons the rotation would break consumers; the CLI refuses when there are any. */
   problems: string[];
+  /** Consumers not healthy now (policy refuse); the CLI refuses when there are any. */
+  unhealthy: Unhealthy[];
 }
 
 export interface PlanInput {
@@ -57,6 +77,8 @@ export interface PlanInput {
   newKeys?: ReadonlySet<string>;
   force: boolean;
   restartAll: boolean;
+  /** Default: refuse. */
+  unhealthy?: UnhealthyPolicy;
 }
 
 /** Decides, for every user of `from`, what the rotation does to it. Pure. */
@@ -66,6 +88,7 @@ export function planRotation(input: PlanInput): Plan {
   const consumers: PlannedConsumer[] = [];
   const unrotatable: Unrotatable[] = [];
   const problems: string[] = [];
+  const unhealthy: Unhealthy[] = [];
   const checkKeys = (who: string, refs: readonly SecretRef[]): void => {
     if (input.newKeys) problems.push(...missingKeys(who, refs, input.newKeys));
   };
@@ -113,7 +136,27 @@ export function planRotation(input: PlanInput): Plan {
       unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: stuck });
       continue;
     }
-    consumers.push({ kind: w.kind, name, uses: usesOf(refs), action, wait: w.kind !== 'CronJob' });
+    const wait = w.kind !== 'CronJob';
+    const sick = wait
+      ? unhealthyNow(
+          w,
+          rolloutPods(w, known, input.pods, () => true),
+        )
+      : undefined;
+    const policy = input.unhealthy ?? 'refuse';
+    if (sick && policy === 'refuse') unhealthy.push({ kind: w.kind, name, why: sick });
+    if (sick && policy === 'skip') {
+      unrotatable.push({ kind: w.kind, name, uses: usesOf(refs), reason: unhealthyReason(sick, mode, action) });
+      continue;
+    }
+    consumers.push({
+      kind: w.kind,
+      name,
+      uses: usesOf(refs),
+      action,
+      wait,
+      ...(sick && policy === 'rotate' ? { unhealthy: sick } : {}),
+    });
   }
 
   const foreignOwners = new Set<string>();
@@ -171,6 +214,7 @@ export function planRotation(input: PlanInput): Plan {
     consumers,
     unrotatable: dedupe(unrotatable),
     problems,
+    unhealthy: unhealthy.sort(byKindThenName),
   };
 }
 
@@ -265,6 +309,16 @@ function rolloutBlocker(w: WorkloadLike): string | undefined {
     return 'updateStrategy OnDelete: a template change replaces no pods; switch it and delete its pods by hand';
   }
   return undefined;
+}
+
+function unhealthyReason(why: string, mode: RotationMode, action: ConsumerAction): string {
+  const left =
+    mode === 'blue-green'
+      ? 'left on the old version'
+      : action === 'restart'
+        ? 'not restarted: it keeps the old value it loaded at start'
+        : 'not waited for: its mounted files get the new values';
+  return `not healthy now (${why}): ${left} (--skip-unhealthy); rotate again once it is healthy`;
 }
 
 function staticTemplateReason(kind: string, mode: RotationMode): string {

@@ -65,7 +65,7 @@ export function rotationRows(journal: Journal | undefined, plan: Plan | undefine
         c.action === 'none'
           ? unchangedMessage(c.kind)
           : c.wait
-            ? 'waits for its rollout'
+            ? `waits for its rollout${c.unhealthy ? ` (not healthy now: ${c.unhealthy}; a rollback does not wait for it)` : ''}`
             : c.kind === 'CronJob'
               ? 'the next Job uses it'
               : 'switched by a patch';

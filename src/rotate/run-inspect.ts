@@ -13,7 +13,7 @@ import { RotateError } from './errors.js';
 import { serializeJournal, type Journal } from './journal.js';
 import { newJournal, transition } from './lifecycle.js';
 import { rotationBlocker, rotationCaveat, type RotationBlocker } from './owners.js';
-import { planRotation, type Plan } from './plan.js';
+import { planRotation, type Plan, type Unhealthy, type UnhealthyPolicy } from './plan.js';
 import type { ConsumerScan, RotationCluster } from './port.js';
 import type { SecretObject } from './types.js';
 import { secretsInUse } from './usage.js';
@@ -74,6 +74,8 @@ export interface PrepareOptions {
   mutable: boolean;
   force: boolean;
   restartAll: boolean;
+  /** A consumer not healthy now: refuse (the default), leave it out, or rotate it anyway. */
+  unhealthy?: UnhealthyPolicy;
   keep: number;
   timeoutMs: number;
   id: string;
@@ -130,6 +132,7 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     newKeys: new Set(Object.keys(merged.data)),
     force: opts.force,
     restartAll: opts.restartAll,
+    ...(opts.unhealthy ? { unhealthy: opts.unhealthy } : {}),
   });
   if (
     opts.mode === 'in-place' &&
@@ -142,6 +145,7 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
   if (plan.problems.length > 0) {
     throw new RotateError(`the rotation would break consumers: ${plan.problems.join('; ')}`);
   }
+  if (plan.unhealthy.length > 0) throw new RotateError(unhealthyMessage(plan.unhealthy));
 
   const keys = {
     added: merged.added,
@@ -190,6 +194,20 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     data: merged.data,
   };
   return { plan, merged, journal, newVersion, record: to, readVersion: current.metadata.resourceVersion };
+}
+
+/** The refusal of a rotation whose consumers are not healthy before it starts. */
+export function unhealthyMessage(list: readonly Unhealthy[]): string {
+  const ref = (u: Unhealthy): string => `${u.kind}/${u.name}`;
+  const one = list.length === 1 ? list[0] : undefined;
+  const who = one
+    ? `${ref(one)} is not healthy now (${one.why})`
+    : `${list.map((u) => `${ref(u)} (${u.why})`).join(', ')} are not healthy now`;
+  return (
+    `${who}: a rotation could not tell its own failure from this (nor roll back to a healthy state); ` +
+    `fix ${one ? 'it' : 'them'} first, or pass --skip-unhealthy to leave ${one ? 'it' : 'them'} out ` +
+    `(--rotate-unhealthy rotates ${one ? 'it' : 'them'} anyway, when the new values are the fix)`
+  );
 }
 
 function journalAnnotations(journal: Journal, predecessor: string): Record<string, string> {

@@ -20,14 +20,17 @@ export async function waitStep(ctx: StepContext, step: StepOf<'wait' | 'wait-rol
   );
   const changed = new Set(changedAt.keys());
   // blue/green waits for what it switched; in-place for every consumer, since mounted files change too.
-  const targets = j.consumers.filter(
+  const waited = j.consumers.filter(
     (c) => c.wait && (j.mode === 'in-place' || changed.has(workloadRef(c.kind, c.name))),
   );
-  if (rollback) {
-    for (const c of targets) if (c.kind === 'StatefulSet') await unstickStatefulSet(ctx, workloadRef(c.kind, c.name));
-  }
   const stamp = rollback ? j.rollbackStamp : j.stamp;
   const target = rollback ? j.from : j.to;
+  // Not healthy before the rotation: its rollback cannot wait for a health it did not have.
+  const targets = rollback ? waited.filter((c) => !c.unhealthy) : waited;
+  if (rollback) {
+    for (const c of waited) if (c.unhealthy) restoredUnhealthy(ctx, c, target);
+    for (const c of targets) if (c.kind === 'StatefulSet') await unstickStatefulSet(ctx, workloadRef(c.kind, c.name));
+  }
   const isNew = (c: ConsumerRecord, pod: PodLike): boolean => {
     if (j.mode === 'blue-green') return secretRefsOfPodSpec(pod.spec, target).length > 0;
     if (!changed.has(workloadRef(c.kind, c.name))) return true;
@@ -55,6 +58,13 @@ export async function waitStep(ctx: StepContext, step: StepOf<'wait' | 'wait-rol
     throw new StepFailure(result.failed.message, result.failed.target);
   }
   return {};
+}
+
+function restoredUnhealthy(ctx: StepContext, c: ConsumerRecord, target: string): void {
+  const ref = workloadRef(c.kind, c.name);
+  const message = `not waited for: it was not healthy before the rotation (${c.unhealthy})`;
+  ctx.setConsumer(ref, 'reverted', message);
+  ctx.events.line(`${ref}: back on ${target} (${message})`);
 }
 
 /**

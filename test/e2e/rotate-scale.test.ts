@@ -6,7 +6,7 @@
 // On a cluster of its own: 1,000 Deployments fill the deployment controller's queue, which would delay
 // the rollouts of the files running beside it on the shared cluster past their timeouts.
 import { describe, expect, it } from 'vitest';
-import { api, ownCluster } from '../harness/cluster.js';
+import { api, ownCluster, waitFor } from '../harness/cluster.js';
 import { runCli } from '../harness/runCli.js';
 import { createSecret, JOURNAL, readSecret, rotationLease, templateRefs } from './rotate-harness.js';
 
@@ -51,6 +51,17 @@ describe(`rotate ${COUNT} Deployments`, () => {
         if (r.status !== 201) throw new Error(`error: create deployment ${name}: HTTP ${r.status}`);
       });
 
+      // rotate refuses consumers that are not healthy yet (not every replica available).
+      await waitFor(
+        async () => {
+          const list = await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments`, on());
+          return (list.body.items as any[]).every(
+            (d) =>
+              d.status?.observedGeneration >= d.metadata.generation && (d.status?.availableReplicas ?? 0) >= REPLICAS,
+          );
+        },
+        { timeout: 20 * 60_000, interval: 2000, what: `${COUNT} Deployments available` },
+      );
       const started = Date.now();
       const r = await runCli(
         ['rotate', 'db', '-n', ns, '--from-literal', 'password=new', '--yes', '--timeout', '20m', '-o', 'json'],

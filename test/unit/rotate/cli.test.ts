@@ -15,6 +15,11 @@ describe('rotate command line', () => {
     [['db', '--resume', '--from-literal', 'a=b'], 'error: --resume takes no new values and no rotation flags'],
     [['db', '--retire', '--in-place'], 'error: --retire takes no new values and no rotation flags'],
     [['db', '--resume', '--dry-run'], 'error: --dry-run cannot be combined with --resume'],
+    [['db', '--resume', '--skip-unhealthy'], 'error: --resume takes no new values and no rotation flags'],
+    [
+      ['db', '--skip-unhealthy', '--rotate-unhealthy', '--from-literal', 'a=b'],
+      'error: --skip-unhealthy and --rotate-unhealthy cannot be combined',
+    ],
     [
       ['db', '--mutable', '--in-place', '--from-literal', 'a=b'],
       'error: --mutable applies to new versions (blue/green), not to --in-place',

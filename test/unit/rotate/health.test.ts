@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { indexWorkloads, type WorkloadLike } from '../../../src/consumers/rollup.js';
-import { evaluateRollout, podProblems, rolloutPods, workloadRolloutStatus } from '../../../src/rotate/health.js';
+import { indexWorkloads, type PodLike, type WorkloadLike } from '../../../src/consumers/rollup.js';
+import {
+  evaluateRollout,
+  podProblems,
+  rolloutPods,
+  unhealthyNow,
+  workloadRolloutStatus,
+} from '../../../src/rotate/health.js';
 import { pod, podSpec, workload } from './builders.js';
+
+/** A pod of `app` whose container is in CrashLoopBackOff. */
+function crashLooping(name: string, message?: string): PodLike {
+  const p = pod(name, podSpec('db-v2'), undefined, false);
+  const waiting = { reason: 'CrashLoopBackOff', ...(message ? { message } : {}) };
+  p.status!.containerStatuses = [
+    { name: 'app', image: 'x', imageID: '', ready: false, restartCount: 3, state: { waiting } },
+  ];
+  return p;
+}
 
 const since = new Date('2030-01-01T00:00:10Z');
 const at = (seconds: number): Date => new Date(since.getTime() + seconds * 1000);
@@ -137,17 +153,7 @@ describe('health gate', () => {
   });
 
   it('fails at once on a crash loop or a config error, naming pod, container and reason', () => {
-    const p = pod('w-1', podSpec('db-v2'), undefined, false);
-    p.status!.containerStatuses = [
-      {
-        name: 'app',
-        image: 'x',
-        imageID: '',
-        ready: false,
-        restartCount: 3,
-        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
-      },
-    ];
+    const p = crashLooping('w-1', 'back-off 40s restarting failed container');
     expect(evaluateRollout({ workload: progressing, pods: [p], since, now: at(1), timeoutMs: 60_000 })).toEqual({
       phase: 'failed',
       message:
@@ -204,5 +210,50 @@ describe('health gate', () => {
       (p) => p.spec?.containers[0]?.env?.[0]?.valueFrom?.secretKeyRef?.name === 'db-v2',
     );
     expect(found.map((p) => p.metadata.name)).toEqual(['api-1-a']);
+  });
+});
+
+describe('unhealthyNow (before the rotation)', () => {
+  const deploy = (status: Record<string, unknown>, generation = 2) => withStatus('Deployment', status, {}, generation);
+
+  it('counts what the health gate counts: available replicas against the wanted ones', () => {
+    expect(unhealthyNow(deploy({ observedGeneration: 2, replicas: 2, availableReplicas: 0 }), [])).toBe('0/2 ready');
+    expect(unhealthyNow(deploy({ observedGeneration: 2, replicas: 2, availableReplicas: 1 }), [])).toBe('1/2 ready');
+    expect(unhealthyNow(deploy({ observedGeneration: 2, replicas: 2, availableReplicas: 2 }), [])).toBeUndefined();
+    expect(unhealthyNow(withStatus('StatefulSet', { observedGeneration: 2, readyReplicas: 1 }), [])).toBe('1/2 ready');
+    expect(
+      unhealthyNow(
+        withStatus('DaemonSet', { observedGeneration: 2, desiredNumberScheduled: 3, numberAvailable: 3 }),
+        [],
+      ),
+    ).toBeUndefined();
+  });
+
+  it('does not judge a workload its controller has not seen yet, nor a CronJob', () => {
+    expect(unhealthyNow(deploy({}), [])).toBeUndefined();
+    expect(unhealthyNow(deploy({ observedGeneration: 1, availableReplicas: 0 }), [])).toBeUndefined();
+    expect(unhealthyNow(withStatus('CronJob', { observedGeneration: 2 }), [])).toBeUndefined();
+  });
+
+  it('a rollout that already failed, or a pod that does not heal, even with every replica available', () => {
+    const stuck = deploy({
+      observedGeneration: 2,
+      replicas: 3,
+      updatedReplicas: 1,
+      availableReplicas: 2,
+      conditions: [
+        {
+          type: 'Progressing',
+          reason: 'ProgressDeadlineExceeded',
+          message: 'ReplicaSet "w-2" has timed out progressing.',
+          lastUpdateTime: '2020-01-01T00:00:00Z',
+        },
+      ],
+    });
+    expect(unhealthyNow(stuck, [])).toBe('2/2 ready; ReplicaSet "w-2" has timed out progressing.');
+    const crashing = crashLooping('w-2-a');
+    expect(unhealthyNow(deploy({ observedGeneration: 2, replicas: 3, availableReplicas: 2 }), [crashing])).toBe(
+      '2/2 ready; pod w-2-a: container app CrashLoopBackOff',
+    );
   });
 });

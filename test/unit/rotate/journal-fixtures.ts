@@ -19,6 +19,7 @@ export const planOf = (mode: Plan['mode'], consumers: PlannedConsumer[]): Plan =
   consumers,
   unrotatable: [],
   problems: [],
+  unhealthy: [],
 });
 
 export const journalOf = (plan: Plan): Journal =>

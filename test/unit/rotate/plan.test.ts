@@ -225,3 +225,52 @@ describe('planRotation, in place', () => {
     expect(plan.consumers[0]?.action).toBe('restart');
   });
 });
+
+describe('planRotation, a consumer not healthy now', () => {
+  const sick = (name: string, how: 'env' | 'volume' = 'env') => {
+    const w = workload('Deployment', name, podSpec('db', how), { spec: { replicas: 2 } });
+    return { ...w, status: { observedGeneration: 1, replicas: 2, availableReplicas: 0 } };
+  };
+  const healthy = {
+    ...workload('Deployment', 'api', podSpec('db')),
+    status: { observedGeneration: 1, availableReplicas: 1 },
+  };
+
+  it('is refused by default, and only rollouts that are waited for are judged', () => {
+    const plan = planRotation(
+      base({ workloads: [healthy, sick('web'), workload('CronJob', 'backup', podSpec('db'))] }),
+    );
+    expect(plan.unhealthy).toEqual([{ kind: 'Deployment', name: 'web', why: '0/2 ready' }]);
+    expect(plan.consumers.map((c) => c.name)).toEqual(['api', 'web', 'backup']);
+  });
+
+  it('--skip-unhealthy lists it NOT ROTATED, saying what it keeps', () => {
+    const plan = planRotation(base({ workloads: [healthy, sick('web')], unhealthy: 'skip' }));
+    expect(plan.unhealthy).toEqual([]);
+    expect(plan.consumers.map((c) => c.name)).toEqual(['api']);
+    expect(plan.unrotatable).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'web',
+        uses: ['env'],
+        reason:
+          'not healthy now (0/2 ready): left on the old version (--skip-unhealthy); rotate again once it is healthy',
+      },
+    ]);
+    const inPlace = planRotation(
+      base({ workloads: [sick('web'), sick('files', 'volume')], unhealthy: 'skip', mode: 'in-place', to: 'db' }),
+    );
+    expect(inPlace.unrotatable.map((u) => u.reason)).toEqual([
+      'not healthy now (0/2 ready): not waited for: its mounted files get the new values (--skip-unhealthy); rotate again once it is healthy',
+      'not healthy now (0/2 ready): not restarted: it keeps the old value it loaded at start (--skip-unhealthy); rotate again once it is healthy',
+    ]);
+  });
+
+  it('--rotate-unhealthy plans it with why, for its rollback', () => {
+    const plan = planRotation(base({ workloads: [sick('web')], unhealthy: 'rotate' }));
+    expect(plan.unhealthy).toEqual([]);
+    expect(plan.consumers).toEqual([
+      { kind: 'Deployment', name: 'web', uses: ['env'], action: 'repoint', wait: true, unhealthy: '0/2 ready' },
+    ]);
+  });
+});

@@ -16,6 +16,7 @@ const plan: Plan = {
   consumers: [{ kind: 'Deployment', name: 'api', uses: ['env'], action: 'repoint', wait: true }],
   unrotatable: [{ kind: 'Pod', name: 'debug', uses: ['envFrom'], reason: 'bare pod' }],
   problems: [],
+  unhealthy: [],
 };
 const keys = { added: [], changed: ['password'], unchanged: [], carried: [], removed: [] };
 const stepDone = (j: Journal, n: number): Journal => transition(j, { type: 'step-done', n }, now);

@@ -15,6 +15,7 @@ import {
 } from '../../../src/rotate/run.js';
 import type { RotationMode } from '../../../src/rotate/constants.js';
 import type { NewValue } from '../../../src/rotate/values.js';
+import type { UnhealthyPolicy } from '../../../src/rotate/plan.js';
 import { b64, pod, podSpec, secret, workload } from './builders.js';
 import { FakeCluster } from './fake-cluster.js';
 import { prepareOptions, ROTATE_OPTIONS, scenario } from './rotation-scenario.js';
@@ -54,12 +55,26 @@ function deps(
 
 async function start(
   cluster: FakeCluster,
-  opts: { crashAt?: number; alive?: boolean; mode?: RotationMode; rollback?: boolean } = {},
+  opts: {
+    crashAt?: number;
+    alive?: boolean;
+    mode?: RotationMode;
+    rollback?: boolean;
+    unhealthy?: UnhealthyPolicy;
+    lines?: string[];
+  } = {},
 ): Promise<Journal> {
   const d = deps(cluster, opts);
   const ins = await inspect(cluster, 'db');
-  const prepared = prepare(ins, values, prepareOptions(opts.mode ?? 'blue-green', d.identity.holder, d.clock.now()));
-  return startRotation(prepared, d, { timeoutMs: 20_000, rollback: opts.rollback ?? true });
+  const prepared = prepare(ins, values, {
+    ...prepareOptions(opts.mode ?? 'blue-green', d.identity.holder, d.clock.now()),
+    ...(opts.unhealthy ? { unhealthy: opts.unhealthy } : {}),
+  });
+  try {
+    return await startRotation(prepared, d, { timeoutMs: 20_000, rollback: opts.rollback ?? true });
+  } finally {
+    opts.lines?.push(...d.lines);
+  }
 }
 
 /** Starts, expecting the simulated crash, then resumes as another process. */
@@ -352,6 +367,77 @@ describe('in-place rotation', () => {
       expect(c.secrets.get('db')!.data?.password).toBe(b64(CANARY));
     }
     expect(c.leases.size).toBe(0);
+  });
+});
+
+describe('a consumer not healthy before the rotation', () => {
+  /** api never becomes ready, whatever its template says. */
+  const broken = (): FakeCluster => {
+    const c = scenario();
+    c.healthy = (w) => w.metadata.name !== 'api';
+    return c;
+  };
+
+  it.each<RotationMode>(['blue-green', 'in-place'])('refuses before any change (%s)', async (mode) => {
+    const c = broken();
+    await expect(start(c, { mode })).rejects.toThrow(
+      'Deployment/api is not healthy now (0/1 ready): a rotation could not tell its own failure from this',
+    );
+    expect([...c.secrets.keys()]).toEqual(['db']);
+    expect(c.leases.size).toBe(0);
+    expect(c.written).toEqual([]);
+  });
+
+  it('--skip-unhealthy rotates the others and leaves it on the old version', async () => {
+    const c = broken();
+    const j = await start(c, { unhealthy: 'skip' });
+    expect(j.state).toBe('done');
+    expect(j.consumers.map((x) => x.name)).toEqual(['pg', 'agent', 'backup']);
+    expect(c.references()['Deployment/api']).toEqual(['db']);
+    expect(c.references()['StatefulSet/pg']).toEqual(['db-v2']);
+  });
+
+  it('--rotate-unhealthy: a failed rollout is rolled back without waiting for its health, and ends (exit 3)', async () => {
+    const c = broken();
+    const lines: string[] = [];
+    const j = await start(c, { unhealthy: 'rotate', lines });
+    expect(j.state).toBe('rolled-back');
+    expect(exitCodeOf(j)).toBe(3);
+    expect(j.failure?.target).toBe('Deployment/api');
+    expect(j.consumers.find((x) => x.name === 'api')).toMatchObject({ state: 'reverted', unhealthy: '0/1 ready' });
+    expect(lines).toContain(
+      'Deployment/api: back on db (not waited for: it was not healthy before the rotation (0/1 ready))',
+    );
+    expect(allOn(c, 'db')).toBe(true);
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('--rotate-unhealthy in place: the old values are written back, and it ends rolled back', async () => {
+    const c = broken();
+    const j = await start(c, { unhealthy: 'rotate', mode: 'in-place' });
+    expect(j.state).toBe('rolled-back');
+    expect(c.secrets.get('db')!.data).toEqual({ password: b64('old'), user: b64('app') });
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('--rotate-unhealthy --no-rollback, then --resume: the journal remembers it, and the rollback ends', async () => {
+    const c = broken();
+    const held = await start(c, { unhealthy: 'rotate', rollback: false });
+    expect(held.state).toBe('running');
+    expect(exitCodeOf(held)).toBe(4);
+    const resumed = await resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
+    expect(resumed.journal?.state).toBe('rolled-back');
+    expect(allOn(c, 'db')).toBe(true);
+    expect(c.leases.size).toBe(0);
+  });
+
+  it('a consumer healthy before whose rollback cannot become healthy is still left for --resume (exit 4)', async () => {
+    const c = scenario();
+    c.healthy = (w) => !(w.metadata.name === 'api' && (w.metadata.generation ?? 1) > 1);
+    const j = await start(c);
+    expect(j.state).toBe('rolling-back');
+    expect(exitCodeOf(j)).toBe(4);
+    expect(c.leases.size).toBe(1);
   });
 });
 
