@@ -2,7 +2,14 @@
 // and nodes, turn audit logging on. Pure.
 import type { AccessSubject } from '../access/join.js';
 import type { BindingId } from '../whocan/policy.js';
-import { identityOfSubject, identityKey, MASTERS_GROUP, type Identity } from '../whocan/subjects.js';
+import {
+  AUTHENTICATED_GROUP,
+  identityOfSubject,
+  identityKey,
+  MASTERS_GROUP,
+  userInfoOf,
+  type Identity,
+} from '../whocan/subjects.js';
 import type { Binding } from '../whocan/types.js';
 import { kubectlCommand } from '../util/shell.js';
 import type { IncidentConsumer } from './report.js';
@@ -52,6 +59,8 @@ interface StepsInput {
   consumerPods: readonly string[];
   /** Every pod and workload could be listed: else "no consumers found" is not known. */
   consumersKnown: boolean;
+  /** The groups the audit log saw an identity's requests carry; absent: none known. */
+  loggedGroups?: (id: Identity) => readonly string[];
 }
 
 export function nextSteps(input: StepsInput): NextStep[] {
@@ -82,7 +91,7 @@ export function nextSteps(input: StepsInput): NextStep[] {
     // system:masters has no binding to change (a certificate's O field puts one in it).
     if (s.kind === 'Group' && s.name === MASTERS_GROUP) continue;
     if (s.verdict === 'not-authorised-now') steps.push(revoke(s));
-    if (s.verdict === 'unknown') steps.push(checkAccess(s, secret));
+    if (s.verdict === 'unknown') steps.push(checkAccess(s, secret, input.loggedGroups));
     if (s.verdict === 'authorised') steps.push(...bindingSteps(s, bindings, 'review'));
     if (s.verdict === 'unused') steps.push(...bindingSteps(s, bindings, 'remove'));
   }
@@ -122,17 +131,41 @@ function revoke(s: AccessSubject): NextStep {
 }
 
 /** A reader who-can found no path for, with part of RBAC unreadable to it: whoever may, asks the API server. */
-function checkAccess(s: AccessSubject, secret: StepsInput['secret']): NextStep {
-  const as = s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.name;
+function checkAccess(
+  s: AccessSubject,
+  secret: StepsInput['secret'],
+  loggedGroups: StepsInput['loggedGroups'],
+): NextStep {
   return {
     kind: 'check-access',
-    command:
-      s.kind === 'Group'
-        ? null
-        : kubectlCommand(['auth', 'can-i', 'get'], [`secret/${secret.name}`], ['-n', secret.namespace, '--as', as]),
+    command: s.kind === 'Group' ? null : canI(subjectIdentity(s), secret, loggedGroups),
     reason: `${label(s)} read it, and no role or binding this tool could list lets it now: some it could not list may (see the warnings). Ask as someone who may impersonate it; "no" means its access was removed since: revoke its credentials`,
   };
 }
+
+/**
+ * `kubectl auth can-i` as the reader. Impersonating a user gives it no groups but system:authenticated (a
+ * ServiceAccount gets its own): a user's are named, those the log saw its requests carry (and system:nodes for a
+ * kubelet), or a user whose binding is through a group would be answered "no".
+ */
+function canI(id: Identity, secret: StepsInput['secret'], loggedGroups: StepsInput['loggedGroups']): string {
+  const { user, groups } = userInfoOf(id);
+  const asGroups =
+    id.kind === 'User'
+      ? [...new Set([...groups, ...(loggedGroups?.(id) ?? [])])].filter((g) => g !== AUTHENTICATED_GROUP)
+      : [];
+  return kubectlCommand(
+    ['auth', 'can-i', 'get'],
+    [`secret/${secret.name}`],
+    ['-n', secret.namespace, '--as', user!, ...asGroups.flatMap((g) => ['--as-group', g])],
+  );
+}
+
+const subjectIdentity = (s: AccessSubject): Identity => ({
+  kind: s.kind,
+  name: s.name,
+  ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+});
 
 /** Bindings by namespace (none for ClusterRoleBindings) and name: thousands of unused readers each look one up. */
 type BindingIndex = ReadonlyMap<string, Binding>;
@@ -152,7 +185,7 @@ function bindingIndex(bindings: readonly Binding[]): BindingIndex {
 /** Direct RBAC bindings of the subject itself: review them (it read) or take it out of them (it never did). */
 function bindingSteps(s: AccessSubject, bindings: BindingIndex, what: 'review' | 'remove'): NextStep[] {
   const steps: NextStep[] = [];
-  const me: Identity = { kind: s.kind, name: s.name, ...(s.namespace !== undefined ? { namespace: s.namespace } : {}) };
+  const me = subjectIdentity(s);
   for (const path of s.paths) {
     if (path.path !== 'direct' || path.memberOf !== undefined) continue;
     for (const id of path.bindings) {

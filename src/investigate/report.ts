@@ -147,6 +147,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       auditLogs: input.logs !== null,
       consumerPods: access.whoCan.metadata.consumers.pods.map((p) => `${secret.namespace}/${p}`),
       consumersKnown: access.exposure?.metadata.complete ?? true,
+      loggedGroups: (id) => access.ledger.groupsOf(id),
     }),
   };
 }
