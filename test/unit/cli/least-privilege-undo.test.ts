@@ -24,4 +24,15 @@ describe('least-privilege --suggest: its undo command', () => {
       `kubectl secrets least-privilege --log 'my logs/a.log' --log 'it'\\''s.log' --since 2026-12-01T00:00:00Z --suggest-undo | kubectl apply -f -`,
     );
   });
+
+  it('names the cluster and identity it ran with, on both sides of the pipe: else it undoes the current context', () => {
+    const connection = { context: 'prod', kubeconfig: '/home/me/kube config', as: 'admin', asGroup: ['ops', 'sre'] };
+    const flags = "--context prod --kubeconfig '/home/me/kube config' --as admin --as-group ops --as-group sre";
+    expect(undoCommand(plan, { namespace: 'shop', ...connection })).toBe(
+      `kubectl secrets least-privilege -n shop --log audit.log ${flags} --suggest-undo | kubectl apply -f - ${flags}`,
+    );
+    expect(undoCommand(plan, { cluster: 'c1', user: 'u1', asGroup: 'ops' })).toBe(
+      'kubectl secrets least-privilege --log audit.log --cluster c1 --user u1 --as-group ops --suggest-undo | kubectl apply -f - --cluster c1 --user u1 --as-group ops',
+    );
+  });
 });
