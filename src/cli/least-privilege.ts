@@ -188,7 +188,8 @@ function print(result: LeastPrivilegeResult, plan: Plan, args: LeastPrivilegeArg
 
 /**
  * The command whose output undoes the suggestion: the same scope, logs, window and judgement, for the shell, on
- * the cluster and as the identity it ran with (else, pasted later, it reads and changes the current context).
+ * the cluster it ran against (else, pasted later, it reads and changes the current context), read as it read; the
+ * apply is made by whoever runs it, as `kubectl apply -f -` of the suggestion was.
  */
 export function undoCommand(
   plan: Pick<Plan, 'logs' | 'since' | 'sinceGiven' | 'includeSystem'>,
@@ -197,19 +198,18 @@ export function undoCommand(
     'namespace' | 'allNamespaces' | 'context' | 'cluster' | 'user' | 'kubeconfig' | 'as' | 'asGroup'
   >,
 ): string {
-  const connection = [
-    ...(['context', 'cluster', 'user', 'kubeconfig', 'as'] as const).flatMap((f) =>
-      args[f] !== undefined ? [`--${f}`, args[f]] : [],
-    ),
-    ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
-  ];
+  const given = (flags: readonly ('context' | 'cluster' | 'kubeconfig' | 'user' | 'as')[]): string[] =>
+    flags.flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]] : []));
+  const cluster = given(['context', 'cluster', 'kubeconfig']);
   const words = [
     ...(args.allNamespaces ? ['-A'] : args.namespace ? ['-n', args.namespace] : []),
     ...plan.logs.flatMap((l) => ['--log', l]),
     ...(plan.sinceGiven ? ['--since', plan.since] : []),
     ...(plan.includeSystem ? ['--include-system'] : []),
-    ...connection,
+    ...cluster,
+    ...given(['user', 'as']),
+    ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
   ];
   const command = (ws: string[]): string => ws.map(shellWord).join(' ');
-  return `${command(['kubectl', 'secrets', 'least-privilege', ...words])} --suggest-undo | ${command(['kubectl', 'apply', '-f', '-', ...connection])}`;
+  return `${command(['kubectl', 'secrets', 'least-privilege', ...words])} --suggest-undo | ${command(['kubectl', 'apply', '-f', '-', ...cluster])}`;
 }

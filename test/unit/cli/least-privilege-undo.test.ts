@@ -25,14 +25,15 @@ describe('least-privilege --suggest: its undo command', () => {
     );
   });
 
-  it('names the cluster and identity it ran with, on both sides of the pipe: else it undoes the current context', () => {
-    const connection = { context: 'prod', kubeconfig: '/home/me/kube config', as: 'admin', asGroup: ['ops', 'sre'] };
-    const flags = "--context prod --kubeconfig '/home/me/kube config' --as admin --as-group ops --as-group sre";
-    expect(undoCommand(plan, { namespace: 'shop', ...connection })).toBe(
-      `kubectl secrets least-privilege -n shop --log audit.log ${flags} --suggest-undo | kubectl apply -f - ${flags}`,
+  it('names the cluster it ran against on both sides of the pipe (else it undoes the current context), and reads as it read', () => {
+    const cluster = "--context prod --kubeconfig '/home/me/kube config'";
+    expect(
+      undoCommand(plan, { namespace: 'shop', context: 'prod', kubeconfig: '/home/me/kube config', as: 'auditor' }),
+    ).toBe(
+      `kubectl secrets least-privilege -n shop --log audit.log ${cluster} --as auditor --suggest-undo | kubectl apply -f - ${cluster}`,
     );
-    expect(undoCommand(plan, { cluster: 'c1', user: 'u1', asGroup: 'ops' })).toBe(
-      'kubectl secrets least-privilege --log audit.log --cluster c1 --user u1 --as-group ops --suggest-undo | kubectl apply -f - --cluster c1 --user u1 --as-group ops',
+    expect(undoCommand(plan, { cluster: 'c1', user: 'u1', asGroup: ['ops', 'sre'] })).toBe(
+      'kubectl secrets least-privilege --log audit.log --cluster c1 --user u1 --as-group ops --as-group sre --suggest-undo | kubectl apply -f - --cluster c1',
     );
   });
 });
