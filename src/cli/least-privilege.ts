@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
-import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
+import { clusterFlags, repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { withProgress } from './audit-view.js';
 import { asLogError, openLogs } from './audit-logs.js';
 import { leastPrivilegeView, notes, suggestionComments, undoComments } from './least-privilege-view.js';
@@ -198,16 +198,14 @@ export function undoCommand(
     'namespace' | 'allNamespaces' | 'context' | 'cluster' | 'user' | 'kubeconfig' | 'as' | 'asGroup'
   >,
 ): string {
-  const given = (flags: readonly ('context' | 'cluster' | 'kubeconfig' | 'user' | 'as')[]): string[] =>
-    flags.flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]] : []));
-  const cluster = given(['context', 'cluster', 'kubeconfig']);
+  const cluster = clusterFlags(args);
   const words = [
     ...(args.allNamespaces ? ['-A'] : args.namespace ? ['-n', args.namespace] : []),
     ...plan.logs.flatMap((l) => ['--log', l]),
     ...(plan.sinceGiven ? ['--since', plan.since] : []),
     ...(plan.includeSystem ? ['--include-system'] : []),
     ...cluster,
-    ...given(['user', 'as']),
+    ...(['user', 'as'] as const).flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]] : [])),
     ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
   ];
   const command = (ws: string[]): string => ws.map(shellWord).join(' ');
