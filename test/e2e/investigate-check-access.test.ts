@@ -17,6 +17,7 @@ import {
 } from '../harness/cluster.js';
 import { assertNoLeak, makeCanary } from '../harness/canary.js';
 import { runCli } from '../harness/runCli.js';
+import { binding, g, rbac } from '../harness/rbac-yaml.js';
 
 const canary = makeCanary('checkaccess');
 const sfx = randomBytes(3).toString('hex');
@@ -43,26 +44,10 @@ function asAdmin(command: string): { code: number; out: string } {
 
 beforeAll(async () => {
   ns = await freshNamespace('checkaccess');
-  const rbac = 'rbac.authorization.k8s.io';
-  await applyYaml(
-    `apiVersion: v1
-kind: Secret
-metadata: {name: db}
-stringData: {password: ${canary}}
----
-apiVersion: ${rbac}/v1
-kind: Role
-metadata: {name: db-reader}
-rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db], verbs: [get]}]
----
-apiVersion: ${rbac}/v1
-kind: RoleBinding
-metadata: {name: devs-read-db}
-roleRef: {apiGroup: ${rbac}, kind: Role, name: db-reader}
-subjects: [{apiGroup: ${rbac}, kind: Group, name: ${group}}]
-`,
-    ns,
-  );
+  const secret = `apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: ${canary}}\n---\n`;
+  const reader = 'rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db], verbs: [get]}]';
+  const objects = [secret, rbac('Role', 'db-reader', reader), binding('devs-read-db', 'Role', 'db-reader', [g(group)])];
+  await applyYaml(objects.join(''), ns);
   aliceConfig = await asUser({ user: alice, groups: [group] });
   expect((await api('GET', `/api/v1/namespaces/${ns}/secrets/db`, { kubeconfig: aliceConfig })).status).toBe(200);
   await waitForAuditEvent(
