@@ -207,6 +207,11 @@ export class AccessLedger {
     return found ? found.build().activity : NO_ACTIVITY;
   }
 
+  /** The groups the requests of a user or ServiceAccount carried. */
+  groupsOf(identity: Identity): string[] {
+    return [...(this.identities.get(identityKey(identity))?.groups ?? [])];
+  }
+
   /** Requests in time order (those without a time last, in log order). */
   timeline(): TimelineRead[] {
     return inTimeOrder(this.events);

@@ -41,6 +41,8 @@ export class JsonSplitter {
   private recordDepth = 0;
   private recordOpen = false;
   private recordLine = 0;
+  /** The open record has something past its opening bracket. */
+  private recordContent = false;
   private pieces: Buffer[] = [];
   private pieceBytes = 0;
   private tooBig = false;
@@ -83,6 +85,7 @@ export class JsonSplitter {
         i++;
         continue;
       }
+      if (this.recordOpen && !isSpace(b)) this.recordContent = true;
       switch (b) {
         case QUOTE:
           this.inString = true;
@@ -112,6 +115,7 @@ export class JsonSplitter {
           } else if (this.depth === this.recordDepth && !this.recordOpen) {
             this.recordOpen = true;
             this.recordLine = this.lineNo;
+            this.recordContent = false;
             this.junkReported = false;
             recordStart = i;
           }
@@ -157,9 +161,10 @@ export class JsonSplitter {
   end(): void {
     if (this.recordOpen) {
       // Opened on the last line, which has its newline (a raw newline in a string is one too: JSON has none): a
-      // whole line that does not parse, as in a file of lines. One that spans lines, or whose line is unfinished,
-      // may be still being written.
-      const wholeLine = this.endsWithNewline && (this.inString || this.recordLine === this.lineNo - 1);
+      // whole line that does not parse, as in a file of lines. One that spans lines, whose line is unfinished, or
+      // that is its bracket alone (a pretty-printed record just begun), may be still being written.
+      const wholeLine =
+        this.endsWithNewline && (this.inString || (this.recordLine === this.lineNo - 1 && this.recordContent));
       if (wholeLine) this.handler.malformed(this.recordLine);
       else this.handler.incomplete(this.recordLine);
     }

@@ -117,6 +117,8 @@ export async function investigateSecret(
     includeSystem: boolean;
     io: IO;
     verbosity?: number;
+    /** --context, --cluster, --kubeconfig as given: the next steps name the cluster. */
+    clusterFlags?: readonly string[];
   },
 ): Promise<Investigation> {
   const { inputs, query } = options;
@@ -141,6 +143,7 @@ export async function investigateSecret(
     logs: facts?.logs ?? null,
     includeSystem: options.includeSystem,
     auditWarnings: facts?.warnings ?? [],
+    clusterFlags: options.clusterFlags ?? [],
   });
   return {
     report,

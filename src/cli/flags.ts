@@ -91,6 +91,13 @@ export interface SharedArgs {
   v: number;
 }
 
+/** The connection flags that chose the cluster (not the identity), as given: for commands the tool prints. */
+export function clusterFlags(args: Pick<SharedArgs, 'context' | 'cluster' | 'kubeconfig'>): string[] {
+  return (['context', 'cluster', 'kubeconfig'] as const).flatMap((f) =>
+    args[f] !== undefined ? [`--${f}`, args[f]] : [],
+  );
+}
+
 export function withConnection<T>(y: Argv<T>) {
   return y.options(connectionOptions);
 }

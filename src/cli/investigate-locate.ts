@@ -19,6 +19,8 @@ export interface InvestigatePlan {
   includeSystem: boolean;
   output: string;
   noHeaders: boolean;
+  /** --context, --cluster, --kubeconfig as given: the next steps name the cluster investigated. */
+  clusterFlags: string[];
 }
 
 interface MatchRow extends KeyMatch {
@@ -69,7 +71,13 @@ export async function locateAndInvestigate(
       await investigateSecret(
         kube,
         { namespace: s.namespace, name: s.name },
-        { inputs: plan.inputs, query: plan.query, includeSystem: plan.includeSystem, io },
+        {
+          inputs: plan.inputs,
+          query: plan.query,
+          includeSystem: plan.includeSystem,
+          io,
+          clusterFlags: plan.clusterFlags,
+        },
       ),
     );
   }

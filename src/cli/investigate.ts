@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
-import { repeated, withConnection, withOutput } from './flags.js';
+import { clusterFlags, repeated, withConnection, withOutput } from './flags.js';
 import { investigateSecret } from './access-deps.js';
 import { locateAndInvestigate, type InvestigatePlan } from './investigate-locate.js';
 import { logWindow, openLogs } from './audit-logs.js';
@@ -101,6 +101,7 @@ export const investigateCommand = defineCommand({
       includeSystem: plan.includeSystem,
       io: ctx.io,
       verbosity: ctx.verbosity,
+      clusterFlags: plan.clusterFlags,
     });
     printIncident(report, rows, { output: plan.output, noHeaders: plan.noHeaders }, ctx.io);
     return 0;
@@ -138,5 +139,6 @@ function validate(args: InvestigateArgs): InvestigatePlan {
     includeSystem: args.includeSystem === true,
     output: args.output,
     noHeaders: args.noHeaders,
+    clusterFlags: clusterFlags(args),
   };
 }

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
-import { repeated, withConnection, withOutput } from './flags.js';
+import { clusterFlags, repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { withProgress } from './audit-view.js';
 import { asLogError, openLogs } from './audit-logs.js';
 import { leastPrivilegeView, notes, suggestionComments, undoComments } from './least-privilege-view.js';
@@ -186,16 +186,28 @@ function print(result: LeastPrivilegeResult, plan: Plan, args: LeastPrivilegeArg
     io.stderr.write('nothing to undo: no binding would change, and no earlier suggestion was applied\n');
 }
 
-/** The command whose output undoes the suggestion: the same scope, logs, window and judgement, for the shell. */
+/**
+ * The command whose output undoes the suggestion: the same scope, logs, window and judgement, for the shell, on
+ * the cluster it ran against (else, pasted later, it reads and changes the current context), read as it read; the
+ * apply is made by whoever runs it, as `kubectl apply -f -` of the suggestion was.
+ */
 export function undoCommand(
   plan: Pick<Plan, 'logs' | 'since' | 'sinceGiven' | 'includeSystem'>,
-  args: { namespace?: string | undefined; allNamespaces?: boolean | undefined },
+  args: Pick<
+    SharedArgs,
+    'namespace' | 'allNamespaces' | 'context' | 'cluster' | 'user' | 'kubeconfig' | 'as' | 'asGroup'
+  >,
 ): string {
+  const cluster = clusterFlags(args);
   const words = [
     ...(args.allNamespaces ? ['-A'] : args.namespace ? ['-n', args.namespace] : []),
     ...plan.logs.flatMap((l) => ['--log', l]),
     ...(plan.sinceGiven ? ['--since', plan.since] : []),
     ...(plan.includeSystem ? ['--include-system'] : []),
+    ...cluster,
+    ...(['user', 'as'] as const).flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]] : [])),
+    ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
   ];
-  return `${['kubectl', 'secrets', 'least-privilege', ...words].map(shellWord).join(' ')} --suggest-undo | kubectl apply -f -`;
+  const command = (ws: string[]): string => ws.map(shellWord).join(' ');
+  return `${command(['kubectl', 'secrets', 'least-privilege', ...words])} --suggest-undo | ${command(['kubectl', 'apply', '-f', '-', ...cluster])}`;
 }

@@ -2,7 +2,14 @@
 // and nodes, turn audit logging on. Pure.
 import type { AccessSubject } from '../access/join.js';
 import type { BindingId } from '../whocan/policy.js';
-import { identityOfSubject, identityKey, MASTERS_GROUP, type Identity } from '../whocan/subjects.js';
+import {
+  AUTHENTICATED_GROUP,
+  identityOfSubject,
+  identityKey,
+  MASTERS_GROUP,
+  userInfoOf,
+  type Identity,
+} from '../whocan/subjects.js';
 import type { Binding } from '../whocan/types.js';
 import { kubectlCommand } from '../util/shell.js';
 import type { IncidentConsumer } from './report.js';
@@ -52,11 +59,20 @@ interface StepsInput {
   consumerPods: readonly string[];
   /** Every pod and workload could be listed: else "no consumers found" is not known. */
   consumersKnown: boolean;
+  /** The groups the audit log saw an identity's requests carry; absent: none known. */
+  loggedGroups?: (id: Identity) => readonly string[];
+  /** kubectl's flags that chose the cluster investigated (--context, --cluster, --kubeconfig): every command names it. */
+  clusterFlags?: readonly string[];
 }
+
+/** A kubectl command on the cluster investigated (kubectlCommand's arguments). */
+type Kubectl = (words: readonly string[], names: readonly string[], flags?: readonly string[]) => string;
 
 export function nextSteps(input: StepsInput): NextStep[] {
   const { secret } = input;
   const steps: NextStep[] = [];
+  const kubectl: Kubectl = (words, names, flags = []) =>
+    kubectlCommand(words, names, [...flags, ...(input.clusterFlags ?? [])]);
   const consumers = input.consumers.map((c) => `${c.kind}/${c.name}`);
   if (input.manager && input.manager.manager !== 'none') {
     steps.push({
@@ -73,7 +89,7 @@ export function nextSteps(input: StepsInput): NextStep[] {
           : 'consumers unknown: not every pod and workload could be listed';
     steps.push({
       kind: 'rotate',
-      command: kubectlCommand(['secrets', 'rotate'], [secret.name], ['-n', secret.namespace, '--dry-run']),
+      command: kubectl(['secrets', 'rotate'], [secret.name], ['-n', secret.namespace, '--dry-run']),
       reason: `plan the rotation (${who}); then run it with --from-file and --yes`,
     });
   }
@@ -81,12 +97,12 @@ export function nextSteps(input: StepsInput): NextStep[] {
   for (const s of input.subjects) {
     // system:masters has no binding to change (a certificate's O field puts one in it).
     if (s.kind === 'Group' && s.name === MASTERS_GROUP) continue;
-    if (s.verdict === 'not-authorised-now') steps.push(revoke(s));
-    if (s.verdict === 'unknown') steps.push(checkAccess(s, secret));
-    if (s.verdict === 'authorised') steps.push(...bindingSteps(s, bindings, 'review'));
-    if (s.verdict === 'unused') steps.push(...bindingSteps(s, bindings, 'remove'));
+    if (s.verdict === 'not-authorised-now') steps.push(revoke(s, kubectl));
+    if (s.verdict === 'unknown') steps.push(checkAccess(s, secret, input.loggedGroups, kubectl));
+    if (s.verdict === 'authorised') steps.push(...bindingSteps(s, bindings, 'review', kubectl));
+    if (s.verdict === 'unused') steps.push(...bindingSteps(s, bindings, 'remove', kubectl));
   }
-  steps.push(...isolation(input));
+  steps.push(...isolation(input, kubectl));
   if (!input.auditLogs) {
     steps.push({
       kind: 'enable-audit',
@@ -102,11 +118,11 @@ function label(s: AccessSubject): string {
   return s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace}/${s.name}` : `${s.kind} ${s.name}`;
 }
 
-function revoke(s: AccessSubject): NextStep {
+function revoke(s: AccessSubject, kubectl: Kubectl): NextStep {
   const when = s.lastRead ? `last read ${s.lastRead}` : 'read';
   if (s.kind === 'ServiceAccount') {
     const pods = s.pods.map((p) => p.slice(p.indexOf('/') + 1)).filter(Boolean);
-    const command = pods.length > 0 ? kubectlCommand(['delete', 'pod'], pods, ['-n', s.namespace!]) : null;
+    const command = pods.length > 0 ? kubectl(['delete', 'pod'], pods, ['-n', s.namespace!]) : null;
     const tokens = s.credentialIds.length > 0 ? ` (credentials ${s.credentialIds.join(', ')})` : '';
     return {
       kind: 'revoke',
@@ -122,17 +138,47 @@ function revoke(s: AccessSubject): NextStep {
 }
 
 /** A reader who-can found no path for, with part of RBAC unreadable to it: whoever may, asks the API server. */
-function checkAccess(s: AccessSubject, secret: StepsInput['secret']): NextStep {
-  const as = s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : s.name;
+function checkAccess(
+  s: AccessSubject,
+  secret: StepsInput['secret'],
+  loggedGroups: StepsInput['loggedGroups'],
+  kubectl: Kubectl,
+): NextStep {
   return {
     kind: 'check-access',
-    command:
-      s.kind === 'Group'
-        ? null
-        : kubectlCommand(['auth', 'can-i', 'get'], [`secret/${secret.name}`], ['-n', secret.namespace, '--as', as]),
+    command: s.kind === 'Group' ? null : canI(subjectIdentity(s), secret, loggedGroups, kubectl),
     reason: `${label(s)} read it, and no role or binding this tool could list lets it now: some it could not list may (see the warnings). Ask as someone who may impersonate it; "no" means its access was removed since: revoke its credentials`,
   };
 }
+
+/**
+ * `kubectl auth can-i` as the reader. Impersonating a user gives it no groups but system:authenticated (a
+ * ServiceAccount gets its own): a user's are named, those the log saw its requests carry (and system:nodes for a
+ * kubelet), or a user whose binding is through a group would be answered "no".
+ */
+function canI(
+  id: Identity,
+  secret: StepsInput['secret'],
+  loggedGroups: StepsInput['loggedGroups'],
+  kubectl: Kubectl,
+): string {
+  const { user, groups } = userInfoOf(id);
+  const asGroups =
+    id.kind === 'User'
+      ? [...new Set([...groups, ...(loggedGroups?.(id) ?? [])])].filter((g) => g !== AUTHENTICATED_GROUP)
+      : [];
+  return kubectl(
+    ['auth', 'can-i', 'get'],
+    [`secret/${secret.name}`],
+    ['-n', secret.namespace, '--as', user!, ...asGroups.flatMap((g) => ['--as-group', g])],
+  );
+}
+
+const subjectIdentity = (s: AccessSubject): Identity => ({
+  kind: s.kind,
+  name: s.name,
+  ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+});
 
 /** Bindings by namespace (none for ClusterRoleBindings) and name: thousands of unused readers each look one up. */
 type BindingIndex = ReadonlyMap<string, Binding>;
@@ -150,18 +196,19 @@ function bindingIndex(bindings: readonly Binding[]): BindingIndex {
 }
 
 /** Direct RBAC bindings of the subject itself: review them (it read) or take it out of them (it never did). */
-function bindingSteps(s: AccessSubject, bindings: BindingIndex, what: 'review' | 'remove'): NextStep[] {
+function bindingSteps(
+  s: AccessSubject,
+  bindings: BindingIndex,
+  what: 'review' | 'remove',
+  kubectl: Kubectl,
+): NextStep[] {
   const steps: NextStep[] = [];
-  const me: Identity = { kind: s.kind, name: s.name, ...(s.namespace !== undefined ? { namespace: s.namespace } : {}) };
+  const me = subjectIdentity(s);
   for (const path of s.paths) {
     if (path.path !== 'direct' || path.memberOf !== undefined) continue;
     for (const id of path.bindings) {
       const resource: BindingCommand = (verb, flags = []) =>
-        kubectlCommand(
-          [verb, id.kind.toLowerCase()],
-          [id.name],
-          [...(id.namespace ? ['-n', id.namespace] : []), ...flags],
-        );
+        kubectl([verb, id.kind.toLowerCase()], [id.name], [...(id.namespace ? ['-n', id.namespace] : []), ...flags]);
       if (what === 'review') {
         steps.push({
           kind: 'review-binding',
@@ -225,7 +272,7 @@ function removeSubject(
 }
 
 /** Reads from pods that are not consumers (a stolen token) or by unexpected ServiceAccounts: isolate those pods and their nodes. */
-function isolation(input: StepsInput): NextStep[] {
+function isolation(input: StepsInput, kubectl: Kubectl): NextStep[] {
   const consumerNodes = new Set(input.consumers.flatMap((c) => c.nodes));
   const steps: NextStep[] = [];
   const namespaces = new Set<string>();
@@ -242,7 +289,7 @@ function isolation(input: StepsInput): NextStep[] {
       namespaces.add(namespace);
       steps.push({
         kind: 'isolate-pod',
-        command: kubectlCommand(['label', 'pod'], [name, `${QUARANTINE_LABEL}=true`], ['-n', namespace, '--overwrite']),
+        command: kubectl(['label', 'pod'], [name, `${QUARANTINE_LABEL}=true`], ['-n', namespace, '--overwrite']),
         reason: `pod ${pod} read it as ${label(s)} (${s.verdict === 'expected' ? "a consumer's token, from a pod that does not load the Secret" : s.verdict}): label it for the deny-all NetworkPolicy below, keep it for evidence`,
       });
     }
@@ -250,7 +297,7 @@ function isolation(input: StepsInput): NextStep[] {
       if (consumerNodes.has(node)) continue;
       steps.push({
         kind: 'cordon-node',
-        command: kubectlCommand(['cordon'], [node]),
+        command: kubectl(['cordon'], [node]),
         reason: `node ${node} ran a pod that read it as ${label(s)} (${s.verdict}) and runs no consumer`,
       });
     }
@@ -258,7 +305,7 @@ function isolation(input: StepsInput): NextStep[] {
   for (const namespace of namespaces) {
     steps.push({
       kind: 'isolate-pod',
-      command: `${kubectlCommand(['apply'], [], ['-n', namespace, '-f', '-'])} <<'EOF'\n${quarantinePolicy()}\nEOF`,
+      command: `${kubectl(['apply'], [], ['-n', namespace, '-f', '-'])} <<'EOF'\n${quarantinePolicy()}\nEOF`,
       reason: `deny all traffic of pods labelled ${QUARANTINE_LABEL}=true in namespace ${namespace}`,
     });
   }

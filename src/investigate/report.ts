@@ -96,6 +96,8 @@ export interface IncidentInput {
   includeSystem: boolean;
   /** Warnings of the audit scan (skipped lines and the like), already worded. */
   auditWarnings: string[];
+  /** kubectl's flags that chose the cluster (--context, --cluster, --kubeconfig): the next steps name it. */
+  clusterFlags?: readonly string[];
 }
 
 export const NO_LOG_WARNING =
@@ -147,6 +149,8 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       auditLogs: input.logs !== null,
       consumerPods: access.whoCan.metadata.consumers.pods.map((p) => `${secret.namespace}/${p}`),
       consumersKnown: access.exposure?.metadata.complete ?? true,
+      loggedGroups: (id) => access.ledger.groupsOf(id),
+      clusterFlags: input.clusterFlags ?? [],
     }),
   };
 }

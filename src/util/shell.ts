@@ -2,8 +2,8 @@
 // choose (bindings, subjects, pods and nodes, from the cluster and from audit logs): each must reach the
 // command as one word, never as shell syntax or as a flag.
 
-/** Words no POSIX shell reads as anything but themselves. */
-const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
+/** Words no POSIX shell reads as anything but themselves (nor zsh, which expands a leading "=" to a command's path). */
+const PLAIN = /^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/;
 
 /** One word as the shell must read it: as it is when plain, else in single quotes. */
 export function shellWord(text: string): string {

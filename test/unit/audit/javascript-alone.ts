@@ -1,7 +1,7 @@
 // The reference the request tally is tested against: a count in JavaScript alone (RequestCounter and Aggregator,
 // each line the walk reads made a read in JavaScript), without the tally at all, not even as the filter a caller
 // that wants each request gets (request-tally.ts, start's `filter`).
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { RequestTally } from '../../../src/audit/request-tally.js';
 import type { AuditReport } from '../../../src/audit/report-types.js';
 import { runAudit, type AuditInput, type AuditOptions } from '../../../src/audit/run.js';
@@ -14,6 +14,13 @@ export async function withoutTally<T>(count: () => Promise<T>): Promise<T> {
   } finally {
     start.mockRestore();
   }
+}
+
+/** What `count` answers as it runs, checked equal to its answer in JavaScript alone, which it returns. */
+export async function agreesWithJavascriptAlone<T>(count: () => Promise<T>, what: string): Promise<T> {
+  const reference = await withoutTally(count);
+  expect(await count(), what).toEqual(reference);
+  return reference;
 }
 
 /** runAudit in JavaScript alone. */

@@ -77,4 +77,11 @@ describe('JsonSplitter', () => {
       expect(split('{"kind":"Event","a":{"b":1}', size).events).toEqual(['1:INCOMPLETE']);
     }
   });
+
+  it('a pretty-printed document cut just after a record opens (its bracket alone on the last line) is unfinished', () => {
+    for (const size of SIZES) {
+      expect(split('[\n  {"a": 1},\n  {\n', size).events).toEqual(['2:{"a": 1}', '3:INCOMPLETE']);
+      expect(split('{"records": [\n  [\t\n', size).events).toEqual(['2:INCOMPLETE']);
+    }
+  });
 });

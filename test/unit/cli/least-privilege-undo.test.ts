@@ -24,4 +24,16 @@ describe('least-privilege --suggest: its undo command', () => {
       `kubectl secrets least-privilege --log 'my logs/a.log' --log 'it'\\''s.log' --since 2026-12-01T00:00:00Z --suggest-undo | kubectl apply -f -`,
     );
   });
+
+  it('names the cluster it ran against on both sides of the pipe (else it undoes the current context), and reads as it read', () => {
+    const cluster = "--context prod --kubeconfig '/home/me/kube config'";
+    expect(
+      undoCommand(plan, { namespace: 'shop', context: 'prod', kubeconfig: '/home/me/kube config', as: 'auditor' }),
+    ).toBe(
+      `kubectl secrets least-privilege -n shop --log audit.log ${cluster} --as auditor --suggest-undo | kubectl apply -f - ${cluster}`,
+    );
+    expect(undoCommand(plan, { cluster: 'c1', user: 'u1', asGroup: ['ops', 'sre'] })).toBe(
+      'kubectl secrets least-privilege --log audit.log --cluster c1 --user u1 --as-group ops --as-group sre --suggest-undo | kubectl apply -f - --cluster c1',
+    );
+  });
 });

@@ -313,6 +313,19 @@ describe('investigate', () => {
     }
   });
 
+  it('--context: the next steps name the context investigated (and no other step changes)', async () => {
+    const plain = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
+    const r = await investigate('--log', log, '-o', 'json', '--context', 'test');
+    expect(r.code, r.stderr).toBe(0);
+    const commands = JSON.parse(r.stdout).nextSteps.map((s: any) => s.command);
+    const kubectl = commands.filter((c: string | null) => c?.startsWith('kubectl '));
+    expect(kubectl.length).toBeGreaterThan(0);
+    for (const c of kubectl) expect(c.split('\n')[0]).toMatch(/ --context test( |$)/);
+    expect(commands.map((c: string | null) => c && c.replace(' --context test', ''))).toEqual(
+      plain.nextSteps.map((s: any) => s.command),
+    );
+  });
+
   it('yaml is the same document', async () => {
     const json = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
     const doc = yaml.load((await investigate('--log', log, '-o', 'yaml')).stdout) as any;
