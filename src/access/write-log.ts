@@ -53,7 +53,9 @@ const isDoneDelete = (w: ObjectWrite): boolean => w.verb === 'delete' && !w.deni
  * in the log), so their writes are held until then, and the limit applies to listed writes only:
  * unrelated writes (thousands of other ClusterRoleBindings) neither take a listed one's place nor
  * count as left out. Once `limit` writes known to be listed are held, a later write can never be
- * among the first `limit`: it is only counted (per object while its fate is open).
+ * among the first `limit`: it is only counted (per object while its fate is open). So is a write whose
+ * object's fate is open once `openRoom` such writes are held: memory stays bounded on a log of millions
+ * of them, and one that turns out listed is counted as left out.
  */
 export class WriteLog {
   /** Writes that may be listed, in log order. */
@@ -67,27 +69,36 @@ export class WriteLog {
   private readonly pastOpen = new Map<string, number>();
   /** Writes past the limit known to be listed. */
   private pastListed = 0;
+  /** The sum of heldOpen's counts. */
+  private heldOpenTotal = 0;
 
-  constructor(private readonly limit = 10_000) {}
+  constructor(
+    private readonly limit = 10_000,
+    private readonly openRoom = 100_000,
+  ) {}
 
   add(w: ObjectWrite): void {
     const key = clusterObjectKey(w);
     if (key !== null && isDoneDelete(w) && !this.deleted.has(key)) {
       this.deleted.add(key);
       this.known += this.heldOpen.get(key) ?? 0;
+      this.heldOpenTotal -= this.heldOpen.get(key) ?? 0;
       this.pastListed += this.pastOpen.get(key) ?? 0;
       this.heldOpen.delete(key);
       this.pastOpen.delete(key);
     }
     const listed = key === null || this.deleted.has(key);
-    if (this.known >= this.limit) {
+    if (this.known >= this.limit || (!listed && this.heldOpenTotal >= this.openRoom)) {
       if (listed) this.pastListed++;
       else this.pastOpen.set(key, (this.pastOpen.get(key) ?? 0) + 1);
       return;
     }
     this.held.push(w);
     if (listed) this.known++;
-    else this.heldOpen.set(key, (this.heldOpen.get(key) ?? 0) + 1);
+    else {
+      this.heldOpen.set(key, (this.heldOpen.get(key) ?? 0) + 1);
+      this.heldOpenTotal++;
+    }
   }
 
   /** The listed writes (the first `limit`, in log order) and how many more listed ones there were. */

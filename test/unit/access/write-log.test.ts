@@ -68,3 +68,38 @@ describe('WriteLog', () => {
     expect(log.listed(new Set()).writes).toEqual([]);
   });
 });
+
+describe('WriteLog: the writes of cluster-wide objects whose fate is open', () => {
+  it('are held up to a bound, then only counted: memory stays bounded, and what is left out is said', () => {
+    const log = new WriteLog(10, 3);
+    const crb = (verb: WriteVerb, name: string) => write(verb, 'clusterrolebindings', name);
+    for (const w of [
+      crb('create', 'a'),
+      crb('create', 'b'),
+      crb('create', 'c'),
+      crb('create', 'd'),
+      crb('create', 'e'),
+    ])
+      log.add(w);
+    log.add(crb('delete', 'd'));
+    // d's create came past the bound: counted as left out once its delete made it listed; its delete is listed
+    expect(log.listed(new Set())).toMatchObject({ dropped: 1 });
+    expect(names(log.listed(new Set()).writes)).toEqual(['delete d']);
+    // a, b and c were held; e was not, and counts if it grants the Secret
+    const all = new Set([
+      'ClusterRoleBinding//a',
+      'ClusterRoleBinding//b',
+      'ClusterRoleBinding//c',
+      'ClusterRoleBinding//e',
+    ]);
+    expect(names(log.listed(all).writes)).toEqual(['create a', 'create b', 'create c', 'delete d']);
+    expect(log.listed(all).dropped).toBe(2);
+  });
+
+  it('a delete frees its object’s room: the next open writes are held again', () => {
+    const log = new WriteLog(10, 2);
+    const crb = (verb: WriteVerb, name: string) => write(verb, 'clusterrolebindings', name);
+    for (const w of [crb('create', 'a'), crb('create', 'b'), crb('delete', 'a'), crb('create', 'c')]) log.add(w);
+    expect(names(log.listed(new Set(['ClusterRoleBinding//c'])).writes)).toEqual(['create a', 'delete a', 'create c']);
+  });
+});
