@@ -105,7 +105,14 @@ export const COMMAND_PERMISSIONS = {
     },
     { verbs: ['get', 'list', 'patch'], group: 'batch', resources: ['cronjobs'], scope: 'namespace' },
     // Old ReplicaSets and ControllerRevisions: `kubectl rollout undo` needs the versions they name.
-    { verbs: ['list'], group: 'apps', resources: ['replicasets', 'controllerrevisions'], scope: 'namespace' },
+    { verbs: ['list'], group: 'apps', resources: ['replicasets'], scope: 'namespace' },
+    {
+      verbs: ['list'],
+      group: 'apps',
+      resources: ['controllerrevisions'],
+      scope: 'namespace',
+      optional: 'without it no version is deleted',
+    },
     { verbs: ['list'], group: 'batch', resources: ['jobs'], scope: 'namespace' },
     {
       verbs: ['list'],

@@ -99,7 +99,8 @@ export class KubeRotationCluster implements RotationCluster {
       pods: found.pods,
       objects: [...found.serviceAccounts, ...found.objects],
       revisions: revisions.items.map((r) => ({ ...r, kind: 'ControllerRevision' })),
-      gaps: revisions.missing ? [...found.gaps, revisions.missing.message] : found.gaps,
+      gaps: found.gaps,
+      ...(revisions.missing ? { historyGap: revisions.missing.message } : {}),
     };
   }
 

@@ -14,6 +14,13 @@ export interface ConsumerScan {
   revisions?: WorkloadLike[];
   /** Lists we were not allowed: the scan may miss users. */
   gaps: string[];
+  /** The ControllerRevisions list, when not allowed: old revisions may name versions, so none is deleted. */
+  historyGap?: string;
+}
+
+/** Why the scan cannot tell that a version is unused: its gaps, and a missing revision history. */
+export function unseenUsers(scan: Pick<ConsumerScan, 'gaps' | 'historyGap'>): string[] {
+  return scan.historyGap === undefined ? scan.gaps : [...scan.gaps, scan.historyGap];
 }
 
 /** The health gate's view of rollouts, kept up to date between calls (by watches). */

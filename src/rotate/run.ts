@@ -25,7 +25,7 @@ import {
   type LeaseObject,
   type LockRequest,
 } from './lock.js';
-import type { RotationCluster } from './port.js';
+import { unseenUsers, type RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
 import { releaseLock, Runner, type RunnerDeps } from './run-steps.js';
 import { describeStep, endingError } from './outcome.js';
@@ -89,7 +89,8 @@ export async function proposeRotation(
   if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
   lastAppliedWarnings(prepared.plan, ins.scan).forEach(note);
   for (const gap of ins.scan.gaps) note(`${gap}: consumers there are not seen`);
-  return { prepared, warnings, complete: ins.scan.gaps.length === 0 };
+  if (ins.scan.historyGap) note(`${ins.scan.historyGap}: old revisions are not seen, so no version is deleted`);
+  return { prepared, warnings, complete: unseenUsers(ins.scan).length === 0 };
 }
 
 function copiesNote(from: string, to: string, mode: RotationMode, copies: ValueCopies): string {
@@ -373,7 +374,8 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
   const users = secretUsers(scan, cluster.namespace, names);
   const history = secretHistory(scan, cluster.namespace);
   // Never delete on an incomplete view: a list we may not read could hide a user.
-  const kept = (v: SecretVersion): boolean => scan.gaps.length > 0 || users.has(v.name) || history.has(v.name);
+  const gaps = unseenUsers(scan);
+  const kept = (v: SecretVersion): boolean => gaps.length > 0 || users.has(v.name) || history.has(v.name);
   const pick = <T>(of: Map<string, T[]>, f: (t: T) => string): Record<string, string[]> =>
     Object.fromEntries(names.flatMap((n) => (of.has(n) ? [[n, of.get(n)!.map(f)]] : [])));
   return {
@@ -383,7 +385,7 @@ export async function planRetire(cluster: RotationCluster, logical: string): Pro
     inUse: others.filter(kept),
     usedBy: pick(users, (u) => u),
     undoNeeds: pick(history, describeHistoryUse),
-    gaps: scan.gaps,
+    gaps,
   };
 }
 

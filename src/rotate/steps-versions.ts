@@ -5,6 +5,7 @@ import { ConflictError, RejectedError } from './errors.js';
 import type { StepContext, StepResult } from './step-context.js';
 import { describeHistoryUse, secretHistory, secretUsers, undoReason } from './usage.js';
 import { versionsOf, versionsToPrune } from './versions.js';
+import { unseenUsers } from './port.js';
 
 /** blue/green: the new version becomes current, the one it replaces previous, older ones deprecated. */
 export async function promote(ctx: StepContext): Promise<StepResult> {
@@ -29,8 +30,9 @@ export async function prune(ctx: StepContext): Promise<StepResult> {
   const j = ctx.journal;
   const { cluster } = ctx;
   const scan = await cluster.scanConsumers();
-  if (scan.gaps.length > 0) {
-    const note = `not pruned: cannot see every user (${scan.gaps.join('; ')})`;
+  const gaps = unseenUsers(scan);
+  if (gaps.length > 0) {
+    const note = `not pruned: cannot see every user (${gaps.join('; ')})`;
     ctx.events.line(note);
     return { note };
   }
