@@ -181,7 +181,9 @@ class RowBuilder implements RowState {
     if (kind === 'control-plane') this.controlPlane.add(r.user);
     if (!members) return;
     for (const ip of members.sourceIPs) this.sourceIPs.add(ip);
-    for (const pod of members.pods) this.pods.add(namespace === null ? pod : pairs.get(namespace, pod));
+    // A cell's pods are rarely another cell's: paired here, not kept in PairTexts (most would be looked up once).
+    const podOf = namespace === null ? '' : `${namespace}/`;
+    for (const pod of members.pods) this.pods.add(podOf + pod);
     for (const node of members.nodes) this.nodes.add(node);
     for (const agent of members.userAgents) this.userAgents.add(agent);
     for (const verb of members.verbs) this.verbs.add(verb);
