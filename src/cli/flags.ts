@@ -91,11 +91,17 @@ export interface SharedArgs {
   v: number;
 }
 
+/** Flags of one value each, as given (`--name value`), for commands the tool prints. */
+export function givenFlags<K extends 'context' | 'cluster' | 'kubeconfig' | 'user' | 'as'>(
+  args: Pick<SharedArgs, K>,
+  names: readonly K[],
+): string[] {
+  return names.flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]!] : []));
+}
+
 /** The connection flags that chose the cluster (not the identity), as given: for commands the tool prints. */
 export function clusterFlags(args: Pick<SharedArgs, 'context' | 'cluster' | 'kubeconfig'>): string[] {
-  return (['context', 'cluster', 'kubeconfig'] as const).flatMap((f) =>
-    args[f] !== undefined ? [`--${f}`, args[f]] : [],
-  );
+  return givenFlags(args, ['context', 'cluster', 'kubeconfig']);
 }
 
 export function withConnection<T>(y: Argv<T>) {

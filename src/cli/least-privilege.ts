@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
-import { clusterFlags, repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
+import { clusterFlags, givenFlags, repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { withProgress } from './audit-view.js';
 import { asLogError, openLogs } from './audit-logs.js';
 import { leastPrivilegeView, notes, suggestionComments, undoComments } from './least-privilege-view.js';
@@ -11,7 +11,7 @@ import { loadLeastPrivilegeSnapshot } from '../kube/least-privilege.js';
 import { runLeastPrivilege, type LeastPrivilegeResult } from '../leastpriv/run.js';
 import type { LeastPrivilegeItem } from '../leastpriv/types.js';
 import { renderManifests } from '../output/manifests.js';
-import { shellWord } from '../util/shell.js';
+import { shellLine } from '../util/shell.js';
 import { printReport, printWarnings } from '../output/print.js';
 import type { Report } from '../output/report.js';
 
@@ -205,9 +205,8 @@ export function undoCommand(
     ...(plan.sinceGiven ? ['--since', plan.since] : []),
     ...(plan.includeSystem ? ['--include-system'] : []),
     ...cluster,
-    ...(['user', 'as'] as const).flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]] : [])),
+    ...givenFlags(args, ['user', 'as']),
     ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
   ];
-  const command = (ws: string[]): string => ws.map(shellWord).join(' ');
-  return `${command(['kubectl', 'secrets', 'least-privilege', ...words])} --suggest-undo | ${command(['kubectl', 'apply', '-f', '-', ...cluster])}`;
+  return `${shellLine(['kubectl', 'secrets', 'least-privilege', ...words])} --suggest-undo | ${shellLine(['kubectl', 'apply', '-f', '-', ...cluster])}`;
 }

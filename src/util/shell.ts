@@ -10,6 +10,11 @@ export function shellWord(text: string): string {
   return PLAIN.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A command line of `words`, each one word for the shell. */
+export function shellLine(words: readonly string[]): string {
+  return words.map(shellWord).join(' ');
+}
+
 /**
  * `kubectl` with its `words` (verb, kind), `names` and `flags`, each one word for the shell. The names follow the
  * words, as people type them; when one begins with "-", which kubectl would read as a flag, they go last, after `--`.
@@ -22,5 +27,5 @@ export function kubectlCommand(
   const order = names.some((n) => n.startsWith('-'))
     ? [...words, ...flags, '--', ...names]
     : [...words, ...names, ...flags];
-  return ['kubectl', ...order].map(shellWord).join(' ');
+  return shellLine(['kubectl', ...order]);
 }
