@@ -39,6 +39,7 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
     return { phase: 'progressing', message: 'waiting for the controller to see the change' };
   const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
   const strategy = (spec.updateStrategy as { type?: string; rollingUpdate?: { partition?: number } } | undefined) ?? {};
+  const up = readiness(w)?.ready ?? 0;
 
   switch (w.kind) {
     case 'Deployment': {
@@ -54,16 +55,13 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
         return { phase: 'progressing', message: `${updated} of ${replicas} new replicas have been updated` };
       const old = num(status.replicas) - updated;
       if (old > 0) return { phase: 'progressing', message: `${old} old replicas are pending termination` };
-      const available = num(status.availableReplicas);
-      if (available < updated)
-        return { phase: 'progressing', message: `${available} of ${updated} updated replicas are available` };
-      return { phase: 'complete', message: `${available}/${replicas} replicas updated and available` };
+      if (up < updated) return { phase: 'progressing', message: `${up} of ${updated} updated replicas are available` };
+      return { phase: 'complete', message: `${up}/${replicas} replicas updated and available` };
     }
     case 'StatefulSet': {
       if (strategy.type === 'OnDelete')
         return { phase: 'complete', message: 'updateStrategy OnDelete: pods are replaced only when deleted' };
-      const ready = num(status.readyReplicas);
-      if (ready < replicas) return { phase: 'progressing', message: `${ready} of ${replicas} pods are ready` };
+      if (up < replicas) return { phase: 'progressing', message: `${up} of ${replicas} pods are ready` };
       const updated = num(status.updatedReplicas);
       const partition = strategy.rollingUpdate?.partition ?? 0;
       if (partition > 0) {
@@ -77,7 +75,7 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
       if (status.updateRevision !== status.currentRevision || updated < replicas) {
         return { phase: 'progressing', message: `${updated} of ${replicas} pods at the new revision` };
       }
-      return { phase: 'complete', message: `${ready}/${replicas} pods updated and ready` };
+      return { phase: 'complete', message: `${up}/${replicas} pods updated and ready` };
     }
     case 'DaemonSet': {
       if (strategy.type === 'OnDelete')
@@ -86,10 +84,8 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
       const updated = num(status.updatedNumberScheduled);
       if (updated < desired)
         return { phase: 'progressing', message: `${updated} of ${desired} updated pods scheduled` };
-      const available = num(status.numberAvailable);
-      if (available < desired)
-        return { phase: 'progressing', message: `${available} of ${desired} updated pods are available` };
-      return { phase: 'complete', message: `${available}/${desired} pods updated and available` };
+      if (up < desired) return { phase: 'progressing', message: `${up} of ${desired} updated pods are available` };
+      return { phase: 'complete', message: `${up}/${desired} pods updated and available` };
     }
     default:
       return { phase: 'complete', message: `no rollout for a ${w.kind}` };
@@ -210,7 +206,7 @@ export function rolloutPods(
   });
 }
 
-/** How many replicas a workload wants, and how many of them count for the health gate (available, or ready for a StatefulSet). */
+/** How many replicas a workload wants, and how many of them count as up, for its rollout status and for the health gate: available, or ready for a StatefulSet. */
 function readiness(w: WorkloadLike): { ready: number; desired: number } | undefined {
   const spec = (w.spec ?? {}) as Status;
   const status = (w.status ?? {}) as Status;
