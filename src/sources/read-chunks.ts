@@ -1,5 +1,4 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import zlib, { type ZlibOptions } from 'node:zlib';
 import { Readable } from 'node:stream';
 
@@ -63,6 +62,12 @@ async function checkPiece(file: FileHandle, { startAt, identity }: FilePart): Pr
   if (bytesRead !== 1 || before[0] !== 0x0a) throw new InputReadError(CHANGED);
 }
 
+function openForReading(path: string): Promise<FileHandle> {
+  return open(path, 'r').catch((err: unknown) => {
+    throw new InputReadError(fileErrorWords(err));
+  });
+}
+
 /**
  * A file's bytes in chunks of `chunkBytes`, read into two buffers in turn: the next
  * read runs in the thread pool while the caller scans the chunk it was given. A chunk
@@ -73,9 +78,7 @@ export async function* readFileChunks(
   chunkBytes = CHUNK_BYTES,
   piece?: FilePart,
 ): AsyncGenerator<Buffer> {
-  const file = await open(path, 'r').catch((err: unknown) => {
-    throw new InputReadError(fileErrorWords(err));
-  });
+  const file = await openForReading(path);
   const { startAt = 0, endAt = Infinity } = piece ?? {};
   const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   let turn = 0;
@@ -228,9 +231,20 @@ export async function* fileChunks(
   piece?: FilePart,
 ): AsyncGenerator<Buffer> {
   if (!gzip) return yield* readFileChunks(path, chunkBytes, piece);
-  const size = (await stat(path)).size;
-  const open = () => createReadStream(path, { highWaterMark: 1 << 20 });
-  yield* gunzipChunks(open(), chunkBytes, size, open);
+  // The file is opened for its second pass too (gunzipChunks' reopen, for damaged data) before the first begins: the
+  // same file is read again, not whatever the path names by then (a log rotated meanwhile).
+  const first = await openForReading(path);
+  let again: FileHandle | undefined;
+  try {
+    again = await openForReading(path);
+    const size = (await first.stat()).size;
+    const second = again;
+    const stream = (file: FileHandle) => file.createReadStream({ highWaterMark: 1 << 20 });
+    yield* gunzipChunks(stream(first), chunkBytes, size, () => stream(second));
+  } finally {
+    await first.close();
+    await again?.close();
+  }
 }
 
 export async function startsWithGzipMagic(path: string): Promise<boolean> {

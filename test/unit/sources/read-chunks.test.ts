@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -91,6 +91,26 @@ describe('reading inputs', () => {
         expect(error).toMatchObject({ gzip: 'corrupt', message: expect.stringMatching(message) });
         expect(error!.compressedOffset).toBeGreaterThan(gz.length - 16);
       }
+    });
+
+    it('reads the damaged file again, not whatever its path names by then (a log rotated meanwhile)', async () => {
+      const data = Buffer.from(gz);
+      data[gz.length - 8]! ^= 0xff;
+      const path = join(dir, `rotated-${Math.random()}.gz`);
+      writeFileSync(path, data);
+      const seen: Buffer[] = [];
+      const error = await (async () => {
+        for await (const c of readMaybeGzipped(path, 16_384)) {
+          if (seen.length === 0) {
+            // logrotate: the file moves away and a new log starts under its name
+            renameSync(path, `${path}.1`);
+            writeFileSync(path, gzipSync(big.replace(/u[0-9]/g, 'x0')));
+          }
+          seen.push(Buffer.from(c));
+        }
+      })().catch((err: unknown) => err as Record<string, unknown>);
+      expect(error).toMatchObject({ gzip: 'corrupt' });
+      expect(Buffer.concat(seen).toString()).toBe(big);
     });
 
     it('damage in the middle: what inflated before it, to within a few KB', async () => {
