@@ -67,6 +67,8 @@ describe('kubectl-style flags', () => {
     [['probe', 'x', '-v'], { v: 1 }],
     [['probe', 'x', '--no-headers'], { noHeaders: true }],
     [['probe', 'x', '--as', 'jane', '--as-group', 'a', '--as-group', 'b'], { asGroup: ['a', 'b'] }],
+    // kubectl reads a name after -- as a name (yargs would leave it out, and the command run without one)
+    [['probe', '-ojson', '--', 'x'], { output: 'json' }],
   ])('%j', async (args, expected) => {
     const r = await run(args);
     expect(r.stderr).toBe('');
@@ -136,6 +138,18 @@ describe('usage errors: one error line, a hint, exit 1', () => {
       ['probe', 'x', '-v=banana'],
       'error: invalid argument "banana" for "-v" flag: a log level is a whole number from 0',
       "See 'kubectl secrets probe --help' for usage.",
+    ],
+    [['probe', '--', '-x'], 'error: unexpected argument "-x"', "See 'kubectl secrets probe --help' for usage."],
+    [['probe', 'x', '--', 'y'], 'error: unexpected argument "y"', "See 'kubectl secrets probe --help' for usage."],
+    [
+      ['exposure', ''],
+      'error: invalid Secret name "": use a lowercase DNS subdomain name such as db-creds',
+      "See 'kubectl secrets --help' for usage.",
+    ],
+    [
+      ['audit', '', '--log', '-'],
+      'error: invalid Secret name "": use a lowercase DNS subdomain name such as db-creds',
+      "See 'kubectl secrets --help' for usage.",
     ],
     [
       ['probe', 'x', '-v=-3'],
