@@ -126,8 +126,9 @@ export function emptyMessage(report: AuditReport, q: Pick<ResolvedQuery, 'name' 
         : namespace !== null
           ? `secrets in namespace ${namespace}`
           : 'secrets';
-  const lines = report.totals.lines.toLocaleString('en-US');
-  return `No ${q.deniedOnly ? 'denied attempts on' : 'reads of'} ${what} found in ${plural(report.inputs.length, 'input', 'inputs')} (${lines} lines).`;
+  const n = report.totals.lines;
+  const lines = `${n.toLocaleString('en-US')} ${n === 1 ? 'line' : 'lines'}`;
+  return `No ${q.deniedOnly ? 'denied attempts on' : 'reads of'} ${what} found in ${plural(report.inputs.length, 'input', 'inputs')} (${lines}).`;
 }
 
 /** Below this much time, no spinner: small inputs print nothing but their answer. */

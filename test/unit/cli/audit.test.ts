@@ -440,6 +440,9 @@ describe('audit output formats', () => {
     expect(denied.stderr).toBe('No denied attempts on secrets in namespace staging found in 1 input (20 lines).\n');
     const { doc } = await json(['nothing', '-n', 'staging', '--log', MULTISTAGE, '--verb', 'get']);
     expect(doc.items).toEqual([]);
+    const one = join(tempDir(), 'one.log');
+    writeFileSync(one, '{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"get"}\n');
+    expect((await audit(['--log', one])).stderr).toBe('No reads of secrets found in 1 input (1 line).\n');
   });
 
   it('on a terminal, DENIED cells and the denied line are red (never with NO_COLOR)', async () => {
