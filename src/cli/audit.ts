@@ -199,7 +199,7 @@ function validate(args: AuditArgs): AuditPlan {
 function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void {
   const { io } = ctx;
   const document = auditDocument(report, plan.resolved, plan.query.user ?? null);
-  const view = auditView(report.groupBy, emptyMessage(report, plan.resolved));
+  const view = auditView(report.groupBy, emptyMessage(report, plan.resolved), plan.output === 'wide');
   // A system summary row has no key to hand to a script.
   const shown =
     plan.output === 'name' ? { ...document, items: document.items.filter((r) => !isSystemRow(r)) } : document;

@@ -209,6 +209,11 @@ describe('audit --by', () => {
     expect(row).toMatch(
       /alice@example\.com,bob@example\.com,kubernetes-admin as system:serviceaccount:prod:api \+\d+ more/,
     );
+    // -o wide lists them all, in the table's own columns too (a reviewer pastes it into a ticket)
+    const all = await audit(['--log', FIXTURES, '--by', 'secret', '-o', 'wide']);
+    const wideRow = all.stdout.split('\n').find((l) => l.startsWith('prod/db-password '))!;
+    expect(wideRow).not.toMatch(/\+\d+ more/);
+    expect(wideRow).toMatch(/alice@example\.com,bob@example\.com,kubernetes-admin as system:serviceaccount:prod:api,/);
     const wide = await audit(['--log', MULTISTAGE, '--by', 'source', '-o', 'wide']);
     expect(
       wide.stdout
