@@ -1,6 +1,14 @@
 import { UsageError } from '../errors.js';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** -n as given: a namespace is a DNS label (`..` or `a/b` would change the request path: `-n ..` listed every namespace). */
+export function checkNamespaceArg(namespace: string | undefined): void {
+  if (namespace !== undefined && namespace !== '' && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
+    throw new UsageError(`invalid namespace "${namespace}": a lowercase DNS label such as prod`);
+  }
+}
 
 /**
  * The optional NAME argument of exposure and audit: a Secret name, `secret/` or `secrets/` prefix allowed.

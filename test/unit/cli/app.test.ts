@@ -204,6 +204,17 @@ describe('connection errors', () => {
     );
   });
 
+  it('a namespace that is not a DNS label is refused before any request (-n .. listed every namespace)', async () => {
+    const server = await fakeApiServer((_req, res) => res.end('{}'));
+    cleanups.push(server.close);
+    for (const ns of ['..', 'a/b', 'Shop']) {
+      const r = await run(['probe', '--call', '/x', '--kubeconfig', kubeconfigFor(server.url), '-n', ns]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`error: invalid namespace "${ns}": a lowercase DNS label such as prod`);
+    }
+    expect(server.requests.length).toBe(0);
+  });
+
   it('--as-group without --as is refused like kubectl', async () => {
     const r = await run([
       'probe',
