@@ -19,7 +19,7 @@ import type { SecretObject } from './types.js';
 import { secretsInUse } from './usage.js';
 import { valueCopies } from './value-copies.js';
 import { mergeData, type MergedData, type NewValue } from './values.js';
-import { currentVersion, nextVersion, versionsOf, type SecretVersion } from './versions.js';
+import { checkLogicalName, currentVersion, nextVersion, versionsOf, type SecretVersion } from './versions.js';
 
 /** What the cluster holds for one logical Secret, read before anything changes. */
 export interface Inspection {
@@ -45,6 +45,7 @@ export async function inspect(cluster: RotationCluster, name: string): Promise<I
       `${name} is version ${named?.metadata.labels?.[LABEL_VERSION] ?? '?'} of ${logical}: rotating ${logical}`,
     );
   }
+  checkLogicalName(logical);
   const listed = await cluster.listVersions(logical);
   const versions = versionsOf(logical, listed);
   const current = currentVersion(logical, versions);
