@@ -269,6 +269,14 @@ describe('blue/green rotation', () => {
     expect((await inspect(c, 'a'.repeat(63))).logical).toBe('a'.repeat(63));
   });
 
+  it('passes over a name another Secret already has: the plan and the run create the same next free version', async () => {
+    const c = scenario();
+    c.addSecret(secret('db-v2')); // someone's own Secret, not a version of db
+    const prepared = prepare(await inspect(c, 'db'), values, prepareOptions('blue-green', 'h', new Date()));
+    expect(prepared.plan.to).toBe('db-v3');
+    expect(prepared.newVersion?.metadata.name).toBe('db-v3');
+  });
+
   it('rotates a version given by its own name under its logical name', async () => {
     const c = scenario();
     await start(c);
