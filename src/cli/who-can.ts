@@ -252,7 +252,7 @@ function printCheck(answer: CheckAnswer, result: WhoCanResult, subject: Identity
   for (const row of answer.rows) {
     const who = rowIdentity(row);
     const as = identityKey(who) === identityKey(subject) ? '' : ` (as ${identityLabel(who)})`;
-    io.stderr.write(`${row.path}${as}: ${row.verbs.join(',')} via ${row.via}\n`);
+    io.stderr.write(`${row.path}${as}: ${verbsText(row)} via ${row.via}\n`);
   }
   if (!answer.allowed) {
     io.stderr.write(

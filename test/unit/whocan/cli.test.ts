@@ -170,6 +170,9 @@ describe('who-can output', () => {
     const no = await whoCan(SECRET, '--check', 'user:bob', '--direct-only');
     expect([no.code, no.stdout]).toEqual([1, 'no\n']);
     expect(no.stderr).toContain('User bob (with groups system:authenticated) has no path to secret app/db');
+    // a list granted by name only is said so, as in the table: it is no list of every Secret
+    const named = await whoCan(SECRET, '--check', 'group:dbas', '--direct-only');
+    expect(named.stderr).toContain('direct: list(by-name) via rolebinding/n → clusterrole/named rules[0]');
     const indirect = await whoCan(SECRET, '--check', 'bob');
     expect([indirect.code, indirect.stdout]).toEqual([0, 'yes\n']);
     expect(indirect.stderr).toContain('create-workload (as Group system:authenticated): create via');
