@@ -13,9 +13,18 @@ import type { AccessLedger, Activity } from './ledger.js';
  * `not-authorised-now`: it read, but no path lets it now (access removed since: investigate);
  * `unknown`: it read, and no path it may read lets it now, but who-can could not read all of RBAC (check);
  * `denied`: only denied attempts (probing);
+ * `failed`: no path lets it now, and its only attempts failed (a 401 of refused credentials, a 404);
  * `unused`: it could read, and never did in the window.
  */
-export const VERDICTS = ['not-authorised-now', 'unknown', 'denied', 'authorised', 'unused', 'expected'] as const;
+export const VERDICTS = [
+  'not-authorised-now',
+  'unknown',
+  'denied',
+  'failed',
+  'authorised',
+  'unused',
+  'expected',
+] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface AccessPath {
@@ -123,7 +132,7 @@ export function verdictOf(
   if (expected) return 'expected';
   if (a.reads > 0 && !canRead) return complete ? 'not-authorised-now' : 'unknown';
   if (a.reads === 0 && a.denied > 0) return 'denied';
-  if (a.reads === 0) return 'unused';
+  if (a.reads === 0) return canRead ? 'unused' : 'failed';
   return 'authorised';
 }
 

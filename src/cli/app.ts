@@ -77,6 +77,12 @@ export async function main(
         return built;
       },
       handler: (args: any) => {
+        // Words after `--` that begin with `-` (normalizeArgv moved the others): yargs leaves them in `_`, unused.
+        const extra = (args._ as unknown[]).slice(1);
+        if (extra.length > 0) {
+          failure = `unexpected argument "${String(extra[0])}"`;
+          return;
+        }
         context = createContext(args as SharedArgs, io, interrupts);
         running = Promise.resolve()
           .then(() => spec.handler(args, context!))

@@ -5,14 +5,17 @@ const VALUE_SHORTHANDS = new Set(['n', 'o', 'v']);
  * Rewrites kubectl-style argv into a form yargs parses unambiguously:
  *   -ojson → -o json, -nprod → -n prod, -o=json → -o json,
  *   -v=6 / --v=6 → --v 6, and a bare -v (not followed by a level) → --v 1.
- * Everything after `--` is left alone.
+ * After `--` nothing is a flag: a word there that could not be one anyway (a name) moves before it, since yargs
+ * fills no positional from after `--`; words that begin with `-` stay after it (app.ts refuses them).
  */
 export function normalizeArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      out.push(...argv.slice(i));
+      const rest = argv.slice(i + 1);
+      const dashed = rest.filter((a) => a.startsWith('-'));
+      out.push(...rest.filter((a) => !a.startsWith('-')), ...(dashed.length > 0 ? ['--', ...dashed] : []));
       break;
     }
     if (arg === '-v' || arg === '--v') {

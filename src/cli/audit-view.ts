@@ -57,8 +57,9 @@ const LISTS: Record<AuditGroupBy, { table: ListField[]; wide: ListField[] }> = {
   'user-agent': { table: ['subjects', 'secrets'], wide: ['verbs', 'scopes', 'sourceIPs'] },
 };
 
-function listColumn(field: ListField, wide: boolean): Column<AuditRow> {
-  return { header: LIST_HEADERS[field], wide, value: (r) => listCell(r[field], wide) };
+/** `wideOnly`: a column -o wide adds; `all`: every value (-o wide), else the first three and "+N more". */
+function listColumn(field: ListField, wideOnly: boolean, all: boolean): Column<AuditRow> {
+  return { header: LIST_HEADERS[field], wide: wideOnly, value: (r) => listCell(r[field], all) };
 }
 
 /**
@@ -67,17 +68,17 @@ function listColumn(field: ListField, wide: boolean): Column<AuditRow> {
  * (red on a terminal when any), FIRST SEEN, LAST SEEN; wide adds more lists and
  * PODS/NODES. `-o name` prints keys, leaving out the system summary row.
  */
-export function auditView(groupBy: AuditGroupBy, empty: string): View<AuditRow> {
+export function auditView(groupBy: AuditGroupBy, empty: string, wide: boolean): View<AuditRow> {
   const lists = LISTS[groupBy];
   return {
     columns: [
       { header: KEY_HEADERS[groupBy], value: (r) => r.key, color: (r) => (isSystemRow(r) ? 'gray' : undefined) },
-      ...lists.table.map((f) => listColumn(f, false)),
+      ...lists.table.map((f) => listColumn(f, false, wide)),
       { header: 'count', value: (r) => String(r.count) },
       { header: 'denied', value: (r) => String(r.denied), color: (r) => (r.denied > 0 ? 'red' : undefined) },
       { header: 'first seen', value: (r) => tableTime(r.firstSeen) },
       { header: 'last seen', value: (r) => tableTime(r.lastSeen) },
-      ...lists.wide.map((f) => listColumn(f, true)),
+      ...lists.wide.map((f) => listColumn(f, true, true)),
       { header: 'pods/nodes', wide: true, value: podsAndNodes },
     ],
     name: (r) => r.key,
@@ -126,8 +127,9 @@ export function emptyMessage(report: AuditReport, q: Pick<ResolvedQuery, 'name' 
         : namespace !== null
           ? `secrets in namespace ${namespace}`
           : 'secrets';
-  const lines = report.totals.lines.toLocaleString('en-US');
-  return `No ${q.deniedOnly ? 'denied attempts on' : 'reads of'} ${what} found in ${plural(report.inputs.length, 'input', 'inputs')} (${lines} lines).`;
+  const n = report.totals.lines;
+  const lines = `${n.toLocaleString('en-US')} ${n === 1 ? 'line' : 'lines'}`;
+  return `No ${q.deniedOnly ? 'denied attempts on' : 'reads of'} ${what} found in ${plural(report.inputs.length, 'input', 'inputs')} (${lines}).`;
 }
 
 /** Below this much time, no spinner: small inputs print nothing but their answer. */

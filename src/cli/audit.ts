@@ -4,7 +4,7 @@ import type { CommandContext } from './context.js';
 import { asLogError, openLogs } from './audit-logs.js';
 import { commaList, repeated, single, withOutput } from './flags.js';
 import { auditView, deniedLine, emptyMessage, isSystemRow, withProgress } from './audit-view.js';
-import { secretNameArg } from './secret-name.js';
+import { checkNamespaceArg, secretNameArg } from './secret-name.js';
 import { runAuditCount } from '../sources/audit-count-threads.js';
 import { UsageError } from '../errors.js';
 import { auditDocument } from '../audit/document.js';
@@ -153,8 +153,6 @@ function cpuNote(cpuMs: (number | null)[] | undefined): string {
   return cpuMs?.every((ms) => ms !== null) ? ` (${cpuMs.map((ms) => `${Math.round(ms)} ms`).join(', ')} of CPU)` : '';
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** Flags alone: everything is checked before the first input is opened. */
 function validate(args: AuditArgs): AuditPlan {
   const name = secretNameArg(args.name);
@@ -163,9 +161,7 @@ function validate(args: AuditArgs): AuditPlan {
       '--namespace and --all-namespaces cannot be combined: -n picks one namespace, -A (the default) every one',
     );
   const namespace = args.allNamespaces ? undefined : args.namespace || undefined;
-  if (namespace !== undefined && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
-    throw new UsageError(`invalid namespace "${namespace}": a lowercase DNS label such as prod`);
-  }
+  checkNamespaceArg(namespace);
   const logs = repeated(args.log);
   if (logs.length === 0) throw new UsageError('--log needs a file, directory, glob or - for stdin');
   // yargs does not check `choices` once it strips a flag's spelling; check them here.
@@ -199,7 +195,7 @@ function validate(args: AuditArgs): AuditPlan {
 function print(report: AuditReport, plan: AuditPlan, ctx: CommandContext): void {
   const { io } = ctx;
   const document = auditDocument(report, plan.resolved, plan.query.user ?? null);
-  const view = auditView(report.groupBy, emptyMessage(report, plan.resolved));
+  const view = auditView(report.groupBy, emptyMessage(report, plan.resolved), plan.output === 'wide');
   // A system summary row has no key to hand to a script.
   const shown =
     plan.output === 'name' ? { ...document, items: document.items.filter((r) => !isSystemRow(r)) } : document;

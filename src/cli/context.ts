@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { KubeClient, type Kube } from '../kube/client.js';
 import { realKubeconfigEnv, resolveKubeconfig, type ClusterTarget, type ConnectionFlags } from '../kube/kubeconfig.js';
 import { parseDuration } from '../util/duration.js';
+import { checkNamespaceArg } from './secret-name.js';
 
 /** What a command's handler gets besides its flags. */
 export interface CommandContext {
@@ -45,6 +46,7 @@ export function createContext(args: SharedArgs, io: IO, interrupts: Interrupts):
       if (client) return client;
       const flags = connectionFlags(args);
       if (flags.asGroup?.length && !flags.as) throw new UsageError('--as-group requires --as (as in kubectl)');
+      checkNamespaceArg(flags.namespace);
       const timeoutMs = parseDuration(flags.requestTimeout ?? '30s');
       if (timeoutMs === undefined) {
         throw new UsageError(

@@ -27,6 +27,7 @@ const VERDICT_COLOR: Record<Verdict, Color | undefined> = {
   'not-authorised-now': 'red',
   unknown: 'yellow',
   denied: 'red',
+  failed: 'yellow',
   authorised: 'yellow',
   unused: 'gray',
   expected: 'green',

@@ -41,7 +41,7 @@ import {
 } from '../rotate/run.js';
 import type { RunEvents } from '../rotate/run-steps.js';
 import { readValueSources } from '../sources/value-files.js';
-import { MAX_SECRET_BYTES } from '../rotate/values.js';
+import { MAX_SECRET_BYTES, refuseEmptyValues } from '../rotate/values.js';
 import { parseDuration } from '../util/duration.js';
 import { safeText } from '../output/safe-text.js';
 
@@ -95,6 +95,7 @@ const builder = (y: Argv<GlobalArgs>) =>
         describe: 'New value key=value (repeatable; ends up in shell history)',
       },
       'replace-all': { type: 'boolean', default: false, describe: 'Drop keys not given instead of carrying them over' },
+      'allow-empty': { type: 'boolean', default: false, describe: 'Accept an empty new value (refused by default)' },
       'in-place': {
         type: 'boolean',
         default: false,
@@ -188,6 +189,7 @@ function validate(args: RotateArgs): Validated {
     (values > 0 ||
       args.inPlace ||
       args.replaceAll ||
+      args.allowEmpty ||
       args.mutable ||
       args.restartAll ||
       args.skipUnhealthy ||
@@ -228,6 +230,7 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
     },
   );
   for (const w of read.warnings) warn(io, w);
+  if (!args.allowEmpty) refuseEmptyValues(read.values);
 
   const deps = connect(ctx);
   // Every permission rotate may need is checked before its first write: a refusal, never a half-done rotation.

@@ -6,14 +6,14 @@ import { logWindow, openLogs, type LogWindow } from './audit-logs.js';
 import { rowReads, type RowReads } from '../access/join.js';
 import { gatherAccess } from '../access/run.js';
 import type { IO } from './io.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { subjectAccessReviews } from '../kube/access.js';
 import type { Kube } from '../kube/client.js';
 import { isForbidden } from '../kube/errors.js';
 import { renderDot, renderMermaid } from '../output/graph.js';
 import { printReport, printWarnings } from '../output/print.js';
 import type { Column, Report, View } from '../output/report.js';
-import { checkSubject } from '../whocan/check.js';
+import { checkSubject, type CheckAnswer } from '../whocan/check.js';
 import { whoCanGraph } from '../whocan/graph.js';
 import type { WhoCanOptions } from '../whocan/analyze.js';
 import { READ_VERBS, rowIdentity, type WhoCanRow } from '../whocan/report.js';
@@ -216,9 +216,18 @@ async function review(kube: Kube, questions: readonly AccessQuestion[]): Promise
 function print(result: WhoCanResult, plan: WhoCanPlan, io: IO): number {
   const report: Report<WhoCanRow> = { kind: 'WhoCanReport', metadata: result.metadata, items: result.rows };
   if (plan.check) {
-    const allowed = printCheck(result, plan.check, io);
+    const answer = checkSubject(result.rows, plan.check);
+    if (!answer.allowed && !result.metadata.complete) {
+      // RBAC only adds: a path found is a yes, but no path in part of it is no "no" (kubectl auth can-i errs too).
+      printWarnings(report, io);
+      const { namespace, name } = result.metadata.secret;
+      throw new CliError(
+        `cannot tell whether ${identityLabel(plan.check)} can read secret ${namespace}/${name}: no role or binding this tool could list lets it, but some could not be listed (see the warnings): ask the API server ("kubectl auth can-i", as someone who may impersonate it)`,
+      );
+    }
+    printCheck(answer, result, plan.check, io);
     printWarnings(report, io);
-    return allowed ? 0 : 1;
+    return answer.allowed ? 0 : 1;
   }
   if (plan.output === 'dot' || plan.output === 'mermaid') {
     const graph = whoCanGraph(result.rows, result.metadata.secret);
@@ -237,21 +246,19 @@ function print(result: WhoCanResult, plan: WhoCanPlan, io: IO): number {
   return result.disputes.length > 0 ? 2 : 0;
 }
 
-/** Like `kubectl auth can-i`: yes or no on stdout, the paths on stderr. Returns the answer. */
-function printCheck(result: WhoCanResult, subject: Identity, io: IO): boolean {
-  const answer = checkSubject(result.rows, subject);
+/** Like `kubectl auth can-i`: yes or no on stdout, the paths on stderr. */
+function printCheck(answer: CheckAnswer, result: WhoCanResult, subject: Identity, io: IO): void {
   io.stdout.write(answer.allowed ? 'yes\n' : 'no\n');
   for (const row of answer.rows) {
     const who = rowIdentity(row);
     const as = identityKey(who) === identityKey(subject) ? '' : ` (as ${identityLabel(who)})`;
-    io.stderr.write(`${row.path}${as}: ${row.verbs.join(',')} via ${row.via}\n`);
+    io.stderr.write(`${row.path}${as}: ${verbsText(row)} via ${row.via}\n`);
   }
   if (!answer.allowed) {
     io.stderr.write(
       `${identityLabel(subject)} (with groups ${answer.groups.join(', ') || 'none'}) has no path to secret ${result.metadata.secret.namespace}/${result.metadata.secret.name}\n`,
     );
   }
-  return answer.allowed;
 }
 
 function verbsText(row: WhoCanRow): string {

@@ -100,7 +100,8 @@ export function nextSteps(input: StepsInput): NextStep[] {
     if (s.verdict === 'not-authorised-now') steps.push(revoke(s, kubectl));
     if (s.verdict === 'unknown') steps.push(checkAccess(s, secret, input.loggedGroups, kubectl));
     if (s.verdict === 'authorised') steps.push(...bindingSteps(s, bindings, 'review', kubectl));
-    if (s.verdict === 'unused') steps.push(...bindingSteps(s, bindings, 'remove', kubectl));
+    // Without a log no read was looked for: "never did" is unknown, and taking a reader out could break it.
+    if (s.verdict === 'unused' && input.auditLogs) steps.push(...bindingSteps(s, bindings, 'remove', kubectl));
   }
   steps.push(...isolation(input, kubectl));
   if (!input.auditLogs) {

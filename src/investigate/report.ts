@@ -165,7 +165,7 @@ function summaryOf(input: IncidentInput): IncidentSummary {
   const could = people.filter((s) => s.canRead);
   const readers = access.subjects.filter((s) => s.kind !== 'Group' && s.reads > 0);
   const consumers = (access.exposure?.items ?? []).filter((c) => c.role === 'consumes');
-  const verdicts = { 'not-authorised-now': 0, unknown: 0, denied: 0, authorised: 0, unused: 0, expected: 0 };
+  const verdicts = { 'not-authorised-now': 0, unknown: 0, denied: 0, failed: 0, authorised: 0, unused: 0, expected: 0 };
   for (const s of people) verdicts[s.verdict]++;
   return {
     secret: {

@@ -5,7 +5,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
-import { KubeConnectionError } from './errors.js';
+import { credentialsError, KubeConnectionError } from './errors.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
 import { readKubeconfigFile, staticAuthOptions } from './static-auth.js';
@@ -343,7 +343,11 @@ export class KubeClient implements Kube {
   }
 
   private async fetchCredentials(): Promise<Credentials> {
-    const opts = staticAuthOptions(this.resolved) ?? (await this.pluginAuthOptions());
+    const opts =
+      staticAuthOptions(this.resolved) ??
+      (await this.pluginAuthOptions().catch((err: unknown) => {
+        throw credentialsError(err, this.target, (this.resolved.user.user ?? {}) as Record<string, unknown>);
+      }));
     const headers: Record<string, string | string[]> = { 'User-Agent': 'kubectl-secrets' };
     for (const [k, v] of Object.entries(opts.headers ?? {}))
       if (typeof v === 'string' || Array.isArray(v)) headers[k] = v;

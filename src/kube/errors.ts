@@ -1,4 +1,4 @@
-import { CliError } from '../errors.js';
+import { CliError, errorMessage } from '../errors.js';
 import type { ClusterTarget } from './kubeconfig.js';
 
 /** A Status the API server answered with (4xx/5xx). */
@@ -39,6 +39,32 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
 ]);
+
+/**
+ * An exec credential plugin (aws eks get-token, gke-gcloud-auth-plugin, kubelogin) or auth-provider that
+ * could not give credentials: one line naming the user and the plugin, with what the plugin said.
+ */
+export function credentialsError(err: unknown, target: ClusterTarget, user: Record<string, unknown>): CliError {
+  const exec = user.exec as { command?: unknown } | undefined;
+  const provider = user['auth-provider'] as { name?: unknown } | undefined;
+  const what =
+    typeof exec?.command === 'string'
+      ? `its exec plugin "${exec.command}"`
+      : `its auth-provider "${String(provider?.name ?? 'unknown')}"`;
+  const said = errorMessage(err)
+    .trim()
+    .replace(/\s*\n\s*/g, ' ');
+  const why =
+    (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? `${what} was not found: install it, or fix the command in the kubeconfig`
+      : `${what} failed${said ? `: ${said.length > 300 ? `${said.slice(0, 300)}…` : said}` : ''}`;
+  return new CliError(
+    `cannot get the credentials of user "${target.userName}" (context "${target.contextName}"): ${why}`,
+    {
+      cause: err,
+    },
+  );
+}
 
 /** Turns a network or API failure into the one line the user sees. */
 export function toCliError(err: unknown, target: ClusterTarget): CliError | undefined {

@@ -89,6 +89,8 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
   const user = merged.users?.find((u) => u.name === userName) ?? { name: userName, user: {} };
   const server = String((cluster.cluster as Record<string, unknown> | undefined)?.server ?? '');
   if (!server) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
+  if (!URL.canParse(server))
+    throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has a server that is not a URL: "${server}"`);
 
   return {
     target: {

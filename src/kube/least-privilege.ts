@@ -37,11 +37,13 @@ export async function loadLeastPrivilegeSnapshot(
       roles: roles.items,
       roleBindings: roleBindings.items,
     },
-    serviceAccounts: serviceAccounts.items.map((sa) => ({
-      namespace: sa.metadata?.namespace ?? '',
-      name: sa.metadata?.name ?? '',
-      creationTimestamp: sa.metadata?.creationTimestamp ?? null,
-    })),
+    serviceAccounts: serviceAccounts.missing
+      ? null
+      : serviceAccounts.items.map((sa) => ({
+          namespace: sa.metadata?.namespace ?? '',
+          name: sa.metadata?.name ?? '',
+          creationTimestamp: sa.metadata?.creationTimestamp ?? null,
+        })),
     gaps,
   };
 }

@@ -119,7 +119,7 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
 
   const bindings = bindingObjects(input);
   const saCreated = new Map(
-    input.serviceAccounts.map((sa) => [`${sa.namespace}/${sa.name}`, sa.creationTimestamp ?? null]),
+    (input.serviceAccounts ?? []).map((sa) => [`${sa.namespace}/${sa.name}`, sa.creationTimestamp ?? null]),
   );
   const items: LeastPrivilegeItem[] = [];
   const judgements: BindingJudgement[] = [];
@@ -149,8 +149,13 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
         return { subject, key: k, verdict: 'not-judged', reason: `binding created ${created}, after the window start` };
       if (id.kind === 'ServiceAccount') {
         const saKey = `${id.namespace}/${id.name}`;
-        if (!saCreated.has(saKey))
-          return { subject, key: k, verdict: 'not-judged', reason: 'ServiceAccount does not exist' };
+        if (!saCreated.has(saKey)) {
+          const reason =
+            input.serviceAccounts === null
+              ? 'ServiceAccount unknown: serviceaccounts could not be listed'
+              : 'ServiceAccount does not exist';
+          return { subject, key: k, verdict: 'not-judged', reason };
+        }
         const since = saCreated.get(saKey);
         if (since && Date.parse(since) > options.windowStart)
           return {

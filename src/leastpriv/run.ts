@@ -3,7 +3,7 @@
 import { CliError } from '../errors.js';
 import { ReadLedger } from '../audit/read-ledger.js';
 import { parseTimeBound } from '../audit/query.js';
-import { runAudit, type AuditInput, type AuditReport } from '../audit/run.js';
+import { anyInputUnread, runAudit, type AuditInput, type AuditReport } from '../audit/run.js';
 import { bindingLabel } from '../whocan/policy.js';
 import { analyzeLeastPrivilege, type Analysis } from './analyze.js';
 import { prove, type Proof } from './prove.js';
@@ -113,10 +113,15 @@ export async function runLeastPrivilege(
     summary: summaryOf(analysis.items),
     hiddenControlPlane: analysis.hiddenControlPlane,
     clusterBindingsOutOfScope: analysis.clusterBindingsOutOfScope,
-    complete: snapshot.gaps.length === 0,
+    complete: snapshot.gaps.length === 0 && !anyInputUnread(audit),
     warnings,
   };
-  const outcome = ledger.earliest === null ? { refused: NO_READS } : proven(input, analysis);
+  const outcome =
+    ledger.earliest === null
+      ? { refused: NO_READS }
+      : anyInputUnread(audit)
+        ? { refused: unreadInputs(audit) }
+        : proven(input, analysis);
   if ('refused' in outcome) {
     if (options.suggest) throw new CliError(`refusing to suggest: ${outcome.refused}`);
     metadata.suggestion = { refused: outcome.refused };
@@ -133,6 +138,12 @@ export async function runLeastPrivilege(
 
 const NO_READS =
   'the logs hold no Secret request in the window, so every binding would look unused (check --log and --since)';
+
+/** Reads in what was not read are unknown: a suggestion would take them away (the proof cannot see them). */
+function unreadInputs(audit: AuditReport): string {
+  const paths = audit.inputs.filter((i) => i.readError !== null).map((i) => (i.path === '-' ? 'stdin' : i.path));
+  return `an audit log could not be read to its end (${paths.join(', ')}): a read in the part not read could be taken away`;
+}
 
 /** The suggestion, if the who-can engine confirms it keeps every read of the window. */
 function proven(

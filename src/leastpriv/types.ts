@@ -17,7 +17,12 @@ export interface LeastPrivilegeInput {
     roleBindings: DatedBinding[];
     clusterRoleBindings: DatedBinding[];
   };
-  serviceAccounts: ReadonlyArray<{ namespace: string; name: string; creationTimestamp?: string | null | undefined }>;
+  /** null when they could not be listed: a ServiceAccount subject is then unknown, not missing. */
+  serviceAccounts: ReadonlyArray<{
+    namespace: string;
+    name: string;
+    creationTimestamp?: string | null | undefined;
+  }> | null;
   /** Reads the authorizer allowed, from the audit logs (denied attempts left out). */
   reads: readonly ObservedRead[];
 }

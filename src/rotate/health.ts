@@ -45,14 +45,20 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
     case 'Deployment': {
       const conditions =
         (status.conditions as
-          { type?: string; reason?: string; message?: string; lastUpdateTime?: string }[] | undefined) ?? [];
+          | { type?: string; status?: string; reason?: string; message?: string; lastUpdateTime?: string }[]
+          | undefined) ?? [];
       const progressing = conditions.find((c) => c.type === 'Progressing');
       if (progressing?.reason === 'ProgressDeadlineExceeded' && notBefore(progressing.lastUpdateTime, since)) {
         return { phase: 'failed', message: progressing.message ?? 'progress deadline exceeded' };
       }
+      // Pods its ReplicaSet could not create (a quota, an admission webhook): no pod to name, so say why.
+      const failure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+      const why = failure
+        ? ` (${failure.reason ?? 'ReplicaFailure'}${failure.message ? `: ${short(failure.message)}` : ''})`
+        : '';
       const updated = num(status.updatedReplicas);
       if (updated < replicas)
-        return { phase: 'progressing', message: `${updated} of ${replicas} new replicas have been updated` };
+        return { phase: 'progressing', message: `${updated} of ${replicas} new replicas have been updated${why}` };
       const old = num(status.replicas) - updated;
       if (old > 0) return { phase: 'progressing', message: `${old} old replicas are pending termination` };
       if (up < updated) return { phase: 'progressing', message: `${up} of ${updated} updated replicas are available` };

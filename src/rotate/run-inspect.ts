@@ -19,7 +19,7 @@ import type { SecretObject } from './types.js';
 import { secretsInUse } from './usage.js';
 import { valueCopies } from './value-copies.js';
 import { mergeData, type MergedData, type NewValue } from './values.js';
-import { currentVersion, nextVersion, versionsOf, type SecretVersion } from './versions.js';
+import { checkLogicalName, currentVersion, nextVersion, versionsOf, type SecretVersion } from './versions.js';
 
 /** What the cluster holds for one logical Secret, read before anything changes. */
 export interface Inspection {
@@ -28,6 +28,8 @@ export interface Inspection {
   /** The Secret consumers use now, with its data. */
   current: SecretObject;
   versions: SecretVersion[];
+  /** Names of the next versions that other Secrets already have (not versions of it): the next version passes them over. */
+  taken: ReadonlySet<string>;
   blocker: RotationBlocker | undefined;
   scan: ConsumerScan;
   notes: string[];
@@ -45,6 +47,7 @@ export async function inspect(cluster: RotationCluster, name: string): Promise<I
       `${name} is version ${named?.metadata.labels?.[LABEL_VERSION] ?? '?'} of ${logical}: rotating ${logical}`,
     );
   }
+  checkLogicalName(logical);
   const listed = await cluster.listVersions(logical);
   const versions = versionsOf(logical, listed);
   const current = currentVersion(logical, versions);
@@ -57,11 +60,17 @@ export async function inspect(cluster: RotationCluster, name: string): Promise<I
   const caveat = rotationCaveat(secret);
   if (caveat) notes.push(caveat);
   const scan = await cluster.scanConsumers();
+  const taken = new Set<string>();
+  for (let next = nextVersion(logical, versions, taken); await cluster.getSecret(next.name);) {
+    taken.add(next.name);
+    next = nextVersion(logical, versions, taken);
+  }
   return {
     namespace: cluster.namespace,
     logical,
     current: secret,
     versions,
+    taken,
     blocker: rotationBlocker(secret),
     scan,
     notes,
@@ -118,7 +127,7 @@ export function prepare(ins: Inspection, values: readonly NewValue[], opts: Prep
     );
   }
   const merged = mergeData(current.data ?? {}, values, { replaceAll: opts.replaceAll });
-  const next = opts.mode === 'blue-green' ? nextVersion(ins.logical, ins.versions, new Set()) : undefined;
+  const next = opts.mode === 'blue-green' ? nextVersion(ins.logical, ins.versions, ins.taken) : undefined;
   const to = next?.name ?? currentName;
   const plan = planRotation({
     namespace: ins.namespace,

@@ -32,7 +32,7 @@ import { describeStep, endingError } from './outcome.js';
 import { describeHistoryUse, secretHistory, secretUsers } from './usage.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
-import { currentVersion, versionsOf, type SecretVersion } from './versions.js';
+import { checkLogicalName, currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
 export interface RotateDeps extends RunnerDeps {
   /** This process, as the lock names it, and how to tell whether a local holder still runs. */
@@ -193,6 +193,7 @@ export async function resumeRotation(
   deps: RotateDeps,
   opts: { timeoutMs?: number; rollback: boolean },
 ): Promise<ResumeResult> {
+  checkLogicalName(logical);
   const { cluster, clock, identity, events } = deps;
   const notes: string[] = [];
   const name = leaseName(logical);
@@ -360,6 +361,7 @@ export interface RetirePlan {
 
 /** Which versions nothing uses any more (never the current one); with gaps in the scan, none. */
 export async function planRetire(cluster: RotationCluster, logical: string): Promise<RetirePlan> {
+  checkLogicalName(logical);
   const listed = await cluster.listVersions(logical);
   const versions = versionsOf(logical, listed);
   const current = currentVersion(logical, versions);

@@ -39,6 +39,19 @@ export function invalidKeyReason(key: string): string | undefined {
 }
 
 /**
+ * An empty new value is nearly always a mistake (`--from-literal password=$UNSET`, a file a failed command left
+ * empty), and rotating to it puts every consumer on it: refused unless the user says it is meant.
+ */
+export function refuseEmptyValues(values: readonly NewValue[]): void {
+  const empty = values.find((v) => v.bytes.length === 0);
+  if (!empty) return;
+  const which = empty.showKey === false ? '' : ` of key "${printableKey(empty.key)}"`;
+  throw new RotateError(
+    `${empty.origin}: the new value${which} is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant`,
+  );
+}
+
+/**
  * Validates the new values and merges them over the current data: keys not
  * given are carried over unless `replaceAll`. Throws a RotateError naming the
  * key and its origin (never the value) for anything the API would reject.

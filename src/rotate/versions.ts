@@ -1,4 +1,5 @@
 import { LABEL_NAME, LABEL_STAGE, LABEL_VERSION, STAGES, versionedName, type Stage } from './constants.js';
+import { RotateError } from './errors.js';
 import type { SecretObject } from './types.js';
 
 /** One version of a logical Secret. */
@@ -8,6 +9,17 @@ export interface SecretVersion {
   stage: Stage | undefined;
   /** The original Secret named like the logical name, before any rotation labelled it. */
   unversioned: boolean;
+}
+
+/** Kubernetes' limit on a label value: the versions of a logical Secret are found by its name in one. */
+const MAX_LABEL_VALUE = 63;
+
+/** A logical name a rotation can label its versions with; else a RotateError before any request selects by it. */
+export function checkLogicalName(logical: string): void {
+  if (logical.length <= MAX_LABEL_VALUE) return;
+  throw new RotateError(
+    `${logical} is ${logical.length} characters long: a rotation labels its versions with the name (label ${LABEL_NAME}), and a label value holds at most ${MAX_LABEL_VALUE}; rotate it by hand`,
+  );
 }
 
 /**

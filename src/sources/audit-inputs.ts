@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { AuditInput } from '../audit/run.js';
 import { expandInputs, type InputFile } from './expand-inputs.js';
 import {
@@ -60,13 +61,19 @@ export async function auditInputsFor(
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   const inputs: AuditInput[] = [];
   for (const file of files) {
-    if (file.stdin) {
+    if (file.stdin || file.stream) {
       const stdin = options.stdin;
-      if (!stdin) throw new Error('stdin was not provided');
+      if (file.stdin && !stdin) throw new Error('stdin was not provided');
+      // Not an OpenedFile: read on this thread, as the only thread that has it.
       const input: AuditInput = {
-        path: '-',
+        path: file.path,
         compressed: false,
-        chunks: () => readStreamMaybeGzipped(stdin, chunkBytes, () => (input.compressed = true)),
+        chunks: () =>
+          readStreamMaybeGzipped(
+            file.stdin ? stdin! : createReadStream(file.absolutePath, { highWaterMark: chunkBytes }),
+            chunkBytes,
+            () => (input.compressed = true),
+          ),
       };
       inputs.push(input);
     } else {

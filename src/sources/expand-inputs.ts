@@ -9,6 +9,8 @@ export interface InputFile {
   path: string;
   absolutePath: string;
   stdin: boolean;
+  /** A pipe, FIFO or device (`--log <(zcat audit.log.gz)`): read once, in order, as stdin is (no seeking). */
+  stream?: boolean;
   /** Epoch ms the file's contents end at: the time in a rotated file's name, else its mtime. */
   time: number;
   /**
@@ -63,6 +65,13 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
     if (paths.length === 0) throw new CliError(`no such file: ${arg}`);
     for (const path of paths) {
       const info = await statOrThrow(resolve(cwd, path), path);
+      if (!info.isDirectory() && !info.isFile()) {
+        // no time of its own: read first, as stdin is; its path (/dev/fd/63) has no real path to compare
+        if (seen.has(resolve(cwd, path))) continue;
+        seen.add(resolve(cwd, path));
+        files.push({ path, absolutePath: resolve(cwd, path), stdin: false, stream: true, time: 0 });
+        continue;
+      }
       if (!info.isDirectory()) {
         // A file a glob found is one of a set, as a directory's files are: unreadable, it is skipped with a warning.
         await addFile(path, info.mtimeMs, hasGlob(arg));

@@ -1,6 +1,7 @@
 // Reads the new values of a rotation from files, env files, literals and
 // stdin. Errors name the flag, the path and a line number, never content:
 // whatever is read may be a secret.
+import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CliError } from '../errors.js';
@@ -266,29 +267,39 @@ export async function readLeakedValue(
 ): Promise<Buffer> {
   const origin = `--value-from-file ${path}`;
   const tooBig = `${origin}: more than ${Math.round(maxBytes / 1024)} KiB; give a file holding only the leaked value`;
-  let bytes: Buffer;
-  if (path === '-') {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of stdin) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-      total += b.length;
-      if (total > maxBytes) {
-        for (const c of chunks) c.fill(0);
-        b.fill(0);
-        throw new ValueSourceError(tooBig);
-      }
-      chunks.push(b);
-    }
-    bytes = Buffer.concat(chunks);
-    for (const c of chunks) c.fill(0);
-  } else {
+  let bytes: Buffer | undefined;
+  if (path !== '-') {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
     });
-    if (!info.isFile()) throw new ValueSourceError(`${origin}: not a file`);
-    if (info.size > maxBytes) throw new ValueSourceError(tooBig);
-    bytes = Buffer.from(await readBytes(path, origin, maxBytes));
+    if (info.isDirectory()) throw new ValueSourceError(`${origin}: is a directory`);
+    if (info.isFile()) {
+      if (info.size > maxBytes) throw new ValueSourceError(tooBig);
+      bytes = Buffer.from(await readBytes(path, origin, maxBytes));
+    }
+  }
+  if (bytes === undefined) {
+    // stdin, or a pipe (--value-from-file <(pbpaste): the leak never touches the disk), read as it comes
+    const source = path === '-' ? stdin : createReadStream(path);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of source) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+        total += b.length;
+        if (total > maxBytes) {
+          b.fill(0);
+          throw new ValueSourceError(tooBig);
+        }
+        chunks.push(b);
+      }
+    } catch (err) {
+      for (const c of chunks) c.fill(0);
+      if (err instanceof ValueSourceError) throw err;
+      throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
+    }
+    bytes = Buffer.concat(chunks);
+    for (const c of chunks) c.fill(0);
   }
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === 0x0a) end--;

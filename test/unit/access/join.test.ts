@@ -86,6 +86,18 @@ describe('joinAccess', () => {
     });
   });
 
+  it('a subject that cannot read it and whose every attempt failed is "failed", not "unused" (which says it could read)', () => {
+    // A token the API server no longer accepts: 401, logged with an empty user.
+    const { subjects } = join([
+      req('', { verb: 'list', scope: 'cluster-wide', namespace: null, name: null, code: 401, groups: [] }),
+      req('dora', { code: 404 }),
+      req('bob', { code: 404 }),
+    ]);
+    expect(pick(subjects, '')).toMatchObject({ canRead: false, reads: 0, denied: 0, failed: 1, verdict: 'failed' });
+    expect(pick(subjects, 'dora')).toMatchObject({ canRead: false, failed: 1, verdict: 'failed' });
+    expect(pick(subjects, 'bob')).toMatchObject({ canRead: true, failed: 1, verdict: 'unused' });
+  });
+
   it('counts impersonated reads for both identities, and list/watch in scope as reads', () => {
     const { subjects } = join(reads);
     const alice = pick(subjects, 'alice');

@@ -67,6 +67,8 @@ describe('kubectl-style flags', () => {
     [['probe', 'x', '-v'], { v: 1 }],
     [['probe', 'x', '--no-headers'], { noHeaders: true }],
     [['probe', 'x', '--as', 'jane', '--as-group', 'a', '--as-group', 'b'], { asGroup: ['a', 'b'] }],
+    // kubectl reads a name after -- as a name (yargs would leave it out, and the command run without one)
+    [['probe', '-ojson', '--', 'x'], { output: 'json' }],
   ])('%j', async (args, expected) => {
     const r = await run(args);
     expect(r.stderr).toBe('');
@@ -137,6 +139,18 @@ describe('usage errors: one error line, a hint, exit 1', () => {
       'error: invalid argument "banana" for "-v" flag: a log level is a whole number from 0',
       "See 'kubectl secrets probe --help' for usage.",
     ],
+    [['probe', '--', '-x'], 'error: unexpected argument "-x"', "See 'kubectl secrets probe --help' for usage."],
+    [['probe', 'x', '--', 'y'], 'error: unexpected argument "y"', "See 'kubectl secrets probe --help' for usage."],
+    [
+      ['exposure', ''],
+      'error: invalid Secret name "": use a lowercase DNS subdomain name such as db-creds',
+      "See 'kubectl secrets --help' for usage.",
+    ],
+    [
+      ['audit', '', '--log', '-'],
+      'error: invalid Secret name "": use a lowercase DNS subdomain name such as db-creds',
+      "See 'kubectl secrets --help' for usage.",
+    ],
     [
       ['probe', 'x', '-v=-3'],
       'error: invalid argument "-3" for "-v" flag: a log level is a whole number from 0',
@@ -188,6 +202,17 @@ describe('connection errors', () => {
     expect(r.stderr.split('\n')[0]).toBe(
       'error: invalid --request-timeout "soon": use a duration such as 30s or 2m (0 for none)',
     );
+  });
+
+  it('a namespace that is not a DNS label is refused before any request (-n .. listed every namespace)', async () => {
+    const server = await fakeApiServer((_req, res) => res.end('{}'));
+    cleanups.push(server.close);
+    for (const ns of ['..', 'a/b', 'Shop']) {
+      const r = await run(['probe', '--call', '/x', '--kubeconfig', kubeconfigFor(server.url), '-n', ns]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`error: invalid namespace "${ns}": a lowercase DNS label such as prod`);
+    }
+    expect(server.requests.length).toBe(0);
   });
 
   it('--as-group without --as is refused like kubectl', async () => {

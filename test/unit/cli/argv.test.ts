@@ -32,6 +32,14 @@ describe('normalizeArgv', () => {
       ['--', '-ojson'],
       ['--', '-ojson'],
     ],
+    [
+      ['who-can', '-n', 'shop', '--', 'db'],
+      ['who-can', '-n', 'shop', 'db'],
+    ],
+    [
+      ['exposure', '--', 'db', '-x'],
+      ['exposure', 'db', '--', '-x'],
+    ],
   ])('%j → %j', (input, expected) => {
     expect(normalizeArgv(input)).toEqual(expected);
   });

@@ -209,6 +209,11 @@ describe('audit --by', () => {
     expect(row).toMatch(
       /alice@example\.com,bob@example\.com,kubernetes-admin as system:serviceaccount:prod:api \+\d+ more/,
     );
+    // -o wide lists them all, in the table's own columns too (a reviewer pastes it into a ticket)
+    const all = await audit(['--log', FIXTURES, '--by', 'secret', '-o', 'wide']);
+    const wideRow = all.stdout.split('\n').find((l) => l.startsWith('prod/db-password '))!;
+    expect(wideRow).not.toMatch(/\+\d+ more/);
+    expect(wideRow).toMatch(/alice@example\.com,bob@example\.com,kubernetes-admin as system:serviceaccount:prod:api,/);
     const wide = await audit(['--log', MULTISTAGE, '--by', 'source', '-o', 'wide']);
     expect(
       wide.stdout
@@ -440,6 +445,9 @@ describe('audit output formats', () => {
     expect(denied.stderr).toBe('No denied attempts on secrets in namespace staging found in 1 input (20 lines).\n');
     const { doc } = await json(['nothing', '-n', 'staging', '--log', MULTISTAGE, '--verb', 'get']);
     expect(doc.items).toEqual([]);
+    const one = join(tempDir(), 'one.log');
+    writeFileSync(one, '{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"get"}\n');
+    expect((await audit(['--log', one])).stderr).toBe('No reads of secrets found in 1 input (1 line).\n');
   });
 
   it('on a terminal, DENIED cells and the denied line are red (never with NO_COLOR)', async () => {

@@ -53,3 +53,42 @@ describe('an unused reader through a ClusterRoleBinding', () => {
     expect(review?.reason).toContain('kubectl secrets least-privilege');
   });
 });
+
+describe('without audit logs', () => {
+  const rb = { kind: 'RoleBinding' as const, name: 'argo-binding', namespace: 'argo' };
+  const reader = subject({
+    kind: 'ServiceAccount',
+    name: 'argo',
+    namespace: 'argo',
+    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [rb] }],
+    verdict: 'unused',
+    reads: 0,
+  });
+  const binding = {
+    metadata: { name: rb.name, namespace: rb.namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'argo-role' },
+    subjects: [{ kind: 'ServiceAccount', name: 'argo', namespace: 'argo' }],
+  };
+
+  it('a reader it saw no read of is not told to be taken out: no log was read, so "never did" is unknown', () => {
+    const steps = nextSteps({
+      ...input,
+      auditLogs: false,
+      consumersKnown: true,
+      subjects: [reader],
+      bindings: [binding],
+    });
+    expect(steps.filter((s) => s.kind === 'remove-subject' || s.kind === 'review-binding')).toEqual([]);
+    // with a log that has no read of it, it is
+    const judged = nextSteps({
+      ...input,
+      auditLogs: true,
+      consumersKnown: true,
+      subjects: [reader],
+      bindings: [binding],
+    });
+    expect(judged.find((s) => s.kind === 'remove-subject')?.command).toBe(
+      'kubectl delete rolebinding argo-binding -n argo',
+    );
+  });
+});

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../harness/runCli.js';
 import { toCliError, KubeApiError, isForbidden } from '../../../src/kube/errors.js';
 import { clientFor, fakeApiServer, resolvedFor, status } from './fake-apiserver.js';
 
@@ -176,6 +180,42 @@ describe('API and network errors become one error line', () => {
     const url = `http://127.0.0.1:${port}`;
     expect(await firstLineOf(url)).toBe(
       `cannot reach the API server at ${url} (context "test"): connection refused; is the cluster running and the kubeconfig current?`,
+    );
+  });
+
+  it('an exec credential plugin that is missing or fails: one line naming the user and the plugin, not an internal error', async () => {
+    const s = await serve((_req, res) => res.end('{}'));
+    const withPlugin = (command: string, args: string[]) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'kc-exec-')), 'config');
+      const exec = { apiVersion: 'client.authentication.k8s.io/v1', command, args, interactiveMode: 'Never' };
+      writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          'current-context': 'test',
+          clusters: [{ name: 'test', cluster: { server: s.url } }],
+          users: [{ name: 'eks-user', user: { exec } }],
+          contexts: [{ name: 'test', context: { cluster: 'test', user: 'eks-user' } }],
+        }),
+      );
+      return file;
+    };
+    const missing = await runCli(['exposure', '-A'], { kubeconfig: withPlugin('no-such-credential-plugin', []) });
+    expect([missing.code, missing.stderr]).toEqual([
+      1,
+      'error: cannot get the credentials of user "eks-user" (context "test"): its exec plugin "no-such-credential-plugin" was not found: install it, or fix the command in the kubeconfig\n',
+    ]);
+    const failing = await runCli(['exposure', '-A'], {
+      kubeconfig: withPlugin('sh', ['-c', 'echo "token expired: run aws sso login" >&2; exit 3']),
+    });
+    expect([failing.code, failing.stderr]).toEqual([
+      1,
+      'error: cannot get the credentials of user "eks-user" (context "test"): its exec plugin "sh" failed: token expired: run aws sso login\n',
+    ]);
+    const silent = await runCli(['exposure', '-A'], { kubeconfig: withPlugin('false', []) });
+    expect(silent.stderr).toBe(
+      'error: cannot get the credentials of user "eks-user" (context "test"): its exec plugin "false" failed\n',
     );
   });
 

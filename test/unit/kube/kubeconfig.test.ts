@@ -133,6 +133,11 @@ describe('resolveKubeconfig', () => {
       /is not a kubeconfig/,
     ],
     [
+      'a server that is not a URL',
+      () => resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', '"dev cluster"') })),
+      /^cluster "dev" in kubeconfig \/home\/u\/\.kube\/config has a server that is not a URL: "dev cluster"$/,
+    ],
+    [
       'unknown context',
       () => resolveKubeconfig({ context: 'nope' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })),
       /^context "nope" not found in kubeconfig \/home\/u\/\.kube\/config$/,

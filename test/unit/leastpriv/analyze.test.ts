@@ -103,6 +103,21 @@ describe('least-privilege analysis', () => {
     expect(find('devs')!.findings).toEqual(['unused-verb', 'too-broad']);
   });
 
+  it('a ServiceAccount it could not list is not judged as unknown, not said not to exist', () => {
+    const unlisted = analyzeLeastPrivilege({ ...input, serviceAccounts: null }, options);
+    const robot = unlisted.items.find((i) => i.binding.name === 'dave-shared' && i.ruleIndex === null)!;
+    expect(robot.subjects).toEqual([
+      expect.objectContaining({
+        verdict: 'not-judged',
+        reason: 'ServiceAccount unknown: serviceaccounts could not be listed',
+      }),
+    ]);
+    const gone = analyzeLeastPrivilege({ ...input, serviceAccounts: [] }, options);
+    expect(gone.items.find((i) => i.binding.name === 'dave-shared' && i.ruleIndex === null)!.subjects[0]!.reason).toBe(
+      'ServiceAccount does not exist',
+    );
+  });
+
   it('does not judge young bindings, wildcard rules are flagged but left as they are', () => {
     expect(find('young', null)!.findings).toEqual(['not-judged']);
     const ops = find('ops-admin')!;

@@ -117,6 +117,36 @@ describe('runLeastPrivilege', () => {
     );
   });
 
+  it('a log that could not be read to its end makes the answer partial, and --suggest refuses', async () => {
+    // bob's read is in the part lost (a truncated .gz): suggested from the rest, it would take away a read made
+    const [first, ...lost] = [log.slice(0, 2), log.slice(2)];
+    const truncated = {
+      path: 'audit.log.gz',
+      compressed: true,
+      async *chunks() {
+        yield Buffer.from(`${first.join('\n')}\n`);
+        throw Object.assign(new Error('unexpected end of file'), { gzip: 'truncated', compressedOffset: 100 });
+      },
+    };
+    expect(lost.length).toBeGreaterThan(0);
+    const runOn = (suggestToo: boolean) =>
+      runLeastPrivilege(
+        [truncated],
+        { namespace: 'shop', since: '90d', now: NOW, includeSystem: false, suggest: suggestToo },
+        { load: async () => snapshot },
+      );
+    const report = await runOn(false);
+    expect(report.metadata.complete).toBe(false);
+    expect(report.metadata.warnings[0]).toMatch(/^audit\.log\.gz: truncated gzip data at compressed byte 100/);
+    expect(report.metadata.suggestion).toEqual({
+      refused:
+        'an audit log could not be read to its end (audit.log.gz): a read in the part not read could be taken away',
+    });
+    await expect(runOn(true)).rejects.toThrow(
+      'refusing to suggest: an audit log could not be read to its end (audit.log.gz): a read in the part not read could be taken away',
+    );
+  });
+
   it('the proof catches a suggestion that would deny a read seen', async () => {
     const result = await run(log, true);
     expect(result.suggestion!.objects.length).toBeGreaterThan(0);

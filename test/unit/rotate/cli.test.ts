@@ -35,10 +35,24 @@ describe('rotate command line', () => {
     [['db', '-A', '--from-literal', 'a=b'], 'error: rotate works in one namespace: use -n instead of -A'],
     [['db', '--from-file', '/nonexistent/value'], 'error: --from-file /nonexistent/value: no such file'],
     [['db', '--from-literal', 'novalue'], 'error: --from-literal #1: expected KEY=VALUE'],
+    [
+      ['db', '--from-file', 'token=/dev/null', '--yes'],
+      'error: --from-file token=/dev/null: the new value of key "token" is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
+    ],
   ])('%j → %s', async (args, message) => {
     const r = await rotate(args);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+
+  it('refuses an empty new value before contacting a cluster (--from-literal token=$UNSET), even for a dry run', async () => {
+    const r = await rotate(['db', '--from-literal', 'token=', '--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'error: --from-literal #1: the new value is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
+    );
+    const stdin = await rotate(['db', '--from-file', 'token=-', '--yes'], '');
+    expect(stdin.stderr).toContain('error: --from-file token=-: the new value of key "token" is empty');
   });
 
   it('documents its exit codes', async () => {

@@ -173,6 +173,25 @@ describe('health gate', () => {
     });
   });
 
+  it('names why no new pod could be created (a ReplicaFailure condition, such as a quota), there being no pod to name', () => {
+    const quota =
+      'pods "w-7d9c-x2x" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=4, limited: pods=4';
+    const stuck = withStatus('Deployment', {
+      observedGeneration: 2,
+      updatedReplicas: 0,
+      replicas: 2,
+      availableReplicas: 2,
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
+        { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: quota },
+      ],
+    });
+    expect(evaluateRollout({ workload: stuck, pods: [], since, now: at(20), timeoutMs: 20_000 })).toEqual({
+      phase: 'failed',
+      message: `not complete after 20s: 0 of 2 new replicas have been updated (FailedCreate: ${quota})`,
+    });
+  });
+
   it('fails when the workload disappears', () => {
     expect(evaluateRollout({ workload: undefined, pods: [], since, now: at(1), timeoutMs: 1000 }).phase).toBe('failed');
   });

@@ -257,6 +257,26 @@ describe('blue/green rotation', () => {
     );
   });
 
+  it('refuses a name longer than a label value, before any request with it as a label selector (the API answered 400)', async () => {
+    const long = 'a'.repeat(64);
+    const c = new FakeCluster();
+    c.addSecret(secret(long));
+    const message = `${long} is 64 characters long: a rotation labels its versions with the name (label secrets.kubectl-secrets.dev/name), and a label value holds at most 63; rotate it by hand`;
+    await expect(inspect(c, long)).rejects.toThrow(message);
+    await expect(planRetire(c, long)).rejects.toThrow(message);
+    await expect(resumeRotation(long, deps(c), { rollback: true })).rejects.toThrow(message);
+    c.addSecret(secret('a'.repeat(63)));
+    expect((await inspect(c, 'a'.repeat(63))).logical).toBe('a'.repeat(63));
+  });
+
+  it('passes over a name another Secret already has: the plan and the run create the same next free version', async () => {
+    const c = scenario();
+    c.addSecret(secret('db-v2')); // someone's own Secret, not a version of db
+    const prepared = prepare(await inspect(c, 'db'), values, prepareOptions('blue-green', 'h', new Date()));
+    expect(prepared.plan.to).toBe('db-v3');
+    expect(prepared.newVersion?.metadata.name).toBe('db-v3');
+  });
+
   it('rotates a version given by its own name under its logical name', async () => {
     const c = scenario();
     await start(c);

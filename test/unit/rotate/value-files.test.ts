@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { parseEnvFile, readValueSources, ValueSourceError } from '../../../src/sources/value-files.js';
+import { parseEnvFile, readLeakedValue, readValueSources, ValueSourceError } from '../../../src/sources/value-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotate-values-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,6 +107,22 @@ describe('readValueSources', () => {
     const msg = await failure(read({ fromLiteral: ['ok=1', 'hunter2'] }));
     expect(msg).toBe('--from-literal #2: expected KEY=VALUE');
     expect(await failure(read({ fromFile: [`k=${dir}`] }))).toMatch(/a directory cannot be given a key/);
+  });
+});
+
+describe('readLeakedValue', () => {
+  it('reads a pipe (--value-from-file <(pbpaste)), up to its limit; refuses a directory', async () => {
+    const fifo = join(dir, 'leak-fifo');
+    execFileSync('mkfifo', [fifo]);
+    createWriteStream(fifo).end('tok-123\n');
+    expect((await readLeakedValue(fifo, stdin())).toString()).toBe('tok-123');
+    const big = join(dir, 'big-fifo');
+    execFileSync('mkfifo', [big]);
+    createWriteStream(big).end(Buffer.alloc(70 * 1024, 0x61));
+    expect(await failure(readLeakedValue(big, stdin()))).toBe(
+      `--value-from-file ${big}: more than 64 KiB; give a file holding only the leaked value`,
+    );
+    expect(await failure(readLeakedValue(dir, stdin()))).toBe(`--value-from-file ${dir}: is a directory`);
   });
 });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { invalidKeyReason, MAX_SECRET_BYTES, mergeData, type NewValue } from '../../../src/rotate/values.js';
+import {
+  invalidKeyReason,
+  MAX_SECRET_BYTES,
+  mergeData,
+  refuseEmptyValues,
+  type NewValue,
+} from '../../../src/rotate/values.js';
 import { RotateError } from '../../../src/rotate/errors.js';
 import { b64 } from './builders.js';
 
@@ -78,6 +84,18 @@ describe('mergeData', () => {
   it('refuses data over the 1 MiB Secret limit', () => {
     const big = 'x'.repeat(MAX_SECRET_BYTES);
     expect(message(() => mergeData({}, [v('big', big)], { replaceAll: false }))).toMatch(/at most 1048576 bytes/);
+  });
+});
+
+describe('refuseEmptyValues', () => {
+  it('refuses an empty new value, naming its origin and key (an unset variable, an empty file), unless allowed', () => {
+    expect(message(() => refuseEmptyValues([v('user', 'app'), v('password', '', '--from-literal #2')]))).toBe(
+      '--from-literal #2: the new value of key "password" is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
+    );
+    expect(message(() => refuseEmptyValues([v('s3cr3t', '', '--from-env-file .env line 4', false)]))).toBe(
+      '--from-env-file .env line 4: the new value is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
+    );
+    expect(() => refuseEmptyValues([v('user', 'app')])).not.toThrow();
   });
 });
 

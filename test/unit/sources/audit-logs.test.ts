@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -36,5 +37,38 @@ describe('openAuditLogs + runAudit on a directory of rotated logs', () => {
     const { firstLineNumbers, ...skipped } = report.skipped;
     expect(skipped).toEqual({ ...log.planted, truncated: 0 });
     expect(firstLineNumbers[0]!.file).toBe('audit/audit-2025-06-01T01-00-00.000.log');
+  });
+});
+
+describe('openAuditLogs on a pipe (--log <(zcat audit.log.gz), a FIFO)', () => {
+  const get = (id: string) =>
+    `${JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Metadata',
+      auditID: id,
+      stage: 'ResponseComplete',
+      verb: 'get',
+      user: { username: 'alice' },
+      objectRef: { resource: 'secrets', namespace: 'shop', name: 'db', apiVersion: 'v1' },
+      responseStatus: { code: 200 },
+      requestReceivedTimestamp: '2026-08-01T00:00:00.000000Z',
+    })}\n`;
+
+  it('reads it once, in order, as stdin is read (plain or gzip), where it failed (realpath, positional reads)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-fifo-'));
+    const plain = join(dir, 'plain');
+    const gzipped = join(dir, 'gzipped');
+    execFileSync('mkfifo', [plain, gzipped]);
+    // A FIFO's writer waits for its reader: each is fed as it is opened.
+    createWriteStream(plain).end(get('a') + get('b'));
+    createWriteStream(gzipped).end(gzipSync(get('c')));
+    const report = await runAudit(await openAuditLogs([plain, gzipped]), { includeSystem: true });
+    // no time of its own: first, as stdin (by name among pipes)
+    expect(report.inputs.map((i) => [i.path, i.compressed, i.readError])).toEqual([
+      [gzipped, true, null],
+      [plain, false, null],
+    ]);
+    expect(report.totals.requests).toBe(3);
   });
 });

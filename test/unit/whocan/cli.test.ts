@@ -36,12 +36,18 @@ function namespaced(path: string): unknown[] {
 let server: Awaited<ReturnType<typeof fakeApiServer>>;
 let kubeconfig: string;
 let reviews: any[] = [];
+/** Paths the fake answers 403 for (a test sets them, and empties them after). */
+let forbidden: string[] = [];
 
 beforeAll(async () => {
   server = await fakeApiServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     res.setHeader('Content-Type', 'application/json');
     if (url.pathname === '/version') return void res.end(JSON.stringify({ gitVersion: 'v1.37.2' }));
+    if (forbidden.some((p) => url.pathname.endsWith(p))) {
+      res.statusCode = 403;
+      return void res.end(JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden', message: 'forbidden' }));
+    }
     if (req.method === 'POST') {
       let body = '';
       req.on('data', (c) => (body += c));
@@ -164,9 +170,31 @@ describe('who-can output', () => {
     const no = await whoCan(SECRET, '--check', 'user:bob', '--direct-only');
     expect([no.code, no.stdout]).toEqual([1, 'no\n']);
     expect(no.stderr).toContain('User bob (with groups system:authenticated) has no path to secret app/db');
+    // a list granted by name only is said so, as in the table: it is no list of every Secret
+    const named = await whoCan(SECRET, '--check', 'group:dbas', '--direct-only');
+    expect(named.stderr).toContain('direct: list(by-name) via rolebinding/n → clusterrole/named rules[0]');
     const indirect = await whoCan(SECRET, '--check', 'bob');
     expect([indirect.code, indirect.stdout]).toEqual([0, 'yes\n']);
     expect(indirect.stderr).toContain('create-workload (as Group system:authenticated): create via');
+  });
+
+  it('--check on a partial answer: a path found is yes; no path found is not a "no" but an error naming the gap', async () => {
+    forbidden = ['/rolebindings'];
+    try {
+      const yes = await whoCan(SECRET, '--check', 'user:alice', '--direct-only');
+      expect([yes.code, yes.stdout]).toEqual([0, 'yes\n']);
+      const unknown = await whoCan(SECRET, '--check', 'group:dbas', '--direct-only');
+      expect(unknown.code).toBe(1);
+      expect(unknown.stdout).toBe('');
+      expect(unknown.stderr).toContain(
+        `warning: cannot list rolebindings.rbac.authorization.k8s.io in namespace ${NS} (forbidden)`,
+      );
+      expect(unknown.stderr).toContain(
+        `error: cannot tell whether Group dbas can read secret ${NS}/${SECRET}: no role or binding this tool could list lets it, but some could not be listed (see the warnings): ask the API server ("kubectl auth can-i", as someone who may impersonate it)`,
+      );
+    } finally {
+      forbidden = [];
+    }
   });
 
   it('--verify: a VERIFIED column, disputes on stderr, exit 2', async () => {
