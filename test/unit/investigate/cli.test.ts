@@ -1,6 +1,7 @@
 // investigate in-process against a fake API server and a written audit log: flags,
 // every -o format, verdicts, next steps, hostile log strings, Mermaid that parses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -418,6 +419,27 @@ describe('investigate --value-from-file', () => {
     const both = await runCli(['investigate', 'db', '--value-from-file', '-'], { kubeconfig, stdin: 'x' });
     expect(both.stderr.split('\n')[0]).toBe('error: give a Secret NAME or --value-from-file, not both');
   });
+
+  it('refuses a pipe as --log: each Secret that holds the value reads the logs again, and a pipe gives its lines once', async () => {
+    // --log <(zcat audit.log.gz): read again for the second Secret, it gave nothing, so every reader was "unused"
+    // and NEXT STEPS told to take them out of their bindings. A FIFO stands for the pipe.
+    const fifo = join(mkdtempSync(join(tmpdir(), 'leak-log-')), 'audit-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', log, fifo], { stdio: 'ignore' });
+    try {
+      const r = await runCli(
+        ['investigate', '--value-from-file', leaked('CANARY-unit-value-123'), '-n', NS, '-o', 'json', '--log', fifo],
+        { kubeconfig },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim()).toBe(
+        `error: --log ${fifo} is a pipe, read once, and --value-from-file reads the logs again for each Secret that holds the value: give the log files`,
+      );
+    } finally {
+      writer.kill();
+    }
+  }, 10_000);
 
   it('says clearly when secrets cannot be listed', async () => {
     const r = await runCli(['investigate', '--value-from-file', leaked('whatever-value'), '-n', 'locked'], {
