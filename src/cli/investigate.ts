@@ -8,6 +8,7 @@ import { printIncident } from './investigate-view.js';
 import { secretNameArg } from './secret-name.js';
 import { UsageError } from '../errors.js';
 import { sharingLists } from '../kube/shared-lists.js';
+import { openedFileOf } from '../sources/audit-inputs.js';
 import { readLeakedValue } from '../sources/value-files.js';
 
 const EPILOG = `One incident report for a Secret: who could read it (who-can), who did
@@ -87,6 +88,15 @@ export const investigateCommand = defineCommand({
     // The leaked value (refused if too large) and the log inputs (a missing file is an error) before the cluster.
     const value = plan.valueFile !== undefined ? await readLeakedValue(plan.valueFile, ctx.io.stdin) : undefined;
     const inputs = plan.logs.length > 0 ? await openLogs(plan.logs, ctx.io.stdin) : undefined;
+    // Each Secret that holds the value reads the logs again: a pipe (--log <(zcat ...)) gives its lines once only,
+    // so the next would read none and call every reader unused (a FIFO would wait for a writer that is gone).
+    const pipe = value !== undefined ? inputs?.find((i) => openedFileOf(i) === undefined) : undefined;
+    if (pipe) {
+      value!.fill(0);
+      throw new UsageError(
+        `--log ${pipe.path} is a pipe, read once, and --value-from-file reads the logs again for each Secret that holds the value: give the log files`,
+      );
+    }
     const kube = sharingLists(ctx.connect());
     if (value !== undefined)
       return locateAndInvestigate(
