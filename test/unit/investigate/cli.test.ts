@@ -2,7 +2,8 @@
 // every -o format, verdicts, next steps, hostile log strings, Mermaid that parses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -246,6 +247,20 @@ describe('investigate', () => {
     expect(commands).toContain(
       `kubectl patch rolebinding readers -n ${NS} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"bob"},{"op":"remove","path":"/subjects/1"}]'`,
     );
+  });
+
+  it('a log not read to its end (a truncated .gz): no step takes a reader it saw no read of out of its binding', async () => {
+    // bob's reads may lie in the part lost: "never did" is unknown there, as without --log (least-privilege --suggest refuses)
+    const whole = gzipSync(readFileSync(log));
+    const truncated = join(mkdtempSync(join(tmpdir(), 'investigate-gz-')), 'audit.log.gz');
+    writeFileSync(truncated, whole.subarray(0, whole.length - 12));
+    const r = await investigate('--log', truncated, '-o', 'json');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.metadata.complete).toBe(false);
+    expect(doc.metadata.warnings.some((w: string) => w.startsWith(`${truncated}: `))).toBe(true);
+    expect(doc.subjects.find((s: any) => s.name === 'alice')).toMatchObject({ reads: 2 });
+    expect(doc.nextSteps.filter((s: any) => s.kind === 'remove-subject')).toEqual([]);
+    expect(doc.nextSteps.some((s: any) => s.kind === 'enable-audit')).toBe(false);
   });
 
   it('table: hostile strings from the log cannot drive the terminal', async () => {
