@@ -9,7 +9,7 @@ import { loadSecretHistory } from '../kube/secret-metadata.js';
 import { READ_VERBS, type WhoCanRow } from '../whocan/report.js';
 import { auditDocument } from '../audit/document.js';
 import { runAuditScan } from '../sources/audit-scan-thread.js';
-import { resolveQuery, type AuditInput, type AuditQuery, type AuditReport } from '../audit/run.js';
+import { anyInputUnread, resolveQuery, type AuditInput, type AuditQuery, type AuditReport } from '../audit/run.js';
 import type { ExposureReport } from '../exposure/report.js';
 import { runExposure } from '../exposure/run.js';
 import type { Kube } from '../kube/client.js';
@@ -98,6 +98,8 @@ export function auditFacts(report: AuditReport, query: AuditQuery, secret: { nam
     window: { since: iso(resolved.sinceMs), until: iso(resolved.untilMs) },
     logs: report.inputs.map((i) => i.path),
     warnings: auditDocument(report, resolved, null).metadata.warnings,
+    /** A log not read to its end (a truncated .gz): what its lost part held is unknown. */
+    unread: anyInputUnread(report),
   };
 }
 
@@ -143,6 +145,7 @@ export async function investigateSecret(
     logs: facts?.logs ?? null,
     includeSystem: options.includeSystem,
     auditWarnings: facts?.warnings ?? [],
+    logsUnread: facts?.unread ?? false,
     clusterFlags: options.clusterFlags ?? [],
   });
   return {

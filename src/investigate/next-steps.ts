@@ -55,6 +55,8 @@ interface StepsInput {
   bindings: readonly Binding[];
   manager: { manager: string; hint: string } | null;
   auditLogs: boolean;
+  /** A log could not be read to its end: "never did" is unknown, as without a log. */
+  logsUnread?: boolean;
   /** Pods that load the Secret ("ns/name"): a consumer's token used from any other pod was taken out of it. */
   consumerPods: readonly string[];
   /** Every pod and workload could be listed: else "no consumers found" is not known. */
@@ -100,8 +102,10 @@ export function nextSteps(input: StepsInput): NextStep[] {
     if (s.verdict === 'not-authorised-now') steps.push(revoke(s, kubectl));
     if (s.verdict === 'unknown') steps.push(checkAccess(s, secret, input.loggedGroups, kubectl));
     if (s.verdict === 'authorised') steps.push(...bindingSteps(s, bindings, 'review', kubectl));
-    // Without a log no read was looked for: "never did" is unknown, and taking a reader out could break it.
-    if (s.verdict === 'unused' && input.auditLogs) steps.push(...bindingSteps(s, bindings, 'remove', kubectl));
+    // Without a log no read was looked for, and in a log not read to its end the reads of the part lost are unknown:
+    // "never did" is unknown then, and taking a reader out could break it.
+    if (s.verdict === 'unused' && input.auditLogs && !input.logsUnread)
+      steps.push(...bindingSteps(s, bindings, 'remove', kubectl));
   }
   steps.push(...isolation(input, kubectl));
   if (!input.auditLogs) {

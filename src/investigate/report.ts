@@ -96,6 +96,8 @@ export interface IncidentInput {
   includeSystem: boolean;
   /** Warnings of the audit scan (skipped lines and the like), already worded. */
   auditWarnings: string[];
+  /** A log could not be read to its end (a truncated .gz): a read may lie in the part lost. */
+  logsUnread?: boolean;
   /** kubectl's flags that chose the cluster (--context, --cluster, --kubeconfig): the next steps name it. */
   clusterFlags?: readonly string[];
 }
@@ -147,6 +149,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       bindings: input.bindings,
       manager: summary.secret.manager,
       auditLogs: input.logs !== null,
+      logsUnread: input.logsUnread ?? false,
       consumerPods: access.whoCan.metadata.consumers.pods.map((p) => `${secret.namespace}/${p}`),
       consumersKnown: access.exposure?.metadata.complete ?? true,
       loggedGroups: (id) => access.ledger.groupsOf(id),
