@@ -53,6 +53,12 @@ describe('rotate command line', () => {
     );
     const stdin = await rotate(['db', '--from-file', 'token=-', '--yes'], '');
     expect(stdin.stderr).toContain('error: --from-file token=-: the new value of key "token" is empty');
+    // echo "$UNSET" | kubectl secrets rotate db --from-file token=- --yes: a line break alone is no value either
+    const newline = await rotate(['db', '--from-file', 'token=-', '--yes'], '\n');
+    expect(newline.code).toBe(1);
+    expect(newline.stderr).toContain(
+      'error: --from-file token=-: the new value of key "token" is only whitespace (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
+    );
   });
 
   it('documents its exit codes', async () => {

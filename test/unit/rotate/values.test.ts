@@ -96,6 +96,10 @@ describe('refuseEmptyValues', () => {
       '--from-env-file .env line 4: the new value is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
     );
     expect(() => refuseEmptyValues([v('user', 'app')])).not.toThrow();
+    expect(message(() => refuseEmptyValues([v('password', ' \r\n', '--from-file password=-')]))).toBe(
+      '--from-file password=-: the new value of key "password" is only whitespace (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
+    );
+    expect(() => refuseEmptyValues([v('password', ' x\n')])).not.toThrow();
   });
 });
 
