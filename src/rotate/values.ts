@@ -43,13 +43,18 @@ export function invalidKeyReason(key: string): string | undefined {
  * empty), and rotating to it puts every consumer on it: refused unless the user says it is meant.
  */
 export function refuseEmptyValues(values: readonly NewValue[]): void {
-  const empty = values.find((v) => v.bytes.length === 0);
+  // `echo "$UNSET" | ... --from-file KEY=-` gives a line break alone: no more a value than nothing
+  const empty = values.find((v) => v.bytes.every((b) => WHITESPACE.has(b)));
   if (!empty) return;
   const which = empty.showKey === false ? '' : ` of key "${printableKey(empty.key)}"`;
+  const what = empty.bytes.length === 0 ? 'empty' : 'only whitespace';
   throw new RotateError(
-    `${empty.origin}: the new value${which} is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant`,
+    `${empty.origin}: the new value${which} is ${what} (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant`,
   );
 }
+
+/** Space, tab, line feed, carriage return. */
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 /**
  * Validates the new values and merges them over the current data: keys not
