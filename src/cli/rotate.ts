@@ -95,7 +95,11 @@ const builder = (y: Argv<GlobalArgs>) =>
         describe: 'New value key=value (repeatable; ends up in shell history)',
       },
       'replace-all': { type: 'boolean', default: false, describe: 'Drop keys not given instead of carrying them over' },
-      'allow-empty': { type: 'boolean', default: false, describe: 'Accept an empty new value, or one of whitespace only (refused by default)' },
+      'allow-empty': {
+        type: 'boolean',
+        default: false,
+        describe: 'Accept an empty new value, or one of whitespace only (refused by default)',
+      },
       'in-place': {
         type: 'boolean',
         default: false,
