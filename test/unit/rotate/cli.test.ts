@@ -35,6 +35,10 @@ describe('rotate command line', () => {
     [['db', '-A', '--from-literal', 'a=b'], 'error: rotate works in one namespace: use -n instead of -A'],
     [['db', '--from-file', '/nonexistent/value'], 'error: --from-file /nonexistent/value: no such file'],
     [['db', '--from-literal', 'novalue'], 'error: --from-literal #1: expected KEY=VALUE'],
+    // rotate "$NAME" with NAME unset, or a dot: GET .../secrets/ (or /.) is the list of every Secret, values and all
+    [['', '--from-literal', 'a=b'], 'error: invalid Secret name "": use a lowercase DNS subdomain name such as db-creds'],
+    [['.', '--retire'], 'error: invalid Secret name ".": use a lowercase DNS subdomain name such as db-creds'],
+    [['..', '--resume'], 'error: invalid Secret name "..": use a lowercase DNS subdomain name such as db-creds'],
     [
       ['db', '--from-file', 'token=/dev/null', '--yes'],
       'error: --from-file token=/dev/null: the new value of key "token" is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
