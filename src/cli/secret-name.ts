@@ -16,9 +16,13 @@ export function checkNamespaceArg(namespace: string | undefined): void {
  */
 export function secretNameArg(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const name = raw.replace(/^secrets?\//, '');
+  checkSecretName(raw.replace(/^secrets?\//, ''), raw);
+  return raw.replace(/^secrets?\//, '');
+}
+
+/** A Secret's name (rotate's NAME): "", "." or ".." would name the collection (`rotate "$UNSET"` read every Secret). */
+export function checkSecretName(name: string, raw = name): void {
   if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
     throw new UsageError(`invalid Secret name "${raw}": use a lowercase DNS subdomain name such as db-creds`);
   }
-  return name;
 }

@@ -36,7 +36,10 @@ describe('rotate command line', () => {
     [['db', '--from-file', '/nonexistent/value'], 'error: --from-file /nonexistent/value: no such file'],
     [['db', '--from-literal', 'novalue'], 'error: --from-literal #1: expected KEY=VALUE'],
     // rotate "$NAME" with NAME unset, or a dot: GET .../secrets/ (or /.) is the list of every Secret, values and all
-    [['', '--from-literal', 'a=b'], 'error: invalid Secret name "": use a lowercase DNS subdomain name such as db-creds'],
+    [
+      ['', '--from-literal', 'a=b'],
+      'error: invalid Secret name "": use a lowercase DNS subdomain name such as db-creds',
+    ],
     [['.', '--retire'], 'error: invalid Secret name ".": use a lowercase DNS subdomain name such as db-creds'],
     [['..', '--resume'], 'error: invalid Secret name "..": use a lowercase DNS subdomain name such as db-creds'],
     [
