@@ -51,18 +51,20 @@ export function credentialsError(err: unknown, target: ClusterTarget, user: Reco
     typeof exec?.command === 'string'
       ? `its exec plugin "${exec.command}"`
       : `its auth-provider "${String(provider?.name ?? 'unknown')}"`;
-  const said = errorMessage(err)
-    .trim()
-    .replace(/\s*\n\s*/g, ' ');
+  // What did not parse as an ExecCredential may be a raw token: JSON.parse's message quotes its start.
+  const notJson = err instanceof SyntaxError;
+  const said = notJson
+    ? 'it did not print an ExecCredential (JSON) on its standard output'
+    : errorMessage(err)
+        .trim()
+        .replace(/\s*\n\s*/g, ' ');
   const why =
     (err as NodeJS.ErrnoException).code === 'ENOENT'
       ? `${what} was not found: install it, or fix the command in the kubeconfig`
       : `${what} failed${said ? `: ${said.length > 300 ? `${said.slice(0, 300)}…` : said}` : ''}`;
   return new CliError(
     `cannot get the credentials of user "${target.userName}" (context "${target.contextName}"): ${why}`,
-    {
-      cause: err,
-    },
+    notJson ? {} : { cause: err },
   );
 }
 

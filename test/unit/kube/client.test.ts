@@ -217,6 +217,16 @@ describe('API and network errors become one error line', () => {
     expect(silent.stderr).toBe(
       'error: cannot get the credentials of user "eks-user" (context "test"): its exec plugin "false" failed\n',
     );
+    // A raw token printed where an ExecCredential belongs (gcloud auth print-access-token as the command): JSON.parse's
+    // message quotes the start of it; -v's stack trace shows the causes.
+    const token = 'ya29.a0AfB_byCANARYtokenVALUE';
+    for (const verbosity of [[], ['-v=1']]) {
+      const raw = await runCli(['exposure', '-A', ...verbosity], { kubeconfig: withPlugin('echo', [token]) });
+      expect(raw.stderr.split('\n')[0]).toBe(
+        'error: cannot get the credentials of user "eks-user" (context "test"): its exec plugin "echo" failed: it did not print an ExecCredential (JSON) on its standard output',
+      );
+      expect(raw.stderr + raw.stdout).not.toMatch(/ya29|CANARY/);
+    }
   });
 
   it('isForbidden recognises 403', async () => {
