@@ -146,7 +146,7 @@ async function readFileSpec(
  * refused by its size before any byte is read (a 2 GB sparse file), a device
  * or pipe (/dev/urandom) once it has given more.
  */
-async function readBytes(path: string, origin: string, maxBytes: number): Promise<Uint8Array> {
+async function readBytes(path: string, origin: string, maxBytes: number): Promise<Buffer> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -187,19 +187,32 @@ function describeFsError(err: NodeJS.ErrnoException): string {
 }
 
 /** Reads a stream to its end, stopping (and refusing) as soon as it passes `maxBytes`. */
-async function readAll(stream: NodeJS.ReadableStream, origin: string, maxBytes: number): Promise<Uint8Array> {
+/**
+ * A stream's bytes, at most maxBytes (more: `tooBig`). The chunks it gave are zeroed once copied into the
+ * answer, or on a failure: a value read here is left in one buffer, the caller's.
+ */
+async function readAll(
+  stream: NodeJS.ReadableStream,
+  origin: string,
+  maxBytes: number,
+  tooBig = (): ValueSourceError => tooLarge(origin, maxBytes),
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    total += buf.length;
-    if (total > maxBytes) {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      throw tooLarge(origin, maxBytes);
+  try {
+    for await (const chunk of stream) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      chunks.push(buf);
+      total += buf.length;
+      if (total > maxBytes) {
+        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        throw tooBig();
+      }
     }
-    chunks.push(buf);
+    return Buffer.concat(chunks, total);
+  } finally {
+    for (const chunk of chunks) chunk.fill(0);
   }
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -275,31 +288,16 @@ export async function readLeakedValue(
     if (info.isDirectory()) throw new ValueSourceError(`${origin}: is a directory`);
     if (info.isFile()) {
       if (info.size > maxBytes) throw new ValueSourceError(tooBig);
-      bytes = Buffer.from(await readBytes(path, origin, maxBytes));
+      bytes = await readBytes(path, origin, maxBytes);
     }
   }
   if (bytes === undefined) {
     // stdin, or a pipe (--value-from-file <(pbpaste): the leak never touches the disk), read as it comes
     const source = path === '-' ? stdin : createReadStream(path);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    try {
-      for await (const chunk of source) {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-        total += b.length;
-        if (total > maxBytes) {
-          b.fill(0);
-          throw new ValueSourceError(tooBig);
-        }
-        chunks.push(b);
-      }
-    } catch (err) {
-      for (const c of chunks) c.fill(0);
+    bytes = await readAll(source, origin, maxBytes, () => new ValueSourceError(tooBig)).catch((err: unknown) => {
       if (err instanceof ValueSourceError) throw err;
       throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
-    }
-    bytes = Buffer.concat(chunks);
-    for (const c of chunks) c.fill(0);
+    });
   }
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === 0x0a) end--;

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -123,6 +124,15 @@ describe('readLeakedValue', () => {
       `--value-from-file ${big}: more than 64 KiB; give a file holding only the leaked value`,
     );
     expect(await failure(readLeakedValue(dir, stdin()))).toBe(`--value-from-file ${dir}: is a directory`);
+  });
+
+  it('leaves no copy of the value behind but the one it returns: the chunks it read are zeroed', async () => {
+    const chunks = [Buffer.from('tok-'), Buffer.from('456\n')];
+    const source = new PassThrough();
+    for (const chunk of chunks) source.write(chunk);
+    source.end();
+    expect((await readLeakedValue('-', source)).toString()).toBe('tok-456');
+    for (const chunk of chunks) expect(chunk.every((b) => b === 0)).toBe(true);
   });
 });
 
