@@ -49,14 +49,22 @@ export class KubeRotationCluster implements RotationCluster {
   }
 
   async listVersions(logical: string): Promise<SecretObject[]> {
-    const path = resourcePath(RESOURCES.secrets, this.namespace);
     const [labelled, named] = await Promise.all([
-      this.kube.list<SecretObject>(path, { metadataOnly: true, query: { labelSelector: `${LABEL_NAME}=${logical}` } }),
-      this.kube.list<SecretObject>(path, { metadataOnly: true, query: { fieldSelector: `metadata.name=${logical}` } }),
+      this.secretsMetadata({ labelSelector: `${LABEL_NAME}=${logical}` }),
+      this.secretsMetadata({ fieldSelector: `metadata.name=${logical}` }),
     ]);
     const byName = new Map<string, SecretObject>();
-    for (const s of [...labelled.items, ...named.items]) byName.set(s.metadata.name ?? '', s);
+    for (const s of [...labelled, ...named]) byName.set(s.metadata.name ?? '', s);
     return [...byName.values()];
+  }
+
+  async secretExists(name: string): Promise<boolean> {
+    return (await this.secretsMetadata({ fieldSelector: `metadata.name=${name}` })).length > 0;
+  }
+
+  private async secretsMetadata(query: Record<string, string>): Promise<SecretObject[]> {
+    const path = resourcePath(RESOURCES.secrets, this.namespace);
+    return (await this.kube.list<SecretObject>(path, { metadataOnly: true, query })).items;
   }
 
   createSecret(secret: SecretObject): Promise<SecretObject> {

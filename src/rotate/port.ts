@@ -46,6 +46,8 @@ export interface RotationCluster {
   getSecret(name: string): Promise<SecretObject | undefined>;
   /** Metadata only: the Secrets labelled as versions of `logical`, and the one named `logical`. */
   listVersions(logical: string): Promise<SecretObject[]>;
+  /** Whether a Secret of this name exists, asked without its data (it may be anyone's). */
+  secretExists(name: string): Promise<boolean>;
   createSecret(secret: SecretObject): Promise<SecretObject>;
   /** PUT with the object's resourceVersion as precondition. */
   replaceSecret(secret: SecretObject): Promise<SecretObject>;

@@ -61,7 +61,7 @@ export async function inspect(cluster: RotationCluster, name: string): Promise<I
   if (caveat) notes.push(caveat);
   const scan = await cluster.scanConsumers();
   const taken = new Set<string>();
-  for (let next = nextVersion(logical, versions, taken); await cluster.getSecret(next.name);) {
+  for (let next = nextVersion(logical, versions, taken); await cluster.secretExists(next.name);) {
     taken.add(next.name);
     next = nextVersion(logical, versions, taken);
   }

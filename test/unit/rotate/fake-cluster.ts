@@ -51,6 +51,10 @@ export class FakeCluster implements RotationCluster {
       .map((s) => ({ metadata: clone(s.metadata) }));
   }
 
+  async secretExists(name: string): Promise<boolean> {
+    return this.secrets.has(name);
+  }
+
   async createSecret(secret: SecretObject): Promise<SecretObject> {
     const name = secret.metadata.name!;
     if (this.secrets.has(name)) throw new ConflictError(`secrets "${name}" already exists`);

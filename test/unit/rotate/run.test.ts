@@ -277,6 +277,16 @@ describe('blue/green rotation', () => {
     expect(prepared.newVersion?.metadata.name).toBe('db-v3');
   });
 
+  it("looks for a free version name without reading another Secret's values", async () => {
+    const c = scenario();
+    c.addSecret(secret('db-v2'));
+    const got: string[] = [];
+    const getSecret = c.getSecret.bind(c);
+    c.getSecret = (name: string) => (got.push(name), getSecret(name));
+    expect((await inspect(c, 'db')).taken).toEqual(new Set(['db-v2']));
+    expect(got).toEqual(['db']);
+  });
+
   it('rotates a version given by its own name under its logical name', async () => {
     const c = scenario();
     await start(c);
