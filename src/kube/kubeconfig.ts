@@ -87,10 +87,15 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
   const cluster = merged.clusters?.find((c) => c.name === clusterName);
   if (!cluster) throw new CliError(`cluster "${clusterName}" not found in kubeconfig ${where}`);
   const user = merged.users?.find((u) => u.name === userName) ?? { name: userName, user: {} };
-  const server = String((cluster.cluster as Record<string, unknown> | undefined)?.server ?? '');
-  if (!server) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
-  if (!URL.canParse(server))
-    throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has a server that is not a URL: "${server}"`);
+  const written = String((cluster.cluster as Record<string, unknown> | undefined)?.server ?? '');
+  if (!written) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
+  const server = serverUrl(
+    written,
+    (cluster.cluster as Record<string, unknown> | null) ?? {},
+    (user.user as Record<string, unknown> | null) ?? {},
+  );
+  if (server === undefined)
+    throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has a server that is not a URL: "${written}"`);
 
   return {
     target: {
@@ -105,6 +110,27 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
     user,
     inCluster: false,
   };
+}
+
+/**
+ * The server as a URL. One written without a scheme (`10.0.0.1:6443`) gets the one client-go gives it: https when
+ * the kubeconfig has TLS settings (a CA, a client certificate, insecure-skip-tls-verify), else http.
+ */
+function serverUrl(
+  server: string,
+  cluster: Record<string, unknown>,
+  user: Record<string, unknown>,
+): string | undefined {
+  if (URL.canParse(server) && new URL(server).host !== '') return server;
+  const tls = [
+    cluster['certificate-authority'],
+    cluster['certificate-authority-data'],
+    cluster['insecure-skip-tls-verify'],
+    user['client-certificate'],
+    user['client-certificate-data'],
+  ].some(Boolean);
+  const withScheme = `${tls ? 'https' : 'http'}://${server}`;
+  return URL.canParse(withScheme) ? withScheme : undefined;
 }
 
 /** Context names of the merged kubeconfig (for completion). */

@@ -38,6 +38,22 @@ describe('resolveKubeconfig', () => {
     });
   });
 
+  it('a server without a scheme gets the one client-go gives it: https with TLS settings, else http', () => {
+    const resolve = (server: string, tls: boolean) =>
+      resolveKubeconfig(
+        {},
+        host({
+          '/home/u/.kube/config': tls
+            ? config('dev', server)
+            : config('dev', server).replace(/^ *(certificate-authority|client-certificate|client-key):.*\n/gm, ''),
+        }),
+      ).target.server;
+    expect(resolve('10.0.0.1:6443', true)).toBe('https://10.0.0.1:6443');
+    expect(resolve('my-host:6443', true)).toBe('https://my-host:6443');
+    expect(resolve('localhost:8080', false)).toBe('http://localhost:8080');
+    expect(resolve('https://dev:6443', false)).toBe('https://dev:6443');
+  });
+
   it('resolves relative paths against the file that holds them', () => {
     const r = resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', 'https://dev:6443') }));
     expect((r.cluster.cluster as Record<string, string>)['certificate-authority']).toBe('/home/u/.kube/certs/ca.crt');
