@@ -1,12 +1,10 @@
 import { UsageError } from '../errors.js';
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { isNamespaceName, isSecretName, NAMESPACE_RULE } from '../util/k8s-names.js';
 
 /** -n as given: a namespace is a DNS label (`..` or `a/b` would change the request path: `-n ..` listed every namespace). */
 export function checkNamespaceArg(namespace: string | undefined): void {
-  if (namespace !== undefined && namespace !== '' && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
-    throw new UsageError(`invalid namespace "${namespace}": a lowercase DNS label such as prod`);
+  if (namespace !== undefined && namespace !== '' && !isNamespaceName(namespace)) {
+    throw new UsageError(`invalid namespace "${namespace}": ${NAMESPACE_RULE}`);
   }
 }
 
@@ -22,7 +20,7 @@ export function secretNameArg(raw: string | undefined): string | undefined {
 
 /** A Secret's name (rotate's NAME): "", "." or ".." would name the collection (`rotate "$UNSET"` read every Secret). */
 export function checkSecretName(name: string, raw = name): void {
-  if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
+  if (!isSecretName(name)) {
     throw new UsageError(`invalid Secret name "${raw}": use a lowercase DNS subdomain name such as db-creds`);
   }
 }

@@ -28,6 +28,7 @@ import {
   type Identity,
 } from '../whocan/subjects.js';
 import type { AccessQuestion } from '../whocan/verify.js';
+import { isSecretName } from '../util/k8s-names.js';
 
 const EPILOG = `Exit codes:
   0  answered (--check: the subject can read the Secret)
@@ -157,7 +158,7 @@ function validate(args: WhoCanArgs): WhoCanPlan {
       'who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)',
     );
   }
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.name) || args.name.length > 253) {
+  if (!isSecretName(args.name)) {
     throw new UsageError(`invalid Secret name "${args.name}": a lowercase DNS subdomain such as db-credentials`);
   }
   const verbs = commaList(args.verb).map((v) => v.toLowerCase());

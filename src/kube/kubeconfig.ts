@@ -4,6 +4,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { CliError } from '../errors.js';
 import { mergeKubeconfigs, type LoadedFile, type NamedEntry, type RawKubeconfig } from './kubeconfig-merge.js';
+import { isNamespaceName, NAMESPACE_RULE } from '../util/k8s-names.js';
 
 /** kubectl's connection flags, shared by every subcommand that talks to a cluster. */
 export interface ConnectionFlags {
@@ -87,6 +88,11 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
   const cluster = merged.clusters?.find((c) => c.name === clusterName);
   if (!cluster) throw new CliError(`cluster "${clusterName}" not found in kubeconfig ${where}`);
   const user = merged.users?.find((u) => u.name === userName) ?? { name: userName, user: {} };
+  const contextNamespace = String(context.namespace ?? '');
+  if (!flags.namespace && contextNamespace && !isNamespaceName(contextNamespace))
+    throw new CliError(
+      `context "${contextName ?? ''}" in kubeconfig ${where} has an invalid namespace "${contextNamespace}": ${NAMESPACE_RULE}`,
+    );
   const written = String((cluster.cluster as Record<string, unknown> | undefined)?.server ?? '');
   if (!written) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
   const server = serverUrl(
@@ -103,7 +109,7 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
       clusterName,
       userName,
       server,
-      namespace: flags.namespace || String(context.namespace ?? '') || 'default',
+      namespace: flags.namespace || contextNamespace || 'default',
       sources,
     },
     cluster,

@@ -54,6 +54,17 @@ describe('resolveKubeconfig', () => {
     expect(resolve('https://dev:6443', false)).toBe('https://dev:6443');
   });
 
+  it("refuses a context's namespace that is no DNS label (.. would change every request's path), as -n is refused", () => {
+    const file = config('dev', 'https://dev:6443').replace('  context:\n', '  context:\n    namespace: ..\n');
+    expect(file).toContain('namespace: ..');
+    expect(() => resolveKubeconfig({}, host({ '/home/u/.kube/config': file }))).toThrow(
+      /^context "dev" in kubeconfig \/home\/u\/\.kube\/config has an invalid namespace "\.\.": a lowercase DNS label such as prod$/,
+    );
+    expect(resolveKubeconfig({ namespace: 'prod' }, host({ '/home/u/.kube/config': file })).target.namespace).toBe(
+      'prod',
+    );
+  });
+
   it('resolves relative paths against the file that holds them', () => {
     const r = resolveKubeconfig({}, host({ '/home/u/.kube/config': config('dev', 'https://dev:6443') }));
     expect((r.cluster.cluster as Record<string, string>)['certificate-authority']).toBe('/home/u/.kube/certs/ca.crt');
