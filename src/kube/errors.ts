@@ -9,10 +9,23 @@ export class KubeApiError extends Error {
     message: string,
     readonly method: string,
     readonly path: string,
+    /** The fields the Status's details name, with why (`data[.dockerconfigjson] FieldValueInvalid`). */
+    readonly causes: readonly string[] = [],
   ) {
     super(message);
     this.name = 'KubeApiError';
   }
+}
+
+/**
+ * The refusal of a write that carried a Secret's data, without the API server's words: they can quote the
+ * value (an invalid .dockerconfigjson is "invalid character 'X' looking for beginning of value", and an
+ * admission webhook may say anything). The fields named and the reasons are kept.
+ */
+export function withoutValues(err: KubeApiError, secret: string): KubeApiError {
+  const fields = err.causes.length ? `: ${err.causes.join(', ')}` : '';
+  const message = `Secret "${secret}" was refused (${err.reason}${fields}); the API server's message is not shown, as it may quote the value`;
+  return new KubeApiError(err.status, err.reason, message, err.method, err.path, err.causes);
 }
 
 /** The API server could not be reached or did not answer in time. */

@@ -66,17 +66,26 @@ export function apiError(
   method: string,
   path: string,
   /** The Status already read from a body that is not JSON (protobuf). */
-  decoded?: { kind: 'Status'; reason?: string; message?: string },
+  decoded?: StatusBody,
 ): KubeApiError {
   let reason = http.STATUS_CODES[res.status] ?? 'Error';
   // A body that is not a Status is never quoted: it could hold anything, a Secret's data included.
   let message = `${reason} (a ${res.body.length}-byte ${res.headers['content-type'] ?? 'untyped'} body that is not a Kubernetes Status)`;
-  const status = decoded ?? (parseJson(res.body) as { kind?: string; reason?: string; message?: string } | undefined);
+  const status = decoded ?? (parseJson(res.body) as StatusBody | undefined);
+  let causes: string[] = [];
   if (status?.kind === 'Status') {
     if (status.reason) reason = status.reason;
     if (status.message) message = status.message;
+    causes = (status.details?.causes ?? []).map((c) => [c.field, c.reason].filter(Boolean).join(' ')).filter(Boolean);
   }
-  return new KubeApiError(res.status, reason, message, method, path);
+  return new KubeApiError(res.status, reason, message, method, path, causes);
+}
+
+interface StatusBody {
+  kind?: string;
+  reason?: string;
+  message?: string;
+  details?: { causes?: Array<{ field?: string; reason?: string }> };
 }
 
 /**

@@ -11,7 +11,7 @@ import { WatchingObserver } from './rollout-watch.js';
 import type { RepointableKind, RolloutKind, SecretObject } from '../rotate/types.js';
 import type { ReferencingObject } from '../consumers/object-refs.js';
 import type { Kube } from './client.js';
-import { KubeApiError } from './errors.js';
+import { KubeApiError, withoutValues } from './errors.js';
 import { getIfExists, tolerantList } from './fetch.js';
 import { RESOURCES, resourcePath, type ResourceType } from './paths.js';
 import { CONSUMER_RESOURCES, loadConsumerSources } from './consumer-sources.js';
@@ -68,12 +68,18 @@ export class KubeRotationCluster implements RotationCluster {
   }
 
   createSecret(secret: SecretObject): Promise<SecretObject> {
-    return writing(() => this.kube.create<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace), secret));
+    return writing(() =>
+      carryingData(secret, () =>
+        this.kube.create<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace), secret),
+      ),
+    );
   }
 
   replaceSecret(secret: SecretObject): Promise<SecretObject> {
     return writing(() =>
-      this.kube.replace<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, secret.metadata.name), secret),
+      carryingData(secret, () =>
+        this.kube.replace<SecretObject>(resourcePath(RESOURCES.secrets, this.namespace, secret.metadata.name), secret),
+      ),
     );
   }
 
@@ -203,6 +209,15 @@ function observedTypes(kinds: readonly RolloutKind[]): ResourceType[] {
   const types: ResourceType[] = kinds.map((k) => ROLLOUT_TYPES[k]);
   if (kinds.includes('Deployment')) types.push(RESOURCES.replicasets);
   return types;
+}
+
+/** A write of a Secret's data whose refusal is told without the API server's words (see withoutValues). */
+async function carryingData<T>(secret: SecretObject, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw err instanceof KubeApiError ? withoutValues(err, secret.metadata.name ?? '') : err;
+  }
 }
 
 /** Maps the API's answers to a write: 409 → ConflictError, other 4xx refusals → RejectedError. */
