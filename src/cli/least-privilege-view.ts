@@ -1,4 +1,5 @@
 // How a LeastPrivilegeReport looks as a table, and the notes and comments around it.
+import { kubectlName } from '../output/names.js';
 import type { Column, View } from '../output/report.js';
 import { safeText as printable } from '../output/safe-text.js';
 import { ruleText } from '../whocan/rules.js';
@@ -51,9 +52,10 @@ export function leastPrivilegeView(): View<LeastPrivilegeItem> {
   ];
   return {
     columns,
+    // As investigate --value-from-file names Secrets: `kubectl describe $line` works for every namespace.
     name: (i) =>
       printable(
-        `${i.binding.kind.toLowerCase()}/${i.binding.namespace ? `${i.binding.namespace}/` : ''}${i.binding.name}`,
+        `${kubectlName(i.binding.kind, i.binding.name)}${i.binding.namespace ? ` -n ${i.binding.namespace}` : ''}`,
       ),
     empty: 'No bindings grant reading Secrets in scope.',
   };

@@ -11,6 +11,8 @@ const KIND_GROUPS: Record<string, string> = {
   Job: 'batch',
   CronJob: 'batch',
   Ingress: 'networking.k8s.io',
+  RoleBinding: 'rbac.authorization.k8s.io',
+  ClusterRoleBinding: 'rbac.authorization.k8s.io',
   Gateway: 'gateway.networking.k8s.io',
   StorageClass: 'storage.k8s.io',
   SecretProviderClass: 'secrets-store.csi.x-k8s.io',
