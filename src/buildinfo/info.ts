@@ -21,12 +21,15 @@ export interface Runtime {
   isSea: boolean;
 }
 
+/** The tool's version as its release tag ("v0.1.0"), what `version` and `--version` print. */
+export const RELEASE_TAG = /^\d/.test(VERSION) ? `v${VERSION}` : VERSION;
+
 const GO_OS: Record<string, string> = { win32: 'windows' };
 const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm: 'arm' };
 
 export function buildInfo(runtime: Runtime): BuildInfo {
   return {
-    version: /^\d/.test(VERSION) ? `v${VERSION}` : VERSION,
+    version: RELEASE_TAG,
     gitCommit: GIT_COMMIT,
     gitTreeState: GIT_TREE_STATE,
     nodeVersion: runtime.version,

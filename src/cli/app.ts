@@ -10,7 +10,7 @@ import { reportError } from './report-error.js';
 import { noInterrupts, type Interrupts } from './interrupt.js';
 import { didYouMean, firstUnknownFlag, suggestionsFor } from './suggest.js';
 import { runComplete } from './completion.js';
-import { VERSION } from '../version.js';
+import { RELEASE_TAG } from '../buildinfo/info.js';
 import { loadTlsEarly } from '../kube/client.js';
 import { escapeLine, terminalSafeIO } from '../output/terminal.js';
 
@@ -53,7 +53,7 @@ export async function main(
     .strict()
     .help('help')
     .alias('help', 'h')
-    .version(VERSION)
+    .version(RELEASE_TAG)
     .wrap(Math.min(110, Number(io.env.COLUMNS) || 100))
     .exitProcess(false)
     .fail((msg, err) => {

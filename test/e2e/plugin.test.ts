@@ -35,6 +35,13 @@ describe('kubectl plugin', () => {
     for (const cmd of ['who-can', 'exposure', 'rotate', 'audit']) expect(r.stdout).toContain(cmd);
   });
 
+  it('prints with --version the release tag `version` prints', async () => {
+    const tag = JSON.parse((await kubectl(['secrets', 'version', '-o', 'json'])).stdout).items[0].version;
+    expect(tag).toMatch(/^v\d/);
+    const r = await kubectl(['secrets', '--version']);
+    expect(r.stdout.trim()).toBe(tag);
+  });
+
   it('is listed by `kubectl plugin list`', async () => {
     const r = await kubectl(['plugin', 'list']);
     expect(r.stdout).toContain(join(pluginDir, 'kubectl-secrets'));
