@@ -81,6 +81,9 @@ export function credentialsError(err: unknown, target: ClusterTarget, user: Reco
   );
 }
 
+// Node 23+ ends certificate errors with advice for whoever runs node, which a plugin's user cannot take.
+const withoutNodeHint = (message: string): string => message.replace(/; if the root CA is installed locally, .*$/, '');
+
 /** Turns a network or API failure into the one line the user sees. */
 export function toCliError(err: unknown, target: ClusterTarget): CliError | undefined {
   const where = `${target.server} (context "${target.contextName}")`;
@@ -92,7 +95,7 @@ export function toCliError(err: unknown, target: ClusterTarget): CliError | unde
     }
     if (TLS_CODES.has(err.code)) {
       return new CliError(
-        `TLS error talking to ${where}: ${err.message}; check the cluster's certificate-authority in the kubeconfig`,
+        `TLS error talking to ${where}: ${withoutNodeHint(err.message)}; check the cluster's certificate-authority in the kubeconfig`,
         { cause: err },
       );
     }
