@@ -22,13 +22,13 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   const cells = rows.map((row) => shown.map((c) => oneLine(c.value(row))));
   const header = shown.map((c) => c.header.toUpperCase());
   const widths = shown.map((_, i) =>
-    Math.max(opts.noHeaders ? 0 : header[i]!.length, ...cells.map((r) => r[i]!.length)),
+    Math.max(opts.noHeaders ? 0 : header[i]!.length, ...cells.map((r) => displayWidth(r[i]!))),
   );
   const line = (texts: string[], colors: ReadonlyArray<ReturnType<NonNullable<Column<T>['color']>>>): string =>
     texts
       .map((text, i) => {
-        const padded = i === texts.length - 1 ? text : text.padEnd(widths[i]!);
-        return paint(text, colors[i], opts.color) + padded.slice(text.length);
+        const pad = i === texts.length - 1 ? 0 : widths[i]! - displayWidth(text);
+        return paint(text, colors[i], opts.color) + ' '.repeat(Math.max(0, pad));
       })
       .join(GAP)
       .trimEnd();
@@ -43,6 +43,20 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
     ),
   );
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}]$/u;
+// East Asian Wide and Fullwidth blocks (Hangul, CJK, kana, fullwidth forms) and emoji shown as pictures.
+const TWO_WIDE =
+  /^(?:[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]|\p{Emoji_Presentation})$/u;
+
+/** Columns a terminal gives the text: user names and agents from audit logs can be CJK or emoji. */
+export function displayWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  let width = 0;
+  for (const ch of text) width += ZERO_WIDTH.test(ch) ? 0 : TWO_WIDE.test(ch) ? 2 : 1;
+  return width;
 }
 
 /** Cells come from audit logs and cluster objects: escaped before widths are measured. */

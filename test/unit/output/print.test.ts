@@ -206,4 +206,21 @@ describe('renderTable', () => {
     });
     expect(text).toBe('one two\n');
   });
+
+  it('aligns columns by what a terminal shows: wide CJK and emoji take two columns, combining marks none', () => {
+    const rows = [
+      { user: 'bob', n: '1' },
+      { user: '用户-alice', n: '2' }, // 10 columns
+      { user: 'carol\u0301e', n: '3' }, // caroĺe: 6 columns
+      { user: 'rocket 🚀', n: '4' }, // 9 columns
+    ];
+    const cols = [
+      { header: 'user', value: (r: (typeof rows)[0]) => r.user },
+      { header: 'n', value: (r: (typeof rows)[0]) => r.n },
+    ];
+    const text = renderTable(cols, rows, { wide: false, noHeaders: false, color: false });
+    expect(text).toBe(
+      ['USER         N', 'bob          1', '用户-alice   2', 'carol\u0301e       3', 'rocket 🚀    4', ''].join('\n'),
+    );
+  });
 });
