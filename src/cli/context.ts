@@ -5,7 +5,7 @@ import type { Interrupts } from './interrupt.js';
 import { UsageError } from '../errors.js';
 import { KubeClient, type Kube } from '../kube/client.js';
 import { realKubeconfigEnv, resolveKubeconfig, type ClusterTarget, type ConnectionFlags } from '../kube/kubeconfig.js';
-import { parseDuration } from '../util/duration.js';
+import { parseRequestTimeout } from '../util/duration.js';
 import { checkNamespaceArg } from './secret-name.js';
 
 /** What a command's handler gets besides its flags. */
@@ -47,10 +47,10 @@ export function createContext(args: SharedArgs, io: IO, interrupts: Interrupts):
       const flags = connectionFlags(args);
       if (flags.asGroup?.length && !flags.as) throw new UsageError('--as-group requires --as (as in kubectl)');
       checkNamespaceArg(flags.namespace);
-      const timeoutMs = parseDuration(flags.requestTimeout ?? '30s');
+      const timeoutMs = parseRequestTimeout(flags.requestTimeout ?? '30s');
       if (timeoutMs === undefined) {
         throw new UsageError(
-          `invalid --request-timeout "${flags.requestTimeout}": use a duration such as 30s or 2m (0 for none)`,
+          `invalid --request-timeout "${flags.requestTimeout}": use seconds (5) or a duration such as 30s or 2m (0 for none)`,
         );
       }
       const resolved = resolveKubeconfig(flags, realKubeconfigEnv(io.env));

@@ -36,7 +36,7 @@ export const connectionOptions = {
     type: 'string',
     group: CONNECTION,
     default: '30s',
-    describe: 'Timeout of one API request (e.g. 10s, 1m; 0 = none)',
+    describe: 'Timeout of one API request (e.g. 10s, 1m, or 5 for seconds; 0 = none)',
     requiresArg: true,
   },
 } as const satisfies Record<string, Options>;

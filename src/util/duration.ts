@@ -18,6 +18,11 @@ export function parseDuration(text: string): number | undefined {
   return matched > 0 && matched === trimmed.length ? total : undefined;
 }
 
+/** kubectl's --request-timeout: a duration, or a bare integer of seconds (--request-timeout=5). */
+export function parseRequestTimeout(text: string): number | undefined {
+  return /^\s*\d+\s*$/.test(text) ? Number(text) * 1000 : parseDuration(text);
+}
+
 /** kubectl-style age: 45s, 12m, 5h, 3d. */
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -200,7 +200,7 @@ describe('connection errors', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toBe(
-      'error: invalid --request-timeout "soon": use a duration such as 30s or 2m (0 for none)',
+      'error: invalid --request-timeout "soon": use seconds (5) or a duration such as 30s or 2m (0 for none)',
     );
   });
 

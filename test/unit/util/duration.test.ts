@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, parseDuration } from '../../../src/util/duration.js';
+import { formatAge, parseDuration, parseRequestTimeout } from '../../../src/util/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -24,4 +24,15 @@ describe('formatAge', () => {
     [10_800_000, '3h'],
     [259_200_000, '3d'],
   ])('%d ms → %s', (ms, text) => expect(formatAge(ms)).toBe(text));
+});
+
+describe('parseRequestTimeout', () => {
+  it("reads kubectl's --request-timeout: a bare integer is seconds, else a duration", () => {
+    expect(parseRequestTimeout('5')).toBe(5000);
+    expect(parseRequestTimeout('0')).toBe(0);
+    expect(parseRequestTimeout('1m')).toBe(60_000);
+    expect(parseRequestTimeout('1.5')).toBeUndefined();
+    expect(parseRequestTimeout('-1')).toBeUndefined();
+    expect(parseRequestTimeout('abc')).toBeUndefined();
+  });
 });
