@@ -109,7 +109,9 @@ export function summaryOf(journal: Journal, dryRun: boolean): RotationSummary {
 export function outcomeLine(journal: Journal, plan: Plan | undefined): string {
   const changed = journal.consumers.filter((c) => c.action === 'repoint' || c.action === 'restart').length;
   const skipped = plan?.unrotatable.length ?? 0;
-  const skippedText = skipped > 0 ? `; ${skipped} not rotated automatically (see SKIP rows)` : '';
+  // Said plainly: whoever revokes the old credential next would break them.
+  const still = journal.mode === 'blue-green' ? 'still on the old values' : 'may still use the old values';
+  const skippedText = skipped > 0 ? `; ${skipped} not rotated automatically, ${still}: see SKIP rows` : '';
   const failure = journal.failure
     ? `${journal.failure.target ? `${journal.failure.target}: ` : ''}${journal.failure.message}`
     : '';

@@ -46,11 +46,19 @@ describe('rotation report', () => {
     expect(resultOf(j)).toBe('failed');
   });
 
+  it('says that a consumer left in place still has the old values', () => {
+    let j: Journal = { ...journal(), mode: 'in-place', to: 'db' };
+    for (const s of j.steps) j = stepDone(j, s.n);
+    expect(outcomeLine(j, plan)).toBe(
+      'rotated db in place (1 consumer restarted; 1 not rotated automatically, may still use the old values: see SKIP rows)',
+    );
+  });
+
   it('summarises the outcome in one line', () => {
     let j = journal();
     for (const s of j.steps) j = stepDone(j, s.n);
     expect(outcomeLine(j, plan)).toBe(
-      'rotated db: db → db-v2 (1 consumer switched; 1 not rotated automatically (see SKIP rows))',
+      'rotated db: db → db-v2 (1 consumer switched; 1 not rotated automatically, still on the old values: see SKIP rows)',
     );
     expect(summaryOf(j, false)).toMatchObject({
       result: 'rotated',
