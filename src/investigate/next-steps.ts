@@ -50,6 +50,8 @@ const QUARANTINE_LABEL = 'kubectl-secrets.dev/quarantine';
 
 interface StepsInput {
   secret: { namespace: string; name: string };
+  /** false: the Secret is known not to exist (deleted since, or a mistyped name). */
+  exists?: boolean | null;
   subjects: readonly AccessSubject[];
   consumers: readonly IncidentConsumer[];
   bindings: readonly Binding[];
@@ -81,6 +83,12 @@ export function nextSteps(input: StepsInput): NextStep[] {
       kind: 'manager',
       command: null,
       reason: `rotate it where it is managed (${input.manager.manager}): ${input.manager.hint}`,
+    });
+  } else if (input.exists === false) {
+    steps.push({
+      kind: 'rotate',
+      command: null,
+      reason: `${secret.namespace}/${secret.name} does not exist (deleted, or a mistyped name), so there is nothing to rotate here: revoke the leaked value where it was issued, and find other Secrets holding it with "kubectl secrets investigate --value-from-file FILE -A"`,
     });
   } else {
     const who =

@@ -144,6 +144,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
     timeline,
     nextSteps: nextSteps({
       secret,
+      exists: summary.secret.exists,
       subjects,
       consumers,
       bindings: input.bindings,

@@ -92,3 +92,12 @@ describe('without audit logs', () => {
     );
   });
 });
+
+describe('a Secret that does not exist', () => {
+  it('is not planned for rotation: rotate would answer not found', () => {
+    const [step] = nextSteps({ ...input, exists: false, consumersKnown: true });
+    expect(step).toMatchObject({ kind: 'rotate', command: null });
+    expect(step!.reason).toContain('does not exist');
+    expect(nextSteps({ ...input, exists: null, consumersKnown: true })[0]!.command).toContain('secrets rotate db');
+  });
+});
