@@ -1,4 +1,5 @@
 // How a LeastPrivilegeReport looks as a table, and the notes and comments around it.
+import { plural } from '../audit/document.js';
 import { kubectlName } from '../output/names.js';
 import type { Column, View } from '../output/report.js';
 import { safeText as printable } from '../output/safe-text.js';
@@ -66,7 +67,7 @@ export function notes(metadata: LeastPrivilegeMetadata): string[] {
   const out: string[] = [];
   const { window, summary, hiddenControlPlane, clusterBindingsOutOfScope } = metadata;
   out.push(
-    `window ${seconds(window.since)} to ${seconds(window.until)}: ${metadata.logs.reads} reads seen, ${metadata.logs.denied} denied attempts (not use)`,
+    `window ${seconds(window.since)} to ${seconds(window.until)}: ${plural(metadata.logs.reads, 'read', 'reads')} seen, ${plural(metadata.logs.denied, 'denied attempt', 'denied attempts')} (not use)`,
   );
   if (summary.notJudged > 0) {
     out.push(

@@ -1,6 +1,7 @@
 // least-privilege -o name: lines kubectl takes as they are (kubectl describe $line).
 import { describe, expect, it } from 'vitest';
-import { leastPrivilegeView } from '../../../src/cli/least-privilege-view.js';
+import { leastPrivilegeView, notes } from '../../../src/cli/least-privilege-view.js';
+import type { LeastPrivilegeMetadata } from '../../../src/leastpriv/run.js';
 import type { LeastPrivilegeItem } from '../../../src/leastpriv/types.js';
 
 const item = (binding: LeastPrivilegeItem['binding']): LeastPrivilegeItem =>
@@ -14,6 +15,21 @@ describe('least-privilege -o name', () => {
     );
     expect(name(item({ kind: 'ClusterRoleBinding', name: 'auditors' }))).toBe(
       'clusterrolebinding.rbac.authorization.k8s.io/auditors',
+    );
+  });
+});
+
+describe('least-privilege notes', () => {
+  it('counts one read and one denied attempt in the singular', () => {
+    const metadata = {
+      window: { since: '2026-09-01T00:00:00Z', until: '2026-12-01T00:00:00Z', requested: '90d', logsFrom: null },
+      logs: { inputs: 1, bytes: 1, lines: 2, reads: 1, denied: 1, skipped: 0 },
+      summary: { bindings: 0, judged: 0, notJudged: 0, findings: {} },
+      hiddenControlPlane: { bindings: 0, subjects: [] },
+      clusterBindingsOutOfScope: [],
+    } as unknown as LeastPrivilegeMetadata;
+    expect(notes(metadata)[0]).toBe(
+      'note: window 2026-09-01T00:00:00Z to 2026-12-01T00:00:00Z: 1 read seen, 1 denied attempt (not use)',
     );
   });
 });
