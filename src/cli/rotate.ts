@@ -8,7 +8,7 @@ import { InterruptedError } from './interrupt.js';
 import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
-import { checkSecretName } from './secret-name.js';
+import { secretNameArg } from './secret-name.js';
 import {
   nothingToResumeReport,
   outcomeReport,
@@ -186,7 +186,8 @@ interface Validated {
 }
 
 function validate(args: RotateArgs): Validated {
-  checkSecretName(args.name);
+  // secret/NAME, as kubectl and the -o name outputs print it, is NAME for every step that follows.
+  args.name = secretNameArg(args.name)!;
   if (args.allNamespaces) throw new UsageError('rotate works in one namespace: use -n instead of -A');
   const values = repeated(args.fromFile).length + repeated(args.fromEnvFile).length + repeated(args.fromLiteral).length;
   if (args.resume && args.retire) throw new UsageError('--resume and --retire cannot be combined');

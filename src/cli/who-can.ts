@@ -28,7 +28,7 @@ import {
   type Identity,
 } from '../whocan/subjects.js';
 import type { AccessQuestion } from '../whocan/verify.js';
-import { isSecretName } from '../util/k8s-names.js';
+import { secretNameArg } from './secret-name.js';
 
 const EPILOG = `Exit codes:
   0  answered (--check: the subject can read the Secret)
@@ -158,9 +158,8 @@ function validate(args: WhoCanArgs): WhoCanPlan {
       'who-can answers for one Secret, which lives in one namespace: --all-namespaces is not supported (use -n NAMESPACE)',
     );
   }
-  if (!isSecretName(args.name)) {
-    throw new UsageError(`invalid Secret name "${args.name}": a lowercase DNS subdomain such as db-credentials`);
-  }
+  // secret/NAME, as kubectl and the -o name outputs print it, is NAME for every step that follows.
+  args.name = secretNameArg(args.name)!;
   const verbs = commaList(args.verb).map((v) => v.toLowerCase());
   const badVerb = verbs.find((v) => !(READ_VERBS as readonly string[]).includes(v));
   if (badVerb) throw new UsageError(`invalid --verb "${badVerb}": one of ${READ_VERBS.join(', ')}`);

@@ -43,6 +43,15 @@ describe('rotate command line', () => {
     [['.', '--retire'], 'error: invalid Secret name ".": use a lowercase DNS subdomain name such as db-creds'],
     [['..', '--resume'], 'error: invalid Secret name "..": use a lowercase DNS subdomain name such as db-creds'],
     [
+      ['secret/..', '--resume'],
+      'error: invalid Secret name "secret/..": use a lowercase DNS subdomain name such as db-creds',
+    ],
+    // secret/NAME, as kubectl and -o name print it, is the name
+    [
+      ['secret/db', '--from-file', 'token=/dev/null', '--yes'],
+      'error: --from-file token=/dev/null: the new value of key "token" is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
+    ],
+    [
       ['db', '--from-file', 'token=/dev/null', '--yes'],
       'error: --from-file token=/dev/null: the new value of key "token" is empty (an unset variable, an empty file?): refusing to rotate to it; pass --allow-empty if it is meant',
     ],

@@ -84,7 +84,7 @@ describe('who-can flags', () => {
       ['db', '--check', 'alice', '--verify'],
       'error: --check cannot be combined with --verify: run --verify on its own to confirm the rows',
     ],
-    [['Not_A_Name'], 'error: invalid Secret name "Not_A_Name": a lowercase DNS subdomain such as db-credentials'],
+    [['Not_A_Name'], 'error: invalid Secret name "Not_A_Name": use a lowercase DNS subdomain name such as db-creds'],
   ])('%j', async (args, message) => {
     const r = await whoCan(...args);
     expect(r.code).toBe(1);
@@ -118,6 +118,13 @@ describe('who-can output', () => {
     expect(r.stderr).toContain(
       'warning: Group system:authenticated has an indirect path (create-workload) to app/db: that is EVERY authenticated user and ServiceAccount',
     );
+  });
+
+  it('takes the name as kubectl and -o name print it: secret/NAME', async () => {
+    const plain = await whoCan(SECRET, '-o', 'json');
+    const prefixed = await whoCan(`secret/${SECRET}`, '-o', 'json');
+    expect(prefixed.stderr).toBe(plain.stderr);
+    expect(JSON.parse(prefixed.stdout).metadata.secret).toEqual(JSON.parse(plain.stdout).metadata.secret);
   });
 
   it('wide adds the rule', async () => {
