@@ -104,6 +104,11 @@ export function clusterFlags(args: Pick<SharedArgs, 'context' | 'cluster' | 'kub
   return givenFlags(args, ['context', 'cluster', 'kubeconfig']);
 }
 
+/** The identity flags as given (--user, --as, each --as-group): for commands the tool prints to run as the same one. */
+export function identityFlags(args: Pick<SharedArgs, 'user' | 'as' | 'asGroup'>): string[] {
+  return [...givenFlags(args, ['user', 'as']), ...repeated(args.asGroup).flatMap((g) => ['--as-group', g])];
+}
+
 export function withConnection<T>(y: Argv<T>) {
   return y.options(connectionOptions);
 }

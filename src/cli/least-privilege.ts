@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
-import { clusterFlags, givenFlags, repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
+import { clusterFlags, identityFlags, repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { withProgress } from './audit-view.js';
 import { asLogError, openLogs } from './audit-logs.js';
 import { leastPrivilegeView, notes, suggestionComments, undoComments } from './least-privilege-view.js';
@@ -205,8 +205,7 @@ export function undoCommand(
     ...(plan.sinceGiven ? ['--since', plan.since] : []),
     ...(plan.includeSystem ? ['--include-system'] : []),
     ...cluster,
-    ...givenFlags(args, ['user', 'as']),
-    ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
+    ...identityFlags(args),
   ];
   return `${shellLine(['kubectl', 'secrets', 'least-privilege', ...words])} --suggest-undo | ${shellLine(['kubectl', 'apply', '-f', '-', ...cluster])}`;
 }

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { defineCommand, type ArgsOf, type GlobalArgs } from './command.js';
 import type { CommandContext } from './context.js';
 import { InterruptedError } from './interrupt.js';
-import { repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
+import { clusterFlags, identityFlags, repeated, withConnection, withOutput, type SharedArgs } from './flags.js';
 import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
 import { secretNameArg } from './secret-name.js';
@@ -239,7 +239,7 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
   for (const w of read.warnings) warn(io, w);
   if (!args.allowEmpty) refuseEmptyValues(read.values);
 
-  const deps = connect(ctx);
+  const deps = connect(ctx, args);
   // Every permission rotate may need is checked before its first write: a refusal, never a half-done rotation.
   if (!args.dryRun) await requirePermissions(ctx.connect(), 'rotate', deps.cluster.namespace);
   const proposal = await proposeRotation(
@@ -291,7 +291,7 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
 
 async function resumeCommand(args: RotateArgs, { timeoutMs }: Validated, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const deps = connect(ctx);
+  const deps = connect(ctx, args);
   await requirePermissions(ctx.connect(), 'rotate', deps.cluster.namespace);
   const result = await withProgress(ctx, (events, stopRequested) =>
     resumeRotation(
@@ -313,12 +313,12 @@ async function resumeCommand(args: RotateArgs, { timeoutMs }: Validated, ctx: Co
 
 async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const deps = connect(ctx);
+  const deps = connect(ctx, args);
   const { namespace } = deps.cluster;
   if (!args.dryRun) await requirePermissions(ctx.connect(), 'rotate', namespace);
   const plan = await planRetire(deps.cluster, args.name);
   const candidates = plan.retire.map((v) => v.name);
-  const locked = await lockedNow(deps.cluster, args.name);
+  const locked = await lockedNow(deps.cluster, args.name, deps.commandFlags);
   if (locked && !args.dryRun) throw new CliError(locked);
   for (const gap of plan.gaps) warn(io, `${gap}: users there are not seen, so no version is deleted`);
   if (args.dryRun || candidates.length === 0) {
@@ -368,7 +368,7 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
 }
 
 /** This process, its clock and the cluster (in the namespace of -n or the kubeconfig context) as a rotation sees them. */
-function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
+function connect(ctx: CommandContext, args: SharedArgs): Omit<RotateDeps, 'events'> {
   const kube = ctx.connect();
   const host = hostname();
   const machine = machineIdentity();
@@ -380,6 +380,7 @@ function connect(ctx: CommandContext): Omit<RotateDeps, 'events'> {
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     identity: { holder: holderIdentity(host, process.pid, machine), host, ...(machine ? { machine } : {}), isAlive },
     newId: () => crypto.randomBytes(6).toString('hex'),
+    commandFlags: resumeFlags(args),
   };
 }
 
@@ -457,6 +458,9 @@ function writeLines(stream: Writer, lines: readonly string[]): void {
   for (const line of lines) stream.write(`${safeText(line)}\n`);
 }
 
+/** What --resume needs to find this rotation again: the cluster and the identity it ran with. */
+const resumeFlags = (args: SharedArgs): string[] => [...clusterFlags(args), ...identityFlags(args)];
+
 function printOutcome(
   journal: Journal,
   plan: Plan | undefined,
@@ -465,7 +469,7 @@ function printOutcome(
   io: IO,
 ): void {
   printReport(outcomeReport(journal, plan, completeness), ROTATION_VIEW, args, io);
-  if (isTable(args)) io.stdout.write(`${outcomeLine(journal, plan)}\n`);
+  if (isTable(args)) io.stdout.write(`${outcomeLine(journal, plan, resumeFlags(args))}\n`);
 }
 
 /**

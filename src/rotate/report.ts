@@ -2,6 +2,7 @@ import type { RotationMode } from './constants.js';
 import { unchangedMessage, type ConsumerState, type Journal, type Step } from './journal.js';
 import type { Plan } from './plan.js';
 import { workloadRef } from './types.js';
+import { shellLine } from '../util/shell.js';
 
 /** One row of a RotationReport: a consumer and what happened to it. */
 export interface RotationRow {
@@ -105,8 +106,16 @@ export function summaryOf(journal: Journal, dryRun: boolean): RotationSummary {
   };
 }
 
-/** One sentence on how it ended, for the end of the table output. */
-export function outcomeLine(journal: Journal, plan: Plan | undefined): string {
+/**
+ * The command that finishes or rolls back an interrupted rotation, with the flags that chose the cluster and the
+ * identity it ran with: pasted later, after a context switch, it must resume that rotation, not look at another cluster.
+ */
+export function resumeCommand(logical: string, namespace: string, flags: readonly string[] = []): string {
+  return `"${shellLine(['kubectl', 'secrets', 'rotate', logical, '-n', namespace, '--resume', ...flags])}"`;
+}
+
+/** One sentence on how it ended, for the end of the table output (`flags`: see resumeCommand). */
+export function outcomeLine(journal: Journal, plan: Plan | undefined, flags: readonly string[] = []): string {
   const changed = journal.consumers.filter((c) => c.action === 'repoint' || c.action === 'restart').length;
   const skipped = plan?.unrotatable.length ?? 0;
   // Said plainly: whoever revokes the old credential next would break them.
@@ -129,10 +138,10 @@ export function outcomeLine(journal: Journal, plan: Plan | undefined): string {
     case 'rolling-back': {
       const stuck = journal.steps.find((s) => s.status === 'failed');
       const why = stuck ? `${stuck.target ? `${stuck.target}: ` : ''}${stuck.note ?? stuck.action}` : 'interrupted';
-      return `rotation failed (${failure}) and its rollback did not finish (${why}): fix it, then run "kubectl secrets rotate ${journal.logical} -n ${journal.namespace} --resume"`;
+      return `rotation failed (${failure}) and its rollback did not finish (${why}): fix it, then run ${resumeCommand(journal.logical, journal.namespace, flags)}`;
     }
     default:
-      return `rotation failed and was left as is for inspection (${failure}): "kubectl secrets rotate ${journal.logical} -n ${journal.namespace} --resume" checks again, then finishes or rolls back`;
+      return `rotation failed and was left as is for inspection (${failure}): ${resumeCommand(journal.logical, journal.namespace, flags)} checks again, then finishes or rolls back`;
   }
 }
 

@@ -29,12 +29,15 @@ import { unseenUsers, type RotationCluster } from './port.js';
 import { inspect, prepare, type Prepared, type PrepareOptions } from './run-inspect.js';
 import { releaseLock, Runner, type RunnerDeps } from './run-steps.js';
 import { describeStep, endingError } from './outcome.js';
+import { resumeCommand } from './report.js';
 import { describeHistoryUse, secretHistory, secretUsers } from './usage.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
 import { checkLogicalName, currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
 export interface RotateDeps extends RunnerDeps {
+  /** The flags that chose the cluster and identity, for the --resume command it prints (resumeCommand). */
+  commandFlags?: readonly string[];
   /** This process, as the lock names it, and how to tell whether a local holder still runs. */
   identity: { holder: string; host: string; machine?: string; isAlive(pid: number): boolean };
   newId(): string;
@@ -70,7 +73,7 @@ export async function proposeRotation(
   };
   const ins = await inspect(cluster, name);
   ins.notes.forEach(note);
-  const locked = await lockedNow(cluster, ins.logical);
+  const locked = await lockedNow(cluster, ins.logical, deps.commandFlags);
   if (locked && !dryRun) throw new RotateError(locked);
   if (locked) note(`${locked} (this plan shows the cluster as it is now)`);
   const prepared = prepare(ins, values, {
@@ -107,8 +110,8 @@ export interface RunOptions {
   rollback: boolean;
 }
 
-const resumeHint = (logical: string, namespace: string): string =>
-  `run "kubectl secrets rotate ${logical} -n ${namespace} --resume" to finish or roll it back`;
+const resumeHint = (logical: string, namespace: string, flags: readonly string[] | undefined): string =>
+  `run ${resumeCommand(logical, namespace, flags)} to finish or roll it back`;
 
 /** Takes the lock, then runs the rotation: its first write (creating the new version, or the journal in place), then the rest. */
 export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: RunOptions): Promise<Journal> {
@@ -124,7 +127,7 @@ export async function startRotation(prepared: Prepared, deps: RotateDeps, opts: 
     ...opts,
     ...(prepared.newVersion ? {} : { newData: prepared.merged.data }),
   });
-  const hint = resumeHint(first.logical, first.namespace);
+  const hint = resumeHint(first.logical, first.namespace, deps.commandFlags);
   await runner.start(
     { ...(prepared.newVersion ? { newVersion: prepared.newVersion } : {}), readVersion: prepared.readVersion },
     hint,
@@ -152,15 +155,20 @@ async function lock(
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
     throw new RotateError(
-      lockedMessage(req.logical, cluster.namespace, await cluster.getLease(leaseName(req.logical))),
+      lockedMessage(req.logical, cluster.namespace, await cluster.getLease(leaseName(req.logical)), deps.commandFlags),
     );
   }
 }
 
-function lockedMessage(logical: string, namespace: string, lease: LeaseObject | undefined): string {
+function lockedMessage(
+  logical: string,
+  namespace: string,
+  lease: LeaseObject | undefined,
+  flags: readonly string[] | undefined,
+): string {
   const holder = lease?.spec?.holderIdentity ?? (lease ? 'no live process: left for --resume' : 'another process');
   const since = heldSince(lease?.spec);
-  return `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since}): wait for it, or if it died ${resumeHint(logical, namespace)}`;
+  return `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since}): wait for it, or if it died ${resumeHint(logical, namespace, flags)}`;
 }
 
 /**
@@ -168,9 +176,13 @@ function lockedMessage(logical: string, namespace: string, lease: LeaseObject | 
  * running or interrupted), or undefined. Checked before planning, so that no
  * plan is shown for a Secret whose consumers may be half-way to a new version.
  */
-export async function lockedNow(cluster: RotationCluster, logical: string): Promise<string | undefined> {
+export async function lockedNow(
+  cluster: RotationCluster,
+  logical: string,
+  flags?: readonly string[],
+): Promise<string | undefined> {
   const lease = await cluster.getLease(leaseName(logical));
-  return lease ? lockedMessage(logical, cluster.namespace, lease) : undefined;
+  return lease ? lockedMessage(logical, cluster.namespace, lease, flags) : undefined;
 }
 
 export interface ResumeResult {
@@ -276,7 +288,11 @@ export async function resumeRotation(
     timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000,
     rollback: opts.rollback,
   });
-  return { journal: await runToEnd(runner, resumeHint(logical, cluster.namespace)), notes, nothing: false };
+  return {
+    journal: await runToEnd(runner, resumeHint(logical, cluster.namespace, deps.commandFlags)),
+    notes,
+    nothing: false,
+  };
 }
 
 /** What a rotation whose journal is lost left in the cluster: the objects it wrote, and who uses which version now. */

@@ -54,6 +54,15 @@ describe('rotation report', () => {
     );
   });
 
+  it('names the cluster and identity to resume with', () => {
+    let j = stepDone(stepDone(journal(), 1), 2);
+    j = transition(j, { type: 'step-failed', n: 3, message: 'timed out', target: 'Deployment/api' }, now);
+    j = transition(j, { type: 'roll-back', failure: { target: 'Deployment/api', message: 'timed out' } }, now);
+    expect(outcomeLine(j, plan, ['--context', 'prod'])).toContain(
+      `"kubectl secrets rotate db -n ${j.namespace} --resume --context prod"`,
+    );
+  });
+
   it('summarises the outcome in one line', () => {
     let j = journal();
     for (const s of j.steps) j = stepDone(j, s.n);

@@ -188,6 +188,21 @@ describe('blue/green rotation', () => {
     );
   });
 
+  it('tells to resume on the cluster it rotated: the --context, --kubeconfig and identity given', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step/);
+    const flags = ['--context', 'prod', '--kubeconfig', '/k/prod config', '--as', 'ops'];
+    const d = { ...deps(c, { alive: true }), commandFlags: flags };
+    const prepared = prepare(
+      await inspect(c, 'db'),
+      values,
+      prepareOptions('blue-green', d.identity.holder, d.clock.now()),
+    );
+    const resume = `"kubectl secrets rotate db -n ${c.namespace} --resume --context prod --kubeconfig '/k/prod config' --as ops"`;
+    await expect(startRotation(prepared, d, { timeoutMs: 20_000, rollback: true })).rejects.toThrow(resume);
+    expect(await lockedNow(c, 'db', flags)).toContain(resume);
+  });
+
   it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])('finishes after a crash right after step %i', async (k) => {
     const c = scenario();
     const j = await crashThenResume(c, k);
