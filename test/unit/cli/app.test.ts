@@ -253,8 +253,14 @@ describe('__complete (cobra protocol for shells and kubectl_complete-secrets)', 
     expect(r.stdout).toBe(`${candidates.join('\n')}\n:4\n`);
   });
 
-  it('lets files complete after --log', async () => {
-    const r = await run(['__complete', 'audit', '--log', '']);
+  it.each([
+    ['audit', '--log', ''],
+    ['investigate', '--value-from-file', ''],
+    ['rotate', 'db', '--from-file', ''],
+    ['rotate', 'db', '--from-env-file', ''],
+    ['who-can', 'db', '--kubeconfig', ''],
+  ])('lets files complete after %s %s %s', async (...words) => {
+    const r = await run(['__complete', ...words]);
     expect(r.stdout).toBe(':0\n');
   });
 });
