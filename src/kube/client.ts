@@ -395,7 +395,7 @@ export class KubeClient implements Kube {
   /** One TLS context for every socket, or an error that names the kubeconfig user (OpenSSL's reason, never the PEM). */
   private secureContext(opts: https.RequestOptions): tls.SecureContext {
     try {
-      return tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
+      return tls.createSecureContext({ ca: opts.ca ?? trustedRoots(), cert: opts.cert, key: opts.key });
     } catch (err) {
       throw new CliError(
         `the client certificate, key or CA of user "${this.resolved.user.name}" in the kubeconfig cannot be used: ${errorMessage(err)}`,
@@ -454,3 +454,16 @@ export function continueOf(body: Buffer): string | undefined {
 const backoffMs = (attempt: number): number => 200 * 2 ** (attempt - 1);
 /** A wait before a retry; an abandoned request's ends at once (an AbortError). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => wait(ms, undefined, signal ? { signal } : {});
+
+let roots: string[] | undefined;
+/**
+ * The CAs trusted when the kubeconfig names none: Node's bundled ones and the system's (SSL_CERT_FILE, /etc/ssl,
+ * the macOS keychain, the Windows store), as client-go trusts the system's: a company CA installed there may sign
+ * the API server. Node before 22.15 has no way to read the system's: its bundled ones, as before.
+ */
+function trustedRoots(): string[] | undefined {
+  const { getCACertificates } = tls as { getCACertificates?: (type: 'default' | 'system') => string[] };
+  if (!getCACertificates) return undefined;
+  roots ??= [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
+  return roots;
+}
