@@ -4,11 +4,13 @@ const VALUE_SHORTHANDS = new Set(['n', 'o', 'v']);
 /**
  * Rewrites kubectl-style argv into a form yargs parses unambiguously:
  *   -ojson → -o json, -nprod → -n prod, -o=json → -o json,
- *   -v=6 / --v=6 → --v 6, and a bare -v (not followed by a level) → --v 1.
+ *   -v=6 / --v=6 → --v 6, and a bare -v (not followed by a level) → --v 1; help CMD → CMD --help.
  * After `--` nothing is a flag: a word there that could not be one anyway (a name) moves before it, since yargs
  * fills no positional from after `--`; words that begin with `-` stay after it (app.ts refuses them).
  */
 export function normalizeArgv(argv: readonly string[]): string[] {
+  // kubectl's help command: `help rotate` is `rotate --help`
+  if (argv[0] === 'help') return normalizeArgv([...argv.slice(1), '--help']);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

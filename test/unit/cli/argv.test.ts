@@ -28,6 +28,12 @@ describe('normalizeArgv', () => {
     ],
     [['--namespace=prod'], ['--namespace=prod']],
     [['-A'], ['-A']],
+    // kubectl's help command: `kubectl secrets help rotate` is `kubectl secrets rotate --help`
+    [['help'], ['--help']],
+    [
+      ['help', 'rotate'],
+      ['rotate', '--help'],
+    ],
     [
       ['--', '-ojson'],
       ['--', '-ojson'],
