@@ -13,7 +13,7 @@ import type { AccessLedger, Activity } from './ledger.js';
  * `not-authorised-now`: it read, but no path lets it now (access removed since: investigate);
  * `unknown`: it read, and no path it may read lets it now, but who-can could not read all of RBAC (check);
  * `denied`: only denied attempts (probing);
- * `failed`: no path lets it now, and its only attempts failed (a 401 of refused credentials, a 404);
+ * `failed`: no path found for it, and its only attempts failed (a 401 of refused credentials, a 404);
  * `unused`: it could read, and never did in the window.
  */
 export const VERDICTS = [

@@ -20,8 +20,9 @@ Verdicts: expected (a consumer's ServiceAccount, the kubelet of its node, the
 control plane), authorised (RBAC allows it, not a consumer: review),
 not-authorised-now (it read, RBAC no longer allows it: investigate), unknown
 (the same, but not every role and binding could be listed: check), denied
-(only denied attempts), failed (cannot read it, its only attempts failed: a
-401 of refused credentials, a 404), unused (could read, never did in the window).
+(only denied attempts), failed (no path found for it, its only attempts failed:
+a 401 of refused credentials, a 404), unused (could read, never did in the
+window).
 
 --value-from-file PATH (- for stdin) finds the Secrets and keys holding a
 leaked value (exact, inside another value such as a DSN or a dockerconfigjson
