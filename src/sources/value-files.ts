@@ -1,8 +1,7 @@
 // Reads the new values of a rotation from files, env files, literals and
 // stdin. Errors name the flag, the path and a line number, never content:
 // whatever is read may be a secret.
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CliError } from '../errors.js';
 
@@ -146,7 +145,12 @@ async function readFileSpec(
  * refused by its size before any byte is read (a 2 GB sparse file), a device
  * or pipe (/dev/urandom) once it has given more.
  */
-async function readBytes(path: string, origin: string, maxBytes: number): Promise<Buffer> {
+async function readBytes(
+  path: string,
+  origin: string,
+  maxBytes: number,
+  tooBig = (size?: number): ValueSourceError => tooLarge(origin, maxBytes, size),
+): Promise<Buffer> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -155,13 +159,35 @@ async function readBytes(path: string, origin: string, maxBytes: number): Promis
   }
   try {
     const info = await handle.stat();
-    if (info.isFile() && info.size > maxBytes) throw tooLarge(origin, maxBytes, info.size);
-    return await readAll(handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: false }), origin, maxBytes);
+    if (info.isFile() && info.size > maxBytes) throw tooBig(info.size);
+    return await readHandle(handle, maxBytes, () => tooBig());
   } catch (err) {
     if (err instanceof ValueSourceError) throw err;
     throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A file's (or a pipe's) bytes, at most maxBytes, read into buffers of its own that are zeroed once copied into
+ * the answer: a read stream would copy each short read into a smaller buffer and drop, unzeroed, the one it read into.
+ */
+async function readHandle(handle: FileHandle, maxBytes: number, tooBig: () => ValueSourceError): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      chunks.push(chunk.subarray(0, bytesRead)); // what it read: zeroed in finally
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw tooBig();
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    for (const chunk of chunks) chunk.fill(0);
   }
 }
 
@@ -280,21 +306,16 @@ export async function readLeakedValue(
 ): Promise<Buffer> {
   const origin = `--value-from-file ${path}`;
   const tooBig = `${origin}: more than ${Math.round(maxBytes / 1024)} KiB; give a file holding only the leaked value`;
-  let bytes: Buffer | undefined;
+  let bytes: Buffer;
   if (path !== '-') {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new ValueSourceError(`${origin}: ${describeFsError(err)}`);
     });
     if (info.isDirectory()) throw new ValueSourceError(`${origin}: is a directory`);
-    if (info.isFile()) {
-      if (info.size > maxBytes) throw new ValueSourceError(tooBig);
-      bytes = await readBytes(path, origin, maxBytes);
-    }
-  }
-  if (bytes === undefined) {
-    // stdin, or a pipe (--value-from-file <(pbpaste): the leak never touches the disk), read as it comes
-    const source = path === '-' ? stdin : createReadStream(path);
-    bytes = await readAll(source, origin, maxBytes, () => new ValueSourceError(tooBig)).catch((err: unknown) => {
+    // a file, or a pipe (--value-from-file <(pbpaste): the leak never touches the disk), read as it comes
+    bytes = await readBytes(path, origin, maxBytes, () => new ValueSourceError(tooBig));
+  } else {
+    bytes = await readAll(stdin, origin, maxBytes, () => new ValueSourceError(tooBig)).catch((err: unknown) => {
       if (err instanceof ValueSourceError) throw err;
       throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
     });

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,6 +133,36 @@ describe('readLeakedValue', () => {
     source.end();
     expect((await readLeakedValue('-', source)).toString()).toBe('tok-456');
     for (const chunk of chunks) expect(chunk.every((b) => b === 0)).toBe(true);
+  });
+
+  it('leaves no copy of a value read from a file or a named pipe once the caller zeroes it', async () => {
+    // A read stream shrinks each short read into a copy and drops, unzeroed, the 64 KiB buffer it read into.
+    const value = 'Lk9-file-leaked-token';
+    const fifo = join(dir, 'leak.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const seen: Buffer[] = [];
+    const spies = (['allocUnsafeSlow', 'allocUnsafe', 'alloc'] as const).map((fn) => {
+      const original = Buffer[fn].bind(Buffer) as (...a: unknown[]) => Buffer;
+      return vi.spyOn(Buffer, fn).mockImplementation(((...a: unknown[]) => {
+        const b = original(...a);
+        seen.push(b);
+        return b;
+      }) as never);
+    });
+    try {
+      for (const path of [file('leak.txt', `${value}\n`), fifo]) {
+        if (path === fifo) setTimeout(() => writeFileSync(fifo, `${value}\n`), 20);
+        const got = await readLeakedValue(path, stdin());
+        expect(got.toString()).toBe(value);
+        got.fill(0);
+        expect(seen.filter((b) => b.includes(value)).length).toBe(0);
+      }
+      const [fromFile] = (await read({ fromFile: [`k=${file('rot.txt', value)}`] })).values;
+      fromFile!.bytes.fill(0);
+      expect(seen.filter((b) => b.includes(value)).length).toBe(0);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
   });
 });
 
