@@ -30,6 +30,7 @@ import { inspect, prepare, type Prepared, type PrepareOptions } from './run-insp
 import { releaseLock, Runner, type RunnerDeps } from './run-steps.js';
 import { describeStep, endingError } from './outcome.js';
 import { resumeCommand } from './report.js';
+import { shellLine } from '../util/shell.js';
 import { describeHistoryUse, secretHistory, secretUsers } from './usage.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
@@ -246,7 +247,7 @@ export async function resumeRotation(
         if (found.changed) {
           const why = holderSecret?.metadata.annotations?.[ANNOTATION_JOURNAL] === undefined ? 'missing' : 'unreadable';
           throw new RotateError(
-            journalLostMessage(logical, cluster.namespace, record, why, found.facts),
+            journalLostMessage(logical, cluster.namespace, record, why, found.facts, deps.commandFlags),
             EXIT.needsAttention,
           );
         }
@@ -265,7 +266,7 @@ export async function resumeRotation(
       if (unreadable) {
         const traces = await tracesOf(cluster, logical, { id: '', record: unreadable, mode: undefined });
         throw new RotateError(
-          journalLostMessage(logical, cluster.namespace, unreadable, 'unreadable', traces.facts),
+          journalLostMessage(logical, cluster.namespace, unreadable, 'unreadable', traces.facts, deps.commandFlags),
           EXIT.needsAttention,
         );
       }
@@ -326,12 +327,22 @@ async function tracesOf(
   return { changed, facts };
 }
 
-function journalLostMessage(logical: string, namespace: string, record: string, why: string, facts: string[]): string {
+function journalLostMessage(
+  logical: string,
+  namespace: string,
+  record: string,
+  why: string,
+  facts: string[],
+  flags: readonly string[] = [],
+): string {
+  // With the flags that chose the cluster (see resumeCommand): pasted after a context switch, the delete must not
+  // remove the lock of a rotation on another cluster.
+  const exposure = shellLine(['kubectl', 'secrets', 'exposure', logical, '-n', namespace, ...flags]);
+  const unlock = shellLine(['kubectl', 'delete', 'lease', leaseName(logical), '-n', namespace, ...flags]);
   return (
     `the journal of the interrupted rotation of ${logical} on ${record} is ${why}, so it cannot be finished or rolled back by itself; ` +
     `found: ${facts.length ? facts.join('; ') : 'nothing'}. Nothing was changed now and the lock (Lease ${leaseName(logical)}) is kept: ` +
-    `point every consumer at the version you want (kubectl secrets exposure ${logical} -n ${namespace}), ` +
-    `then delete the lock (kubectl delete lease ${leaseName(logical)} -n ${namespace})`
+    `point every consumer at the version you want (${exposure}), then delete the lock (${unlock})`
   );
 }
 

@@ -572,6 +572,17 @@ describe('lost answers and lost journals', () => {
     expect(c.leases.size).toBe(1);
   });
 
+  it('--resume with the journal lost names the cluster it ran on in the commands it prints (delete lease above all)', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 3 })).rejects.toThrow(/crash after step 3/);
+    c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL] = '{"v":1,';
+    const d = { ...deps(c, { holder: 'kubectl-secrets/2@host#a1' }), commandFlags: ['--context', 'prod'] };
+    const resume = resumeRotation('db', d, { rollback: true });
+    await expect(resume).rejects.toThrow(
+      `(kubectl secrets exposure db -n ${c.namespace} --context prod), then delete the lock (kubectl delete lease kubectl-secrets-rotate-db -n ${c.namespace} --context prod)`,
+    );
+  });
+
   it('--resume with the journal gone reports it missing', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step 2/);
