@@ -4,6 +4,7 @@ import { kubectlName } from '../output/names.js';
 import type { Column, View } from '../output/report.js';
 import { safeText as printable } from '../output/safe-text.js';
 import { ruleText } from '../whocan/rules.js';
+import { shellLine } from '../util/shell.js';
 import { removedText } from '../leastpriv/prove.js';
 import type { LeastPrivilegeMetadata, SuggestionSummary } from '../leastpriv/run.js';
 import type { LeastPrivilegeItem } from '../leastpriv/types.js';
@@ -88,10 +89,14 @@ export function notes(metadata: LeastPrivilegeMetadata): string[] {
 }
 
 /** The comment lines heading --suggest: what it removes, what can be deleted, how to undo. */
-export function suggestionComments(metadata: LeastPrivilegeMetadata, undoHint: string): string[] {
+export function suggestionComments(
+  metadata: LeastPrivilegeMetadata,
+  undoHint: string,
+  cluster: readonly string[] = [],
+): string[] {
   const s = metadata.suggestion as SuggestionSummary;
   const lines = [
-    'kubectl secrets least-privilege --suggest: apply with "kubectl apply -f -"',
+    `kubectl secrets least-privilege --suggest: apply with "${shellLine(['kubectl', 'apply', '-f', '-', ...cluster])}"`,
     `window ${seconds(metadata.window.since)} to ${seconds(metadata.window.until)}: every one of the ${s.readsChecked} reads seen stays allowed with this applied (checked with who-can)`,
   ];
   if (s.removed.length === 0) lines.push('removes: nothing');
@@ -102,13 +107,15 @@ export function suggestionComments(metadata: LeastPrivilegeMetadata, undoHint: s
 }
 
 /** Comment lines heading --suggest-undo. */
-export function undoComments(metadata: LeastPrivilegeMetadata): string[] {
+export function undoComments(metadata: LeastPrivilegeMetadata, cluster: readonly string[] = []): string[] {
+  // On the cluster it ran against (see undoCommand): on the current context they would delete another cluster's.
+  const on = cluster.length ? ` ${shellLine([...cluster])}` : '';
   const created = (metadata.suggestion as Partial<SuggestionSummary> | undefined)?.created ?? [];
   return [
     'kubectl secrets least-privilege --suggest-undo: restores the bindings a suggestion changes (or changed) with all their subjects',
     'objects a suggestion creates stay (they grant no more than their bindings did); delete them with',
-    `  kubectl delete roles,rolebindings,clusterroles,clusterrolebindings -A -l kubectl-secrets.dev/least-privilege=true`,
-    ...(created.length > 0 ? ['or one by one:', ...created.map((c) => `  kubectl delete ${deleteArgs(c)}`)] : []),
+    `  kubectl delete roles,rolebindings,clusterroles,clusterrolebindings -A -l kubectl-secrets.dev/least-privilege=true${on}`,
+    ...(created.length > 0 ? ['or one by one:', ...created.map((c) => `  kubectl delete ${deleteArgs(c)}${on}`)] : []),
   ];
 }
 

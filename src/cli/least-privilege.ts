@@ -172,7 +172,7 @@ function print(result: LeastPrivilegeResult, plan: Plan, args: LeastPrivilegeArg
   const format = plan.output === 'json' ? 'json' : 'yaml';
   if (plan.mode === 'suggest') {
     const suggestion = result.suggestion!;
-    const comments = suggestionComments(result.metadata, undoCommand(plan, args));
+    const comments = suggestionComments(result.metadata, undoCommand(plan, args), clusterFlags(args));
     io.stdout.write(renderManifests(suggestion.objects, comments, format));
     if (format === 'json') for (const c of comments) io.stderr.write(`${c}\n`);
     printWarnings(report, io);
@@ -180,7 +180,7 @@ function print(result: LeastPrivilegeResult, plan: Plan, args: LeastPrivilegeArg
       io.stderr.write('nothing to narrow: every judged binding is used as granted\n');
     return;
   }
-  io.stdout.write(renderManifests(result.undo, undoComments(result.metadata), format));
+  io.stdout.write(renderManifests(result.undo, undoComments(result.metadata, clusterFlags(args)), format));
   printWarnings(report, io);
   if (result.undo.length === 0)
     io.stderr.write('nothing to undo: no binding would change, and no earlier suggestion was applied\n');

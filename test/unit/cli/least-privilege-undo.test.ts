@@ -2,6 +2,8 @@
 // changes, so it asks for the same window and scope, and the shell reads each path as one word.
 import { describe, expect, it } from 'vitest';
 import { undoCommand } from '../../../src/cli/least-privilege.js';
+import { suggestionComments, undoComments } from '../../../src/cli/least-privilege-view.js';
+import type { LeastPrivilegeMetadata } from '../../../src/leastpriv/run.js';
 
 const plan = { logs: ['audit.log'], since: '90d', sinceGiven: false, includeSystem: false };
 
@@ -35,5 +37,22 @@ describe('least-privilege --suggest: its undo command', () => {
     expect(undoCommand(plan, { cluster: 'c1', user: 'u1', asGroup: ['ops', 'sre'] })).toBe(
       'kubectl secrets least-privilege --log audit.log --cluster c1 --user u1 --as-group ops --as-group sre --suggest-undo | kubectl apply -f - --cluster c1',
     );
+  });
+});
+
+describe('least-privilege --suggest and --suggest-undo: the commands in their comments', () => {
+  const metadata = {
+    window: { since: '2026-12-01T00:00:00Z', until: '2026-12-05T00:00:00Z' },
+    suggestion: { readsChecked: 3, removed: [], deletable: [], redeclared: [], created: ['Role shop/r1'] },
+  } as unknown as LeastPrivilegeMetadata;
+  const cluster = ['--context', 'prod'];
+
+  it('name the cluster the suggestion is for: applied or deleted on the current context, they change another one', () => {
+    expect(suggestionComments(metadata, 'undo', cluster)[0]).toContain('"kubectl apply -f - --context prod"');
+    const undo = undoComments(metadata, cluster);
+    expect(undo).toContain(
+      '  kubectl delete roles,rolebindings,clusterroles,clusterrolebindings -A -l kubectl-secrets.dev/least-privilege=true --context prod',
+    );
+    expect(undo).toContain('  kubectl delete role r1 -n shop --context prod');
   });
 });
