@@ -21,8 +21,9 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   const shown = columns.filter((c) => opts.wide || !c.wide);
   const cells = rows.map((row) => shown.map((c) => oneLine(c.value(row))));
   const header = shown.map((c) => c.header.toUpperCase());
+  // A loop, not Math.max(...cells): a spread of every row overflows the call stack past ~120,000 rows.
   const widths = shown.map((_, i) =>
-    Math.max(opts.noHeaders ? 0 : header[i]!.length, ...cells.map((r) => displayWidth(r[i]!))),
+    cells.reduce((widest, r) => Math.max(widest, displayWidth(r[i]!)), opts.noHeaders ? 0 : header[i]!.length),
   );
   const line = (texts: string[], colors: ReadonlyArray<ReturnType<NonNullable<Column<T>['color']>>>): string =>
     texts

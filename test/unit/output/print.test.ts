@@ -198,6 +198,16 @@ describe('printReport', () => {
 });
 
 describe('renderTable', () => {
+  it('renders a table of 300,000 rows: widths are not measured through a spread of every cell (call stack)', () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => ({ a: `user-${i}`, b: 'get' }));
+    const columns = [
+      { header: 'a', value: (r: { a: string }) => r.a },
+      { header: 'b', value: (r: { b: string }) => r.b },
+    ];
+    const text = renderTable(columns, rows, { wide: false, noHeaders: false, color: false });
+    expect(text.split('\n')[1]).toBe('user-0        get');
+  });
+
   it('keeps every cell on one line', () => {
     const text = renderTable([{ header: 'a', value: (r: { a: string }) => r.a }], [{ a: 'one\ntwo' }], {
       wide: false,
