@@ -13,6 +13,7 @@ import { CliError, errorMessage } from '../errors.js';
 import { createAgent } from './tunnel.js';
 import { H2Connection, http2Disabled } from './h2.js';
 import { PROTOBUF, protobufStatus, type ProtobufListDecoder } from './rbac-protobuf.js';
+import { trustedRoots } from './trusted-roots.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type PatchType = 'merge' | 'strategic' | 'json';
@@ -454,16 +455,3 @@ export function continueOf(body: Buffer): string | undefined {
 const backoffMs = (attempt: number): number => 200 * 2 ** (attempt - 1);
 /** A wait before a retry; an abandoned request's ends at once (an AbortError). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => wait(ms, undefined, signal ? { signal } : {});
-
-let roots: string[] | undefined;
-/**
- * The CAs trusted when the kubeconfig names none: Node's bundled ones and the system's (SSL_CERT_FILE, /etc/ssl,
- * the macOS keychain, the Windows store), as client-go trusts the system's: a company CA installed there may sign
- * the API server. Node before 22.15 has no way to read the system's: its bundled ones, as before.
- */
-function trustedRoots(): string[] | undefined {
-  const { getCACertificates } = tls as { getCACertificates?: (type: 'default' | 'system') => string[] };
-  if (!getCACertificates) return undefined;
-  roots ??= [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
-  return roots;
-}

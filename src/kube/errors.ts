@@ -100,7 +100,9 @@ export function toCliError(err: unknown, target: ClusterTarget): CliError | unde
       );
     }
     if (err.code === 'EPROXY') {
-      return new CliError(`cannot reach the API server at ${where} through ${err.message}`, { cause: err });
+      return new CliError(`cannot reach the API server at ${where} through ${withoutNodeHint(err.message)}`, {
+        cause: err,
+      });
     }
     if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
       return new CliError(`cannot resolve the API server host of ${where}; check the kubeconfig's server address`, {

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { PROXY_DEFAULT_PORTS, redactedProxy, type ProxyRoute } from './proxy.js';
 import { sni, unbracketed } from './server-name.js';
+import { trustedRoots } from './trusted-roots.js';
 
 /** What the agents need to reach the API server: TLS settings, and the proxy if there is one. */
 export interface AgentOptions {
@@ -159,7 +160,9 @@ function httpConnect(
   });
 }
 
+/** The CAs an https proxy is checked against: the ones trusted without a kubeconfig CA (trusted-roots.ts), and the kubeconfig's. */
 function withSystemRoots(ca: tls.ConnectionOptions['ca']): tls.ConnectionOptions['ca'] {
-  if (ca === undefined) return undefined;
-  return [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca])];
+  const roots = trustedRoots();
+  if (ca === undefined) return roots;
+  return [...(roots ?? tls.rootCertificates), ...(Array.isArray(ca) ? ca : [ca])];
 }

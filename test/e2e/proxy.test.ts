@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCert } from '../cluster/pki.mjs';
+import { makeCA, makeCert } from '../cluster/pki.mjs';
 import { applyYaml, freshNamespace, ownStderr, useCluster } from '../harness/cluster.js';
 import { startConnectProxy, startForwarder, startSocks5Proxy, type TestProxy } from '../harness/proxies.js';
 import { ensureBundle, runBuilt, runCli } from '../harness/runCli.js';
@@ -91,6 +91,33 @@ describe('proxies', () => {
     const r = await whoCan(kubeconfigWith('https-proxy', { server: hiddenServer(), 'proxy-url': proxy.url }));
     expectAnswered(r);
     expect(proxy.tunnels).toContain(`${HIDDEN_NAME}:${port}`);
+  });
+
+  it("an HTTPS proxy signed by a CA of the machine's (a company CA) is trusted, as the API server would be", async () => {
+    ensureBundle();
+    const companyDir = mkdtempSync(join(dir, 'company-'));
+    const company = await makeCA(companyDir, 'company-root');
+    const tls = await makeCert(companyDir, company, {
+      name: 'proxy',
+      commonName: 'company-proxy',
+      server: { dns: ['localhost'], ips: ['127.0.0.1'] },
+    });
+    const proxy = await started(
+      startConnectProxy({
+        hosts: hosts(),
+        tls: { cert: readFileSync(tls.cert, 'utf8'), key: readFileSync(tls.key, 'utf8') },
+      }),
+    );
+    const kubeconfig = kubeconfigWith('company-proxy', { server: hiddenServer(), 'proxy-url': proxy.url });
+    const run = (env: Record<string, string>) =>
+      runBuilt(['who-can', 'db', '-n', ns, '--direct-only', '-o', 'name'], { kubeconfig, env });
+    expectAnswered(await run({ SSL_CERT_FILE: company.cert }));
+    expect(proxy.tunnels).toContain(`${HIDDEN_NAME}:${port}`);
+    const untrusted = await run({});
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(
+      /^error: cannot reach the API server at .* through proxy .*: unable to verify the first certificate\n/,
+    );
   });
 
   it('kubeconfig proxy-url: SOCKS5 proxy with user and password, from the built bundle', async () => {
