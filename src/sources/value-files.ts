@@ -160,7 +160,7 @@ async function readBytes(
   try {
     const info = await handle.stat();
     if (info.isFile() && info.size > maxBytes) throw tooBig(info.size);
-    return await readHandle(handle, maxBytes, () => tooBig());
+    return await gather(handleChunks(handle, maxBytes), maxBytes, () => tooBig());
   } catch (err) {
     if (err instanceof ValueSourceError) throw err;
     throw new ValueSourceError(`${origin}: ${describeFsError(err as NodeJS.ErrnoException)}`);
@@ -170,24 +170,16 @@ async function readBytes(
 }
 
 /**
- * A file's (or a pipe's) bytes, at most maxBytes, read into buffers of its own that are zeroed once copied into
- * the answer: a read stream would copy each short read into a smaller buffer and drop, unzeroed, the one it read into.
+ * A file's (or a pipe's) bytes, read into buffers of its own, up to one byte past maxBytes: a read stream would copy
+ * each short read into a smaller buffer and drop, unzeroed, the one it read into.
  */
-async function readHandle(handle: FileHandle, maxBytes: number, tooBig: () => ValueSourceError): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      chunks.push(chunk.subarray(0, bytesRead)); // what it read: zeroed in finally
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) throw tooBig();
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    for (const chunk of chunks) chunk.fill(0);
+async function* handleChunks(handle: FileHandle, maxBytes: number): AsyncGenerator<Buffer> {
+  for (let total = 0; total <= maxBytes;) {
+    const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) return;
+    total += bytesRead;
+    yield chunk.subarray(0, bytesRead);
   }
 }
 
@@ -212,33 +204,39 @@ function describeFsError(err: NodeJS.ErrnoException): string {
   }
 }
 
-/** Reads a stream to its end, stopping (and refusing) as soon as it passes `maxBytes`. */
 /**
- * A stream's bytes, at most maxBytes (more: `tooBig`). The chunks it gave are zeroed once copied into the
- * answer, or on a failure: a value read here is left in one buffer, the caller's.
+ * Chunks joined into one buffer, at most maxBytes (more: `tooBig`, and the source is left, a stream destroyed).
+ * The chunks are zeroed once copied into the answer, or on a failure: a value read here is left in one buffer,
+ * the caller's.
  */
-async function readAll(
+async function gather(
+  chunks: AsyncIterable<Buffer | string>,
+  maxBytes: number,
+  tooBig: () => ValueSourceError,
+): Promise<Buffer> {
+  const held: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of chunks) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      held.push(buf);
+      total += buf.length;
+      if (total > maxBytes) throw tooBig();
+    }
+    return Buffer.concat(held, total);
+  } finally {
+    for (const chunk of held) chunk.fill(0);
+  }
+}
+
+/** A stream's bytes (stdin), as gather joins them. */
+function readAll(
   stream: NodeJS.ReadableStream,
   origin: string,
   maxBytes: number,
   tooBig = (): ValueSourceError => tooLarge(origin, maxBytes),
 ): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of stream) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      chunks.push(buf);
-      total += buf.length;
-      if (total > maxBytes) {
-        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-        throw tooBig();
-      }
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    for (const chunk of chunks) chunk.fill(0);
-  }
+  return gather(stream as AsyncIterable<Buffer | string>, maxBytes, tooBig);
 }
 
 /**
