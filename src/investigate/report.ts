@@ -1,7 +1,7 @@
 // kind: IncidentReport (docs/output.md): one Secret's could read × did read × mounted
 // where × what to do now, from the gathered parts. Pure: the clock is passed in.
 import type { Access } from '../access/run.js';
-import type { AccessSubject } from '../access/join.js';
+import { VERDICTS, type AccessSubject, type Verdict } from '../access/join.js';
 import { inTimeOrder, type TimelineRead } from '../access/ledger.js';
 import type { Consumer, SecretSummary } from '../exposure/types.js';
 import { LABEL_NAME, LABEL_STAGE, LABEL_VERSION } from '../rotate/constants.js';
@@ -169,7 +169,7 @@ function summaryOf(input: IncidentInput): IncidentSummary {
   const could = people.filter((s) => s.canRead);
   const readers = access.subjects.filter((s) => s.kind !== 'Group' && s.reads > 0);
   const consumers = (access.exposure?.items ?? []).filter((c) => c.role === 'consumes');
-  const verdicts = { 'not-authorised-now': 0, unknown: 0, denied: 0, failed: 0, authorised: 0, unused: 0, expected: 0 };
+  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   for (const s of people) verdicts[s.verdict]++;
   return {
     secret: {
