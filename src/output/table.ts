@@ -20,25 +20,32 @@ const GAP = '   ';
 export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[], opts: TableOptions): string {
   const shown = columns.filter((c) => opts.wide || !c.wide);
   const cells = rows.map((row) => shown.map((c) => oneLine(c.value(row))));
+  const cellWidths = cells.map((r) => r.map(displayWidth));
   const header = shown.map((c) => c.header.toUpperCase());
+  const headerWidths = header.map((h) => h.length);
   // A loop, not Math.max(...cells): a spread of every row overflows the call stack past ~120,000 rows.
   const widths = shown.map((_, i) =>
-    cells.reduce((widest, r) => Math.max(widest, displayWidth(r[i]!)), opts.noHeaders ? 0 : header[i]!.length),
+    cellWidths.reduce((widest, r) => Math.max(widest, r[i]!), opts.noHeaders ? 0 : headerWidths[i]!),
   );
-  const line = (texts: string[], colors: ReadonlyArray<ReturnType<NonNullable<Column<T>['color']>>>): string =>
+  const line = (
+    texts: string[],
+    textWidths: readonly number[],
+    colors: ReadonlyArray<ReturnType<NonNullable<Column<T>['color']>>>,
+  ): string =>
     texts
       .map((text, i) => {
-        const pad = i === texts.length - 1 ? 0 : widths[i]! - displayWidth(text);
+        const pad = i === texts.length - 1 ? 0 : widths[i]! - textWidths[i]!;
         return paint(text, colors[i], opts.color) + ' '.repeat(Math.max(0, pad));
       })
       .join(GAP)
       .trimEnd();
   const out: string[] = [];
-  if (!opts.noHeaders && rows.length > 0) out.push(line(header, []));
+  if (!opts.noHeaders && rows.length > 0) out.push(line(header, headerWidths, []));
   rows.forEach((row, r) =>
     out.push(
       line(
         cells[r]!,
+        cellWidths[r]!,
         shown.map((c) => c.color?.(row)),
       ),
     ),
