@@ -14,8 +14,9 @@ export function checkNamespaceArg(namespace: string | undefined): void {
  */
 export function secretNameArg(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  checkSecretName(raw.replace(/^secrets?\//, ''), raw);
-  return raw.replace(/^secrets?\//, '');
+  const name = raw.replace(/^secrets?\//, '');
+  checkSecretName(name, raw);
+  return name;
 }
 
 /** A Secret's name (rotate's NAME): "", "." or ".." would name the collection (`rotate "$UNSET"` read every Secret). */

@@ -93,13 +93,10 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
     throw new CliError(
       `context "${contextName ?? ''}" in kubeconfig ${where} has an invalid namespace "${contextNamespace}": ${NAMESPACE_RULE}`,
     );
-  const written = String((cluster.cluster as Record<string, unknown> | undefined)?.server ?? '');
+  const clusterEntry = (cluster.cluster ?? {}) as Record<string, unknown>;
+  const written = String(clusterEntry.server ?? '');
   if (!written) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
-  const server = serverUrl(
-    written,
-    (cluster.cluster as Record<string, unknown> | null) ?? {},
-    (user.user as Record<string, unknown> | null) ?? {},
-  );
+  const server = serverUrl(written, clusterEntry, (user.user ?? {}) as Record<string, unknown>);
   if (server === undefined)
     throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has a server that is not a URL: "${written}"`);
 

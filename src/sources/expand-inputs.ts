@@ -64,12 +64,13 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
     const paths = hasGlob(arg) ? await expandGlob(arg, cwd) : [arg];
     if (paths.length === 0) throw new CliError(`no such file: ${arg}`);
     for (const path of paths) {
-      const info = await statOrThrow(resolve(cwd, path), path);
+      const absolutePath = resolve(cwd, path);
+      const info = await statOrThrow(absolutePath, path);
       if (!info.isDirectory() && !info.isFile()) {
         // no time of its own: read first, as stdin is; its path (/dev/fd/63) has no real path to compare
-        if (seen.has(resolve(cwd, path))) continue;
-        seen.add(resolve(cwd, path));
-        files.push({ path, absolutePath: resolve(cwd, path), stdin: false, stream: true, time: 0 });
+        if (seen.has(absolutePath)) continue;
+        seen.add(absolutePath);
+        files.push({ path, absolutePath, stdin: false, stream: true, time: 0 });
         continue;
       }
       if (!info.isDirectory()) {
@@ -77,7 +78,7 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
         await addFile(path, info.mtimeMs, hasGlob(arg));
         continue;
       }
-      const entries = await readdir(resolve(cwd, path), { withFileTypes: true });
+      const entries = await readdir(absolutePath, { withFileTypes: true });
       for (const entry of entries) {
         if (entry.name.startsWith('.')) continue;
         const child = join(path, entry.name);

@@ -234,16 +234,17 @@ export async function* fileChunks(
   // The file is opened for its second pass too (gunzipChunks' reopen, for damaged data) before the first begins: the
   // same file is read again, not whatever the path names by then (a log rotated meanwhile).
   const first = await openForReading(path);
-  let again: FileHandle | undefined;
+  const again = await openForReading(path).catch(async (err: unknown) => {
+    await first.close();
+    throw err;
+  });
   try {
-    again = await openForReading(path);
     const size = (await first.stat()).size;
-    const second = again;
     const stream = (file: FileHandle) => file.createReadStream({ highWaterMark: 1 << 20 });
-    yield* gunzipChunks(stream(first), chunkBytes, size, () => stream(second));
+    yield* gunzipChunks(stream(first), chunkBytes, size, () => stream(again));
   } finally {
     await first.close();
-    await again?.close();
+    await again.close();
   }
 }
 
