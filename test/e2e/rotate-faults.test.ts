@@ -3,7 +3,6 @@
 // process killed right after every step, then resumed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyYaml } from '../harness/cluster.js';
-import { runCli, type CliResult } from '../harness/runCli.js';
 import {
   assertConsistent,
   consumerYaml,
@@ -20,12 +19,9 @@ import {
   secretNames,
   STAGE,
   templateRefs,
-  useCluster,
   namespaces,
+  rotate,
 } from './rotate-harness.js';
-
-const rotate = (args: string[]): Promise<CliResult> =>
-  runCli(['rotate', ...args], { kubeconfig: useCluster().kubeconfig });
 
 /**
  * web and pg mount the Secret as a volume (the never-ready policy keys on that): web fails first (its

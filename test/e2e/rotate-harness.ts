@@ -9,7 +9,11 @@ import { bundleOptions } from '../../scripts/bundle-options.mjs';
 import { secretRefsOfPodSpec } from '../../src/consumers/pod-refs.js';
 import { podSpecOf } from '../../src/consumers/workloads.js';
 import { api, deleteNamespace, freshNamespace, kubectl, NEVER_READY_LABEL, useCluster } from '../harness/cluster.js';
-import { REPO, runProcess, type CliResult } from '../harness/runCli.js';
+import { REPO, runCli, runProcess, type CliResult } from '../harness/runCli.js';
+
+/** `kubectl secrets rotate ARGS` in-process, against the shared test cluster. */
+export const rotate = (args: string[], opts: { stdin?: string; tty?: boolean } = {}): Promise<CliResult> =>
+  runCli(['rotate', ...args], { kubeconfig: useCluster().kubeconfig, ...opts });
 
 let bundle: Promise<string> | undefined;
 

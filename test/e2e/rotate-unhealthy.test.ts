@@ -4,7 +4,7 @@
 // rotated around it with --skip-unhealthy.
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, applyYaml, NEVER_READY_LABEL, waitFor } from '../harness/cluster.js';
-import { runCli, type CliResult } from '../harness/runCli.js';
+import type { CliResult } from '../harness/runCli.js';
 import {
   assertConsistent,
   consumerYaml,
@@ -17,11 +17,8 @@ import {
   rotationLease,
   secretNames,
   templateRefs,
-  useCluster,
+  rotate,
 } from './rotate-harness.js';
-
-const rotate = (args: string[]): Promise<CliResult> =>
-  runCli(['rotate', ...args], { kubeconfig: useCluster().kubeconfig });
 
 /** Rotates db in `ns` to a new password, with `extra` flags. */
 const rotateDb = (ns: string, ...extra: string[]): Promise<CliResult> =>

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, applyYaml, asUser, waitFor } from '../harness/cluster.js';
-import { runCli, type CliResult } from '../harness/runCli.js';
+import { runCli } from '../harness/runCli.js';
 import {
   consumerYaml,
   createSecret,
@@ -19,8 +19,8 @@ import {
   secretNames,
   STAGE,
   templateRefs,
-  useCluster,
   namespaces,
+  rotate,
 } from './rotate-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rotate-e2e-values-'));
@@ -29,9 +29,6 @@ const file = (name: string, content: string): string => {
   writeFileSync(p, content);
   return p;
 };
-const rotate = (args: string[], opts: { stdin?: string; tty?: boolean } = {}): Promise<CliResult> =>
-  runCli(['rotate', ...args], { kubeconfig: useCluster().kubeconfig, ...opts });
-
 /** Every kind of consumer, every kind of reference, and a bare pod. */
 const EVERYTHING = [
   consumerYaml('Deployment', 'api', 'db', ['env', 'volume'], 2),
