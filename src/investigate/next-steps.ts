@@ -88,7 +88,7 @@ export function nextSteps(input: StepsInput): NextStep[] {
     steps.push({
       kind: 'rotate',
       command: null,
-      reason: `${secret.namespace}/${secret.name} does not exist (deleted, or a mistyped name), so there is nothing to rotate here: revoke the leaked value where it was issued, and find other Secrets holding it with "kubectl secrets investigate --value-from-file FILE -A"`,
+      reason: `${secret.namespace}/${secret.name} does not exist (deleted, or a mistyped name), so there is nothing to rotate here: revoke the leaked value where it was issued, and find other Secrets holding it with "${kubectl(['secrets', 'investigate'], [], ['--value-from-file', 'FILE', '-A'])}"`,
     });
   } else {
     const who =

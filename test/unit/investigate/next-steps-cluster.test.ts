@@ -58,6 +58,22 @@ describe('next steps on the cluster investigated', () => {
     );
   });
 
+  it('the command a missing Secret points to (a search of every namespace) names it too', () => {
+    const [step] = nextSteps({
+      secret: { namespace: 'shop', name: 'db' },
+      exists: false,
+      subjects: [],
+      consumers: [],
+      bindings: [],
+      manager: null,
+      auditLogs: false,
+      consumerPods: [],
+      consumersKnown: true,
+      clusterFlags: ['--context', 'prod'],
+    });
+    expect(step!.reason).toContain('kubectl secrets investigate --value-from-file FILE -A --context prod');
+  });
+
   it('without those flags, the commands are as a person types them', () => {
     expect(steps().map((s) => s.command)).toContain('kubectl describe rolebinding readers -n shop');
   });
