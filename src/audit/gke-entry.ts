@@ -65,7 +65,12 @@ export function readFromGkeEntry(entry: JsonObject): SecretRead | null {
     userAgent: nonEmpty(metadata?.['callerSuppliedUserAgent']),
     code: httpCode ?? (denied ? 403 : grpc === NOT_FOUND ? 404 : grpc === 0 ? 200 : 500),
     denied,
-    time: parseTimestamp(entry['timestamp']) ?? parseTimestamp(entry['receiveTimestamp']),
+    time: gkeEntryTime(entry),
     format: 'gke',
   };
+}
+
+/** When a GKE entry's request happened (epoch ms), else when Cloud Logging received it. */
+export function gkeEntryTime(entry: JsonObject): number | null {
+  return parseTimestamp(entry['timestamp']) ?? parseTimestamp(entry['receiveTimestamp']);
 }

@@ -6,10 +6,10 @@ import { JsonSplitter } from './json-splitter.js';
 import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
 import { unwrapRecord } from './unwrap-record.js';
-import { readFromAuditEvent, readFromFields } from './native-event.js';
+import { eventTime, fieldsOfEvent, readFromAuditEvent, readFromFields } from './native-event.js';
 import { threadWasmReader, type CountedRun } from './wasm-event.js';
 import type { RequestTally } from './request-tally.js';
-import { readFromGkeEntry } from './gke-entry.js';
+import { gkeEntryTime, readFromGkeEntry } from './gke-entry.js';
 import type { SkipTally } from './skip-tally.js';
 import { RBAC_NEEDLE, writeFromAuditEvent, writeFromGkeEntry } from './write-event.js';
 import type { WriteRequests } from './write-requests.js';
@@ -82,6 +82,8 @@ export class InputScan {
   private bytes = 0;
   private samples = 0;
   private parsed = 0;
+  /** The earliest time of the records sampled at the file's start: where the log begins. */
+  private startsAt: number | null = null;
   private readonly formats = new Set<RecordFormat>();
   private readonly categories = new Set<string>();
 
@@ -151,6 +153,7 @@ export class InputScan {
         bytes: this.bytes,
         compressed,
         readError: null,
+        startsAt: this.startsAt === null ? null : new Date(this.startsAt).toISOString(),
       },
       categories: this.categories,
       formats: this.formats,
@@ -213,8 +216,11 @@ export class InputScan {
    * Walks a record with the WebAssembly walk (wasm-event.ts), and has the tally count it (or pass over it) if it
    * can: 'tallied', 'walked' (fromWalk reads it), or 'declined' when JSON.parse must read it.
    */
-  private walk(buf: Buffer, s: number, e: number): 'tallied' | 'walked' | 'declined' {
-    if (!threadWasmReader()?.walk(buf, s, e)) return 'declined';
+  private walk(buf: Buffer, s: number, e: number, sample: boolean): 'tallied' | 'walked' | 'declined' {
+    const reader = threadWasmReader();
+    if (!reader?.walk(buf, s, e)) return 'declined';
+    // (before the tally counts it: a sampled line it counts is read no further)
+    if (sample) this.noteStart(reader.time());
     const counted = this.tally?.counting ? this.tally.countWalked(e - s) : null;
     if (counted === null) return 'walked';
     // A plainly written Secret read: it holds the needle (prefilter.ts).
@@ -247,6 +253,10 @@ export class InputScan {
     return true;
   }
 
+  private noteStart(time: number | null): void {
+    if (time !== null && (this.startsAt === null || time < this.startsAt)) this.startsAt = time;
+  }
+
   /** A LineHandler's line, or a document's record: answers whether it holds the needle. */
   private record(buf: Buffer, s: number, e: number, hit: number, line: number, last: boolean): boolean {
     // A file of lines samples its first non-empty lines, huge ones included (samplesEnd); a document its first records.
@@ -256,7 +266,7 @@ export class InputScan {
         : this.samples < this.sampleRecords;
     // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.
     const walkable = hit !== -1 && !last && !this.jsonOnly && this.layout === 'lines';
-    const walked = walkable && (!sample || this.tally?.counting) ? this.walk(buf, s, e) : 'declined';
+    const walked = walkable && (!sample || this.tally?.counting) ? this.walk(buf, s, e, sample) : 'declined';
     // A Secret read the tally took is no write. The others may be: they go to their own sink, and leave the read
     // counts alone (JSON.parse reads them whole).
     if (walked === 'tallied') return true;
@@ -295,6 +305,7 @@ export class InputScan {
           if (candidate) this.skips.add(this.path, line, item.reason);
           break;
         case 'gke': {
+          if (sample) this.noteStart(gkeEntryTime(item.entry));
           if (forReads) this.formats.add('gke');
           const read = candidate ? readFromGkeEntry(item.entry) : null;
           if (read) this.sink(read, false);
@@ -303,6 +314,7 @@ export class InputScan {
           break;
         }
         case 'event': {
+          if (sample) this.noteStart(eventTime(fieldsOfEvent(item.event)) ?? item.fallbackTime);
           if (forReads) this.formats.add(item.format);
           const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
           if (read) this.sink(read, item.recovered);

@@ -140,14 +140,16 @@ export function readFromFields(
     userAgent: fields.userAgent,
     code,
     denied: code === 403 || fields.forbidden,
-    time:
-      fields.requestReceivedTimestamp ??
-      fields.timestamp ??
-      fields.stageTimestamp ??
-      fields.creationTimestamp ??
-      fallbackTime,
+    time: eventTime(fields) ?? fallbackTime,
     format,
   };
+}
+
+export type EventTimes = Pick<EventFields, 'requestReceivedTimestamp' | 'timestamp' | 'stageTimestamp' | 'creationTimestamp'>;
+
+/** When an event happened (epoch ms): the time of receipt, else the first of its other times it carries. */
+export function eventTime(fields: EventTimes): number | null {
+  return fields.requestReceivedTimestamp ?? fields.timestamp ?? fields.stageTimestamp ?? fields.creationTimestamp;
 }
 
 /**

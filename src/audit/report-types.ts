@@ -78,6 +78,11 @@ export interface AuditInputSummary {
   compressed: boolean;
   /** Why the input could not be read to its end (null when it was): the answer is partial. */
   readError: InputReadFailure | null;
+  /**
+   * RFC3339 (UTC, millisecond precision) of the earliest of its first records (those read to tell its format):
+   * where the log begins. null when they carry no time.
+   */
+  startsAt: string | null;
 }
 
 export interface InputReadFailure {

@@ -1,5 +1,5 @@
 import { RECORD_FIELDS_WASM } from './wasm/record-fields-wasm.js';
-import { CREDENTIAL_ID, DECISION, isReadVerb, NODE_NAME, POD_NAME, type EventFields } from './native-event.js';
+import { CREDENTIAL_ID, DECISION, eventTime, isReadVerb, NODE_NAME, POD_NAME, type EventFields, type EventTimes } from './native-event.js';
 import type { RecordFormat } from './report-types.js';
 import { parseTimestamp } from './json-fields.js';
 
@@ -381,6 +381,14 @@ export class WasmEventReader {
     return { format, fields: this.fields(), plain: this.type(F.verb) === STRING && this.type(F.resource) === STRING };
   }
 
+  /** When the event walk() read happened (eventTime), or null when it is no Event. */
+  time(): number | null {
+    this.memory();
+    this.makeKept();
+    if (this.type(F.auditID) === 0 && this.string(F.kind) !== 'Event') return null;
+    return eventTime(this.eventTimes());
+  }
+
   /** The strings of the ids the walk gave since the last line, in order. */
   private makeKept(): void {
     const { kept, slots, bytes } = this;
@@ -425,6 +433,12 @@ export class WasmEventReader {
       userAgent: this.nonEmpty(F.userAgent),
       code: this.type(F.responseStatus) === OBJECT ? this.number(F.code) : null,
       forbidden: this.type(F.annotations) === OBJECT && this.string(F.decision) === 'forbid',
+      ...this.eventTimes(),
+    };
+  }
+
+  private eventTimes(): EventTimes {
+    return {
       requestReceivedTimestamp: this.timestamp(F.requestReceivedTimestamp),
       timestamp: this.timestamp(F.timestamp),
       stageTimestamp: this.timestamp(F.stageTimestamp),

@@ -23,6 +23,7 @@ describe('formats, each from a fixture', () => {
         bytes: expect.any(Number),
         compressed: false,
         readError: null,
+        startsAt: '2025-06-01T10:00:00.000Z',
       },
     ]);
     expect(report.totals).toMatchObject({
