@@ -14,7 +14,7 @@ import type { ExposureReport } from '../exposure/report.js';
 import { runExposure } from '../exposure/run.js';
 import type { Kube } from '../kube/client.js';
 import { loadExposureSources } from '../kube/exposure-sources.js';
-import { loadClusterSnapshot } from '../kube/rbac.js';
+import { loadClusterSnapshot, roleBindingsCreated } from '../kube/rbac.js';
 import { indirectNamespaces, type WhoCanOptions } from '../whocan/analyze.js';
 import { runWhoCan, type WhoCanDeps } from '../whocan/run.js';
 import { prepareTextComparison } from '../util/compare.js';
@@ -95,12 +95,18 @@ export function auditFacts(report: AuditReport, query: AuditQuery, secret: { nam
   const resolved = resolveQuery({ ...query, ...secret });
   const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
   return {
-    window: { since: iso(resolved.sinceMs), until: iso(resolved.untilMs) },
+    window: { since: iso(resolved.sinceMs), until: iso(resolved.untilMs), logsBegin: logsBegin(report) },
     logs: report.inputs.map((i) => i.path),
     warnings: auditDocument(report, resolved, null).metadata.warnings,
     /** A log not read to its end (a truncated .gz): what its lost part held is unknown. */
     unread: anyInputUnread(report),
   };
+}
+
+/** Where the logs begin: the earliest input's start (RFC3339); null when none is known. */
+function logsBegin(report: AuditReport): string | null {
+  const starts = report.inputs.map((i) => i.startsAt).filter((t) => t !== null);
+  return starts.length === 0 ? null : starts.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
 }
 
 export interface Investigation {
@@ -129,9 +135,11 @@ export async function investigateSecret(
     exposure: true,
     ...(inputs ? { audit: { inputs, query, io: options.io, verbosity: options.verbosity ?? 0 } } : {}),
   });
-  const [access, history] = await Promise.all([
+  const [access, history, bindingsCreated] = await Promise.all([
     gatherAccess({ ...wiring.deps, writes: true }),
     loadSecretHistory(kube, secret.namespace, secret.name),
+    // only a log can show a reader never read, and only a binding older than the window is judged by that
+    inputs ? roleBindingsCreated(kube, secret.namespace) : null,
   ]);
   const facts = access.audit ? auditFacts(access.audit, query, secret) : undefined;
   const snapshot = wiring.snapshot();
@@ -140,6 +148,7 @@ export async function investigateSecret(
     access,
     history,
     bindings: snapshot ? [...snapshot.rbac.roleBindings, ...snapshot.rbac.clusterRoleBindings] : [],
+    roleBindingsCreated: bindingsCreated,
     now: query.now,
     window: facts?.window ?? null,
     logs: facts?.logs ?? null,

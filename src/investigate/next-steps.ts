@@ -59,6 +59,10 @@ interface StepsInput {
   auditLogs: boolean;
   /** A log could not be read to its end: "never did" is unknown, as without a log. */
   logsUnread?: boolean;
+  /** Where the window the logs were read for begins (epoch ms): the later of --since and where they begin; null when unknown. */
+  windowStart: number | null;
+  /** When a binding was created (RFC3339): null or undefined when unknown. Only a binding older than the window is judged. */
+  bindingCreated: (namespace: string | undefined, name: string) => string | null | undefined;
   /** Pods that load the Secret ("ns/name"): a consumer's token used from any other pod was taken out of it. */
   consumerPods: readonly string[];
   /** Every pod and workload could be listed: else "no consumers found" is not known. */
@@ -113,7 +117,7 @@ export function nextSteps(input: StepsInput): NextStep[] {
     // Without a log no read was looked for, and in a log not read to its end the reads of the part lost are unknown:
     // "never did" is unknown then, and taking a reader out could break it.
     if (s.verdict === 'unused' && input.auditLogs && !input.logsUnread)
-      steps.push(...bindingSteps(s, bindings, 'remove', kubectl));
+      steps.push(...bindingSteps(s, bindings, 'remove', kubectl, input));
   }
   steps.push(...isolation(input, kubectl));
   if (!input.auditLogs) {
@@ -214,6 +218,7 @@ function bindingSteps(
   bindings: BindingIndex,
   what: 'review' | 'remove',
   kubectl: Kubectl,
+  age?: Pick<StepsInput, 'windowStart' | 'bindingCreated'>,
 ): NextStep[] {
   const steps: NextStep[] = [];
   const me = subjectIdentity(s);
@@ -239,6 +244,15 @@ function bindingSteps(
         });
         continue;
       }
+      const tooNew = age && unjudged(age, id.namespace, id.name);
+      if (tooNew) {
+        steps.push({
+          kind: 'review-binding',
+          command: resource('describe'),
+          reason: `${label(s)} can read it through ${id.kind}/${id.name} and never did${tooNew}: review it`,
+        });
+        continue;
+      }
       const step = removeSubject(me, id, bindings, resource);
       if (step)
         steps.push({
@@ -248,6 +262,24 @@ function bindingSteps(
     }
   }
   return steps;
+}
+
+/**
+ * Why "never read" is no evidence against a binding (as the end of a reason), or undefined when it is: the binding
+ * must have existed for the whole window (least-privilege leaves younger ones "not-judged" too).
+ */
+function unjudged(
+  { windowStart, bindingCreated }: Pick<StepsInput, 'windowStart' | 'bindingCreated'>,
+  namespace: string | undefined,
+  name: string,
+): string | undefined {
+  if (windowStart === null) return ', but where the logs begin is unknown (no --since, and their first records carry no time)';
+  const created = bindingCreated(namespace, name);
+  const at = created ? Date.parse(created) : NaN;
+  if (Number.isNaN(at)) return ' in the window, but when the binding was created is unknown';
+  if (at > windowStart)
+    return `, but the binding was created ${created}, after the window began (${new Date(windowStart).toISOString()}): too new to judge`;
+  return undefined;
 }
 
 /** A kubectl command on one binding: its verb and the flags besides the binding's namespace. */

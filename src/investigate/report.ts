@@ -19,6 +19,12 @@ export interface SecretHistory {
   labels: Record<string, string>;
 }
 
+export interface IncidentWindow {
+  since: string | null;
+  until: string | null;
+  logsBegin: string | null;
+}
+
 export interface IncidentSummary {
   secret: {
     namespace: string;
@@ -68,7 +74,8 @@ export interface IncidentReport {
     warnings: string[];
     secret: { namespace: string; name: string };
     generatedAt: string;
-    window: { since: string | null; until: string | null } | null;
+    /** logsBegin: where the logs begin (the earliest input's startsAt). */
+    window: IncidentWindow | null;
     logs: string[] | null;
     /** Control-plane subjects left out of `subjects` (see --include-system). */
     hiddenControlPlane: number;
@@ -90,8 +97,10 @@ export interface IncidentInput {
   history: SecretHistory | undefined | null;
   /** Role bindings and cluster role bindings as listed (to name the exact subject to remove). */
   bindings: readonly Binding[];
+  /** When the RoleBindings of the Secret's namespace were created (name → RFC3339); null when unknown. */
+  roleBindingsCreated?: ReadonlyMap<string, string> | null;
   now: Date;
-  window: { since: string | null; until: string | null } | null;
+  window: IncidentWindow | null;
   logs: string[] | null;
   includeSystem: boolean;
   /** Warnings of the audit scan (skipped lines and the like), already worded. */
@@ -151,12 +160,25 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       manager: summary.secret.manager,
       auditLogs: input.logs !== null,
       logsUnread: input.logsUnread ?? false,
+      windowStart: windowStart(input.window),
+      bindingCreated: (namespace, name) =>
+        namespace === secret.namespace ? input.roleBindingsCreated?.get(name) : undefined,
       consumerPods: access.whoCan.metadata.consumers.pods.map((p) => `${secret.namespace}/${p}`),
       consumersKnown: access.exposure?.metadata.complete ?? true,
       loggedGroups: (id) => access.ledger.groupsOf(id),
       clusterFlags: input.clusterFlags ?? [],
     }),
   };
+}
+
+/**
+ * Where the window the logs were read for begins: where they begin, or --since when later. Unknown when where
+ * they begin is (their first records carry no time): --since alone does not say they reach back that far.
+ */
+function windowStart(window: IncidentWindow | null): number | null {
+  if (!window?.logsBegin) return null;
+  const begin = Date.parse(window.logsBegin);
+  return window.since === null ? begin : Math.max(begin, Date.parse(window.since));
 }
 
 function summaryOf(input: IncidentInput): IncidentSummary {

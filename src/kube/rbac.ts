@@ -320,3 +320,23 @@ class EarlyClusterWideLists {
     this.resolveTaken();
   }
 }
+
+/**
+ * When each RoleBinding of a namespace was created (name → RFC3339), from a metadata-only list: who-can's lists may
+ * come as protobuf, whose reader leaves creation times out. null when it cannot be listed.
+ */
+export async function roleBindingsCreated(kube: Kube, namespace: string): Promise<ReadonlyMap<string, string> | null> {
+  try {
+    type Meta = { metadata?: { name?: string; creationTimestamp?: string } };
+    const { items } = await kube.list<Meta, [string, string] | undefined>(resourcePath(RESOURCES.rolebindings, namespace), {
+      metadataOnly: true,
+      limit: RBAC_PAGE_SIZE,
+      withoutManagedFields: true,
+      map: ({ metadata: m }) => (m?.name && m.creationTimestamp ? [m.name, m.creationTimestamp] : undefined),
+    });
+    return new Map(items.filter((i) => i !== undefined));
+  } catch (err) {
+    if (isForbidden(err)) return null;
+    throw err;
+  }
+}

@@ -21,6 +21,7 @@ import {
 } from '../harness/cluster.js';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ensureBinary, runBuilt, runCli } from '../harness/runCli.js';
 import { apiRequest } from '../cluster/cluster.mjs';
@@ -143,6 +144,7 @@ subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('frank')}"}]
     `/apis/${rbac}/v1/clusterrolebindings/${impersonator}`,
     `/apis/${rbac}/v1/clusterroles/${impersonator}`,
   );
+  const rbacMade = Date.now();
 
   const pods = await waitFor(
     async () => {
@@ -164,6 +166,9 @@ subjects: [{kind: User, apiGroup: ${rbac}, name: "${user('frank')}"}]
     asServiceAccount(ns, 'robot'),
     podBoundKubeconfig(ns, 'web', { name: pods[0].metadata.name, uid: pods[0].metadata.uid }),
   ]);
+  // The bindings above are older than the window (a creationTimestamp has whole seconds): never reading through
+  // them is judged, as for bindings made long before an incident.
+  await sleep(Math.max(0, rbacMade + 2000 - Date.now()));
   started = new Date(Date.now() - 1000).toISOString();
   const db = `/api/v1/namespaces/${ns}/secrets/db`;
   const statuses = {
@@ -357,6 +362,14 @@ describe('investigate on the local cluster', () => {
       `kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/3/name","value":"idle"},{"op":"remove","path":"/subjects/3"}]'`,
     );
     expect(doc.nextSteps.find((s: any) => s.kind === 'revoke')?.reason).toContain(user('carol'));
+    // dave was given access after the window began: never reading it since is no evidence, so no removal
+    expect(commands).not.toContain(`kubectl delete rolebinding dave-reads -n ${ns}`);
+    expect(doc.nextSteps).toContainEqual({
+      kind: 'review-binding',
+      command: `kubectl describe rolebinding dave-reads -n ${ns}`,
+      reason: expect.stringMatching(/^User \S+ can read it through RoleBinding\/dave-reads and never did, but the binding was created \S+Z, after the window began \(\S+Z\): too new to judge/),
+    });
+    expect(Date.parse(doc.metadata.window.logsBegin)).toBeLessThanOrEqual(Date.parse(started));
   });
 
   it('timeline: the Secret updated, a binding deleted after a read, one created; as the log has them', async () => {

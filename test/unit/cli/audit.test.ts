@@ -489,7 +489,15 @@ describe('audit inputs', () => {
     const { doc } = await json(['--log', '-'], { stdin: text });
     expect(counts(doc)).toEqual([['from-stdin', 1, 0]]);
     expect(doc.metadata.inputs).toEqual([
-      { path: '-', format: 'k8s-v1', lines: 1, bytes: text.length, compressed: false, readError: null },
+      {
+        path: '-',
+        format: 'k8s-v1',
+        lines: 1,
+        bytes: text.length,
+        compressed: false,
+        readError: null,
+        startsAt: '2025-06-01T09:00:00.000Z',
+      },
     ]);
     const both = await json(['--log', MULTISTAGE, '--log', '-', '--user', 'stdin']);
     expect(both.doc.items).toEqual([]);

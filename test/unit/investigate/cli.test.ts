@@ -14,6 +14,10 @@ import { fakeApiServer, kubeconfigFor } from '../kube/fake-apiserver.js';
 import { clusterRole, crb, pod, rb, readSecrets, rule, user, NS, SECRET } from '../whocan/fixtures.js';
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+const createdAt = <T extends { metadata: object }>(o: T, creationTimestamp: string): T => ({
+  ...o,
+  metadata: { ...o.metadata, creationTimestamp },
+});
 const webPod = { ...pod('web-1', { secret: SECRET, node: 'n1', owner: { kind: 'ReplicaSet', name: 'web-7d9' } }) };
 (webPod.spec as any).serviceAccountName = 'web';
 const LISTS: Record<string, unknown[]> = {
@@ -24,11 +28,15 @@ const LISTS: Record<string, unknown[]> = {
   [`${RBAC}/clusterrolebindings`]: [crb('frank-imp', 'imp', [user('frank')])],
   [`${RBAC}/roles`]: [],
   [`${RBAC}/rolebindings`]: [
-    rb('readers', { kind: 'ClusterRole', name: 'reader' }, [
-      user('alice'),
-      user('bob'),
-      { kind: 'ServiceAccount', name: 'web' },
-    ]),
+    // made before the log begins: a reader of it who never read is taken out
+    createdAt(
+      rb('readers', { kind: 'ClusterRole', name: 'reader' }, [
+        user('alice'),
+        user('bob'),
+        { kind: 'ServiceAccount', name: 'web' },
+      ]),
+      '2026-01-01T00:00:00Z',
+    ),
   ],
   '/api/v1/serviceaccounts': [{ metadata: { name: 'web', namespace: NS } }],
   [`/api/v1/namespaces/${NS}/pods`]: [webPod],

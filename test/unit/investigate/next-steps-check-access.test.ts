@@ -4,7 +4,7 @@
 // a false "no", which the step reads as "its access was removed since: revoke its credentials".
 import { describe, expect, it } from 'vitest';
 import { nextSteps } from '../../../src/investigate/next-steps.js';
-import { subject } from './subjects.js';
+import { BINDINGS_OLDER_THAN_WINDOW, subject } from './subjects.js';
 
 const input = {
   secret: { namespace: 'shop', name: 'db' },
@@ -12,6 +12,7 @@ const input = {
   bindings: [],
   manager: null,
   auditLogs: true,
+  ...BINDINGS_OLDER_THAN_WINDOW,
   consumerPods: [],
   consumersKnown: true,
 };

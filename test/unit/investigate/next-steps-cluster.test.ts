@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextSteps } from '../../../src/investigate/next-steps.js';
 import type { Binding } from '../../../src/whocan/types.js';
-import { subject } from './subjects.js';
+import { BINDINGS_OLDER_THAN_WINDOW, subject } from './subjects.js';
 
 const rb = { kind: 'RoleBinding' as const, name: 'readers', namespace: 'shop' };
 const direct = [{ path: 'direct' as const, verbs: ['get'], via: 'x', bindings: [rb] }];
@@ -35,6 +35,7 @@ const steps = (clusterFlags?: string[]) =>
     bindings: [binding],
     manager: null,
     auditLogs: false,
+    ...BINDINGS_OLDER_THAN_WINDOW,
     consumerPods: [],
     consumersKnown: true,
     ...(clusterFlags ? { clusterFlags } : {}),
@@ -67,6 +68,7 @@ describe('next steps on the cluster investigated', () => {
       bindings: [],
       manager: null,
       auditLogs: false,
+      ...BINDINGS_OLDER_THAN_WINDOW,
       consumerPods: [],
       consumersKnown: true,
       clusterFlags: ['--context', 'prod'],

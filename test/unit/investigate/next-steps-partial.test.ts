@@ -1,7 +1,7 @@
 // Next steps on a partial view: what the tool could not list is not taken to be absent.
 import { describe, expect, it } from 'vitest';
 import { nextSteps } from '../../../src/investigate/next-steps.js';
-import { subject } from './subjects.js';
+import { BINDINGS_OLDER_THAN_WINDOW, subject } from './subjects.js';
 
 const input = {
   secret: { namespace: 'shop', name: 'db' },
@@ -10,6 +10,7 @@ const input = {
   bindings: [],
   manager: null,
   auditLogs: true,
+  ...BINDINGS_OLDER_THAN_WINDOW,
   consumerPods: [],
 };
 
@@ -74,6 +75,7 @@ describe('without audit logs', () => {
     const steps = nextSteps({
       ...input,
       auditLogs: false,
+      ...BINDINGS_OLDER_THAN_WINDOW,
       consumersKnown: true,
       subjects: [reader],
       bindings: [binding],
@@ -83,6 +85,7 @@ describe('without audit logs', () => {
     const judged = nextSteps({
       ...input,
       auditLogs: true,
+      ...BINDINGS_OLDER_THAN_WINDOW,
       consumersKnown: true,
       subjects: [reader],
       bindings: [binding],

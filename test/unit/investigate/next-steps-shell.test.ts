@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nextSteps, type NextStep } from '../../../src/investigate/next-steps.js';
 import type { Binding } from '../../../src/whocan/types.js';
-import { subject } from './subjects.js';
+import { BINDINGS_OLDER_THAN_WINDOW, subject } from './subjects.js';
 
 const HOSTILE = [
   '--all -A #',
@@ -62,6 +62,7 @@ function stepsFor(text: string): NextStep[] {
     bindings: [binding('RoleBinding', text, [text, 'other']), binding('ClusterRoleBinding', text, [text])],
     manager: null,
     auditLogs: true,
+    ...BINDINGS_OLDER_THAN_WINDOW,
     consumerPods: [],
     consumersKnown: true,
   });
@@ -122,6 +123,7 @@ describe('next steps run as the one command they say, whatever the names', () =>
       bindings: [binding('RoleBinding', 'rb', ['other', text])],
       manager: { manager: 'helm', hint: 'helm upgrade' },
       auditLogs: true,
+      ...BINDINGS_OLDER_THAN_WINDOW,
       consumerPods: [],
       consumersKnown: true,
     }).filter((s) => s.kind === 'remove-subject');

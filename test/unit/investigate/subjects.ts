@@ -22,3 +22,9 @@ export function subject(over: Partial<AccessSubject>): AccessSubject {
     ...over,
   };
 }
+
+/** Next steps' window and binding ages where every binding existed before the window began (all are judged). */
+export const BINDINGS_OLDER_THAN_WINDOW = {
+  windowStart: Date.parse('2026-12-01T00:00:00Z'),
+  bindingCreated: () => '2026-01-01T00:00:00Z',
+};
