@@ -19,6 +19,7 @@ import {
   type AuditReport,
 } from '../audit/run.js';
 import { printPainted, printReport, printWarnings } from '../output/print.js';
+import { PARTIAL_ANSWER_EXIT } from './exit.js';
 
 const EPILOG = `audit reads API server audit logs and never talks to a cluster: it has no
 connection flags, -n filters the logs, and --user filters subjects.
@@ -37,12 +38,6 @@ be read to its end (a truncated or corrupt .gz, an unreadable file of a
 directory) gives a warning with where it stopped and exit code 5. Schema of -o json|yaml:
 docs/output.md (AuditReport).`;
 
-/**
- * An input could not be read to its end (a truncated or corrupt .gz, a file of a
- * directory that cannot be read): the answer covers what was read before, and a
- * script must not take it for a complete one.
- */
-export const PARTIAL_INPUT_EXIT = 5;
 
 /** Options after Validate. */
 interface AuditPlan {
@@ -145,7 +140,7 @@ export const auditCommand = defineCommand({
           : `audit: requests counted on ${threads} threads${cpuNote(threadCpuMs)}\n`,
       );
     print(report, plan, ctx);
-    return anyInputUnread(report) ? PARTIAL_INPUT_EXIT : 0;
+    return anyInputUnread(report) ? PARTIAL_ANSWER_EXIT : 0;
   },
 });
 

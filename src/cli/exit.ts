@@ -1,3 +1,9 @@
+/**
+ * The answer covers only part of what was asked for, and a script must not take it for a whole one: an audit input
+ * could not be read to its end (a truncated or corrupt .gz), or a gate (exposure --fail-on) could not see everything.
+ */
+export const PARTIAL_ANSWER_EXIT = 5;
+
 /** A stream the process wrote to: `write('', cb)` calls back once everything written before it has left. */
 export interface Flushable {
   write(chunk: string, callback: (err?: Error | null) => void): unknown;

@@ -13,6 +13,7 @@ import { runExposure, type ExposureResult, type ExposureScope } from '../exposur
 import { findingsAtOrAbove } from '../exposure/report.js';
 import { SEVERITIES } from '../exposure/types.js';
 import { printReport, printWarnings } from '../output/print.js';
+import { PARTIAL_ANSWER_EXIT } from './exit.js';
 
 /** Exit code when --fail-on finds something at or above the threshold. */
 export const FAIL_ON_EXIT_CODE = 3;
@@ -27,7 +28,7 @@ const builder = (y: Argv<GlobalArgs>) =>
       'fail-on': {
         type: 'string',
         choices: SEVERITIES,
-        describe: `Exit ${FAIL_ON_EXIT_CODE} when a finding of this severity or worse exists (for CI gates)`,
+        describe: `Exit ${FAIL_ON_EXIT_CODE} when a finding of this severity or worse exists (for CI gates); ${PARTIAL_ANSWER_EXIT} when none does but the answer is partial`,
         requiresArg: true,
       },
       'metadata-only': {
@@ -106,6 +107,13 @@ export const exposureCommand = defineCommand({
       if (n > 0) {
         ctx.io.stderr.write(`${n} finding${n === 1 ? '' : 's'} at or above ${failOn} (--fail-on=${failOn})\n`);
         return FAIL_ON_EXIT_CODE;
+      }
+      // A gate that passes what it could not see would pass anything its user may not list.
+      if (!result.report.metadata.complete) {
+        ctx.io.stderr.write(
+          `no finding at or above ${failOn} in what could be read, but the answer is partial (see the warnings): --fail-on=${failOn} cannot pass it\n`,
+        );
+        return PARTIAL_ANSWER_EXIT;
       }
     }
     return 0;

@@ -793,6 +793,36 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${VIEWER}}]
     expect(inventory.items.find((r: any) => r.name === 'gone')).toMatchObject({ exists: null, status: 'in-use' });
   });
 
+  it('--fail-on does not pass an answer it could not see whole: exit 5, not 0', async () => {
+    const blind = `exposure-blind-${suffix}`;
+    await applyYaml(
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: secrets-only}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: secrets-only}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secrets-only}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ${blind}}]
+`,
+      ns,
+    );
+    // created without kubectl apply: no finding on the Secret itself, so only its consumers could fail the gate
+    const created = await api('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gated' }, stringData: { token: canary.unused } },
+    });
+    expect(created.status).toBe(201);
+    const gate = await cli(['exposure', 'gated', '-n', ns, '--fail-on=high'], await asUser({ user: blind }));
+    expect(gate.stderr).toContain(`warning: cannot list pods in namespace ${ns} (forbidden)`);
+    expect(gate.stderr).toMatch(
+      /no finding at or above high in what could be read, but the answer is partial \(see the warnings\): --fail-on=high cannot pass it\n$/,
+    );
+    outputs.push({ name: 'blind --fail-on', text: gate.stdout + gate.stderr });
+    expect(gate.code).toBe(5);
+  });
+
   it('never reads Secret data with --metadata-only', async () => {
     const doc = await json(['exposure', 'app-creds', '-n', ns, '--metadata-only']);
     expect(doc.metadata.keysKnown).toBe(false);
