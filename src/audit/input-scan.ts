@@ -5,7 +5,7 @@ import { afterLines, LineScanner, needleIn, UNSEARCHED } from './line-scanner.js
 import { JsonSplitter } from './json-splitter.js';
 import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
-import { unwrapRecord } from './unwrap-record.js';
+import { unwrapRecord, type Unwrapped } from './unwrap-record.js';
 import { eventTime, fieldsOfEvent, readFromAuditEvent, readFromFields } from './native-event.js';
 import { threadWasmReader, type CountedRun } from './wasm-event.js';
 import type { RequestTally } from './request-tally.js';
@@ -82,8 +82,14 @@ export class InputScan {
   private bytes = 0;
   private samples = 0;
   private parsed = 0;
-  /** The earliest time of the records sampled at the file's start: where the log begins. */
+  /** The earliest time of the records sampled at the file's start (and of a document's last record): where the log begins. */
   private startsAt: number | null = null;
+  /** A document's last record seen in the chunk being scanned, not yet copied (the reader may reuse the chunk). */
+  private lastBuf: Buffer | null = null;
+  private lastStart = 0;
+  private lastEnd = 0;
+  /** A copy of the last record of a document seen so far. */
+  private lastRecord: Buffer | null = null;
   private readonly formats = new Set<RecordFormat>();
   private readonly categories = new Set<string>();
 
@@ -119,6 +125,7 @@ export class InputScan {
     this.bytes += chunk.length;
     if (this.scanner) {
       this.scanner.push(chunk);
+      this.keepLastRecord();
       return;
     }
     if (this.head.length === 0) {
@@ -126,6 +133,7 @@ export class InputScan {
       this.head = [chunk];
       this.headBytes = chunk.length;
       this.decide(false);
+      this.keepLastRecord();
       // Chunks may be reused by the reader once we return: keep a copy until the layout is known.
       if (!this.scanner) this.head = [Buffer.from(chunk)];
       return;
@@ -133,11 +141,36 @@ export class InputScan {
     this.head.push(Buffer.from(chunk));
     this.headBytes += chunk.length;
     this.decide(false);
+    this.keepLastRecord();
+  }
+
+  /**
+   * Exports of a log service are JSON documents in the order they were asked for, which may be newest first
+   * (`gcloud logging read`'s default): the time of a document's last record counts too, once per chunk copied.
+   */
+  private keepLastRecord(): void {
+    if (this.lastBuf === null) return;
+    if (this.lastEnd - this.lastStart <= LAST_RECORD_MAX_BYTES)
+      this.lastRecord = Buffer.from(this.lastBuf.subarray(this.lastStart, this.lastEnd));
+    this.lastBuf = null;
+  }
+
+  private noteLastRecord(): void {
+    const record = this.lastRecord;
+    // A piece of a document is never counted (unsplittable): one thread reads it whole.
+    if (record === null || (this.piece !== undefined && !this.piece.whole)) return;
+    let text = record.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const value = parseLine(text);
+    if (value === undefined) return;
+    for (const item of unwrapRecord(value)) this.noteStart(recordTime(item));
   }
 
   end(compressed: boolean): InputScanResult {
     if (!this.scanner) this.decide(true);
     this.scanner?.end();
+    this.keepLastRecord();
+    this.noteLastRecord();
     const lines = this.scanner?.lines ?? 0;
     const empty =
       this.layout === 'empty' ||
@@ -267,6 +300,11 @@ export class InputScan {
     // The usual record that may read a Secret, a native Event alone on its line, is read without JSON.parse.
     const walkable = hit !== -1 && !last && !this.jsonOnly && this.layout === 'lines';
     const walked = walkable && (!sample || this.tally?.counting) ? this.walk(buf, s, e, sample) : 'declined';
+    if (this.layout === 'document') {
+      this.lastBuf = buf;
+      this.lastStart = s;
+      this.lastEnd = e;
+    }
     // A Secret read the tally took is no write. The others may be: they go to their own sink, and leave the read
     // counts alone (JSON.parse reads them whole).
     if (walked === 'tallied') return true;
@@ -305,7 +343,7 @@ export class InputScan {
           if (candidate) this.skips.add(this.path, line, item.reason);
           break;
         case 'gke': {
-          if (sample) this.noteStart(gkeEntryTime(item.entry));
+          if (sample) this.noteStart(recordTime(item));
           if (forReads) this.formats.add('gke');
           const read = candidate ? readFromGkeEntry(item.entry) : null;
           if (read) this.sink(read, false);
@@ -314,7 +352,7 @@ export class InputScan {
           break;
         }
         case 'event': {
-          if (sample) this.noteStart(eventTime(fieldsOfEvent(item.event)) ?? item.fallbackTime);
+          if (sample) this.noteStart(recordTime(item));
           if (forReads) this.formats.add(item.format);
           const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
           if (read) this.sink(read, item.recovered);
@@ -328,6 +366,16 @@ export class InputScan {
     }
     return held;
   }
+}
+
+/** Records of a document longer than this are not kept to tell where it begins. */
+const LAST_RECORD_MAX_BYTES = 1 << 20;
+
+/** When a record happened (epoch ms), as where a log begins is told. */
+function recordTime(item: Unwrapped): number | null {
+  if (item.kind === 'gke') return gkeEntryTime(item.entry);
+  if (item.kind === 'event') return eventTime(fieldsOfEvent(item.event)) ?? item.fallbackTime;
+  return null;
 }
 
 /** An input's format from the formats of its records. */

@@ -79,8 +79,9 @@ export interface AuditInputSummary {
   /** Why the input could not be read to its end (null when it was): the answer is partial. */
   readError: InputReadFailure | null;
   /**
-   * RFC3339 (UTC, millisecond precision) of the earliest of its first records (those read to tell its format):
-   * where the log begins. null when they carry no time.
+   * RFC3339 (UTC, millisecond precision) of the earliest of its first records (those read to tell its format) and,
+   * of a JSON document (an export, which may be newest first), of its last record: where the log begins. null when
+   * they carry no time.
    */
   startsAt: string | null;
 }
