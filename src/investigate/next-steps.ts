@@ -273,11 +273,13 @@ function unjudged(
   namespace: string | undefined,
   name: string,
 ): string | undefined {
-  if (windowStart === null) return ', but where the logs begin is unknown (no --since, and their first records carry no time)';
+  if (windowStart === null) return ', but where the logs begin is unknown (their first records carry no time)';
   const created = bindingCreated(namespace, name);
   const at = created ? Date.parse(created) : NaN;
   if (Number.isNaN(at)) return ' in the window, but when the binding was created is unknown';
-  if (at > windowStart)
+  // A creationTimestamp has whole seconds: the binding was created at any time in that second.
+  const latest = /\.\d/.test(created!) ? at : at + 999;
+  if (latest > windowStart)
     return `, but the binding was created ${created}, after the window began (${new Date(windowStart).toISOString()}): too new to judge`;
   return undefined;
 }

@@ -43,8 +43,15 @@ describe('taking an unused reader out of a binding, by the binding’s age', () 
     ]);
   });
 
-  it('one created when the window began is old enough', () => {
-    expect(stepsFor('2026-12-01T00:00:00Z')[0]!.kind).toBe('remove-subject');
+  it('one created the second before the window began is old enough', () => {
+    expect(stepsFor('2026-11-30T23:59:59Z')[0]!.kind).toBe('remove-subject');
+    expect(stepsFor('2026-12-01T00:00:00.000Z')[0]!.kind).toBe('remove-subject');
+  });
+
+  it('one created in the second the window began, after it (a creationTimestamp has whole seconds), is not', () => {
+    // the window begins at .500: a binding stamped 00:00:00Z was created at any time up to 00:00:00.999
+    expect(stepsFor('2026-12-01T00:00:00Z', WINDOW + 500)[0]!.kind).toBe('review-binding');
+    expect(stepsFor('2026-12-01T00:00:00Z')[0]!.kind).toBe('review-binding');
   });
 
   it('one created after the window began: too new to judge, review it', () => {
@@ -68,11 +75,13 @@ describe('taking an unused reader out of a binding, by the binding’s age', () 
     expect(stepsFor(undefined)[0]!.kind).toBe('review-binding');
   });
 
-  it('where the window began unknown (no --since, and the logs’ first records carry no time): review it', () => {
+  it('where the window began unknown (the logs’ first records carry no time, whether or not --since is given): review it', () => {
     expect(stepsFor('2026-11-01T00:00:00Z', null)).toEqual([
       expect.objectContaining({
         kind: 'review-binding',
-        reason: expect.stringContaining('never did, but where the logs begin is unknown'),
+        reason: expect.stringContaining(
+          'never did, but where the logs begin is unknown (their first records carry no time)',
+        ),
       }),
     ]);
   });
