@@ -145,7 +145,10 @@ export function readFromFields(
   };
 }
 
-export type EventTimes = Pick<EventFields, 'requestReceivedTimestamp' | 'timestamp' | 'stageTimestamp' | 'creationTimestamp'>;
+export type EventTimes = Pick<
+  EventFields,
+  'requestReceivedTimestamp' | 'timestamp' | 'stageTimestamp' | 'creationTimestamp'
+>;
 
 /** When an event happened (epoch ms): the time of receipt, else the first of its other times it carries. */
 export function eventTime(fields: EventTimes): number | null {

@@ -1,5 +1,14 @@
 import { RECORD_FIELDS_WASM } from './wasm/record-fields-wasm.js';
-import { CREDENTIAL_ID, DECISION, eventTime, isReadVerb, NODE_NAME, POD_NAME, type EventFields, type EventTimes } from './native-event.js';
+import {
+  CREDENTIAL_ID,
+  DECISION,
+  eventTime,
+  isReadVerb,
+  NODE_NAME,
+  POD_NAME,
+  type EventFields,
+  type EventTimes,
+} from './native-event.js';
 import type { RecordFormat } from './report-types.js';
 import { parseTimestamp } from './json-fields.js';
 

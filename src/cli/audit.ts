@@ -38,7 +38,6 @@ be read to its end (a truncated or corrupt .gz, an unreadable file of a
 directory) gives a warning with where it stopped and exit code 5. Schema of -o json|yaml:
 docs/output.md (AuditReport).`;
 
-
 /** Options after Validate. */
 interface AuditPlan {
   logs: string[];

@@ -328,12 +328,15 @@ class EarlyClusterWideLists {
 export async function roleBindingsCreated(kube: Kube, namespace: string): Promise<ReadonlyMap<string, string> | null> {
   try {
     type Meta = { metadata?: { name?: string; creationTimestamp?: string } };
-    const { items } = await kube.list<Meta, [string, string] | undefined>(resourcePath(RESOURCES.rolebindings, namespace), {
-      metadataOnly: true,
-      limit: RBAC_PAGE_SIZE,
-      withoutManagedFields: true,
-      map: ({ metadata: m }) => (m?.name && m.creationTimestamp ? [m.name, m.creationTimestamp] : undefined),
-    });
+    const { items } = await kube.list<Meta, [string, string] | undefined>(
+      resourcePath(RESOURCES.rolebindings, namespace),
+      {
+        metadataOnly: true,
+        limit: RBAC_PAGE_SIZE,
+        withoutManagedFields: true,
+        map: ({ metadata: m }) => (m?.name && m.creationTimestamp ? [m.name, m.creationTimestamp] : undefined),
+      },
+    );
     return new Map(items.filter((i) => i !== undefined));
   } catch (err) {
     if (isForbidden(err)) return null;

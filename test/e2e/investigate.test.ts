@@ -367,7 +367,9 @@ describe('investigate on the local cluster', () => {
     expect(doc.nextSteps).toContainEqual({
       kind: 'review-binding',
       command: `kubectl describe rolebinding dave-reads -n ${ns}`,
-      reason: expect.stringMatching(/^User \S+ can read it through RoleBinding\/dave-reads and never did, but the binding was created \S+Z, after the window began \(\S+Z\): too new to judge/),
+      reason: expect.stringMatching(
+        /^User \S+ can read it through RoleBinding\/dave-reads and never did, but the binding was created \S+Z, after the window began \(\S+Z\): too new to judge/,
+      ),
     });
     expect(Date.parse(doc.metadata.window.logsBegin)).toBeLessThanOrEqual(Date.parse(started));
   });
