@@ -108,8 +108,9 @@ export const exposureCommand = defineCommand({
         ctx.io.stderr.write(`${n} finding${n === 1 ? '' : 's'} at or above ${failOn} (--fail-on=${failOn})\n`);
         return FAIL_ON_EXIT_CODE;
       }
-      // A gate that passes what it could not see would pass anything its user may not list.
-      if (!result.report.metadata.complete) {
+      // A gate that passes what it could not see would pass anything its user may not list (cluster-scoped kinds
+      // aside, which an identity of one namespace may not list).
+      if (!result.namespacedComplete) {
         ctx.io.stderr.write(
           `no finding at or above ${failOn} in what could be read, but the answer is partial (see the warnings): --fail-on=${failOn} cannot pass it\n`,
         );

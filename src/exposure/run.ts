@@ -18,14 +18,23 @@ export interface LoadedExposure {
   inputs: ExposureInputs;
   /** Lists that were refused: the answer may undercount. */
   gaps: string[];
+  /** Of those, lists of cluster-scoped kinds, which an identity of one namespace may not list (not for a gate). */
+  clusterScopedGaps?: string[];
   /** Secrets could not be read: key checks skipped (the consumers are still complete). */
   secretsNote?: string;
 }
 
 export type ExposureLoader = (scope: ExposureScope) => Promise<LoadedExposure>;
 
-export type ExposureResult =
-  { kind: 'ExposureReport'; report: ExposureReport } | { kind: 'SecretInventory'; report: SecretInventory };
+export type ExposureResult = (
+  { kind: 'ExposureReport'; report: ExposureReport } | { kind: 'SecretInventory'; report: SecretInventory }
+) & {
+  /**
+   * For a gate (--fail-on): every namespaced kind could be listed. Refused lists of cluster-scoped kinds leave it
+   * true: an identity of one namespace may not list them, and it would otherwise never pass.
+   */
+  namespacedComplete: boolean;
+};
 
 /** Loads through the given loader and answers: one Secret's consumers, or the inventory. */
 export async function runExposure(load: ExposureLoader, scope: ExposureScope): Promise<ExposureResult> {
@@ -35,8 +44,11 @@ export async function runExposure(load: ExposureLoader, scope: ExposureScope): P
     notes: loaded.secretsNote ? [loaded.secretsNote] : [],
     complete: loaded.gaps.length === 0,
   };
+  const clusterScoped = new Set(loaded.clusterScopedGaps ?? []);
+  const namespacedComplete = loaded.gaps.every((g) => clusterScoped.has(g));
   if (scope.name !== undefined) {
     return {
+      namespacedComplete,
       kind: 'ExposureReport',
       report: exposureReport(
         loaded.inputs,
@@ -45,5 +57,5 @@ export async function runExposure(load: ExposureLoader, scope: ExposureScope): P
       ),
     };
   }
-  return { kind: 'SecretInventory', report: secretInventory(loaded.inputs, scope.namespace, gaps) };
+  return { namespacedComplete, kind: 'SecretInventory', report: secretInventory(loaded.inputs, scope.namespace, gaps) };
 }

@@ -43,6 +43,11 @@ export interface ConsumerSources {
   objects: ReferencingObject[];
   /** Lists that were refused: consumers there are not seen. */
   gaps: string[];
+  /**
+   * Of those, lists of cluster-scoped kinds (StorageClasses): an identity of one namespace (a CI ServiceAccount with
+   * edit or admin there) may not list them, and no default role grants it.
+   */
+  clusterScopedGaps: string[];
   /** Set when pods themselves could not be listed. */
   podsGap?: string;
   serviceAccountsKnown: boolean;
@@ -74,15 +79,19 @@ export async function loadConsumerSources(
     ),
   ]);
   const gaps = [...podsAndWorkloads.gaps];
+  const clusterScopedGaps: string[] = [];
   const objects: ReferencingObject[] = [];
-  const take = (listing: Listing<Record<string, unknown>>, kind: string, into: unknown[]) => {
-    if (listing.missing?.reason === 'forbidden') gaps.push(listing.missing.message);
+  const take = (listing: Listing<Record<string, unknown>>, kind: string, into: unknown[], clusterScoped = false) => {
+    if (listing.missing?.reason === 'forbidden') {
+      gaps.push(listing.missing.message);
+      if (clusterScoped) clusterScopedGaps.push(listing.missing.message);
+    }
     for (const item of listing.items) into.push({ ...item, kind });
   };
   const sas: ServiceAccountLike[] = [];
   take(serviceAccounts, 'ServiceAccount', sas);
   take(ingresses, 'Ingress', objects);
-  take(storageClasses, 'StorageClass', objects);
+  take(storageClasses, 'StorageClass', objects, true);
   take(spcs, 'SecretProviderClass', objects);
   for (const g of gateways.gaps) gaps.push(g);
   for (const item of gateways.items) objects.push({ ...item, kind: 'Gateway' } as unknown as ReferencingObject);
@@ -92,6 +101,7 @@ export async function loadConsumerSources(
     serviceAccounts: sas,
     objects,
     gaps,
+    clusterScopedGaps,
     ...(podsAndWorkloads.podsGap ? { podsGap: podsAndWorkloads.podsGap } : {}),
     serviceAccountsKnown: !serviceAccounts.missing,
   };

@@ -29,6 +29,7 @@ export async function loadExposureSources(kube: Kube, scope: ExposureScope): Pro
       serviceAccountsKnown: consumers.serviceAccountsKnown,
     },
     gaps: consumers.gaps,
+    clusterScopedGaps: consumers.clusterScopedGaps,
     ...(secrets.note ? { secretsNote: secrets.note } : {}),
   };
 }
