@@ -209,7 +209,7 @@ function readFailure(err: unknown, bytesRead: number): InputReadFailure {
   return { reason: `cannot read: ${e.message}, at byte ${bytesRead}${rest}`, bytesRead, compressedOffset: null };
 }
 
-/** True when an input stopped early: the command exits with PARTIAL_INPUT_EXIT. */
+/** True when an input stopped early: the command exits with PARTIAL_ANSWER_EXIT (src/cli/exit.ts). */
 export function anyInputUnread(report: AuditReport): boolean {
   return report.inputs.some((i) => i.readError !== null);
 }

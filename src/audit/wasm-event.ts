@@ -383,19 +383,21 @@ export class WasmEventReader {
 
   /** The event walk() read, or undefined when the line must go to JSON.parse. */
   event(): WasmEvent | undefined {
-    this.memory();
-    this.makeKept();
-    if (this.type(F.auditID) === 0 && this.string(F.kind) !== 'Event') return undefined;
+    if (!this.isEvent()) return undefined;
     const format: RecordFormat = this.string(F.apiVersion) === 'audit.k8s.io/v1beta1' ? 'k8s-v1beta1' : 'k8s-v1';
     return { format, fields: this.fields(), plain: this.type(F.verb) === STRING && this.type(F.resource) === STRING };
   }
 
   /** When the event walk() read happened (eventTime), or null when it is no Event. */
   time(): number | null {
+    return this.isEvent() ? eventTime(this.eventTimes()) : null;
+  }
+
+  /** The line walked is an audit Event (else JSON.parse tells what it is); its strings are readable after this. */
+  private isEvent(): boolean {
     this.memory();
     this.makeKept();
-    if (this.type(F.auditID) === 0 && this.string(F.kind) !== 'Event') return null;
-    return eventTime(this.eventTimes());
+    return this.type(F.auditID) !== 0 || this.string(F.kind) === 'Event';
   }
 
   /** The strings of the ids the walk gave since the last line, in order. */
