@@ -21,28 +21,65 @@ export const MIN_CONTAINED_BYTES = 6;
  */
 export function matchSecret(leaked: Buffer, data: Readonly<Record<string, string>> | null | undefined): KeyMatch[] {
   const matches: KeyMatch[] = [];
-  const leakedText = leaked.toString('latin1');
-  const leakedB64 = leaked.toString('base64');
-  for (const [key, b64] of Object.entries(data ?? {})) {
-    if (typeof b64 !== 'string') continue;
-    const value = Buffer.from(b64, 'base64');
-    try {
-      const how = matchValue(leaked, leakedText, leakedB64, b64, value);
-      if (how) matches.push({ key, ...how });
-    } finally {
-      value.fill(0);
+  const asGiven = leakForms(leaked);
+  // A value pasted from a terminal, a chat or a Windows editor: only tried when the leak as given matches nothing.
+  const tidy = tidyLeak(leaked);
+  try {
+    for (const [key, b64] of Object.entries(data ?? {})) {
+      if (typeof b64 !== 'string') continue;
+      const value = Buffer.from(b64, 'base64');
+      try {
+        const how = matchValue(asGiven, b64, value) ?? (tidy && tidied(matchValue(leakForms(tidy), b64, value)));
+        if (how) matches.push({ key, ...how });
+      } finally {
+        value.fill(0);
+      }
     }
+  } finally {
+    tidy?.fill(0);
   }
   return matches;
 }
 
-function matchValue(
-  leaked: Buffer,
-  leakedText: string,
-  leakedB64: string,
-  b64: string,
-  value: Buffer,
-): Omit<KeyMatch, 'key'> | undefined {
+const TIDIED = 'the leak without the whitespace around it and with CRLF line ends read as LF';
+
+function tidied(how: Omit<KeyMatch, 'key'> | undefined): Omit<KeyMatch, 'key'> | undefined {
+  return how && { how: how.how, detail: how.detail ? `${how.detail}; ${TIDIED}` : TIDIED };
+}
+
+/** The leak with CR LF as LF and no whitespace around it; undefined when that changes nothing or leaves nothing. */
+function tidyLeak(leaked: Buffer): Buffer | undefined {
+  const out = Buffer.alloc(leaked.length);
+  let n = 0;
+  for (let i = 0; i < leaked.length; i++) {
+    if (leaked[i] === 0x0d && leaked[i + 1] === 0x0a) continue;
+    out[n++] = leaked[i]!;
+  }
+  let start = 0;
+  while (start < n && WHITESPACE.has(out[start]!)) start++;
+  while (n > start && WHITESPACE.has(out[n - 1]!)) n--;
+  if (n - start === leaked.length || n === start) {
+    out.fill(0);
+    return undefined;
+  }
+  return out.subarray(start, n);
+}
+
+/** Space, tab, line feed, carriage return, vertical tab, form feed. */
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0x0b, 0x0c]);
+
+interface LeakForms {
+  bytes: Buffer;
+  text: string;
+  b64: string;
+}
+
+function leakForms(leaked: Buffer): LeakForms {
+  return { bytes: leaked, text: leaked.toString('latin1'), b64: leaked.toString('base64') };
+}
+
+function matchValue(leak: LeakForms, b64: string, value: Buffer): Omit<KeyMatch, 'key'> | undefined {
+  const { bytes: leaked, text: leakedText, b64: leakedB64 } = leak;
   if (value.equals(leaked)) return { how: 'exact' };
   if (b64 === leakedText.trim() && b64.length > 0)
     return { how: 'base64', detail: 'the leak is the base64 text of the value' };

@@ -34,4 +34,29 @@ describe('matchSecret', () => {
     ]);
     expect(matchSecret(Buffer.from(leak), null)).toEqual([]);
   });
+
+  it('finds a leak pasted with spaces around it or with CRLF line ends', () => {
+    const key =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
+    const detail = 'the leak without the whitespace around it and with CRLF line ends read as LF';
+    expect(matchSecret(Buffer.from(`  ${leak} \t\n`), data)).toEqual([
+      { key: 'password', how: 'exact', detail },
+      { key: 'dsn', how: 'contained', detail },
+      {
+        key: '.dockerconfigjson',
+        how: 'contained',
+        detail: `in a dockerconfigjson auth (base64 of user:password); ${detail}`,
+      },
+      { key: 'encoded', how: 'base64', detail: `the value is the base64 of the leak; ${detail}` },
+    ]);
+    expect(matchSecret(Buffer.from(key.replace(/\n/g, '\r\n')), { 'tls.key': b64(key) })).toEqual([
+      { key: 'tls.key', how: 'contained', detail },
+    ]);
+  });
+
+  it('does not trim a leak that matches as given', () => {
+    expect(matchSecret(Buffer.from(` ${leak} `), { padded: b64(` ${leak} `) })).toEqual([
+      { key: 'padded', how: 'exact' },
+    ]);
+  });
 });
