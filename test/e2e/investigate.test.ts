@@ -428,6 +428,24 @@ describe('investigate on the local cluster', () => {
     expect(body.subjects.map((s: any) => s.name)).toEqual([user('alice'), 'robot', 'idle', 'web']);
   });
 
+  it('the rotate step runs as printed: it plans the rotation and changes nothing', async () => {
+    const doc = JSON.parse((await investigate(['-o', 'json'])).stdout);
+    const step = doc.nextSteps.find((s: any) => s.kind === 'rotate');
+    expect(step.command).toBe(`kubectl secrets rotate db -n ${ns} --dry-run`);
+    const secretsBefore = (await api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map(
+      (s: any) => s.metadata.name,
+    );
+    const r = await runCli(step.command.split(' ').slice(2), { kubeconfig: useCluster().kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Deployment\/web/);
+    expect(r.stderr).toContain('no new values given');
+    assertNoLeak([canary], r);
+    const secretsAfter = (await api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map(
+      (s: any) => s.metadata.name,
+    );
+    expect(secretsAfter).toEqual(secretsBefore);
+  });
+
   it('table: summary, subjects, consumers, timeline and next steps; no value anywhere', async () => {
     const { stdout } = await investigate([]);
     expect(stdout).toContain(`Secret ${ns}/db: Opaque, 2 keys (password ${canary.length}B, username 3B)`);
