@@ -239,6 +239,17 @@ function bindingSteps(
         });
         continue;
       }
+      if (
+        !path.grantsOnlyIt.some((only) => bindingKey(only.namespace, only.name) === bindingKey(id.namespace, id.name))
+      ) {
+        // It grants the namespace's other Secrets too: the subject may read those through it.
+        steps.push({
+          kind: 'review-binding',
+          command: resource('describe'),
+          reason: `${label(s)} can read it through ${id.kind}/${id.name} and never did in the window, but that binding grants other Secrets of namespace ${id.namespace} too: \`kubectl secrets least-privilege -n ${id.namespace} --log ...\` judges it on every read, and suggests a narrower one`,
+        });
+        continue;
+      }
       const step = removeSubject(me, id, bindings, resource);
       if (step)
         steps.push({

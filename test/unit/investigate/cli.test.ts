@@ -244,9 +244,9 @@ describe('investigate', () => {
         c?.startsWith(`kubectl apply -n ${NS} -f - <<'EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy`),
       ),
     ).toBe(true);
-    expect(commands).toContain(
-      `kubectl patch rolebinding readers -n ${NS} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"bob"},{"op":"remove","path":"/subjects/1"}]'`,
-    );
+    // bob never read it, but readers grants every Secret of the namespace: he may read others through it, so the
+    // step is alice's review of readers, not a patch taking bob out
+    expect(doc.nextSteps.filter((s: any) => s.kind === 'remove-subject')).toEqual([]);
   });
 
   it('a log not read to its end (a truncated .gz): no step takes a reader it saw no read of out of its binding', async () => {

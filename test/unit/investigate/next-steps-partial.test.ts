@@ -35,7 +35,7 @@ describe('an unused reader through a ClusterRoleBinding', () => {
     kind: 'ServiceAccount',
     name: 'cert-manager',
     namespace: 'cert-manager',
-    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [crb] }],
+    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [crb], grantsOnlyIt: [crb] }],
     verdict: 'unused',
     reads: 0,
   });
@@ -54,13 +54,42 @@ describe('an unused reader through a ClusterRoleBinding', () => {
   });
 });
 
+describe("an unused reader through a RoleBinding that grants the namespace's other Secrets too", () => {
+  const rb = { kind: 'RoleBinding' as const, name: 'r1', namespace: 'shop' };
+  const binding = {
+    metadata: { name: rb.name, namespace: rb.namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader' },
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'rita' }],
+  };
+  const rita = (grantsOnlyIt: (typeof rb)[]) =>
+    subject({
+      name: 'rita',
+      paths: [{ path: 'direct', verbs: ['get', 'list'], via: 'x', bindings: [rb], grantsOnlyIt }],
+      verdict: 'unused',
+      reads: 0,
+    });
+
+  it('is not told to delete it: she may read the others through it, which one Secret unread does not show', () => {
+    const steps = nextSteps({ ...input, consumersKnown: true, subjects: [rita([])], bindings: [binding] });
+    expect(steps.filter((s) => s.kind === 'remove-subject')).toEqual([]);
+    const review = steps.find((s) => s.kind === 'review-binding');
+    expect(review?.command).toBe('kubectl describe rolebinding r1 -n shop');
+    expect(review?.reason).toContain('kubectl secrets least-privilege -n shop');
+  });
+
+  it('is, when its rules name this Secret alone', () => {
+    const steps = nextSteps({ ...input, consumersKnown: true, subjects: [rita([rb])], bindings: [binding] });
+    expect(steps.find((s) => s.kind === 'remove-subject')?.command).toBe('kubectl delete rolebinding r1 -n shop');
+  });
+});
+
 describe('without audit logs', () => {
   const rb = { kind: 'RoleBinding' as const, name: 'argo-binding', namespace: 'argo' };
   const reader = subject({
     kind: 'ServiceAccount',
     name: 'argo',
     namespace: 'argo',
-    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [rb] }],
+    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [rb], grantsOnlyIt: [rb] }],
     verdict: 'unused',
     reads: 0,
   });
