@@ -67,7 +67,12 @@ interface StepsInput {
   loggedGroups?: (id: Identity) => readonly string[];
   /** kubectl's flags that chose the cluster investigated (--context, --cluster, --kubeconfig): every command names it. */
   clusterFlags?: readonly string[];
+  /** The labels "kubectl secrets rotate" puts on the versions it makes; null otherwise. */
+  rotation?: { name: string; version: string | null; stage: string | null } | null;
 }
+
+/** Stages of a version no consumer is meant to use any more (`rotate --retire` deletes those not in use). */
+const RETIRED_STAGES = new Set(['previous', 'deprecated', 'failed']);
 
 /** A kubectl command on the cluster investigated (kubectlCommand's arguments). */
 type Kubectl = (words: readonly string[], names: readonly string[], flags?: readonly string[]) => string;
@@ -83,6 +88,14 @@ export function nextSteps(input: StepsInput): NextStep[] {
       kind: 'manager',
       command: null,
       reason: `rotate it where it is managed (${input.manager.manager}): ${input.manager.hint}`,
+    });
+  } else if (input.rotation && RETIRED_STAGES.has(input.rotation.stage ?? '')) {
+    // Rotating again would replace the current version, which does not hold this one's values.
+    const { name, version, stage } = input.rotation;
+    steps.push({
+      kind: 'rotate',
+      command: kubectl(['secrets', 'rotate'], [name], ['-n', secret.namespace, '--retire', '--dry-run']),
+      reason: `${secret.name} is version ${version ?? '?'} of ${name} (${stage}), left by a rotation: its values stay readable until it is deleted; see which old versions nothing uses, then delete them with --retire --yes`,
     });
   } else if (input.exists === false) {
     steps.push({

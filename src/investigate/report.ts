@@ -155,6 +155,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       consumersKnown: access.exposure?.metadata.complete ?? true,
       loggedGroups: (id) => access.ledger.groupsOf(id),
       clusterFlags: input.clusterFlags ?? [],
+      rotation: summary.secret.rotation,
     }),
   };
 }

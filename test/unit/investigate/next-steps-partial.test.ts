@@ -130,3 +130,26 @@ describe('a Secret that does not exist', () => {
     expect(nextSteps({ ...input, exists: null, consumersKnown: true })[0]!.command).toContain('secrets rotate db');
   });
 });
+
+describe('an old version a rotation left behind', () => {
+  const old = { ...input, secret: { namespace: 'shop', name: 'db' }, consumersKnown: true };
+
+  it('is retired, not rotated again: a new rotation would replace the current version, which does not hold it', () => {
+    for (const stage of ['previous', 'deprecated', 'failed']) {
+      const [step] = nextSteps({ ...old, rotation: { name: 'db', version: '1', stage } });
+      expect(step).toMatchObject({ kind: 'rotate', command: 'kubectl secrets rotate db -n shop --retire --dry-run' });
+      expect(step!.reason).toContain(`version 1 of db (${stage})`);
+    }
+    const [v2] = nextSteps({
+      ...old,
+      secret: { namespace: 'shop', name: 'db-v2' },
+      rotation: { name: 'db', version: '2', stage: 'previous' },
+    });
+    expect(v2!.command).toBe('kubectl secrets rotate db -n shop --retire --dry-run');
+  });
+
+  it('the current version is rotated as any Secret', () => {
+    const [step] = nextSteps({ ...old, rotation: { name: 'db', version: '2', stage: 'current' } });
+    expect(step!.command).toBe('kubectl secrets rotate db -n shop --dry-run');
+  });
+});
