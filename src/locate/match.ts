@@ -70,20 +70,24 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0x0b, 0x0c]);
 
 interface LeakForms {
   bytes: Buffer;
+  /** The leak as base64 text would read: its whitespace dropped, so that base64 wrapped in lines reads as one. */
   text: string;
   b64: string;
 }
 
 function leakForms(leaked: Buffer): LeakForms {
-  return { bytes: leaked, text: leaked.toString('latin1'), b64: leaked.toString('base64') };
+  return { bytes: leaked, text: withoutWhitespace(leaked.toString('latin1')), b64: leaked.toString('base64') };
 }
+
+/** base64 wrapped at 76 columns (base64), 64 (openssl) or any other width, as one line. */
+const withoutWhitespace = (text: string): string => text.replace(/[ \t\r\n\v\f]+/g, '');
 
 function matchValue(leak: LeakForms, b64: string, value: Buffer): Omit<KeyMatch, 'key'> | undefined {
   const { bytes: leaked, text: leakedText, b64: leakedB64 } = leak;
   if (value.equals(leaked)) return { how: 'exact' };
-  if (b64 === leakedText.trim() && b64.length > 0)
+  if (b64 === leakedText && b64.length > 0)
     return { how: 'base64', detail: 'the leak is the base64 text of the value' };
-  if (value.toString('latin1').trim() === leakedB64)
+  if (value.length >= leakedB64.length && withoutWhitespace(value.toString('latin1')) === leakedB64)
     return { how: 'base64', detail: 'the value is the base64 of the leak' };
   if (leaked.length < MIN_CONTAINED_BYTES) return undefined;
   if (value.indexOf(leaked) !== -1) return { how: 'contained' };

@@ -59,4 +59,15 @@ describe('matchSecret', () => {
       { key: 'padded', how: 'exact' },
     ]);
   });
+
+  it('reads base64 wrapped in lines (base64 wraps at 76 columns, openssl at 64) as one line, either way round', () => {
+    const key = `-----BEGIN PRIVATE KEY-----\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'.repeat(6)}\n-----END PRIVATE KEY-----\n`;
+    const wrapped = (text: string, width: number) => `${text.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n')}\n`;
+    expect(matchSecret(Buffer.from(wrapped(b64(key), 76)), { 'tls.key': b64(key) })).toEqual([
+      { key: 'tls.key', how: 'base64', detail: 'the leak is the base64 text of the value' },
+    ]);
+    expect(matchSecret(Buffer.from(key), { 'key.b64': b64(wrapped(b64(key), 64)) })).toEqual([
+      { key: 'key.b64', how: 'base64', detail: 'the value is the base64 of the leak' },
+    ]);
+  });
 });
