@@ -1,5 +1,6 @@
 // Does a Secret hold a leaked value? Compared in memory on decoded bytes; nothing of
 // either value leaves this module except which key matched and how.
+import { gunzipSync } from 'node:zlib';
 
 export type MatchHow = 'exact' | 'contained' | 'base64';
 
@@ -93,6 +94,7 @@ function matchValue(leak: LeakForms, b64: string, value: Buffer): Omit<KeyMatch,
   if (value.indexOf(leaked) !== -1) return { how: 'contained' };
   const auth = inDockerConfigAuth(value, leaked);
   if (auth) return { how: 'contained', detail: auth };
+  if (inHelmRelease(value, leak)) return { how: 'contained', detail: HELM_RELEASE };
   if (value.indexOf(leakedB64.replace(/=+$/, '')) !== -1 && leakedB64.length >= 8)
     return { how: 'contained', detail: 'as base64' };
   return undefined;
@@ -118,4 +120,46 @@ function inDockerConfigAuth(value: Buffer, leaked: Buffer): string | undefined {
     if (found) return 'in a dockerconfigjson auth (base64 of user:password)';
   }
   return undefined;
+}
+
+const HELM_RELEASE = 'in a Helm release record (its values or rendered manifest)';
+/** base64 of a gzip stream's first three bytes (1f 8b 08): how Helm's release records begin. */
+const GZIP_BASE64 = 'H4sI';
+/** A release record larger than this once inflated is not searched (a gzip bomb). */
+const MAX_RELEASE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Helm's release records (`helm.sh/release.v1`, key `release`): base64 of gzip of JSON holding the values given
+ * (`config`) and the rendered manifest, Secrets included: the leak as it is, JSON-escaped as Go writes it, or as base64.
+ */
+function inHelmRelease(value: Buffer, leak: LeakForms): boolean {
+  if (value.length < GZIP_BASE64.length || value.toString('latin1', 0, GZIP_BASE64.length) !== GZIP_BASE64)
+    return false;
+  const gzipped = Buffer.from(value.toString('latin1'), 'base64');
+  let json: Buffer;
+  try {
+    json = gunzipSync(gzipped, { maxOutputLength: MAX_RELEASE_BYTES });
+  } catch {
+    return false;
+  } finally {
+    gzipped.fill(0);
+  }
+  try {
+    const escaped = Buffer.from(goJsonEscaped(leak.bytes.toString('utf8')), 'utf8');
+    const found =
+      json.indexOf(leak.bytes) !== -1 ||
+      json.indexOf(escaped) !== -1 ||
+      (leak.b64.length >= 8 && json.indexOf(leak.b64.replace(/=+$/, '')) !== -1);
+    escaped.fill(0);
+    return found;
+  } finally {
+    json.fill(0);
+  }
+}
+
+/** A string's inside as Go's encoding/json writes it: JSON's escapes, and <, >, &, U+2028, U+2029 as \u escapes. */
+function goJsonEscaped(text: string): string {
+  return JSON.stringify(text)
+    .slice(1, -1)
+    .replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

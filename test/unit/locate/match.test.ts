@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { matchSecret } from '../../../src/locate/match.js';
 
@@ -69,5 +70,26 @@ describe('matchSecret', () => {
     expect(matchSecret(Buffer.from(key), { 'key.b64': b64(wrapped(b64(key), 64)) })).toEqual([
       { key: 'key.b64', how: 'base64', detail: 'the value is the base64 of the leak' },
     ]);
+  });
+
+  it('finds the value in a Helm release record (base64 of gzip of JSON): the values given and the manifest rendered', () => {
+    const record = (release: unknown) => b64(gzipSync(JSON.stringify(release)).toString('base64'));
+    const values = record({ name: 'shop', config: { db: { password: leak } }, manifest: 'kind: ConfigMap' });
+    const manifest = record({ name: 'shop', config: {}, manifest: `kind: Secret\ndata:\n  password: ${b64(leak)}\n` });
+    const escaped = record({ name: 'shop', config: { dsn: `"${leak}"\\` }, manifest: '' });
+    const detail = 'in a Helm release record (its values or rendered manifest)';
+    expect(matchSecret(Buffer.from(leak), { release: values })).toEqual([{ key: 'release', how: 'contained', detail }]);
+    expect(matchSecret(Buffer.from(leak), { release: manifest })).toEqual([
+      { key: 'release', how: 'contained', detail },
+    ]);
+    expect(matchSecret(Buffer.from(`"${leak}"\\`), { release: escaped })).toEqual([
+      { key: 'release', how: 'contained', detail },
+    ]);
+    // Go's encoding/json (Helm's) writes <, > and & as \u escapes
+    const goEscaped = b64(gzipSync('{"config":{"p":"pa\\u003css\\u003e\\u0026word-1"}}').toString('base64'));
+    expect(matchSecret(Buffer.from('pa<ss>&word-1'), { release: goEscaped })).toEqual([
+      { key: 'release', how: 'contained', detail },
+    ]);
+    expect(matchSecret(Buffer.from('not-the-value-at-all'), { release: values })).toEqual([]);
   });
 });
