@@ -4,9 +4,15 @@ import { isForbidden } from './errors.js';
 import { RESOURCES, resourcePath } from './paths.js';
 
 interface RawSecret {
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> | null };
   type?: string;
   data?: Record<string, string> | null;
+}
+
+/** What `match` is given of each Secret: its data, and its annotations (kubectl apply keeps a copy of the data there). */
+export interface SecretContent {
+  data: RawSecret['data'];
+  annotations: Record<string, string> | null | undefined;
 }
 
 export interface ScannedSecret<M> {
@@ -28,14 +34,14 @@ export interface LocateScan<M> {
 const NEEDS_LIST = 'locating a leaked value needs permission to list secrets';
 
 /**
- * Lists Secrets page by page and hands each one's data to `match`, keeping only what it
+ * Lists Secrets page by page and hands each one's data and annotations to `match`, keeping only what it
  * returns: values are never held beyond their page. Without -n, every namespace the
  * caller may list (cluster-wide if allowed, else namespace by namespace).
  */
 export async function scanSecrets<M>(
   kube: Kube,
   namespace: string | undefined,
-  match: (data: RawSecret['data']) => M[],
+  match: (secret: SecretContent) => M[],
 ): Promise<LocateScan<M>> {
   let compared = 0;
   const listIn = async (ns: string | undefined): Promise<ScannedSecret<M>[]> => {
@@ -43,7 +49,7 @@ export async function scanSecrets<M>(
       limit: 250,
       map: (s) => {
         compared++;
-        const matches = match(s.data);
+        const matches = match({ data: s.data, annotations: s.metadata?.annotations });
         return matches.length === 0
           ? null
           : { namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '', type: s.type ?? '', matches };

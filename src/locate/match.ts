@@ -1,6 +1,7 @@
 // Does a Secret hold a leaked value? Compared in memory on decoded bytes; nothing of
 // either value leaves this module except which key matched and how.
 import { gunzipSync } from 'node:zlib';
+import { LAST_APPLIED } from '../rotate/value-copies.js';
 
 export type MatchHow = 'exact' | 'contained' | 'base64';
 
@@ -40,6 +41,45 @@ export function matchSecret(leaked: Buffer, data: Readonly<Record<string, string
     tidy?.fill(0);
   }
   return matches;
+}
+
+/** What of a Secret may hold the value: its data, and the copy kubectl apply keeps in an annotation. */
+export interface SecretValues {
+  data?: Readonly<Record<string, string>> | null;
+  annotations?: Readonly<Record<string, string>> | null;
+}
+
+const APPLIED_COPY = `a copy in annotation ${LAST_APPLIED}`;
+
+/**
+ * matchSecret over the data, then over the data `kubectl apply` last applied (the annotation keeps it after the
+ * data is changed by other means: an edit, a patch, a hand rotation): a key only there is listed as such a copy.
+ */
+export function matchSecretObject(leaked: Buffer, secret: SecretValues): KeyMatch[] {
+  const matches = matchSecret(leaked, secret.data);
+  const applied = appliedData(secret.annotations?.[LAST_APPLIED]);
+  for (const m of matchSecret(leaked, applied)) {
+    if (matches.some((k) => k.key === m.key)) continue;
+    matches.push({ key: m.key, how: m.how, detail: m.detail ? `${APPLIED_COPY}, ${m.detail}` : APPLIED_COPY });
+  }
+  return matches;
+}
+
+/** The data of an applied Secret (stringData as base64, over data as the API merges it); none when it is not JSON. */
+function appliedData(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  let doc: { data?: unknown; stringData?: unknown } | null;
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  const entries = (v: unknown): [string, unknown][] => (v && typeof v === 'object' ? Object.entries(v) : []);
+  for (const [key, b64] of entries(doc?.data)) if (typeof b64 === 'string') out[key] = b64;
+  for (const [key, text] of entries(doc?.stringData))
+    if (typeof text === 'string') out[key] = Buffer.from(text, 'utf8').toString('base64');
+  return out;
 }
 
 const TIDIED = 'the leak without the whitespace around it and with CRLF line ends read as LF';

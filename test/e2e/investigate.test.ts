@@ -597,6 +597,40 @@ describe('investigate --value-from-file on the local cluster', () => {
     );
   });
 
+  it('a value changed since kubectl apply is still found in the copy its annotation keeps', async () => {
+    const applied = makeCanary('applied');
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'applied-then-edited', namespace: ns },
+      stringData: { token: applied },
+    };
+    await applyYaml(
+      JSON.stringify({
+        ...secret,
+        metadata: {
+          ...secret.metadata,
+          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(secret) },
+        },
+        stringData: { token: 'edited-by-hand-since' },
+      }),
+      ns,
+    );
+    const r = await locate(`${applied}\n`, ['-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    assertNoLeak([applied], r);
+    expect(JSON.parse(r.stdout).matches).toEqual([
+      {
+        namespace: ns,
+        name: 'applied-then-edited',
+        type: 'Opaque',
+        key: 'token',
+        how: 'exact',
+        detail: 'a copy in annotation kubectl.kubernetes.io/last-applied-configuration',
+      },
+    ]);
+  });
+
   it('the base64 text as kubectl get -o yaml shows it is found too', async () => {
     const r = await locate(Buffer.from(canary).toString('base64'), ['-o', 'name']);
     expect(r.stdout).toContain(`secret/db -n ${ns}`);

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { matchSecret } from '../../../src/locate/match.js';
+import { matchSecret, matchSecretObject } from '../../../src/locate/match.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const leak = 'S3cr3t-Passw0rd-42';
@@ -91,5 +91,41 @@ describe('matchSecret', () => {
       { key: 'release', how: 'contained', detail },
     ]);
     expect(matchSecret(Buffer.from('not-the-value-at-all'), { release: values })).toEqual([]);
+  });
+});
+
+describe('matchSecretObject', () => {
+  const applied = (doc: unknown) => ({ 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(doc) });
+  const detail = 'a copy in annotation kubectl.kubernetes.io/last-applied-configuration';
+
+  it('finds a value kubectl apply left in the annotation after the data was changed by other means', () => {
+    const annotations = applied({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      stringData: { password: leak },
+      data: { dsn: b64(`x:${leak}@h`) },
+    });
+    expect(
+      matchSecretObject(Buffer.from(leak), {
+        data: { password: b64('rotated-since'), dsn: b64('other') },
+        annotations,
+      }),
+    ).toEqual([
+      { key: 'dsn', how: 'contained', detail },
+      { key: 'password', how: 'exact', detail },
+    ]);
+  });
+
+  it('a key the data holds too is listed once, as the data has it', () => {
+    const annotations = applied({ data: { password: b64(leak) } });
+    expect(matchSecretObject(Buffer.from(leak), { data: { password: b64(leak) }, annotations })).toEqual([
+      { key: 'password', how: 'exact' },
+    ]);
+  });
+
+  it('an annotation that is not JSON, or holds no data, matches nothing', () => {
+    const broken = { 'kubectl.kubernetes.io/last-applied-configuration': `{"data": ${leak}` };
+    expect(matchSecretObject(Buffer.from(leak), { data: {}, annotations: broken })).toEqual([]);
+    expect(matchSecretObject(Buffer.from(leak), { data: {}, annotations: applied({ kind: 'Secret' }) })).toEqual([]);
   });
 });
