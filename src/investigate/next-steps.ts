@@ -271,7 +271,19 @@ function bindingSteps(
         });
     }
   }
+  if (what === 'review' && !s.paths.some((p) => p.path === 'direct')) steps.push(...indirectReviews(s, kubectl));
   return steps;
+}
+
+/** A reader with no direct path read through an indirect one (impersonating a reader, a pod it made...): review what grants that. */
+function indirectReviews(s: AccessSubject, kubectl: Kubectl): NextStep[] {
+  return s.paths.flatMap((path) =>
+    path.bindings.map((id) => ({
+      kind: 'review-binding' as const,
+      command: kubectl(['describe', id.kind.toLowerCase()], [id.name], id.namespace ? ['-n', id.namespace] : []),
+      reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through its ${path.path} path, which ${id.kind}/${id.name} grants, and is not a consumer: confirm it should`,
+    })),
+  );
 }
 
 /** A kubectl command on one binding: its verb and the flags besides the binding's namespace. */

@@ -349,6 +349,8 @@ describe('investigate on the local cluster', () => {
     expect(commands).toContain(`kubectl secrets rotate db -n ${ns} --dry-run`);
     expect(commands).toContain(`kubectl describe rolebinding db-readers -n ${ns}`);
     expect(commands).toContain(`kubectl describe rolebinding listers -n ${ns}`);
+    // frank read it only by impersonating alice: the binding that lets him is the one to review
+    expect(commands).toContain(`kubectl describe clusterrolebinding ${ns}-impersonate-alice`);
     // bob and idle never read: exact JSON Patches that take each out of db-readers
     expect(commands).toContain(
       `kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"${user('bob')}"},{"op":"remove","path":"/subjects/1"}]'`,
