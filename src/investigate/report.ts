@@ -129,7 +129,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
     kind: 'IncidentReport',
     metadata: {
       complete,
-      warnings: [...new Set(warnings)],
+      warnings: distinctWarnings(warnings),
       secret,
       generatedAt: input.now.toISOString(),
       window: input.window,
@@ -158,6 +158,15 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       rotation: summary.secret.rotation,
     }),
   };
+}
+
+/**
+ * Each warning once: who-can and exposure both warn about a list they could not read, who-can's with what that
+ * means added (`...: the answer may be incomplete`); the longer one stands for both.
+ */
+function distinctWarnings(warnings: readonly string[]): string[] {
+  const unique = [...new Set(warnings)];
+  return unique.filter((w) => !unique.some((other) => other.startsWith(`${w}: `)));
 }
 
 function summaryOf(input: IncidentInput): IncidentSummary {

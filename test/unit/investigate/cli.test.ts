@@ -329,6 +329,19 @@ describe('investigate', () => {
     }
   });
 
+  it('a list both who-can and exposure could not read is warned about once', async () => {
+    const partial = await fakeApiServer(answers(new Set([`/apis/apps/v1/namespaces/${NS}/deployments`])));
+    try {
+      const r = await runCli(['investigate', SECRET, '--log', log], { kubeconfig: kubeconfigFor(partial.url, NS) });
+      const deployments = r.stderr.split('\n').filter((l) => l.includes('deployments.apps'));
+      expect(deployments).toEqual([
+        `warning: cannot list deployments.apps in namespace ${NS} (forbidden): the answer may be incomplete`,
+      ]);
+    } finally {
+      partial.close();
+    }
+  });
+
   it('--context: the next steps name the context investigated (and no other step changes)', async () => {
     const plain = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
     const r = await investigate('--log', log, '-o', 'json', '--context', 'test');
