@@ -82,13 +82,13 @@ function appliedData(text: string | undefined): Record<string, string> {
   return out;
 }
 
-const TIDIED = 'the leak without the whitespace around it and with CRLF line ends read as LF';
+const TIDIED = 'the leak read as pasted text: no byte-order mark or whitespace around it, CRLF line ends as LF';
 
 function tidied(how: Omit<KeyMatch, 'key'> | undefined): Omit<KeyMatch, 'key'> | undefined {
   return how && { how: how.how, detail: how.detail ? `${how.detail}; ${TIDIED}` : TIDIED };
 }
 
-/** The leak with CR LF as LF and no whitespace around it; undefined when that changes nothing or leaves nothing. */
+/** The leak with CR LF as LF, no byte-order mark and no whitespace around it; undefined when that changes nothing or leaves nothing. */
 function tidyLeak(leaked: Buffer): Buffer | undefined {
   const out = Buffer.alloc(leaked.length);
   let n = 0;
@@ -96,7 +96,7 @@ function tidyLeak(leaked: Buffer): Buffer | undefined {
     if (leaked[i] === 0x0d && leaked[i + 1] === 0x0a) continue;
     out[n++] = leaked[i]!;
   }
-  let start = 0;
+  let start = out[0] === 0xef && out[1] === 0xbb && out[2] === 0xbf ? 3 : 0; // a UTF-8 byte-order mark (Notepad)
   while (start < n && WHITESPACE.has(out[start]!)) start++;
   while (n > start && WHITESPACE.has(out[n - 1]!)) n--;
   if (n - start === leaked.length || n === start) {

@@ -39,7 +39,7 @@ describe('matchSecret', () => {
   it('finds a leak pasted with spaces around it or with CRLF line ends', () => {
     const key =
       '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
-    const detail = 'the leak without the whitespace around it and with CRLF line ends read as LF';
+    const detail = 'the leak read as pasted text: no byte-order mark or whitespace around it, CRLF line ends as LF';
     expect(matchSecret(Buffer.from(`  ${leak} \t\n`), data)).toEqual([
       { key: 'password', how: 'exact', detail },
       { key: 'dsn', how: 'contained', detail },
@@ -52,6 +52,17 @@ describe('matchSecret', () => {
     ]);
     expect(matchSecret(Buffer.from(key.replace(/\n/g, '\r\n')), { 'tls.key': b64(key) })).toEqual([
       { key: 'tls.key', how: 'contained', detail },
+    ]);
+  });
+
+  it('finds a leak saved by a Windows editor: a UTF-8 byte-order mark first', () => {
+    const saved = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${leak}\r\n`)]);
+    expect(matchSecret(saved, { password: b64(leak) })).toEqual([
+      {
+        key: 'password',
+        how: 'exact',
+        detail: 'the leak read as pasted text: no byte-order mark or whitespace around it, CRLF line ends as LF',
+      },
     ]);
   });
 
