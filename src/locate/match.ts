@@ -31,14 +31,16 @@ export function matchSecret(leaked: Buffer, data: Readonly<Record<string, string
       if (typeof b64 !== 'string') continue;
       const value = Buffer.from(b64, 'base64');
       try {
-        const how = matchValue(asGiven, b64, value) ?? (tidy && tidied(matchValue(leakForms(tidy), b64, value)));
+        const how =
+          matchValue(asGiven, b64, value) ??
+          (tidy && tidied(matchValue(leakForms(tidy.bytes), b64, value), tidy.detail));
         if (how) matches.push({ key, ...how });
       } finally {
         value.fill(0);
       }
     }
   } finally {
-    tidy?.fill(0);
+    tidy?.bytes.fill(0);
   }
   return matches;
 }
@@ -83,27 +85,36 @@ function appliedData(text: string | undefined): Record<string, string> {
 }
 
 const TIDIED = 'the leak read as pasted text: no byte-order mark or whitespace around it, CRLF line ends as LF';
+const TIDIED_UTF16 =
+  'the leak read as pasted text: UTF-16 as UTF-8, no byte-order mark or whitespace around it, CRLF line ends as LF';
 
-function tidied(how: Omit<KeyMatch, 'key'> | undefined): Omit<KeyMatch, 'key'> | undefined {
-  return how && { how: how.how, detail: how.detail ? `${how.detail}; ${TIDIED}` : TIDIED };
+function tidied(how: Omit<KeyMatch, 'key'> | undefined, detail: string): Omit<KeyMatch, 'key'> | undefined {
+  return how && { how: how.how, detail: how.detail ? `${how.detail}; ${detail}` : detail };
 }
 
-/** The leak with CR LF as LF, no byte-order mark and no whitespace around it; undefined when that changes nothing or leaves nothing. */
-function tidyLeak(leaked: Buffer): Buffer | undefined {
-  const out = Buffer.alloc(leaked.length);
+/**
+ * The leak as pasted text: UTF-16 with its byte-order mark (Windows PowerShell 5's `>`) as UTF-8, CR LF as LF, no
+ * UTF-8 byte-order mark (Notepad) and no whitespace around it; undefined when that changes nothing or leaves nothing.
+ */
+function tidyLeak(leaked: Buffer): { bytes: Buffer; detail: string } | undefined {
+  const utf16 = leaked[0] === 0xff && leaked[1] === 0xfe && leaked.length % 2 === 0;
+  const decoded = utf16 ? Buffer.from(leaked.toString('utf16le', 2), 'utf8') : undefined;
+  const source = decoded ?? leaked;
+  const out = Buffer.alloc(source.length);
   let n = 0;
-  for (let i = 0; i < leaked.length; i++) {
-    if (leaked[i] === 0x0d && leaked[i + 1] === 0x0a) continue;
-    out[n++] = leaked[i]!;
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] === 0x0d && source[i + 1] === 0x0a) continue;
+    out[n++] = source[i]!;
   }
-  let start = out[0] === 0xef && out[1] === 0xbb && out[2] === 0xbf ? 3 : 0; // a UTF-8 byte-order mark (Notepad)
+  decoded?.fill(0);
+  let start = out[0] === 0xef && out[1] === 0xbb && out[2] === 0xbf ? 3 : 0;
   while (start < n && WHITESPACE.has(out[start]!)) start++;
   while (n > start && WHITESPACE.has(out[n - 1]!)) n--;
   if (n - start === leaked.length || n === start) {
     out.fill(0);
     return undefined;
   }
-  return out.subarray(start, n);
+  return { bytes: out.subarray(start, n), detail: utf16 ? TIDIED_UTF16 : TIDIED };
 }
 
 /** Space, tab, line feed, carriage return, vertical tab, form feed. */

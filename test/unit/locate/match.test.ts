@@ -66,6 +66,18 @@ describe('matchSecret', () => {
     ]);
   });
 
+  it('finds a leak saved as UTF-16 (Windows PowerShell 5 writes "echo $token > leak.txt" so)', () => {
+    const saved = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${leak}\r\n`, 'utf16le')]);
+    expect(matchSecret(saved, { password: b64(leak) })).toEqual([
+      {
+        key: 'password',
+        how: 'exact',
+        detail:
+          'the leak read as pasted text: UTF-16 as UTF-8, no byte-order mark or whitespace around it, CRLF line ends as LF',
+      },
+    ]);
+  });
+
   it('does not trim a leak that matches as given', () => {
     expect(matchSecret(Buffer.from(` ${leak} `), { padded: b64(` ${leak} `) })).toEqual([
       { key: 'padded', how: 'exact' },
