@@ -244,6 +244,8 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
   if (!args.allowEmpty) refuseEmptyValues(read.values);
   // A plan needs no values (investigate's next step plans one before they exist); a rotation does.
   if (!args.dryRun) requireNewValues(read.values);
+  else if (args.replaceAll && read.values.length === 0)
+    throw new UsageError('--replace-all needs the new values: give --from-file, --from-env-file or --from-literal');
 
   const deps = connect(ctx, args);
   // Every permission rotate may need is checked before its first write: a refusal, never a half-done rotation.
