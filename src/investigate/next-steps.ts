@@ -83,7 +83,14 @@ export function nextSteps(input: StepsInput): NextStep[] {
   const kubectl: Kubectl = (words, names, flags = []) =>
     kubectlCommand(words, names, [...flags, ...(input.clusterFlags ?? [])]);
   const consumers = input.consumers.map((c) => `${c.kind}/${c.name}`);
-  if (input.manager && input.manager.manager !== 'none') {
+  if (input.manager?.manager === 'service-account-token') {
+    // The API server checks that a legacy token's Secret still exists: deleting it revokes the token at once.
+    steps.push({
+      kind: 'manager',
+      command: kubectl(['delete', 'secret'], [secret.name], ['-n', secret.namespace]),
+      reason: `revoke the token: deleting its Secret invalidates it at once (${input.manager.hint})`,
+    });
+  } else if (input.manager && input.manager.manager !== 'none') {
     steps.push({
       kind: 'manager',
       command: null,

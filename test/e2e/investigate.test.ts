@@ -13,6 +13,7 @@ import {
   asUser,
   deleteNamespace,
   freshNamespace,
+  kubectl,
   podBoundKubeconfig,
   readAuditLog,
   useCluster,
@@ -720,4 +721,42 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:serv
     expect(readers(many)).toContain('Group/system:serviceaccounts');
     expect(readers(few)).not.toContain('Group/system:serviceaccounts');
   }, 120_000);
+});
+
+describe('investigate a leaked long-lived ServiceAccount token', () => {
+  it('its first step, run as printed, revokes the token', async () => {
+    await applyYaml(
+      `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: deployer}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: deployer-token, annotations: {kubernetes.io/service-account.name: deployer}}
+type: kubernetes.io/service-account-token
+`,
+      ns,
+    );
+    const token = await waitFor(async () => {
+      const { body } = await api('GET', `/api/v1/namespaces/${ns}/secrets/deployer-token`);
+      return body.data?.token ? Buffer.from(body.data.token, 'base64').toString() : undefined;
+    });
+    const { server, caCert } = useCluster();
+    const whoami = () =>
+      kubectl(['auth', 'whoami', '--server', server, '--certificate-authority', caCert, '--token', token], {
+        kubeconfig: '/dev/null',
+        allowFailure: true,
+      });
+    expect((await whoami()).stdout).toContain(`system:serviceaccount:${ns}:deployer`);
+
+    const r = await runCli(['investigate', 'deployer-token', '-n', ns, '-o', 'json'], {
+      kubeconfig: useCluster().kubeconfig,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const [step] = JSON.parse(r.stdout).nextSteps;
+    expect(step.command).toBe(`kubectl delete secret deployer-token -n ${ns}`);
+    const done = await kubectl(step.command.split(' ').slice(1));
+    expect(done.code, done.stderr).toBe(0);
+    await waitFor(async () => ((await whoami()).stderr.includes('Unauthorized') ? true : undefined));
+  });
 });

@@ -153,3 +153,16 @@ describe('an old version a rotation left behind', () => {
     expect(step!.command).toBe('kubectl secrets rotate db -n shop --dry-run');
   });
 });
+
+describe('a leaked long-lived ServiceAccount token', () => {
+  it('is revoked by deleting its Secret: the step is that command, not only words', () => {
+    const [step] = nextSteps({
+      ...input,
+      secret: { namespace: 'ci', name: 'builder-token' },
+      consumersKnown: true,
+      manager: { manager: 'service-account-token', hint: 'a long-lived ServiceAccount token ...' },
+    });
+    expect(step).toMatchObject({ kind: 'manager', command: 'kubectl delete secret builder-token -n ci' });
+    expect(step!.reason).toContain('revoke');
+  });
+});
