@@ -373,6 +373,21 @@ describe('investigate', () => {
     expect(blocks[1]).toContain('bar [0, 0, 1, 0, 0]');
   });
 
+  it('-o markdown: a name from the log is text in the ticket, never a link, an image or emphasis', async () => {
+    const name = '[click here](http://evil.example/x) ![p](http://evil.example/p.png) **bold** _it_ ~~gone~~';
+    const hostile = join(mkdtempSync(join(tmpdir(), 'investigate-md-')), 'audit.log');
+    writeFileSync(
+      hostile,
+      `${event({ auditID: 'h1', user: { username: name }, requestReceivedTimestamp: '2026-12-01T10:00:00Z' })}\n`,
+    );
+    const r = await investigate('--log', hostile, '-o', 'markdown');
+    expect(r.code, r.stderr).toBe(0);
+    const escaped =
+      '\\[click here\\](http://evil.example/x) \\!\\[p\\](http://evil.example/p.png) \\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~';
+    expect(r.stdout).toContain(`| User | ${escaped} | — | **not-authorised-now** |`);
+    expect(r.stdout).not.toContain('[click here]');
+  });
+
   it('without --log: a warning and the audit policy', async () => {
     const r = await investigate();
     expect(r.code, r.stderr).toBe(0);
