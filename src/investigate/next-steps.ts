@@ -240,8 +240,7 @@ function bindingSteps(
   for (const path of s.paths) {
     if (path.path !== 'direct' || path.memberOf !== undefined) continue;
     for (const id of path.bindings) {
-      const resource: BindingCommand = (verb, flags = []) =>
-        kubectl([verb, id.kind.toLowerCase()], [id.name], [...(id.namespace ? ['-n', id.namespace] : []), ...flags]);
+      const resource = bindingCommand(id, kubectl);
       if (what === 'review') {
         steps.push({
           kind: 'review-binding',
@@ -287,7 +286,7 @@ function indirectReviews(s: AccessSubject, kubectl: Kubectl): NextStep[] {
   return s.paths.flatMap((path) =>
     path.bindings.map((id) => ({
       kind: 'review-binding' as const,
-      command: kubectl(['describe', id.kind.toLowerCase()], [id.name], id.namespace ? ['-n', id.namespace] : []),
+      command: bindingCommand(id, kubectl)('describe'),
       reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through its ${path.path} path, which ${id.kind}/${id.name} grants, and is not a consumer: confirm it should`,
     })),
   );
@@ -295,6 +294,11 @@ function indirectReviews(s: AccessSubject, kubectl: Kubectl): NextStep[] {
 
 /** A kubectl command on one binding: its verb and the flags besides the binding's namespace. */
 type BindingCommand = (verb: string, flags?: string[]) => string;
+
+function bindingCommand(id: BindingId, kubectl: Kubectl): BindingCommand {
+  return (verb, flags = []) =>
+    kubectl([verb, id.kind.toLowerCase()], [id.name], [...(id.namespace ? ['-n', id.namespace] : []), ...flags]);
+}
 
 /** The exact command that takes one subject out of a binding (guarded by a JSON Patch test), or deletes a binding it alone is in. */
 function removeSubject(
