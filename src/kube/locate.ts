@@ -1,6 +1,7 @@
 import type { Kube } from './client.js';
 import { CliError } from '../errors.js';
 import { isForbidden } from './errors.js';
+import { getIfExists } from './fetch.js';
 import { RESOURCES, resourcePath } from './paths.js';
 
 interface RawSecret {
@@ -58,7 +59,9 @@ export async function scanSecrets<M>(
     return items.filter((i): i is ScannedSecret<M> => i !== null);
   };
   try {
-    return { found: await listIn(namespace), compared, gaps: [] };
+    const found = await listIn(namespace);
+    if (namespace !== undefined && compared === 0) await requireNamespace(kube, namespace);
+    return { found, compared, gaps: [] };
   } catch (err) {
     if (!isForbidden(err)) throw err;
     if (namespace !== undefined)
@@ -92,4 +95,16 @@ export async function scanSecrets<M>(
   if (gaps.length === namespaces.length)
     throw new CliError(`cannot list secrets in any namespace (forbidden): ${NEEDS_LIST}`);
   return { found, compared, gaps };
+}
+
+/**
+ * An empty namespace, or one that does not exist (a mistyped -n): the second is an error, not "no Secret holds
+ * the value". Without permission to get namespaces it stays an empty namespace.
+ */
+async function requireNamespace(kube: Kube, namespace: string): Promise<void> {
+  const exists = await getIfExists(kube, RESOURCES.namespaces, undefined, namespace).catch((err: unknown) => {
+    if (isForbidden(err)) return true;
+    throw err;
+  });
+  if (exists === undefined) throw new CliError(`namespace "${namespace}" not found`);
 }

@@ -104,6 +104,10 @@ function answers(forbidden: ReadonlySet<string> = new Set()) {
         JSON.stringify({ items: [{ metadata: { name: NS } }, { metadata: { name: 'locked' } }], metadata: {} }),
       );
     if (url.pathname === '/api/v1/namespaces/locked/secrets') return void forbid(res);
+    if (url.pathname === '/api/v1/namespaces/absent') {
+      res.statusCode = 404;
+      return void res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'not found' }));
+    }
     if (url.pathname === `/api/v1/namespaces/${NS}/secrets` && full)
       return void res.end(JSON.stringify({ items: [SECRET_OBJECT, DSN_OBJECT], metadata: {} }));
     if (url.pathname.startsWith('/apis/') && url.pathname.split('/').length === 4 && !url.pathname.includes('rbac')) {
@@ -449,6 +453,15 @@ describe('investigate --value-from-file', () => {
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toBe('');
     expect(none.stderr).toBe(`no Secret holds the value (compared 2 Secrets in namespace ${NS})\n`);
+  });
+
+  it('-n with a namespace that does not exist (a typo) is an error, not "no Secret holds the value"', async () => {
+    const r = await runCli(['investigate', '--value-from-file', leaked('CANARY-unit-value-123'), '-n', 'absent'], {
+      kubeconfig,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: namespace "absent" not found');
+    expect(r.stdout).toBe('');
   });
 
   it('refuses an oversized stdin, an empty value, and a value with a name', async () => {
