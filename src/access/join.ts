@@ -34,6 +34,11 @@ export interface AccessPath {
   /** The subject is in this group, which the row is for. */
   memberOf?: string;
   bindings: BindingId[];
+  /**
+   * Of `bindings`, those whose rules here name this Secret alone (`resourceNames`): they grant no other
+   * Secret, so this one unread says the subject does not need them to read Secrets.
+   */
+  grantsOnlyIt: BindingId[];
 }
 
 export interface AccessSubject extends Activity {
@@ -139,15 +144,21 @@ export function verdictOf(
 function pathOf(row: WhoCanRow, identity: Identity): AccessPath {
   const own = identityKey(rowIdentity(row)) === identityKey(identity);
   const bindings = new Map<string, BindingId>();
-  for (const step of row.chain)
-    if (step.binding)
-      bindings.set(`${step.binding.kind}/${step.binding.namespace ?? ''}/${step.binding.name}`, step.binding);
+  const grantingOthers = new Set<string>();
+  for (const step of row.chain) {
+    if (!step.binding) continue;
+    const key = `${step.binding.kind}/${step.binding.namespace ?? ''}/${step.binding.name}`;
+    bindings.set(key, step.binding);
+    // The rule matched this Secret, so its names (when it has any) include it: one distinct name is it alone.
+    if (new Set(step.rule?.resourceNames ?? []).size !== 1) grantingOthers.add(key);
+  }
   return {
     path: row.path,
     verbs: row.verbs,
     via: row.via,
     ...(own ? {} : { memberOf: row.subject }),
     bindings: [...bindings.values()],
+    grantsOnlyIt: [...bindings].filter(([key]) => !grantingOthers.has(key)).map(([, id]) => id),
   };
 }
 

@@ -6,7 +6,7 @@ import { incidentDocument, printIncident } from './investigate-view.js';
 import type { AuditInput, AuditQuery } from '../audit/run.js';
 import type { Kube } from '../kube/client.js';
 import { scanSecrets, type ScannedSecret } from '../kube/locate.js';
-import { matchSecret, type KeyMatch } from '../locate/match.js';
+import { matchSecretObject, type KeyMatch } from '../locate/match.js';
 import { API_VERSION, type Column } from '../output/report.js';
 import { renderTable } from '../output/table.js';
 import { printDocument } from '../output/print.js';
@@ -46,7 +46,7 @@ export async function locateAndInvestigate(
 ): Promise<number> {
   let scan;
   try {
-    scan = await scanSecrets(kube, plan.namespace, (data) => matchSecret(value, data));
+    scan = await scanSecrets(kube, plan.namespace, (secret) => matchSecretObject(value, secret));
   } finally {
     value.fill(0);
   }

@@ -42,7 +42,7 @@ import {
 } from '../rotate/run.js';
 import type { RunEvents } from '../rotate/run-steps.js';
 import { readValueSources } from '../sources/value-files.js';
-import { MAX_SECRET_BYTES, refuseEmptyValues } from '../rotate/values.js';
+import { MAX_SECRET_BYTES, refuseEmptyValues, requireNewValues } from '../rotate/values.js';
 import { parseDuration } from '../util/duration.js';
 import { safeText } from '../output/safe-text.js';
 
@@ -119,7 +119,11 @@ const builder = (y: Argv<GlobalArgs>) =>
         default: false,
         describe: 'Leave a failed rotation for inspection instead of rolling back',
       },
-      'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
+      'dry-run': {
+        type: 'boolean',
+        default: false,
+        describe: 'Print the plan and change nothing (new values optional)',
+      },
       yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
       resume: { type: 'boolean', default: false, describe: 'Finish or roll back an interrupted rotation' },
       retire: {
@@ -238,6 +242,10 @@ async function rotateNow(args: RotateArgs, { timeoutMs }: Validated, ctx: Comman
   );
   for (const w of read.warnings) warn(io, w);
   if (!args.allowEmpty) refuseEmptyValues(read.values);
+  // A plan needs no values (investigate's next step plans one before they exist); a rotation does.
+  if (!args.dryRun) requireNewValues(read.values);
+  else if (args.replaceAll && read.values.length === 0)
+    throw new UsageError('--replace-all needs the new values: give --from-file, --from-env-file or --from-literal');
 
   const deps = connect(ctx, args);
   // Every permission rotate may need is checked before its first write: a refusal, never a half-done rotation.

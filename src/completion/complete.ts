@@ -90,8 +90,16 @@ function valueOf(words: readonly string[], flags: string[]): string | undefined 
   return undefined;
 }
 
-/** Cobra's wire format: one candidate per line, then `:<directive>` (0 = default, 4 = no file completion). */
+/** C0 controls (line breaks and tabs included), DEL and C1 controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Cobra's wire format: one candidate per line, then `:<directive>` (0 = default, 4 = no file completion). A candidate
+ * with a control character (a kubeconfig name anyone may have written) is left out: the shell would print it to the
+ * terminal as it lists candidates, and a line break or tab would make it two, or a description.
+ */
 export function formatCobra(candidates: readonly string[], current: string, files: boolean): string {
-  const lines = candidates.filter((c) => c.startsWith(current));
+  const lines = candidates.filter((c) => c.startsWith(current) && !CONTROL.test(c));
   return `${lines.join('\n')}${lines.length > 0 ? '\n' : ''}:${files ? 0 : 4}\n`;
 }

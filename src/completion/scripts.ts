@@ -2,11 +2,14 @@
 export const COMPLETION_SCRIPTS: Record<'bash' | 'zsh' | 'fish', string> = {
   bash: `# kubectl-secrets bash completion: source <(kubectl-secrets completion bash)
 _kubectl_secrets() {
-  local IFS=$'\\n' out directive
+  local IFS=$'\\n' out directive word cur=\${COMP_WORDS[COMP_CWORD]}
   out=$(kubectl-secrets __complete "\${COMP_WORDS[@]:1:$COMP_CWORD}" 2>/dev/null) || return
   directive=\${out##*:}
-  out=$(printf '%s\\n' "$out" | sed '$d' | cut -f1)
-  COMPREPLY=($(compgen -W "$out" -- "\${COMP_WORDS[COMP_CWORD]}"))
+  # not compgen -W, which expands $(...) and backquotes in the candidates (kubeconfig names are anyone's text)
+  COMPREPLY=()
+  while IFS= read -r word; do
+    [[ $word == "$cur"* ]] && COMPREPLY+=("$word")
+  done < <(printf '%s\\n' "$out" | sed '$d' | cut -f1)
   if [[ \${#COMPREPLY[@]} -eq 0 && "$directive" == 0 ]]; then
     COMPREPLY=($(compgen -f -- "\${COMP_WORDS[COMP_CWORD]}"))
   fi

@@ -71,7 +71,12 @@ interface StepsInput {
   loggedGroups?: (id: Identity) => readonly string[];
   /** kubectl's flags that chose the cluster investigated (--context, --cluster, --kubeconfig): every command names it. */
   clusterFlags?: readonly string[];
+  /** The labels "kubectl secrets rotate" puts on the versions it makes; null otherwise. */
+  rotation?: { name: string; version: string | null; stage: string | null } | null;
 }
+
+/** Stages of a version no consumer is meant to use any more (`rotate --retire` deletes those not in use). */
+const RETIRED_STAGES = new Set(['previous', 'deprecated', 'failed']);
 
 /** A kubectl command on the cluster investigated (kubectlCommand's arguments). */
 type Kubectl = (words: readonly string[], names: readonly string[], flags?: readonly string[]) => string;
@@ -82,11 +87,26 @@ export function nextSteps(input: StepsInput): NextStep[] {
   const kubectl: Kubectl = (words, names, flags = []) =>
     kubectlCommand(words, names, [...flags, ...(input.clusterFlags ?? [])]);
   const consumers = input.consumers.map((c) => `${c.kind}/${c.name}`);
-  if (input.manager && input.manager.manager !== 'none') {
+  if (input.manager?.manager === 'service-account-token') {
+    // The API server checks that a legacy token's Secret still exists: deleting it revokes the token at once.
+    steps.push({
+      kind: 'manager',
+      command: kubectl(['delete', 'secret'], [secret.name], ['-n', secret.namespace]),
+      reason: `revoke the token: deleting its Secret invalidates it at once (${input.manager.hint})`,
+    });
+  } else if (input.manager && input.manager.manager !== 'none') {
     steps.push({
       kind: 'manager',
       command: null,
       reason: `rotate it where it is managed (${input.manager.manager}): ${input.manager.hint}`,
+    });
+  } else if (input.rotation && RETIRED_STAGES.has(input.rotation.stage ?? '')) {
+    // Rotating again would replace the current version, which does not hold this one's values.
+    const { name, version, stage } = input.rotation;
+    steps.push({
+      kind: 'rotate',
+      command: kubectl(['secrets', 'rotate'], [name], ['-n', secret.namespace, '--retire', '--dry-run']),
+      reason: `${secret.name} is version ${version ?? '?'} of ${name} (${stage}), left by a rotation: its values stay readable until it is deleted; see which old versions nothing uses, then delete them with --retire --yes`,
     });
   } else if (input.exists === false) {
     steps.push({
@@ -225,8 +245,7 @@ function bindingSteps(
   for (const path of s.paths) {
     if (path.path !== 'direct' || path.memberOf !== undefined) continue;
     for (const id of path.bindings) {
-      const resource: BindingCommand = (verb, flags = []) =>
-        kubectl([verb, id.kind.toLowerCase()], [id.name], [...(id.namespace ? ['-n', id.namespace] : []), ...flags]);
+      const resource = bindingCommand(id, kubectl);
       if (what === 'review') {
         steps.push({
           kind: 'review-binding',
@@ -241,6 +260,17 @@ function bindingSteps(
           kind: 'review-binding',
           command: resource('describe'),
           reason: `${label(s)} can read it through ClusterRoleBinding/${id.name} and never did in the window, but that binding grants every namespace's: \`kubectl secrets least-privilege -A --log ...\` judges it on every read, and suggests a narrower one`,
+        });
+        continue;
+      }
+      if (
+        !path.grantsOnlyIt.some((only) => bindingKey(only.namespace, only.name) === bindingKey(id.namespace, id.name))
+      ) {
+        // It grants the namespace's other Secrets too: the subject may read those through it.
+        steps.push({
+          kind: 'review-binding',
+          command: resource('describe'),
+          reason: `${label(s)} can read it through ${id.kind}/${id.name} and never did in the window, but that binding grants other Secrets of namespace ${id.namespace} too: \`kubectl secrets least-privilege -n ${id.namespace} --log ...\` judges it on every read, and suggests a narrower one`,
         });
         continue;
       }
@@ -261,6 +291,7 @@ function bindingSteps(
         });
     }
   }
+  if (what === 'review' && !s.paths.some((p) => p.path === 'direct')) steps.push(...indirectReviews(s, kubectl));
   return steps;
 }
 
@@ -284,8 +315,24 @@ function unjudged(
   return undefined;
 }
 
+/** A reader with no direct path read through an indirect one (impersonating a reader, a pod it made...): review what grants that. */
+function indirectReviews(s: AccessSubject, kubectl: Kubectl): NextStep[] {
+  return s.paths.flatMap((path) =>
+    path.bindings.map((id) => ({
+      kind: 'review-binding' as const,
+      command: bindingCommand(id, kubectl)('describe'),
+      reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through its ${path.path} path, which ${id.kind}/${id.name} grants, and is not a consumer: confirm it should`,
+    })),
+  );
+}
+
 /** A kubectl command on one binding: its verb and the flags besides the binding's namespace. */
 type BindingCommand = (verb: string, flags?: string[]) => string;
+
+function bindingCommand(id: BindingId, kubectl: Kubectl): BindingCommand {
+  return (verb, flags = []) =>
+    kubectl([verb, id.kind.toLowerCase()], [id.name], [...(id.namespace ? ['-n', id.namespace] : []), ...flags]);
+}
 
 /** The exact command that takes one subject out of a binding (guarded by a JSON Patch test), or deletes a binding it alone is in. */
 function removeSubject(

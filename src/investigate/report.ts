@@ -138,7 +138,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
     kind: 'IncidentReport',
     metadata: {
       complete,
-      warnings: [...new Set(warnings)],
+      warnings: distinctWarnings(warnings),
       secret,
       generatedAt: input.now.toISOString(),
       window: input.window,
@@ -167,6 +167,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
       consumersKnown: access.exposure?.metadata.complete ?? true,
       loggedGroups: (id) => access.ledger.groupsOf(id),
       clusterFlags: input.clusterFlags ?? [],
+      rotation: summary.secret.rotation,
     }),
   };
 }
@@ -179,6 +180,15 @@ function windowStart(window: IncidentWindow | null): number | null {
   if (!window?.logsBegin) return null;
   const begin = Date.parse(window.logsBegin);
   return window.since === null ? begin : Math.max(begin, Date.parse(window.since));
+}
+
+/**
+ * Each warning once: who-can and exposure both warn about a list they could not read, who-can's with what that
+ * means added (`...: the answer may be incomplete`); the longer one stands for both.
+ */
+function distinctWarnings(warnings: readonly string[]): string[] {
+  const unique = [...new Set(warnings)];
+  return unique.filter((w) => !unique.some((other) => other.startsWith(`${w}: `)));
 }
 
 function summaryOf(input: IncidentInput): IncidentSummary {

@@ -151,6 +151,14 @@ export const COMMAND_PERMISSIONS = {
     ...RBAC_LISTS,
     ...EXPOSURE.filter((p) => !p.resources.includes('serviceaccounts')),
     { verbs: ['list'], group: '', resources: ['secrets'], scope: 'cluster', flag: '--value-from-file' },
+    {
+      verbs: ['get'],
+      group: '',
+      resources: ['namespaces'],
+      scope: 'cluster',
+      flag: '--value-from-file -n',
+      optional: 'tells a mistyped namespace from an empty one',
+    },
   ],
   'least-privilege': RBAC_LISTS,
 } satisfies Record<string, readonly Permission[]>;

@@ -7,18 +7,29 @@ import { whoCanGraph } from '../whocan/graph.js';
 import { renderMermaid } from './graph.js';
 import { safeText } from './safe-text.js';
 
-/** A table cell: one line, no pipes or HTML, nothing that drives a terminal. */
+/**
+ * Text as a ticket shows it: one line, no pipes or HTML, nothing that drives a terminal, and no link, image,
+ * emphasis or strikethrough (names and user agents come from logs and clusters: anyone's text).
+ */
 const cell = (text: string): string =>
   safeText(text)
     .replace(/\s*\n\s*/g, ' ')
     .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
+    .replace(/[|[\]!*_~]/g, '\\$&')
     .replace(/</g, '&lt;')
     .replace(/`/g, "'") || '—';
 
-function table(headers: string[], rows: string[][]): string {
+/** A cell the report itself emphasises (a verdict, a change's outcome). */
+interface Strong {
+  strong: string;
+}
+
+const strong = (text: string): Strong => ({ strong: text });
+
+function table(headers: string[], rows: (string | Strong)[][]): string {
   if (rows.length === 0) return '_none_\n';
-  const line = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  const md = (c: string | Strong): string => (typeof c === 'string' ? cell(c) : `**${cell(c.strong)}**`);
+  const line = (cells: (string | Strong)[]): string => `| ${cells.map(md).join(' | ')} |`;
   return `${[line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n')}\n`;
 }
 
@@ -98,7 +109,7 @@ export function incidentMarkdown(
         s.kind,
         s.everyone ? `${s.name} (EVERYONE)` : s.name,
         s.namespace ?? '',
-        `**${s.verdict}**`,
+        strong(s.verdict),
         String(s.reads),
         String(s.denied),
         s.firstRead ?? '',
@@ -142,7 +153,7 @@ export function incidentMarkdown(
           t.time ?? '',
           t.subject,
           isChange(t) ? changeVerb(t) : t.scope === 'named' ? t.verb : `${t.verb} (${t.scope})`,
-          isChange(t) ? `**${changeOutcome(t)}**` : t.kind,
+          isChange(t) ? strong(changeOutcome(t)) : t.kind,
           t.sourceIP ?? '',
           t.pod ?? '',
           t.node ?? '',

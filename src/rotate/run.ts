@@ -87,7 +87,11 @@ export async function proposeRotation(
     note(
       `${prepared.plan.from} is managed by ${ins.blocker.manager}; rotating it anyway (--force): ${ins.blocker.instead}`,
     );
-  if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0)
+  if (values.length === 0)
+    note(
+      'no new values given: this plan keeps the current keys; rotate with --from-file, --from-env-file or --from-literal',
+    );
+  else if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0)
     note('the new values are the same as the current ones');
   const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
   if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));

@@ -56,21 +56,26 @@ export function refuseEmptyValues(values: readonly NewValue[]): void {
 /** Space, tab, line feed, carriage return. */
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
+/** A rotation needs new values; only a plan (`--dry-run`) may go without them. */
+export function requireNewValues(values: readonly NewValue[]): void {
+  if (values.length === 0) {
+    throw new RotateError(
+      'no new values: give --from-file, --from-env-file or --from-literal (stdin: --from-file KEY=-)',
+    );
+  }
+}
+
 /**
  * Validates the new values and merges them over the current data: keys not
- * given are carried over unless `replaceAll`. Throws a RotateError naming the
- * key and its origin (never the value) for anything the API would reject.
+ * given are carried over unless `replaceAll` (no values: every key carried, a plan's
+ * data). Throws a RotateError naming the key and its origin (never the value) for
+ * anything the API would reject.
  */
 export function mergeData(
   current: Readonly<Record<string, string>>,
   values: readonly NewValue[],
   { replaceAll }: { replaceAll: boolean },
 ): MergedData {
-  if (values.length === 0) {
-    throw new RotateError(
-      'no new values: give --from-file, --from-env-file or --from-literal (stdin: --from-file KEY=-)',
-    );
-  }
   const seen = new Map<string, string>();
   for (const v of values) {
     const reason = invalidKeyReason(v.key);

@@ -153,6 +153,11 @@ export function parseIdentity(text: string): Identity | { error: string } {
         ? { kind: parseSubjectKind(colon[1]!)!, rest: colon[2]!, sep: ':' }
         : undefined;
   if (!match) {
+    const kindOnly = /^([A-Za-z]+)[:/]$/.exec(value);
+    if (kindOnly && parseSubjectKind(kindOnly[1]!))
+      return {
+        error: `cannot parse subject "${value}": the name is missing (user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME)`,
+      };
     if (value.includes('/'))
       return { error: `cannot parse subject "${value}": use user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME` };
     return { kind: 'User', name: value };

@@ -13,6 +13,7 @@ import {
   asUser,
   deleteNamespace,
   freshNamespace,
+  kubectl,
   podBoundKubeconfig,
   readAuditLog,
   useCluster,
@@ -354,6 +355,8 @@ describe('investigate on the local cluster', () => {
     expect(commands).toContain(`kubectl secrets rotate db -n ${ns} --dry-run`);
     expect(commands).toContain(`kubectl describe rolebinding db-readers -n ${ns}`);
     expect(commands).toContain(`kubectl describe rolebinding listers -n ${ns}`);
+    // frank read it only by impersonating alice: the binding that lets him is the one to review
+    expect(commands).toContain(`kubectl describe clusterrolebinding ${ns}-impersonate-alice`);
     // bob and idle never read: exact JSON Patches that take each out of db-readers
     expect(commands).toContain(
       `kubectl patch rolebinding db-readers -n ${ns} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"${user('bob')}"},{"op":"remove","path":"/subjects/1"}]'`,
@@ -441,6 +444,24 @@ describe('investigate on the local cluster', () => {
     );
     expect(status).toBe(200);
     expect(body.subjects.map((s: any) => s.name)).toEqual([user('alice'), 'robot', 'idle', 'web']);
+  });
+
+  it('the rotate step runs as printed: it plans the rotation and changes nothing', async () => {
+    const doc = JSON.parse((await investigate(['-o', 'json'])).stdout);
+    const step = doc.nextSteps.find((s: any) => s.kind === 'rotate');
+    expect(step.command).toBe(`kubectl secrets rotate db -n ${ns} --dry-run`);
+    const secretsBefore = (await api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map(
+      (s: any) => s.metadata.name,
+    );
+    const r = await runCli(step.command.split(' ').slice(2), { kubeconfig: useCluster().kubeconfig });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Deployment\/web/);
+    expect(r.stderr).toContain('no new values given');
+    assertNoLeak([canary], r);
+    const secretsAfter = (await api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map(
+      (s: any) => s.metadata.name,
+    );
+    expect(secretsAfter).toEqual(secretsBefore);
   });
 
   it('table: summary, subjects, consumers, timeline and next steps; no value anywhere', async () => {
@@ -594,6 +615,40 @@ describe('investigate --value-from-file on the local cluster', () => {
     );
   });
 
+  it('a value changed since kubectl apply is still found in the copy its annotation keeps', async () => {
+    const applied = makeCanary('applied');
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'applied-then-edited', namespace: ns },
+      stringData: { token: applied },
+    };
+    await applyYaml(
+      JSON.stringify({
+        ...secret,
+        metadata: {
+          ...secret.metadata,
+          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(secret) },
+        },
+        stringData: { token: 'edited-by-hand-since' },
+      }),
+      ns,
+    );
+    const r = await locate(`${applied}\n`, ['-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    assertNoLeak([applied], r);
+    expect(JSON.parse(r.stdout).matches).toEqual([
+      {
+        namespace: ns,
+        name: 'applied-then-edited',
+        type: 'Opaque',
+        key: 'token',
+        how: 'exact',
+        detail: 'a copy in annotation kubectl.kubernetes.io/last-applied-configuration',
+      },
+    ]);
+  });
+
   it('the base64 text as kubectl get -o yaml shows it is found too', async () => {
     const r = await locate(Buffer.from(canary).toString('base64'), ['-o', 'name']);
     expect(r.stdout).toContain(`secret/db -n ${ns}`);
@@ -681,4 +736,42 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:serv
     expect(readers(many)).toContain('Group/system:serviceaccounts');
     expect(readers(few)).not.toContain('Group/system:serviceaccounts');
   }, 120_000);
+});
+
+describe('investigate a leaked long-lived ServiceAccount token', () => {
+  it('its first step, run as printed, revokes the token', async () => {
+    await applyYaml(
+      `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: deployer}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: deployer-token, annotations: {kubernetes.io/service-account.name: deployer}}
+type: kubernetes.io/service-account-token
+`,
+      ns,
+    );
+    const token = await waitFor(async () => {
+      const { body } = await api('GET', `/api/v1/namespaces/${ns}/secrets/deployer-token`);
+      return body.data?.token ? Buffer.from(body.data.token, 'base64').toString() : undefined;
+    });
+    const { server, caCert } = useCluster();
+    const whoami = () =>
+      kubectl(['auth', 'whoami', '--server', server, '--certificate-authority', caCert, '--token', token], {
+        kubeconfig: '/dev/null',
+        allowFailure: true,
+      });
+    expect((await whoami()).stdout).toContain(`system:serviceaccount:${ns}:deployer`);
+
+    const r = await runCli(['investigate', 'deployer-token', '-n', ns, '-o', 'json'], {
+      kubeconfig: useCluster().kubeconfig,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const [step] = JSON.parse(r.stdout).nextSteps;
+    expect(step.command).toBe(`kubectl delete secret deployer-token -n ${ns}`);
+    const done = await kubectl(step.command.split(' ').slice(1));
+    expect(done.code, done.stderr).toBe(0);
+    await waitFor(async () => ((await whoami()).stderr.includes('Unauthorized') ? true : undefined));
+  });
 });

@@ -220,3 +220,25 @@ describe('a consumer made with kubectl apply', () => {
     expect(back.body.spec.template.spec.volumes[0].secret.secretName).toBe('db');
   });
 });
+
+describe('investigate an old version a rotation left holding a leaked value', () => {
+  it('its next step, run as printed, shows it goes with --retire, and --retire --yes deletes it', async () => {
+    const ns = await spaces.fresh('rot-leak');
+    await createSecret(ns, 'leaky', { password: 'leaked-password' });
+    await applyYaml(consumerYaml('CronJob', 'nightly', 'leaky', ['envFrom']), ns);
+    await rotateTo(ns, 'leaky', 'fresh-password');
+
+    const inv = await cli(['investigate', 'leaky', '-n', ns, '-o', 'json']);
+    expect(inv.code, inv.stderr).toBe(0);
+    const [step] = JSON.parse(inv.stdout).nextSteps;
+    expect(step.command).toBe(`kubectl secrets rotate leaky -n ${ns} --retire --dry-run`);
+    const dry = await cli(step.command.split(' ').slice(2));
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('delete leaky (version 1, previous)');
+    expect(await secretNames(ns)).toContain('leaky');
+
+    const retire = await cli([...step.command.split(' ').slice(2, -1), '--yes']);
+    expect(retire.code, retire.stderr).toBe(0);
+    expect(await secretNames(ns)).toEqual(['leaky-v2']);
+  });
+});

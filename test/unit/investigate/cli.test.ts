@@ -112,6 +112,10 @@ function answers(forbidden: ReadonlySet<string> = new Set()) {
         JSON.stringify({ items: [{ metadata: { name: NS } }, { metadata: { name: 'locked' } }], metadata: {} }),
       );
     if (url.pathname === '/api/v1/namespaces/locked/secrets') return void forbid(res);
+    if (url.pathname === '/api/v1/namespaces/absent') {
+      res.statusCode = 404;
+      return void res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'not found' }));
+    }
     if (url.pathname === `/api/v1/namespaces/${NS}/secrets` && full)
       return void res.end(JSON.stringify({ items: [SECRET_OBJECT, DSN_OBJECT], metadata: {} }));
     if (url.pathname.startsWith('/apis/') && url.pathname.split('/').length === 4 && !url.pathname.includes('rbac')) {
@@ -252,9 +256,9 @@ describe('investigate', () => {
         c?.startsWith(`kubectl apply -n ${NS} -f - <<'EOF'\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy`),
       ),
     ).toBe(true);
-    expect(commands).toContain(
-      `kubectl patch rolebinding readers -n ${NS} --type=json -p '[{"op":"test","path":"/subjects/1/name","value":"bob"},{"op":"remove","path":"/subjects/1"}]'`,
-    );
+    // bob never read it, but readers grants every Secret of the namespace: he may read others through it, so the
+    // step is alice's review of readers, not a patch taking bob out
+    expect(doc.nextSteps.filter((s: any) => s.kind === 'remove-subject')).toEqual([]);
   });
 
   it('a log not read to its end (a truncated .gz): no step takes a reader it saw no read of out of its binding', async () => {
@@ -337,6 +341,19 @@ describe('investigate', () => {
     }
   });
 
+  it('a list both who-can and exposure could not read is warned about once', async () => {
+    const partial = await fakeApiServer(answers(new Set([`/apis/apps/v1/namespaces/${NS}/deployments`])));
+    try {
+      const r = await runCli(['investigate', SECRET, '--log', log], { kubeconfig: kubeconfigFor(partial.url, NS) });
+      const deployments = r.stderr.split('\n').filter((l) => l.includes('deployments.apps'));
+      expect(deployments).toEqual([
+        `warning: cannot list deployments.apps in namespace ${NS} (forbidden): the answer may be incomplete`,
+      ]);
+    } finally {
+      partial.close();
+    }
+  });
+
   it('--context: the next steps name the context investigated (and no other step changes)', async () => {
     const plain = JSON.parse((await investigate('--log', log, '-o', 'json')).stdout);
     const r = await investigate('--log', log, '-o', 'json', '--context', 'test');
@@ -366,6 +383,21 @@ describe('investigate', () => {
     expect(await parseMermaid(blocks[1]!)).toBe('xychart');
     expect(blocks[1]).toContain('bar [1, 1, 1, 2, 1]');
     expect(blocks[1]).toContain('bar [0, 0, 1, 0, 0]');
+  });
+
+  it('-o markdown: a name from the log is text in the ticket, never a link, an image or emphasis', async () => {
+    const name = '[click here](http://evil.example/x) ![p](http://evil.example/p.png) **bold** _it_ ~~gone~~';
+    const hostile = join(mkdtempSync(join(tmpdir(), 'investigate-md-')), 'audit.log');
+    writeFileSync(
+      hostile,
+      `${event({ auditID: 'h1', user: { username: name }, requestReceivedTimestamp: '2026-12-01T10:00:00Z' })}\n`,
+    );
+    const r = await investigate('--log', hostile, '-o', 'markdown');
+    expect(r.code, r.stderr).toBe(0);
+    const escaped =
+      '\\[click here\\](http://evil.example/x) \\!\\[p\\](http://evil.example/p.png) \\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~';
+    expect(r.stdout).toContain(`| User | ${escaped} | — | **not-authorised-now** |`);
+    expect(r.stdout).not.toContain('[click here]');
   });
 
   it('without --log: a warning and the audit policy', async () => {
@@ -429,6 +461,15 @@ describe('investigate --value-from-file', () => {
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toBe('');
     expect(none.stderr).toBe(`no Secret holds the value (compared 2 Secrets in namespace ${NS})\n`);
+  });
+
+  it('-n with a namespace that does not exist (a typo) is an error, not "no Secret holds the value"', async () => {
+    const r = await runCli(['investigate', '--value-from-file', leaked('CANARY-unit-value-123'), '-n', 'absent'], {
+      kubeconfig,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: namespace "absent" not found');
+    expect(r.stdout).toBe('');
   });
 
   it('refuses an oversized stdin, an empty value, and a value with a name', async () => {

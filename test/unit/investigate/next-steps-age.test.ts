@@ -22,7 +22,7 @@ function stepsFor(created: string | null | undefined, windowStart: number | null
         name: 'dave',
         verdict: 'unused',
         reads: 0,
-        paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [rb] }],
+        paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [rb], grantsOnlyIt: [rb] }],
       }),
     ],
     consumers: [],

@@ -8,7 +8,7 @@ import type { Binding } from '../../../src/whocan/types.js';
 import { BINDINGS_OLDER_THAN_WINDOW, subject } from './subjects.js';
 
 const rb = { kind: 'RoleBinding' as const, name: 'readers', namespace: 'shop' };
-const direct = [{ path: 'direct' as const, verbs: ['get'], via: 'x', bindings: [rb] }];
+const direct = [{ path: 'direct' as const, verbs: ['get'], via: 'x', bindings: [rb], grantsOnlyIt: [rb] }];
 const binding: Binding = {
   metadata: { name: 'readers', namespace: 'shop' },
   roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' },

@@ -36,7 +36,7 @@ describe('an unused reader through a ClusterRoleBinding', () => {
     kind: 'ServiceAccount',
     name: 'cert-manager',
     namespace: 'cert-manager',
-    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [crb] }],
+    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [crb], grantsOnlyIt: [crb] }],
     verdict: 'unused',
     reads: 0,
   });
@@ -55,13 +55,42 @@ describe('an unused reader through a ClusterRoleBinding', () => {
   });
 });
 
+describe("an unused reader through a RoleBinding that grants the namespace's other Secrets too", () => {
+  const rb = { kind: 'RoleBinding' as const, name: 'r1', namespace: 'shop' };
+  const binding = {
+    metadata: { name: rb.name, namespace: rb.namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader' },
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'rita' }],
+  };
+  const rita = (grantsOnlyIt: (typeof rb)[]) =>
+    subject({
+      name: 'rita',
+      paths: [{ path: 'direct', verbs: ['get', 'list'], via: 'x', bindings: [rb], grantsOnlyIt }],
+      verdict: 'unused',
+      reads: 0,
+    });
+
+  it('is not told to delete it: she may read the others through it, which one Secret unread does not show', () => {
+    const steps = nextSteps({ ...input, consumersKnown: true, subjects: [rita([])], bindings: [binding] });
+    expect(steps.filter((s) => s.kind === 'remove-subject')).toEqual([]);
+    const review = steps.find((s) => s.kind === 'review-binding');
+    expect(review?.command).toBe('kubectl describe rolebinding r1 -n shop');
+    expect(review?.reason).toContain('kubectl secrets least-privilege -n shop');
+  });
+
+  it('is, when its rules name this Secret alone', () => {
+    const steps = nextSteps({ ...input, consumersKnown: true, subjects: [rita([rb])], bindings: [binding] });
+    expect(steps.find((s) => s.kind === 'remove-subject')?.command).toBe('kubectl delete rolebinding r1 -n shop');
+  });
+});
+
 describe('without audit logs', () => {
   const rb = { kind: 'RoleBinding' as const, name: 'argo-binding', namespace: 'argo' };
   const reader = subject({
     kind: 'ServiceAccount',
     name: 'argo',
     namespace: 'argo',
-    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [rb] }],
+    paths: [{ path: 'direct', verbs: ['get'], via: 'x', bindings: [rb], grantsOnlyIt: [rb] }],
     verdict: 'unused',
     reads: 0,
   });
@@ -102,5 +131,41 @@ describe('a Secret that does not exist', () => {
     expect(step).toMatchObject({ kind: 'rotate', command: null });
     expect(step!.reason).toContain('does not exist');
     expect(nextSteps({ ...input, exists: null, consumersKnown: true })[0]!.command).toContain('secrets rotate db');
+  });
+});
+
+describe('an old version a rotation left behind', () => {
+  const old = { ...input, secret: { namespace: 'shop', name: 'db' }, consumersKnown: true };
+
+  it('is retired, not rotated again: a new rotation would replace the current version, which does not hold it', () => {
+    for (const stage of ['previous', 'deprecated', 'failed']) {
+      const [step] = nextSteps({ ...old, rotation: { name: 'db', version: '1', stage } });
+      expect(step).toMatchObject({ kind: 'rotate', command: 'kubectl secrets rotate db -n shop --retire --dry-run' });
+      expect(step!.reason).toContain(`version 1 of db (${stage})`);
+    }
+    const [v2] = nextSteps({
+      ...old,
+      secret: { namespace: 'shop', name: 'db-v2' },
+      rotation: { name: 'db', version: '2', stage: 'previous' },
+    });
+    expect(v2!.command).toBe('kubectl secrets rotate db -n shop --retire --dry-run');
+  });
+
+  it('the current version is rotated as any Secret', () => {
+    const [step] = nextSteps({ ...old, rotation: { name: 'db', version: '2', stage: 'current' } });
+    expect(step!.command).toBe('kubectl secrets rotate db -n shop --dry-run');
+  });
+});
+
+describe('a leaked long-lived ServiceAccount token', () => {
+  it('is revoked by deleting its Secret: the step is that command, not only words', () => {
+    const [step] = nextSteps({
+      ...input,
+      secret: { namespace: 'ci', name: 'builder-token' },
+      consumersKnown: true,
+      manager: { manager: 'service-account-token', hint: 'a long-lived ServiceAccount token ...' },
+    });
+    expect(step).toMatchObject({ kind: 'manager', command: 'kubectl delete secret builder-token -n ci' });
+    expect(step!.reason).toContain('revoke');
   });
 });

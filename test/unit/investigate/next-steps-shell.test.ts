@@ -30,12 +30,10 @@ const binding = (kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, users
 /** The steps for one hostile text used as every name the cluster and the log give. */
 function stepsFor(text: string): NextStep[] {
   const ns = 'canary';
-  const direct = (kind: 'RoleBinding' | 'ClusterRoleBinding') => ({
-    path: 'direct' as const,
-    verbs: ['get'],
-    via: 'x',
-    bindings: [{ kind, name: text, ...(kind === 'RoleBinding' ? { namespace: ns } : {}) }],
-  });
+  const direct = (kind: 'RoleBinding' | 'ClusterRoleBinding') => {
+    const id = { kind, name: text, ...(kind === 'RoleBinding' ? { namespace: ns } : {}) };
+    return { path: 'direct' as const, verbs: ['get'], via: 'x', bindings: [id], grantsOnlyIt: [id] };
+  };
   return nextSteps({
     secret: { namespace: ns, name: 'canary-app' },
     subjects: [
@@ -115,6 +113,7 @@ describe('next steps run as the one command they say, whatever the names', () =>
               verbs: ['get'],
               via: 'x',
               bindings: [{ kind: 'RoleBinding', name: 'rb', namespace: 'canary' }],
+              grantsOnlyIt: [{ kind: 'RoleBinding', name: 'rb', namespace: 'canary' }],
             },
           ],
         }),

@@ -35,6 +35,11 @@ describe('rotate command line', () => {
     [['db', '-A', '--from-literal', 'a=b'], 'error: rotate works in one namespace: use -n instead of -A'],
     [['db', '--from-file', '/nonexistent/value'], 'error: --from-file /nonexistent/value: no such file'],
     [['db', '--from-literal', 'novalue'], 'error: --from-literal #1: expected KEY=VALUE'],
+    // a plan without values carries every key: --replace-all would plan removing them all
+    [
+      ['db', '--dry-run', '--replace-all'],
+      'error: --replace-all needs the new values: give --from-file, --from-env-file or --from-literal',
+    ],
     // rotate "$NAME" with NAME unset, or a dot: GET .../secrets/ (or /.) is the list of every Secret, values and all
     [
       ['', '--from-literal', 'a=b'],

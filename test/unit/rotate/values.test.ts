@@ -3,6 +3,7 @@ import {
   invalidKeyReason,
   MAX_SECRET_BYTES,
   mergeData,
+  requireNewValues,
   refuseEmptyValues,
   type NewValue,
 } from '../../../src/rotate/values.js';
@@ -53,8 +54,11 @@ describe('mergeData', () => {
     expect(Buffer.from(merged.data.blob!, 'base64')).toEqual(Buffer.from(bytes));
   });
 
-  it('refuses no values at all', () => {
-    expect(message(() => mergeData(current, [], { replaceAll: false }))).toMatch(/^no new values: give --from-file/);
+  it('refuses no values at all to rotate; a plan of none carries every key', () => {
+    expect(message(() => requireNewValues([]))).toMatch(/^no new values: give --from-file/);
+    const merged = mergeData(current, [], { replaceAll: false });
+    expect(merged.data).toEqual(current);
+    expect(merged.carried).toEqual(Object.keys(current).sort());
   });
 
   it('refuses an empty key, an invalid key and a duplicate key, naming the origins', () => {

@@ -1,0 +1,53 @@
+// The bash completion script run by bash itself: candidates come from the kubeconfig (context, cluster and user
+// names anyone may have written) and the cluster, and must reach COMPREPLY as text, never as shell code.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatCobra } from '../../../src/completion/complete.js';
+import { COMPLETION_SCRIPTS } from '../../../src/completion/scripts.js';
+
+/** COMPREPLY after a TAB on `words`, with a kubectl-secrets on PATH that answers `candidates`. */
+function complete(words: string[], candidates: string[], directive = 4): { reply: string[]; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bash-completion-'));
+  const answer = join(dir, 'answer');
+  writeFileSync(answer, `${[...candidates, `:${directive}`].join('\n')}\n`);
+  const fake = join(dir, 'kubectl-secrets');
+  writeFileSync(fake, `#!/bin/sh\ncat '${answer}'\n`);
+  chmodSync(fake, 0o755);
+  const script = join(dir, 'completion.bash');
+  writeFileSync(script, COMPLETION_SCRIPTS.bash);
+  const words_ = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+  const out = execFileSync(
+    'bash',
+    [
+      '-c',
+      `cd '${dir}'; source '${script}'; COMP_WORDS=(kubectl-secrets ${words_}); COMP_CWORD=${words.length}; _kubectl_secrets; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' },
+  );
+  return { reply: out.split('\n').filter((l) => l !== ''), dir };
+}
+
+describe('bash completion script', () => {
+  it('offers a candidate holding $(...), backquotes or a glob as text, and runs nothing', () => {
+    const hostile = ['prod$(touch pwned)', 'dev`touch pwned2`', 'stage*', 'prod-eu'];
+    const { reply, dir } = complete(['who-can', '--context', 'pr'], hostile);
+    expect(reply).toEqual(['prod$(touch pwned)', 'prod-eu']);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(existsSync(join(dir, 'pwned2'))).toBe(false);
+  });
+
+  it('filters by the word typed as text, and offers every candidate for an empty word', () => {
+    expect(complete(['who-can', '--context', 'stage*'], ['stage*', 'stage-1']).reply).toEqual(['stage*']);
+    expect(complete(['who-can', '--context', ''], ['a', 'b c']).reply).toEqual(['a', 'b c']);
+  });
+});
+
+describe('formatCobra', () => {
+  it('leaves out candidates with control characters: they drive the terminal, and a line break splits one in two', () => {
+    const names = ['prod', 'ev\u001b[31mil', 'two\nlines', 'tab\there', 'c1\u009b2J', 'del\u007f', 'ünïcode'];
+    expect(formatCobra(names, '', false)).toBe('prod\nünïcode\n:4\n');
+  });
+});
