@@ -199,7 +199,7 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
       usedByJudged,
       ...(unsplittable
         ? {
-            blocked: `rules[${unsplittable.index ?? '?'}] grants * resources or API groups: RBAC cannot say "all but Secrets", so it is left as it is`,
+            blocked: `rules[${unsplittable.index ?? '?'}] grants * resources or API groups: RBAC cannot say "all but Secrets"`,
           }
         : {}),
     };

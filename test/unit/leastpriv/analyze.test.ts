@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedRead } from '../../../src/audit/read-ledger.js';
+import { leastPrivilegeView } from '../../../src/cli/least-privilege-view.js';
 import { analyzeLeastPrivilege } from '../../../src/leastpriv/analyze.js';
 import { prove, removedText } from '../../../src/leastpriv/prove.js';
 import { suggest } from '../../../src/leastpriv/suggest.js';
@@ -124,6 +125,12 @@ describe('least-privilege analysis', () => {
     expect(ops.findings).toContain('wildcard');
     expect(ops.blocked).toMatch(/cannot say "all but Secrets"/);
     expect(analysis.hiddenControlPlane.bindings).toBe(1); // system:masters
+  });
+
+  it('says once, in the table, that a wildcard rule is left as it is', () => {
+    const proposal = leastPrivilegeView().columns.find((c) => c.header === 'proposal')!;
+    const text = proposal.value(find('ops-admin')!);
+    expect(text).toBe('(left as it is: rules[0] grants * resources or API groups: RBAC cannot say "all but Secrets")');
   });
 
   it('suggests new roles and re-declared bindings that keep every read, and lists what goes', () => {
