@@ -99,6 +99,21 @@ describe('least-privilege analysis', () => {
     ]);
   });
 
+  it('an unused binding with subjects it cannot judge proposes moving only the unused ones', () => {
+    const withGhost = scenario(reads);
+    withGhost.rbac.roleBindings.push(
+      dated(rb('half-known', { kind: 'Role', name: 'mixed' }, [user('ursula'), sa('ghost')], 'shop')),
+      dated(rb('half-known-reader', { kind: 'Role', name: 'reader' }, [user('ursula'), sa('ghost')], 'shop')),
+    );
+    const items = analyzeLeastPrivilege(withGhost, options).items;
+    const item = (name: string) => items.find((i) => i.binding.name === name && i.ruleIndex === null)!;
+    expect(item('half-known').findings).toEqual(['unused-binding']);
+    expect(item('half-known').subjects.map((s) => s.verdict)).toEqual(['unused', 'not-judged']);
+    expect(item('half-known').proposal).toBe('move ursula to a role without Secret reads');
+    expect(item('half-known-reader').proposal).toBe('remove ursula');
+    expect(find('nobody', null)!.proposal).toBe('remove its subjects');
+  });
+
   it('keeps unnamed lists without names, and judges group bindings by their members', () => {
     expect(find('dave-shared')!).toMatchObject({ findings: ['unused-verb'], proposal: 'list secrets' });
     expect(find('devs')!.findings).toEqual(['unused-verb', 'too-broad']);
