@@ -318,7 +318,7 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
   if (!args.dryRun) await requirePermissions(ctx.connect(), 'rotate', namespace);
   const plan = await planRetire(deps.cluster, args.name);
   const candidates = plan.retire.map((v) => v.name);
-  const locked = await lockedNow(deps.cluster, args.name, deps.commandFlags);
+  const locked = await lockedNow(deps, args.name);
   if (locked && !args.dryRun) throw new CliError(locked);
   for (const gap of plan.gaps) warn(io, `${gap}: users there are not seen, so no version is deleted`);
   if (args.dryRun || candidates.length === 0) {

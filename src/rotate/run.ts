@@ -74,7 +74,7 @@ export async function proposeRotation(
   };
   const ins = await inspect(cluster, name);
   ins.notes.forEach(note);
-  const locked = await lockedNow(cluster, ins.logical, deps.commandFlags);
+  const locked = await lockedNow(deps, ins.logical);
   if (locked && !dryRun) throw new RotateError(locked);
   if (locked) note(`${locked} (this plan shows the cluster as it is now)`);
   const prepared = prepare(ins, values, {
@@ -155,21 +155,21 @@ async function lock(
     return await cluster.createLease(lease);
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    throw new RotateError(
-      lockedMessage(req.logical, cluster.namespace, await cluster.getLease(leaseName(req.logical)), deps.commandFlags),
-    );
+    throw new RotateError(lockedMessage(deps, req.logical, await cluster.getLease(leaseName(req.logical))));
   }
 }
 
-function lockedMessage(
-  logical: string,
-  namespace: string,
-  lease: LeaseObject | undefined,
-  flags: readonly string[] | undefined,
-): string {
+type LockDeps = Pick<RotateDeps, 'cluster' | 'clock' | 'identity' | 'commandFlags'>;
+
+function lockedMessage(deps: LockDeps, logical: string, lease: LeaseObject | undefined): string {
   const holder = lease?.spec?.holderIdentity ?? (lease ? 'no live process: left for --resume' : 'another process');
   const since = heldSince(lease?.spec);
-  return `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since}): wait for it, or if it died ${resumeHint(logical, namespace, flags)}`;
+  const held = `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since})`;
+  const resume = resumeHint(logical, deps.cluster.namespace, deps.commandFlags);
+  // A holder on this machine whose process is gone will never finish: --resume takes it over at once.
+  const verdict = lease?.spec?.holderIdentity ? judgeLease(lease, deps.clock.now(), deps.identity) : undefined;
+  if (verdict && !verdict.held && verdict.gone) return `${held} but no longer runs (${verdict.gone}): ${resume}`;
+  return `${held}: wait for it, or if it died ${resume}`;
 }
 
 /**
@@ -177,13 +177,9 @@ function lockedMessage(
  * running or interrupted), or undefined. Checked before planning, so that no
  * plan is shown for a Secret whose consumers may be half-way to a new version.
  */
-export async function lockedNow(
-  cluster: RotationCluster,
-  logical: string,
-  flags?: readonly string[],
-): Promise<string | undefined> {
-  const lease = await cluster.getLease(leaseName(logical));
-  return lease ? lockedMessage(logical, cluster.namespace, lease, flags) : undefined;
+export async function lockedNow(deps: LockDeps, logical: string): Promise<string | undefined> {
+  const lease = await deps.cluster.getLease(leaseName(logical));
+  return lease ? lockedMessage(deps, logical, lease) : undefined;
 }
 
 export interface ResumeResult {

@@ -175,14 +175,24 @@ describe('blue/green rotation', () => {
     expect(resumed.journal?.failure).toBeUndefined();
   });
 
+  it('says a lock whose holder is gone on this machine needs --resume, not waiting for', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step/);
+    const refusal = start(c);
+    await expect(refusal).rejects.toThrow(
+      /^another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since .*\) but no longer runs \(process 1 on this machine is gone\): run "kubectl secrets rotate db -n shop --resume" to finish or roll it back$/,
+    );
+    expect(await lockedNow(deps(c, { alive: true }), 'db')).toMatch(/: wait for it, or if it died run /);
+  });
+
   it('refuses a second rotation while the first holds the lock, and --resume while its holder lives', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
     await expect(start(c, { alive: true })).rejects.toThrow(
       /another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since/,
     );
-    expect(await lockedNow(c, 'db')).toMatch(/^another rotation of db holds the lock/);
-    expect(await lockedNow(c, 'other')).toBeUndefined();
+    expect(await lockedNow(deps(c, { alive: true }), 'db')).toMatch(/^another rotation of db holds the lock/);
+    expect(await lockedNow(deps(c, { alive: true }), 'other')).toBeUndefined();
     await expect(resumeRotation('db', deps(c, { alive: true }), { rollback: true })).rejects.toThrow(
       /is still running .*renewed 0s ago/,
     );
@@ -200,7 +210,7 @@ describe('blue/green rotation', () => {
     );
     const resume = `"kubectl secrets rotate db -n ${c.namespace} --resume --context prod --kubeconfig '/k/prod config' --as ops"`;
     await expect(startRotation(prepared, d, { timeoutMs: 20_000, rollback: true })).rejects.toThrow(resume);
-    expect(await lockedNow(c, 'db', flags)).toContain(resume);
+    expect(await lockedNow(d, 'db')).toContain(resume);
   });
 
   it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])('finishes after a crash right after step %i', async (k) => {
