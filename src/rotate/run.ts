@@ -32,6 +32,7 @@ import { describeStep, endingError } from './outcome.js';
 import { resumeCommand } from './report.js';
 import { shellLine } from '../util/shell.js';
 import { describeHistoryUse, secretHistory, secretUsers } from './usage.js';
+import { foreignBackup } from './steps-values.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
 import type { NewValue } from './values.js';
 import { checkLogicalName, currentVersion, versionsOf, type SecretVersion } from './versions.js';
@@ -77,6 +78,11 @@ export async function proposeRotation(
   const locked = await lockedNow(deps, ins.logical);
   if (locked && !dryRun) throw new RotateError(locked);
   if (locked) note(`${locked} (this plan shows the cluster as it is now)`);
+  if (opts.mode === 'in-place') {
+    // Found by the backup step only after the journal was written: refused here, before any change.
+    const foreign = foreignBackup(await cluster.getSecret(backupName(ins.logical)), ins.logical);
+    if (foreign) throw new RotateError(foreign);
+  }
   const prepared = prepare(ins, values, {
     ...opts,
     id: deps.newId(),
