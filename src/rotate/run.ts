@@ -34,7 +34,7 @@ import { shellLine } from '../util/shell.js';
 import { describeHistoryUse, secretHistory, secretUsers } from './usage.js';
 import { foreignBackup } from './steps-values.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
-import type { NewValue } from './values.js';
+import { addedLineBreaks, printableKey, type NewValue } from './values.js';
 import { checkLogicalName, currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
 export interface RotateDeps extends RunnerDeps {
@@ -95,6 +95,10 @@ export async function proposeRotation(
     );
   if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0)
     note('the new values are the same as the current ones');
+  for (const key of addedLineBreaks(ins.current.data ?? {}, values))
+    note(
+      `the new value of key "${printableKey(key)}" ends with a line break that the current one has not (echo adds one: printf '%s' "$VALUE" does not); it is kept as given`,
+    );
   const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
   if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
   lastAppliedWarnings(prepared.plan, ins.scan).forEach(note);

@@ -324,6 +324,18 @@ describe('blue/green rotation', () => {
 describe('proposeRotation', () => {
   const opts = { mode: 'blue-green', ...ROTATE_OPTIONS } as const;
 
+  it('warns when a new value gains a final line break the current one has not (echo adds one)', async () => {
+    const echoed: NewValue[] = [
+      { key: 'password', bytes: Buffer.from(`${CANARY}\n`), origin: '--from-file password=-' },
+    ];
+    const p = await proposeRotation(deps(scenario()), 'db', echoed, opts, { dryRun: true, warn: () => {} });
+    expect(p.warnings).toContain(
+      'the new value of key "password" ends with a line break that the current one has not (echo adds one: printf \'%s\' "$VALUE" does not); it is kept as given',
+    );
+    const plain = await proposeRotation(deps(scenario()), 'db', values, opts, { dryRun: true, warn: () => {} });
+    expect(plain.warnings.join('\n')).not.toMatch(/line break/);
+  });
+
   it('refuses while another rotation holds the lock; a dry run notes it and plans anyway', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
