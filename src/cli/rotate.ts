@@ -9,6 +9,7 @@ import { clusterFlags, identityFlags, repeated, withConnection, withOutput, type
 import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
 import { secretNameArg } from './secret-name.js';
+import { isAlive } from './process-alive.js';
 import {
   nothingToResumeReport,
   outcomeReport,
@@ -438,15 +439,6 @@ function machineIdentity(): string | undefined {
     return crypto.createHash('sha256').update(`${boot}\n${pidNamespace}`).digest('hex').slice(0, 12);
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
