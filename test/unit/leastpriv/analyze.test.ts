@@ -3,7 +3,13 @@ import type { ObservedRead } from '../../../src/audit/read-ledger.js';
 import { leastPrivilegeView } from '../../../src/cli/least-privilege-view.js';
 import { analyzeLeastPrivilege } from '../../../src/leastpriv/analyze.js';
 import { prove, removedText } from '../../../src/leastpriv/prove.js';
-import { suggest } from '../../../src/leastpriv/suggest.js';
+import {
+  DERIVED_FROM_BINDING,
+  DERIVED_LABEL,
+  REMOVED_SUBJECTS,
+  suggest,
+  undoObjects,
+} from '../../../src/leastpriv/suggest.js';
 import type { DatedBinding, LeastPrivilegeInput } from '../../../src/leastpriv/types.js';
 import type { Binding } from '../../../src/whocan/types.js';
 import { clusterRole, crb, group, rb, readSecrets, role, rule, sa, user } from '../whocan/fixtures.js';
@@ -218,5 +224,54 @@ describe('renderManifests', () => {
     );
     expect(text.split('\n')[0]).toBe('# User a\\nkind: ClusterRoleBinding^[[31m: get');
     expect(yaml.loadAll(text)).toEqual([{ kind: 'Role', metadata: { name: 'x' } }]);
+  });
+});
+
+describe('least-privilege --suggest-undo', () => {
+  // Applied earlier: an -A suggestion moved olga out of ClusterRoleBinding ops-admin, one for -n pay emptied dave-shared,
+  // and one for -n shop moved alice out of alice-reads.
+  const derived = (name: string, from: string, subjects: Binding['subjects'], namespace?: string): DatedBinding => {
+    const b = namespace
+      ? dated(rb(name, { kind: 'Role', name: `${name}-role` }, subjects ?? [], namespace))
+      : dated(crb(name, `${name}-role`, subjects ?? []));
+    return {
+      ...b,
+      metadata: { ...b.metadata, labels: { [DERIVED_LABEL]: 'true' }, annotations: { [DERIVED_FROM_BINDING]: from } },
+    } as DatedBinding;
+  };
+  const applied = scenario([]);
+  const rbac = applied.rbac;
+  rbac.clusterRoleBindings = rbac.clusterRoleBindings.map((b) =>
+    b.metadata.name === 'ops-admin' ? { ...b, subjects: [] } : b,
+  );
+  rbac.roleBindings = rbac.roleBindings.map((b) =>
+    b.metadata.name === 'alice-reads'
+      ? { ...b, subjects: [] }
+      : b.metadata.name === 'dave-shared'
+        ? ({
+            ...b,
+            subjects: [],
+            metadata: { ...b.metadata, annotations: { [REMOVED_SUBJECTS]: JSON.stringify([sa('robot', 'pay')]) } },
+          } as DatedBinding)
+        : b,
+  );
+  rbac.clusterRoleBindings.push(derived('ops-admin-least-privilege', 'ClusterRoleBinding//ops-admin', [user('olga')]));
+  rbac.roleBindings.push(
+    derived('alice-reads-least-privilege', 'RoleBinding/shop/alice-reads', [user('alice')], 'shop'),
+  );
+  const names = (objects: { kind: string; metadata: { name: string; namespace?: string } }[]) =>
+    objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+
+  it('with -n restores only the RoleBindings of that namespace, not what other scopes applied', () => {
+    expect(names(undoObjects(applied, [], 'shop'))).toEqual(['RoleBinding/shop/alice-reads']);
+    expect(names(undoObjects(applied, [], 'pay'))).toEqual(['RoleBinding/pay/dave-shared']);
+  });
+
+  it('with -A restores every binding a suggestion changed', () => {
+    expect(names(undoObjects(applied, [], undefined))).toEqual([
+      'ClusterRoleBinding//ops-admin',
+      'RoleBinding/pay/dave-shared',
+      'RoleBinding/shop/alice-reads',
+    ]);
   });
 });
