@@ -284,12 +284,15 @@ export async function resumeRotation(
   }
 
   const step = nextStep(journal);
-  // A rollback goes back: from the new version to the one it replaced.
-  const [what, path] =
-    journal.state === 'rolling-back'
-      ? ['rollback', `${journal.to} → ${journal.from}`]
-      : ['rotation', `${journal.from} → ${journal.to}`];
-  notes.push(`resuming the ${what} ${path} at ${step ? describeStep(step) : 'its end'}`);
+  // A rollback goes back: from the new version to the one it replaced; in place, one Secret changes its values.
+  const back = journal.state === 'rolling-back';
+  const what =
+    journal.mode === 'in-place'
+      ? `${back ? 'rollback of the ' : ''}in-place rotation of ${journal.logical}`
+      : back
+        ? `rollback ${journal.to} → ${journal.from}`
+        : `rotation ${journal.from} → ${journal.to}`;
+  notes.push(`resuming the ${what} at ${step ? describeStep(step) : 'its end'}`);
   for (const n of notes) events.line(n);
   const runner = new Runner(deps, { ...journal, holder: identity.holder }, record, recordVersion, lease, {
     timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000,

@@ -421,6 +421,22 @@ describe('in-place rotation', () => {
     expect(c.secrets.get('db')!.data).toEqual({ password: b64('old'), user: b64('app') });
   });
 
+  it('says what an in-place rollback and resume do, not "rolling back to db" or "db → db"', async () => {
+    const c = scenario();
+    c.healthy = (w) =>
+      (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata
+        ?.annotations?.[RESTARTED_AT] !== '2030-01-01T00:00:00Z';
+    const lines: string[] = [];
+    await start(c, { mode: 'in-place', lines });
+    expect(lines).toContain('rolling back: the old values of db go back');
+    expect(lines.join('\n')).not.toMatch(/rolling back to db/);
+    const crashed = scenario();
+    await expect(start(crashed, { crashAt: 4, mode: 'in-place' })).rejects.toThrow(/crash after step/);
+    const resumer = deps(crashed, { holder: 'kubectl-secrets/2@host#a1' });
+    await resumeRotation('db', resumer, { rollback: true });
+    expect(resumer.lines).toContain('resuming the in-place rotation of db at step 5 wait');
+  });
+
   it.each([1, 2, 3, 4, 5, 6])('ends consistent after a crash right after step %i', async (k) => {
     const c = scenario();
     const j = (await crashThenResume(c, k, 'in-place')) ?? journalOf(c, 'db');
