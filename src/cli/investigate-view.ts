@@ -1,5 +1,6 @@
 // How an IncidentReport prints: sections of kubectl-style tables, or one versioned document.
 import { colorEnabled, warn, type IO } from './io.js';
+import { plural } from '../audit/document.js';
 import { describeSecret } from './exposure-view.js';
 import type { AccessSubject, Verdict } from '../access/join.js';
 import type { ManagerKind } from '../consumers/owner.js';
@@ -169,14 +170,19 @@ export function summaryLines(report: IncidentReport): string[] {
   if (history.length > 0) lines.push(`${history.join('; ')}.`);
   const c = s.couldRead;
   const everyone = c.everyone.length > 0 ? `; EVERYONE: ${c.everyone.join(', ')}` : '';
-  const could = `could read: ${c.subjects} subjects (${c.direct} direct, ${c.indirect} indirect${everyone})`;
+  const could = `could read: ${plural(c.subjects, 'subject', 'subjects')} (${c.direct} direct, ${c.indirect} indirect${everyone})`;
   const d = s.didRead;
   const did =
     d === null
       ? 'did read: unknown (no audit logs)'
-      : `did read: ${d.subjects} subjects in ${d.requests} requests (${d.denied} denied)`;
+      : `did read: ${plural(d.subjects, 'subject', 'subjects')} in ${plural(d.requests, 'request', 'requests')} (${d.denied} denied)`;
   const m = s.mounted;
-  lines.push(`${could}; ${did}; mounted in ${m.workloads} workloads, ${m.pods} pods, ${m.nodes} nodes.`);
+  const mounted = [
+    plural(m.workloads, 'workload', 'workloads'),
+    plural(m.pods, 'pod', 'pods'),
+    plural(m.nodes, 'node', 'nodes'),
+  ].join(', ');
+  lines.push(`${could}; ${did}; mounted in ${mounted}.`);
   if (metadata.window)
     lines.push(
       `window: ${metadata.window.since ?? 'start of the logs'} to ${metadata.window.until ?? 'end of the logs'}; logs: ${(metadata.logs ?? []).join(', ')}`,

@@ -97,7 +97,8 @@ export function suggestionComments(
   const s = metadata.suggestion as SuggestionSummary;
   const lines = [
     `kubectl secrets least-privilege --suggest: apply with "${shellLine(['kubectl', 'apply', '-f', '-', ...cluster])}"`,
-    `window ${seconds(metadata.window.since)} to ${seconds(metadata.window.until)}: every one of the ${s.readsChecked} reads seen stays allowed with this applied (checked with who-can)`,
+    // readsChecked counts the distinct reads RBAC allowed; the notes count every read (system:masters' and nodes' too).
+    `window ${seconds(metadata.window.since)} to ${seconds(metadata.window.until)}: every read RBAC allowed stays allowed with this applied (checked with who-can: ${s.readsChecked} distinct (subject, Secret, verb) of the ${plural(metadata.logs.reads, 'read', 'reads')} seen)`,
   ];
   if (s.removed.length === 0) lines.push('removes: nothing');
   else lines.push('removes:', ...s.removed.map((r) => `  ${removedText(r)}`));

@@ -9,6 +9,7 @@ import { clusterFlags, identityFlags, repeated, withConnection, withOutput, type
 import { warn, type IO, type Writer } from './io.js';
 import { canPrompt, confirm } from './rotate-prompt.js';
 import { secretNameArg } from './secret-name.js';
+import { isAlive } from './process-alive.js';
 import {
   nothingToResumeReport,
   outcomeReport,
@@ -326,7 +327,7 @@ async function retireCommand(args: RotateArgs, ctx: CommandContext): Promise<num
   if (!args.dryRun) await requirePermissions(ctx.connect(), 'rotate', namespace);
   const plan = await planRetire(deps.cluster, args.name);
   const candidates = plan.retire.map((v) => v.name);
-  const locked = await lockedNow(deps.cluster, args.name, deps.commandFlags);
+  const locked = await lockedNow(deps, args.name);
   if (locked && !args.dryRun) throw new CliError(locked);
   for (const gap of plan.gaps) warn(io, `${gap}: users there are not seen, so no version is deleted`);
   if (args.dryRun || candidates.length === 0) {
@@ -446,15 +447,6 @@ function machineIdentity(): string | undefined {
     return crypto.createHash('sha256').update(`${boot}\n${pidNamespace}`).digest('hex').slice(0, 12);
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -199,7 +199,7 @@ export function analyzeLeastPrivilege(input: LeastPrivilegeInput, options: Least
       usedByJudged,
       ...(unsplittable
         ? {
-            blocked: `rules[${unsplittable.index ?? '?'}] grants * resources or API groups: RBAC cannot say "all but Secrets", so it is left as it is`,
+            blocked: `rules[${unsplittable.index ?? '?'}] grants * resources or API groups: RBAC cannot say "all but Secrets"`,
           }
         : {}),
     };
@@ -273,12 +273,13 @@ function itemsFor(j: BindingJudgement, b: BindingUsage, created: string | undefi
   const keepsOther =
     j.rules.some((r) => !j.secretRules.has(ruleId(r))) ||
     j.rules.some((r) => j.secretRules.has(ruleId(r)) && (remainderOf(r.rule)?.length ?? 1) > 0);
+  const unused = subjects.filter((s) => s.verdict === 'unused');
+  // Only the unused subjects move: one not judged (too young, unknown) stays where it is.
+  const movedText = (who: string) =>
+    j.blocked ? '' : keepsOther ? `move ${who} to a role without Secret reads` : `remove ${who}`;
+  const unusedNames = unused.map((s) => s.subject.name).join(',');
   if (!used) {
-    const proposal = j.blocked
-      ? ''
-      : keepsOther
-        ? 'move its subjects to a role without Secret reads'
-        : 'remove its subjects';
+    const proposal = movedText(unused.length === subjects.length ? 'its subjects' : unusedNames);
     return [
       {
         ...base,
@@ -294,10 +295,8 @@ function itemsFor(j: BindingJudgement, b: BindingUsage, created: string | undefi
     ];
   }
   const items: LeastPrivilegeItem[] = [];
-  const unused = subjects.filter((s) => s.verdict === 'unused');
   if (unused.length > 0) {
-    const who = unused.map((s) => s.subject.name).join(',');
-    const proposal = j.blocked ? '' : keepsOther ? `move ${who} to a role without Secret reads` : `remove ${who}`;
+    const proposal = movedText(unusedNames);
     items.push({
       ...base,
       ruleIndex: null,

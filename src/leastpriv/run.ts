@@ -125,14 +125,14 @@ export async function runLeastPrivilege(
   if ('refused' in outcome) {
     if (options.suggest) throw new CliError(`refusing to suggest: ${outcome.refused}`);
     metadata.suggestion = { refused: outcome.refused };
-    return { metadata, items: analysis.items, undo: undoObjects(input, []) };
+    return { metadata, items: analysis.items, undo: undoObjects(input, [], options.namespace) };
   }
   metadata.suggestion = outcome.summary;
   return {
     metadata,
     items: analysis.items,
     suggestion: outcome.suggestion,
-    undo: undoObjects(input, outcome.suggestion.undo),
+    undo: undoObjects(input, outcome.suggestion.undo, options.namespace),
   };
 }
 

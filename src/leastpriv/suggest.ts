@@ -215,18 +215,25 @@ function bindingObject(id: BindingId, name: string, subjects: Subject[], from: s
 }
 
 /**
- * What --suggest-undo prints: every binding a suggestion already applied took
- * subjects from (found by its derived bindings) with those subjects back, and
- * every binding the current suggestion would change, as it is now.
+ * What --suggest-undo prints: every binding in scope (with `namespace`, the
+ * RoleBindings of that namespace, which alone a suggestion for it changes) a
+ * suggestion already applied took subjects from (found by its derived
+ * bindings) with those subjects back, and every binding the current
+ * suggestion would change, as it is now.
  */
-export function undoObjects(input: LeastPrivilegeInput, pending: readonly RbacObject[]): RbacObject[] {
+export function undoObjects(
+  input: LeastPrivilegeInput,
+  pending: readonly RbacObject[],
+  namespace: string | undefined,
+): RbacObject[] {
   const originals = new Map<string, { binding: DatedBinding; id: BindingId }>();
-  for (const b of input.rbac.roleBindings)
+  const inScope = (b: DatedBinding): boolean => namespace === undefined || b.metadata.namespace === namespace;
+  for (const b of input.rbac.roleBindings.filter(inScope))
     originals.set(
       bindingKey({ kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' }),
       { binding: b, id: { kind: 'RoleBinding', name: b.metadata.name ?? '', namespace: b.metadata.namespace ?? '' } },
     );
-  for (const b of input.rbac.clusterRoleBindings)
+  for (const b of namespace === undefined ? input.rbac.clusterRoleBindings : [])
     originals.set(bindingKey({ kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' }), {
       binding: b,
       id: { kind: 'ClusterRoleBinding', name: b.metadata.name ?? '' },

@@ -76,7 +76,12 @@ export function workloadRolloutStatus(w: WorkloadLike, since: Date): RolloutStat
             phase: 'progressing',
             message: `${updated} of ${replicas - partition} pods above the partition updated`,
           };
-        return { phase: 'complete', message: `partitioned rollout complete: ${updated} pods updated` };
+        // Complete as kubectl rollout status says, but the pods below the partition keep the old template.
+        const below = Math.min(partition, replicas);
+        return {
+          phase: 'complete',
+          message: `partitioned rollout complete: ${updated} of ${replicas} pods updated; ${below} below partition ${partition} keep the old template`,
+        };
       }
       if (status.updateRevision !== status.currentRevision || updated < replicas) {
         return { phase: 'progressing', message: `${updated} of ${replicas} pods at the new revision` };

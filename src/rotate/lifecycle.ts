@@ -96,7 +96,9 @@ export function transition(j: Journal, event: JournalEvent, now: Date): Journal 
         j.steps.some((s) => s.n !== step.n && s.status !== 'done' && s.status !== 'skipped')
       )
         throw new IllegalTransition(j.state, event, 'steps before it are not done');
-      const done = { ...step, status: 'done' as const, at, ...(event.note !== undefined ? { note: event.note } : {}) };
+      // A step done after failing (retried by --resume) drops the failure it noted: its note is this run's, if any.
+      const { note: _previous, ...open } = step;
+      const done = { ...open, status: 'done' as const, at, ...(event.note !== undefined ? { note: event.note } : {}) };
       const steps = j.steps.map((s) => (s.n === step.n ? done : s));
       const state = step.action === 'unlock' ? endState(j) : j.state;
       // A step retried after --no-rollback succeeded: the old failure is history.

@@ -89,7 +89,8 @@ export function renewedLease(lease: LeaseObject, holder: string, now: Date): Lea
   };
 }
 
-export type LockVerdict = { held: true; why: string } | { held: false; why: string };
+/** `gone`: the holder ran on this machine and its process has ended, so it will never finish. */
+export type LockVerdict = { held: true; why: string } | { held: false; why: string; gone?: string };
 
 /**
  * Whether the holder of a lock is still at work: a holder on this machine
@@ -112,7 +113,8 @@ export function judgeLease(
     holder.machine !== undefined &&
     holder.machine === local.machine;
   if (holder && sameMachine && !local.isAlive(holder.pid)) {
-    return { held: false, why: `${who} (process ${holder.pid} on this machine is gone)` };
+    const gone = `process ${holder.pid} on this machine is gone`;
+    return { held: false, why: `${who} (${gone})`, gone };
   }
   const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
   const duration = (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000;

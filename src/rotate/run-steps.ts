@@ -111,7 +111,10 @@ export class Runner {
       await this.leaveForResume();
       return true;
     }
-    this.deps.events.line(`rolling back to ${this.state.journal.from}`);
+    const j = this.state.journal;
+    this.deps.events.line(
+      j.mode === 'in-place' ? `rolling back: the old values of ${j.logical} go back` : `rolling back to ${j.from}`,
+    );
     await this.apply({ type: 'roll-back', failure: { ...(target ? { target } : {}), message } });
     return false;
   }

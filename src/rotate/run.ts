@@ -32,8 +32,9 @@ import { describeStep, endingError } from './outcome.js';
 import { resumeCommand } from './report.js';
 import { shellLine } from '../util/shell.js';
 import { describeHistoryUse, secretHistory, secretUsers } from './usage.js';
+import { foreignBackup } from './steps-values.js';
 import { describeCopies, hasCopies, valueCopies, type ValueCopies } from './value-copies.js';
-import type { NewValue } from './values.js';
+import { addedLineBreaks, printableKey, type NewValue } from './values.js';
 import { checkLogicalName, currentVersion, versionsOf, type SecretVersion } from './versions.js';
 
 export interface RotateDeps extends RunnerDeps {
@@ -74,9 +75,14 @@ export async function proposeRotation(
   };
   const ins = await inspect(cluster, name);
   ins.notes.forEach(note);
-  const locked = await lockedNow(cluster, ins.logical, deps.commandFlags);
+  const locked = await lockedNow(deps, ins.logical);
   if (locked && !dryRun) throw new RotateError(locked);
   if (locked) note(`${locked} (this plan shows the cluster as it is now)`);
+  if (opts.mode === 'in-place') {
+    // Found by the backup step only after the journal was written: refused here, before any change.
+    const foreign = foreignBackup(await cluster.getSecret(backupName(ins.logical)), ins.logical);
+    if (foreign) throw new RotateError(foreign);
+  }
   const prepared = prepare(ins, values, {
     ...opts,
     id: deps.newId(),
@@ -93,6 +99,10 @@ export async function proposeRotation(
     );
   else if (prepared.merged.changed.length === 0 && prepared.merged.added.length === 0)
     note('the new values are the same as the current ones');
+  for (const key of addedLineBreaks(ins.current.data ?? {}, values))
+    note(
+      `the new value of key "${printableKey(key)}" ends with a line break that the current one has not (echo adds one: printf '%s' "$VALUE" does not); it is kept as given`,
+    );
   const copies = valueCopies(ins.current.metadata, ins.current.data ?? {});
   if (hasCopies(copies)) note(copiesNote(prepared.plan.from, prepared.plan.to, opts.mode, copies));
   lastAppliedWarnings(prepared.plan, ins.scan).forEach(note);
@@ -159,21 +169,21 @@ async function lock(
     return await cluster.createLease(lease);
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    throw new RotateError(
-      lockedMessage(req.logical, cluster.namespace, await cluster.getLease(leaseName(req.logical)), deps.commandFlags),
-    );
+    throw new RotateError(lockedMessage(deps, req.logical, await cluster.getLease(leaseName(req.logical))));
   }
 }
 
-function lockedMessage(
-  logical: string,
-  namespace: string,
-  lease: LeaseObject | undefined,
-  flags: readonly string[] | undefined,
-): string {
+type LockDeps = Pick<RotateDeps, 'cluster' | 'clock' | 'identity' | 'commandFlags'>;
+
+function lockedMessage(deps: LockDeps, logical: string, lease: LeaseObject | undefined): string {
   const holder = lease?.spec?.holderIdentity ?? (lease ? 'no live process: left for --resume' : 'another process');
   const since = heldSince(lease?.spec);
-  return `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since}): wait for it, or if it died ${resumeHint(logical, namespace, flags)}`;
+  const held = `another rotation of ${logical} holds the lock (Lease ${leaseName(logical)}, ${holder}${since})`;
+  const resume = resumeHint(logical, deps.cluster.namespace, deps.commandFlags);
+  // A holder on this machine whose process is gone will never finish: --resume takes it over at once.
+  const verdict = lease?.spec?.holderIdentity ? judgeLease(lease, deps.clock.now(), deps.identity) : undefined;
+  if (verdict && !verdict.held && verdict.gone) return `${held} but no longer runs (${verdict.gone}): ${resume}`;
+  return `${held}: wait for it, or if it died ${resume}`;
 }
 
 /**
@@ -181,13 +191,9 @@ function lockedMessage(
  * running or interrupted), or undefined. Checked before planning, so that no
  * plan is shown for a Secret whose consumers may be half-way to a new version.
  */
-export async function lockedNow(
-  cluster: RotationCluster,
-  logical: string,
-  flags?: readonly string[],
-): Promise<string | undefined> {
-  const lease = await cluster.getLease(leaseName(logical));
-  return lease ? lockedMessage(logical, cluster.namespace, lease, flags) : undefined;
+export async function lockedNow(deps: LockDeps, logical: string): Promise<string | undefined> {
+  const lease = await deps.cluster.getLease(leaseName(logical));
+  return lease ? lockedMessage(deps, logical, lease) : undefined;
 }
 
 export interface ResumeResult {
@@ -282,12 +288,15 @@ export async function resumeRotation(
   }
 
   const step = nextStep(journal);
-  // A rollback goes back: from the new version to the one it replaced.
-  const [what, path] =
-    journal.state === 'rolling-back'
-      ? ['rollback', `${journal.to} → ${journal.from}`]
-      : ['rotation', `${journal.from} → ${journal.to}`];
-  notes.push(`resuming the ${what} ${path} at ${step ? describeStep(step) : 'its end'}`);
+  // A rollback goes back: from the new version to the one it replaced; in place, one Secret changes its values.
+  const back = journal.state === 'rolling-back';
+  const what =
+    journal.mode === 'in-place'
+      ? `${back ? 'rollback of the ' : ''}in-place rotation of ${journal.logical}`
+      : back
+        ? `rollback ${journal.to} → ${journal.from}`
+        : `rotation ${journal.from} → ${journal.to}`;
+  notes.push(`resuming the ${what} at ${step ? describeStep(step) : 'its end'}`);
   for (const n of notes) events.line(n);
   const runner = new Runner(deps, { ...journal, holder: identity.holder }, record, recordVersion, lease, {
     timeoutMs: opts.timeoutMs ?? journal.timeoutSeconds * 1000,

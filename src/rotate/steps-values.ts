@@ -15,6 +15,15 @@ import type { StepContext, StepResult } from './step-context.js';
 import type { SecretObject } from './types.js';
 import { describeCopies, hasCopies, valueCopies, withoutCopies } from './value-copies.js';
 
+/**
+ * Why NAME-previous cannot hold the backup of `logical`: a Secret of that name
+ * that is not one of its backups (someone else's, never to be replaced); undefined when it may.
+ */
+export function foreignBackup(existing: SecretObject | undefined, logical: string): string | undefined {
+  if (!existing || existing.metadata.labels?.[LABEL_NAME] === logical) return undefined;
+  return `${backupName(logical)} exists and is not a backup of ${logical}: rename or delete it (--in-place keeps the old values there)`;
+}
+
 /** in-place: keeps the values being replaced in NAME-previous, so a rollback can write them back. */
 export async function backup(ctx: StepContext): Promise<StepResult> {
   const j = ctx.journal;
@@ -22,11 +31,9 @@ export async function backup(ctx: StepContext): Promise<StepResult> {
   const name = backupName(j.logical);
   const existing = await cluster.getSecret(name);
   if (existing && ctx.ours(existing)) return { note: `${name} already holds the old values` };
-  if (existing) {
-    if (existing.metadata.labels?.[LABEL_NAME] !== j.logical)
-      throw new StepFailure(`${name} exists and is not a backup of ${j.logical}: rename or delete it`);
-    await cluster.deleteSecret(name, uidOf(existing));
-  }
+  const foreign = foreignBackup(existing, j.logical);
+  if (foreign) throw new StepFailure(foreign);
+  if (existing) await cluster.deleteSecret(name, uidOf(existing));
   const live = await liveRecord(ctx);
   await cluster.createSecret({
     apiVersion: 'v1',

@@ -53,6 +53,19 @@ export function refuseEmptyValues(values: readonly NewValue[]): void {
   );
 }
 
+/**
+ * Keys whose new value ends with a line break the current value does not end
+ * with: most often `echo "$PW" | ... --from-file KEY=-`, which adds one (kubectl
+ * keeps it too). Compares the last bytes only; new keys and keys that may not be named are left out.
+ */
+export function addedLineBreaks(current: Readonly<Record<string, string>>, values: readonly NewValue[]): string[] {
+  const endsWithBreak = (bytes: Uint8Array): boolean => bytes.length > 0 && bytes[bytes.length - 1] === 0x0a;
+  return values
+    .filter((v) => v.showKey !== false && current[v.key] !== undefined && endsWithBreak(v.bytes))
+    .filter((v) => !endsWithBreak(Buffer.from(current[v.key]!, 'base64')))
+    .map((v) => v.key);
+}
+
 /** Space, tab, line feed, carriage return. */
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
@@ -115,7 +128,7 @@ export function mergeData(
 }
 
 /** Keys are not secret, but a mistyped one may hold control characters: show them escaped. */
-function printableKey(key: string): string {
+export function printableKey(key: string): string {
   const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
   return JSON.stringify(shown).slice(1, -1);
 }

@@ -319,6 +319,9 @@ describe('least-privilege on the real API server', () => {
       const undo = await leastPrivilege(['-n', ns, '--suggest-undo']);
       expect(undo.code, undo.stderr).toBe(0);
       expect(undo.stdout).toMatch(/^# kubectl secrets least-privilege --suggest-undo/);
+      // Only this namespace's bindings: the other namespace's suggestion is undone (or kept) on its own.
+      expect(undo.stdout).toContain(`namespace: ${ns}\n`);
+      expect(undo.stdout).not.toContain(`namespace: ${ns === A ? B : A}\n`);
       await kubectl(['apply', '-f', '-'], { input: undo.stdout });
     }
     const restored = (await api('GET', `/apis/${RBAC}/v1/namespaces/${A}/rolebindings/carol-shared`)).body;

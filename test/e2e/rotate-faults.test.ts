@@ -153,6 +153,14 @@ describe('the process killed right after each step', () => {
     // The last step deletes the lock, then records itself: after it there is nothing to resume.
     const last = k === STEPS.at(-1);
     expect(await rotationLease(ns, 'db'), 'the lock outlives the crash').toEqual(last ? undefined : expect.anything());
+    if (!last) {
+      // A new rotation is refused, and told that the holder is gone rather than to wait for it.
+      const refused = await rotate(['db', '-n', ns, '--from-literal', 'password=other', '--yes']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /error: another rotation of db holds the lock \(.*\) but no longer runs \(process \d+ on this machine is gone\): run "kubectl secrets rotate db -n \S+ --resume" to finish or roll it back/,
+      );
+    }
 
     const resumed = await rotate(['db', '-n', ns, '--resume']);
     if (k === 0) {

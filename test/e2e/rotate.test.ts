@@ -268,6 +268,24 @@ describe('rotate before any change', () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('--in-place refuses before any change when NAME-previous is a Secret of someone else, and --dry-run says so', async () => {
+    await createSecret(ns, 'db-previous', { theirs: 'keep-me' });
+    try {
+      const before = await snapshot();
+      for (const extra of [['--dry-run'], ['--yes']]) {
+        const r = await rotate(['db', '-n', ns, '--in-place', '--from-literal', 'password=x', ...extra]);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toContain(
+          'error: db-previous exists and is not a backup of db: rename or delete it (--in-place keeps the old values there)',
+        );
+        expect(await snapshot()).toBe(before);
+      }
+      expect(decode(await readSecret(ns, 'db-previous'), 'theirs')).toBe('keep-me');
+    } finally {
+      await api('DELETE', `/api/v1/namespaces/${ns}/secrets/db-previous`);
+    }
+  });
+
   it.each([
     [['--from-file', '/nonexistent/pw'], 'error: --from-file /nonexistent/pw: no such file'],
     [

@@ -43,6 +43,7 @@ describe('least-privilege --suggest: its undo command', () => {
 describe('least-privilege --suggest and --suggest-undo: the commands in their comments', () => {
   const metadata = {
     window: { since: '2026-12-01T00:00:00Z', until: '2026-12-05T00:00:00Z' },
+    logs: { inputs: 1, bytes: 1, lines: 3, reads: 3, denied: 0, skipped: 0 },
     suggestion: { readsChecked: 3, removed: [], deletable: [], redeclared: [], created: ['Role shop/r1'] },
   } as unknown as LeastPrivilegeMetadata;
   const cluster = ['--context', 'prod'];

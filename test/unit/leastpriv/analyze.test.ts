@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedRead } from '../../../src/audit/read-ledger.js';
+import { leastPrivilegeView } from '../../../src/cli/least-privilege-view.js';
 import { analyzeLeastPrivilege } from '../../../src/leastpriv/analyze.js';
 import { prove, removedText } from '../../../src/leastpriv/prove.js';
-import { suggest } from '../../../src/leastpriv/suggest.js';
+import {
+  DERIVED_FROM_BINDING,
+  DERIVED_LABEL,
+  REMOVED_SUBJECTS,
+  suggest,
+  undoObjects,
+} from '../../../src/leastpriv/suggest.js';
 import type { DatedBinding, LeastPrivilegeInput } from '../../../src/leastpriv/types.js';
 import type { Binding } from '../../../src/whocan/types.js';
 import { clusterRole, crb, group, rb, readSecrets, role, rule, sa, user } from '../whocan/fixtures.js';
@@ -98,6 +105,21 @@ describe('least-privilege analysis', () => {
     ]);
   });
 
+  it('an unused binding with subjects it cannot judge proposes moving only the unused ones', () => {
+    const withGhost = scenario(reads);
+    withGhost.rbac.roleBindings.push(
+      dated(rb('half-known', { kind: 'Role', name: 'mixed' }, [user('ursula'), sa('ghost')], 'shop')),
+      dated(rb('half-known-reader', { kind: 'Role', name: 'reader' }, [user('ursula'), sa('ghost')], 'shop')),
+    );
+    const items = analyzeLeastPrivilege(withGhost, options).items;
+    const item = (name: string) => items.find((i) => i.binding.name === name && i.ruleIndex === null)!;
+    expect(item('half-known').findings).toEqual(['unused-binding']);
+    expect(item('half-known').subjects.map((s) => s.verdict)).toEqual(['unused', 'not-judged']);
+    expect(item('half-known').proposal).toBe('move ursula to a role without Secret reads');
+    expect(item('half-known-reader').proposal).toBe('remove ursula');
+    expect(find('nobody', null)!.proposal).toBe('remove its subjects');
+  });
+
   it('keeps unnamed lists without names, and judges group bindings by their members', () => {
     expect(find('dave-shared')!).toMatchObject({ findings: ['unused-verb'], proposal: 'list secrets' });
     expect(find('devs')!.findings).toEqual(['unused-verb', 'too-broad']);
@@ -124,6 +146,12 @@ describe('least-privilege analysis', () => {
     expect(ops.findings).toContain('wildcard');
     expect(ops.blocked).toMatch(/cannot say "all but Secrets"/);
     expect(analysis.hiddenControlPlane.bindings).toBe(1); // system:masters
+  });
+
+  it('says once, in the table, that a wildcard rule is left as it is', () => {
+    const proposal = leastPrivilegeView().columns.find((c) => c.header === 'proposal')!;
+    const text = proposal.value(find('ops-admin')!);
+    expect(text).toBe('(left as it is: rules[0] grants * resources or API groups: RBAC cannot say "all but Secrets")');
   });
 
   it('suggests new roles and re-declared bindings that keep every read, and lists what goes', () => {
@@ -196,5 +224,54 @@ describe('renderManifests', () => {
     );
     expect(text.split('\n')[0]).toBe('# User a\\nkind: ClusterRoleBinding^[[31m: get');
     expect(yaml.loadAll(text)).toEqual([{ kind: 'Role', metadata: { name: 'x' } }]);
+  });
+});
+
+describe('least-privilege --suggest-undo', () => {
+  // Applied earlier: an -A suggestion moved olga out of ClusterRoleBinding ops-admin, one for -n pay emptied dave-shared,
+  // and one for -n shop moved alice out of alice-reads.
+  const derived = (name: string, from: string, subjects: Binding['subjects'], namespace?: string): DatedBinding => {
+    const b = namespace
+      ? dated(rb(name, { kind: 'Role', name: `${name}-role` }, subjects ?? [], namespace))
+      : dated(crb(name, `${name}-role`, subjects ?? []));
+    return {
+      ...b,
+      metadata: { ...b.metadata, labels: { [DERIVED_LABEL]: 'true' }, annotations: { [DERIVED_FROM_BINDING]: from } },
+    } as DatedBinding;
+  };
+  const applied = scenario([]);
+  const rbac = applied.rbac;
+  rbac.clusterRoleBindings = rbac.clusterRoleBindings.map((b) =>
+    b.metadata.name === 'ops-admin' ? { ...b, subjects: [] } : b,
+  );
+  rbac.roleBindings = rbac.roleBindings.map((b) =>
+    b.metadata.name === 'alice-reads'
+      ? { ...b, subjects: [] }
+      : b.metadata.name === 'dave-shared'
+        ? ({
+            ...b,
+            subjects: [],
+            metadata: { ...b.metadata, annotations: { [REMOVED_SUBJECTS]: JSON.stringify([sa('robot', 'pay')]) } },
+          } as DatedBinding)
+        : b,
+  );
+  rbac.clusterRoleBindings.push(derived('ops-admin-least-privilege', 'ClusterRoleBinding//ops-admin', [user('olga')]));
+  rbac.roleBindings.push(
+    derived('alice-reads-least-privilege', 'RoleBinding/shop/alice-reads', [user('alice')], 'shop'),
+  );
+  const names = (objects: { kind: string; metadata: { name: string; namespace?: string } }[]) =>
+    objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+
+  it('with -n restores only the RoleBindings of that namespace, not what other scopes applied', () => {
+    expect(names(undoObjects(applied, [], 'shop'))).toEqual(['RoleBinding/shop/alice-reads']);
+    expect(names(undoObjects(applied, [], 'pay'))).toEqual(['RoleBinding/pay/dave-shared']);
+  });
+
+  it('with -A restores every binding a suggestion changed', () => {
+    expect(names(undoObjects(applied, [], undefined))).toEqual([
+      'ClusterRoleBinding//ops-admin',
+      'RoleBinding/pay/dave-shared',
+      'RoleBinding/shop/alice-reads',
+    ]);
   });
 });

@@ -127,6 +127,16 @@ describe('workloadRolloutStatus (kubectl rollout status semantics)', () => {
         { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } },
       ).phase,
     ).toBe('complete');
+    // The pods below the partition still run the old template: said, not hidden behind "complete".
+    expect(
+      s(
+        { observedGeneration: 2, readyReplicas: 3, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' },
+        { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } },
+      ),
+    ).toMatchObject({
+      phase: 'complete',
+      message: 'partitioned rollout complete: 1 of 3 pods updated; 2 below partition 2 keep the old template',
+    });
   });
 
   it('DaemonSet: updated and available on every node; CronJob: no rollout', () => {

@@ -109,6 +109,17 @@ describe('what each transition records', () => {
     expect(j.updatedAt).toBe(at(9).toISOString());
   });
 
+  it('a failed step done on a retry without a note of its own keeps no failure message', () => {
+    // A wait that timed out, then passed on --resume: "done" with the old timeout as its note contradicted itself.
+    const retried = transition(apply(fresh(), done(1), done(2), failed(3)), done(3), at(9));
+    expect(retried.steps[2]).toEqual({ n: 3, action: 'wait', status: 'done', at: at(9).toISOString() });
+    const j = STATES['rolling-back']();
+    const waitBack = j.steps.find((s) => s.action === 'wait-rollback')!.n;
+    const back = apply(j, done(firstOpen(j)), failed(waitBack), done(waitBack));
+    expect(back.steps.find((s) => s.n === waitBack)).not.toHaveProperty('note');
+    expect(back.failure).toEqual({ target: 'Deployment/api', message: 'not ready' });
+  });
+
   it('a rollback step that fails keeps the cause of the rollback as the failure', () => {
     const j = STATES['rolling-back']();
     const next = transition(j, { type: 'step-failed', n: firstOpen(j), message: 'still broken' }, at(9));

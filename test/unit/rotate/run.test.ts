@@ -175,14 +175,24 @@ describe('blue/green rotation', () => {
     expect(resumed.journal?.failure).toBeUndefined();
   });
 
+  it('says a lock whose holder is gone on this machine needs --resume, not waiting for', async () => {
+    const c = scenario();
+    await expect(start(c, { crashAt: 2 })).rejects.toThrow(/crash after step/);
+    const refusal = start(c);
+    await expect(refusal).rejects.toThrow(
+      /^another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since .*\) but no longer runs \(process 1 on this machine is gone\): run "kubectl secrets rotate db -n shop --resume" to finish or roll it back$/,
+    );
+    expect(await lockedNow(deps(c, { alive: true }), 'db')).toMatch(/: wait for it, or if it died run /);
+  });
+
   it('refuses a second rotation while the first holds the lock, and --resume while its holder lives', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
     await expect(start(c, { alive: true })).rejects.toThrow(
       /another rotation of db holds the lock \(Lease kubectl-secrets-rotate-db, kubectl-secrets\/1@host#a1 since/,
     );
-    expect(await lockedNow(c, 'db')).toMatch(/^another rotation of db holds the lock/);
-    expect(await lockedNow(c, 'other')).toBeUndefined();
+    expect(await lockedNow(deps(c, { alive: true }), 'db')).toMatch(/^another rotation of db holds the lock/);
+    expect(await lockedNow(deps(c, { alive: true }), 'other')).toBeUndefined();
     await expect(resumeRotation('db', deps(c, { alive: true }), { rollback: true })).rejects.toThrow(
       /is still running .*renewed 0s ago/,
     );
@@ -200,7 +210,7 @@ describe('blue/green rotation', () => {
     );
     const resume = `"kubectl secrets rotate db -n ${c.namespace} --resume --context prod --kubeconfig '/k/prod config' --as ops"`;
     await expect(startRotation(prepared, d, { timeoutMs: 20_000, rollback: true })).rejects.toThrow(resume);
-    expect(await lockedNow(c, 'db', flags)).toContain(resume);
+    expect(await lockedNow(d, 'db')).toContain(resume);
   });
 
   it.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])('finishes after a crash right after step %i', async (k) => {
@@ -314,6 +324,18 @@ describe('blue/green rotation', () => {
 describe('proposeRotation', () => {
   const opts = { mode: 'blue-green', ...ROTATE_OPTIONS } as const;
 
+  it('warns when a new value gains a final line break the current one has not (echo adds one)', async () => {
+    const echoed: NewValue[] = [
+      { key: 'password', bytes: Buffer.from(`${CANARY}\n`), origin: '--from-file password=-' },
+    ];
+    const p = await proposeRotation(deps(scenario()), 'db', echoed, opts, { dryRun: true, warn: () => {} });
+    expect(p.warnings).toContain(
+      'the new value of key "password" ends with a line break that the current one has not (echo adds one: printf \'%s\' "$VALUE" does not); it is kept as given',
+    );
+    const plain = await proposeRotation(deps(scenario()), 'db', values, opts, { dryRun: true, warn: () => {} });
+    expect(plain.warnings.join('\n')).not.toMatch(/line break/);
+  });
+
   it('refuses while another rotation holds the lock; a dry run notes it and plans anyway', async () => {
     const c = scenario();
     await expect(start(c, { crashAt: 2, alive: true })).rejects.toThrow(/crash after step/);
@@ -397,6 +419,22 @@ describe('in-place rotation', () => {
     const j = await start(c, { mode: 'in-place' });
     expect(j.state).toBe('rolled-back');
     expect(c.secrets.get('db')!.data).toEqual({ password: b64('old'), user: b64('app') });
+  });
+
+  it('says what an in-place rollback and resume do, not "rolling back to db" or "db → db"', async () => {
+    const c = scenario();
+    c.healthy = (w) =>
+      (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata
+        ?.annotations?.[RESTARTED_AT] !== '2030-01-01T00:00:00Z';
+    const lines: string[] = [];
+    await start(c, { mode: 'in-place', lines });
+    expect(lines).toContain('rolling back: the old values of db go back');
+    expect(lines.join('\n')).not.toMatch(/rolling back to db/);
+    const crashed = scenario();
+    await expect(start(crashed, { crashAt: 4, mode: 'in-place' })).rejects.toThrow(/crash after step/);
+    const resumer = deps(crashed, { holder: 'kubectl-secrets/2@host#a1' });
+    await resumeRotation('db', resumer, { rollback: true });
+    expect(resumer.lines).toContain('resuming the in-place rotation of db at step 5 wait');
   });
 
   it.each([1, 2, 3, 4, 5, 6])('ends consistent after a crash right after step %i', async (k) => {

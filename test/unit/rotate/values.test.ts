@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addedLineBreaks,
   invalidKeyReason,
   MAX_SECRET_BYTES,
   mergeData,
@@ -113,5 +114,20 @@ describe('invalidKeyReason', () => {
   });
   it.each(['', 'a/b', 'a b', 'ü', '.', '..', '..x', 'x'.repeat(254)])('rejects %j', (key) => {
     expect(invalidKeyReason(key)).toBeDefined();
+  });
+});
+
+describe('addedLineBreaks', () => {
+  const current = { password: b64('old'), cert: b64('-----BEGIN-----\n'), user: b64('app') };
+  it('names the keys whose new value gained a final line break the current value has not (echo "$PW" | ...)', () => {
+    expect(addedLineBreaks(current, [v('password', 'new\n'), v('user', 'app2'), v('cert', 'pem2\n')])).toEqual([
+      'password',
+    ]);
+    expect(addedLineBreaks(current, [v('password', 'new\r\n')])).toEqual(['password']);
+  });
+  it('says nothing of new keys, of values the same as before, nor of keys cut from a line that may be a value', () => {
+    expect(addedLineBreaks(current, [v('token', 'abc\n')])).toEqual([]);
+    expect(addedLineBreaks({ password: b64('same\n') }, [v('password', 'same\n')])).toEqual([]);
+    expect(addedLineBreaks(current, [v('password', 'new\n', 'line 1', false)])).toEqual([]);
   });
 });
