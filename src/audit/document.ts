@@ -35,7 +35,7 @@ export function auditDocument(report: AuditReport, q: ResolvedQuery, user: strin
     kind: 'AuditReport',
     metadata: {
       complete: report.warnings.length === 0 && linesSkipped(report) === 0,
-      warnings: [...report.warnings, ...skippedWarnings(report)],
+      warnings: [...report.warnings, ...skippedWarnings(report), ...bodyWarnings(report)],
       query: {
         name: q.name,
         namespace: q.namespace,
@@ -53,6 +53,16 @@ export function auditDocument(report: AuditReport, q: ResolvedQuery, user: strin
     },
     items: report.rows,
   };
+}
+
+/** Logs that hold Secrets' values (bodies logged at Request or RequestResponse level): the answer is whole, the log a leak. */
+function bodyWarnings(report: AuditReport): string[] {
+  return report.inputs
+    .filter((i) => i.secretBodies > 0)
+    .map(
+      (i) =>
+        `${where(i.path)}: ${plural(i.secretBodies, 'Secret event holds', 'Secret events hold')} a request or response body (logged at Request or RequestResponse level), so this log holds those Secrets' values: log Secrets at Metadata level, and limit who may read it`,
+    );
 }
 
 function linesSkipped(report: AuditReport): number {

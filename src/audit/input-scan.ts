@@ -6,7 +6,7 @@ import { JsonSplitter } from './json-splitter.js';
 import { detectLayout, HEAD_LIMIT, parseLine, type Layout } from './layout.js';
 import { mayReadSecret } from './prefilter.js';
 import { unwrapRecord, type Unwrapped } from './unwrap-record.js';
-import { eventTime, fieldsOfEvent, readFromAuditEvent, readFromFields } from './native-event.js';
+import { eventTime, fieldsOfEvent, holdsSecretBody, readFromAuditEvent, readFromFields } from './native-event.js';
 import { threadWasmReader, type CountedRun } from './wasm-event.js';
 import type { RequestTally } from './request-tally.js';
 import { gkeEntryTime, readFromGkeEntry } from './gke-entry.js';
@@ -82,6 +82,8 @@ export class InputScan {
   private bytes = 0;
   private samples = 0;
   private parsed = 0;
+  /** Events of Secrets with a request or response body: the log holds their values. */
+  private secretBodies = 0;
   /** The earliest time of the records sampled at the file's start (and of a document's last record): where the log begins. */
   private startsAt: number | null = null;
   /** A document's last record seen in the chunk being scanned, not yet copied (the reader may reuse the chunk). */
@@ -187,6 +189,7 @@ export class InputScan {
         compressed,
         readError: null,
         startsAt: this.startsAt === null ? null : new Date(this.startsAt).toISOString(),
+        secretBodies: this.secretBodies,
       },
       categories: this.categories,
       formats: this.formats,
@@ -252,6 +255,7 @@ export class InputScan {
   private walk(buf: Buffer, s: number, e: number, sample: boolean): 'tallied' | 'walked' | 'declined' {
     const reader = threadWasmReader();
     if (!reader?.walk(buf, s, e)) return 'declined';
+    if (reader.secretBody()) this.secretBodies++;
     // (before the tally counts it: a sampled line it counts is read no further)
     if (sample) this.noteStart(reader.time());
     const counted = this.tally?.counting ? this.tally.countWalked(e - s) : null;
@@ -317,7 +321,9 @@ export class InputScan {
     const held = hit !== -1;
     const candidate = held && mayReadSecret(buf, s, e, hit);
     const forReads = candidate || sample || last;
-    if (!forReads && !write) return held;
+    // A Secret's record the walk did not read may carry a body (a write logged at Request level): read it for that.
+    const forBody = walked === 'declined' && held && buf.subarray(s, e).includes(BODY_KEY_END);
+    if (!forReads && !write && !forBody) return held;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
     // Decoding replaces invalid bytes with U+FFFD; only then is the line checked byte by byte.
@@ -353,6 +359,7 @@ export class InputScan {
         }
         case 'event': {
           if (sample) this.noteStart(recordTime(item));
+          if (walked === 'declined' && holdsSecretBody(item.event)) this.secretBodies++;
           if (forReads) this.formats.add(item.format);
           const read = candidate ? readFromAuditEvent(item.event, item.format, item.fallbackTime) : null;
           if (read) this.sink(read, item.recovered);
@@ -367,6 +374,9 @@ export class InputScan {
     return held;
   }
 }
+
+/** How the keys of a body end ("requestObject", "responseObject"), and a few other keys: where one may be. */
+const BODY_KEY_END = Buffer.from('Object"');
 
 /** Records of a document longer than this are not kept to tell where it begins. */
 const LAST_RECORD_MAX_BYTES = 1 << 20;

@@ -145,6 +145,19 @@ export function readFromFields(
   };
 }
 
+/**
+ * An event of core Secrets that carries a request or response body (logged at Request or RequestResponse level):
+ * the body holds the Secret's values, so the log itself does.
+ */
+export function holdsSecretBody(event: JsonObject): boolean {
+  const ref = asObject(event['objectRef']);
+  return (
+    ref?.['resource'] === 'secrets' &&
+    nonEmpty(ref['apiGroup']) === null &&
+    (asObject(event['requestObject']) !== undefined || asObject(event['responseObject']) !== undefined)
+  );
+}
+
 export type EventTimes = Pick<
   EventFields,
   'requestReceivedTimestamp' | 'timestamp' | 'stageTimestamp' | 'creationTimestamp'

@@ -84,6 +84,11 @@ export interface AuditInputSummary {
    * they carry no time.
    */
   startsAt: string | null;
+  /**
+   * Events of Secrets that carry a request or response body (logged at Request or RequestResponse level): the body
+   * holds the Secret's values, so the log itself does. Never read further.
+   */
+  secretBodies: number;
 }
 
 export interface InputReadFailure {

@@ -114,6 +114,7 @@ function joinedInputs(segments: readonly SegmentCount[], files: number): InputSc
         format: empty ? 'empty' : inputFormat(formats),
         lines: sum(parts, (p) => p.summary.lines),
         bytes: sum(parts, (p) => p.summary.bytes),
+        secretBodies: sum(parts, (p) => p.summary.secretBodies),
       },
       formats,
       categories,

@@ -75,6 +75,8 @@ const F = {
   metadata: slot(),
   creationTimestamp: slot(),
   envelope: slot(),
+  requestObject: slot(),
+  responseObject: slot(),
 };
 
 /**
@@ -105,6 +107,8 @@ const KEYS: [number, string, number, number, number, number?][] = [
   [TOP, 'responseStatus', F.responseStatus, CONTAINER, STATUS],
   [TOP, 'annotations', F.annotations, CONTAINER, ANNOTATIONS],
   [TOP, 'metadata', F.metadata, CONTAINER, METADATA],
+  [TOP, 'requestObject', F.requestObject, LEAF, 0],
+  [TOP, 'responseObject', F.responseObject, LEAF, 0],
   [TOP, 'protoPayload', F.envelope, BAIL, 0],
   [TOP, 'properties', F.envelope, BAIL, 0],
   [TOP, 'message', F.envelope, BAIL, 0],
@@ -219,6 +223,8 @@ const TALLY_FIELDS = [
   F.metadata,
   F.creationTimestamp,
   F.apiVersion,
+  F.requestObject,
+  F.responseObject,
 ];
 
 /** Buffer's latin1Slice, without toString's checks: the walk has checked the bytes are ASCII and the bounds are the line's. */
@@ -386,6 +392,18 @@ export class WasmEventReader {
     if (!this.isEvent()) return undefined;
     const format: RecordFormat = this.string(F.apiVersion) === 'audit.k8s.io/v1beta1' ? 'k8s-v1beta1' : 'k8s-v1';
     return { format, fields: this.fields(), plain: this.type(F.verb) === STRING && this.type(F.resource) === STRING };
+  }
+
+  /** The event walk() read is one of core Secrets with a request or response body (holdsSecretBody). */
+  secretBody(): boolean {
+    this.memory();
+    if (this.type(F.requestObject) !== OBJECT && this.type(F.responseObject) !== OBJECT) return false;
+    return (
+      this.isEvent() &&
+      this.type(F.objectRef) === OBJECT &&
+      this.string(F.resource) === 'secrets' &&
+      this.nonEmpty(F.apiGroup) === null
+    );
   }
 
   /** When the event walk() read happened (eventTime), or null when it is no Event. */

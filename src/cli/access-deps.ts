@@ -94,10 +94,12 @@ async function exposureOf(kube: Kube, secret: { namespace: string; name: string 
 export function auditFacts(report: AuditReport, query: AuditQuery, secret: { namespace: string; name: string }) {
   const resolved = resolveQuery({ ...query, ...secret });
   const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  const { warnings, complete } = auditDocument(report, resolved, null).metadata;
   return {
     window: { since: iso(resolved.sinceMs), until: iso(resolved.untilMs), logsBegin: logsBegin(report) },
     logs: report.inputs.map((i) => i.path),
-    warnings: auditDocument(report, resolved, null).metadata.warnings,
+    warnings,
+    complete,
     /** A log not read to its end (a truncated .gz): what its lost part held is unknown. */
     unread: anyInputUnread(report),
   };
@@ -154,6 +156,7 @@ export async function investigateSecret(
     logs: facts?.logs ?? null,
     includeSystem: options.includeSystem,
     auditWarnings: facts?.warnings ?? [],
+    auditComplete: facts?.complete ?? true,
     logsUnread: facts?.unread ?? false,
     clusterFlags: options.clusterFlags ?? [],
   });

@@ -145,7 +145,7 @@ export const whoCanCommand = defineCommand({
       result.rows = result.rows.map((row) => ({ ...row, ...rowReads(row, access.ledger) }));
       Object.assign(result.metadata, { window: facts.window, logs: facts.logs });
       result.metadata.warnings.push(...facts.warnings);
-      if (facts.warnings.length > 0) result.metadata.complete = false;
+      if (!facts.complete) result.metadata.complete = false;
     }
     return print(result, plan, ctx.io);
   },

@@ -105,6 +105,8 @@ export interface IncidentInput {
   includeSystem: boolean;
   /** Warnings of the audit scan (skipped lines and the like), already worded. */
   auditWarnings: string[];
+  /** The scan's answer is whole (no line skipped, every input read): its warnings may still say a log holds values. */
+  auditComplete: boolean;
   /** A log could not be read to its end (a truncated .gz): a read may lie in the part lost. */
   logsUnread?: boolean;
   /** kubectl's flags that chose the cluster (--context, --cluster, --kubeconfig): the next steps name it. */
@@ -133,7 +135,7 @@ export function incidentReport(input: IncidentInput): IncidentReport {
   if (input.history === null)
     warnings.push(`cannot list secrets in namespace ${secret.namespace} (forbidden): age and last change unknown`);
   const complete =
-    access.whoCan.metadata.complete && (access.exposure?.metadata.complete ?? true) && input.auditWarnings.length === 0;
+    access.whoCan.metadata.complete && (access.exposure?.metadata.complete ?? true) && input.auditComplete;
   return {
     kind: 'IncidentReport',
     metadata: {

@@ -179,6 +179,8 @@ const FIELD_DECISION = 25;
 const FIELD_METADATA = 26;
 const FIELD_CREATED = 27;
 const FIELD_API_VERSION = 28;
+const FIELD_REQUEST_OBJECT = 29;
+const FIELD_RESPONSE_OBJECT = 30;
 
 /** request-counter.ts's flags. */
 const COUNTED: u32 = 1 << 3;
@@ -455,6 +457,8 @@ export function countLine(length: i32): i32 {
   const verb = readVerb();
   if (verb < 0 || type(FIELD_OBJECT_REF) != TYPE_OBJECT || !isText(FIELD_RESOURCE, 'secrets')) return 0;
   if (nonEmpty(FIELD_SUBRESOURCE) != NONE || nonEmpty(FIELD_API_GROUP) != NONE) return 0;
+  // A body (Request or RequestResponse level) holds the Secret's values: JavaScript counts it, and says so.
+  if (type(FIELD_REQUEST_OBJECT) == TYPE_OBJECT || type(FIELD_RESPONSE_OBJECT) == TYPE_OBJECT) return 0;
   if (type(FIELD_API_VERSION) == TYPE_ESCAPED) return 0;
   const format = isText(FIELD_API_VERSION, 'audit.k8s.io/v1beta1') ? 1 : 0;
   const rank = stageRank();

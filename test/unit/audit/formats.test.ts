@@ -24,6 +24,7 @@ describe('formats, each from a fixture', () => {
         compressed: false,
         readError: null,
         startsAt: '2025-06-01T10:00:00.000Z',
+        secretBodies: 0,
       },
     ]);
     expect(report.totals).toMatchObject({

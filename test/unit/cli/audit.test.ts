@@ -497,6 +497,7 @@ describe('audit inputs', () => {
         compressed: false,
         readError: null,
         startsAt: '2025-06-01T09:00:00.000Z',
+        secretBodies: 0,
       },
     ]);
     const both = await json(['--log', MULTISTAGE, '--log', '-', '--user', 'stdin']);
@@ -727,5 +728,19 @@ describe('audit never prints a Secret value', () => {
     const r = await audit(['--log', file, '-v', '1']);
     expect(r.stderr).toContain('skipped 1 line');
     assertNoLeak([canary], r);
+  });
+});
+
+describe('a log that holds Secret values', () => {
+  it('rbac-tool testdata (written at RequestResponse level): a warning names the log, the answer stays whole', async () => {
+    const log = '/work/shared/realdata/audit/rbac-tool-auditgen-testdata-01.jsonl';
+    const r = await audit(['--log', log, '-o', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.metadata.inputs[0].secretBodies).toBe(1);
+    expect(doc.metadata.complete).toBe(true);
+    expect(r.stderr).toContain(
+      `warning: ${log}: 1 Secret event holds a request or response body (logged at Request or RequestResponse level), so this log holds those Secrets' values`,
+    );
   });
 });
