@@ -107,7 +107,15 @@ export class InputScan {
     this.sampleRecords = this.piece && !this.piece.first ? 0 : limits.sampleRecords;
     this.jsonOnly = extras.jsonOnly === true;
     this.tally = extras.tally ?? null;
+    this.bodiesBefore = this.bodiesCounted();
   }
+
+  /** The request counter's count of lines it took with a body (it counts for every input on this thread). */
+  private bodiesCounted(): number {
+    return this.tally ? threadWasmReader()!.exports.secretBodyCount() : 0;
+  }
+
+  private readonly bodiesBefore: number;
 
   /** Writes of Secrets and RBAC objects, when asked for (write-event.ts). */
   private readonly writes: WriteRequests | undefined;
@@ -189,7 +197,7 @@ export class InputScan {
         compressed,
         readError: null,
         startsAt: this.startsAt === null ? null : new Date(this.startsAt).toISOString(),
-        secretBodies: this.secretBodies,
+        secretBodies: this.secretBodies + this.bodiesCounted() - this.bodiesBefore,
       },
       categories: this.categories,
       formats: this.formats,
@@ -255,11 +263,14 @@ export class InputScan {
   private walk(buf: Buffer, s: number, e: number, sample: boolean): 'tallied' | 'walked' | 'declined' {
     const reader = threadWasmReader();
     if (!reader?.walk(buf, s, e)) return 'declined';
-    if (reader.secretBody()) this.secretBodies++;
     // (before the tally counts it: a sampled line it counts is read no further)
     if (sample) this.noteStart(reader.time());
     const counted = this.tally?.counting ? this.tally.countWalked(e - s) : null;
-    if (counted === null) return 'walked';
+    if (counted === null) {
+      // (the counter notes the body of a line it takes: bodiesCounted)
+      if (reader.secretBody()) this.secretBodies++;
+      return 'walked';
+    }
     // A plainly written Secret read: it holds the needle (prefilter.ts).
     this.parsed++;
     this.formats.add(counted);

@@ -190,6 +190,8 @@ interface Exports {
   finishedCapacity(): number;
   finishedTimesOffset(): number;
   lateStages(): number;
+  /** Lines the request counter took whose event has a request or response body, ever on this thread. */
+  secretBodyCount(): number;
 }
 
 /** The fields the request counter reads, in its order (FIELD_* in wasm/request-tally.as.ts). */

@@ -56,6 +56,7 @@ export {
   finishedCapacity,
   finishedTimesOffset,
   lateStages,
+  secretBodyCount,
 } from './request-tally.as';
 
 // Slots (layout.as.ts): eight i32 per field, room for 64 fields before KEYS (wasm-event.ts checks it has no more).

@@ -1,7 +1,8 @@
 // A log written at Request or RequestResponse level for Secrets (the Kubernetes docs' own sample policy) holds their
 // values in requestObject and responseObject. The scan counts such events per input, whichever path reads the line
 // (the request tally leaves them to JavaScript), and the report warns; it never reads the bodies further.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { RequestTally } from '../../../src/audit/request-tally.js';
 import { runAudit } from '../../../src/audit/run.js';
 import { auditDocument } from '../../../src/audit/document.js';
 import { resolveQuery } from '../../../src/audit/query.js';
@@ -32,7 +33,12 @@ function event(n: number, fields: Record<string, unknown>): string {
   });
 }
 
-const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db', namespace: 'prod' }, data: { password: B64 } };
+const secret = {
+  kind: 'Secret',
+  apiVersion: 'v1',
+  metadata: { name: 'db', namespace: 'prod' },
+  data: { password: B64 },
+};
 const LINES = [
   // five lines first: the scan samples the first five with JSON.parse
   ...[1, 2, 3, 4, 5].map((n) => event(n, {})),
@@ -94,6 +100,22 @@ describe('Secret events with request or response bodies', () => {
     const tallied = await runAudit([memoryInput('b.log', log)]);
     expect(tallied.inputs[0]!.secretBodies).toBe(1);
     expect(tallied).toEqual(await javascriptAlone([memoryInput('b.log', log)]));
+  });
+
+  it('a request logged in two stages, its body in the second: the tally keeps counting (no hand-over)', async () => {
+    const stages = (n: number, body: boolean) => [
+      event(n, { stage: 'RequestReceived', responseStatus: undefined }),
+      event(n, body ? { level: 'RequestResponse', responseObject: secret } : {}),
+    ];
+    const lines = Array.from({ length: 400 }, (_, i) => stages(100 + i, i % 50 === 7)).flat();
+    const log = Buffer.from(`${lines.join('\n')}\n`);
+    const handOver = vi.spyOn(RequestTally.prototype, 'handOver');
+    const tallied = await runAudit([memoryInput('c.log', log)]);
+    // once, at the end: a hand-over midway would leave the rest of the log to JavaScript
+    expect(handOver).toHaveBeenCalledTimes(1);
+    handOver.mockRestore();
+    expect(tallied.inputs[0]!.secretBodies).toBe(8);
+    expect(tallied).toEqual(await javascriptAlone([memoryInput('c.log', log)]));
   });
 
   it('the report warns, says the answer is whole, and holds no value', async () => {
