@@ -333,7 +333,7 @@ export class InputScan {
     const candidate = held && mayReadSecret(buf, s, e, hit);
     const forReads = candidate || sample || last;
     // A Secret's record the walk did not read may carry a body (a write logged at Request level): read it for that.
-    const forBody = walked === 'declined' && held && buf.subarray(s, e).includes(BODY_KEY_END);
+    const forBody = walked === 'declined' && held && mayHoldBody(buf.subarray(s, e));
     if (!forReads && !write && !forBody) return held;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
@@ -386,8 +386,16 @@ export class InputScan {
   }
 }
 
-/** How the keys of a body end ("requestObject", "responseObject"), and a few other keys: where one may be. */
+/**
+ * How the keys of a body end ("requestObject", "responseObject"), and a few other keys: where one may be; the
+ * second as an event held in a JSON string writes it (EKS's CloudWatch "message", AKS's properties.log).
+ */
 const BODY_KEY_END = Buffer.from('Object"');
+const ESCAPED_BODY_KEY_END = Buffer.from('Object\\"');
+
+function mayHoldBody(line: Buffer): boolean {
+  return line.includes(BODY_KEY_END) || line.includes(ESCAPED_BODY_KEY_END);
+}
 
 /** Records of a document longer than this are not kept to tell where it begins. */
 const LAST_RECORD_MAX_BYTES = 1 << 20;

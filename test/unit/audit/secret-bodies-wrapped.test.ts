@@ -1,0 +1,53 @@
+// A Secret write logged at Request level, as EKS (CloudWatch: the event as a JSON string in "message") and AKS
+// (diagnostics: the event as a string in properties.log) export it: the body holds the Secret's values whichever
+// way the event is wrapped, and is counted as it is when the event stands alone on its line.
+import { describe, expect, it } from 'vitest';
+import { runAudit } from '../../../src/audit/run.js';
+import { memoryInput } from './memory-input.js';
+
+const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db', namespace: 'prod' }, data: { p: 'eA==' } };
+
+function event(n: number, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: `11111111-2222-4333-8444-${String(n).padStart(12, '0')}`,
+    stage: 'ResponseComplete',
+    verb: 'get',
+    requestURI: '/api/v1/namespaces/prod/secrets/db',
+    user: { username: 'alice' },
+    sourceIPs: ['10.0.0.1'],
+    objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
+    requestReceivedTimestamp: '2025-06-01T10:00:00.000000Z',
+    responseStatus: { code: 200 },
+    ...fields,
+  };
+}
+
+const EVENTS = [
+  ...[1, 2, 3, 4, 5, 6].map((n) => event(n)),
+  // a create at Request level: the Secret's values in requestObject
+  event(7, {
+    level: 'Request',
+    verb: 'create',
+    requestURI: '/api/v1/namespaces/prod/secrets',
+    objectRef: { resource: 'secrets', namespace: 'prod', apiVersion: 'v1' },
+    requestObject: secret,
+    responseStatus: { code: 201 },
+  }),
+];
+
+const log = (wrap: (e: Record<string, unknown>, i: number) => unknown) =>
+  Buffer.from(`${EVENTS.map((e, i) => JSON.stringify(wrap(e, i))).join('\n')}\n`);
+
+describe('a Secret write with a body, wrapped as a log service exports it', () => {
+  it.each([
+    ['native', (e: Record<string, unknown>) => e],
+    ['eks', (e: Record<string, unknown>, i: number) => ({ timestamp: 1748772000000 + i, message: JSON.stringify(e) })],
+    ['aks', (e: Record<string, unknown>) => ({ category: 'kube-audit', properties: { log: JSON.stringify(e) } })],
+  ])('%s: counted', async (_format, wrap) => {
+    const report = await runAudit([memoryInput('a.log', log(wrap))]);
+    expect(report.inputs[0]!.secretBodies).toBe(1);
+  });
+});
