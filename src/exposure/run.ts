@@ -18,7 +18,10 @@ export interface LoadedExposure {
   inputs: ExposureInputs;
   /** Lists that were refused: the answer may undercount. */
   gaps: string[];
-  /** Of those, lists of cluster-scoped kinds, which an identity of one namespace may not list (not for a gate). */
+  /**
+   * Of those, lists beyond the namespace (cluster-scoped kinds; with -n, Gateways of every namespace), which an
+   * identity of one namespace may not list (not for a gate).
+   */
   clusterScopedGaps?: string[];
   /** Secrets could not be read: key checks skipped (the consumers are still complete). */
   secretsNote?: string;
@@ -30,8 +33,9 @@ export type ExposureResult = (
   { kind: 'ExposureReport'; report: ExposureReport } | { kind: 'SecretInventory'; report: SecretInventory }
 ) & {
   /**
-   * For a gate (--fail-on): every namespaced kind could be listed. Refused lists of cluster-scoped kinds leave it
-   * true: an identity of one namespace may not list them, and it would otherwise never pass.
+   * For a gate (--fail-on): every namespaced kind could be listed in the scope asked. Refused lists beyond it
+   * (cluster-scoped kinds; with -n, Gateways of every namespace) leave it true: an identity of one namespace may not
+   * list them, and it would otherwise never pass.
    */
   namespacedComplete: boolean;
 };

@@ -44,7 +44,8 @@ export interface ConsumerSources {
   /** Lists that were refused: consumers there are not seen. */
   gaps: string[];
   /**
-   * Of those, lists of cluster-scoped kinds (StorageClasses): an identity of one namespace (a CI ServiceAccount with
+   * Of those, lists beyond the namespace asked about: of cluster-scoped kinds (StorageClasses), and Gateways of every
+   * namespace when those of the namespace could be listed. An identity of one namespace (a CI ServiceAccount with
    * edit or admin there) may not list them, and no default role grants it.
    */
   clusterScopedGaps: string[];
@@ -67,7 +68,11 @@ export async function loadConsumerSources(
     loadPodsAndWorkloads(kube, ns, options),
     tolerantList<Record<string, unknown>>(kube, RESOURCES.serviceaccounts, ns, options),
     tolerantList<Record<string, unknown>>(kube, RESOURCES.ingresses, ns, options),
-    ifServed(kube, CONSUMER_RESOURCES.gateways, () => listGateways(kube, ns, options), { items: [], gaps: [] }),
+    ifServed(kube, CONSUMER_RESOURCES.gateways, () => listGateways(kube, ns, options), {
+      items: [],
+      gaps: [],
+      beyond: [],
+    }),
     tolerantList<Record<string, unknown>>(kube, CONSUMER_RESOURCES.storageclasses, undefined, options),
     ifServed(
       kube,
@@ -94,6 +99,7 @@ export async function loadConsumerSources(
   take(storageClasses, 'StorageClass', objects, true);
   take(spcs, 'SecretProviderClass', objects);
   for (const g of gateways.gaps) gaps.push(g);
+  clusterScopedGaps.push(...gateways.beyond);
   for (const item of gateways.items) objects.push({ ...item, kind: 'Gateway' } as unknown as ReferencingObject);
   return {
     pods: podsAndWorkloads.pods,
@@ -123,19 +129,29 @@ async function ifServed<T>(kube: Kube, type: ResourceType, load: () => Promise<T
   return load();
 }
 
-/** Gateways can name Secrets in other namespaces: list them everywhere, or in the namespace when that is all we may. */
+/**
+ * Gateways can name Secrets in other namespaces: list them everywhere, or in the namespace when that is all we may
+ * (`beyond`: the refused cluster-wide list then, a gap outside the namespace asked about, as a cluster-scoped kind's).
+ */
 async function listGateways(
   kube: Kube,
   ns: string | undefined,
   options: ListOptions | undefined,
-): Promise<{ items: Record<string, unknown>[]; gaps: string[] }> {
+): Promise<{ items: Record<string, unknown>[]; gaps: string[]; beyond: string[] }> {
   const everywhere = await tolerantList<Record<string, unknown>>(kube, CONSUMER_RESOURCES.gateways, undefined, options);
-  if (!everywhere.missing) return { items: everywhere.items, gaps: [] };
+  if (!everywhere.missing) return { items: everywhere.items, gaps: [], beyond: [] };
   if (everywhere.missing.reason === 'not-served' || ns === undefined) {
-    return { items: [], gaps: everywhere.missing.reason === 'forbidden' ? [everywhere.missing.message] : [] };
+    return {
+      items: [],
+      gaps: everywhere.missing.reason === 'forbidden' ? [everywhere.missing.message] : [],
+      beyond: [],
+    };
   }
   const local = await tolerantList<Record<string, unknown>>(kube, CONSUMER_RESOURCES.gateways, ns, options);
-  const gaps = [`${everywhere.missing.message}: Gateways in other namespaces that point at this Secret are not shown`];
+  const beyond = [
+    `${everywhere.missing.message}: Gateways in other namespaces that point at this Secret are not shown`,
+  ];
+  const gaps = [...beyond];
   if (local.missing?.reason === 'forbidden') gaps.push(local.missing.message);
-  return { items: local.items, gaps };
+  return { items: local.items, gaps, beyond };
 }

@@ -11,6 +11,8 @@ const SECRET = {
   type: 'Opaque',
   data: { password: Buffer.from('x').toString('base64') },
 };
+let gatewayApi = false;
+let forbidLocalGateways = false;
 let server: Awaited<ReturnType<typeof fakeApiServer>>;
 let kubeconfig: string;
 
@@ -23,6 +25,12 @@ function answers(req: IncomingMessage, res: ServerResponse): void {
   };
   if (url.pathname === '/version') return void res.end(JSON.stringify({ gitVersion: 'v1.37.2' }));
   if (url.pathname === '/apis/storage.k8s.io/v1/storageclasses') return forbid();
+  // The Gateway API is installed: its discovery is open to everyone, but Gateways may be listed only in the namespace.
+  if (gatewayApi && url.pathname === '/apis/gateway.networking.k8s.io/v1')
+    return void res.end(JSON.stringify({ resources: [{ name: 'gateways', namespaced: true }] }));
+  if (url.pathname === '/apis/gateway.networking.k8s.io/v1/gateways') return forbid();
+  if (forbidLocalGateways && url.pathname === `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways`)
+    return forbid();
   if (url.pathname === `/api/v1/namespaces/${NS}/secrets/db`) return void res.end(JSON.stringify(SECRET));
   if (url.pathname === `/api/v1/namespaces/${NS}/secrets`)
     return void res.end(JSON.stringify({ items: [SECRET], metadata: {} }));
@@ -47,5 +55,28 @@ describe('exposure --fail-on by a namespace-scoped identity', () => {
     const r = await runCli(['exposure', 'db', '-n', NS, '--fail-on=high'], { kubeconfig });
     expect(r.stderr).toContain('storageclasses');
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('with the Gateway API installed (Gateways listed in the namespace, not cluster-wide) it passes too', async () => {
+    gatewayApi = true;
+    try {
+      const r = await runCli(['exposure', 'db', '-n', NS, '--fail-on=high'], { kubeconfig });
+      expect(r.stderr).toContain('Gateways in other namespaces');
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      gatewayApi = false;
+    }
+  });
+
+  it('a namespaced list refused in the namespace itself still fails the gate (exit 5)', async () => {
+    gatewayApi = true;
+    forbidLocalGateways = true;
+    try {
+      const r = await runCli(['exposure', 'db', '-n', NS, '--fail-on=high'], { kubeconfig });
+      expect(r.code, r.stderr).toBe(5);
+    } finally {
+      gatewayApi = false;
+      forbidLocalGateways = false;
+    }
   });
 });
