@@ -105,10 +105,16 @@ export function auditFacts(report: AuditReport, query: AuditQuery, secret: { nam
   };
 }
 
-/** Where the logs begin: the earliest input's start (RFC3339); null when none is known. */
+/**
+ * Where the logs begin: the earliest input's start (RFC3339), or the earliest request they hold when earlier (an input's
+ * start is told from its first records, the newest in a log of lines written newest first: `gcloud logging read
+ * --format=json | jq -c '.[]'`); null when no input's start is known.
+ */
 function logsBegin(report: AuditReport): string | null {
   const starts = report.inputs.map((i) => i.startsAt).filter((t) => t !== null);
-  return starts.length === 0 ? null : starts.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+  if (starts.length === 0) return null;
+  const seen = report.rows.map((r) => r.firstSeen).filter((t) => t !== null);
+  return [...starts, ...seen].reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
 }
 
 export interface Investigation {

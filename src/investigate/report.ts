@@ -74,7 +74,7 @@ export interface IncidentReport {
     warnings: string[];
     secret: { namespace: string; name: string };
     generatedAt: string;
-    /** logsBegin: where the logs begin (the earliest input's startsAt). */
+    /** logsBegin: where the logs begin (the earliest input's startsAt, or the earliest request they hold when earlier). */
     window: IncidentWindow | null;
     logs: string[] | null;
     /** Control-plane subjects left out of `subjects` (see --include-system). */
