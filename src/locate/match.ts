@@ -30,12 +30,15 @@ export function matchSecret(leaked: Buffer, data: Readonly<Record<string, string
     for (const [key, b64] of Object.entries(data ?? {})) {
       if (typeof b64 !== 'string') continue;
       const value = Buffer.from(b64, 'base64');
+      // (inflated once, if it is a Helm release record, for the leak as given and as pasted text)
+      const release = new ReleaseRecord(value);
       try {
         const how =
-          matchValue(asGiven, b64, value) ??
-          (tidy && tidied(matchValue(leakForms(tidy.bytes), b64, value), tidy.detail));
+          matchValue(asGiven, b64, value, release) ??
+          (tidy && tidied(matchValue(leakForms(tidy.bytes), b64, value, release), tidy.detail));
         if (how) matches.push({ key, ...how });
       } finally {
+        release.clear();
         value.fill(0);
       }
     }
@@ -134,7 +137,12 @@ function leakForms(leaked: Buffer): LeakForms {
 /** base64 wrapped at 76 columns (base64), 64 (openssl) or any other width, as one line. */
 const withoutWhitespace = (text: string): string => text.replace(/[ \t\r\n\v\f]+/g, '');
 
-function matchValue(leak: LeakForms, b64: string, value: Buffer): Omit<KeyMatch, 'key'> | undefined {
+function matchValue(
+  leak: LeakForms,
+  b64: string,
+  value: Buffer,
+  release: ReleaseRecord,
+): Omit<KeyMatch, 'key'> | undefined {
   const { bytes: leaked, text: leakedText, b64: leakedB64 } = leak;
   if (value.equals(leaked)) return { how: 'exact' };
   if (b64 === leakedText && b64.length > 0)
@@ -145,7 +153,7 @@ function matchValue(leak: LeakForms, b64: string, value: Buffer): Omit<KeyMatch,
   if (value.indexOf(leaked) !== -1) return { how: 'contained' };
   const auth = inDockerConfigAuth(value, leaked);
   if (auth) return { how: 'contained', detail: auth };
-  if (inHelmRelease(value, leak)) return { how: 'contained', detail: HELM_RELEASE };
+  if (inHelmRelease(release, leak)) return { how: 'contained', detail: HELM_RELEASE };
   if (value.indexOf(leakedB64.replace(/=+$/, '')) !== -1 && leakedB64.length >= 8)
     return { how: 'contained', detail: 'as base64' };
   return undefined;
@@ -179,32 +187,52 @@ const GZIP_BASE64 = 'H4sI';
 /** A release record larger than this once inflated is not searched (a gzip bomb). */
 const MAX_RELEASE_BYTES = 64 * 1024 * 1024;
 
+/** A value that may be a Helm release record, inflated on first use, at most once; clear() zeroes what was. */
+class ReleaseRecord {
+  private json: Buffer | null | undefined;
+
+  constructor(private readonly value: Buffer) {}
+
+  /** The record's JSON, or null when the value is no release record (or inflates past MAX_RELEASE_BYTES). */
+  inflated(): Buffer | null {
+    if (this.json === undefined) this.json = inflateRelease(this.value);
+    return this.json;
+  }
+
+  clear(): void {
+    this.json?.fill(0);
+    this.json = null;
+  }
+}
+
+function inflateRelease(value: Buffer): Buffer | null {
+  if (value.length < GZIP_BASE64.length || value.toString('latin1', 0, GZIP_BASE64.length) !== GZIP_BASE64) return null;
+  const gzipped = Buffer.from(value.toString('latin1'), 'base64');
+  try {
+    return gunzipSync(gzipped, { maxOutputLength: MAX_RELEASE_BYTES });
+  } catch {
+    return null;
+  } finally {
+    gzipped.fill(0);
+  }
+}
+
 /**
  * Helm's release records (`helm.sh/release.v1`, key `release`): base64 of gzip of JSON holding the values given
  * (`config`) and the rendered manifest, Secrets included: the leak as it is, JSON-escaped as Go writes it, or as base64.
  */
-function inHelmRelease(value: Buffer, leak: LeakForms): boolean {
-  if (value.length < GZIP_BASE64.length || value.toString('latin1', 0, GZIP_BASE64.length) !== GZIP_BASE64)
-    return false;
-  const gzipped = Buffer.from(value.toString('latin1'), 'base64');
-  let json: Buffer;
+function inHelmRelease(release: ReleaseRecord, leak: LeakForms): boolean {
+  const json = release.inflated();
+  if (json === null) return false;
+  const escaped = Buffer.from(goJsonEscaped(leak.bytes.toString('utf8')), 'utf8');
   try {
-    json = gunzipSync(gzipped, { maxOutputLength: MAX_RELEASE_BYTES });
-  } catch {
-    return false;
-  } finally {
-    gzipped.fill(0);
-  }
-  try {
-    const escaped = Buffer.from(goJsonEscaped(leak.bytes.toString('utf8')), 'utf8');
-    const found =
+    return (
       json.indexOf(leak.bytes) !== -1 ||
       json.indexOf(escaped) !== -1 ||
-      (leak.b64.length >= 8 && json.indexOf(leak.b64.replace(/=+$/, '')) !== -1);
-    escaped.fill(0);
-    return found;
+      (leak.b64.length >= 8 && json.indexOf(leak.b64.replace(/=+$/, '')) !== -1)
+    );
   } finally {
-    json.fill(0);
+    escaped.fill(0);
   }
 }
 
