@@ -445,3 +445,35 @@ describe('counting in segments: what one thread counts otherwise', () => {
     expect(joined).toBe(SPLIT);
   });
 });
+
+describe('Secret bodies and where the log begins, across segments', () => {
+  it('secretBodies and startsAt join to the one-thread report wherever the cut', async () => {
+    const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db' }, data: { p: 'eA==' } };
+    const lines = Array.from({ length: 60 }, (_, i) =>
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        level: i % 7 === 3 ? 'RequestResponse' : 'Metadata',
+        auditID: `11111111-2222-4333-8444-${String(i).padStart(12, '0')}`,
+        stage: 'ResponseComplete',
+        verb: i % 11 === 5 ? 'update' : 'get',
+        requestURI: '/api/v1/namespaces/prod/secrets/db',
+        user: { username: 'alice' },
+        sourceIPs: ['10.0.0.1'],
+        objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
+        requestReceivedTimestamp: new Date(Date.UTC(2025, 5, 1, 10, i)).toISOString(),
+        responseStatus: { code: 200 },
+        ...(i % 7 === 3 ? { responseObject: secret } : {}),
+        ...(i % 11 === 5 ? { requestObject: secret } : {}),
+      }),
+    );
+    const file = { name: 'b.log', content: Buffer.from(`${lines.join('\n')}\n`) };
+    const expected = await oneThread([file], {});
+    expect(expected.inputs[0]!.secretBodies).toBeGreaterThan(0);
+    for (const cut of lineStarts([file]).slice(1, -1)) {
+      const joined = await segmented([file], [cut], {});
+      expect(typeof joined, String(cut)).not.toBe('string');
+      expect(auditReport(joined as AuditCount, {}).inputs, String(cut)).toEqual(expected.inputs);
+    }
+  });
+});
