@@ -333,7 +333,8 @@ export class InputScan {
     const candidate = held && mayReadSecret(buf, s, e, hit);
     const forReads = candidate || sample || last;
     // A Secret's record the walk did not read may carry a body (a write logged at Request level): read it for that.
-    const forBody = walked === 'declined' && held && mayHoldBody(buf.subarray(s, e));
+    // (only looked for in a line read for nothing else: a line JSON.parse reads anyway is counted as it is read)
+    const forBody = !forReads && !write && walked === 'declined' && held && mayHoldBody(buf.subarray(s, e));
     if (!forReads && !write && !forBody) return held;
     if (sample) this.samples++;
     let text = buf.toString('utf8', s, e);
