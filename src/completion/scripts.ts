@@ -8,7 +8,10 @@ _kubectl_secrets() {
   # not compgen -W, which expands $(...) and backquotes in the candidates (kubeconfig names are anyone's text)
   COMPREPLY=()
   while IFS= read -r word; do
-    [[ $word == "$cur"* ]] && COMPREPLY+=("$word")
+    [[ $word == "$cur"* ]] || continue
+    # bash inserts a reply as it is: quoted, so that the line it completes runs nothing when Enter is pressed
+    [[ $word == *[!A-Za-z0-9_@%+=:,./-]* ]] && printf -v word '%q' "$word"
+    COMPREPLY+=("$word")
   done < <(printf '%s\\n' "$out" | sed '$d' | cut -f1)
   if [[ \${#COMPREPLY[@]} -eq 0 && "$directive" == 0 ]]; then
     COMPREPLY=($(compgen -f -- "\${COMP_WORDS[COMP_CWORD]}"))

@@ -34,14 +34,24 @@ describe('bash completion script', () => {
   it('offers a candidate holding $(...), backquotes or a glob as text, and runs nothing', () => {
     const hostile = ['prod$(touch pwned)', 'dev`touch pwned2`', 'stage*', 'prod-eu'];
     const { reply, dir } = complete(['who-can', '--context', 'pr'], hostile);
-    expect(reply).toEqual(['prod$(touch pwned)', 'prod-eu']);
+    // (quoted as bash's printf %q quotes, for the command line)
+    expect(reply).toEqual(['prod\\$\\(touch\\ pwned\\)', 'prod-eu']);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
     expect(existsSync(join(dir, 'pwned2'))).toBe(false);
   });
 
+  it('inserts such a candidate quoted: the command line it completes runs no $(...) when Enter is pressed', () => {
+    const { reply, dir } = complete(['who-can', '--context', 'pr'], ['prod$(touch pwned)']);
+    expect(reply).toHaveLength(1);
+    // the completed line, run as bash would run it once Enter is pressed
+    const words = execFileSync('bash', ['-c', `cd '${dir}'; printf '%s\\n' ${reply[0]}`], { encoding: 'utf8' });
+    expect(words).toBe('prod$(touch pwned)\n');
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
   it('filters by the word typed as text, and offers every candidate for an empty word', () => {
-    expect(complete(['who-can', '--context', 'stage*'], ['stage*', 'stage-1']).reply).toEqual(['stage*']);
-    expect(complete(['who-can', '--context', ''], ['a', 'b c']).reply).toEqual(['a', 'b c']);
+    expect(complete(['who-can', '--context', 'stage*'], ['stage*', 'stage-1']).reply).toEqual(['stage\\*']);
+    expect(complete(['who-can', '--context', ''], ['a', 'b c']).reply).toEqual(['a', 'b\\ c']);
   });
 });
 
