@@ -55,8 +55,11 @@ export function auditDocument(report: AuditReport, q: ResolvedQuery, user: strin
   };
 }
 
-/** Logs that hold Secrets' values (bodies logged at Request or RequestResponse level): the answer is whole, the log a leak. */
-function bodyWarnings(report: AuditReport): string[] {
+/**
+ * Logs that hold Secrets' values (bodies logged at Request or RequestResponse level): the answer is whole, the log a
+ * leak. Every command that reads logs warns so (least-privilege, which words its own warnings, too).
+ */
+export function bodyWarnings(report: Pick<AuditReport, 'inputs'>): string[] {
   return report.inputs
     .filter((i) => i.secretBodies > 0)
     .map(

@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 import { ReadLedger } from '../audit/read-ledger.js';
 import { parseTimeBound } from '../audit/query.js';
 import { anyInputUnread, runAudit, type AuditInput, type AuditReport } from '../audit/run.js';
+import { bodyWarnings } from '../audit/document.js';
 import { bindingLabel } from '../whocan/policy.js';
 import { analyzeLeastPrivilege, type Analysis } from './analyze.js';
 import { prove, type Proof } from './prove.js';
@@ -99,6 +100,7 @@ export async function runLeastPrivilege(
   const warnings = [
     ...snapshot.gaps.map((g) => `${g}: the answer may be incomplete`),
     ...audit.warnings,
+    ...bodyWarnings(audit),
     ...coverageWarnings(ledger, windowStart, windowEnd),
   ];
   const metadata: LeastPrivilegeMetadata = {
