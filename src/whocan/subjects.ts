@@ -39,6 +39,15 @@ export function parseServiceAccountUser(user: string): { namespace: string; name
   return { namespace: parts[0], name: parts[1] };
 }
 
+/**
+ * A user name in the ServiceAccounts' reserved form that names none (`system:serviceaccount:ns:`): no user can hold
+ * it, so answering for it would be a definite "no" about nobody.
+ */
+function badServiceAccountUser(value: string): { error: string } | undefined {
+  if (!value.startsWith(SA_USER_PREFIX)) return undefined;
+  return { error: `cannot parse subject "${value}": a ServiceAccount's user name is ${SA_USER_PREFIX}NAMESPACE:NAME` };
+}
+
 export function isNodeUser(user: string): boolean {
   return user.startsWith(NODE_USER_PREFIX) && user.length > NODE_USER_PREFIX.length;
 }
@@ -144,6 +153,8 @@ export function parseIdentity(text: string): Identity | { error: string } {
   if (value === '') return { error: 'empty subject' };
   const sa = parseServiceAccountUser(value);
   if (sa) return { kind: 'ServiceAccount', ...sa };
+  const malformed = badServiceAccountUser(value);
+  if (malformed) return malformed;
   const slash = /^([A-Za-z]+)\/(.+)$/.exec(value);
   const colon = /^([A-Za-z]+):(.+)$/.exec(value);
   const match =
@@ -164,7 +175,8 @@ export function parseIdentity(text: string): Identity | { error: string } {
   }
   if (match.kind !== 'ServiceAccount') {
     const sa2 = match.kind === 'User' ? parseServiceAccountUser(match.rest) : undefined;
-    return sa2 ? { kind: 'ServiceAccount', ...sa2 } : { kind: match.kind, name: match.rest };
+    if (sa2) return { kind: 'ServiceAccount', ...sa2 };
+    return (match.kind === 'User' && badServiceAccountUser(match.rest)) || { kind: match.kind, name: match.rest };
   }
   const parts = match.rest.split(match.sep);
   if (parts.length !== 2 || !parts[0] || !parts[1]) {

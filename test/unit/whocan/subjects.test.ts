@@ -23,12 +23,21 @@ describe('parseIdentity (--check)', () => {
   ])('%s', (text, expected) => {
     expect(parseIdentity(text)).toEqual(expected);
   });
-  it.each(['', 'serviceaccount:web', 'serviceaccount:a:b:c', 'pod/x', 'user:', 'group:', 'group/', 'sa:'])(
-    'rejects %j',
-    (text) => {
-      expect(parseIdentity(text)).toHaveProperty('error');
-    },
-  );
+  it.each([
+    '',
+    'serviceaccount:web',
+    'serviceaccount:a:b:c',
+    'pod/x',
+    'user:',
+    'group:',
+    'group/',
+    'sa:',
+    'system:serviceaccount:ns:',
+    'system:serviceaccount:ns',
+    'user:system:serviceaccount:ns:',
+  ])('rejects %j', (text) => {
+    expect(parseIdentity(text)).toHaveProperty('error');
+  });
 });
 
 describe('identities', () => {
