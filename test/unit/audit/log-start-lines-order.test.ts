@@ -6,26 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../../src/audit/run.js';
 import { auditFacts } from '../../../src/cli/access-deps.js';
 import { memoryInput } from './memory-input.js';
+import { secretReadEvent } from './secret-read-event.js';
 
 const hour = (h: number) => `2025-06-02T${String(h).padStart(2, '0')}:00:00.000Z`;
 
-function event(h: number): string {
-  return JSON.stringify({
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: `11111111-2222-4333-8444-${String(h).padStart(12, '0')}`,
-    stage: 'ResponseComplete',
-    verb: 'get',
-    requestURI: '/api/v1/namespaces/prod/secrets/db',
-    user: { username: 'alice' },
-    sourceIPs: ['10.0.0.1'],
-    objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
-    requestReceivedTimestamp: hour(h),
-    stageTimestamp: hour(h),
-    responseStatus: { code: 200 },
-  });
-}
+const event = (h: number): string =>
+  JSON.stringify(secretReadEvent(h, { requestReceivedTimestamp: hour(h), stageTimestamp: hour(h) }));
 
 const secret = { namespace: 'prod', name: 'db' };
 

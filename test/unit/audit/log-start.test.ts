@@ -5,26 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { runAudit, type AuditOptions } from '../../../src/audit/run.js';
 import { fixtureInput, memoryInput } from './memory-input.js';
 import { javascriptAlone } from './javascript-alone.js';
+import { secretReadEvent } from './secret-read-event.js';
 
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
 /** A get of Secret `name` in prod, its own request, received at minute `minute`. */
 function read(n: number, minute: number, name = 'db'): string {
-  return JSON.stringify({
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    auditID: `11111111-2222-4333-8444-${String(n).padStart(12, '0')}`,
-    stage: 'ResponseComplete',
-    verb: 'get',
-    requestURI: `/api/v1/namespaces/prod/secrets/${name}`,
-    user: { username: 'alice' },
-    sourceIPs: ['10.0.0.1'],
-    userAgent: 'kubectl/v1.37.2',
-    objectRef: { resource: 'secrets', namespace: 'prod', name, apiVersion: 'v1' },
-    requestReceivedTimestamp: at(minute).replace('.000Z', '.000000Z'),
-    stageTimestamp: at(minute + 1).replace('.000Z', '.000000Z'),
-    responseStatus: { code: 200 },
-  });
+  return JSON.stringify(
+    secretReadEvent(n, {
+      requestURI: `/api/v1/namespaces/prod/secrets/${name}`,
+      objectRef: { resource: 'secrets', namespace: 'prod', name, apiVersion: 'v1' },
+      requestReceivedTimestamp: at(minute).replace('.000Z', '.000000Z'),
+      stageTimestamp: at(minute + 1).replace('.000Z', '.000000Z'),
+    }),
+  );
 }
 
 async function startOf(lines: string[], options: AuditOptions = {}): Promise<string | null> {

@@ -4,26 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../../src/audit/run.js';
 import { memoryInput } from './memory-input.js';
+import { secretReadEvent } from './secret-read-event.js';
 
 const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db', namespace: 'prod' }, data: { p: 'eA==' } };
 
-function event(n: number, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: `11111111-2222-4333-8444-${String(n).padStart(12, '0')}`,
-    stage: 'ResponseComplete',
-    verb: 'get',
-    requestURI: '/api/v1/namespaces/prod/secrets/db',
-    user: { username: 'alice' },
-    sourceIPs: ['10.0.0.1'],
-    objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
-    requestReceivedTimestamp: '2025-06-01T10:00:00.000000Z',
-    responseStatus: { code: 200 },
-    ...fields,
-  };
-}
+const event = secretReadEvent;
 
 const EVENTS = [
   ...[1, 2, 3, 4, 5, 6].map((n) => event(n)),

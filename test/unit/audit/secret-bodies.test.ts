@@ -10,28 +10,12 @@ import { DEFAULT_LIMITS, InputScan } from '../../../src/audit/input-scan.js';
 import { SkipTally } from '../../../src/audit/skip-tally.js';
 import { memoryInput } from './memory-input.js';
 import { javascriptAlone } from './javascript-alone.js';
+import { secretReadEvent } from './secret-read-event.js';
 
 const VALUE = 'CANARY-body-7f3a9c';
 const B64 = Buffer.from(VALUE).toString('base64');
 
-function event(n: number, fields: Record<string, unknown>): string {
-  return JSON.stringify({
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: `11111111-2222-4333-8444-${String(n).padStart(12, '0')}`,
-    stage: 'ResponseComplete',
-    verb: 'get',
-    requestURI: '/api/v1/namespaces/prod/secrets/db',
-    user: { username: 'alice' },
-    sourceIPs: ['10.0.0.1'],
-    userAgent: 'kubectl/v1.37.2',
-    objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' },
-    requestReceivedTimestamp: '2025-06-01T10:00:00.000000Z',
-    responseStatus: { code: 200 },
-    ...fields,
-  });
-}
+const event = (n: number, fields: Record<string, unknown>): string => JSON.stringify(secretReadEvent(n, fields));
 
 const secret = {
   kind: 'Secret',
