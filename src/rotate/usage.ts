@@ -55,6 +55,8 @@ export function secretUsers(scan: Scan, namespace: string, candidates: readonly 
       }
     }
   }
+  // In name order: the scan's follows the pods' random names, and messages and documents would change from run to run.
+  for (const list of users.values()) list.sort();
   return users;
 }
 

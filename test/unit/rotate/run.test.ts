@@ -604,7 +604,7 @@ describe('lost answers and lost journals', () => {
     c.secrets.get('db-v2')!.metadata.annotations![ANNOTATION_JOURNAL] = '{"v":1,';
     const resume = resumeRotation('db', deps(c, { holder: 'kubectl-secrets/2@host#a1' }), { rollback: true });
     await expect(resume).rejects.toThrow(
-      /journal of the interrupted rotation of db on db-v2 is unreadable.*found: db-v2 was written by this rotation; .*Deployment\/api, StatefulSet\/pg, DaemonSet\/agent, CronJob\/backup use db-v2\. .*the lock \(Lease kubectl-secrets-rotate-db\) is kept/,
+      /journal of the interrupted rotation of db on db-v2 is unreadable.*found: db-v2 was written by this rotation; .*CronJob\/backup, DaemonSet\/agent, Deployment\/api, StatefulSet\/pg use db-v2\. .*the lock \(Lease kubectl-secrets-rotate-db\) is kept/,
     );
     await expect(resume).rejects.toMatchObject({ exitCode: 4 });
     expect(c.leases.size).toBe(1);

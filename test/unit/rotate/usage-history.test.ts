@@ -105,3 +105,14 @@ describe('undoReason', () => {
     );
   });
 });
+
+describe('secretUsers', () => {
+  it('names each Secret’s users in name order, whatever order the scan lists them in (pods have random names)', () => {
+    const workloads = [deployment('web', 'db', 1), deployment('api', 'db', 1), deployment('cron', 'db', 1)];
+    expect(secretUsers({ workloads, pods: [], objects: [] }, NS).get('db')).toEqual([
+      'Deployment/api',
+      'Deployment/cron',
+      'Deployment/web',
+    ]);
+  });
+});
