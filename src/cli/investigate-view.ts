@@ -17,7 +17,7 @@ import type { WhoCanRow } from '../whocan/report.js';
 import { paint } from '../output/color.js';
 import type { Color, Column } from '../output/report.js';
 import { API_VERSION } from '../output/report.js';
-import { safeText } from '../output/safe-text.js';
+import { safeLine, safeText } from '../output/safe-text.js';
 import { renderTable } from '../output/table.js';
 import { rawWriter } from '../output/terminal.js';
 import { printDocument } from '../output/print.js';
@@ -119,7 +119,7 @@ export function printIncident(
       printDocument(incidentDocument(report), opts.output, io);
       break;
     case 'name':
-      for (const s of report.subjects) io.stdout.write(`${identityName(s)}\n`);
+      for (const s of report.subjects) io.stdout.write(`${safeLine(identityName(s))}\n`);
       break;
     case 'markdown':
       io.stdout.write(incidentMarkdown(report, summaryLines(report), rows));

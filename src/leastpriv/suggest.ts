@@ -62,16 +62,28 @@ export function suggest(input: LeastPrivilegeInput, judgements: readonly Binding
   const emptied: BindingId[] = [];
   const replaced = new Map<DatedBinding, Subject[]>();
   const taken = takenNames(input);
-  const freeName = (id: BindingId, suffix: string, kinds: readonly string[]): string => {
+  const earlier = derivedBindings(input);
+  const plans = new Map<BindingJudgement, Plan>();
+  for (const j of judgements) {
+    const plan = j.judged && !j.blocked ? planFor(j) : undefined;
+    if (!plan) continue;
+    plans.set(j, plan);
+    // A binding re-declared here keeps its name: no new object may take it too.
+    taken.add(bindingKey(j.id));
+  }
+  const freeName = (id: BindingId, suffix: string, kinds: readonly string[], subjects: Subject[]): string => {
     for (let n = 1; ; n++) {
       const name = derivedName(id.name, n === 1 ? suffix : `${suffix}-${n}`);
-      if (kinds.every((k) => !taken.has(`${k}/${id.namespace ?? ''}/${name}`))) return name;
+      const key = (kind: string) => `${kind}/${id.namespace ?? ''}/${name}`;
+      const before = earlier.get(key(id.kind));
+      if (before && !(before.from === bindingKey(id) && before.subjects.every((s) => subjects.some(sameSubject(s)))))
+        continue;
+      if (kinds.every((k) => !taken.has(key(k)))) return name;
     }
   };
 
   for (const j of judgements) {
-    if (!j.judged || j.blocked) continue;
-    const plan = planFor(j);
+    const plan = plans.get(j);
     if (!plan) continue;
     const { moved, stripped, narrowed, withoutReads } = plan;
     const remaining = j.subjects
@@ -79,12 +91,12 @@ export function suggest(input: LeastPrivilegeInput, judgements: readonly Binding
       .map((s) => s.subject);
     const from = `${bindingLabel(j.id)} → ${j.role.kind} ${j.role.namespace ? `${j.role.namespace}/` : ''}${j.role.name}`;
     if (moved.length > 0) {
-      const name = freeName(j.id, '-least-privilege', kindsOf(j.id));
+      const name = freeName(j.id, '-least-privilege', kindsOf(j.id), moved);
       created.push(roleObject(j.id, name, narrowed, from));
       bindingsCreated.push(bindingObject(j.id, name, moved, from));
     }
     if (stripped.length > 0 && withoutReads.length > 0) {
-      const name = freeName(j.id, '-least-privilege-no-secrets', kindsOf(j.id));
+      const name = freeName(j.id, '-least-privilege-no-secrets', kindsOf(j.id), stripped);
       created.push(roleObject(j.id, name, withoutReads, from));
       bindingsCreated.push(bindingObject(j.id, name, stripped, from));
     }
@@ -178,6 +190,29 @@ function takenNames(input: LeastPrivilegeInput): Set<string> {
   add('ClusterRoleBinding', input.rbac.clusterRoleBindings);
   return taken;
 }
+
+/**
+ * Bindings an earlier suggestion created, by key: their name (and their role's) may be declared again only for the
+ * binding they came from and with every subject they hold, else those subjects would lose what they were given.
+ */
+function derivedBindings(input: LeastPrivilegeInput): Map<string, { from: string | undefined; subjects: Subject[] }> {
+  const out = new Map<string, { from: string | undefined; subjects: Subject[] }>();
+  const add = (kind: BindingId['kind'], list: readonly DatedBinding[]) => {
+    for (const b of list) {
+      if (b.metadata.labels?.[DERIVED_LABEL] !== 'true') continue;
+      const from = (b.metadata as { annotations?: Record<string, string> | null }).annotations?.[DERIVED_FROM_BINDING];
+      out.set(`${kind}/${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`, { from, subjects: b.subjects ?? [] });
+    }
+  };
+  add('RoleBinding', input.rbac.roleBindings);
+  add('ClusterRoleBinding', input.rbac.clusterRoleBindings);
+  return out;
+}
+
+const sameSubject =
+  (a: Subject) =>
+  (b: Subject): boolean =>
+    a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
 
 /** `<binding><suffix>`, shortened with a hash when too long for an object name. */
 export function derivedName(binding: string, suffix: string): string {
@@ -317,15 +352,35 @@ function applied(
 ): RbacSnapshot {
   const swap = (b: DatedBinding): DatedBinding => (replaced.has(b) ? { ...b, subjects: replaced.get(b)! } : b);
   const of = (kind: RbacObject['kind']) => objects.filter((o) => o.kind === kind && o.metadata.labels?.[DERIVED_LABEL]);
+  // As kubectl apply does: a new object replaces the one of its name (an earlier suggestion's), never adds to it.
+  const created = new Set(
+    objects.filter((o) => o.metadata.labels?.[DERIVED_LABEL]).map((o) => objectKey(o.kind, o.metadata)),
+  );
+  const kept =
+    (kind: RbacObject['kind']) =>
+    (o: { metadata: { name?: string; namespace?: string } }): boolean =>
+      !created.has(objectKey(kind, o.metadata));
   return {
-    roles: [...input.rbac.roles, ...of('Role').map((o) => ({ metadata: o.metadata, rules: o.rules ?? [] }))],
+    roles: [
+      ...input.rbac.roles.filter(kept('Role')),
+      ...of('Role').map((o) => ({ metadata: o.metadata, rules: o.rules ?? [] })),
+    ],
     clusterRoles: [
-      ...input.rbac.clusterRoles,
+      ...input.rbac.clusterRoles.filter(kept('ClusterRole')),
       ...of('ClusterRole').map((o) => ({ metadata: o.metadata, rules: o.rules ?? [] })),
     ],
-    roleBindings: [...input.rbac.roleBindings.map(swap), ...of('RoleBinding').map(asBinding)],
-    clusterRoleBindings: [...input.rbac.clusterRoleBindings.map(swap), ...of('ClusterRoleBinding').map(asBinding)],
+    roleBindings: [
+      ...input.rbac.roleBindings.filter(kept('RoleBinding')).map(swap),
+      ...of('RoleBinding').map(asBinding),
+    ],
+    clusterRoleBindings: [
+      ...input.rbac.clusterRoleBindings.filter(kept('ClusterRoleBinding')).map(swap),
+      ...of('ClusterRoleBinding').map(asBinding),
+    ],
   };
 }
+
+const objectKey = (kind: string, m: { name?: string; namespace?: string }): string =>
+  `${kind}/${m.namespace ?? ''}/${m.name ?? ''}`;
 
 const asBinding = (o: RbacObject) => ({ metadata: o.metadata, roleRef: o.roleRef!, subjects: o.subjects ?? [] });

@@ -4,6 +4,7 @@ import { renderTable } from './table.js';
 import { toDocument, type Color, type OutputFormat, type Report, type View } from './report.js';
 import { paint } from './color.js';
 import { escapeLine, rawWriter } from './terminal.js';
+import { safeLine } from './safe-text.js';
 
 export interface PrintOptions {
   output: OutputFormat | string;
@@ -18,8 +19,8 @@ export function printReport<T>(report: Report<T>, view: View<T>, opts: PrintOpti
       printDocument(toDocument(report), opts.output, io);
       return;
     case 'name':
-      // Like kubectl: each object once, however many rows it has.
-      for (const name of new Set(report.items.map((row) => view.name(row)))) io.stdout.write(`${name}\n`);
+      // Like kubectl: each object once, however many rows it has; each on one line, whatever a log's name holds.
+      for (const name of new Set(report.items.map((row) => view.name(row)))) io.stdout.write(`${safeLine(name)}\n`);
       return;
     default:
       if (report.items.length === 0) {

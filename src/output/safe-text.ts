@@ -16,3 +16,8 @@ const escaped = (c: string): string => {
 export function safeText(text: string): string {
   return escapeTerminal(text).replace(INVISIBLE, escaped);
 }
+
+/** Untrusted text made inert as one line of its own (`-o name`): a line break inside it is shown as `\n`. */
+export function safeLine(text: string): string {
+  return safeText(text).replace(/\n/g, '\\n');
+}

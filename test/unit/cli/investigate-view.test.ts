@@ -1,6 +1,7 @@
 // investigate's summary lines: counts read as English, one or many.
 import { describe, expect, it } from 'vitest';
-import { summaryLines } from '../../../src/cli/investigate-view.js';
+import { printIncident, summaryLines } from '../../../src/cli/investigate-view.js';
+import type { IO } from '../../../src/cli/io.js';
 import type { IncidentReport } from '../../../src/investigate/report.js';
 
 const report = (n: number): IncidentReport =>
@@ -30,5 +31,22 @@ describe('investigate summary', () => {
     expect(summaryLines(report(2))).toContain(
       'could read: 2 subjects (2 direct, 0 indirect); did read: 2 subjects in 2 requests (0 denied); mounted in 2 workloads, 2 pods, 2 nodes.',
     );
+  });
+});
+
+describe('investigate -o name', () => {
+  it('prints each subject on one line: a line break in a user name from the log is shown escaped', () => {
+    let text = '';
+    const stream = { isTTY: false, write: (s: string) => ((text += s), true) };
+    const incident = {
+      ...report(1),
+      metadata: { warnings: [] },
+      subjects: [{ kind: 'User', name: 'bob\nsystem:masters' }],
+    } as unknown as IncidentReport;
+    printIncident(incident, [], { output: 'name', noHeaders: false }, {
+      stdout: stream,
+      stderr: stream,
+    } as unknown as IO);
+    expect(text).toBe('user/bob\\nsystem:masters\n');
   });
 });

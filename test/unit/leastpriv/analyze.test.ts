@@ -180,6 +180,35 @@ describe('least-privilege analysis', () => {
     expect(removed).not.toContainEqual(expect.stringContaining('olga'));
   });
 
+  it("does not reuse the name of an earlier suggestion's binding that still holds subjects (nor declare one object twice)", () => {
+    // Applied last quarter: ann was moved out of alice-reads into alice-reads-least-privilege (get db); alice has been
+    // added to alice-reads since. Reusing that name for alice's move replaced ann's binding (and its role) with alice's.
+    const earlier = scenario([...reads, read('ann', 'get', 'shop', 'db')]);
+    earlier.rbac.roles.push({
+      ...role('alice-reads-least-privilege', [readSecrets(['get'], ['db'])], 'shop'),
+      metadata: { name: 'alice-reads-least-privilege', namespace: 'shop', labels: { [DERIVED_LABEL]: 'true' } },
+    });
+    const b = dated(
+      rb('alice-reads-least-privilege', { kind: 'Role', name: 'alice-reads-least-privilege' }, [user('ann')], 'shop'),
+    );
+    earlier.rbac.roleBindings.push({
+      ...b,
+      metadata: {
+        ...b.metadata,
+        labels: { [DERIVED_LABEL]: 'true' },
+        annotations: { [DERIVED_FROM_BINDING]: 'RoleBinding/shop/alice-reads' },
+      },
+    } as DatedBinding);
+    const a = analyzeLeastPrivilege(earlier, options);
+    const s = suggest(earlier, a.judgements);
+    // the proof applies the objects as kubectl does: one that replaced ann's binding would deny her read here
+    expect(prove(a, s).denied).toEqual([]);
+    const names = s.objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).not.toContain('RoleBinding/shop/alice-reads-least-privilege');
+    expect(names).not.toContain('Role/shop/alice-reads-least-privilege');
+  });
+
   it('denied attempts are not use', () => {
     const a = analyzeLeastPrivilege(scenario([]), options);
     expect(a.items.find((i) => i.binding.name === 'alice-reads')!.findings).toEqual(['unused-binding']);

@@ -177,6 +177,18 @@ describe('printReport', () => {
     expect(out.text).toBe('user/alice\ngroup/system:masters\n');
   });
 
+  it('prints one line per name with -o name: a line break or an invisible character from a log is shown escaped', () => {
+    // An audit log's user name (or a RoleBinding's User subject) may hold "\n": printed raw it forged a second name.
+    const { io, out } = capture();
+    printReport(
+      { ...report, items: [{ kind: 'User', name: 'bob\nsystem:masters\u200b', rule: '' }] },
+      view,
+      { output: 'name', noHeaders: false },
+      io,
+    );
+    expect(out.text).toBe('user/bob\\nsystem:masters\\u200b\n');
+  });
+
   it('says so on stderr when there is nothing, keeping stdout empty', () => {
     const { io, out, err } = capture();
     printReport({ ...report, items: [] }, view, { output: 'table', noHeaders: false }, io);
