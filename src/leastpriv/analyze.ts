@@ -11,6 +11,7 @@ import { hasResourceNames } from '../whocan/rules.js';
 import {
   identityKey,
   identityOfSubject,
+  isEveryoneGroup,
   isNodeUser,
   MASTERS_GROUP,
   NODES_GROUP,
@@ -242,6 +243,18 @@ function bindingObjects(input: LeastPrivilegeInput): Map<string, DatedBinding> {
 }
 
 function itemsFor(j: BindingJudgement, b: BindingUsage, created: string | undefined): LeastPrivilegeItem[] {
+  const items = itemsOf(j, b, created);
+  const everyone = j.subjects.some((s) => {
+    const id = identityOfSubject(s.subject, j.id.namespace);
+    return id !== undefined && isEveryoneGroup(id);
+  });
+  // Anyone who can send a request may read Secrets through it: however it is used, none of it is "ok".
+  return everyone
+    ? items.map((i) => ({ ...i, findings: ['everyone', ...i.findings.filter((f) => f !== 'ok')] }))
+    : items;
+}
+
+function itemsOf(j: BindingJudgement, b: BindingUsage, created: string | undefined): LeastPrivilegeItem[] {
   const base = { binding: j.id, role: j.role, ...(created ? { created } : {}) };
   const subjects: SubjectUse[] = j.subjects.map((s) => {
     const t = s.key === undefined ? undefined : b.subjects.get(s.key);
@@ -384,6 +397,7 @@ function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 }
 
 const FINDING_ORDER: readonly Finding[] = [
+  'everyone',
   'unused-binding',
   'unused-subject',
   'wildcard',

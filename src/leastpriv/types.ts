@@ -38,6 +38,7 @@ export interface LeastPrivilegeOptions {
 }
 
 export const FINDINGS = [
+  'everyone',
   'unused-binding',
   'unused-subject',
   'unused-verb',

@@ -125,6 +125,17 @@ describe('least-privilege analysis', () => {
     expect(find('devs')!.findings).toEqual(['unused-verb', 'too-broad']);
   });
 
+  it('a binding that lets everyone read Secrets (system:authenticated) is never "ok", however used', () => {
+    const open = scenario(reads);
+    open.rbac.roleBindings.push(
+      dated(rb('everyone-reads', { kind: 'Role', name: 'reader' }, [group('system:authenticated')], 'shop')),
+    );
+    const items = analyzeLeastPrivilege(open, options).items.filter((i) => i.binding.name === 'everyone-reads');
+    expect(items.map((i) => i.findings)).toEqual([['everyone', 'unused-verb', 'too-broad']]);
+    // first in the list: the worst finding
+    expect(analyzeLeastPrivilege(open, options).items[0]!.binding.name).toBe('everyone-reads');
+  });
+
   it('a ServiceAccount it could not list is not judged as unknown, not said not to exist', () => {
     const unlisted = analyzeLeastPrivilege({ ...input, serviceAccounts: null }, options);
     const robot = unlisted.items.find((i) => i.binding.name === 'dave-shared' && i.ruleIndex === null)!;
