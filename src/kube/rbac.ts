@@ -142,6 +142,7 @@ export async function loadClusterSnapshot(
       roles: roles.scope,
     },
     serviceAccounts: accounts,
+    serviceAccountsListed: serviceAccounts.scope,
     pods: podsAndWorkloads.pods,
     workloads: podsAndWorkloads.workloads,
     secretExists,

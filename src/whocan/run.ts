@@ -22,6 +22,8 @@ export interface WhoCanMetadata {
   warnings: string[];
   consumers: { pods: string[]; workloads: string[]; nodes: string[] };
   danglingBindings: DanglingBinding[];
+  /** ServiceAccounts a binding lets read the Secret that do not exist ("ns/name"): whoever may create one gets its access. */
+  missingServiceAccounts: string[];
   verification?: { confirmed: number; disputed: number };
   /** Rows of control-plane components left out (see --include-system). */
   hiddenControlPlane: { rows: number; subjects: string[] };
@@ -60,6 +62,8 @@ export async function runWhoCan(
     ...answer.warnings,
     ...dangling.map(danglingWarning),
   ];
+  const missing = missingServiceAccounts(answer.rows, secret.namespace, snapshot);
+  warnings.push(...missing.map((sa) => missingServiceAccountWarning(sa, secret.namespace)));
 
   const hidden = options.includeSystem ? [] : answer.rows.filter((r) => r.controlPlane);
   const rows = hidden.length === 0 ? answer.rows : answer.rows.filter((r) => !r.controlPlane);
@@ -76,6 +80,7 @@ export async function runWhoCan(
     warnings,
     consumers: answer.consumers,
     danglingBindings: dangling,
+    missingServiceAccounts: missing,
     hiddenControlPlane: { rows: hidden.length, subjects: [...new Set(hidden.map((r) => r.subject))] },
   };
 
@@ -109,6 +114,34 @@ function existenceWarnings(secret: SecretRef, exists: boolean | undefined): stri
       `cannot tell whether ${ref} exists (listing secrets in namespace ${secret.namespace} is forbidden): showing who could read it`,
     ];
   return [];
+}
+
+/**
+ * ServiceAccounts bound directly that do not exist, where their namespace's ServiceAccounts were listed: a grant
+ * left behind, which goes to whoever creates one of that name.
+ */
+function missingServiceAccounts(
+  rows: readonly WhoCanRow[],
+  namespace: string,
+  {
+    serviceAccounts,
+    serviceAccountsListed: listed,
+  }: Pick<ClusterSnapshot, 'serviceAccounts' | 'serviceAccountsListed'>,
+): string[] {
+  if (listed === undefined || listed === 'none') return [];
+  const known = new Set(serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`));
+  const missing = rows
+    .filter(
+      (r) => r.kind === 'ServiceAccount' && r.path === 'direct' && (listed === 'all' || r.namespace === namespace),
+    )
+    .map((r) => `${r.namespace}/${r.subject}`)
+    .filter((key) => !known.has(key));
+  return [...new Set(missing)];
+}
+
+function missingServiceAccountWarning(sa: string, namespace: string): string {
+  const ns = sa.slice(0, sa.indexOf('/'));
+  return `ServiceAccount ${sa} can read it through a binding but does not exist: whoever may create ServiceAccounts in namespace ${ns} can create it and read the Secret${ns === namespace ? '' : ` of namespace ${namespace}`}; take it out of the binding`;
 }
 
 /** A binding to a role we could not list is unknown, not dangling. */

@@ -19,6 +19,8 @@ export interface ClusterSnapshot {
   rbac: RbacSnapshot;
   visibility: RoleVisibility;
   serviceAccounts: Array<{ namespace: string; name: string }>;
+  /** Which namespaces' ServiceAccounts those are: all, the Secret's, or none; absent when unknown. */
+  serviceAccountsListed?: 'all' | 'namespace' | 'none';
   pods: PodLike[];
   workloads: WorkloadLike[];
   /** undefined: could not tell (listing Secrets forbidden). */

@@ -206,6 +206,18 @@ describe('who-can: direct access', () => {
     });
     expect([check.code, check.stdout]).toEqual([0, 'yes\n']);
   });
+
+  it('names a ServiceAccount bound to read it that does not exist: whoever creates it gets the access', async () => {
+    await applyYaml(
+      `${rbac('Role', 'stale', 'rules: [{apiGroups: [""], resources: [secrets], verbs: [get]}]')}${binding('stale', 'Role', 'stale', ['{kind: ServiceAccount, name: old-job}'])}`,
+      other,
+    );
+    const { doc, stderr } = await json(['tomorrow', '-n', other, '--direct-only']);
+    expect(doc.metadata.missingServiceAccounts).toEqual([`${other}/old-job`]);
+    expect(stderr).toContain(
+      `warning: ServiceAccount ${other}/old-job can read it through a binding but does not exist: whoever may create ServiceAccounts in namespace ${other} can create it and read the Secret; take it out of the binding`,
+    );
+  });
 });
 
 describe('who-can: indirect paths', () => {

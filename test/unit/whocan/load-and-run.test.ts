@@ -185,3 +185,25 @@ describe('loadClusterSnapshot: work while the lists are on their way', () => {
     expect(events).toEqual(['ran after 1', 'loaded']);
   });
 });
+
+describe('a ServiceAccount bound to read the Secret that does not exist', () => {
+  const ghosts = [rb('b', { kind: 'Role', name: 'r' }, [sa('web'), sa('ghost'), sa('far-ghost', 'elsewhere')])];
+  const withGhosts = () =>
+    cluster({ [`${RBAC}/rolebindings`]: ghosts, [`${RBAC}/namespaces/${NS}/rolebindings`]: ghosts });
+
+  it('is named in a warning and in metadata: whoever creates it gets the access', async () => {
+    const result = await run(new FakeKube(withGhosts(), [], { version: 'v1.37.2' }));
+    expect(result.metadata.missingServiceAccounts).toEqual([`${NS}/ghost`, 'elsewhere/far-ghost']);
+    expect(result.metadata.warnings).toContain(
+      `ServiceAccount ${NS}/ghost can read it through a binding but does not exist: whoever may create ServiceAccounts in namespace ${NS} can create it and read the Secret; take it out of the binding`,
+    );
+    // a warning, not a partial answer
+    expect(result.metadata.complete).toBe(true);
+  });
+
+  it('is not claimed missing where ServiceAccounts could not be listed (only the Secret’s namespace was)', async () => {
+    const kube = new FakeKube(withGhosts(), ['/api/v1/serviceaccounts'], { version: 'v1.37.2' });
+    const result = await run(kube);
+    expect(result.metadata.missingServiceAccounts).toEqual([`${NS}/ghost`]);
+  });
+});
