@@ -87,7 +87,10 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
   const userName = flags.user || String(context.user ?? '');
   const cluster = merged.clusters?.find((c) => c.name === clusterName);
   if (!cluster) throw new CliError(`cluster "${clusterName}" not found in kubeconfig ${where}`);
-  const user = merged.users?.find((u) => u.name === userName) ?? { name: userName, user: {} };
+  const found = merged.users?.find((u) => u.name === userName);
+  // As kubectl: a --user that names no user is an error (a context's user that is missing means no credentials).
+  if (!found && flags.user) throw new CliError(`user "${userName}" not found in kubeconfig ${where}`);
+  const user = found ?? { name: userName, user: {} };
   const contextNamespace = String(context.namespace ?? '');
   if (!flags.namespace && contextNamespace && !isNamespaceName(contextNamespace))
     throw new CliError(

@@ -179,6 +179,11 @@ describe('resolveKubeconfig', () => {
       /has no current-context; pass --context/,
     ],
     [
+      'an unknown --user (kubectl: auth info "x" does not exist), never the anonymous user in its place',
+      () => resolveKubeconfig({ user: 'nope' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })),
+      /^user "nope" not found in kubeconfig \/home\/u\/\.kube\/config$/,
+    ],
+    [
       'context pointing at a missing cluster',
       () =>
         resolveKubeconfig(
