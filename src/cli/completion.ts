@@ -47,7 +47,8 @@ export async function runComplete(
   // the cluster the completed command would ask: the --kubeconfig, --context... given on the line
   const asked = plan.connection ? connectTo(plan.connection, ctx) : ctx;
   try {
-    const candidates = [...plan.candidates, ...(await lookUp(plan, asked))];
+    const values = [...plan.candidates, ...(await lookUp(plan, asked))];
+    const candidates = plan.prefix ? values.map((v) => `${plan.prefix}${v}`) : values;
     ctx.io.stdout.write(formatCobra(candidates, line[line.length - 1] ?? '', plan.files));
   } finally {
     if (asked !== ctx) asked.close();

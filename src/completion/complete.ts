@@ -25,6 +25,8 @@ export interface CompletionRequest {
   namespace?: string;
   /** Whether files may complete (cobra's directive 0) or not (4). */
   files: boolean;
+  /** What the word typed begins with before its value (`--context=`): every candidate, looked up too, gets it. */
+  prefix?: string;
   /** Connection flags given earlier on the line (`context: 'prod'`), for the lookups: the cluster the command would ask. */
   connection?: Record<string, string>;
 }
@@ -58,10 +60,7 @@ function planFor(command: CommandModel, current: string, before: readonly string
     const eq = current.indexOf('=');
     if (eq > 0) {
       const flag = findFlag(command, current.slice(0, eq));
-      if (flag?.takesValue) {
-        const plan = valueCompletion(flag, namespace);
-        return { ...plan, candidates: plan.candidates.map((c) => `${current.slice(0, eq + 1)}${c}`) };
-      }
+      if (flag?.takesValue) return { ...valueCompletion(flag, namespace), prefix: current.slice(0, eq + 1) };
     }
     return { candidates: command.flags.map((f) => `--${f.names[0]}`), files: false };
   }

@@ -291,6 +291,14 @@ describe('__complete asks the cluster the line names', () => {
     expect(contexts.stdout).toBe('test\n:4\n');
   });
 
+  it('--context=<TAB> and --namespace=<TAB> complete the value after the =, as --output= does', async () => {
+    const c = await cluster(['shop', 'payments']);
+    const run_ = (word: string) => run(['__complete', 'who-can', '--kubeconfig', c.kubeconfig, word]);
+    expect((await run_('--context=')).stdout).toBe('--context=test\n:4\n');
+    expect((await run_('--namespace=sh')).stdout).toBe('--namespace=shop\n:4\n');
+    expect((await run_('-n=p')).stdout).toBe('-n=payments\n:4\n');
+  });
+
   it('--context NAME on the line: the namespaces of that context, not the current one', async () => {
     const prod = await cluster(['in-prod']);
     const dev = await cluster(['in-dev']);
