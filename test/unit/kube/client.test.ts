@@ -229,6 +229,33 @@ describe('API and network errors become one error line', () => {
     }
   });
 
+  it("a missing exec plugin: the kubeconfig's installHint says how to install it, as kubectl shows it", async () => {
+    const s = await serve((_req, res) => res.end('{}'));
+    const file = join(mkdtempSync(join(tmpdir(), 'kc-exec-')), 'config');
+    const hint =
+      'Install gke-gcloud-auth-plugin for use with kubectl by following\nhttps://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin';
+    const exec = {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: 'gke-gcloud-auth-plugin-missing',
+      installHint: hint,
+      provideClusterInfo: true,
+    };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        'current-context': 'gke',
+        clusters: [{ name: 'gke', cluster: { server: s.url } }],
+        users: [{ name: 'gke-user', user: { exec } }],
+        contexts: [{ name: 'gke', context: { cluster: 'gke', user: 'gke-user' } }],
+      }),
+    );
+    const r = await runCli(['exposure', '-A'], { kubeconfig: file });
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'error: cannot get the credentials of user "gke-user" (context "gke"): its exec plugin "gke-gcloud-auth-plugin-missing" was not found: Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin\n',
+    ]);
+  });
+
   it('an exec plugin gets no standard input and KUBERNETES_EXEC_INFO, as kubectl runs it: one that reads stdin never hangs', async () => {
     const s = await serve((req, res) => {
       res.writeHead(req.headers.authorization === 'Bearer from-plugin' ? 200 : 401, {
