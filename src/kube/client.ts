@@ -164,7 +164,8 @@ export class KubeClient implements Kube {
     const exec = (user.exec ?? {}) as Record<string, unknown>;
     runPluginsAsKubectl(
       config,
-      execCredentialInfo(exec, (this.resolved.cluster.cluster ?? {}) as Record<string, unknown>),
+      // the server as requests go to it (a kubeconfig's 10.0.0.1:6443 with its scheme)
+      execCredentialInfo(exec, { ...(this.resolved.cluster.cluster as object), server: this.target.server }),
     );
     this.config = config;
     return config;
