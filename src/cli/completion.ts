@@ -1,7 +1,8 @@
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import { commandName, defineCommand, type CommandSpec } from './command.js';
-import type { CommandContext } from './context.js';
+import { createContext, type CommandContext } from './context.js';
+import { CONNECTION, type SharedArgs } from './flags.js';
 import { COMPLETION_SCRIPTS } from '../completion/scripts.js';
 import {
   formatCobra,
@@ -43,14 +44,39 @@ export async function runComplete(
 ): Promise<number> {
   const line = words.length > 0 ? words : [''];
   const plan = planCompletion(line, commands.filter((c) => !c.hidden).map(modelOf));
-  const candidates = [...plan.candidates, ...(await lookUp(plan, ctx))];
-  ctx.io.stdout.write(formatCobra(candidates, line[line.length - 1] ?? '', plan.files));
+  // the cluster the completed command would ask: the --kubeconfig, --context... given on the line
+  const asked = plan.connection ? connectTo(plan.connection, ctx) : ctx;
+  try {
+    const values = [...plan.candidates, ...(await lookUp(plan, asked))];
+    const candidates = plan.prefix ? values.map((v) => `${plan.prefix}${v}`) : values;
+    ctx.io.stdout.write(formatCobra(candidates, line[line.length - 1] ?? '', plan.files));
+  } finally {
+    if (asked !== ctx) asked.close();
+  }
   return 0;
+}
+
+/** A context that connects with the connection flags of the line being completed. */
+function connectTo(given: Record<string, string>, ctx: CommandContext): CommandContext {
+  const args: SharedArgs = {
+    output: 'table',
+    noHeaders: false,
+    v: 0,
+    kubeconfig: given.kubeconfig,
+    context: given.context,
+    cluster: given.cluster,
+    user: given.user,
+    as: given.as,
+    asGroup: given['as-group'] === undefined ? undefined : [given['as-group']],
+    requestTimeout: given['request-timeout'],
+  };
+  return createContext(args, ctx.io, ctx.interrupts);
 }
 
 async function lookUp(plan: CompletionRequest, ctx: CommandContext): Promise<string[]> {
   try {
-    if (plan.dynamic === 'context') return kubeconfigContexts({}, realKubeconfigEnv(ctx.io.env));
+    if (plan.dynamic === 'context')
+      return kubeconfigContexts({ kubeconfig: plan.connection?.kubeconfig }, realKubeconfigEnv(ctx.io.env));
     if (plan.dynamic === 'namespace') return await listNames(ctx.connect(), resourcePath(RESOURCES.namespaces));
     if (plan.dynamic === 'secret') {
       const kube = ctx.connect();
@@ -70,8 +96,10 @@ function modelOf(spec: CommandSpec<any>): CommandModel {
       boolean: string[];
       choices: Record<string, string[]>;
     };
+    getGroups(): Record<string, string[]>;
   };
   const options = y.getOptions();
+  const connection = new Set(y.getGroups()[CONNECTION] ?? []);
   const positionals = [...spec.command.matchAll(/[<[]([\w-]+)/g)].map((m) => m[1]);
   const flags: FlagSpec[] = Object.keys(options.key)
     .filter((k) => !positionals.includes(k))
@@ -81,6 +109,7 @@ function modelOf(spec: CommandSpec<any>): CommandModel {
       names: [k, ...(options.alias[k] ?? []).filter((a) => a.length === 1)],
       takesValue: !options.boolean.includes(k),
       ...(options.choices[k] ? { choices: options.choices[k] } : {}),
+      ...(connection.has(k) ? { connection: true } : {}),
     }));
   const first = spec.command.split(' ')[1] ?? '';
   const positional = /name/.test(first) ? 'secret' : /shell/.test(first) ? 'shell' : undefined;

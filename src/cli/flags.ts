@@ -2,7 +2,8 @@ import type { Argv, Options } from 'yargs';
 import { OUTPUT_FORMATS } from '../output/report.js';
 import { UsageError } from '../errors.js';
 
-const CONNECTION = 'Cluster connection (as in kubectl):';
+/** The help group of kubectl's connection flags (completion asks the cluster they name). */
+export const CONNECTION = 'Cluster connection (as in kubectl):';
 const OUTPUT = 'Output:';
 
 /** kubectl's connection and namespace flags, shared by every command that talks to a cluster. */

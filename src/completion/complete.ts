@@ -3,6 +3,8 @@ export interface FlagSpec {
   names: string[]; // without dashes: ['namespace', 'n']
   takesValue: boolean;
   choices?: readonly string[];
+  /** One of kubectl's connection flags (--kubeconfig, --context, --user...): names the cluster to ask. */
+  connection?: boolean;
 }
 
 export interface CommandModel {
@@ -23,6 +25,10 @@ export interface CompletionRequest {
   namespace?: string;
   /** Whether files may complete (cobra's directive 0) or not (4). */
   files: boolean;
+  /** What the word typed begins with before its value (`--context=`): every candidate, looked up too, gets it. */
+  prefix?: string;
+  /** Connection flags given earlier on the line (`context: 'prod'`), for the lookups: the cluster the command would ask. */
+  connection?: Record<string, string>;
 }
 
 const DYNAMIC_FLAGS: Record<string, Dynamic> = { namespace: 'namespace', n: 'namespace', context: 'context' };
@@ -40,6 +46,12 @@ export function planCompletion(words: readonly string[], commands: readonly Comm
     if (current.startsWith('-')) return { candidates: ['--help', '--version'], files: false };
     return { candidates: commands.map((c) => c.name), files: false };
   }
+  const plan = planFor(command, current, before);
+  const connection = connectionOf(command, before);
+  return Object.keys(connection).length > 0 ? { ...plan, connection } : plan;
+}
+
+function planFor(command: CommandModel, current: string, before: readonly string[]): CompletionRequest {
   const namespace = valueOf(before, ['-n', '--namespace']);
   const previous = before[before.length - 1];
   const pendingFlag = previous?.startsWith('-') && !previous.includes('=') ? findFlag(command, previous) : undefined;
@@ -48,10 +60,7 @@ export function planCompletion(words: readonly string[], commands: readonly Comm
     const eq = current.indexOf('=');
     if (eq > 0) {
       const flag = findFlag(command, current.slice(0, eq));
-      if (flag?.takesValue) {
-        const plan = valueCompletion(flag, namespace);
-        return { ...plan, candidates: plan.candidates.map((c) => `${current.slice(0, eq + 1)}${c}`) };
-      }
+      if (flag?.takesValue) return { ...valueCompletion(flag, namespace), prefix: current.slice(0, eq + 1) };
     }
     return { candidates: command.flags.map((f) => `--${f.names[0]}`), files: false };
   }
@@ -64,6 +73,17 @@ export function planCompletion(words: readonly string[], commands: readonly Comm
   if (command.positional === 'secret') return { candidates: [], dynamic: 'secret', namespace, files: false };
   if (command.positional === 'shell') return { candidates: ['bash', 'zsh', 'fish'], files: false };
   return { candidates: [], files: false };
+}
+
+/** The values of the command's connection flags given on the line (`--context prod`, `--kubeconfig=FILE`), by flag name. */
+function connectionOf(command: CommandModel, before: readonly string[]): Record<string, string> {
+  const given: Record<string, string> = {};
+  for (const flag of command.flags) {
+    if (!flag.connection || !flag.takesValue) continue;
+    const value = valueOf(before, [`--${flag.names[0]}`]);
+    if (value !== undefined) given[flag.names[0]!] = value;
+  }
+  return given;
 }
 
 function valueCompletion(flag: FlagSpec, namespace: string | undefined): CompletionRequest {

@@ -2,13 +2,36 @@
 export const COMPLETION_SCRIPTS: Record<'bash' | 'zsh' | 'fish', string> = {
   bash: `# kubectl-secrets bash completion: source <(kubectl-secrets completion bash)
 _kubectl_secrets() {
-  local IFS=$'\\n' out directive word cur=\${COMP_WORDS[COMP_CWORD]}
-  out=$(kubectl-secrets __complete "\${COMP_WORDS[@]:1:$COMP_CWORD}" 2>/dev/null) || return
+  local IFS=$'\\n' out directive word cur typed rest i pos=0 line=\${COMP_LINE:0:COMP_POINT}
+  local -a words=()
+  # bash splits words at = : and @ too (COMP_WORDBREAKS): join those typed with no space between, so that
+  # --context=arn:aws:eks:... and user@cluster are asked about whole, as kubectl's own script does
+  for ((i = 0; i <= COMP_CWORD; i++)); do
+    word=\${COMP_WORDS[i]}
+    rest=\${line:pos}
+    if ((i > 0)) && [[ -n $line && $rest != [[:space:]]* ]]; then
+      words[\${#words[@]}-1]+=$word
+    else
+      words+=("$word")
+    fi
+    rest=\${rest#"\${rest%%[![:space:]]*}"}
+    pos=$((\${#line} - \${#rest} + \${#word}))
+  done
+  cur=\${words[\${#words[@]}-1]}
+  # bash replaces only the text after the last of those breaks (an @ with it): each reply is what follows that
+  typed=\${COMP_WORDS[COMP_CWORD]}
+  if [[ $typed == *[!=:@]* ]]; then
+    [[ $cur == *"@$typed" && \${COMP_WORDS[COMP_CWORD-1]} == *@ ]] && typed=@$typed
+  else
+    typed=\${typed##*[=:]}
+  fi
+  out=$(kubectl-secrets __complete "\${words[@]:1}" 2>/dev/null) || return
   directive=\${out##*:}
   # not compgen -W, which expands $(...) and backquotes in the candidates (kubeconfig names are anyone's text)
   COMPREPLY=()
   while IFS= read -r word; do
     [[ $word == "$cur"* ]] || continue
+    word=\${word:\${#cur}-\${#typed}}
     # bash inserts a reply as it is: quoted, so that the line it completes runs nothing when Enter is pressed
     [[ $word == *[!A-Za-z0-9_@%+=:,./-]* ]] && printf -v word '%q' "$word"
     COMPREPLY+=("$word")

@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { apiError, parseJson, send, streamLines, type HttpResponse, type LineStream } from './http.js';
 import { credentialsError, KubeConnectionError } from './errors.js';
+import { execCredentialInfo } from './exec-info.js';
 import type { ClusterTarget, ResolvedKubeconfig } from './kubeconfig.js';
 import { proxyRoute, redactedProxy, type ProxyRoute } from './proxy.js';
 import { readKubeconfigFile, staticAuthOptions } from './static-auth.js';
@@ -144,7 +145,7 @@ export class KubeClient implements Kube {
   /** client-node (auth: exec plugins, auth-providers) loads only for users that need it (staticAuthOptions). */
   private async kubeConfig(): Promise<KubeConfig> {
     if (this.config) return this.config;
-    const { KubeConfig, newClusters, newUsers } = await import('./client-node-auth.js');
+    const { KubeConfig, newClusters, newUsers, runPluginsAsKubectl } = await import('./client-node-auth.js');
     // client-node refuses plain-HTTP servers (kubectl proxy) unless TLS checks are off; there is no TLS to check.
     const cluster = this.plainHttp
       ? {
@@ -159,6 +160,13 @@ export class KubeClient implements Kube {
       contexts: [{ name: 'target', cluster: this.resolved.cluster.name, user: this.resolved.user.name }],
       currentContext: 'target',
     });
+    const user = (this.resolved.user.user ?? {}) as Record<string, unknown>;
+    const exec = (user.exec ?? {}) as Record<string, unknown>;
+    runPluginsAsKubectl(
+      config,
+      // the server as requests go to it (a kubeconfig's 10.0.0.1:6443 with its scheme)
+      execCredentialInfo(exec, { ...(this.resolved.cluster.cluster as object), server: this.target.server }),
+    );
     this.config = config;
     return config;
   }

@@ -58,7 +58,7 @@ const TLS_CODES = new Set([
  * could not give credentials: one line naming the user and the plugin, with what the plugin said.
  */
 export function credentialsError(err: unknown, target: ClusterTarget, user: Record<string, unknown>): CliError {
-  const exec = user.exec as { command?: unknown } | undefined;
+  const exec = user.exec as { command?: unknown; installHint?: unknown } | undefined;
   const provider = user['auth-provider'] as { name?: unknown } | undefined;
   const what =
     typeof exec?.command === 'string'
@@ -71,9 +71,11 @@ export function credentialsError(err: unknown, target: ClusterTarget, user: Reco
     : errorMessage(err)
         .trim()
         .replace(/\s*\n\s*/g, ' ');
+  // the kubeconfig's own words on installing it (gcloud writes one for gke-gcloud-auth-plugin), as kubectl shows them
+  const hint = typeof exec?.installHint === 'string' ? exec.installHint.trim().replace(/\s*\n\s*/g, ' ') : '';
   const why =
     (err as NodeJS.ErrnoException).code === 'ENOENT'
-      ? `${what} was not found: install it, or fix the command in the kubeconfig`
+      ? `${what} was not found: ${hint || 'install it, or fix the command in the kubeconfig'}`
       : `${what} failed${said ? `: ${said.length > 300 ? `${said.slice(0, 300)}…` : said}` : ''}`;
   return new CliError(
     `cannot get the credentials of user "${target.userName}" (context "${target.contextName}"): ${why}`,

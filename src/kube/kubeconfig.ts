@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { CliError } from '../errors.js';
+import { CliError, errorMessage } from '../errors.js';
 import { mergeKubeconfigs, type LoadedFile, type NamedEntry, type RawKubeconfig } from './kubeconfig-merge.js';
 import { isNamespaceName, NAMESPACE_RULE } from '../util/k8s-names.js';
 
@@ -40,6 +40,7 @@ export interface ResolvedKubeconfig {
 export interface KubeconfigEnv {
   env: NodeJS.ProcessEnv;
   homedir: string;
+  /** The file's text; undefined when it does not exist; throws when it exists but cannot be read. */
   readFile: (file: string) => string | undefined;
 }
 
@@ -52,8 +53,10 @@ export function realKubeconfigEnv(env: NodeJS.ProcessEnv): KubeconfigEnv {
     readFile: (file) => {
       try {
         return fs.readFileSync(file, 'utf8');
-      } catch {
-        return undefined;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw err;
       }
     },
   };
@@ -87,7 +90,10 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
   const userName = flags.user || String(context.user ?? '');
   const cluster = merged.clusters?.find((c) => c.name === clusterName);
   if (!cluster) throw new CliError(`cluster "${clusterName}" not found in kubeconfig ${where}`);
-  const user = merged.users?.find((u) => u.name === userName) ?? { name: userName, user: {} };
+  const found = merged.users?.find((u) => u.name === userName);
+  // As kubectl: a --user that names no user is an error (a context's user that is missing means no credentials).
+  if (!found && flags.user) throw new CliError(`user "${userName}" not found in kubeconfig ${where}`);
+  const user = found ?? { name: userName, user: {} };
   const contextNamespace = String(context.namespace ?? '');
   if (!flags.namespace && contextNamespace && !isNamespaceName(contextNamespace))
     throw new CliError(
@@ -144,7 +150,7 @@ export function kubeconfigContexts(flags: ConnectionFlags, host: KubeconfigEnv):
 function loadFiles(flags: ConnectionFlags, host: KubeconfigEnv): { files: LoadedFile[]; looked: string[] } {
   if (flags.kubeconfig) {
     const file = path.resolve(flags.kubeconfig);
-    const text = host.readFile(file);
+    const text = readKubeconfig(host, file, '--kubeconfig');
     if (text === undefined)
       throw new CliError(`kubeconfig ${file} (from --kubeconfig) does not exist or cannot be read`);
     return { files: [parseFile(file, text)], looked: [file] };
@@ -154,11 +160,21 @@ function loadFiles(flags: ConnectionFlags, host: KubeconfigEnv): { files: Loaded
   const files: LoadedFile[] = [];
   for (const candidate of candidates) {
     const file = path.resolve(candidate);
-    const text = host.readFile(file);
+    // a missing file is skipped, as kubectl skips it; one that cannot be read is an error, as in kubectl, not the
+    // next file's cluster instead
+    const text = readKubeconfig(host, file, fromEnv.length > 0 ? 'KUBECONFIG' : 'the default location');
     if (text !== undefined) files.push(parseFile(file, text));
   }
   const looked = fromEnv.length > 0 ? [`KUBECONFIG=${fromEnv.join(path.delimiter)}`] : candidates;
   return { files, looked };
+}
+
+function readKubeconfig(host: KubeconfigEnv, file: string, from: string): string | undefined {
+  try {
+    return host.readFile(file);
+  } catch (err) {
+    throw new CliError(`cannot read kubeconfig ${file} (from ${from}): ${errorMessage(err)}`);
+  }
 }
 
 function parseFile(file: string, text: string): LoadedFile {
@@ -180,8 +196,15 @@ function parseFile(file: string, text: string): LoadedFile {
 function resolveInCluster(flags: ConnectionFlags, host: KubeconfigEnv): ResolvedKubeconfig | undefined {
   const { KUBERNETES_SERVICE_HOST: hostName, KUBERNETES_SERVICE_PORT: port } = host.env;
   const tokenFile = path.join(IN_CLUSTER_DIR, 'token');
-  if (!hostName || !port || host.readFile(tokenFile) === undefined) return undefined;
-  const ns = host.readFile(path.join(IN_CLUSTER_DIR, 'namespace'))?.trim();
+  const readable = (file: string) => {
+    try {
+      return host.readFile(file);
+    } catch {
+      return undefined;
+    }
+  };
+  if (!hostName || !port || readable(tokenFile) === undefined) return undefined;
+  const ns = readable(path.join(IN_CLUSTER_DIR, 'namespace'))?.trim();
   const server = `https://${hostName.includes(':') ? `[${hostName}]` : hostName}:${port}`;
   return {
     target: {

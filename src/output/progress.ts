@@ -39,9 +39,13 @@ export async function startProgress(io: IO, { quiet = false }: { quiet?: boolean
 
 /**
  * A spinner moves the cursor: only on a real terminal stream with a width (a
- * pty of 0 columns, as under `script`, makes ora clear lines without end).
+ * pty of 0 columns, as under `script`, makes ora clear lines without end), not
+ * a dumb one (TERM=dumb prints the cursor moves as text) and not in CI (a pty
+ * there is a log that keeps every frame), as ora itself decides by default.
  */
 function canAnimate(io: IO): boolean {
+  if (io.env.TERM === 'dumb') return false;
+  if (io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false') return false;
   const stderr = rawWriter(io.stderr) as { isTTY?: boolean; cursorTo?: unknown; columns?: number };
   return stderr.isTTY === true && typeof stderr.cursorTo === 'function' && (stderr.columns ?? 0) > 0;
 }

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../../src/cli/app.js';
 import { COMMANDS } from '../../../src/cli/commands.js';
 import { defineCommand } from '../../../src/cli/command.js';
@@ -262,6 +265,55 @@ describe('__complete (cobra protocol for shells and kubectl_complete-secrets)', 
   ])('lets files complete after %s %s %s', async (...words) => {
     const r = await run(['__complete', ...words]);
     expect(r.stdout).toBe(':0\n');
+  });
+});
+
+describe('__complete asks the cluster the line names', () => {
+  /** A fake API server answering a list of namespaces or Secrets with these names, and its kubeconfig. */
+  async function cluster(names: string[]) {
+    const s = await fakeApiServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'List', metadata: {}, items: names.map((name) => ({ metadata: { name } })) }));
+    });
+    cleanups.push(s.close);
+    return { ...s, kubeconfig: kubeconfigFor(s.url) };
+  }
+
+  it('--kubeconfig FILE on the line: namespaces and Secrets of its cluster, its contexts', async () => {
+    const other = await cluster(['prod-ns']);
+    const env = { KUBECONFIG: kubeconfigFor('https://127.0.0.1:1') };
+    const ns = await run(['__complete', 'who-can', '--kubeconfig', other.kubeconfig, '-n', ''], env);
+    expect(ns.stdout).toBe('prod-ns\n:4\n');
+    const secrets = await run(['__complete', 'exposure', `--kubeconfig=${other.kubeconfig}`, '-n', 'x', ''], env);
+    expect(secrets.stdout).toBe('prod-ns\n:4\n');
+    expect(other.requests).toEqual(['GET /api/v1/namespaces?limit=500', 'GET /api/v1/namespaces/x/secrets?limit=500']);
+    const contexts = await run(['__complete', 'who-can', '--kubeconfig', other.kubeconfig, '--context', ''], env);
+    expect(contexts.stdout).toBe('test\n:4\n');
+  });
+
+  it('--context=<TAB> and --namespace=<TAB> complete the value after the =, as --output= does', async () => {
+    const c = await cluster(['shop', 'payments']);
+    const run_ = (word: string) => run(['__complete', 'who-can', '--kubeconfig', c.kubeconfig, word]);
+    expect((await run_('--context=')).stdout).toBe('--context=test\n:4\n');
+    expect((await run_('--namespace=sh')).stdout).toBe('--namespace=shop\n:4\n');
+    expect((await run_('-n=p')).stdout).toBe('-n=payments\n:4\n');
+  });
+
+  it('--context NAME on the line: the namespaces of that context, not the current one', async () => {
+    const prod = await cluster(['in-prod']);
+    const dev = await cluster(['in-dev']);
+    const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
+    writeFileSync(
+      file,
+      `current-context: dev
+clusters: [{name: dev, cluster: {server: "${dev.url}"}}, {name: prod, cluster: {server: "${prod.url}"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: dev, context: {cluster: dev, user: u}}, {name: prod, context: {cluster: prod, user: u}}]
+`,
+    );
+    const r = await run(['__complete', 'who-can', '--context', 'prod', '-n', ''], { KUBECONFIG: file });
+    expect(r.stdout).toBe('in-prod\n:4\n');
+    expect(dev.requests).toEqual([]);
   });
 });
 

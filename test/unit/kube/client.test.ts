@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,6 +227,115 @@ describe('API and network errors become one error line', () => {
       );
       expect(raw.stderr + raw.stdout).not.toMatch(/ya29|CANARY/);
     }
+  });
+
+  it("a missing exec plugin: the kubeconfig's installHint says how to install it, as kubectl shows it", async () => {
+    const s = await serve((_req, res) => res.end('{}'));
+    const file = join(mkdtempSync(join(tmpdir(), 'kc-exec-')), 'config');
+    const hint =
+      'Install gke-gcloud-auth-plugin for use with kubectl by following\nhttps://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin';
+    const exec = {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: 'gke-gcloud-auth-plugin-missing',
+      installHint: hint,
+      provideClusterInfo: true,
+    };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        'current-context': 'gke',
+        clusters: [{ name: 'gke', cluster: { server: s.url } }],
+        users: [{ name: 'gke-user', user: { exec } }],
+        contexts: [{ name: 'gke', context: { cluster: 'gke', user: 'gke-user' } }],
+      }),
+    );
+    const r = await runCli(['exposure', '-A'], { kubeconfig: file });
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'error: cannot get the credentials of user "gke-user" (context "gke"): its exec plugin "gke-gcloud-auth-plugin-missing" was not found: Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin\n',
+    ]);
+  });
+
+  it('an exec plugin gets no standard input and KUBERNETES_EXEC_INFO, as kubectl runs it: one that reads stdin never hangs', async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(req.headers.authorization === 'Bearer from-plugin' ? 200 : 401, {
+        'Content-Type': 'application/json',
+      });
+      res.end('{"kind":"NamespaceList","items":[]}');
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'kc-exec-'));
+    const credential =
+      '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}';
+    // a plugin that prompts (an expired SSO login): end of input at once, as kubectl gives it, or it waits 3s and fails
+    const script = `read -t 3 -r answer; [ $? -gt 128 ] && { echo "still waiting for input" >&2; exit 1; }; printf '%s' "$KUBERNETES_EXEC_INFO" > '${dir}/info'; echo '${credential}'`;
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        'current-context': 'test',
+        clusters: [
+          {
+            name: 'test',
+            cluster: {
+              server: s.url,
+              'tls-server-name': 'api.example',
+              'certificate-authority-data': 'Q0E=',
+              extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'prod' } }],
+            },
+          },
+        ],
+        users: [
+          {
+            name: 'plain',
+            user: {
+              exec: {
+                apiVersion: 'client.authentication.k8s.io/v1',
+                command: 'bash',
+                args: ['-c', script],
+                interactiveMode: 'Never',
+              },
+            },
+          },
+          {
+            name: 'cluster-info',
+            user: {
+              exec: {
+                apiVersion: 'client.authentication.k8s.io/v1beta1',
+                command: 'bash',
+                args: ['-c', script],
+                provideClusterInfo: true,
+              },
+            },
+          },
+        ],
+        contexts: [
+          { name: 'test', context: { cluster: 'test', user: 'plain' } },
+          { name: 'info', context: { cluster: 'test', user: 'cluster-info' } },
+        ],
+      }),
+    );
+    const r = await runCli(['exposure', '-A', '-o', 'name'], { kubeconfig: file });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(readFileSync(join(dir, 'info'), 'utf8'))).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      spec: { interactive: false },
+    });
+    const withInfo = await runCli(['exposure', '-A', '-o', 'name', '--context', 'info'], { kubeconfig: file });
+    expect(withInfo.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'info'), 'utf8'))).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      spec: {
+        interactive: false,
+        cluster: {
+          server: s.url,
+          'tls-server-name': 'api.example',
+          'certificate-authority-data': 'Q0E=',
+          config: { audience: 'prod' },
+        },
+      },
+    });
   });
 
   it('isForbidden recognises 403', async () => {

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { resolveKubeconfig, type KubeconfigEnv } from '../../../src/kube/kubeconfig.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { realKubeconfigEnv, resolveKubeconfig, type KubeconfigEnv } from '../../../src/kube/kubeconfig.js';
 import { CliError } from '../../../src/errors.js';
 
-function host(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): KubeconfigEnv {
-  return { env, homedir: '/home/u', readFile: (f) => files[f] };
+/** A file given as an Error exists but cannot be read (permission denied, a directory). */
+function host(files: Record<string, string | Error>, env: NodeJS.ProcessEnv = {}): KubeconfigEnv {
+  return {
+    env,
+    homedir: '/home/u',
+    readFile: (f) => {
+      const text = files[f];
+      if (text instanceof Error) throw text;
+      return text;
+    },
+  };
 }
 
 const config = (name: string, server: string, extra = '') => `
@@ -26,6 +38,16 @@ contexts:
     cluster: ${name}
     user: ${name}-user
 ${extra}`;
+
+describe('realKubeconfigEnv', () => {
+  it('reads a missing file as none, and throws for one that exists but cannot be read', () => {
+    const { readFile } = realKubeconfigEnv({});
+    const dir = mkdtempSync(join(tmpdir(), 'kc-dir-'));
+    expect(readFile(join(dir, 'missing'))).toBeUndefined();
+    expect(readFile(join(dir, 'missing', 'below'))).toBeUndefined();
+    expect(() => readFile(dir)).toThrow(/EISDIR/);
+  });
+});
 
 describe('resolveKubeconfig', () => {
   it('reads ~/.kube/config and defaults the namespace to "default"', () => {
@@ -145,6 +167,21 @@ describe('resolveKubeconfig', () => {
       /^no kubeconfig found \(looked in KUBECONFIG=\/nope\/a:\/nope\/b/,
     ],
     [
+      'a KUBECONFIG file that exists but cannot be read (kubectl: error loading config file), never the next one instead',
+      () =>
+        resolveKubeconfig(
+          {},
+          host(
+            {
+              '/etc/prod.yaml': Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' }),
+              '/home/u/dev.yaml': config('dev', 'https://dev'),
+            },
+            { KUBECONFIG: '/etc/prod.yaml:/home/u/dev.yaml' },
+          ),
+        ),
+      /^cannot read kubeconfig \/etc\/prod\.yaml \(from KUBECONFIG\): EACCES: permission denied, open$/,
+    ],
+    [
       '--kubeconfig missing',
       () => resolveKubeconfig({ kubeconfig: '/nope.yaml' }, host({})),
       /^kubeconfig \/nope\.yaml \(from --kubeconfig\) does not exist/,
@@ -177,6 +214,11 @@ describe('resolveKubeconfig', () => {
           host({ '/home/u/.kube/config': config('dev', 'https://dev').replace('current-context: dev', '') }),
         ),
       /has no current-context; pass --context/,
+    ],
+    [
+      'an unknown --user (kubectl: auth info "x" does not exist), never the anonymous user in its place',
+      () => resolveKubeconfig({ user: 'nope' }, host({ '/home/u/.kube/config': config('dev', 'https://dev') })),
+      /^user "nope" not found in kubeconfig \/home\/u\/\.kube\/config$/,
     ],
     [
       'context pointing at a missing cluster',
