@@ -69,6 +69,12 @@ function connectTo(given: Record<string, string>, ctx: CommandContext): CommandC
     as: given.as,
     asGroup: given['as-group'] === undefined ? undefined : [given['as-group']],
     requestTimeout: given['request-timeout'],
+    server: given.server,
+    certificateAuthority: given['certificate-authority'],
+    tlsServerName: given['tls-server-name'],
+    token: given.token,
+    clientCertificate: given['client-certificate'],
+    clientKey: given['client-key'],
   };
   return createContext(args, ctx.io, ctx.interrupts);
 }

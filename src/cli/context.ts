@@ -32,6 +32,13 @@ export function connectionFlags(args: SharedArgs): ConnectionFlags {
     as: args.as,
     asGroup: repeated(args.asGroup),
     requestTimeout: args.requestTimeout,
+    server: args.server,
+    certificateAuthority: args.certificateAuthority,
+    insecureSkipTlsVerify: args.insecureSkipTlsVerify,
+    tlsServerName: args.tlsServerName,
+    token: args.token,
+    clientCertificate: args.clientCertificate,
+    clientKey: args.clientKey,
   };
 }
 

@@ -25,6 +25,38 @@ export const connectionOptions = {
     describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
     requiresArg: true,
   },
+  server: {
+    alias: 's',
+    type: 'string',
+    group: CONNECTION,
+    describe: 'The API server, instead of the kubeconfig cluster\'s (also with no kubeconfig at all)',
+    requiresArg: true,
+  },
+  'certificate-authority': {
+    type: 'string',
+    group: CONNECTION,
+    describe: 'Path to a CA file to check the API server with',
+    requiresArg: true,
+  },
+  'insecure-skip-tls-verify': {
+    type: 'boolean',
+    group: CONNECTION,
+    describe: "Do not check the API server's certificate (insecure)",
+  },
+  'tls-server-name': {
+    type: 'string',
+    group: CONNECTION,
+    describe: "Server name to check the API server's certificate against",
+    requiresArg: true,
+  },
+  token: { type: 'string', group: CONNECTION, describe: 'Bearer token to authenticate with', requiresArg: true },
+  'client-certificate': {
+    type: 'string',
+    group: CONNECTION,
+    describe: 'Path to a client certificate file for TLS',
+    requiresArg: true,
+  },
+  'client-key': { type: 'string', group: CONNECTION, describe: 'Path to a client key file for TLS', requiresArg: true },
   as: { type: 'string', group: CONNECTION, describe: 'User to impersonate', requiresArg: true },
   'as-group': {
     type: 'string',
@@ -87,6 +119,13 @@ export interface SharedArgs {
   as?: string | undefined;
   asGroup?: string | string[] | undefined;
   requestTimeout?: string | undefined;
+  server?: string | undefined;
+  certificateAuthority?: string | undefined;
+  insecureSkipTlsVerify?: boolean | undefined;
+  tlsServerName?: string | undefined;
+  token?: string | undefined;
+  clientCertificate?: string | undefined;
+  clientKey?: string | undefined;
   output: string;
   noHeaders: boolean;
   v: number;
@@ -100,14 +139,38 @@ export function givenFlags<K extends 'context' | 'cluster' | 'kubeconfig' | 'use
   return names.flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]!] : []));
 }
 
+/** `--flag value` when given. */
+const given = (flag: string, value: string | undefined): string[] => (value !== undefined ? [`--${flag}`, value] : []);
+
 /** The connection flags that chose the cluster (not the identity), as given: for commands the tool prints. */
-export function clusterFlags(args: Pick<SharedArgs, 'context' | 'cluster' | 'kubeconfig'>): string[] {
-  return givenFlags(args, ['context', 'cluster', 'kubeconfig']);
+export function clusterFlags(
+  args: Pick<
+    SharedArgs,
+    'context' | 'cluster' | 'kubeconfig' | 'server' | 'certificateAuthority' | 'insecureSkipTlsVerify' | 'tlsServerName'
+  >,
+): string[] {
+  return [
+    ...givenFlags(args, ['context', 'cluster', 'kubeconfig']),
+    ...given('server', args.server),
+    ...given('certificate-authority', args.certificateAuthority),
+    ...(args.insecureSkipTlsVerify ? ['--insecure-skip-tls-verify'] : []),
+    ...given('tls-server-name', args.tlsServerName),
+  ];
 }
 
-/** The identity flags as given (--user, --as, each --as-group): for commands the tool prints to run as the same one. */
-export function identityFlags(args: Pick<SharedArgs, 'user' | 'as' | 'asGroup'>): string[] {
-  return [...givenFlags(args, ['user', 'as']), ...repeated(args.asGroup).flatMap((g) => ['--as-group', g])];
+/**
+ * The identity flags as given (--user, --as, each --as-group, the client certificate's files): for commands the tool
+ * prints to run as the same one. Never --token: a credential is not printed (the pasted command needs it added).
+ */
+export function identityFlags(
+  args: Pick<SharedArgs, 'user' | 'as' | 'asGroup' | 'clientCertificate' | 'clientKey'>,
+): string[] {
+  return [
+    ...givenFlags(args, ['user', 'as']),
+    ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
+    ...given('client-certificate', args.clientCertificate),
+    ...given('client-key', args.clientKey),
+  ];
 }
 
 export function withConnection<T>(y: Argv<T>) {

@@ -32,7 +32,16 @@ export interface CompletionRequest {
 }
 
 const DYNAMIC_FLAGS: Record<string, Dynamic> = { namespace: 'namespace', n: 'namespace', context: 'context' };
-const FILE_FLAGS = new Set(['kubeconfig', 'log', 'from-file', 'from-env-file', 'value-from-file']);
+const FILE_FLAGS = new Set([
+  'kubeconfig',
+  'log',
+  'from-file',
+  'from-env-file',
+  'value-from-file',
+  'certificate-authority',
+  'client-certificate',
+  'client-key',
+]);
 
 /**
  * Decides what the word being typed (the last of `words`) can be, cobra

@@ -88,7 +88,9 @@ const withoutNodeHint = (message: string): string => message.replace(/; if the r
 
 /** Turns a network or API failure into the one line the user sees. */
 export function toCliError(err: unknown, target: ClusterTarget): CliError | undefined {
-  const where = `${target.server} (context "${target.contextName}")`;
+  // (--server with no kubeconfig: no context, and the user is --token or the client certificate given)
+  const where = target.contextName ? `${target.server} (context "${target.contextName}")` : target.server;
+  const whose = target.userName ? `user "${target.userName}"` : 'the --token or client certificate given';
   if (err instanceof KubeConnectionError) {
     if (err.code === 'ETIMEDOUT') {
       return new CliError(`${err.message} talking to ${where}; check the network or raise --request-timeout`, {
@@ -121,7 +123,7 @@ export function toCliError(err: unknown, target: ClusterTarget): CliError | unde
     switch (err.status) {
       case 401:
         return new CliError(
-          `unauthorized: the API server at ${where} rejected the credentials of user "${target.userName}"; log in again or refresh the token`,
+          `unauthorized: the API server at ${where} rejected the credentials of ${whose}; log in again or refresh the token`,
           { detail, cause: err },
         );
       case 403:

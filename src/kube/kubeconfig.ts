@@ -16,6 +16,14 @@ export interface ConnectionFlags {
   as?: string | undefined;
   asGroup?: string[] | undefined;
   requestTimeout?: string | undefined;
+  /** kubectl's overrides of the cluster and user chosen (--server, --token...): a kubeconfig is not needed with --server. */
+  server?: string | undefined;
+  certificateAuthority?: string | undefined;
+  insecureSkipTlsVerify?: boolean | undefined;
+  tlsServerName?: string | undefined;
+  token?: string | undefined;
+  clientCertificate?: string | undefined;
+  clientKey?: string | undefined;
 }
 
 /** Where and as whom the tool talks: the resolved kubeconfig, without credentials. */
@@ -64,8 +72,15 @@ export function realKubeconfigEnv(env: NodeJS.ProcessEnv): KubeconfigEnv {
 
 /** Resolves flags, KUBECONFIG, ~/.kube/config or the in-cluster account to one target. */
 export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): ResolvedKubeconfig {
+  if (flags.insecureSkipTlsVerify && flags.certificateAuthority)
+    throw new CliError('--certificate-authority and --insecure-skip-tls-verify cannot be given together (as in kubectl)');
+  return withOverrides(fromFiles(flags, host), flags);
+}
+
+function fromFiles(flags: ConnectionFlags, host: KubeconfigEnv): ResolvedKubeconfig {
   const { files, looked } = loadFiles(flags, host);
   if (files.length === 0) {
+    if (flags.server) return fromFlagsAlone(flags);
     const inCluster = resolveInCluster(flags, host);
     if (inCluster) return inCluster;
     throw new CliError(
@@ -83,6 +98,7 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
     if (!entry) throw new CliError(`context "${contextName}" not found in kubeconfig ${where}`);
     context = (entry.context as Record<string, unknown> | undefined) ?? {};
   } else if (!flags.cluster || !flags.user) {
+    if (flags.server) return fromFlagsAlone(flags);
     throw new CliError(`kubeconfig ${where} has no current-context; pass --context`);
   }
 
@@ -101,8 +117,9 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
     );
   const clusterEntry = (cluster.cluster ?? {}) as Record<string, unknown>;
   const written = String(clusterEntry.server ?? '');
-  if (!written) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
-  const server = serverUrl(written, clusterEntry, (user.user ?? {}) as Record<string, unknown>);
+  // (--server stands for it: withOverrides)
+  if (!written && !flags.server) throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has no server`);
+  const server = flags.server ? '' : serverUrl(written, clusterEntry, (user.user ?? {}) as Record<string, unknown>);
   if (server === undefined)
     throw new CliError(`cluster "${clusterName}" in kubeconfig ${where} has a server that is not a URL: "${written}"`);
 
@@ -119,6 +136,68 @@ export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): 
     user,
     inCluster: false,
   };
+}
+
+/** No kubeconfig, but --server: the cluster and user are the flags alone (withOverrides fills them), as in kubectl. */
+function fromFlagsAlone(flags: ConnectionFlags): ResolvedKubeconfig {
+  return {
+    target: {
+      contextName: '',
+      clusterName: '',
+      userName: '',
+      server: '',
+      namespace: flags.namespace || 'default',
+      sources: ['flags'],
+    },
+    cluster: { name: '', cluster: {} },
+    user: { name: '', user: {} },
+    inCluster: false,
+  };
+}
+
+/**
+ * kubectl's flags over the cluster and user chosen, as client-go's overrides go: a CA file replaces the CA data,
+ * --insecure-skip-tls-verify alone drops the CA, a token replaces the user's other token (and plugins), client
+ * certificate files replace the data.
+ */
+function withOverrides(resolved: ResolvedKubeconfig, flags: ConnectionFlags): ResolvedKubeconfig {
+  const { server, certificateAuthority, insecureSkipTlsVerify, tlsServerName, token, clientCertificate, clientKey } =
+    flags;
+  const clusterChanged = server || certificateAuthority || insecureSkipTlsVerify || tlsServerName;
+  const userChanged = token || clientCertificate || clientKey;
+  if (!clusterChanged && !userChanged) return resolved;
+  const cluster = { ...((resolved.cluster.cluster ?? {}) as Record<string, unknown>) };
+  const user = { ...((resolved.user.user ?? {}) as Record<string, unknown>) };
+  if (certificateAuthority) {
+    cluster['certificate-authority'] = certificateAuthority;
+    delete cluster['certificate-authority-data'];
+  }
+  if (insecureSkipTlsVerify) {
+    cluster['insecure-skip-tls-verify'] = true;
+    delete cluster['certificate-authority'];
+    delete cluster['certificate-authority-data'];
+  }
+  if (tlsServerName) cluster['tls-server-name'] = tlsServerName;
+  if (token) {
+    user.token = token;
+    for (const other of ['token-file', 'tokenFile', 'exec', 'auth-provider', 'username', 'password']) delete user[other];
+  }
+  for (const [field, file] of [
+    ['client-certificate', clientCertificate],
+    ['client-key', clientKey],
+  ] as const) {
+    if (!file) continue;
+    user[field] = file;
+    delete user[`${field}-data`];
+  }
+  let target = resolved.target;
+  if (server) {
+    const url = serverUrl(server, cluster, user);
+    if (url === undefined) throw new CliError(`--server is not a URL: "${server}"`);
+    cluster.server = server;
+    target = { ...target, server: url };
+  }
+  return { ...resolved, target, cluster: { ...resolved.cluster, cluster }, user: { ...resolved.user, user } };
 }
 
 /**

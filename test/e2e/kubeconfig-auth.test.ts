@@ -131,6 +131,39 @@ describe('kubeconfig resolution on a real cluster', () => {
     expect(r.stdout).toContain('group/system:masters');
   });
 
+  it("kubectl's --server, --token and --certificate-authority, with no kubeconfig at all (as CI scripts pass them)", async () => {
+    const base = JSON.parse(readFileSync(admin(), 'utf8'));
+    const { server, 'certificate-authority': ca } = base.clusters[0].cluster;
+    const token = JSON.parse(readFileSync(await asServiceAccount(ns, 'auditor'), 'utf8')).users[0].user.token as string;
+    const flags = ['--server', server, '--token', token];
+    const env = { KUBECONFIG: join(dir, 'none.yaml'), HOME: dir };
+    const r = await runCli(
+      ['who-can', 'db', '-n', ns, '--direct-only', '-o', 'json', ...flags, '--certificate-authority', ca],
+      {
+        env,
+      },
+    );
+    expect(ownStderr(r.stderr)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(subjects(r.stdout)).toContain('auditor');
+    // the token is the identity: --insecure-skip-tls-verify instead of the CA, and a wrong token is refused
+    const insecure = await runCli(['who-can', 'db', '-n', ns, '-o', 'name', ...flags, '--insecure-skip-tls-verify'], {
+      env,
+    });
+    expect(insecure.code, insecure.stderr).toBe(0);
+    const wrong = await runCli(
+      ['who-can', 'db', '-n', ns, '--server', server, '--token', 'nope', '--insecure-skip-tls-verify'],
+      {
+        env,
+      },
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(
+      `error: unauthorized: the API server at ${server} rejected the credentials of the --token or client certificate given; log in again or refresh the token\n`,
+    );
+    expect(`${r.stdout}${r.stderr}${insecure.stdout}${insecure.stderr}${wrong.stderr}`).not.toContain(token);
+  });
+
   it('--context and --user pick entries; a wrong --context is one error line', async () => {
     const base = JSON.parse(readFileSync(admin(), 'utf8'));
     const sa = JSON.parse(readFileSync(await asServiceAccount(ns, 'auditor'), 'utf8'));

@@ -242,3 +242,51 @@ describe('resolveKubeconfig', () => {
     expect((caught as Error).message).not.toContain('\n');
   });
 });
+
+describe("kubectl's override flags (--server, --token, --certificate-authority...)", () => {
+  const home = { '/home/u/.kube/config': config('dev', 'https://dev:6443') };
+
+  it('--server and --token alone, with no kubeconfig at all, as kubectl takes them', () => {
+    const r = resolveKubeconfig({ server: 'https://10.0.0.1:6443', token: 't0ken', namespace: 'shop' }, host({}));
+    expect(r.target).toMatchObject({ server: 'https://10.0.0.1:6443', namespace: 'shop', sources: ['flags'] });
+    expect(r.cluster.cluster).toEqual({ server: 'https://10.0.0.1:6443' });
+    expect(r.user.user).toEqual({ token: 't0ken' });
+  });
+
+  it('over the context chosen: the server, a CA file instead of the CA data, a token instead of the plugin', () => {
+    const withData = config('dev', 'https://dev:6443').replace(
+      'certificate-authority: certs/ca.crt',
+      'certificate-authority-data: Zm9v',
+    );
+    const plugin = `${withData.replace(/ {4}client-certificate: .*\n {4}client-key: .*\n/, '    exec: {command: aws}\n')}`;
+    const r = resolveKubeconfig(
+      { server: 'https://other:443', certificateAuthority: '/ca.pem', token: 'abc', tlsServerName: 'api' },
+      host({ '/home/u/.kube/config': plugin }),
+    );
+    expect(r.target).toMatchObject({ contextName: 'dev', server: 'https://other:443' });
+    expect(r.cluster.cluster).toEqual({
+      server: 'https://other:443',
+      'certificate-authority': '/ca.pem',
+      'tls-server-name': 'api',
+    });
+    expect(r.user.user).toEqual({ token: 'abc' });
+  });
+
+  it('--insecure-skip-tls-verify alone drops the CA; with --certificate-authority it is refused, as in kubectl', () => {
+    const r = resolveKubeconfig({ insecureSkipTlsVerify: true }, host(home));
+    expect(r.cluster.cluster).toEqual({ server: 'https://dev:6443', 'insecure-skip-tls-verify': true });
+    expect(() => resolveKubeconfig({ insecureSkipTlsVerify: true, certificateAuthority: '/ca' }, host(home))).toThrow(
+      '--certificate-authority and --insecure-skip-tls-verify cannot be given together (as in kubectl)',
+    );
+  });
+
+  it('client certificate files replace the kubeconfig user’s; a --server that is no URL is an error', () => {
+    const r = resolveKubeconfig({ clientCertificate: '/me.crt', clientKey: '/me.key' }, host(home));
+    expect(r.user.user).toEqual({ 'client-certificate': '/me.crt', 'client-key': '/me.key' });
+    expect(() => resolveKubeconfig({ server: 'a b' }, host(home))).toThrow(CliError);
+  });
+
+  it('without --server and a kubeconfig, still the error that says where it looked', () => {
+    expect(() => resolveKubeconfig({ token: 'abc' }, host({}))).toThrow(/no kubeconfig found/);
+  });
+});
