@@ -29,7 +29,7 @@ export const connectionOptions = {
     alias: 's',
     type: 'string',
     group: CONNECTION,
-    describe: 'The API server, instead of the kubeconfig cluster\'s (also with no kubeconfig at all)',
+    describe: "The API server, instead of the kubeconfig cluster's (also with no kubeconfig at all)",
     requiresArg: true,
   },
   'certificate-authority': {

@@ -73,7 +73,9 @@ export function realKubeconfigEnv(env: NodeJS.ProcessEnv): KubeconfigEnv {
 /** Resolves flags, KUBECONFIG, ~/.kube/config or the in-cluster account to one target. */
 export function resolveKubeconfig(flags: ConnectionFlags, host: KubeconfigEnv): ResolvedKubeconfig {
   if (flags.insecureSkipTlsVerify && flags.certificateAuthority)
-    throw new CliError('--certificate-authority and --insecure-skip-tls-verify cannot be given together (as in kubectl)');
+    throw new CliError(
+      '--certificate-authority and --insecure-skip-tls-verify cannot be given together (as in kubectl)',
+    );
   return withOverrides(fromFiles(flags, host), flags);
 }
 
@@ -180,7 +182,8 @@ function withOverrides(resolved: ResolvedKubeconfig, flags: ConnectionFlags): Re
   if (tlsServerName) cluster['tls-server-name'] = tlsServerName;
   if (token) {
     user.token = token;
-    for (const other of ['token-file', 'tokenFile', 'exec', 'auth-provider', 'username', 'password']) delete user[other];
+    for (const other of ['token-file', 'tokenFile', 'exec', 'auth-provider', 'username', 'password'])
+      delete user[other];
   }
   for (const [field, file] of [
     ['client-certificate', clientCertificate],
