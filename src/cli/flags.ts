@@ -1,6 +1,7 @@
 import type { Argv, Options } from 'yargs';
 import { OUTPUT_FORMATS } from '../output/report.js';
 import { UsageError } from '../errors.js';
+import type { KubectlOverrides } from '../kube/kubeconfig.js';
 
 /** The help group of kubectl's connection flags (completion asks the cluster they name). */
 export const CONNECTION = 'Cluster connection (as in kubectl):';
@@ -109,7 +110,7 @@ function logLevel(value: string | string[]): number {
 }
 
 /** The parsed shared flags, as every command sees them. */
-export interface SharedArgs {
+export interface SharedArgs extends KubectlOverrides {
   namespace?: string | undefined;
   allNamespaces?: boolean | undefined;
   context?: string | undefined;
@@ -119,13 +120,6 @@ export interface SharedArgs {
   as?: string | undefined;
   asGroup?: string | string[] | undefined;
   requestTimeout?: string | undefined;
-  server?: string | undefined;
-  certificateAuthority?: string | undefined;
-  insecureSkipTlsVerify?: boolean | undefined;
-  tlsServerName?: string | undefined;
-  token?: string | undefined;
-  clientCertificate?: string | undefined;
-  clientKey?: string | undefined;
   output: string;
   noHeaders: boolean;
   v: number;

@@ -6,8 +6,19 @@ import { CliError, errorMessage } from '../errors.js';
 import { mergeKubeconfigs, type LoadedFile, type NamedEntry, type RawKubeconfig } from './kubeconfig-merge.js';
 import { isNamespaceName, NAMESPACE_RULE } from '../util/k8s-names.js';
 
+/** kubectl's overrides of the cluster and user chosen (--server, --token...): a kubeconfig is not needed with --server. */
+export interface KubectlOverrides {
+  server?: string | undefined;
+  certificateAuthority?: string | undefined;
+  insecureSkipTlsVerify?: boolean | undefined;
+  tlsServerName?: string | undefined;
+  token?: string | undefined;
+  clientCertificate?: string | undefined;
+  clientKey?: string | undefined;
+}
+
 /** kubectl's connection flags, shared by every subcommand that talks to a cluster. */
-export interface ConnectionFlags {
+export interface ConnectionFlags extends KubectlOverrides {
   kubeconfig?: string | undefined;
   context?: string | undefined;
   cluster?: string | undefined;
@@ -16,14 +27,6 @@ export interface ConnectionFlags {
   as?: string | undefined;
   asGroup?: string[] | undefined;
   requestTimeout?: string | undefined;
-  /** kubectl's overrides of the cluster and user chosen (--server, --token...): a kubeconfig is not needed with --server. */
-  server?: string | undefined;
-  certificateAuthority?: string | undefined;
-  insecureSkipTlsVerify?: boolean | undefined;
-  tlsServerName?: string | undefined;
-  token?: string | undefined;
-  clientCertificate?: string | undefined;
-  clientKey?: string | undefined;
 }
 
 /** Where and as whom the tool talks: the resolved kubeconfig, without credentials. */
