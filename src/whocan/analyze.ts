@@ -46,6 +46,8 @@ export interface WhoCanAnswer {
   dangling: DanglingBinding[];
   /** Everyone-groups and unreconciled aggregation (dangling bindings are in `dangling`). */
   warnings: string[];
+  /** ServiceAccounts bound directly that are not among those listed ("ns/name"): a grant left behind, if they were. */
+  missingServiceAccounts: string[];
   consumers: { pods: string[]; workloads: string[]; nodes: string[] };
 }
 
@@ -76,6 +78,15 @@ export function whoCan(input: WhoCanInput, options: WhoCanOptions = DEFAULT_OPTI
     rows: built,
     dangling,
     warnings: warningsFor(built, index, input.secret),
+    missingServiceAccounts: [
+      ...new Set(
+        built
+          .filter(
+            (r) => r.kind === 'ServiceAccount' && r.path === 'direct' && !serviceAccounts.has(r.namespace, r.subject),
+          )
+          .map((r) => `${r.namespace}/${r.subject}`),
+      ),
+    ],
     consumers: {
       pods: consumers.pods.map((p) => p.metadata.name ?? ''),
       workloads: consumers.workloads.map((w) => `${w.kind}/${w.metadata.name ?? ''}`),

@@ -62,7 +62,9 @@ export async function runWhoCan(
     ...answer.warnings,
     ...dangling.map(danglingWarning),
   ];
-  const missing = missingServiceAccounts(answer.rows, secret.namespace, snapshot);
+  const missing = answer.missingServiceAccounts.filter((sa) =>
+    listed(sa, snapshot.serviceAccountsListed, secret.namespace),
+  );
   warnings.push(...missing.map((sa) => missingServiceAccountWarning(sa, secret.namespace)));
 
   const hidden = options.includeSystem ? [] : answer.rows.filter((r) => r.controlPlane);
@@ -116,27 +118,9 @@ function existenceWarnings(secret: SecretRef, exists: boolean | undefined): stri
   return [];
 }
 
-/**
- * ServiceAccounts bound directly that do not exist, where their namespace's ServiceAccounts were listed: a grant
- * left behind, which goes to whoever creates one of that name.
- */
-function missingServiceAccounts(
-  rows: readonly WhoCanRow[],
-  namespace: string,
-  {
-    serviceAccounts,
-    serviceAccountsListed: listed,
-  }: Pick<ClusterSnapshot, 'serviceAccounts' | 'serviceAccountsListed'>,
-): string[] {
-  if (listed === undefined || listed === 'none') return [];
-  const known = new Set(serviceAccounts.map((sa) => `${sa.namespace}/${sa.name}`));
-  const missing = rows
-    .filter(
-      (r) => r.kind === 'ServiceAccount' && r.path === 'direct' && (listed === 'all' || r.namespace === namespace),
-    )
-    .map((r) => `${r.namespace}/${r.subject}`)
-    .filter((key) => !known.has(key));
-  return [...new Set(missing)];
+/** A ServiceAccount ("ns/name") of a namespace whose ServiceAccounts were listed: one missing there does not exist. */
+function listed(sa: string, scope: ClusterSnapshot['serviceAccountsListed'], namespace: string): boolean {
+  return scope === 'all' || (scope === 'namespace' && sa.startsWith(`${namespace}/`));
 }
 
 function missingServiceAccountWarning(sa: string, namespace: string): string {
