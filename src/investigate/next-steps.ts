@@ -12,6 +12,7 @@ import {
 } from '../whocan/subjects.js';
 import type { Binding } from '../whocan/types.js';
 import { kubectlCommand } from '../util/shell.js';
+import { plural } from '../audit/document.js';
 import type { IncidentConsumer } from './report.js';
 
 export type NextStepKind =
@@ -250,7 +251,7 @@ function bindingSteps(
         steps.push({
           kind: 'review-binding',
           command: resource('describe'),
-          reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through ${id.kind}/${id.name} and is not a consumer: confirm it should`,
+          reason: `${label(s)} read it (${plural(s.reads, 'read', 'reads')}) through ${id.kind}/${id.name} and is not a consumer: confirm it should`,
         });
         continue;
       }
@@ -321,7 +322,7 @@ function indirectReviews(s: AccessSubject, kubectl: Kubectl): NextStep[] {
     path.bindings.map((id) => ({
       kind: 'review-binding' as const,
       command: bindingCommand(id, kubectl)('describe'),
-      reason: `${label(s)} read it (${s.reads === 1 ? '1 read' : `${s.reads} reads`}) through its ${path.path} path, which ${id.kind}/${id.name} grants, and is not a consumer: confirm it should`,
+      reason: `${label(s)} read it (${plural(s.reads, 'read', 'reads')}) through its ${path.path} path, which ${id.kind}/${id.name} grants, and is not a consumer: confirm it should`,
     })),
   );
 }

@@ -128,10 +128,18 @@ interface LeakForms {
   /** The leak as base64 text would read: its whitespace dropped, so that base64 wrapped in lines reads as one. */
   text: string;
   b64: string;
+  /** b64 without its padding: as it reads inside a longer base64 text. */
+  b64Unpadded: string;
 }
 
 function leakForms(leaked: Buffer): LeakForms {
-  return { bytes: leaked, text: withoutWhitespace(leaked.toString('latin1')), b64: leaked.toString('base64') };
+  const b64 = leaked.toString('base64');
+  return {
+    bytes: leaked,
+    text: withoutWhitespace(leaked.toString('latin1')),
+    b64,
+    b64Unpadded: b64.replace(/=+$/, ''),
+  };
 }
 
 /** base64 wrapped at 76 columns (base64), 64 (openssl) or any other width, as one line. */
@@ -154,8 +162,7 @@ function matchValue(
   const auth = inDockerConfigAuth(value, leaked);
   if (auth) return { how: 'contained', detail: auth };
   if (inHelmRelease(release, leak)) return { how: 'contained', detail: HELM_RELEASE };
-  if (value.indexOf(leakedB64.replace(/=+$/, '')) !== -1 && leakedB64.length >= 8)
-    return { how: 'contained', detail: 'as base64' };
+  if (value.indexOf(leak.b64Unpadded) !== -1 && leakedB64.length >= 8) return { how: 'contained', detail: 'as base64' };
   return undefined;
 }
 
@@ -229,7 +236,7 @@ function inHelmRelease(release: ReleaseRecord, leak: LeakForms): boolean {
     return (
       json.indexOf(leak.bytes) !== -1 ||
       json.indexOf(escaped) !== -1 ||
-      (leak.b64.length >= 8 && json.indexOf(leak.b64.replace(/=+$/, '')) !== -1)
+      (leak.b64.length >= 8 && json.indexOf(leak.b64Unpadded) !== -1)
     );
   } finally {
     escaped.fill(0);
