@@ -125,15 +125,7 @@ export interface SharedArgs extends KubectlOverrides {
   v: number;
 }
 
-/** Flags of one value each, as given (`--name value`), for commands the tool prints. */
-export function givenFlags<K extends 'context' | 'cluster' | 'kubeconfig' | 'user' | 'as'>(
-  args: Pick<SharedArgs, K>,
-  names: readonly K[],
-): string[] {
-  return names.flatMap((f) => (args[f] !== undefined ? [`--${f}`, args[f]!] : []));
-}
-
-/** `--flag value` when given. */
+/** `--flag value` when given: a flag of one value, for the commands the tool prints. */
 const given = (flag: string, value: string | undefined): string[] => (value !== undefined ? [`--${flag}`, value] : []);
 
 /** The connection flags that chose the cluster (not the identity), as given: for commands the tool prints. */
@@ -144,7 +136,9 @@ export function clusterFlags(
   >,
 ): string[] {
   return [
-    ...givenFlags(args, ['context', 'cluster', 'kubeconfig']),
+    ...given('context', args.context),
+    ...given('cluster', args.cluster),
+    ...given('kubeconfig', args.kubeconfig),
     ...given('server', args.server),
     ...given('certificate-authority', args.certificateAuthority),
     ...(args.insecureSkipTlsVerify ? ['--insecure-skip-tls-verify'] : []),
@@ -160,7 +154,8 @@ export function identityFlags(
   args: Pick<SharedArgs, 'user' | 'as' | 'asGroup' | 'clientCertificate' | 'clientKey'>,
 ): string[] {
   return [
-    ...givenFlags(args, ['user', 'as']),
+    ...given('user', args.user),
+    ...given('as', args.as),
     ...repeated(args.asGroup).flatMap((g) => ['--as-group', g]),
     ...given('client-certificate', args.clientCertificate),
     ...given('client-key', args.clientKey),
