@@ -74,7 +74,7 @@ export function suggest(input: LeastPrivilegeInput, judgements: readonly Binding
   const freeName = (id: BindingId, suffix: string, kinds: readonly string[], subjects: Subject[]): string => {
     for (let n = 1; ; n++) {
       const name = derivedName(id.name, n === 1 ? suffix : `${suffix}-${n}`);
-      const key = (kind: string) => `${kind}/${id.namespace ?? ''}/${name}`;
+      const key = (kind: string) => objectKey(kind, { namespace: id.namespace, name });
       const before = earlier.get(key(id.kind));
       if (before && !(before.from === bindingKey(id) && before.subjects.every((s) => subjects.some(sameSubject(s)))))
         continue;
@@ -180,9 +180,7 @@ function takenNames(input: LeastPrivilegeInput): Set<string> {
     kind: string,
     list: ReadonlyArray<{ metadata: { name?: string; namespace?: string; labels?: Record<string, string> | null } }>,
   ) => {
-    for (const o of list)
-      if (o.metadata.labels?.[DERIVED_LABEL] !== 'true')
-        taken.add(`${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
+    for (const o of list) if (o.metadata.labels?.[DERIVED_LABEL] !== 'true') taken.add(objectKey(kind, o.metadata));
   };
   add('Role', input.rbac.roles);
   add('ClusterRole', input.rbac.clusterRoles);
@@ -201,7 +199,7 @@ function derivedBindings(input: LeastPrivilegeInput): Map<string, { from: string
     for (const b of list) {
       if (b.metadata.labels?.[DERIVED_LABEL] !== 'true') continue;
       const from = (b.metadata as { annotations?: Record<string, string> | null }).annotations?.[DERIVED_FROM_BINDING];
-      out.set(`${kind}/${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`, { from, subjects: b.subjects ?? [] });
+      out.set(objectKey(kind, b.metadata), { from, subjects: b.subjects ?? [] });
     }
   };
   add('RoleBinding', input.rbac.roleBindings);
