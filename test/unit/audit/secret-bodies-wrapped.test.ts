@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../../src/audit/run.js';
 import { memoryInput } from './memory-input.js';
-import { secretReadEvent } from './secret-read-event.js';
+import { secretCreateEvent, secretReadEvent } from './secret-read-event.js';
 
 const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db', namespace: 'prod' }, data: { p: 'eA==' } };
 
@@ -13,14 +13,7 @@ const event = secretReadEvent;
 const EVENTS = [
   ...[1, 2, 3, 4, 5, 6].map((n) => event(n)),
   // a create at Request level: the Secret's values in requestObject
-  event(7, {
-    level: 'Request',
-    verb: 'create',
-    requestURI: '/api/v1/namespaces/prod/secrets',
-    objectRef: { resource: 'secrets', namespace: 'prod', apiVersion: 'v1' },
-    requestObject: secret,
-    responseStatus: { code: 201 },
-  }),
+  secretCreateEvent(7, secret),
 ];
 
 const log = (wrap: (e: Record<string, unknown>, i: number) => unknown) =>

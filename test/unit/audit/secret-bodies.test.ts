@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, InputScan } from '../../../src/audit/input-scan.js';
 import { SkipTally } from '../../../src/audit/skip-tally.js';
 import { memoryInput } from './memory-input.js';
 import { javascriptAlone } from './javascript-alone.js';
-import { secretReadEvent } from './secret-read-event.js';
+import { secretCreateEvent, secretReadEvent } from './secret-read-event.js';
 
 const VALUE = 'CANARY-body-7f3a9c';
 const B64 = Buffer.from(VALUE).toString('base64');
@@ -29,14 +29,7 @@ const LINES = [
   // a get logged at RequestResponse: the Secret in responseObject (a read the tally would count)
   event(6, { level: 'RequestResponse', responseObject: secret }),
   // a create at Request level: the Secret in requestObject
-  event(7, {
-    level: 'Request',
-    verb: 'create',
-    requestURI: '/api/v1/namespaces/prod/secrets',
-    objectRef: { resource: 'secrets', namespace: 'prod', apiVersion: 'v1' },
-    requestObject: secret,
-    responseStatus: { code: 201 },
-  }),
+  JSON.stringify(secretCreateEvent(7, secret)),
   // a list at RequestResponse: every value of the namespace
   event(8, {
     level: 'RequestResponse',

@@ -18,3 +18,15 @@ export function secretReadEvent(n: number, fields: Record<string, unknown> = {})
     ...fields,
   };
 }
+
+/** alice's create of a Secret in prod logged at Request level: the Secret, values and all, in requestObject. */
+export function secretCreateEvent(n: number, secret: Record<string, unknown>): Record<string, unknown> {
+  return secretReadEvent(n, {
+    level: 'Request',
+    verb: 'create',
+    requestURI: '/api/v1/namespaces/prod/secrets',
+    objectRef: { resource: 'secrets', namespace: 'prod', apiVersion: 'v1' },
+    requestObject: secret,
+    responseStatus: { code: 201 },
+  });
+}
